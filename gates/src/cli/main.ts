@@ -1,0 +1,40 @@
+import { Command, CommanderError } from "commander";
+import { isPortcullisError } from "../errors.js";
+import { PORTCULLIS_VERSION } from "../version.js";
+import { COMMANDS } from "./commands.js";
+import { EXIT, type CliIo, processIo } from "./io.js";
+
+/**
+ * The `portcullis` CLI. The only place (with io.ts) that reads argv, writes to the terminal or
+ * decides an exit code. Returns the exit code instead of exiting, so tests can call it.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const program = new Command("portcullis")
+    .description("CI/CD quality gates: tool reports in, per-environment verdicts and reports out")
+    .version(PORTCULLIS_VERSION, "-V, --version")
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
+    .showHelpAfterError("(run with --help for usage)");
+
+  let exitCode: number = EXIT.ok;
+  for (const register of COMMANDS) {
+    register(program, io, (code) => {
+      exitCode = code;
+    });
+  }
+
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (isPortcullisError(error)) {
+      io.stderr(`portcullis: ${error.describe()}\n`);
+      return error.code === "INTERNAL" || error.code === "IO" ? EXIT.blocked : EXIT.usage;
+    }
+    io.stderr(`portcullis: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { Finding, PerformanceResult, ReportFormat, Severity, ToolError } from "../findings/finding.js";
+import { GateMode, GateName } from "../policy/schema.js";
+
+export const REPORT_SCHEMA_ID = "portcullis.report/v1";
+
+export const GATE_STATUSES = ["pass", "warn", "fail", "error", "disabled"] as const;
+/** pass: clean; warn: within thresholds but with something to see; fail: over a threshold; error: could not be evaluated. */
+export const GateStatus = z.enum(GATE_STATUSES);
+export type GateStatus = z.infer<typeof GateStatus>;
+
+/** The kinds accepted by `--report <kind>=<file>` and named by `--reports <dir>` files. */
+export const REPORT_KINDS = ["gitleaks", "trivy", "semgrep", "k6", "sarif", "validate", "findings"] as const;
+export const ReportKind = z.enum(REPORT_KINDS);
+export type ReportKind = z.infer<typeof ReportKind>;
+
+export const Bypass = z
+  .object({
+    gate: GateName,
+    reason: z.string().min(1),
+    approver: z.string().min(1),
+    at: z.string(),
+  })
+  .strict();
+export type Bypass = z.infer<typeof Bypass>;
+
+export const SeverityCounts = z.record(Severity, z.number().int().nonnegative());
+
+export const GateVerdict = z
+  .object({
+    gate: GateName,
+    mode: GateMode,
+    enabled: z.boolean(),
+    status: GateStatus,
+    /** Mandatory and fail/error and not bypassed. */
+    blocking: z.boolean(),
+    /** One sentence: why this status. */
+    reason: z.string(),
+    /** What to do, for fail and error. */
+    fix: z.string().optional(),
+    bypass: Bypass.optional(),
+    evidence: z
+      .object({
+        /** Counted findings (new, unwaived) per severity. */
+        counted: SeverityCounts,
+        waived: z.number().int().nonnegative(),
+        baseline: z.number().int().nonnegative(),
+        suppressed: z.number().int().nonnegative(),
+        /** Threshold lines, `high: 2 > 0` style, or performance comparisons. */
+        checks: z.array(
+          z
+            .object({
+              name: z.string(),
+              threshold: z.string(),
+              measured: z.string(),
+              ok: z.boolean(),
+            })
+            .strict(),
+        ),
+        /** Fingerprints of the worst counted findings, worst first (at most 10). */
+        worst: z.array(z.string()),
+        /** The reports that fed the gate. */
+        sources: z.array(z.string()),
+      })
+      .strict(),
+  })
+  .strict();
+export type GateVerdict = z.infer<typeof GateVerdict>;
+
+export const FINDING_STATUSES = ["new", "baseline", "waived", "suppressed"] as const;
+
+export const ReportedFinding = Finding.extend({
+  gate: GateName,
+  status: z.enum(FINDING_STATUSES),
+}).strict();
+export type ReportedFinding = z.infer<typeof ReportedFinding>;
+
+export const ToolRun = z
+  .object({
+    kind: ReportKind,
+    label: z.string().optional(),
+    file: z.string(),
+    tool: z.string(),
+    format: ReportFormat.optional(),
+    version: z.string().optional(),
+    /** Set when the report could not be used: the error's code, message and fix. */
+    error: z
+      .object({ code: z.string(), message: z.string(), fix: z.string().optional() })
+      .strict()
+      .optional(),
+    toolErrors: z.array(ToolError),
+    exitCode: z.number().int().optional(),
+    durationMs: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type ToolRun = z.infer<typeof ToolRun>;
+
+export const Report = z
+  .object({
+    schema: z.literal(REPORT_SCHEMA_ID),
+    portcullisVersion: z.string(),
+    generatedAt: z.string(),
+    environment: z.string(),
+    /** SHA-256 of the normalised policy, so a report names exactly the rules it was judged by. */
+    policyHash: z.string(),
+    commit: z.string().optional(),
+    passed: z.boolean(),
+    verdicts: z.array(GateVerdict),
+    findings: z.array(ReportedFinding),
+    waivers: z.array(z.object({ id: z.string(), reason: z.string(), approver: z.string(), expires: z.string(), matched: z.number().int() }).strict()),
+    bypasses: z.array(Bypass),
+    tools: z.array(ToolRun),
+    performance: PerformanceResult.optional(),
+    timings: z.record(z.string(), z.number()),
+  })
+  .strict();
+export type Report = z.infer<typeof Report>;
