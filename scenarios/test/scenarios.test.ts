@@ -1,0 +1,96 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { describe, expect, it, vi } from "vitest";
+import { DEFAULT_SLA, slaFromEnv, slaThresholds } from "../lib/sla.js";
+
+const SCENARIOS_DIR = fileURLToPath(new URL("..", import.meta.url));
+const REPO_ROOT = path.resolve(SCENARIOS_DIR, "..");
+const SCENARIOS = ["smoke", "load", "stress", "soak"] as const;
+
+function typecheck(extraFiles: Record<string, string> = {}): string[] {
+  const configPath = path.join(SCENARIOS_DIR, "tsconfig.json");
+  const config = ts.readConfigFile(configPath, (file) => ts.sys.readFile(file));
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, SCENARIOS_DIR);
+  const host = ts.createCompilerHost(parsed.options);
+  const readFile = host.readFile.bind(host);
+  host.readFile = (file) => extraFiles[file] ?? readFile(file);
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (file) => file in extraFiles || fileExists(file);
+  const program = ts.createProgram([...parsed.fileNames, ...Object.keys(extraFiles)], parsed.options, host);
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+}
+
+async function loadScenario(name: string, env: Record<string, string>): Promise<{ options: { thresholds?: unknown } }> {
+  Object.assign(globalThis, { __ENV: env });
+  vi.resetModules();
+  const module: unknown = await import(/* @vite-ignore */ path.join(SCENARIOS_DIR, `${name}.js`));
+  return module as { options: { thresholds?: unknown } };
+}
+
+describe("k6 scenarios", () => {
+  it("type-check against @types/k6 with checkJs", () => {
+    expect(typecheck()).toEqual([]);
+  });
+
+  it("the type check is live: a wrong call to k6 is reported", () => {
+    const bad = path.join(SCENARIOS_DIR, "bad-call.js");
+    const diagnostics = typecheck({ [bad]: 'import http from "k6/http";\nhttp.get(42);\n' });
+    expect(diagnostics.some((line) => line.includes("bad-call.js"))).toBe(true);
+  });
+
+  it.each(SCENARIOS)("%s encodes the SLA taken from the environment", async (name) => {
+    const env = { BASE_URL: "http://127.0.0.1:1", SLA_P95_MS: "150", SLA_P99_MS: "400", SLA_MAX_ERROR_RATE: "0.002", SLA_MIN_CHECKS_RATE: "0.95" };
+    const { options } = await loadScenario(name, env);
+    const thresholds = options.thresholds as Record<string, unknown[]>;
+    const expressions = (metric: string): string[] =>
+      (thresholds[metric] ?? []).map((rule) => (typeof rule === "string" ? rule : (rule as { threshold: string }).threshold));
+    expect(expressions("http_req_duration")).toEqual(["p(95)<150", "p(99)<400"]);
+    expect(expressions("http_req_failed")).toEqual(["rate<0.002"]);
+    expect(expressions("checks")).toEqual(["rate>0.95"]);
+  });
+
+  it.each(SCENARIOS)("%s refuses to start without BASE_URL", async (name) => {
+    await expect(loadScenario(name, {})).rejects.toThrow(/BASE_URL is not set/);
+  });
+
+  it("aborts early only where the scenario is long", async () => {
+    const env = { BASE_URL: "http://127.0.0.1:1" };
+    const aborts = async (name: string): Promise<boolean> => {
+      const { options } = await loadScenario(name, env);
+      const rules = (options.thresholds as Record<string, unknown[]>)["http_req_failed"] ?? [];
+      return rules.some((rule) => typeof rule === "object" && (rule as { abortOnFail?: boolean }).abortOnFail === true);
+    };
+    expect(await aborts("smoke")).toBe(false);
+    expect(await aborts("load")).toBe(true);
+    expect(await aborts("soak")).toBe(true);
+  });
+
+  it("rejects a malformed SLA value instead of running without a threshold", () => {
+    expect(() => slaFromEnv({ SLA_P95_MS: "fast" })).toThrow(/SLA_P95_MS=fast/);
+  });
+
+  it("default SLA equals the production policy's performance gate", () => {
+    const yaml = readFileSync(path.join(REPO_ROOT, "environments", "production.yml"), "utf8");
+    const durationMs = (key: string): number => {
+      const match = new RegExp(`^\\s*${key}:\\s*"?(\\d+)ms"?`, "m").exec(yaml);
+      if (match?.[1] === undefined) throw new Error(`production.yml has no ${key} in ms`);
+      return Number(match[1]);
+    };
+    const fraction = (key: string): number => {
+      const match = new RegExp(`^\\s*${key}:\\s*([0-9.]+)`, "m").exec(yaml);
+      if (match?.[1] === undefined) throw new Error(`production.yml has no ${key}`);
+      return Number(match[1]);
+    };
+    expect(DEFAULT_SLA).toEqual({
+      p95Ms: durationMs("max_p95"),
+      p99Ms: durationMs("max_p99"),
+      maxErrorRate: fraction("max_error_rate"),
+      minChecksRate: fraction("min_checks_rate"),
+    });
+    expect(slaThresholds(DEFAULT_SLA)["http_req_duration"]).toEqual(["p(95)<200", "p(99)<500"]);
+  });
+});
