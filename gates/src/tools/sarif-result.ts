@@ -1,0 +1,216 @@
+import type { Finding, Location, Severity, Suppression } from "../findings/finding.js";
+import { isMasked, REDACTED, redactText, scrubList } from "../findings/redact.js";
+import type { DriverProfile } from "./sarif-profile.js";
+import { normalisePath } from "./sarif-report-json.js";
+import type { SarifLevel, SarifResult, SarifRule, SarifRun } from "./sarif-schema.js";
+
+/** A finding before its fingerprint, with what the fingerprint is computed from. */
+export interface DraftFinding {
+  finding: Omit<Finding, "fingerprint">;
+  /** Identity parts for ordinalFingerprints; never secret material. */
+  identity: Array<string | number | undefined>;
+  /** Position in the file, to number findings that share an identity. */
+  order: number;
+  /** Raw secret values seen in this result (to be scrubbed from every output). */
+  secrets: string[];
+}
+
+/** SARIF level -> severity (used when no `security-severity` is given). */
+export const LEVEL_SEVERITY: Readonly<Record<SarifLevel, Severity>> = {
+  error: "high",
+  warning: "medium",
+  note: "low",
+  none: "info",
+};
+
+/** CVSS v3 qualitative bands, as GitHub code scanning reads `security-severity`. */
+export function severityFromScore(score: number): Severity {
+  if (score >= 9) return "critical";
+  if (score >= 7) return "high";
+  if (score >= 4) return "medium";
+  if (score > 0) return "low";
+  return "info";
+}
+
+/** Values tools write where they have none ("requires login" is semgrep's logged-out placeholder). */
+export function isPlaceholder(value: string): boolean {
+  return /^\s*requires login\s*$/i.test(value);
+}
+
+/**
+ * One SARIF result as a draft finding, or undefined for results that are not findings: kind
+ * `pass`/`notApplicable`, or `baselineState: absent` (gone since the baseline).
+ */
+export function draftFromResult(result: SarifResult, run: SarifRun, profile: DriverProfile): DraftFinding | undefined {
+  if (result.kind === "pass" || result.kind === "notApplicable" || result.baselineState === "absent") return undefined;
+  const rule = resolveRule(result, run);
+  const ruleId = result.ruleId ?? result.rule?.id ?? rule?.id ?? "unidentified-rule";
+  const kind = profile.kind(rule, ruleId);
+  const { location, snippet } = firstLocation(result, run);
+  const title = profile.title(rule) ?? ruleId;
+  const message = messageText(result, rule) ?? title;
+  const helpUri = rule?.helpUri;
+  const pkg = profile.packageOf(result);
+  const suppression = suppressionOf(result);
+  const order = (location?.startLine ?? 0) * 1_000_000 + (location?.startColumn ?? 0);
+  const base = {
+    tool: profile.tool,
+    kind,
+    ruleId,
+    severity: severityOf(result, rule, profile),
+    references: referencesOf(ruleId, rule, result, helpUri),
+    ...(location === undefined ? {} : { location }),
+    ...(helpUri === undefined ? {} : { helpUri }),
+    ...(pkg === undefined ? {} : { package: pkg }),
+    ...(suppression === undefined ? {} : { suppression }),
+  };
+  if (kind === "secret") {
+    // The snippet of a secret finding is (or contains) the secret: it never leaves this function.
+    const secrets = snippet === undefined || isMasked(snippet.trim()) ? [] : [snippet];
+    const scrub = scrubList(secrets);
+    const commit = result.partialFingerprints?.["commitSha"];
+    return {
+      finding: {
+        ...base,
+        title: redactText(title, scrub),
+        message: redactText(message, scrub),
+        ...(snippet === undefined ? {} : { snippet: REDACTED }),
+        ...(commit === undefined || commit === "" ? {} : { commit }),
+      },
+      // Secrets: never the tool's fingerprints, which may hash the secret; the commit keeps history scans apart.
+      identity: [profile.tool, ruleId, location?.path, commit],
+      order,
+      secrets,
+    };
+  }
+  return {
+    finding: { ...base, title, message, ...(snippet === undefined ? {} : { snippet }) },
+    identity: identityOf(result, profile.tool, ruleId, location, base.package?.name),
+    order,
+    secrets: [],
+  };
+}
+
+// --- internal ---
+
+function resolveRule(result: SarifResult, run: SarifRun): SarifRule | undefined {
+  const rules = run.tool.driver.rules ?? [];
+  const index = result.ruleIndex ?? result.rule?.index;
+  const id = result.ruleId ?? result.rule?.id;
+  const byIndex = index === undefined || index < 0 ? undefined : rules[index];
+  if (byIndex !== undefined && (id === undefined || byIndex.id === id || id.startsWith(`${byIndex.id}/`))) return byIndex;
+  return id === undefined ? undefined : rules.find((rule) => rule.id === id);
+}
+
+function severityOf(result: SarifResult, rule: SarifRule | undefined, profile: DriverProfile): Severity {
+  const stated = profile.statedSeverity(rule);
+  if (stated !== undefined) return stated;
+  const score = securitySeverity(result.properties) ?? securitySeverity(rule?.properties);
+  if (score !== undefined) return severityFromScore(score);
+  // SARIF §3.27.10: a failing result without `level` takes the rule's default level, else "warning";
+  // any other result kind defaults to "none".
+  const failing = result.kind === undefined || result.kind === "fail";
+  const level = result.level ?? (failing ? (rule?.defaultConfiguration?.level ?? "warning") : "none");
+  return LEVEL_SEVERITY[level];
+}
+
+function securitySeverity(bag: Record<string, unknown> | undefined): number | undefined {
+  const value = bag?.["security-severity"];
+  const score = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  return Number.isFinite(score) && score >= 0 && score <= 10 ? score : undefined;
+}
+
+function firstLocation(result: SarifResult, run: SarifRun): { location?: Location; snippet?: string } {
+  const physical = result.locations?.[0]?.physicalLocation;
+  const artifact = physical?.artifactLocation;
+  const uri = artifact?.uri ?? (artifact?.index === undefined ? undefined : run.artifacts?.[artifact.index]?.location?.uri);
+  const path = uri === undefined ? "" : uriToPath(uri);
+  const region = physical?.region;
+  const text = region?.snippet?.text;
+  const snippet = text === undefined || text === "" || isPlaceholder(text) ? undefined : text;
+  if (path === "") return snippet === undefined ? {} : { snippet };
+  const location: Location = {
+    path,
+    ...(region?.startLine === undefined ? {} : { startLine: region.startLine }),
+    ...(region?.endLine === undefined ? {} : { endLine: region.endLine }),
+    ...(region?.startColumn === undefined ? {} : { startColumn: region.startColumn }),
+    ...(region?.endColumn === undefined ? {} : { endColumn: region.endColumn }),
+  };
+  return snippet === undefined ? { location } : { location, snippet };
+}
+
+/** SARIF URIs are percent-encoded; relative ones are kept relative to their uriBaseId (the scan root). */
+function uriToPath(uri: string): string {
+  let decoded = uri;
+  try {
+    decoded = decodeURIComponent(uri);
+  } catch {
+    // Not a valid escape sequence: the producer wrote a raw path, keep it as written.
+  }
+  return normalisePath(decoded);
+}
+
+function messageText(result: SarifResult, rule: SarifRule | undefined): string | undefined {
+  const template =
+    result.message.text ??
+    (result.message.id === undefined ? undefined : rule?.messageStrings?.[result.message.id]?.text) ??
+    result.message.markdown;
+  if (template === undefined) return undefined;
+  const args = result.message.arguments ?? [];
+  return template.replace(/\{(\d+)\}/g, (placeholder, index: string) => args[Number(index)] ?? placeholder);
+}
+
+function suppressionOf(result: SarifResult): Suppression | undefined {
+  const suppressions = result.suppressions ?? [];
+  // SARIF §3.27.23: suppressed only when every suppression is accepted (status absent counts as accepted).
+  if (suppressions.length === 0 || suppressions.some((s) => s.status === "rejected" || s.status === "underReview")) {
+    return undefined;
+  }
+  const first = suppressions[0];
+  if (first === undefined) return undefined;
+  return first.justification === undefined || first.justification === ""
+    ? { kind: first.kind }
+    : { kind: first.kind, reason: first.justification };
+}
+
+const ID_PATTERN = /\b(CWE-\d+|CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3})\b/gi;
+
+function referencesOf(ruleId: string, rule: SarifRule | undefined, result: SarifResult, helpUri: string | undefined): string[] {
+  const texts = [ruleId, ...stringsOf(rule?.properties?.["tags"]), ...stringsOf(rule?.properties?.["cwe"])];
+  texts.push(...stringsOf(result.properties?.["tags"]));
+  const references = new Set<string>();
+  for (const text of texts) {
+    for (const match of text.matchAll(ID_PATTERN)) {
+      const id = match[0];
+      references.add(id.toUpperCase().startsWith("GHSA") ? `GHSA${id.slice(4).toLowerCase()}` : id.toUpperCase());
+    }
+  }
+  if (helpUri !== undefined && helpUri !== "") references.add(helpUri);
+  return [...references];
+}
+
+function stringsOf(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+}
+
+function identityOf(
+  result: SarifResult,
+  tool: string,
+  ruleId: string,
+  location: Location | undefined,
+  packageName: string | undefined,
+): Array<string | undefined> {
+  const own = stableEntries(result.fingerprints);
+  // The tool's own fingerprint (semgrep matchBasedId/v1…) already survives line moves.
+  if (own.length > 0) return [tool, ruleId, ...own];
+  return [tool, ruleId, location?.path, packageName, ...stableEntries(result.partialFingerprints)];
+}
+
+function stableEntries(map: Record<string, string> | undefined): string[] {
+  if (map === undefined) return [];
+  return Object.entries(map)
+    .filter(([, value]) => value !== "" && !isPlaceholder(value))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => `${key}=${value}`);
+}

@@ -1,0 +1,159 @@
+import type { Finding, ReportFormat, ToolError, ToolResult } from "../findings/finding.js";
+import { ordinalFingerprints } from "../findings/fingerprint.js";
+import { driverProfile, type DriverProfile } from "./sarif-profile.js";
+import { invalidReport, isRecord, normalisePath, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import { draftFromResult, type DraftFinding } from "./sarif-result.js";
+import { SarifLog, type SarifInvocation, type SarifNotification, type SarifRun } from "./sarif-schema.js";
+import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
+
+/**
+ * Driver names (`runs[].tool.driver.name`) of a JSON-parsed document, in run order; [] when the
+ * document is not a SARIF log. Lets a caller decide which adapter owns a SARIF file.
+ */
+export function sarifDriverNames(document: unknown): string[] {
+  if (!isSarifLike(document)) return [];
+  const runs = Array.isArray(document["runs"]) ? document["runs"] : [];
+  return runs.flatMap((run) => {
+    const tool = isRecord(run) ? run["tool"] : undefined;
+    const driver = isRecord(tool) ? tool["driver"] : undefined;
+    const name = isRecord(driver) ? driver["name"] : undefined;
+    return typeof name === "string" ? [name] : [];
+  });
+}
+
+/**
+ * The format of a SARIF document: `gitleaks-sarif`, `semgrep-sarif`, `trivy-sarif` when every run
+ * comes from that tool, `sarif` otherwise; undefined when it is not SARIF at all.
+ */
+export function sarifFormat(document: unknown): ReportFormat | undefined {
+  if (!isSarifLike(document)) return undefined;
+  const formats = new Set(sarifDriverNames(document).map((name) => driverProfile(name).format));
+  const [only] = formats;
+  return formats.size === 1 && only !== undefined ? only : "sarif";
+}
+
+/**
+ * Parses an already JSON-parsed SARIF 2.1.0 log from any tool. Throws REPORT_WRONG_TOOL when it is
+ * not SARIF and REPORT_INVALID when it is SARIF of the wrong shape. Problems the log itself reports
+ * (failed executions, error notifications, runs without results) become toolErrors.
+ */
+export function parseSarifDocument(document: unknown, options: ParseOptions = {}): ToolResult {
+  const context = sarifContext(options);
+  if (!isSarifLike(document)) throw wrongTool(document, context);
+  const parsed = SarifLog.safeParse(document);
+  if (!parsed.success) throw invalidReport(parsed.error, context);
+
+  const drafts: DraftFinding[] = [];
+  const toolErrors: ToolError[] = [];
+  const profiles: DriverProfile[] = [];
+  if (parsed.data.runs.length === 0) {
+    toolErrors.push({ level: "error", message: "the SARIF log has no runs: no tool reported anything" });
+  }
+  parsed.data.runs.forEach((run, index) => {
+    const profile = driverProfile(run.tool.driver.name);
+    profiles.push(profile);
+    toolErrors.push(...runErrors(run, index));
+    for (const result of run.results ?? []) {
+      const draft = draftFromResult(result, run, profile);
+      if (draft !== undefined) drafts.push(draft);
+    }
+  });
+
+  const fingerprints = ordinalFingerprints(
+    drafts,
+    (draft) => draft.identity,
+    (draft) => draft.order,
+  );
+  const findings: Finding[] = drafts.map((draft, index) => ({ ...draft.finding, fingerprint: fingerprints[index] ?? "" }));
+  const tools = new Set(profiles.map((profile) => profile.tool));
+  const [onlyTool] = tools;
+  const first = parsed.data.runs[0];
+  const toolVersion = first === undefined ? undefined : profiles[0]?.version(first.tool.driver);
+  return {
+    tool: tools.size === 1 && onlyTool !== undefined ? onlyTool : "sarif",
+    format: sarifFormat(document) ?? "sarif",
+    ...(toolVersion === undefined ? {} : { toolVersion }),
+    findings,
+    toolErrors,
+    secrets: drafts.flatMap((draft) => draft.secrets),
+  };
+}
+
+/** The generic SARIF 2.1.0 adapter: reports from any tool that writes SARIF. */
+export const sarif = {
+  name: "sarif",
+  /**
+   * SARIF is written by other tools; there is nothing to run for it. The empty reference tells a
+   * runner there is no container to start (tools that write SARIF carry their own image).
+   */
+  image: { ref: "", version: "2.1.0" } satisfies PinnedImage,
+  formats: ["sarif", "gitleaks-sarif", "semgrep-sarif", "trivy-sarif"],
+  detect: sarifFormat,
+  parse(raw: string, options: ParseOptions = {}): ToolResult {
+    return parseSarifDocument(parseReportJson(raw, sarifContext(options)), options);
+  },
+  /** The convention most SARIF producers follow: 0 clean, 1 findings, anything else a failure. */
+  exitMeaning(exitCode: number): ExitMeaning {
+    if (exitCode === 0) return "clean";
+    return exitCode === 1 ? "findings" : "error";
+  },
+} as const satisfies ToolAdapter;
+
+// --- internal ---
+
+function sarifContext(options: ParseOptions): ReportContext {
+  return { tool: "SARIF", expected: "SARIF 2.1.0 log", file: options.file };
+}
+
+/** A SARIF log by shape: an object with a `runs` array and a `version` or a SARIF `$schema`. */
+function isSarifLike(document: unknown): document is Record<string, unknown> {
+  if (!isRecord(document) || !Array.isArray(document["runs"])) return false;
+  const schema = document["$schema"];
+  return typeof document["version"] === "string" || (typeof schema === "string" && /sarif/i.test(schema));
+}
+
+function runErrors(run: SarifRun, index: number): ToolError[] {
+  const driver = run.tool.driver.name;
+  const errors: ToolError[] = [];
+  if (run.results === undefined || run.results === null) {
+    errors.push({
+      level: "error",
+      message: `${driver} (run ${index}) wrote no results array: per SARIF 2.1.0 the tool did not produce results`,
+    });
+  }
+  for (const invocation of run.invocations ?? []) {
+    if (!invocation.executionSuccessful) errors.push({ level: "error", message: failedExecution(driver, invocation) });
+    for (const notification of [
+      ...(invocation.toolConfigurationNotifications ?? []),
+      ...(invocation.toolExecutionNotifications ?? []),
+    ]) {
+      const error = notificationError(driver, notification);
+      if (error !== undefined) errors.push(error);
+    }
+  }
+  return errors;
+}
+
+function failedExecution(driver: string, invocation: SarifInvocation): string {
+  const details = [
+    invocation.exitCode === undefined ? undefined : `exit code ${invocation.exitCode}`,
+    invocation.exitCodeDescription,
+    invocation.exitSignalName === undefined ? undefined : `signal ${invocation.exitSignalName}`,
+  ].filter((part): part is string => part !== undefined && part !== "");
+  return `${driver} reported executionSuccessful: false${details.length === 0 ? "" : ` (${details.join(", ")})`}`;
+}
+
+/** error -> error, warning (also SARIF's default level) -> warning; note and none are not problems. */
+function notificationError(driver: string, notification: SarifNotification): ToolError | undefined {
+  const level = notification.level ?? "warning";
+  if (level !== "error" && level !== "warning") return undefined;
+  const text = notification.message.text ?? notification.message.markdown ?? "(no message)";
+  const uri = notification.locations?.[0]?.physicalLocation?.artifactLocation?.uri;
+  const code = notification.descriptor?.id ?? notification.associatedRule?.id;
+  return {
+    level,
+    message: `${driver}: ${text}`,
+    ...(uri === undefined || uri === "" ? {} : { path: normalisePath(uri) }),
+    ...(code === undefined ? {} : { code }),
+  };
+}
