@@ -1,0 +1,255 @@
+import { SEVERITIES, SEVERITY_RANK } from "../findings/finding.js";
+import { GATE_NAMES } from "../policy/schema.js";
+import { HTML_SCRIPT, HTML_STYLE } from "./html-assets.js";
+import {
+  type DeployTimeline,
+  type SlaLines,
+  type TimePoint,
+  deployTimelineChart,
+  latencyChart,
+  timeSeriesCharts,
+} from "./html-charts.js";
+import { escapeHtml, safeHref } from "./html-escape.js";
+import type { GateVerdict, Report, ReportedFinding } from "./schema.js";
+
+export type { DeployTimeline, DeployStep, TimePoint } from "./html-charts.js";
+
+export interface HtmlExtras {
+  /** Per-second series from the k6 `--out json` stream. */
+  series?: readonly TimePoint[] | undefined;
+  /** Deploys from the ledger, each drawn as a timeline. */
+  deploys?: readonly DeployTimeline[] | undefined;
+}
+
+/** Longest texts shown per finding: the page must stay light with thousands of findings. */
+const TITLE_LIMIT = 120;
+const MESSAGE_LIMIT = 200;
+const FINDING_STATUSES = ["new", "baseline", "waived", "suppressed"] as const;
+
+/**
+ * report.html: one self-contained page (inline CSS and SVG, no request of any kind, enforced by
+ * its Content-Security-Policy) rendered from an already redacted report. Readable without
+ * JavaScript; the inline script only adds filters.
+ */
+export function renderHtml(report: Report, extras: HtmlExtras = {}): string {
+  const title = `${report.passed ? "Passed" : "Blocked"}: ${report.environment}`;
+  const body = [
+    banner(report),
+    "<main>",
+    noticesSection(report),
+    gateTable(report.verdicts),
+    performanceSection(report, extras.series),
+    deploySection(extras.deploys),
+    findingsSection(report),
+    waiversSection(report),
+    toolsSection(report),
+    "</main>",
+  ].join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Portcullis · ${escapeHtml(title)}</title><style>${HTML_STYLE}</style></head>
+<body>
+${body}
+<script>${HTML_SCRIPT}</script>
+</body></html>
+`;
+}
+
+// --- internal ---
+
+function banner(report: Report): string {
+  const blocking = report.verdicts.filter((v) => v.blocking).map((v) => v.gate);
+  const headline = report.passed ? "Passed" : `Blocked by ${blocking.join(", ")}`;
+  const facts = [
+    `environment <strong>${escapeHtml(report.environment)}</strong>`,
+    report.commit === undefined ? undefined : `commit <code>${escapeHtml(report.commit)}</code>`,
+    `generated ${escapeHtml(report.generatedAt)}`,
+    `Portcullis ${escapeHtml(report.portcullisVersion)}`,
+  ].filter((fact): fact is string => fact !== undefined);
+  return `<header class="banner ${report.passed ? "passed" : "blocked"}" id="verdict"><h1>${escapeHtml(headline)}</h1><p>${facts.join(" · ")}</p></header>`;
+}
+
+function noticesSection(report: Report): string {
+  const items = [
+    ...report.waiverProblems.map(
+      (problem) => `<li><strong>${escapeHtml(problem.code)}</strong> ${escapeHtml(problem.message)}${problem.fix === undefined ? "" : ` — fix: ${escapeHtml(problem.fix)}`}</li>`,
+    ),
+    ...report.notices.map((notice) => `<li>${escapeHtml(notice)}</li>`),
+  ];
+  return items.length === 0 ? "" : `<h2 id="notices">Notices</h2><ul>${items.join("")}</ul>`;
+}
+
+function gateTable(verdicts: readonly GateVerdict[]): string {
+  const ordered = [...verdicts].sort((a, b) => GATE_NAMES.indexOf(a.gate) - GATE_NAMES.indexOf(b.gate));
+  const rows = ordered.map((verdict) => {
+    const checks = verdict.evidence.checks.length === 0
+      ? ""
+      : `<ul class="checks">${verdict.evidence.checks
+          .map((check) => `<li class="${check.ok ? "" : "bad"}">${escapeHtml(check.name)}: ${escapeHtml(check.measured)} (threshold ${escapeHtml(check.threshold)})</li>`)
+          .join("")}</ul>`;
+    const counted = SEVERITIES.map((s) => [s, verdict.evidence.counted[s] ?? 0] as const)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => `<span class="sev sev-${s}">${n} ${s}</span>`)
+      .join(" ");
+    const bypass = verdict.bypass === undefined
+      ? ""
+      : `<div class="fs">bypassed by ${escapeHtml(verdict.bypass.approver)}: ${escapeHtml(verdict.bypass.reason)}</div>`;
+    const fix = verdict.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(verdict.fix)}</div>`;
+    return `<tr id="gate-${verdict.gate}" data-gate="${verdict.gate}"><td><strong>${verdict.gate}</strong></td>` +
+      `<td><span class="st st-${verdict.status}">${verdict.status}</span>${verdict.blocking ? " <strong>blocking</strong>" : ""}</td>` +
+      `<td>${verdict.mode}${verdict.enabled ? "" : " (disabled)"}</td>` +
+      `<td>${escapeHtml(verdict.reason)}${checks}${fix}${bypass}</td>` +
+      `<td>${counted === "" ? "—" : counted}<div class="fs">${verdict.evidence.waived} waived · ${verdict.evidence.baseline} baseline · ${verdict.evidence.suppressed} suppressed</div></td></tr>`;
+  });
+  return `<h2 id="gates">Gates</h2><table><thead><tr><th>Gate</th><th>Status</th><th>Mode</th><th>Why (threshold and measured)</th><th>Counted findings</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+function performanceSection(report: Report, series: readonly TimePoint[] | undefined): string {
+  if (report.performance === undefined && (series === undefined || series.length === 0)) return "";
+  const sla = slaFromVerdicts(report.verdicts);
+  const percentiles = report.performance === undefined ? "" : latencyChart(report.performance, sla);
+  const overTime = series === undefined ? "" : timeSeriesCharts(series, sla);
+  return `<h2 id="performance">Performance</h2>${percentiles}${overTime}`;
+}
+
+function deploySection(deploys: readonly DeployTimeline[] | undefined): string {
+  if (deploys === undefined || deploys.length === 0) return "";
+  const items = deploys
+    .map((deploy) => `<h3>${escapeHtml(deploy.version)} · ${escapeHtml(deploy.outcome)}</h3>${deployTimelineChart(deploy)}`)
+    .join("");
+  return `<h2 id="deploys">Deploys</h2>${items}`;
+}
+
+function findingsSection(report: Report): string {
+  const byGate = new Map<string, ReportedFinding[]>();
+  for (const finding of report.findings) {
+    const list = byGate.get(finding.gate) ?? [];
+    list.push(finding);
+    byGate.set(finding.gate, list);
+  }
+  if (byGate.size === 0) return `<h2 id="findings">Findings</h2><p>No findings.</p>`;
+  const sections = GATE_NAMES.filter((gate) => byGate.has(gate)).map((gate) => {
+    const findings = byGate.get(gate) ?? [];
+    const groups = ruleGroups(findings).map(ruleGroup).join("\n");
+    return `<section data-gate="${gate}"><h3>${gate} · ${findings.length}</h3><table class="findings"><thead><tr><th>Finding</th><th>Location</th><th>Fix</th></tr></thead>\n${groups}</table></section>`;
+  });
+  return `<h2 id="findings">Findings</h2>${filterBar(report)}<div id="findings">${sections.join("")}</div>`;
+}
+
+/** Findings of one rule and severity: the rule's title and message are shown once, in its header. */
+interface RuleGroup {
+  severity: ReportedFinding["severity"];
+  ruleId: string;
+  title: string;
+  message: string;
+  findings: ReportedFinding[];
+}
+
+function ruleGroups(findings: readonly ReportedFinding[]): RuleGroup[] {
+  const groups = new Map<string, RuleGroup>();
+  for (const finding of findings) {
+    const key = `${finding.severity}\u0000${finding.ruleId}`;
+    const group = groups.get(key);
+    if (group === undefined) {
+      groups.set(key, { severity: finding.severity, ruleId: finding.ruleId, title: finding.title, message: finding.message, findings: [finding] });
+    } else {
+      group.findings.push(finding);
+    }
+  }
+  return [...groups.values()].sort(
+    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.findings.length - a.findings.length || a.ruleId.localeCompare(b.ruleId),
+  );
+}
+
+/**
+ * A rule header, then one row per finding in the lightest valid HTML (optional end tags and quotes
+ * left out): a page of 5,000 findings must stay under 1 MB. Full texts live in report.json.
+ */
+function ruleGroup(group: RuleGroup): string {
+  const message = group.message === group.title ? "" : `<small>${escapeHtml(truncate(group.message, MESSAGE_LIMIT))}</small>`;
+  const header = `<tr class=h><th colspan=3><span class="sev sev-${group.severity}">${group.severity}</span> <code>${escapeHtml(group.ruleId)}</code> ${escapeHtml(truncate(group.title, TITLE_LIMIT))} · ${group.findings.length}${message}</th></tr>`;
+  return `<tbody data-s=${group.severity}>${header}\n${group.findings.map((finding) => findingRow(finding, group)).join("\n")}</tbody>`;
+}
+
+function findingRow(finding: ReportedFinding, group: RuleGroup): string {
+  const own = [
+    finding.title === group.title ? "" : escapeHtml(truncate(finding.title, TITLE_LIMIT)),
+    finding.message === group.message || finding.message === finding.title ? "" : `<small>${escapeHtml(truncate(finding.message, MESSAGE_LIMIT))}</small>`,
+    finding.status === "new"
+      ? ""
+      : `<i>[${finding.status}${finding.suppression?.reason === undefined ? "" : `: ${escapeHtml(truncate(finding.suppression.reason, MESSAGE_LIMIT))}`}]</i>`,
+  ].join("");
+  const location = finding.location === undefined
+    ? escapeHtml(finding.tool)
+    : `${escapeHtml(finding.location.path)}${finding.location.startLine === undefined ? "" : `:${finding.location.startLine}`}`;
+  const status = finding.status === "new" ? "" : ` data-st=${finding.status}`;
+  return `<tr${status}><td>${own === "" ? "·" : own}<td>${location}<td>${fixCell(finding)}`;
+}
+
+function fixCell(finding: ReportedFinding): string {
+  const parts: string[] = [];
+  const pkg = finding.package;
+  if (pkg !== undefined) {
+    const installed = pkg.installed === undefined ? "" : ` ${escapeHtml(pkg.installed)}`;
+    parts.push(pkg.fixed.length === 0
+      ? `${escapeHtml(pkg.name)}${installed}: no fix yet`
+      : `${escapeHtml(pkg.name)}${installed} → ${escapeHtml(pkg.fixed.join(", "))}`);
+  }
+  const href = safeHref(finding.helpUri);
+  if (href !== undefined) parts.push(`<a href="${href}">help</a>`);
+  return parts.join("<br>");
+}
+
+function filterBar(report: Report): string {
+  const present = new Set(report.findings.map((f) => f.severity));
+  const severities = SEVERITIES.filter((s) => present.has(s))
+    .map((s) => `<label><input type="checkbox" name="sev" value="${s}" checked> ${s}</label>`)
+    .join("");
+  const statuses = FINDING_STATUSES.map(
+    (s) => `<label><input type="checkbox" name="st" value="${s}" checked> ${s}</label>`,
+  ).join("");
+  const gates = [...new Set(report.findings.map((f) => f.gate))]
+    .map((gate) => `<option value="${gate}">${gate}</option>`)
+    .join("");
+  return `<form id="filters" hidden role="search"><input type="search" id="q" placeholder="Search rule, path, message…" aria-label="Search findings">` +
+    `<select id="gate" aria-label="Gate"><option value="">all gates</option>${gates}</select>${severities}${statuses}<span id="shown" class="fs"></span></form>`;
+}
+
+function waiversSection(report: Report): string {
+  const rows = report.waivers.map(
+    (w) => `<tr><td>${escapeHtml(w.id)}</td><td>${escapeHtml(w.reason)}</td><td>${escapeHtml(w.approver)}</td><td>${escapeHtml(w.expires)}</td><td class="num">${w.matched}</td></tr>`,
+  );
+  const bypasses = report.bypasses.map(
+    (b) => `<tr><td>bypass: ${b.gate}</td><td>${escapeHtml(b.reason)}</td><td>${escapeHtml(b.approver)}</td><td>${escapeHtml(b.at)}</td><td></td></tr>`,
+  );
+  if (rows.length + bypasses.length === 0) return "";
+  return `<h2 id="waivers">Waivers and bypasses</h2><table><thead><tr><th>Id</th><th>Reason</th><th>Approver</th><th>Expires / at</th><th>Findings</th></tr></thead><tbody>${[...rows, ...bypasses].join("")}</tbody></table>`;
+}
+
+function toolsSection(report: Report): string {
+  const rows = report.tools.map((run) => {
+    const problem = run.error === undefined
+      ? run.toolErrors.map((e) => `${e.level}: ${escapeHtml(e.message)}`).join("<br>")
+      : `<strong>${escapeHtml(run.error.code)}</strong>: ${escapeHtml(run.error.message)}${run.error.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(run.error.fix)}</div>`}`;
+    return `<tr><td>${escapeHtml(run.kind)}${run.label === undefined ? "" : `.${escapeHtml(run.label)}`}</td><td>${escapeHtml(run.tool)} ${escapeHtml(run.version ?? "")}</td><td><code>${escapeHtml(run.file)}</code></td><td>${problem}</td></tr>`;
+  });
+  if (rows.length === 0) return "";
+  return `<h2 id="tools">Reports read</h2><table><thead><tr><th>Kind</th><th>Tool</th><th>File</th><th>Problems</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+/** SLA lines come from the performance verdict's own checks, so the page shows what was judged. */
+function slaFromVerdicts(verdicts: readonly GateVerdict[]): SlaLines {
+  const performance = verdicts.find((v) => v.gate === "performance");
+  const limit = (pattern: RegExp): number | undefined => {
+    const check = performance?.evidence.checks.find((c) => pattern.test(c.name));
+    const match = check === undefined ? null : /([0-9.]+)\s*ms/.exec(check.threshold);
+    return match?.[1] === undefined ? undefined : Number(match[1]);
+  };
+  return { p95Ms: limit(/p\(?95/), p99Ms: limit(/p\(?99/) };
+}
+
+function truncate(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}

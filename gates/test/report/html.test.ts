@@ -1,0 +1,122 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderHtml } from "../../src/report/html.js";
+import { k6Series, realisticReport, rolledBackDeploy } from "./html-report-fixture.js";
+
+const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
+const CHROMIUM = process.env["PORTCULLIS_CHROMIUM"] ?? "/usr/bin/chromium";
+// Flags for a closed network and a root user: no background services that would try to connect.
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true }).catch((error: unknown) => {
+    throw new Error(`cannot start Chromium at ${CHROMIUM} (apt-get install -y chromium): ${String(error)}`);
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+function writeArtifact(name: string, html: string): string {
+  const file = path.join(ARTIFACTS, name);
+  writeFileSync(file, html);
+  return file;
+}
+
+describe("report.html in a real browser", () => {
+  it("shows the verdict and every gate, makes no request, logs no error, and filters", async () => {
+    const report = realisticReport(300);
+    const file = writeArtifact("report.html", renderHtml(report, { series: k6Series(), deploys: [rolledBackDeploy()] }));
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const consoleErrors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => consoleErrors.push(error.message));
+    page.on("request", (request) => requests.push(request.url()));
+    await page.goto(pathToFileURL(file).href);
+
+    expect(consoleErrors).toEqual([]);
+    expect(requests).toEqual([pathToFileURL(file).href]);
+    await expect(page.locator("#verdict").textContent()).resolves.toContain("Blocked by secrets, vulnerabilities, performance");
+    for (const verdict of report.verdicts) {
+      expect(await page.locator(`#gate-${verdict.gate}`).isVisible()).toBe(true);
+      expect(await page.locator(`#gate-${verdict.gate} .st`).textContent()).toBe(verdict.status);
+    }
+    expect(await page.locator("svg").count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator("text=SLA p95 200 ms").count()).toBe(1);
+    expect(await page.evaluate(() => typeof (window as unknown as { alert?: unknown }).alert)).toBe("function");
+    expect(await page.locator("#findings script").count()).toBe(0);
+    expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
+
+    const visibleRows = () => page.locator("#findings tbody tr:not(.h):not(.hide)").count();
+    const initiallyVisible = await visibleRows();
+    expect(initiallyVisible).toBe(report.findings.length);
+    await page.uncheck('input[name=st][value="suppressed"]');
+    expect(await visibleRows()).toBe(report.findings.filter((f) => f.status !== "suppressed").length);
+
+    await page.fill("#q", "file-42.ts");
+    expect(await visibleRows()).toBe(1);
+    await page.fill("#q", "");
+    await page.uncheck('input[name=sev][value="high"]');
+    expect(await visibleRows()).toBe(report.findings.filter((f) => f.status !== "suppressed" && f.severity !== "high").length);
+    await page.check('input[name=sev][value="high"]');
+    await page.selectOption("#gate", "secrets");
+    expect(await visibleRows()).toBe(report.findings.filter((f) => f.status !== "suppressed" && f.gate === "secrets").length);
+    expect(await page.locator('#findings section[data-gate="sast"]').isVisible()).toBe(false);
+
+    await page.selectOption("#gate", "");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(ARTIFACTS, "report.png"), fullPage: false });
+    await page.close();
+  });
+
+  it("reads without JavaScript: everything visible, the filter bar stays hidden", async () => {
+    const file = writeArtifact("report-nojs.html", renderHtml(realisticReport(60)));
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(file).href);
+    expect(await page.locator("#verdict").isVisible()).toBe(true);
+    expect(await page.locator("#filters").isVisible()).toBe(false);
+    expect(await page.locator("#findings tbody tr:not(.h):visible").count()).toBe(60);
+    await context.close();
+  });
+
+  it("stays under 1 MB with 5,000 findings and reports its render time", async () => {
+    const html = renderHtml(realisticReport(5000), { series: k6Series(), deploys: [rolledBackDeploy()] });
+    const bytes = Buffer.byteLength(html);
+    expect(bytes).toBeLessThan(1_000_000);
+    const file = writeArtifact("report-5000.html", html);
+    const page = await browser.newPage();
+    const started = Date.now();
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    const loadMs = Date.now() - started;
+    const timing = await page.evaluate(() => {
+      const [entry] = performance.getEntriesByType("navigation") as PerformanceNavigationTiming[];
+      return entry === undefined ? -1 : entry.loadEventEnd;
+    });
+    expect(await page.locator("#findings tbody tr:not(.h)").count()).toBe(5000);
+    writeFileSync(
+      path.join(ARTIFACTS, "report-5000.metrics.json"),
+      `${JSON.stringify({ findings: 5000, bytes, loadEventEndMs: Math.round(timing), wallMs: loadMs }, null, 2)}\n`,
+    );
+    console.log(`report.html with 5000 findings: ${(bytes / 1024).toFixed(0)} KiB, load event at ${timing.toFixed(0)} ms`);
+    await page.close();
+  });
+});
