@@ -63,7 +63,7 @@ export function wrongTool(document: unknown, context: ReportContext): ReportErro
   const fix =
     seen.kind === undefined
       ? `pass the report ${context.tool} wrote (${context.expected})`
-      : `this is a ${seen.kind} report: pass it as --report ${seen.kind}=<file>, or give the ${context.tool} report here`;
+      : `this looks like a ${seen.kind} report: pass it as --report ${seen.kind}=<file>, or give the ${context.tool} report here`;
   return new ReportError("REPORT_WRONG_TOOL", `expected a ${context.expected}, got ${seen.description}`, {
     file: context.file,
     tool: context.tool,
@@ -83,7 +83,7 @@ export function describeDocument(document: unknown): { description: string; kind
   if (!isRecord(document)) return { description: `a JSON ${document === null ? "null" : typeof document}` };
   if (Array.isArray(document["runs"])) {
     const drivers = sarifDriverList(document);
-    return { description: `a SARIF log from ${drivers === "" ? "an unnamed tool" : drivers}`, kind: "sarif" };
+    return { description: drivers === "" ? "a SARIF log without named runs" : `a SARIF log from ${drivers}`, kind: "sarif" };
   }
   if (document["schema"] === "portcullis.findings/v1") {
     return { description: "a Portcullis findings document", kind: "findings" };

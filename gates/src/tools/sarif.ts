@@ -1,8 +1,9 @@
 import type { Finding, ReportFormat, ToolError, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
+import { scrubList } from "../findings/redact.js";
 import { driverProfile, type DriverProfile } from "./sarif-profile.js";
 import { invalidReport, isRecord, normalisePath, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
-import { draftFromResult, type DraftFinding } from "./sarif-result.js";
+import { draftFromResult, scrubFinding, type DraftFinding } from "./sarif-result.js";
 import { SarifLog, type SarifInvocation, type SarifNotification, type SarifRun } from "./sarif-schema.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
 
@@ -64,7 +65,11 @@ export function parseSarifDocument(document: unknown, options: ParseOptions = {}
     (draft) => draft.identity,
     (draft) => draft.order,
   );
-  const findings: Finding[] = drafts.map((draft, index) => ({ ...draft.finding, fingerprint: fingerprints[index] ?? "" }));
+  const secrets = drafts.flatMap((draft) => draft.secrets);
+  const scrub = scrubList(secrets);
+  const findings: Finding[] = drafts.map((draft, index) =>
+    scrubFinding({ ...draft.finding, fingerprint: fingerprints[index] ?? "" }, scrub),
+  );
   const tools = new Set(profiles.map((profile) => profile.tool));
   const [onlyTool] = tools;
   const first = parsed.data.runs[0];
@@ -75,8 +80,14 @@ export function parseSarifDocument(document: unknown, options: ParseOptions = {}
     ...(toolVersion === undefined ? {} : { toolVersion }),
     findings,
     toolErrors,
-    secrets: drafts.flatMap((draft) => draft.secrets),
+    secrets,
   };
+}
+
+/** True when the document is SARIF and every run's driver files its findings under `tool`. */
+export function isSarifOf(document: unknown, tool: string): boolean {
+  const drivers = sarifDriverNames(document);
+  return drivers.length > 0 && drivers.every((name) => driverProfile(name).tool === tool);
 }
 
 /** The generic SARIF 2.1.0 adapter: reports from any tool that writes SARIF. */

@@ -1,0 +1,220 @@
+import { z } from "zod";
+import { UsageError } from "../errors.js";
+import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
+import { ordinalFingerprints } from "../findings/fingerprint.js";
+import { isMasked, REDACTED, scrubList } from "../findings/redact.js";
+import { isSarifOf, parseSarifDocument } from "./sarif.js";
+import { invalidReport, isRecord, normalisePath, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import { scrubFinding } from "./sarif-result.js";
+import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
+
+/** What this adapter carries beyond ToolAdapter: argv builders and exit-code constants. */
+type AdapterExtras = { argv: Record<string, (options: never) => string[]>; exitCodes: Readonly<Record<string, number>> };
+
+/** gitleaks exit codes for the argv built here. */
+export const GITLEAKS_EXIT = {
+  clean: 0,
+  /** gitleaks' own code for any error (and its default for leaks, hence `--exit-code`). */
+  error: 1,
+  /**
+   * Passed as `--exit-code`: not 1 (gitleaks' errors), not 2 (Go runtime panic), not 126/127
+   * (shell: cannot execute / not found), below 128 (killed by a signal).
+   */
+  leaks: 42,
+} as const;
+
+/** The pinned gitleaks image (v8.30.1, released 2026-03). */
+export const GITLEAKS_IMAGE: PinnedImage = { ref: "zricethezav/gitleaks:v8.30.1", version: "8.30.1" };
+
+/** Options shared by `gitleaks dir` and `gitleaks git`. */
+export interface GitleaksCommonOptions {
+  /** Where gitleaks writes its JSON report. */
+  reportPath: string;
+  /** `.gitleaksignore` file, or a folder holding one. Defaults to the scanned folder, not gitleaks' cwd. */
+  ignorePath?: string;
+  /** A previous gitleaks JSON report: findings already in it are not reported again. */
+  baselinePath?: string;
+  /** A gitleaks.toml; without it gitleaks uses `.gitleaks.toml` in the source, then its defaults. */
+  configPath?: string;
+}
+
+export interface GitleaksDirOptions extends GitleaksCommonOptions {
+  /** Folder to scan (working tree, not history). */
+  source: string;
+}
+
+export interface GitleaksGitOptions extends GitleaksCommonOptions {
+  /** Repository to scan (its history). */
+  repo: string;
+  /** Only the commits of a pull request: `git log <base>..<head>`. */
+  range?: { base: string; head: string };
+}
+
+export const gitleaks = {
+  name: "gitleaks",
+  image: GITLEAKS_IMAGE,
+  formats: ["gitleaks-json", "gitleaks-sarif"],
+  exitCodes: GITLEAKS_EXIT,
+  argv: {
+    /** `gitleaks dir <source> …`: scan files as they are now. */
+    dir(options: GitleaksDirOptions): string[] {
+      return ["dir", options.source, ...commonFlags(options, options.source)];
+    },
+    /** `gitleaks git <repo> [--log-opts <base>..<head>] …`: scan history, optionally one range. */
+    git(options: GitleaksGitOptions): string[] {
+      const range = options.range === undefined ? [] : ["--log-opts", revisionRange(options.range)];
+      return ["git", options.repo, ...range, ...commonFlags(options, options.repo)];
+    },
+  },
+  detect(document: unknown): ReportFormat | undefined {
+    if (isGitleaksJson(document)) return "gitleaks-json";
+    return isSarifOf(document, "gitleaks") ? "gitleaks-sarif" : undefined;
+  },
+  /** Parses gitleaks JSON (an array, `[]` when clean) or gitleaks SARIF, by content. */
+  parse(raw: string, options: ParseOptions = {}): ToolResult {
+    const context = gitleaksContext(options);
+    const document = parseReportJson(raw, context);
+    if (isSarifOf(document, "gitleaks")) return parseSarifDocument(document, options);
+    if (!isGitleaksJson(document)) throw wrongTool(document, context);
+    const parsed = GitleaksReport.safeParse(document);
+    if (!parsed.success) throw invalidReport(parsed.error, { ...context, expected: "gitleaks JSON report" });
+    return fromLeaks(parsed.data);
+  },
+  exitMeaning(exitCode: number): ExitMeaning {
+    if (exitCode === GITLEAKS_EXIT.clean) return "clean";
+    return exitCode === GITLEAKS_EXIT.leaks ? "findings" : "error";
+  },
+} as const satisfies ToolAdapter & AdapterExtras;
+
+// --- internal ---
+
+/*
+ * The fields of a gitleaks v8 finding that Portcullis reads. Plain `z.object` on purpose: gitleaks
+ * adds fields across v8 releases (`Fingerprint`, `Link` in 8.23.2, `SymlinkFile`…) and reorders
+ * keys, so unknown keys are accepted and dropped; the ones read here are type-checked.
+ */
+const Position = z.number().int().nonnegative();
+const GitleaksLeak = z.object({
+  RuleID: z.string().min(1),
+  Description: z.string().optional(),
+  File: z.string(),
+  StartLine: Position,
+  EndLine: Position.optional(),
+  StartColumn: Position.optional(),
+  EndColumn: Position.optional(),
+  Match: z.string(),
+  Secret: z.string(),
+  Commit: z.string().optional(),
+  Link: z.string().optional(),
+});
+type GitleaksLeak = z.infer<typeof GitleaksLeak>;
+const GitleaksReport = z.array(GitleaksLeak);
+
+function gitleaksContext(options: ParseOptions): ReportContext {
+  return { tool: "gitleaks", expected: "gitleaks JSON or SARIF report", file: options.file };
+}
+
+/** `[]` (a clean run) or an array in which some item carries gitleaks' `RuleID`. */
+function isGitleaksJson(document: unknown): document is unknown[] {
+  return Array.isArray(document) && (document.length === 0 || document.some((item) => isRecord(item) && "RuleID" in item));
+}
+
+function fromLeaks(leaks: readonly GitleaksLeak[]): ToolResult {
+  const drafts = leaks.map(draftOf);
+  // Identity without the line (moves) and without any secret material; the commit separates history hits.
+  const fingerprints = ordinalFingerprints(
+    drafts,
+    ({ finding }) => ["gitleaks", finding.ruleId, finding.location?.path, finding.commit],
+    ({ finding }) => (finding.location?.startLine ?? 0) * 1_000_000 + (finding.location?.startColumn ?? 0),
+  );
+  const secrets = drafts.flatMap((draft) => draft.secrets);
+  const scrub = scrubList(secrets);
+  return {
+    tool: "gitleaks",
+    format: "gitleaks-json",
+    findings: drafts.map((draft, index) => scrubFinding({ ...draft.finding, fingerprint: fingerprints[index] ?? "" }, scrub)),
+    toolErrors: [],
+    secrets,
+  };
+}
+
+function draftOf(leak: GitleaksLeak): { finding: Omit<Finding, "fingerprint">; secrets: string[] } {
+  const path = normalisePath(leak.File);
+  const commit = leak.Commit === undefined || leak.Commit === "" ? undefined : leak.Commit;
+  const location =
+    path === ""
+      ? undefined
+      : {
+          path,
+          startLine: leak.StartLine,
+          ...(leak.EndLine === undefined ? {} : { endLine: leak.EndLine }),
+          ...(leak.StartColumn === undefined ? {} : { startColumn: leak.StartColumn }),
+          ...(leak.EndColumn === undefined ? {} : { endColumn: leak.EndColumn }),
+        };
+  const where = `${path === "" ? "the scanned input" : path}:${leak.StartLine}${commit === undefined ? "" : ` in commit ${commit.slice(0, 12)}`}`;
+  const secret = leak.Secret.trim();
+  const masked = secret === "" || isMasked(secret);
+  return {
+    finding: {
+      tool: "gitleaks",
+      kind: "secret",
+      ruleId: leak.RuleID,
+      // gitleaks has no severity: a leaked credential is treated as high everywhere.
+      severity: "high",
+      title: leak.Description === undefined || leak.Description === "" ? leak.RuleID : leak.Description,
+      message: `gitleaks rule ${leak.RuleID} matched a secret at ${where}`,
+      snippet: redactedMatch(leak.Match, leak.Secret, masked),
+      references: leak.Link === undefined || leak.Link === "" ? [] : [leak.Link],
+      ...(location === undefined ? {} : { location }),
+      ...(commit === undefined ? {} : { commit }),
+    },
+    secrets: masked ? [] : [leak.Secret],
+  };
+}
+
+/**
+ * `Match` with the secret replaced. When the secret is not literally inside the match (gitleaks
+ * decoded it from base64/hex/percent-encoding) the match still holds it in encoded form, so the
+ * whole snippet becomes REDACTED. A report masked by `--redact` or a baseline keeps its own mask.
+ */
+function redactedMatch(match: string, secret: string, masked: boolean): string {
+  if (secret === "" || !match.includes(secret)) return REDACTED;
+  return masked ? match : match.split(secret).join(REDACTED);
+}
+
+function commonFlags(options: GitleaksCommonOptions, source: string): string[] {
+  return [
+    "--report-format",
+    "json",
+    "--report-path",
+    options.reportPath,
+    "--redact",
+    "--no-banner",
+    "--exit-code",
+    String(GITLEAKS_EXIT.leaks),
+    // gitleaks looks for .gitleaksignore in its working directory unless told where the source is.
+    "--gitleaks-ignore-path",
+    options.ignorePath ?? source,
+    ...(options.baselinePath === undefined ? [] : ["--baseline-path", options.baselinePath]),
+    ...(options.configPath === undefined ? [] : ["--config", options.configPath]),
+  ];
+}
+
+/**
+ * `<base>..<head>` for `--log-opts`. gitleaks splits log-opts on spaces and hands them to
+ * `git log`, so a ref with spaces or a leading dash would inject git options: refused.
+ */
+function revisionRange(range: { base: string; head: string }): string {
+  for (const [name, ref] of [
+    ["base", range.base],
+    ["head", range.head],
+  ] as const) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9._/@^~-]*$/.test(ref) || ref.includes("..")) {
+      throw new UsageError("USAGE", `gitleaks range ${name} ${JSON.stringify(ref)} is not a plain git revision`, {
+        tool: "gitleaks",
+        fix: "pass commit SHAs or branch names (letters, digits, . _ / - ^ ~ @), e.g. the pull request's base and head SHAs",
+      });
+    }
+  }
+  return `${range.base}..${range.head}`;
+}
