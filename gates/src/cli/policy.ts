@@ -1,0 +1,116 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, UsageError, isPortcullisError, type PortcullisError } from "../errors.js";
+import { POLICY_JSON_SCHEMA_FILE, renderPolicyJsonSchema } from "../policy/json-schema.js";
+import { environmentFiles, loadEnvironment, type LoadedPolicy } from "../policy/load-files.js";
+import { PolicyError } from "../policy/problems.js";
+import type { RegisterCommand } from "./commands.js";
+import { EXIT, useColor, type CliIo } from "./io.js";
+
+/** `portcullis policy check [file]` and `portcullis policy schema [--write <file>]`. */
+export const registerPolicy: RegisterCommand = (program, io, setExit) => {
+  const policy = program
+    .command("policy")
+    .description("Validate environment policy files; print their JSON Schema")
+    .addHelpText("after", "\nReference: docs/readme/policy.md (every key, its default and meaning).\n");
+
+  policy
+    .command("check")
+    .description("Validate environment files: schema, unknown keys, cross-field rules. Exit 0 valid, 2 invalid")
+    .argument("[file]", "an environment name (staging) or a policy file; default: every environments/*.yml")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  portcullis policy check                          # every environments/*.yml",
+        "  portcullis policy check production               # environments/production.yml",
+        "  portcullis policy check ./my-env.yml",
+        "",
+      ].join("\n"),
+    )
+    .action((file: string | undefined) => {
+      setExit(checkPolicies(file, io));
+    });
+
+  policy
+    .command("schema")
+    .description("Print the JSON Schema of environment files (generated from the policy schema)")
+    .option("--write <file>", `write it to a file instead (the repository keeps it in ${POLICY_JSON_SCHEMA_FILE})`)
+    .action((options: { write?: string }) => {
+      const text = renderPolicyJsonSchema();
+      if (options.write === undefined) {
+        io.stdout(text);
+        return;
+      }
+      const target = path.resolve(io.cwd, options.write);
+      try {
+        writeFileSync(target, text);
+      } catch (error) {
+        throw new ConfigError("IO", `cannot write: ${error instanceof Error ? error.message : String(error)}`, {
+          file: options.write,
+          fix: "check that the folder exists and is writable",
+          cause: error,
+        });
+      }
+      io.stdout(`wrote ${options.write}\n`);
+    });
+};
+
+// --- internal ---
+
+function checkPolicies(file: string | undefined, io: CliIo): number {
+  const refs = file === undefined ? environmentFiles(io.cwd) : [file];
+  if (refs.length === 0) {
+    throw new UsageError("USAGE", "no environment files found in environments/", {
+      fix: "run from the repository root, or name a file: portcullis policy check path/to/policy.yml",
+    });
+  }
+  const paint = painter(io);
+  let invalid = 0;
+  for (const ref of refs) {
+    const outcome = loadOrError(ref, io.cwd);
+    if ("policy" in outcome) {
+      io.stdout(`${paint.green("OK")}   ${outcome.file} (${outcome.policy.name}, policy ${outcome.hash.slice(0, 12)})\n`);
+      continue;
+    }
+    invalid += 1;
+    io.stdout(`${paint.red("FAIL")} ${outcome.file ?? ref}\n${problemLines(outcome)}`);
+  }
+  const total = refs.length === 1 ? "1 file" : `${refs.length} files`;
+  io.stdout(invalid === 0 ? `${total} valid\n` : `${invalid} of ${total} invalid\n`);
+  return invalid === 0 ? EXIT.ok : EXIT.usage;
+}
+
+function loadOrError(ref: string, root: string): LoadedPolicy | PortcullisError {
+  try {
+    return loadEnvironment(ref, root);
+  } catch (error) {
+    if (isPortcullisError(error)) return error;
+    throw error;
+  }
+}
+
+/** Each problem on its own line with its fix below, indented under the file. */
+function problemLines(error: PortcullisError): string {
+  const problems =
+    error instanceof PolicyError
+      ? error.problems.map((problem) => ({
+          where: problem.path,
+          message: problem.rule === undefined ? problem.message : `${problem.message} [${problem.rule}]`,
+          fix: problem.fix,
+        }))
+      : [{ where: error.path, message: error.message, fix: error.fix }];
+  return problems
+    .map(({ where, message, fix }) => {
+      const head = `  ${where === undefined ? "" : `${where}: `}${message}\n`;
+      return fix === undefined ? head : `${head}    fix: ${fix}\n`;
+    })
+    .join("");
+}
+
+function painter(io: CliIo): { green: (text: string) => string; red: (text: string) => string } {
+  const color = useColor(io);
+  const wrap = (code: number) => (text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return { green: wrap(32), red: wrap(31) };
+}

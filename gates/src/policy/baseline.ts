@@ -1,0 +1,39 @@
+import { ConfigError, quote } from "../errors.js";
+import { REPORT_SCHEMA_ID, Report } from "../report/schema.js";
+import { describeIssues, schemaIssues } from "../zod-issues.js";
+
+const FIX = "pass a report.json written by `portcullis evaluate --out <dir>` on the base branch";
+
+/**
+ * The fingerprints of every finding in a previous report (`--baseline report.json`), whatever its
+ * status was then: only findings absent from it count as new. Only `portcullis.report/v1` is
+ * accepted; anything else is a ConfigError (BASELINE_INVALID), never an empty baseline.
+ */
+export function parseBaseline(text: string, file: string): Set<string> {
+  if (text.trim() === "") throw invalid(file, "the file is empty");
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw invalid(file, `not valid JSON (${error instanceof Error ? error.message : String(error)})`, error);
+  }
+  const schema = document !== null && typeof document === "object" && "schema" in document ? document.schema : undefined;
+  if (schema !== REPORT_SCHEMA_ID) {
+    throw invalid(file, `expected a Portcullis report (schema "${REPORT_SCHEMA_ID}"), received schema ${quote(schema)}`);
+  }
+  const parsed = Report.safeParse(document);
+  if (!parsed.success) {
+    throw new ConfigError("BASELINE_INVALID", `not a valid ${REPORT_SCHEMA_ID} report: ${describeIssues(schemaIssues(parsed.error))}`, {
+      file,
+      path: schemaIssues(parsed.error)[0]?.path,
+      fix: FIX,
+    });
+  }
+  return new Set(parsed.data.findings.map((finding) => finding.fingerprint));
+}
+
+// --- internal ---
+
+function invalid(file: string, message: string, cause?: unknown): ConfigError {
+  return new ConfigError("BASELINE_INVALID", message, { file, fix: FIX, cause });
+}

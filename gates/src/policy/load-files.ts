@@ -1,0 +1,118 @@
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, UsageError, type ErrorCode } from "../errors.js";
+import { parseBaseline } from "./baseline.js";
+import { ENVIRONMENTS_DIR, resolveEnvironmentRef, unknownEnvironment } from "./environment-ref.js";
+import { parsePolicy, policyHash } from "./parse-policy.js";
+import type { EnvironmentPolicy } from "./schema.js";
+import { parseWaivers, type ParsedWaivers, type WaiverOptions } from "./waivers.js";
+
+/**
+ * The file-reading edge of the policy layer: reads, then hands text to the pure parsers. Paths in
+ * errors are shown relative to the root when inside it, as the user would type them.
+ */
+
+/** Where waivers are read from when `--waivers` is not given, relative to the repository root. */
+export const DEFAULT_WAIVERS_FILE = ".portcullis/waivers.yml";
+
+export interface LoadedPolicy {
+  policy: EnvironmentPolicy;
+  /** The file it came from, as shown to the user. */
+  file: string;
+  /** policyHash(policy), for the report. */
+  hash: string;
+}
+
+/** Loads `--env <name|path>` (see resolveEnvironmentRef); an unknown name lists the available ones. */
+export function loadEnvironment(ref: string, root: string): LoadedPolicy {
+  const resolved = resolveEnvironmentRef(ref, root);
+  const file = display(resolved.file, root);
+  const text = readOptional(resolved.file, file);
+  if (text === undefined) {
+    throw resolved.kind === "name"
+      ? unknownEnvironment(resolved.name, listEnvironments(root))
+      : new UsageError("USAGE", "policy file not found", { file, fix: "check the path given to --env" });
+  }
+  const policy = parsePolicy(text, file);
+  return { policy, file, hash: policyHash(policy) };
+}
+
+/** Names of the environments defined under `<root>/environments/` (`*.yml`), sorted. */
+export function listEnvironments(root: string): string[] {
+  return environmentFiles(root).map((file) => path.basename(file, ".yml"));
+}
+
+/** Absolute paths of `<root>/environments/*.yml`, sorted; empty when the folder is absent. */
+export function environmentFiles(root: string): string[] {
+  const dir = path.join(root, ENVIRONMENTS_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw ioError(error, display(dir, root));
+  }
+  return names
+    .filter((name) => name.endsWith(".yml"))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+/**
+ * Loads waivers: `file` when given (it must exist), else DEFAULT_WAIVERS_FILE under root when it
+ * exists, else none.
+ */
+export function loadWaivers(options: WaiverOptions & { root: string; file?: string | undefined }): ParsedWaivers {
+  const absolute = path.resolve(options.root, options.file ?? DEFAULT_WAIVERS_FILE);
+  const file = display(absolute, options.root);
+  const text = readOptional(absolute, file);
+  if (text === undefined && options.file !== undefined) {
+    throw missing("WAIVER_INVALID", file, "check the path given to --waivers");
+  }
+  if (text === undefined) return { waivers: [], problems: [] };
+  return parseWaivers(text, file, options);
+}
+
+/** Loads `--baseline <report.json>`; a missing file is an error, never an empty baseline. */
+export function loadBaseline(file: string, root: string): Set<string> {
+  const absolute = path.resolve(root, file);
+  const shown = display(absolute, root);
+  const text = readOptional(absolute, shown);
+  if (text === undefined) {
+    throw missing("BASELINE_INVALID", shown, "check the path given to --baseline (a report.json from a previous run)");
+  }
+  return parseBaseline(text, shown);
+}
+
+// --- internal ---
+
+/** A UTF-8 file's text, or undefined when it does not exist. */
+function readOptional(absolute: string, shown: string): string | undefined {
+  try {
+    return readFileSync(absolute, "utf8");
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw ioError(error, shown);
+  }
+}
+
+function missing(code: ErrorCode, file: string, fix: string): ConfigError {
+  return new ConfigError(code, "file not found", { file, fix });
+}
+
+function ioError(error: unknown, file: string): ConfigError {
+  return new ConfigError("IO", `cannot read: ${error instanceof Error ? error.message : String(error)}`, {
+    file,
+    fix: "check the file's permissions",
+    cause: error,
+  });
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && "code" in error && (error.code === "ENOENT" || error.code === "ENOTDIR");
+}
+
+function display(absolute: string, root: string): string {
+  const relative = path.relative(root, absolute);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative.split(path.sep).join("/") : absolute;
+}

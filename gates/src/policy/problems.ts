@@ -1,0 +1,188 @@
+import { z } from "zod";
+import { ConfigError, quote, type ErrorCode } from "../errors.js";
+import { describeIssues, type SchemaIssue } from "../zod-issues.js";
+import { Duration, Fraction } from "./schema.js";
+import { closestMatch } from "./suggest.js";
+
+/** One problem in a configuration file: where (dot-path), what, and what to do about it. */
+export interface PolicyProblem extends SchemaIssue {
+  fix: string;
+  /** The named cross-field rule that found it (rules.ts); absent for schema problems. */
+  rule?: string;
+}
+
+/**
+ * A configuration file with one or more problems. `problems` lists each one with its dot-path and
+ * fix; message, path and fix summarise them for a one-line `describe()`.
+ */
+export class PolicyError extends ConfigError {
+  readonly problems: readonly PolicyProblem[];
+
+  constructor(code: ErrorCode, file: string, problems: readonly PolicyProblem[]) {
+    const only = problems.length === 1 ? problems[0] : undefined;
+    super(code, only?.message ?? `${problems.length} problems: ${describeIssues(problems)}`, {
+      file,
+      path: only?.path,
+      fix: only?.fix ?? problems.map((problem) => `${problem.path}: ${problem.fix}`).join("; "),
+    });
+    this.problems = problems;
+  }
+}
+
+/** Parse options that make zod's messages read `expected number, received string "0"`. */
+export const READABLE_PARSE = { reportInput: true, error: readableMessage } as const;
+
+/**
+ * Turns a failed parse (made with READABLE_PARSE) of `root` into problems with dot-paths (under
+ * `prefix` when `root` was applied to a part of the document) and fixes: unknown keys one by one
+ * with a "did you mean", quoted numbers, percent written as rates, durations without a unit.
+ */
+export function problemsFromZod(error: z.ZodError, root: z.ZodType, prefix: readonly PropertyKey[] = []): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      const known = keysAt(root, issue.path);
+      for (const key of issue.keys) problems.push(unknownKey([...prefix, ...issue.path, key], key, known));
+      continue;
+    }
+    problems.push({
+      path: dotPath([...prefix, ...issue.path]),
+      message: issue.message,
+      fix: fixFor(issue, schemaAt(root, issue.path)),
+    });
+  }
+  return problems;
+}
+
+/** `gates.vulnerabilities.max.high`; `(root)` for the document itself. */
+export function dotPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? "(root)" : path.map(String).join(".");
+}
+
+// --- internal ---
+
+function readableMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.input === undefined
+        ? `required: expected ${typeName(issue.expected)}`
+        : `expected ${typeName(issue.expected)}, received ${received(issue.input)}`;
+    case "too_small":
+      if (issue.origin === "string") return "expected a non-empty string";
+      return `expected a number ${issue.inclusive === false ? ">" : ">="} ${issue.minimum}, received ${quote(issue.input)}`;
+    case "too_big":
+      return `expected a number ${issue.inclusive === false ? "<" : "<="} ${issue.maximum}, received ${quote(issue.input)}`;
+    case "invalid_value":
+      return `expected one of ${issue.values.map((value) => quote(value)).join(", ")}, received ${received(issue.input)}`;
+    default:
+      return undefined;
+  }
+}
+
+function unknownKey(path: readonly PropertyKey[], key: string, known: readonly string[]): PolicyProblem {
+  const suggestion = closestMatch(key, known);
+  return {
+    path: dotPath(path),
+    message: suggestion === undefined ? "unknown key" : `unknown key — did you mean "${suggestion}"?`,
+    fix:
+      suggestion === undefined
+        ? `remove it; keys allowed here: ${known.length === 0 ? "none" : known.join(", ")}`
+        : `rename it to "${suggestion}"`,
+  };
+}
+
+function fixFor(issue: z.core.$ZodIssue, target: z.core.$ZodType | undefined): string {
+  switch (issue.code) {
+    case "invalid_type": {
+      const key = String(issue.path.at(-1) ?? "the value");
+      if (issue.input === undefined) return `add ${key}`;
+      if (target === Duration && typeof issue.input === "number") {
+        return `durations are strings with a unit: write ${issue.input}ms (or s, m, h)`;
+      }
+      if ((issue.expected === "number" || issue.expected === "int") && isNumericText(issue.input)) {
+        return `write ${issue.input.trim()} without quotes`;
+      }
+      return `set ${key} to ${article(typeName(issue.expected))}`;
+    }
+    case "too_small":
+    case "too_big":
+      if (target === Fraction && typeof issue.input === "number" && issue.input > 1 && issue.input <= 100) {
+        return `rates are fractions, not percent: write ${issue.input / 100} for ${issue.input} %`;
+      }
+      if (issue.code === "too_small") {
+        return issue.origin === "string"
+          ? "write a non-empty value"
+          : `use a value ${issue.inclusive === false ? ">" : ">="} ${issue.minimum}`;
+      }
+      return `use a value ${issue.inclusive === false ? "<" : "<="} ${issue.maximum}`;
+    case "invalid_value": {
+      const values = issue.values.map(String);
+      const suggestion = typeof issue.input === "string" ? closestMatch(issue.input, values) : undefined;
+      return suggestion === undefined ? `use one of: ${values.join(", ")}` : `did you mean "${suggestion}"? use one of: ${values.join(", ")}`;
+    }
+    case "invalid_format":
+      return target === Duration ? 'write a number and one unit: "200ms", "1.5s", "5m", "1h"' : `use the ${issue.format} format`;
+    default:
+      return "see the policy reference (docs/readme/policy.md)";
+  }
+}
+
+function typeName(expected: string): string {
+  return expected === "int" ? "integer" : expected;
+}
+
+function article(noun: string): string {
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+}
+
+function received(input: unknown): string {
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "a list";
+  if (typeof input === "object") return "a mapping";
+  return `${typeof input} ${quote(input)}`;
+}
+
+function isNumericText(input: unknown): input is string {
+  return typeof input === "string" && input.trim() !== "" && Number.isFinite(Number(input));
+}
+
+/** The schema at a dot-path, through defaults, optionals, transforms and arrays. */
+function schemaAt(root: z.core.$ZodType, path: readonly PropertyKey[]): z.core.$ZodType | undefined {
+  let current: z.core.$ZodType | undefined = unwrap(root);
+  for (const key of path) {
+    if (current instanceof z.ZodObject) {
+      const shape: Record<string, z.core.$ZodType> = current.shape;
+      current = shape[String(key)];
+    } else if (current instanceof z.ZodArray) {
+      current = current.element;
+    } else {
+      return undefined;
+    }
+    if (current === undefined) return undefined;
+    current = unwrap(current);
+  }
+  return current;
+}
+
+function keysAt(root: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const target = schemaAt(root, path);
+  return target instanceof z.ZodObject ? Object.keys(target.shape) : [];
+}
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  let current = schema;
+  for (;;) {
+    if (
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodPrefault ||
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodNullable
+    ) {
+      current = current.unwrap();
+    } else if (current instanceof z.ZodPipe) {
+      current = current.in;
+    } else {
+      return current;
+    }
+  }
+}

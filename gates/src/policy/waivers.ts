@@ -1,0 +1,208 @@
+import picomatch from "picomatch";
+import { z } from "zod";
+import { ConfigError, quote } from "../errors.js";
+import type { Finding } from "../findings/finding.js";
+import { PolicyError, problemsFromZod, READABLE_PARSE } from "./problems.js";
+import { loadYaml } from "./yaml.js";
+
+const DAY_MS = 86_400_000;
+
+const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, {
+    abort: true,
+    error: (issue) => `expected a date as YYYY-MM-DD, received ${quote(issue.input)}`,
+  })
+  .refine(isCalendarDate, { error: (issue) => `${quote(issue.input)} is not a calendar date` })
+  .describe("An ISO date, YYYY-MM-DD");
+
+/** One entry of `.portcullis/waivers.yml`, as written. */
+export const WaiverEntry = z
+  .object({
+    id: z.string().min(1).optional().describe("Your reference (W-7, a ticket); defaults to waivers[<index>]"),
+    fingerprint: z.string().min(1).optional().describe("Waive exactly this finding (its fingerprint in report.json)"),
+    rule: z.string().min(1).optional().describe("Waive every finding of this rule id (any tool), optionally under path"),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("With rule: a glob (picomatch) the finding's location path must match, e.g. test/**"),
+    reason: z.string().trim().min(1).describe("Why the finding is accepted"),
+    approver: z.string().trim().min(1).describe("Who accepted it"),
+    approved: IsoDate.optional().describe("When it was approved; the lifetime limit counts from here (else from today)"),
+    expires: IsoDate.describe("Last day the waiver applies (inclusive, UTC)"),
+  })
+  .strict()
+  .superRefine((entry, context) => {
+    if ((entry.fingerprint === undefined) === (entry.rule === undefined)) {
+      context.addIssue({ code: "custom", path: [], message: "set exactly one of fingerprint or rule" });
+    }
+    if (entry.path !== undefined && entry.rule === undefined) {
+      context.addIssue({ code: "custom", path: ["path"], message: "path narrows a rule waiver; a fingerprint needs none" });
+    }
+  })
+  .describe("A waiver: accepts a finding (by fingerprint) or a rule (optionally under a path) until it expires");
+export type WaiverEntry = z.infer<typeof WaiverEntry>;
+
+/** A usable waiver: its entry, with `id` always set (the given one, or `waivers[<index>]`). */
+export type Waiver = Omit<WaiverEntry, "id"> & { readonly id: string };
+
+export const WaiversFile = z
+  .object({ waivers: z.array(z.unknown()).describe("The waivers; write [] when there are none") })
+  .strict()
+  .describe("Waivers file (.portcullis/waivers.yml)");
+
+export interface WaiverOptions {
+  /** Today, for expiry (injected so tests and reruns are deterministic). */
+  now: Date;
+  /** Longest allowed lifetime in days (the environment's `waivers.max_days`). */
+  maxDays: number;
+}
+
+export interface ParsedWaivers {
+  /** The waivers that may suppress findings. */
+  waivers: Waiver[];
+  /** One per unusable waiver (WAIVER_INVALID or WAIVER_EXPIRED), naming it and the fix. */
+  problems: ConfigError[];
+}
+
+/**
+ * Parses a waivers file. A malformed file (YAML error, empty, not `waivers: [...]`, an unknown key
+ * anywhere) throws a ConfigError: the file itself must be fixed. A well-formed waiver that is
+ * incomplete, expired or too long-lived is returned as a problem instead, so that the gates it
+ * would have affected can report it as an `error` while the other waivers still apply.
+ */
+export function parseWaivers(text: string, file: string, options: WaiverOptions): ParsedWaivers {
+  const document = loadYaml(text, { file, code: "WAIVER_INVALID", emptyFix: "write `waivers: []` when there are none" });
+  const top = WaiversFile.safeParse(document, READABLE_PARSE);
+  if (!top.success) throw new PolicyError("WAIVER_INVALID", file, problemsFromZod(top.error, WaiversFile));
+
+  const today = isoDay(options.now);
+  const result: ParsedWaivers = { waivers: [], problems: [] };
+  const unknownKeys: ReturnType<typeof problemsFromZod> = [];
+  const idsSeen = new Map<string, string>();
+  top.data.waivers.forEach((raw, index) => {
+    const prefix = ["waivers", index];
+    const parsed = WaiverEntry.safeParse(raw, READABLE_PARSE);
+    if (!parsed.success) {
+      const unknown = parsed.error.issues.filter((issue) => issue.code === "unrecognized_keys");
+      if (unknown.length > 0) unknownKeys.push(...problemsFromZod(new z.ZodError(unknown), WaiverEntry, prefix));
+      else result.problems.push(invalidEntry(file, { index, name: label(index, raw), error: parsed.error }));
+      return;
+    }
+    const entry = parsed.data;
+    const name = label(index, entry);
+    if (entry.id !== undefined) {
+      const first = idsSeen.get(entry.id);
+      if (first !== undefined) {
+        result.problems.push(
+          new ConfigError("WAIVER_INVALID", `${name}: duplicate id, already used by ${first}`, {
+            file,
+            path: `waivers.${index}.id`,
+            fix: "give each waiver its own id",
+          }),
+        );
+        return;
+      }
+      idsSeen.set(entry.id, name);
+    }
+    const problem = lifetimeProblem(entry, { file, index, name, today, maxDays: options.maxDays });
+    if (problem !== undefined) result.problems.push(problem);
+    else result.waivers.push({ ...entry, id: entry.id ?? `waivers[${index}]` });
+  });
+  if (unknownKeys.length > 0) throw new PolicyError("WAIVER_INVALID", file, unknownKeys);
+  return result;
+}
+
+/**
+ * The waiver that accepts `finding`: first one whose fingerprint equals the finding's, else the
+ * first whose rule equals its rule id and whose path glob (if any) matches its location path.
+ * Tool-agnostic: a rule waiver covers that rule id whichever tool reported it.
+ */
+export function findWaiver(
+  finding: Pick<Finding, "fingerprint" | "ruleId" | "location">,
+  waivers: readonly Waiver[],
+): Waiver | undefined {
+  const exact = waivers.find((waiver) => waiver.fingerprint === finding.fingerprint);
+  if (exact !== undefined) return exact;
+  const findingPath = finding.location?.path;
+  return waivers.find((waiver) => {
+    if (waiver.rule === undefined || waiver.rule !== finding.ruleId) return false;
+    if (waiver.path === undefined) return true;
+    return findingPath !== undefined && globMatcher(waiver.path)(findingPath);
+  });
+}
+
+// --- internal ---
+
+const matchers = new Map<string, (path: string) => boolean>();
+
+/** Compiled once per glob: findWaiver runs for every finding of a large report. */
+function globMatcher(glob: string): (path: string) => boolean {
+  let matcher = matchers.get(glob);
+  if (matcher === undefined) {
+    matcher = picomatch(glob, { dot: true });
+    matchers.set(glob, matcher);
+  }
+  return matcher;
+}
+
+function lifetimeProblem(
+  entry: WaiverEntry,
+  context: { file: string; index: number; name: string; today: string; maxDays: number },
+): ConfigError | undefined {
+  const { file, index, name, today, maxDays } = context;
+  const at = (key: string) => `waivers.${index}.${key}`;
+  if (entry.expires < today) {
+    return new ConfigError("WAIVER_EXPIRED", `${name}: expired on ${entry.expires} (today is ${today})`, {
+      file,
+      path: at("expires"),
+      fix: `fix the finding and remove the waiver, or renew it: a fresh approval and an expires date at most ${maxDays} days later`,
+    });
+  }
+  if (entry.approved !== undefined && entry.approved > today) {
+    return new ConfigError("WAIVER_INVALID", `${name}: approved ${entry.approved} is in the future (today is ${today})`, {
+      file,
+      path: at("approved"),
+      fix: "set approved to the day it was approved",
+    });
+  }
+  const start = entry.approved ?? today;
+  const days = (Date.parse(entry.expires) - Date.parse(start)) / DAY_MS;
+  if (days > maxDays) {
+    const from = entry.approved === undefined ? `today (${today}, no approved date)` : `approval (${start})`;
+    return new ConfigError("WAIVER_INVALID", `${name}: expires ${days} days after ${from}; the limit is ${maxDays} days`, {
+      file,
+      path: at("expires"),
+      fix: `set expires to ${isoDay(new Date(Date.parse(start) + maxDays * DAY_MS))} or earlier`,
+    });
+  }
+  return undefined;
+}
+
+function invalidEntry(file: string, context: { index: number; name: string; error: z.ZodError }): ConfigError {
+  // Paths relative to the waiver read better after its name; the error's path is absolute.
+  const problems = problemsFromZod(context.error, WaiverEntry);
+  const what = problems.map((problem) => (problem.path === "(root)" ? problem.message : `${problem.path}: ${problem.message}`));
+  const first = problems[0]?.path;
+  return new ConfigError("WAIVER_INVALID", `${context.name}: ${what.join("; ")}`, {
+    file,
+    path: first === undefined || first === "(root)" ? `waivers.${context.index}` : `waivers.${context.index}.${first}`,
+    fix: problems.map((problem) => problem.fix).join("; "),
+  });
+}
+
+/** `waivers[2] (id W-7)`, or `waivers[2]` when it has no usable id. */
+function label(index: number, entry: unknown): string {
+  const id = entry !== null && typeof entry === "object" && "id" in entry ? entry.id : undefined;
+  return typeof id === "string" && id !== "" ? `waivers[${index}] (id ${id})` : `waivers[${index}]`;
+}
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function isCalendarDate(text: string): boolean {
+  const time = Date.parse(`${text}T00:00:00Z`);
+  return Number.isFinite(time) && isoDay(new Date(time)) === text;
+}
