@@ -1,0 +1,138 @@
+import type { LedgerRecord, Outcome } from "./ledger.js";
+
+/**
+ * DORA metrics from the ledger, each against the design's targets: deployment frequency > 5 a
+ * week, lead time < 4 h, change failure rate < 5 %, time to restore < 15 min.
+ *
+ * Definitions (documented in the README):
+ * - a deploy counts in the window when it finished inside it;
+ * - frequency: succeeded deploys per 7 days of window;
+ * - lead time: median of finished_at - commit_time over succeeded deploys that carry a commit time;
+ * - change failure rate: (rolled_back + succeeded-then-reverted) / (succeeded + rolled_back);
+ *   aborted and failed deploys never served a decision to users and count in neither;
+ * - time to restore: median, over those failures, from the failed deploy's end to the end of the
+ *   next succeeded deploy; a failure not yet followed by one is counted as unrestored.
+ */
+
+export const TARGETS = {
+  frequency_per_week: { op: ">", value: 5, unit: "/week" },
+  lead_time_hours: { op: "<", value: 4, unit: "h" },
+  change_failure_rate: { op: "<", value: 0.05, unit: "" },
+  time_to_restore_minutes: { op: "<", value: 15, unit: "min" },
+} as const;
+export type MetricName = keyof typeof TARGETS;
+
+export interface MetricValue {
+  /** null: no data in the window (never reported as met). */
+  value: number | null;
+  target: string;
+  met: boolean | null;
+  /** How many deploys or failures the value is computed from. */
+  samples: number;
+}
+
+export interface DoraMetrics {
+  environment: string | null;
+  window: { from: string; to: string; days: number };
+  deploys: Record<Outcome | "reverted", number>;
+  unrestored: number;
+  metrics: Record<MetricName, MetricValue>;
+}
+
+export interface DeploySummary {
+  id: string;
+  release: string | null;
+  commit_time: string | null;
+  started_at: string | null;
+  finished_at: string;
+  outcome: Outcome;
+  reverted: boolean;
+}
+
+/** One summary per finished deploy, in ledger order; post-release rollbacks mark the deploy they undid. */
+export function summarizeDeploys(records: readonly LedgerRecord[]): DeploySummary[] {
+  const deploys: DeploySummary[] = [];
+  for (const record of records) {
+    if (record.type === "deploy_finished" && record.deploy_id !== null && record.outcome !== undefined) {
+      deploys.push({
+        id: record.deploy_id,
+        release: record.release,
+        commit_time: record.commit_time,
+        started_at: record.started_at ?? null,
+        finished_at: record.finished_at ?? record.at,
+        outcome: record.outcome,
+        reverted: false,
+      });
+    }
+    if (record.type === "rollback" && record.ok === true) {
+      const undone = deploys.findLast((deploy) => deploy.outcome === "succeeded");
+      if (undone !== undefined) undone.reverted = true;
+    }
+  }
+  return deploys;
+}
+
+export function computeMetrics(records: readonly LedgerRecord[], options: { now: Date; windowMs: number; environment?: string }): DoraMetrics {
+  const to = options.now.getTime();
+  const from = to - options.windowMs;
+  const relevant = options.environment === undefined ? records : records.filter((record) => record.environment === options.environment);
+  const all = summarizeDeploys(relevant);
+  const inWindow = all.filter((deploy) => within(deploy.finished_at, from, to));
+  const count = (outcome: Outcome): number => inWindow.filter((deploy) => deploy.outcome === outcome).length;
+  const succeeded = inWindow.filter((deploy) => deploy.outcome === "succeeded");
+  const failures = inWindow.filter((deploy) => deploy.outcome === "rolled_back" || deploy.reverted);
+  const leadTimes = succeeded.flatMap((deploy) => (deploy.commit_time === null ? [] : [Date.parse(deploy.finished_at) - Date.parse(deploy.commit_time)]));
+  const restores = failures.flatMap((failure) => {
+    const failedAt = Date.parse(failure.finished_at);
+    const next = all.find((deploy) => deploy.outcome === "succeeded" && Date.parse(deploy.finished_at) > failedAt);
+    return next === undefined ? [] : [Date.parse(next.finished_at) - failedAt];
+  });
+  const days = options.windowMs / 86_400_000;
+  const changes = succeeded.length + count("rolled_back");
+  return {
+    environment: options.environment ?? null,
+    window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), days },
+    deploys: {
+      succeeded: succeeded.length,
+      rolled_back: count("rolled_back"),
+      aborted: count("aborted"),
+      failed: count("failed"),
+      reverted: succeeded.filter((deploy) => deploy.reverted).length,
+    },
+    unrestored: failures.length - restores.length,
+    metrics: {
+      frequency_per_week: metric("frequency_per_week", days > 0 ? succeeded.length / (days / 7) : null, succeeded.length),
+      lead_time_hours: metric("lead_time_hours", median(leadTimes, 3_600_000), leadTimes.length),
+      change_failure_rate: metric("change_failure_rate", changes === 0 ? null : failures.length / changes, changes),
+      time_to_restore_minutes: metric("time_to_restore_minutes", median(restores, 60_000), restores.length),
+    },
+  };
+}
+
+/** The target as text: `< 4 h`, `< 5 %`. */
+export function describeTarget(name: MetricName): string {
+  const target = TARGETS[name];
+  if (name === "change_failure_rate") return `${target.op} ${target.value * 100} %`;
+  return `${target.op} ${target.value}${target.unit.startsWith("/") ? target.unit : ` ${target.unit}`}`;
+}
+
+// --- internal ---
+
+function within(at: string, from: number, to: number): boolean {
+  const time = Date.parse(at);
+  return time > from && time <= to;
+}
+
+function median(values: readonly number[], unitMs: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const value = sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return value / unitMs;
+}
+
+function metric(name: MetricName, value: number | null, samples: number): MetricValue {
+  const target = TARGETS[name];
+  const met = value === null ? null : target.op === ">" ? value > target.value : value < target.value;
+  return { value, target: describeTarget(name), met, samples };
+}

@@ -1,0 +1,222 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { DeployAction, DeployEvent } from "../../src/deploy/actions.js";
+import { transition, weightsFor } from "../../src/deploy/machine.js";
+import { DeployState, initialState, type Plan, type Window } from "../../src/deploy/state.js";
+
+const PLAN: Plan = {
+  steps: [10, 25, 50, 75, 100],
+  failure_limit: 0,
+  inconclusive_limit: 1,
+  on_inconclusive: "rollback",
+  manual_promotion: false,
+  deploy_hook: false,
+  retire_hook: false,
+  slow_after_ms: 60_000,
+};
+
+let clock = 0;
+const at = (): string => new Date(Date.UTC(2025, 0, 1) + (clock += 1000)).toISOString();
+
+function startEvent(plan: Partial<Plan> = {}): DeployEvent {
+  return {
+    type: "start",
+    at: at(),
+    rollout: { id: "d1", release: "v2", commit: "abc", commit_time: "2024-12-31T23:00:00.000Z", actor: "ci", forced_reason: null },
+    plan: { ...PLAN, ...plan },
+  };
+}
+
+function window(result: Window["result"], reason = result): Window {
+  return { at: at(), result, reason, checks: [] };
+}
+
+/** Feeds events in order; every event must be accepted. */
+function run(events: readonly DeployEvent[], state: DeployState = liveBlue()): { state: DeployState; actions: DeployAction[] } {
+  const actions: DeployAction[] = [];
+  for (const event of events) {
+    const result = transition(state, event);
+    expect(result.rejected, `${event.type} in ${state.phase}`).toBeUndefined();
+    state = result.state;
+    actions.push(...result.actions);
+  }
+  return { state, actions };
+}
+
+function liveBlue(): DeployState {
+  return { ...initialState("production", at()), slots: { blue: { release: "v1", retired: false }, green: { release: null, retired: false } } };
+}
+
+const confirm = (percent: number): DeployEvent => ({ type: "weights_confirmed", at: at(), weights: weightsFor("green", percent) });
+const measure = (result: Window["result"]): DeployEvent => ({ type: "measurement", at: at(), window: window(result) });
+const bake = (): DeployEvent => ({ type: "bake_elapsed", at: at() });
+const ready: DeployEvent[] = [
+  { type: "health", at: at(), ok: true, detail: "200" },
+  { type: "warmed", at: at(), ok: true, detail: "ok" },
+];
+const healthyStep = (percent: number): DeployEvent[] => [confirm(percent), measure("pass"), bake()];
+
+function setWeights(actions: readonly DeployAction[]): string[] {
+  return actions.flatMap((action) => (action.type === "set_weights" ? [`${action.weights.blue}/${action.weights.green}`] : []));
+}
+function finishOf(actions: readonly DeployAction[]): string | undefined {
+  return actions.flatMap((action) => (action.type === "finish" ? [action.outcome] : [])).at(-1);
+}
+function ledgerTypes(actions: readonly DeployAction[]): string[] {
+  return actions.flatMap((action) => (action.type === "ledger" ? [`${action.entry.type}${action.entry.outcome === undefined ? "" : `:${action.entry.outcome}`}`] : []));
+}
+
+describe("deploy machine", () => {
+  it("migrates 10 -> 100 step by step and makes green active", () => {
+    const { state, actions } = run([startEvent(), ...ready, ...[10, 25, 50, 75, 100].flatMap(healthyStep)]);
+    expect(setWeights(actions)).toEqual(["90/10", "75/25", "50/50", "25/75", "0/100"]);
+    expect(finishOf(actions)).toBe("succeeded");
+    expect(state).toMatchObject({ phase: "idle", active: "green", weights: { blue: 0, green: 100 }, rollout: null, pending_weights: null });
+    expect(state.slots.green.release).toBe("v2");
+    expect(ledgerTypes(actions)).toEqual(["deploy_started", "step", "step", "step", "step", "step", "deploy_finished:succeeded"]);
+    expect(() => DeployState.parse(state)).not.toThrow();
+  });
+
+  it.each([
+    { name: "a failed window at step 2 rolls back at once", limit: 0, windows: ["fail"] as const, rolledBack: true },
+    { name: "failure_limit 1 tolerates one failed window", limit: 1, windows: ["fail", "pass"] as const, rolledBack: false },
+    { name: "failure_limit 1 rolls back on the second", limit: 1, windows: ["fail", "fail"] as const, rolledBack: true },
+  ])("$name", ({ limit, windows, rolledBack }) => {
+    const events = [startEvent({ failure_limit: limit }), ...ready, ...healthyStep(10), confirm(25), ...windows.map(measure)];
+    const { state, actions } = run(events);
+    expect(state.phase).toBe(rolledBack ? "rolling_back" : "analysing");
+    expect(setWeights(actions).at(-1)).toBe(rolledBack ? "100/0" : "75/25");
+    if (!rolledBack) return;
+    const done = run([{ type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } }], state);
+    expect(finishOf(done.actions)).toBe("rolled_back");
+    expect(done.state).toMatchObject({ phase: "idle", active: "blue", weights: { blue: 100, green: 0 }, rollout: null, rollback: null });
+    expect(ledgerTypes([...actions, ...done.actions])).toContain("deploy_finished:rolled_back");
+  });
+
+  it.each([
+    { windows: ["inconclusive", "inconclusive"] as const, onInconclusive: "rollback" as const, phase: "rolling_back" },
+    { windows: ["error", "inconclusive"] as const, onInconclusive: "rollback" as const, phase: "rolling_back" },
+    { windows: ["inconclusive", "inconclusive"] as const, onInconclusive: "pause" as const, phase: "paused" },
+    { windows: ["inconclusive"] as const, onInconclusive: "rollback" as const, phase: "analysing" },
+  ])("inconclusive windows $windows with on_inconclusive=$onInconclusive -> $phase", ({ windows, onInconclusive, phase }) => {
+    const { state } = run([startEvent({ on_inconclusive: onInconclusive }), ...ready, confirm(10), ...windows.map(measure)]);
+    expect(state.phase).toBe(phase);
+  });
+
+  it("never passes a step without a passing window (too little data is not success)", () => {
+    const { state, actions } = run([startEvent({ inconclusive_limit: 5 }), ...ready, confirm(10), measure("inconclusive"), bake()]);
+    expect(state.phase).toBe("rolling_back");
+    expect(state.rollout?.steps[0]?.decision).toBe("inconclusive");
+    expect(setWeights(actions).at(-1)).toBe("100/0");
+  });
+
+  it("pauses before 100 % with manual_promotion and continues on promote", () => {
+    const paused = run([startEvent({ manual_promotion: true }), ...ready, ...[10, 25, 50, 75].flatMap(healthyStep)]);
+    expect(paused.state.phase).toBe("paused");
+    expect(paused.actions.at(-1)).toEqual({ type: "wait_for_promotion" });
+    const promoted = run([{ type: "promote", at: at(), actor: "alice" }, ...healthyStep(100)], paused.state);
+    expect(setWeights(promoted.actions)).toEqual(["0/100"]);
+    expect(ledgerTypes(promoted.actions)[0]).toBe("manual");
+    expect(finishOf(promoted.actions)).toBe("succeeded");
+  });
+
+  it("fails without touching traffic when the router did not apply the first step", () => {
+    const { state, actions } = run([startEvent(), ...ready, { type: "weights_failed", at: at(), error: "nginx: [emerg] bad", applied: false }]);
+    expect(setWeights(actions)).toEqual(["90/10"]);
+    expect(finishOf(actions)).toBe("failed");
+    expect(state).toMatchObject({ phase: "idle", active: "blue", weights: { blue: 100, green: 0 }, pending_weights: null });
+  });
+
+  it("rolls back when the router may have applied a step it could not confirm", () => {
+    const { state, actions } = run([startEvent(), ...ready, ...healthyStep(10), { type: "weights_failed", at: at(), error: "read back 50/50", applied: true }]);
+    expect(state.phase).toBe("rolling_back");
+    expect(setWeights(actions).at(-1)).toBe("100/0");
+  });
+
+  it("retries an unconfirmed rollback, then reports it failed and keeps the rollback visible", () => {
+    const failing: DeployEvent = { type: "weights_failed", at: at(), error: "reload failed", applied: true };
+    const { state, actions } = run([startEvent(), ...ready, ...healthyStep(10), confirm(25), measure("fail"), failing, failing, failing]);
+    expect(setWeights(actions).filter((w) => w === "100/0")).toHaveLength(3);
+    expect(finishOf(actions)).toBe("failed");
+    expect(state.phase).toBe("rolling_back");
+    expect(state.rollback?.target).toBe("blue");
+  });
+
+  it("aborts at any phase of a deploy and records who did it", () => {
+    const { state, actions } = run([startEvent(), ...ready, confirm(10), { type: "abort", at: at(), actor: "bob", reason: "looks wrong" }, { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } }]);
+    expect(finishOf(actions)).toBe("aborted");
+    expect(ledgerTypes(actions)).toEqual(["deploy_started", "manual", "step", "deploy_finished:aborted"]);
+    expect(state.active).toBe("blue");
+  });
+
+  it("rolls a completed release back to the other slot", () => {
+    const live = run([startEvent(), ...ready, ...[10, 25, 50, 75, 100].flatMap(healthyStep)]).state;
+    const { state, actions } = run([{ type: "rollback", at: at(), actor: "oncall", reason: "errors" }, { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } }], live);
+    expect(state).toMatchObject({ active: "blue", phase: "idle" });
+    expect(ledgerTypes(actions)).toEqual(["manual", "rollback"]);
+    expect(finishOf(actions)).toBe("rolled_back");
+  });
+
+  it("redeploys the previous release for rollback --to-previous when no slot serves it", () => {
+    const live = { ...liveBlue(), slots: { blue: { release: "v3", retired: false }, green: { release: "v2", retired: true } } };
+    const previous = { release: "v2", slot: "green" as const, redeploy: true, deploy_hook: true };
+    const { state, actions } = run(
+      [
+        { type: "rollback", at: at(), actor: "oncall", reason: "v3 broken", previous },
+        { type: "hook_done", at: at(), ok: true, detail: "" },
+        { type: "health", at: at(), ok: true, detail: "200" },
+        { type: "weights_confirmed", at: at(), weights: { blue: 0, green: 100 } },
+      ],
+      live,
+    );
+    expect(actions.map((a) => a.type)).toEqual(["ledger", "notify", "run_hook", "check_health", "set_weights", "ledger", "notify", "finish"]);
+    expect(state).toMatchObject({ active: "green", slots: { green: { release: "v2", retired: false } } });
+  });
+
+  it.each([
+    { name: "confirmation when idle", event: confirm(10), state: liveBlue() },
+    { name: "promote when idle", event: { type: "promote", at: at(), actor: "x" } as const, state: liveBlue() },
+    { name: "abort when idle", event: { type: "abort", at: at(), actor: "x", reason: "r" } as const, state: liveBlue() },
+    { name: "rollback to a slot that never served", event: { type: "rollback", at: at(), actor: "x", reason: "r" } as const, state: liveBlue() },
+    { name: "a second start", event: startEvent(), state: run([startEvent()]).state },
+    { name: "a measurement while shifting", event: measure("pass"), state: run([startEvent(), ...ready]).state },
+    { name: "confirmation of other weights", event: confirm(50), state: run([startEvent(), ...ready]).state },
+  ])("rejects $name and changes nothing", ({ event, state }) => {
+    const result = transition(state, event);
+    expect(result.rejected).toEqual(expect.any(String));
+    expect(result.state).toBe(state);
+    expect(result.actions).toEqual([]);
+  });
+
+  it("property: any event sequence keeps a valid state and only asks for step or all-on weights", () => {
+    const ev = (make: () => DeployEvent): (() => DeployEvent) => make;
+    const eventArb: fc.Arbitrary<() => DeployEvent> = fc.oneof(
+      fc.constant(ev(() => startEvent({ failure_limit: 1 }))),
+      fc.boolean().map((ok) => ev(() => ({ type: "health", at: at(), ok, detail: "" }))),
+      fc.boolean().map((ok) => ev(() => ({ type: "warmed", at: at(), ok, detail: "" }))),
+      fc.constantFrom(0, 10, 25, 50, 75, 100).map((p) => ev(() => confirm(p))),
+      fc.boolean().map((applied) => ev(() => ({ type: "weights_failed", at: at(), error: "e", applied }))),
+      fc.constantFrom("pass", "fail", "inconclusive", "error").map((r) => ev(() => measure(r))),
+      fc.constant(ev(() => bake())),
+      fc.constant(ev(() => ({ type: "promote", at: at(), actor: "p" }))),
+      fc.constant(ev(() => ({ type: "abort", at: at(), actor: "a", reason: "r" }))),
+      fc.constant(ev(() => ({ type: "rollback", at: at(), actor: "r", reason: "r" }))),
+    );
+    const allowed = new Set(["100/0", "0/100", "90/10", "75/25", "50/50", "25/75", "10/90"]);
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 40 }), (makers) => {
+        let state = liveBlue();
+        for (const make of makers) {
+          const result = transition(state, make());
+          if (result.rejected !== undefined) expect(result.state).toBe(state);
+          for (const w of setWeights(result.actions)) expect(allowed.has(w)).toBe(true);
+          state = result.state;
+          expect(DeployState.safeParse(state).success).toBe(true);
+          expect(state.weights.blue + state.weights.green).toBe(100);
+          if (state.phase === "idle") expect(state.rollout).toBeNull();
+        }
+      }),
+      { seed: 5, numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { chainEntries, type LedgerEntry, type Outcome } from "../../src/deploy/ledger.js";
+import { computeMetrics } from "../../src/deploy/metrics.js";
+
+const DAY = 86_400_000;
+
+function finished(id: string, finishedAt: string, outcome: Outcome, commitTime: string | null): LedgerEntry[] {
+  const started = new Date(Date.parse(finishedAt) - 10 * 60_000).toISOString();
+  const common = { environment: "production", deploy_id: id, release: id, commit: `sha-${id}`, commit_time: commitTime, actor: "ci" };
+  return [
+    { ...common, type: "deploy_started", at: started, from_slot: "blue", to_slot: "green" },
+    { ...common, type: "deploy_finished", at: finishedAt, outcome, reason: outcome, started_at: started, finished_at: finishedAt },
+  ];
+}
+
+/** A month of history; the expected figures below are computed by hand in the comments. */
+function history(): LedgerEntry[] {
+  return [
+    ...finished("A", "2025-02-20T10:00:00.000Z", "succeeded", "2025-02-20T09:00:00.000Z"), // before the window
+    ...finished("B", "2025-03-05T10:00:00.000Z", "succeeded", "2025-03-05T08:00:00.000Z"), // lead 2 h
+    ...finished("C", "2025-03-06T12:00:00.000Z", "rolled_back", "2025-03-06T11:00:00.000Z"), // failure, restored by D: 30 min
+    ...finished("D", "2025-03-06T12:30:00.000Z", "succeeded", "2025-03-06T11:30:00.000Z"), // lead 1 h
+    ...finished("E", "2025-03-10T09:00:00.000Z", "succeeded", "2025-03-09T09:00:00.000Z"), // lead 24 h, reverted below
+    { type: "rollback", at: "2025-03-10T10:00:00.000Z", environment: "production", deploy_id: null, release: "D", commit: null, commit_time: null, actor: "oncall", ok: true, to_slot: "blue" },
+    ...finished("F", "2025-03-10T10:10:00.000Z", "succeeded", "2025-03-10T09:40:00.000Z"), // lead 0.5 h; restores E: 70 min
+    ...finished("G", "2025-03-12T10:00:00.000Z", "aborted", null),
+    ...finished("H", "2025-03-12T11:00:00.000Z", "failed", null),
+    ...finished("I", "2025-03-20T10:00:00.000Z", "succeeded", null), // no commit time: no lead time
+    ...finished("J", "2025-03-25T10:00:00.000Z", "rolled_back", null), // never restored
+    ...finished("K", "2025-03-20T10:00:00.000Z", "succeeded", null).map((e) => ({ ...e, environment: "staging" })),
+  ];
+}
+
+describe("DORA metrics", () => {
+  it("match hand-computed values on a generated month", () => {
+    const { records } = chainEntries(null, history());
+    const result = computeMetrics(records, { now: new Date("2025-03-31T00:00:00.000Z"), windowMs: 28 * DAY, environment: "production" });
+    expect(result.deploys).toEqual({ succeeded: 5, rolled_back: 2, aborted: 1, failed: 1, reverted: 1 });
+    // 5 succeeded in 4 weeks.
+    expect(result.metrics.frequency_per_week).toEqual({ value: 1.25, target: "> 5/week", met: false, samples: 5 });
+    // Lead times 0.5, 1, 2, 24 h: median (1 + 2) / 2.
+    expect(result.metrics.lead_time_hours).toEqual({ value: 1.5, target: "< 4 h", met: true, samples: 4 });
+    // Failures C, J and reverted E over 5 succeeded + 2 rolled back.
+    expect(result.metrics.change_failure_rate.value).toBeCloseTo(3 / 7, 10);
+    expect(result.metrics.change_failure_rate.met).toBe(false);
+    // Restores 30 and 70 min; J has none yet.
+    expect(result.metrics.time_to_restore_minutes).toEqual({ value: 50, target: "< 15 min", met: false, samples: 2 });
+    expect(result.unrestored).toBe(1);
+  });
+
+  it("reports no data as unmet, never as met", () => {
+    const result = computeMetrics([], { now: new Date("2025-03-31T00:00:00.000Z"), windowMs: 30 * DAY });
+    expect(result.metrics.lead_time_hours).toMatchObject({ value: null, met: null });
+    expect(result.metrics.change_failure_rate).toMatchObject({ value: null, met: null });
+    expect(result.metrics.frequency_per_week).toMatchObject({ value: 0, met: false });
+  });
+
+  it("meets every target on a healthy week", () => {
+    const entries = Array.from({ length: 7 }, (_, day) =>
+      finished(`W${day}`, new Date(Date.UTC(2025, 2, 24 + day, 12)).toISOString(), "succeeded", new Date(Date.UTC(2025, 2, 24 + day, 10)).toISOString()),
+    ).flat();
+    const result = computeMetrics(chainEntries(null, entries).records, { now: new Date("2025-03-31T00:00:00.000Z"), windowMs: 7 * DAY });
+    expect(result.metrics.frequency_per_week).toMatchObject({ value: 7, met: true });
+    expect(result.metrics.lead_time_hours).toMatchObject({ value: 2, met: true });
+    expect(result.metrics.change_failure_rate).toMatchObject({ value: 0, met: true });
+  });
+});
