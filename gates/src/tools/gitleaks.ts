@@ -111,7 +111,7 @@ type GitleaksLeak = z.infer<typeof GitleaksLeak>;
 const GitleaksReport = z.array(GitleaksLeak);
 
 function gitleaksContext(options: ParseOptions): ReportContext {
-  return { tool: "gitleaks", expected: "gitleaks JSON or SARIF report", file: options.file };
+  return { tool: "gitleaks", expected: "gitleaks JSON or SARIF report", producer: "gitleaks v8", file: options.file };
 }
 
 /** `[]` (a clean run) or an array in which some item carries gitleaks' `RuleID`. */

@@ -8,6 +8,8 @@ export interface ReportContext {
   tool: string;
   /** What the report should be (`gitleaks JSON or SARIF report`). */
   expected: string;
+  /** Who writes it, for fix hints (`gitleaks v8`, `the tool that wrote it`). */
+  producer: string;
   file?: string | undefined;
 }
 
@@ -22,7 +24,7 @@ export function parseReportJson(raw: string, context: ReportContext): unknown {
     throw new ReportError("REPORT_EMPTY", `the ${context.tool} report is empty; expected a ${context.expected}`, {
       file: context.file,
       tool: context.tool,
-      fix: `check that ${context.tool} ran to completion and wrote its report; a clean run still writes one`,
+      fix: `check that ${context.producer} ran to completion and wrote its report; a clean run still writes one`,
     });
   }
   try {
@@ -36,7 +38,7 @@ export function parseReportJson(raw: string, context: ReportContext): unknown {
         file: context.file,
         tool: context.tool,
         cause,
-        fix: `the file is truncated or is not a ${context.expected}: re-run ${context.tool} and let it finish writing`,
+        fix: `the file is truncated or is not a ${context.expected}: re-run ${context.producer} and let it finish writing`,
       },
     );
   }
@@ -52,7 +54,7 @@ export function invalidReport(error: z.ZodError, context: ReportContext): Report
       file: context.file,
       tool: context.tool,
       path: issues[0]?.path,
-      fix: `re-generate the report with a supported ${context.tool} version; do not edit reports by hand`,
+      fix: `re-generate the report with ${context.producer}; do not edit reports by hand`,
     },
   );
 }
@@ -62,7 +64,7 @@ export function wrongTool(document: unknown, context: ReportContext): ReportErro
   const seen = describeDocument(document);
   const fix =
     seen.kind === undefined
-      ? `pass the report ${context.tool} wrote (${context.expected})`
+      ? `pass a ${context.expected} here`
       : `this looks like a ${seen.kind} report: pass it as --report ${seen.kind}=<file>, or give the ${context.tool} report here`;
   return new ReportError("REPORT_WRONG_TOOL", `expected a ${context.expected}, got ${seen.description}`, {
     file: context.file,

@@ -113,7 +113,7 @@ export const sarif = {
 // --- internal ---
 
 function sarifContext(options: ParseOptions): ReportContext {
-  return { tool: "SARIF", expected: "SARIF 2.1.0 log", file: options.file };
+  return { tool: "SARIF", expected: "SARIF 2.1.0 log", producer: "the tool that wrote it", file: options.file };
 }
 
 /** A SARIF log by shape: an object with a `runs` array and a `version` or a SARIF `$schema`. */

@@ -134,7 +134,7 @@ const SemgrepReport = z.object({
 type SemgrepReport = z.infer<typeof SemgrepReport>;
 
 function semgrepContext(options: ParseOptions): ReportContext {
-  return { tool: "semgrep", expected: "semgrep JSON or SARIF report", file: options.file };
+  return { tool: "semgrep", expected: "semgrep JSON or SARIF report", producer: "semgrep", file: options.file };
 }
 
 /** semgrep JSON: an object with a `results` array next to `errors`, `paths` or `version`. */
