@@ -24,7 +24,20 @@ export const Bypass = z
   .strict();
 export type Bypass = z.infer<typeof Bypass>;
 
+/** One count per severity, every severity present (`unknown` has its own key, never folded into low). */
 export const SeverityCounts = z.record(Severity, z.number().int().nonnegative());
+export type SeverityCounts = z.infer<typeof SeverityCounts>;
+
+/** One comparison behind a verdict: a threshold and what was measured. */
+export const GateCheck = z
+  .object({
+    name: z.string(),
+    threshold: z.string(),
+    measured: z.string(),
+    ok: z.boolean(),
+  })
+  .strict();
+export type GateCheck = z.infer<typeof GateCheck>;
 
 export const GateVerdict = z
   .object({
@@ -46,17 +59,10 @@ export const GateVerdict = z
         waived: z.number().int().nonnegative(),
         baseline: z.number().int().nonnegative(),
         suppressed: z.number().int().nonnegative(),
-        /** Threshold lines, `high: 2 > 0` style, or performance comparisons. */
-        checks: z.array(
-          z
-            .object({
-              name: z.string(),
-              threshold: z.string(),
-              measured: z.string(),
-              ok: z.boolean(),
-            })
-            .strict(),
-        ),
+        /** vulnerabilities with `only_fixable`: new findings not counted because no fixed version is known. */
+        unfixable: z.number().int().nonnegative().optional(),
+        /** Threshold comparisons (`high` `≤ 0` measured `2`), or performance comparisons. */
+        checks: z.array(GateCheck),
         /** Fingerprints of the worst counted findings, worst first (at most 10). */
         worst: z.array(z.string()),
         /** The reports that fed the gate. */
@@ -107,10 +113,37 @@ export const Report = z
     passed: z.boolean(),
     verdicts: z.array(GateVerdict),
     findings: z.array(ReportedFinding),
-    waivers: z.array(z.object({ id: z.string(), reason: z.string(), approver: z.string(), expires: z.string(), matched: z.number().int() }).strict()),
+    /** Waivers in force, with the number of findings each one waived. */
+    waivers: z.array(
+      z
+        .object({
+          id: z.string(),
+          reason: z.string(),
+          approver: z.string(),
+          expires: z.string(),
+          matched: z.number().int().nonnegative(),
+        })
+        .strict(),
+    ),
+    /** Expired or malformed waivers: each makes the gates of the findings it would match `error`. */
+    waiverProblems: z.array(
+      z
+        .object({
+          id: z.string(),
+          code: z.string(),
+          message: z.string(),
+          fix: z.string().optional(),
+          /** Findings the waiver would have matched (they count as new). */
+          matched: z.number().int().nonnegative(),
+        })
+        .strict(),
+    ),
     bypasses: z.array(Bypass),
     tools: z.array(ToolRun),
+    /** Metrics of the first usable k6 report (each k6 report's comparisons are in the performance verdict). */
     performance: PerformanceResult.optional(),
+    /** Things a reader must know about the outputs: SARIF truncation, tools left out of SARIF, merged duplicates. */
+    notices: z.array(z.string()),
     timings: z.record(z.string(), z.number()),
   })
   .strict();
