@@ -1,0 +1,227 @@
+import yaml from "js-yaml";
+import { z } from "zod";
+import type { Finding } from "../findings/finding.js";
+import type { Bypass, GateVerdict, Report } from "../report/schema.js";
+import type { CheckName, Control, ControlSet } from "./controls.js";
+
+/** What the checks judge: data gathered by the collector (collect.ts), nothing read here. */
+export interface ComplianceContext {
+  environment: string;
+  /** `now` as YYYY-MM-DD, for waiver expiry. */
+  today: string;
+  /** Verdicts of every gate except compliance itself. */
+  verdicts: readonly GateVerdict[];
+  bypasses: readonly Bypass[];
+  waivers: Report["waivers"];
+  waiverProblems: Report["waiverProblems"];
+  licenceFindings: readonly Finding[];
+  /** Undefined when no SBOM file was found among the reports. */
+  sbom?: SbomInspection | undefined;
+  repository: {
+    /** Repository-relative paths that exist (only the ones the checks ask about need be present). */
+    files: ReadonlySet<string>;
+    /** Files this change touches; undefined when that could not be worked out (with the reason). */
+    changedFiles?: readonly string[] | undefined;
+    changedFilesUnknown?: string | undefined;
+  };
+  workflows: readonly { path: string; text: string }[];
+  /** Undefined when no deployment was ever recorded for the environment. */
+  ledger?: { file: string; ok: boolean; records: number; problems: readonly string[] } | undefined;
+}
+
+export type SbomInspection = { file: string; ok: true; components: number; specVersion: string } | { file: string; ok: false; problem: string };
+
+export const CONTROL_STATUSES = ["pass", "fail", "error"] as const;
+export type ControlStatus = (typeof CONTROL_STATUSES)[number];
+
+export interface ControlResult {
+  id: string;
+  title: string;
+  frameworks: string[];
+  check: CheckName;
+  /** error: the check could not be evaluated (and so cannot pass). */
+  status: ControlStatus;
+  details: string;
+  /** Where the evidence is: report fields or files of the evidence bundle. */
+  evidence: string[];
+}
+
+/** Runs each control's check against the context. */
+export function runControls(controls: readonly Control[], set: ControlSet, context: ComplianceContext): ControlResult[] {
+  return controls.map((control) => {
+    const outcome = CHECKS[control.check](context, set);
+    return {
+      id: control.id,
+      title: control.title,
+      frameworks: [...control.frameworks],
+      check: control.check,
+      ...outcome,
+    };
+  });
+}
+
+/** Inspects a CycloneDX JSON SBOM (what `trivy fs|image --format cyclonedx` writes). */
+export function inspectSbom(text: string, file: string): SbomInspection {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return { file, ok: false, problem: "not valid JSON (truncated?)" };
+  }
+  const parsed = CycloneDx.safeParse(document);
+  if (!parsed.success) {
+    return { file, ok: false, problem: 'not a CycloneDX JSON document (expected bomFormat "CycloneDX", specVersion and components)' };
+  }
+  return { file, ok: true, components: parsed.data.components.length, specVersion: parsed.data.specVersion };
+}
+
+/** True when a parsed JSON document looks like a CycloneDX SBOM (used to find it among reports). */
+export function isCycloneDx(document: unknown): boolean {
+  return CycloneDx.safeParse(document).success;
+}
+
+// --- internal ---
+
+type Outcome = Pick<ControlResult, "status" | "details" | "evidence">;
+type Check = (context: ComplianceContext, set: ControlSet) => Outcome;
+
+// Third-party format: only the fields read are validated, other keys are allowed.
+const CycloneDx = z.looseObject({
+  bomFormat: z.literal("CycloneDX"),
+  specVersion: z.string(),
+  components: z.array(z.unknown()).default([]),
+});
+
+const CHECKS: Readonly<Record<CheckName, Check>> = {
+  mandatory_gates_evaluated(context) {
+    const mandatory = context.verdicts.filter((v) => v.mode === "mandatory" && v.gate !== "compliance");
+    const skipped = mandatory.filter((v) => v.status === "error" || v.status === "disabled" || !v.enabled);
+    return skipped.length === 0
+      ? pass(`${mandatory.length} mandatory gates evaluated: ${mandatory.map((v) => `${v.gate} ${v.status}`).join(", ")}`, ["report.json#/verdicts"])
+      : fail(`not evaluated: ${skipped.map((v) => `${v.gate} (${v.status}: ${v.reason})`).join("; ")}`, ["report.json#/verdicts"]);
+  },
+
+  no_mandatory_bypass(context) {
+    const mandatory = new Set(context.verdicts.filter((v) => v.mode === "mandatory").map((v) => v.gate));
+    const bypassed = context.bypasses.filter((b) => mandatory.has(b.gate));
+    return bypassed.length === 0
+      ? pass(`${context.bypasses.length} bypasses, none of a mandatory gate`, ["report.json#/bypasses"])
+      : fail(`mandatory gates bypassed: ${bypassed.map((b) => `${b.gate} by ${b.approver} (${b.reason})`).join("; ")}`, ["report.json#/bypasses"]);
+  },
+
+  waivers_approved(context) {
+    const problems = [
+      ...context.waiverProblems.map((p) => `${p.id}: ${p.message}`),
+      ...context.waivers
+        .filter((w) => w.approver.trim() === "" || w.reason.trim() === "" || w.expires < context.today)
+        .map((w) => `${w.id}: ${w.approver.trim() === "" ? "no approver" : w.reason.trim() === "" ? "no reason" : `expired ${w.expires}`}`),
+    ];
+    return problems.length === 0
+      ? pass(`${context.waivers.length} waivers, each approved, justified and unexpired`, ["report.json#/waivers", "policy/waivers.yml"])
+      : fail(problems.join("; "), ["report.json#/waivers", "report.json#/waiverProblems"]);
+  },
+
+  sbom_present(context) {
+    const sbom = context.sbom;
+    if (sbom === undefined) {
+      return fail("no CycloneDX SBOM among the reports: generate one with `trivy fs --format cyclonedx` (the sbom stage)", []);
+    }
+    if (!sbom.ok) return error(`${sbom.file}: ${sbom.problem}`, [sbom.file]);
+    return pass(`${sbom.file}: CycloneDX ${sbom.specVersion}, ${sbom.components} components`, [`reports/${sbom.file}`]);
+  },
+
+  licence_policy(context, set) {
+    const names = context.licenceFindings.map((f) => ({ name: licenceName(f), where: f.location?.path ?? f.package?.name ?? "?" }));
+    const denied = names.filter((n) => set.licences.deny.some((d) => sameLicence(d, n.name)));
+    const unlisted = set.licences.allow.length === 0 ? [] : names.filter((n) => !set.licences.allow.some((a) => sameLicence(a, n.name)));
+    const problems = [
+      ...denied.map((n) => `${n.name} (denied) in ${n.where}`),
+      ...unlisted.map((n) => `${n.name} (not in the allow list) in ${n.where}`),
+    ];
+    return problems.length === 0
+      ? pass(`${names.length} licence findings checked against ${set.licences.deny.length} denied and ${set.licences.allow.length} allowed licences`, ["report.json#/findings"])
+      : fail(unique(problems).join("; "), ["report.json#/findings"]);
+  },
+
+  repository_files(context, set) {
+    const missing = set.requiredFiles.filter((file) => !candidates(file).some((c) => context.repository.files.has(c)));
+    const { changedFiles, changedFilesUnknown } = context.repository;
+    if (missing.length > 0) return fail(`missing: ${missing.join(", ")}`, []);
+    if (changedFiles === undefined) {
+      return error(`cannot tell whether ${set.changelog} changed: ${changedFilesUnknown ?? "the change set is unknown"}`, []);
+    }
+    if (changedFiles.length > 0 && !changedFiles.includes(set.changelog)) {
+      return fail(`${set.changelog} was not changed by this change (${changedFiles.length} files changed)`, []);
+    }
+    return pass(`${set.requiredFiles.join(", ")} present; ${set.changelog} ${changedFiles.length === 0 ? "(empty change)" : "updated"}`, set.requiredFiles);
+  },
+
+  workflow_permissions(context) {
+    const problems = context.workflows.flatMap((workflow) => workflowProblems(workflow.path, workflow.text));
+    return problems.length === 0
+      ? pass(`${context.workflows.length} workflows declare least-privilege permissions`, context.workflows.map((w) => w.path))
+      : fail(problems.join("; "), context.workflows.map((w) => w.path));
+  },
+
+  ledger_intact(context) {
+    const ledger = context.ledger;
+    if (ledger === undefined) return pass(`no deployment recorded for ${context.environment} yet`, []);
+    return ledger.ok
+      ? pass(`${ledger.records} records, hash chain intact`, [`ledger/${ledger.file}`])
+      : fail(`${ledger.file}: ${ledger.problems.join("; ")}`, [`ledger/${ledger.file}`]);
+  },
+};
+
+/** Permissions declared at the top or on every job, and never `write-all`. */
+function workflowProblems(path: string, text: string): string[] {
+  let document: unknown;
+  try {
+    document = yaml.load(text, { schema: yaml.CORE_SCHEMA });
+  } catch (cause) {
+    return [`${path}: not valid YAML (${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)})`];
+  }
+  const workflow = Workflow.safeParse(document);
+  if (!workflow.success) return [`${path}: not a workflow (no jobs)`];
+  const problems: string[] = [];
+  const top = workflow.data.permissions;
+  if (top === "write-all") problems.push(`${path}: permissions: write-all`);
+  for (const [name, job] of Object.entries(workflow.data.jobs)) {
+    const own = JobPermissions.safeParse(job).data?.permissions;
+    if (own === "write-all") problems.push(`${path}: job ${name} has permissions: write-all`);
+    if (top === undefined && own === undefined) problems.push(`${path}: job ${name} declares no permissions (and the workflow none)`);
+  }
+  return problems;
+}
+
+const Permissions = z.union([z.string(), z.record(z.string(), z.unknown())]);
+const Workflow = z.looseObject({ permissions: Permissions.optional(), jobs: z.record(z.string(), z.unknown()) });
+const JobPermissions = z.looseObject({ permissions: Permissions.optional() });
+
+function licenceName(finding: Finding): string {
+  return finding.title.trim() === "" ? finding.ruleId : finding.title;
+}
+
+function sameLicence(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/** GitHub reads CODEOWNERS from the root, .github/ or docs/. */
+function candidates(file: string): string[] {
+  return file === "CODEOWNERS" ? ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"] : [file];
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items)];
+}
+
+function pass(details: string, evidence: string[]): Outcome {
+  return { status: "pass", details, evidence };
+}
+
+function fail(details: string, evidence: string[]): Outcome {
+  return { status: "fail", details, evidence };
+}
+
+function error(details: string, evidence: string[]): Outcome {
+  return { status: "error", details, evidence };
+}
