@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { quote, ReportError } from "../errors.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
+import { driverProfile } from "./sarif-profile.js";
 
 /** Who is reading a report, for error messages. */
 export interface ReportContext {
@@ -84,8 +85,13 @@ export function describeDocument(document: unknown): { description: string; kind
   }
   if (!isRecord(document)) return { description: `a JSON ${document === null ? "null" : typeof document}` };
   if (Array.isArray(document["runs"])) {
-    const drivers = sarifDriverList(document);
-    return { description: drivers === "" ? "a SARIF log without named runs" : `a SARIF log from ${drivers}`, kind: "sarif" };
+    const drivers = sarifDrivers(document);
+    if (drivers.length === 0) return { description: "a SARIF log without named runs", kind: "sarif" };
+    const tools = new Set(drivers.map((name) => driverProfile(name).tool));
+    const [tool] = tools;
+    // A known tool's SARIF is best read by that tool's adapter.
+    const kind = tools.size === 1 && tool !== undefined && KNOWN_SARIF_TOOLS.has(tool) ? tool : "sarif";
+    return { description: `a SARIF log from ${drivers.join(", ")}`, kind };
   }
   if (document["schema"] === "portcullis.findings/v1") {
     return { description: "a Portcullis findings document", kind: "findings" };
@@ -124,9 +130,11 @@ export function normalisePath(raw: string): string {
 
 // --- internal ---
 
-function sarifDriverList(document: Record<string, unknown>): string {
+const KNOWN_SARIF_TOOLS: ReadonlySet<string> = new Set(["gitleaks", "semgrep", "trivy"]);
+
+function sarifDrivers(document: Record<string, unknown>): string[] {
   const runs = document["runs"];
-  if (!Array.isArray(runs)) return "";
+  if (!Array.isArray(runs)) return [];
   const names = new Set<string>();
   for (const run of runs) {
     const tool = isRecord(run) ? run["tool"] : undefined;
@@ -134,5 +142,5 @@ function sarifDriverList(document: Record<string, unknown>): string {
     const name = isRecord(driver) ? driver["name"] : undefined;
     if (typeof name === "string" && name !== "") names.add(name);
   }
-  return [...names].join(", ");
+  return [...names];
 }
