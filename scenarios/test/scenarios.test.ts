@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it, vi } from "vitest";
+import { parseDuration } from "../../gates/src/policy/duration.js";
+import { loadEnvironment } from "../../gates/src/policy/load-files.js";
 import { DEFAULT_SLA, slaFromEnv, slaThresholds } from "../lib/sla.js";
 
 const SCENARIOS_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -73,23 +74,14 @@ describe("k6 scenarios", () => {
     expect(() => slaFromEnv({ SLA_P95_MS: "fast" })).toThrow(/SLA_P95_MS=fast/);
   });
 
-  it("default SLA equals the production policy's performance gate", () => {
-    const yaml = readFileSync(path.join(REPO_ROOT, "environments", "production.yml"), "utf8");
-    const durationMs = (key: string): number => {
-      const match = new RegExp(`^\\s*${key}:\\s*"?(\\d+)ms"?`, "m").exec(yaml);
-      if (match?.[1] === undefined) throw new Error(`production.yml has no ${key} in ms`);
-      return Number(match[1]);
-    };
-    const fraction = (key: string): number => {
-      const match = new RegExp(`^\\s*${key}:\\s*([0-9.]+)`, "m").exec(yaml);
-      if (match?.[1] === undefined) throw new Error(`production.yml has no ${key}`);
-      return Number(match[1]);
-    };
+  it.each(["staging", "production"])("default SLA equals the %s policy's performance gate", (environment) => {
+    const { policy } = loadEnvironment(environment, REPO_ROOT);
+    const performance = policy.gates.performance;
     expect(DEFAULT_SLA).toEqual({
-      p95Ms: durationMs("max_p95"),
-      p99Ms: durationMs("max_p99"),
-      maxErrorRate: fraction("max_error_rate"),
-      minChecksRate: fraction("min_checks_rate"),
+      p95Ms: parseDuration(performance.max_p95),
+      p99Ms: parseDuration(performance.max_p99),
+      maxErrorRate: performance.max_error_rate,
+      minChecksRate: performance.min_checks_rate,
     });
     expect(slaThresholds(DEFAULT_SLA)["http_req_duration"]).toEqual(["p(95)<200", "p(99)<500"]);
   });
