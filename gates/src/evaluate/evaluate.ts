@@ -1,0 +1,104 @@
+import { redactDeep, scrubList } from "../findings/redact.js";
+import { GATE_NAMES, type GateName } from "../policy/schema.js";
+import { planSarif, sarifNotices } from "../report/sarif.js";
+import { REPORT_SCHEMA_ID, type Report, type ReportedFinding } from "../report/schema.js";
+import { compareFindings } from "../report/sort.js";
+import { PORTCULLIS_VERSION } from "../version.js";
+import { classifyFindings, problemId } from "./classify.js";
+import { findingGateFacts, performanceGateFacts } from "./gate-facts.js";
+import { dedupeSecrets } from "./routing.js";
+import { runStates } from "./runs.js";
+import type { EvaluateInput, EvaluateOutput, WaiverView } from "./types.js";
+import { applyBypasses, decideVerdict, plural } from "./verdict.js";
+
+export type * from "./types.js";
+
+/**
+ * Judges every gate of the environment from the reports given: a pure function of its input.
+ * Fails closed: a gate whose required report is absent, or fed by a report that could not be used,
+ * crashed or reported its own failure, is `error`, never `pass`. The report is scrubbed of every
+ * secret value the parsers saw, once, before it is returned.
+ */
+export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): EvaluateOutput {
+  const { policy } = input;
+  const runs = runStates(input.runs, input.exitMeaning);
+  const deduped = dedupeSecrets(runs.flatMap((run) => run.result?.findings ?? []));
+  const classified = classifyFindings(deduped.findings, input.waivers, input.baseline);
+  const findingsByGate = groupByGate(classified.findings);
+  // A broken waiver nobody can match could have covered anything: every finding gate answers for it.
+  const unmatchable = input.waivers.problems.filter((problem) => problem.waiver === undefined);
+
+  const decided = GATE_NAMES.map((gate) => {
+    const sources = { gate, runs: runs.filter((run) => run.feeds.has(gate)) };
+    const facts =
+      gate === "performance"
+        ? performanceGateFacts(sources, policy.gates.performance)
+        : findingGateFacts(sources, policy.gates[gate], findingsByGate.get(gate) ?? [], [
+            ...unmatchable,
+            ...(classified.brokenByGate.get(gate) ?? []),
+          ]);
+    return decideVerdict(facts, input.environment);
+  });
+  const { verdicts, applied } = applyBypasses(decided, input.bypasses, policy);
+
+  const findings = sortForReport(classified.findings);
+  const tools = runs.map((run) => run.toolRun);
+  const performance = runs.find((run) => run.kind === "k6" && run.problem === undefined && run.result?.performance !== undefined)
+    ?.result?.performance;
+  const notices = [
+    ...(deduped.dropped > 0
+      ? [`${plural(deduped.dropped, "secret finding")} of other scanners merged into gitleaks' findings at the same file and line`]
+      : []),
+    ...sarifNotices(planSarif({ tools, findings })),
+  ];
+  const report: Report = {
+    schema: REPORT_SCHEMA_ID,
+    portcullisVersion: PORTCULLIS_VERSION,
+    generatedAt: input.now.toISOString(),
+    environment: input.environment,
+    policyHash: input.policyHash,
+    ...(input.commit === undefined ? {} : { commit: input.commit }),
+    passed: verdicts.every((verdict) => !verdict.blocking),
+    verdicts,
+    findings,
+    waivers: input.waivers.waivers.map((waiver) => ({
+      id: waiver.id,
+      reason: waiver.reason,
+      approver: waiver.approver,
+      expires: waiver.expires,
+      matched: classified.waived.get(waiver.id) ?? 0,
+    })),
+    waiverProblems: input.waivers.problems.map((problem) => ({
+      id: problemId(problem),
+      code: problem.code,
+      message: problem.message,
+      ...(problem.fix === undefined ? {} : { fix: problem.fix }),
+      matched: classified.brokenMatches.get(problemId(problem)) ?? 0,
+    })),
+    bypasses: applied,
+    tools,
+    ...(performance === undefined ? {} : { performance }),
+    notices,
+    timings: { ...input.timings },
+  };
+  const secrets = scrubList(runs.flatMap((run) => run.result?.secrets ?? []));
+  return { report: redactDeep(report, secrets), secrets };
+}
+
+// --- internal ---
+
+function groupByGate(findings: readonly ReportedFinding[]): Map<GateName, ReportedFinding[]> {
+  const groups = new Map<GateName, ReportedFinding[]>();
+  for (const finding of findings) {
+    const list = groups.get(finding.gate) ?? [];
+    list.push(finding);
+    groups.set(finding.gate, list);
+  }
+  return groups;
+}
+
+/** Report order: by gate (pipeline order), then worst first. */
+function sortForReport(findings: readonly ReportedFinding[]): ReportedFinding[] {
+  const gateRank = new Map<GateName, number>(GATE_NAMES.map((gate, index) => [gate, index]));
+  return [...findings].sort((a, b) => (gateRank.get(a.gate) ?? 0) - (gateRank.get(b.gate) ?? 0) || compareFindings(a, b));
+}

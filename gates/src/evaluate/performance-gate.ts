@@ -1,0 +1,124 @@
+import type { PerformanceResult } from "../findings/finding.js";
+import { parseDuration } from "../policy/duration.js";
+import type { PerformanceGatePolicy } from "../policy/schema.js";
+import type { GateCheck } from "../report/schema.js";
+
+/** A reason the gate cannot be judged (no data never passes). */
+export interface MissingData {
+  message: string;
+  fix: string;
+}
+
+export interface PerformanceAssessment {
+  checks: GateCheck[];
+  missing: MissingData[];
+}
+
+const TREND_STATS_FIX =
+  "add the percentile to the k6 options: summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)']";
+
+/**
+ * Compares one k6 run with the policy: request count, p(95) and p(99) of http_req_duration, the
+ * http_req_failed rate, the checks rate and, when honoured, k6's own thresholds. Every comparison
+ * is listed; a metric that is absent is missing data (the gate is `error`), never a pass.
+ * Limits are inclusive: a p(95) equal to max_p95 is within it.
+ */
+export function assessPerformance(
+  policy: PerformanceGatePolicy,
+  performance: PerformanceResult,
+  /** Prefix of check names when several k6 reports are judged (`k6.smoke: `). */
+  prefix = "",
+): PerformanceAssessment {
+  const checks: GateCheck[] = [];
+  const missing: MissingData[] = [];
+  const value = (metric: string, stat: string): number | undefined => {
+    const measured = performance.metrics[metric]?.values[stat];
+    return measured !== undefined && Number.isFinite(measured) ? measured : undefined;
+  };
+  const compare = (spec: Comparison): void => {
+    const measured = value(spec.metric, spec.stat);
+    if (measured === undefined) {
+      missing.push({ message: `${prefix}no ${spec.metric} ${spec.stat} in the k6 summary`, fix: spec.fix });
+      return;
+    }
+    const ok = spec.bound === "max" ? measured <= spec.limit : measured >= spec.limit;
+    checks.push({
+      name: `${prefix}${spec.name}`,
+      threshold: `${spec.bound === "max" ? "≤" : "≥"} ${spec.format(spec.limit)}`,
+      measured: spec.format(measured),
+      ok,
+    });
+    if (!ok && spec.missingWhenLow === true) {
+      missing.push({
+        message: `${prefix}only ${measured} requests, fewer than min_requests ${spec.limit}: too little data to judge`,
+        fix: "run the load test longer or with more virtual users, or lower gates.performance.min_requests",
+      });
+    }
+  };
+
+  compare({
+    name: "http_reqs count",
+    metric: "http_reqs",
+    stat: "count",
+    bound: "min",
+    limit: policy.min_requests,
+    format: String,
+    fix: "point the load test at the target so it makes HTTP requests (no requests, no verdict)",
+    missingWhenLow: true,
+  });
+  compare({ name: "http_req_duration p(95)", metric: "http_req_duration", stat: "p(95)", bound: "max", limit: parseDuration(policy.max_p95), format: ms, fix: TREND_STATS_FIX });
+  compare({ name: "http_req_duration p(99)", metric: "http_req_duration", stat: "p(99)", bound: "max", limit: parseDuration(policy.max_p99), format: ms, fix: TREND_STATS_FIX });
+  compare({
+    name: "http_req_failed rate",
+    metric: "http_req_failed",
+    stat: "rate",
+    bound: "max",
+    limit: policy.max_error_rate,
+    format: rate,
+    fix: "make sure the scenario sends HTTP requests with k6/http, whose http_req_failed metric this reads",
+  });
+  if (policy.min_checks_rate > 0) {
+    compare({
+      name: "checks rate",
+      metric: "checks",
+      stat: "rate",
+      bound: "min",
+      limit: policy.min_checks_rate,
+      format: rate,
+      fix: "add check() calls to the scenario, or set gates.performance.min_checks_rate: 0",
+    });
+  }
+  if (policy.honour_k6_thresholds) {
+    for (const threshold of performance.thresholds) {
+      checks.push({
+        name: `${prefix}k6 threshold ${threshold.metric}: ${threshold.expression}`,
+        threshold: "passes in k6",
+        measured: threshold.ok ? "passed" : "failed",
+        ok: threshold.ok,
+      });
+    }
+  }
+  return { checks, missing };
+}
+
+// --- internal ---
+
+interface Comparison {
+  name: string;
+  metric: string;
+  stat: string;
+  bound: "max" | "min";
+  limit: number;
+  format: (value: number) => string;
+  fix: string;
+  /** Below the minimum means "not enough data" (error) rather than a failure. */
+  missingWhenLow?: boolean;
+}
+
+function ms(value: number): string {
+  return `${Math.round(value * 100) / 100}ms`;
+}
+
+function rate(value: number): string {
+  return String(Math.round(value * 1e6) / 1e6);
+}

@@ -1,0 +1,102 @@
+import type { ToolResult } from "../findings/finding.js";
+import type { GateName } from "../policy/schema.js";
+import type { ReportKind, ToolRun } from "../report/schema.js";
+import type { ExitMeaning } from "../tools/types.js";
+import { FEEDS, formatFitsKind, gateOfFinding } from "./routing.js";
+import type { RunInput } from "./types.js";
+
+/** Why a report cannot be trusted: its gates become `error` with this reason and fix. */
+export interface RunProblem {
+  code: string;
+  message: string;
+  fix?: string | undefined;
+}
+
+/** One report as the gates see it. */
+export interface RunState {
+  /** `trivy.image`: kind and label. */
+  id: string;
+  kind: ReportKind;
+  file: string;
+  result?: ToolResult | undefined;
+  problem?: RunProblem | undefined;
+  /** Gates this report feeds: those of its kind, plus those its findings reach. */
+  feeds: ReadonlySet<GateName>;
+  /** Tool errors of level `warning`: partial results, the gates it feeds warn. */
+  warnings: number;
+  /** The report's entry in report.tools. */
+  toolRun: ToolRun;
+}
+
+/** Reads each report's health: unusable, wrong tool, crashed, or failed by its own account. */
+export function runStates(runs: readonly RunInput[], exitMeaning: (kind: ReportKind, code: number) => ExitMeaning): RunState[] {
+  return runs.map((input) => {
+    const { run } = input;
+    const id = run.label === undefined ? run.kind : `${run.kind}.${run.label}`;
+    const result = "result" in input ? input.result : undefined;
+    const problem = "error" in input ? errorProblem(input.error) : resultProblem(input.run.kind, input.result, run.exitCode, exitMeaning);
+    const feeds = new Set<GateName>(FEEDS[run.kind]);
+    for (const finding of result?.findings ?? []) feeds.add(gateOfFinding(finding));
+    const toolRun: ToolRun = {
+      kind: run.kind,
+      ...(run.label === undefined ? {} : { label: run.label }),
+      file: run.file,
+      tool: result?.tool ?? ("error" in input ? (input.error.tool ?? run.kind) : run.kind),
+      ...(result === undefined ? {} : { format: result.format }),
+      ...(result?.toolVersion === undefined ? {} : { version: result.toolVersion }),
+      ...(problem === undefined ? {} : { error: { code: problem.code, message: problem.message, ...(problem.fix === undefined ? {} : { fix: problem.fix }) } }),
+      toolErrors: result?.toolErrors ?? [],
+      ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
+      ...(run.durationMs === undefined ? {} : { durationMs: run.durationMs }),
+    };
+    return {
+      id,
+      kind: run.kind,
+      file: run.file,
+      result,
+      problem,
+      feeds,
+      warnings: result?.toolErrors.filter((error) => error.level === "warning").length ?? 0,
+      toolRun,
+    };
+  });
+}
+
+// --- internal ---
+
+function errorProblem(error: { code: string; message: string; fix?: string | undefined }): RunProblem {
+  return { code: error.code, message: error.message, fix: error.fix };
+}
+
+function resultProblem(
+  kind: ReportKind,
+  result: ToolResult,
+  exitCode: number | undefined,
+  exitMeaning: (kind: ReportKind, code: number) => ExitMeaning,
+): RunProblem | undefined {
+  if (!formatFitsKind(kind, result.format)) {
+    return {
+      code: "REPORT_WRONG_TOOL",
+      message: `given as a ${kind} report, but it is a ${result.format} report`,
+      fix: `pass it as --report ${result.format.split("-")[0] ?? kind}=<file>, or give the ${kind} report`,
+    };
+  }
+  if (exitCode !== undefined && exitMeaning(kind, exitCode) === "error") {
+    return {
+      code: "TOOL_FAILED",
+      message: `${result.tool} exited with code ${exitCode}, which means it failed; its report cannot be trusted`,
+      fix: `read ${result.tool}'s log, fix the cause and run it again`,
+    };
+  }
+  const failure = result.toolErrors.find((error) => error.level === "error");
+  if (failure !== undefined) {
+    const where = failure.path === undefined ? "" : ` (${failure.path})`;
+    const more = result.toolErrors.filter((error) => error.level === "error").length - 1;
+    return {
+      code: "TOOL_FAILED",
+      message: `${result.tool} reported an error: ${failure.message}${where}${more > 0 ? ` and ${more} more` : ""}`,
+      fix: `fix what ${result.tool} reports (input files, rules, configuration) and run it again`,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,97 @@
+import type { EnvironmentPolicy, GateMode, GateName } from "../policy/schema.js";
+import type { Bypass, GateStatus, GateVerdict } from "../report/schema.js";
+
+/** A reason the gate cannot be evaluated. */
+export interface GateError {
+  message: string;
+  fix?: string | undefined;
+}
+
+/** Everything a verdict is decided from. */
+export interface GateFacts {
+  gate: GateName;
+  mode: GateMode;
+  enabled: boolean;
+  errors: readonly GateError[];
+  /** Counted findings (0 for performance). */
+  counted: number;
+  /** Tool warnings of the reports feeding the gate. */
+  warnings: number;
+  evidence: GateVerdict["evidence"];
+  /** What a clean verdict says (`no new findings`, `all 5 checks within limits`). */
+  cleanReason: string;
+}
+
+const FAIL_FIX: Readonly<Record<GateName, string>> = {
+  framework_integrity: "fix the listed framework problems (broken references, cycles, frontmatter…) and run validate again",
+  documentation: "fix the listed Markdown problems, or waive them in .portcullis/waivers.yml",
+  secrets: "remove the secrets from the code and rotate them; waive a false positive in .portcullis/waivers.yml",
+  vulnerabilities: "upgrade the listed packages to a fixed version, or waive a finding with reason, approver and expiry",
+  sast: "fix the listed code findings, or waive a false positive with reason, approver and expiry",
+  performance: "make the service meet the limits, or change gates.performance in the environment file with approval",
+  compliance: "fix the listed compliance findings, or waive them with reason, approver and expiry",
+};
+
+/**
+ * Decides a gate's status: `disabled` when switched off; `error` when anything kept it from being
+ * judged; `fail` when a check is over its limit; `warn` when within limits but with counted
+ * findings or tool warnings; `pass` otherwise. Blocking: mandatory, fail or error, not bypassed.
+ */
+export function decideVerdict(facts: GateFacts, environment: string): GateVerdict {
+  const base = { gate: facts.gate, mode: facts.mode, enabled: facts.enabled, evidence: facts.evidence };
+  if (!facts.enabled) {
+    return { ...base, status: "disabled", blocking: false, reason: `switched off for ${environment} (gates.${facts.gate}.enabled: false)` };
+  }
+  if (facts.errors.length > 0) {
+    const fixes = [...new Set(facts.errors.flatMap((error) => (error.fix === undefined ? [] : [error.fix])))];
+    return {
+      ...base,
+      status: "error",
+      blocking: facts.mode === "mandatory",
+      reason: `could not be evaluated: ${facts.errors.map((error) => error.message).join("; ")}`,
+      ...(fixes.length === 0 ? {} : { fix: fixes.join("; ") }),
+    };
+  }
+  const failed = facts.evidence.checks.filter((check) => !check.ok);
+  if (failed.length > 0) {
+    return {
+      ...base,
+      status: "fail",
+      blocking: facts.mode === "mandatory",
+      reason: failed.map((check) => `${check.name} ${check.measured} (limit ${check.threshold})`).join("; "),
+      fix: FAIL_FIX[facts.gate],
+    };
+  }
+  const notes: string[] = [];
+  if (facts.counted > 0) notes.push(`${plural(facts.counted, "finding")} within the limits`);
+  if (facts.warnings > 0) notes.push(`${plural(facts.warnings, "tool warning")} (partial results)`);
+  const status: GateStatus = notes.length > 0 ? "warn" : "pass";
+  return { ...base, status, blocking: false, reason: notes.length > 0 ? notes.join("; ") : facts.cleanReason };
+}
+
+/**
+ * Applies the bypasses. A mandatory gate can be bypassed only where the environment allows it: a
+ * bypass asked for anyway is not applied and the verdict says so.
+ */
+export function applyBypasses(
+  verdicts: readonly GateVerdict[],
+  bypasses: readonly Bypass[],
+  policy: EnvironmentPolicy,
+): { verdicts: GateVerdict[]; applied: Bypass[] } {
+  const applied: Bypass[] = [];
+  const result = verdicts.map((verdict) => {
+    const bypass = bypasses.find((candidate) => candidate.gate === verdict.gate);
+    if (bypass === undefined) return verdict;
+    if (verdict.mode === "mandatory" && !policy.bypass.allow_mandatory) {
+      return { ...verdict, reason: `${verdict.reason} (bypass by ${bypass.approver} refused: ${policy.name} does not allow bypassing mandatory gates)` };
+    }
+    applied.push(bypass);
+    const bypassed = verdict.blocking ? ` — bypassed by ${bypass.approver}: ${bypass.reason}` : "";
+    return { ...verdict, blocking: false, bypass, reason: `${verdict.reason}${bypassed}` };
+  });
+  return { verdicts: result, applied };
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

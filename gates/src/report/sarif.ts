@@ -1,0 +1,236 @@
+import type * as Sarif from "sarif";
+import { SEVERITY_RANK, type FindingKind, type Location, type Severity } from "../findings/finding.js";
+import { redactDeep } from "../findings/redact.js";
+import { GITHUB_LIMITS } from "./limits.js";
+import type { Report, ReportedFinding, ToolRun } from "./schema.js";
+import { compareReported } from "./sort.js";
+
+export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/** What report.sarif holds for one tool. */
+export interface SarifToolPlan {
+  tool: string;
+  /** Why the tool has no run (its findings would mislead code scanning); undefined when it has one. */
+  omitted?: string | undefined;
+  /** Results written, most important first (new before accepted, then by severity). */
+  findings: ReportedFinding[];
+  /** Results the tool had before the per-run cap. */
+  total: number;
+}
+
+/**
+ * Decides report.sarif's runs: one per tool, at most 25,000 results each (GitHub's limit; the most
+ * important are kept), at most 20 runs. A tool with a report that could not be used gets no run:
+ * an empty or partial run would tell code scanning that its open alerts were fixed.
+ */
+export function planSarif(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
+  const broken = new Set(report.tools.filter((run) => run.error !== undefined).map((run) => run.tool));
+  const byTool = new Map<string, ReportedFinding[]>();
+  for (const run of report.tools) if (!byTool.has(run.tool)) byTool.set(run.tool, []);
+  for (const finding of report.findings) {
+    const list = byTool.get(finding.tool) ?? [];
+    list.push(finding);
+    byTool.set(finding.tool, list);
+  }
+  let runs = 0;
+  return [...byTool].map(([tool, findings]): SarifToolPlan => {
+    if (broken.has(tool)) {
+      return { tool, omitted: `a ${tool} report could not be used`, findings: [], total: findings.length };
+    }
+    if (runs >= GITHUB_LIMITS.sarifRunsPerFile) {
+      return { tool, omitted: `GitHub accepts at most ${GITHUB_LIMITS.sarifRunsPerFile} runs per file`, findings: [], total: findings.length };
+    }
+    runs += 1;
+    const kept = [...findings].sort(compareReported).slice(0, GITHUB_LIMITS.sarifResultsPerRun);
+    return { tool, findings: kept, total: findings.length };
+  });
+}
+
+/** Sentences for report.notices about what report.sarif leaves out. */
+export function sarifNotices(plan: readonly SarifToolPlan[]): string[] {
+  return plan.flatMap((entry) => {
+    if (entry.omitted !== undefined) return [`report.sarif has no ${entry.tool} run: ${entry.omitted}`];
+    if (entry.findings.length < entry.total) {
+      return [
+        `report.sarif: ${entry.tool} has ${entry.total} results; only the ${entry.findings.length} most important are included ` +
+          `(GitHub accepts at most ${GITHUB_LIMITS.sarifResultsPerRun} per run); report.json has them all`,
+      ];
+    }
+    return [];
+  });
+}
+
+export interface SarifOptions {
+  /** The evaluator's scrub list: the output is checked against it once more. */
+  secrets?: readonly string[] | undefined;
+}
+
+/** report.sarif: merged SARIF 2.1.0, one run per tool, for GitHub code scanning. */
+export function renderSarif(report: Report, options: SarifOptions = {}): string {
+  const log: Sarif.Log = {
+    $schema: SARIF_SCHEMA_URI,
+    version: "2.1.0",
+    runs: planSarif(report).flatMap((entry) => (entry.omitted === undefined ? [toRun(report, entry)] : [])),
+  };
+  // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
+  return `${JSON.stringify(redactDeep(log, options.secrets ?? []))}\n`;
+}
+
+// --- internal ---
+
+const LEVEL: Readonly<Record<Severity, Sarif.Result.level>> = {
+  critical: "error",
+  high: "error",
+  medium: "warning",
+  // Unknown is never shown as harmless.
+  unknown: "warning",
+  low: "note",
+  info: "note",
+};
+
+/** GitHub reads security-severity in bands: > 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low. */
+const SECURITY_SEVERITY: Readonly<Partial<Record<Severity, string>>> = {
+  critical: "9.5",
+  high: "8.0",
+  medium: "5.5",
+  low: "2.0",
+};
+
+const SECURITY_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(["secret", "vulnerability", "misconfiguration", "sast"]);
+
+function toRun(report: Report, entry: SarifToolPlan): Sarif.Run {
+  const rules = new Map<string, RuleEntry>();
+  for (const finding of entry.findings) {
+    const rule = rules.get(finding.ruleId);
+    if (rule === undefined) rules.set(finding.ruleId, { index: rules.size, first: finding, worst: finding.severity });
+    else if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[rule.worst]) rule.worst = finding.severity;
+  }
+  const runs = report.tools.filter((run) => run.tool === entry.tool);
+  const version = runs.find((run) => run.version !== undefined)?.version;
+  const notifications = runs.flatMap(notificationsOf);
+  return {
+    tool: {
+      driver: {
+        name: entry.tool,
+        ...(version === undefined ? {} : { version }),
+        rules: [...rules.values()].map(toRule),
+      },
+    },
+    automationDetails: { id: `portcullis/${slug(report.environment)}/${slug(entry.tool)}/` },
+    columnKind: "utf16CodeUnits",
+    invocations: [{ executionSuccessful: true, ...(notifications.length === 0 ? {} : { toolExecutionNotifications: notifications }) }],
+    results: entry.findings.map((finding) => toResult(finding, rules.get(finding.ruleId)?.index ?? 0)),
+    properties: {
+      "portcullis/environment": report.environment,
+      "portcullis/truncated": entry.findings.length < entry.total,
+      "portcullis/totalResults": entry.total,
+      "portcullis/includedResults": entry.findings.length,
+    },
+  };
+}
+
+interface RuleEntry {
+  index: number;
+  /** The rule's metadata (title, help, references) comes from its first finding. */
+  first: ReportedFinding;
+  /** The rule's level and security-severity are those of its worst result. */
+  worst: Severity;
+}
+
+function toRule({ first, worst }: RuleEntry): Sarif.ReportingDescriptor {
+  const security = SECURITY_KINDS.has(first.kind);
+  const securitySeverity = security ? SECURITY_SEVERITY[worst] : undefined;
+  const cwes = first.references.filter((ref) => /^CWE-\d+$/i.test(ref)).map((ref) => `external/cwe/${ref.toLowerCase()}`);
+  const tags = [...new Set([...(security ? ["security"] : []), first.kind, ...cwes])].slice(0, GITHUB_LIMITS.sarifTagsPerRule);
+  const summary = cut(first.title !== "" ? first.title : first.ruleId);
+  return {
+    id: first.ruleId,
+    name: first.ruleId.slice(0, GITHUB_LIMITS.sarifRuleNameChars),
+    shortDescription: { text: summary },
+    fullDescription: { text: cut(first.message !== "" ? first.message : summary) },
+    help: { text: first.helpUri === undefined ? summary : `${summary}. See ${first.helpUri}` },
+    ...(first.helpUri === undefined ? {} : { helpUri: first.helpUri }),
+    defaultConfiguration: { level: LEVEL[worst] },
+    properties: { tags, ...(securitySeverity === undefined ? {} : { "security-severity": securitySeverity }) },
+  };
+}
+
+function toResult(finding: ReportedFinding, ruleIndex: number): Sarif.Result {
+  const suppression = suppressionOf(finding);
+  return {
+    ruleId: finding.ruleId,
+    ruleIndex,
+    level: LEVEL[finding.severity],
+    message: { text: finding.message !== "" ? finding.message : finding.title !== "" ? finding.title : finding.ruleId },
+    ...(finding.location === undefined ? {} : { locations: [locationOf(finding, finding.location)] }),
+    partialFingerprints: { "portcullis/v1": finding.fingerprint },
+    ...(suppression === undefined ? {} : { suppressions: [suppression] }),
+    properties: {
+      "portcullis/gate": finding.gate,
+      "portcullis/status": finding.status,
+      "portcullis/severity": finding.severity,
+      ...(finding.package === undefined ? {} : { "portcullis/package": finding.package }),
+      ...(finding.references.length === 0 ? {} : { "portcullis/references": finding.references }),
+    },
+  };
+}
+
+function locationOf(finding: ReportedFinding, location: Location): Sarif.Location {
+  const start = location.startLine ?? 0;
+  const region: Sarif.Region | undefined =
+    start < 1
+      ? undefined
+      : {
+          startLine: start,
+          ...(location.endLine !== undefined && location.endLine >= start ? { endLine: location.endLine } : {}),
+          ...(location.startColumn !== undefined && location.startColumn >= 1 ? { startColumn: location.startColumn } : {}),
+          ...(location.endColumn !== undefined && location.endColumn >= 1 ? { endColumn: location.endColumn } : {}),
+          // A secret finding's snippet is never written, even redacted: defence in depth.
+          ...(finding.snippet !== undefined && finding.kind !== "secret" ? { snippet: { text: finding.snippet } } : {}),
+        };
+  return {
+    physicalLocation: {
+      artifactLocation: { uri: encodeURI(location.path) },
+      ...(region === undefined ? {} : { region }),
+    },
+  };
+}
+
+function suppressionOf(finding: ReportedFinding): Sarif.Suppression | undefined {
+  const suppression = finding.suppression;
+  switch (finding.status) {
+    case "new":
+      return undefined;
+    case "suppressed":
+      return {
+        kind: suppression?.kind === "inSource" ? "inSource" : "external",
+        ...(suppression?.reason === undefined ? {} : { justification: suppression.reason }),
+      };
+    case "waived":
+      return {
+        kind: "external",
+        status: "accepted",
+        justification: `waived by ${suppression?.approver ?? "?"} until ${suppression?.expires ?? "?"}: ${suppression?.reason ?? ""}`,
+      };
+    case "baseline":
+      return { kind: "external", status: "accepted", justification: "present in the baseline report" };
+  }
+}
+
+function notificationsOf(run: ToolRun): Sarif.Notification[] {
+  return run.toolErrors.map((error) => ({
+    level: error.level === "error" ? "error" : "warning",
+    message: { text: error.path === undefined ? error.message : `${error.path}: ${error.message}` },
+  }));
+}
+
+/** automationDetails ids are hierarchical (`/`-separated): a component must not contain `/`. */
+function slug(text: string): string {
+  const cleaned = text.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
+  return cleaned === "" ? "tool" : cleaned;
+}
+
+function cut(text: string): string {
+  const max = GITHUB_LIMITS.sarifDescriptionChars;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
