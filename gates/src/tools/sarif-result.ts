@@ -215,7 +215,9 @@ function identityOf(
   const own = stableEntries(result.fingerprints);
   // The tool's own fingerprint (semgrep matchBasedId/v1…) already survives line moves.
   if (own.length > 0) return [tool, ruleId, ...own];
-  return [tool, ruleId, location?.path, packageName, ...stableEntries(result.partialFingerprints)];
+  // Parts are appended only when present, so that semgrep JSON (rule, path) and SARIF agree.
+  const pkg = packageName === undefined ? [] : [packageName];
+  return [tool, ruleId, location?.path, ...pkg, ...stableEntries(result.partialFingerprints)];
 }
 
 function stableEntries(map: Record<string, string> | undefined): string[] {
