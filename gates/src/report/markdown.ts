@@ -1,0 +1,171 @@
+import { redactText } from "../findings/redact.js";
+import type { GateStatus, GateVerdict, Report } from "./schema.js";
+import {
+  clip,
+  locationText,
+  measuredText,
+  oneLine,
+  outcomeLine,
+  thresholdText,
+  toolProblems,
+  worstFindings,
+} from "./summary.js";
+
+export interface MarkdownOptions {
+  /** The evaluator's scrub list: the output is checked against it once more. */
+  secrets?: readonly string[] | undefined;
+}
+
+/** Rows per list; with the cell limit they keep summary.md far below GitHub's 1 MiB per step. */
+export const MARKDOWN_LIMITS = { findings: 20, problems: 30, waivers: 50, cell: 400 } as const;
+
+/**
+ * summary.md, for $GITHUB_STEP_SUMMARY: the verdict line, the gate table, the worst findings,
+ * bypasses, waivers and tool errors. Every piece of report text is escaped: a finding message or a
+ * file name cannot inject Markdown, HTML, links or images into the page.
+ */
+export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
+  const sections = [
+    header(report),
+    gateTable(report.verdicts),
+    findingsSection(report),
+    bypassSection(report),
+    waiverSection(report),
+    problemSection(report),
+    noticeSection(report),
+  ].filter((section) => section !== "");
+  return `${redactText(sections.join("\n\n"), options.secrets ?? [])}\n`;
+}
+
+/** Escapes untrusted text for a Markdown table cell or paragraph (GitHub-flavoured, HTML allowed). */
+export function escapeMarkdown(text: string, max: number = MARKDOWN_LIMITS.cell): string {
+  return clip(oneLine(text), max)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_{}[\]()#+!|~:@-]/g, (char) => `\\${char}`);
+}
+
+// --- internal ---
+
+const ICON: Readonly<Record<GateStatus, string>> = {
+  pass: "✅ pass",
+  warn: "⚠️ warn",
+  fail: "❌ fail",
+  error: "⛔ error",
+  disabled: "⏸️ disabled",
+};
+
+function header(report: Report): string {
+  const outcome = report.passed ? "✅ Portcullis: passed" : `❌ Portcullis: ${outcomeLine(report)}`;
+  const facts = [
+    `environment **${escapeMarkdown(report.environment)}**`,
+    ...(report.commit === undefined ? [] : [`commit ${escapeMarkdown(report.commit.slice(0, 12))}`]),
+    `policy ${escapeMarkdown(report.policyHash.slice(0, 12))}`,
+    `Portcullis ${escapeMarkdown(report.portcullisVersion)}`,
+    escapeMarkdown(report.generatedAt),
+  ];
+  return `## ${outcome}\n\n${facts.join(" · ")}`;
+}
+
+function gateTable(verdicts: readonly GateVerdict[]): string {
+  const rows = verdicts.map((verdict) => {
+    const status = `${ICON[verdict.status]}${verdict.blocking ? " **blocking**" : ""}${verdict.bypass === undefined ? "" : " (bypassed)"}`;
+    const reason = verdict.fix === undefined ? verdict.reason : `${verdict.reason}. Fix: ${verdict.fix}`;
+    return row([
+      escapeMarkdown(verdict.gate),
+      status,
+      verdict.mode,
+      escapeMarkdown(thresholdText(verdict)),
+      escapeMarkdown(measuredText(verdict)),
+      escapeMarkdown(reason),
+    ]);
+  });
+  return ["| Gate | Status | Mode | Threshold | Measured | Reason |", "|---|---|---|---|---|---|", ...rows].join("\n");
+}
+
+function findingsSection(report: Report): string {
+  const worst = worstFindings(report, MARKDOWN_LIMITS.findings);
+  if (worst.length === 0) return "";
+  const total = report.findings.filter((finding) => finding.status === "new").length;
+  const rows = worst.map((finding) =>
+    row([
+      finding.severity,
+      escapeMarkdown(finding.gate),
+      escapeMarkdown(finding.tool),
+      escapeMarkdown(finding.ruleId, 120),
+      escapeMarkdown(locationText(finding), 200),
+      escapeMarkdown(finding.message !== "" ? finding.message : finding.title, 200),
+    ]),
+  );
+  const more = total > worst.length ? `\n\n${total - worst.length} more new findings are in report.json and report.sarif.` : "";
+  return [
+    `### Worst findings (${worst.length} of ${total} new)`,
+    "",
+    "| Severity | Gate | Tool | Rule | Location | Message |",
+    "|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n") + more;
+}
+
+function bypassSection(report: Report): string {
+  if (report.bypasses.length === 0) return "";
+  const lines = report.bypasses.map(
+    (bypass) =>
+      `- **${escapeMarkdown(bypass.gate)}** bypassed by ${escapeMarkdown(bypass.approver)} at ${escapeMarkdown(bypass.at)}: ${escapeMarkdown(bypass.reason)}`,
+  );
+  return ["### Bypasses", "", ...lines].join("\n");
+}
+
+function waiverSection(report: Report): string {
+  const parts: string[] = [];
+  if (report.waivers.length > 0) {
+    const shown = report.waivers.slice(0, MARKDOWN_LIMITS.waivers);
+    parts.push(
+      "### Waivers",
+      "",
+      "| Waiver | Approver | Expires | Findings | Reason |",
+      "|---|---|---|---|---|",
+      ...shown.map((waiver) =>
+        row([escapeMarkdown(waiver.id), escapeMarkdown(waiver.approver), escapeMarkdown(waiver.expires), String(waiver.matched), escapeMarkdown(waiver.reason)]),
+      ),
+    );
+    if (report.waivers.length > shown.length) parts.push("", `${report.waivers.length - shown.length} more waivers are in report.json.`);
+  }
+  if (report.waiverProblems.length > 0) {
+    if (parts.length > 0) parts.push("");
+    parts.push(
+      "### Waivers that cannot be used",
+      "",
+      ...report.waiverProblems.map(
+        (problem) =>
+          `- ⛔ **${escapeMarkdown(problem.id)}** (${escapeMarkdown(problem.code)}): ${escapeMarkdown(problem.message)}${problem.fix === undefined ? "" : `. Fix: ${escapeMarkdown(problem.fix)}`}`,
+      ),
+    );
+  }
+  return parts.join("\n");
+}
+
+function problemSection(report: Report): string {
+  const problems = toolProblems(report);
+  if (problems.length === 0) return "";
+  const shown = problems.slice(0, MARKDOWN_LIMITS.problems);
+  const lines = [
+    "### Tool errors",
+    "",
+    "| Report | Level | Problem |",
+    "|---|---|---|",
+    ...shown.map((problem) => row([escapeMarkdown(problem.source), problem.level, escapeMarkdown(problem.text)])),
+  ];
+  if (problems.length > shown.length) lines.push("", `${problems.length - shown.length} more tool messages are in report.json.`);
+  return lines.join("\n");
+}
+
+function noticeSection(report: Report): string {
+  if (report.notices.length === 0) return "";
+  return ["### Notices", "", ...report.notices.map((notice) => `- ${escapeMarkdown(notice)}`)].join("\n");
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.join(" | ")} |`;
+}

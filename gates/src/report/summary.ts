@@ -1,0 +1,107 @@
+import { SEVERITIES } from "../findings/finding.js";
+import type { GateStatus, GateVerdict, Report, ReportedFinding } from "./schema.js";
+import { compareFindings } from "./sort.js";
+
+/**
+ * Wording shared by the human-facing renderers (summary.md, junit.xml, the terminal table), so
+ * that they describe a verdict in the same words.
+ */
+
+export const STATUS_LABEL: Readonly<Record<GateStatus, string>> = {
+  pass: "pass",
+  warn: "warn",
+  fail: "FAIL",
+  error: "ERROR",
+  disabled: "disabled",
+};
+
+/** `blocked (secrets, sast)` or `passed`. */
+export function outcomeLine(report: Report): string {
+  const blocking = report.verdicts.filter((verdict) => verdict.blocking).map((verdict) => verdict.gate);
+  return blocking.length === 0 ? "passed" : `blocked (${blocking.join(", ")})`;
+}
+
+/** The limits a gate was judged by: `max.critical ≤ 0, max.high ≤ 0`; `—` when none applied. */
+export function thresholdText(verdict: GateVerdict): string {
+  const own = verdict.evidence.checks.filter((check) => !isK6Threshold(check.name));
+  const k6 = verdict.evidence.checks.length - own.length;
+  const parts = own.map((check) => `${check.name} ${check.threshold}`);
+  if (k6 > 0) parts.push(`${k6} k6 thresholds pass`);
+  return parts.length === 0 ? "—" : parts.join(", ");
+}
+
+/** What was measured: counted findings per severity (and accepted ones), or performance figures. */
+export function measuredText(verdict: GateVerdict): string {
+  if (verdict.gate === "performance") {
+    const own = verdict.evidence.checks.filter((check) => !isK6Threshold(check.name));
+    const k6 = verdict.evidence.checks.filter((check) => isK6Threshold(check.name));
+    const parts = own.map((check) => `${check.name} ${check.measured}`);
+    if (k6.length > 0) parts.push(`k6 thresholds ${k6.filter((check) => check.ok).length}/${k6.length} passed`);
+    return parts.length === 0 ? "—" : parts.join(", ");
+  }
+  const { counted, waived, baseline, suppressed, unfixable } = verdict.evidence;
+  const severities = SEVERITIES.filter((severity) => (counted[severity] ?? 0) > 0).map((severity) => `${counted[severity]} ${severity}`);
+  const accepted = [
+    waived > 0 ? `${waived} waived` : "",
+    baseline > 0 ? `${baseline} baseline` : "",
+    suppressed > 0 ? `${suppressed} suppressed` : "",
+    unfixable !== undefined && unfixable > 0 ? `${unfixable} without fix` : "",
+  ].filter((part) => part !== "");
+  return [severities.length === 0 ? "0 new" : severities.join(", "), ...accepted].join(", ");
+}
+
+/** `src/app.js:12`, or the path alone, or `—`. */
+export function locationText(finding: ReportedFinding): string {
+  const location = finding.location;
+  if (location === undefined) return "—";
+  return location.startLine === undefined || location.startLine < 1 ? location.path : `${location.path}:${location.startLine}`;
+}
+
+/** The counted (new) findings of every gate, worst first, at most `limit`. */
+export function worstFindings(report: Report, limit: number): ReportedFinding[] {
+  return report.findings
+    .filter((finding) => finding.status === "new")
+    .sort(compareFindings)
+    .slice(0, limit);
+}
+
+/** Report problems worth a line each: unusable reports and the tools' own errors and warnings. */
+export function toolProblems(report: Report): { source: string; level: "error" | "warning"; text: string }[] {
+  return report.tools.flatMap((run) => {
+    const source = `${run.label === undefined ? run.kind : `${run.kind}.${run.label}`} (${run.file})`;
+    const own = run.error === undefined ? [] : [{ source, level: "error" as const, text: `${run.error.message}${run.error.fix === undefined ? "" : ` — fix: ${run.error.fix}`}` }];
+    return [
+      ...own,
+      ...run.toolErrors.map((error) => ({ source, level: error.level, text: error.path === undefined ? error.message : `${error.path}: ${error.message}` })),
+    ];
+  });
+}
+
+/**
+ * Untrusted text made safe for a single line: terminal escape sequences and control characters
+ * removed (a tool message must not drive the terminal or forge log lines), whitespace collapsed.
+ */
+export function oneLine(text: string): string {
+  return text
+    .replace(ANSI_SEQUENCE, "")
+    .replace(CONTROL, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** Cuts text to `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+// --- internal ---
+
+// ESC/CSI sequences: ESC [ params final-byte, and ESC followed by one character; plus the 8-bit CSI.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ANSI_SEQUENCE = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|\u001b[@-_]/g;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+function isK6Threshold(name: string): boolean {
+  return name.includes("k6 threshold ");
+}
