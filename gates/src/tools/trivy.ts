@@ -1,0 +1,138 @@
+import type { ReportFormat, ToolResult } from "../findings/finding.js";
+import { parseSarifDocument, sarifFormat } from "./sarif.js";
+import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import { trivyArgv } from "./trivy-argv.js";
+import { TrivyCollector } from "./trivy-map.js";
+import { TrivyHeader, TrivyVersionOutput } from "./trivy-schema.js";
+import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
+
+export { TRIVY_SCANNERS } from "./trivy-argv.js";
+export type {
+  TrivyFsOptions,
+  TrivyImageOptions,
+  TrivySbomOptions,
+  TrivyScanner,
+  TrivyScanOptions,
+  TrivyScanSbomOptions,
+} from "./trivy-argv.js";
+export { normaliseCheckId, splitFixedVersions } from "./trivy-map.js";
+
+/** What this adapter carries beyond ToolAdapter: argv builders and exit-code constants. */
+type AdapterExtras = {
+  argv: Record<string, (options: never) => string[]>;
+  exitCodes: Readonly<Record<string, number>>;
+};
+
+/** The pinned trivy image (v0.74.0, released 2026-08-14). */
+export const TRIVY_IMAGE: PinnedImage = { ref: "aquasec/trivy:0.74.0", version: "0.74.0" };
+
+/** trivy exit codes for the argv built here (no `--exit-code`, so findings never change the code). */
+export const TRIVY_EXIT = {
+  /** It ran; what it found is in the report. */
+  ran: 0,
+} as const;
+
+/** What `trivy version --format json` says, in our words. */
+export interface TrivyVersionInfo {
+  version: string;
+  /** Absent until trivy has downloaded a vulnerability DB into the cache it was pointed at. */
+  vulnerabilityDb?: {
+    /** DB schema version (2 for current trivy). */
+    version: number;
+    /** When the DB was built (RFC 3339): its age is measured from here. */
+    updatedAt: string;
+    /** When trivy will consider it stale and fetch a newer one. */
+    nextUpdate: string;
+  };
+}
+
+/** The trivy adapter: JSON (schema v2) and SARIF reports, argv for fs/image/SBOM scans. */
+export const trivy = {
+  name: "trivy",
+  image: TRIVY_IMAGE,
+  formats: ["trivy-json", "trivy-sarif"],
+  exitCodes: TRIVY_EXIT,
+  argv: trivyArgv,
+  detect(document: unknown): ReportFormat | undefined {
+    if (isTrivyJson(document)) return "trivy-json";
+    return sarifFormat(document) === "trivy-sarif" ? "trivy-sarif" : undefined;
+  },
+  /** Parses a trivy JSON or SARIF report, by content. Big files: see parseTrivyStream. */
+  parse(raw: string, options: ParseOptions = {}): ToolResult {
+    return parseTrivyDocument(parseReportJson(raw, trivyContext(options)), options);
+  },
+  exitMeaning(exitCode: number): ExitMeaning {
+    return exitCode === TRIVY_EXIT.ran ? "clean" : "error";
+  },
+} as const satisfies ToolAdapter & AdapterExtras;
+
+/**
+ * Parses an already JSON-parsed trivy report. Checks run in a fixed order, which the streaming
+ * parser reproduces: is it trivy at all (REPORT_WRONG_TOOL), the header (REPORT_INVALID), then each
+ * `Results[]` entry in order (REPORT_INVALID naming `Results.<i>.…`).
+ */
+export function parseTrivyDocument(document: unknown, options: ParseOptions = {}): ToolResult {
+  const context = trivyContext(options);
+  const format = trivy.detect(document);
+  if (format === "trivy-sarif") return parseSarifDocument(document, options);
+  if (format === undefined) throw wrongTool(document, context);
+  const header = checkTrivyHeader(document, context);
+  const collector = new TrivyCollector();
+  (header.Results ?? []).forEach((entry, index) => collector.add(entry, index, context));
+  return trivyResult(header, collector);
+}
+
+/** Reads `trivy version --format json` output (used to enforce a maximum vulnerability-DB age). */
+export function parseTrivyVersion(raw: string, options: ParseOptions = {}): TrivyVersionInfo {
+  const context: ReportContext = {
+    tool: "trivy",
+    expected: "`trivy version --format json` output",
+    producer: "`trivy version --format json`",
+    file: options.file,
+  };
+  const document = parseReportJson(raw, context);
+  if (!isRecord(document) || !("Version" in document)) throw wrongTool(document, context);
+  const parsed = TrivyVersionOutput.safeParse(document);
+  if (!parsed.success) throw invalidReport(parsed.error, context);
+  const db = parsed.data.VulnerabilityDB;
+  return {
+    version: parsed.data.Version,
+    ...(db === undefined
+      ? {}
+      : { vulnerabilityDb: { version: db.Version, updatedAt: db.UpdatedAt, nextUpdate: db.NextUpdate } }),
+  };
+}
+
+// --- internal, shared with trivy-stream.ts ---
+
+export function trivyContext(options: ParseOptions): ReportContext {
+  return {
+    tool: "trivy",
+    expected: "trivy JSON (schema v2) or SARIF report",
+    producer: `trivy ${TRIVY_IMAGE.version} with --format json`,
+    file: options.file,
+  };
+}
+
+/** trivy JSON by shape: a numeric SchemaVersion plus the artifact or results trivy always writes. */
+export function isTrivyJson(document: unknown): document is Record<string, unknown> {
+  if (!isRecord(document) || typeof document["SchemaVersion"] !== "number") return false;
+  return "ArtifactName" in document || "ArtifactType" in document || Array.isArray(document["Results"]);
+}
+
+export function checkTrivyHeader(document: unknown, context: ReportContext): TrivyHeader {
+  const parsed = TrivyHeader.safeParse(document);
+  if (!parsed.success) throw invalidReport(parsed.error, context);
+  return parsed.data;
+}
+
+export function trivyResult(header: TrivyHeader, collector: TrivyCollector): ToolResult {
+  return {
+    tool: "trivy",
+    format: "trivy-json",
+    ...(header.Trivy === undefined ? {} : { toolVersion: header.Trivy.Version }),
+    findings: collector.findings,
+    toolErrors: [],
+    secrets: collector.secrets,
+  };
+}
