@@ -1,0 +1,217 @@
+/**
+ * The containers the module runs: one per tool, from the pinned image, with the argv the adapters
+ * build (tools.gen.ts), plus the node container that runs the `portcullis` CLI built from this
+ * repository. Everything here is lazy: nothing runs until a caller reads a result.
+ */
+import {
+  CacheSharingMode,
+  dag,
+  ExecError,
+  ReturnType,
+  type Container,
+  type Directory,
+  type File,
+  type Secret,
+  type Service,
+} from "@dagger.io/dagger";
+import { fill, type ArgvToken, type ArgvValues } from "./argv.js";
+import { LAYOUT } from "./layout.js";
+import { ARGV, REPORTS } from "./tools.gen.js";
+
+/** A tool that ran, or will when read: the container after its exec and the contract's exit-code file. */
+export interface ToolRun {
+  /** The container right after the tool's exec: its exit code is the tool's. */
+  container: Container;
+  /** `<kind>[.<label>].exitcode`, written next to the report. */
+  exitCodeFile: string;
+  /** What the run leaves in /out; by default /out of `container`. */
+  reports?: Directory;
+}
+
+/** The pieces of Portcullis' own repository the `portcullis` CLI is built from. */
+export const CLI_SOURCE_FILES = [
+  "package.json",
+  "package-lock.json",
+  "tsconfig.base.json",
+  "gates/package.json",
+  "gates/tsconfig.build.json",
+  "gates/bin/**",
+  "gates/src/**",
+  "environments/*.yml",
+  "scenarios/*.js",
+  "scenarios/lib/**",
+];
+
+/** Cache volume names: stable, so that every run of every pipeline shares them. */
+export const CACHE_VOLUMES = { trivy: "portcullis-trivy-cache", npm: "portcullis-npm-cache" } as const;
+
+/**
+ * A tool's container: the image, the tree to scan at /src as working directory (paths in reports
+ * stay relative, as on the host), and an empty, writable /out for its report.
+ */
+export function scanContainer(image: string, source: Directory, at: string = LAYOUT.source): Container {
+  return dag
+    .container()
+    .from(image)
+    .withMountedDirectory(at, source)
+    .withWorkdir(at)
+    .withMountedDirectory(LAYOUT.out, writableDirectory());
+}
+
+/**
+ * Runs one command (binary first; image entrypoints are ignored) and keeps any exit code: the
+ * `portcullis` CLI maps it through the tool's adapter, so a crash becomes a gate `error`.
+ */
+export function runTool(container: Container, template: readonly ArgvToken[], values: ArgvValues, exitCodeFile: string): ToolRun {
+  return { container: container.withExec(fill(template, values), { expect: ReturnType.Any }), exitCodeFile };
+}
+
+/**
+ * The reports of a run: whatever the tool wrote to /out plus its exit code. An exec the engine
+ * refuses to count as finished (killed by a signal) still leaves its exit code, and no report.
+ */
+export async function collect(run: ToolRun): Promise<Directory> {
+  try {
+    const exitCode = await run.container.exitCode();
+    return (run.reports ?? run.container.directory(LAYOUT.out)).withNewFile(run.exitCodeFile, `${exitCode}\n`);
+  } catch (error) {
+    if (error instanceof ExecError) return dag.directory().withNewFile(run.exitCodeFile, `${error.exitCode}\n`);
+    throw error;
+  }
+}
+
+/** Options every trivy scan shares. */
+export interface TrivyOptions {
+  image: string;
+  ignoreUnfixed: boolean;
+  dbRepository?: string | undefined;
+  javaDbRepository?: string | undefined;
+  /** For a private mirror: registry user and password (trivy reads TRIVY_USERNAME / TRIVY_PASSWORD). */
+  registryUsername?: string | undefined;
+  registryPassword?: Secret | undefined;
+}
+
+/**
+ * A trivy container whose cache (vulnerability DB, Java DB, checks) lives in one volume, LOCKED so
+ * that concurrent scans never write the DB at the same time.
+ */
+export function trivyContainer(options: TrivyOptions, source: Directory): Container {
+  let container = scanContainer(options.image, source).withMountedCache(LAYOUT.trivyCache, dag.cacheVolume(CACHE_VOLUMES.trivy), {
+    sharing: CacheSharingMode.Locked,
+  });
+  if (options.registryUsername !== undefined) container = container.withEnvVariable("TRIVY_USERNAME", options.registryUsername);
+  if (options.registryPassword !== undefined) container = container.withSecretVariable("TRIVY_PASSWORD", options.registryPassword);
+  return container;
+}
+
+export function trivyValues(options: TrivyOptions): ArgvValues {
+  return {
+    ignoreUnfixed: options.ignoreUnfixed,
+    dbRepository: options.dbRepository,
+    javaDbRepository: options.javaDbRepository,
+  };
+}
+
+/** `trivy fs` over the source, then `trivy version` in the same container (the DB the scan used). */
+export function trivyFs(options: TrivyOptions, source: Directory): ToolRun {
+  return withDbVersion(runTool(trivyContainer(options, source), ARGV.trivyFs, trivyValues(options), REPORTS.trivy.exitCode));
+}
+
+/** `trivy image --input <tar>`: the image is saved with asTarball, so no daemon or registry is needed. */
+export function trivyImage(options: TrivyOptions, image: Container): ToolRun {
+  const container = trivyContainer(options, dag.directory()).withMountedFile(LAYOUT.imageTar, image.asTarball());
+  return withDbVersion(runTool(container, ARGV.trivyImage, trivyValues(options), REPORTS.trivyImage.exitCode));
+}
+
+/** The file `trivy version --format json` is kept in, next to the reports (not a report kind: never evaluated). */
+export const TRIVY_DB_FILE = "trivy-db.json";
+
+/** A CycloneDX SBOM of the source tree. */
+export function trivySbom(options: TrivyOptions, source: Directory): File {
+  const run = runTool(trivyContainer(options, source), ARGV.trivySbom, {}, "sbom.exitcode");
+  return run.container.file(`${LAYOUT.out}/sbom.cdx.json`);
+}
+
+/** `gitleaks dir .`: the working tree as it is. */
+export function gitleaksDir(image: string, source: Directory): ToolRun {
+  return runTool(scanContainer(image, source), ARGV.gitleaksDir, {}, REPORTS.gitleaks.exitCode);
+}
+
+/** `gitleaks git .`: the history, or only `base..head` (a pull request's own commits). */
+export function gitleaksGit(image: string, repo: Directory, range?: { base: string; head: string }): ToolRun {
+  // The checkout belongs to another user than the container's: git refuses it without safe.directory.
+  const container = scanContainer(image, repo, LAYOUT.repo)
+    .withEnvVariable("GIT_CONFIG_COUNT", "1")
+    .withEnvVariable("GIT_CONFIG_KEY_0", "safe.directory")
+    .withEnvVariable("GIT_CONFIG_VALUE_0", "*");
+  const values: ArgvValues = range === undefined ? {} : { base: range.base, head: range.head };
+  return runTool(container, ARGV.gitleaksGit, values, REPORTS.gitleaksHistory.exitCode);
+}
+
+/** `semgrep scan --config …` over the source. */
+export function semgrepScan(image: string, source: Directory, configs: readonly string[]): ToolRun {
+  return runTool(scanContainer(image, source), ARGV.semgrepScan, { configs }, REPORTS.semgrep.exitCode);
+}
+
+/**
+ * The node container with Portcullis' own repository built in it (`npm ci` runs the build) and the
+ * `portcullis` CLI on the PATH: validate and evaluate run the same code as on a laptop.
+ */
+export function cliContainer(nodeImage: string, portcullis: Directory): Container {
+  return dag
+    .container()
+    .from(nodeImage)
+    .withMountedCache("/root/.npm", dag.cacheVolume(CACHE_VOLUMES.npm), { sharing: CacheSharingMode.Shared })
+    .withDirectory(LAYOUT.cli, portcullis.filter({ include: CLI_SOURCE_FILES }))
+    .withWorkdir(LAYOUT.cli)
+    .withExec(["npm", "ci", "--no-audit", "--no-fund"])
+    .withEnvVariable("PATH", `${LAYOUT.cli}/node_modules/.bin:\${PATH}`, { expand: true })
+    .withEnvVariable("NO_COLOR", "1");
+}
+
+/**
+ * The tree the CLI runs in: the caller's source over Portcullis' default policies, so a repository
+ * without `environments/` still gets development, staging and production, and one with its own wins.
+ */
+export function workspace(portcullis: Directory, source: Directory): Directory {
+  return portcullis.filter({ include: ["environments/*.yml"] }).withDirectory(".", source);
+}
+
+/** The CLI container working in `tree` (at /src, as the scans do), with an empty /out. */
+export function cliIn(cli: Container, tree: Directory): Container {
+  return cli.withMountedDirectory(LAYOUT.source, tree).withWorkdir(LAYOUT.source).withMountedDirectory(LAYOUT.out, writableDirectory());
+}
+
+/** `portcullis validate . --out /out`: writes validate.json; exit 1 on integrity findings, 2 on bad config. */
+export function portcullisValidate(cli: Container, tree: Directory): ToolRun {
+  return runTool(cliIn(cli, tree), ["portcullis", "validate", ".", "--out", LAYOUT.out], {}, REPORTS.validate.exitCode);
+}
+
+/** Binds the load target under a fixed host name, so scenarios reach it the same way every time. */
+export const TARGET_HOST = "target";
+
+export function k6Container(image: string, scenarios: Directory, target: Service): Container {
+  return dag
+    .container()
+    .from(image)
+    .withMountedDirectory(LAYOUT.scenarios, scenarios)
+    .withWorkdir(LAYOUT.scenarios)
+    .withMountedDirectory(LAYOUT.out, writableDirectory())
+    .withServiceBinding(TARGET_HOST, target);
+}
+
+// --- internal ---
+
+/** An empty directory anybody may write: tools run as whatever user their image chose. */
+function writableDirectory(): Directory {
+  return dag.directory().withNewDirectory("out", { permissions: 0o777 }).directory("out");
+}
+
+/** Adds `trivy version` after the scan, in the same container and cache: it describes the DB the scan used. */
+function withDbVersion(run: ToolRun): ToolRun {
+  const after = run.container.withExec(fill(ARGV.trivyVersion, {}), {
+    expect: ReturnType.Any,
+    redirectStdout: `${LAYOUT.out}/${TRIVY_DB_FILE}`,
+  });
+  return { ...run, reports: after.directory(LAYOUT.out) };
+}

@@ -1,0 +1,570 @@
+/**
+ * Portcullis: CI/CD quality gates. Secrets, vulnerabilities, SAST, load and Markdown-framework
+ * checks run in pinned containers; a policy per environment turns their reports into pass, warn,
+ * fail or error verdicts and one set of reports (JSON, SARIF, Markdown, JUnit).
+ *
+ * Start with `dagger call ci --source=. summary`. Called from another module, always pass your own
+ * source: a default path points at Portcullis' repository there, not yours.
+ */
+import {
+  argument,
+  check,
+  dag,
+  ExistsType,
+  func,
+  object,
+  ReturnType,
+  type Container,
+  type Directory,
+  type File,
+  type Secret,
+  type Service,
+} from "@dagger.io/dagger";
+import { checkOperand } from "./argv.js";
+import {
+  cliContainer,
+  cliIn,
+  collect,
+  gitleaksDir,
+  gitleaksGit,
+  portcullisValidate,
+  semgrepScan,
+  TRIVY_DB_FILE,
+  trivyFs,
+  trivyImage,
+  trivySbom,
+  workspace,
+  type ToolRun,
+  type TrivyOptions,
+} from "./containers.js";
+import { LAYOUT } from "./layout.js";
+import { GITLEAKS_IMAGE, REPORTS, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
+import { staleDbReason } from "./trivy-db.js";
+
+/** The node image the `portcullis` CLI is built and run in (the repository needs node >= 20.19). */
+export const NODE_IMAGE = "node:22.14.0-bookworm-slim";
+
+/** semgrep rules when none are given: the registry's default pack, fetched at scan time. */
+export const SEMGREP_DEFAULT_CONFIG = "p/default";
+
+/** What `portcullis evaluate` exits with. */
+const EVALUATE_EXIT = { passed: 0, blocked: 1 } as const;
+
+/** Reports and problems of one stage; a stage that could not run has a problem and no report. */
+interface StageOutcome {
+  reports: Directory;
+  problem?: string;
+}
+
+/** What the gates decided, and every report behind it. */
+@object()
+export class Result {
+  /**
+   * The verdict table: one line per gate with its status and the reason.
+   * Usage: dagger call ci --source=. summary
+   */
+  @func()
+  summary = "";
+
+  /**
+   * True when no mandatory gate failed or errored (advisory gates may warn).
+   * Usage: dagger call ci --source=. passed
+   */
+  @func()
+  passed = false;
+
+  /**
+   * report.json, report.sarif, summary.md, junit.xml and each tool's own report, named by the
+   * `--reports` contract (`trivy.json`, `gitleaks.exitcode`…).
+   * Usage: dagger call ci --source=. reports export --path=./reports
+   */
+  @func()
+  reports: Directory = dag.directory();
+
+  /**
+   * Fails when a mandatory gate blocked; otherwise prints the verdict table.
+   * Usage: dagger call ci --source=. assert
+   */
+  @func()
+  assert(): string {
+    if (!this.passed) throw new Error(`Portcullis: blocked by a mandatory gate\n\n${this.summary}`);
+    return this.summary;
+  }
+}
+
+/**
+ * Quality gates as functions. Every image is an argument, so mirrors and newer tools need no fork.
+ */
+@object()
+export class Portcullis {
+  /** Portcullis' own repository: the `portcullis` CLI, default policies and k6 scenarios are built from it. */
+  portcullisSource: Directory;
+  nodeImage: string;
+  gitleaksImage: string;
+  trivyImage: string;
+  semgrepImage: string;
+  trivyDbRepository: string;
+  trivyJavaDbRepository: string;
+  trivyMaxDbAge: string;
+  trivyIgnoreUnfixed: boolean;
+  trivyRegistryUsername: string;
+  trivyRegistryPassword: Secret | null;
+
+  constructor(
+    /**
+     * Portcullis' own repository, where the `portcullis` CLI is built from. Leave it unset.
+     * Usage: --portcullis-source=. (only when developing Portcullis itself from another checkout)
+     */
+    @argument({ defaultPath: "/", ignore: ["**/node_modules", "**/.git", "gates/dist", "dagger/sdk", "bench/.data"] })
+    portcullisSource: Directory,
+    /**
+     * Image the `portcullis` CLI runs in.
+     * Usage: --node-image=node:22.14.0-bookworm-slim
+     */
+    nodeImage: string = NODE_IMAGE,
+    /**
+     * gitleaks image (secrets).
+     * Usage: --gitleaks-image=mirror.example/gitleaks:v8.30.1
+     */
+    gitleaksImage: string = GITLEAKS_IMAGE,
+    /**
+     * trivy image (vulnerabilities, SBOM, misconfigurations, licences).
+     * Usage: --trivy-image=mirror.example/trivy:0.74.0
+     */
+    trivyImage: string = TRIVY_IMAGE,
+    /**
+     * semgrep image (SAST).
+     * Usage: --semgrep-image=mirror.example/semgrep:1.163.0
+     */
+    semgrepImage: string = SEMGREP_IMAGE,
+    /**
+     * Mirror of trivy's vulnerability DB (`--db-repository`); empty for the default.
+     * Usage: --trivy-db-repository=mirror.example/aquasecurity/trivy-db:2
+     */
+    trivyDbRepository: string = "",
+    /**
+     * Mirror of trivy's Java DB (`--java-db-repository`); empty for the default.
+     * Usage: --trivy-java-db-repository=mirror.example/aquasecurity/trivy-java-db:1
+     */
+    trivyJavaDbRepository: string = "",
+    /**
+     * Oldest vulnerability DB accepted, as a duration (ms, s, m, h); an older one makes the vulnerabilities gate `error`.
+     * Usage: --trivy-max-db-age=72h
+     */
+    trivyMaxDbAge: string = "168h",
+    /**
+     * Leave out vulnerabilities that have no fixed version yet.
+     * Usage: --trivy-ignore-unfixed
+     */
+    trivyIgnoreUnfixed: boolean = false,
+    /**
+     * User for a private DB mirror (TRIVY_USERNAME).
+     * Usage: --trivy-registry-username=robot
+     */
+    trivyRegistryUsername: string = "",
+    /**
+     * Password or token for a private DB mirror (TRIVY_PASSWORD), as a secret.
+     * Usage: --trivy-registry-password=env://MIRROR_TOKEN
+     */
+    trivyRegistryPassword: Secret | null = null,
+  ) {
+    this.portcullisSource = portcullisSource;
+    this.nodeImage = nodeImage;
+    this.gitleaksImage = gitleaksImage;
+    this.trivyImage = trivyImage;
+    this.semgrepImage = semgrepImage;
+    this.trivyDbRepository = trivyDbRepository;
+    this.trivyJavaDbRepository = trivyJavaDbRepository;
+    this.trivyMaxDbAge = trivyMaxDbAge;
+    this.trivyIgnoreUnfixed = trivyIgnoreUnfixed;
+    this.trivyRegistryUsername = trivyRegistryUsername;
+    this.trivyRegistryPassword = trivyRegistryPassword;
+  }
+
+  /**
+   * Runs, concurrently, every stage the gates need (validate, secrets, vulnerabilities and SBOM,
+   * SAST; the history scan when given a checkout; load when given a target), then evaluates them
+   * against the environment's policy. Never scans twice in one Dagger session.
+   * Usage: dagger call ci --source=. --env=staging summary
+   */
+  @func({ cache: "session" })
+  async ci(
+    /**
+     * The repository to check. Pass your own: from another module the default is Portcullis' repository.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment whose policy decides: a name (environments/<name>.yml, your repository's first) or a policy file.
+     * Usage: --env=production
+     */
+    env: string = "development",
+    /**
+     * Service to load-test; without one, the performance gate is `error` (blocking where it is mandatory).
+     * Usage: --target=tcp://localhost:8080
+     */
+    target?: Service,
+    /**
+     * A checkout with its `.git`, to scan the history for secrets as well.
+     * Usage: --history=.
+     */
+    history?: Directory,
+    /**
+     * Scan only the history after this commit (a pull request's base); needs historyHead.
+     * Usage: --history-base=$BASE_SHA
+     */
+    historyBase?: string,
+    /**
+     * Last commit of the history range (a pull request's head); needs historyBase.
+     * Usage: --history-head=$HEAD_SHA
+     */
+    historyHead?: string,
+    /**
+     * k6 scenario to run against the target: smoke, load, stress or soak.
+     * Usage: --scenario=load
+     */
+    scenario: string = "smoke",
+    /**
+     * Port of the target; by default its first exposed port.
+     * Usage: --target-port=8080
+     */
+    targetPort?: number,
+    /**
+     * semgrep rules instead of the default (p/default plus the repository's .semgrep.yml or .semgrep/).
+     * Usage: --semgrep-config=p/owasp-top-ten,.semgrep.yml
+     */
+    semgrepConfig?: string[],
+  ): Promise<Result> {
+    const stages: Promise<StageOutcome>[] = [
+      this.validateStage(source),
+      this.stage("gitleaks", () => gitleaksDir(this.gitleaksImage, source)),
+      this.vulnerabilitiesStage(source),
+      this.sbomStage(source),
+      this.sastStage(source, semgrepConfig),
+    ];
+    if (history !== undefined) {
+      const range = historyRange(historyBase, historyHead);
+      stages.push(this.stage("gitleaks history", () => gitleaksGit(this.gitleaksImage, history, range)));
+    }
+    if (target !== undefined) stages.push(this.loadStage(target, scenario, targetPort));
+    const outcomes = await Promise.all(stages);
+    const reports = outcomes.reduce((all, outcome) => all.withDirectory(".", outcome.reports), dag.directory());
+    const notes = outcomes.flatMap((outcome) => (outcome.problem === undefined ? [] : [outcome.problem]));
+    return this.evaluateReports(reports, env, source, notes);
+  }
+
+  /**
+   * The gates of an environment as a check: fails when a mandatory gate blocks.
+   * Usage: dagger check gates
+   */
+  @func()
+  @check()
+  async gates(
+    /**
+     * The repository to check.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment whose policy decides.
+     * Usage: --env=staging
+     */
+    env: string = "development",
+  ): Promise<void> {
+    const result = await this.ci(source, env);
+    result.assert();
+  }
+
+  /**
+   * Markdown agent-framework integrity (references, cycles, XML, frontmatter, token budgets, fences,
+   * markdownlint): `validate.json` and `validate.exitcode`.
+   * Usage: dagger call validate --source=. export --path=./reports
+   */
+  @func({ cache: "never" })
+  async validate(
+    /**
+     * The repository to check.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+  ): Promise<Directory> {
+    return orThrow(await this.validateStage(source));
+  }
+
+  /**
+   * gitleaks over the working tree (`gitleaks dir`): `gitleaks.json` (secrets redacted) and `gitleaks.exitcode`.
+   * Usage: dagger call secrets --source=. export --path=./reports
+   */
+  @func({ cache: "never" })
+  async secrets(
+    /**
+     * The tree to scan (without `.git`; see secretsHistory).
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+  ): Promise<Directory> {
+    return collect(gitleaksDir(this.gitleaksImage, source));
+  }
+
+  /**
+   * gitleaks over the git history (`gitleaks git`), all of it or one range: `gitleaks.history.json`
+   * and `gitleaks.history.exitcode`.
+   * Usage: dagger call secrets-history --repo=. --base=origin/main --head=HEAD export --path=./reports
+   */
+  @func({ cache: "never" })
+  async secretsHistory(
+    /**
+     * A checkout including its `.git` folder.
+     * Usage: --repo=.
+     */
+    @argument({ defaultPath: "/", ignore: ["**/node_modules"] })
+    repo: Directory,
+    /**
+     * Scan only the commits after this one (a pull request's base); needs head.
+     * Usage: --base=$BASE_SHA
+     */
+    base?: string,
+    /**
+     * Last commit to scan (a pull request's head); needs base.
+     * Usage: --head=$HEAD_SHA
+     */
+    head?: string,
+  ): Promise<Directory> {
+    return collect(gitleaksGit(this.gitleaksImage, repo, historyRange(base, head)));
+  }
+
+  /**
+   * trivy over the source tree (vulnerabilities, secrets, misconfigurations, licences): `trivy.json`,
+   * `trivy.exitcode` and `trivy-db.json` (the DB it used). Fails when the DB is older than trivyMaxDbAge.
+   * Usage: dagger call vulnerabilities --source=. export --path=./reports
+   */
+  @func({ cache: "never" })
+  async vulnerabilities(
+    /**
+     * The tree to scan (lock files, manifests, IaC).
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+  ): Promise<Directory> {
+    return orThrow(await this.vulnerabilitiesStage(source));
+  }
+
+  /**
+   * trivy over a container image, read from a tarball (no daemon, no registry): `trivy.image.json`,
+   * `trivy.image.exitcode` and `trivy-db.json`. Feed it to evaluate together with the other reports.
+   * Usage: dagger call scan-image --image=$(dagger call build) export --path=./reports
+   */
+  @func({ cache: "never" })
+  async scanImage(
+    /**
+     * The image to scan, as a container.
+     * Usage: --image=alpine:3.20
+     */
+    image: Container,
+  ): Promise<Directory> {
+    return orThrow(await this.checkedTrivy(trivyImage(this.trivyOptions(), image)));
+  }
+
+  /**
+   * A CycloneDX SBOM of the source tree (`trivy fs --format cyclonedx`).
+   * Usage: dagger call sbom --source=. export --path=./sbom.cdx.json
+   */
+  @func({ cache: "never" })
+  sbom(
+    /**
+     * The tree to inventory.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+  ): File {
+    return trivySbom(this.trivyOptions(), source);
+  }
+
+  /**
+   * semgrep (`semgrep scan --metrics=off`): `semgrep.json`, `semgrep.sarif` and `semgrep.exitcode`.
+   * Rules: p/default (fetched at scan time) plus the repository's .semgrep.yml or .semgrep/, or `config`.
+   * Usage: dagger call sast --source=. export --path=./reports
+   */
+  @func({ cache: "never" })
+  async sast(
+    /**
+     * The tree to scan.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Rule files, folders (relative to the source) or registry packs, replacing the default; never `auto`.
+     * Usage: --config=p/owasp-top-ten,rules/
+     */
+    config?: string[],
+  ): Promise<Directory> {
+    return collect(semgrepScan(this.semgrepImage, source, await this.semgrepConfigs(source, config)));
+  }
+
+  /**
+   * Turns reports into verdicts: runs `portcullis evaluate --reports` on a folder named by the
+   * `--reports` contract (what the other functions export), for one environment.
+   * Usage: dagger call evaluate --reports=./reports --env=staging summary
+   */
+  @func({ cache: "session" })
+  async evaluate(
+    /**
+     * Folder of reports: `<kind>[.<label>].json|.sarif` and `<kind>[.<label>].exitcode`.
+     * Usage: --reports=./reports
+     */
+    reports: Directory,
+    /**
+     * Environment whose policy decides: a name or a policy file in the source.
+     * Usage: --env=production
+     */
+    env: string = "development",
+    /**
+     * The repository the reports are about: its environments/, waivers and baseline apply.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+  ): Promise<Result> {
+    return this.evaluateReports(reports, env, source, []);
+  }
+
+  // --- internal ---
+
+  private trivyOptions(): TrivyOptions {
+    return {
+      image: this.trivyImage,
+      ignoreUnfixed: this.trivyIgnoreUnfixed,
+      dbRepository: this.trivyDbRepository === "" ? undefined : this.trivyDbRepository,
+      javaDbRepository: this.trivyJavaDbRepository === "" ? undefined : this.trivyJavaDbRepository,
+      registryUsername: this.trivyRegistryUsername === "" ? undefined : this.trivyRegistryUsername,
+      registryPassword: this.trivyRegistryPassword ?? undefined,
+    };
+  }
+
+  private cli(): Container {
+    return cliContainer(this.nodeImage, this.portcullisSource);
+  }
+
+  /** A tool stage whose failure to start (image pull, engine error) becomes a problem, not an exception. */
+  private async stage(name: string, run: () => ToolRun): Promise<StageOutcome> {
+    try {
+      return { reports: await collect(run()) };
+    } catch (error) {
+      return notRun(name, error);
+    }
+  }
+
+  private async validateStage(source: Directory): Promise<StageOutcome> {
+    return this.stage("validate", () => portcullisValidate(this.cli(), workspace(this.portcullisSource, source)));
+  }
+
+  private async vulnerabilitiesStage(source: Directory): Promise<StageOutcome> {
+    try {
+      return await this.checkedTrivy(trivyFs(this.trivyOptions(), source));
+    } catch (error) {
+      return notRun("trivy", error);
+    }
+  }
+
+  /** Collects a trivy run and keeps its report out when the DB it used is too old. */
+  private async checkedTrivy(run: ToolRun): Promise<StageOutcome> {
+    const reports = await collect(run);
+    const version = await reports.file(TRIVY_DB_FILE).contents();
+    const problem = staleDbReason(version, this.trivyMaxDbAge, new Date());
+    if (problem === undefined) return { reports };
+    return { reports: reports.withoutFiles([REPORTS.trivy.report, REPORTS.trivyImage.report]), problem };
+  }
+
+  private async sbomStage(source: Directory): Promise<StageOutcome> {
+    try {
+      const sbom = trivySbom(this.trivyOptions(), source);
+      await sbom.sync();
+      return { reports: dag.directory().withFile("sbom.cdx.json", sbom) };
+    } catch (error) {
+      return notRun("sbom", error);
+    }
+  }
+
+  private async sastStage(source: Directory, config: string[] | undefined): Promise<StageOutcome> {
+    const configs = await this.semgrepConfigs(source, config);
+    return this.stage("semgrep", () => semgrepScan(this.semgrepImage, source, configs));
+  }
+
+  /** The rules semgrep runs: `config` when given, else p/default plus the repository's own rules. */
+  private async semgrepConfigs(source: Directory, config: string[] | undefined): Promise<string[]> {
+    if (config !== undefined && config.length > 0) {
+      // semgrep refuses `auto` with --metrics=off; say so before starting a container.
+      const auto = config.find((rule) => rule.trim().toLowerCase() === "auto");
+      if (auto !== undefined) throw new Error("semgrep config `auto` is not allowed: name rule files or registry packs (p/default)");
+      return config.map((rule) => checkOperand("semgrep config", rule));
+    }
+    const own = [
+      (await source.exists(".semgrep.yml", { expectedType: ExistsType.RegularType })) ? [".semgrep.yml"] : [],
+      (await source.exists(".semgrep", { expectedType: ExistsType.DirectoryType })) ? [".semgrep"] : [],
+    ].flat();
+    return [SEMGREP_DEFAULT_CONFIG, ...own];
+  }
+
+  private async loadStage(target: Service, scenario: string, targetPort: number | undefined): Promise<StageOutcome> {
+    return notRun("k6", new Error(`the load stage needs the k6 adapter (scenario ${scenario}, target port ${targetPort ?? "first"}, ${typeof target})`));
+  }
+
+  /** Runs `portcullis evaluate` over the reports; exit 0 passed, 1 blocked, anything else is an error. */
+  private async evaluateReports(reports: Directory, env: string, source: Directory, notes: readonly string[]): Promise<Result> {
+    const ran = cliIn(this.cli(), workspace(this.portcullisSource, source))
+      .withMountedDirectory(LAYOUT.reports, reports)
+      .withExec(
+        [
+          "portcullis",
+          "evaluate",
+          "--env",
+          checkOperand("env", env),
+          "--reports",
+          LAYOUT.reports,
+          "--out",
+          LAYOUT.out,
+          "--format",
+          "text",
+        ],
+        { expect: ReturnType.Any },
+      );
+    const exitCode = await ran.exitCode();
+    if (exitCode !== EVALUATE_EXIT.passed && exitCode !== EVALUATE_EXIT.blocked) {
+      throw new Error(`portcullis evaluate failed (exit ${exitCode}):\n${await ran.stderr()}`);
+    }
+    const result = new Result();
+    result.passed = exitCode === EVALUATE_EXIT.passed;
+    result.summary = withNotes(await ran.stdout(), notes);
+    result.reports = reports.withDirectory(".", ran.directory(LAYOUT.out));
+    return result;
+  }
+}
+
+// --- internal ---
+
+function historyRange(base: string | undefined, head: string | undefined): { base: string; head: string } | undefined {
+  if (base === undefined && head === undefined) return undefined;
+  if (base === undefined || head === undefined) throw new Error("a history range needs both base and head (for example the pull request's base and head SHAs)");
+  return { base, head };
+}
+
+function notRun(name: string, error: unknown): StageOutcome {
+  return { reports: dag.directory(), problem: `${name} did not run: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+function orThrow(outcome: StageOutcome): Directory {
+  if (outcome.problem !== undefined) throw new Error(outcome.problem);
+  return outcome.reports;
+}
+
+function withNotes(summary: string, notes: readonly string[]): string {
+  if (notes.length === 0) return summary;
+  return `${summary.trimEnd()}\n\nStages that did not report (their gates are error):\n${notes.map((note) => `- ${note}`).join("\n")}\n`;
+}
