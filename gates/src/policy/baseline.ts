@@ -1,6 +1,7 @@
 import { ConfigError, quote } from "../errors.js";
 import { REPORT_SCHEMA_ID, Report } from "../report/schema.js";
-import { describeIssues, schemaIssues } from "../zod-issues.js";
+import { describeIssues } from "../zod-issues.js";
+import { problemsFromZod, READABLE_PARSE } from "./problems.js";
 
 const FIX = "pass a report.json written by `portcullis evaluate --out <dir>` on the base branch";
 
@@ -17,17 +18,18 @@ export function parseBaseline(text: string, file: string): Set<string> {
   } catch (error) {
     throw invalid(file, `not valid JSON (${error instanceof Error ? error.message : String(error)})`, error);
   }
-  const schema = document !== null && typeof document === "object" && "schema" in document ? document.schema : undefined;
+  const schema =
+    document !== null && typeof document === "object" && "schema" in document ? document.schema : undefined;
   if (schema !== REPORT_SCHEMA_ID) {
-    throw invalid(file, `expected a Portcullis report (schema "${REPORT_SCHEMA_ID}"), received schema ${quote(schema)}`);
+    const received = schema === undefined ? "JSON without a schema field" : `schema ${quote(schema)}`;
+    throw invalid(file, `expected a Portcullis report (schema "${REPORT_SCHEMA_ID}"), received ${received}`);
   }
-  const parsed = Report.safeParse(document);
+  const parsed = Report.safeParse(document, READABLE_PARSE);
   if (!parsed.success) {
-    throw new ConfigError("BASELINE_INVALID", `not a valid ${REPORT_SCHEMA_ID} report: ${describeIssues(schemaIssues(parsed.error))}`, {
+    throw invalid(
       file,
-      path: schemaIssues(parsed.error)[0]?.path,
-      fix: FIX,
-    });
+      `not a valid ${REPORT_SCHEMA_ID} report: ${describeIssues(problemsFromZod(parsed.error, Report), 3)}`,
+    );
   }
   return new Set(parsed.data.findings.map((finding) => finding.fingerprint));
 }

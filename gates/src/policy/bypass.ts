@@ -36,7 +36,9 @@ export function parseBypassFlags(flags: BypassFlags): BypassRequest[] {
     return [];
   }
   if (gates.includes("")) {
-    throw new UsageError("BYPASS_REFUSED", "--bypass needs a gate name", { fix: `use one of: ${GATE_NAMES.join(", ")}` });
+    throw new UsageError("BYPASS_REFUSED", "--bypass needs a gate name", {
+      fix: `use one of: ${GATE_NAMES.join(", ")}`,
+    });
   }
   return gates.map((gate) => ({ gate, reason: flags.reason, approver: flags.approver }));
 }

@@ -11,9 +11,13 @@ export function parseDuration(text: string): number {
   const match = DURATION_PATTERN.exec(text);
   const unit = match?.[2];
   if (match === null || !isUnit(unit)) {
-    throw new ConfigError("POLICY_INVALID", `expected a duration such as "200ms", "30s", "5m", received ${quote(text)}`, {
-      fix: "write a number followed by one unit: ms, s, m or h",
-    });
+    throw new ConfigError(
+      "POLICY_INVALID",
+      `expected a duration such as "200ms", "30s", "5m", received ${quote(text)}`,
+      {
+        fix: "write a number followed by one unit: ms, s, m or h",
+      },
+    );
   }
   // Rounded to the microsecond: "1.1s" is 1100, not 1100.0000000000002.
   return Math.round(Number(text.slice(0, text.length - unit.length)) * UNIT_MS[unit] * 1000) / 1000;

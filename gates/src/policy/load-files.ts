@@ -114,5 +114,7 @@ function isMissing(error: unknown): boolean {
 
 function display(absolute: string, root: string): string {
   const relative = path.relative(root, absolute);
-  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative.split(path.sep).join("/") : absolute;
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative)
+    ? relative.split(path.sep).join("/")
+    : absolute;
 }

@@ -29,6 +29,8 @@ export class PolicyError extends ConfigError {
   }
 }
 
+const GENERIC_FIX = "see the policy reference (docs/readme/policy.md)";
+
 /** Parse options that make zod's messages read `expected number, received string "0"`. */
 export const READABLE_PARSE = { reportInput: true, error: readableMessage } as const;
 
@@ -37,7 +39,11 @@ export const READABLE_PARSE = { reportInput: true, error: readableMessage } as c
  * `prefix` when `root` was applied to a part of the document) and fixes: unknown keys one by one
  * with a "did you mean", quoted numbers, percent written as rates, durations without a unit.
  */
-export function problemsFromZod(error: z.ZodError, root: z.ZodType, prefix: readonly PropertyKey[] = []): PolicyProblem[] {
+export function problemsFromZod(
+  error: z.ZodError,
+  root: z.ZodType,
+  prefix: readonly PropertyKey[] = [],
+): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
@@ -54,9 +60,20 @@ export function problemsFromZod(error: z.ZodError, root: z.ZodType, prefix: read
   return problems;
 }
 
-/** `gates.vulnerabilities.max.high`; `(root)` for the document itself. */
+/**
+ * `gates.vulnerabilities.max.high`; `(root)` for the document itself. A key that is empty or holds
+ * characters other than letters, digits, `_` and `-` is quoted (`gates["a.b"]`) so the path stays
+ * unambiguous.
+ */
 export function dotPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? "(root)" : path.map(String).join(".");
+  if (path.length === 0) return "(root)";
+  return path
+    .map((key, index) => {
+      const text = String(key);
+      if (/^[\w-]+$/.test(text)) return index === 0 ? text : `.${text}`;
+      return `[${JSON.stringify(text)}]`;
+    })
+    .join("");
 }
 
 // --- internal ---
@@ -94,15 +111,16 @@ function unknownKey(path: readonly PropertyKey[], key: string, known: readonly s
 function fixFor(issue: z.core.$ZodIssue, target: z.core.$ZodType | undefined): string {
   switch (issue.code) {
     case "invalid_type": {
-      const key = String(issue.path.at(-1) ?? "the value");
-      if (issue.input === undefined) return `add ${key}`;
+      const key = issue.path.at(-1);
+      if (key === undefined) return "the file must be a mapping of `key: value` lines at the top level";
+      if (issue.input === undefined) return `add ${String(key)}`;
       if (target === Duration && typeof issue.input === "number") {
         return `durations are strings with a unit: write ${issue.input}ms (or s, m, h)`;
       }
       if ((issue.expected === "number" || issue.expected === "int") && isNumericText(issue.input)) {
         return `write ${issue.input.trim()} without quotes`;
       }
-      return `set ${key} to ${article(typeName(issue.expected))}`;
+      return `set ${String(key)} to ${article(typeName(issue.expected))}`;
     }
     case "too_small":
     case "too_big":
@@ -118,20 +136,33 @@ function fixFor(issue: z.core.$ZodIssue, target: z.core.$ZodType | undefined): s
     case "invalid_value": {
       const values = issue.values.map(String);
       const suggestion = typeof issue.input === "string" ? closestMatch(issue.input, values) : undefined;
-      return suggestion === undefined ? `use one of: ${values.join(", ")}` : `did you mean "${suggestion}"? use one of: ${values.join(", ")}`;
+      return suggestion === undefined
+        ? `use one of: ${values.join(", ")}`
+        : `did you mean "${suggestion}"? use one of: ${values.join(", ")}`;
     }
     case "invalid_format":
-      return target === Duration ? 'write a number and one unit: "200ms", "1.5s", "5m", "1h"' : `use the ${issue.format} format`;
+      return target === Duration
+        ? 'write a number and one unit: "200ms", "1.5s", "5m", "1h"'
+        : `use the ${issue.format} format`;
+    case "custom": {
+      // A refinement states its own fix as `params: { fix }`.
+      const fix: unknown = issue.params?.["fix"];
+      return typeof fix === "string" ? fix : GENERIC_FIX;
+    }
     default:
-      return "see the policy reference (docs/readme/policy.md)";
+      return GENERIC_FIX;
   }
 }
 
+/** YAML words for zod's types: a list, a mapping, an integer. */
 function typeName(expected: string): string {
+  if (expected === "array") return "a list";
+  if (expected === "object") return "a mapping";
   return expected === "int" ? "integer" : expected;
 }
 
 function article(noun: string): string {
+  if (noun.startsWith("a ")) return noun;
   return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 

@@ -67,6 +67,9 @@ const p99AtLeastP95: PolicyRule = {
 export const POLICY_RULES: readonly PolicyRule[] = [onlyFixableOnVulnerabilities, latencyBoundsPositive, p99AtLeastP95];
 
 /** The problems every rule finds, each tagged with its rule's name. */
-export function checkPolicyRules(policy: EnvironmentPolicy, rules: readonly PolicyRule[] = POLICY_RULES): PolicyProblem[] {
+export function checkPolicyRules(
+  policy: EnvironmentPolicy,
+  rules: readonly PolicyRule[] = POLICY_RULES,
+): PolicyProblem[] {
   return rules.flatMap((rule) => rule.check(policy).map((problem) => ({ ...problem, rule: rule.name })));
 }

@@ -124,10 +124,7 @@ export const GatesPolicy = z
     documentation: findingGate("documentation", "markdownlint and orphan findings. Default max_findings 0"),
     secrets: findingGate("secrets", "gitleaks and trivy secret findings. Default max_findings 0"),
     vulnerabilities: findingGate("vulnerabilities", "trivy vulnerabilities. Default max.critical 0, max.high 0"),
-    sast: findingGate(
-      "sast",
-      "semgrep (ERROR maps to high), trivy misconfigurations, other SARIF. Default max.high 0",
-    ),
+    sast: findingGate("sast", "semgrep (ERROR maps to high), trivy misconfigurations, other SARIF. Default max.high 0"),
     performance: PerformanceGatePolicy.prefault({}),
     compliance: findingGate("compliance", "Compliance controls and licence findings. Default max_findings 0"),
   })
@@ -174,7 +171,8 @@ export type EnvironmentPolicy = z.infer<typeof EnvironmentPolicy>;
 /** A finding gate's schema whose missing limits are filled from DEFAULT_GATE_LIMITS. */
 function findingGate(gate: FindingGateName, description: string) {
   return FindingGatePolicy.transform((policy): FindingGatePolicy => {
-    const hasLimit = policy.max_findings !== undefined || Object.values(policy.max).some((value) => value !== undefined);
+    const hasLimit =
+      policy.max_findings !== undefined || Object.values(policy.max).some((value) => value !== undefined);
     return hasLimit ? policy : { ...policy, ...DEFAULT_GATE_LIMITS[gate] };
   })
     .prefault({})

@@ -13,7 +13,10 @@ const IsoDate = z
     abort: true,
     error: (issue) => `expected a date as YYYY-MM-DD, received ${quote(issue.input)}`,
   })
-  .refine(isCalendarDate, { error: (issue) => `${quote(issue.input)} is not a calendar date` })
+  .refine(isCalendarDate, {
+    error: (issue) => `${quote(issue.input)} is not a calendar date`,
+    params: { fix: "use a day that exists (months have 28 to 31 days)" },
+  })
   .describe("An ISO date, YYYY-MM-DD");
 
 /** One entry of `.portcullis/waivers.yml`, as written. */
@@ -21,7 +24,11 @@ export const WaiverEntry = z
   .object({
     id: z.string().min(1).optional().describe("Your reference (W-7, a ticket); defaults to waivers[<index>]"),
     fingerprint: z.string().min(1).optional().describe("Waive exactly this finding (its fingerprint in report.json)"),
-    rule: z.string().min(1).optional().describe("Waive every finding of this rule id (any tool), optionally under path"),
+    rule: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Waive every finding of this rule id (any tool), optionally under path"),
     path: z
       .string()
       .min(1)
@@ -29,16 +36,28 @@ export const WaiverEntry = z
       .describe("With rule: a glob (picomatch) the finding's location path must match, e.g. test/**"),
     reason: z.string().trim().min(1).describe("Why the finding is accepted"),
     approver: z.string().trim().min(1).describe("Who accepted it"),
-    approved: IsoDate.optional().describe("When it was approved; the lifetime limit counts from here (else from today)"),
+    approved: IsoDate.optional().describe(
+      "When it was approved; the lifetime limit counts from here (else from today)",
+    ),
     expires: IsoDate.describe("Last day the waiver applies (inclusive, UTC)"),
   })
   .strict()
   .superRefine((entry, context) => {
     if ((entry.fingerprint === undefined) === (entry.rule === undefined)) {
-      context.addIssue({ code: "custom", path: [], message: "set exactly one of fingerprint or rule" });
+      context.addIssue({
+        code: "custom",
+        path: [],
+        message: "set exactly one of fingerprint or rule",
+        params: { fix: "waive one finding with fingerprint, or a rule (optionally under a path) with rule; not both" },
+      });
     }
     if (entry.path !== undefined && entry.rule === undefined) {
-      context.addIssue({ code: "custom", path: ["path"], message: "path narrows a rule waiver; a fingerprint needs none" });
+      context.addIssue({
+        code: "custom",
+        path: ["path"],
+        message: "path narrows a rule waiver; a fingerprint needs none",
+        params: { fix: "remove path, or waive by rule instead of fingerprint" },
+      });
     }
   })
   .describe("A waiver: accepts a finding (by fingerprint) or a rule (optionally under a path) until it expires");
@@ -59,11 +78,28 @@ export interface WaiverOptions {
   maxDays: number;
 }
 
+/**
+ * An unusable waiver (code WAIVER_INVALID or WAIVER_EXPIRED), naming it and the fix. `waiver` is
+ * the entry when it could be read in full (expired, too long-lived, duplicate id), so the gates of
+ * the findings it would have matched can be singled out; undefined for a malformed entry.
+ */
+export class WaiverProblem extends ConfigError {
+  readonly waiver: Waiver | undefined;
+
+  constructor(
+    message: string,
+    options: { code: "WAIVER_INVALID" | "WAIVER_EXPIRED"; file: string; path: string; fix: string; waiver?: Waiver },
+  ) {
+    super(options.code, message, options);
+    this.waiver = options.waiver;
+  }
+}
+
 export interface ParsedWaivers {
   /** The waivers that may suppress findings. */
   waivers: Waiver[];
-  /** One per unusable waiver (WAIVER_INVALID or WAIVER_EXPIRED), naming it and the fix. */
-  problems: ConfigError[];
+  /** One per unusable waiver. */
+  problems: WaiverProblem[];
 }
 
 /**
@@ -73,7 +109,11 @@ export interface ParsedWaivers {
  * would have affected can report it as an `error` while the other waivers still apply.
  */
 export function parseWaivers(text: string, file: string, options: WaiverOptions): ParsedWaivers {
-  const document = loadYaml(text, { file, code: "WAIVER_INVALID", emptyFix: "write `waivers: []` when there are none" });
+  const document = loadYaml(text, {
+    file,
+    code: "WAIVER_INVALID",
+    emptyFix: "write `waivers: []` when there are none",
+  });
   const top = WaiversFile.safeParse(document, READABLE_PARSE);
   if (!top.success) throw new PolicyError("WAIVER_INVALID", file, problemsFromZod(top.error, WaiversFile));
 
@@ -90,25 +130,25 @@ export function parseWaivers(text: string, file: string, options: WaiverOptions)
       else result.problems.push(invalidEntry(file, { index, name: label(index, raw), error: parsed.error }));
       return;
     }
-    const entry = parsed.data;
-    const name = label(index, entry);
-    if (entry.id !== undefined) {
-      const first = idsSeen.get(entry.id);
-      if (first !== undefined) {
-        result.problems.push(
-          new ConfigError("WAIVER_INVALID", `${name}: duplicate id, already used by ${first}`, {
-            file,
-            path: `waivers.${index}.id`,
-            fix: "give each waiver its own id",
-          }),
-        );
-        return;
-      }
-      idsSeen.set(entry.id, name);
+    const waiver: Waiver = { ...parsed.data, id: parsed.data.id ?? `waivers[${index}]` };
+    const name = label(index, parsed.data);
+    const first = parsed.data.id === undefined ? undefined : idsSeen.get(waiver.id);
+    if (first !== undefined) {
+      result.problems.push(
+        new WaiverProblem(`${name}: duplicate id, already used by ${first}`, {
+          code: "WAIVER_INVALID",
+          file,
+          path: `waivers.${index}.id`,
+          fix: "give each waiver its own id",
+          waiver,
+        }),
+      );
+      return;
     }
-    const problem = lifetimeProblem(entry, { file, index, name, today, maxDays: options.maxDays });
+    if (parsed.data.id !== undefined) idsSeen.set(waiver.id, name);
+    const problem = lifetimeProblem(waiver, { file, index, name, today, maxDays: options.maxDays });
     if (problem !== undefined) result.problems.push(problem);
-    else result.waivers.push({ ...entry, id: entry.id ?? `waivers[${index}]` });
+    else result.waivers.push(waiver);
   });
   if (unknownKeys.length > 0) throw new PolicyError("WAIVER_INVALID", file, unknownKeys);
   return result;
@@ -148,44 +188,47 @@ function globMatcher(glob: string): (path: string) => boolean {
 }
 
 function lifetimeProblem(
-  entry: WaiverEntry,
+  waiver: Waiver,
   context: { file: string; index: number; name: string; today: string; maxDays: number },
-): ConfigError | undefined {
+): WaiverProblem | undefined {
   const { file, index, name, today, maxDays } = context;
-  const at = (key: string) => `waivers.${index}.${key}`;
-  if (entry.expires < today) {
-    return new ConfigError("WAIVER_EXPIRED", `${name}: expired on ${entry.expires} (today is ${today})`, {
-      file,
-      path: at("expires"),
+  const at = (key: string) => ({ file, path: `waivers.${index}.${key}`, waiver });
+  if (waiver.expires < today) {
+    return new WaiverProblem(`${name}: expired on ${waiver.expires} (today is ${today})`, {
+      code: "WAIVER_EXPIRED",
+      ...at("expires"),
       fix: `fix the finding and remove the waiver, or renew it: a fresh approval and an expires date at most ${maxDays} days later`,
     });
   }
-  if (entry.approved !== undefined && entry.approved > today) {
-    return new ConfigError("WAIVER_INVALID", `${name}: approved ${entry.approved} is in the future (today is ${today})`, {
-      file,
-      path: at("approved"),
+  if (waiver.approved !== undefined && waiver.approved > today) {
+    return new WaiverProblem(`${name}: approved ${waiver.approved} is in the future (today is ${today})`, {
+      code: "WAIVER_INVALID",
+      ...at("approved"),
       fix: "set approved to the day it was approved",
     });
   }
-  const start = entry.approved ?? today;
-  const days = (Date.parse(entry.expires) - Date.parse(start)) / DAY_MS;
+  const start = waiver.approved ?? today;
+  const days = (Date.parse(waiver.expires) - Date.parse(start)) / DAY_MS;
   if (days > maxDays) {
-    const from = entry.approved === undefined ? `today (${today}, no approved date)` : `approval (${start})`;
-    return new ConfigError("WAIVER_INVALID", `${name}: expires ${days} days after ${from}; the limit is ${maxDays} days`, {
-      file,
-      path: at("expires"),
+    const from = waiver.approved === undefined ? `today (${today}, no approved date)` : `approval (${start})`;
+    return new WaiverProblem(`${name}: expires ${days} days after ${from}; the limit is ${maxDays} days`, {
+      code: "WAIVER_INVALID",
+      ...at("expires"),
       fix: `set expires to ${isoDay(new Date(Date.parse(start) + maxDays * DAY_MS))} or earlier`,
     });
   }
   return undefined;
 }
 
-function invalidEntry(file: string, context: { index: number; name: string; error: z.ZodError }): ConfigError {
+function invalidEntry(file: string, context: { index: number; name: string; error: z.ZodError }): WaiverProblem {
   // Paths relative to the waiver read better after its name; the error's path is absolute.
   const problems = problemsFromZod(context.error, WaiverEntry);
-  const what = problems.map((problem) => (problem.path === "(root)" ? problem.message : `${problem.path}: ${problem.message}`));
+  const what = problems.map((problem) =>
+    problem.path === "(root)" ? problem.message : `${problem.path}: ${problem.message}`,
+  );
   const first = problems[0]?.path;
-  return new ConfigError("WAIVER_INVALID", `${context.name}: ${what.join("; ")}`, {
+  return new WaiverProblem(`${context.name}: ${what.join("; ")}`, {
+    code: "WAIVER_INVALID",
     file,
     path: first === undefined || first === "(root)" ? `waivers.${context.index}` : `waivers.${context.index}.${first}`,
     fix: problems.map((problem) => problem.fix).join("; "),

@@ -18,7 +18,9 @@ export function loadYaml(text: string, options: { file: string; code: ErrorCode;
     const where = `line ${error.mark.line + 1}, column ${error.mark.column + 1}`;
     throw new ConfigError(code, `YAML syntax error at ${where}: ${error.reason}`, {
       file,
-      fix: `correct the YAML at ${where} (indentation, quoting, a missing ":")`,
+      fix: error.reason.includes("duplicated mapping key")
+        ? `keep one of the two entries (line ${error.mark.line + 1}); YAML would otherwise silently keep the last`
+        : `correct the YAML at ${where} (indentation, quoting, a missing ":" or closing bracket)`,
       cause: error,
     });
   }

@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/errors.js";
+import { parseBaseline } from "../../src/policy/baseline.js";
+import { Report } from "../../src/report/schema.js";
+
+const REPORT = readFileSync(new URL("../fixtures/policy/baseline-report.json", import.meta.url), "utf8");
+
+function baselineError(text: string): string {
+  try {
+    parseBaseline(text, "base/report.json");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.describe();
+    throw error;
+  }
+  throw new Error("expected BASELINE_INVALID");
+}
+
+describe("parseBaseline", () => {
+  it("the fixture is a current portcullis.report/v1 report", () => {
+    expect(Report.safeParse(JSON.parse(REPORT)).error).toBeUndefined();
+  });
+
+  it("returns the fingerprint of every finding, whatever its status was", () => {
+    expect(parseBaseline(REPORT, "report.json")).toEqual(
+      new Set([
+        "9d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a",
+        "1a2b3c4d5e6f708192a3b4c5d6e7f809",
+        "77aa88bb99cc00dd11ee22ff33aa44bb",
+      ]),
+    );
+  });
+
+  it("returns an empty set for a report without findings", () => {
+    const clean = { ...JSON.parse(REPORT), findings: [] };
+    expect(parseBaseline(JSON.stringify(clean), "report.json").size).toBe(0);
+  });
+
+  it.each([
+    ["an empty file", "  \n"],
+    ["truncated JSON", REPORT.slice(0, 200)],
+    ["another tool's report", JSON.stringify({ SchemaVersion: 2, Results: [] })],
+    ["a findings document", JSON.stringify({ schema: "portcullis.findings/v1", tool: "x", findings: [] })],
+    ["a future report version", JSON.stringify({ ...JSON.parse(REPORT), schema: "portcullis.report/v2" })],
+    ["a v1 report whose findings lack fingerprints", REPORT.replaceAll('"fingerprint"', '"fingerprnt"')],
+  ])("rejects %s with BASELINE_INVALID and the fix", (_name, text) => {
+    const message = baselineError(text);
+    expect(message).toMatch(/^\[BASELINE_INVALID\] base\/report\.json: /);
+    expect(message).toContain("fix: pass a report.json written by `portcullis evaluate --out <dir>`");
+  });
+
+  it("says what it received", () => {
+    expect(baselineError(JSON.stringify({ SchemaVersion: 2 }))).toMatchInlineSnapshot(
+      `"[BASELINE_INVALID] base/report.json: expected a Portcullis report (schema "portcullis.report/v1"), received JSON without a schema field — fix: pass a report.json written by \`portcullis evaluate --out <dir>\` on the base branch"`,
+    );
+    expect(baselineError(REPORT.replace('"passed": false', '"passed": "no"'))).toMatchInlineSnapshot(
+      `"[BASELINE_INVALID] base/report.json: not a valid portcullis.report/v1 report: passed: expected boolean, received string "no" — fix: pass a report.json written by \`portcullis evaluate --out <dir>\` on the base branch"`,
+    );
+  });
+});

@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { POLICY_JSON_SCHEMA_COMMAND, POLICY_JSON_SCHEMA_FILE, policyJsonSchema } from "../../src/policy/json-schema.js";
+import { parsePolicy } from "../../src/policy/parse-policy.js";
+import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../../src/policy/schema.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ENVIRONMENTS = ["development", "staging", "production"] as const;
+
+function shipped(name: string): { text: string; policy: EnvironmentPolicy } {
+  const file = `environments/${name}.yml`;
+  const text = readFileSync(path.join(ROOT, file), "utf8");
+  return { text, policy: parsePolicy(text, file) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function gatesIn(policy: EnvironmentPolicy, mode: "mandatory" | "advisory"): GateName[] {
+  return GATE_NAMES.filter((gate) => policy.gates[gate].enabled && policy.gates[gate].mode === mode);
+}
+
+describe("environments/schema.json", () => {
+  it("is the JSON Schema generated from the zod schema", () => {
+    const committed: unknown = JSON.parse(readFileSync(path.join(ROOT, POLICY_JSON_SCHEMA_FILE), "utf8"));
+    expect(
+      committed,
+      `${POLICY_JSON_SCHEMA_FILE} is out of date: regenerate it with \`${POLICY_JSON_SCHEMA_COMMAND}\``,
+    ).toEqual(policyJsonSchema());
+  });
+
+  it("describes every key and forbids unknown ones, so editors complete and flag them", () => {
+    const objects: Record<string, unknown>[] = [];
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      if (!isRecord(node)) return;
+      if ("properties" in node) objects.push(node);
+      Object.values(node).forEach(visit);
+    };
+    visit(policyJsonSchema());
+    expect(objects.length).toBeGreaterThan(10);
+    for (const object of objects) {
+      expect(object["additionalProperties"]).toBe(false);
+      const properties = object["properties"];
+      if (!isRecord(properties)) throw new Error("properties is not an object");
+      for (const [key, property] of Object.entries(properties)) {
+        expect(isRecord(property) ? property["description"] : undefined, `${key} has no description`).toMatch(/\w/);
+      }
+    }
+  });
+});
+
+describe.each(ENVIRONMENTS)("environments/%s.yml", (name) => {
+  it("is valid, named after its file, and points editors at the schema", () => {
+    const { text, policy } = shipped(name);
+    expect(policy.name).toBe(name);
+    expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=./schema.json");
+  });
+
+  it("applies the issue's thresholds", () => {
+    const { gates } = shipped(name).policy;
+    expect(gates.secrets.max_findings).toBe(0);
+    expect(gates.framework_integrity.max_findings).toBe(0);
+    expect(gates.vulnerabilities.max).toMatchObject({ critical: 0, high: 0 });
+    expect(gates.sast.max.high).toBe(0);
+    expect(gates.performance).toMatchObject({
+      max_p95: "200ms",
+      max_p99: "500ms",
+      max_error_rate: 0.001,
+      min_checks_rate: 0.99,
+    });
+    expect(gates.performance.min_requests).toBeGreaterThan(0);
+    expect(gates.documentation.mode).toBe("advisory");
+  });
+});
+
+describe("the three environments follow the pipeline design", () => {
+  it.each([
+    {
+      name: "development",
+      mandatory: ["framework_integrity", "secrets"],
+      advisory: ["documentation", "vulnerabilities", "sast", "performance", "compliance"],
+      allowMandatoryBypass: true,
+    },
+    {
+      name: "staging",
+      mandatory: ["framework_integrity", "secrets", "vulnerabilities", "sast", "performance"],
+      advisory: ["documentation", "compliance"],
+      allowMandatoryBypass: false,
+    },
+    {
+      name: "production",
+      mandatory: ["framework_integrity", "secrets", "vulnerabilities", "sast", "performance", "compliance"],
+      advisory: ["documentation"],
+      allowMandatoryBypass: false,
+    },
+  ])("$name", ({ name, mandatory, advisory, allowMandatoryBypass }) => {
+    const { policy } = shipped(name);
+    expect(gatesIn(policy, "mandatory")).toEqual(mandatory);
+    expect(gatesIn(policy, "advisory")).toEqual(advisory);
+    expect(policy.bypass.allow_mandatory).toBe(allowMandatoryBypass);
+  });
+
+  it("never loosens a threshold from development to staging to production", () => {
+    const [development, staging, production] = ENVIRONMENTS.map((name) => shipped(name).policy);
+    for (const [looser, stricter] of [
+      [development, staging],
+      [staging, production],
+    ] as const) {
+      if (looser === undefined || stricter === undefined) throw new Error("missing environment");
+      for (const gate of GATE_NAMES) {
+        if (looser.gates[gate].mode === "mandatory") expect(stricter.gates[gate].mode, gate).toBe("mandatory");
+      }
+      expect(stricter.waivers.max_days).toBeLessThanOrEqual(looser.waivers.max_days);
+      expect(Number(stricter.gates.vulnerabilities.only_fixable)).toBeLessThanOrEqual(
+        Number(looser.gates.vulnerabilities.only_fixable),
+      );
+    }
+  });
+});
