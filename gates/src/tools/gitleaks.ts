@@ -4,12 +4,22 @@ import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isMasked, REDACTED, scrubList } from "../findings/redact.js";
 import { isSarifOf, parseSarifDocument } from "./sarif.js";
-import { invalidReport, isRecord, normalisePath, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import {
+  invalidReport,
+  isRecord,
+  normalisePath,
+  parseReportJson,
+  wrongTool,
+  type ReportContext,
+} from "./sarif-report-json.js";
 import { scrubFinding } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
 
 /** What this adapter carries beyond ToolAdapter: argv builders and exit-code constants. */
-type AdapterExtras = { argv: Record<string, (options: never) => string[]>; exitCodes: Readonly<Record<string, number>> };
+type AdapterExtras = {
+  argv: Record<string, (options: never) => string[]>;
+  exitCodes: Readonly<Record<string, number>>;
+};
 
 /** gitleaks exit codes for the argv built here. */
 export const GITLEAKS_EXIT = {
@@ -116,7 +126,9 @@ function gitleaksContext(options: ParseOptions): ReportContext {
 
 /** `[]` (a clean run) or an array in which some item carries gitleaks' `RuleID`. */
 function isGitleaksJson(document: unknown): document is unknown[] {
-  return Array.isArray(document) && (document.length === 0 || document.some((item) => isRecord(item) && "RuleID" in item));
+  return (
+    Array.isArray(document) && (document.length === 0 || document.some((item) => isRecord(item) && "RuleID" in item))
+  );
 }
 
 function fromLeaks(leaks: readonly GitleaksLeak[]): ToolResult {
@@ -132,7 +144,9 @@ function fromLeaks(leaks: readonly GitleaksLeak[]): ToolResult {
   return {
     tool: "gitleaks",
     format: "gitleaks-json",
-    findings: drafts.map((draft, index) => scrubFinding({ ...draft.finding, fingerprint: fingerprints[index] ?? "" }, scrub)),
+    findings: drafts.map((draft, index) =>
+      scrubFinding({ ...draft.finding, fingerprint: fingerprints[index] ?? "" }, scrub),
+    ),
     toolErrors: [],
     secrets,
   };

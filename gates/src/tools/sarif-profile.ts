@@ -105,7 +105,9 @@ const TRIVY: DriverProfile = {
       if (byTag !== undefined) return byTag;
     }
     // UnknownIssue or a custom template: advisory ids are vulnerabilities, check ids misconfigurations.
-    return /^(CVE|GHSA|GMS|RUSTSEC|PYSEC|GO|OSV|DLA|DSA|ALAS|RHSA|USN)-/i.test(ruleId) ? "vulnerability" : "misconfiguration";
+    return /^(CVE|GHSA|GMS|RUSTSEC|PYSEC|GO|OSV|DLA|DSA|ALAS|RHSA|USN)-/i.test(ruleId)
+      ? "vulnerability"
+      : "misconfiguration";
   },
   statedSeverity(rule) {
     for (const tag of ruleTags(rule)) {

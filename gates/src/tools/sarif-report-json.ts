@@ -77,7 +77,8 @@ export function wrongTool(document: unknown, context: ReportContext): ReportErro
 /** A short description of an arbitrary JSON document and, when recognised, its report kind. */
 export function describeDocument(document: unknown): { description: string; kind?: string } {
   if (Array.isArray(document)) {
-    if (document.length === 0) return { description: "an empty JSON array (a clean gitleaks report)", kind: "gitleaks" };
+    if (document.length === 0)
+      return { description: "an empty JSON array (a clean gitleaks report)", kind: "gitleaks" };
     if (document.every((item) => isRecord(item) && "RuleID" in item)) {
       return { description: "a gitleaks JSON report", kind: "gitleaks" };
     }

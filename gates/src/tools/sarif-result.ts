@@ -109,7 +109,8 @@ function resolveRule(result: SarifResult, run: SarifRun): SarifRule | undefined 
   const index = result.ruleIndex ?? result.rule?.index;
   const id = result.ruleId ?? result.rule?.id;
   const byIndex = index === undefined || index < 0 ? undefined : rules[index];
-  if (byIndex !== undefined && (id === undefined || byIndex.id === id || id.startsWith(`${byIndex.id}/`))) return byIndex;
+  if (byIndex !== undefined && (id === undefined || byIndex.id === id || id.startsWith(`${byIndex.id}/`)))
+    return byIndex;
   return id === undefined ? undefined : rules.find((rule) => rule.id === id);
 }
 
@@ -127,14 +128,16 @@ function severityOf(result: SarifResult, rule: SarifRule | undefined, profile: D
 
 function securitySeverity(bag: Record<string, unknown> | undefined): number | undefined {
   const value = bag?.["security-severity"];
-  const score = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  const score =
+    typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
   return Number.isFinite(score) && score >= 0 && score <= 10 ? score : undefined;
 }
 
 function firstLocation(result: SarifResult, run: SarifRun): { location?: Location; snippet?: string } {
   const physical = result.locations?.[0]?.physicalLocation;
   const artifact = physical?.artifactLocation;
-  const uri = artifact?.uri ?? (artifact?.index === undefined ? undefined : run.artifacts?.[artifact.index]?.location?.uri);
+  const uri =
+    artifact?.uri ?? (artifact?.index === undefined ? undefined : run.artifacts?.[artifact.index]?.location?.uri);
   const path = uri === undefined ? "" : uriToPath(uri);
   const region = physical?.region;
   const text = region?.snippet?.text;
@@ -186,7 +189,12 @@ function suppressionOf(result: SarifResult): Suppression | undefined {
 
 const ID_PATTERN = /\b(CWE-\d+|CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3})\b/gi;
 
-function referencesOf(ruleId: string, rule: SarifRule | undefined, result: SarifResult, helpUri: string | undefined): string[] {
+function referencesOf(
+  ruleId: string,
+  rule: SarifRule | undefined,
+  result: SarifResult,
+  helpUri: string | undefined,
+): string[] {
   const texts = [ruleId, ...stringsOf(rule?.properties?.["tags"]), ...stringsOf(rule?.properties?.["cwe"])];
   texts.push(...stringsOf(result.properties?.["tags"]));
   const references = new Set<string>();

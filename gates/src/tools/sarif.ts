@@ -2,7 +2,14 @@ import type { Finding, ReportFormat, ToolError, ToolResult } from "../findings/f
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { scrubList } from "../findings/redact.js";
 import { driverProfile, type DriverProfile } from "./sarif-profile.js";
-import { invalidReport, isRecord, normalisePath, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import {
+  invalidReport,
+  isRecord,
+  normalisePath,
+  parseReportJson,
+  wrongTool,
+  type ReportContext,
+} from "./sarif-report-json.js";
 import { draftFromResult, scrubFinding, type DraftFinding } from "./sarif-result.js";
 import { SarifLog, type SarifInvocation, type SarifNotification, type SarifRun } from "./sarif-schema.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";

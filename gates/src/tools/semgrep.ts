@@ -3,12 +3,22 @@ import { UsageError } from "../errors.js";
 import type { Finding, ReportFormat, Severity, ToolError, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isSarifOf, parseSarifDocument } from "./sarif.js";
-import { invalidReport, isRecord, normalisePath, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import {
+  invalidReport,
+  isRecord,
+  normalisePath,
+  parseReportJson,
+  wrongTool,
+  type ReportContext,
+} from "./sarif-report-json.js";
 import { isPlaceholder } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
 
 /** What this adapter carries beyond ToolAdapter: argv builders and exit-code constants. */
-type AdapterExtras = { argv: Record<string, (options: never) => string[]>; exitCodes: Readonly<Record<string, number>> };
+type AdapterExtras = {
+  argv: Record<string, (options: never) => string[]>;
+  exitCodes: Readonly<Record<string, number>>;
+};
 
 /** semgrep exit codes for the argv built here (which passes `--error`). */
 export const SEMGREP_EXIT = {
@@ -204,7 +214,8 @@ function findingOf(match: SemgrepMatch): Omit<Finding, "fingerprint"> {
  */
 function identityOf(match: SemgrepMatch): string[] {
   const own = match.extra.fingerprint;
-  if (own !== undefined && own !== "" && !isPlaceholder(own)) return ["semgrep", match.check_id, `matchBasedId/v1=${own}`];
+  if (own !== undefined && own !== "" && !isPlaceholder(own))
+    return ["semgrep", match.check_id, `matchBasedId/v1=${own}`];
   return ["semgrep", match.check_id, normalisePath(match.path)];
 }
 

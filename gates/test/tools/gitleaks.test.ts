@@ -5,7 +5,8 @@ import { isPortcullisError } from "../../src/errors.js";
 import { Finding } from "../../src/findings/finding.js";
 import { GITLEAKS_EXIT, GITLEAKS_IMAGE, gitleaks } from "../../src/tools/gitleaks.js";
 
-const fixture = (name: string): string => readFileSync(new URL(`../fixtures/gitleaks/${name}`, import.meta.url), "utf8");
+const fixture = (name: string): string =>
+  readFileSync(new URL(`../fixtures/gitleaks/${name}`, import.meta.url), "utf8");
 
 function failure(run: () => unknown): string {
   try {
@@ -105,9 +106,15 @@ describe("gitleaks argv", () => {
   it("refuses revisions that would inject git log options", () => {
     const git = (base: string, head: string) => () =>
       gitleaks.argv.git({ repo: ".", reportPath: "r.json", range: { base, head } });
-    expect(failure(git("main --all", "HEAD"))).toMatchInlineSnapshot(`"[USAGE] gitleaks range base "main --all" is not a plain git revision — fix: pass commit SHAs or branch names (letters, digits, . _ / - ^ ~ @), e.g. the pull request's base and head SHAs"`);
-    expect(failure(git("main", "-p"))).toMatchInlineSnapshot(`"[USAGE] gitleaks range head "-p" is not a plain git revision — fix: pass commit SHAs or branch names (letters, digits, . _ / - ^ ~ @), e.g. the pull request's base and head SHAs"`);
-    expect(failure(git("a..b", "HEAD"))).toMatchInlineSnapshot(`"[USAGE] gitleaks range base "a..b" is not a plain git revision — fix: pass commit SHAs or branch names (letters, digits, . _ / - ^ ~ @), e.g. the pull request's base and head SHAs"`);
+    expect(failure(git("main --all", "HEAD"))).toMatchInlineSnapshot(
+      `"[USAGE] gitleaks range base "main --all" is not a plain git revision — fix: pass commit SHAs or branch names (letters, digits, . _ / - ^ ~ @), e.g. the pull request's base and head SHAs"`,
+    );
+    expect(failure(git("main", "-p"))).toMatchInlineSnapshot(
+      `"[USAGE] gitleaks range head "-p" is not a plain git revision — fix: pass commit SHAs or branch names (letters, digits, . _ / - ^ ~ @), e.g. the pull request's base and head SHAs"`,
+    );
+    expect(failure(git("a..b", "HEAD"))).toMatchInlineSnapshot(
+      `"[USAGE] gitleaks range base "a..b" is not a plain git revision — fix: pass commit SHAs or branch names (letters, digits, . _ / - ^ ~ @), e.g. the pull request's base and head SHAs"`,
+    );
   });
 });
 
@@ -118,11 +125,13 @@ describe("gitleaks JSON", () => {
     expect(result.tool).toBe("gitleaks");
     expect(result.format).toBe("gitleaks-json");
     expect(result.toolErrors).toEqual([]);
-    expect(result.findings.map((f) => [f.kind, f.severity, f.ruleId, f.location?.path, f.location?.startLine])).toEqual([
-      ["secret", "high", "generic-api-key", "src/config/db.ts", 12],
-      ["secret", "high", "generic-api-key", "src/config/db.ts", 30],
-      ["secret", "high", "generic-api-key", "deploy/values.yaml", 4],
-    ]);
+    expect(result.findings.map((f) => [f.kind, f.severity, f.ruleId, f.location?.path, f.location?.startLine])).toEqual(
+      [
+        ["secret", "high", "generic-api-key", "src/config/db.ts", 12],
+        ["secret", "high", "generic-api-key", "src/config/db.ts", 30],
+        ["secret", "high", "generic-api-key", "deploy/values.yaml", 4],
+      ],
+    );
     expect(result.findings[0]).toMatchObject({
       commit: "0123456789abcdef0123456789abcdef01234567",
       title: "Detected a Generic API Key, potentially exposing access to various services and sensitive operations.",
@@ -156,7 +165,9 @@ describe("gitleaks JSON", () => {
     const moved = leaks()
       .map((leak) => ({ ...leak, StartLine: Number(leak["StartLine"]) + 100, EndLine: Number(leak["EndLine"]) + 100 }))
       .reverse();
-    expect(gitleaks.parse(JSON.stringify(moved)).findings.map((f) => f.fingerprint)).toEqual([...fingerprints].reverse());
+    expect(gitleaks.parse(JSON.stringify(moved)).findings.map((f) => f.fingerprint)).toEqual(
+      [...fingerprints].reverse(),
+    );
   });
 
   it("reads the older v8 layout: Description first, no Link, null Tags, Windows path, no commit", () => {
@@ -177,7 +188,15 @@ describe("gitleaks JSON", () => {
   ])("keeps the tool's own mask (%s) and records no secret", (_name, file, snippet) => {
     const raw =
       file === undefined
-        ? JSON.stringify([{ RuleID: "pypi-upload-token", File: "a.go", StartLine: 1, Match: "************************", Secret: "************************" }])
+        ? JSON.stringify([
+            {
+              RuleID: "pypi-upload-token",
+              File: "a.go",
+              StartLine: 1,
+              Match: "************************",
+              Secret: "************************",
+            },
+          ])
         : fixture(file);
     const masked = gitleaks.parse(raw);
     expect(masked.findings[0]?.snippet).toBe(snippet);
@@ -234,15 +253,33 @@ describe("bad gitleaks input", () => {
   const parse = (raw: string) => () => gitleaks.parse(raw, { file: "gitleaks.json" });
 
   it("names empty, truncated and foreign reports", () => {
-    expect(failure(parse(""))).toMatchInlineSnapshot(`"[REPORT_EMPTY] gitleaks.json: the gitleaks report is empty; expected a gitleaks JSON or SARIF report — fix: check that gitleaks v8 ran to completion and wrote its report; a clean run still writes one"`);
-    expect(failure(parse('[{"RuleID": "jwt", "File": "a'))).toMatchInlineSnapshot(`"[REPORT_MALFORMED] gitleaks.json: the gitleaks report is not valid JSON (Unterminated string in JSON at position 29); starts with "[{\\"RuleID\\": \\"jwt\\", \\"File\\": \\"a" — fix: the file is truncated or is not a gitleaks JSON or SARIF report: re-run gitleaks v8 and let it finish writing"`);
-    expect(failure(parse("{}"))).toMatchInlineSnapshot(`"[REPORT_WRONG_TOOL] gitleaks.json: expected a gitleaks JSON or SARIF report, got an empty JSON object — fix: pass a gitleaks JSON or SARIF report here"`);
-    expect(failure(parse('{"version": "1.163.0", "results": [], "errors": []}'))).toMatchInlineSnapshot(`"[REPORT_WRONG_TOOL] gitleaks.json: expected a gitleaks JSON or SARIF report, got a semgrep JSON report — fix: this looks like a semgrep report: pass it as --report semgrep=<file>, or give the gitleaks report here"`);
-    expect(failure(parse('{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Semgrep OSS"}}, "results": []}]}'))).toMatchInlineSnapshot(`"[REPORT_WRONG_TOOL] gitleaks.json: expected a gitleaks JSON or SARIF report, got a SARIF log from Semgrep OSS — fix: this looks like a semgrep report: pass it as --report semgrep=<file>, or give the gitleaks report here"`);
+    expect(failure(parse(""))).toMatchInlineSnapshot(
+      `"[REPORT_EMPTY] gitleaks.json: the gitleaks report is empty; expected a gitleaks JSON or SARIF report — fix: check that gitleaks v8 ran to completion and wrote its report; a clean run still writes one"`,
+    );
+    expect(failure(parse('[{"RuleID": "jwt", "File": "a'))).toMatchInlineSnapshot(
+      `"[REPORT_MALFORMED] gitleaks.json: the gitleaks report is not valid JSON (Unterminated string in JSON at position 29); starts with "[{\\"RuleID\\": \\"jwt\\", \\"File\\": \\"a" — fix: the file is truncated or is not a gitleaks JSON or SARIF report: re-run gitleaks v8 and let it finish writing"`,
+    );
+    expect(failure(parse("{}"))).toMatchInlineSnapshot(
+      `"[REPORT_WRONG_TOOL] gitleaks.json: expected a gitleaks JSON or SARIF report, got an empty JSON object — fix: pass a gitleaks JSON or SARIF report here"`,
+    );
+    expect(failure(parse('{"version": "1.163.0", "results": [], "errors": []}'))).toMatchInlineSnapshot(
+      `"[REPORT_WRONG_TOOL] gitleaks.json: expected a gitleaks JSON or SARIF report, got a semgrep JSON report — fix: this looks like a semgrep report: pass it as --report semgrep=<file>, or give the gitleaks report here"`,
+    );
+    expect(
+      failure(parse('{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Semgrep OSS"}}, "results": []}]}')),
+    ).toMatchInlineSnapshot(
+      `"[REPORT_WRONG_TOOL] gitleaks.json: expected a gitleaks JSON or SARIF report, got a SARIF log from Semgrep OSS — fix: this looks like a semgrep report: pass it as --report semgrep=<file>, or give the gitleaks report here"`,
+    );
   });
 
   it("names the field of a gitleaks report of the wrong shape", () => {
-    expect(failure(parse('[{"RuleID": "jwt", "File": "a", "StartLine": "3", "Match": "m", "Secret": "s"}]'))).toMatchInlineSnapshot(`"[REPORT_INVALID] gitleaks.json: 0.StartLine: the gitleaks report does not match the gitleaks JSON report layout: 0.StartLine: Invalid input: expected number, received string — fix: re-generate the report with gitleaks v8; do not edit reports by hand"`);
-    expect(failure(parse('[{"RuleID": "jwt", "File": "a", "StartLine": 3, "Match": "m"}]'))).toMatchInlineSnapshot(`"[REPORT_INVALID] gitleaks.json: 0.Secret: the gitleaks report does not match the gitleaks JSON report layout: 0.Secret: Invalid input: expected string, received undefined — fix: re-generate the report with gitleaks v8; do not edit reports by hand"`);
+    expect(
+      failure(parse('[{"RuleID": "jwt", "File": "a", "StartLine": "3", "Match": "m", "Secret": "s"}]')),
+    ).toMatchInlineSnapshot(
+      `"[REPORT_INVALID] gitleaks.json: 0.StartLine: the gitleaks report does not match the gitleaks JSON report layout: 0.StartLine: Invalid input: expected number, received string — fix: re-generate the report with gitleaks v8; do not edit reports by hand"`,
+    );
+    expect(failure(parse('[{"RuleID": "jwt", "File": "a", "StartLine": 3, "Match": "m"}]'))).toMatchInlineSnapshot(
+      `"[REPORT_INVALID] gitleaks.json: 0.Secret: the gitleaks report does not match the gitleaks JSON report layout: 0.Secret: Invalid input: expected string, received undefined — fix: re-generate the report with gitleaks v8; do not edit reports by hand"`,
+    );
   });
 });

@@ -107,7 +107,10 @@ describe("generic SARIF (ExampleLint)", () => {
   it("gives distinct fingerprints that survive line moves", () => {
     const fingerprints = result.findings.map((f) => f.fingerprint);
     expect(new Set(fingerprints).size).toBe(fingerprints.length);
-    const moved = fixture("generic.sarif").replace(/"startLine": (\d+)/g, (_m, line: string) => `"startLine": ${Number(line) + 40}`);
+    const moved = fixture("generic.sarif").replace(
+      /"startLine": (\d+)/g,
+      (_m, line: string) => `"startLine": ${Number(line) + 40}`,
+    );
     expect(sarif.parse(moved).findings.map((f) => f.fingerprint)).toEqual(fingerprints);
   });
 });
@@ -185,8 +188,18 @@ describe("sarifDriverNames and sarifFormat", () => {
   const multi: unknown = JSON.parse(fixture("multi-run.sarif"));
   it.each<[string, unknown, string[], string | undefined]>([
     ["two drivers", multi, ["ExampleLint", "gitleaks"], "sarif"],
-    ["one semgrep run", { version: "2.1.0", runs: [{ tool: { driver: { name: "Semgrep OSS" } } }] }, ["Semgrep OSS"], "semgrep-sarif"],
-    ["a run without a driver", { version: "2.1.0", runs: [{ tool: { driver: { name: "Trivy" } } }, {}] }, ["Trivy"], "trivy-sarif"],
+    [
+      "one semgrep run",
+      { version: "2.1.0", runs: [{ tool: { driver: { name: "Semgrep OSS" } } }] },
+      ["Semgrep OSS"],
+      "semgrep-sarif",
+    ],
+    [
+      "a run without a driver",
+      { version: "2.1.0", runs: [{ tool: { driver: { name: "Trivy" } } }, {}] },
+      ["Trivy"],
+      "trivy-sarif",
+    ],
     ["$schema without version", { $schema: "https://json.schemastore.org/sarif-2.1.0.json", runs: [] }, [], "sarif"],
     ["an empty object", {}, [], undefined],
     ["a gitleaks array", [], [], undefined],
@@ -203,18 +216,36 @@ describe("bad SARIF input", () => {
   const parse = (raw: string) => () => sarif.parse(raw, { file: "scan.sarif" });
 
   it("names empty, truncated and foreign input", () => {
-    expect(failure(parse(" \n"))).toMatchInlineSnapshot(`"[REPORT_EMPTY] scan.sarif: the SARIF report is empty; expected a SARIF 2.1.0 log — fix: check that the tool that wrote it ran to completion and wrote its report; a clean run still writes one"`);
-    expect(failure(parse('{"version": "2.1.0", "runs": [{"tool": '))).toMatchInlineSnapshot(`"[REPORT_MALFORMED] scan.sarif: the SARIF report is not valid JSON (Unexpected end of JSON input); starts with "{\\"version\\": \\"2.1.0\\", \\"runs\\": [{\\"… — fix: the file is truncated or is not a SARIF 2.1.0 log: re-run the tool that wrote it and let it finish writing"`);
-    expect(failure(parse("{}"))).toMatchInlineSnapshot(`"[REPORT_WRONG_TOOL] scan.sarif: expected a SARIF 2.1.0 log, got an empty JSON object — fix: pass a SARIF 2.1.0 log here"`);
-    expect(failure(parse('[{"RuleID": "jwt"}]'))).toMatchInlineSnapshot(`"[REPORT_WRONG_TOOL] scan.sarif: expected a SARIF 2.1.0 log, got a gitleaks JSON report — fix: this looks like a gitleaks report: pass it as --report gitleaks=<file>, or give the SARIF report here"`);
+    expect(failure(parse(" \n"))).toMatchInlineSnapshot(
+      `"[REPORT_EMPTY] scan.sarif: the SARIF report is empty; expected a SARIF 2.1.0 log — fix: check that the tool that wrote it ran to completion and wrote its report; a clean run still writes one"`,
+    );
+    expect(failure(parse('{"version": "2.1.0", "runs": [{"tool": '))).toMatchInlineSnapshot(
+      `"[REPORT_MALFORMED] scan.sarif: the SARIF report is not valid JSON (Unexpected end of JSON input); starts with "{\\"version\\": \\"2.1.0\\", \\"runs\\": [{\\"… — fix: the file is truncated or is not a SARIF 2.1.0 log: re-run the tool that wrote it and let it finish writing"`,
+    );
+    expect(failure(parse("{}"))).toMatchInlineSnapshot(
+      `"[REPORT_WRONG_TOOL] scan.sarif: expected a SARIF 2.1.0 log, got an empty JSON object — fix: pass a SARIF 2.1.0 log here"`,
+    );
+    expect(failure(parse('[{"RuleID": "jwt"}]'))).toMatchInlineSnapshot(
+      `"[REPORT_WRONG_TOOL] scan.sarif: expected a SARIF 2.1.0 log, got a gitleaks JSON report — fix: this looks like a gitleaks report: pass it as --report gitleaks=<file>, or give the SARIF report here"`,
+    );
   });
 
   it("names the JSON path of a SARIF document of the wrong shape", () => {
-    expect(failure(parse('{"version": "2.0.0", "runs": []}'))).toMatchInlineSnapshot(`"[REPORT_INVALID] scan.sarif: version: the SARIF report does not match the SARIF 2.1.0 log layout: version: Invalid input: expected "2.1.0" — fix: re-generate the report with the tool that wrote it; do not edit reports by hand"`);
-    expect(failure(parse('{"version": "2.1.0", "runs": [{"results": []}]}'))).toMatchInlineSnapshot(`"[REPORT_INVALID] scan.sarif: runs.0.tool: the SARIF report does not match the SARIF 2.1.0 log layout: runs.0.tool: Invalid input: expected object, received undefined — fix: re-generate the report with the tool that wrote it; do not edit reports by hand"`);
+    expect(failure(parse('{"version": "2.0.0", "runs": []}'))).toMatchInlineSnapshot(
+      `"[REPORT_INVALID] scan.sarif: version: the SARIF report does not match the SARIF 2.1.0 log layout: version: Invalid input: expected "2.1.0" — fix: re-generate the report with the tool that wrote it; do not edit reports by hand"`,
+    );
+    expect(failure(parse('{"version": "2.1.0", "runs": [{"results": []}]}'))).toMatchInlineSnapshot(
+      `"[REPORT_INVALID] scan.sarif: runs.0.tool: the SARIF report does not match the SARIF 2.1.0 log layout: runs.0.tool: Invalid input: expected object, received undefined — fix: re-generate the report with the tool that wrote it; do not edit reports by hand"`,
+    );
     expect(
-      failure(parse('{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "X"}}, "results": [{"level": "fatal", "message": {"text": "m"}}]}]}')),
-    ).toMatchInlineSnapshot(`"[REPORT_INVALID] scan.sarif: runs.0.results.0.level: the SARIF report does not match the SARIF 2.1.0 log layout: runs.0.results.0.level: Invalid option: expected one of "none"|"note"|"warning"|"error" — fix: re-generate the report with the tool that wrote it; do not edit reports by hand"`);
+      failure(
+        parse(
+          '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "X"}}, "results": [{"level": "fatal", "message": {"text": "m"}}]}]}',
+        ),
+      ),
+    ).toMatchInlineSnapshot(
+      `"[REPORT_INVALID] scan.sarif: runs.0.results.0.level: the SARIF report does not match the SARIF 2.1.0 log layout: runs.0.results.0.level: Invalid option: expected one of "none"|"note"|"warning"|"error" — fix: re-generate the report with the tool that wrote it; do not edit reports by hand"`,
+    );
   });
 });
 

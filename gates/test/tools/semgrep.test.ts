@@ -96,10 +96,18 @@ describe("semgrep argv", () => {
   it("refuses --config auto, no config, and values that look like options", () => {
     const scan = (configs: string[], targets?: string[]) => () =>
       semgrep.argv.scan({ configs, jsonOutput: "s.json", ...(targets === undefined ? {} : { targets }) });
-    expect(failure(scan(["p/default", " Auto "]))).toMatchInlineSnapshot(`"[USAGE] semgrep --config auto is not allowed — fix: semgrep refuses \`--config auto\` with --metrics=off; name rule files or registry packs (p/default, p/owasp-top-ten) instead"`);
-    expect(failure(scan([]))).toMatchInlineSnapshot(`"[USAGE] semgrep needs at least one --config — fix: name rule files, a rules folder or registry packs such as p/default"`);
-    expect(failure(scan(["--dangerously-allow-arbitrary-code-execution-from-rules"]))).toMatchInlineSnapshot(`"[USAGE] semgrep config "--dangerously-allow-arbitrary-code-execution-from-rules" is empty or looks like an option — fix: give a path or registry name; prefix a file named with a dash with ./"`);
-    expect(failure(scan(["p/default"], ["--include=*.py"]))).toMatchInlineSnapshot(`"[USAGE] semgrep target "--include=*.py" is empty or looks like an option — fix: give a path or registry name; prefix a file named with a dash with ./"`);
+    expect(failure(scan(["p/default", " Auto "]))).toMatchInlineSnapshot(
+      `"[USAGE] semgrep --config auto is not allowed — fix: semgrep refuses \`--config auto\` with --metrics=off; name rule files or registry packs (p/default, p/owasp-top-ten) instead"`,
+    );
+    expect(failure(scan([]))).toMatchInlineSnapshot(
+      `"[USAGE] semgrep needs at least one --config — fix: name rule files, a rules folder or registry packs such as p/default"`,
+    );
+    expect(failure(scan(["--dangerously-allow-arbitrary-code-execution-from-rules"]))).toMatchInlineSnapshot(
+      `"[USAGE] semgrep config "--dangerously-allow-arbitrary-code-execution-from-rules" is empty or looks like an option — fix: give a path or registry name; prefix a file named with a dash with ./"`,
+    );
+    expect(failure(scan(["p/default"], ["--include=*.py"]))).toMatchInlineSnapshot(
+      `"[USAGE] semgrep target "--include=*.py" is empty or looks like an option — fix: give a path or registry name; prefix a file named with a dash with ./"`,
+    );
   });
 });
 
@@ -138,7 +146,9 @@ describe("semgrep JSON", () => {
     });
     expect(byRule(result, "eval-detected").snippet).toBeUndefined();
     expect(byRule(result, "generic-api-key").snippet).toBeUndefined();
-    expect(byRule(result, "formatted-sql-query").snippet).toBe('        cursor.execute("SELECT * FROM t WHERE id = %s" % uid)');
+    expect(byRule(result, "formatted-sql-query").snippet).toBe(
+      '        cursor.execute("SELECT * FROM t WHERE id = %s" % uid)',
+    );
   });
 
   it("collects CWE ids, references and the rule page; marks nosemgrep as an in-source suppression", () => {
@@ -175,7 +185,8 @@ describe("semgrep JSON", () => {
       },
       {
         level: "warning",
-        message: "Incompatible rule rules.future:\n This rule requires upgrading Semgrep from version 1.163.0 to at least 2.0.0",
+        message:
+          "Incompatible rule rules.future:\n This rule requires upgrading Semgrep from version 1.163.0 to at least 2.0.0",
         code: "IncompatibleRule (0)",
       },
     ]);
@@ -250,17 +261,35 @@ describe("bad semgrep input", () => {
   const parse = (raw: string) => () => semgrep.parse(raw, { file: "semgrep.json" });
 
   it("names empty, truncated and foreign reports", () => {
-    expect(failure(parse("\n"))).toMatchInlineSnapshot(`"[REPORT_EMPTY] semgrep.json: the semgrep report is empty; expected a semgrep JSON or SARIF report — fix: check that semgrep ran to completion and wrote its report; a clean run still writes one"`);
-    expect(failure(parse('{"version": "1.163.0", "results": [{"check_id": '))).toMatchInlineSnapshot(`"[REPORT_MALFORMED] semgrep.json: the semgrep report is not valid JSON (Unexpected end of JSON input); starts with "{\\"version\\": \\"1.163.0\\", \\"results\\":… — fix: the file is truncated or is not a semgrep JSON or SARIF report: re-run semgrep and let it finish writing"`);
-    expect(failure(parse("[]"))).toMatchInlineSnapshot(`"[REPORT_WRONG_TOOL] semgrep.json: expected a semgrep JSON or SARIF report, got an empty JSON array (a clean gitleaks report) — fix: this looks like a gitleaks report: pass it as --report gitleaks=<file>, or give the semgrep report here"`);
-    expect(failure(parse('{"results": []}'))).toMatchInlineSnapshot(`"[REPORT_WRONG_TOOL] semgrep.json: expected a semgrep JSON or SARIF report, got a JSON object with keys "results" — fix: pass a semgrep JSON or SARIF report here"`);
+    expect(failure(parse("\n"))).toMatchInlineSnapshot(
+      `"[REPORT_EMPTY] semgrep.json: the semgrep report is empty; expected a semgrep JSON or SARIF report — fix: check that semgrep ran to completion and wrote its report; a clean run still writes one"`,
+    );
+    expect(failure(parse('{"version": "1.163.0", "results": [{"check_id": '))).toMatchInlineSnapshot(
+      `"[REPORT_MALFORMED] semgrep.json: the semgrep report is not valid JSON (Unexpected end of JSON input); starts with "{\\"version\\": \\"1.163.0\\", \\"results\\":… — fix: the file is truncated or is not a semgrep JSON or SARIF report: re-run semgrep and let it finish writing"`,
+    );
+    expect(failure(parse("[]"))).toMatchInlineSnapshot(
+      `"[REPORT_WRONG_TOOL] semgrep.json: expected a semgrep JSON or SARIF report, got an empty JSON array (a clean gitleaks report) — fix: this looks like a gitleaks report: pass it as --report gitleaks=<file>, or give the semgrep report here"`,
+    );
+    expect(failure(parse('{"results": []}'))).toMatchInlineSnapshot(
+      `"[REPORT_WRONG_TOOL] semgrep.json: expected a semgrep JSON or SARIF report, got a JSON object with keys "results" — fix: pass a semgrep JSON or SARIF report here"`,
+    );
   });
 
   it("names the field of a semgrep report of the wrong shape", () => {
-    expect(failure(parse('{"results": [], "errors": "none"}'))).toMatchInlineSnapshot(`"[REPORT_INVALID] semgrep.json: errors: the semgrep report does not match the semgrep JSON report layout: errors: Invalid input: expected array, received string — fix: re-generate the report with semgrep; do not edit reports by hand"`);
+    expect(failure(parse('{"results": [], "errors": "none"}'))).toMatchInlineSnapshot(
+      `"[REPORT_INVALID] semgrep.json: errors: the semgrep report does not match the semgrep JSON report layout: errors: Invalid input: expected array, received string — fix: re-generate the report with semgrep; do not edit reports by hand"`,
+    );
     expect(
-      failure(parse('{"results": [{"check_id": "r", "path": "a.py", "start": {"line": 1}, "extra": {"message": "m"}}], "errors": []}')),
-    ).toMatchInlineSnapshot(`"[REPORT_INVALID] semgrep.json: results.0.extra.severity: the semgrep report does not match the semgrep JSON report layout: results.0.extra.severity: Invalid input: expected string, received undefined — fix: re-generate the report with semgrep; do not edit reports by hand"`);
-    expect(failure(parse('{"results": [], "errors": [{"level": "warn", "type": 3}]}'))).toMatchInlineSnapshot(`"[REPORT_INVALID] semgrep.json: errors.0.type: the semgrep report does not match the semgrep JSON report layout: errors.0.type: Invalid input — fix: re-generate the report with semgrep; do not edit reports by hand"`);
+      failure(
+        parse(
+          '{"results": [{"check_id": "r", "path": "a.py", "start": {"line": 1}, "extra": {"message": "m"}}], "errors": []}',
+        ),
+      ),
+    ).toMatchInlineSnapshot(
+      `"[REPORT_INVALID] semgrep.json: results.0.extra.severity: the semgrep report does not match the semgrep JSON report layout: results.0.extra.severity: Invalid input: expected string, received undefined — fix: re-generate the report with semgrep; do not edit reports by hand"`,
+    );
+    expect(failure(parse('{"results": [], "errors": [{"level": "warn", "type": 3}]}'))).toMatchInlineSnapshot(
+      `"[REPORT_INVALID] semgrep.json: errors.0.type: the semgrep report does not match the semgrep JSON report layout: errors.0.type: Invalid input — fix: re-generate the report with semgrep; do not edit reports by hand"`,
+    );
   });
 });
