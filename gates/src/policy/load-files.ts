@@ -31,7 +31,7 @@ export function loadEnvironment(ref: string, root: string): LoadedPolicy {
   if (text === undefined) {
     throw resolved.kind === "name"
       ? unknownEnvironment(resolved.name, listEnvironments(root))
-      : new UsageError("USAGE", "policy file not found", { file, fix: "check the path given to --env" });
+      : new UsageError("USAGE", "policy file not found", { file, fix: "check the path (relative to the current directory)" });
   }
   const policy = parsePolicy(text, file);
   return { policy, file, hash: policyHash(policy) };

@@ -21,6 +21,8 @@ describe("parseBaseline", () => {
     expect(Report.safeParse(JSON.parse(REPORT)).error).toBeUndefined();
   });
 
+  const parsed = Report.parse(JSON.parse(REPORT));
+
   it("returns the fingerprint of every finding, whatever its status was", () => {
     expect(parseBaseline(REPORT, "report.json")).toEqual(
       new Set([
@@ -32,7 +34,7 @@ describe("parseBaseline", () => {
   });
 
   it("returns an empty set for a report without findings", () => {
-    const clean = { ...JSON.parse(REPORT), findings: [] };
+    const clean = { ...parsed, findings: [] };
     expect(parseBaseline(JSON.stringify(clean), "report.json").size).toBe(0);
   });
 
@@ -41,7 +43,7 @@ describe("parseBaseline", () => {
     ["truncated JSON", REPORT.slice(0, 200)],
     ["another tool's report", JSON.stringify({ SchemaVersion: 2, Results: [] })],
     ["a findings document", JSON.stringify({ schema: "portcullis.findings/v1", tool: "x", findings: [] })],
-    ["a future report version", JSON.stringify({ ...JSON.parse(REPORT), schema: "portcullis.report/v2" })],
+    ["a future report version", JSON.stringify({ ...Report.parse(JSON.parse(REPORT)), schema: "portcullis.report/v2" })],
     ["a v1 report whose findings lack fingerprints", REPORT.replaceAll('"fingerprint"', '"fingerprnt"')],
   ])("rejects %s with BASELINE_INVALID and the fix", (_name, text) => {
     const message = baselineError(text);

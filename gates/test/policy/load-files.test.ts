@@ -1,0 +1,129 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { PortcullisError } from "../../src/errors.js";
+import { resolveEnvironmentRef } from "../../src/policy/environment-ref.js";
+import { listEnvironments, loadBaseline, loadEnvironment, loadWaivers } from "../../src/policy/load-files.js";
+import { policyHash } from "../../src/policy/parse-policy.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const MIXED = fileURLToPath(new URL("../fixtures/policy/mixed-repo/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../fixtures/policy/", import.meta.url));
+const NOW = new Date("2026-03-10T00:00:00Z");
+
+const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-policy-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function failure(run: () => unknown): PortcullisError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof PortcullisError) return error;
+    throw error;
+  }
+  throw new Error("expected a PortcullisError");
+}
+
+describe("resolveEnvironmentRef", () => {
+  it.each([
+    ["staging", { kind: "name", name: "staging", file: "/repo/environments/staging.yml" }],
+    ["  production ", { kind: "name", name: "production", file: "/repo/environments/production.yml" }],
+    ["custom.yml", { kind: "path", file: "/repo/custom.yml" }],
+    ["custom.YAML", { kind: "path", file: "/repo/custom.YAML" }],
+    ["ci/env", { kind: "path", file: "/repo/ci/env" }],
+    ["./staging", { kind: "path", file: "/repo/staging" }],
+    ["/etc/portcullis/prod.yml", { kind: "path", file: "/etc/portcullis/prod.yml" }],
+  ])("%j", (ref, expected) => {
+    expect(resolveEnvironmentRef(ref, "/repo")).toEqual(expected);
+  });
+
+  it("refuses an empty value", () => {
+    expect(failure(() => resolveEnvironmentRef(" ", "/repo")).code).toBe("USAGE");
+  });
+});
+
+describe("loadEnvironment", () => {
+  it("loads a shipped environment by name, with its hash and the file as the user sees it", () => {
+    const loaded = loadEnvironment("staging", ROOT);
+    expect(loaded.file).toBe("environments/staging.yml");
+    expect(loaded.policy.name).toBe("staging");
+    expect(loaded.hash).toBe(policyHash(loaded.policy));
+  });
+
+  it("loads a file by path relative to the root", () => {
+    expect(loadEnvironment("../minimal.yml", MIXED).policy.name).toBe("minimal");
+    expect(loadEnvironment(path.join(FIXTURES, "minimal.yml"), ROOT).file).toBe(
+      "gates/test/fixtures/policy/minimal.yml",
+    );
+  });
+
+  it("lists the environments when the name is unknown", () => {
+    expect(failure(() => loadEnvironment("prod", ROOT)).describe()).toMatchInlineSnapshot(
+      `"[USAGE] unknown environment "prod" — did you mean "production"? (available: development, production, staging) — fix: use "production", or give the path of a policy file (path/to/policy.yml)"`,
+    );
+    expect(failure(() => loadEnvironment("qa", MIXED)).describe()).toMatchInlineSnapshot(
+      `"[USAGE] unknown environment "qa" (available: bad, good) — fix: use one of the available names, or give the path of a policy file (path/to/policy.yml)"`,
+    );
+    expect(failure(() => loadEnvironment("qa", scratch)).describe()).toMatchInlineSnapshot(
+      `"[USAGE] unknown environment "qa" (none found in environments/) — fix: run from the repository root, or give the path of a policy file (path/to/policy.yml)"`,
+    );
+  });
+
+  it("names a missing file given by path", () => {
+    expect(failure(() => loadEnvironment("nowhere/env.yml", ROOT)).describe()).toMatchInlineSnapshot(
+      `"[USAGE] nowhere/env.yml: policy file not found — fix: check the path (relative to the current directory)"`,
+    );
+  });
+
+  it("reports an invalid file with its problems", () => {
+    const error = failure(() => loadEnvironment("bad", MIXED));
+    expect(error.code).toBe("POLICY_INVALID");
+    expect(error.file).toBe("environments/bad.yml");
+  });
+
+  it("lists only *.yml files, sorted", () => {
+    expect(listEnvironments(ROOT)).toEqual(["development", "production", "staging"]);
+    expect(listEnvironments(MIXED)).toEqual(["bad", "good"]);
+  });
+});
+
+describe("loadWaivers", () => {
+  it("reads .portcullis/waivers.yml under the root by default, and none when it is absent", () => {
+    const repo = path.join(scratch, "with-waivers");
+    mkdirSync(path.join(repo, ".portcullis"), { recursive: true });
+    writeFileSync(
+      path.join(repo, ".portcullis", "waivers.yml"),
+      "waivers:\n  - rule: r\n    reason: ok\n    approver: ann\n    expires: 2026-03-20\n",
+    );
+    expect(loadWaivers({ root: repo, now: NOW, maxDays: 30 }).waivers).toHaveLength(1);
+    expect(loadWaivers({ root: scratch, now: NOW, maxDays: 30 })).toEqual({ waivers: [], problems: [] });
+  });
+
+  it("requires a file named explicitly to exist", () => {
+    const error = failure(() => loadWaivers({ root: scratch, file: "missing.yml", now: NOW, maxDays: 30 }));
+    expect(error.describe()).toMatchInlineSnapshot(
+      `"[WAIVER_INVALID] missing.yml: file not found — fix: check the path given to --waivers"`,
+    );
+  });
+
+  it("names problems with the file as given", () => {
+    const result = loadWaivers({ root: ROOT, file: "gates/test/fixtures/policy/waivers.yml", now: NOW, maxDays: 30 });
+    expect(new Set(result.problems.map((problem) => problem.file))).toEqual(
+      new Set(["gates/test/fixtures/policy/waivers.yml"]),
+    );
+  });
+});
+
+describe("loadBaseline", () => {
+  it("reads a previous report", () => {
+    expect(loadBaseline("gates/test/fixtures/policy/baseline-report.json", ROOT).size).toBe(3);
+  });
+
+  it("never treats a missing baseline as empty", () => {
+    expect(failure(() => loadBaseline("base/report.json", scratch)).describe()).toMatchInlineSnapshot(
+      `"[BASELINE_INVALID] base/report.json: file not found — fix: check the path given to --baseline (a report.json from a previous run)"`,
+    );
+  });
+});
