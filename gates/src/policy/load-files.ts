@@ -31,7 +31,10 @@ export function loadEnvironment(ref: string, root: string): LoadedPolicy {
   if (text === undefined) {
     throw resolved.kind === "name"
       ? unknownEnvironment(resolved.name, listEnvironments(root))
-      : new UsageError("USAGE", "policy file not found", { file, fix: "check the path (relative to the current directory)" });
+      : new UsageError("USAGE", "policy file not found", {
+          file,
+          fix: "check the path (relative to the current directory)",
+        });
   }
   const policy = parsePolicy(text, file);
   return { policy, file, hash: policyHash(policy) };

@@ -43,7 +43,10 @@ describe("parseBaseline", () => {
     ["truncated JSON", REPORT.slice(0, 200)],
     ["another tool's report", JSON.stringify({ SchemaVersion: 2, Results: [] })],
     ["a findings document", JSON.stringify({ schema: "portcullis.findings/v1", tool: "x", findings: [] })],
-    ["a future report version", JSON.stringify({ ...Report.parse(JSON.parse(REPORT)), schema: "portcullis.report/v2" })],
+    [
+      "a future report version",
+      JSON.stringify({ ...Report.parse(JSON.parse(REPORT)), schema: "portcullis.report/v2" }),
+    ],
     ["a v1 report whose findings lack fingerprints", REPORT.replaceAll('"fingerprint"', '"fingerprnt"')],
   ])("rejects %s with BASELINE_INVALID and the fix", (_name, text) => {
     const message = baselineError(text);
