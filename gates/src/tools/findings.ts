@@ -1,0 +1,72 @@
+import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
+import { FINDINGS_SCHEMA_ID, FindingsDocument } from "../findings/format.js";
+import { REDACTED } from "../findings/redact.js";
+import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
+
+/** Exit codes of `portcullis validate` (and of any producer following the same convention). */
+export const FINDINGS_EXIT = {
+  clean: 0,
+  /** It ran and reported findings that block. */
+  findings: 1,
+} as const;
+
+/**
+ * The adapter for Portcullis' own findings format (`portcullis.findings/v1`): what
+ * `portcullis validate` writes, and how a tool without an adapter feeds the gates. Our own format,
+ * so unlike the third-party ones it is checked strictly: unknown keys are errors.
+ */
+export const findingsFormat = {
+  name: "findings",
+  /** Written by Portcullis itself or by the tool that produced it: there is no container to start. */
+  image: { ref: "", version: FINDINGS_SCHEMA_ID.split("/")[1] ?? "v1" } satisfies PinnedImage,
+  formats: ["portcullis-findings"],
+  exitCodes: FINDINGS_EXIT,
+  /** Any `portcullis.findings/…` document: a future version is then reported as unsupported, not as another tool. */
+  detect(document: unknown): ReportFormat | undefined {
+    const schema = isRecord(document) ? document["schema"] : undefined;
+    return typeof schema === "string" && schema.startsWith("portcullis.findings/") ? "portcullis-findings" : undefined;
+  },
+  parse(raw: string, options: ParseOptions = {}): ToolResult {
+    const context: ReportContext = {
+      tool: "findings",
+      expected: `Portcullis findings document (${FINDINGS_SCHEMA_ID})`,
+      producer: "portcullis validate (or the tool that wrote it)",
+      file: options.file,
+    };
+    const document = parseReportJson(raw, context);
+    if (findingsFormat.detect(document) === undefined) throw wrongTool(document, context);
+    const parsed = FindingsDocument.safeParse(document);
+    if (!parsed.success) throw invalidReport(parsed.error, context);
+    const secrets: string[] = [];
+    const findings = parsed.data.findings.map((finding) => redactSnippet(finding, secrets));
+    return {
+      tool: parsed.data.tool,
+      format: "portcullis-findings",
+      toolVersion: parsed.data.version,
+      filesScanned: parsed.data.filesScanned,
+      findings,
+      toolErrors: parsed.data.toolErrors,
+      secrets,
+    };
+  },
+  exitMeaning(exitCode: number): ExitMeaning {
+    if (exitCode === FINDINGS_EXIT.clean) return "clean";
+    return exitCode === FINDINGS_EXIT.findings ? "findings" : "error";
+  },
+} as const satisfies ToolAdapter & { exitCodes: Readonly<Record<string, number>> };
+
+// --- internal ---
+
+/**
+ * A producer should redact secret snippets itself; one that did not (no REDACTED, no `***` mask)
+ * gets its snippet replaced here, and the raw value joins the scrub list of every output.
+ */
+function redactSnippet(finding: Finding, secrets: string[]): Finding {
+  const snippet = finding.snippet;
+  if (finding.kind !== "secret" || snippet === undefined || snippet.includes(REDACTED) || /\*{3,}/.test(snippet)) {
+    return finding;
+  }
+  if (snippet.trim() !== "") secrets.push(snippet.trim());
+  return { ...finding, snippet: REDACTED };
+}
