@@ -72,4 +72,5 @@ export type DeployAction =
   | { type: "retire"; slot: Slot }
   | { type: "ledger"; entry: LedgerEntry }
   | { type: "notify"; notice: Notice }
-  | { type: "finish"; outcome: Outcome; reason: string; deploy_id: string | null };
+  /** `traffic_moved: false` when the deploy ended before any user request reached the new slot. */
+  | { type: "finish"; outcome: Outcome; reason: string; deploy_id: string | null; traffic_moved: boolean };

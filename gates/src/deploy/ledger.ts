@@ -133,6 +133,12 @@ export function parseLedger(text: string): LedgerRecord[] {
   return records.map((entry) => entry.record);
 }
 
+/** The seq and hash of the last well-formed record, to chain new records onto. */
+export function lastLedgerHead(text: string): LedgerHead | null {
+  const last = readLines(text).records.at(-1)?.record;
+  return last === undefined ? null : { seq: last.seq, hash: last.hash };
+}
+
 /** JSON with object keys sorted, so the hash does not depend on key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));

@@ -388,7 +388,7 @@ function failed(state: DeployState, rollout: Rollout, at: At, reason: string): T
     actions: [
       ledger(entry(next, rollout, at, "deploy_finished", { outcome: "failed", reason, started_at: rollout.started_at, finished_at: at })),
       notify(notice(next, rollout, at, "failed", "critical", `deploy of ${rollout.release} failed before moving traffic: ${reason}`)),
-      finish("failed", reason, rollout.id),
+      finish("failed", reason, rollout.id, false),
     ],
   };
 }
@@ -403,7 +403,7 @@ function failedAny(state: DeployState, at: At, reason: string): Transition {
     actions: [
       ledger({ ...base(next, null, at, "rollback", intent?.actor ?? "portcullis"), release: intent?.release ?? null, ok: false, reason }),
       notify({ ...noticeBase(next, null, at), event: "rollback_failed", severity: "critical", message: `rollback to previous failed: ${reason}` }),
-      finish("failed", reason, null),
+      finish("failed", reason, null, false),
     ],
   };
 }
@@ -436,8 +436,8 @@ function notify(value: Notice): DeployAction {
   return { type: "notify", notice: value };
 }
 
-function finish(outcome: Outcome, reason: string, deployId: string | null): DeployAction {
-  return { type: "finish", outcome, reason, deploy_id: deployId };
+function finish(outcome: Outcome, reason: string, deployId: string | null, trafficMoved = true): DeployAction {
+  return { type: "finish", outcome, reason, deploy_id: deployId, traffic_moved: trafficMoved };
 }
 
 function base(state: DeployState, rollout: Rollout | null, at: At, type: LedgerEntry["type"], actor: string): LedgerEntry {

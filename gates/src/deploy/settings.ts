@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { Duration, Fraction } from "../policy/schema.js";
 
 /**
  * The `deploy:` section of an environment file. Same conventions as the rest of the policy:
@@ -7,6 +6,13 @@ import { Duration, Fraction } from "../policy/schema.js";
  * CLI flag of the same name in kebab-case (`bake` -> `--bake`), which wins over the file.
  */
 
+// Declared here rather than imported from policy/schema.ts: that file imports this one (the
+// `deploy:` section), and a cycle would leave one side undefined at load time.
+const Duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected a duration such as "500ms", "30s", "5m"')
+  .describe('A duration: a number and a unit, ms, s, m or h ("500ms", "30s")');
+const Fraction = z.number().min(0).max(1).describe("A rate as a fraction between 0 and 1 (0.001 is 0.1 %)");
 const Count = z.number().int().min(0);
 const Command = z.string().min(1);
 const HttpUrl = z
@@ -26,7 +32,7 @@ export const Steps = z
 
 export const PrometheusQuery = z
   .object({
-    name: z.string().min(1),
+    name: z.string().min(1).describe("Short name, shown in measurements and the ledger"),
     query: z
       .string()
       .min(1)
@@ -48,7 +54,7 @@ export const DeploySettings = z
     probe_path: UrlPath.optional().describe("Path probed during analysis (default: health_path)"),
     probe_rate: z.number().int().min(1).max(1000).default(20).describe("Probe requests per second to the new slot"),
     probe_timeout: Duration.default("2s").describe("A probe slower than this counts as failed"),
-    steps: Steps.default([10, 25, 50, 75, 100]),
+    steps: Steps.default([10, 25, 50, 75, 100]).describe("Percentages of traffic on the new slot, step by step; the last one is 100"),
     bake: Duration.default("30s").describe("Time each step is observed before the next one"),
     interval: Duration.default("5s").describe("Length of one measurement window during the bake"),
     warmup: Duration.default("10s").describe("Probing of the new slot before any traffic moves (0s: none)"),
@@ -64,7 +70,7 @@ export const DeploySettings = z
     manual_promotion: z.boolean().default(false).describe("Pause before 100 % until `portcullis promote`"),
     deploy_hook: Command.optional().describe("Shell command that puts the release on the idle slot"),
     retire_hook: Command.optional().describe("Shell command that scales the old slot down"),
-    hook_timeout: Duration.default("10m"),
+    hook_timeout: Duration.default("10m").describe("Longest a deploy or retire hook may run"),
     scale_down_delay: Duration.default("30s").describe("Wait before retire_hook runs on the old slot"),
     lock_lease: Duration.default("30s").describe("A lock not renewed for this long is stale"),
     slow_after: Duration.default("30m").describe("A deploy longer than this is notified as slow (medium)"),
@@ -72,31 +78,36 @@ export const DeploySettings = z
     nginx_upstream: z
       .string()
       .regex(/^[A-Za-z0-9_]+$/, "expected an nginx upstream name")
-      .default("portcullis_backend"),
-    nginx_test_cmd: Command.default("nginx -t"),
-    nginx_reload_cmd: Command.default("nginx -s reload"),
+      .default("portcullis_backend")
+      .describe("Name of the upstream block Portcullis writes (proxy_pass http://<name>)"),
+    nginx_test_cmd: Command.default("nginx -t").describe("Checks the configuration; a failure means no reload"),
+    nginx_reload_cmd: Command.default("nginx -s reload").describe("Makes nginx load the tested configuration"),
     gateway_route: z.string().min(1).optional().describe("Name of the HTTPRoute"),
-    gateway_namespace: z.string().min(1).default("default"),
+    gateway_namespace: z.string().min(1).default("default").describe("Namespace of the HTTPRoute"),
     gateway_rule: Count.default(0).describe("Index of the rule in spec.rules"),
     gateway_blue_backend: z.string().min(1).optional().describe("backendRefs[].name of the blue slot"),
     gateway_green_backend: z.string().min(1).optional().describe("backendRefs[].name of the green slot"),
     gateway_kubeconfig: z.string().min(1).optional().describe("Kubeconfig file (default: in-cluster, then KUBECONFIG)"),
     command_set: Command.optional().describe("Command applying weights; {blue} and {green} are replaced"),
     command_get: Command.optional().describe('Command printing the live weights as "blue green"'),
-    command_timeout: Duration.default("30s"),
-    state_dir: z.string().min(1).default(".portcullis/state"),
+    command_timeout: Duration.default("30s").describe("Longest command_set, command_get or an nginx command may run"),
+    state_dir: z
+      .string()
+      .min(1)
+      .default(".portcullis/state")
+      .describe("Directory store: state and ledger in <state_dir>/<environment>/"),
     state_git_ref: z
       .string()
       .regex(/^refs\/[A-Za-z0-9._\/-]+$/, 'expected a ref such as "refs/portcullis/production"')
       .optional()
       .describe("Keep state and ledger in this git ref instead of state_dir"),
-    state_git_remote: z.string().min(1).default("origin"),
-    prometheus_url: HttpUrl.optional(),
-    prometheus_queries: z.array(PrometheusQuery).default([]),
+    state_git_remote: z.string().min(1).default("origin").describe("Remote the state ref is fetched from and pushed to"),
+    prometheus_url: HttpUrl.optional().describe("Prometheus base URL for prometheus_queries"),
+    prometheus_queries: z.array(PrometheusQuery).default([]).describe("PromQL checks run at the end of every measurement window"),
     webhooks: z.array(z.string().min(1)).default([]).describe("Generic JSON webhooks (env:NAME reads a variable)"),
     slack_webhooks: z.array(z.string().min(1)).default([]).describe("Slack-compatible webhooks (env:NAME)"),
-    notify_timeout: Duration.default("5s"),
-    notify_retries: Count.max(10).default(2),
+    notify_timeout: Duration.default("5s").describe("Timeout of one webhook attempt"),
+    notify_retries: Count.max(10).default(2).describe("Retries of a failed webhook (never delaying traffic changes)"),
   })
   .strict()
   .describe("Blue-green deployment: slots, router, traffic steps, analysis, state, notifications");
@@ -189,45 +200,6 @@ export function convertFlag(kind: FlagKind, raw: string | boolean): { value: unk
         return { error: "expected JSON" };
       }
   }
-}
-
-const UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `"500ms"` -> 500, `"1.5s"` -> 1500, `"30d"` -> days; undefined when not a duration. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (match === null) return undefined;
-  const unit = UNITS_MS[match[2] ?? ""];
-  return unit === undefined ? undefined : Math.round(Number(match[1]) * unit);
-}
-
-/** Like parseDuration for values a schema already accepted. */
-export function durationMs(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new RangeError(`not a duration: ${text}`);
-  return ms;
-}
-
-/** The analysis thresholds in force: the deploy settings, else the environment's performance gate. */
-export interface Thresholds {
-  maxErrorRate: number;
-  maxP95Ms: number;
-  minRequests: number;
-}
-
-/** Performance policy values the thresholds default from (`gates.performance`). */
-export interface PerformanceDefaults {
-  max_error_rate: number;
-  max_p95: string;
-  min_requests: number;
-}
-
-export function resolveThresholds(settings: DeploySettings, performance: PerformanceDefaults): Thresholds {
-  return {
-    maxErrorRate: settings.max_error_rate ?? performance.max_error_rate,
-    maxP95Ms: durationMs(settings.max_p95 ?? performance.max_p95),
-    minRequests: settings.min_requests ?? performance.min_requests,
-  };
 }
 
 // --- internal ---

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeploySettings } from "../deploy/settings.js";
 import { quote } from "../errors.js";
 
 /**
@@ -160,6 +161,7 @@ export const EnvironmentPolicy = z
     bypass: BypassPolicy.prefault({}),
     waivers: WaiverPolicy.prefault({}),
     gates: GatesPolicy.prefault({}),
+    deploy: DeploySettings.optional(),
   })
   .strict()
   .meta({ title: "Portcullis environment policy" })

@@ -1,0 +1,248 @@
+import { PortcullisError } from "../errors.js";
+import type { DeployAction, DeployEvent } from "./actions.js";
+import type { Analyzer } from "./analysis/analyzer.js";
+import { chainEntries, type LedgerEntry, type LedgerHead } from "./ledger.js";
+import { holdsLock } from "./lock.js";
+import { transition } from "./machine.js";
+import type { Notifier } from "./notify.js";
+import { RouterError, type Router } from "./routers/router.js";
+import { describeFailure, runShell } from "./shell.js";
+import type { DeployState, Lock, Slot } from "./state.js";
+import { StoreConflictError, type Snapshot, type StateStore } from "./stores/store.js";
+
+/**
+ * The thin runner around the pure machine: feeds it events, saves every transition
+ * (compare-and-swap, renewing the lock), then carries out the actions and turns their results
+ * into the next events. It decides nothing itself.
+ */
+export interface ControllerDeps {
+  store: StateStore;
+  router: Router;
+  analyzer: Analyzer;
+  notifier: Notifier;
+  hooks: { deploy?: string | undefined; retire?: string | undefined; timeoutMs: number; cwd: string; urls: Readonly<Record<Slot, string>> };
+  timing: { bakeMs: number; intervalMs: number; scaleDownDelayMs: number; leaseMs: number };
+  environment: string;
+  actor: string;
+  /** Unique per process: who holds the lock. */
+  owner: string;
+  log: (line: string) => void;
+}
+
+/** Another controller took the lock (a rollback or abort broke it, or our lease ran out). */
+export class TakenOverError extends PortcullisError {
+  override readonly name = "TakenOverError";
+  readonly by: Lock | null;
+
+  constructor(by: Lock | null) {
+    super("IO", `the deploy lock was taken by ${by === null ? "nobody (released)" : `${by.owner} (${by.command})`}`, {
+      fix: "see `portcullis status` and `portcullis history`",
+    });
+    this.by = by;
+  }
+}
+
+export type Finish = Extract<DeployAction, { type: "finish" }>;
+
+export class Controller {
+  state: DeployState;
+  outcome: Finish | null = null;
+  private token: string | null;
+  private ledgerHead: LedgerHead | null;
+  private saving: Promise<unknown> = Promise.resolve();
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** Promotion requests already acted on (by their time), so one request promotes one step. */
+  private readonly consumed = new Set<string>();
+
+  constructor(
+    private readonly deps: ControllerDeps,
+    snapshot: Snapshot,
+    state: DeployState,
+  ) {
+    this.state = state;
+    this.token = snapshot.token;
+    this.ledgerHead = snapshot.ledgerHead;
+  }
+
+  /** Saves `next` (our lock renewed, or released) with the ledger entries, atomically and in call order. */
+  commit(next: DeployState | "current", entries: readonly LedgerEntry[] = [], lock: "renew" | "release" = "renew"): Promise<void> {
+    const run = this.saving.then(() => this.save(next, entries, lock));
+    this.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reloads; throws TakenOverError when our lock is gone, else picks up a promotion request. */
+  async refresh(): Promise<void> {
+    const snapshot = await this.deps.store.load();
+    if (!holdsLock(snapshot.state, this.deps.owner) || snapshot.state === null) throw new TakenOverError(snapshot.state?.lock ?? null);
+    this.adopt(snapshot, snapshot.state);
+  }
+
+  startHeartbeat(): void {
+    this.heartbeat = setInterval(() => {
+      this.commit("current").catch((error: unknown) => {
+        this.deps.log(`lease renewal failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }, Math.max(50, Math.floor(this.deps.timing.leaseMs / 3)));
+    this.heartbeat.unref();
+  }
+
+  stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  /** One event: transition, save, then each action in order. */
+  async process(event: DeployEvent): Promise<void> {
+    const result = transition(this.state, event);
+    if (result.rejected !== undefined) {
+      this.deps.log(`  (${result.rejected})`);
+      return;
+    }
+    await this.commit(
+      result.state,
+      result.actions.flatMap((action) => (action.type === "ledger" ? [action.entry] : [])),
+    );
+    for (const action of result.actions) await this.execute(action);
+  }
+
+  // --- internal ---
+
+  private async save(next: DeployState | "current", entries: readonly LedgerEntry[], lock: "renew" | "release"): Promise<void> {
+    // "current" (the heartbeat) is read when the save runs, not when it was queued.
+    let candidate = next === "current" ? this.state : next;
+    for (let attempt = 0; ; attempt += 1) {
+      const at = new Date().toISOString();
+      const chained = chainEntries(this.ledgerHead, entries);
+      const toSave: DeployState = {
+        ...candidate,
+        revision: this.state.revision + 1,
+        updated_at: at,
+        ledger_head: chained.head,
+        lock: lock === "release" || candidate.lock === null ? null : { ...candidate.lock, renewed_at: at },
+      };
+      try {
+        this.token = await this.deps.store.save(toSave, chained.lines, this.token);
+        this.state = toSave;
+        this.ledgerHead = chained.head;
+        return;
+      } catch (error) {
+        if (!(error instanceof StoreConflictError) || attempt >= 5) throw error;
+        // Someone else wrote: while we hold the lock, that can only be a promotion request.
+        await this.refresh();
+        candidate = { ...candidate, promote_request: this.state.promote_request };
+      }
+    }
+  }
+
+  private adopt(snapshot: Snapshot, stored: DeployState): void {
+    this.token = snapshot.token;
+    this.ledgerHead = snapshot.ledgerHead;
+    const request = stored.promote_request;
+    const fresh = request !== null && !this.consumed.has(request.at) ? request : null;
+    this.state = { ...this.state, revision: stored.revision, promote_request: fresh };
+  }
+
+  /** Feeds a pending promotion request to the machine, once. */
+  private promoteFrom(request: NonNullable<DeployState["promote_request"]>): Promise<void> {
+    this.consumed.add(request.at);
+    return this.process({ type: "promote", at: new Date().toISOString(), actor: request.actor });
+  }
+
+  private async execute(action: DeployAction): Promise<void> {
+    const at = (): string => new Date().toISOString();
+    switch (action.type) {
+      case "ledger":
+        return;
+      case "notify":
+        this.deps.notifier.send(action.notice);
+        if (action.notice.event !== "step") this.deps.log(`[${action.notice.severity}] ${action.notice.message}`);
+        return;
+      case "finish":
+        this.outcome = action;
+        return;
+      case "run_hook": {
+        const result = await this.hook(this.deps.hooks.deploy, action.slot, action.release);
+        return this.process({ type: "hook_done", at: at(), ...result });
+      }
+      case "check_health": {
+        this.deps.log(`checking health of ${action.slot} (${this.deps.hooks.urls[action.slot]})`);
+        const result = await this.deps.analyzer.health(action.slot);
+        return this.process({ type: "health", at: at(), ...result });
+      }
+      case "warm_up": {
+        const result = await this.deps.analyzer.warmUp(action.slot);
+        return this.process({ type: "warmed", at: at(), ...result });
+      }
+      case "set_weights":
+        return this.setWeights(action);
+      case "analyse":
+        return this.analyse(action.slot, action.step);
+      case "wait_for_promotion":
+        return this.waitForPromotion();
+      case "retire": {
+        await new Promise((resolve) => setTimeout(resolve, this.deps.timing.scaleDownDelayMs));
+        const result = await this.hook(this.deps.hooks.retire, action.slot, this.state.slots[action.slot].release ?? "");
+        return this.process({ type: "retired", at: at(), ...result });
+      }
+    }
+  }
+
+  private async setWeights(action: Extract<DeployAction, { type: "set_weights" }>): Promise<void> {
+    const attempts = this.state.rollback?.attempts ?? 0;
+    if (attempts > 0) await new Promise((resolve) => setTimeout(resolve, 500 * attempts));
+    this.deps.log(`${action.reason} -> blue ${action.weights.blue} % / green ${action.weights.green} %`);
+    let event: DeployEvent;
+    try {
+      const confirmed = await this.deps.store.exclusive(async () => {
+        // Checked inside the traffic section: once a rollback holds the lock, we never write again.
+        await this.refresh();
+        return this.deps.router.setWeights(action.weights);
+      });
+      event = { type: "weights_confirmed", at: new Date().toISOString(), weights: confirmed };
+    } catch (error) {
+      if (error instanceof TakenOverError) throw error;
+      const applied = error instanceof RouterError ? error.applied : true;
+      const message = error instanceof PortcullisError ? error.describe() : error instanceof Error ? error.message : String(error);
+      this.deps.log(`router: ${message}`);
+      event = { type: "weights_failed", at: new Date().toISOString(), error: message, applied };
+    }
+    return this.process(event);
+  }
+
+  private async analyse(slot: Slot, step: number): Promise<void> {
+    const { bakeMs, intervalMs } = this.deps.timing;
+    const windows = Math.max(1, Math.round(bakeMs / intervalMs));
+    const release = this.state.rollout?.release ?? "";
+    const stillHere = (): boolean => this.state.phase === "analysing" && this.state.rollout?.step === step;
+    for (let i = 0; i < windows; i += 1) {
+      const request = this.state.promote_request;
+      if (request !== null) return this.promoteFrom(request);
+      const window = await this.deps.analyzer.measure(slot, release);
+      this.deps.log(`  window ${i + 1}/${windows}: ${window.result} (${window.reason})`);
+      await this.process({ type: "measurement", at: window.at, window });
+      if (!stillHere()) return;
+    }
+    return this.process({ type: "bake_elapsed", at: new Date().toISOString() });
+  }
+
+  private async waitForPromotion(): Promise<void> {
+    const pollMs = Math.min(1_000, Math.max(100, this.deps.timing.intervalMs));
+    for (;;) {
+      const request = this.state.promote_request;
+      if (request !== null) return this.promoteFrom(request);
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await this.refresh();
+    }
+  }
+
+  private async hook(command: string | undefined, slot: Slot, release: string): Promise<{ ok: boolean; detail: string }> {
+    if (command === undefined) return { ok: true, detail: "no hook configured" };
+    this.deps.log(`hook for ${slot}: ${command}`);
+    const result = await runShell(command, {
+      cwd: this.deps.hooks.cwd,
+      timeoutMs: this.deps.hooks.timeoutMs,
+      env: { PORTCULLIS_SLOT: slot, PORTCULLIS_SLOT_URL: this.deps.hooks.urls[slot], PORTCULLIS_RELEASE: release, PORTCULLIS_ENVIRONMENT: this.deps.environment },
+    });
+    return { ok: result.ok, detail: result.ok ? "hook succeeded" : describeFailure(command, result) };
+  }
+}

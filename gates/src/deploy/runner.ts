@@ -1,0 +1,170 @@
+import { Controller, TakenOverError, type ControllerDeps, type Finish } from "./controller.js";
+import { parseLedger, type LedgerEntry, type LedgerRecord } from "./ledger.js";
+import { acquireLock, describeLock, lockBrokenEntry, seizeLock, viewLock } from "./lock.js";
+import { initialState, otherSlot, type DeployState, type Plan, type Slot } from "./state.js";
+import { StoreConflictError } from "./stores/store.js";
+
+/**
+ * Entry points of the controller: a deploy, a rollback or abort (never blocked by the lock), and
+ * a promotion request to a running deploy. Each returns what happened; the CLI maps it to an
+ * exit code.
+ */
+
+export interface DeployRequest {
+  id: string;
+  release: string;
+  commit: string | null;
+  commit_time: string | null;
+  forced_reason: string | null;
+  plan: Plan;
+}
+
+export type RunResult =
+  | { kind: "not_started"; reason: string }
+  | { kind: "rejected"; reason: string }
+  | { kind: "finished"; outcome: Finish["outcome"]; reason: string; traffic_moved: boolean }
+  | { kind: "taken_over"; reason: string };
+
+export async function runDeploy(deps: ControllerDeps, request: DeployRequest): Promise<RunResult> {
+  const snapshot = await deps.store.load();
+  const now = new Date();
+  const base = snapshot.state ?? initialState(deps.environment, now.toISOString());
+  const acquired = acquireLock(base, { owner: deps.owner, command: "deploy", deploy_id: request.id, lease_ms: deps.timing.leaseMs }, now);
+  if (!acquired.ok) return { kind: "not_started", reason: `another controller holds the lock: ${describeLock(acquired.holder)}` };
+  const controller = new Controller(deps, snapshot, base);
+  const entries: LedgerEntry[] = acquired.broken === null ? [] : [lockBrokenEntry(base, acquired.broken, { actor: deps.actor, command: "deploy" }, now.toISOString())];
+  try {
+    await controller.commit(acquired.state, entries);
+  } catch (error) {
+    if (error instanceof StoreConflictError) return { kind: "not_started", reason: `${error.message}: another controller started at the same time` };
+    throw error;
+  }
+  return supervise(deps, controller, async () => {
+    const recovered = await recover(deps, controller);
+    if (recovered !== null) return recovered;
+    deps.log(`deploying ${request.release} to ${otherSlot(controller.state.active)} (${deps.environment})`);
+    await controller.process({
+      type: "start",
+      at: new Date().toISOString(),
+      rollout: { id: request.id, release: request.release, commit: request.commit, commit_time: request.commit_time, actor: deps.actor, forced_reason: request.forced_reason },
+      plan: request.plan,
+    });
+    return resultOf(controller);
+  });
+}
+
+export interface InterventionRequest {
+  kind: "rollback" | "abort";
+  reason: string;
+  toPrevious: boolean;
+  deployHook: boolean;
+}
+
+/** Rollback or abort: seizes the lock whoever holds it (recording why), then moves all traffic at once. */
+export async function runIntervention(deps: ControllerDeps, request: InterventionRequest): Promise<RunResult> {
+  const seized = await deps.store.exclusive(async () => {
+    for (let attempt = 0; ; attempt += 1) {
+      const snapshot = await deps.store.load();
+      const now = new Date();
+      const base = snapshot.state ?? initialState(deps.environment, now.toISOString());
+      const taken = seizeLock(base, { owner: deps.owner, command: request.kind, deploy_id: base.rollout?.id ?? null, lease_ms: deps.timing.leaseMs }, now);
+      const controller = new Controller(deps, snapshot, base);
+      const entries = taken.broken === null ? [] : [lockBrokenEntry(base, taken.broken, { actor: deps.actor, command: request.kind }, now.toISOString())];
+      try {
+        await controller.commit(taken.state, entries);
+        return { controller, ledgerText: snapshot.ledgerText };
+      } catch (error) {
+        if (!(error instanceof StoreConflictError) || attempt >= 10) throw error;
+      }
+    }
+  });
+  const { controller, ledgerText } = seized;
+  return supervise(deps, controller, async () => {
+    const at = new Date().toISOString();
+    if (request.kind === "abort") {
+      await controller.process({ type: "abort", at, actor: deps.actor, reason: request.reason });
+    } else {
+      // Only --to-previous reads the ledger: a damaged ledger never blocks a plain rollback.
+      const previous = request.toPrevious ? previousStable(parseLedger(ledgerText), controller.state, request.deployHook) : undefined;
+      if (request.toPrevious && previous === undefined) return { kind: "rejected", reason: "the ledger records no earlier stable release than the live one" };
+      await controller.process({ type: "rollback", at, actor: deps.actor, reason: request.reason, ...(previous === undefined ? {} : { previous }) });
+    }
+    if (controller.outcome === null) return { kind: "rejected", reason: `nothing to ${request.kind} (phase ${controller.state.phase})` };
+    return resultOf(controller);
+  });
+}
+
+/** Asks the running deploy to promote; the controller acts on it and records it. */
+export async function requestPromotion(deps: Pick<ControllerDeps, "store" | "actor" | "environment">): Promise<RunResult> {
+  for (let attempt = 0; attempt < 10; attempt += 1) {
+    const snapshot = await deps.store.load();
+    const state = snapshot.state;
+    if (state?.rollout === null || state === null || (state.phase !== "paused" && state.phase !== "analysing")) {
+      return { kind: "rejected", reason: `no deploy waiting for promotion (phase ${state?.phase ?? "idle"})` };
+    }
+    const lock = viewLock(state, new Date());
+    if (lock === null || lock.stale) {
+      return { kind: "not_started", reason: `no controller is running ${state.rollout.id} (${lock === null ? "no lock" : describeLock(lock)}): run \`portcullis abort\` or deploy again` };
+    }
+    const next: DeployState = { ...state, revision: state.revision + 1, updated_at: new Date().toISOString(), promote_request: { actor: deps.actor, at: new Date().toISOString() } };
+    try {
+      await deps.store.save(next, "", snapshot.token);
+      return { kind: "finished", outcome: "succeeded", reason: `promotion of ${state.rollout.release} requested; ${lock.lock.owner} will act on it`, traffic_moved: false };
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
+  }
+  return { kind: "not_started", reason: "the deployment state kept changing; try again" };
+}
+
+/**
+ * The release live before the current one, from the ledger: the latest succeeded deploy of a
+ * different release. Served by a slot still up, or redeployed on the idle slot.
+ */
+export function previousStable(records: readonly LedgerRecord[], state: DeployState, deployHook: boolean): { release: string; slot: Slot; redeploy: boolean; deploy_hook: boolean } | undefined {
+  const live = state.slots[state.active].release;
+  const release = records.findLast((record) => record.type === "deploy_finished" && record.outcome === "succeeded" && record.release !== null && record.release !== live)?.release;
+  if (release === undefined || release === null) return undefined;
+  const idle = otherSlot(state.active);
+  const serving = state.slots[idle].release === release && !state.slots[idle].retired;
+  return { release, slot: idle, redeploy: !serving, deploy_hook: deployHook };
+}
+
+// --- internal ---
+
+async function supervise(deps: ControllerDeps, controller: Controller, body: () => Promise<RunResult>): Promise<RunResult> {
+  controller.startHeartbeat();
+  let takenOver = false;
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof TakenOverError)) throw error;
+    takenOver = true;
+    return { kind: "taken_over", reason: error.message };
+  } finally {
+    controller.stopHeartbeat();
+    if (!takenOver) await controller.commit("current", [], "release").catch((error: unknown) => deps.log(`could not release the lock: ${String(error)}`));
+    await deps.notifier.flush(5_000);
+  }
+}
+
+/** A deploy found the previous one interrupted (its lease expired): make it safe first. */
+async function recover(deps: ControllerDeps, controller: Controller): Promise<RunResult | null> {
+  const state = controller.state;
+  if (state.phase === "idle") return null;
+  const at = new Date().toISOString();
+  const what = state.rollout === null ? `an unfinished ${state.phase}` : `deploy ${state.rollout.id} (${state.rollout.release}) interrupted in phase ${state.phase}`;
+  deps.log(`found ${what}: restoring a safe state first`);
+  if (state.phase === "retiring") await controller.process({ type: "retired", at, ok: false, detail: "controller stopped before retiring the old slot" });
+  else if (state.rollout !== null) await controller.process({ type: "abort", at, actor: deps.actor, reason: "its controller stopped (lease expired); traffic restored before a new deploy" });
+  else await controller.process({ type: "rollback", at, actor: deps.actor, reason: "resuming an unfinished rollback before a new deploy" });
+  controller.outcome = null;
+  if (controller.state.phase === "idle") return null;
+  return { kind: "not_started", reason: `could not restore a safe state after ${what} (phase ${controller.state.phase})` };
+}
+
+function resultOf(controller: Controller): RunResult {
+  const outcome = controller.outcome;
+  if (outcome === null) return { kind: "rejected", reason: `stopped in phase ${controller.state.phase}` };
+  return { kind: "finished", outcome: outcome.outcome, reason: outcome.reason, traffic_moved: outcome.traffic_moved };
+}
