@@ -71,7 +71,9 @@ function checkPolicies(file: string | undefined, io: CliIo): number {
   for (const ref of refs) {
     const outcome = loadOrError(ref, io.cwd);
     if ("policy" in outcome) {
-      io.stdout(`${paint.green("OK")}   ${outcome.file} (${outcome.policy.name}, policy ${outcome.hash.slice(0, 12)})\n`);
+      io.stdout(
+        `${paint.green("OK")}   ${outcome.file} (${outcome.policy.name}, policy ${outcome.hash.slice(0, 12)})\n`,
+      );
       continue;
     }
     invalid += 1;

@@ -33,23 +33,23 @@ describe("environments/schema.json", () => {
   });
 
   it("describes every key and forbids unknown ones, so editors complete and flag them", () => {
-    const objects: Record<string, unknown>[] = [];
-    const visit = (node: unknown): void => {
-      if (Array.isArray(node)) node.forEach(visit);
+    const undocumented: string[] = [];
+    const open: string[] = [];
+    const visit = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) node.forEach((item, index) => visit(item, `${at}[${index}]`));
       if (!isRecord(node)) return;
-      if ("properties" in node) objects.push(node);
-      Object.values(node).forEach(visit);
-    };
-    visit(policyJsonSchema());
-    expect(objects.length).toBeGreaterThan(10);
-    for (const object of objects) {
-      expect(object["additionalProperties"]).toBe(false);
-      const properties = object["properties"];
-      if (!isRecord(properties)) throw new Error("properties is not an object");
-      for (const [key, property] of Object.entries(properties)) {
-        expect(isRecord(property) ? property["description"] : undefined, `${key} has no description`).toMatch(/\w/);
+      const properties = node["properties"];
+      if (isRecord(properties)) {
+        if (node["additionalProperties"] !== false) open.push(at);
+        for (const [key, property] of Object.entries(properties)) {
+          if (!isRecord(property) || typeof property["description"] !== "string") undocumented.push(`${at}.${key}`);
+        }
       }
-    }
+      for (const [key, child] of Object.entries(node)) visit(child, key === "properties" ? at : `${at}/${key}`);
+    };
+    visit(policyJsonSchema(), "(root)");
+    expect(undocumented, "keys without .describe()").toEqual([]);
+    expect(open, "objects without .strict()").toEqual([]);
   });
 });
 
