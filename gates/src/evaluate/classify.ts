@@ -1,4 +1,4 @@
-import type { Finding } from "../findings/finding.js";
+import type { Finding, Suppression } from "../findings/finding.js";
 import type { GateName } from "../policy/schema.js";
 import type { ReportedFinding } from "../report/schema.js";
 import { gateOfFinding } from "./routing.js";
@@ -38,21 +38,16 @@ export function classifyFindings<W extends WaiverView>(
       if (!list.includes(problem)) list.push(problem);
       brokenByGate.set(gate, list);
     }
-    if (finding.suppression !== undefined) return { ...finding, gate, status: "suppressed" };
+    if (finding.suppression !== undefined) return reportedAs(finding, gate, "suppressed");
     const waiver = waivers.find(finding, waivers.waivers);
     if (waiver !== undefined) {
       increment(waived, waiver.id);
-      return {
-        ...finding,
-        gate,
-        status: "waived",
-        suppression: { kind: "waiver", reason: waiver.reason, approver: waiver.approver, expires: waiver.expires },
-      };
+      return reportedAs(finding, gate, "waived", { kind: "waiver", reason: waiver.reason, approver: waiver.approver, expires: waiver.expires });
     }
     if (!brokenMatch && baseline?.has(finding.fingerprint) === true) {
-      return { ...finding, gate, status: "baseline", suppression: { kind: "baseline", reason: "present in the baseline report" } };
+      return reportedAs(finding, gate, "baseline", { kind: "baseline", reason: "present in the baseline report" });
     }
-    return { ...finding, gate, status: "new" };
+    return reportedAs(finding, gate, "new");
   });
   return { findings: reported, waived, brokenMatches, brokenByGate };
 }
@@ -63,6 +58,16 @@ export function problemId(problem: WaiverProblemInput<WaiverView>): string {
 }
 
 // --- internal ---
+
+/**
+ * A copy of the finding with its gate and status. Object.assign, not spread: on 100,000 findings
+ * V8's spread-and-extend is several times slower.
+ */
+function reportedAs(finding: Finding, gate: GateName, status: ReportedFinding["status"], suppression?: Suppression): ReportedFinding {
+  const reported: ReportedFinding = Object.assign({}, finding, { gate, status });
+  if (suppression !== undefined) reported.suppression = suppression;
+  return reported;
+}
 
 function increment(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);

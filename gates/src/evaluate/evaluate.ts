@@ -2,7 +2,7 @@ import { redactDeep, scrubList } from "../findings/redact.js";
 import { GATE_NAMES, type GateName } from "../policy/schema.js";
 import { planSarif, sarifNotices } from "../report/sarif.js";
 import { REPORT_SCHEMA_ID, type Report, type ReportedFinding } from "../report/schema.js";
-import { compareFindings } from "../report/sort.js";
+import { sortFindings } from "../report/sort.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { classifyFindings, problemId } from "./classify.js";
 import { findingGateFacts, performanceGateFacts } from "./gate-facts.js";
@@ -24,7 +24,8 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
   const runs = runStates(input.runs, input.exitMeaning);
   const deduped = dedupeSecrets(runs.flatMap((run) => run.result?.findings ?? []));
   const classified = classifyFindings(deduped.findings, input.waivers, input.baseline);
-  const findingsByGate = groupByGate(classified.findings);
+  // Sorted once, worst first; every later list (per gate, per tool) keeps this order.
+  const findingsByGate = groupByGate(sortFindings(classified.findings));
   // A broken waiver nobody can match could have covered anything: every finding gate answers for it.
   const unmatchable = input.waivers.problems.filter((problem) => problem.waiver === undefined);
 
@@ -41,7 +42,7 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
   });
   const { verdicts, applied } = applyBypasses(decided, input.bypasses, policy);
 
-  const findings = sortForReport(classified.findings);
+  const findings = GATE_NAMES.flatMap((gate) => findingsByGate.get(gate) ?? []);
   const tools = runs.map((run) => run.toolRun);
   const performance = runs.find((run) => run.kind === "k6" && run.problem === undefined && run.result?.performance !== undefined)
     ?.result?.performance;
@@ -95,10 +96,4 @@ function groupByGate(findings: readonly ReportedFinding[]): Map<GateName, Report
     groups.set(finding.gate, list);
   }
   return groups;
-}
-
-/** Report order: by gate (pipeline order), then worst first. */
-function sortForReport(findings: readonly ReportedFinding[]): ReportedFinding[] {
-  const gateRank = new Map<GateName, number>(GATE_NAMES.map((gate, index) => [gate, index]));
-  return [...findings].sort((a, b) => (gateRank.get(a.gate) ?? 0) - (gateRank.get(b.gate) ?? 0) || compareFindings(a, b));
 }

@@ -1,7 +1,6 @@
 import { SEVERITIES, type Severity } from "../findings/finding.js";
 import type { FindingGatePolicy, GateName } from "../policy/schema.js";
 import type { GateCheck, ReportedFinding, SeverityCounts } from "../report/schema.js";
-import { compareFindings } from "../report/sort.js";
 
 /** Fingerprints listed as a gate's worst findings. */
 export const WORST_LIMIT = 10;
@@ -20,7 +19,8 @@ export interface FindingGateAssessment {
 }
 
 /**
- * Counts a gate's new findings per severity and compares them with its limits. `unknown` is
+ * Counts a gate's new findings (given worst first, see sortFindings) per severity and compares them
+ * with its limits. `unknown` is
  * counted under its own key: only a limit on `unknown` or on `max_findings` applies to it.
  */
 export function assessFindingGate(
@@ -62,7 +62,6 @@ export function assessFindingGate(
     suppressed,
     unfixable: onlyFixable ? unfixable : undefined,
     worst: countedFindings
-      .sort(compareFindings)
       .slice(0, WORST_LIMIT)
       .map((finding) => finding.fingerprint),
   };

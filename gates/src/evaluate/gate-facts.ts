@@ -110,8 +110,9 @@ function sourceErrors(sources: GateSources): GateError[] {
 }
 
 function waiverError(problem: WaiverProblemInput<WaiverView>): GateError {
+  const id = problemId(problem);
   return {
-    message: `waiver ${problemId(problem)} cannot be used: ${problem.message}`,
+    message: `unusable waiver: ${problem.message.includes(id) ? problem.message : `${id}: ${problem.message}`}`,
     fix: problem.fix ?? "fix or remove the waiver in .portcullis/waivers.yml",
   };
 }

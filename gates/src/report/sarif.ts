@@ -3,7 +3,7 @@ import { SEVERITY_RANK, type FindingKind, type Location, type Severity } from ".
 import { redactDeep } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { Report, ReportedFinding, ToolRun } from "./schema.js";
-import { compareReported } from "./sort.js";
+import { groupByStatusAndSeverity } from "./sort.js";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -20,13 +20,14 @@ export interface SarifToolPlan {
 
 /**
  * Decides report.sarif's runs: one per tool, at most 25,000 results each (GitHub's limit; the most
- * important are kept), at most 20 runs. A tool with a report that could not be used gets no run:
+ * important are kept: new before accepted, then by severity), at most 20 runs. A tool with a report that could not be used gets no run:
  * an empty or partial run would tell code scanning that its open alerts were fixed.
  */
 export function planSarif(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
   const broken = new Set(report.tools.filter((run) => run.error !== undefined).map((run) => run.tool));
   const byTool = new Map<string, ReportedFinding[]>();
-  for (const run of report.tools) if (!byTool.has(run.tool)) byTool.set(run.tool, []);
+  // Load tests are not code scanning: k6 reports get no (always empty) run.
+  for (const run of report.tools) if (run.kind !== "k6" && !byTool.has(run.tool)) byTool.set(run.tool, []);
   for (const finding of report.findings) {
     const list = byTool.get(finding.tool) ?? [];
     list.push(finding);
@@ -41,7 +42,7 @@ export function planSarif(report: Pick<Report, "tools" | "findings">): SarifTool
       return { tool, omitted: `GitHub accepts at most ${GITHUB_LIMITS.sarifRunsPerFile} runs per file`, findings: [], total: findings.length };
     }
     runs += 1;
-    const kept = [...findings].sort(compareReported).slice(0, GITHUB_LIMITS.sarifResultsPerRun);
+    const kept = groupByStatusAndSeverity(findings).slice(0, GITHUB_LIMITS.sarifResultsPerRun);
     return { tool, findings: kept, total: findings.length };
   });
 }

@@ -1,30 +1,41 @@
-import { SEVERITY_RANK } from "../findings/finding.js";
+import { SEVERITIES, SEVERITY_RANK } from "../findings/finding.js";
 import type { ReportedFinding } from "./schema.js";
 
 /** Order of finding statuses in every output: what counts first. */
 const STATUS_RANK: Readonly<Record<ReportedFinding["status"], number>> = { new: 0, baseline: 1, waived: 2, suppressed: 3 };
 
 /**
- * Worst first: severity, then tool, path, line and fingerprint, so that every output lists
- * findings in the same, stable order.
+ * A sorted copy, worst first: severity, then tool, path, line and fingerprint, so that every
+ * output lists findings in the same, stable order. Large reports hold 100,000 findings: each one's
+ * sort key is built once and compared as one string.
  */
-export function compareFindings(a: ReportedFinding, b: ReportedFinding): number {
-  return (
-    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-    compareText(a.tool, b.tool) ||
-    compareText(a.location?.path ?? "", b.location?.path ?? "") ||
-    (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) ||
-    compareText(a.fingerprint, b.fingerprint)
-  );
+export function sortFindings<T extends ReportedFinding>(findings: readonly T[]): T[] {
+  const keyed = findings.map((finding) => ({ finding, key: sortKey(finding) }));
+  keyed.sort((a, b) => compareText(a.key, b.key));
+  return keyed.map((entry) => entry.finding);
 }
 
-/** Counted (new) findings before accepted ones, each group worst first. */
-export function compareReported(a: ReportedFinding, b: ReportedFinding): number {
-  return STATUS_RANK[a.status] - STATUS_RANK[b.status] || compareFindings(a, b);
+/**
+ * Stable regrouping of findings already in sortFindings order: new before baseline, waived and
+ * suppressed, then by severity; within a group the prior order is kept. Linear, no sort.
+ */
+export function groupByStatusAndSeverity<T extends ReportedFinding>(findings: readonly T[]): T[] {
+  const width = SEVERITIES.length;
+  const buckets: T[][] = Array.from({ length: Object.keys(STATUS_RANK).length * width }, () => []);
+  for (const finding of findings) buckets[STATUS_RANK[finding.status] * width + SEVERITY_RANK[finding.severity]]?.push(finding);
+  const grouped: T[] = [];
+  for (const bucket of buckets) for (const finding of bucket) grouped.push(finding);
+  return grouped;
 }
 
 // --- internal ---
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** NUL separates the parts so that a shorter tool or path sorts before a longer one it prefixes. */
+function sortKey(finding: ReportedFinding): string {
+  const line = String(finding.location?.startLine ?? 0).padStart(10, "0");
+  return `${SEVERITY_RANK[finding.severity]}\u0000${finding.tool}\u0000${finding.location?.path ?? ""}\u0000${line}\u0000${finding.fingerprint}`;
 }

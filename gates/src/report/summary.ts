@@ -1,6 +1,6 @@
 import { SEVERITIES } from "../findings/finding.js";
 import type { GateStatus, GateVerdict, Report, ReportedFinding } from "./schema.js";
-import { compareFindings } from "./sort.js";
+import { groupByStatusAndSeverity } from "./sort.js";
 
 /**
  * Wording shared by the human-facing renderers (summary.md, junit.xml, the terminal table), so
@@ -59,10 +59,7 @@ export function locationText(finding: ReportedFinding): string {
 
 /** The counted (new) findings of every gate, worst first, at most `limit`. */
 export function worstFindings(report: Report, limit: number): ReportedFinding[] {
-  return report.findings
-    .filter((finding) => finding.status === "new")
-    .sort(compareFindings)
-    .slice(0, limit);
+  return groupByStatusAndSeverity(report.findings.filter((finding) => finding.status === "new")).slice(0, limit);
 }
 
 /** Report problems worth a line each: unusable reports and the tools' own errors and warnings. */

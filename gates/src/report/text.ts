@@ -30,7 +30,7 @@ const CELL = 60;
 export function renderText(report: Report, options: TextOptions = {}): string {
   const paint = options.color === true ? colour : (_: Tone, text: string) => text;
   const lines: string[] = [];
-  const outcome = report.passed ? paint("green", "PASSED") : paint("red", outcomeLine(report).toUpperCase());
+  const outcome = report.passed ? paint("green", "PASSED") : paint("red", outcomeLine(report).replace(/^blocked/, "BLOCKED"));
   const commit = report.commit === undefined ? "" : ` · commit ${oneLine(report.commit).slice(0, 12)}`;
   lines.push(`Portcullis ${report.portcullisVersion} · ${oneLine(report.environment)}${commit} · ${outcome}`, "");
 

@@ -141,7 +141,7 @@ describe("evaluate: counting (suppressed, waived, baseline, new)", () => {
     );
     const verdict = verdictOf(report, "sast");
     expect(verdict.status).toBe("error");
-    expect(verdict.reason).toContain("waiver W-7 cannot be used: waivers[0] (id W-7): expired on 2026-01-01");
+    expect(verdict.reason).toBe("could not be evaluated: unusable waiver: waivers[0] (id W-7): expired on 2026-01-01 (today is 2026-05-04)");
     expect(verdict.fix).toBe("renew it or remove it");
     expect(verdict.blocking).toBe(true);
     expect(report.findings[0]?.status).toBe("new");
