@@ -14,5 +14,4 @@ export * from "./policy/bypass.js";
 export * from "./policy/json-schema.js";
 export * from "./report/schema.js";
 export type * from "./tools/types.js";
-export * from "./validate/index.js";
 export { PORTCULLIS_VERSION } from "./version.js";
