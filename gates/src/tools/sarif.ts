@@ -97,6 +97,9 @@ export function isSarifOf(document: unknown, tool: string): boolean {
   return drivers.length > 0 && drivers.every((name) => driverProfile(name).tool === tool);
 }
 
+/** Exit codes most SARIF producers use (eslint, bandit, hadolint…): 0 clean, 1 findings, others failures. */
+export const SARIF_EXIT = { clean: 0, findings: 1 } as const;
+
 /** The generic SARIF 2.1.0 adapter: reports from any tool that writes SARIF. */
 export const sarif = {
   name: "sarif",
@@ -106,16 +109,17 @@ export const sarif = {
    */
   image: { ref: "", version: "2.1.0" } satisfies PinnedImage,
   formats: ["sarif", "gitleaks-sarif", "semgrep-sarif", "trivy-sarif"],
+  exitCodes: SARIF_EXIT,
   detect: sarifFormat,
   parse(raw: string, options: ParseOptions = {}): ToolResult {
     return parseSarifDocument(parseReportJson(raw, sarifContext(options)), options);
   },
-  /** The convention most SARIF producers follow: 0 clean, 1 findings, anything else a failure. */
+  /** The convention most SARIF producers follow (SARIF_EXIT); anything else is a failure. */
   exitMeaning(exitCode: number): ExitMeaning {
-    if (exitCode === 0) return "clean";
-    return exitCode === 1 ? "findings" : "error";
+    if (exitCode === SARIF_EXIT.clean) return "clean";
+    return exitCode === SARIF_EXIT.findings ? "findings" : "error";
   },
-} as const satisfies ToolAdapter;
+} as const satisfies ToolAdapter & { exitCodes: Readonly<Record<string, number>> };
 
 // --- internal ---
 
