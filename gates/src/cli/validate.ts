@@ -1,0 +1,91 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import type { Log } from "sarif";
+import { PortcullisError, UsageError } from "../errors.js";
+import type { FindingsDocument } from "../findings/format.js";
+import { describeIssues, schemaIssues } from "../zod-issues.js";
+import { hasBlockingFindings, toFindingsDocument } from "../validate/findings.js";
+import { renderSarif, renderText, type TextStyle } from "../validate/render.js";
+import { validateRepository } from "../validate/repository.js";
+import type { RegisterCommand } from "./commands.js";
+import { EXIT, useColor, type CliIo } from "./io.js";
+
+const FORMATS = ["text", "json", "sarif"] as const;
+
+const Flags = z
+  .object({
+    config: z.string().min(1).optional(),
+    format: z.enum(FORMATS),
+    out: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** `portcullis validate`: integrity of a Markdown agent framework or docs tree. */
+export const registerValidate: RegisterCommand = (program, io, setExit) => {
+  program
+    .command("validate")
+    .description(
+      "Check a Markdown framework or docs tree: links, @includes, references, dependency cycles, XML, front matter, " +
+        "token budgets, code fences, markdownlint. Exit 0 clean or advisory findings only, 1 integrity findings, 2 bad usage or config",
+    )
+    .argument("[dir]", "the repository root: links resolve from it and portcullis.yml is read there", ".")
+    .option("--config <file>", "read this file instead of <dir>/portcullis.yml")
+    .option("--format <format>", `what to print: ${FORMATS.join(", ")} (json: portcullis.findings/v1)`, "text")
+    .option("--out <dir>", "also write validate.json and validate.sarif to dir")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  portcullis validate",
+        "  portcullis validate docs-site --format json > validate.json",
+        "  portcullis validate . --out reports/   (then: portcullis evaluate --report validate=reports/validate.json)",
+        "",
+      ].join("\n"),
+    )
+    .action(async (dir: string, options: unknown) => {
+      setExit(await runValidate(dir, options, io));
+    });
+};
+
+// --- internal ---
+
+async function runValidate(dir: string, options: unknown, io: CliIo): Promise<number> {
+  const parsed = Flags.safeParse(options);
+  if (!parsed.success) {
+    throw new UsageError("USAGE", describeIssues(schemaIssues(parsed.error)), {
+      fix: `--format takes one of ${FORMATS.join(", ")}`,
+    });
+  }
+  const flags = parsed.data;
+  const root = path.resolve(io.cwd, dir);
+  const result = await validateRepository(root, {
+    configFile: flags.config === undefined ? undefined : path.resolve(io.cwd, flags.config),
+  });
+  const document = toFindingsDocument(result);
+  if (flags.out !== undefined) await writeOutputs(path.resolve(io.cwd, flags.out), document, renderSarif(result));
+  if (flags.format === "json") io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+  else if (flags.format === "sarif") io.stdout(`${JSON.stringify(renderSarif(result), null, 2)}\n`);
+  else io.stdout(renderText(result, useColor(io) ? COLORS : undefined));
+  return hasBlockingFindings(result.findings) ? EXIT.blocked : EXIT.ok;
+}
+
+async function writeOutputs(out: string, document: FindingsDocument, sarif: Log): Promise<void> {
+  try {
+    await mkdir(out, { recursive: true });
+    await writeFile(path.join(out, "validate.json"), `${JSON.stringify(document, null, 2)}\n`);
+    await writeFile(path.join(out, "validate.sarif"), `${JSON.stringify(sarif, null, 2)}\n`);
+  } catch (error) {
+    throw new PortcullisError("IO", `cannot write the reports: ${error instanceof Error ? error.message : String(error)}`, {
+      file: out,
+      fix: "give --out a folder you can write to",
+      cause: error,
+    });
+  }
+}
+
+const COLORS: TextStyle = {
+  path: (text) => `\u001b[1m${text}\u001b[22m`,
+  rule: (text, finding) => (finding.severity === "high" ? `\u001b[31m${text}\u001b[39m` : `\u001b[33m${text}\u001b[39m`),
+};

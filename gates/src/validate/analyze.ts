@@ -1,0 +1,168 @@
+import type { ValidateConfig } from "./config.js";
+import { extractMarkdown, type Fence } from "./extract.js";
+import { globMatcher } from "./globs.js";
+import { isHtmlElement } from "./html-elements.js";
+import { parseMarkdown, type ParsedMarkdown, type SourceFile } from "./parse.js";
+import { LineMap, type Position } from "./positions.js";
+import { dependencyMatcher, elementReferences, hasExtension, type DependencyMatcher } from "./references.js";
+import type { RawFinding } from "./rule-ids.js";
+import { readFrontMatter } from "./rules/frontmatter-invalid.js";
+import { missingFrontMatterKeys } from "./rules/frontmatter-missing-key.js";
+import { markdownlintFindings } from "./rules/markdownlint.js";
+import { overTokenBudget } from "./rules/token-budget.js";
+import { unclosedFences } from "./rules/unclosed-fence.js";
+import { malformedXmlBlock, unbalancedProseTags } from "./rules/xml-malformed.js";
+import { Slugger } from "./slug.js";
+import { createTokenCounter, type TokenCounter } from "./tokens.js";
+import { scanXml } from "./xml.js";
+
+/** Something one file points at, where it says so. */
+export interface Located {
+  target: string;
+  line: number;
+  column: number;
+}
+
+export interface LocatedReference extends Located {
+  /** It came from a dependency tag: an edge of the module graph. */
+  dependency: boolean;
+}
+
+/**
+ * What one file contributes: its anchors and outgoing pointers for the cross-file rules, and the
+ * findings that need no other file. Plain data, so worker threads can send it back.
+ */
+export interface FileFacts {
+  path: string;
+  /** Heading anchors (GitHub slugs, duplicates numbered) and HTML `id`/`name` values. */
+  anchors: string[];
+  links: Located[];
+  includes: Located[];
+  references: LocatedReference[];
+  findings: RawFinding[];
+}
+
+/** Runs the per-file part of validation; one per thread, reusing its token encoder. */
+export interface Analyzer {
+  analyze(files: readonly SourceFile[]): Promise<FileFacts[]>;
+  dispose(): void;
+}
+
+export function createAnalyzer(config: ValidateConfig): Analyzer {
+  const settings: Settings = {
+    config,
+    dependencies: dependencyMatcher(config.references.dependency_tags),
+    frontmatter: config.frontmatter.map((rule) => ({ ...rule, matches: globMatcher([rule.glob]) })),
+    budgets: config.token_budgets.map((budget) => ({ ...budget, matches: globMatcher([budget.glob]) })),
+    counter: createTokenCounter(config.token_counter),
+  };
+  return {
+    async analyze(files) {
+      const facts: FileFacts[] = [];
+      for (const parsed of parseMarkdown(files, config.markdownlint)) facts.push(await analyzeParsed(parsed, settings));
+      return facts;
+    },
+    dispose: () => settings.counter.dispose(),
+  };
+}
+
+// --- internal ---
+
+interface Settings {
+  config: ValidateConfig;
+  dependencies: DependencyMatcher;
+  frontmatter: { glob: string; required: string[]; matches: (path: string) => boolean }[];
+  budgets: { glob: string; max: number; matches: (path: string) => boolean }[];
+  counter: TokenCounter;
+}
+
+/** Extensions an `@include` without a folder must have to be told from a handle or decorator. */
+const DOCUMENT_EXTENSIONS = [".md", ".mdx", ".markdown", ".txt", ".json", ".yaml", ".yml", ".xml", ".toml"];
+const INCLUDE = /(?<=^|[\s([{"'>*_])@([\w.~/+-]+)/gm;
+const INCLUDE_TRAILING = /[.:;!?_-]+$/;
+
+async function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): Promise<FileFacts> {
+  const { path } = parsed;
+  const { config } = settings;
+  const markdown = extractMarkdown(parsed);
+  const findings: RawFinding[] = [...unclosedFences(path, markdown.fences)];
+  const references: LocatedReference[] = [];
+  const extensions = config.references.extensions;
+
+  for (const fence of markdown.fences) {
+    if (fence.language !== "xml") continue;
+    const block = fenceText(fence);
+    const scan = scanXml(block.text, { mode: "block" });
+    findings.push(...malformedXmlBlock(path, scan.problems, block.position));
+    for (const found of elementReferences(scan.elements, { extensions, dependencies: settings.dependencies, skipIncludes: false })) {
+      references.push({ target: found.target, dependency: found.dependency, ...block.position(found.offset) });
+    }
+  }
+
+  const prose = new LineMap(markdown.prose);
+  const position = (offset: number) => prose.position(offset);
+  const proseXml = scanXml(markdown.prose, { mode: "prose", isHtml: isHtmlElement });
+  if (config.xml.prose) findings.push(...unbalancedProseTags(path, proseXml.problems, position));
+  for (const found of elementReferences(proseXml.elements, { extensions, dependencies: settings.dependencies, skipIncludes: true })) {
+    references.push({ target: found.target, dependency: found.dependency, ...position(found.offset) });
+  }
+
+  const frontMatter = readFrontMatter(path, parsed.frontMatter);
+  findings.push(...frontMatter.findings);
+  if (frontMatter.findings.length === 0) {
+    findings.push(...missingFrontMatterKeys(path, frontMatter.data, settings.frontmatter.filter((rule) => rule.matches(path))));
+  }
+  const budget = settings.budgets.find((candidate) => candidate.matches(path));
+  if (budget !== undefined) findings.push(...(await overTokenBudget(path, parsed.content, budget, settings.counter)));
+  findings.push(...markdownlintFindings(path, parsed.lintErrors));
+
+  const slugger = new Slugger();
+  return {
+    path,
+    anchors: [...markdown.headings.map((heading) => slugger.slug(heading)), ...markdown.htmlAnchors],
+    links: markdown.destinations.map((destination) => ({ target: destination.raw, line: destination.line, column: destination.column })),
+    includes: includes(markdown.prose, [...extensions, ...DOCUMENT_EXTENSIONS], position),
+    references,
+    findings,
+  };
+}
+
+/** `@path` imports in prose: a file name with an extension, in a folder or of a document type. */
+function includes(prose: string, extensions: readonly string[], position: (offset: number) => Position): Located[] {
+  const found: Located[] = [];
+  for (const match of prose.matchAll(INCLUDE)) {
+    const target = (match[1] ?? "").replace(INCLUDE_TRAILING, "");
+    if (!hasExtension(target, target.includes("/") ? [extensionOf(target)] : extensions)) continue;
+    found.push({ target, ...position(match.index ?? 0) });
+  }
+  return found;
+}
+
+function extensionOf(path: string): string {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? "" : name.slice(dot);
+}
+
+/** A fenced block's body as one text (blank lines restored), with offsets mapped to the file. */
+function fenceText(fence: Fence): { text: string; position: (offset: number) => Position } {
+  const lines: string[] = [];
+  const columns: number[] = [];
+  for (const line of fence.body) {
+    while (fence.line + 1 + lines.length < line.line) {
+      lines.push("");
+      columns.push(1);
+    }
+    lines.push(line.text);
+    columns.push(line.column);
+  }
+  const text = lines.join("\n");
+  const map = new LineMap(text, fence.line + 1);
+  return {
+    text,
+    position(offset) {
+      const at = map.position(offset);
+      return { line: at.line, column: at.column + (columns[at.line - fence.line - 1] ?? 1) - 1 };
+    },
+  };
+}

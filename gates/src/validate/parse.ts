@@ -1,0 +1,106 @@
+import type { Configuration, LintError, MicromarkToken, Rule } from "markdownlint";
+import { lint } from "markdownlint/sync";
+import { PortcullisError } from "../errors.js";
+
+/** A file handed to the validator: repository-relative path (forward slashes) and its text. */
+export interface SourceFile {
+  path: string;
+  content: string;
+}
+
+/** One Markdown file parsed once; every check reads from this. */
+export interface ParsedMarkdown {
+  path: string;
+  /** The text without a byte-order mark. */
+  content: string;
+  lines: string[];
+  /** Front matter lines markdownlint removed before parsing (token line + lineOffset = file line). */
+  lineOffset: number;
+  /** The YAML between the `---` lines, when the file starts with YAML front matter. */
+  frontMatter: string | undefined;
+  tokens: readonly MicromarkToken[];
+  /** markdownlint's own findings (empty when markdownlint is turned off). */
+  lintErrors: LintError[];
+}
+
+/** markdownlint's defaults minus line length, which prompt files and tables routinely exceed. */
+export const DEFAULT_MARKDOWNLINT: Readonly<Configuration> = { default: true, MD013: false };
+
+/**
+ * Parses files with markdownlint's micromark parser, running markdownlint's rules on the same parse
+ * (`markdownlint: false` runs none): a custom rule hands the tokens over, so each file is parsed
+ * once for every check.
+ */
+export function parseMarkdown(files: readonly SourceFile[], markdownlint: Record<string, unknown> | false): ParsedMarkdown[] {
+  const strings: Record<string, string> = {};
+  for (const file of files) strings[file.path] = stripBom(file.content);
+  const config: Configuration =
+    markdownlint === false
+      ? { default: false, [CAPTURE_RULE]: true }
+      : { ...DEFAULT_MARKDOWNLINT, ...markdownlint, [CAPTURE_RULE]: true };
+  const captured = new Map<string, Captured>();
+  const results = lint({ strings, config, customRules: [captureRule(captured)] });
+  return files.map((file) => {
+    const content = strings[file.path] ?? "";
+    // An inline `markdownlint-configure-file` comment can switch the capture rule off: parse again
+    // without inline configuration.
+    const capture = captured.get(file.path) ?? recapture(file.path, content);
+    const lines = content.split(NEW_LINE);
+    return {
+      path: file.path,
+      content,
+      lines,
+      lineOffset: capture.frontMatterLines.length,
+      frontMatter: yamlFrontMatter(capture.frontMatterLines),
+      tokens: capture.tokens,
+      lintErrors: markdownlint === false ? [] : (results[file.path] ?? []),
+    };
+  });
+}
+
+// --- internal ---
+
+const CAPTURE_RULE = "portcullis-parse";
+const NEW_LINE = /\r\n|\r|\n/;
+
+interface Captured {
+  tokens: readonly MicromarkToken[];
+  frontMatterLines: readonly string[];
+}
+
+function captureRule(into: Map<string, Captured>): Rule {
+  return {
+    names: [CAPTURE_RULE],
+    description: "Hands the micromark parse to portcullis validate",
+    tags: ["portcullis"],
+    parser: "micromark",
+    function: (params) => {
+      into.set(params.name, { tokens: params.parsers.micromark.tokens, frontMatterLines: params.frontMatterLines });
+    },
+  };
+}
+
+function recapture(path: string, content: string): Captured {
+  const captured = new Map<string, Captured>();
+  lint({
+    strings: { [path]: content },
+    config: { default: false, [CAPTURE_RULE]: true },
+    customRules: [captureRule(captured)],
+    noInlineConfig: true,
+  });
+  const capture = captured.get(path);
+  if (capture === undefined) {
+    throw new PortcullisError("INTERNAL", `markdownlint did not run the parse rule on ${path}`, { file: path });
+  }
+  return capture;
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** markdownlint also recognises TOML (`+++`) and JSON front matter; only YAML is checked. */
+function yamlFrontMatter(lines: readonly string[]): string | undefined {
+  if (lines.length < 2 || !/^---\s*$/.test(lines[0] ?? "")) return undefined;
+  return lines.slice(1, -1).join("\n");
+}

@@ -1,0 +1,145 @@
+/**
+ * The file-reading adapter of `portcullis validate`: finds portcullis.yml, lists the repository
+ * and reads the Markdown files, then hands everything to the pure core (`validateFiles`).
+ */
+import type { Dirent } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { ConfigError, PortcullisError, UsageError } from "../errors.js";
+import { CONFIG_FILE_NAME, defaultValidateConfig, parseValidateConfigText, type ValidateConfig } from "./config.js";
+import type { ValidateResult } from "./findings.js";
+import { globMatcher } from "./globs.js";
+import type { SourceFile } from "./parse.js";
+import { validateFiles, type ValidateOptions } from "./validate.js";
+
+export interface RepositoryOptions extends ValidateOptions {
+  /** A config file to read instead of `<dir>/portcullis.yml`; it must exist. */
+  configFile?: string | undefined;
+}
+
+export interface RepositoryResult extends ValidateResult {
+  /** The config file read, or undefined when the defaults ran. */
+  configFile: string | undefined;
+}
+
+/** Validates the repository at `dir` (the root for resolution and for portcullis.yml). */
+export async function validateRepository(dir: string, options: RepositoryOptions = {}): Promise<RepositoryResult> {
+  const root = path.resolve(dir);
+  await checkFolder(root);
+  const { config, file } = await loadValidateConfig(root, options.configFile);
+  const listing = await listRepository(root, config);
+  const result = await validateFiles(listing, config, options.workers === undefined ? {} : { workers: options.workers });
+  return { ...result, configFile: file };
+}
+
+/**
+ * Reads `configFile`, or `<root>/portcullis.yml` when it exists; the defaults otherwise. A config
+ * file that does not parse or validate is a ConfigError.
+ */
+export async function loadValidateConfig(
+  root: string,
+  configFile?: string,
+): Promise<{ config: ValidateConfig; file: string | undefined }> {
+  const file = configFile ?? path.join(root, CONFIG_FILE_NAME);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if (configFile === undefined && isCode(error, "ENOENT")) return { config: defaultValidateConfig(), file: undefined };
+    throw new ConfigError("CONFIG_INVALID", `cannot read the config file: ${describe(error)}`, {
+      file,
+      fix: "give the path of an existing portcullis.yml with --config",
+      cause: error,
+    });
+  }
+  return { config: parseValidateConfigText(text, file), file };
+}
+
+/**
+ * Lists every file under `root` (excluded folders are not entered and are reported as `unlisted`)
+ * and reads those the config includes.
+ */
+export async function listRepository(
+  root: string,
+  config: ValidateConfig,
+): Promise<{ files: SourceFile[]; paths: string[]; unlisted: string[] }> {
+  const included = globMatcher(config.include);
+  const excluded = globMatcher(config.exclude);
+  const paths: string[] = [];
+  const unlisted: string[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+    const folders: string[] = [];
+    for (const entry of entries) {
+      const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      const kind = await kindOf(entry, path.join(root, child));
+      if (kind === "file") paths.push(child);
+      else if (kind === "folder" && excluded(child)) unlisted.push(child);
+      else if (kind === "folder") folders.push(child);
+      else if (kind === "link-to-folder") unlisted.push(child);
+    }
+    for (const folder of folders) await walk(folder);
+  };
+  await walk("");
+  paths.sort();
+  const wanted = paths.filter((file) => included(file) && !excluded(file));
+  const files = await readAll(root, wanted);
+  return { files, paths, unlisted };
+}
+
+// --- internal ---
+
+const READ_CONCURRENCY = 64;
+
+async function checkFolder(root: string): Promise<void> {
+  try {
+    if ((await stat(root)).isDirectory()) return;
+  } catch (error) {
+    if (!isCode(error, "ENOENT")) throw io(root, error);
+  }
+  throw new UsageError("USAGE", `${root} is not a folder`, { file: root, fix: "give the repository's root folder" });
+}
+
+/** Symbolic links are followed to files; links to folders are not entered (they could loop). */
+async function kindOf(entry: Dirent, absolute: string): Promise<"file" | "folder" | "link-to-folder" | "other"> {
+  if (entry.isFile()) return "file";
+  if (entry.isDirectory()) return "folder";
+  if (!entry.isSymbolicLink()) return "other";
+  try {
+    const target = await stat(absolute);
+    if (target.isFile()) return "file";
+    return target.isDirectory() ? "link-to-folder" : "other";
+  } catch {
+    // A dangling link points at nothing.
+    return "other";
+  }
+}
+
+async function readAll(root: string, files: readonly string[]): Promise<SourceFile[]> {
+  const read: SourceFile[] = new Array<SourceFile>(files.length);
+  let next = 0;
+  const reader = async () => {
+    for (let index = next++; index < files.length; index = next++) {
+      const file = files[index] ?? "";
+      try {
+        read[index] = { path: file, content: await readFile(path.join(root, file), "utf8") };
+      } catch (error) {
+        throw io(file, error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, reader));
+  return read;
+}
+
+function io(file: string, error: unknown): PortcullisError {
+  return new PortcullisError("IO", `cannot read: ${describe(error)}`, { file, fix: "check that the file is readable", cause: error });
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof Error && "code" in error && error.code === code;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

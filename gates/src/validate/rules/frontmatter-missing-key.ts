@@ -1,0 +1,35 @@
+import type { RawFinding } from "../rule-ids.js";
+import type { FrontMatterData } from "./frontmatter-invalid.js";
+
+export interface RequiredKeys {
+  glob: string;
+  required: readonly string[];
+}
+
+/** Rule 6b: keys required by every `frontmatter` entry whose glob matches the file. */
+export function missingFrontMatterKeys(
+  path: string,
+  data: FrontMatterData | undefined,
+  rules: readonly RequiredKeys[],
+): RawFinding[] {
+  const findings: RawFinding[] = [];
+  const reported = new Set<string>();
+  for (const rule of rules) {
+    for (const key of rule.required) {
+      if (reported.has(key) || (data !== undefined && Object.hasOwn(data, key))) continue;
+      reported.add(key);
+      const where = data === undefined ? "the file has no front matter" : "the front matter lacks it";
+      findings.push({
+        ruleId: "frontmatter-missing-key",
+        path,
+        line: 1,
+        column: 1,
+        message:
+          `front matter key \`${key}\` is required for files matching \`${rule.glob}\`, and ${where}. ` +
+          `Fix: add \`${key}: …\` between \`---\` lines at the top of the file.`,
+        target: key,
+      });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,84 @@
+import { UsageError } from "../errors.js";
+import { createAnalyzer, type FileFacts } from "./analyze.js";
+import { defaultValidateConfig, type ValidateConfig } from "./config.js";
+import { resolveAll } from "./crossref.js";
+import { toFindings, type ValidateResult } from "./findings.js";
+import { globMatcher } from "./globs.js";
+import type { SourceFile } from "./parse.js";
+import { PathIndex } from "./resolve.js";
+import { brokenLinks } from "./rules/broken-link.js";
+import { missingIncludes } from "./rules/missing-include.js";
+import { missingReferences } from "./rules/missing-reference.js";
+import { orphanModules } from "./rules/orphan-module.js";
+import { referenceCycles } from "./rules/reference-cycle.js";
+import { analyzeInWorkers, autoWorkerCount } from "./workers.js";
+
+export interface ValidateInput {
+  /** Markdown files (repository-relative paths, `/`-separated); include/exclude are applied here. */
+  files: readonly SourceFile[];
+  /** Every file path of the repository, for resolving links and references (default: the files'). */
+  paths?: Iterable<string>;
+  /** Folders whose contents were not listed: links and references into them are not judged. */
+  unlisted?: readonly string[];
+}
+
+export interface ValidateOptions {
+  /** Worker threads for the per-file work: a number (0 = in this thread) or `auto` (by tree size). */
+  workers?: number | "auto";
+}
+
+/**
+ * The pure core of `portcullis validate`: files in, findings out. Each file is parsed once and every
+ * per-file check reads that parse (on worker threads for large trees); links, includes and
+ * references are then resolved across the tree for the cross-file checks.
+ */
+export async function validateFiles(
+  input: ValidateInput,
+  config: ValidateConfig = defaultValidateConfig(),
+  options: ValidateOptions = {},
+): Promise<ValidateResult> {
+  checkPaths(input.files);
+  const included = globMatcher(config.include);
+  const excluded = globMatcher(config.exclude);
+  const files = input.files
+    .filter((file) => included(file.path) && !excluded(file.path))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const workers = options.workers === undefined || options.workers === "auto" ? autoWorkerCount(files) : options.workers;
+  const facts = workers > 1 ? await analyzeInWorkers(files, config, workers) : await analyzeHere(files, config);
+
+  const index = new PathIndex([...(input.paths ?? []), ...input.files.map((file) => file.path)], input.unlisted ?? []);
+  const resolved = resolveAll(facts, index, config.references.roots);
+  const raw = [
+    ...facts.flatMap((file) => file.findings),
+    ...brokenLinks(resolved),
+    ...missingIncludes(resolved),
+    ...missingReferences(resolved),
+    ...referenceCycles(resolved),
+    ...orphanModules(resolved, globMatcher(config.modules)),
+  ];
+  return { filesScanned: files.length, findings: toFindings(raw) };
+}
+
+// --- internal ---
+
+async function analyzeHere(files: readonly SourceFile[], config: ValidateConfig): Promise<FileFacts[]> {
+  const analyzer = createAnalyzer(config);
+  try {
+    return await analyzer.analyze(files);
+  } finally {
+    analyzer.dispose();
+  }
+}
+
+function checkPaths(files: readonly SourceFile[]): void {
+  const seen = new Set<string>();
+  for (const { path } of files) {
+    if (path === "" || path.startsWith("/") || path.includes("\\") || path.split("/").some((part) => part === ".." || part === ".")) {
+      throw new UsageError("USAGE", `file path ${JSON.stringify(path)} is not repository-relative`, {
+        fix: "pass paths relative to the repository root, separated by `/`",
+      });
+    }
+    if (seen.has(path)) throw new UsageError("USAGE", `file ${path} is given twice`, { fix: "pass each file once" });
+    seen.add(path);
+  }
+}
