@@ -1,3 +1,5 @@
+import { oneLine } from "../report/summary.js";
+
 /**
  * Progress display for the host runner. On a terminal: one live line per stage with a spinner,
  * redrawn in place. Elsewhere (pipes, CI logs): one plain timestamped line per event, nothing
@@ -19,6 +21,8 @@ export interface StageProgress {
 export interface ProgressSink {
   start(id: string): void;
   finish(id: string, status: Exclude<StageStatus, "pending" | "running">, detail?: string): void;
+  /** A line of the stage's own output worth showing (the tail of a crashed tool's log). */
+  note(id: string, text: string): void;
   /** Stops any timer and leaves the final state on screen. */
   close(): void;
 }
@@ -86,6 +90,10 @@ export class PlainProgress implements ProgressSink {
     this.write(`${renderPlainEvent(stage, now)}\n`);
   }
 
+  note(id: string, text: string): void {
+    this.write(`${noteLine(id, text)}\n`);
+  }
+
   close(): void {}
 }
 
@@ -95,6 +103,7 @@ export class TtyProgress implements ProgressSink {
   private readonly width: number;
   private frame = 0;
   private drawn = 0;
+  private notes: string[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -120,10 +129,17 @@ export class TtyProgress implements ProgressSink {
     this.update(id, { status, detail, endedAt: this.now() });
   }
 
+  /** Kept until close(): printing inside the live block would tear it. */
+  note(id: string, text: string): void {
+    this.notes.push(noteLine(id, text));
+  }
+
   close(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     this.draw();
+    if (this.notes.length > 0) this.write(`${this.notes.join("\n")}\n`);
+    this.notes = [];
   }
 
   private update(id: string, change: Partial<StageProgress>): void {
@@ -151,6 +167,11 @@ export class TtyProgress implements ProgressSink {
 }
 
 // --- internal ---
+
+/** A tool's own output line, control characters removed so it cannot drive the terminal. */
+function noteLine(id: string, text: string): string {
+  return `  ${id} | ${oneLine(text)}`;
+}
 
 function elapsedOf(stage: StageProgress, now: number): string | undefined {
   if (stage.startedAt === undefined) return undefined;

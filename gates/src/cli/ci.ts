@@ -1,0 +1,235 @@
+import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { ConfigError, ToolRunError, UsageError, quote } from "../errors.js";
+import type { RunInput } from "../evaluate/types.js";
+import { reportParsers } from "../tools/index.js";
+import { toFindingsDocument, validateRepository } from "../validate/index.js";
+import { planRun, STAGE_IDS, STAGE_TOOLS, type RunPlan, type ToolStageId } from "../runner/plan.js";
+import { PlainProgress, TtyProgress, type ProgressSink } from "../runner/progress.js";
+import { parseReportFileName, stemOf } from "../runner/reports-dir.js";
+import { runStages, type StageOutcome } from "../runner/run-stages.js";
+import { findOnPath, runProcess } from "../runner/spawn.js";
+import type { RegisterCommand } from "./commands.js";
+import { addEvaluationOptions, collect } from "./evaluate.js";
+import { finishEvaluation, prepareEvaluation, type EvaluationFlags, type EvaluationNotes } from "./evaluation.js";
+import { useColor, type CliIo } from "./io.js";
+import { listReportDir, readReports } from "./read-reports.js";
+import { OUTPUT_FILES } from "./write-outputs.js";
+
+interface CiFlags extends EvaluationFlags {
+  target?: string | undefined;
+  scenario: string;
+  semgrepConfig?: string[] | undefined;
+}
+
+/** Default reports directory, relative to the scanned folder (gitignored in this repository). */
+export const DEFAULT_OUT_DIR = "reports";
+/** semgrep rules when --semgrep-config is not given (the repository's own rules are added when present). */
+export const DEFAULT_SEMGREP_CONFIG = "p/default";
+
+/** `portcullis ci`: the host runner. Every stage the environment needs, then `evaluate`. */
+export const registerCi: RegisterCommand = (program, io, setExit) => {
+  const command = program
+    .command("ci")
+    .description("Run every stage the environment's gates need on this machine, then evaluate. Exit 0 passed, 1 blocked, 2 usage")
+    .argument("[dir]", "the folder to check (a repository checkout)", ".")
+    .requiredOption("--env <name|path>", "environment name (environments/<name>.yml in dir) or a policy file")
+    .option("--target <url>", "base URL of the running service the load test hits (without it the performance gate is `error`)")
+    .option("--scenario <name|file>", "k6 scenario: a name in dir/scenarios/ (smoke, load, stress, soak) or a script path", "smoke")
+    .option("--semgrep-config <rules>", `semgrep rules, repeatable (default: ${DEFAULT_SEMGREP_CONFIG} plus dir/.semgrep.yml or dir/.semgrep/ when present)`, collect);
+  addEvaluationOptions(command)
+    .addHelpText(
+      "after",
+      [
+        "",
+        `Reports go to --out (default: dir/${DEFAULT_OUT_DIR}/), named <kind>[.<label>].json with a .exitcode file each,`,
+        "then they are judged exactly as `portcullis evaluate --reports <out>` would, and report.json,",
+        "report.sarif, summary.md and junit.xml are written there too. Each tool is taken from PATH; one that",
+        "is missing makes its gates `error` (install it, or run `dagger call ci`). Other stages still run.",
+        "",
+        "Examples:",
+        "  portcullis ci --env development",
+        "  portcullis ci . --env staging --target http://127.0.0.1:8080 --scenario load",
+        "",
+      ].join("\n"),
+    )
+    .action(async (dir: string, flags: CiFlags) => {
+      setExit(await runCi(dir, flags, io));
+    });
+};
+
+// --- internal ---
+
+async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
+  const root = path.resolve(io.cwd, dir);
+  if (!isDirectory(root)) {
+    throw new UsageError("USAGE", `${quote(dir)} is not a folder`, { fix: "give the folder to check, or run from inside it" });
+  }
+  const outDir = path.resolve(io.cwd, flags.out ?? path.join(dir, DEFAULT_OUT_DIR));
+  const now = new Date();
+  const prepared = prepareEvaluation({ ...flags, out: outDir }, { cwd: io.cwd, root }, io, now);
+  const plan = planRun({
+    policy: prepared.loaded.policy,
+    dir: root,
+    outDir,
+    executables: executables(io),
+    semgrepConfigs: flags.semgrepConfig ?? defaultSemgrepConfigs(root),
+    trivyCacheDir: trivyCacheDir(io),
+    target: flags.target,
+    scenario: findScenario(flags.scenario, { root, cwd: io.cwd }),
+  });
+  clearReports(outDir);
+
+  const progress = progressFor(io, plan);
+  io.stderr(`portcullis ci: ${prepared.environment}, ${plan.stages.length} stages, reports in ${path.relative(io.cwd, outDir) || "."}\n`);
+  const controller = new AbortController();
+  const interrupt = (): void => controller.abort();
+  process.once("SIGINT", interrupt);
+  let outcomes: StageOutcome[];
+  try {
+    outcomes = await runStages(plan, {
+      spawn: runProcess,
+      writeFile: (file, text) => writeReport(file, text),
+      validate: async (folder) => `${JSON.stringify(toFindingsDocument(await validateRepository(folder)), null, 2)}\n`,
+      exitMeaning: reportParsers.exitMeaning,
+      progress,
+      env: io.env,
+      dir: root,
+      outDir,
+      concurrency: Math.min(2, availableParallelism()),
+      signal: controller.signal,
+    });
+  } finally {
+    process.removeListener("SIGINT", interrupt);
+    progress.close();
+  }
+
+  const shownOut = path.relative(io.cwd, outDir) || ".";
+  const listing = listReportDir(shownOut, io.cwd);
+  const runs = overlay(await readReports(listing.sources, reportParsers), plan, outcomes, shownOut);
+  const notes: EvaluationNotes = {
+    ignored: listing.ignored.filter((entry) => !OUTPUT_FILES.some((name) => name === entry.file)),
+    notes: [...plan.skipped.map((skip) => `stage ${skip.id} not run: ${skip.reason}`), ...(listing.problem === undefined ? [] : [listing.problem])],
+    timings: Object.fromEntries(outcomes.flatMap((outcome) => (outcome.durationMs === undefined ? [] : [[`stage_${outcome.id}_ms`, Math.round(outcome.durationMs)]]))),
+  };
+  return finishEvaluation(prepared, runs, notes, io);
+}
+
+/**
+ * The reports as `evaluate --reports` reads them, plus what only the runner knows: why a stage did
+ * not run or finish (its fix replaces the bare "report missing"), and how long each tool ran.
+ */
+function overlay(runs: RunInput[], plan: RunPlan, outcomes: readonly StageOutcome[], shownOut: string): RunInput[] {
+  const result = [...runs];
+  for (const outcome of outcomes) {
+    const stage = plan.stages.find((candidate) => candidate.id === outcome.id);
+    if (stage === undefined) continue;
+    const index = result.findIndex((input) => stemOf(input.run) === stemOf(stage.stem));
+    const existing = result[index];
+    const run = {
+      kind: stage.stem.kind,
+      label: stage.stem.label,
+      file: existing?.run.file ?? path.join(shownOut, stage.reportFile),
+      exitCode: outcome.exitCode,
+      durationMs: outcome.durationMs,
+    };
+    let replacement: RunInput;
+    if (outcome.problem !== undefined) {
+      const { code, message, fix } = outcome.problem;
+      replacement = { run, error: new ToolRunError(code, message, { fix, tool: stage.id }) };
+    } else if (existing !== undefined) {
+      replacement = { ...existing, run: { ...existing.run, durationMs: outcome.durationMs } };
+    } else {
+      replacement = { run, error: missingReport(stage.id) };
+    }
+    if (index >= 0) result[index] = replacement;
+    else result.push(replacement);
+  }
+  return result;
+}
+
+function missingReport(id: string): ToolRunError {
+  return new ToolRunError("REPORT_MISSING", `${id} ran but its report is not in the reports directory`, {
+    tool: id,
+    fix: "run again; if it persists, check that nothing else writes to the reports directory at the same time",
+  });
+}
+
+function executables(io: CliIo): Partial<Record<ToolStageId, string>> {
+  const found: Partial<Record<ToolStageId, string>> = {};
+  for (const id of STAGE_IDS) {
+    if (id === "validate") continue;
+    const file = findOnPath(STAGE_TOOLS[id], io.env);
+    if (file !== undefined) found[id] = file;
+  }
+  return found;
+}
+
+/** As the Dagger module: the registry's default pack, plus the repository's own rules when present. */
+function defaultSemgrepConfigs(root: string): string[] {
+  const own = [".semgrep.yml", ".semgrep.yaml", ".semgrep"].filter((local) => existsSync(path.join(root, local)));
+  return [DEFAULT_SEMGREP_CONFIG, ...own.map((local) => `./${local}`)];
+}
+
+/** trivy's own default cache, so a DB already downloaded by hand is reused. */
+function trivyCacheDir(io: CliIo): string {
+  const configured = io.env["TRIVY_CACHE_DIR"];
+  if (configured !== undefined && configured !== "") return path.resolve(io.cwd, configured);
+  const base = io.env["XDG_CACHE_HOME"] ?? path.join(io.env["HOME"] ?? io.cwd, ".cache");
+  return path.resolve(io.cwd, base, "trivy");
+}
+
+/** `--scenario smoke` -> dir/scenarios/smoke.js; a value with a slash or `.js` is a path. */
+function findScenario(value: string, where: { root: string; cwd: string }): { file: string } | { name: string; searched: string[] } {
+  const candidates = /[/\\]|\.m?js$/.test(value) ? [path.resolve(where.cwd, value)] : [path.join(where.root, "scenarios", `${value}.js`)];
+  const file = candidates.find((candidate) => existsSync(candidate));
+  return file === undefined ? { name: value, searched: candidates.map((candidate) => path.relative(where.cwd, candidate) || candidate) } : { file };
+}
+
+/** Removes the previous run's reports (contract names only), so a stage that does not run now cannot leave a stale one. */
+function clearReports(outDir: string): void {
+  try {
+    mkdirSync(outDir, { recursive: true });
+    for (const name of readdirSync(outDir)) if (parseReportFileName(name) !== undefined) unlinkSync(path.join(outDir, name));
+  } catch (error) {
+    throw new ConfigError("IO", `cannot prepare the reports directory: ${error instanceof Error ? error.message : String(error)}`, {
+      file: outDir,
+      fix: "check that --out names a writable folder",
+      cause: error,
+    });
+  }
+}
+
+function writeReport(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new ConfigError("IO", `cannot write: ${error instanceof Error ? error.message : String(error)}`, {
+      file,
+      fix: "check that the reports directory is writable",
+      cause: error,
+    });
+  }
+}
+
+/** Live lines on a terminal; plain timestamped lines in CI logs and pipes. Both on stderr. */
+function progressFor(io: CliIo, plan: RunPlan): ProgressSink {
+  const write = (text: string): void => io.stderr(text);
+  if (io.isTty && io.env["CI"] !== "true") {
+    return new TtyProgress(
+      plan.stages.map((stage) => stage.id),
+      write,
+      { color: useColor(io) },
+    );
+  }
+  return new PlainProgress(write);
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}

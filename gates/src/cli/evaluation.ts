@@ -1,0 +1,139 @@
+import path from "node:path";
+import { UsageError, quote } from "../errors.js";
+import { evaluate } from "../evaluate/evaluate.js";
+import type { RunInput, WaiverInput } from "../evaluate/types.js";
+import { parseBypassFlags, resolveBypasses } from "../policy/bypass.js";
+import { resolveEnvironmentRef } from "../policy/environment-ref.js";
+import { loadBaseline, loadEnvironment, loadWaivers, type LoadedPolicy } from "../policy/load-files.js";
+import { findWaiver, type Waiver } from "../policy/waivers.js";
+import type { Bypass } from "../report/schema.js";
+import { renderJson } from "../report/json.js";
+import { oneLine } from "../report/summary.js";
+import { renderText } from "../report/text.js";
+import { reportParsers } from "../tools/index.js";
+import { EXIT, useColor, type CliIo } from "./io.js";
+import { publishToGithub, writeOutputs } from "./write-outputs.js";
+
+/**
+ * What `evaluate` and `ci` share: load the policy, waivers, baseline and bypasses first (a
+ * configuration problem is exit 2 before any tool runs), then judge the reports, print, write the
+ * outputs and decide the exit code.
+ */
+
+export const OUTPUT_FORMATS = ["text", "json"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The flags both commands take, as commander hands them over. */
+export interface EvaluationFlags {
+  env: string;
+  baseline?: string | undefined;
+  waivers?: string | undefined;
+  bypass?: string[] | undefined;
+  reason?: string | undefined;
+  approver?: string | undefined;
+  out?: string | undefined;
+  format?: string | undefined;
+  commit?: string | undefined;
+}
+
+export interface PreparedEvaluation {
+  loaded: LoadedPolicy;
+  environment: string;
+  waivers: WaiverInput<Waiver>;
+  baseline: ReadonlySet<string> | undefined;
+  bypasses: Bypass[];
+  format: OutputFormat;
+  /** `--out`, absolute. */
+  outDir: string | undefined;
+  commit: string | undefined;
+  now: Date;
+}
+
+/** Things to show next to the verdicts: files skipped in a reports dir, stage notes. */
+export interface EvaluationNotes {
+  ignored: { file: string; reason: string }[];
+  notes: string[];
+  timings: Record<string, number>;
+}
+
+/**
+ * Loads everything the evaluation needs. Flag paths resolve against `cwd`; the environments folder
+ * and the default waivers file against `root` (the repository: the cwd for `evaluate`, the scanned
+ * folder for `ci`).
+ */
+export function prepareEvaluation(flags: EvaluationFlags, where: { cwd: string; root: string }, io: CliIo, now: Date): PreparedEvaluation {
+  const format = OUTPUT_FORMATS.find((candidate) => candidate === (flags.format ?? "text"));
+  if (format === undefined) {
+    throw new UsageError("USAGE", `--format ${quote(flags.format)}: unknown output format`, { fix: "use --format text or --format json" });
+  }
+  const ref = resolveEnvironmentRef(flags.env, where.cwd);
+  const loaded = loadEnvironment(ref.kind === "path" ? ref.file : flags.env, where.root);
+  const bypasses = resolveBypasses(parseBypassFlags(flags), loaded.policy, now);
+  const parsed = loadWaivers({
+    now,
+    maxDays: loaded.policy.waivers.max_days,
+    root: where.root,
+    file: flags.waivers === undefined ? undefined : path.resolve(where.cwd, flags.waivers),
+  });
+  const baseline = flags.baseline === undefined ? undefined : loadBaseline(path.resolve(where.cwd, flags.baseline), where.root);
+  const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]);
+  return {
+    loaded,
+    environment: flags.env.trim(),
+    waivers: { waivers: parsed.waivers, problems: parsed.problems, find: findWaiver },
+    baseline,
+    bypasses,
+    format,
+    outDir: flags.out === undefined ? undefined : path.resolve(where.cwd, flags.out),
+    commit,
+    now,
+  };
+}
+
+/** Judges the reports, prints the verdicts, writes the outputs; returns the exit code (0 or 1). */
+export function finishEvaluation(prepared: PreparedEvaluation, runs: readonly RunInput[], notes: EvaluationNotes, io: CliIo): number {
+  const started = performance.now();
+  const { report, secrets } = evaluate({
+    policy: prepared.loaded.policy,
+    policyHash: prepared.loaded.hash,
+    environment: prepared.environment,
+    runs,
+    waivers: prepared.waivers,
+    baseline: prepared.baseline,
+    bypasses: prepared.bypasses,
+    commit: prepared.commit,
+    now: prepared.now,
+    timings: notes.timings,
+    exitMeaning: reportParsers.exitMeaning,
+  });
+  report.timings["evaluate_ms"] = Math.round(performance.now() - started);
+  const extra = extraLines(notes);
+  if (prepared.format === "json") {
+    io.stdout(renderJson(report, { secrets }));
+    if (extra !== "") io.stderr(extra);
+  } else {
+    io.stdout(renderText(report, { color: useColor(io), secrets }));
+    if (extra !== "") io.stdout(`\n${extra}`);
+  }
+  if (prepared.outDir !== undefined) {
+    const written = writeOutputs(prepared.outDir, report, secrets);
+    const shown = written.map((file) => path.relative(io.cwd, file) || file);
+    (prepared.format === "json" ? io.stderr : io.stdout)(`Wrote ${shown.join(", ")}\n`);
+  }
+  publishToGithub(io, report, secrets);
+  return report.passed ? EXIT.ok : EXIT.blocked;
+}
+
+// --- internal ---
+
+function extraLines(notes: EvaluationNotes): string {
+  const lines = [
+    ...notes.notes.map((note) => `Note: ${oneLine(note)}`),
+    ...notes.ignored.map((entry) => `Ignored: ${oneLine(entry.file)} (${entry.reason})`),
+  ];
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}

@@ -1,0 +1,185 @@
+import { createReadStream, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { isPortcullisError, quote, ReportError, ToolRunError, UsageError, type PortcullisError } from "../errors.js";
+import type { RunInput, RunMeta } from "../evaluate/types.js";
+import type { ToolResult } from "../findings/finding.js";
+import { REPORT_KINDS, type ReportKind } from "../report/schema.js";
+import { LABEL_PATTERN, parseExitCode, planReportDir } from "../runner/reports-dir.js";
+import type { ExitMeaning } from "../tools/types.js";
+
+/**
+ * The file edge of `evaluate`: turns `--report kind=file` flags and `--reports <dir>` listings into
+ * the evaluator's RunInputs. Fails closed without throwing: a missing, unreadable, empty, truncated
+ * or wrong-tool report, or an exit code saying the tool crashed, becomes a RunInput carrying the
+ * error, so its gates are `error` and the other reports are still judged.
+ */
+
+/** One report to read. */
+export interface ReportSource {
+  kind: ReportKind;
+  label?: string | undefined;
+  /** Absolute path of the report. */
+  path: string;
+  /** The path as the user would write it (`reports/trivy.fs.json`), for messages and report.json. */
+  shown: string;
+  /** Absolute path of its `.exitcode` file, when one was found. */
+  exitCodePath?: string | undefined;
+}
+
+/** How reports are parsed: the tool registry, injected so the reader stays a thin adapter. */
+export interface ReportParsers {
+  parse(kind: ReportKind, raw: string, options: { file: string }): ToolResult;
+  /** Streaming trivy parser, so that a large report never sits in memory whole. */
+  parseTrivyStream(chunks: AsyncIterable<string | Uint8Array>, options: { file: string }): Promise<ToolResult>;
+  exitMeaning(kind: ReportKind, exitCode: number): ExitMeaning;
+}
+
+/** Reads `--report <kind>[.<label>]=<file>`; an unknown kind is a usage error (exit 2). */
+export function parseReportFlag(value: string, cwd: string): ReportSource {
+  const equals = value.indexOf("=");
+  const name = equals < 0 ? "" : value.slice(0, equals);
+  const file = equals < 0 ? "" : value.slice(equals + 1);
+  const [kindText = "", label, ...rest] = name.split(".");
+  const kind = REPORT_KINDS.find((candidate) => candidate === kindText);
+  if (equals < 0 || file === "") {
+    throw new UsageError("USAGE", `--report ${quote(value)}: expected <kind>=<file>`, {
+      fix: `for example --report trivy=trivy.json; kinds: ${REPORT_KINDS.join(", ")}`,
+    });
+  }
+  if (kind === undefined || rest.length > 0 || (label !== undefined && !LABEL_PATTERN.test(label))) {
+    throw new UsageError("USAGE", `--report ${quote(value)}: unknown report kind ${quote(name)}`, {
+      fix: `use one of ${REPORT_KINDS.join(", ")}, optionally with a lower-case label (trivy.image=<file>)`,
+    });
+  }
+  return { kind, label, path: path.resolve(cwd, file), shown: file };
+}
+
+/** What a reports directory holds, by the naming contract (reports-dir.ts). */
+export interface ReportDirListing {
+  sources: ReportSource[];
+  /** Files not read, with the reason. */
+  ignored: { file: string; reason: string }[];
+  /** Set when the directory itself could not be listed: every gate that needs a report is then `error`. */
+  problem?: string | undefined;
+}
+
+/** Lists `--reports <dir>`. */
+export function listReportDir(dir: string, cwd: string): ReportDirListing {
+  const absolute = path.resolve(cwd, dir);
+  let names: string[];
+  try {
+    names = readdirSync(absolute, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name);
+  } catch (error) {
+    return { sources: [], ignored: [], problem: `cannot read the reports directory ${dir}: ${errorText(error)}` };
+  }
+  const plan = planReportDir(names);
+  const sources = plan.entries.map((entry): ReportSource => {
+    const report = entry.report ?? `${[entry.kind, entry.label].filter(Boolean).join(".")}.json`;
+    return {
+      kind: entry.kind,
+      label: entry.label,
+      path: path.join(absolute, report),
+      shown: path.join(dir, report),
+      exitCodePath: entry.exitCodeFile === undefined ? undefined : path.join(absolute, entry.exitCodeFile),
+    };
+  });
+  return { sources, ignored: plan.ignored };
+}
+
+/** Reads, checks and parses one report. Never throws for bad input; rethrows only bugs. */
+export async function readReport(source: ReportSource, parsers: ReportParsers): Promise<RunInput> {
+  const exit = source.exitCodePath === undefined ? undefined : readExitCode(source);
+  const run: RunMeta = {
+    kind: source.kind,
+    label: source.label,
+    file: source.shown,
+    exitCode: typeof exit === "number" ? exit : undefined,
+  };
+  const fail = (error: PortcullisError): RunInput => ({ run, error });
+  if (exit !== undefined && typeof exit !== "number") return fail(exit);
+  if (exit !== undefined && parsers.exitMeaning(source.kind, exit) === "error") return fail(crashed(source, exit));
+  try {
+    const result =
+      source.kind === "trivy"
+        ? await parsers.parseTrivyStream(createReadStream(source.path, { highWaterMark: 1 << 20 }), { file: source.shown })
+        : parsers.parse(source.kind, readFileSync(source.path, "utf8"), { file: source.shown });
+    return { run, result };
+  } catch (error) {
+    if (isPortcullisError(error)) return fail(error);
+    if (isFsError(error)) return fail(unreadable(source, error, exit));
+    throw error;
+  }
+}
+
+/** Reads every source in turn (one at a time keeps peak memory at one report). */
+export async function readReports(sources: readonly ReportSource[], parsers: ReportParsers): Promise<RunInput[]> {
+  const runs: RunInput[] = [];
+  for (const source of sources) runs.push(await readReport(source, parsers));
+  return runs;
+}
+
+// --- internal ---
+
+function readExitCode(source: ReportSource): number | PortcullisError {
+  const file = source.exitCodePath ?? "";
+  const shown = path.join(path.dirname(source.shown), path.basename(file));
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    return new ToolRunError("TOOL_FAILED", `cannot read the exit-code file: ${errorText(error)}`, {
+      file: shown,
+      tool: source.kind,
+      fix: "re-run the stage; whoever ran the tool must write its exit code as a plain number",
+    });
+  }
+  const code = parseExitCode(text);
+  if (code !== undefined) return code;
+  return new ToolRunError("TOOL_FAILED", `the exit-code file holds ${quote(text.trim(), 40)}, not an exit code`, {
+    file: shown,
+    tool: source.kind,
+    fix: "re-run the stage; whoever ran the tool must write its exit code as a plain number",
+  });
+}
+
+function crashed(source: ReportSource, exitCode: number): PortcullisError {
+  const tool = source.kind;
+  if (exitCode === 127) {
+    return new ToolRunError("TOOL_NOT_FOUND", `${tool} could not be started (exit code 127: command not found)`, {
+      file: source.shown,
+      tool,
+      fix: `install ${tool} on PATH, or run \`dagger call ci\`, which brings every tool in its pinned image`,
+    });
+  }
+  const how = exitCode < 0 ? "was stopped (killed or timed out)" : `exited with code ${exitCode}, which means it failed`;
+  return new ToolRunError("TOOL_FAILED", `${tool} ${how}; its report cannot be trusted`, {
+    file: source.shown,
+    tool,
+    fix: `read ${tool}'s log, fix the cause and run it again`,
+  });
+}
+
+function unreadable(source: ReportSource, error: NodeJS.ErrnoException, exitCode: number | PortcullisError | undefined): PortcullisError {
+  const options = { file: source.shown, tool: source.kind, cause: error };
+  if (error.code === "ENOENT") {
+    const ran = typeof exitCode === "number" ? ` although ${source.kind} exited with code ${exitCode}` : "";
+    return new ReportError("REPORT_MISSING", `the ${source.kind} report was not written${ran}`, {
+      ...options,
+      fix: `check that ${source.kind} ran and wrote its report to this path (a missing report is never read as "no findings")`,
+    });
+  }
+  return new ReportError("IO", `cannot read the ${source.kind} report: ${errorText(error)}`, {
+    ...options,
+    fix: "check that the path is a readable file",
+  });
+}
+
+function isFsError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && "code" in error && typeof error.code === "string" && "syscall" in error;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

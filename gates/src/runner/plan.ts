@@ -1,0 +1,224 @@
+import path from "node:path";
+import { REQUIRED_REPORTS } from "../evaluate/routing.js";
+import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../policy/schema.js";
+import type { ReportKind } from "../report/schema.js";
+import { parseDuration } from "../policy/duration.js";
+import { gitleaks } from "../tools/gitleaks.js";
+import { k6 } from "../tools/k6.js";
+import { semgrep } from "../tools/semgrep.js";
+import { trivy } from "../tools/trivy.js";
+import { exitCodeFileName, reportFileName, type ReportStem } from "./reports-dir.js";
+
+/**
+ * The host runner's plan: which stages the environment's enabled gates need, and for each one what
+ * to run, with the argv the tool adapters build (the Dagger module builds its containers from the
+ * same builders). Pure: PATH lookups, files and processes are done by the caller from this plan.
+ * (`node:path` only joins strings here.)
+ */
+
+/** The stages, in the order they are shown. */
+export const STAGE_IDS = ["validate", "gitleaks", "trivy", "semgrep", "k6"] as const;
+export type StageId = (typeof STAGE_IDS)[number];
+
+/** The stages that run an external tool, and the executable each one looks for on PATH. */
+export const STAGE_TOOLS = { gitleaks: "gitleaks", trivy: "trivy", semgrep: "semgrep", k6: "k6" } as const;
+export type ToolStageId = keyof typeof STAGE_TOOLS;
+
+/** Where each stage's report goes in the reports directory (see reports-dir.ts). */
+export const STAGE_REPORTS: Readonly<Record<StageId, ReportStem>> = {
+  validate: { kind: "validate" },
+  gitleaks: { kind: "gitleaks" },
+  trivy: { kind: "trivy", label: "fs" },
+  semgrep: { kind: "semgrep" },
+  k6: { kind: "k6" },
+};
+
+/** How long a tool may run before it is stopped (and its gates become `error`). */
+export const STAGE_TIMEOUT_MS: Readonly<Record<ToolStageId, number>> = {
+  gitleaks: 15 * 60_000,
+  // The first run downloads trivy's vulnerability DB.
+  trivy: 30 * 60_000,
+  semgrep: 30 * 60_000,
+  k6: 60 * 60_000,
+};
+
+/** Stages that must not share the machine: a load test measures latency, and scanners skew it. */
+const EXCLUSIVE: ReadonlySet<StageId> = new Set(["k6"]);
+
+/** Where to run the fix from: the Dagger module brings every tool in its pinned image. */
+export const DAGGER_HINT = "run `dagger call ci`, which brings every tool in its pinned image";
+
+export interface PlanInput {
+  policy: EnvironmentPolicy;
+  /** The folder to scan, absolute. Tools run with it as their working directory. */
+  dir: string;
+  /** The reports directory, absolute. */
+  outDir: string;
+  /** Executables found on PATH; a stage whose tool is absent cannot run. */
+  executables: Readonly<Partial<Record<ToolStageId, string>>>;
+  /** Rules for semgrep (files, folders or registry packs). */
+  semgrepConfigs: readonly string[];
+  /** trivy's cache folder (vulnerability DB), kept between runs. */
+  trivyCacheDir: string;
+  /** `--target`: the base URL the load test hits. */
+  target?: string | undefined;
+  /** The k6 scenario: the resolved file, or the name that was not found and where it was looked for. */
+  scenario: { file: string } | { name: string; searched: readonly string[] };
+}
+
+interface StageBase {
+  id: StageId;
+  stem: ReportStem;
+  /** The enabled gates that need this stage's report. */
+  gates: GateName[];
+  /** File names in the reports directory. */
+  reportFile: string;
+  exitCodeFile: string;
+}
+
+export interface SpawnStage extends StageBase {
+  action: "spawn";
+  executable: string;
+  args: string[];
+  /** Extra environment variables for the tool. */
+  env: Record<string, string>;
+  cwd: string;
+  timeoutMs: number;
+  /** Runs alone, after every other stage. */
+  exclusive: boolean;
+}
+
+export interface InProcessStage extends StageBase {
+  action: "in-process";
+}
+
+export interface UnavailableStage extends StageBase {
+  action: "unavailable";
+  code: "TOOL_NOT_FOUND" | "STAGE_UNAVAILABLE";
+  message: string;
+  fix: string;
+  /** Written as the stage's exit code so that `evaluate --reports` sees the same failure (127: not found). */
+  exitCode?: number | undefined;
+}
+
+export type PlannedStage = SpawnStage | InProcessStage | UnavailableStage;
+
+export interface RunPlan {
+  stages: PlannedStage[];
+  /** Stages no enabled gate needs. */
+  skipped: { id: StageId; reason: string }[];
+}
+
+/** Where the scenarios' handleSummary writes k6's summary data: evidence beside the reports, not a contract name. */
+export const K6_SUMMARY_DATA_FILE = "k6-summary.json";
+
+/** Exit code a shell gives for "command not found"; written for a tool that is not installed. */
+export const NOT_FOUND_EXIT = 127;
+
+/** Plans the run: one entry per stage an enabled gate needs, in STAGE_IDS order. */
+export function planRun(input: PlanInput): RunPlan {
+  const plan: RunPlan = { stages: [], skipped: [] };
+  for (const id of STAGE_IDS) {
+    const stem = STAGE_REPORTS[id];
+    const gates = gatesNeeding(stem.kind, input.policy);
+    if (gates.length === 0) {
+      plan.skipped.push({ id, reason: `no enabled gate needs it in ${input.policy.name}` });
+      continue;
+    }
+    const base: StageBase = {
+      id,
+      stem,
+      gates,
+      reportFile: reportFileName(stem),
+      exitCodeFile: exitCodeFileName(stem),
+    };
+    plan.stages.push(planStage(base, input));
+  }
+  return plan;
+}
+
+// --- internal ---
+
+function gatesNeeding(kind: ReportKind, policy: EnvironmentPolicy): GateName[] {
+  return GATE_NAMES.filter((gate) => policy.gates[gate].enabled && REQUIRED_REPORTS[gate].includes(kind));
+}
+
+function planStage(base: StageBase, input: PlanInput): PlannedStage {
+  if (base.id === "validate") return { ...base, action: "in-process" };
+  const tool = STAGE_TOOLS[base.id];
+  const executable = input.executables[base.id];
+  if (base.id === "k6" && (input.target === undefined || "name" in input.scenario)) {
+    return { ...base, action: "unavailable", code: "STAGE_UNAVAILABLE", ...loadProblem(input) };
+  }
+  if (executable === undefined) {
+    return {
+      ...base,
+      action: "unavailable",
+      code: "TOOL_NOT_FOUND",
+      message: `${tool} not found on PATH`,
+      fix: `install ${tool}, or ${DAGGER_HINT}`,
+      exitCode: NOT_FOUND_EXIT,
+    };
+  }
+  const report = path.join(input.outDir, base.reportFile);
+  return {
+    ...base,
+    action: "spawn",
+    executable,
+    cwd: input.dir,
+    timeoutMs: STAGE_TIMEOUT_MS[base.id],
+    exclusive: EXCLUSIVE.has(base.id),
+    ...commandFor(base.id, report, input),
+  };
+}
+
+function loadProblem(input: PlanInput): { message: string; fix: string } {
+  if (input.target === undefined) {
+    return {
+      message: "no load target: the load test needs a running service",
+      fix: "pass --target <base URL> (for example --target http://127.0.0.1:8080), or disable the performance gate for this environment",
+    };
+  }
+  const searched = "name" in input.scenario ? input.scenario.searched.join(", ") : "";
+  return {
+    message: `k6 scenario not found (looked for ${searched})`,
+    fix: "pass --scenario with the name of a file in scenarios/ (smoke, load, stress, soak) or the path of a k6 script",
+  };
+}
+
+function commandFor(
+  id: Exclude<StageId, "validate">,
+  report: string,
+  input: PlanInput,
+): { args: string[]; env: Record<string, string> } {
+  switch (id) {
+    case "gitleaks":
+      return { args: gitleaks.argv.dir({ source: ".", reportPath: report }), env: {} };
+    case "trivy":
+      return { args: trivy.argv.fs({ dir: ".", output: report, cacheDir: input.trivyCacheDir }), env: {} };
+    case "semgrep":
+      return { args: semgrep.argv.scan({ configs: input.semgrepConfigs, jsonOutput: report }), env: {} };
+    case "k6":
+      return k6Command(report, input);
+  }
+}
+
+/**
+ * `k6 run` with BASE_URL from --target, the scenario's handleSummary data beside the reports, and
+ * the environment's performance policy as the scenario's SLA (scenarios/lib/sla.js), so k6's own
+ * thresholds and the gate judge by the same numbers.
+ */
+function k6Command(report: string, input: PlanInput): { args: string[]; env: Record<string, string> } {
+  const script = "file" in input.scenario ? input.scenario.file : "";
+  const performance = input.policy.gates.performance;
+  return {
+    args: k6.argv.run({ script, summaryExport: report }),
+    env: {
+      ...k6.env({ baseUrl: input.target ?? "", summaryPath: path.join(input.outDir, K6_SUMMARY_DATA_FILE) }),
+      SLA_P95_MS: String(parseDuration(performance.max_p95)),
+      SLA_P99_MS: String(parseDuration(performance.max_p99)),
+      SLA_MAX_ERROR_RATE: String(performance.max_error_rate),
+      SLA_MIN_CHECKS_RATE: String(performance.min_checks_rate),
+    },
+  };
+}
