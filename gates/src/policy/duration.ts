@@ -1,5 +1,5 @@
 import { ConfigError, quote } from "../errors.js";
-import { DURATION_PATTERN } from "./schema.js";
+import { DURATION_PATTERN } from "./units.js";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigError, quote, type ErrorCode } from "../errors.js";
 import { describeIssues, type SchemaIssue } from "../zod-issues.js";
-import { Duration, Fraction } from "./schema.js";
+import { Duration, Fraction } from "./units.js";
 import { closestMatch } from "./suggest.js";
 
 /** One problem in a configuration file: where (dot-path), what, and what to do about it. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DeploySettings } from "../deploy/settings.js";
-import { quote } from "../errors.js";
+import { Duration, Fraction } from "./units.js";
 
 /**
  * Environment policy schema (`environments/<name>.yml`). Conventions for every key, here and in the
@@ -28,19 +28,7 @@ export type GateName = z.infer<typeof GateName>;
 /** The gates judged by counting findings (all but performance). */
 export type FindingGateName = Exclude<GateName, "performance">;
 
-/** `200ms`, `1.5s`, `5m`, `1h`: one number, one unit. */
-export const DURATION_PATTERN = /^\d+(\.\d+)?(ms|s|m|h)$/;
-
-export const Duration = z
-  .string()
-  .regex(DURATION_PATTERN, {
-    error: (issue) => `expected a duration such as "200ms", "30s", "5m", received ${quote(issue.input)}`,
-  })
-  .describe('A duration: a number and a unit, ms, s, m or h ("200ms", "1.5s", "5m")');
-export type Duration = z.infer<typeof Duration>;
-
-export const Fraction = z.number().min(0).max(1).describe("A rate as a fraction between 0 and 1 (0.001 is 0.1 %)");
-export type Fraction = z.infer<typeof Fraction>;
+export { DURATION_PATTERN, Duration, Fraction } from "./units.js";
 
 export const GateMode = z
   .enum(["mandatory", "advisory"])
