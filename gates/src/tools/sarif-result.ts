@@ -64,25 +64,7 @@ export function draftFromResult(result: SarifResult, run: SarifRun, profile: Dri
     ...(pkg === undefined ? {} : { package: pkg }),
     ...(suppression === undefined ? {} : { suppression }),
   };
-  if (kind === "secret") {
-    // The snippet of a secret finding is (or contains) the secret: it never leaves this function.
-    const secrets = snippet === undefined || isMasked(snippet.trim()) ? [] : [snippet];
-    const scrub = scrubList(secrets);
-    const commit = result.partialFingerprints?.["commitSha"];
-    return {
-      finding: {
-        ...base,
-        title: redactText(title, scrub),
-        message: redactText(message, scrub),
-        ...(snippet === undefined ? {} : { snippet: REDACTED }),
-        ...(commit === undefined || commit === "" ? {} : { commit }),
-      },
-      // Secrets: never the tool's fingerprints, which may hash the secret; the commit keeps history scans apart.
-      identity: [profile.tool, ruleId, location?.path, commit],
-      order,
-      secrets,
-    };
-  }
+  if (kind === "secret") return secretDraft({ ...base, title, message }, { result, snippet, order });
   return {
     finding: { ...base, title, message, ...(snippet === undefined ? {} : { snippet }) },
     identity: identityOf(result, profile.tool, ruleId, location, base.package?.name),
@@ -103,6 +85,32 @@ export function scrubFinding(finding: Finding, scrub: readonly string[]): Findin
 }
 
 // --- internal ---
+
+type FindingBody = Omit<Finding, "fingerprint" | "snippet" | "commit">;
+
+/** The snippet of a secret finding is (or contains) the secret: it never leaves this function. */
+function secretDraft(
+  body: FindingBody,
+  from: { result: SarifResult; snippet: string | undefined; order: number },
+): DraftFinding {
+  const { result, snippet, order } = from;
+  const secrets = snippet === undefined || isMasked(snippet.trim()) ? [] : [snippet];
+  const scrub = scrubList(secrets);
+  const commit = result.partialFingerprints?.["commitSha"];
+  return {
+    finding: {
+      ...body,
+      title: redactText(body.title, scrub),
+      message: redactText(body.message, scrub),
+      ...(snippet === undefined ? {} : { snippet: REDACTED }),
+      ...(commit === undefined || commit === "" ? {} : { commit }),
+    },
+    // Never the tool's fingerprints, which may hash the secret; the commit keeps history scans apart.
+    identity: [body.tool, body.ruleId, body.location?.path, commit],
+    order,
+    secrets,
+  };
+}
 
 function resolveRule(result: SarifResult, run: SarifRun): SarifRule | undefined {
   const rules = run.tool.driver.rules ?? [];
