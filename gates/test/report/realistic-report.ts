@@ -152,6 +152,7 @@ export function realisticEvaluation(): EvaluateOutput {
   );
 }
 
+/** The realistic report, normalised for file snapshots: the Portcullis version is a placeholder. */
 export function realisticReport(): Report {
-  return realisticEvaluation().report;
+  return { ...realisticEvaluation().report, portcullisVersion: "0.0.0-snapshot" };
 }

@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { isPortcullisError } from "../../src/errors.js";
+import { evaluate, type RunInput } from "../../src/evaluate/evaluate.js";
+import { parseBaseline } from "../../src/policy/baseline.js";
+import { parsePolicy, policyHash } from "../../src/policy/parse-policy.js";
+import { findWaiver, parseWaivers } from "../../src/policy/waivers.js";
+import { renderAnnotations } from "../../src/report/annotations.js";
+import { renderHtml } from "../../src/report/html.js";
+import { renderJson } from "../../src/report/json.js";
+import { renderJunit } from "../../src/report/junit.js";
+import { renderMarkdown } from "../../src/report/markdown.js";
+import { renderSarif } from "../../src/report/sarif.js";
+import { Report, type ReportKind } from "../../src/report/schema.js";
+import { renderText } from "../../src/report/text.js";
+import { parseReport, reportExitMeaning, sarif } from "../../src/tools/index.js";
+
+/**
+ * From raw tool reports (small fixtures in the real formats) through the real parsers, the real
+ * staging policy and the waivers parser to every output.
+ */
+
+const FIXTURES = fileURLToPath(new URL("../fixtures/report/", import.meta.url));
+const STAGING = fileURLToPath(new URL("../../../environments/staging.yml", import.meta.url));
+const NOW = new Date("2026-05-04T10:00:00.000Z");
+/** The secret in gitleaks.json and, unmasked, in trivy.json. */
+const PLANTED = "e2ePlantedKey7Qx9Wm2Lp5Zr8Tn4";
+
+const WAIVERS = `waivers:
+  - id: W-1
+    rule: DS-0002
+    path: Dockerfile
+    reason: the base image drops to a non-root user in the entrypoint
+    approver: platform@example.org
+    approved: "2026-05-01"
+    expires: "2026-05-25"
+`;
+
+const SarifNames = z.object({ runs: z.array(z.object({ tool: z.object({ driver: z.object({ name: z.string() }) }) })) });
+
+function run(kind: ReportKind, exitCode?: number): RunInput {
+  const file = `${FIXTURES}${kind}.json`;
+  const meta = { kind, file: `reports/${kind}.json`, ...(exitCode === undefined ? {} : { exitCode }) };
+  try {
+    return { run: meta, result: parseReport(kind, readFileSync(file, "utf8"), { file: meta.file }) };
+  } catch (error) {
+    if (isPortcullisError(error)) return { run: meta, error };
+    throw error;
+  }
+}
+
+function judge(baseline?: ReadonlySet<string>) {
+  const policy = parsePolicy(readFileSync(STAGING, "utf8"), "environments/staging.yml");
+  const waivers = parseWaivers(WAIVERS, ".portcullis/waivers.yml", { now: NOW, maxDays: policy.waivers.max_days });
+  return evaluate({
+    policy,
+    policyHash: policyHash(policy),
+    environment: "staging",
+    runs: [run("validate"), run("gitleaks", 42), run("trivy", 0), run("semgrep", 1), run("k6", 0)],
+    waivers: { waivers: waivers.waivers, problems: waivers.problems, find: findWaiver },
+    baseline,
+    bypasses: [],
+    commit: "0123456789abcdef0123456789abcdef01234567",
+    now: NOW,
+    timings: {},
+    exitMeaning: reportExitMeaning,
+  });
+}
+
+function renderAll(report: Report, secrets: readonly string[]): Record<string, string> {
+  return {
+    "report.json": renderJson(report, { secrets }),
+    "report.sarif": renderSarif(report, { secrets }),
+    "summary.md": renderMarkdown(report, { secrets }),
+    "junit.xml": renderJunit(report, { secrets }),
+    annotations: renderAnnotations(report, { secrets }),
+    text: renderText(report, { secrets, color: true }),
+    "report.html": renderHtml(report),
+  };
+}
+
+describe("end to end: raw reports -> parsers -> evaluate -> every output", () => {
+  const { report, secrets } = judge();
+
+  it("judges the staging policy as a person reading the reports would", () => {
+    expect(report.tools.map((tool) => [tool.kind, tool.format, tool.error?.code])).toEqual([
+      ["validate", "portcullis-findings", undefined],
+      ["gitleaks", "gitleaks-json", undefined],
+      ["trivy", "trivy-json", undefined],
+      ["semgrep", "semgrep-json", undefined],
+      ["k6", "k6-summary-export", undefined],
+    ]);
+    expect(Object.fromEntries(report.verdicts.map((verdict) => [verdict.gate, [verdict.status, verdict.blocking]]))).toEqual({
+      framework_integrity: ["fail", true],
+      documentation: ["fail", false],
+      secrets: ["fail", true],
+      vulnerabilities: ["fail", true],
+      sast: ["warn", false],
+      performance: ["pass", false],
+      compliance: ["pass", false],
+    });
+    expect(report.passed).toBe(false);
+  });
+
+  it("counts the secret once although gitleaks and trivy both report it", () => {
+    const secretsGate = report.verdicts.find((verdict) => verdict.gate === "secrets");
+    expect(report.findings.filter((finding) => finding.gate === "secrets").map((finding) => finding.tool)).toEqual(["gitleaks"]);
+    expect(secretsGate?.evidence.counted.high).toBe(1);
+  });
+
+  it("applies the waiver, keeps the waived finding visible, and counts unknown severity apart", () => {
+    expect(report.findings.find((finding) => finding.ruleId === "DS-0002")).toMatchObject({ status: "waived", gate: "sast" });
+    expect(report.waivers).toEqual([expect.objectContaining({ id: "W-1", matched: 1 })]);
+    expect(report.verdicts.find((verdict) => verdict.gate === "vulnerabilities")?.evidence.counted).toMatchObject({ critical: 1, unknown: 1, low: 0 });
+  });
+
+  it("compares the k6 metrics with the policy", () => {
+    const performance = report.verdicts.find((verdict) => verdict.gate === "performance");
+    expect(performance?.evidence.checks.slice(0, 5).map((check) => `${check.name} ${check.measured} ${check.threshold}`)).toEqual([
+      "http_reqs count 2400 ≥ 100",
+      "http_req_duration p(95) 121.6ms ≤ 200ms",
+      "http_req_duration p(99) 302.4ms ≤ 500ms",
+      "http_req_failed rate 0 ≤ 0.001",
+      "checks rate 1 ≥ 0.99",
+    ]);
+  });
+
+  it("lets no byte of the planted secret into any output", () => {
+    expect(secrets).toContain(PLANTED);
+    for (const [name, output] of Object.entries(renderAll(report, secrets))) {
+      expect(output, name).not.toContain(PLANTED);
+      expect(output.length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it("writes a report.json that is a valid baseline: judged against it, nothing is new", () => {
+    const json = renderJson(report, { secrets });
+    expect(Report.safeParse(JSON.parse(json)).success).toBe(true);
+    const again = judge(parseBaseline(json, "baseline/report.json")).report;
+    expect(again.findings.filter((finding) => finding.status === "new")).toEqual([]);
+    expect(again.verdicts.map((verdict) => verdict.status)).toEqual(["pass", "pass", "pass", "pass", "pass", "pass", "pass"]);
+    expect(again.passed).toBe(true);
+  });
+
+  it("writes SARIF that the SARIF adapter reads back, one run per scanner", () => {
+    const parsed = sarif.parse(renderSarif(report, { secrets }));
+    expect(parsed.findings).toHaveLength(report.findings.length);
+    const log = SarifNames.parse(JSON.parse(renderSarif(report, { secrets })));
+    expect(log.runs.map((entry) => entry.tool.driver.name)).toEqual([
+      "portcullis-validate",
+      "gitleaks",
+      "trivy",
+      "semgrep",
+    ]);
+  });
+});
