@@ -80,6 +80,7 @@ interface Settings {
 const DOCUMENT_EXTENSIONS = [".md", ".mdx", ".markdown", ".txt", ".json", ".yaml", ".yml", ".xml", ".toml"];
 const INCLUDE = /(?<=^|[\s([{"'>*_])@([\w.~/+-]+)/gm;
 const INCLUDE_TRAILING = /[.:;!?_-]+$/;
+const ANY_EXTENSION = /[\w-]\.[A-Za-z0-9]{1,10}$/;
 
 async function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): Promise<FileFacts> {
   const { path } = parsed;
@@ -127,21 +128,18 @@ async function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): Promis
   };
 }
 
-/** `@path` imports in prose: a file name with an extension, in a folder or of a document type. */
+/**
+ * `@path` imports in prose. To tell them from handles and decorators (`@octocat`, `@app.route`,
+ * `@types/node`), the file name needs an extension, and without a folder a document-type one.
+ */
 function includes(prose: string, extensions: readonly string[], position: (offset: number) => Position): Located[] {
   const found: Located[] = [];
   for (const match of prose.matchAll(INCLUDE)) {
     const target = (match[1] ?? "").replace(INCLUDE_TRAILING, "");
-    if (!hasExtension(target, target.includes("/") ? [extensionOf(target)] : extensions)) continue;
-    found.push({ target, ...position(match.index ?? 0) });
+    const accepted = target.includes("/") ? ANY_EXTENSION.test(target) : hasExtension(target, extensions);
+    if (accepted) found.push({ target, ...position(match.index ?? 0) });
   }
   return found;
-}
-
-function extensionOf(path: string): string {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.lastIndexOf(".");
-  return dot < 0 ? "" : name.slice(dot);
 }
 
 /** A fenced block's body as one text (blank lines restored), with offsets mapped to the file. */

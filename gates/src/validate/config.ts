@@ -30,7 +30,7 @@ const DependencyTag = z
 const References = z
   .object({
     roots: z
-      .array(z.string().regex(/^(\.|\/[^*]*(\/\*)?)$/, "expected `.`, a `/`-rooted folder, or a `/`-rooted folder ending in `/*`"))
+      .array(z.string().regex(/^(\.|\/|\/\*|\/[^*]*[^*/](\/\*)?)$/, "expected `.`, a `/`-rooted folder, or a `/`-rooted folder ending in `/*`"))
       .min(1)
       .default([".", "/", "/.claude", "/.claude/*"])
       .describe(
@@ -96,7 +96,9 @@ export const ValidateConfig = z
     modules: GlobList.default([".claude/modules/**/*.md", "!**/README.md"]).describe(
       "Files that must be referenced by some other file (a leading `!` excludes)",
     ),
-    markdownlint: Markdownlint.default({ default: true, MD013: false }),
+    markdownlint: Markdownlint.default({}).describe(
+      "markdownlint rule settings merged over `{ default: true, MD013: false }`, or `false` to run none",
+    ),
   })
   .strict();
 export type ValidateConfig = z.infer<typeof ValidateConfig>;

@@ -62,6 +62,7 @@ export function parseMarkdown(files: readonly SourceFile[], markdownlint: Record
 
 const CAPTURE_RULE = "portcullis-parse";
 const NEW_LINE = /\r\n|\r|\n/;
+const FENCE_LINE = /^---\s*$/;
 
 interface Captured {
   tokens: readonly MicromarkToken[];
@@ -99,8 +100,13 @@ function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** markdownlint also recognises TOML (`+++`) and JSON front matter; only YAML is checked. */
+/**
+ * The YAML between the opening `---` and the first closing `---` line. markdownlint also recognises
+ * TOML (`+++`) and JSON front matter, which are not checked, and counts blank lines after the
+ * closing `---` as front matter lines.
+ */
 function yamlFrontMatter(lines: readonly string[]): string | undefined {
-  if (lines.length < 2 || !/^---\s*$/.test(lines[0] ?? "")) return undefined;
-  return lines.slice(1, -1).join("\n");
+  if (!FENCE_LINE.test(lines[0] ?? "")) return undefined;
+  const close = lines.findIndex((line, index) => index > 0 && FENCE_LINE.test(line));
+  return close < 0 ? undefined : lines.slice(1, close).join("\n");
 }

@@ -83,6 +83,11 @@ class Scanner {
     const { source } = this;
     let i = 0;
     while (i < source.length) {
+      // Prose only cares about `<`: jump to the next one.
+      if (!this.strict) {
+        i = source.indexOf("<", i);
+        if (i < 0) break;
+      }
       const code = source.charCodeAt(i);
       if (code === LT) {
         const end = this.markup(i);
@@ -137,7 +142,6 @@ class Scanner {
     if (!this.strict) return at;
     const end = this.source.indexOf("]]>", at + 9);
     if (end < 0) {
-      if (!this.strict) return at;
       this.flushText(at);
       this.problem(at, "cdata-unclosed", "CDATA section is never closed (end it with `]]>`)");
       return this.source.length;

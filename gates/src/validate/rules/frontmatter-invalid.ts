@@ -17,13 +17,10 @@ export function readFrontMatter(
     document = yaml.load(yamlText, { filename: path });
   } catch (error) {
     if (!(error instanceof yaml.YAMLException)) throw error;
-    // Line 1 is the opening `---`; js-yaml counts from 0.
-    return {
-      data: undefined,
-      findings: [
-        invalid(path, { line: error.mark.line + 2, column: error.mark.column + 1 }, `front matter is not valid YAML: ${error.reason}`),
-      ],
-    };
+    // Line 1 is the opening `---`; js-yaml counts from 0, and leaves the mark out of a few errors.
+    const mark: { line: number; column: number } | undefined = error.mark;
+    const at = mark === undefined ? { line: 2, column: 1 } : { line: mark.line + 2, column: mark.column + 1 };
+    return { data: undefined, findings: [invalid(path, at, `front matter is not valid YAML: ${error.reason}`)] };
   }
   if (document === undefined || document === null) return { data: {}, findings: [] };
   if (typeof document !== "object" || Array.isArray(document)) {

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { brief, fixtureTree, validateTree } from "./tree.js";
+
+describe("frontmatter-invalid and frontmatter-missing-key", () => {
+  it("reports YAML that does not parse or is not a mapping, at its line", async () => {
+    const { findings } = await validateTree(fixtureTree("frontmatter"));
+    expect(brief(findings, "frontmatter-invalid")).toEqual([
+      "frontmatter-invalid .claude/agents/broken.md:4:1",
+      "frontmatter-invalid docs/duplicate.md:3:1",
+      "frontmatter-invalid docs/scalar.md:2:1",
+    ]);
+    expect(findings.find((finding) => finding.location?.path === "docs/duplicate.md" && finding.ruleId === "frontmatter-invalid")?.message).toContain(
+      "duplicated mapping key",
+    );
+  });
+
+  it("reports keys required for matching files, by default name and description of agents", async () => {
+    const { findings } = await validateTree(fixtureTree("frontmatter"));
+    const missing = findings.filter((finding) => finding.ruleId === "frontmatter-missing-key");
+    expect(missing.map((finding) => `${finding.location?.path ?? ""} ${finding.message.split(" ")[3] ?? ""}`)).toEqual([
+      ".claude/agents/no-description.md `description`",
+      ".claude/agents/no-front-matter.md `description`",
+      ".claude/agents/no-front-matter.md `name`",
+    ]);
+  });
+
+  it("applies every matching entry of the configured list", async () => {
+    const files = [{ path: "docs/a.md", content: "---\ntitle: A\n---\n\n# A\n" }];
+    const { findings } = await validateTree(files, {
+      frontmatter: [
+        { glob: "docs/**", required: ["title", "owner"] },
+        { glob: "**/*.md", required: ["owner", "status"] },
+      ],
+    });
+    expect(findings.filter((finding) => finding.ruleId === "frontmatter-missing-key").map((finding) => finding.fingerprint)).toHaveLength(2);
+    expect(findings.map((finding) => finding.message).filter((message) => message.startsWith("front matter key"))).toEqual([
+      expect.stringContaining("`owner` is required for files matching `docs/**`"),
+      expect.stringContaining("`status` is required for files matching `**/*.md`"),
+    ]);
+  });
+});

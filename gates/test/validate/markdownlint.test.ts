@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { brief, fixtureTree, validateTree } from "./tree.js";
+
+describe("markdownlint", () => {
+  it("reports markdownlint's rules without line length, as advisory findings with a help link", async () => {
+    const { findings } = await validateTree(fixtureTree("markdownlint"));
+    expect(brief(findings)).toEqual(["markdownlint/MD001 lint.md:3:1"]);
+    expect(findings[0]).toMatchObject({
+      severity: "low",
+      kind: "validation",
+      title: "MD001/heading-increment: Heading levels should only increment by one level at a time",
+      helpUri: expect.stringContaining("md001.md"),
+    });
+  });
+
+  it("merges the configured rules over the defaults, or runs none with false", async () => {
+    const tree = fixtureTree("markdownlint");
+    expect(brief((await validateTree(tree, { markdownlint: { MD013: true } })).findings)).toEqual([
+      "markdownlint/MD001 lint.md:3:1",
+      "markdownlint/MD013 lint.md:5:81",
+    ]);
+    expect(brief((await validateTree(tree, { markdownlint: false })).findings)).toEqual([]);
+  });
+
+  it("keeps validating a file whose inline configuration switches every rule off", async () => {
+    const content = '<!-- markdownlint-configure-file { "default": false, "portcullis-parse": false } -->\n# A\n\n[x](missing.md)\n';
+    const { findings } = await validateTree([{ path: "a.md", content }]);
+    expect(brief(findings)).toEqual(["broken-link a.md:4:5"]);
+  });
+});
