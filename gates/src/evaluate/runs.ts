@@ -2,6 +2,7 @@ import type { ToolResult } from "../findings/finding.js";
 import type { GateName } from "../policy/schema.js";
 import type { ReportKind, ToolRun } from "../report/schema.js";
 import type { ExitMeaning } from "../tools/types.js";
+import { VALIDATE_TOOL } from "../validate/rule-ids.js";
 import { FEEDS, formatFitsKind, gateOfFinding } from "./routing.js";
 import type { RunInput } from "./types.js";
 
@@ -41,7 +42,7 @@ export function runStates(runs: readonly RunInput[], exitMeaning: (kind: ReportK
       kind: run.kind,
       ...(run.label === undefined ? {} : { label: run.label }),
       file: run.file,
-      tool: result?.tool ?? ("error" in input ? (input.error.tool ?? run.kind) : run.kind),
+      tool: result?.tool ?? TOOL_OF_KIND[run.kind],
       ...(result === undefined ? {} : { format: result.format }),
       ...(result?.toolVersion === undefined ? {} : { version: result.toolVersion }),
       ...(problem === undefined ? {} : { error: { code: problem.code, message: problem.message, ...(problem.fix === undefined ? {} : { fix: problem.fix }) } }),
@@ -63,6 +64,20 @@ export function runStates(runs: readonly RunInput[], exitMeaning: (kind: ReportK
 }
 
 // --- internal ---
+
+/**
+ * The tool behind a report that could not be read. Not the error's `tool`, which names what the
+ * reader expected ("given", "SARIF"): report.sarif leaves out the run of exactly this tool.
+ */
+const TOOL_OF_KIND: Readonly<Record<ReportKind, string>> = {
+  gitleaks: "gitleaks",
+  trivy: "trivy",
+  semgrep: "semgrep",
+  k6: "k6",
+  sarif: "sarif",
+  validate: VALIDATE_TOOL,
+  findings: "findings",
+};
 
 function errorProblem(error: { code: string; message: string; fix?: string | undefined }): RunProblem {
   return { code: error.code, message: error.message, fix: error.fix };

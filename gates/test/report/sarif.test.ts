@@ -1,13 +1,26 @@
 import type * as Sarif from "sarif";
 import type { Finding } from "../../src/findings/finding.js";
 import { describe, expect, it } from "vitest";
-import { evaluate } from "../../src/evaluate/evaluate.js";
+import { isPortcullisError } from "../../src/errors.js";
+import { evaluate, type RunInput } from "../../src/evaluate/evaluate.js";
 import { GITHUB_LIMITS } from "../../src/report/limits.js";
 import { SARIF_SCHEMA_URI, planSarif, renderSarif } from "../../src/report/sarif.js";
 import type { Report } from "../../src/report/schema.js";
+import { parseReport } from "../../src/tools/index.js";
 import { sarif } from "../../src/tools/sarif.js";
 import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
 import { realisticReport } from "./realistic-report.js";
+
+/** What the CLI hands over when parseReport throws. */
+function parseFailure(kind: "trivy", raw: string): RunInput {
+  const meta = { kind, label: "image", file: "reports/trivy.image.json" };
+  try {
+    return { run: meta, result: parseReport(kind, raw, { file: meta.file }) };
+  } catch (error) {
+    if (!isPortcullisError(error)) throw error;
+    return { run: meta, error };
+  }
+}
 
 /** Reads the SARIF output back as the SARIF types describe it, checking the shape on the way. */
 function readSarif(text: string): Sarif.Log {
@@ -94,6 +107,15 @@ describe("report.sarif", () => {
     const report = realisticReport();
     expect(readSarif(renderSarif(report)).runs.map((run) => run.tool.driver.name)).not.toContain("sarif");
     expect(report.notices).toContain("report.sarif has no sarif run: a sarif report could not be used");
+  });
+
+  it("leaves out the run of the tool behind an unreadable report, whatever the reader named in its error", () => {
+    const unreadable = parseFailure("trivy", "{\"SchemaVersion\": 2, \"Resul");
+    const runs = [...cleanRuns().filter((run) => run.run.kind !== "trivy"), ok("trivy", [finding("trivy")], {}, { label: "fs" }), unreadable];
+    const { report } = evaluate(input({ runs }));
+    expect(report.tools.at(-1)).toMatchObject({ kind: "trivy", tool: "trivy", error: { code: "REPORT_MALFORMED" } });
+    expect(readSarif(renderSarif(report)).runs.map((run) => run.tool.driver.name)).not.toContain("trivy");
+    expect(report.notices).toContain("report.sarif has no trivy run: a trivy report could not be used");
   });
 
   it("caps a run at 25,000 results, keeping the most severe, and states the truncation in the run and the report", () => {
