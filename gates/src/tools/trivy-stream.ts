@@ -3,7 +3,7 @@ import { jsonParser, type Token } from "stream-json/parser.js";
 import { z } from "zod";
 import { ReportError } from "../errors.js";
 import type { ToolResult } from "../findings/finding.js";
-import { wrongTool, type ReportContext } from "./sarif-report-json.js";
+import { parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
 import { parseSarifDocument } from "./sarif.js";
 import { checkTrivyHeader, parseTrivyDocument, trivy, trivyContext, trivyResult } from "./trivy.js";
 import { TrivyCollector } from "./trivy-map.js";
@@ -29,22 +29,27 @@ export async function parseTrivyStream(
   const reader = new TrivyTokenReader(context, options);
   // Packed tokens only: whole keys, strings and numbers, which is what the assembler reads.
   const tokenize = jsonParser({ streamValues: false });
-  const decoder = new TextDecoder();
+  // The BOM is kept by the decoder and dropped below, once, as the whole-text parser does.
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   let atStart = true;
   let sawContent = false;
+  /** A syntax error; reported only after the emptiness check, which the whole-text parser does first. */
+  let broken: unknown;
   const feed = (piece: string): void => {
     let text = piece;
     if (atStart && text !== "") {
-      // Same tolerance as the whole-text parser: Windows tools write a byte-order mark.
+      // Windows tools write a byte-order mark.
       if (text.startsWith("\uFEFF")) text = text.slice(1);
       atStart = false;
     }
     if (!sawContent && /\S/.test(text)) sawContent = true;
+    if (broken !== undefined) return;
     let tokens;
     try {
       tokens = tokenize(text);
     } catch (cause) {
-      throw malformed(context, "it is not valid JSON", cause);
+      broken = cause;
+      return;
     }
     if (typeof tokens !== "symbol") for (const token of tokens.values) reader.consume(token);
   };
@@ -58,17 +63,9 @@ export async function parseTrivyStream(
   }
   // A trailing blank ends a pending top-level number or literal, as flushing the tokenizer would.
   feed(`${decoder.decode()} `);
-  if (!sawContent) {
-    throw new ReportError(
-      "REPORT_EMPTY",
-      "the trivy report is empty; expected a trivy JSON (schema v2) or SARIF report",
-      {
-        file: context.file,
-        tool: context.tool,
-        fix: "check that trivy ran to completion and wrote its report; a clean run still writes one",
-      },
-    );
-  }
+  // The whole-text parser's own check, so that an empty stream fails with the very same error.
+  if (!sawContent) parseReportJson("", context);
+  if (broken !== undefined) throw malformed(context, "it is not valid JSON", broken);
   if (!reader.complete) throw malformed(context, "it ends before the JSON document does (truncated?)");
   return reader.finish();
 }
