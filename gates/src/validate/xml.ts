@@ -40,6 +40,7 @@ export interface XmlProblem {
 
 export interface XmlScan {
   elements: XmlElement[];
+  /** In the order found: the first is usually the cause of the others. */
   problems: XmlProblem[];
 }
 
@@ -107,7 +108,6 @@ class Scanner {
     for (const open of this.stack.reverse()) {
       this.problem(open.element.offset, `unclosed:${open.element.name}`, `\`<${open.element.name}>\` is never closed`);
     }
-    this.problems.sort((a, b) => a.offset - b.offset);
     return { elements: this.elements, problems: this.problems };
   }
 

@@ -1,0 +1,124 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import type { CliIo } from "../../src/cli/io.js";
+import { FindingsDocument } from "../../src/findings/format.js";
+import { fixtureTree, materialize } from "./tree.js";
+import type { SourceFile } from "../../src/validate/parse.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+async function tree(files: readonly SourceFile[]): Promise<string> {
+  const { dir, cleanup } = await materialize(files);
+  cleanups.push(cleanup);
+  return dir;
+}
+
+async function run(args: string[], cwd: string, env: Record<string, string> = {}) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env, cwd, isTty: false };
+  const code = await main(["node", "portcullis", "validate", ...args], io);
+  return { code, stdout, stderr };
+}
+
+describe("portcullis validate", () => {
+  it("prints only a one-line summary on a clean tree and exits 0", async () => {
+    const dir = await tree(fixtureTree("clean"));
+    const { code, stdout, stderr } = await run([], dir);
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: "portcullis validate: 6 files checked, no findings\n", stderr: "" });
+  });
+
+  it("groups findings by file like a compiler and exits 1 on integrity findings", async () => {
+    const dir = await tree([
+      { path: "a.md", content: "# A\n\n[x](gone.md)\n\n### Skipped\n" },
+      { path: "b.md", content: "# B\n\n```\nnever closed\n" },
+    ]);
+    const { code, stdout } = await run([dir], "/");
+    expect(code).toBe(1);
+    expect(stdout.replace(/ {2}(?!markdownlint|broken|unclosed)[^\n]*$/gm, "")).toBe(
+      [
+        "a.md:3:5  broken-link",
+        "a.md:5:1  markdownlint/MD001",
+        "",
+        "b.md:3:1  markdownlint/MD040",
+        "b.md:3:1  unclosed-fence",
+        "",
+        "portcullis validate: 2 files checked, 4 findings (2 high, 2 low)",
+        "",
+      ].join("\n"),
+    );
+    expect(stdout).toContain("a.md:3:5  broken-link  link target `gone.md` does not exist");
+    expect(stdout).not.toContain("\u001b[");
+  });
+
+  it("exits 0 when only advisory findings remain", async () => {
+    const dir = await tree([{ path: "a.md", content: "# A\n\n### Skipped\n" }]);
+    expect((await run(["."], dir)).code).toBe(0);
+  });
+
+  it("prints the findings document with --format json, and SARIF with --format sarif", async () => {
+    const dir = await tree([{ path: "a.md", content: "# A\n\n[x](gone.md)\n" }]);
+    const json = await run(["--format", "json"], dir);
+    const document = FindingsDocument.parse(JSON.parse(json.stdout));
+    expect(document).toMatchObject({ schema: "portcullis.findings/v1", tool: "portcullis-validate", filesScanned: 1 });
+    expect(document.findings.map((finding) => finding.ruleId)).toEqual(["broken-link"]);
+    const sarif = await run(["--format", "sarif"], dir);
+    expect(JSON.parse(sarif.stdout)).toMatchObject({
+      version: "2.1.0",
+      runs: [{ tool: { driver: { name: "portcullis-validate" } }, results: [{ ruleId: "broken-link", level: "error" }] }],
+    });
+  });
+
+  it("writes validate.json and validate.sarif with --out", async () => {
+    const dir = await tree(fixtureTree("clean"));
+    const { code } = await run([".", "--out", "reports"], dir);
+    expect(code).toBe(0);
+    const document = FindingsDocument.parse(JSON.parse(await readFile(path.join(dir, "reports", "validate.json"), "utf8")));
+    expect(document.filesScanned).toBe(6);
+    expect(JSON.parse(await readFile(path.join(dir, "reports", "validate.sarif"), "utf8"))).toMatchObject({ version: "2.1.0" });
+  });
+
+  it("reads portcullis.yml from the folder, or --config", async () => {
+    const dir = await tree([{ path: "a.md", content: "# A\n\n### Skipped\n" }]);
+    await writeFile(path.join(dir, "portcullis.yml"), "validate:\n  markdownlint: false\n");
+    expect((await run([], dir)).stdout).toBe("portcullis validate: 1 file checked, no findings\n");
+    await writeFile(path.join(dir, "other.yml"), "validate:\n  include: ['nothing/**']\n");
+    expect((await run(["--config", "other.yml"], dir)).stdout).toBe("portcullis validate: 0 files checked, no findings\n");
+  });
+
+  it.each([
+    [["--config", "missing.yml"], "cannot read the config file"],
+    [["no-such-folder"], "is not a folder"],
+    [["--format", "xml"], "format"],
+  ])("exits 2 for %j", async (args, message) => {
+    const dir = await tree([{ path: "a.md", content: "# A\n" }]);
+    const { code, stderr } = await run(args, dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it("exits 2 on an invalid portcullis.yml, naming the key", async () => {
+    const dir = await tree([{ path: "a.md", content: "# A\n" }]);
+    await writeFile(path.join(dir, "portcullis.yml"), "validate:\n  token_budgets:\n    - glob: '**'\n      limit: 5\n");
+    const { code, stderr } = await run([], dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain("[CONFIG_INVALID]");
+    expect(stderr).toContain("validate.token_budgets.0.limit: unknown key");
+  });
+
+  it("colours only on a terminal without NO_COLOR", async () => {
+    const dir = await tree([{ path: "a.md", content: "# A\n\n[x](gone.md)\n" }]);
+    let stdout = "";
+    const io: CliIo = { stdout: (text) => (stdout += text), stderr: () => undefined, env: {}, cwd: dir, isTty: true };
+    await main(["node", "portcullis", "validate"], io);
+    expect(stdout).toContain("\u001b[31mbroken-link\u001b[39m");
+    stdout = "";
+    await main(["node", "portcullis", "validate"], { ...io, env: { NO_COLOR: "1" } });
+    expect(stdout).not.toContain("\u001b[");
+  });
+});
