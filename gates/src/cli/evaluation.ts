@@ -79,7 +79,8 @@ export function prepareEvaluation(flags: EvaluationFlags, where: { cwd: string; 
   const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]);
   return {
     loaded,
-    environment: flags.env.trim(),
+    // A policy given by path is shown by its `name`, not by where the file happens to be.
+    environment: ref.kind === "name" ? ref.name : loaded.policy.name,
     waivers: { waivers: parsed.waivers, problems: parsed.problems, find: findWaiver },
     baseline,
     bypasses,
@@ -118,7 +119,8 @@ export function finishEvaluation(prepared: PreparedEvaluation, runs: readonly Ru
   if (prepared.outDir !== undefined) {
     const written = writeOutputs(prepared.outDir, report, secrets);
     const shown = written.map((file) => path.relative(io.cwd, file) || file);
-    (prepared.format === "json" ? io.stderr : io.stdout)(`Wrote ${shown.join(", ")}\n`);
+    if (prepared.format === "json") io.stderr(`Wrote ${shown.join(", ")}\n`);
+    else io.stdout(`\nWrote ${shown.join(", ")}\n`);
   }
   publishToGithub(io, report, secrets);
   return report.passed ? EXIT.ok : EXIT.blocked;

@@ -1,0 +1,246 @@
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { Report } from "../../src/report/schema.js";
+import { GATEKEEPER, REPO_ROOT, fixture, reportOf, run, statuses, tempDir } from "./cli-harness.js";
+
+const LEAKED = "ghp_Zq8vK2mWx4Rt6Yu1Io3Pa5Sd7Fg9Hj0Kl2Nb";
+
+/** A reports directory holding one sound report per stage (the leak included). */
+function reportsDir(dir: string, overrides: Record<string, string> = {}): string {
+  const files: Record<string, string> = {
+    "validate.json": "validate.clean.json",
+    "gitleaks.json": "gitleaks.leak.json",
+    "trivy.fs.json": "trivy.vulnerable.json",
+    "semgrep.json": "semgrep.clean.json",
+    "k6.json": "k6.pass.json",
+    ...overrides,
+  };
+  const reports = path.join(dir, "reports");
+  mkdirSync(reports, { recursive: true });
+  for (const [name, source] of Object.entries(files)) copyFileSync(fixture(source), path.join(reports, name));
+  return reports;
+}
+
+describe("portcullis evaluate", () => {
+  it("prints the verdict table and exits 1 when a mandatory gate fails", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^Portcullis \S+ · gatekeeper · BLOCKED \(secrets, vulnerabilities\)/);
+    expect(result.stdout).toMatch(/^GATE +STATUS +MODE +MEASURED +REASON$/m);
+    expect(result.stdout).toMatch(/^secrets +FAIL ✗ +mandatory/m);
+    expect(result.stdout).toMatch(/^sast +pass +mandatory/m);
+    expect(result.stdout).not.toContain(LEAKED);
+    expect(result.stderr).toBe("");
+  });
+
+  it("a reports directory that is not there leaves every gate `error`: exit 1 with the reason, not exit 2", async () => {
+    const dir = tempDir();
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reprots"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Note: cannot read the reports directory reprots: ENOENT");
+    expect(result.stdout).toMatch(/^secrets +ERROR ✗/m);
+  });
+
+  it("exits 0 when only advisory gates complain", async () => {
+    const dir = tempDir();
+    reportsDir(dir, { "gitleaks.json": "gitleaks.clean.json", "trivy.fs.json": "trivy.clean.json" });
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(reportOf(result).passed).toBe(true);
+  });
+
+  it("judges the shipped development environment by name from the repository root", async () => {
+    const dir = tempDir();
+    const reports = reportsDir(dir);
+    const result = await run(["evaluate", "--env", "development", "--reports", reports, "--format", "json"], { cwd: REPO_ROOT });
+    const report = reportOf(result);
+    expect(report.environment).toBe("development");
+    expect(statuses(report)).toMatchObject({ secrets: "fail", vulnerabilities: "fail", framework_integrity: "pass" });
+    expect(result.code).toBe(1);
+  });
+
+  it("merges several reports of one kind", async () => {
+    const dir = tempDir();
+    const second = path.join(dir, "second.json");
+    writeFileSync(second, readFileSync(fixture("gitleaks.leak.json"), "utf8").replaceAll("src/config/client.ts", "src/other.ts"));
+    const result = await run(
+      ["evaluate", "--env", GATEKEEPER, "--report", `gitleaks=${fixture("gitleaks.leak.json")}`, "--report", "gitleaks.second=second.json", "--format", "json"],
+      { cwd: dir },
+    );
+    const report = reportOf(result);
+    expect(report.verdicts.find((verdict) => verdict.gate === "secrets")?.evidence.counted.high).toBe(2);
+    expect(report.tools.map((tool) => [tool.kind, tool.label, tool.file])).toEqual([
+      ["gitleaks", undefined, fixture("gitleaks.leak.json")],
+      ["gitleaks", "second", "second.json"],
+    ]);
+  });
+
+  it("lists what it ignored in a reports directory, and reads .json over .sarif", async () => {
+    const dir = tempDir();
+    const reports = reportsDir(dir);
+    writeFileSync(path.join(reports, "notes.txt"), "hello\n");
+    writeFileSync(path.join(reports, "sbom.cdx.json"), "{}\n");
+    writeFileSync(path.join(reports, "semgrep.sarif"), "not even json\n");
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], { cwd: dir });
+    expect(result.stdout).toContain("Ignored: reports/notes.txt (not named <kind>[.<label>].json|.sarif|.exitcode)");
+    expect(result.stdout).toContain("Ignored: reports/sbom.cdx.json (not named <kind>[.<label>].json|.sarif|.exitcode)");
+    expect(result.stdout).toContain("Ignored: reports/semgrep.sarif (duplicate of semgrep.json (one report per <kind>[.<label>]))");
+    expect(result.stdout).toMatch(/^sast +pass/m);
+  });
+
+  it("with --format json prints report.json only on stdout, notes on stderr", async () => {
+    const dir = tempDir();
+    const reports = reportsDir(dir);
+    writeFileSync(path.join(reports, "notes.txt"), "hello\n");
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json", "--commit", "abc123"], { cwd: dir });
+    const report = reportOf(result);
+    expect(report.commit).toBe("abc123");
+    expect(report.policyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.stderr).toContain("Ignored: reports/notes.txt");
+  });
+
+  it("takes the commit from GITHUB_SHA when --commit is not given", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json"], {
+      cwd: dir,
+      env: { GITHUB_SHA: "0123456789abcdef" },
+    });
+    expect(reportOf(result).commit).toBe("0123456789abcdef");
+  });
+
+  it("writes report.json, report.sarif, summary.md and junit.xml with --out, scrubbed of secrets", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--out", "out"], { cwd: dir });
+    expect(result.stdout).toContain("Wrote out/report.json, out/report.sarif, out/summary.md, out/junit.xml");
+    const read = (name: string) => readFileSync(path.join(dir, "out", name), "utf8");
+    const report = Report.parse(JSON.parse(read("report.json")));
+    expect(report.passed).toBe(false);
+    expect(JSON.parse(read("report.sarif"))).toMatchObject({ version: "2.1.0" });
+    expect(read("summary.md")).toContain("secrets");
+    expect(read("junit.xml").match(/<testcase /g)).toHaveLength(7);
+    for (const name of ["report.json", "report.sarif", "summary.md", "junit.xml"]) expect(read(name)).not.toContain(LEAKED);
+  });
+
+  it("on GitHub Actions prints annotations and appends summary.md to the step summary", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const summary = path.join(dir, "step-summary.md");
+    writeFileSync(summary, "# Earlier step\n");
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], {
+      cwd: dir,
+      env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary },
+    });
+    expect(result.stdout).toMatch(/^::error .*title=.*secrets/m);
+    expect(result.stdout).not.toContain(LEAKED);
+    const written = readFileSync(summary, "utf8");
+    expect(written.startsWith("# Earlier step\n")).toBe(true);
+    expect(written).toContain("secrets");
+    expect(written).not.toContain(LEAKED);
+  });
+
+  it("prints no annotations outside GitHub Actions", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], { cwd: dir, env: { GITHUB_ACTIONS: "false" } });
+    expect(result.stdout).not.toMatch(/^::/m);
+  });
+
+  it.each([
+    [{}, true],
+    [{ NO_COLOR: "1" }, false],
+  ])("colours the table on a terminal unless NO_COLOR is set (%j)", async (env, coloured) => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], { cwd: dir, env, isTty: true });
+    expect(result.stdout.includes("\u001b[")).toBe(coloured);
+  });
+
+  it("applies .portcullis/waivers.yml by default", async () => {
+    const dir = tempDir();
+    reportsDir(dir, { "trivy.fs.json": "trivy.clean.json" });
+    mkdirSync(path.join(dir, ".portcullis"));
+    const expires = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    writeFileSync(
+      path.join(dir, ".portcullis", "waivers.yml"),
+      `waivers:\n  - id: W-1\n    rule: github-pat\n    path: "src/config/**"\n    reason: test token of a sandbox account\n    approver: security@example.com\n    expires: "${expires}"\n`,
+    );
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json"], { cwd: dir });
+    const report = reportOf(result);
+    expect(statuses(report)["secrets"]).toBe("pass");
+    expect(report.waivers).toEqual([expect.objectContaining({ id: "W-1", matched: 1 })]);
+    expect(result.code).toBe(0);
+  });
+
+  it("counts only new findings against a --baseline", async () => {
+    const dir = tempDir();
+    reportsDir(dir, { "trivy.fs.json": "trivy.clean.json" });
+    await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--out", "previous"], { cwd: dir });
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--baseline", "previous/report.json", "--format", "json"], {
+      cwd: dir,
+    });
+    const report = reportOf(result);
+    expect(statuses(report)["secrets"]).toBe("pass");
+    expect(report.findings.find((finding) => finding.ruleId === "github-pat")?.status).toBe("baseline");
+    expect(result.code).toBe(0);
+  });
+
+  it("records a bypass the environment allows", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const policy = path.join(dir, "lenient.yml");
+    writeFileSync(policy, "name: lenient\nbypass:\n  allow_mandatory: true\n");
+    const result = await run(
+      ["evaluate", "--env", policy, "--reports", "reports", "--bypass", "secrets,vulnerabilities", "--reason", "hotfix", "--approver", "lead", "--format", "json"],
+      { cwd: dir },
+    );
+    const report = reportOf(result);
+    expect(report.bypasses.map((bypass) => bypass.gate)).toEqual(["secrets", "vulnerabilities"]);
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("usage and configuration errors exit 2", () => {
+  it.each([
+    [["evaluate", "--env", "gatekeeper"], /no reports given/],
+    [["evaluate", "--report", "trivy=x.json"], /required option '--env <name\|path>' not specified/],
+    [["evaluate", "--env", "GATE", "--report", "nmap=scan.json"], /unknown report kind "nmap"/],
+    [["evaluate", "--env", "GATE", "--report", "trivy"], /expected <kind>=<file>/],
+    [["evaluate", "--env", "GATE", "--report", "trivy.Image=x.json"], /unknown report kind "trivy.Image"/],
+    [["evaluate", "--env", "GATE", "--reports", ".", "--format", "xml"], /unknown output format/],
+    [["evaluate", "--env", "nowhere", "--reports", "."], /unknown environment "nowhere"/],
+    [["evaluate", "--env", "GATE", "--reports", ".", "--bypass", "secrets", "--reason", "r", "--approver", "a"], /BYPASS_REFUSED.*secrets is mandatory/],
+    [["evaluate", "--env", "GATE", "--reports", ".", "--waivers", "missing.yml"], /WAIVER_INVALID.*file not found/],
+    [["evaluate", "--env", "GATE", "--reports", ".", "--baseline", "missing.json"], /BASELINE_INVALID.*file not found/],
+    [["evaluate", "--env", "GATE", "--reports", ".", "--frobnicate"], /unknown option '--frobnicate'/],
+  ])("%j", async (args, message) => {
+    const dir = tempDir();
+    const result = await run(
+      args.map((arg) => (arg === "GATE" ? GATEKEEPER : arg)),
+      { cwd: dir },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe("");
+  });
+
+  it("an invalid policy file names the key and the fix", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "bad.yml"), "name: bad\ngates:\n  secrets:\n    max_findigns: 0\n");
+    const result = await run(["evaluate", "--env", "bad.yml", "--reports", "."], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/POLICY_INVALID.*gates\.secrets\.max_findigns/);
+  });
+
+  it("--help lists every flag", async () => {
+    const result = await run(["evaluate", "--help"], { cwd: REPO_ROOT });
+    expect(result.code).toBe(0);
+    for (const flag of ["--env", "--report", "--reports", "--baseline", "--waivers", "--bypass", "--reason", "--approver", "--out", "--format", "--commit"]) {
+      expect(result.stdout).toContain(flag);
+    }
+  });
+});

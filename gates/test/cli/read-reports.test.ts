@@ -1,0 +1,112 @@
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { listReportDir, parseReportFlag, readReport, type ReportParsers } from "../../src/cli/read-reports.js";
+import { UsageError } from "../../src/errors.js";
+import type { ToolResult } from "../../src/findings/finding.js";
+import { reportParsers } from "../../src/tools/index.js";
+import { fixture, tempDir } from "./cli-harness.js";
+
+describe("parseReportFlag", () => {
+  it.each([
+    ["trivy=out/trivy.json", { kind: "trivy", label: undefined, shown: "out/trivy.json" }],
+    ["trivy.image=img.json", { kind: "trivy", label: "image", shown: "img.json" }],
+    ["sarif.codeql=a=b.sarif", { kind: "sarif", label: "codeql", shown: "a=b.sarif" }],
+  ])("%s", (value, expected) => {
+    expect(parseReportFlag(value, "/work")).toMatchObject({ ...expected, path: path.resolve("/work", expected.shown) });
+  });
+
+  it.each(["trivy", "trivy=", "=x.json", "nmap=x.json", "trivy.a.b=x.json", "trivy.IMAGE=x.json", "Trivy=x.json"])("refuses %j", (value) => {
+    expect(() => parseReportFlag(value, "/work")).toThrow(UsageError);
+  });
+});
+
+describe("listReportDir", () => {
+  it("names files as the user gave the directory", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "r"));
+    writeFileSync(path.join(dir, "r", "trivy.image.json"), "{}");
+    writeFileSync(path.join(dir, "r", "trivy.image.exitcode"), "0");
+    mkdirSync(path.join(dir, "r", "k6.json"));
+    const listing = listReportDir("r", dir);
+    expect(listing.sources).toEqual([
+      {
+        kind: "trivy",
+        label: "image",
+        path: path.join(dir, "r", "trivy.image.json"),
+        shown: path.join("r", "trivy.image.json"),
+        exitCodePath: path.join(dir, "r", "trivy.image.exitcode"),
+      },
+    ]);
+    expect(listing.problem).toBeUndefined();
+  });
+
+  it("reports a directory it cannot read instead of throwing", () => {
+    const dir = tempDir();
+    const listing = listReportDir("absent", dir);
+    expect(listing.sources).toEqual([]);
+    expect(listing.problem).toMatch(/^cannot read the reports directory absent: ENOENT/);
+  });
+});
+
+describe("readReport", () => {
+  /** The real parsers, recording which entry point each report went through. */
+  function recording(): { parsers: ReportParsers; calls: string[] } {
+    const calls: string[] = [];
+    return {
+      calls,
+      parsers: {
+        parse: (kind, raw, options) => {
+          calls.push(`parse ${kind}`);
+          return reportParsers.parse(kind, raw, options);
+        },
+        parseTrivyStream: (chunks, options): Promise<ToolResult> => {
+          calls.push("stream trivy");
+          return reportParsers.parseTrivyStream(chunks, options);
+        },
+        exitMeaning: reportParsers.exitMeaning,
+      },
+    };
+  }
+
+  it("streams trivy reports and reads the others whole", async () => {
+    const dir = tempDir();
+    const { parsers, calls } = recording();
+    for (const [kind, file] of [
+      ["trivy", "trivy.vulnerable.json"],
+      ["gitleaks", "gitleaks.leak.json"],
+    ] as const) {
+      copyFileSync(fixture(file), path.join(dir, `${kind}.json`));
+      const input = await readReport({ kind, path: path.join(dir, `${kind}.json`), shown: `${kind}.json` }, parsers);
+      expect("result" in input && input.result.findings.length).toBe(1);
+    }
+    expect(calls).toEqual(["stream trivy", "parse gitleaks"]);
+  });
+
+  it("does not parse a report whose exit code says the tool crashed", async () => {
+    const dir = tempDir();
+    const { parsers, calls } = recording();
+    copyFileSync(fixture("semgrep.clean.json"), path.join(dir, "semgrep.json"));
+    writeFileSync(path.join(dir, "semgrep.exitcode"), "2\n");
+    const input = await readReport(
+      { kind: "semgrep", path: path.join(dir, "semgrep.json"), shown: "semgrep.json", exitCodePath: path.join(dir, "semgrep.exitcode") },
+      parsers,
+    );
+    expect(calls).toEqual([]);
+    expect(input.run.exitCode).toBe(2);
+    expect("error" in input && input.error.toJSON()).toEqual({
+      code: "TOOL_FAILED",
+      message: "semgrep exited with code 2, which means it failed; its report cannot be trusted",
+      file: "semgrep.json",
+      tool: "semgrep",
+      fix: "read semgrep's log, fix the cause and run it again",
+    });
+  });
+
+  it("reports a folder where a report should be as unreadable (IO), not as a crash of Portcullis", async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "gitleaks.json"));
+    const input = await readReport({ kind: "gitleaks", path: path.join(dir, "gitleaks.json"), shown: "gitleaks.json" }, reportParsers);
+    expect("error" in input && input.error.code).toBe("IO");
+  });
+});
