@@ -1,3 +1,4 @@
+import { quote, ReportError } from "../errors.js";
 import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { FINDINGS_SCHEMA_ID, FindingsDocument } from "../findings/format.js";
 import { REDACTED } from "../findings/redact.js";
@@ -36,6 +37,19 @@ export const findingsFormat = {
     };
     const document = parseReportJson(raw, context);
     if (findingsFormat.detect(document) === undefined) throw wrongTool(document, context);
+    const schema = isRecord(document) ? document["schema"] : undefined;
+    if (schema !== FINDINGS_SCHEMA_ID) {
+      throw new ReportError(
+        "REPORT_INVALID",
+        `unsupported findings format ${quote(schema)}: this Portcullis reads ${FINDINGS_SCHEMA_ID}`,
+        {
+          file: options.file,
+          tool: "findings",
+          path: "schema",
+          fix: `upgrade Portcullis, or have the producer write ${FINDINGS_SCHEMA_ID}`,
+        },
+      );
+    }
     const parsed = FindingsDocument.safeParse(document);
     if (!parsed.success) throw invalidReport(parsed.error, context);
     const secrets: string[] = [];

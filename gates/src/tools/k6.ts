@@ -65,10 +65,14 @@ export const k6 = {
   /** Environment for `k6 run`: BASE_URL (and K6_SUMMARY_PATH when given). */
   env(options: K6EnvOptions): Record<string, string> {
     if (!/^https?:\/\/[^/\s]+/.test(options.baseUrl) || !URL.canParse(options.baseUrl)) {
-      throw new UsageError("USAGE", `k6 BASE_URL must be an http(s) URL, got ${JSON.stringify(options.baseUrl)}`, {
-        tool: "k6",
-        fix: "pass the target as http://host:port (for example http://127.0.0.1:8080)",
-      });
+      throw new UsageError(
+        "USAGE",
+        "k6 BASE_URL must be an http(s) URL (the value is not shown: it may carry credentials)",
+        {
+          tool: "k6",
+          fix: "pass the target as http://host:port (for example http://127.0.0.1:8080)",
+        },
+      );
     }
     return {
       BASE_URL: options.baseUrl,
@@ -280,7 +284,9 @@ class K6SeriesBuilder {
     if (!point.success) {
       const issue = point.error.issues[0];
       const path = ["data", ...(issue?.path ?? []).map(String)].join(".");
-      throw this.error("REPORT_INVALID", lineNumber, `${path}: ${issue?.message ?? "invalid"}`, { path });
+      throw this.error("REPORT_INVALID", lineNumber, `has an invalid ${path} (${issue?.message ?? "invalid"})`, {
+        path,
+      });
     }
     const second = Math.floor(Date.parse(point.data.time) / 1000);
     const bucket = this.seconds.get(second) ?? { requests: 0, failed: 0, failedSamples: 0, durations: [] };
