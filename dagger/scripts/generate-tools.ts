@@ -14,12 +14,18 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { format, resolveConfig } from "prettier";
-import { gitleaks } from "../../gates/src/tools/gitleaks.js";
-import { semgrep } from "../../gates/src/tools/semgrep.js";
-import { trivy } from "../../gates/src/tools/trivy.js";
+import { gitleaks, type GitleaksDirOptions, type GitleaksGitOptions } from "../../gates/src/tools/gitleaks.js";
+import { k6, type K6RunOptions } from "../../gates/src/tools/k6.js";
+import { semgrep, type SemgrepScanOptions } from "../../gates/src/tools/semgrep.js";
+import {
+  trivy,
+  type TrivyFsOptions,
+  type TrivyImageOptions,
+  type TrivySbomOptions,
+} from "../../gates/src/tools/trivy.js";
 import { STAGE_REPORTS } from "../../gates/src/runner/plan.js";
 import { exitCodeFileName, reportFileName, type ReportStem } from "../../gates/src/runner/reports-dir.js";
-import { fill, type ArgvToken } from "../src/argv.js";
+import { fill, fillEnv, type ArgvToken } from "../src/argv.js";
 import { LAYOUT } from "../src/layout.js";
 
 /** Where the generated module lives, relative to this script. */
@@ -31,6 +37,7 @@ export interface ToolsData {
   exitCodes: Record<string, Record<string, number>>;
   reports: Record<string, { report: string; exitCode: string }>;
   argv: Record<string, ArgvToken[]>;
+  k6Env: Record<string, string>;
 }
 
 export function toolsData(): ToolsData {
@@ -39,14 +46,17 @@ export function toolsData(): ToolsData {
       gitleaks: { ...gitleaks.image },
       trivy: { ...trivy.image },
       semgrep: { ...semgrep.image },
+      k6: { ...k6.image },
     },
     exitCodes: {
       gitleaks: { ...gitleaks.exitCodes },
       trivy: { ...trivy.exitCodes },
       semgrep: { ...semgrep.exitCodes },
+      k6: { ...k6.exitCodes },
     },
     reports: Object.fromEntries(Object.entries(STEMS).map(([name, stem]) => [name, files(stem)])),
     argv: Object.fromEntries(PROBES.map((probe) => [probe.name, template(probe)])),
+    k6Env: k6EnvTemplate(),
   };
 }
 
@@ -76,6 +86,8 @@ function rawModule(data: ToolsData): string {
     constant("REPORTS", data.reports),
     "/** Command lines, binary first, built by the adapters' argv builders for the paths in layout.ts. */",
     constant("ARGV", data.argv, " satisfies Record<string, readonly ArgvToken[]>"),
+    "/** Environment of `k6 run`, from the adapter's `k6.env()`; `{{baseUrl}}` is the target's host:port. */",
+    constant("K6_ENV", data.k6Env),
   ].join("\n");
 }
 
@@ -89,7 +101,11 @@ const STEMS = {
   trivy: STAGE_REPORTS.trivy,
   trivyImage: { kind: "trivy", label: "image" },
   semgrep: STAGE_REPORTS.semgrep,
+  k6: STAGE_REPORTS.k6,
 } as const satisfies Record<string, ReportStem>;
+
+/** Where the scenarios' handleSummary writes k6's summary data: evidence, not a contract name (never evaluated twice). */
+const K6_SUMMARY_DATA = `${LAYOUT.out}/k6-summary.json`;
 
 function files(stem: ReportStem): { report: string; exitCode: string } {
   return { report: reportFileName(stem), exitCode: exitCodeFileName(stem) };
@@ -106,11 +122,17 @@ interface Probe {
   binary: string;
   build: (options: Record<string, unknown>) => string[];
   fixed: Record<string, unknown>;
+  /** Call-time values every call passes. */
+  values?: readonly string[];
   options?: Record<string, OptionShape>;
   list?: string;
 }
 
-/** Builders take typed options; probes pass records, which the builders check themselves. */
+/**
+ * Builders take typed options; probes assemble them as records from the shapes declared below.
+ * The one cast in this file: a probe that declares a wrong shape makes the builder throw, or the
+ * proof below fail, before anything is written.
+ */
 const call =
   <O>(builder: (options: O) => string[]) =>
   (options: Record<string, unknown>) =>
@@ -127,34 +149,34 @@ const PROBES: readonly Probe[] = [
   {
     name: "gitleaksDir",
     binary: "gitleaks",
-    build: call(gitleaks.argv.dir),
+    build: call((options: GitleaksDirOptions) => gitleaks.argv.dir(options)),
     fixed: { source: ".", reportPath: out(STEMS.gitleaks) },
   },
   {
     name: "gitleaksGit",
     binary: "gitleaks",
-    build: call(gitleaks.argv.git),
+    build: call((options: GitleaksGitOptions) => gitleaks.argv.git(options)),
     fixed: { repo: ".", reportPath: out(STEMS.gitleaksHistory) },
     options: { range: ["base", "head"] },
   },
   {
     name: "trivyFs",
     binary: "trivy",
-    build: call(trivy.argv.fs),
+    build: call((options: TrivyFsOptions) => trivy.argv.fs(options)),
     fixed: { dir: ".", output: out(STEMS.trivy), cacheDir: LAYOUT.trivyCache },
     options: trivyScanOptions,
   },
   {
     name: "trivyImage",
     binary: "trivy",
-    build: call(trivy.argv.image),
+    build: call((options: TrivyImageOptions) => trivy.argv.image(options)),
     fixed: { input: LAYOUT.imageTar, output: out(STEMS.trivyImage), cacheDir: LAYOUT.trivyCache },
     options: trivyScanOptions,
   },
   {
     name: "trivySbom",
     binary: "trivy",
-    build: call(trivy.argv.sbom),
+    build: call((options: TrivySbomOptions) => trivy.argv.sbom(options)),
     fixed: { dir: ".", output: `${LAYOUT.out}/sbom.cdx.json`, cacheDir: LAYOUT.trivyCache },
   },
   {
@@ -164,9 +186,16 @@ const PROBES: readonly Probe[] = [
     fixed: {},
   },
   {
+    name: "k6Run",
+    binary: "k6",
+    build: call((options: K6RunOptions) => k6.argv.run(options)),
+    fixed: { summaryExport: out(STEMS.k6) },
+    values: ["script"],
+  },
+  {
     name: "semgrepScan",
     binary: "semgrep",
-    build: call(semgrep.argv.scan),
+    build: call((options: SemgrepScanOptions) => semgrep.argv.scan(options)),
     fixed: { jsonOutput: out(STEMS.semgrep) },
     list: "configs",
   },
@@ -184,6 +213,7 @@ const sample = (name: string) => `sample-${name}-7`;
 function optionsFor(probe: Probe, on: readonly string[], word: (name: string) => string, items: readonly string[]) {
   const options: Record<string, unknown> = {};
   const values: Record<string, string | boolean | readonly string[]> = {};
+  for (const name of probe.values ?? []) options[name] = values[name] = word(name);
   for (const name of on) {
     const shape = probe.options?.[name];
     if (shape === "flag") {
@@ -208,15 +238,25 @@ function template(probe: Probe): ArgvToken[] {
 
   const groups: { at: number; token: ArgvToken; replaces: number }[] = [];
   for (const name of Object.keys(probe.options ?? {})) {
-    const inserted = insertion(base, run(optionsFor(probe, [name], sentinel, items(1)).options), `${probe.name} option ${name}`);
+    const inserted = insertion(
+      base,
+      run(optionsFor(probe, [name], sentinel, items(1)).options),
+      `${probe.name} option ${name}`,
+    );
     groups.push({ at: inserted.at, token: { when: name, argv: inserted.argv }, replaces: 0 });
   }
   if (probe.list !== undefined) {
-    const second = insertion(base, run(optionsFor(probe, [], sentinel, items(2)).options), `${probe.name} list ${probe.list}`);
+    const second = insertion(
+      base,
+      run(optionsFor(probe, [], sentinel, items(2)).options),
+      `${probe.name} list ${probe.list}`,
+    );
     const first = second.argv.map((part) => part.replaceAll(sentinel("item1"), sentinel("item0")));
     const start = second.at - first.length;
     if (start < 0 || !isDeepStrictEqual(base.slice(start, second.at), first)) {
-      throw new Error(`${probe.name}: ${probe.list} items are not repeated as one block; teach generate-tools.ts its shape`);
+      throw new Error(
+        `${probe.name}: ${probe.list} items are not repeated as one block; teach generate-tools.ts its shape`,
+      );
     }
     const element = second.argv.map((part) => part.replaceAll(sentinel("item1"), sentinel("item")));
     groups.push({ at: start, token: { each: probe.list, argv: element }, replaces: first.length });
@@ -231,8 +271,27 @@ function template(probe: Probe): ArgvToken[] {
   return result;
 }
 
+/** `k6.env()` with the target as a placeholder, proven like the argv templates. */
+function k6EnvTemplate(): Record<string, string> {
+  const build = (host: string) => k6.env({ baseUrl: `http://${host}`, summaryPath: K6_SUMMARY_DATA });
+  const result = Object.fromEntries(
+    Object.entries(build(sentinel("baseUrl"))).map(([name, value]) => [
+      name,
+      value.replaceAll(sentinel("baseUrl"), "{{baseUrl}}"),
+    ]),
+  );
+  const host = "target:8080";
+  if (!isDeepStrictEqual(fillEnv(result, { baseUrl: host }), build(host)))
+    throw new Error("k6 env: the template does not give what k6.env() gives");
+  return result;
+}
+
 /** The one contiguous block `longer` adds to `shorter`, or an error naming what broke the assumption. */
-function insertion(shorter: readonly string[], longer: readonly string[], what: string): { at: number; argv: string[] } {
+function insertion(
+  shorter: readonly string[],
+  longer: readonly string[],
+  what: string,
+): { at: number; argv: string[] } {
   let at = 0;
   while (at < shorter.length && shorter[at] === longer[at]) at += 1;
   const length = longer.length - shorter.length;
@@ -246,7 +305,9 @@ function insertion(shorter: readonly string[], longer: readonly string[], what: 
 function withPlaceholders(token: ArgvToken): ArgvToken {
   const replace = (part: string) => part.replace(/PORTCULLIS_(\w+?)_VALUE/g, (_match, name: string) => `{{${name}}}`);
   if (typeof token === "string") return replace(token);
-  return "each" in token ? { each: token.each, argv: token.argv.map(replace) } : { when: token.when, argv: token.argv.map(replace) };
+  return "each" in token
+    ? { each: token.each, argv: token.argv.map(replace) }
+    : { when: token.when, argv: token.argv.map(replace) };
 }
 
 /** For every subset of options and lists of one to three items, the template gives what the builder gives. */
@@ -255,7 +316,12 @@ function prove(probe: Probe, result: readonly ArgvToken[], run: (options: Record
   for (let mask = 0; mask < 1 << names.length; mask += 1) {
     const on = names.filter((_, index) => (mask & (1 << index)) !== 0);
     for (const count of probe.list === undefined ? [0] : [1, 2, 3]) {
-      const { options, values } = optionsFor(probe, on, sample, Array.from({ length: count }, (_, i) => `rules-${i}.yml`));
+      const { options, values } = optionsFor(
+        probe,
+        on,
+        sample,
+        Array.from({ length: count }, (_, i) => `rules-${i}.yml`),
+      );
       const expected = run(options);
       const actual = fill(result, values);
       if (!isDeepStrictEqual(actual, expected)) {

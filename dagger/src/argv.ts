@@ -33,6 +33,13 @@ export function fill(template: readonly ArgvToken[], values: ArgvValues): string
   });
 }
 
+/** Environment variables from a template whose values may hold placeholders (checked like argv values). */
+export function fillEnv(template: Readonly<Record<string, string>>, values: ArgvValues): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(template).map(([name, value]) => [name, substitute(value, values, undefined)]),
+  );
+}
+
 /** Throws unless `value` is a safe operand (see fill). */
 export function checkOperand(name: string, value: string): string {
   if (value === "" || value.startsWith("-") || /[\s\p{Cc}]/u.test(value)) {

@@ -14,9 +14,9 @@ import {
   type Secret,
   type Service,
 } from "@dagger.io/dagger";
-import { fill, type ArgvToken, type ArgvValues } from "./argv.js";
+import { checkOperand, fill, fillEnv, type ArgvToken, type ArgvValues } from "./argv.js";
 import { LAYOUT } from "./layout.js";
-import { ARGV, REPORTS } from "./tools.gen.js";
+import { ARGV, K6_ENV, REPORTS } from "./tools.gen.js";
 
 /** A tool that ran, or will when read: the container after its exec and the contract's exit-code file. */
 export interface ToolRun {
@@ -62,7 +62,12 @@ export function scanContainer(image: string, source: Directory, at: string = LAY
  * Runs one command (binary first; image entrypoints are ignored) and keeps any exit code: the
  * `portcullis` CLI maps it through the tool's adapter, so a crash becomes a gate `error`.
  */
-export function runTool(container: Container, template: readonly ArgvToken[], values: ArgvValues, exitCodeFile: string): ToolRun {
+export function runTool(
+  container: Container,
+  template: readonly ArgvToken[],
+  values: ArgvValues,
+  exitCodeFile: string,
+): ToolRun {
   return { container: container.withExec(fill(template, values), { expect: ReturnType.Any }), exitCodeFile };
 }
 
@@ -96,11 +101,17 @@ export interface TrivyOptions {
  * that concurrent scans never write the DB at the same time.
  */
 export function trivyContainer(options: TrivyOptions, source: Directory): Container {
-  let container = scanContainer(options.image, source).withMountedCache(LAYOUT.trivyCache, dag.cacheVolume(CACHE_VOLUMES.trivy), {
-    sharing: CacheSharingMode.Locked,
-  });
-  if (options.registryUsername !== undefined) container = container.withEnvVariable("TRIVY_USERNAME", options.registryUsername);
-  if (options.registryPassword !== undefined) container = container.withSecretVariable("TRIVY_PASSWORD", options.registryPassword);
+  let container = scanContainer(options.image, source).withMountedCache(
+    LAYOUT.trivyCache,
+    dag.cacheVolume(CACHE_VOLUMES.trivy),
+    {
+      sharing: CacheSharingMode.Locked,
+    },
+  );
+  if (options.registryUsername !== undefined)
+    container = container.withEnvVariable("TRIVY_USERNAME", options.registryUsername);
+  if (options.registryPassword !== undefined)
+    container = container.withSecretVariable("TRIVY_PASSWORD", options.registryPassword);
   return container;
 }
 
@@ -114,7 +125,9 @@ export function trivyValues(options: TrivyOptions): ArgvValues {
 
 /** `trivy fs` over the source, then `trivy version` in the same container (the DB the scan used). */
 export function trivyFs(options: TrivyOptions, source: Directory): ToolRun {
-  return withDbVersion(runTool(trivyContainer(options, source), ARGV.trivyFs, trivyValues(options), REPORTS.trivy.exitCode));
+  return withDbVersion(
+    runTool(trivyContainer(options, source), ARGV.trivyFs, trivyValues(options), REPORTS.trivy.exitCode),
+  );
 }
 
 /** `trivy image --input <tar>`: the image is saved with asTarball, so no daemon or registry is needed. */
@@ -123,13 +136,20 @@ export function trivyImage(options: TrivyOptions, image: Container): ToolRun {
   return withDbVersion(runTool(container, ARGV.trivyImage, trivyValues(options), REPORTS.trivyImage.exitCode));
 }
 
+/** The SBOM's name next to the reports (not a report kind: kept as evidence, never evaluated). */
+export const SBOM_FILE = "sbom.cdx.json";
+
 /** The file `trivy version --format json` is kept in, next to the reports (not a report kind: never evaluated). */
 export const TRIVY_DB_FILE = "trivy-db.json";
 
-/** A CycloneDX SBOM of the source tree. */
+/**
+ * A CycloneDX SBOM of the source tree. Not a scan with findings: any exit code but 0 means no SBOM,
+ * so the exec must succeed and the engine's error (with trivy's stderr) is the caller's.
+ */
 export function trivySbom(options: TrivyOptions, source: Directory): File {
-  const run = runTool(trivyContainer(options, source), ARGV.trivySbom, {}, "sbom.exitcode");
-  return run.container.file(`${LAYOUT.out}/sbom.cdx.json`);
+  return trivyContainer(options, source)
+    .withExec(fill(ARGV.trivySbom, {}), { expect: ReturnType.Success })
+    .file(`${LAYOUT.out}/${SBOM_FILE}`);
 }
 
 /** `gitleaks dir .`: the working tree as it is. */
@@ -179,7 +199,10 @@ export function workspace(portcullis: Directory, source: Directory): Directory {
 
 /** The CLI container working in `tree` (at /src, as the scans do), with an empty /out. */
 export function cliIn(cli: Container, tree: Directory): Container {
-  return cli.withMountedDirectory(LAYOUT.source, tree).withWorkdir(LAYOUT.source).withMountedDirectory(LAYOUT.out, writableDirectory());
+  return cli
+    .withMountedDirectory(LAYOUT.source, tree)
+    .withWorkdir(LAYOUT.source)
+    .withMountedDirectory(LAYOUT.out, writableDirectory());
 }
 
 /** `portcullis validate . --out /out`: writes validate.json; exit 1 on integrity findings, 2 on bad config. */
@@ -190,14 +213,41 @@ export function portcullisValidate(cli: Container, tree: Directory): ToolRun {
 /** Binds the load target under a fixed host name, so scenarios reach it the same way every time. */
 export const TARGET_HOST = "target";
 
-export function k6Container(image: string, scenarios: Directory, target: Service): Container {
-  return dag
-    .container()
-    .from(image)
-    .withMountedDirectory(LAYOUT.scenarios, scenarios)
-    .withWorkdir(LAYOUT.scenarios)
-    .withMountedDirectory(LAYOUT.out, writableDirectory())
-    .withServiceBinding(TARGET_HOST, target);
+/** The k6 scenarios: Portcullis' own (smoke, load, stress, soak), under the caller's `scenarios/` if it has one. */
+export function scenarios(portcullis: Directory, source: Directory): Directory {
+  return portcullis
+    .filter({ include: ["scenarios/*.js", "scenarios/lib/**"] })
+    .withDirectory(".", source.filter({ include: ["scenarios/**"] }))
+    .directory("scenarios");
+}
+
+/** `k6 run <scenario>.js` against the target, bound as `target` and given to the script as BASE_URL. */
+export function k6Run(options: {
+  image: string;
+  scenarios: Directory;
+  target: Service;
+  port: number;
+  scenario: string;
+}): ToolRun {
+  const script = checkOperand(
+    "scenario",
+    options.scenario.endsWith(".js") ? options.scenario : `${options.scenario}.js`,
+  );
+  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65_535) {
+    throw new Error(`target port ${options.port} is not a TCP port: give one between 1 and 65535`);
+  }
+  const env = fillEnv(K6_ENV, { baseUrl: `${TARGET_HOST}:${options.port}` });
+  const container = Object.entries(env).reduce(
+    (built, [name, value]) => built.withEnvVariable(name, value),
+    dag
+      .container()
+      .from(options.image)
+      .withMountedDirectory(LAYOUT.scenarios, options.scenarios)
+      .withWorkdir(LAYOUT.scenarios)
+      .withMountedDirectory(LAYOUT.out, writableDirectory())
+      .withServiceBinding(TARGET_HOST, options.target),
+  );
+  return runTool(container, ARGV.k6Run, { script }, REPORTS.k6.exitCode);
 }
 
 // --- internal ---

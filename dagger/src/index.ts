@@ -27,7 +27,10 @@ import {
   collect,
   gitleaksDir,
   gitleaksGit,
+  k6Run,
   portcullisValidate,
+  SBOM_FILE,
+  scenarios,
   semgrepScan,
   TRIVY_DB_FILE,
   trivyFs,
@@ -38,7 +41,7 @@ import {
   type TrivyOptions,
 } from "./containers.js";
 import { LAYOUT } from "./layout.js";
-import { GITLEAKS_IMAGE, REPORTS, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
+import { GITLEAKS_IMAGE, K6_IMAGE, REPORTS, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
 import { staleDbReason } from "./trivy-db.js";
 
 /** The node image the `portcullis` CLI is built and run in (the repository needs node >= 20.19). */
@@ -46,6 +49,13 @@ export const NODE_IMAGE = "node:22.14.0-bookworm-slim";
 
 /** semgrep rules when none are given: the registry's default pack, fetched at scan time. */
 export const SEMGREP_DEFAULT_CONFIG = "p/default";
+
+/** A repository's own semgrep rules, added to the default when present (the names the host runner looks for). */
+const SEMGREP_OWN_RULES = [
+  [".semgrep.yml", ExistsType.RegularType],
+  [".semgrep.yaml", ExistsType.RegularType],
+  [".semgrep", ExistsType.DirectoryType],
+] as const;
 
 /** What `portcullis evaluate` exits with. */
 const EVALUATE_EXIT = { passed: 0, blocked: 1 } as const;
@@ -103,6 +113,7 @@ export class Portcullis {
   gitleaksImage: string;
   trivyImage: string;
   semgrepImage: string;
+  k6Image: string;
   trivyDbRepository: string;
   trivyJavaDbRepository: string;
   trivyMaxDbAge: string;
@@ -137,6 +148,11 @@ export class Portcullis {
      * Usage: --semgrep-image=mirror.example/semgrep:1.163.0
      */
     semgrepImage: string = SEMGREP_IMAGE,
+    /**
+     * k6 image (load).
+     * Usage: --k6-image=mirror.example/k6:1.7.1
+     */
+    k6Image: string = K6_IMAGE,
     /**
      * Mirror of trivy's vulnerability DB (`--db-repository`); empty for the default.
      * Usage: --trivy-db-repository=mirror.example/aquasecurity/trivy-db:2
@@ -173,6 +189,7 @@ export class Portcullis {
     this.gitleaksImage = gitleaksImage;
     this.trivyImage = trivyImage;
     this.semgrepImage = semgrepImage;
+    this.k6Image = k6Image;
     this.trivyDbRepository = trivyDbRepository;
     this.trivyJavaDbRepository = trivyJavaDbRepository;
     this.trivyMaxDbAge = trivyMaxDbAge;
@@ -247,8 +264,10 @@ export class Portcullis {
       const range = historyRange(historyBase, historyHead);
       stages.push(this.stage("gitleaks history", () => gitleaksGit(this.gitleaksImage, history, range)));
     }
-    if (target !== undefined) stages.push(this.loadStage(target, scenario, targetPort));
     const outcomes = await Promise.all(stages);
+    // Alone, after the scans: a load test measures latency, and scanners on the same engine skew it.
+    if (target !== undefined)
+      outcomes.push(await this.stage("k6", () => this.k6(target, scenario, source, targetPort)));
     const reports = outcomes.reduce((all, outcome) => all.withDirectory(".", outcome.reports), dag.directory());
     const notes = outcomes.flatMap((outcome) => (outcome.problem === undefined ? [] : [outcome.problem]));
     return this.evaluateReports(reports, env, source, notes);
@@ -409,6 +428,38 @@ export class Portcullis {
   }
 
   /**
+   * k6 against a running service, bound into the k6 container (`http://target:<port>` as BASE_URL):
+   * `k6.json` (summary export), `k6.exitcode` (99: thresholds failed) and `k6-summary.json`.
+   * Usage: dagger call load --target=tcp://localhost:8080 --scenario=load export --path=./reports
+   */
+  @func({ cache: "never" })
+  async load(
+    /**
+     * The service under test: a Dagger service, or a host port as tcp://host:port.
+     * Usage: --target=tcp://localhost:8080
+     */
+    target: Service,
+    /**
+     * Scenario: smoke, load, stress or soak (your scenarios/<name>.js first, then Portcullis' own).
+     * Usage: --scenario=stress
+     */
+    scenario: string = "smoke",
+    /**
+     * The repository whose scenarios/ may add or replace scenarios.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Port of the target; by default its first exposed port.
+     * Usage: --target-port=8080
+     */
+    targetPort?: number,
+  ): Promise<Directory> {
+    return collect(await this.k6(target, scenario, source, targetPort));
+  }
+
+  /**
    * Turns reports into verdicts: runs `portcullis evaluate --reports` on a folder named by the
    * `--reports` contract (what the other functions export), for one environment.
    * Usage: dagger call evaluate --reports=./reports --env=staging summary
@@ -453,9 +504,9 @@ export class Portcullis {
   }
 
   /** A tool stage whose failure to start (image pull, engine error) becomes a problem, not an exception. */
-  private async stage(name: string, run: () => ToolRun): Promise<StageOutcome> {
+  private async stage(name: string, run: () => ToolRun | Promise<ToolRun>): Promise<StageOutcome> {
     try {
-      return { reports: await collect(run()) };
+      return { reports: await collect(await run()) };
     } catch (error) {
       return notRun(name, error);
     }
@@ -486,7 +537,7 @@ export class Portcullis {
     try {
       const sbom = trivySbom(this.trivyOptions(), source);
       await sbom.sync();
-      return { reports: dag.directory().withFile("sbom.cdx.json", sbom) };
+      return { reports: dag.directory().withFile(SBOM_FILE, sbom) };
     } catch (error) {
       return notRun("sbom", error);
     }
@@ -502,22 +553,34 @@ export class Portcullis {
     if (config !== undefined && config.length > 0) {
       // semgrep refuses `auto` with --metrics=off; say so before starting a container.
       const auto = config.find((rule) => rule.trim().toLowerCase() === "auto");
-      if (auto !== undefined) throw new Error("semgrep config `auto` is not allowed: name rule files or registry packs (p/default)");
+      if (auto !== undefined)
+        throw new Error("semgrep config `auto` is not allowed: name rule files or registry packs (p/default)");
       return config.map((rule) => checkOperand("semgrep config", rule));
     }
-    const own = [
-      (await source.exists(".semgrep.yml", { expectedType: ExistsType.RegularType })) ? [".semgrep.yml"] : [],
-      (await source.exists(".semgrep", { expectedType: ExistsType.DirectoryType })) ? [".semgrep"] : [],
-    ].flat();
+    const own: string[] = [];
+    for (const [path, type] of SEMGREP_OWN_RULES) {
+      if (await source.exists(path, { expectedType: type })) own.push(`./${path}`);
+    }
     return [SEMGREP_DEFAULT_CONFIG, ...own];
   }
 
-  private async loadStage(target: Service, scenario: string, targetPort: number | undefined): Promise<StageOutcome> {
-    return notRun("k6", new Error(`the load stage needs the k6 adapter (scenario ${scenario}, target port ${targetPort ?? "first"}, ${typeof target})`));
+  private async k6(
+    target: Service,
+    scenario: string,
+    source: Directory,
+    targetPort: number | undefined,
+  ): Promise<ToolRun> {
+    const port = targetPort ?? (await firstPort(target));
+    return k6Run({ image: this.k6Image, scenarios: scenarios(this.portcullisSource, source), target, port, scenario });
   }
 
   /** Runs `portcullis evaluate` over the reports; exit 0 passed, 1 blocked, anything else is an error. */
-  private async evaluateReports(reports: Directory, env: string, source: Directory, notes: readonly string[]): Promise<Result> {
+  private async evaluateReports(
+    reports: Directory,
+    env: string,
+    source: Directory,
+    notes: readonly string[],
+  ): Promise<Result> {
     const ran = cliIn(this.cli(), workspace(this.portcullisSource, source))
       .withMountedDirectory(LAYOUT.reports, reports)
       .withExec(
@@ -551,12 +614,22 @@ export class Portcullis {
 
 function historyRange(base: string | undefined, head: string | undefined): { base: string; head: string } | undefined {
   if (base === undefined && head === undefined) return undefined;
-  if (base === undefined || head === undefined) throw new Error("a history range needs both base and head (for example the pull request's base and head SHAs)");
+  if (base === undefined || head === undefined)
+    throw new Error("a history range needs both base and head (for example the pull request's base and head SHAs)");
   return { base, head };
 }
 
+async function firstPort(service: Service): Promise<number> {
+  const [first] = await service.ports();
+  if (first === undefined) throw new Error("the target exposes no port: pass targetPort");
+  return first.port();
+}
+
 function notRun(name: string, error: unknown): StageOutcome {
-  return { reports: dag.directory(), problem: `${name} did not run: ${error instanceof Error ? error.message : String(error)}` };
+  return {
+    reports: dag.directory(),
+    problem: `${name} did not run: ${error instanceof Error ? error.message : String(error)}`,
+  };
 }
 
 function orThrow(outcome: StageOutcome): Directory {

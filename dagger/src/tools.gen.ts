@@ -16,6 +16,10 @@ export const IMAGES = {
     ref: "semgrep/semgrep:1.163.0",
     version: "1.163.0",
   },
+  k6: {
+    ref: "grafana/k6:1.7.1",
+    version: "1.7.1",
+  },
 } as const;
 
 /** The pinned gitleaks image (default of the `gitleaksImage` arguments). */
@@ -26,6 +30,9 @@ export const TRIVY_IMAGE = "aquasec/trivy:0.74.0";
 
 /** The pinned semgrep image (default of the `semgrepImage` arguments). */
 export const SEMGREP_IMAGE = "semgrep/semgrep:1.163.0";
+
+/** The pinned k6 image (default of the `k6Image` arguments). */
+export const K6_IMAGE = "grafana/k6:1.7.1";
 
 /** Exit codes of the argv below, from each adapter's `exitCodes` (the CLI maps them; kept for reference). */
 export const EXIT_CODES = {
@@ -41,6 +48,10 @@ export const EXIT_CODES = {
     clean: 0,
     findings: 1,
     firstError: 2,
+  },
+  k6: {
+    ok: 0,
+    thresholdsFailed: 99,
   },
 } as const;
 
@@ -69,6 +80,10 @@ export const REPORTS = {
   semgrep: {
     report: "semgrep.json",
     exitCode: "semgrep.exitcode",
+  },
+  k6: {
+    report: "k6.json",
+    exitCode: "k6.exitcode",
   },
 } as const;
 
@@ -188,6 +203,7 @@ export const ARGV = {
     ".",
   ],
   trivyVersion: ["trivy", "version", "--format", "json", "--cache-dir", "/cache/trivy"],
+  k6Run: ["k6", "run", "--summary-export", "/out/k6.json", "--quiet", "{{script}}"],
   semgrepScan: [
     "semgrep",
     "scan",
@@ -203,3 +219,9 @@ export const ARGV = {
     ".",
   ],
 } as const satisfies Record<string, readonly ArgvToken[]>;
+
+/** Environment of `k6 run`, from the adapter's `k6.env()`; `{{baseUrl}}` is the target's host:port. */
+export const K6_ENV = {
+  BASE_URL: "http://{{baseUrl}}",
+  K6_SUMMARY_PATH: "/out/k6-summary.json",
+} as const;

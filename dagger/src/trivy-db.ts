@@ -24,7 +24,9 @@ export function durationMs(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
   const unit = UNIT_MS.find(([name]) => name === match?.[2]);
   if (match?.[1] === undefined || unit === undefined) {
-    throw new Error(`${JSON.stringify(text)} is not a duration: write a number and a unit, ms, s, m or h (for example 168h)`);
+    throw new Error(
+      `${JSON.stringify(text)} is not a duration: write a number and a unit, ms, s, m or h (for example 168h)`,
+    );
   }
   return Number(match[1]) * unit[1];
 }

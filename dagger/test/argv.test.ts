@@ -15,9 +15,18 @@ const template: readonly ArgvToken[] = [
 describe("fill", () => {
   it.each([
     [{ rules: ["a.yml"] }, ["tool", "scan", "--config", "a.yml", "--out", "/out/report.json"]],
-    [{ rules: ["a.yml", "p/default"], fast: true }, ["tool", "scan", "--config", "a.yml", "--config", "p/default", "--fast", "--out", "/out/report.json"]],
-    [{ rules: [], fast: false, mirror: "ghcr.io/m/db:2" }, ["tool", "scan", "--mirror", "ghcr.io/m/db:2", "--out", "/out/report.json"]],
-    [{ rules: [], base: "abc123", head: "def456" }, ["tool", "scan", "--log-opts", "abc123..def456", "--out", "/out/report.json"]],
+    [
+      { rules: ["a.yml", "p/default"], fast: true },
+      ["tool", "scan", "--config", "a.yml", "--config", "p/default", "--fast", "--out", "/out/report.json"],
+    ],
+    [
+      { rules: [], fast: false, mirror: "ghcr.io/m/db:2" },
+      ["tool", "scan", "--mirror", "ghcr.io/m/db:2", "--out", "/out/report.json"],
+    ],
+    [
+      { rules: [], base: "abc123", head: "def456" },
+      ["tool", "scan", "--log-opts", "abc123..def456", "--out", "/out/report.json"],
+    ],
     // A valued group needs every one of its values: half a range is no range.
     [{ rules: [], base: "abc123" }, ["tool", "scan", "--out", "/out/report.json"]],
   ])("%j", (values, expected) => {
@@ -25,17 +34,24 @@ describe("fill", () => {
   });
 
   it("refuses a list group without a list", () => {
-    expect(() => fill(template, {})).toThrowErrorMatchingInlineSnapshot(`[Error: argv template: "rules" needs a list of values]`);
+    expect(() => fill(template, {})).toThrowErrorMatchingInlineSnapshot(
+      `[Error: argv template: "rules" needs a list of values]`,
+    );
   });
 
   it("refuses a placeholder outside a group without its value", () => {
-    expect(() => fill(["tool", "{{target}}"], {})).toThrowErrorMatchingInlineSnapshot(`[Error: argv template: no value for {{target}}]`);
+    expect(() => fill(["tool", "{{target}}"], {})).toThrowErrorMatchingInlineSnapshot(
+      `[Error: argv template: no value for {{target}}]`,
+    );
   });
 
-  it.each(["", "-rf", "--config=auto", "a b", "a\tb", "line\nbreak", "bell\u0007"])("refuses the operand %j", (value) => {
-    expect(() => fill(template, { rules: [value] })).toThrow(/cannot be passed to a tool/);
-    expect(() => fill(template, { rules: [], mirror: value })).toThrow(/cannot be passed to a tool/);
-  });
+  it.each(["", "-rf", "--config=auto", "a b", "a\tb", "line\nbreak", "bell\u0007"])(
+    "refuses the operand %j",
+    (value) => {
+      expect(() => fill(template, { rules: [value] })).toThrow(/cannot be passed to a tool/);
+      expect(() => fill(template, { rules: [], mirror: value })).toThrow(/cannot be passed to a tool/);
+    },
+  );
 });
 
 describe("checkOperand", () => {

@@ -8,7 +8,12 @@ const NOW = new Date("2026-09-01T12:00:00Z");
 function versionOutput(updatedAt: string): string {
   return JSON.stringify({
     Version: "0.74.0",
-    VulnerabilityDB: { Version: 2, NextUpdate: "2026-09-02T00:00:00Z", UpdatedAt: updatedAt, DownloadedAt: "2026-09-01T01:00:00Z" },
+    VulnerabilityDB: {
+      Version: 2,
+      NextUpdate: "2026-09-02T00:00:00Z",
+      UpdatedAt: updatedAt,
+      DownloadedAt: "2026-09-01T01:00:00Z",
+    },
     CheckBundle: { Digest: "sha256:0f", DownloadedAt: "2026-09-01T01:00:00Z" },
   });
 }
@@ -23,25 +28,41 @@ describe("staleDbReason", () => {
   });
 
   it.each([
-    ["older than the limit", versionOutput("2026-08-20T00:00:00Z"), "168h", /built 2026-08-20T00:00:00.000Z, 300h ago, older than the 168h maximum/],
+    [
+      "older than the limit",
+      versionOutput("2026-08-20T00:00:00Z"),
+      "168h",
+      /built 2026-08-20T00:00:00.000Z, 300h ago, older than the 168h maximum/,
+    ],
     ["with no DB downloaded", JSON.stringify({ Version: "0.74.0" }), "168h", /no vulnerability DB in its cache/],
     ["with an unreadable date", versionOutput("yesterday"), "168h", /no readable UpdatedAt \("yesterday"\)/],
-    ["when trivy printed no JSON", "FATAL failed to open cache", "168h", /printed no JSON \("FATAL failed to open cache"\)/],
+    [
+      "when trivy printed no JSON",
+      "FATAL failed to open cache",
+      "168h",
+      /printed no JSON \("FATAL failed to open cache"\)/,
+    ],
     ["when trivy printed JSON of another shape", "[1,2]", "168h", /no vulnerability DB/],
   ])("refuses a DB %s", (_name, output, maxAge, reason) => {
     expect(staleDbReason(output, maxAge, NOW)).toMatch(reason);
   });
 
   it("names the fix", () => {
-    expect(staleDbReason(versionOutput("2026-01-01T00:00:00Z"), "168h", NOW)).toMatch(/refresh the mirror .* or allow an older DB with trivyMaxDbAge/);
+    expect(staleDbReason(versionOutput("2026-01-01T00:00:00Z"), "168h", NOW)).toMatch(
+      /refresh the mirror .* or allow an older DB with trivyMaxDbAge/,
+    );
   });
 
   it("never accepts a DB older than the limit, whatever the limit (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 10_000 }), (limitHours, extraMinutes) => {
-        const updated = new Date(NOW.getTime() - limitHours * 3_600_000 - extraMinutes * 60_000);
-        expect(staleDbReason(versionOutput(updated.toISOString()), `${limitHours}h`, NOW)).toBeDefined();
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 1, max: 10_000 }),
+        (limitHours, extraMinutes) => {
+          const updated = new Date(NOW.getTime() - limitHours * 3_600_000 - extraMinutes * 60_000);
+          expect(staleDbReason(versionOutput(updated.toISOString()), `${limitHours}h`, NOW)).toBeDefined();
+        },
+      ),
       { seed: 4 },
     );
   });

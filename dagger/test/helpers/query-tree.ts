@@ -29,7 +29,10 @@ export function calls(value: unknown, operation: string): Op[] {
 /** The only call named `operation` (fails when there are none or several). */
 export function only(value: unknown, operation: string): Op {
   const found = calls(value, operation);
-  if (found.length !== 1) throw new Error(`expected one ${operation}, found ${found.length}: ${JSON.stringify(ops(value).map((op) => op.operation))}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one ${operation}, found ${found.length}: ${JSON.stringify(ops(value).map((op) => op.operation))}`,
+    );
   const [op] = found;
   if (op === undefined) throw new Error("unreachable");
   return op;

@@ -1,0 +1,76 @@
+/**
+ * A stand-in for the Dagger engine's GraphQL API, for the few module functions that must read a
+ * value (an exit code, a file, a flag) before they can return. It answers the SDK's own queries:
+ * object IDs for nested arguments, and whatever `answer` returns for the rest. No engine, no
+ * network: it is installed as the GraphQL client of the SDK's global connection (the one `dag`
+ * uses) and removed again with `close()`.
+ */
+import { dag } from "@dagger.io/dagger";
+import { GraphQLError } from "graphql";
+import { ClientError } from "graphql-request";
+import { z } from "zod";
+
+/**
+ * Answers one query, given as its GraphQL text: a value, `{ execError }` for an exec the engine
+ * reports as failed with that exit code (as it does for one killed by a signal), or undefined for
+ * a query the test did not expect (the call fails).
+ */
+export type Answer = (
+  query: string,
+) => string | number | boolean | readonly { id: string }[] | { execError: number } | undefined;
+
+export interface FakeEngine {
+  /** Every query sent, in order (GraphQL text, whitespace collapsed). */
+  queries: string[];
+  close(): void;
+}
+
+/** The SDK sends its queries through graphql-request's `gql` tag, which yields the text itself. */
+const Query = z.string();
+
+export function fakeEngine(answer: Answer): FakeEngine {
+  // The connection `dag` (and every object built from it) sends its queries through.
+  const connection: unknown = Reflect.get(Reflect.get(dag, "_ctx") ?? {}, "_connection");
+  const call = (method: string, ...args: unknown[]): void => {
+    const fn: unknown =
+      typeof connection === "object" && connection !== null ? Reflect.get(connection, method) : undefined;
+    if (typeof fn !== "function") throw new Error(`the SDK's connection has no ${method}(): has the SDK changed?`);
+    Reflect.apply(fn, connection, args);
+  };
+  const queries: string[] = [];
+  let ids = 0;
+  call("setGQLClient", {
+    request: (document: unknown): Promise<{ value: unknown }> => {
+      const query = Query.parse(document).replace(/\s+/g, " ").trim();
+      queries.push(query);
+      const value = answer(query);
+      if (value === undefined) {
+        // A nested object becomes an argument by its ID: the SDK asks for `… { id }` first.
+        if (/ id (\} )*\}$/.test(query)) return Promise.resolve({ value: `ID${(ids += 1)}` });
+        return Promise.reject(new Error(`the fake engine was not told how to answer: ${query}`));
+      }
+      if (typeof value === "object" && "execError" in value) return Promise.reject(execError(value.execError, query));
+      return Promise.resolve({ value });
+    },
+  });
+  return { queries, close: () => call("resetClient") };
+}
+
+// --- internal ---
+
+/** The error the engine's API returns for a failed exec, which the SDK turns into an ExecError. */
+function execError(exitCode: number, query: string): ClientError {
+  return new ClientError(
+    {
+      status: 200,
+      headers: new Headers(),
+      body: "",
+      errors: [
+        new GraphQLError(`process did not complete successfully: exit code: ${exitCode}`, {
+          extensions: { _type: "EXEC_ERROR", exitCode, cmd: [], stdout: "", stderr: "" },
+        }),
+      ],
+    },
+    { query },
+  );
+}

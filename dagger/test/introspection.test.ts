@@ -1,0 +1,207 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { format, resolveConfig } from "prettier";
+import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  introspect,
+  type ArgumentDef,
+  type FunctionDef,
+  type ModuleDef,
+  type ObjectDef,
+} from "../scripts/introspect.js";
+import { DAGGER_DOC, renderDocument, REFERENCE_END, REFERENCE_START } from "../scripts/reference.js";
+import { IMAGES } from "../src/tools.gen.js";
+
+let module: ModuleDef;
+let main: ObjectDef;
+
+beforeAll(async () => {
+  module = await introspect();
+  const found = module.objects.find((object) => object.name === "Portcullis");
+  if (found === undefined) throw new Error("the SDK's introspector did not register Portcullis");
+  main = found;
+}, 60_000);
+
+function fn(name: string): FunctionDef {
+  const found = main.functions.find((candidate) => candidate.name === name);
+  if (found === undefined) throw new Error(`no function ${name}`);
+  return found;
+}
+
+function arg(of: FunctionDef | ObjectDef, name: string): ArgumentDef {
+  const args = "arguments" in of ? of.arguments : of.constructorArguments;
+  const found = args.find((candidate) => candidate.name === name);
+  if (found === undefined) throw new Error(`no argument ${name}`);
+  return found;
+}
+
+/** Every documented item, named for the failure message. */
+function documented(): [string, string][] {
+  return module.objects.flatMap((object) => [
+    [object.name, object.description] as [string, string],
+    ...object.constructorArguments.map((a): [string, string] => [`${object.name}(${a.name})`, a.description]),
+    ...object.fields.map((f): [string, string] => [`${object.name}.${f.name}`, f.description]),
+    ...object.functions.flatMap((f) => [
+      [`${object.name}.${f.name}`, f.description] as [string, string],
+      ...f.arguments.map((a): [string, string] => [`${object.name}.${f.name}(${a.name})`, a.description]),
+    ]),
+  ]);
+}
+
+describe("the module as the TypeScript SDK's introspector registers it", () => {
+  it("matches the committed typedef snapshot", async () => {
+    // Formatted as the repository's prettier would, so `npm run format` leaves the snapshot alone.
+    const file = fileURLToPath(new URL("__snapshots__/typedef.json", import.meta.url));
+    const text = await format(JSON.stringify(module), { ...(await resolveConfig(file)), filepath: file });
+    await expect(text).toMatchFileSnapshot(file);
+  });
+
+  it("has the module description (the Daggerverse summary)", () => {
+    expect(module.description).toMatch(/^Portcullis: CI\/CD quality gates/);
+  });
+
+  it("exposes every stage as a function", () => {
+    expect(main.functions.map((f) => f.name).sort()).toEqual(
+      [
+        "ci",
+        "evaluate",
+        "gates",
+        "load",
+        "sast",
+        "sbom",
+        "scanImage",
+        "secrets",
+        "secretsHistory",
+        "validate",
+        "vulnerabilities",
+      ].sort(),
+    );
+  });
+
+  it("returns a result object from ci and evaluate: summary, passed, reports and assert()", () => {
+    expect(fn("ci").returns).toBe("Result");
+    expect(fn("evaluate").returns).toBe("Result");
+    const result = module.objects.find((object) => object.name === "Result");
+    expect(result?.fields.map((field) => `${field.name}: ${field.type}`)).toEqual([
+      "summary: String",
+      "passed: Boolean",
+      "reports: Directory",
+    ]);
+    expect(result?.functions.map((f) => `${f.name}: ${f.returns}`)).toEqual(["assert: String"]);
+  });
+
+  it("documents every object, function, field and argument, with a Usage: line on each but the objects", () => {
+    const items = documented();
+    expect(items.length).toBeGreaterThan(50);
+    for (const [name, description] of items) {
+      expect(description.trim(), name).not.toBe("");
+      if (!module.objects.some((object) => object.name === name)) expect(description, name).toMatch(/^Usage: \S/m);
+    }
+  });
+
+  it("has a check that runs with no arguments", () => {
+    const checks = main.functions.filter((f) => f.check);
+    expect(checks.map((f) => f.name)).toEqual(["gates"]);
+    for (const check of checks)
+      expect(
+        check.arguments.every((a) => a.optional),
+        check.name,
+      ).toBe(true);
+  });
+
+  it("caches ci and evaluate for the session only, and never caches a scan", () => {
+    const cache = Object.fromEntries(main.functions.map((f) => [f.name, f.cache ?? "default"]));
+    expect(cache).toEqual({
+      ci: "session",
+      evaluate: "session",
+      gates: "default",
+      validate: "never",
+      secrets: "never",
+      secretsHistory: "never",
+      vulnerabilities: "never",
+      scanImage: "never",
+      sbom: "never",
+      sast: "never",
+      load: "never",
+    });
+  });
+
+  it("loads the source from the context without .git, and the history with it", () => {
+    for (const name of ["ci", "gates", "validate", "secrets", "vulnerabilities", "sbom", "sast", "load", "evaluate"]) {
+      const source = arg(fn(name), "source");
+      expect(source, name).toMatchObject({ type: "Directory", defaultPath: "/" });
+      expect(source.ignore, name).toEqual(expect.arrayContaining([".git", "**/node_modules"]));
+    }
+    const repo = arg(fn("secretsHistory"), "repo");
+    expect(repo).toMatchObject({ type: "Directory", defaultPath: "/" });
+    expect(repo.ignore?.some((pattern) => pattern.includes(".git"))).toBe(false);
+  });
+
+  it("takes the typed inputs the issue names", () => {
+    expect(arg(fn("scanImage"), "image").type).toBe("Container");
+    expect(arg(fn("load"), "target").type).toBe("Service");
+    expect(arg(fn("load"), "scenario").default).toBe("smoke");
+    expect(arg(fn("ci"), "target")).toMatchObject({ type: "Service", optional: true });
+    expect(arg(fn("ci"), "env").default).toBe("development");
+    expect(arg(fn("sast"), "config")).toMatchObject({ type: "[String]", optional: true });
+    expect(arg(fn("evaluate"), "reports")).toMatchObject({ type: "Directory", optional: false });
+    expect(fn("sbom").returns).toBe("File");
+  });
+
+  it("makes every image an argument whose default is the adapter's pin", () => {
+    expect(arg(main, "gitleaksImage").default).toBe(IMAGES.gitleaks.ref);
+    expect(arg(main, "trivyImage").default).toBe(IMAGES.trivy.ref);
+    expect(arg(main, "semgrepImage").default).toBe(IMAGES.semgrep.ref);
+    expect(arg(main, "k6Image").default).toBe(IMAGES.k6.ref);
+    expect(arg(main, "nodeImage").default).toMatch(/^node:\d+\.\d+\.\d+-/);
+  });
+
+  it("takes registry credentials only as a Secret", () => {
+    expect(arg(main, "trivyRegistryPassword")).toMatchObject({ type: "Secret", optional: true });
+    const strings = [...main.constructorArguments, ...main.functions.flatMap((f) => f.arguments)].filter(
+      (a) => a.type === "String",
+    );
+    for (const a of strings)
+      expect(a.name, "a credential passed as plain text").not.toMatch(/password|token|secret|credential/i);
+  });
+});
+
+describe("the SDK the tests introspect with", () => {
+  it("is the version dagger.json pins the engine to", () => {
+    const manifest = z
+      .object({
+        name: z.literal("portcullis"),
+        engineVersion: z.string(),
+        sdk: z.object({ source: z.literal("typescript") }).strict(),
+        source: z.literal("dagger"),
+      })
+      .strict()
+      .parse(JSON.parse(readFileSync(new URL("../../dagger.json", import.meta.url), "utf8")));
+    const sdk = z
+      .looseObject({ version: z.string() })
+      .parse(
+        JSON.parse(readFileSync(new URL("../../node_modules/@dagger.io/dagger/package.json", import.meta.url), "utf8")),
+      );
+    expect(manifest.engineVersion).toBe(`v${sdk.version}`);
+  });
+});
+
+// Here rather than in a file of its own: one introspection (seconds of type checking) serves both.
+describe("docs/readme/dagger.md", () => {
+  it("carries the function reference generated from the typedef (run `npx tsx dagger/scripts/reference.ts` when this fails)", async () => {
+    const document = readFileSync(DAGGER_DOC, "utf8");
+    expect(document).toContain(REFERENCE_START);
+    expect(document).toContain(REFERENCE_END);
+    expect(document).toBe(await renderDocument(document, module));
+  });
+
+  it("shows the exact commands to print the table, export the reports and fail when blocked", () => {
+    const document = readFileSync(DAGGER_DOC, "utf8");
+    expect(document).toContain("dagger call ci --source=. --env=staging summary");
+    expect(document).toContain("dagger call ci --source=. --env=staging reports export --path=./reports");
+    expect(document).toContain("dagger call ci --source=. --env=staging assert");
+    expect(document).toContain("dagger install github.com/<owner>/portcullis@<version>");
+    expect(document).toMatch(/dag\.portcullis\(\)\.ci\(/);
+  });
+});

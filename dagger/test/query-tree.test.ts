@@ -1,0 +1,331 @@
+/**
+ * The containers the module builds, read from their lazy query trees: nothing here talks to an
+ * engine. What runs where, with which argv, mounts, caches, secrets and exit-code handling.
+ */
+import { dag } from "@dagger.io/dagger";
+import { describe, expect, it } from "vitest";
+import {
+  CACHE_VOLUMES,
+  CLI_SOURCE_FILES,
+  cliContainer,
+  gitleaksDir,
+  gitleaksGit,
+  k6Run,
+  portcullisValidate,
+  scenarios,
+  semgrepScan,
+  trivyFs,
+  trivyImage,
+  trivySbom,
+  workspace,
+  type TrivyOptions,
+} from "../src/containers.js";
+import { LAYOUT } from "../src/layout.js";
+import { IMAGES } from "../src/tools.gen.js";
+import { calls, execs, only, ops } from "./helpers/query-tree.js";
+
+const source = dag.directory().withNewFile("app/main.py", "print('hi')\n");
+const trivyOptions: TrivyOptions = { image: IMAGES.trivy.ref, ignoreUnfixed: false };
+
+/** The empty, world-writable /out every tool writes its report to. */
+const writableOut = [
+  { operation: "directory", args: {} },
+  { operation: "withNewDirectory", args: { path: "out", permissions: 0o777 } },
+  { operation: "directory", args: { path: "out" } },
+];
+
+describe("gitleaks", () => {
+  it("scans the working tree from the pinned image, keeping every exit code", () => {
+    const run = gitleaksDir(IMAGES.gitleaks.ref, source);
+    expect(ops(run.container).map((op) => op.operation)).toEqual([
+      "container",
+      "from",
+      "withMountedDirectory",
+      "withWorkdir",
+      "withMountedDirectory",
+      "withExec",
+    ]);
+    expect(only(run.container, "from").args).toEqual({ address: "zricethezav/gitleaks:v8.30.1" });
+    expect(calls(run.container, "withMountedDirectory").map((op) => op.args)).toEqual([
+      { path: "/src", source: ops(source) },
+      { path: "/out", source: writableOut },
+    ]);
+    expect(only(run.container, "withWorkdir").args).toEqual({ path: "/src" });
+    expect(only(run.container, "withExec").args).toEqual({
+      args: [
+        "gitleaks",
+        "dir",
+        ".",
+        "--report-format",
+        "json",
+        "--report-path",
+        "/out/gitleaks.json",
+        "--redact",
+        "--no-banner",
+        "--exit-code",
+        "42",
+        "--gitleaks-ignore-path",
+        ".",
+      ],
+      expect: "ANY",
+    });
+    expect(run.exitCodeFile).toBe("gitleaks.exitcode");
+  });
+
+  it("scans history in a checkout at /repo, one range when given, git told the checkout is safe", () => {
+    const repo = dag.directory().withNewDirectory(".git");
+    const run = gitleaksGit(IMAGES.gitleaks.ref, repo, { base: "4f1e2d3", head: "9a8b7c6" });
+    expect(calls(run.container, "withMountedDirectory")[0]?.args).toEqual({ path: "/repo", source: ops(repo) });
+    expect(only(run.container, "withWorkdir").args).toEqual({ path: "/repo" });
+    expect(calls(run.container, "withEnvVariable").map((op) => op.args)).toEqual([
+      { name: "GIT_CONFIG_COUNT", value: "1" },
+      { name: "GIT_CONFIG_KEY_0", value: "safe.directory" },
+      { name: "GIT_CONFIG_VALUE_0", value: "*" },
+    ]);
+    expect(execs(run.container)).toEqual([
+      [
+        "gitleaks",
+        "git",
+        ".",
+        "--log-opts",
+        "4f1e2d3..9a8b7c6",
+        "--report-format",
+        "json",
+        "--report-path",
+        "/out/gitleaks.history.json",
+        "--redact",
+        "--no-banner",
+        "--exit-code",
+        "42",
+        "--gitleaks-ignore-path",
+        ".",
+      ],
+    ]);
+    expect(run.exitCodeFile).toBe("gitleaks.history.exitcode");
+    expect(execs(gitleaksGit(IMAGES.gitleaks.ref, repo).container)[0]).not.toContain("--log-opts");
+  });
+
+  it("refuses a range that would smuggle options into git log", () => {
+    expect(() => gitleaksGit(IMAGES.gitleaks.ref, source, { base: "main --all", head: "HEAD" })).toThrow(
+      /cannot be passed to a tool/,
+    );
+  });
+});
+
+describe("trivy", () => {
+  it("keeps its DB in one cache volume, LOCKED, and reads the DB's age after the scan", () => {
+    const run = trivyFs(trivyOptions, source);
+    const cache = only(run.container, "withMountedCache");
+    expect(cache.args).toEqual({
+      path: "/cache/trivy",
+      cache: [{ operation: "cacheVolume", args: { key: CACHE_VOLUMES.trivy } }],
+      sharing: "LOCKED",
+    });
+    expect(only(run.container, "withExec").args).toEqual({
+      args: [
+        "trivy",
+        "fs",
+        "--format",
+        "json",
+        "--output",
+        "/out/trivy.fs.json",
+        "--scanners",
+        "vuln,secret,misconfig,license",
+        "--cache-dir",
+        "/cache/trivy",
+        "--ignorefile",
+        ".trivyignore",
+        "--quiet",
+        "--",
+        ".",
+      ],
+      expect: "ANY",
+    });
+    expect(run.exitCodeFile).toBe("trivy.fs.exitcode");
+    // The reports come from after `trivy version`, run in the same container and cache.
+    const after = ops(run.reports);
+    expect(after.at(-1)).toEqual({ operation: "directory", args: { path: "/out" } });
+    expect(after.filter((op) => op.operation === "withExec").at(-1)?.args).toEqual({
+      args: ["trivy", "version", "--format", "json", "--cache-dir", "/cache/trivy"],
+      expect: "ANY",
+      redirectStdout: "/out/trivy-db.json",
+    });
+  });
+
+  it("passes mirrors and their credentials, the password only as a secret", () => {
+    const password = dag.setSecret("mirror-token", "not-a-real-token");
+    const run = trivyFs(
+      {
+        ...trivyOptions,
+        ignoreUnfixed: true,
+        dbRepository: "mirror.example/trivy-db:2",
+        registryUsername: "robot",
+        registryPassword: password,
+      },
+      source,
+    );
+    expect(execs(run.container)[0]).toEqual(
+      expect.arrayContaining(["--ignore-unfixed", "--db-repository", "mirror.example/trivy-db:2"]),
+    );
+    expect(execs(run.container)[0]).not.toContain("--java-db-repository");
+    expect(only(run.container, "withEnvVariable").args).toEqual({ name: "TRIVY_USERNAME", value: "robot" });
+    expect(only(run.container, "withSecretVariable").args).toEqual({ name: "TRIVY_PASSWORD", secret: ops(password) });
+  });
+
+  it("scans an image from a tarball: no daemon, no registry", () => {
+    const image = dag.container().from("alpine:3.20");
+    const run = trivyImage(trivyOptions, image);
+    const tarball = only(run.container, "withMountedFile");
+    expect(tarball.args).toEqual({
+      path: LAYOUT.imageTar,
+      source: [...ops(image), { operation: "asTarball", args: {} }],
+    });
+    expect(execs(run.container)[0]).toEqual(
+      expect.arrayContaining(["trivy", "image", "--input", "/input/image.tar", "--output", "/out/trivy.image.json"]),
+    );
+    expect(run.exitCodeFile).toBe("trivy.image.exitcode");
+  });
+
+  it("generates a CycloneDX SBOM and fails when trivy does", () => {
+    const sbom = trivySbom(trivyOptions, source);
+    expect(only(sbom, "withExec").args).toEqual({
+      args: [
+        "trivy",
+        "fs",
+        "--format",
+        "cyclonedx",
+        "--output",
+        "/out/sbom.cdx.json",
+        "--cache-dir",
+        "/cache/trivy",
+        "--quiet",
+        "--",
+        ".",
+      ],
+      expect: "SUCCESS",
+    });
+    expect(ops(sbom).at(-1)).toEqual({ operation: "file", args: { path: "/out/sbom.cdx.json" } });
+  });
+});
+
+describe("semgrep", () => {
+  it("runs the given rules with metrics off", () => {
+    const run = semgrepScan(IMAGES.semgrep.ref, source, ["p/default", "./.semgrep.yml"]);
+    expect(only(run.container, "from").args).toEqual({ address: "semgrep/semgrep:1.163.0" });
+    expect(only(run.container, "withExec").args).toEqual({
+      args: [
+        "semgrep",
+        "scan",
+        "--config",
+        "p/default",
+        "--config",
+        "./.semgrep.yml",
+        "--json-output",
+        "/out/semgrep.json",
+        "--metrics=off",
+        "--disable-version-check",
+        "--error",
+        ".",
+      ],
+      expect: "ANY",
+    });
+  });
+});
+
+describe("k6", () => {
+  it("binds the target as a service and hands it to the scenario as BASE_URL", () => {
+    const target = dag.container().from("nginx:1.27").withExposedPort(8080).asService();
+    const scripts = dag.directory().withNewFile("smoke.js", "export default function () {}\n");
+    const run = k6Run({ image: IMAGES.k6.ref, scenarios: scripts, target, port: 8080, scenario: "smoke" });
+    expect(only(run.container, "from").args).toEqual({ address: "grafana/k6:1.7.1" });
+    expect(only(run.container, "withServiceBinding").args).toEqual({ alias: "target", service: ops(target) });
+    expect(calls(run.container, "withEnvVariable").map((op) => op.args)).toEqual([
+      { name: "BASE_URL", value: "http://target:8080" },
+      { name: "K6_SUMMARY_PATH", value: "/out/k6-summary.json" },
+    ]);
+    expect(calls(run.container, "withMountedDirectory").map((op) => op.args["path"])).toEqual(["/scenarios", "/out"]);
+    expect(only(run.container, "withExec").args).toEqual({
+      args: ["k6", "run", "--summary-export", "/out/k6.json", "--quiet", "smoke.js"],
+      expect: "ANY",
+    });
+    expect(run.exitCodeFile).toBe("k6.exitcode");
+  });
+
+  it.each([0, 65_536, 80.5])("refuses the port %s", (port) => {
+    const target = dag.container().asService();
+    expect(() => k6Run({ image: IMAGES.k6.ref, scenarios: dag.directory(), target, port, scenario: "smoke" })).toThrow(
+      /is not a TCP port/,
+    );
+  });
+
+  it("takes the caller's scenarios over Portcullis' own", () => {
+    const mine = dag.directory().withNewFile("scenarios/smoke.js", "// mine\n");
+    const theirs = dag.directory().withNewFile("scenarios/smoke.js", "// portcullis\n");
+    expect(ops(scenarios(theirs, mine))).toEqual([
+      ...ops(theirs),
+      { operation: "filter", args: { include: ["scenarios/*.js", "scenarios/lib/**"] } },
+      {
+        operation: "withDirectory",
+        args: { path: ".", source: [...ops(mine), { operation: "filter", args: { include: ["scenarios/**"] } }] },
+      },
+      { operation: "directory", args: { path: "scenarios" } },
+    ]);
+  });
+});
+
+describe("the portcullis CLI container", () => {
+  const portcullis = dag.directory().withNewFile("package.json", "{}");
+  const cli = cliContainer("node:22.14.0-bookworm-slim", portcullis);
+
+  it("is built from Portcullis' own repository with npm ci, npm's cache shared", () => {
+    expect(only(cli, "from").args).toEqual({ address: "node:22.14.0-bookworm-slim" });
+    expect(only(cli, "withMountedCache").args).toEqual({
+      path: "/root/.npm",
+      cache: [{ operation: "cacheVolume", args: { key: CACHE_VOLUMES.npm } }],
+      sharing: "SHARED",
+    });
+    expect(only(cli, "withDirectory").args).toEqual({
+      path: LAYOUT.cli,
+      source: [...ops(portcullis), { operation: "filter", args: { include: CLI_SOURCE_FILES } }],
+    });
+    expect(execs(cli)).toEqual([["npm", "ci", "--no-audit", "--no-fund"]]);
+    expect(calls(cli, "withEnvVariable").map((op) => op.args)).toEqual([
+      { name: "PATH", value: "/opt/portcullis/node_modules/.bin:${PATH}", expand: true },
+      { name: "NO_COLOR", value: "1" },
+    ]);
+  });
+
+  it("validates the caller's tree, Portcullis' default policies underneath", () => {
+    const tree = workspace(portcullis, source);
+    expect(ops(tree)).toEqual([
+      ...ops(portcullis),
+      { operation: "filter", args: { include: ["environments/*.yml"] } },
+      { operation: "withDirectory", args: { path: ".", source: ops(source) } },
+    ]);
+    const run = portcullisValidate(cli, tree);
+    expect(execs(run.container).at(-1)).toEqual(["portcullis", "validate", ".", "--out", "/out"]);
+    expect(calls(run.container, "withExec").at(-1)?.args["expect"]).toBe("ANY");
+    expect(run.exitCodeFile).toBe("validate.exitcode");
+  });
+});
+
+describe("every command the module runs", () => {
+  it("starts with the binary, never a shell", () => {
+    const repo = dag.directory();
+    const containers = [
+      gitleaksDir(IMAGES.gitleaks.ref, source).container,
+      gitleaksGit(IMAGES.gitleaks.ref, repo).container,
+      trivyFs(trivyOptions, source).reports,
+      trivyImage(trivyOptions, dag.container()).reports,
+      trivySbom(trivyOptions, source),
+      semgrepScan(IMAGES.semgrep.ref, source, ["p/default"]).container,
+      portcullisValidate(cliContainer("node:22", repo), repo).container,
+      k6Run({ image: IMAGES.k6.ref, scenarios: repo, target: dag.container().asService(), port: 80, scenario: "load" })
+        .container,
+    ];
+    const binaries = new Set(
+      containers.flatMap((container) => execs(container).map((argv) => (Array.isArray(argv) ? String(argv[0]) : ""))),
+    );
+    expect([...binaries].sort()).toEqual(["gitleaks", "k6", "npm", "portcullis", "semgrep", "trivy"]);
+  });
+});
