@@ -16,4 +16,5 @@ export * from "./report/schema.js";
 export * from "./evaluate/evaluate.js";
 export * from "./report/renderers.js";
 export type * from "./tools/types.js";
+export * from "./tools/index.js";
 export { PORTCULLIS_VERSION } from "./version.js";
