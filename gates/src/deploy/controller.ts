@@ -66,7 +66,14 @@ export class Controller {
 
   /** Saves `next` (our lock renewed, or released) with the ledger entries, atomically and in call order. */
   commit(next: DeployState | "current", entries: readonly LedgerEntry[] = [], lock: "renew" | "release" = "renew"): Promise<void> {
-    const run = this.saving.then(() => this.save(next, entries, lock));
+    const run = this.saving.then(() => this.save(next, entries, lock, true));
+    this.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The save that takes the lock: a conflict is reported (StoreConflictError), never merged. */
+  acquire(next: DeployState, entries: readonly LedgerEntry[]): Promise<void> {
+    const run = this.saving.then(() => this.save(next, entries, "renew", false));
     this.saving = run.catch(() => undefined);
     return run;
   }
@@ -107,7 +114,7 @@ export class Controller {
 
   // --- internal ---
 
-  private async save(next: DeployState | "current", entries: readonly LedgerEntry[], lock: "renew" | "release"): Promise<void> {
+  private async save(next: DeployState | "current", entries: readonly LedgerEntry[], lock: "renew" | "release", merge: boolean): Promise<void> {
     // "current" (the heartbeat) is read when the save runs, not when it was queued.
     let candidate = next === "current" ? this.state : next;
     for (let attempt = 0; ; attempt += 1) {
@@ -126,7 +133,7 @@ export class Controller {
         this.ledgerHead = chained.head;
         return;
       } catch (error) {
-        if (!(error instanceof StoreConflictError) || attempt >= 5) throw error;
+        if (!(error instanceof StoreConflictError) || !merge || attempt >= 5) throw error;
         // Someone else wrote: while we hold the lock, that can only be a promotion request.
         await this.refresh();
         candidate = { ...candidate, promote_request: this.state.promote_request };

@@ -34,7 +34,7 @@ export async function runDeploy(deps: ControllerDeps, request: DeployRequest): P
   const controller = new Controller(deps, snapshot, base);
   const entries: LedgerEntry[] = acquired.broken === null ? [] : [lockBrokenEntry(base, acquired.broken, { actor: deps.actor, command: "deploy" }, now.toISOString())];
   try {
-    await controller.commit(acquired.state, entries);
+    await controller.acquire(acquired.state, entries);
   } catch (error) {
     if (error instanceof StoreConflictError) return { kind: "not_started", reason: `${error.message}: another controller started at the same time` };
     throw error;
@@ -71,7 +71,7 @@ export async function runIntervention(deps: ControllerDeps, request: Interventio
       const controller = new Controller(deps, snapshot, base);
       const entries = taken.broken === null ? [] : [lockBrokenEntry(base, taken.broken, { actor: deps.actor, command: request.kind }, now.toISOString())];
       try {
-        await controller.commit(taken.state, entries);
+        await controller.acquire(taken.state, entries);
         return { controller, ledgerText: snapshot.ledgerText };
       } catch (error) {
         if (!(error instanceof StoreConflictError) || attempt >= 10) throw error;

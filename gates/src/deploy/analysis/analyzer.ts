@@ -34,8 +34,12 @@ export interface AnalyzerOptions {
 
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   const agent: Agent = probeAgent();
-  const probe = (slot: Slot, durationMs: number) =>
-    probeWindow({ url: `${options.urls[slot]}${options.probePath}`, ratePerSecond: options.probeRate, durationMs, timeoutMs: options.probeTimeoutMs, dispatcher: agent });
+  const probe = (slot: Slot, durationMs: number, stopAfterFailures?: number) =>
+    probeWindow({ url: `${options.urls[slot]}${options.probePath}`, ratePerSecond: options.probeRate, durationMs, timeoutMs: options.probeTimeoutMs, dispatcher: agent, stopAfterFailures });
+  // More failures than the error budget of a full window (or of min_requests, if larger) decide
+  // the window already: judgeProbe fails it in both of its branches.
+  const expected = Math.ceil((options.probeRate * options.intervalMs) / 1000);
+  const failFast = Math.floor(options.thresholds.maxErrorRate * Math.max(expected, options.thresholds.minRequests));
   return {
     async health(slot) {
       const url = `${options.urls[slot]}${options.healthPath}`;
@@ -62,7 +66,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       return { ok: judged.result === "pass", detail: judged.reason };
     },
     async measure(slot, release) {
-      const sample = await probe(slot, options.intervalMs);
+      const sample = await probe(slot, options.intervalMs, failFast);
       const checks = [judgeProbe(sample, options.thresholds)];
       const prometheusUrl = options.prometheusUrl;
       if (prometheusUrl !== undefined) {

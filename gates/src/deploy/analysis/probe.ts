@@ -22,7 +22,11 @@ export interface ProbeOptions {
   durationMs: number;
   timeoutMs: number;
   dispatcher: Agent;
-  signal?: AbortSignal | undefined;
+  /**
+   * Ends the window early once failures exceed this: the window's verdict is then already a
+   * failure whatever follows, and a rollback should not wait for the rest of it.
+   */
+  stopAfterFailures?: number | undefined;
 }
 
 /** A keep-alive agent sized for probing one slot at a time. */
@@ -63,7 +67,7 @@ export async function probeWindow(options: ProbeOptions): Promise<ProbeSample> {
   const start = performance.now();
   for (let tick = 0; ; tick += 1) {
     const due = start + tick * periodMs;
-    if (due - start >= options.durationMs || options.signal?.aborted === true) break;
+    if (due - start >= options.durationMs || failures > (options.stopAfterFailures ?? Number.POSITIVE_INFINITY)) break;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     if (inFlight.size >= maxInFlight) continue;

@@ -1,0 +1,133 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { planOf, resolveWebhooks } from "../deploy/config.js";
+import { checkGateReport } from "../deploy/gate-report.js";
+import { createNotifier } from "../deploy/notify.js";
+import { runDeploy, type RunResult } from "../deploy/runner.js";
+import { UsageError } from "../errors.js";
+import { parseDuration } from "../policy/duration.js";
+import type { RegisterCommand } from "./commands.js";
+import { addDeployOptions, controllerDeps, loadDeployContext, progressLog, routerOf, type DeployContext } from "./deploy-context.js";
+import { EXIT, type CliIo } from "./io.js";
+
+/**
+ * `portcullis deploy --release <v>`: blue-green deploy of a release to the idle slot, step by
+ * step with analysis, rolled back automatically when the analysis fails.
+ * Exit 0 live, 1 rolled back or aborted, 2 bad input, 3 could not start or failed before any
+ * traffic moved (lock held, gate report missing or blocked, new slot unhealthy, router refused).
+ */
+export const registerDeploy: RegisterCommand = (program, io, setExit) => {
+  const command = program
+    .command("deploy")
+    .description("Blue-green deploy: move traffic to the idle slot step by step, analysing each step; roll back on failure")
+    .requiredOption("--release <version>", "the version being deployed (recorded in the ledger)")
+    .option("--commit <sha>", "commit being deployed; must match the gate report")
+    .option("--commit-time <iso>", "commit time, for lead-time metrics")
+    .option("--gate-report <file>", "passing report.json of the same commit and environment")
+    .option("--force", "deploy without a passing gate report (needs --reason; recorded and notified)")
+    .option("--reason <text>", "why --force is used");
+  addDeployOptions(command, "all").addHelpText(
+    "after",
+    [
+      "",
+      "Exit codes: 0 live, 1 rolled back or aborted, 2 bad input, 3 could not start.",
+      "Example:",
+      "  portcullis deploy --env production --release 1.4.2 --commit $GITHUB_SHA --gate-report out/report.json \\",
+      "    --router nginx --blue http://10.0.0.5:8080 --green http://10.0.0.6:8080 --nginx-upstream-file /etc/nginx/portcullis.conf",
+      "Reference: docs/readme/deploy.md",
+      "",
+    ].join("\n"),
+  );
+  command.action(async (options: Record<string, unknown>) => {
+    setExit(await deploy(options, io));
+  });
+};
+
+// --- internal ---
+
+async function deploy(options: Record<string, unknown>, io: CliIo): Promise<number> {
+  const release = text(options, "release") ?? "";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+\-/]*$/.test(release)) {
+    throw new UsageError("USAGE", `--release ${JSON.stringify(release)} is not a version`, { fix: "use letters, digits and . _ + - / (1.4.2, v2025.01.3, sha-abc123)" });
+  }
+  const commitTime = text(options, "commitTime") ?? null;
+  if (commitTime !== null && Number.isNaN(Date.parse(commitTime))) throw new UsageError("USAGE", `--commit-time ${JSON.stringify(commitTime)} is not a date`, { fix: "use ISO 8601: 2025-01-31T12:00:00Z" });
+  const context = loadDeployContext(options, io);
+  const commit = text(options, "commit") ?? null;
+  const forcedReason = await gateDecision(options, context, commit);
+  if (typeof forcedReason === "number") return forcedReason;
+  const router = await routerOf(context);
+  const deps = controllerDeps(context, router, progressLog(io));
+  try {
+    const result = await runDeploy(deps, {
+      id: `${context.environment}-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(2).toString("hex")}`,
+      release,
+      commit,
+      commit_time: commitTime,
+      forced_reason: forcedReason,
+      plan: planOf(context.settings),
+    });
+    return report(result, io);
+  } finally {
+    await deps.analyzer.close();
+  }
+}
+
+/** null: gates passed; a string: the recorded --force reason; a number: refused, with this exit code. */
+async function gateDecision(options: Record<string, unknown>, context: DeployContext, commit: string | null): Promise<string | null | number> {
+  const { io } = context;
+  const reason = text(options, "reason");
+  if (options["force"] === true) {
+    if (reason === undefined || reason.trim() === "") throw new UsageError("USAGE", "--force needs --reason <why>", { fix: "say why the gates are skipped; it is recorded in the ledger and notified" });
+    io.stdout(`gates skipped with --force: ${reason}\n`);
+    return reason;
+  }
+  const file = text(options, "gateReport");
+  const shown = file ?? "(none)";
+  const check = checkGateReport(file === undefined ? undefined : readOptional(path.resolve(io.cwd, file)), shown, { environment: context.environment, commit });
+  if (check.ok) {
+    io.stdout(`${check.summary}\n`);
+    return null;
+  }
+  io.stderr(`portcullis: deploy not started: ${file === undefined ? "no --gate-report given" : check.reason} — fix: ${check.fix}\n`);
+  const notifier = createNotifier({
+    webhooks: resolveWebhooks(context.settings, io.env),
+    timeoutMs: parseDuration(context.settings.notify_timeout),
+    retries: context.settings.notify_retries,
+    onFailure: (message) => io.stderr(`portcullis: notification: ${message}\n`),
+  });
+  notifier.send({ event: "gate_blocked", severity: "high", environment: context.environment, deploy_id: null, release: text(options, "release") ?? null, message: `deploy refused: ${check.reason}`, at: new Date().toISOString() });
+  await notifier.flush(5_000);
+  return EXIT.notStarted;
+}
+
+function report(result: RunResult, io: CliIo): number {
+  switch (result.kind) {
+    case "not_started":
+    case "rejected":
+      io.stderr(`portcullis: deploy not started: ${result.reason}\n`);
+      return EXIT.notStarted;
+    case "taken_over":
+      io.stderr(`portcullis: deploy stopped: ${result.reason}\n`);
+      return EXIT.blocked;
+    case "finished":
+      io.stdout(`${result.outcome}: ${result.reason}\n`);
+      if (result.outcome === "succeeded") return EXIT.ok;
+      if (result.outcome === "failed" && !result.traffic_moved) return EXIT.notStarted;
+      return EXIT.blocked;
+  }
+}
+
+function text(options: Record<string, unknown>, key: string): string | undefined {
+  const value = options[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+function readOptional(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}

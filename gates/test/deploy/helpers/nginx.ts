@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { renderUpstream } from "../../../src/deploy/routers/nginx.js";
+import { freePort, stopChild, waitForPort } from "./processes.js";
+
+/** A real nginx with its own prefix on a loopback port, proxying to the upstream Portcullis writes. */
+export interface TestNginx {
+  port: number;
+  url: string;
+  dir: string;
+  confFile: string;
+  upstreamFile: string;
+  testCmd: string;
+  reloadCmd: string;
+  stop(): Promise<void>;
+}
+
+export const UPSTREAM = "portcullis_backend";
+
+export async function startNginx(dir: string, servers: { blue: string; green: string }): Promise<TestNginx> {
+  const port = await freePort();
+  for (const sub of ["conf", "logs", "temp"]) await mkdir(path.join(dir, sub), { recursive: true });
+  const confFile = path.join(dir, "conf", "nginx.conf");
+  const upstreamFile = path.join(dir, "conf", "upstream.conf");
+  await writeFile(upstreamFile, renderUpstream(UPSTREAM, servers, { blue: 100, green: 0 }));
+  await writeFile(confFile, config(dir, port, upstreamFile));
+  const base = `nginx -p ${dir}/ -c ${confFile} -e ${path.join(dir, "logs", "error.log")}`;
+  const child: ChildProcess = spawn("nginx", ["-p", `${dir}/`, "-c", confFile, "-e", path.join(dir, "logs", "error.log"), "-g", "daemon off;"], { stdio: ["ignore", "inherit", "inherit"] });
+  await waitForPort(port);
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    dir,
+    confFile,
+    upstreamFile,
+    testCmd: `${base} -t`,
+    reloadCmd: `${base} -s reload`,
+    stop: () => stopChild(child, "SIGQUIT"),
+  };
+}
+
+/** Breaks the main config so that `nginx -t` fails; returns the restore function. */
+export async function breakConfig(nginx: TestNginx): Promise<() => Promise<void>> {
+  const original = await readFile(nginx.confFile, "utf8");
+  await writeFile(nginx.confFile, original.replace("http {", "http {\n    portcullis_no_such_directive on;"));
+  return () => writeFile(nginx.confFile, original);
+}
+
+function config(dir: string, port: number, upstreamFile: string): string {
+  const temp = (name: string): string => `    ${name}_temp_path ${path.join(dir, "temp", name)};`;
+  return [
+    // Workers would otherwise run as nobody, unable to enter the test's private temp folder.
+    ...(process.getuid?.() === 0 ? ["user root;"] : []),
+    "worker_processes 1;",
+    `pid ${path.join(dir, "logs", "nginx.pid")};`,
+    `error_log ${path.join(dir, "logs", "error.log")} warn;`,
+    "events { worker_connections 1024; }",
+    "http {",
+    "    access_log off;",
+    temp("client_body"),
+    temp("proxy"),
+    temp("fastcgi"),
+    temp("uwsgi"),
+    temp("scgi"),
+    `    include ${upstreamFile};`,
+    "    server {",
+    `        listen 127.0.0.1:${port};`,
+    "        location / {",
+    `            proxy_pass http://${UPSTREAM};`,
+    "            proxy_http_version 1.1;",
+    '            proxy_set_header Connection "";',
+    "        }",
+    "    }",
+    "}",
+    "",
+  ].join("\n");
+}

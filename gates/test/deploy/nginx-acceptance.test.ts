@@ -1,0 +1,230 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseLedger, type LedgerRecord } from "../../src/deploy/ledger.js";
+import { parseUpstream } from "../../src/deploy/routers/nginx.js";
+import { DeployState } from "../../src/deploy/state.js";
+import { cli, cliProcess } from "./helpers/cli.js";
+import { startLoad, share, type Hit } from "./helpers/load.js";
+import { UPSTREAM, breakConfig, startNginx, type TestNginx } from "./helpers/nginx.js";
+import { haveBinaries, sleep, startVersionServer, stopChild, type VersionServer } from "./helpers/processes.js";
+
+/**
+ * Acceptance of blue-green deployment with real components on loopback: a real nginx (own prefix,
+ * high port), two real HTTP servers reporting their version, a bounded load generator through
+ * nginx, and the controller driven through the CLI. Every run is bounded in time and count.
+ */
+const available = haveBinaries(["nginx"]);
+
+describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
+  let work: string;
+  let blue: VersionServer;
+  let green: VersionServer;
+  let nginx: TestNginx;
+  let stateDir: string;
+  let scenario = 0;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "portcullis-deploy-"));
+    blue = await startVersionServer("v1");
+    green = await startVersionServer("v2");
+    nginx = await startNginx(path.join(work, "nginx"), { blue: `127.0.0.1:${blue.port}`, green: `127.0.0.1:${green.port}` });
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await blue?.stop();
+    await green?.stop();
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    // Each scenario starts from a fresh store, so blue (v1) is the live slot; put nginx back there.
+    scenario += 1;
+    stateDir = path.join(work, `state-${scenario}`);
+    await green.fail("off");
+    await setAllBlue();
+  });
+
+  /** Settings shared by every scenario: short bake and interval so the suite stays fast. */
+  function flags(extra: Record<string, string> = {}): string[] {
+    const base: Record<string, string> = {
+      router: "nginx",
+      blue: blue.url,
+      green: green.url,
+      "nginx-upstream-file": nginx.upstreamFile,
+      "nginx-upstream": UPSTREAM,
+      "nginx-test-cmd": nginx.testCmd,
+      "nginx-reload-cmd": nginx.reloadCmd,
+      "state-dir": stateDir,
+      "probe-rate": "100",
+      "min-requests": "10",
+      "max-p95": "1s",
+      warmup: "200ms",
+      ...extra,
+    };
+    return Object.entries(base).flatMap(([key, value]) => [`--${key}`, value]);
+  }
+
+  async function setAllBlue(): Promise<void> {
+    const { renderUpstream } = await import("../../src/deploy/routers/nginx.js");
+    const { writeFile } = await import("node:fs/promises");
+    const { runShell } = await import("../../src/deploy/shell.js");
+    await writeFile(nginx.upstreamFile, renderUpstream(UPSTREAM, { blue: `127.0.0.1:${blue.port}`, green: `127.0.0.1:${green.port}` }, { blue: 100, green: 0 }));
+    expect((await runShell(nginx.reloadCmd, { cwd: work, timeoutMs: 10_000 })).ok).toBe(true);
+    await sleep(300);
+  }
+
+  async function ledger(): Promise<LedgerRecord[]> {
+    return parseLedger(await readFile(path.join(stateDir, "default", "ledger.jsonl"), "utf8"));
+  }
+
+  async function state(): Promise<DeployState | null> {
+    try {
+      return DeployState.parse(JSON.parse(await readFile(path.join(stateDir, "default", "state.json"), "utf8")));
+    } catch {
+      return null;
+    }
+  }
+
+  async function liveWeights() {
+    return parseUpstream(await readFile(nginx.upstreamFile, "utf8"), UPSTREAM, { blue: `127.0.0.1:${blue.port}`, green: `127.0.0.1:${green.port}` });
+  }
+
+  async function waitFor(predicate: (s: DeployState | null) => boolean, timeoutMs: number): Promise<DeployState | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const current = await state();
+      if (predicate(current)) return current;
+      if (Date.now() > deadline) throw new Error(`state never matched; last: ${JSON.stringify(current?.phase)} step ${current?.rollout?.step}`);
+      await sleep(25);
+    }
+  }
+
+  it("1. migrates 10 -> 100 % under load with zero failed requests and the version mix of each step", async () => {
+    const load = startLoad(nginx.url, { concurrency: 12, maxRequests: 200_000, maxMs: 60_000 });
+    await sleep(300);
+    const started = Date.now();
+    const run = await cli(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "2s", interval: "400ms" })], work);
+    const finished = Date.now();
+    await sleep(300);
+    const hits = await load.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+
+    const during = hits.filter((hit) => hit.at >= started && hit.at <= finished);
+    expect(during.length).toBeGreaterThanOrEqual(5_000);
+    expect(hits.filter((hit) => !hit.ok)).toEqual([]);
+
+    const steps = (await ledger()).filter((record) => record.type === "step");
+    expect(steps.map((record) => record.step?.percent)).toEqual([10, 25, 50, 75, 100]);
+    for (const record of steps) {
+      const step = record.step;
+      if (step === undefined || step.decided_at === null) throw new Error("step without decision");
+      expect(step.decision).toBe("pass");
+      // nginx reloads gracefully: skip the first 150 ms while old workers finish.
+      const seen = share(hits, "v2", Date.parse(step.confirmed_at) + 150, Date.parse(step.decided_at));
+      expect(seen.count, `requests seen at ${step.percent} %`).toBeGreaterThan(300);
+      expect(Math.abs(seen.share * 100 - step.percent), `green share at ${step.percent} %`).toBeLessThanOrEqual(6);
+    }
+    expect(await state()).toMatchObject({ active: "green", phase: "idle", weights: { blue: 0, green: 100 }, lock: null });
+    expect(await liveWeights()).toEqual({ blue: 0, green: 100 });
+    expect(hits.filter((hit) => hit.at > finished + 200).every((hit) => hit.version === "v2")).toBe(true);
+    expect((await ledger()).at(-1)).toMatchObject({ type: "deploy_finished", outcome: "succeeded", release: "v2" });
+  });
+
+  it("2. rolls back automatically within two analysis intervals when green starts failing at step 2", async () => {
+    const intervalMs = 1_000;
+    const load = startLoad(nginx.url, { concurrency: 4, maxRequests: 100_000, maxMs: 60_000 });
+    // The controller runs in its own process, as in a pipeline, not sharing the load's event loop.
+    const controller = cliProcess(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "4s", interval: `${intervalMs}ms` })], work);
+    const exited = new Promise<number | null>((resolve) => controller.child.once("exit", resolve));
+    await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 30_000);
+    const failingFrom = Date.now();
+    await green.fail("all");
+    const code = await exited;
+    await sleep(500);
+    const hits = await load.stop();
+
+    expect(code, controller.output()).toBe(1);
+    const records = await ledger();
+    const finished = records.at(-1);
+    expect(finished).toMatchObject({ type: "deploy_finished", outcome: "rolled_back" });
+    const restoredAt = Date.parse(finished?.finished_at ?? "");
+    expect(restoredAt - failingFrom, `failing from ${new Date(failingFrom).toISOString()}\n${controller.output()}`).toBeLessThanOrEqual(2 * intervalMs);
+    expect(records.find((record) => record.type === "step" && record.step?.percent === 25)?.step?.decision).toBe("fail");
+    expect(await liveWeights()).toEqual({ blue: 100, green: 0 });
+    expect(await state()).toMatchObject({ active: "blue", phase: "idle", lock: null });
+    // After the rollback was confirmed (and old nginx workers drained), only blue answers.
+    const after = hits.filter((hit: Hit) => hit.at > restoredAt + 300);
+    expect(after.length).toBeGreaterThan(100);
+    expect(after.every((hit) => hit.version === "v1" && hit.ok)).toBe(true);
+  });
+
+  it("3. survives a SIGKILLed controller: status tells the partial truth, abort restores blue, nothing fails after", async () => {
+    const load = startLoad(nginx.url, { concurrency: 4, maxRequests: 100_000, maxMs: 60_000 });
+    const controller = cliProcess(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "2s", interval: "250ms", "lock-lease": "1s" })], work);
+    await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 60_000);
+    process.kill(-(controller.child.pid ?? 0), "SIGKILL");
+    await stopChild(controller.child, "SIGKILL");
+    await sleep(1_200);
+
+    const status = await cli(["status", ...flags()], work);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/phase\s+analysing — deploy \S+: v2 to green, step 2\/5/);
+    expect(status.stdout).toMatch(/router\s+nginx .*: blue 75 % \/ green 25 %/);
+    expect(status.stdout).toMatch(/STALE/);
+    expect(status.stdout).toMatch(/no controller is running this analysing .*portcullis abort/);
+
+    const abort = await cli(["abort", ...flags(), "--reason", "controller died"], work);
+    expect(abort.code, abort.stdout + abort.stderr).toBe(0);
+    expect(await liveWeights()).toEqual({ blue: 100, green: 0 });
+    const abortedAt = Date.now();
+    await sleep(1_000);
+    const hits = await load.stop();
+    expect(hits.filter((hit) => !hit.ok)).toEqual([]);
+    expect(hits.filter((hit) => hit.at > abortedAt + 300).every((hit) => hit.version === "v1")).toBe(true);
+    const records = await ledger();
+    expect(records.map((record) => record.action ?? record.outcome ?? record.type)).toEqual(expect.arrayContaining(["lock_broken", "abort", "aborted"]));
+    expect((await cli(["ledger", "verify", "--state-dir", stateDir], work)).code).toBe(0);
+  });
+
+  it("4. never reloads a config that fails nginx -t: traffic unchanged, deploy fails with nginx's error", async () => {
+    const before = await readFile(nginx.upstreamFile, "utf8");
+    const restore = await breakConfig(nginx);
+    const load = startLoad(nginx.url, { concurrency: 2, maxRequests: 50_000, maxMs: 30_000 });
+    try {
+      const run = await cli(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "500ms", interval: "250ms" })], work);
+      expect(run.code).toBe(3);
+      expect(run.stdout + run.stderr).toMatch(/unknown directive "portcullis_no_such_directive"/);
+      expect(await readFile(nginx.upstreamFile, "utf8")).toBe(before);
+    } finally {
+      await restore();
+    }
+    const hits = await load.stop();
+    expect(hits.length).toBeGreaterThan(50);
+    expect(hits.every((hit) => hit.ok && hit.version === "v1")).toBe(true);
+    expect((await ledger()).at(-1)).toMatchObject({ type: "deploy_finished", outcome: "failed" });
+    expect(await state()).toMatchObject({ active: "blue", phase: "idle", weights: { blue: 100, green: 0 } });
+  });
+
+  it("5. refuses a second deploy while one runs (exit 3) but never a rollback", async () => {
+    const first = cli(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "3s", interval: "300ms" })], work);
+    await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 30_000);
+    const second = await cli(["deploy", "--release", "v3", "--force", "--reason", "acceptance test", ...flags()], work);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/another controller holds the lock: .*\(deploy /);
+
+    const rollback = await cli(["rollback", ...flags(), "--reason", "on-call says no"], work);
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
+    expect(await liveWeights()).toEqual({ blue: 100, green: 0 });
+    const run = await first;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/taken by .*\(rollback\)/);
+    await sleep(500);
+    expect(await liveWeights()).toEqual({ blue: 100, green: 0 });
+    const records = await ledger();
+    expect(records.find((record) => record.action === "lock_broken")?.reason).toMatch(/rollback broke the lock of .*holder alive/);
+    expect(records.at(-1)).toMatchObject({ type: "deploy_finished", outcome: "rolled_back" });
+  });
+});
