@@ -42,7 +42,12 @@ export function classifyFindings<W extends WaiverView>(
     const waiver = waivers.find(finding, waivers.waivers);
     if (waiver !== undefined) {
       increment(waived, waiver.id);
-      return reportedAs(finding, gate, "waived", { kind: "waiver", reason: waiver.reason, approver: waiver.approver, expires: waiver.expires });
+      return reportedAs(finding, gate, "waived", {
+        kind: "waiver",
+        reason: waiver.reason,
+        approver: waiver.approver,
+        expires: waiver.expires,
+      });
     }
     if (!brokenMatch && baseline?.has(finding.fingerprint) === true) {
       return reportedAs(finding, gate, "baseline", { kind: "baseline", reason: "present in the baseline report" });
@@ -63,7 +68,12 @@ export function problemId(problem: WaiverProblemInput<WaiverView>): string {
  * A copy of the finding with its gate and status. Object.assign, not spread: on 100,000 findings
  * V8's spread-and-extend is several times slower.
  */
-function reportedAs(finding: Finding, gate: GateName, status: ReportedFinding["status"], suppression?: Suppression): ReportedFinding {
+function reportedAs(
+  finding: Finding,
+  gate: GateName,
+  status: ReportedFinding["status"],
+  suppression?: Suppression,
+): ReportedFinding {
   const reported: ReportedFinding = Object.assign({}, finding, { gate, status });
   if (suppression !== undefined) reported.suppression = suppression;
   return reported;

@@ -61,9 +61,7 @@ export function assessFindingGate(
     baseline,
     suppressed,
     unfixable: onlyFixable ? unfixable : undefined,
-    worst: countedFindings
-      .slice(0, WORST_LIMIT)
-      .map((finding) => finding.fingerprint),
+    worst: countedFindings.slice(0, WORST_LIMIT).map((finding) => finding.fingerprint),
   };
 }
 

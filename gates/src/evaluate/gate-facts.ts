@@ -66,7 +66,12 @@ export function performanceGateFacts(sources: GateSources, policy: PerformanceGa
     }
     const assessment = assessPerformance(policy, performance, prefix);
     checks.push(...assessment.checks);
-    errors.push(...assessment.missing.map((missing) => ({ message: `${run.id} (${run.file}): ${missing.message}`, fix: missing.fix })));
+    errors.push(
+      ...assessment.missing.map((missing) => ({
+        message: `${run.id} (${run.file}): ${missing.message}`,
+        fix: missing.fix,
+      })),
+    );
   }
   return {
     gate: "performance",

@@ -66,8 +66,24 @@ export function assessPerformance(
     fix: "point the load test at the target so it makes HTTP requests (no requests, no verdict)",
     missingWhenLow: true,
   });
-  compare({ name: "http_req_duration p(95)", metric: "http_req_duration", stat: "p(95)", bound: "max", limit: parseDuration(policy.max_p95), format: ms, fix: TREND_STATS_FIX });
-  compare({ name: "http_req_duration p(99)", metric: "http_req_duration", stat: "p(99)", bound: "max", limit: parseDuration(policy.max_p99), format: ms, fix: TREND_STATS_FIX });
+  compare({
+    name: "http_req_duration p(95)",
+    metric: "http_req_duration",
+    stat: "p(95)",
+    bound: "max",
+    limit: parseDuration(policy.max_p95),
+    format: ms,
+    fix: TREND_STATS_FIX,
+  });
+  compare({
+    name: "http_req_duration p(99)",
+    metric: "http_req_duration",
+    stat: "p(99)",
+    bound: "max",
+    limit: parseDuration(policy.max_p99),
+    format: ms,
+    fix: TREND_STATS_FIX,
+  });
   compare({
     name: "http_req_failed rate",
     metric: "http_req_failed",

@@ -30,12 +30,18 @@ export interface RunState {
 }
 
 /** Reads each report's health: unusable, wrong tool, crashed, or failed by its own account. */
-export function runStates(runs: readonly RunInput[], exitMeaning: (kind: ReportKind, code: number) => ExitMeaning): RunState[] {
+export function runStates(
+  runs: readonly RunInput[],
+  exitMeaning: (kind: ReportKind, code: number) => ExitMeaning,
+): RunState[] {
   return runs.map((input) => {
     const { run } = input;
     const id = run.label === undefined ? run.kind : `${run.kind}.${run.label}`;
     const result = "result" in input ? input.result : undefined;
-    const problem = "error" in input ? errorProblem(input.error) : resultProblem(input.run.kind, input.result, run.exitCode, exitMeaning);
+    const problem =
+      "error" in input
+        ? errorProblem(input.error)
+        : resultProblem(input.run.kind, input.result, run.exitCode, exitMeaning);
     const feeds = new Set<GateName>(FEEDS[run.kind]);
     for (const finding of result?.findings ?? []) feeds.add(gateOfFinding(finding));
     const toolRun: ToolRun = {
@@ -45,7 +51,15 @@ export function runStates(runs: readonly RunInput[], exitMeaning: (kind: ReportK
       tool: result?.tool ?? TOOL_OF_KIND[run.kind],
       ...(result === undefined ? {} : { format: result.format }),
       ...(result?.toolVersion === undefined ? {} : { version: result.toolVersion }),
-      ...(problem === undefined ? {} : { error: { code: problem.code, message: problem.message, ...(problem.fix === undefined ? {} : { fix: problem.fix }) } }),
+      ...(problem === undefined
+        ? {}
+        : {
+            error: {
+              code: problem.code,
+              message: problem.message,
+              ...(problem.fix === undefined ? {} : { fix: problem.fix }),
+            },
+          }),
       toolErrors: result?.toolErrors ?? [],
       ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
       ...(run.durationMs === undefined ? {} : { durationMs: run.durationMs }),

@@ -23,10 +23,12 @@ export interface GateFacts {
 }
 
 const FAIL_FIX: Readonly<Record<GateName, string>> = {
-  framework_integrity: "fix the listed framework problems (broken references, cycles, frontmatter…) and run validate again",
+  framework_integrity:
+    "fix the listed framework problems (broken references, cycles, frontmatter…) and run validate again",
   documentation: "fix the listed Markdown problems, or waive them in .portcullis/waivers.yml",
   secrets: "remove the secrets from the code and rotate them; waive a false positive in .portcullis/waivers.yml",
-  vulnerabilities: "upgrade the listed packages to a fixed version, or waive a finding with reason, approver and expiry",
+  vulnerabilities:
+    "upgrade the listed packages to a fixed version, or waive a finding with reason, approver and expiry",
   sast: "fix the listed code findings, or waive a false positive with reason, approver and expiry",
   performance: "make the service meet the limits, or change gates.performance in the environment file with approval",
   compliance: "fix the listed compliance findings, or waive them with reason, approver and expiry",
@@ -40,7 +42,12 @@ const FAIL_FIX: Readonly<Record<GateName, string>> = {
 export function decideVerdict(facts: GateFacts, environment: string): GateVerdict {
   const base = { gate: facts.gate, mode: facts.mode, enabled: facts.enabled, evidence: facts.evidence };
   if (!facts.enabled) {
-    return { ...base, status: "disabled", blocking: false, reason: `switched off for ${environment} (gates.${facts.gate}.enabled: false)` };
+    return {
+      ...base,
+      status: "disabled",
+      blocking: false,
+      reason: `switched off for ${environment} (gates.${facts.gate}.enabled: false)`,
+    };
   }
   if (facts.errors.length > 0) {
     const fixes = [...new Set(facts.errors.flatMap((error) => (error.fix === undefined ? [] : [error.fix])))];
@@ -83,7 +90,10 @@ export function applyBypasses(
     const bypass = bypasses.find((candidate) => candidate.gate === verdict.gate);
     if (bypass === undefined) return verdict;
     if (verdict.mode === "mandatory" && !policy.bypass.allow_mandatory) {
-      return { ...verdict, reason: `${verdict.reason} (bypass by ${bypass.approver} refused: ${policy.name} does not allow bypassing mandatory gates)` };
+      return {
+        ...verdict,
+        reason: `${verdict.reason} (bypass by ${bypass.approver} refused: ${policy.name} does not allow bypassing mandatory gates)`,
+      };
     }
     applied.push(bypass);
     const bypassed = verdict.blocking ? ` — bypassed by ${bypass.approver}: ${bypass.reason}` : "";

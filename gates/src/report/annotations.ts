@@ -21,7 +21,10 @@ export interface AnnotationOptions {
  */
 export function renderAnnotations(report: Report, options: AnnotationOptions = {}): string {
   const max = options.maxPerLevel ?? GITHUB_LIMITS.annotationsPerStepPerLevel;
-  const candidates = [...report.verdicts.flatMap(gateAnnotation), ...worstFindings(report, Number.MAX_SAFE_INTEGER).flatMap(findingAnnotation)];
+  const candidates = [
+    ...report.verdicts.flatMap(gateAnnotation),
+    ...worstFindings(report, Number.MAX_SAFE_INTEGER).flatMap(findingAnnotation),
+  ];
   const used: Record<AnnotationLevel, number> = { error: 0, warning: 0, notice: 0 };
   const kept: Annotation[] = [];
   let omitted = 0;
@@ -87,7 +90,9 @@ function gateAnnotation(verdict: GateVerdict): Annotation[] {
   return [
     {
       level,
-      properties: { title: `Portcullis gate ${verdict.gate}: ${verdict.status}${verdict.blocking ? " (blocking)" : ""}` },
+      properties: {
+        title: `Portcullis gate ${verdict.gate}: ${verdict.status}${verdict.blocking ? " (blocking)" : ""}`,
+      },
       message: `${verdict.reason}.${fix}`,
     },
   ];
@@ -97,14 +102,23 @@ function findingAnnotation(finding: ReportedFinding): Annotation[] {
   const location = finding.location;
   if (location === undefined) return [];
   const line = location.startLine !== undefined && location.startLine >= 1 ? location.startLine : undefined;
-  const properties: Annotation["properties"] = { file: location.path, title: `${finding.severity} ${finding.ruleId} (${finding.tool})` };
+  const properties: Annotation["properties"] = {
+    file: location.path,
+    title: `${finding.severity} ${finding.ruleId} (${finding.tool})`,
+  };
   if (line !== undefined) {
     properties.line = String(line);
     if (location.endLine !== undefined && location.endLine >= line) properties.endLine = String(location.endLine);
     if (location.startColumn !== undefined && location.startColumn >= 1) properties.col = String(location.startColumn);
     if (location.endColumn !== undefined && location.endColumn >= 1) properties.endColumn = String(location.endColumn);
   }
-  return [{ level: FINDING_LEVEL[finding.severity], properties, message: finding.message !== "" ? finding.message : finding.title }];
+  return [
+    {
+      level: FINDING_LEVEL[finding.severity],
+      properties,
+      message: finding.message !== "" ? finding.message : finding.title,
+    },
+  ];
 }
 
 function command(annotation: Annotation): string {

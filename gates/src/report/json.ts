@@ -15,9 +15,13 @@ export interface JsonOptions {
 export function renderJson(report: Report, options: JsonOptions = {}): string {
   const checked = Report.safeParse(report);
   if (!checked.success) {
-    throw new PortcullisError("INTERNAL", `report.json does not match its schema: ${describeIssues(schemaIssues(checked.error))}`, {
-      fix: "this is a bug in Portcullis: please report it with the command that produced it",
-    });
+    throw new PortcullisError(
+      "INTERNAL",
+      `report.json does not match its schema: ${describeIssues(schemaIssues(checked.error))}`,
+      {
+        fix: "this is a bug in Portcullis: please report it with the command that produced it",
+      },
+    );
   }
   // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
   return `${JSON.stringify(redactDeep(checked.data, options.secrets ?? []), null, 2)}\n`;

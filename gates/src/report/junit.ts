@@ -15,8 +15,10 @@ export interface JunitOptions {
 export function renderJunit(report: Report, options: JunitOptions = {}): string {
   const suite = `portcullis.${report.environment}`;
   const byFingerprint = new Map<string, ReportedFinding>();
-  for (const finding of report.findings) if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, finding);
-  const count = (status: GateVerdict["status"]) => report.verdicts.filter((verdict) => verdict.status === status).length;
+  for (const finding of report.findings)
+    if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, finding);
+  const count = (status: GateVerdict["status"]) =>
+    report.verdicts.filter((verdict) => verdict.status === status).length;
   const totals = `tests="${report.verdicts.length}" failures="${count("fail")}" errors="${count("error")}" skipped="${count("disabled")}"`;
   const properties = [
     ["environment", report.environment],
@@ -54,8 +56,9 @@ export function xml(text: string): string {
 // --- internal ---
 
 // C0 controls other than tab, LF and CR; U+FFFE/U+FFFF; lone surrogates.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const INVALID_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const INVALID_XML =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function testCase(suite: string, verdict: GateVerdict, byFingerprint: ReadonlyMap<string, ReportedFinding>): string {
   const open = `    <testcase classname="${xml(suite)}" name="${xml(verdict.gate)}" time="0">`;
@@ -85,15 +88,25 @@ function detailLines(verdict: GateVerdict, byFingerprint: ReadonlyMap<string, Re
   const lines = [
     `${verdict.status} (${verdict.mode}${verdict.blocking ? ", blocking" : ""}): ${verdict.reason}`,
     ...(verdict.fix === undefined ? [] : [`Fix: ${verdict.fix}`]),
-    ...(verdict.bypass === undefined ? [] : [`Bypassed by ${verdict.bypass.approver} at ${verdict.bypass.at}: ${verdict.bypass.reason}`]),
+    ...(verdict.bypass === undefined
+      ? []
+      : [`Bypassed by ${verdict.bypass.approver} at ${verdict.bypass.at}: ${verdict.bypass.reason}`]),
     `Threshold: ${thresholdText(verdict)}`,
     `Measured: ${measuredText(verdict)}`,
   ];
   const failed = verdict.evidence.checks.filter((check) => !check.ok);
-  if (failed.length > 0) lines.push("Over the limit:", ...failed.map((check) => `  ${check.name}: ${check.measured} (limit ${check.threshold})`));
+  if (failed.length > 0)
+    lines.push(
+      "Over the limit:",
+      ...failed.map((check) => `  ${check.name}: ${check.measured} (limit ${check.threshold})`),
+    );
   const worst = verdict.evidence.worst.flatMap((fingerprint) => {
     const finding = byFingerprint.get(fingerprint);
-    return finding === undefined ? [] : [`  ${finding.severity} ${finding.ruleId} ${locationText(finding)}: ${finding.message !== "" ? finding.message : finding.title}`];
+    return finding === undefined
+      ? []
+      : [
+          `  ${finding.severity} ${finding.ruleId} ${locationText(finding)}: ${finding.message !== "" ? finding.message : finding.title}`,
+        ];
   });
   if (worst.length > 0) lines.push("Worst findings:", ...worst);
   if (verdict.evidence.sources.length > 0) lines.push(`Reports: ${verdict.evidence.sources.join(", ")}`);

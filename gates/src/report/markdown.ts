@@ -98,14 +98,17 @@ function findingsSection(report: Report): string {
       escapeMarkdown(finding.message !== "" ? finding.message : finding.title, 200),
     ]),
   );
-  const more = total > worst.length ? `\n\n${total - worst.length} more new findings are in report.json and report.sarif.` : "";
-  return [
-    `### Worst findings (${worst.length} of ${total} new)`,
-    "",
-    "| Severity | Gate | Tool | Rule | Location | Message |",
-    "|---|---|---|---|---|---|",
-    ...rows,
-  ].join("\n") + more;
+  const more =
+    total > worst.length ? `\n\n${total - worst.length} more new findings are in report.json and report.sarif.` : "";
+  return (
+    [
+      `### Worst findings (${worst.length} of ${total} new)`,
+      "",
+      "| Severity | Gate | Tool | Rule | Location | Message |",
+      "|---|---|---|---|---|---|",
+      ...rows,
+    ].join("\n") + more
+  );
 }
 
 function bypassSection(report: Report): string {
@@ -127,10 +130,17 @@ function waiverSection(report: Report): string {
       "| Waiver | Approver | Expires | Findings | Reason |",
       "|---|---|---|---|---|",
       ...shown.map((waiver) =>
-        row([escapeMarkdown(waiver.id), escapeMarkdown(waiver.approver), escapeMarkdown(waiver.expires), String(waiver.matched), escapeMarkdown(waiver.reason)]),
+        row([
+          escapeMarkdown(waiver.id),
+          escapeMarkdown(waiver.approver),
+          escapeMarkdown(waiver.expires),
+          String(waiver.matched),
+          escapeMarkdown(waiver.reason),
+        ]),
       ),
     );
-    if (report.waivers.length > shown.length) parts.push("", `${report.waivers.length - shown.length} more waivers are in report.json.`);
+    if (report.waivers.length > shown.length)
+      parts.push("", `${report.waivers.length - shown.length} more waivers are in report.json.`);
   }
   if (report.waiverProblems.length > 0) {
     if (parts.length > 0) parts.push("");
@@ -157,7 +167,8 @@ function problemSection(report: Report): string {
     "|---|---|---|",
     ...shown.map((problem) => row([escapeMarkdown(problem.source), problem.level, escapeMarkdown(problem.text)])),
   ];
-  if (problems.length > shown.length) lines.push("", `${problems.length - shown.length} more tool messages are in report.json.`);
+  if (problems.length > shown.length)
+    lines.push("", `${problems.length - shown.length} more tool messages are in report.json.`);
   return lines.join("\n");
 }
 

@@ -39,7 +39,12 @@ export function planSarif(report: Pick<Report, "tools" | "findings">): SarifTool
       return { tool, omitted: `a ${tool} report could not be used`, findings: [], total: findings.length };
     }
     if (runs >= GITHUB_LIMITS.sarifRunsPerFile) {
-      return { tool, omitted: `GitHub accepts at most ${GITHUB_LIMITS.sarifRunsPerFile} runs per file`, findings: [], total: findings.length };
+      return {
+        tool,
+        omitted: `GitHub accepts at most ${GITHUB_LIMITS.sarifRunsPerFile} runs per file`,
+        findings: [],
+        total: findings.length,
+      };
     }
     runs += 1;
     const kept = groupByStatusAndSeverity(findings).slice(0, GITHUB_LIMITS.sarifResultsPerRun);
@@ -97,7 +102,12 @@ const SECURITY_SEVERITY: Readonly<Partial<Record<Severity, string>>> = {
   low: "2.0",
 };
 
-const SECURITY_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(["secret", "vulnerability", "misconfiguration", "sast"]);
+const SECURITY_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
+  "secret",
+  "vulnerability",
+  "misconfiguration",
+  "sast",
+]);
 
 function toRun(report: Report, entry: SarifToolPlan): Sarif.Run {
   const rules = new Map<string, RuleEntry>();
@@ -119,7 +129,12 @@ function toRun(report: Report, entry: SarifToolPlan): Sarif.Run {
     },
     automationDetails: { id: `portcullis/${slug(report.environment)}/${slug(entry.tool)}/` },
     columnKind: "utf16CodeUnits",
-    invocations: [{ executionSuccessful: true, ...(notifications.length === 0 ? {} : { toolExecutionNotifications: notifications }) }],
+    invocations: [
+      {
+        executionSuccessful: true,
+        ...(notifications.length === 0 ? {} : { toolExecutionNotifications: notifications }),
+      },
+    ],
     results: entry.findings.map((finding) => toResult(finding, rules.get(finding.ruleId)?.index ?? 0)),
     properties: {
       "portcullis/environment": report.environment,
@@ -141,8 +156,13 @@ interface RuleEntry {
 function toRule({ first, worst }: RuleEntry): Sarif.ReportingDescriptor {
   const security = SECURITY_KINDS.has(first.kind);
   const securitySeverity = security ? SECURITY_SEVERITY[worst] : undefined;
-  const cwes = first.references.filter((ref) => /^CWE-\d+$/i.test(ref)).map((ref) => `external/cwe/${ref.toLowerCase()}`);
-  const tags = [...new Set([...(security ? ["security"] : []), first.kind, ...cwes])].slice(0, GITHUB_LIMITS.sarifTagsPerRule);
+  const cwes = first.references
+    .filter((ref) => /^CWE-\d+$/i.test(ref))
+    .map((ref) => `external/cwe/${ref.toLowerCase()}`);
+  const tags = [...new Set([...(security ? ["security"] : []), first.kind, ...cwes])].slice(
+    0,
+    GITHUB_LIMITS.sarifTagsPerRule,
+  );
   const summary = cut(first.title !== "" ? first.title : first.ruleId);
   return {
     id: first.ruleId,
@@ -184,7 +204,9 @@ function locationOf(finding: ReportedFinding, location: Location): Sarif.Locatio
       : {
           startLine: start,
           ...(location.endLine !== undefined && location.endLine >= start ? { endLine: location.endLine } : {}),
-          ...(location.startColumn !== undefined && location.startColumn >= 1 ? { startColumn: location.startColumn } : {}),
+          ...(location.startColumn !== undefined && location.startColumn >= 1
+            ? { startColumn: location.startColumn }
+            : {}),
           ...(location.endColumn !== undefined && location.endColumn >= 1 ? { endColumn: location.endColumn } : {}),
           // A secret finding's snippet is never written, even redacted: defence in depth.
           ...(finding.snippet !== undefined && finding.kind !== "secret" ? { snippet: { text: finding.snippet } } : {}),
@@ -227,7 +249,10 @@ function notificationsOf(run: ToolRun): Sarif.Notification[] {
 
 /** automationDetails ids are hierarchical (`/`-separated): a component must not contain `/`. */
 function slug(text: string): string {
-  const cleaned = text.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
+  const cleaned = text
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
   return cleaned === "" ? "tool" : cleaned;
 }
 

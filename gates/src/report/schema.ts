@@ -90,10 +90,7 @@ export const ToolRun = z
     format: ReportFormat.optional(),
     version: z.string().optional(),
     /** Set when the report could not be used: the error's code, message and fix. */
-    error: z
-      .object({ code: z.string(), message: z.string(), fix: z.string().optional() })
-      .strict()
-      .optional(),
+    error: z.object({ code: z.string(), message: z.string(), fix: z.string().optional() }).strict().optional(),
     toolErrors: z.array(ToolError),
     exitCode: z.number().int().optional(),
     durationMs: z.number().nonnegative().optional(),

@@ -2,7 +2,12 @@ import { SEVERITIES, SEVERITY_RANK } from "../findings/finding.js";
 import type { ReportedFinding } from "./schema.js";
 
 /** Order of finding statuses in every output: what counts first. */
-const STATUS_RANK: Readonly<Record<ReportedFinding["status"], number>> = { new: 0, baseline: 1, waived: 2, suppressed: 3 };
+const STATUS_RANK: Readonly<Record<ReportedFinding["status"], number>> = {
+  new: 0,
+  baseline: 1,
+  waived: 2,
+  suppressed: 3,
+};
 
 /**
  * A sorted copy, worst first: severity, then tool, path, line and fingerprint, so that every
@@ -22,7 +27,8 @@ export function sortFindings<T extends ReportedFinding>(findings: readonly T[]):
 export function groupByStatusAndSeverity<T extends ReportedFinding>(findings: readonly T[]): T[] {
   const width = SEVERITIES.length;
   const buckets: T[][] = Array.from({ length: Object.keys(STATUS_RANK).length * width }, () => []);
-  for (const finding of findings) buckets[STATUS_RANK[finding.status] * width + SEVERITY_RANK[finding.severity]]?.push(finding);
+  for (const finding of findings)
+    buckets[STATUS_RANK[finding.status] * width + SEVERITY_RANK[finding.severity]]?.push(finding);
   const grouped: T[] = [];
   for (const bucket of buckets) for (const finding of bucket) grouped.push(finding);
   return grouped;

@@ -40,7 +40,9 @@ export function measuredText(verdict: GateVerdict): string {
     return parts.length === 0 ? "—" : parts.join(", ");
   }
   const { counted, waived, baseline, suppressed, unfixable } = verdict.evidence;
-  const severities = SEVERITIES.filter((severity) => (counted[severity] ?? 0) > 0).map((severity) => `${counted[severity]} ${severity}`);
+  const severities = SEVERITIES.filter((severity) => (counted[severity] ?? 0) > 0).map(
+    (severity) => `${counted[severity]} ${severity}`,
+  );
   const accepted = [
     waived > 0 ? `${waived} waived` : "",
     baseline > 0 ? `${baseline} baseline` : "",
@@ -54,7 +56,9 @@ export function measuredText(verdict: GateVerdict): string {
 export function locationText(finding: ReportedFinding): string {
   const location = finding.location;
   if (location === undefined) return "—";
-  return location.startLine === undefined || location.startLine < 1 ? location.path : `${location.path}:${location.startLine}`;
+  return location.startLine === undefined || location.startLine < 1
+    ? location.path
+    : `${location.path}:${location.startLine}`;
 }
 
 /** The counted (new) findings of every gate, worst first, at most `limit`. */
@@ -66,10 +70,23 @@ export function worstFindings(report: Report, limit: number): ReportedFinding[] 
 export function toolProblems(report: Report): { source: string; level: "error" | "warning"; text: string }[] {
   return report.tools.flatMap((run) => {
     const source = `${run.label === undefined ? run.kind : `${run.kind}.${run.label}`} (${run.file})`;
-    const own = run.error === undefined ? [] : [{ source, level: "error" as const, text: `${run.error.message}${run.error.fix === undefined ? "" : ` — fix: ${run.error.fix}`}` }];
+    const own =
+      run.error === undefined
+        ? []
+        : [
+            {
+              source,
+              level: "error" as const,
+              text: `${run.error.message}${run.error.fix === undefined ? "" : ` — fix: ${run.error.fix}`}`,
+            },
+          ];
     return [
       ...own,
-      ...run.toolErrors.map((error) => ({ source, level: error.level, text: error.path === undefined ? error.message : `${error.path}: ${error.message}` })),
+      ...run.toolErrors.map((error) => ({
+        source,
+        level: error.level,
+        text: error.path === undefined ? error.message : `${error.path}: ${error.message}`,
+      })),
     ];
   });
 }
@@ -79,11 +96,7 @@ export function toolProblems(report: Report): { source: string; level: "error" |
  * removed (a tool message must not drive the terminal or forge log lines), whitespace collapsed.
  */
 export function oneLine(text: string): string {
-  return text
-    .replace(ANSI_SEQUENCE, "")
-    .replace(CONTROL, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  return text.replace(ANSI_SEQUENCE, "").replace(CONTROL, " ").replace(/\s+/g, " ").trim();
 }
 
 /** Cuts text to `max` characters with an ellipsis. */

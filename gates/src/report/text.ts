@@ -18,8 +18,9 @@ export interface TextOptions {
   secrets?: readonly string[] | undefined;
 }
 
-/** Rows of the worst-findings list in the terminal. */
+/** Rows of the worst-findings and tool-problem lists in the terminal. */
 const TEXT_FINDINGS = 10;
+const TEXT_PROBLEMS = 20;
 const CELL = 60;
 
 /**
@@ -28,12 +29,26 @@ const CELL = 60;
  * stripped of escape sequences so that a tool message cannot drive the terminal.
  */
 export function renderText(report: Report, options: TextOptions = {}): string {
-  const paint = options.color === true ? colour : (_: Tone, text: string) => text;
-  const lines: string[] = [];
-  const outcome = report.passed ? paint("green", "PASSED") : paint("red", outcomeLine(report).replace(/^blocked/, "BLOCKED"));
+  const paint: Paint = options.color === true ? colour : (_tone, text) => text;
+  const outcome = report.passed
+    ? paint("green", "PASSED")
+    : paint("red", outcomeLine(report).replace(/^blocked/, "BLOCKED"));
   const commit = report.commit === undefined ? "" : ` · commit ${oneLine(report.commit).slice(0, 12)}`;
-  lines.push(`Portcullis ${report.portcullisVersion} · ${oneLine(report.environment)}${commit} · ${outcome}`, "");
+  const lines = [
+    `Portcullis ${report.portcullisVersion} · ${oneLine(report.environment)}${commit} · ${outcome}`,
+    "",
+    ...verdictTable(report, paint),
+    ...details(report, paint),
+  ];
+  return `${redactText(lines.join("\n"), options.secrets ?? [])}\n`;
+}
 
+// --- internal ---
+
+type Paint = (tone: Tone, text: string) => string;
+
+/** One aligned line per gate: gate, status, mode, measured, reason. */
+function verdictTable(report: Report, paint: Paint): string[] {
   const rows = report.verdicts.map((verdict) => ({
     gate: verdict.gate,
     status: `${STATUS_LABEL[verdict.status]}${verdict.blocking ? " ✗" : verdict.bypass === undefined ? "" : " (bypassed)"}`,
@@ -42,19 +57,28 @@ export function renderText(report: Report, options: TextOptions = {}): string {
     measured: clip(oneLine(measuredText(verdict)), CELL),
     reason: oneLine(verdict.reason),
   }));
-  const width = (pick: (row: (typeof rows)[number]) => string, title: string) => Math.max(title.length, ...rows.map((row) => pick(row).length));
+  const width = (pick: (row: (typeof rows)[number]) => string, title: string) =>
+    Math.max(title.length, ...rows.map((row) => pick(row).length));
   const gateWidth = width((row) => row.gate, "GATE");
   const statusWidth = width((row) => row.status, "STATUS");
   const modeWidth = width((row) => row.mode, "MODE");
   const measuredWidth = width((row) => row.measured, "MEASURED");
-  lines.push(paint("bold", `${"GATE".padEnd(gateWidth)}  ${"STATUS".padEnd(statusWidth)}  ${"MODE".padEnd(modeWidth)}  ${"MEASURED".padEnd(measuredWidth)}  REASON`));
-  for (const row of rows) {
-    lines.push(
-      `${row.gate.padEnd(gateWidth)}  ${paint(row.tone, row.status.padEnd(statusWidth))}  ${row.mode.padEnd(modeWidth)}  ${row.measured.padEnd(measuredWidth)}  ${row.reason}`,
-    );
-  }
+  const header = `${"GATE".padEnd(gateWidth)}  ${"STATUS".padEnd(statusWidth)}  ${"MODE".padEnd(modeWidth)}  ${"MEASURED".padEnd(measuredWidth)}  REASON`;
+  return [
+    paint("bold", header),
+    ...rows.map(
+      (row) =>
+        `${row.gate.padEnd(gateWidth)}  ${paint(row.tone, row.status.padEnd(statusWidth))}  ${row.mode.padEnd(modeWidth)}  ${row.measured.padEnd(measuredWidth)}  ${row.reason}`,
+    ),
+  ];
+}
 
-  const fixes = report.verdicts.filter((verdict) => verdict.fix !== undefined && (verdict.status === "fail" || verdict.status === "error"));
+/** What to do, the worst findings, tool problems, bypasses and notices. */
+function details(report: Report, paint: Paint): string[] {
+  const lines: string[] = [];
+  const fixes = report.verdicts.filter(
+    (verdict) => verdict.fix !== undefined && (verdict.status === "fail" || verdict.status === "error"),
+  );
   if (fixes.length > 0) {
     lines.push("", paint("bold", "What to do:"));
     for (const verdict of fixes) lines.push(`  ${verdict.gate}: ${oneLine(verdict.fix ?? "")}`);
@@ -64,26 +88,39 @@ export function renderText(report: Report, options: TextOptions = {}): string {
     lines.push("", paint("bold", "Worst new findings:"));
     for (const finding of worst) {
       const message = clip(oneLine(finding.message !== "" ? finding.message : finding.title), 100);
-      lines.push(`  ${paint(SEVERITY_TONE[finding.severity] ?? "plain", finding.severity.padEnd(8))} ${oneLine(finding.ruleId)}  ${oneLine(locationText(finding))}  ${message}`);
+      const severity = paint(SEVERITY_TONE[finding.severity] ?? "plain", finding.severity.padEnd(8));
+      lines.push(`  ${severity} ${oneLine(finding.ruleId)}  ${oneLine(locationText(finding))}  ${message}`);
     }
   }
   const problems = toolProblems(report);
   if (problems.length > 0) {
     lines.push("", paint("bold", "Tool problems:"));
-    for (const problem of problems.slice(0, 20)) lines.push(`  ${problem.level} ${oneLine(problem.source)}: ${clip(oneLine(problem.text), 200)}`);
-    if (problems.length > 20) lines.push(`  … and ${problems.length - 20} more in report.json`);
+    for (const problem of problems.slice(0, TEXT_PROBLEMS)) {
+      lines.push(`  ${problem.level} ${oneLine(problem.source)}: ${clip(oneLine(problem.text), 200)}`);
+    }
+    if (problems.length > TEXT_PROBLEMS) lines.push(`  … and ${problems.length - TEXT_PROBLEMS} more in report.json`);
   }
-  for (const bypass of report.bypasses) lines.push("", `Bypass: ${bypass.gate} by ${oneLine(bypass.approver)}: ${oneLine(bypass.reason)}`);
+  for (const bypass of report.bypasses)
+    lines.push("", `Bypass: ${bypass.gate} by ${oneLine(bypass.approver)}: ${oneLine(bypass.reason)}`);
   for (const notice of report.notices) lines.push("", `Note: ${oneLine(notice)}`);
-  return `${redactText(lines.join("\n"), options.secrets ?? [])}\n`;
+  return lines;
 }
-
-// --- internal ---
 
 type Tone = "green" | "yellow" | "red" | "dim" | "bold" | "plain";
 
-const TONE: Readonly<Record<GateStatus, Tone>> = { pass: "green", warn: "yellow", fail: "red", error: "red", disabled: "dim" };
-const SEVERITY_TONE: Readonly<Partial<Record<string, Tone>>> = { critical: "red", high: "red", medium: "yellow", unknown: "yellow" };
+const TONE: Readonly<Record<GateStatus, Tone>> = {
+  pass: "green",
+  warn: "yellow",
+  fail: "red",
+  error: "red",
+  disabled: "dim",
+};
+const SEVERITY_TONE: Readonly<Partial<Record<string, Tone>>> = {
+  critical: "red",
+  high: "red",
+  medium: "yellow",
+  unknown: "yellow",
+};
 const SGR: Readonly<Record<Tone, string>> = { green: "32", yellow: "33", red: "31", dim: "2", bold: "1", plain: "0" };
 
 function colour(tone: Tone, text: string): string {

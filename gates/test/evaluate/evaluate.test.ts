@@ -40,19 +40,79 @@ describe("evaluate: clean reports", () => {
 });
 
 describe("evaluate: which gate a finding counts against", () => {
-  const cases: { name: string; kind: ReportKind; finding: Partial<FindingInput>; gate: GateName; status: GateStatus }[] = [
-    { name: "validate: broken reference", kind: "validate", finding: { ruleId: "broken-reference" }, gate: "framework_integrity", status: "fail" },
-    { name: "validate: markdownlint", kind: "validate", finding: { ruleId: "markdownlint/MD013", severity: "low" }, gate: "documentation", status: "fail" },
-    { name: "validate: orphan module", kind: "validate", finding: { ruleId: "orphan-module", severity: "low" }, gate: "documentation", status: "fail" },
+  const cases: {
+    name: string;
+    kind: ReportKind;
+    finding: Partial<FindingInput>;
+    gate: GateName;
+    status: GateStatus;
+  }[] = [
+    {
+      name: "validate: broken reference",
+      kind: "validate",
+      finding: { ruleId: "broken-reference" },
+      gate: "framework_integrity",
+      status: "fail",
+    },
+    {
+      name: "validate: markdownlint",
+      kind: "validate",
+      finding: { ruleId: "markdownlint/MD013", severity: "low" },
+      gate: "documentation",
+      status: "fail",
+    },
+    {
+      name: "validate: orphan module",
+      kind: "validate",
+      finding: { ruleId: "orphan-module", severity: "low" },
+      gate: "documentation",
+      status: "fail",
+    },
     { name: "gitleaks secret", kind: "gitleaks", finding: {}, gate: "secrets", status: "fail" },
-    { name: "trivy critical vulnerability", kind: "trivy", finding: { severity: "critical" }, gate: "vulnerabilities", status: "fail" },
-    { name: "trivy medium vulnerability", kind: "trivy", finding: { severity: "medium" }, gate: "vulnerabilities", status: "warn" },
-    { name: "trivy unknown severity", kind: "trivy", finding: { severity: "unknown" }, gate: "vulnerabilities", status: "warn" },
+    {
+      name: "trivy critical vulnerability",
+      kind: "trivy",
+      finding: { severity: "critical" },
+      gate: "vulnerabilities",
+      status: "fail",
+    },
+    {
+      name: "trivy medium vulnerability",
+      kind: "trivy",
+      finding: { severity: "medium" },
+      gate: "vulnerabilities",
+      status: "warn",
+    },
+    {
+      name: "trivy unknown severity",
+      kind: "trivy",
+      finding: { severity: "unknown" },
+      gate: "vulnerabilities",
+      status: "warn",
+    },
     { name: "trivy secret", kind: "trivy", finding: { kind: "secret" }, gate: "secrets", status: "fail" },
-    { name: "trivy high misconfiguration", kind: "trivy", finding: { kind: "misconfiguration" }, gate: "sast", status: "fail" },
-    { name: "trivy licence", kind: "trivy", finding: { kind: "license", severity: "low" }, gate: "compliance", status: "fail" },
+    {
+      name: "trivy high misconfiguration",
+      kind: "trivy",
+      finding: { kind: "misconfiguration" },
+      gate: "sast",
+      status: "fail",
+    },
+    {
+      name: "trivy licence",
+      kind: "trivy",
+      finding: { kind: "license", severity: "low" },
+      gate: "compliance",
+      status: "fail",
+    },
     { name: "semgrep ERROR (high)", kind: "semgrep", finding: { severity: "high" }, gate: "sast", status: "fail" },
-    { name: "semgrep WARNING (medium)", kind: "semgrep", finding: { severity: "medium" }, gate: "sast", status: "warn" },
+    {
+      name: "semgrep WARNING (medium)",
+      kind: "semgrep",
+      finding: { severity: "medium" },
+      gate: "sast",
+      status: "warn",
+    },
   ];
 
   it.each(cases)("$name -> $gate $status", ({ kind, finding: overrides, gate, status }) => {
@@ -99,19 +159,30 @@ describe("evaluate: counting (suppressed, waived, baseline, new)", () => {
     const suppressed = finding("semgrep", { suppression: { kind: "inSource", reason: "nosemgrep" } });
     const { report } = evaluate(input({ runs: runsWith("semgrep", suppressed) }));
     expect(report.findings[0]?.status).toBe("suppressed");
-    expect(verdictOf(report, "sast")).toMatchObject({ status: "pass", reason: "no new findings in 2 reports (1 suppressed)" });
+    expect(verdictOf(report, "sast")).toMatchObject({
+      status: "pass",
+      reason: "no new findings in 2 reports (1 suppressed)",
+    });
   });
 
   it("keeps a waived finding visible, marks it waived and counts the waiver's matches", () => {
     const waived = finding("gitleaks", { ruleId: "generic-api-key" });
-    const waiver: TestWaiver = { id: "W-1", rule: "generic-api-key", reason: "test fixture", approver: "ana", expires: "2026-05-30" };
+    const waiver: TestWaiver = {
+      id: "W-1",
+      rule: "generic-api-key",
+      reason: "test fixture",
+      approver: "ana",
+      expires: "2026-05-30",
+    };
     const { report } = evaluate(input({ runs: runsWith("gitleaks", waived), waivers: waivers([waiver]) }));
     expect(report.findings[0]).toMatchObject({
       status: "waived",
       suppression: { kind: "waiver", reason: "test fixture", approver: "ana", expires: "2026-05-30" },
     });
     expect(verdictOf(report, "secrets")).toMatchObject({ status: "pass", evidence: { waived: 1 } });
-    expect(report.waivers).toEqual([{ id: "W-1", reason: "test fixture", approver: "ana", expires: "2026-05-30", matched: 1 }]);
+    expect(report.waivers).toEqual([
+      { id: "W-1", reason: "test fixture", approver: "ana", expires: "2026-05-30", matched: 1 },
+    ]);
   });
 
   it("does not count findings already in the baseline, and counts new ones", () => {
@@ -132,27 +203,42 @@ describe("evaluate: counting (suppressed, waived, baseline, new)", () => {
   it("makes the gate of a finding an expired waiver would match `error` naming it, and counts the finding", () => {
     const matched = finding("semgrep", { ruleId: "js.eval", severity: "low" });
     const expired: TestWaiver = { id: "W-7", rule: "js.eval", reason: "legacy", approver: "bo", expires: "2026-01-01" };
-    const problem = new ConfigError("WAIVER_EXPIRED", "waivers[0] (id W-7): expired on 2026-01-01 (today is 2026-05-04)", {
-      path: "waivers.0.expires",
-      fix: "renew it or remove it",
-    });
+    const problem = new ConfigError(
+      "WAIVER_EXPIRED",
+      "waivers[0] (id W-7): expired on 2026-01-01 (today is 2026-05-04)",
+      {
+        path: "waivers.0.expires",
+        fix: "renew it or remove it",
+      },
+    );
     const { report } = evaluate(
-      input({ runs: runsWith("semgrep", matched), waivers: waivers([], [Object.assign(problem, { waiver: expired })]), baseline: new Set([matched.fingerprint]) }),
+      input({
+        runs: runsWith("semgrep", matched),
+        waivers: waivers([], [Object.assign(problem, { waiver: expired })]),
+        baseline: new Set([matched.fingerprint]),
+      }),
     );
     const verdict = verdictOf(report, "sast");
     expect(verdict.status).toBe("error");
-    expect(verdict.reason).toBe("could not be evaluated: unusable waiver: waivers[0] (id W-7): expired on 2026-01-01 (today is 2026-05-04)");
+    expect(verdict.reason).toBe(
+      "could not be evaluated: unusable waiver: waivers[0] (id W-7): expired on 2026-01-01 (today is 2026-05-04)",
+    );
     expect(verdict.fix).toBe("renew it or remove it");
     expect(verdict.blocking).toBe(true);
     expect(report.findings[0]?.status).toBe("new");
     expect(report.waiverProblems).toEqual([
       { id: "W-7", code: "WAIVER_EXPIRED", message: problem.message, fix: "renew it or remove it", matched: 1 },
     ]);
-    expect(report.verdicts.filter((other) => other.gate !== "sast").every((other) => other.status === "pass")).toBe(true);
+    expect(report.verdicts.filter((other) => other.gate !== "sast").every((other) => other.status === "pass")).toBe(
+      true,
+    );
   });
 
   it("makes every finding gate `error` for a malformed waiver nobody can match", () => {
-    const problem = new ConfigError("WAIVER_INVALID", "waivers[3]: reason: required", { path: "waivers.3.reason", fix: "add a reason" });
+    const problem = new ConfigError("WAIVER_INVALID", "waivers[3]: reason: required", {
+      path: "waivers.3.reason",
+      fix: "add a reason",
+    });
     const { report } = evaluate(input({ waivers: waivers([], [problem]) }));
     expect(report.verdicts.map((verdict) => [verdict.gate, verdict.status])).toEqual([
       ["framework_integrity", "error"],
@@ -167,7 +253,10 @@ describe("evaluate: counting (suppressed, waived, baseline, new)", () => {
   });
 
   it("with only_fixable, leaves vulnerabilities without a fixed version uncounted", () => {
-    const fixable = finding("trivy", { severity: "high", package: { name: "lodash", installed: "4.17.20", fixed: ["4.17.21"] } });
+    const fixable = finding("trivy", {
+      severity: "high",
+      package: { name: "lodash", installed: "4.17.20", fixed: ["4.17.21"] },
+    });
     const unfixable = finding("trivy", { severity: "critical", package: { name: "openssl", installed: "3.0.0" } });
     const onlyFixable = policy({ gates: { vulnerabilities: { max: { critical: 0, high: 1 }, only_fixable: true } } });
     const { report } = evaluate(input({ policy: onlyFixable, runs: runsWith("trivy", fixable, unfixable) }));
@@ -184,12 +273,20 @@ describe("evaluate: secrets reported by gitleaks and trivy", () => {
     const fromTrivy = finding("trivy", { kind: "secret", location: place });
     const elsewhere = finding("trivy", { kind: "secret", location: { path: "config/.env", startLine: 9 } });
     const runs = cleanRuns().map((run) =>
-      run.run.kind === "gitleaks" ? ok("gitleaks", [fromGitleaks]) : run.run.kind === "trivy" ? ok("trivy", [fromTrivy, elsewhere]) : run,
+      run.run.kind === "gitleaks"
+        ? ok("gitleaks", [fromGitleaks])
+        : run.run.kind === "trivy"
+          ? ok("trivy", [fromTrivy, elsewhere])
+          : run,
     );
     const { report } = evaluate(input({ runs }));
-    expect(report.findings.map((reported) => reported.fingerprint).sort()).toEqual([fromGitleaks.fingerprint, elsewhere.fingerprint].sort());
+    expect(report.findings.map((reported) => reported.fingerprint).sort()).toEqual(
+      [fromGitleaks.fingerprint, elsewhere.fingerprint].sort(),
+    );
     expect(verdictOf(report, "secrets").evidence.counted.high).toBe(2);
-    expect(report.notices).toContain("1 secret finding of other scanners merged into gitleaks' findings at the same file and line");
+    expect(report.notices).toContain(
+      "1 secret finding of other scanners merged into gitleaks' findings at the same file and line",
+    );
   });
 });
 
@@ -204,7 +301,9 @@ describe("evaluate: modes, bypasses, disabled gates", () => {
   it("a bypass lifts a mandatory block where the environment allows it, and is recorded", () => {
     const allowing = policy({ bypass: { allow_mandatory: true } });
     const bypass = { gate: "secrets" as const, reason: "rotating today", approver: "cy", at: NOW.toISOString() };
-    const { report } = evaluate(input({ policy: allowing, runs: runsWith("gitleaks", finding("gitleaks")), bypasses: [bypass] }));
+    const { report } = evaluate(
+      input({ policy: allowing, runs: runsWith("gitleaks", finding("gitleaks")), bypasses: [bypass] }),
+    );
     const verdict = verdictOf(report, "secrets");
     expect(verdict).toMatchObject({ status: "fail", blocking: false, bypass });
     expect(verdict.reason).toContain("bypassed by cy: rotating today");
@@ -239,7 +338,9 @@ describe("evaluate: modes, bypasses, disabled gates", () => {
 describe("evaluate: what the tools say about themselves", () => {
   it("a tool error of level error makes every gate the report feeds `error`", () => {
     const runs = cleanRuns().map((run) =>
-      run.run.kind === "semgrep" ? ok("semgrep", [], { toolErrors: [{ level: "error", message: "File not found", path: "src/x.py" }] }) : run,
+      run.run.kind === "semgrep"
+        ? ok("semgrep", [], { toolErrors: [{ level: "error", message: "File not found", path: "src/x.py" }] })
+        : run,
     );
     const { report } = evaluate(input({ runs }));
     expect(verdictOf(report, "sast")).toMatchObject({ status: "error", blocking: true });
@@ -251,38 +352,108 @@ describe("evaluate: what the tools say about themselves", () => {
 
   it("tool warnings (partial results) make a clean gate warn", () => {
     const runs = cleanRuns().map((run) =>
-      run.run.kind === "semgrep" ? ok("semgrep", [], { toolErrors: [{ level: "warning", message: "Syntax error", path: "a.js" }] }) : run,
+      run.run.kind === "semgrep"
+        ? ok("semgrep", [], { toolErrors: [{ level: "warning", message: "Syntax error", path: "a.js" }] })
+        : run,
     );
     const { report } = evaluate(input({ runs }));
     expect(verdictOf(report, "sast")).toMatchObject({ status: "warn", reason: "1 tool warning (partial results)" });
   });
 
   it("an exit code meaning findings is fine; one meaning a crash is `error`", () => {
-    const findingsExit = evaluate(input({ runs: cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", [], {}, { exitCode: 1 }) : run)) }));
+    const findingsExit = evaluate(
+      input({
+        runs: cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", [], {}, { exitCode: 1 }) : run)),
+      }),
+    );
     expect(verdictOf(findingsExit.report, "vulnerabilities").status).toBe("pass");
-    const crash = evaluate(input({ runs: cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", [], {}, { exitCode: 2 }) : run)) }));
-    expect(verdictOf(crash.report, "vulnerabilities").reason).toContain("trivy exited with code 2, which means it failed");
-    expect(["secrets", "vulnerabilities", "sast", "compliance"].map((gate) => verdictOf(crash.report, gate as GateName).status)).toEqual([
-      "error",
-      "error",
-      "error",
-      "error",
-    ]);
+    const crash = evaluate(
+      input({
+        runs: cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", [], {}, { exitCode: 2 }) : run)),
+      }),
+    );
+    expect(verdictOf(crash.report, "vulnerabilities").reason).toContain(
+      "trivy exited with code 2, which means it failed",
+    );
+    expect(
+      ["secrets", "vulnerabilities", "sast", "compliance"].map(
+        (gate) => verdictOf(crash.report, gate as GateName).status,
+      ),
+    ).toEqual(["error", "error", "error", "error"]);
   });
 });
 
 describe("evaluate: performance", () => {
-  const cases: { name: string; policy?: Record<string, unknown>; change: (metrics: Record<string, { type: "trend" | "rate" | "counter" | "gauge"; values: Record<string, number> }>) => void; status: GateStatus; reason: string }[] = [
-    { name: "p95 over the limit", change: (m) => void (m["http_req_duration"]!.values["p(95)"] = 250), status: "fail", reason: "http_req_duration p(95) 250ms (limit ≤ 200ms)" },
-    { name: "p99 over the limit", change: (m) => void (m["http_req_duration"]!.values["p(99)"] = 501), status: "fail", reason: "http_req_duration p(99) 501ms (limit ≤ 500ms)" },
-    { name: "p95 exactly at the limit", change: (m) => void (m["http_req_duration"]!.values["p(95)"] = 200), status: "pass", reason: "all 6 checks within limits" },
-    { name: "error rate over", change: (m) => void (m["http_req_failed"]!.values["rate"] = 0.02), status: "fail", reason: "http_req_failed rate 0.02 (limit ≤ 0.001)" },
-    { name: "checks rate under", change: (m) => void (m["checks"]!.values["rate"] = 0.9), status: "fail", reason: "checks rate 0.9 (limit ≥ 0.99)" },
-    { name: "p99 not in the summary", change: (m) => void delete m["http_req_duration"]!.values["p(99)"], status: "error", reason: "no http_req_duration p(99) in the k6 summary" },
-    { name: "too few requests", change: (m) => void (m["http_reqs"]!.values["count"] = 12), status: "error", reason: "only 12 requests, fewer than min_requests 100" },
-    { name: "no requests at all", change: (m) => void delete m["http_reqs"], status: "error", reason: "no http_reqs count in the k6 summary" },
-    { name: "no checks metric", change: (m) => void delete m["checks"], status: "error", reason: "no checks rate in the k6 summary" },
-    { name: "no checks metric, none required", policy: { min_checks_rate: 0 }, change: (m) => void delete m["checks"], status: "pass", reason: "all 5 checks within limits" },
+  const cases: {
+    name: string;
+    policy?: Record<string, unknown>;
+    change: (
+      metrics: Record<string, { type: "trend" | "rate" | "counter" | "gauge"; values: Record<string, number> }>,
+    ) => void;
+    status: GateStatus;
+    reason: string;
+  }[] = [
+    {
+      name: "p95 over the limit",
+      change: (m) => void (m["http_req_duration"]!.values["p(95)"] = 250),
+      status: "fail",
+      reason: "http_req_duration p(95) 250ms (limit ≤ 200ms)",
+    },
+    {
+      name: "p99 over the limit",
+      change: (m) => void (m["http_req_duration"]!.values["p(99)"] = 501),
+      status: "fail",
+      reason: "http_req_duration p(99) 501ms (limit ≤ 500ms)",
+    },
+    {
+      name: "p95 exactly at the limit",
+      change: (m) => void (m["http_req_duration"]!.values["p(95)"] = 200),
+      status: "pass",
+      reason: "all 6 checks within limits",
+    },
+    {
+      name: "error rate over",
+      change: (m) => void (m["http_req_failed"]!.values["rate"] = 0.02),
+      status: "fail",
+      reason: "http_req_failed rate 0.02 (limit ≤ 0.001)",
+    },
+    {
+      name: "checks rate under",
+      change: (m) => void (m["checks"]!.values["rate"] = 0.9),
+      status: "fail",
+      reason: "checks rate 0.9 (limit ≥ 0.99)",
+    },
+    {
+      name: "p99 not in the summary",
+      change: (m) => void delete m["http_req_duration"]!.values["p(99)"],
+      status: "error",
+      reason: "no http_req_duration p(99) in the k6 summary",
+    },
+    {
+      name: "too few requests",
+      change: (m) => void (m["http_reqs"]!.values["count"] = 12),
+      status: "error",
+      reason: "only 12 requests, fewer than min_requests 100",
+    },
+    {
+      name: "no requests at all",
+      change: (m) => void delete m["http_reqs"],
+      status: "error",
+      reason: "no http_reqs count in the k6 summary",
+    },
+    {
+      name: "no checks metric",
+      change: (m) => void delete m["checks"],
+      status: "error",
+      reason: "no checks rate in the k6 summary",
+    },
+    {
+      name: "no checks metric, none required",
+      policy: { min_checks_rate: 0 },
+      change: (m) => void delete m["checks"],
+      status: "pass",
+      reason: "all 5 checks within limits",
+    },
   ];
 
   it.each(cases)("$name -> $status", ({ policy: gate, change, status, reason }) => {
@@ -297,18 +468,34 @@ describe("evaluate: performance", () => {
   });
 
   it("a threshold k6 itself failed fails the gate when honoured, and is listed", () => {
-    const failedThreshold = ok("k6", [], { performance: { ...goodMetrics(), thresholds: [{ metric: "http_req_duration", expression: "p(95)<100", ok: false }] } });
+    const failedThreshold = ok("k6", [], {
+      performance: {
+        ...goodMetrics(),
+        thresholds: [{ metric: "http_req_duration", expression: "p(95)<100", ok: false }],
+      },
+    });
     const runs = cleanRuns().map((run) => (run.run.kind === "k6" ? failedThreshold : run));
     const honoured = verdictOf(evaluate(input({ runs })).report, "performance");
     expect(honoured.status).toBe("fail");
-    expect(honoured.evidence.checks.at(-1)).toEqual({ name: "k6 threshold http_req_duration: p(95)<100", threshold: "passes in k6", measured: "failed", ok: false });
-    const ignored = verdictOf(evaluate(input({ runs, policy: policy({ gates: { performance: { honour_k6_thresholds: false } } }) })).report, "performance");
+    expect(honoured.evidence.checks.at(-1)).toEqual({
+      name: "k6 threshold http_req_duration: p(95)<100",
+      threshold: "passes in k6",
+      measured: "failed",
+      ok: false,
+    });
+    const ignored = verdictOf(
+      evaluate(input({ runs, policy: policy({ gates: { performance: { honour_k6_thresholds: false } } }) })).report,
+      "performance",
+    );
     expect(ignored.status).toBe("pass");
   });
 
   it("a k6 report without metrics is `error`, and every comparison is named in the evidence", () => {
     const runs = cleanRuns().map((run) => (run.run.kind === "k6" ? ok("k6", [], { performance: undefined }) : run));
-    expect(verdictOf(evaluate(input({ runs })).report, "performance")).toMatchObject({ status: "error", blocking: true });
+    expect(verdictOf(evaluate(input({ runs })).report, "performance")).toMatchObject({
+      status: "error",
+      blocking: true,
+    });
     const clean = verdictOf(evaluate(input()).report, "performance");
     expect(clean.evidence.checks.map((check) => [check.name, check.threshold, check.measured])).toEqual([
       ["http_reqs count", "≥ 100", "1000"],
@@ -321,7 +508,11 @@ describe("evaluate: performance", () => {
   });
 
   it("judges every k6 report, naming each in its checks", () => {
-    const runs = [...cleanRuns().filter((run) => run.run.kind !== "k6"), ok("k6", [], {}, { label: "smoke" }), ok("k6", [], {}, { label: "load" })];
+    const runs = [
+      ...cleanRuns().filter((run) => run.run.kind !== "k6"),
+      ok("k6", [], {}, { label: "smoke" }),
+      ok("k6", [], {}, { label: "load" }),
+    ];
     const verdict = verdictOf(evaluate(input({ runs })).report, "performance");
     expect(verdict.evidence.sources).toEqual(["k6.smoke", "k6.load"]);
     expect(verdict.evidence.checks.map((check) => check.name)).toContain("k6.load: http_req_duration p(95)");
@@ -333,7 +524,12 @@ describe("evaluate: redaction", () => {
     const secret = "AKIAIOSFODNN7EXAMPLE";
     const leaky = finding("gitleaks", { message: `found ${secret} in config`, snippet: `key = ${secret}` });
     const runs = cleanRuns().map((run) =>
-      run.run.kind === "gitleaks" ? ok("gitleaks", [leaky], { secrets: [secret, "***"], toolErrors: [{ level: "warning", message: `cannot read ${secret}` }] }) : run,
+      run.run.kind === "gitleaks"
+        ? ok("gitleaks", [leaky], {
+            secrets: [secret, "***"],
+            toolErrors: [{ level: "warning", message: `cannot read ${secret}` }],
+          })
+        : run,
     );
     const { report, secrets } = evaluate(input({ runs }));
     expect(secrets).toEqual([secret]);

@@ -50,7 +50,10 @@ const FAILURES: Failure[] = [
   unusable("STAGE_UNAVAILABLE", "no load target: pass --target"),
   {
     name: "another tool's parsed report given as this kind",
-    runs: (kind) => replaced(kind, [{ run: { kind, file: `reports/${kind}.json` }, result: result(kind === "trivy" ? "semgrep" : "trivy") }]),
+    runs: (kind) =>
+      replaced(kind, [
+        { run: { kind, file: `reports/${kind}.json` }, result: result(kind === "trivy" ? "semgrep" : "trivy") },
+      ]),
     gates: (kind) => FEEDS[kind],
     reason: "report, but it is a",
   },
@@ -68,7 +71,9 @@ const FAILURES: Failure[] = [
   },
 ];
 
-const MATRIX = KINDS.flatMap((kind) => FAILURES.map((failure) => ({ kind, failure, label: `${kind}: ${failure.name}` })));
+const MATRIX = KINDS.flatMap((kind) =>
+  FAILURES.map((failure) => ({ kind, failure, label: `${kind}: ${failure.name}` })),
+);
 
 describe("fail closed", () => {
   it.each(MATRIX)("$label -> gate error, blocked when mandatory", ({ kind, failure }) => {
@@ -92,13 +97,18 @@ describe("fail closed", () => {
     const advisory = policy({ gates: Object.fromEntries(gates.map((gate) => [gate, { mode: "advisory" }])) });
     const { report } = evaluate(input({ policy: advisory, runs: failure.runs(kind) }));
     for (const gate of gates) {
-      expect(report.verdicts.find((candidate) => candidate.gate === gate)).toMatchObject({ status: "error", blocking: false });
+      expect(report.verdicts.find((candidate) => candidate.gate === gate)).toMatchObject({
+        status: "error",
+        blocking: false,
+      });
     }
     expect(report.passed).toBe(true);
   });
 
   it("names the unusable report in report.tools with its code and fix", () => {
-    const { report } = evaluate(input({ runs: replaced("gitleaks", [broken("gitleaks", "REPORT_EMPTY", "the report is empty")]) }));
+    const { report } = evaluate(
+      input({ runs: replaced("gitleaks", [broken("gitleaks", "REPORT_EMPTY", "the report is empty")]) }),
+    );
     expect(report.tools.find((tool) => tool.kind === "gitleaks")).toEqual({
       kind: "gitleaks",
       file: "reports/gitleaks.json",

@@ -1,6 +1,12 @@
 import { ReportError, ToolRunError, type ErrorCode } from "../../src/errors.js";
 import type { EvaluateInput, RunInput, RunMeta, WaiverInput, WaiverView } from "../../src/evaluate/evaluate.js";
-import { Finding, type FindingInput, type PerformanceResult, type ReportFormat, type ToolResult } from "../../src/findings/finding.js";
+import {
+  Finding,
+  type FindingInput,
+  type PerformanceResult,
+  type ReportFormat,
+  type ToolResult,
+} from "../../src/findings/finding.js";
 import { fingerprintOf } from "../../src/findings/fingerprint.js";
 import { EnvironmentPolicy } from "../../src/policy/schema.js";
 import type { ReportKind } from "../../src/report/schema.js";
@@ -70,7 +76,10 @@ export function goodPerformance(): PerformanceResult {
   return {
     metrics: {
       http_reqs: { type: "counter", values: { count: 1000, rate: 100 } },
-      http_req_duration: { type: "trend", values: { avg: 80, med: 70, "p(90)": 110, "p(95)": 120, "p(99)": 300, max: 900 } },
+      http_req_duration: {
+        type: "trend",
+        values: { avg: 80, med: 70, "p(90)": 110, "p(95)": 120, "p(99)": 300, max: 900 },
+      },
       http_req_failed: { type: "rate", values: { rate: 0, passes: 0, fails: 1000 } },
       checks: { type: "rate", values: { rate: 1, passes: 1000, fails: 0 } },
     },
@@ -92,14 +101,22 @@ export function result(kind: ReportKind, findings: Finding[] = [], extra: Partia
   };
 }
 
-export function ok(kind: ReportKind, findings: Finding[] = [], extra: Partial<ToolResult> = {}, meta: Partial<RunMeta> = {}): RunInput {
+export function ok(
+  kind: ReportKind,
+  findings: Finding[] = [],
+  extra: Partial<ToolResult> = {},
+  meta: Partial<RunMeta> = {},
+): RunInput {
   return { run: { kind, file: `reports/${kind}.json`, ...meta }, result: result(kind, findings, extra) };
 }
 
 /** A report that could not be used, with the error the parser or runner would have raised. */
 export function broken(kind: ReportKind, code: ErrorCode, message: string, meta: Partial<RunMeta> = {}): RunInput {
   const options = { file: `reports/${kind}.json`, tool: kind, fix: `fix for ${code}` };
-  const error = code === "TOOL_NOT_FOUND" || code === "TOOL_FAILED" || code === "STAGE_UNAVAILABLE" ? new ToolRunError(code, message, options) : new ReportError(code, message, options);
+  const error =
+    code === "TOOL_NOT_FOUND" || code === "TOOL_FAILED" || code === "STAGE_UNAVAILABLE"
+      ? new ToolRunError(code, message, options)
+      : new ReportError(code, message, options);
   return { run: { kind, file: `reports/${kind}.json`, ...meta }, error };
 }
 
@@ -126,7 +143,10 @@ export function findTestWaiver(candidate: Finding, waivers: readonly TestWaiver[
   );
 }
 
-export function waivers(list: TestWaiver[] = [], problems: WaiverInput<TestWaiver>["problems"] = []): WaiverInput<TestWaiver> {
+export function waivers(
+  list: TestWaiver[] = [],
+  problems: WaiverInput<TestWaiver>["problems"] = [],
+): WaiverInput<TestWaiver> {
   return { waivers: list, problems, find: findTestWaiver };
 }
 

@@ -51,7 +51,14 @@ const arbLimits = fc.record(
   { requiredKeys: [] },
 );
 
-const FINDING_GATE_NAMES = ["framework_integrity", "documentation", "secrets", "vulnerabilities", "sast", "compliance"] as const;
+const FINDING_GATE_NAMES = [
+  "framework_integrity",
+  "documentation",
+  "secrets",
+  "vulnerabilities",
+  "sast",
+  "compliance",
+] as const;
 
 const arbPolicyDocument = fc.record({
   gates: fc.record({
@@ -75,8 +82,15 @@ const KIND_OF_TOOL = new Map<string, ReportKind>([
 /** Clean runs with the findings placed in the report of their tool. */
 function runsWith(findings: readonly Finding[]): RunInput[] {
   const kindOf = (candidate: Finding): ReportKind | undefined => KIND_OF_TOOL.get(candidate.tool);
-  const extra = FINDING_KINDS.filter((kind) => kind === "sarif" && findings.some((candidate) => kindOf(candidate) === kind)).map((kind) => ok(kind));
-  return [...cleanRuns(), ...extra].map((run) => ok(run.run.kind, findings.filter((candidate) => kindOf(candidate) === run.run.kind)));
+  const extra = FINDING_KINDS.filter(
+    (kind) => kind === "sarif" && findings.some((candidate) => kindOf(candidate) === kind),
+  ).map((kind) => ok(kind));
+  return [...cleanRuns(), ...extra].map((run) =>
+    ok(
+      run.run.kind,
+      findings.filter((candidate) => kindOf(candidate) === run.run.kind),
+    ),
+  );
 }
 
 const RANK: Readonly<Record<GateStatus, number>> = { pass: 0, warn: 1, fail: 2, error: 3, disabled: -1 };
@@ -88,38 +102,62 @@ function byGate(verdicts: readonly GateVerdict[]): Map<GateName, GateVerdict> {
 describe("evaluate: properties", () => {
   it("adding a finding never makes any gate's status better (fail never becomes pass)", () => {
     fc.assert(
-      fc.property(arbPolicyDocument, fc.array(arbFinding, { maxLength: 12 }), arbFinding, (document, findings, added) => {
-        const environment = policy(document);
-        const before = byGate(evaluate(input({ policy: environment, runs: runsWith(findings) })).report.verdicts);
-        const after = evaluate(input({ policy: environment, runs: runsWith([...findings, added]) })).report.verdicts;
-        for (const verdict of after) {
-          expect(RANK[verdict.status], verdict.gate).toBeGreaterThanOrEqual(RANK[before.get(verdict.gate)?.status ?? "pass"]);
-        }
-      }),
+      fc.property(
+        arbPolicyDocument,
+        fc.array(arbFinding, { maxLength: 12 }),
+        arbFinding,
+        (document, findings, added) => {
+          const environment = policy(document);
+          const before = byGate(evaluate(input({ policy: environment, runs: runsWith(findings) })).report.verdicts);
+          const after = evaluate(input({ policy: environment, runs: runsWith([...findings, added]) })).report.verdicts;
+          for (const verdict of after) {
+            expect(RANK[verdict.status], verdict.gate).toBeGreaterThanOrEqual(
+              RANK[before.get(verdict.gate)?.status ?? "pass"],
+            );
+          }
+        },
+      ),
       RUNS,
     );
   });
 
   it("loosening a threshold never adds failures", () => {
-    const arbLoosening = fc.record({ gate: fc.constantFrom(...FINDING_GATE_NAMES), severity: fc.constantFrom(...SEVERITIES), by: fc.integer({ min: 1, max: 5 }), total: fc.boolean() });
+    const arbLoosening = fc.record({
+      gate: fc.constantFrom(...FINDING_GATE_NAMES),
+      severity: fc.constantFrom(...SEVERITIES),
+      by: fc.integer({ min: 1, max: 5 }),
+      total: fc.boolean(),
+    });
     fc.assert(
-      fc.property(arbPolicyDocument, fc.array(arbFinding, { maxLength: 12 }), arbLoosening, (document, findings, loosening) => {
-        const limits = document.gates[loosening.gate];
-        const looser = structuredClone(document);
-        const target = looser.gates[loosening.gate];
-        if (loosening.total && limits.max_findings !== undefined) target.max_findings = limits.max_findings + loosening.by;
-        else if (!loosening.total && limits.max?.[loosening.severity] !== undefined) {
-          target.max = { ...target.max, [loosening.severity]: (limits.max[loosening.severity] ?? 0) + loosening.by };
-        }
-        const runs = runsWith(findings);
-        const strict = byGate(evaluate(input({ policy: policy(document), runs })).report.verdicts);
-        const loose = evaluate(input({ policy: policy(looser), runs })).report.verdicts;
-        for (const verdict of loose) {
-          const failedBefore = new Set(strict.get(verdict.gate)?.evidence.checks.filter((check) => !check.ok).map((check) => check.name));
-          for (const check of verdict.evidence.checks.filter((candidate) => !candidate.ok)) expect(failedBefore.has(check.name), check.name).toBe(true);
-          expect(RANK[verdict.status]).toBeLessThanOrEqual(RANK[strict.get(verdict.gate)?.status ?? "error"]);
-        }
-      }),
+      fc.property(
+        arbPolicyDocument,
+        fc.array(arbFinding, { maxLength: 12 }),
+        arbLoosening,
+        (document, findings, loosening) => {
+          const limits = document.gates[loosening.gate];
+          const looser = structuredClone(document);
+          const target = looser.gates[loosening.gate];
+          if (loosening.total && limits.max_findings !== undefined)
+            target.max_findings = limits.max_findings + loosening.by;
+          else if (!loosening.total && limits.max?.[loosening.severity] !== undefined) {
+            target.max = { ...target.max, [loosening.severity]: (limits.max[loosening.severity] ?? 0) + loosening.by };
+          }
+          const runs = runsWith(findings);
+          const strict = byGate(evaluate(input({ policy: policy(document), runs })).report.verdicts);
+          const loose = evaluate(input({ policy: policy(looser), runs })).report.verdicts;
+          for (const verdict of loose) {
+            const failedBefore = new Set(
+              strict
+                .get(verdict.gate)
+                ?.evidence.checks.filter((check) => !check.ok)
+                .map((check) => check.name),
+            );
+            for (const check of verdict.evidence.checks.filter((candidate) => !candidate.ok))
+              expect(failedBefore.has(check.name), check.name).toBe(true);
+            expect(RANK[verdict.status]).toBeLessThanOrEqual(RANK[strict.get(verdict.gate)?.status ?? "error"]);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -127,15 +165,22 @@ describe("evaluate: properties", () => {
   it("a gate whose required report is absent is never pass (nor warn, nor fail): always error", () => {
     const kinds = ["validate", "gitleaks", "trivy", "semgrep", "k6"] as const;
     fc.assert(
-      fc.property(fc.subarray([...kinds]), fc.array(arbFinding, { maxLength: 8 }), arbPolicyDocument, (present, findings, document) => {
-        const runs = runsWith(findings).filter((run) => (present as readonly string[]).includes(run.run.kind) || run.run.kind === "sarif");
-        const { report } = evaluate(input({ policy: policy(document), runs }));
-        for (const verdict of report.verdicts) {
-          const missing = REQUIRED_REPORTS[verdict.gate].some((kind) => !runs.some((run) => run.run.kind === kind));
-          if (missing) expect(verdict.status, verdict.gate).toBe("error");
-        }
-        if (present.length < kinds.length) expect(report.passed).toBe(false);
-      }),
+      fc.property(
+        fc.subarray([...kinds]),
+        fc.array(arbFinding, { maxLength: 8 }),
+        arbPolicyDocument,
+        (present, findings, document) => {
+          const runs = runsWith(findings).filter(
+            (run) => (present as readonly string[]).includes(run.run.kind) || run.run.kind === "sarif",
+          );
+          const { report } = evaluate(input({ policy: policy(document), runs }));
+          for (const verdict of report.verdicts) {
+            const missing = REQUIRED_REPORTS[verdict.gate].some((kind) => !runs.some((run) => run.run.kind === kind));
+            if (missing) expect(verdict.status, verdict.gate).toBe("error");
+          }
+          if (present.length < kinds.length) expect(report.passed).toBe(false);
+        },
+      ),
       RUNS,
     );
   });

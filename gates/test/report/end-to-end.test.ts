@@ -38,7 +38,9 @@ const WAIVERS = `waivers:
     expires: "2026-05-25"
 `;
 
-const SarifNames = z.object({ runs: z.array(z.object({ tool: z.object({ driver: z.object({ name: z.string() }) }) })) });
+const SarifNames = z.object({
+  runs: z.array(z.object({ tool: z.object({ driver: z.object({ name: z.string() }) }) })),
+});
 
 function run(kind: ReportKind, exitCode?: number): RunInput {
   const file = `${FIXTURES}${kind}.json`;
@@ -92,7 +94,9 @@ describe("end to end: raw reports -> parsers -> evaluate -> every output", () =>
       ["semgrep", "semgrep-json", undefined],
       ["k6", "k6-summary-export", undefined],
     ]);
-    expect(Object.fromEntries(report.verdicts.map((verdict) => [verdict.gate, [verdict.status, verdict.blocking]]))).toEqual({
+    expect(
+      Object.fromEntries(report.verdicts.map((verdict) => [verdict.gate, [verdict.status, verdict.blocking]])),
+    ).toEqual({
       framework_integrity: ["fail", true],
       documentation: ["fail", false],
       secrets: ["fail", true],
@@ -106,19 +110,30 @@ describe("end to end: raw reports -> parsers -> evaluate -> every output", () =>
 
   it("counts the secret once although gitleaks and trivy both report it", () => {
     const secretsGate = report.verdicts.find((verdict) => verdict.gate === "secrets");
-    expect(report.findings.filter((finding) => finding.gate === "secrets").map((finding) => finding.tool)).toEqual(["gitleaks"]);
+    expect(report.findings.filter((finding) => finding.gate === "secrets").map((finding) => finding.tool)).toEqual([
+      "gitleaks",
+    ]);
     expect(secretsGate?.evidence.counted.high).toBe(1);
   });
 
   it("applies the waiver, keeps the waived finding visible, and counts unknown severity apart", () => {
-    expect(report.findings.find((finding) => finding.ruleId === "DS-0002")).toMatchObject({ status: "waived", gate: "sast" });
+    expect(report.findings.find((finding) => finding.ruleId === "DS-0002")).toMatchObject({
+      status: "waived",
+      gate: "sast",
+    });
     expect(report.waivers).toEqual([expect.objectContaining({ id: "W-1", matched: 1 })]);
-    expect(report.verdicts.find((verdict) => verdict.gate === "vulnerabilities")?.evidence.counted).toMatchObject({ critical: 1, unknown: 1, low: 0 });
+    expect(report.verdicts.find((verdict) => verdict.gate === "vulnerabilities")?.evidence.counted).toMatchObject({
+      critical: 1,
+      unknown: 1,
+      low: 0,
+    });
   });
 
   it("compares the k6 metrics with the policy", () => {
     const performance = report.verdicts.find((verdict) => verdict.gate === "performance");
-    expect(performance?.evidence.checks.slice(0, 5).map((check) => `${check.name} ${check.measured} ${check.threshold}`)).toEqual([
+    expect(
+      performance?.evidence.checks.slice(0, 5).map((check) => `${check.name} ${check.measured} ${check.threshold}`),
+    ).toEqual([
       "http_reqs count 2400 ≥ 100",
       "http_req_duration p(95) 121.6ms ≤ 200ms",
       "http_req_duration p(99) 302.4ms ≤ 500ms",
@@ -140,7 +155,15 @@ describe("end to end: raw reports -> parsers -> evaluate -> every output", () =>
     expect(Report.safeParse(JSON.parse(json)).success).toBe(true);
     const again = judge(parseBaseline(json, "baseline/report.json")).report;
     expect(again.findings.filter((finding) => finding.status === "new")).toEqual([]);
-    expect(again.verdicts.map((verdict) => verdict.status)).toEqual(["pass", "pass", "pass", "pass", "pass", "pass", "pass"]);
+    expect(again.verdicts.map((verdict) => verdict.status)).toEqual([
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+    ]);
     expect(again.passed).toBe(true);
   });
 

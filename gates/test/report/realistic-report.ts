@@ -1,7 +1,18 @@
 import { ConfigError } from "../../src/errors.js";
 import { evaluate, type EvaluateOutput } from "../../src/evaluate/evaluate.js";
 import type { Report } from "../../src/report/schema.js";
-import { NOW, broken, cleanRuns, finding, goodPerformance, input, ok, policy, waivers, type TestWaiver } from "../evaluate/helpers.js";
+import {
+  NOW,
+  broken,
+  cleanRuns,
+  finding,
+  goodPerformance,
+  input,
+  ok,
+  policy,
+  waivers,
+  type TestWaiver,
+} from "../evaluate/helpers.js";
 
 /**
  * A realistic, fully deterministic report for renderer tests: every gate status (pass, warn, fail,
@@ -98,7 +109,13 @@ export function realisticEvaluation(): EvaluateOutput {
     approver: "security@example.org",
     expires: "2026-05-20",
   };
-  const expired: TestWaiver = { id: "W-3", rule: "DS-0002", reason: "base image", approver: "ops", expires: "2026-04-01" };
+  const expired: TestWaiver = {
+    id: "W-3",
+    rule: "DS-0002",
+    reason: "base image",
+    approver: "ops",
+    expires: "2026-04-01",
+  };
   const expiredProblem = Object.assign(
     new ConfigError("WAIVER_EXPIRED", "waivers[1] (id W-3): expired on 2026-04-01 (today is 2026-05-04)", {
       path: "waivers.1.expires",
@@ -114,19 +131,32 @@ export function realisticEvaluation(): EvaluateOutput {
       case "gitleaks":
         return ok("gitleaks", [secret], { toolVersion: "8.30.1" }, { exitCode: 1, durationMs: 1500 });
       case "trivy":
-        return ok("trivy", [critical, baselined, misconfig], { toolVersion: "0.74.0" }, { label: "fs", file: "reports/trivy.fs.json", durationMs: 9000 });
+        return ok(
+          "trivy",
+          [critical, baselined, misconfig],
+          { toolVersion: "0.74.0" },
+          { label: "fs", file: "reports/trivy.fs.json", durationMs: 9000 },
+        );
       case "semgrep":
         return ok(
           "semgrep",
           [eval_, waived, nosemgrep],
-          { toolVersion: "1.163.0", toolErrors: [{ level: "warning", message: "Syntax error at line 3", path: "vendor/old.js", code: "3" }] },
+          {
+            toolVersion: "1.163.0",
+            toolErrors: [{ level: "warning", message: "Syntax error at line 3", path: "vendor/old.js", code: "3" }],
+          },
           { exitCode: 1, durationMs: 21000 },
         );
       default:
         return ok("k6", [], { toolVersion: "1.2.0", performance }, { durationMs: 60000 });
     }
   });
-  runs.push(broken("sarif", "REPORT_MALFORMED", "not valid JSON: Unexpected end of JSON input (truncated?)", { label: "codeql", file: "reports/sarif.codeql.sarif" }));
+  runs.push(
+    broken("sarif", "REPORT_MALFORMED", "not valid JSON: Unexpected end of JSON input (truncated?)", {
+      label: "codeql",
+      file: "reports/sarif.codeql.sarif",
+    }),
+  );
   const environment = policy({
     name: "development",
     bypass: { allow_mandatory: true },
@@ -145,7 +175,14 @@ export function realisticEvaluation(): EvaluateOutput {
       runs,
       waivers: waivers([waiver], [expiredProblem]),
       baseline: new Set(["fp-vuln-baseline"]),
-      bypasses: [{ gate: "vulnerabilities", reason: "hotfix for incident 4711", approver: "cto@example.org", at: NOW.toISOString() }],
+      bypasses: [
+        {
+          gate: "vulnerabilities",
+          reason: "hotfix for incident 4711",
+          approver: "cto@example.org",
+          at: NOW.toISOString(),
+        },
+      ],
       commit: "3f2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a",
       timings: { validate_ms: 812, gitleaks_ms: 1500, trivy_ms: 9000, semgrep_ms: 21000, k6_ms: 60000 },
     }),

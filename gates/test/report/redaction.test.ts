@@ -37,12 +37,22 @@ describe("redaction", () => {
   it("no output contains a planted secret, wherever it was planted", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ secret: arbSecret, place: fc.constantFrom(...PLACES), kind: fc.constantFrom("gitleaks", "trivy", "semgrep") }), {
-          minLength: 1,
-          maxLength: 6,
-        }),
+        fc.array(
+          fc.record({
+            secret: arbSecret,
+            place: fc.constantFrom(...PLACES),
+            kind: fc.constantFrom("gitleaks", "trivy", "semgrep"),
+          }),
+          {
+            minLength: 1,
+            maxLength: 6,
+          },
+        ),
         (plants) => {
-          const byKind = new Map<string, { findings: ReturnType<typeof finding>[]; secrets: string[]; errors: string[] }>();
+          const byKind = new Map<
+            string,
+            { findings: ReturnType<typeof finding>[]; secrets: string[]; errors: string[] }
+          >();
           for (const plant of plants) {
             const kind = plant.place === "k6" ? "k6" : plant.kind;
             const entry = byKind.get(kind) ?? { findings: [], secrets: [], errors: [] };
@@ -66,11 +76,15 @@ describe("redaction", () => {
           const runs = cleanRuns().map((run) => {
             const entry = byKind.get(run.run.kind);
             if (entry === undefined) return run;
-            return ok(run.run.kind, entry.findings, { secrets: entry.secrets, toolErrors: entry.errors.map((message) => ({ level: "warning" as const, message })) });
+            return ok(run.run.kind, entry.findings, {
+              secrets: entry.secrets,
+              toolErrors: entry.errors.map((message) => ({ level: "warning" as const, message })),
+            });
           });
           const { report, secrets } = evaluate(input({ runs }));
           for (const [name, output] of Object.entries(outputs(report, secrets))) {
-            for (const plant of plants) expect(output, `${name} leaks the secret planted in ${plant.place}`).not.toContain(plant.secret);
+            for (const plant of plants)
+              expect(output, `${name} leaks the secret planted in ${plant.place}`).not.toContain(plant.secret);
           }
         },
       ),
@@ -80,8 +94,14 @@ describe("redaction", () => {
 
   it("renderers scrub again what they are told is secret, even when the report was not scrubbed", () => {
     const secret = "SxLateDiscoveredToken123";
-    const leaky = finding("semgrep", { message: `uses ${secret}`, snippet: `token = "${secret}"`, location: { path: `src/${secret}.ts`, startLine: 2 } });
-    const { report } = evaluate(input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", [leaky]) : run)) }));
+    const leaky = finding("semgrep", {
+      message: `uses ${secret}`,
+      snippet: `token = "${secret}"`,
+      location: { path: `src/${secret}.ts`, startLine: 2 },
+    });
+    const { report } = evaluate(
+      input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", [leaky]) : run)) }),
+    );
     expect(JSON.stringify(report)).toContain(secret);
     const rendered = {
       json: renderJson(report, { secrets: [secret] }),

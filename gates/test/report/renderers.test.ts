@@ -13,7 +13,8 @@ import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
 import { realisticReport } from "./realistic-report.js";
 
 /** Untrusted text that tries every trick: HTML, Markdown links and tables, mentions, terminal escapes, workflow commands. */
-const HOSTILE = "<img src=x onerror=alert(1)> [click](https://evil.example) | **bold** @everyone \u001b[31mred\u001b[0m\n::error::forged, 100%";
+const HOSTILE =
+  "<img src=x onerror=alert(1)> [click](https://evil.example) | **bold** @everyone \u001b[31mred\u001b[0m\n::error::forged, 100%";
 
 function hostileReport(): Report {
   const evil = finding("semgrep", {
@@ -22,7 +23,8 @@ function hostileReport(): Report {
     message: HOSTILE,
     location: { path: "src/a,b:c%.ts", startLine: 7 },
   });
-  return evaluate(input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", [evil]) : run)) })).report;
+  return evaluate(input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", [evil]) : run)) }))
+    .report;
 }
 
 describe("renderers on a realistic report (file snapshots)", () => {
@@ -32,7 +34,9 @@ describe("renderers on a realistic report (file snapshots)", () => {
     await expect(renderJson(report)).toMatchFileSnapshot("__snapshots__/realistic/report.json");
   });
   it("report.sarif", async () => {
-    await expect(`${JSON.stringify(JSON.parse(renderSarif(report)), null, 2)}\n`).toMatchFileSnapshot("__snapshots__/realistic/report.sarif");
+    await expect(`${JSON.stringify(JSON.parse(renderSarif(report)), null, 2)}\n`).toMatchFileSnapshot(
+      "__snapshots__/realistic/report.sarif",
+    );
   });
   it("summary.md", async () => {
     await expect(renderMarkdown(report)).toMatchFileSnapshot("__snapshots__/realistic/summary.md");
@@ -57,7 +61,9 @@ describe("report.json", () => {
   it("refuses to write a report that does not match the schema (a bug), naming the field", () => {
     const broken = { ...realisticReport(), passed: "yes" } as unknown as Report;
     expect(() => renderJson(broken)).toThrowError(PortcullisError);
-    expect(() => renderJson(broken)).toThrowErrorMatchingInlineSnapshot(`[PortcullisError: report.json does not match its schema: passed: Invalid input: expected boolean, received string]`);
+    expect(() => renderJson(broken)).toThrowErrorMatchingInlineSnapshot(
+      `[PortcullisError: report.json does not match its schema: passed: Invalid input: expected boolean, received string]`,
+    );
   });
 });
 
@@ -81,7 +87,9 @@ describe("summary.md", () => {
   it("stays far below GitHub's 1 MiB step-summary limit with thousands of long findings", () => {
     const long = "y".repeat(10_000);
     const findings = Array.from({ length: 3000 }, () => finding("trivy", { message: long, title: long }));
-    const { report } = evaluate(input({ runs: cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", findings) : run)) }));
+    const { report } = evaluate(
+      input({ runs: cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", findings) : run)) }),
+    );
     const markdown = renderMarkdown(report);
     expect(Buffer.byteLength(markdown)).toBeLessThan(GITHUB_LIMITS.stepSummaryBytes / 10);
     expect(markdown).toContain(`### Worst findings (${MARKDOWN_LIMITS.findings} of 3000 new)`);
@@ -94,7 +102,9 @@ describe("junit.xml", () => {
     const junit = renderJunit(realisticReport());
     expect(junit.match(/<testcase /g)).toHaveLength(7);
     expect(junit).toContain('<testsuites name="portcullis" tests="7" failures="4" errors="1" skipped="1">');
-    expect(junit).toMatch(/name="secrets" time="0">\n {6}<failure message="max_findings 1 \(limit ≤ 0\)" type="mandatory, blocking">/);
+    expect(junit).toMatch(
+      /name="secrets" time="0">\n {6}<failure message="max_findings 1 \(limit ≤ 0\)" type="mandatory, blocking">/,
+    );
     expect(junit).toMatch(/name="sast" time="0">\n {6}<error /);
     expect(junit).toMatch(/name="compliance" time="0">\n {6}<skipped /);
     expect(junit).toMatch(/name="performance" time="0">\n {6}<system-out>pass/);
@@ -124,8 +134,12 @@ describe("GitHub annotations", () => {
   });
 
   it("caps each level at GitHub's 10 per step and says how many were left out", () => {
-    const findings = Array.from({ length: 30 }, (_, index) => finding("semgrep", { severity: index % 2 === 0 ? "critical" : "low" }));
-    const { report } = evaluate(input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", findings) : run)) }));
+    const findings = Array.from({ length: 30 }, (_, index) =>
+      finding("semgrep", { severity: index % 2 === 0 ? "critical" : "low" }),
+    );
+    const { report } = evaluate(
+      input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", findings) : run)) }),
+    );
     const lines = renderAnnotations(report).trimEnd().split("\n");
     const count = (level: string) => lines.filter((line) => line.startsWith(`::${level} `)).length;
     // 15 critical (5 left out), the gate's warning, 15 low (5 left out, and one more for the last line).

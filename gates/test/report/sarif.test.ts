@@ -25,7 +25,8 @@ function parseFailure(kind: "trivy", raw: string): RunInput {
 /** Reads the SARIF output back as the SARIF types describe it, checking the shape on the way. */
 function readSarif(text: string): Sarif.Log {
   const log: unknown = JSON.parse(text);
-  if (typeof log !== "object" || log === null || !("runs" in log) || !Array.isArray(log.runs)) throw new Error("not a SARIF log");
+  if (typeof log !== "object" || log === null || !("runs" in log) || !Array.isArray(log.runs))
+    throw new Error("not a SARIF log");
   return log as Sarif.Log;
 }
 
@@ -73,8 +74,14 @@ describe("report.sarif", () => {
 
   it("marks security rules with security-severity in GitHub's bands, and others without", () => {
     const log = readSarif(renderSarif(realisticReport()));
-    const rule = (tool: string, id: string) => log.runs.find((run) => run.tool.driver.name === tool)?.tool.driver.rules?.find((candidate) => candidate.id === id);
-    expect(rule("trivy", "CVE-2024-21538")?.properties).toEqual({ tags: ["security", "vulnerability", "external/cwe/cwe-1333"], "security-severity": "9.5" });
+    const rule = (tool: string, id: string) =>
+      log.runs
+        .find((run) => run.tool.driver.name === tool)
+        ?.tool.driver.rules?.find((candidate) => candidate.id === id);
+    expect(rule("trivy", "CVE-2024-21538")?.properties).toEqual({
+      tags: ["security", "vulnerability", "external/cwe/cwe-1333"],
+      "security-severity": "9.5",
+    });
     expect(rule("gitleaks", "aws-access-token")?.properties?.["security-severity"]).toBe("8.0");
     expect(rule("trivy", "DS-0002")?.properties?.["security-severity"]).toBe("5.5");
     expect(rule("portcullis-validate", "broken-reference")?.properties).toEqual({ tags: ["validation"] });
@@ -85,12 +92,21 @@ describe("report.sarif", () => {
   it("writes suppressions for suppressed, waived and baseline findings, none for new ones", () => {
     const log = readSarif(renderSarif(realisticReport()));
     const results = log.runs.flatMap((run) => run.results ?? []);
-    const byFingerprint = (fingerprint: string) => results.find((result) => result.partialFingerprints?.["portcullis/v1"] === fingerprint);
-    expect(byFingerprint("fp-sast-suppressed")?.suppressions).toEqual([{ kind: "inSource", justification: "nosemgrep" }]);
-    expect(byFingerprint("fp-sast-waived")?.suppressions).toEqual([
-      { kind: "external", status: "accepted", justification: "waived by security@example.org until 2026-05-20: legacy route, removed in the next sprint" },
+    const byFingerprint = (fingerprint: string) =>
+      results.find((result) => result.partialFingerprints?.["portcullis/v1"] === fingerprint);
+    expect(byFingerprint("fp-sast-suppressed")?.suppressions).toEqual([
+      { kind: "inSource", justification: "nosemgrep" },
     ]);
-    expect(byFingerprint("fp-vuln-baseline")?.suppressions).toEqual([{ kind: "external", status: "accepted", justification: "present in the baseline report" }]);
+    expect(byFingerprint("fp-sast-waived")?.suppressions).toEqual([
+      {
+        kind: "external",
+        status: "accepted",
+        justification: "waived by security@example.org until 2026-05-20: legacy route, removed in the next sprint",
+      },
+    ]);
+    expect(byFingerprint("fp-vuln-baseline")?.suppressions).toEqual([
+      { kind: "external", status: "accepted", justification: "present in the baseline report" },
+    ]);
     expect(byFingerprint("fp-vuln-critical")?.suppressions).toBeUndefined();
   });
 
@@ -98,7 +114,8 @@ describe("report.sarif", () => {
     const log = readSarif(renderSarif(realisticReport()));
     const results = log.runs.flatMap((run) => run.results ?? []);
     const snippet = (fingerprint: string) =>
-      results.find((result) => result.partialFingerprints?.["portcullis/v1"] === fingerprint)?.locations?.[0]?.physicalLocation?.region?.snippet;
+      results.find((result) => result.partialFingerprints?.["portcullis/v1"] === fingerprint)?.locations?.[0]
+        ?.physicalLocation?.region?.snippet;
     expect(snippet("fp-secret-1")).toBeUndefined();
     expect(snippet("fp-sast-eval")).toEqual({ text: "eval(req.query.q)" });
   });
@@ -110,8 +127,12 @@ describe("report.sarif", () => {
   });
 
   it("leaves out the run of the tool behind an unreadable report, whatever the reader named in its error", () => {
-    const unreadable = parseFailure("trivy", "{\"SchemaVersion\": 2, \"Resul");
-    const runs = [...cleanRuns().filter((run) => run.run.kind !== "trivy"), ok("trivy", [finding("trivy")], {}, { label: "fs" }), unreadable];
+    const unreadable = parseFailure("trivy", '{"SchemaVersion": 2, "Resul');
+    const runs = [
+      ...cleanRuns().filter((run) => run.run.kind !== "trivy"),
+      ok("trivy", [finding("trivy")], {}, { label: "fs" }),
+      unreadable,
+    ];
     const { report } = evaluate(input({ runs }));
     expect(report.tools.at(-1)).toMatchObject({ kind: "trivy", tool: "trivy", error: { code: "REPORT_MALFORMED" } });
     expect(readSarif(renderSarif(report)).runs.map((run) => run.tool.driver.name)).not.toContain("trivy");
@@ -127,14 +148,20 @@ describe("report.sarif", () => {
       fingerprint: `fp-${index}`,
     }));
     many.push(finding("semgrep", { severity: "critical", fingerprint: "fp-critical" }));
-    const { report } = evaluate(input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", many) : run)) }));
+    const { report } = evaluate(
+      input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", many) : run)) }),
+    );
     const log = readSarif(renderSarif(report));
     expectUploadable(log);
     const run = log.runs.find((candidate) => candidate.tool.driver.name === "semgrep");
     expect(run?.results).toHaveLength(GITHUB_LIMITS.sarifResultsPerRun);
     expect(run?.results?.[0]?.partialFingerprints?.["portcullis/v1"]).toBe("fp-critical");
     expect(run?.results?.some((result) => result.partialFingerprints?.["portcullis/v1"] === "fp-0")).toBe(false);
-    expect(run?.properties).toMatchObject({ "portcullis/truncated": true, "portcullis/totalResults": 25_006, "portcullis/includedResults": 25_000 });
+    expect(run?.properties).toMatchObject({
+      "portcullis/truncated": true,
+      "portcullis/totalResults": 25_006,
+      "portcullis/includedResults": 25_000,
+    });
     expect(report.notices).toContain(
       "report.sarif: semgrep has 25006 results; only the 25000 most important are included (GitHub accepts at most 25000 per run); report.json has them all",
     );
@@ -142,7 +169,11 @@ describe("report.sarif", () => {
 
   it("keeps at most 20 runs", () => {
     const report = realisticReport();
-    const tools = Array.from({ length: 25 }, (_, index) => ({ ...report.tools[0]!, tool: `tool-${index}`, kind: "sarif" as const }));
+    const tools = Array.from({ length: 25 }, (_, index) => ({
+      ...report.tools[0]!,
+      tool: `tool-${index}`,
+      kind: "sarif" as const,
+    }));
     const plan = planSarif({ tools, findings: [] });
     expect(plan.filter((entry) => entry.omitted === undefined)).toHaveLength(20);
     expect(plan[24]?.omitted).toBe("GitHub accepts at most 20 runs per file");
