@@ -23,7 +23,7 @@ import {
   type TrivyImageOptions,
   type TrivySbomOptions,
 } from "../../gates/src/tools/trivy.js";
-import { STAGE_REPORTS } from "../../gates/src/runner/plan.js";
+import { K6_SUMMARY_DATA_FILE, STAGE_REPORTS } from "../../gates/src/runner/plan.js";
 import { exitCodeFileName, reportFileName, type ReportStem } from "../../gates/src/runner/reports-dir.js";
 import { fill, fillEnv, type ArgvToken } from "../src/argv.js";
 import { LAYOUT } from "../src/layout.js";
@@ -105,7 +105,7 @@ const STEMS = {
 } as const satisfies Record<string, ReportStem>;
 
 /** Where the scenarios' handleSummary writes k6's summary data: evidence, not a contract name (never evaluated twice). */
-const K6_SUMMARY_DATA = `${LAYOUT.out}/k6-summary.json`;
+const K6_SUMMARY_DATA = `${LAYOUT.out}/${K6_SUMMARY_DATA_FILE}`;
 
 function files(stem: ReportStem): { report: string; exitCode: string } {
   return { report: reportFileName(stem), exitCode: exitCodeFileName(stem) };

@@ -221,6 +221,19 @@ export function scenarios(portcullis: Directory, source: Directory): Directory {
     .directory("scenarios");
 }
 
+/** `smoke` -> `smoke.js`, a name in the scenarios folder; throws on a value k6 would read as an option. */
+export function scenarioScript(scenario: string): string {
+  return checkOperand("scenario", scenario.endsWith(".js") ? scenario : `${scenario}.js`);
+}
+
+/** Throws unless `port` is a TCP port number. */
+export function checkPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`target port ${port} is not a TCP port: give one between 1 and 65535`);
+  }
+  return port;
+}
+
 /** `k6 run <scenario>.js` against the target, bound as `target` and given to the script as BASE_URL. */
 export function k6Run(options: {
   image: string;
@@ -229,14 +242,8 @@ export function k6Run(options: {
   port: number;
   scenario: string;
 }): ToolRun {
-  const script = checkOperand(
-    "scenario",
-    options.scenario.endsWith(".js") ? options.scenario : `${options.scenario}.js`,
-  );
-  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65_535) {
-    throw new Error(`target port ${options.port} is not a TCP port: give one between 1 and 65535`);
-  }
-  const env = fillEnv(K6_ENV, { baseUrl: `${TARGET_HOST}:${options.port}` });
+  const script = scenarioScript(options.scenario);
+  const env = fillEnv(K6_ENV, { baseUrl: `${TARGET_HOST}:${checkPort(options.port)}` });
   const container = Object.entries(env).reduce(
     (built, [name, value]) => built.withEnvVariable(name, value),
     dag

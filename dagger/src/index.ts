@@ -27,10 +27,12 @@ import {
   collect,
   gitleaksDir,
   gitleaksGit,
+  checkPort,
   k6Run,
   portcullisValidate,
   SBOM_FILE,
   scenarios,
+  scenarioScript,
   semgrepScan,
   TRIVY_DB_FILE,
   trivyFs,
@@ -253,15 +255,20 @@ export class Portcullis {
      */
     semgrepConfig?: string[],
   ): Promise<Result> {
+    // Bad input fails the call here; past this point a stage that breaks only loses its own report.
+    checkOperand("env", env);
+    const range = historyRange(historyBase, historyHead);
+    if (target !== undefined) scenarioScript(scenario);
+    if (targetPort !== undefined) checkPort(targetPort);
+    const configs = await this.semgrepConfigs(source, semgrepConfig);
     const stages: Promise<StageOutcome>[] = [
       this.validateStage(source),
       this.stage("gitleaks", () => gitleaksDir(this.gitleaksImage, source)),
       this.vulnerabilitiesStage(source),
       this.sbomStage(source),
-      this.sastStage(source, semgrepConfig),
+      this.stage("semgrep", () => semgrepScan(this.semgrepImage, source, configs)),
     ];
     if (history !== undefined) {
-      const range = historyRange(historyBase, historyHead);
       stages.push(this.stage("gitleaks history", () => gitleaksGit(this.gitleaksImage, history, range)));
     }
     const outcomes = await Promise.all(stages);
@@ -543,11 +550,6 @@ export class Portcullis {
     }
   }
 
-  private async sastStage(source: Directory, config: string[] | undefined): Promise<StageOutcome> {
-    const configs = await this.semgrepConfigs(source, config);
-    return this.stage("semgrep", () => semgrepScan(this.semgrepImage, source, configs));
-  }
-
   /** The rules semgrep runs: `config` when given, else p/default plus the repository's own rules. */
   private async semgrepConfigs(source: Directory, config: string[] | undefined): Promise<string[]> {
     if (config !== undefined && config.length > 0) {
@@ -616,7 +618,7 @@ function historyRange(base: string | undefined, head: string | undefined): { bas
   if (base === undefined && head === undefined) return undefined;
   if (base === undefined || head === undefined)
     throw new Error("a history range needs both base and head (for example the pull request's base and head SHAs)");
-  return { base, head };
+  return { base: checkOperand("history base", base), head: checkOperand("history head", head) };
 }
 
 async function firstPort(service: Service): Promise<number> {

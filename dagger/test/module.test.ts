@@ -256,6 +256,46 @@ describe("ci", () => {
     expect(result.summary).toMatch(/- trivy's vulnerability DB was built .* older than the 168h maximum/);
   });
 
+  it("adds the history scan of a range, and the load test alone after every scan", async () => {
+    const fake = withEngine((query) => {
+      if (/ ports \{ id \}/.test(query)) return [{ id: "PORT1" }];
+      if (field(query) === "port") return 8080;
+      return tools({ exitCodes: { "k6 run": 0 } })(query);
+    });
+    const target = dag.container().from("nginx:1.27").withExposedPort(8080).asService();
+    await portcullis().ci(source(), "staging", target, dag.directory(), "4f1e2d3", "9a8b7c6");
+    const ran = fake.queries.filter((query) => field(query) === "exitCode").map(command);
+    expect(ran.slice(-2)).toEqual(["k6 run", "portcullis evaluate"]);
+    expect(ran).toContain("gitleaks git");
+    expect(fake.queries.join("\n")).toContain('"--log-opts","4f1e2d3..9a8b7c6"');
+  });
+
+  it.each([
+    ["half a history range", [undefined, dag.directory(), "4f1e2d3"], /needs both base and head/],
+    [
+      "a range smuggling options",
+      [undefined, dag.directory(), "main --all", "HEAD"],
+      /history base "main --all" cannot be passed/,
+    ],
+    [
+      "a port that is not one",
+      [dag.container().asService(), undefined, undefined, undefined, "smoke", 70_000],
+      /not a TCP port/,
+    ],
+    [
+      "a scenario read as an option",
+      [dag.container().asService(), undefined, undefined, undefined, "--http-debug"],
+      /scenario "--http-debug.js" cannot be passed/,
+    ],
+  ] as const)("fails at once on %s, before running anything", async (_name, args, message) => {
+    const fake = withEngine(tools());
+    const [target, history, base, head, scenario, port] = args;
+    await expect(portcullis().ci(source(), "staging", target, history, base, head, scenario, port)).rejects.toThrow(
+      message,
+    );
+    expect(fake.queries.filter((query) => field(query) === "exitCode")).toEqual([]);
+  });
+
   it("refuses an environment that would be read as an option", async () => {
     withEngine(tools());
     await expect(portcullis().ci(source(), "--help")).rejects.toThrow(/env "--help" cannot be passed to a tool/);
