@@ -23,26 +23,29 @@ export interface GitRefStoreOptions {
 export function gitRefStore(options: GitRefStoreOptions): StateStore {
   const git = (args: readonly string[], input?: string) => runGit(options.cwd, args, input);
   const description = `git ref ${options.ref} on ${options.remote}`;
-  const show = async (commit: string, file: string): Promise<string | undefined> => {
-    const result = await git(["cat-file", "-p", `${commit}:${file}`]);
-    return result.code === 0 ? result.stdout : undefined;
-  };
+  // The ledger as of the last commit seen, so a save does not read it back from git.
+  let known: { token: string; ledgerText: string } | null = null;
   return {
     description,
     async load(): Promise<Snapshot> {
-      const listed = await checked(git(["ls-remote", "--", options.remote, options.ref]), "ls-remote", options);
-      const token = listed.stdout.split(/\s/)[0] ?? "";
-      if (token === "") return { state: null, ledgerText: "", ledgerHead: null, token: null };
-      await checked(git(["fetch", "--quiet", "--no-tags", options.remote, `+${options.ref}:${options.ref}`]), "fetch", options);
-      const stateText = await show(token, "state.json");
-      const ledgerText = (await show(token, "ledger.jsonl")) ?? "";
+      const fetched = await git(["fetch", "--quiet", "--no-tags", options.remote, `+${options.ref}:${options.ref}`]);
+      if (fetched.code !== 0) {
+        if (/couldn't find remote ref/i.test(fetched.stderr)) return { state: null, ledgerText: "", ledgerHead: null, token: null };
+        throw gitError("fetch", fetched, options);
+      }
+      const token = (await checked(git(["rev-parse", "--verify", `${options.ref}^{commit}`]), "rev-parse", options)).stdout.trim();
+      const files = await readFiles(git, token, ["state.json", "ledger.jsonl"], options);
+      const stateText = files.get("state.json");
+      const ledgerText = files.get("ledger.jsonl") ?? "";
+      known = { token, ledgerText };
       const state = stateText === undefined ? null : parseState(stateText, `${options.ref}:state.json`);
       return { state, ledgerText, ledgerHead: lastLedgerHead(ledgerText), token };
     },
     async save(state: DeployState, ledgerLines: string, expected: string | null): Promise<string> {
-      const previousLedger = expected === null ? "" : ((await show(expected, "ledger.jsonl")) ?? "");
+      const previousLedger = expected === null ? "" : known?.token === expected ? known.ledgerText : ((await readFiles(git, expected, ["ledger.jsonl"], options)).get("ledger.jsonl") ?? "");
+      const ledgerText = previousLedger + ledgerLines;
       const stateBlob = await hashObject(git, `${JSON.stringify(state, null, 2)}\n`, options);
-      const ledgerBlob = await hashObject(git, previousLedger + ledgerLines, options);
+      const ledgerBlob = await hashObject(git, ledgerText, options);
       const tree = (await checked(git(["mktree"], `100644 blob ${ledgerBlob}\tledger.jsonl\n100644 blob ${stateBlob}\tstate.json\n`), "mktree", options)).stdout.trim();
       const message = `portcullis ${options.environment}: revision ${state.revision} (${state.phase})`;
       const parents = expected === null ? [] : ["-p", expected];
@@ -53,7 +56,7 @@ export function gitRefStore(options: GitRefStoreOptions): StateStore {
         if (/rejected|non-fast-forward|fetch first|stale info/.test(output)) throw new StoreConflictError(description, "the remote ref moved");
         throw gitError("push", pushed, options);
       }
-      await checked(git(["update-ref", options.ref, commit]), "update-ref", options);
+      known = { token: commit, ledgerText };
       return commit;
     },
     async exclusive(fn) {
@@ -93,6 +96,8 @@ function runGit(cwd: string, args: readonly string[], input?: string): Promise<G
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     child.on("error", (error) => resolve({ code: -1, stdout, stderr: error.message }));
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // Commands that take no input may exit before reading it; that is not an error.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(input ?? "");
   });
 }
@@ -105,6 +110,25 @@ async function checked(pending: Promise<GitResult>, what: string, options: GitRe
 
 async function hashObject(git: (args: readonly string[], input?: string) => Promise<GitResult>, text: string, options: GitRefStoreOptions): Promise<string> {
   return (await checked(git(["hash-object", "-w", "--stdin"], text), "hash-object", options)).stdout.trim();
+}
+
+/** Several files of one commit in a single `git cat-file --batch`; absent files are left out. */
+async function readFiles(git: (args: readonly string[], input?: string) => Promise<GitResult>, commit: string, names: readonly string[], options: GitRefStoreOptions): Promise<Map<string, string>> {
+  const output = (await checked(git(["cat-file", "--batch"], names.map((name) => `${commit}:${name}\n`).join("")), "cat-file", options)).stdout;
+  const files = new Map<string, string>();
+  let offset = 0;
+  for (const name of names) {
+    const end = output.indexOf("\n", offset);
+    const header = output.slice(offset, end).split(" ");
+    offset = end + 1;
+    if (header[1] === "missing" || header.length < 3) continue;
+    const size = Number(header[2]);
+    // Sizes are in bytes; the output was decoded as UTF-8, so measure back in bytes.
+    const content = Buffer.from(output.slice(offset), "utf8").subarray(0, size).toString("utf8");
+    files.set(name, content);
+    offset += content.length + 1;
+  }
+  return files;
 }
 
 function gitError(what: string, result: GitResult, options: GitRefStoreOptions): PortcullisError {
