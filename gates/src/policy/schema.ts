@@ -77,7 +77,7 @@ export const DEFAULT_GATE_LIMITS: Readonly<Record<FindingGateName, Pick<FindingG
   documentation: { max_findings: 0, max: {} },
   secrets: { max_findings: 0, max: {} },
   vulnerabilities: { max: { critical: 0, high: 0 } },
-  sast: { max: { high: 0 } },
+  sast: { max: { critical: 0, high: 0 } },
   compliance: { max_findings: 0, max: {} },
 };
 

@@ -43,7 +43,7 @@ describe("parsePolicy: accepted documents are normalised", () => {
         documentation: { enabled: true, mode: "mandatory", max_findings: 0, max: {}, only_fixable: false },
         secrets: { enabled: true, mode: "mandatory", max_findings: 0, max: {}, only_fixable: false },
         vulnerabilities: { enabled: true, mode: "mandatory", max: { critical: 0, high: 0 }, only_fixable: false },
-        sast: { enabled: true, mode: "mandatory", max: { high: 0 }, only_fixable: false },
+        sast: { enabled: true, mode: "mandatory", max: { critical: 0, high: 0 }, only_fixable: false },
         performance: {
           enabled: true,
           mode: "mandatory",
@@ -218,7 +218,7 @@ describe("policyHash", () => {
   it("is the same for documents that differ only in comments, key order and spelled-out defaults", () => {
     const short = parsePolicy("name: a\ngates:\n  sast: {mode: advisory}\n", "a.yml");
     const long = parsePolicy(
-      "# comment\ngates:\n  sast:\n    max: {high: 0}\n    mode: advisory\n    enabled: true\nbypass: {allow_mandatory: false}\nname: a\n",
+      "# comment\ngates:\n  sast:\n    max: {critical: 0, high: 0}\n    mode: advisory\n    enabled: true\nbypass: {allow_mandatory: false}\nname: a\n",
       "b.yml",
     );
     expect(policyHash(long)).toBe(policyHash(short));

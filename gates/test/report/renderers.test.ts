@@ -142,12 +142,12 @@ describe("GitHub annotations", () => {
     );
     const lines = renderAnnotations(report).trimEnd().split("\n");
     const count = (level: string) => lines.filter((line) => line.startsWith(`::${level} `)).length;
-    // 15 critical (5 left out), the gate's warning, 15 low (5 left out, and one more for the last line).
+    // 15 critical and the failed gate (6 left out), 15 low (5 left out, and one more for the last line).
     expect(count("error")).toBe(10);
-    expect(count("warning")).toBe(1);
+    expect(count("warning")).toBe(0);
     expect(count("notice")).toBe(10);
     expect(lines.at(-1)).toBe(
-      "::notice title=Portcullis::11 more annotations left out (GitHub shows 10 per level and step): see the job summary, report.sarif or report.json",
+      "::notice title=Portcullis::12 more annotations left out (GitHub shows 10 per level and step): see the job summary, report.sarif or report.json",
     );
   });
 
