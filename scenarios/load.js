@@ -1,7 +1,7 @@
 // Load: ramp to the design's concurrency (100 users), hold, ramp down. Aborts early once the SLA
 // is clearly lost: the rest of the run would only confirm it.
 import { sleep } from "k6";
-import { slaFromEnv, slaThresholds } from "./lib/sla.js";
+import { SUMMARY_TREND_STATS, slaFromEnv, slaThresholds } from "./lib/sla.js";
 import { hitEveryPath, targetFromEnv } from "./lib/target.js";
 import { summaryHandler } from "./lib/summary.js";
 
@@ -10,6 +10,7 @@ const peak = Number(__ENV["LOAD_VUS"] ?? "100");
 
 /** @type {import("k6/options").Options} */
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     load: {
       executor: "ramping-vus",

@@ -1,7 +1,7 @@
 // Soak: modest load for a long time, to surface leaks and slow degradation. Aborts once the SLA
 // is lost (after a longer settling delay), because an hour-long run should not finish in vain.
 import { sleep } from "k6";
-import { slaFromEnv, slaThresholds } from "./lib/sla.js";
+import { SUMMARY_TREND_STATS, slaFromEnv, slaThresholds } from "./lib/sla.js";
 import { hitEveryPath, targetFromEnv } from "./lib/target.js";
 import { summaryHandler } from "./lib/summary.js";
 
@@ -9,6 +9,7 @@ const target = targetFromEnv(__ENV);
 
 /** @type {import("k6/options").Options} */
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     soak: {
       executor: "constant-vus",

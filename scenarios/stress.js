@@ -1,7 +1,7 @@
 // Stress: raise the arrival rate in steps past capacity to find the knee, where latency and
 // errors climb. The SLA thresholds are expected to fail here; they do not abort, so the whole
 // curve is recorded. A separate guard stops the run once the target is clearly broken.
-import { slaFromEnv, slaThresholds } from "./lib/sla.js";
+import { SUMMARY_TREND_STATS, slaFromEnv, slaThresholds } from "./lib/sla.js";
 import { hitEveryPath, targetFromEnv } from "./lib/target.js";
 import { summaryHandler } from "./lib/summary.js";
 
@@ -11,6 +11,7 @@ const maxRate = Number(__ENV["STRESS_MAX_RATE"] ?? "800");
 
 /** @type {import("k6/options").Options} */
 export const options = {
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     stress: {
       executor: "ramping-arrival-rate",

@@ -4,6 +4,13 @@
 
 /** @typedef {{ p95Ms: number, p99Ms: number, maxErrorRate: number, minChecksRate: number }} Sla */
 
+/**
+ * The trend statistics k6 writes to its summary. k6's default stops at p(95); the performance gate
+ * judges p(99) too, and a missing metric is `error` (no data never passes).
+ * @type {string[]}
+ */
+export const SUMMARY_TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"];
+
 /** @type {Sla} */
 export const DEFAULT_SLA = { p95Ms: 200, p99Ms: 500, maxErrorRate: 0.001, minChecksRate: 0.99 };
 

@@ -54,6 +54,11 @@ describe("k6 scenarios", () => {
     expect(expressions("checks")).toEqual(["rate>0.95"]);
   });
 
+  it.each(SCENARIOS)("%s asks k6 for every percentile the performance gate judges", async (name) => {
+    const { options } = await loadScenario(name, { BASE_URL: "http://127.0.0.1:1" });
+    expect((options as { summaryTrendStats?: string[] }).summaryTrendStats).toEqual(expect.arrayContaining(["med", "p(90)", "p(95)", "p(99)", "max"]));
+  });
+
   it.each(SCENARIOS)("%s refuses to start without BASE_URL", async (name) => {
     await expect(loadScenario(name, {})).rejects.toThrow(/BASE_URL is not set/);
   });
