@@ -254,9 +254,15 @@ export class Portcullis {
      * Usage: --semgrep-config=p/owasp-top-ten,.semgrep.yml
      */
     semgrepConfig?: string[],
+    /**
+     * The commit judged, recorded in report.json (deploy accepts a report only for its own commit).
+     * Usage: --commit=$GITHUB_SHA
+     */
+    commit?: string,
   ): Promise<Result> {
     // Bad input fails the call here; past this point a stage that breaks only loses its own report.
     checkOperand("env", env);
+    if (commit !== undefined) checkOperand("commit", commit);
     const range = historyRange(historyBase, historyHead);
     if (target !== undefined) scenarioScript(scenario);
     if (targetPort !== undefined) checkPort(targetPort);
@@ -277,7 +283,7 @@ export class Portcullis {
       outcomes.push(await this.stage("k6", () => this.k6(target, scenario, source, targetPort)));
     const reports = outcomes.reduce((all, outcome) => all.withDirectory(".", outcome.reports), dag.directory());
     const notes = outcomes.flatMap((outcome) => (outcome.problem === undefined ? [] : [outcome.problem]));
-    return this.evaluateReports(reports, env, source, notes);
+    return this.evaluateReports({ reports, env, source, commit, notes });
   }
 
   /**
@@ -489,8 +495,13 @@ export class Portcullis {
      */
     @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
     source: Directory,
+    /**
+     * The commit judged, recorded in report.json.
+     * Usage: --commit=$GITHUB_SHA
+     */
+    commit?: string,
   ): Promise<Result> {
-    return this.evaluateReports(reports, env, source, []);
+    return this.evaluateReports({ reports, env, source, commit, notes: [] });
   }
 
   // --- internal ---
@@ -577,26 +588,30 @@ export class Portcullis {
   }
 
   /** Runs `portcullis evaluate` over the reports; exit 0 passed, 1 blocked, anything else is an error. */
-  private async evaluateReports(
-    reports: Directory,
-    env: string,
-    source: Directory,
-    notes: readonly string[],
-  ): Promise<Result> {
-    const ran = cliIn(this.cli(), workspace(this.portcullisSource, source))
+  private async evaluateReports(input: {
+    reports: Directory;
+    env: string;
+    source: Directory;
+    commit: string | undefined;
+    notes: readonly string[];
+  }): Promise<Result> {
+    const { reports, notes } = input;
+    const commit = input.commit === undefined ? [] : ["--commit", checkOperand("commit", input.commit)];
+    const ran = cliIn(this.cli(), workspace(this.portcullisSource, input.source))
       .withMountedDirectory(LAYOUT.reports, reports)
       .withExec(
         [
           "portcullis",
           "evaluate",
           "--env",
-          checkOperand("env", env),
+          checkOperand("env", input.env),
           "--reports",
           LAYOUT.reports,
           "--out",
           LAYOUT.out,
           "--format",
           "text",
+          ...commit,
         ],
         { expect: ReturnType.Any },
       );

@@ -228,6 +228,26 @@ describe("ci", () => {
     expect(result.assert()).toBe("all gates pass\n");
   });
 
+  it("records the commit judged", async () => {
+    const fake = withEngine(tools());
+    await portcullis().ci(
+      source(),
+      "production",
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      "smoke",
+      undefined,
+      undefined,
+      "0123abc",
+    );
+    const evaluate = fake.queries.find(
+      (query) => command(query) === "portcullis evaluate" && field(query) === "exitCode",
+    );
+    expect(evaluate).toContain('"--format","text","--commit","0123abc"]');
+  });
+
   it("returns a blocked result rather than failing, so the reports can still be exported", async () => {
     const { result } = await ci({ evaluate: { exitCode: 1, stdout: "secrets  FAIL  2 high > 0\n" } });
     expect(result.passed).toBe(false);
