@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseLedger } from "../../src/deploy/ledger.js";
+import { cli } from "./helpers/cli.js";
+import { startLoad } from "./helpers/load.js";
+import { freePort, haveBinaries, sleep, startVersionServer, stopChild, type VersionServer } from "./helpers/processes.js";
+
+/**
+ * A real Prometheus scrapes the two slots every second; a PromQL query on green's error ratio
+ * drives the analysis. Green answers its health probes but fails user traffic (/api/...), so
+ * only the query can see the problem: the rollback must come from Prometheus.
+ */
+const available = haveBinaries(["prometheus"]);
+
+const ERROR_RATIO = 'sum(rate(app_requests_total{version="{release}",code=~"5.."}[5s])) / sum(rate(app_requests_total{version="{release}"}[5s]))';
+
+describe.skipIf(!available)("PromQL analysis with a real Prometheus", () => {
+  let work: string;
+  let blue: VersionServer;
+  let green: VersionServer;
+  let prometheus: ChildProcess;
+  let prometheusUrl: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "portcullis-prom-"));
+    blue = await startVersionServer("v1");
+    green = await startVersionServer("v2");
+    const port = await freePort();
+    prometheusUrl = `http://127.0.0.1:${port}`;
+    const config = [
+      "global:",
+      "  scrape_interval: 1s",
+      "  evaluation_interval: 1s",
+      "scrape_configs:",
+      "  - job_name: slots",
+      "    static_configs:",
+      `      - targets: ["127.0.0.1:${blue.port}", "127.0.0.1:${green.port}"]`,
+      "",
+    ].join("\n");
+    await writeFile(path.join(work, "prometheus.yml"), config);
+    prometheus = spawn(
+      "prometheus",
+      [`--config.file=${path.join(work, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(work, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=error"],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    await waitUntil(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, 30_000);
+  });
+
+  afterAll(async () => {
+    if (prometheus !== undefined) await stopChild(prometheus);
+    await blue?.stop();
+    await green?.stop();
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  it("rolls back on a failing query while the probes pass", async () => {
+    await green.fail("api");
+    const users = startLoad(green.url, { concurrency: 2, maxRequests: 200_000, maxMs: 90_000, path: "/api/checkout" });
+    try {
+      // Wait until Prometheus has enough samples of green for rate() over 5s.
+      const query = ERROR_RATIO.replaceAll("{release}", "v2");
+      await waitUntil(async () => {
+        const body: unknown = await (await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`)).json();
+        return JSON.stringify(body).includes('"value":[');
+      }, 30_000);
+      const weights = path.join(work, "weights");
+      const stateDir = path.join(work, "state");
+      const queries = JSON.stringify([{ name: "green_error_ratio", query: ERROR_RATIO, max: 0.05 }]);
+      const run = await cli(
+        [
+          "deploy", "--release", "v2", "--force", "--reason", "prometheus test",
+          "--router", "command", "--command-set", `printf '%s %s' {blue} {green} > ${weights}`, "--command-get", `cat ${weights}`,
+          "--blue", blue.url, "--green", green.url, "--state-dir", stateDir,
+          "--steps", "50,100", "--bake", "2s", "--interval", "1s", "--warmup", "0s",
+          "--probe-rate", "20", "--min-requests", "5", "--max-p95", "2s",
+          "--prometheus-url", prometheusUrl, "--prometheus-queries", queries,
+        ],
+        work,
+      );
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      const records = parseLedger(await readFile(path.join(stateDir, "default", "ledger.jsonl"), "utf8"));
+      const step = records.find((record) => record.type === "step")?.step;
+      expect(step?.decision).toBe("fail");
+      const window = step?.windows.at(-1);
+      const probe = window?.checks.find((check) => check.source === "probe");
+      const promql = window?.checks.find((check) => check.source === "prometheus");
+      expect(probe?.result).toBe("pass");
+      expect(promql).toMatchObject({ name: "green_error_ratio", result: "fail" });
+      expect(promql?.values["value"]).toBeGreaterThan(0.05);
+      expect(promql?.reason).toMatch(/^green_error_ratio = [\d.]+ > max 0.05$/);
+      expect(records.at(-1)).toMatchObject({ type: "deploy_finished", outcome: "rolled_back" });
+      expect(await readFile(weights, "utf8")).toBe("100 0");
+    } finally {
+      await users.stop();
+      await green.fail("off");
+    }
+  }, 120_000);
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // Not up yet.
+    }
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs}ms`);
+    await sleep(200);
+  }
+}

@@ -1,0 +1,200 @@
+import { createServer, type Server } from "node:http";
+import fc from "fast-check";
+import { Agent } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { combine, judgeProbe, judgeQuery } from "../../src/deploy/analysis/judge.js";
+import { queryPrometheus } from "../../src/deploy/analysis/prometheus.js";
+import { planOf, requireRouterSettings, resolveSettings, resolveThresholds, resolveWebhooks } from "../../src/deploy/config.js";
+import { checkGateReport } from "../../src/deploy/gate-report.js";
+import { parseWeights } from "../../src/deploy/routers/command.js";
+import { parseUpstream, renderUpstream } from "../../src/deploy/routers/nginx.js";
+import { DeploySettings } from "../../src/deploy/settings.js";
+import { PerformanceGatePolicy } from "../../src/policy/schema.js";
+import { REPORT_SCHEMA_ID } from "../../src/report/schema.js";
+
+const THRESHOLDS = { maxErrorRate: 0.01, maxP95Ms: 200, minRequests: 20 };
+const sample = (requests: number, failures: number, p95Ms = 20) => ({ requests, failures, p50Ms: 5, p95Ms, p99Ms: p95Ms, firstFailure: failures > 0 ? "HTTP 500" : null });
+
+describe("probe and query verdicts", () => {
+  it.each([
+    { name: "enough clean requests", s: sample(100, 0), result: "pass" },
+    { name: "error rate over the bound", s: sample(100, 2), result: "fail" },
+    { name: "slow p95", s: sample(100, 0, 350), result: "fail" },
+    { name: "too few requests, none failed", s: sample(5, 0), result: "inconclusive" },
+    { name: "no requests at all", s: sample(0, 0), result: "inconclusive" },
+    { name: "too few requests but already over budget", s: sample(5, 1), result: "fail" },
+  ])("$name -> $result", ({ s, result }) => {
+    expect(judgeProbe(s, THRESHOLDS).result).toBe(result);
+  });
+
+  it("property: fewer requests than min_requests never passes", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 19 }), fc.integer({ min: 0, max: 19 }), (requests, failures) => {
+        expect(judgeProbe(sample(requests, Math.min(failures, requests)), THRESHOLDS).result).not.toBe("pass");
+      }),
+      { seed: 7 },
+    );
+  });
+
+  it.each([
+    { outcome: { value: 0.2 }, result: "fail" },
+    { outcome: { value: 0.01 }, result: "pass" },
+    { outcome: { value: null }, result: "inconclusive" },
+    { outcome: { value: Number.NaN }, result: "inconclusive" },
+    { outcome: { error: "down" }, result: "error" },
+  ])("query $outcome -> $result", ({ outcome, result }) => {
+    expect(judgeQuery({ name: "q", query: "x", max: 0.05 }, outcome).result).toBe(result);
+  });
+
+  it("combines a window to its worst check", () => {
+    const pass = judgeProbe(sample(100, 0), THRESHOLDS);
+    const none = judgeQuery({ name: "q", query: "x", max: 1 }, { value: null });
+    expect(combine("t", [pass, none])).toMatchObject({ result: "inconclusive", reason: "q: no data" });
+    expect(combine("t", [pass]).result).toBe("pass");
+    expect(combine("t", []).result).toBe("inconclusive");
+  });
+});
+
+describe("Prometheus HTTP API answers", () => {
+  let server: Server;
+  let url: string;
+  const answers: Record<string, unknown> = {
+    one: { status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [1, "0.25"] }] } },
+    empty: { status: "success", data: { resultType: "vector", result: [] } },
+    many: { status: "success", data: { resultType: "vector", result: [{ metric: { a: "1" }, value: [1, "1"] }, { metric: { a: "2" }, value: [1, "2"] }] } },
+    scalar: { status: "success", data: { resultType: "scalar", result: [1, "3"] } },
+    bad: { status: "error", errorType: "bad_data", error: "parse error at char 3" },
+  };
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const query = new URL(req.url ?? "/", "http://x").searchParams.get("query") ?? "";
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answers[query] ?? { nope: true }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it.each([
+    { query: "one", expected: { value: 0.25 } },
+    { query: "empty", expected: { value: null } },
+    { query: "scalar", expected: { value: 3 } },
+    { query: "many", expected: { error: "q: 2 series returned; aggregate the query (sum, avg) to one value" } },
+    { query: "bad", expected: { error: "q: Prometheus rejected the query: parse error at char 3" } },
+    { query: "garbage", expected: { error: "q: unexpected Prometheus answer (HTTP 200)" } },
+  ])("$query -> $expected", async ({ query, expected }) => {
+    const agent = new Agent();
+    const result = await queryPrometheus(url, { name: "q", query }, { release: "v2", slot: "green", environment: "e" }, { timeoutMs: 2_000, dispatcher: agent });
+    await agent.close();
+    expect(result).toEqual(expected);
+  });
+});
+
+describe("routers' text formats", () => {
+  const servers = { blue: "10.0.0.5:8080", green: "10.0.0.6:8080" };
+  it("renders 0 % as down and reads back what it wrote", () => {
+    const text = renderUpstream("app", servers, { blue: 100, green: 0 });
+    expect(text).toContain("server 10.0.0.6:8080 down; # green");
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100 }), (green) => {
+        const weights = { blue: 100 - green, green };
+        expect(parseUpstream(renderUpstream("app", servers, weights), "app", servers)).toEqual(weights);
+      }),
+      { seed: 3 },
+    );
+    expect(parseUpstream(text, "other", servers)).toBeNull();
+  });
+
+  it.each([
+    { text: "10 90\n", weights: { blue: 10, green: 90 } },
+    { text: "blue=25 green=75", weights: { blue: 25, green: 75 } },
+    { text: '{"blue":0,"green":100}', weights: { blue: 0, green: 100 } },
+    { text: "10 80", weights: null },
+    { text: "", weights: null },
+  ])("command_get output $text", ({ text, weights }) => {
+    expect(parseWeights(text)).toEqual(weights);
+  });
+});
+
+describe("deploy settings from the environment file and flags", () => {
+  const file = DeploySettings.parse({ router: "command", command_set: "set {blue} {green}", bake: "10s", steps: [20, 100] });
+
+  it("lets flags win over the file and keeps the file's other values", () => {
+    const settings = resolveSettings(file, { bake: "1s", manual_promotion: true, steps: "5,50,100" }, "environments/x.yml");
+    expect(settings).toMatchObject({ router: "command", bake: "1s", manual_promotion: true, steps: [5, 50, 100], command_set: "set {blue} {green}" });
+    expect(planOf(settings)).toMatchObject({ steps: [5, 50, 100], manual_promotion: true, deploy_hook: false, slow_after_ms: 1_800_000 });
+  });
+
+  it.each([
+    { flags: { bake: "soon" }, message: /--bake: expected a duration/ },
+    { flags: { steps: "10,5,100" }, message: /--steps: steps must increase strictly/ },
+    { flags: { steps: "10,50" }, message: /--steps: the last step must be 100/ },
+    { flags: { probe_rate: "fast" }, message: /--probe-rate: expected a number/ },
+    { flags: { max_error_rate: "2" }, message: /--max-error-rate: / },
+  ])("names the flag in errors: $flags", ({ flags, message }) => {
+    expect(() => resolveSettings(file, flags, undefined)).toThrow(message);
+  });
+
+  it("names the file key when the file is wrong", () => {
+    expect(() => resolveSettings({ ...file, interval: "often" }, {}, "environments/x.yml")).toThrow(/deploy\.interval: expected a duration/);
+  });
+
+  it("requires each router's own settings", () => {
+    expect(() => requireRouterSettings(DeploySettings.parse({}))).toThrow(/router nginx needs --nginx-upstream-file, --blue, --green/);
+    expect(() => requireRouterSettings(DeploySettings.parse({ router: "gateway-api", gateway_route: "web" }))).toThrow(/--gateway-blue-backend, --gateway-green-backend/);
+  });
+
+  it("defaults thresholds from the environment's performance gate unless overridden", () => {
+    const performance = PerformanceGatePolicy.parse({ max_p95: "300ms", max_error_rate: 0.002, min_requests: 50 });
+    expect(resolveThresholds(DeploySettings.parse({}), performance)).toEqual({ maxErrorRate: 0.002, maxP95Ms: 300, minRequests: 50 });
+    expect(resolveThresholds(DeploySettings.parse({ max_p95: "1s", min_requests: 5 }), performance)).toEqual({ maxErrorRate: 0.002, maxP95Ms: 1000, minRequests: 5 });
+  });
+
+  it("reads webhook URLs from the environment with env:NAME, and says which is missing", () => {
+    const settings = DeploySettings.parse({ webhooks: ["https://hooks.example/a"], slack_webhooks: ["env:SLACK_URL"] });
+    expect(resolveWebhooks(settings, { SLACK_URL: "https://hooks.slack.example/T/B/x" })).toEqual([
+      { url: "https://hooks.example/a", format: "json" },
+      { url: "https://hooks.slack.example/T/B/x", format: "slack" },
+    ]);
+    expect(() => resolveWebhooks(settings, {})).toThrow(/slack_webhooks: environment variable SLACK_URL is not set/);
+  });
+});
+
+describe("gate report before deploy", () => {
+  const report = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      schema: REPORT_SCHEMA_ID,
+      portcullisVersion: "0.1.0",
+      generatedAt: "2025-01-01T00:00:00.000Z",
+      environment: "production",
+      policyHash: "abc",
+      commit: "0123456789abcdef0123456789abcdef01234567",
+      passed: true,
+      verdicts: [],
+      findings: [],
+      waivers: [],
+      bypasses: [],
+      tools: [],
+      timings: {},
+      ...extra,
+    });
+  const expected = { environment: "production", commit: "0123456789abcdef0123456789abcdef01234567" };
+
+  it.each([
+    { name: "a passing report of the same commit", text: report(), want: { ok: true } },
+    { name: "an abbreviated commit", text: report(), commit: "0123456", want: { ok: true } },
+    { name: "no report", text: undefined, want: { ok: false, reason: expect.stringMatching(/not found/) } },
+    { name: "a truncated report", text: report().slice(0, 40), want: { ok: false, reason: expect.stringMatching(/not JSON/) } },
+    { name: "another tool's JSON", text: '{"Results":[]}', want: { ok: false, reason: expect.stringMatching(/not a portcullis report.json/) } },
+    { name: "another environment", text: report({ environment: "staging" }), want: { ok: false, reason: expect.stringMatching(/for environment staging, not production/) } },
+    { name: "another commit", text: report({ commit: "fedcba9" }), want: { ok: false, reason: expect.stringMatching(/for commit fedcba9/) } },
+    { name: "a blocked report", text: report({ passed: false }), want: { ok: false, reason: expect.stringMatching(/gates blocked/) } },
+  ])("$name", ({ text, commit, want }) => {
+    expect(checkGateReport(text, "report.json", { ...expected, commit: commit ?? expected.commit })).toMatchObject(want);
+  });
+
+  it("cannot match a report without --commit", () => {
+    expect(checkGateReport(report(), "report.json", { environment: "production", commit: null })).toMatchObject({ ok: false, reason: expect.stringMatching(/no --commit/) });
+  });
+});
