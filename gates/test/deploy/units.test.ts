@@ -10,7 +10,7 @@ import { parseWeights } from "../../src/deploy/routers/command.js";
 import { parseUpstream, renderUpstream } from "../../src/deploy/routers/nginx.js";
 import { DeploySettings } from "../../src/deploy/settings.js";
 import { PerformanceGatePolicy } from "../../src/policy/schema.js";
-import { REPORT_SCHEMA_ID } from "../../src/report/schema.js";
+import { REPORT_SCHEMA_ID, type Report } from "../../src/report/schema.js";
 
 const THRESHOLDS = { maxErrorRate: 0.01, maxP95Ms: 200, minRequests: 20 };
 const sample = (requests: number, failures: number, p95Ms = 20) => ({ requests, failures, p50Ms: 5, p95Ms, p99Ms: p95Ms, firstFailure: failures > 0 ? "HTTP 500" : null });
@@ -162,23 +162,25 @@ describe("deploy settings from the environment file and flags", () => {
 });
 
 describe("gate report before deploy", () => {
-  const report = (extra: Record<string, unknown> = {}) =>
-    JSON.stringify({
-      schema: REPORT_SCHEMA_ID,
-      portcullisVersion: "0.1.0",
-      generatedAt: "2025-01-01T00:00:00.000Z",
-      environment: "production",
-      policyHash: "abc",
-      commit: "0123456789abcdef0123456789abcdef01234567",
-      passed: true,
-      verdicts: [],
-      findings: [],
-      waivers: [],
-      bypasses: [],
-      tools: [],
-      timings: {},
-      ...extra,
-    });
+  // Typed as Report so that a change of the report schema breaks this test at compile time.
+  const base: Report = {
+    schema: REPORT_SCHEMA_ID,
+    portcullisVersion: "0.1.0",
+    generatedAt: "2025-01-01T00:00:00.000Z",
+    environment: "production",
+    policyHash: "abc",
+    commit: "0123456789abcdef0123456789abcdef01234567",
+    passed: true,
+    verdicts: [],
+    findings: [],
+    waivers: [],
+    waiverProblems: [],
+    bypasses: [],
+    tools: [],
+    notices: [],
+    timings: {},
+  };
+  const report = (extra: Partial<Report> = {}) => JSON.stringify({ ...base, ...extra });
   const expected = { environment: "production", commit: "0123456789abcdef0123456789abcdef01234567" };
 
   it.each([
