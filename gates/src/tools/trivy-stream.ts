@@ -43,15 +43,18 @@ export async function parseTrivyStream(
       atStart = false;
     }
     if (!sawContent && /\S/.test(text)) sawContent = true;
-    if (broken !== undefined) return;
-    let tokens;
-    try {
-      tokens = tokenize(text);
-    } catch (cause) {
-      broken = cause;
-      return;
+    // Whatever size the caller reads in, tokens are made a slice at a time: all the tokens of one
+    // call are alive together, and a megabyte's worth outgrows the young generation.
+    for (let start = 0; start < text.length && broken === undefined; start += TOKENIZE_SLICE) {
+      let tokens;
+      try {
+        tokens = tokenize(text.slice(start, start + TOKENIZE_SLICE));
+      } catch (cause) {
+        broken = cause;
+        return;
+      }
+      if (typeof tokens !== "symbol") for (const token of tokens.values) reader.consume(token);
     }
-    if (typeof tokens !== "symbol") for (const token of tokens.values) reader.consume(token);
   };
   for await (const chunk of chunks) {
     if (typeof chunk === "string") {
@@ -71,6 +74,9 @@ export async function parseTrivyStream(
 }
 
 // --- internal ---
+
+/** Characters tokenized per call (see feed). */
+const TOKENIZE_SLICE = 1 << 16;
 
 /** Which members of an object are read: a key set per nested object; undefined keeps the whole value. */
 type KeyTree = ReadonlyMap<string, KeyTree | undefined>;

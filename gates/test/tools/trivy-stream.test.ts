@@ -78,6 +78,42 @@ describe("parseTrivyStream against trivy.parse", () => {
     }
   });
 
+  it("reads a report larger than its internal tokenizing slice, with a character cut at the slice edge", async () => {
+    const entry = (index: number): object => ({
+      Target: `app${index}/package-lock.json`,
+      Class: "lang-pkgs",
+      Vulnerabilities: [
+        {
+          VulnerabilityID: "CVE-2024-21538",
+          PkgName: "cross-spawn",
+          InstalledVersion: "7.0.3",
+          Severity: "HIGH",
+          Title: "ReDoS",
+        },
+        {
+          VulnerabilityID: "CVE-2025-27789",
+          PkgName: "@babel/runtime",
+          InstalledVersion: "7.20.0",
+          Severity: "MEDIUM",
+          Description: "-".repeat(200),
+        },
+      ],
+    });
+    const report = JSON.stringify({
+      SchemaVersion: 2,
+      ArtifactName: ".",
+      Results: Array.from({ length: 800 }, (_, index) => entry(index)),
+    });
+    let text = report;
+    const cut = 65_536 - 1;
+    const quote = text.indexOf('"Title":"', cut - 2_000) + '"Title":"'.length;
+    text = `${text.slice(0, quote)}${"x".repeat(cut - quote)}🐛${text.slice(quote)}`;
+    expect(text.charCodeAt(cut)).toBe(0xd83d);
+    const outcome = await expectStreamLikeParse(text, text.length, false);
+    expect("result" in outcome && outcome.result.findings.length).toBe(1_600);
+    expect("result" in outcome && outcome.result.findings.some((finding) => finding.title.includes("🐛"))).toBe(true);
+  });
+
   it.each([
     ["empty", ""],
     ["blank", "  \n\t"],
