@@ -12,7 +12,13 @@ const SEVERITIES = ["CRITICAL", "HIGH", "HIGH", "MEDIUM", "MEDIUM", "MEDIUM", "L
 const ECOSYSTEMS = [
   { type: "npm", file: "package-lock.json", purl: "npm", source: "ghsa", sourceName: "GitHub Security Advisory npm" },
   { type: "gomod", file: "go.mod", purl: "golang", source: "govulndb", sourceName: "The Go Vulnerability Database" },
-  { type: "pip", file: "requirements.txt", purl: "pypi", source: "osv", sourceName: "Python Packaging Advisory Database" },
+  {
+    type: "pip",
+    file: "requirements.txt",
+    purl: "pypi",
+    source: "osv",
+    sourceName: "Python Packaging Advisory Database",
+  },
 ] as const;
 
 /** Writes the report to `file` unless a report of at least `targetBytes` is already there; returns its size. */
@@ -135,10 +141,19 @@ function vulnerability(random: Random, purl: string, name: string, source: strin
     Description: `Versions of the package ${name} before the fixed release are vulnerable to uncontrolled resource consumption. An attacker can increase CPU usage and crash the program by crafting a very large and well crafted string. This issue affects all releases from ${installed} onward until patched.`,
     Severity: severity,
     CweIDs: [`CWE-${100 + Math.floor(random() * 1200)}`],
-    VendorSeverity: { ghsa: 1 + Math.floor(random() * 4), nvd: 1 + Math.floor(random() * 4), redhat: 1 + Math.floor(random() * 3) },
+    VendorSeverity: {
+      ghsa: 1 + Math.floor(random() * 4),
+      nvd: 1 + Math.floor(random() * 4),
+      redhat: 1 + Math.floor(random() * 3),
+    },
     CVSS: {
       ghsa: { V3Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", V3Score: score },
-      nvd: { V2Vector: "AV:N/AC:L/Au:N/C:N/I:N/A:P", V3Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", V2Score: 5, V3Score: score },
+      nvd: {
+        V2Vector: "AV:N/AC:L/Au:N/C:N/I:N/A:P",
+        V3Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+        V2Score: 5,
+        V3Score: score,
+      },
     },
     References: [
       `https://access.redhat.com/security/cve/${id}`,

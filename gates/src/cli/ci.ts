@@ -4,7 +4,6 @@ import path from "node:path";
 import { ConfigError, ToolRunError, UsageError, quote } from "../errors.js";
 import type { RunInput } from "../evaluate/types.js";
 import { reportParsers } from "../tools/index.js";
-import { toFindingsDocument, validateRepository } from "../validate/index.js";
 import { planRun, STAGE_IDS, STAGE_TOOLS, type RunPlan, type ToolStageId } from "../runner/plan.js";
 import { PlainProgress, TtyProgress, type ProgressSink } from "../runner/progress.js";
 import { parseReportFileName, stemOf } from "../runner/reports-dir.js";
@@ -32,12 +31,25 @@ export const DEFAULT_SEMGREP_CONFIG = "p/default";
 export const registerCi: RegisterCommand = (program, io, setExit) => {
   const command = program
     .command("ci")
-    .description("Run every stage the environment's gates need on this machine, then evaluate. Exit 0 passed, 1 blocked, 2 usage")
+    .description(
+      "Run every stage the environment's gates need on this machine, then evaluate. Exit 0 passed, 1 blocked, 2 usage",
+    )
     .argument("[dir]", "the folder to check (a repository checkout)", ".")
     .requiredOption("--env <name|path>", "environment name (environments/<name>.yml in dir) or a policy file")
-    .option("--target <url>", "base URL of the running service the load test hits (without it the performance gate is `error`)")
-    .option("--scenario <name|file>", "k6 scenario: a name in dir/scenarios/ (smoke, load, stress, soak) or a script path", "smoke")
-    .option("--semgrep-config <rules>", `semgrep rules, repeatable (default: ${DEFAULT_SEMGREP_CONFIG} plus dir/.semgrep.yml or dir/.semgrep/ when present)`, collect);
+    .option(
+      "--target <url>",
+      "base URL of the running service the load test hits (without it the performance gate is `error`)",
+    )
+    .option(
+      "--scenario <name|file>",
+      "k6 scenario: a name in dir/scenarios/ (smoke, load, stress, soak) or a script path",
+      "smoke",
+    )
+    .option(
+      "--semgrep-config <rules>",
+      `semgrep rules, repeatable (default: ${DEFAULT_SEMGREP_CONFIG} plus dir/.semgrep.yml or dir/.semgrep/ when present)`,
+      collect,
+    );
   addEvaluationOptions(command)
     .addHelpText(
       "after",
@@ -64,7 +76,9 @@ export const registerCi: RegisterCommand = (program, io, setExit) => {
 async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   const root = path.resolve(io.cwd, dir);
   if (!isDirectory(root)) {
-    throw new UsageError("USAGE", `${quote(dir)} is not a folder`, { fix: "give the folder to check, or run from inside it" });
+    throw new UsageError("USAGE", `${quote(dir)} is not a folder`, {
+      fix: "give the folder to check, or run from inside it",
+    });
   }
   const outDir = path.resolve(io.cwd, flags.out ?? path.join(dir, DEFAULT_OUT_DIR));
   const now = new Date();
@@ -82,7 +96,9 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   clearReports(outDir);
 
   const progress = progressFor(io, plan);
-  io.stderr(`portcullis ci: ${prepared.environment}, ${plan.stages.length} stages, reports in ${path.relative(io.cwd, outDir) || "."}\n`);
+  io.stderr(
+    `portcullis ci: ${prepared.environment}, ${plan.stages.length} stages, reports in ${path.relative(io.cwd, outDir) || "."}\n`,
+  );
   const controller = new AbortController();
   const interrupt = (): void => controller.abort();
   process.once("SIGINT", interrupt);
@@ -91,7 +107,7 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
     outcomes = await runStages(plan, {
       spawn: runProcess,
       writeFile: (file, text) => writeReport(file, text),
-      validate: async (folder) => `${JSON.stringify(toFindingsDocument(await validateRepository(folder)), null, 2)}\n`,
+      validate: runValidate,
       exitMeaning: reportParsers.exitMeaning,
       progress,
       env: io.env,
@@ -110,8 +126,15 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   const runs = overlay(await readReports(listing.sources, reportParsers), plan, outcomes, shownOut);
   const notes: EvaluationNotes = {
     ignored: listing.ignored.filter((entry) => !OUTPUT_FILES.some((name) => name === entry.file)),
-    notes: [...plan.skipped.map((skip) => `stage ${skip.id} not run: ${skip.reason}`), ...(listing.problem === undefined ? [] : [listing.problem])],
-    timings: Object.fromEntries(outcomes.flatMap((outcome) => (outcome.durationMs === undefined ? [] : [[`stage_${outcome.id}_ms`, Math.round(outcome.durationMs)]]))),
+    notes: [
+      ...plan.skipped.map((skip) => `stage ${skip.id} not run: ${skip.reason}`),
+      ...(listing.problem === undefined ? [] : [listing.problem]),
+    ],
+    timings: Object.fromEntries(
+      outcomes.flatMap((outcome) =>
+        outcome.durationMs === undefined ? [] : [[`stage_${outcome.id}_ms`, Math.round(outcome.durationMs)]],
+      ),
+    ),
   };
   return finishEvaluation(prepared, runs, notes, io);
 }
@@ -149,6 +172,12 @@ function overlay(runs: RunInput[], plan: RunPlan, outcomes: readonly StageOutcom
   return result;
 }
 
+/** The validate stage, in-process. Loaded on use: markdownlint is heavy, and every other command would pay for it. */
+async function runValidate(folder: string): Promise<string> {
+  const { toFindingsDocument, validateRepository } = await import("../validate/index.js");
+  return `${JSON.stringify(toFindingsDocument(await validateRepository(folder)), null, 2)}\n`;
+}
+
 function missingReport(id: string): ToolRunError {
   return new ToolRunError("REPORT_MISSING", `${id} ran but its report is not in the reports directory`, {
     tool: id,
@@ -181,23 +210,35 @@ function trivyCacheDir(io: CliIo): string {
 }
 
 /** `--scenario smoke` -> dir/scenarios/smoke.js; a value with a slash or `.js` is a path. */
-function findScenario(value: string, where: { root: string; cwd: string }): { file: string } | { name: string; searched: string[] } {
-  const candidates = /[/\\]|\.m?js$/.test(value) ? [path.resolve(where.cwd, value)] : [path.join(where.root, "scenarios", `${value}.js`)];
+function findScenario(
+  value: string,
+  where: { root: string; cwd: string },
+): { file: string } | { name: string; searched: string[] } {
+  const candidates = /[/\\]|\.m?js$/.test(value)
+    ? [path.resolve(where.cwd, value)]
+    : [path.join(where.root, "scenarios", `${value}.js`)];
   const file = candidates.find((candidate) => existsSync(candidate));
-  return file === undefined ? { name: value, searched: candidates.map((candidate) => path.relative(where.cwd, candidate) || candidate) } : { file };
+  return file === undefined
+    ? { name: value, searched: candidates.map((candidate) => path.relative(where.cwd, candidate) || candidate) }
+    : { file };
 }
 
 /** Removes the previous run's reports (contract names only), so a stage that does not run now cannot leave a stale one. */
 function clearReports(outDir: string): void {
   try {
     mkdirSync(outDir, { recursive: true });
-    for (const name of readdirSync(outDir)) if (parseReportFileName(name) !== undefined) unlinkSync(path.join(outDir, name));
+    for (const name of readdirSync(outDir))
+      if (parseReportFileName(name) !== undefined) unlinkSync(path.join(outDir, name));
   } catch (error) {
-    throw new ConfigError("IO", `cannot prepare the reports directory: ${error instanceof Error ? error.message : String(error)}`, {
-      file: outDir,
-      fix: "check that --out names a writable folder",
-      cause: error,
-    });
+    throw new ConfigError(
+      "IO",
+      `cannot prepare the reports directory: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        file: outDir,
+        fix: "check that --out names a writable folder",
+        cause: error,
+      },
+    );
   }
 }
 

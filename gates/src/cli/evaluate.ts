@@ -4,7 +4,13 @@ import { UsageError } from "../errors.js";
 import { REPORT_KINDS } from "../report/schema.js";
 import { reportParsers } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
-import { OUTPUT_FORMATS, finishEvaluation, prepareEvaluation, type EvaluationFlags, type EvaluationNotes } from "./evaluation.js";
+import {
+  OUTPUT_FORMATS,
+  finishEvaluation,
+  prepareEvaluation,
+  type EvaluationFlags,
+  type EvaluationNotes,
+} from "./evaluation.js";
 import type { CliIo } from "./io.js";
 import { listReportDir, parseReportFlag, readReports, type ReportSource } from "./read-reports.js";
 
@@ -17,7 +23,9 @@ interface EvaluateFlags extends EvaluationFlags {
 export const registerEvaluate: RegisterCommand = (program, io, setExit) => {
   const command = program
     .command("evaluate")
-    .description("Judge tool reports against an environment's policy. Exit 0 passed, 1 blocked, 2 usage or configuration error")
+    .description(
+      "Judge tool reports against an environment's policy. Exit 0 passed, 1 blocked, 2 usage or configuration error",
+    )
     .requiredOption("--env <name|path>", "environment name (environments/<name>.yml) or a policy file")
     .option(
       "--report <kind=file>",
@@ -49,7 +57,11 @@ export function addEvaluationOptions(command: Command): Command {
   return command
     .option("--baseline <report.json>", "a previous report.json: only findings new since then count")
     .option("--waivers <file>", "waivers file (default: .portcullis/waivers.yml when present)")
-    .option("--bypass <gate>", "override a gate (repeatable or comma-separated); needs --reason and --approver", collect)
+    .option(
+      "--bypass <gate>",
+      "override a gate (repeatable or comma-separated); needs --reason and --approver",
+      collect,
+    )
     .option("--reason <text>", "why the bypassed gates are overridden (recorded in the report)")
     .option("--approver <name>", "who approved the bypass (recorded in the report)")
     .option("--out <dir>", "write report.json, report.sarif, summary.md and junit.xml to dir")

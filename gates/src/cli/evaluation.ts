@@ -61,10 +61,17 @@ export interface EvaluationNotes {
  * and the default waivers file against `root` (the repository: the cwd for `evaluate`, the scanned
  * folder for `ci`).
  */
-export function prepareEvaluation(flags: EvaluationFlags, where: { cwd: string; root: string }, io: CliIo, now: Date): PreparedEvaluation {
+export function prepareEvaluation(
+  flags: EvaluationFlags,
+  where: { cwd: string; root: string },
+  io: CliIo,
+  now: Date,
+): PreparedEvaluation {
   const format = OUTPUT_FORMATS.find((candidate) => candidate === (flags.format ?? "text"));
   if (format === undefined) {
-    throw new UsageError("USAGE", `--format ${quote(flags.format)}: unknown output format`, { fix: "use --format text or --format json" });
+    throw new UsageError("USAGE", `--format ${quote(flags.format)}: unknown output format`, {
+      fix: "use --format text or --format json",
+    });
   }
   const ref = resolveEnvironmentRef(flags.env, where.cwd);
   const loaded = loadEnvironment(ref.kind === "path" ? ref.file : flags.env, where.root);
@@ -75,7 +82,8 @@ export function prepareEvaluation(flags: EvaluationFlags, where: { cwd: string; 
     root: where.root,
     file: flags.waivers === undefined ? undefined : path.resolve(where.cwd, flags.waivers),
   });
-  const baseline = flags.baseline === undefined ? undefined : loadBaseline(path.resolve(where.cwd, flags.baseline), where.root);
+  const baseline =
+    flags.baseline === undefined ? undefined : loadBaseline(path.resolve(where.cwd, flags.baseline), where.root);
   const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]);
   return {
     loaded,
@@ -92,7 +100,12 @@ export function prepareEvaluation(flags: EvaluationFlags, where: { cwd: string; 
 }
 
 /** Judges the reports, prints the verdicts, writes the outputs; returns the exit code (0 or 1). */
-export function finishEvaluation(prepared: PreparedEvaluation, runs: readonly RunInput[], notes: EvaluationNotes, io: CliIo): number {
+export function finishEvaluation(
+  prepared: PreparedEvaluation,
+  runs: readonly RunInput[],
+  notes: EvaluationNotes,
+  io: CliIo,
+): number {
   const started = performance.now();
   const { report, secrets } = evaluate({
     policy: prepared.loaded.policy,

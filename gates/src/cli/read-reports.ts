@@ -103,7 +103,9 @@ export async function readReport(source: ReportSource, parsers: ReportParsers): 
   try {
     const result =
       source.kind === "trivy"
-        ? await parsers.parseTrivyStream(createReadStream(source.path, { highWaterMark: 1 << 20 }), { file: source.shown })
+        ? await parsers.parseTrivyStream(createReadStream(source.path, { encoding: "utf8", highWaterMark: 1 << 20 }), {
+            file: source.shown,
+          })
         : parsers.parse(source.kind, readFileSync(source.path, "utf8"), { file: source.shown });
     return { run, result };
   } catch (error) {
@@ -153,7 +155,8 @@ function crashed(source: ReportSource, exitCode: number): PortcullisError {
       fix: `install ${tool} on PATH, or run \`dagger call ci\`, which brings every tool in its pinned image`,
     });
   }
-  const how = exitCode < 0 ? "was stopped (killed or timed out)" : `exited with code ${exitCode}, which means it failed`;
+  const how =
+    exitCode < 0 ? "was stopped (killed or timed out)" : `exited with code ${exitCode}, which means it failed`;
   return new ToolRunError("TOOL_FAILED", `${tool} ${how}; its report cannot be trusted`, {
     file: source.shown,
     tool,
@@ -161,7 +164,11 @@ function crashed(source: ReportSource, exitCode: number): PortcullisError {
   });
 }
 
-function unreadable(source: ReportSource, error: NodeJS.ErrnoException, exitCode: number | PortcullisError | undefined): PortcullisError {
+function unreadable(
+  source: ReportSource,
+  error: NodeJS.ErrnoException,
+  exitCode: number | PortcullisError | undefined,
+): PortcullisError {
   const options = { file: source.shown, tool: source.kind, cause: error };
   if (error.code === "ENOENT") {
     const ran = typeof exitCode === "number" ? ` although ${source.kind} exited with code ${exitCode}` : "";

@@ -63,13 +63,18 @@ export async function runStages(plan: RunPlan, deps: StageDeps): Promise<StageOu
 
 async function runStage(stage: PlannedStage, deps: StageDeps): Promise<StageOutcome> {
   if (deps.signal?.aborted === true) {
-    const problem: StageProblem = { code: "STAGE_UNAVAILABLE", message: "the run was interrupted before this stage started", fix: "run again" };
+    const problem: StageProblem = {
+      code: "STAGE_UNAVAILABLE",
+      message: "the run was interrupted before this stage started",
+      fix: "run again",
+    };
     deps.progress.finish(stage.id, "skipped", "interrupted");
     return { id: stage.id, status: "skipped", problem };
   }
   switch (stage.action) {
     case "unavailable": {
-      if (stage.exitCode !== undefined) deps.writeFile(path.join(deps.outDir, stage.exitCodeFile), `${stage.exitCode}\n`);
+      if (stage.exitCode !== undefined)
+        deps.writeFile(path.join(deps.outDir, stage.exitCodeFile), `${stage.exitCode}\n`);
       deps.progress.finish(stage.id, "skipped", stage.message);
       return {
         id: stage.id,
@@ -99,7 +104,12 @@ async function runInProcess(stage: InProcessStage, deps: StageDeps): Promise<Sta
     const message = `the ${stage.id} stage failed: ${where}${error instanceof Error ? error.message : String(error)}`;
     const fix = isPortcullisError(error) && error.fix !== undefined ? error.fix : "fix the cause shown and run again";
     deps.progress.finish(stage.id, "failed", message);
-    return { id: stage.id, status: "failed", durationMs: performance.now() - started, problem: { code: "TOOL_FAILED", message, fix } };
+    return {
+      id: stage.id,
+      status: "failed",
+      durationMs: performance.now() - started,
+      problem: { code: "TOOL_FAILED", message, fix },
+    };
   }
 }
 
@@ -127,14 +137,22 @@ async function runTool(stage: SpawnStage, deps: StageDeps): Promise<StageOutcome
     for (const line of outcome.outputTail) deps.progress.note(stage.id, line);
     return { ...base, status: "failed" };
   }
-  deps.progress.finish(stage.id, meaning === "findings" ? "findings" : "ok", `exit ${outcome.exitCode}${meaning === "findings" ? ": findings" : ""}`);
+  deps.progress.finish(
+    stage.id,
+    meaning === "findings" ? "findings" : "ok",
+    `exit ${outcome.exitCode}${meaning === "findings" ? ": findings" : ""}`,
+  );
   return { ...base, status: meaning === "findings" ? "findings" : "ok" };
 }
 
 /** A run that did not finish on its own: not started, timed out, interrupted. */
 function runProblem(stage: SpawnStage, outcome: ProcessOutcome): StageProblem | undefined {
   if (outcome.startError !== undefined) {
-    return { code: "TOOL_FAILED", message: `${stage.id} could not be started: ${outcome.startError}`, fix: `check the ${stage.id} installation (${stage.executable})` };
+    return {
+      code: "TOOL_FAILED",
+      message: `${stage.id} could not be started: ${outcome.startError}`,
+      fix: `check the ${stage.id} installation (${stage.executable})`,
+    };
   }
   if (outcome.timedOut) {
     return {
@@ -144,7 +162,11 @@ function runProblem(stage: SpawnStage, outcome: ProcessOutcome): StageProblem | 
     };
   }
   if (outcome.signal !== undefined) {
-    return { code: "TOOL_FAILED", message: `${stage.id} was stopped by ${outcome.signal}`, fix: "run again without interrupting it" };
+    return {
+      code: "TOOL_FAILED",
+      message: `${stage.id} was stopped by ${outcome.signal}`,
+      fix: "run again without interrupting it",
+    };
   }
   return undefined;
 }

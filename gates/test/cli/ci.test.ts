@@ -39,7 +39,9 @@ const CLEAN: Readonly<Record<ToolName, FakeTool>> = {
   k6: { report: "k6.pass.json", exitCode: 0 },
 };
 
-const SHELL_TOOLS = Object.fromEntries(["cat", "head"].map((name) => [name, findOnPath(name, process.env) ?? `/usr/bin/${name}`]));
+const SHELL_TOOLS = Object.fromEntries(
+  ["cat", "head"].map((name) => [name, findOnPath(name, process.env) ?? `/usr/bin/${name}`]),
+);
 
 interface Workspace {
   /** The project checked (with environments/, scenarios/ and a README). */
@@ -54,8 +56,12 @@ function workspace(tools: Partial<Record<ToolName, FakeTool>>): Workspace {
   const project = path.join(root, "project");
   const bin = path.join(root, "bin");
   const log = path.join(root, "log");
-  for (const dir of [project, bin, log, path.join(project, "environments"), path.join(project, "scenarios")]) mkdirSync(dir, { recursive: true });
-  copyFileSync(path.join(FIXTURES, "environments", "gatekeeper.yml"), path.join(project, "environments", "gatekeeper.yml"));
+  for (const dir of [project, bin, log, path.join(project, "environments"), path.join(project, "scenarios")])
+    mkdirSync(dir, { recursive: true });
+  copyFileSync(
+    path.join(FIXTURES, "environments", "gatekeeper.yml"),
+    path.join(project, "environments", "gatekeeper.yml"),
+  );
   writeFileSync(path.join(project, "scenarios", "smoke.js"), "export default function () {}\n");
   writeFileSync(path.join(project, "README.md"), "# Demo\n\nA small project checked by the host runner tests.\n");
   for (const [name, tool] of Object.entries(tools)) fakeTool(bin, log, name as ToolName, tool);
@@ -85,10 +91,16 @@ function fakeTool(bin: string, log: string, name: ToolName, tool: FakeTool): voi
 }
 
 function argvOf(ws: Workspace, name: ToolName): string[] {
-  return readFileSync(path.join(ws.log, `${name}.argv`), "utf8").trimEnd().split("\n");
+  return readFileSync(path.join(ws.log, `${name}.argv`), "utf8")
+    .trimEnd()
+    .split("\n");
 }
 
-async function ci(ws: Workspace, args: readonly string[], options: { isTty?: boolean; env?: Record<string, string> } = {}): Promise<CliRun> {
+async function ci(
+  ws: Workspace,
+  args: readonly string[],
+  options: { isTty?: boolean; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   return run(["ci", ws.project, "--env", "gatekeeper", "--format", "json", ...args], {
     cwd: path.dirname(ws.project),
     env: { ...ws.env, ...options.env },
@@ -127,12 +139,22 @@ describe("portcullis ci", () => {
       compliance: "pass",
     });
     expect(result.code).toBe(0);
-    expect(argvOf(ws, "gitleaks")).toEqual(gitleaks.argv.dir({ source: ".", reportPath: path.join(out, "gitleaks.json") }));
-    expect(argvOf(ws, "trivy")).toEqual(
-      trivy.argv.fs({ dir: ".", output: path.join(out, "trivy.fs.json"), cacheDir: path.join(path.dirname(ws.project), ".cache", "trivy") }),
+    expect(argvOf(ws, "gitleaks")).toEqual(
+      gitleaks.argv.dir({ source: ".", reportPath: path.join(out, "gitleaks.json") }),
     );
-    expect(argvOf(ws, "semgrep")).toEqual(semgrep.argv.scan({ configs: ["p/default"], jsonOutput: path.join(out, "semgrep.json") }));
-    expect(argvOf(ws, "k6")).toEqual(k6.argv.run({ script: path.join(ws.project, "scenarios", "smoke.js"), summaryExport: path.join(out, "k6.json") }));
+    expect(argvOf(ws, "trivy")).toEqual(
+      trivy.argv.fs({
+        dir: ".",
+        output: path.join(out, "trivy.fs.json"),
+        cacheDir: path.join(path.dirname(ws.project), ".cache", "trivy"),
+      }),
+    );
+    expect(argvOf(ws, "semgrep")).toEqual(
+      semgrep.argv.scan({ configs: ["p/default"], jsonOutput: path.join(out, "semgrep.json") }),
+    );
+    expect(argvOf(ws, "k6")).toEqual(
+      k6.argv.run({ script: path.join(ws.project, "scenarios", "smoke.js"), summaryExport: path.join(out, "k6.json") }),
+    );
     expect(readFileSync(path.join(ws.log, "k6.env"), "utf8")).toBe(
       `BASE_URL=http://127.0.0.1:9\nK6_SUMMARY_PATH=${path.join(out, "k6-summary.json")}\nSLA_P95_MS=200\nPWD=${ws.project}\n`,
     );
@@ -144,7 +166,15 @@ describe("portcullis ci", () => {
       ["trivy", "fs", 0],
       ["validate", undefined, undefined],
     ]);
-    expect(Object.keys(report.timings)).toEqual(expect.arrayContaining(["stage_validate_ms", "stage_gitleaks_ms", "stage_trivy_ms", "stage_semgrep_ms", "stage_k6_ms"]));
+    expect(Object.keys(report.timings)).toEqual(
+      expect.arrayContaining([
+        "stage_validate_ms",
+        "stage_gitleaks_ms",
+        "stage_trivy_ms",
+        "stage_semgrep_ms",
+        "stage_k6_ms",
+      ]),
+    );
   });
 
   it("completes every other stage when one tool is missing, one crashes and the load test has no target", async () => {
@@ -166,7 +196,9 @@ describe("portcullis ci", () => {
       performance: "error",
       compliance: "error",
     });
-    expect(report.findings.filter((finding) => finding.gate === "sast").map((finding) => finding.tool)).toEqual(["semgrep"]);
+    expect(report.findings.filter((finding) => finding.gate === "sast").map((finding) => finding.tool)).toEqual([
+      "semgrep",
+    ]);
     const tool = (kind: string) => report.tools.find((entry) => entry.kind === kind);
     expect(tool("gitleaks")).toMatchObject({
       exitCode: 127,
@@ -177,7 +209,9 @@ describe("portcullis ci", () => {
       },
     });
     expect(tool("trivy")).toMatchObject({ exitCode: 2, error: { code: "TOOL_FAILED" } });
-    expect(tool("k6")).toMatchObject({ error: { code: "STAGE_UNAVAILABLE", message: "no load target: the load test needs a running service" } });
+    expect(tool("k6")).toMatchObject({
+      error: { code: "STAGE_UNAVAILABLE", message: "no load target: the load test needs a running service" },
+    });
     const out = path.join(ws.project, "reports");
     expect(readFileSync(path.join(out, "gitleaks.exitcode"), "utf8")).toBe("127\n");
     expect(readFileSync(path.join(out, "trivy.fs.exitcode"), "utf8")).toBe("2\n");
@@ -189,12 +223,19 @@ describe("portcullis ci", () => {
   });
 
   it("leaves a reports directory that `evaluate --reports` judges the same way", async () => {
-    const ws = workspace({ trivy: { report: "trivy.vulnerable.json", truncateTo: 300, exitCode: 2 }, semgrep: { report: "semgrep.finding.json", exitCode: 1 } });
+    const ws = workspace({
+      trivy: { report: "trivy.vulnerable.json", truncateTo: 300, exitCode: 2 },
+      semgrep: { report: "semgrep.finding.json", exitCode: 1 },
+    });
     const fromCi = reportOf(await ci(ws, []));
-    const evaluated = await run(["evaluate", "--env", "gatekeeper", "--reports", "reports", "--format", "json"], { cwd: ws.project });
+    const evaluated = await run(["evaluate", "--env", "gatekeeper", "--reports", "reports", "--format", "json"], {
+      cwd: ws.project,
+    });
     const fromDir = reportOf(evaluated);
     expect(statuses(fromDir)).toEqual(statuses(fromCi));
-    expect(fromDir.verdicts.map((verdict) => verdict.blocking)).toEqual(fromCi.verdicts.map((verdict) => verdict.blocking));
+    expect(fromDir.verdicts.map((verdict) => verdict.blocking)).toEqual(
+      fromCi.verdicts.map((verdict) => verdict.blocking),
+    );
     expect(fromDir.tools.find((tool) => tool.kind === "gitleaks")?.error?.code).toBe("TOOL_NOT_FOUND");
     expect(evaluated.code).toBe(1);
   });

@@ -20,7 +20,11 @@ type Tool = (typeof TOOLS)[number];
 
 /** Each case lays out a reports directory and says which error code the tool's report must carry. */
 const CASES: readonly { name: string; code: string; setup: (dir: string, tool: Tool) => void }[] = [
-  { name: "missing (only the exit code was left)", code: "REPORT_MISSING", setup: (dir, tool) => exitCode(dir, tool, 0) },
+  {
+    name: "missing (only the exit code was left)",
+    code: "REPORT_MISSING",
+    setup: (dir, tool) => exitCode(dir, tool, 0),
+  },
   { name: "empty", code: "REPORT_EMPTY", setup: (dir, tool) => writeFileSync(reportPath(dir, tool), "") },
   {
     name: "truncated",
@@ -30,7 +34,11 @@ const CASES: readonly { name: string; code: string; setup: (dir: string, tool: T
       writeFileSync(reportPath(dir, tool), text.slice(0, Math.floor(text.length / 2)));
     },
   },
-  { name: "of another tool", code: "REPORT_WRONG_TOOL", setup: (dir, tool) => copyFileSync(fixture(tool.other), reportPath(dir, tool)) },
+  {
+    name: "of another tool",
+    code: "REPORT_WRONG_TOOL",
+    setup: (dir, tool) => copyFileSync(fixture(tool.other), reportPath(dir, tool)),
+  },
   {
     name: "left by a crashed run",
     code: "TOOL_FAILED",
@@ -78,14 +86,20 @@ describe.each(TOOLS)("$kind report", (tool) => {
     setup(dir, tool);
     const result = await run(["evaluate", "--env", ADVISORY, "--reports", dir, "--format", "json"], { cwd: dir });
     expect(result.code).toBe(0);
-    expect(reportOf(result).verdicts.find((entry) => entry.gate === tool.gate)).toMatchObject({ status: "error", blocking: false });
+    expect(reportOf(result).verdicts.find((entry) => entry.gate === tool.gate)).toMatchObject({
+      status: "error",
+      blocking: false,
+    });
   });
 
   it("named with --report but not there: REPORT_MISSING, exit 1, never exit 2", async () => {
     const dir = tempDir();
-    const result = await run(["evaluate", "--env", GATEKEEPER, "--report", `${tool.kind}=nowhere/${tool.kind}.json`, "--format", "json"], {
-      cwd: dir,
-    });
+    const result = await run(
+      ["evaluate", "--env", GATEKEEPER, "--report", `${tool.kind}=nowhere/${tool.kind}.json`, "--format", "json"],
+      {
+        cwd: dir,
+      },
+    );
     expect(result.code).toBe(1);
     const entry = reportOf(result).tools.find((candidate) => candidate.kind === tool.kind);
     expect(entry).toMatchObject({ file: `nowhere/${tool.kind}.json`, error: { code: "REPORT_MISSING" } });
@@ -101,7 +115,9 @@ describe("exit codes that are not crashes", () => {
     const dir = tempDir();
     copyFileSync(fixture(file), path.join(dir, `${kind}.json`));
     writeFileSync(path.join(dir, `${kind}.exitcode`), `${code}\n`);
-    const report = reportOf(await run(["evaluate", "--env", GATEKEEPER, "--reports", dir, "--format", "json"], { cwd: dir }));
+    const report = reportOf(
+      await run(["evaluate", "--env", GATEKEEPER, "--reports", dir, "--format", "json"], { cwd: dir }),
+    );
     expect(statuses(report)[gate]).toBe(status);
     expect(report.tools.find((entry) => entry.kind === kind)).toMatchObject({ exitCode: code });
   });
@@ -109,7 +125,9 @@ describe("exit codes that are not crashes", () => {
   it("127 says the tool was not found, with the fix", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "gitleaks.exitcode"), "127\n");
-    const report = reportOf(await run(["evaluate", "--env", GATEKEEPER, "--reports", dir, "--format", "json"], { cwd: dir }));
+    const report = reportOf(
+      await run(["evaluate", "--env", GATEKEEPER, "--reports", dir, "--format", "json"], { cwd: dir }),
+    );
     expect(report.tools.find((entry) => entry.kind === "gitleaks")?.error).toEqual({
       code: "TOOL_NOT_FOUND",
       message: "gitleaks could not be started (exit code 127: command not found)",

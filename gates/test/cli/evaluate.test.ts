@@ -47,7 +47,9 @@ describe("portcullis evaluate", () => {
   it("exits 0 when only advisory gates complain", async () => {
     const dir = tempDir();
     reportsDir(dir, { "gitleaks.json": "gitleaks.clean.json", "trivy.fs.json": "trivy.clean.json" });
-    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json"], { cwd: dir });
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json"], {
+      cwd: dir,
+    });
     expect(result.code).toBe(0);
     expect(reportOf(result).passed).toBe(true);
   });
@@ -55,7 +57,9 @@ describe("portcullis evaluate", () => {
   it("judges the shipped development environment by name from the repository root", async () => {
     const dir = tempDir();
     const reports = reportsDir(dir);
-    const result = await run(["evaluate", "--env", "development", "--reports", reports, "--format", "json"], { cwd: REPO_ROOT });
+    const result = await run(["evaluate", "--env", "development", "--reports", reports, "--format", "json"], {
+      cwd: REPO_ROOT,
+    });
     const report = reportOf(result);
     expect(report.environment).toBe("development");
     expect(statuses(report)).toMatchObject({ secrets: "fail", vulnerabilities: "fail", framework_integrity: "pass" });
@@ -65,9 +69,22 @@ describe("portcullis evaluate", () => {
   it("merges several reports of one kind", async () => {
     const dir = tempDir();
     const second = path.join(dir, "second.json");
-    writeFileSync(second, readFileSync(fixture("gitleaks.leak.json"), "utf8").replaceAll("src/config/client.ts", "src/other.ts"));
+    writeFileSync(
+      second,
+      readFileSync(fixture("gitleaks.leak.json"), "utf8").replaceAll("src/config/client.ts", "src/other.ts"),
+    );
     const result = await run(
-      ["evaluate", "--env", GATEKEEPER, "--report", `gitleaks=${fixture("gitleaks.leak.json")}`, "--report", "gitleaks.second=second.json", "--format", "json"],
+      [
+        "evaluate",
+        "--env",
+        GATEKEEPER,
+        "--report",
+        `gitleaks=${fixture("gitleaks.leak.json")}`,
+        "--report",
+        "gitleaks.second=second.json",
+        "--format",
+        "json",
+      ],
       { cwd: dir },
     );
     const report = reportOf(result);
@@ -86,8 +103,12 @@ describe("portcullis evaluate", () => {
     writeFileSync(path.join(reports, "semgrep.sarif"), "not even json\n");
     const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], { cwd: dir });
     expect(result.stdout).toContain("Ignored: reports/notes.txt (not named <kind>[.<label>].json|.sarif|.exitcode)");
-    expect(result.stdout).toContain("Ignored: reports/sbom.cdx.json (not named <kind>[.<label>].json|.sarif|.exitcode)");
-    expect(result.stdout).toContain("Ignored: reports/semgrep.sarif (duplicate of semgrep.json (one report per <kind>[.<label>]))");
+    expect(result.stdout).toContain(
+      "Ignored: reports/sbom.cdx.json (not named <kind>[.<label>].json|.sarif|.exitcode)",
+    );
+    expect(result.stdout).toContain(
+      "Ignored: reports/semgrep.sarif (duplicate of semgrep.json (one report per <kind>[.<label>]))",
+    );
     expect(result.stdout).toMatch(/^sast +pass/m);
   });
 
@@ -95,7 +116,10 @@ describe("portcullis evaluate", () => {
     const dir = tempDir();
     const reports = reportsDir(dir);
     writeFileSync(path.join(reports, "notes.txt"), "hello\n");
-    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json", "--commit", "abc123"], { cwd: dir });
+    const result = await run(
+      ["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json", "--commit", "abc123"],
+      { cwd: dir },
+    );
     const report = reportOf(result);
     expect(report.commit).toBe("abc123");
     expect(report.policyHash).toMatch(/^[0-9a-f]{64}$/);
@@ -123,7 +147,8 @@ describe("portcullis evaluate", () => {
     expect(JSON.parse(read("report.sarif"))).toMatchObject({ version: "2.1.0" });
     expect(read("summary.md")).toContain("secrets");
     expect(read("junit.xml").match(/<testcase /g)).toHaveLength(7);
-    for (const name of ["report.json", "report.sarif", "summary.md", "junit.xml"]) expect(read(name)).not.toContain(LEAKED);
+    for (const name of ["report.json", "report.sarif", "summary.md", "junit.xml"])
+      expect(read(name)).not.toContain(LEAKED);
   });
 
   it("on GitHub Actions prints annotations and appends summary.md to the step summary", async () => {
@@ -146,7 +171,10 @@ describe("portcullis evaluate", () => {
   it("prints no annotations outside GitHub Actions", async () => {
     const dir = tempDir();
     reportsDir(dir);
-    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], { cwd: dir, env: { GITHUB_ACTIONS: "false" } });
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], {
+      cwd: dir,
+      env: { GITHUB_ACTIONS: "false" },
+    });
     expect(result.stdout).not.toMatch(/^::/m);
   });
 
@@ -169,7 +197,9 @@ describe("portcullis evaluate", () => {
       path.join(dir, ".portcullis", "waivers.yml"),
       `waivers:\n  - id: W-1\n    rule: github-pat\n    path: "src/config/**"\n    reason: test token of a sandbox account\n    approver: security@example.com\n    expires: "${expires}"\n`,
     );
-    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json"], { cwd: dir });
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json"], {
+      cwd: dir,
+    });
     const report = reportOf(result);
     expect(statuses(report)["secrets"]).toBe("pass");
     expect(report.waivers).toEqual([expect.objectContaining({ id: "W-1", matched: 1 })]);
@@ -180,9 +210,22 @@ describe("portcullis evaluate", () => {
     const dir = tempDir();
     reportsDir(dir, { "trivy.fs.json": "trivy.clean.json" });
     await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--out", "previous"], { cwd: dir });
-    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--baseline", "previous/report.json", "--format", "json"], {
-      cwd: dir,
-    });
+    const result = await run(
+      [
+        "evaluate",
+        "--env",
+        GATEKEEPER,
+        "--reports",
+        "reports",
+        "--baseline",
+        "previous/report.json",
+        "--format",
+        "json",
+      ],
+      {
+        cwd: dir,
+      },
+    );
     const report = reportOf(result);
     expect(statuses(report)["secrets"]).toBe("pass");
     expect(report.findings.find((finding) => finding.ruleId === "github-pat")?.status).toBe("baseline");
@@ -195,7 +238,21 @@ describe("portcullis evaluate", () => {
     const policy = path.join(dir, "lenient.yml");
     writeFileSync(policy, "name: lenient\nbypass:\n  allow_mandatory: true\n");
     const result = await run(
-      ["evaluate", "--env", policy, "--reports", "reports", "--bypass", "secrets,vulnerabilities", "--reason", "hotfix", "--approver", "lead", "--format", "json"],
+      [
+        "evaluate",
+        "--env",
+        policy,
+        "--reports",
+        "reports",
+        "--bypass",
+        "secrets,vulnerabilities",
+        "--reason",
+        "hotfix",
+        "--approver",
+        "lead",
+        "--format",
+        "json",
+      ],
       { cwd: dir },
     );
     const report = reportOf(result);
@@ -213,7 +270,10 @@ describe("usage and configuration errors exit 2", () => {
     [["evaluate", "--env", "GATE", "--report", "trivy.Image=x.json"], /unknown report kind "trivy.Image"/],
     [["evaluate", "--env", "GATE", "--reports", ".", "--format", "xml"], /unknown output format/],
     [["evaluate", "--env", "nowhere", "--reports", "."], /unknown environment "nowhere"/],
-    [["evaluate", "--env", "GATE", "--reports", ".", "--bypass", "secrets", "--reason", "r", "--approver", "a"], /BYPASS_REFUSED.*secrets is mandatory/],
+    [
+      ["evaluate", "--env", "GATE", "--reports", ".", "--bypass", "secrets", "--reason", "r", "--approver", "a"],
+      /BYPASS_REFUSED.*secrets is mandatory/,
+    ],
     [["evaluate", "--env", "GATE", "--reports", ".", "--waivers", "missing.yml"], /WAIVER_INVALID.*file not found/],
     [["evaluate", "--env", "GATE", "--reports", ".", "--baseline", "missing.json"], /BASELINE_INVALID.*file not found/],
     [["evaluate", "--env", "GATE", "--reports", ".", "--frobnicate"], /unknown option '--frobnicate'/],
@@ -239,7 +299,19 @@ describe("usage and configuration errors exit 2", () => {
   it("--help lists every flag", async () => {
     const result = await run(["evaluate", "--help"], { cwd: REPO_ROOT });
     expect(result.code).toBe(0);
-    for (const flag of ["--env", "--report", "--reports", "--baseline", "--waivers", "--bypass", "--reason", "--approver", "--out", "--format", "--commit"]) {
+    for (const flag of [
+      "--env",
+      "--report",
+      "--reports",
+      "--baseline",
+      "--waivers",
+      "--bypass",
+      "--reason",
+      "--approver",
+      "--out",
+      "--format",
+      "--commit",
+    ]) {
       expect(result.stdout).toContain(flag);
     }
   });

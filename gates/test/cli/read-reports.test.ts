@@ -16,9 +16,12 @@ describe("parseReportFlag", () => {
     expect(parseReportFlag(value, "/work")).toMatchObject({ ...expected, path: path.resolve("/work", expected.shown) });
   });
 
-  it.each(["trivy", "trivy=", "=x.json", "nmap=x.json", "trivy.a.b=x.json", "trivy.IMAGE=x.json", "Trivy=x.json"])("refuses %j", (value) => {
-    expect(() => parseReportFlag(value, "/work")).toThrow(UsageError);
-  });
+  it.each(["trivy", "trivy=", "=x.json", "nmap=x.json", "trivy.a.b=x.json", "trivy.IMAGE=x.json", "Trivy=x.json"])(
+    "refuses %j",
+    (value) => {
+      expect(() => parseReportFlag(value, "/work")).toThrow(UsageError);
+    },
+  );
 });
 
 describe("listReportDir", () => {
@@ -89,7 +92,12 @@ describe("readReport", () => {
     copyFileSync(fixture("semgrep.clean.json"), path.join(dir, "semgrep.json"));
     writeFileSync(path.join(dir, "semgrep.exitcode"), "2\n");
     const input = await readReport(
-      { kind: "semgrep", path: path.join(dir, "semgrep.json"), shown: "semgrep.json", exitCodePath: path.join(dir, "semgrep.exitcode") },
+      {
+        kind: "semgrep",
+        path: path.join(dir, "semgrep.json"),
+        shown: "semgrep.json",
+        exitCodePath: path.join(dir, "semgrep.exitcode"),
+      },
       parsers,
     );
     expect(calls).toEqual([]);
@@ -106,7 +114,10 @@ describe("readReport", () => {
   it("reports a folder where a report should be as unreadable (IO), not as a crash of Portcullis", async () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, "gitleaks.json"));
-    const input = await readReport({ kind: "gitleaks", path: path.join(dir, "gitleaks.json"), shown: "gitleaks.json" }, reportParsers);
+    const input = await readReport(
+      { kind: "gitleaks", path: path.join(dir, "gitleaks.json"), shown: "gitleaks.json" },
+      reportParsers,
+    );
     expect("error" in input && input.error.code).toBe("IO");
   });
 });

@@ -79,7 +79,11 @@ describe("planRun", () => {
   });
 
   it("passes the environment's performance policy to the scenario as its SLA", () => {
-    const plan = planRun(input({ policy: policy({ performance: { max_p95: "1.5s", max_p99: "3s", max_error_rate: 0.01, min_checks_rate: 0.9 } }) }));
+    const plan = planRun(
+      input({
+        policy: policy({ performance: { max_p95: "1.5s", max_p99: "3s", max_error_rate: 0.01, min_checks_rate: 0.9 } }),
+      }),
+    );
     const stage = plan.stages.find((candidate) => candidate.id === "k6");
     expect(stage?.action === "spawn" ? stage.env : undefined).toMatchObject({
       SLA_P95_MS: "1500",
@@ -91,8 +95,16 @@ describe("planRun", () => {
 
   it.each([
     [{ performance: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep"], ["k6"]],
-    [{ vulnerabilities: { enabled: false }, compliance: { enabled: false } }, ["validate", "gitleaks", "semgrep", "k6"], ["trivy"]],
-    [{ framework_integrity: { enabled: false }, documentation: { enabled: false } }, ["gitleaks", "trivy", "semgrep", "k6"], ["validate"]],
+    [
+      { vulnerabilities: { enabled: false }, compliance: { enabled: false } },
+      ["validate", "gitleaks", "semgrep", "k6"],
+      ["trivy"],
+    ],
+    [
+      { framework_integrity: { enabled: false }, documentation: { enabled: false } },
+      ["gitleaks", "trivy", "semgrep", "k6"],
+      ["validate"],
+    ],
     [{ framework_integrity: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep", "k6"], []],
     [{ sast: { enabled: false }, secrets: { enabled: false } }, ["validate", "trivy", "k6"], ["gitleaks", "semgrep"]],
   ])("runs only the stages enabled gates need: %j", (gates, planned, skipped) => {
@@ -102,26 +114,35 @@ describe("planRun", () => {
     for (const skip of plan.skipped) expect(skip.reason).toBe("no enabled gate needs it in test");
   });
 
-  it.each(["gitleaks", "trivy", "semgrep", "k6"] as const)("a missing %s is TOOL_NOT_FOUND with the fix, exit code 127", (tool) => {
-    const executables: Partial<Record<keyof typeof ALL_TOOLS, string>> = { ...ALL_TOOLS };
-    delete executables[tool];
-    const plan = planRun(input({ executables }));
-    const stage = plan.stages.find((candidate) => candidate.id === tool);
-    expect(stage).toMatchObject({
-      action: "unavailable",
-      code: "TOOL_NOT_FOUND",
-      message: `${tool} not found on PATH`,
-      fix: `install ${tool}, or run \`dagger call ci\`, which brings every tool in its pinned image`,
-      exitCode: 127,
-    });
-    expect(plan.stages.filter((candidate) => candidate.action === "spawn")).toHaveLength(3);
-  });
+  it.each(["gitleaks", "trivy", "semgrep", "k6"] as const)(
+    "a missing %s is TOOL_NOT_FOUND with the fix, exit code 127",
+    (tool) => {
+      const executables: Partial<Record<keyof typeof ALL_TOOLS, string>> = { ...ALL_TOOLS };
+      delete executables[tool];
+      const plan = planRun(input({ executables }));
+      const stage = plan.stages.find((candidate) => candidate.id === tool);
+      expect(stage).toMatchObject({
+        action: "unavailable",
+        code: "TOOL_NOT_FOUND",
+        message: `${tool} not found on PATH`,
+        fix: `install ${tool}, or run \`dagger call ci\`, which brings every tool in its pinned image`,
+        exitCode: 127,
+      });
+      expect(plan.stages.filter((candidate) => candidate.action === "spawn")).toHaveLength(3);
+    },
+  );
 
   it("without --target the load stage is unavailable, even when k6 is not installed", () => {
     const { k6: _k6, ...withoutK6 } = ALL_TOOLS;
     for (const executables of [ALL_TOOLS, withoutK6]) {
-      const stage = planRun(input({ target: undefined, executables })).stages.find((candidate) => candidate.id === "k6");
-      expect(stage).toMatchObject({ action: "unavailable", code: "STAGE_UNAVAILABLE", message: "no load target: the load test needs a running service" });
+      const stage = planRun(input({ target: undefined, executables })).stages.find(
+        (candidate) => candidate.id === "k6",
+      );
+      expect(stage).toMatchObject({
+        action: "unavailable",
+        code: "STAGE_UNAVAILABLE",
+        message: "no load target: the load test needs a running service",
+      });
       expect(stage?.action === "unavailable" ? stage.fix : "").toMatch(/--target <base URL>/);
       expect(stage?.action === "unavailable" ? stage.exitCode : 0).toBeUndefined();
     }
@@ -131,7 +152,11 @@ describe("planRun", () => {
     const stage = planRun(input({ scenario: { name: "soke", searched: ["scenarios/soke.js"] } })).stages.find(
       (candidate) => candidate.id === "k6",
     );
-    expect(stage).toMatchObject({ action: "unavailable", code: "STAGE_UNAVAILABLE", message: "k6 scenario not found (looked for scenarios/soke.js)" });
+    expect(stage).toMatchObject({
+      action: "unavailable",
+      code: "STAGE_UNAVAILABLE",
+      message: "k6 scenario not found (looked for scenarios/soke.js)",
+    });
   });
 
   it("refuses a target that is not an http(s) URL (usage error, before anything runs)", () => {

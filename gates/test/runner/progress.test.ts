@@ -6,7 +6,10 @@ describe("renderStageLine", () => {
     [{ id: "trivy", status: "pending" as const }, "· trivy    pending"],
     [{ id: "trivy", status: "running" as const, startedAt: 0 }, "⠙ trivy    running 2.5s"],
     [{ id: "k6", status: "skipped" as const, detail: "no --target" }, "○ k6       skipped no --target"],
-    [{ id: "gitleaks", status: "findings" as const, startedAt: 0, endedAt: 900, detail: "exit 1" }, "▲ gitleaks findings 900ms exit 1"],
+    [
+      { id: "gitleaks", status: "findings" as const, startedAt: 0, endedAt: 900, detail: "exit 1" },
+      "▲ gitleaks findings 900ms exit 1",
+    ],
     [{ id: "semgrep", status: "failed" as const, startedAt: 0, endedAt: 1200 }, "✖ semgrep  failed 1.2s"],
   ])("%j", (stage, expected) => {
     expect(renderStageLine(stage, { frame: 1, now: 2_500, color: false, width: 8 })).toBe(expected);
@@ -37,7 +40,10 @@ describe("PlainProgress", () => {
   it("writes one timestamped line per event, no escape codes", () => {
     const out: string[] = [];
     let now = Date.parse("2025-01-02T03:04:05.000Z");
-    const progress = new PlainProgress((text) => out.push(text), () => new Date(now));
+    const progress = new PlainProgress(
+      (text) => out.push(text),
+      () => new Date(now),
+    );
     progress.start("trivy");
     now += 1_500;
     progress.finish("trivy", "findings", "exit 1: findings");
@@ -55,7 +61,11 @@ describe("TtyProgress", () => {
     vi.useFakeTimers();
     const out: string[] = [];
     let now = 0;
-    const progress = new TtyProgress(["a", "bb"], (text) => out.push(text), { color: false, intervalMs: 100, clock: () => now });
+    const progress = new TtyProgress(["a", "bb"], (text) => out.push(text), {
+      color: false,
+      intervalMs: 100,
+      clock: () => now,
+    });
     expect(out).toEqual(["\u001b[2K· a  pending\n\u001b[2K· bb pending\n"]);
     progress.start("a");
     now = 100;

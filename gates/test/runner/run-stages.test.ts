@@ -61,7 +61,12 @@ function fakes(outcomes: Partial<Record<string, Partial<ProcessOutcome> & { dela
 
 describe("runStages", () => {
   it("runs every stage, writes each tool's exit code, and reads it through the adapter", async () => {
-    const { deps, files, spawned } = fakes({ gitleaks: { exitCode: 42 }, trivy: { exitCode: 0 }, semgrep: { exitCode: 1 }, k6: { exitCode: 99 } });
+    const { deps, files, spawned } = fakes({
+      gitleaks: { exitCode: 42 },
+      trivy: { exitCode: 0 },
+      semgrep: { exitCode: 1 },
+      k6: { exitCode: 99 },
+    });
     const outcomes = await runStages(plan(), deps);
     expect(outcomes.map((outcome) => [outcome.id, outcome.status, outcome.exitCode])).toEqual([
       ["validate", "ok", undefined],
@@ -83,18 +88,41 @@ describe("runStages", () => {
   });
 
   it("runs at most `concurrency` tools at once and the load test alone, last", async () => {
-    const { deps, events, maxRunning } = fakes({ gitleaks: { delayMs: 30 }, trivy: { delayMs: 30 }, semgrep: { delayMs: 30 } });
+    const { deps, events, maxRunning } = fakes({
+      gitleaks: { delayMs: 30 },
+      trivy: { delayMs: 30 },
+      semgrep: { delayMs: 30 },
+    });
     await runStages(plan(), deps);
     expect(maxRunning()).toBe(2);
     const k6Start = events.indexOf("start k6");
-    const lastOtherFinish = Math.max(...["validate", "gitleaks", "trivy", "semgrep"].map((id) => events.findIndex((event) => event.startsWith(`finish ${id}`))));
+    const lastOtherFinish = Math.max(
+      ...["validate", "gitleaks", "trivy", "semgrep"].map((id) =>
+        events.findIndex((event) => event.startsWith(`finish ${id}`)),
+      ),
+    );
     expect(k6Start).toBeGreaterThan(lastOtherFinish);
   });
 
   it.each([
-    ["a crash exit code", { exitCode: 2, outputTail: ["FATAL: database download failed"] }, undefined, "exit 2: trivy failed"],
-    ["a timeout", { exitCode: -1, timedOut: true, signal: "SIGTERM" as const }, "trivy did not finish within 30 minutes and was stopped", undefined],
-    ["a start failure", { exitCode: -1, startError: "spawn EACCES" }, "trivy could not be started: spawn EACCES", undefined],
+    [
+      "a crash exit code",
+      { exitCode: 2, outputTail: ["FATAL: database download failed"] },
+      undefined,
+      "exit 2: trivy failed",
+    ],
+    [
+      "a timeout",
+      { exitCode: -1, timedOut: true, signal: "SIGTERM" as const },
+      "trivy did not finish within 30 minutes and was stopped",
+      undefined,
+    ],
+    [
+      "a start failure",
+      { exitCode: -1, startError: "spawn EACCES" },
+      "trivy could not be started: spawn EACCES",
+      undefined,
+    ],
     ["a signal", { exitCode: -1, signal: "SIGKILL" as const }, "trivy was stopped by SIGKILL", undefined],
   ])("records %s as failed and still runs the other stages", async (_, outcome, problem, detail) => {
     const { deps, events, files } = fakes({ trivy: outcome });
@@ -104,8 +132,11 @@ describe("runStages", () => {
     expect(trivy?.problem?.message).toBe(problem);
     if (detail !== undefined) expect(events).toContain(`finish trivy failed (${detail})`);
     expect(files.get("/out/trivy.fs.exitcode")).toBe(`${outcome.exitCode}\n`);
-    expect(outcomes.filter((candidate) => candidate.id !== "trivy").every((candidate) => candidate.status === "ok")).toBe(true);
-    for (const line of "outputTail" in outcome ? outcome.outputTail : []) expect(events).toContain(`note trivy ${line}`);
+    expect(
+      outcomes.filter((candidate) => candidate.id !== "trivy").every((candidate) => candidate.status === "ok"),
+    ).toBe(true);
+    for (const line of "outputTail" in outcome ? outcome.outputTail : [])
+      expect(events).toContain(`note trivy ${line}`);
   });
 
   it("writes 127 for a tool that is not installed and never spawns it", async () => {
@@ -124,18 +155,26 @@ describe("runStages", () => {
   it("skips the load test without a target and writes nothing for it", async () => {
     const { deps, files } = fakes({});
     const outcomes = await runStages(plan({ target: undefined }), deps);
-    expect(outcomes.find((outcome) => outcome.id === "k6")).toMatchObject({ status: "skipped", problem: { code: "STAGE_UNAVAILABLE" } });
+    expect(outcomes.find((outcome) => outcome.id === "k6")).toMatchObject({
+      status: "skipped",
+      problem: { code: "STAGE_UNAVAILABLE" },
+    });
     expect([...files.keys()].some((file) => file.includes("k6"))).toBe(false);
   });
 
   it("turns a validate failure into a stage problem carrying its fix", async () => {
     const { deps } = fakes({});
-    deps.validate = () => Promise.reject(new ConfigError("CONFIG_INVALID", "unknown key", { file: "portcullis.yml", fix: "remove it" }));
+    deps.validate = () =>
+      Promise.reject(new ConfigError("CONFIG_INVALID", "unknown key", { file: "portcullis.yml", fix: "remove it" }));
     const outcomes = await runStages(plan(), deps);
     expect(outcomes[0]).toMatchObject({
       id: "validate",
       status: "failed",
-      problem: { code: "TOOL_FAILED", message: "the validate stage failed: portcullis.yml: unknown key", fix: "remove it" },
+      problem: {
+        code: "TOOL_FAILED",
+        message: "the validate stage failed: portcullis.yml: unknown key",
+        fix: "remove it",
+      },
     });
   });
 
