@@ -77,15 +77,20 @@ async function writeOutputs(out: string, document: FindingsDocument, sarif: Log)
     await writeFile(path.join(out, "validate.json"), `${JSON.stringify(document, null, 2)}\n`);
     await writeFile(path.join(out, "validate.sarif"), `${JSON.stringify(sarif, null, 2)}\n`);
   } catch (error) {
-    throw new PortcullisError("IO", `cannot write the reports: ${error instanceof Error ? error.message : String(error)}`, {
-      file: out,
-      fix: "give --out a folder you can write to",
-      cause: error,
-    });
+    throw new PortcullisError(
+      "IO",
+      `cannot write the reports: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        file: out,
+        fix: "give --out a folder you can write to",
+        cause: error,
+      },
+    );
   }
 }
 
 const COLORS: TextStyle = {
   path: (text) => `\u001b[1m${text}\u001b[22m`,
-  rule: (text, finding) => (finding.severity === "high" ? `\u001b[31m${text}\u001b[39m` : `\u001b[33m${text}\u001b[39m`),
+  rule: (text, finding) =>
+    finding.severity === "high" ? `\u001b[31m${text}\u001b[39m` : `\u001b[33m${text}\u001b[39m`,
 };

@@ -2,7 +2,7 @@ import type { ValidateConfig } from "./config.js";
 import { extractMarkdown, type Fence } from "./extract.js";
 import { globMatcher } from "./globs.js";
 import { isHtmlElement } from "./html-elements.js";
-import { parseMarkdown, type ParsedMarkdown, type SourceFile } from "./parse.js";
+import { createMarkdownParser, type MarkdownParser, type ParsedMarkdown, type SourceFile } from "./parse.js";
 import { LineMap, type Position } from "./positions.js";
 import { dependencyMatcher, elementReferences, hasExtension, type DependencyMatcher } from "./references.js";
 import type { RawFinding } from "./rule-ids.js";
@@ -55,11 +55,12 @@ export function createAnalyzer(config: ValidateConfig): Analyzer {
     frontmatter: config.frontmatter.map((rule) => ({ ...rule, matches: globMatcher([rule.glob]) })),
     budgets: config.token_budgets.map((budget) => ({ ...budget, matches: globMatcher([budget.glob]) })),
     counter: createTokenCounter(config.token_counter),
+    parse: createMarkdownParser(config.markdownlint),
   };
   return {
     async analyze(files) {
       const facts: FileFacts[] = [];
-      for (const parsed of parseMarkdown(files, config.markdownlint)) facts.push(await analyzeParsed(parsed, settings));
+      for (const file of files) facts.push(await analyzeParsed(settings.parse(file), settings));
       return facts;
     },
     dispose: () => settings.counter.dispose(),
@@ -74,6 +75,7 @@ interface Settings {
   frontmatter: { glob: string; required: string[]; matches: (path: string) => boolean }[];
   budgets: { glob: string; max: number; matches: (path: string) => boolean }[];
   counter: TokenCounter;
+  parse: MarkdownParser;
 }
 
 /** Extensions an `@include` without a folder must have to be told from a handle or decorator. */
@@ -95,7 +97,11 @@ async function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): Promis
     const block = fenceText(fence);
     const scan = scanXml(block.text, { mode: "block" });
     findings.push(...malformedXmlBlock(path, scan.problems, block.position));
-    for (const found of elementReferences(scan.elements, { extensions, dependencies: settings.dependencies, skipIncludes: false })) {
+    for (const found of elementReferences(scan.elements, {
+      extensions,
+      dependencies: settings.dependencies,
+      skipIncludes: false,
+    })) {
       references.push({ target: found.target, dependency: found.dependency, ...block.position(found.offset) });
     }
   }
@@ -104,14 +110,24 @@ async function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): Promis
   const position = (offset: number) => prose.position(offset);
   const proseXml = scanXml(markdown.prose, { mode: "prose", isHtml: isHtmlElement });
   if (config.xml.prose) findings.push(...unbalancedProseTags(path, proseXml.problems, position));
-  for (const found of elementReferences(proseXml.elements, { extensions, dependencies: settings.dependencies, skipIncludes: true })) {
+  for (const found of elementReferences(proseXml.elements, {
+    extensions,
+    dependencies: settings.dependencies,
+    skipIncludes: true,
+  })) {
     references.push({ target: found.target, dependency: found.dependency, ...position(found.offset) });
   }
 
   const frontMatter = readFrontMatter(path, parsed.frontMatter);
   findings.push(...frontMatter.findings);
   if (frontMatter.findings.length === 0) {
-    findings.push(...missingFrontMatterKeys(path, frontMatter.data, settings.frontmatter.filter((rule) => rule.matches(path))));
+    findings.push(
+      ...missingFrontMatterKeys(
+        path,
+        frontMatter.data,
+        settings.frontmatter.filter((rule) => rule.matches(path)),
+      ),
+    );
   }
   const budget = settings.budgets.find((candidate) => candidate.matches(path));
   if (budget !== undefined) findings.push(...(await overTokenBudget(path, parsed.content, budget, settings.counter)));
@@ -121,7 +137,11 @@ async function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): Promis
   return {
     path,
     anchors: [...markdown.headings.map((heading) => slugger.slug(heading)), ...markdown.htmlAnchors],
-    links: markdown.destinations.map((destination) => ({ target: destination.raw, line: destination.line, column: destination.column })),
+    links: markdown.destinations.map((destination) => ({
+      target: destination.raw,
+      line: destination.line,
+      column: destination.column,
+    })),
     includes: includes(markdown.prose, [...extensions, ...DOCUMENT_EXTENSIONS], position),
     references,
     findings,

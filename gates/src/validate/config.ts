@@ -30,7 +30,14 @@ const DependencyTag = z
 const References = z
   .object({
     roots: z
-      .array(z.string().regex(/^(\.|\/|\/\*|\/[^*]*[^*/](\/\*)?)$/, "expected `.`, a `/`-rooted folder, or a `/`-rooted folder ending in `/*`"))
+      .array(
+        z
+          .string()
+          .regex(
+            /^(\.|\/|\/\*|\/[^*]*[^*/](\/\*)?)$/,
+            "expected `.`, a `/`-rooted folder, or a `/`-rooted folder ending in `/*`",
+          ),
+      )
       .min(1)
       .default([".", "/", "/.claude", "/.claude/*"])
       .describe(

@@ -39,7 +39,10 @@ export function resolveAll(files: readonly FileFacts[], index: PathIndex, roots:
     return {
       facts,
       links: facts.links.map((link) => ({ link, resolution: resolveLink(link.target, facts.path, index) })),
-      includes: facts.includes.map((include) => ({ include, resolution: resolveInclude(include.target, folder, index) })),
+      includes: facts.includes.map((include) => ({
+        include,
+        resolution: resolveInclude(include.target, folder, index),
+      })),
       references: facts.references.map((reference) => ({
         reference,
         resolution: resolveReference(reference.target, searched, index),

@@ -190,7 +190,8 @@ class Walker {
     const body: FenceLine[] = [];
     for (const child of token.children) {
       const type: string = child.type;
-      if (type === "codeFlowValue") body.push({ line: this.line(child.startLine), column: child.startColumn, text: child.text });
+      if (type === "codeFlowValue")
+        body.push({ line: this.line(child.startLine), column: child.startColumn, text: child.text });
     }
     this.fences.push({
       line: this.line(token.startLine),

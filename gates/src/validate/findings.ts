@@ -17,7 +17,12 @@ export interface ValidateResult {
  */
 export function toFindings(raw: readonly RawFinding[]): Finding[] {
   const sorted = [...raw].sort(
-    (a, b) => compare(a.path, b.path) || a.line - b.line || a.column - b.column || compare(a.ruleId, b.ruleId) || compare(a.message, b.message),
+    (a, b) =>
+      compare(a.path, b.path) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      compare(a.ruleId, b.ruleId) ||
+      compare(a.message, b.message),
   );
   const fingerprints = ordinalFingerprints(
     sorted,

@@ -93,7 +93,7 @@ function compare(a: string, b: string): number {
 
 function pathTo(previous: ReadonlyMap<string, string>, start: string, node: string): string[] {
   const path = [node];
-  for (let current = node; current !== start; ) {
+  for (let current = node; current !== start;) {
     const before = previous.get(current);
     if (before === undefined) break;
     path.push(before);

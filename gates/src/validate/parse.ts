@@ -26,36 +26,35 @@ export interface ParsedMarkdown {
 /** markdownlint's defaults minus line length, which prompt files and tables routinely exceed. */
 export const DEFAULT_MARKDOWNLINT: Readonly<Configuration> = { default: true, MD013: false };
 
+export type MarkdownParser = (file: SourceFile) => ParsedMarkdown;
+
 /**
- * Parses files with markdownlint's micromark parser, running markdownlint's rules on the same parse
- * (`markdownlint: false` runs none): a custom rule hands the tokens over, so each file is parsed
- * once for every check.
+ * A parser running markdownlint's rules (`markdownlint: false` runs none) whose micromark parse a
+ * custom rule hands over, so each file is parsed once for every check. One file at a time: a
+ * file's tokens are garbage as soon as its checks are done, which keeps the heap small.
  */
-export function parseMarkdown(files: readonly SourceFile[], markdownlint: Record<string, unknown> | false): ParsedMarkdown[] {
-  const strings: Record<string, string> = {};
-  for (const file of files) strings[file.path] = stripBom(file.content);
+export function createMarkdownParser(markdownlint: Record<string, unknown> | false): MarkdownParser {
   const config: Configuration =
     markdownlint === false
       ? { default: false, [CAPTURE_RULE]: true }
       : { ...DEFAULT_MARKDOWNLINT, ...markdownlint, [CAPTURE_RULE]: true };
-  const captured = new Map<string, Captured>();
-  const results = lint({ strings, config, customRules: [captureRule(captured)] });
-  return files.map((file) => {
-    const content = strings[file.path] ?? "";
+  return (file) => {
+    const content = stripBom(file.content);
+    const captured = new Map<string, Captured>();
+    const results = lint({ strings: { [file.path]: content }, config, customRules: [captureRule(captured)] });
     // An inline `markdownlint-configure-file` comment can switch the capture rule off: parse again
     // without inline configuration.
     const capture = captured.get(file.path) ?? recapture(file.path, content);
-    const lines = content.split(NEW_LINE);
     return {
       path: file.path,
       content,
-      lines,
+      lines: content.split(NEW_LINE),
       lineOffset: capture.frontMatterLines.length,
       frontMatter: yamlFrontMatter(capture.frontMatterLines),
       tokens: capture.tokens,
       lintErrors: markdownlint === false ? [] : (results[file.path] ?? []),
     };
-  });
+  };
 }
 
 // --- internal ---

@@ -38,7 +38,11 @@ export function elementReferences(
   options: { extensions: readonly string[]; dependencies: DependencyMatcher; skipIncludes: boolean },
 ): ReferenceCandidate[] {
   const found: ReferenceCandidate[] = [];
+  const needles = options.extensions.map((extension) => extension.toLowerCase());
   const add = (text: string, offset: number, dependency: boolean) => {
+    // Most XML text names no file: skip the word scan unless an extension occurs at all.
+    const lower = text.toLowerCase();
+    if (!needles.some((needle) => lower.includes(needle))) return;
     for (const candidate of pathWords(text, offset, options.extensions)) {
       if (options.skipIncludes && candidate.target.startsWith("@")) continue;
       found.push({ ...candidate, dependency });

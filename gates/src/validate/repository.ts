@@ -28,7 +28,11 @@ export async function validateRepository(dir: string, options: RepositoryOptions
   await checkFolder(root);
   const { config, file } = await loadValidateConfig(root, options.configFile);
   const listing = await listRepository(root, config);
-  const result = await validateFiles(listing, config, options.workers === undefined ? {} : { workers: options.workers });
+  const result = await validateFiles(
+    listing,
+    config,
+    options.workers === undefined ? {} : { workers: options.workers },
+  );
   return { ...result, configFile: file };
 }
 
@@ -45,7 +49,8 @@ export async function loadValidateConfig(
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if (configFile === undefined && isCode(error, "ENOENT")) return { config: defaultValidateConfig(), file: undefined };
+    if (configFile === undefined && isCode(error, "ENOENT"))
+      return { config: defaultValidateConfig(), file: undefined };
     throw new ConfigError("CONFIG_INVALID", `cannot read the config file: ${describe(error)}`, {
       file,
       fix: "give the path of an existing portcullis.yml with --config",
@@ -133,7 +138,11 @@ async function readAll(root: string, files: readonly string[]): Promise<SourceFi
 }
 
 function io(file: string, error: unknown): PortcullisError {
-  return new PortcullisError("IO", `cannot read: ${describe(error)}`, { file, fix: "check that the file is readable", cause: error });
+  return new PortcullisError("IO", `cannot read: ${describe(error)}`, {
+    file,
+    fix: "check that the file is readable",
+    cause: error,
+  });
 }
 
 function isCode(error: unknown, code: string): boolean {

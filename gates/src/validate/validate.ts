@@ -23,7 +23,7 @@ export interface ValidateInput {
 }
 
 export interface ValidateOptions {
-  /** Worker threads for the per-file work: a number (0 = in this thread) or `auto` (by tree size). */
+  /** Worker threads for the per-file work: a number (0 or 1: in this thread) or `auto` (by tree size). */
   workers?: number | "auto";
 }
 
@@ -43,7 +43,8 @@ export async function validateFiles(
   const files = input.files
     .filter((file) => included(file.path) && !excluded(file.path))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const workers = options.workers === undefined || options.workers === "auto" ? autoWorkerCount(files) : options.workers;
+  const workers =
+    options.workers === undefined || options.workers === "auto" ? autoWorkerCount(files) : options.workers;
   const facts = workers > 1 ? await analyzeInWorkers(files, config, workers) : await analyzeHere(files, config);
 
   const index = new PathIndex([...(input.paths ?? []), ...input.files.map((file) => file.path)], input.unlisted ?? []);
@@ -73,7 +74,12 @@ async function analyzeHere(files: readonly SourceFile[], config: ValidateConfig)
 function checkPaths(files: readonly SourceFile[]): void {
   const seen = new Set<string>();
   for (const { path } of files) {
-    if (path === "" || path.startsWith("/") || path.includes("\\") || path.split("/").some((part) => part === ".." || part === ".")) {
+    if (
+      path === "" ||
+      path.startsWith("/") ||
+      path.includes("\\") ||
+      path.split("/").some((part) => part === ".." || part === ".")
+    ) {
       throw new UsageError("USAGE", `file path ${JSON.stringify(path)} is not repository-relative`, {
         fix: "pass paths relative to the repository root, separated by `/`",
       });

@@ -4,12 +4,13 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { z } from "zod";
+import { PortcullisError } from "../errors.js";
 import { createAnalyzer } from "./analyze.js";
 import { ValidateConfig } from "./config.js";
 import { WorkerRequest, type WorkerResponse } from "./worker-protocol.js";
 
 const port = parentPort;
-if (port === null) throw new Error("worker.ts runs only as a worker thread");
+if (port === null) throw new PortcullisError("INTERNAL", "worker.ts runs only as a worker thread");
 
 const { config } = z.object({ config: ValidateConfig }).strict().parse(workerData);
 const analyzer = createAnalyzer(config);

@@ -20,7 +20,11 @@ export function autoWorkerCount(files: readonly SourceFile[]): number {
  * Analyses files on `count` worker threads. Batches are handed to whichever thread is free, and
  * results are put back in input order, so the output does not depend on scheduling.
  */
-export async function analyzeInWorkers(files: readonly SourceFile[], config: ValidateConfig, count: number): Promise<FileFacts[]> {
+export async function analyzeInWorkers(
+  files: readonly SourceFile[],
+  config: ValidateConfig,
+  count: number,
+): Promise<FileFacts[]> {
   const batches = batch(files);
   const results: FileFacts[][] = [];
   let next = 0;
@@ -42,7 +46,7 @@ export async function analyzeInWorkers(files: readonly SourceFile[], config: Val
 
 // --- internal ---
 
-const PARALLEL_THRESHOLD = 3_000_000;
+const PARALLEL_THRESHOLD = 8_000_000;
 const MAX_WORKERS = 8;
 const BATCH_CHARS = 400_000;
 const BATCH_FILES = 64;
@@ -128,7 +132,9 @@ class Thread {
     }
     const response = parsed.data;
     if (response.type === "error") {
-      this.fail(Object.assign(new Error(response.message), response.stack === undefined ? {} : { stack: response.stack }));
+      this.fail(
+        Object.assign(new Error(response.message), response.stack === undefined ? {} : { stack: response.stack }),
+      );
       return;
     }
     const pending = this.pending;

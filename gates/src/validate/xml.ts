@@ -212,7 +212,11 @@ class Scanner {
     const unclosed = this.stack.splice(index).slice(1);
     for (const open of unclosed.reverse()) {
       const inner = open.element.name;
-      this.problem(at, `mismatch:${inner}:${name}`, `\`</${name}>\` closes \`<${name}>\` while \`<${inner}>\` is still open`);
+      this.problem(
+        at,
+        `mismatch:${inner}:${name}`,
+        `\`</${name}>\` closes \`<${name}>\` while \`<${inner}>\` is still open`,
+      );
     }
   }
 
@@ -262,34 +266,54 @@ class Scanner {
       const spaced = skipSpace(source, i);
       const hadSpace = spaced > i;
       i = spaced;
-      if (i >= source.length) return fail(at, `tag-unclosed:${name}`, `start tag \`<${name}\` is never closed with \`>\``);
+      if (i >= source.length)
+        return fail(at, `tag-unclosed:${name}`, `start tag \`<${name}\` is never closed with \`>\``);
       if (source[i] === ">") return { attributes, selfClosing: false, end: i + 1 };
       if (source.startsWith("/>", i)) return { attributes, selfClosing: true, end: i + 2 };
       const attributeEnd = nameEnd(source, i);
       if (attributeEnd === i) {
         return fail(i, `tag-char:${name}`, `unexpected \`${source[i] ?? ""}\` in tag \`<${name}>\``);
       }
-      if (!hadSpace) return fail(i, `attr-space:${name}`, `attributes of \`<${name}>\` must be separated by whitespace`);
+      if (!hadSpace)
+        return fail(i, `attr-space:${name}`, `attributes of \`<${name}>\` must be separated by whitespace`);
       const attribute = source.slice(i, attributeEnd);
       i = skipSpace(source, attributeEnd);
       if (source[i] !== "=") {
-        return fail(i, `attr-value:${name}@${attribute}`, `attribute \`${attribute}\` of \`<${name}>\` has no value (write ${attribute}="…")`);
+        return fail(
+          i,
+          `attr-value:${name}@${attribute}`,
+          `attribute \`${attribute}\` of \`<${name}>\` has no value (write ${attribute}="…")`,
+        );
       }
       i = skipSpace(source, i + 1);
       const quote = source[i];
       if (quote !== '"' && quote !== "'") {
-        return fail(i, `attr-quote:${name}@${attribute}`, `the value of \`${attribute}\` in \`<${name}>\` must be quoted`);
+        return fail(
+          i,
+          `attr-quote:${name}@${attribute}`,
+          `the value of \`${attribute}\` in \`<${name}>\` must be quoted`,
+        );
       }
       const close = source.indexOf(quote, i + 1);
-      if (close < 0) return fail(i, `attr-unclosed:${name}@${attribute}`, `the value of \`${attribute}\` in \`<${name}>\` is never closed`);
+      if (close < 0)
+        return fail(
+          i,
+          `attr-unclosed:${name}@${attribute}`,
+          `the value of \`${attribute}\` in \`<${name}>\` is never closed`,
+        );
       const value = source.slice(i + 1, close);
       if (!this.strict && value.includes("<")) return undefined;
       if (attributes.some((existing) => existing.name === attribute)) {
-        return fail(i, `attr-duplicate:${name}@${attribute}`, `attribute \`${attribute}\` appears twice in \`<${name}>\``);
+        return fail(
+          i,
+          `attr-duplicate:${name}@${attribute}`,
+          `attribute \`${attribute}\` appears twice in \`<${name}>\``,
+        );
       }
       if (this.strict) {
         const lt = value.indexOf("<");
-        if (lt >= 0) return fail(i + 1 + lt, `attr-lt:${name}@${attribute}`, "unescaped `<` in an attribute value (write `&lt;`)");
+        if (lt >= 0)
+          return fail(i + 1 + lt, `attr-lt:${name}@${attribute}`, "unescaped `<` in an attribute value (write `&lt;`)");
         for (let amp = value.indexOf("&"); amp >= 0; amp = value.indexOf("&", amp + 1)) {
           this.checkReference(i + 1 + amp, "attribute");
         }
@@ -309,7 +333,11 @@ class Scanner {
     const [, decimal, hex, name] = match;
     if (name !== undefined) {
       if (!PREDEFINED_ENTITIES.has(name)) {
-        this.problem(at, `entity:${name}`, `undefined entity \`&${name};\` (XML defines only &lt; &gt; &amp; &apos; &quot;)`);
+        this.problem(
+          at,
+          `entity:${name}`,
+          `undefined entity \`&${name};\` (XML defines only &lt; &gt; &amp; &apos; &quot;)`,
+        );
       }
       return;
     }

@@ -22,7 +22,12 @@ describe("broken-link", () => {
   it("is high severity, of kind validation, from portcullis-validate, with a fix", async () => {
     const { findings } = await validateTree(fixtureTree("broken-link"));
     const finding = findings.find((candidate) => candidate.ruleId === "broken-link");
-    expect(finding).toMatchObject({ severity: "high", kind: "validation", tool: "portcullis-validate", title: "Broken link" });
+    expect(finding).toMatchObject({
+      severity: "high",
+      kind: "validation",
+      tool: "portcullis-validate",
+      title: "Broken link",
+    });
     expect(finding?.message).toMatch(/Fix: /);
   });
 
@@ -38,7 +43,10 @@ describe("broken-link", () => {
     const { validateFiles } = await import("../../src/validate/validate.js");
     const { defaultValidateConfig } = await import("../../src/validate/config.js");
     const result = await validateFiles(
-      { files: [{ path: "README.md", content: "# R\n\n[dep](node_modules/x/README.md) [gone](lib/x.md)\n" }], unlisted: ["node_modules"] },
+      {
+        files: [{ path: "README.md", content: "# R\n\n[dep](node_modules/x/README.md) [gone](lib/x.md)\n" }],
+        unlisted: ["node_modules"],
+      },
       defaultValidateConfig(),
       { workers: 0 },
     );

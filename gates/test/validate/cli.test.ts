@@ -30,7 +30,11 @@ describe("portcullis validate", () => {
   it("prints only a one-line summary on a clean tree and exits 0", async () => {
     const dir = await tree(fixtureTree("clean"));
     const { code, stdout, stderr } = await run([], dir);
-    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: "portcullis validate: 6 files checked, no findings\n", stderr: "" });
+    expect({ code, stdout, stderr }).toEqual({
+      code: 0,
+      stdout: "portcullis validate: 6 files checked, no findings\n",
+      stderr: "",
+    });
   });
 
   it("groups findings by file like a compiler and exits 1 on integrity findings", async () => {
@@ -70,7 +74,9 @@ describe("portcullis validate", () => {
     const sarif = await run(["--format", "sarif"], dir);
     expect(JSON.parse(sarif.stdout)).toMatchObject({
       version: "2.1.0",
-      runs: [{ tool: { driver: { name: "portcullis-validate" } }, results: [{ ruleId: "broken-link", level: "error" }] }],
+      runs: [
+        { tool: { driver: { name: "portcullis-validate" } }, results: [{ ruleId: "broken-link", level: "error" }] },
+      ],
     });
   });
 
@@ -78,9 +84,13 @@ describe("portcullis validate", () => {
     const dir = await tree(fixtureTree("clean"));
     const { code } = await run([".", "--out", "reports"], dir);
     expect(code).toBe(0);
-    const document = FindingsDocument.parse(JSON.parse(await readFile(path.join(dir, "reports", "validate.json"), "utf8")));
+    const document = FindingsDocument.parse(
+      JSON.parse(await readFile(path.join(dir, "reports", "validate.json"), "utf8")),
+    );
     expect(document.filesScanned).toBe(6);
-    expect(JSON.parse(await readFile(path.join(dir, "reports", "validate.sarif"), "utf8"))).toMatchObject({ version: "2.1.0" });
+    expect(JSON.parse(await readFile(path.join(dir, "reports", "validate.sarif"), "utf8"))).toMatchObject({
+      version: "2.1.0",
+    });
   });
 
   it("reads portcullis.yml from the folder, or --config", async () => {
@@ -88,7 +98,9 @@ describe("portcullis validate", () => {
     await writeFile(path.join(dir, "portcullis.yml"), "validate:\n  markdownlint: false\n");
     expect((await run([], dir)).stdout).toBe("portcullis validate: 1 file checked, no findings\n");
     await writeFile(path.join(dir, "other.yml"), "validate:\n  include: ['nothing/**']\n");
-    expect((await run(["--config", "other.yml"], dir)).stdout).toBe("portcullis validate: 0 files checked, no findings\n");
+    expect((await run(["--config", "other.yml"], dir)).stdout).toBe(
+      "portcullis validate: 0 files checked, no findings\n",
+    );
   });
 
   it.each([
@@ -104,7 +116,10 @@ describe("portcullis validate", () => {
 
   it("exits 2 on an invalid portcullis.yml, naming the key", async () => {
     const dir = await tree([{ path: "a.md", content: "# A\n" }]);
-    await writeFile(path.join(dir, "portcullis.yml"), "validate:\n  token_budgets:\n    - glob: '**'\n      limit: 5\n");
+    await writeFile(
+      path.join(dir, "portcullis.yml"),
+      "validate:\n  token_budgets:\n    - glob: '**'\n      limit: 5\n",
+    );
     const { code, stderr } = await run([], dir);
     expect(code).toBe(2);
     expect(stderr).toContain("[CONFIG_INVALID]");

@@ -20,7 +20,14 @@ describe("validate config", () => {
       references: {
         roots: [".", "/", "/.claude", "/.claude/*"],
         extensions: [".md"],
-        dependency_tags: ["depends_on", "delegation_target", "delegation@target", "module", "*@module", "uses_pattern@from"],
+        dependency_tags: [
+          "depends_on",
+          "delegation_target",
+          "delegation@target",
+          "module",
+          "*@module",
+          "uses_pattern@from",
+        ],
       },
       xml: { prose: false },
       frontmatter: [
@@ -49,10 +56,22 @@ describe("validate config", () => {
   it.each([
     ["validate:\n  exclud: []\n", "validate.exclud: unknown key"],
     ["validate:\n  references:\n    root: ['.']\n", "validate.references.root: unknown key"],
-    ["validate:\n  token_budgets:\n    - glob: '**'\n      max: '2000'\n", "validate.token_budgets.0.max: Invalid input: expected number, received string"],
-    ["validate:\n  token_counter: tiktoken\n", 'validate.token_counter: Invalid option: expected one of "anthropic"|"chars_div_4"'],
-    ["validate:\n  references:\n    dependency_tags: ['*']\n", "validate.references.dependency_tags.0: `*` needs an attribute: `*@attribute`"],
-    ["validate:\n  references:\n    roots: ['.claude']\n", "validate.references.roots.0: expected `.`, a `/`-rooted folder, or a `/`-rooted folder ending in `/*`"],
+    [
+      "validate:\n  token_budgets:\n    - glob: '**'\n      max: '2000'\n",
+      "validate.token_budgets.0.max: Invalid input: expected number, received string",
+    ],
+    [
+      "validate:\n  token_counter: tiktoken\n",
+      'validate.token_counter: Invalid option: expected one of "anthropic"|"chars_div_4"',
+    ],
+    [
+      "validate:\n  references:\n    dependency_tags: ['*']\n",
+      "validate.references.dependency_tags.0: `*` needs an attribute: `*@attribute`",
+    ],
+    [
+      "validate:\n  references:\n    roots: ['.claude']\n",
+      "validate.references.roots.0: expected `.`, a `/`-rooted folder, or a `/`-rooted folder ending in `/*`",
+    ],
     ["validate: [1]\n", "validate: Invalid input: expected object, received array"],
   ])("rejects %j with a dot-path", (text, expected) => {
     const error = configError(() => parseValidateConfigText(text, "portcullis.yml"));
@@ -68,6 +87,8 @@ describe("validate config", () => {
   });
 
   it("rejects a document that is not a mapping", () => {
-    expect(configError(() => parseValidateConfigText("- validate\n", "portcullis.yml")).message).toBe("expected a mapping at the top level");
+    expect(configError(() => parseValidateConfigText("- validate\n", "portcullis.yml")).message).toBe(
+      "expected a mapping at the top level",
+    );
   });
 });

@@ -22,7 +22,10 @@ const CONFIG = ValidateConfig.parse({
 
 function at(findings: readonly Finding[], rule: string, where: string): Finding | undefined {
   return findings.find(
-    (finding) => finding.ruleId === rule && `${finding.location?.path ?? ""}:${finding.location?.startLine ?? 0}:${finding.location?.startColumn ?? 0}` === where,
+    (finding) =>
+      finding.ruleId === rule &&
+      `${finding.location?.path ?? ""}:${finding.location?.startLine ?? 0}:${finding.location?.startColumn ?? 0}` ===
+        where,
   );
 }
 
@@ -96,7 +99,8 @@ describe.skipIf(corpora === undefined)("validate conformance: claude-modular-pr2
 
   it("finds every `patterns/pattern-library.md` reference in ```xml fences (the file does not exist)", () => {
     const reported = findings.filter(
-      (finding) => finding.ruleId === "missing-reference" && finding.message.startsWith("reference `patterns/pattern-library.md`"),
+      (finding) =>
+        finding.ruleId === "missing-reference" && finding.message.startsWith("reference `patterns/pattern-library.md`"),
     );
     expect(reported).toHaveLength(patternLibraryInXmlFences(markdownFiles(ROOT)));
     expect(reported.length).toBeGreaterThan(100);
@@ -109,14 +113,18 @@ describe.skipIf(corpora === undefined)("validate conformance: claude-modular-pr2
     );
     // Line 469 reads `<rollback_systems">`.
     expect(at(findings, "xml-malformed", ".claude/domain/wizard/continuous-improvement.md:469:24")?.message).toContain(
-      "unexpected `\"` in tag `<rollback_systems>`",
+      'unexpected `"` in tag `<rollback_systems>`',
     );
     // Line 65: `<pre_operation>git add -A && git commit …`.
     expect(at(findings, "xml-malformed", ".claude/commands/init-custom.md:65:33")?.message).toContain("unescaped `&`");
     // The heading is `### 🎯 **Foundation Level** (0-1 hours)`: GitHub's anchor starts with `-` for the dropped emoji.
-    expect(at(findings, "broken-link", "docs/user-guide/README.md:6:37")?.message).toContain("anchor `#foundation-level-0-1-hours` matches no heading");
+    expect(at(findings, "broken-link", "docs/user-guide/README.md:6:37")?.message).toContain(
+      "anchor `#foundation-level-0-1-hours` matches no heading",
+    );
     // Line 43 opens ```xml; the later "```xml" lines cannot close it (a closing fence has no info string).
-    expect(at(findings, "unclosed-fence", ".claude/domain/templates/software-engineering-generic.md:43:1")).toBeDefined();
+    expect(
+      at(findings, "unclosed-fence", ".claude/domain/templates/software-engineering-generic.md:43:1"),
+    ).toBeDefined();
     // `../../prompt_eng/../../prompt_eng/…` climbs out of .claude/ and the root alike.
     expect(at(findings, "missing-reference", ".claude/modules/patterns/tdd-cycle-pattern.md:167:7")?.message).toContain(
       "reference `../../prompt_eng/../../prompt_eng/patterns/critical-thinking-pattern.md` resolves to no file",
@@ -132,7 +140,9 @@ describe.skipIf(corpora === undefined)("validate conformance: claude-modular-pr2
 
   it("gives the same findings, in the same order, on worker threads", async () => {
     const threaded = await validateFiles(files, CONFIG, { workers: 2 });
-    expect(threaded.findings.map((finding) => finding.fingerprint)).toEqual(findings.map((finding) => finding.fingerprint));
+    expect(threaded.findings.map((finding) => finding.fingerprint)).toEqual(
+      findings.map((finding) => finding.fingerprint),
+    );
     expect(threaded.findings).toEqual(findings);
   }, 300_000);
 });

@@ -1,13 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { extractMarkdown } from "../../src/validate/extract.js";
-import { parseMarkdown } from "../../src/validate/parse.js";
+import { createMarkdownParser } from "../../src/validate/parse.js";
 
-const extract = (content: string) => {
-  const [parsed] = parseMarkdown([{ path: "a.md", content }], false);
-  if (parsed === undefined) throw new Error("no parse");
-  return extractMarkdown(parsed);
-};
+const parse = createMarkdownParser(false);
+const extract = (content: string) => extractMarkdown(parse({ path: "a.md", content }));
 
 /** CommonMark fences at the top level, modelled independently: opening and closing runs of ` or ~. */
 function modelFences(lines: readonly string[]): { opened: number; unclosed: boolean } {
@@ -31,7 +28,18 @@ function modelFences(lines: readonly string[]): { opened: number; unclosed: bool
 
 describe("Markdown extraction", () => {
   it("finds every fence and whether it closes, as an independent model of CommonMark does", () => {
-    const line = fc.constantFrom("```", "````", "~~~", "```xml", "~~~ js", "``` a`b", "text", "", "# Heading", "- item");
+    const line = fc.constantFrom(
+      "```",
+      "````",
+      "~~~",
+      "```xml",
+      "~~~ js",
+      "``` a`b",
+      "text",
+      "",
+      "# Heading",
+      "- item",
+    );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 25 }), (lines) => {
         const facts = extract(`${lines.join("\n")}\n`);

@@ -9,9 +9,11 @@ describe("frontmatter-invalid and frontmatter-missing-key", () => {
       "frontmatter-invalid docs/duplicate.md:3:1",
       "frontmatter-invalid docs/scalar.md:2:1",
     ]);
-    expect(findings.find((finding) => finding.location?.path === "docs/duplicate.md" && finding.ruleId === "frontmatter-invalid")?.message).toContain(
-      "duplicated mapping key",
-    );
+    expect(
+      findings.find(
+        (finding) => finding.location?.path === "docs/duplicate.md" && finding.ruleId === "frontmatter-invalid",
+      )?.message,
+    ).toContain("duplicated mapping key");
   });
 
   it("reports keys required for matching files, by default name and description of agents", async () => {
@@ -32,8 +34,12 @@ describe("frontmatter-invalid and frontmatter-missing-key", () => {
         { glob: "**/*.md", required: ["owner", "status"] },
       ],
     });
-    expect(findings.filter((finding) => finding.ruleId === "frontmatter-missing-key").map((finding) => finding.fingerprint)).toHaveLength(2);
-    expect(findings.map((finding) => finding.message).filter((message) => message.startsWith("front matter key"))).toEqual([
+    expect(
+      findings.filter((finding) => finding.ruleId === "frontmatter-missing-key").map((finding) => finding.fingerprint),
+    ).toHaveLength(2);
+    expect(
+      findings.map((finding) => finding.message).filter((message) => message.startsWith("front matter key")),
+    ).toEqual([
       expect.stringContaining("`owner` is required for files matching `docs/**`"),
       expect.stringContaining("`status` is required for files matching `**/*.md`"),
     ]);

@@ -4,8 +4,13 @@ import { brief, fixtureTree, validateTree } from "./tree.js";
 describe("missing-include", () => {
   it("reports @imports in prose that resolve to no file, not handles, decorators, e-mail or code", async () => {
     const { findings } = await validateTree(fixtureTree("missing-include"));
-    expect(brief(findings, "missing-include")).toEqual(["missing-include CLAUDE.md:3:35", "missing-include CLAUDE.md:3:55"]);
-    expect(findings.find((finding) => finding.ruleId === "missing-include")?.message).toContain("include `@docs/absent.md` does not exist");
+    expect(brief(findings, "missing-include")).toEqual([
+      "missing-include CLAUDE.md:3:35",
+      "missing-include CLAUDE.md:3:55",
+    ]);
+    expect(findings.find((finding) => finding.ruleId === "missing-include")?.message).toContain(
+      "include `@docs/absent.md` does not exist",
+    );
   });
 
   it("resolves from the importing file's folder", async () => {
@@ -22,6 +27,8 @@ describe("missing-include", () => {
       { path: "CLAUDE.md", content: "# Memory\n\n@docs/v1.2\n" },
       { path: "docs/v1.2/a.md", content: "# A\n" },
     ]);
-    expect(findings.find((finding) => finding.ruleId === "missing-include")?.message).toContain("is a folder, not a file");
+    expect(findings.find((finding) => finding.ruleId === "missing-include")?.message).toContain(
+      "is a folder, not a file",
+    );
   });
 });

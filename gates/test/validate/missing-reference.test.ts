@@ -20,16 +20,29 @@ describe("missing-reference", () => {
       { path: "docs/a.md", content: "# A\n\n```xml\n<depends_on>rules.md</depends_on>\n```\n" },
       { path: "kb/rules.md", content: "# Rules\n" },
     ];
-    expect(brief((await validateTree(files)).findings, "missing-reference")).toEqual(["missing-reference docs/a.md:4:13"]);
-    expect(brief((await validateTree(files, { references: { roots: [".", "/kb"] } })).findings, "missing-reference")).toEqual([]);
-    expect(brief((await validateTree([...files, { path: "x/kb/y.md", content: "# Y\n" }], { references: { roots: ["/*"] } })).findings, "missing-reference")).toEqual([]);
+    expect(brief((await validateTree(files)).findings, "missing-reference")).toEqual([
+      "missing-reference docs/a.md:4:13",
+    ]);
+    expect(
+      brief((await validateTree(files, { references: { roots: [".", "/kb"] } })).findings, "missing-reference"),
+    ).toEqual([]);
+    expect(
+      brief(
+        (await validateTree([...files, { path: "x/kb/y.md", content: "# Y\n" }], { references: { roots: ["/*"] } }))
+          .findings,
+        "missing-reference",
+      ),
+    ).toEqual([]);
   });
 
   it("takes the configured extensions", async () => {
     const files = [{ path: "a.md", content: "# A\n\n```xml\n<config>settings.json</config>\n```\n" }];
     expect(brief((await validateTree(files)).findings, "missing-reference")).toEqual([]);
-    expect(brief((await validateTree(files, { references: { extensions: [".md", ".json"] } })).findings, "missing-reference")).toEqual([
-      "missing-reference a.md:4:9",
-    ]);
+    expect(
+      brief(
+        (await validateTree(files, { references: { extensions: [".md", ".json"] } })).findings,
+        "missing-reference",
+      ),
+    ).toEqual(["missing-reference a.md:4:9"]);
   });
 });

@@ -9,7 +9,9 @@ describe("orphan-module", () => {
   });
 
   it("takes the configured module globs, `!` excluding", async () => {
-    const { findings } = await validateTree(fixtureTree("orphan-module"), { modules: [".claude/modules/**", "!**/orphan.md"] });
+    const { findings } = await validateTree(fixtureTree("orphan-module"), {
+      modules: [".claude/modules/**", "!**/orphan.md"],
+    });
     expect(brief(findings, "orphan-module")).toEqual(["orphan-module .claude/modules/README.md:1:1"]);
   });
 });

@@ -18,7 +18,9 @@ describe("reference-cycle", () => {
   });
 
   it("follows only the configured dependency tags", async () => {
-    const { findings } = await validateTree(fixtureTree("reference-cycle"), { references: { dependency_tags: ["depends_on"] } });
+    const { findings } = await validateTree(fixtureTree("reference-cycle"), {
+      references: { dependency_tags: ["depends_on"] },
+    });
     expect(brief(findings, "reference-cycle")).toEqual(["reference-cycle .claude/modules/f.md:4:13"]);
   });
 
@@ -28,8 +30,10 @@ describe("reference-cycle", () => {
       content: `# ${name}\n\n\`\`\`xml\n${targets.map((target) => `<depends_on>${target}.md</depends_on>`).join("\n")}\n\`\`\`\n`,
     });
     const { findings } = await validateTree([module("a", ["b"]), module("b", ["a", "c"]), module("c", ["a"])]);
-    expect(findings.filter((finding) => finding.ruleId === "reference-cycle").map((finding) => finding.message.split(". Fix")[0])).toEqual([
-      "dependency cycle: a.md → b.md → a.md (3 files depend on each other in all)",
-    ]);
+    expect(
+      findings
+        .filter((finding) => finding.ruleId === "reference-cycle")
+        .map((finding) => finding.message.split(". Fix")[0]),
+    ).toEqual(["dependency cycle: a.md → b.md → a.md (3 files depend on each other in all)"]);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createTokenCounter, normalisedByteLength } from "../../src/validate/tokens.js";
 import { brief, validateTree } from "./tree.js";
 
-const words = (count: number) => `# Notes\n\n${Array.from({ length: count }, (_, index) => `word${index}`).join(" ")}\n`;
+const words = (count: number) =>
+  `# Notes\n\n${Array.from({ length: count }, (_, index) => `word${index}`).join(" ")}\n`;
 
 describe("token-budget", () => {
   it("reports files over the first matching budget, counted with the Claude tokenizer", async () => {
@@ -12,7 +13,12 @@ describe("token-budget", () => {
         { path: "small/CLAUDE.md", content: words(10) },
         { path: "other.md", content: words(400) },
       ],
-      { token_budgets: [{ glob: "big/**", max: 200 }, { glob: "**/CLAUDE.md", max: 5000 }] },
+      {
+        token_budgets: [
+          { glob: "big/**", max: 200 },
+          { glob: "**/CLAUDE.md", max: 5000 },
+        ],
+      },
     );
     expect(brief(findings, "token-budget")).toEqual(["token-budget big/CLAUDE.md:1:1"]);
     expect(findings.find((finding) => finding.ruleId === "token-budget")?.message).toMatch(
@@ -47,7 +53,14 @@ describe("token-budget", () => {
   it("never counts more tokens than normalised bytes, so the shortcut is safe", async () => {
     const counter = createTokenCounter("anthropic");
     try {
-      for (const text of ["plain ascii text", "ﬁﬂ ligatures", "日本語のテキスト", "emoji 🚀🎯🏃‍♂️", "\ufdfa", "<|endoftext|> special"]) {
+      for (const text of [
+        "plain ascii text",
+        "ﬁﬂ ligatures",
+        "日本語のテキスト",
+        "emoji 🚀🎯🏃‍♂️",
+        "\ufdfa",
+        "<|endoftext|> special",
+      ]) {
         expect(await counter.count(text)).toBeLessThanOrEqual(normalisedByteLength(text));
       }
     } finally {

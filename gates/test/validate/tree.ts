@@ -15,7 +15,9 @@ const FIXTURES = fileURLToPath(new URL("../fixtures/validate/", import.meta.url)
 
 /** A fixture tree: `gates/test/fixtures/validate/<name>.yml` maps repository paths to contents. */
 export function fixtureTree(name: string): SourceFile[] {
-  const document = z.record(z.string(), z.string()).parse(yaml.load(readFileSync(path.join(FIXTURES, `${name}.yml`), "utf8")));
+  const document = z
+    .record(z.string(), z.string())
+    .parse(yaml.load(readFileSync(path.join(FIXTURES, `${name}.yml`), "utf8")));
   return Object.entries(document).map(([file, content]) => ({ path: file, content }));
 }
 
@@ -28,11 +30,16 @@ export function validateTree(files: readonly SourceFile[], config: ValidateConfi
 export function brief(findings: readonly Finding[], rule?: string): string[] {
   return findings
     .filter((finding) => rule === undefined || finding.ruleId === rule)
-    .map((finding) => `${finding.ruleId} ${finding.location?.path ?? ""}:${finding.location?.startLine ?? 0}:${finding.location?.startColumn ?? 0}`);
+    .map(
+      (finding) =>
+        `${finding.ruleId} ${finding.location?.path ?? ""}:${finding.location?.startLine ?? 0}:${finding.location?.startColumn ?? 0}`,
+    );
 }
 
 /** Writes a tree to a fresh temporary folder; returns it and a cleanup. */
-export async function materialize(files: readonly SourceFile[]): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function materialize(
+  files: readonly SourceFile[],
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), "portcullis-validate-"));
   for (const file of files) {
     const target = path.join(dir, file.path);

@@ -9,7 +9,9 @@ describe("unclosed-fence", () => {
   });
 
   it("hides what an unclosed fence swallows from the other checks", async () => {
-    const { findings } = await validateTree([{ path: "a.md", content: "# A\n\n```\n[gone](missing.md)\n@missing.md\n" }]);
+    const { findings } = await validateTree([
+      { path: "a.md", content: "# A\n\n```\n[gone](missing.md)\n@missing.md\n" },
+    ]);
     expect(brief(findings).filter((line) => !line.startsWith("markdownlint"))).toEqual(["unclosed-fence a.md:3:1"]);
   });
 });

@@ -13,7 +13,9 @@ describe("xml-malformed", () => {
       "xml-malformed blocks.md:22:13",
       "xml-malformed blocks.md:26:1",
     ]);
-    expect(xml.map((finding) => finding.message.replace(/^```xml block is not well-formed: /, "").split(". Fix")[0])).toEqual([
+    expect(
+      xml.map((finding) => finding.message.replace(/^```xml block is not well-formed: /, "").split(". Fix")[0]),
+    ).toEqual([
       "`</a>` closes `<a>` while `<b>` is still open",
       "unescaped `<` (write `&lt;`)",
       "unescaped `&` (write `&amp;`)",
@@ -25,7 +27,9 @@ describe("xml-malformed", () => {
 
   it("checks prose tags only with xml.prose, skipping HTML elements and code", async () => {
     const tree = fixtureTree("xml-malformed");
-    expect(brief((await validateTree(tree)).findings, "xml-malformed").filter((line) => line.includes("prose.md"))).toEqual([]);
+    expect(
+      brief((await validateTree(tree)).findings, "xml-malformed").filter((line) => line.includes("prose.md")),
+    ).toEqual([]);
     const { findings } = await validateTree(tree, { xml: { prose: true } });
     expect(brief(findings, "xml-malformed").filter((line) => line.includes("prose.md"))).toEqual([
       "xml-malformed prose.md:7:1",
@@ -34,7 +38,9 @@ describe("xml-malformed", () => {
   });
 
   it("maps positions inside fences nested in lists", async () => {
-    const { findings } = await validateTree([{ path: "a.md", content: "# A\n\n- item\n\n  ```xml\n  <a>\n\n    <b>\n  </a>\n  ```\n" }]);
+    const { findings } = await validateTree([
+      { path: "a.md", content: "# A\n\n- item\n\n  ```xml\n  <a>\n\n    <b>\n  </a>\n  ```\n" },
+    ]);
     expect(brief(findings, "xml-malformed")).toEqual(["xml-malformed a.md:9:3"]);
   });
 });

@@ -7,7 +7,9 @@ import type { RawFinding } from "../rule-ids.js";
  * `#top`, GitHub line anchors (`#L10-L20`) and targets that were not scanned are not checked.
  */
 export function brokenLinks(files: readonly ResolvedFile[]): RawFinding[] {
-  const anchors = new Map(files.map((file) => [file.facts.path, new Set(file.facts.anchors.map((anchor) => anchor.toLowerCase()))]));
+  const anchors = new Map(
+    files.map((file) => [file.facts.path, new Set(file.facts.anchors.map((anchor) => anchor.toLowerCase()))]),
+  );
   const findings: RawFinding[] = [];
   for (const file of files) {
     const { path } = file.facts;

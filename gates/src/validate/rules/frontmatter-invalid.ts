@@ -24,7 +24,10 @@ export function readFrontMatter(
   }
   if (document === undefined || document === null) return { data: {}, findings: [] };
   if (typeof document !== "object" || Array.isArray(document)) {
-    return { data: undefined, findings: [invalid(path, { line: 2, column: 1 }, "front matter must be a mapping of keys to values")] };
+    return {
+      data: undefined,
+      findings: [invalid(path, { line: 2, column: 1 }, "front matter must be a mapping of keys to values")],
+    };
   }
   return { data: Object.fromEntries(Object.entries(document)), findings: [] };
 }

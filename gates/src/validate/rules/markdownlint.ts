@@ -6,7 +6,8 @@ export function markdownlintFindings(path: string, errors: readonly LintError[])
   return errors.map((error) => {
     const [name = "unknown", alias] = error.ruleNames;
     const detail = error.errorDetail === null || error.errorDetail === "" ? "" : ` [${error.errorDetail}]`;
-    const context = error.errorContext === null || error.errorContext === "" ? "" : ` [Context: "${error.errorContext}"]`;
+    const context =
+      error.errorContext === null || error.errorContext === "" ? "" : ` [Context: "${error.errorContext}"]`;
     return {
       ruleId: `${MARKDOWNLINT_PREFIX}${name}`,
       path,

@@ -7,7 +7,10 @@ export function missingIncludes(files: readonly ResolvedFile[]): RawFinding[] {
   for (const file of files) {
     for (const { include, resolution } of file.includes) {
       if (resolution.kind !== "missing" && resolution.kind !== "folder") continue;
-      const found = resolution.kind === "folder" ? "is a folder, not a file" : `does not exist (looked for \`${resolution.tried[0] ?? include.target}\`)`;
+      const found =
+        resolution.kind === "folder"
+          ? "is a folder, not a file"
+          : `does not exist (looked for \`${resolution.tried[0] ?? include.target}\`)`;
       findings.push({
         ruleId: "missing-include",
         path: file.facts.path,

@@ -23,6 +23,9 @@ export function missingReferences(files: readonly ResolvedFile[]): RawFinding[] 
 // --- internal ---
 
 function tried(paths: readonly string[]): string {
-  const shown = paths.slice(0, 3).map((path) => `\`${path}\``).join(", ");
+  const shown = paths
+    .slice(0, 3)
+    .map((path) => `\`${path}\``)
+    .join(", ");
   return paths.length > 3 ? `${shown} and ${paths.length - 3} more` : shown;
 }

@@ -21,7 +21,8 @@ export function orphanModules(files: readonly ResolvedFile[], isModule: (path: s
       path,
       line: 1,
       column: 1,
-      message: "module is not referenced by any other file. Fix: reference it where it is used (a dependency tag, a link or an @include), or delete it.",
+      message:
+        "module is not referenced by any other file. Fix: reference it where it is used (a dependency tag, a link or an @include), or delete it.",
       target: "",
     }));
 }

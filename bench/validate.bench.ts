@@ -1,0 +1,139 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * `portcullis validate` with every check against markdownlint-cli2 alone (0.22.0, markdownlint's
+ * rules with the same configuration: defaults without line length), on a 10,000-file corpus made
+ * by copying the shared Markdown corpus into distinct folders. Both run as child processes,
+ * alternately; the medians of wall time are compared. Target: ratio <= 1.0. A missed target is
+ * printed, not fatal; a crash exits 1.
+ * Standalone: `npx tsx bench/validate.bench.ts` (after `npm run build`).
+ */
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const TARGET_FILES = Number(process.env["PORTCULLIS_BENCH_VALIDATE_FILES"] ?? 10_000);
+const REPETITIONS = Number(process.env["PORTCULLIS_BENCH_REPS"] ?? 3);
+const CORPUS = path.join(
+  process.env["PORTCULLIS_CORPORA_DIR"] ?? path.resolve(ROOT, "..", "shared", "corpora"),
+  "claude-modular-pr205",
+);
+const DATA_DIR = path.join(ROOT, "bench", ".data", `validate-${TARGET_FILES}`);
+const BIN = path.join(ROOT, "gates", "bin", "portcullis.js");
+const CLI2 = path.join(ROOT, "node_modules", "markdownlint-cli2", "markdownlint-cli2-bin.mjs");
+
+for (const [file, fix] of [
+  [CORPUS, "put the shared corpora beside the repository or set PORTCULLIS_CORPORA_DIR"],
+  [path.join(ROOT, "gates", "dist", "validate", "validate.js"), "run `npm run build` first"],
+  [CLI2, "run `npm ci` (markdownlint-cli2 is a dev dependency)"],
+] as const) {
+  if (!existsSync(file)) {
+    console.error(`validate bench: ${file} is missing: ${fix}`);
+    process.exit(1);
+  }
+}
+
+const built = performance.now();
+const corpus = ensureCorpus();
+console.log(
+  `corpus: ${path.relative(ROOT, DATA_DIR)} (${corpus.files} Markdown files, ${corpus.copies} copies of claude-modular-pr205, ` +
+    `${mb(corpus.bytes)}, ready in ${seconds(performance.now() - built)})`,
+);
+
+const cli2: number[] = [];
+const validate: number[] = [];
+for (let round = 0; round < REPETITIONS; round += 1) {
+  cli2.push(measure("markdownlint-cli2", [CLI2, "**/*.md"]));
+  validate.push(measure("portcullis validate", [BIN, "validate", ".", "--format", "json"]));
+}
+const cli2Ms = median(cli2);
+const validateMs = median(validate);
+const ratio = validateMs / cli2Ms;
+console.log(`repetitions: ${REPETITIONS} (medians)`);
+console.log(`markdownlint-cli2 0.22.0 (markdownlint only)  ${seconds(cli2Ms).padStart(8)}`);
+console.log(`portcullis validate (all checks)              ${seconds(validateMs).padStart(8)}`);
+console.log(`validate / markdownlint-cli2: ${ratio.toFixed(2)} (target <= 1.0) ${ratio <= 1 ? "met" : "MISSED"}`);
+
+// --- internal ---
+
+/** Copies the corpus into `copy-NNN/` folders until the tree holds TARGET_FILES Markdown files. */
+function ensureCorpus(): { files: number; copies: number; bytes: number } {
+  const marker = path.join(DATA_DIR, ".complete.json");
+  if (existsSync(marker)) {
+    const recorded: unknown = JSON.parse(readFileSync(marker, "utf8"));
+    if (isCorpusStats(recorded)) return recorded;
+  }
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  mkdirSync(DATA_DIR, { recursive: true });
+  const perCopy = walk(CORPUS).filter((file) => file.endsWith(".md"));
+  const copies = Math.ceil(TARGET_FILES / perCopy.length);
+  for (let copy = 0; copy < copies; copy += 1) {
+    cpSync(CORPUS, path.join(DATA_DIR, `copy-${String(copy).padStart(3, "0")}`), { recursive: true });
+  }
+  // markdownlint-cli2 gets the configuration portcullis validate uses by default.
+  writeFileSync(
+    path.join(DATA_DIR, ".markdownlint-cli2.jsonc"),
+    `${JSON.stringify({ config: { default: true, MD013: false } }, null, 2)}\n`,
+  );
+  const markdown = walk(DATA_DIR).filter((file) => file.endsWith(".md"));
+  const stats = {
+    files: markdown.length,
+    copies,
+    bytes: markdown.reduce((total, file) => total + statSync(path.join(DATA_DIR, file)).size, 0),
+  };
+  writeFileSync(marker, JSON.stringify(stats));
+  return stats;
+}
+
+function isCorpusStats(value: unknown): value is { files: number; copies: number; bytes: number } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "files" in value &&
+    typeof value.files === "number" &&
+    value.files >= TARGET_FILES &&
+    "copies" in value &&
+    typeof value.copies === "number" &&
+    "bytes" in value &&
+    typeof value.bytes === "number"
+  );
+}
+
+function walk(dir: string, prefix = ""): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+    return entry.isDirectory() ? walk(path.join(dir, entry.name), relative) : [relative];
+  });
+}
+
+/** Wall time of one child process; its output is discarded. Both tools exit 1 when they find something. */
+function measure(label: string, args: readonly string[]): number {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, args, {
+    cwd: DATA_DIR,
+    stdio: "ignore",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const ms = performance.now() - started;
+  if (result.status !== 0 && result.status !== 1) {
+    console.error(`validate bench: ${label} failed (exit ${result.status ?? result.signal ?? "?"})`);
+    process.exit(1);
+  }
+  console.log(`  ${label.padEnd(22)} ${seconds(ms)}`);
+  return ms;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
