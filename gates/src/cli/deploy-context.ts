@@ -3,7 +3,15 @@ import { hostname } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { createAnalyzer } from "../deploy/analysis/analyzer.js";
-import { requireRouterSettings, resolveSettings, resolveThresholds, resolveWebhooks, slotUrls, type FlagValues, type PerformanceDefaults } from "../deploy/config.js";
+import {
+  requireRouterSettings,
+  resolveSettings,
+  resolveThresholds,
+  resolveWebhooks,
+  slotUrls,
+  type FlagValues,
+  type PerformanceDefaults,
+} from "../deploy/config.js";
 import type { ControllerDeps } from "../deploy/controller.js";
 import { createNotifier } from "../deploy/notify.js";
 import { commandRouter } from "../deploy/routers/command.js";
@@ -31,13 +39,15 @@ export interface DeployContext {
   actor: string;
 }
 
-const STORE_KEYS = ["state_dir", "state_git_ref", "state_git_remote"] as const;
-
-/** `--env` and `--actor`, plus a flag per deploy setting (`all`) or only the state-store ones. */
-export function addDeployOptions(command: Command, which: "all" | "store"): Command {
-  command.option("--env <name|path>", "environment name (environments/<name>.yml) or policy file").option("--actor <name>", "who acts (default: $GITHUB_ACTOR, then $USER)");
-  const keys = which === "all" ? Object.keys(SETTING_FLAGS) : STORE_KEYS;
-  for (const key of keys) {
+/**
+ * `--env` and `--actor`, plus a flag per deploy setting. Every deploy command takes them all, so
+ * one set of flags (or one environment file) serves deploy, status, rollback and the records.
+ */
+export function addDeployOptions(command: Command): Command {
+  command
+    .option("--env <name|path>", "environment name (environments/<name>.yml) or policy file")
+    .option("--actor <name>", "who acts (default: $GITHUB_ACTOR, then $USER)");
+  for (const key of Object.keys(SETTING_FLAGS)) {
     const description = DeploySettings.shape[key as keyof DeploySettings].description ?? key;
     if (SETTING_FLAGS[key as keyof DeploySettings] === "boolean") command.option(`--${flagName(key)}`, description);
     else command.option(`--${flagName(key)} <value>`, description);
@@ -93,7 +103,8 @@ export async function routerOf(context: DeployContext): Promise<Router> {
         namespace: settings.gateway_namespace,
         rule: settings.gateway_rule,
         backends: { blue: settings.gateway_blue_backend ?? "", green: settings.gateway_green_backend ?? "" },
-        kubeconfig: settings.gateway_kubeconfig === undefined ? undefined : path.resolve(io.cwd, settings.gateway_kubeconfig),
+        kubeconfig:
+          settings.gateway_kubeconfig === undefined ? undefined : path.resolve(io.cwd, settings.gateway_kubeconfig),
         timeoutMs,
       });
     }
@@ -128,8 +139,19 @@ export function controllerDeps(context: DeployContext, router: Router, log: (lin
       retries: settings.notify_retries,
       onFailure: (message) => io.stderr(`portcullis: notification: ${message}\n`),
     }),
-    hooks: { deploy: settings.deploy_hook, retire: settings.retire_hook, timeoutMs: parseDuration(settings.hook_timeout), cwd: io.cwd, urls },
-    timing: { bakeMs: parseDuration(settings.bake), intervalMs, scaleDownDelayMs: parseDuration(settings.scale_down_delay), leaseMs: parseDuration(settings.lock_lease) },
+    hooks: {
+      deploy: settings.deploy_hook,
+      retire: settings.retire_hook,
+      timeoutMs: parseDuration(settings.hook_timeout),
+      cwd: io.cwd,
+      urls,
+    },
+    timing: {
+      bakeMs: parseDuration(settings.bake),
+      intervalMs,
+      scaleDownDelayMs: parseDuration(settings.scale_down_delay),
+      leaseMs: parseDuration(settings.lock_lease),
+    },
     environment: context.environment,
     actor: context.actor,
     owner: `${context.actor}@${hostname()}#${process.pid}-${randomBytes(3).toString("hex")}`,
@@ -145,7 +167,8 @@ export function progressLog(io: CliIo): (line: string) => void {
 // --- internal ---
 
 function storeOf(settings: DeploySettings, environment: string, cwd: string): StateStore {
-  if (settings.state_git_ref !== undefined) return gitRefStore({ cwd, ref: settings.state_git_ref, remote: settings.state_git_remote, environment });
+  if (settings.state_git_ref !== undefined)
+    return gitRefStore({ cwd, ref: settings.state_git_ref, remote: settings.state_git_remote, environment });
   return dirStore(path.resolve(cwd, settings.state_dir), environment, settings.state_dir);
 }
 

@@ -5,7 +5,14 @@ import type { Router } from "../deploy/routers/router.js";
 import { otherSlot, sameWeights, type DeployState, type Weights } from "../deploy/state.js";
 import { PortcullisError, UsageError } from "../errors.js";
 import type { RegisterCommand } from "./commands.js";
-import { addDeployOptions, controllerDeps, loadDeployContext, progressLog, routerOf, type DeployContext } from "./deploy-context.js";
+import {
+  addDeployOptions,
+  controllerDeps,
+  loadDeployContext,
+  progressLog,
+  routerOf,
+  type DeployContext,
+} from "./deploy-context.js";
 import { EXIT, type CliIo } from "./io.js";
 
 /**
@@ -14,21 +21,42 @@ import { EXIT, type CliIo } from "./io.js";
  * analysis, then confirm through the router. Exit 0 once traffic is confirmed on the old slot.
  */
 export const registerDeployControl: RegisterCommand = (program, io, setExit) => {
-  withOptions(program.command("status").description("Deployment state: slots, live weights (as the router reports them), phase, lock"))
+  withOptions(
+    program
+      .command("status")
+      .description("Deployment state: slots, live weights (as the router reports them), phase, lock"),
+  )
     .option("--format <format>", "text or json", "text")
     .action(async (options: Record<string, unknown>) => setExit(await status(options, io)));
 
-  withOptions(program.command("promote").description("Let a paused or analysing deploy go on to its next step (recorded and notified)")).action(async (options: Record<string, unknown>) => {
+  withOptions(
+    program
+      .command("promote")
+      .description("Let a paused or analysing deploy go on to its next step (recorded and notified)"),
+  ).action(async (options: Record<string, unknown>) => {
     const context = loadDeployContext(options, io);
-    setExit(exitOf(await requestPromotion({ store: context.store, actor: context.actor, environment: context.environment }), io, "promote"));
+    setExit(
+      exitOf(
+        await requestPromotion({ store: context.store, actor: context.actor, environment: context.environment }),
+        io,
+        "promote",
+      ),
+    );
   });
 
-  withOptions(program.command("abort").description("Stop the deploy in progress: all traffic back to the old slot at once"))
+  withOptions(
+    program.command("abort").description("Stop the deploy in progress: all traffic back to the old slot at once"),
+  )
     .option("--reason <text>", "why (recorded and notified)", "aborted by hand")
     .action(async (options: Record<string, unknown>) => setExit(await intervene("abort", options, io)));
 
-  withOptions(program.command("rollback").description("All traffic to the previous slot at once, no analysis, then confirm"))
-    .option("--to-previous", "restore the last stable release recorded in the ledger (redeployed with deploy_hook if no slot serves it)")
+  withOptions(
+    program.command("rollback").description("All traffic to the previous slot at once, no analysis, then confirm"),
+  )
+    .option(
+      "--to-previous",
+      "restore the last stable release recorded in the ledger (redeployed with deploy_hook if no slot serves it)",
+    )
     .option("--reason <text>", "why (recorded and notified)", "rolled back by hand")
     .action(async (options: Record<string, unknown>) => setExit(await intervene("rollback", options, io)));
 };
@@ -36,7 +64,7 @@ export const registerDeployControl: RegisterCommand = (program, io, setExit) => 
 // --- internal ---
 
 function withOptions(command: Command): Command {
-  return addDeployOptions(command, "all").addHelpText("after", "\nReference: docs/readme/deploy.md\n");
+  return addDeployOptions(command).addHelpText("after", "\nReference: docs/readme/deploy.md\n");
 }
 
 async function intervene(kind: "rollback" | "abort", options: Record<string, unknown>, io: CliIo): Promise<number> {
@@ -88,7 +116,10 @@ async function status(options: Record<string, unknown>, io: CliIo): Promise<numb
   const view = await buildStatus(context, snapshot.state);
   if (options["format"] === "json") io.stdout(`${JSON.stringify(view, null, 2)}\n`);
   else if (options["format"] === "text") io.stdout(renderStatus(view));
-  else throw new UsageError("USAGE", `--format ${String(options["format"])} is not text or json`, { fix: "use --format text or --format json" });
+  else
+    throw new UsageError("USAGE", `--format ${String(options["format"])} is not text or json`, {
+      fix: "use --format text or --format json",
+    });
   return EXIT.ok;
 }
 
@@ -106,22 +137,33 @@ async function buildStatus(context: DeployContext, state: DeployState | null): P
     try {
       router = { description: live.description, weights: await live.readWeights(), error: null };
     } catch (error) {
-      router = { description: live.description, weights: null, error: error instanceof Error ? error.message : String(error) };
+      router = {
+        description: live.description,
+        weights: null,
+        error: error instanceof Error ? error.message : String(error),
+      };
     }
   }
   if (state !== null && router?.weights != null && !sameWeights(router.weights, state.weights)) {
-    warnings.push(`the router serves blue ${router.weights.blue} % / green ${router.weights.green} % but the state last confirmed ${state.weights.blue}/${state.weights.green}`);
+    warnings.push(
+      `the router serves blue ${router.weights.blue} % / green ${router.weights.green} % but the state last confirmed ${state.weights.blue}/${state.weights.green}`,
+    );
   }
   if (state !== null && state.phase !== "idle" && (lock === null || lock.stale)) {
     const target = state.rollback?.target ?? state.rollout?.from ?? otherSlot(state.active);
-    warnings.push(`no controller is running this ${state.phase} (${lock === null ? "no lock" : "lock lease expired"}): run \`portcullis abort\` (traffic back to ${target}) or deploy again`);
+    warnings.push(
+      `no controller is running this ${state.phase} (${lock === null ? "no lock" : "lock lease expired"}): run \`portcullis abort\` (traffic back to ${target}) or deploy again`,
+    );
   }
   return {
     environment: context.environment,
     store: context.store.description,
     state,
     router,
-    lock: lock === null ? null : { owner: lock.lock.owner, command: lock.lock.command, age_ms: lock.ageMs, stale: lock.stale },
+    lock:
+      lock === null
+        ? null
+        : { owner: lock.lock.owner, command: lock.lock.command, age_ms: lock.ageMs, stale: lock.stale },
     warnings,
   };
 }
@@ -132,17 +174,27 @@ function renderStatus(view: StatusView): string {
   if (state === null) {
     lines.push("state        nothing deployed yet");
   } else {
-    const slot = (name: "blue" | "green"): string => `${name} ${state.slots[name].release ?? "-"}${state.slots[name].retired ? " (retired)" : ""}`;
+    const slot = (name: "blue" | "green"): string =>
+      `${name} ${state.slots[name].release ?? "-"}${state.slots[name].retired ? " (retired)" : ""}`;
     lines.push(`active       ${state.active} (${state.slots[state.active].release ?? "no release recorded"})`);
     lines.push(`slots        ${slot("blue")} | ${slot("green")}`);
-    lines.push(`weights      blue ${state.weights.blue} % / green ${state.weights.green} % (last confirmed)${state.pending_weights === null ? "" : `; asked for ${state.pending_weights.blue}/${state.pending_weights.green}, not confirmed`}`);
+    lines.push(
+      `weights      blue ${state.weights.blue} % / green ${state.weights.green} % (last confirmed)${state.pending_weights === null ? "" : `; asked for ${state.pending_weights.blue}/${state.pending_weights.green}, not confirmed`}`,
+    );
     const rollout = state.rollout;
-    const detail = rollout === null ? "" : ` — deploy ${rollout.id}: ${rollout.release} to ${rollout.to}, step ${rollout.step + 1}/${rollout.plan.steps.length}${rollout.paused_reason === null ? "" : `, paused: ${rollout.paused_reason}`}`;
-    lines.push(`phase        ${state.phase}${detail}${state.rollback === null ? "" : ` — rollback to ${state.rollback.target}: ${state.rollback.reason}`}`);
+    const detail =
+      rollout === null
+        ? ""
+        : ` — deploy ${rollout.id}: ${rollout.release} to ${rollout.to}, step ${rollout.step + 1}/${rollout.plan.steps.length}${rollout.paused_reason === null ? "" : `, paused: ${rollout.paused_reason}`}`;
+    lines.push(
+      `phase        ${state.phase}${detail}${state.rollback === null ? "" : ` — rollback to ${state.rollback.target}: ${state.rollback.reason}`}`,
+    );
   }
   if (view.router !== null) {
     const weights = view.router.weights;
-    lines.push(`router       ${view.router.description}: ${view.router.error ?? (weights === null ? "no weights yet" : `blue ${weights.blue} % / green ${weights.green} %`)}`);
+    lines.push(
+      `router       ${view.router.description}: ${view.router.error ?? (weights === null ? "no weights yet" : `blue ${weights.blue} % / green ${weights.green} %`)}`,
+    );
   }
   const lock = view.state === null ? null : viewLock(view.state, new Date());
   lines.push(`lock         ${lock === null ? "free" : describeLock(lock)}`);

@@ -9,17 +9,23 @@ import { EXIT, type CliIo } from "./io.js";
 
 /** `history`, `ledger verify` and `metrics`: read-only views of the ledger. */
 export const registerDeployRecords: RegisterCommand = (program, io, setExit) => {
-  withStore(program.command("history").description("Deploys, steps, rollbacks and manual actions, newest first"))
+  withOptions(program.command("history").description("Deploys, steps, rollbacks and manual actions, newest first"))
     .option("--limit <n>", "how many records", "20")
     .option("--format <format>", "text or json", "text")
     .action(async (options: Record<string, unknown>) => setExit(await history(options, io)));
 
   const ledger = program.command("ledger").description("The append-only, hash-chained deployment ledger");
-  withStore(ledger.command("verify").description("Check the SHA-256 chain and the head kept in the state: exit 0 intact, 1 tampered or truncated")).action(
-    async (options: Record<string, unknown>) => setExit(await verify(options, io)),
-  );
+  withOptions(
+    ledger
+      .command("verify")
+      .description("Check the SHA-256 chain and the head kept in the state: exit 0 intact, 1 tampered or truncated"),
+  ).action(async (options: Record<string, unknown>) => setExit(await verify(options, io)));
 
-  withStore(program.command("metrics").description("DORA metrics from the ledger against the targets (> 5/week, < 4 h, < 5 %, < 15 min)"))
+  withOptions(
+    program
+      .command("metrics")
+      .description("DORA metrics from the ledger against the targets (> 5/week, < 4 h, < 5 %, < 15 min)"),
+  )
     .option("--window <duration>", "how far back: 30d, 12h, 90m", "30d")
     .option("--format <format>", "text or json", "text")
     .action(async (options: Record<string, unknown>) => setExit(await metrics(options, io)));
@@ -32,38 +38,54 @@ export function parseWindow(text: string): number {
   try {
     return parseDuration(text.trim());
   } catch {
-    throw new UsageError("USAGE", `--window ${JSON.stringify(text)} is not a duration`, { fix: "use days (30d), hours (12h) or minutes (90m)" });
+    throw new UsageError("USAGE", `--window ${JSON.stringify(text)} is not a duration`, {
+      fix: "use days (30d), hours (12h) or minutes (90m)",
+    });
   }
 }
 
 // --- internal ---
 
-function withStore(command: Command): Command {
-  return addDeployOptions(command, "store");
+function withOptions(command: Command): Command {
+  return addDeployOptions(command);
 }
 
-async function load(options: Record<string, unknown>, io: CliIo): Promise<{ records: LedgerRecord[]; environment: string; text: string; head: { seq: number; hash: string } | null }> {
+async function load(
+  options: Record<string, unknown>,
+  io: CliIo,
+): Promise<{ records: LedgerRecord[]; environment: string; text: string; head: { seq: number; hash: string } | null }> {
   const context = loadDeployContext(options, io);
   const snapshot = await context.store.load();
   let records: LedgerRecord[];
   try {
     records = parseLedger(snapshot.ledgerText);
   } catch (error) {
-    throw new PortcullisError("CONFIG_INVALID", error instanceof Error ? error.message : String(error), { file: context.store.description, fix: "run `portcullis ledger verify`" });
+    throw new PortcullisError("CONFIG_INVALID", error instanceof Error ? error.message : String(error), {
+      file: context.store.description,
+      fix: "run `portcullis ledger verify`",
+    });
   }
-  return { records, environment: context.environment, text: snapshot.ledgerText, head: snapshot.state?.ledger_head ?? null };
+  return {
+    records,
+    environment: context.environment,
+    text: snapshot.ledgerText,
+    head: snapshot.state?.ledger_head ?? null,
+  };
 }
 
 function format(options: Record<string, unknown>): "text" | "json" {
   const value = options["format"];
   if (value === "text" || value === "json") return value;
-  throw new UsageError("USAGE", `--format ${String(value)} is not text or json`, { fix: "use --format text or --format json" });
+  throw new UsageError("USAGE", `--format ${String(value)} is not text or json`, {
+    fix: "use --format text or --format json",
+  });
 }
 
 async function history(options: Record<string, unknown>, io: CliIo): Promise<number> {
   const as = format(options);
   const limit = Number(options["limit"]);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError("USAGE", "--limit must be a positive integer", { fix: "--limit 20" });
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError("USAGE", "--limit must be a positive integer", { fix: "--limit 20" });
   const { records } = await load(options, io);
   const shown = records.slice(-limit).reverse();
   if (as === "json") {
@@ -98,12 +120,15 @@ async function verify(options: Record<string, unknown>, io: CliIo): Promise<numb
   const context = loadDeployContext(options, io);
   const snapshot = await context.store.load();
   const result = verifyLedger(snapshot.ledgerText, snapshot.state?.ledger_head ?? null);
-  for (const problem of result.problems) io.stdout(`${problem.kind === "ahead" ? "note" : "TAMPERED"}: ${problem.message}\n`);
+  for (const problem of result.problems)
+    io.stdout(`${problem.kind === "ahead" ? "note" : "TAMPERED"}: ${problem.message}\n`);
   if (!result.ok) {
     io.stdout(`ledger in ${context.store.description} FAILED verification (${result.records} readable records)\n`);
     return EXIT.blocked;
   }
-  io.stdout(`ledger in ${context.store.description} intact: ${result.records} records${result.head === null ? "" : `, head #${result.head.seq} ${result.head.hash.slice(0, 16)}`}\n`);
+  io.stdout(
+    `ledger in ${context.store.description} intact: ${result.records} records${result.head === null ? "" : `, head #${result.head.seq} ${result.head.hash.slice(0, 16)}`}\n`,
+  );
   return EXIT.ok;
 }
 

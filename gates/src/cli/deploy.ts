@@ -8,7 +8,14 @@ import { runDeploy, type RunResult } from "../deploy/runner.js";
 import { UsageError } from "../errors.js";
 import { parseDuration } from "../policy/duration.js";
 import type { RegisterCommand } from "./commands.js";
-import { addDeployOptions, controllerDeps, loadDeployContext, progressLog, routerOf, type DeployContext } from "./deploy-context.js";
+import {
+  addDeployOptions,
+  controllerDeps,
+  loadDeployContext,
+  progressLog,
+  routerOf,
+  type DeployContext,
+} from "./deploy-context.js";
 import { EXIT, type CliIo } from "./io.js";
 
 /**
@@ -20,14 +27,16 @@ import { EXIT, type CliIo } from "./io.js";
 export const registerDeploy: RegisterCommand = (program, io, setExit) => {
   const command = program
     .command("deploy")
-    .description("Blue-green deploy: move traffic to the idle slot step by step, analysing each step; roll back on failure")
+    .description(
+      "Blue-green deploy: move traffic to the idle slot step by step, analysing each step; roll back on failure",
+    )
     .requiredOption("--release <version>", "the version being deployed (recorded in the ledger)")
     .option("--commit <sha>", "commit being deployed; must match the gate report")
     .option("--commit-time <iso>", "commit time, for lead-time metrics")
     .option("--gate-report <file>", "passing report.json of the same commit and environment")
     .option("--force", "deploy without a passing gate report (needs --reason; recorded and notified)")
     .option("--reason <text>", "why --force is used");
-  addDeployOptions(command, "all").addHelpText(
+  addDeployOptions(command).addHelpText(
     "after",
     [
       "",
@@ -49,10 +58,15 @@ export const registerDeploy: RegisterCommand = (program, io, setExit) => {
 async function deploy(options: Record<string, unknown>, io: CliIo): Promise<number> {
   const release = text(options, "release") ?? "";
   if (!/^[A-Za-z0-9][A-Za-z0-9._+\-/]*$/.test(release)) {
-    throw new UsageError("USAGE", `--release ${JSON.stringify(release)} is not a version`, { fix: "use letters, digits and . _ + - / (1.4.2, v2025.01.3, sha-abc123)" });
+    throw new UsageError("USAGE", `--release ${JSON.stringify(release)} is not a version`, {
+      fix: "use letters, digits and . _ + - / (1.4.2, v2025.01.3, sha-abc123)",
+    });
   }
   const commitTime = text(options, "commitTime") ?? null;
-  if (commitTime !== null && Number.isNaN(Date.parse(commitTime))) throw new UsageError("USAGE", `--commit-time ${JSON.stringify(commitTime)} is not a date`, { fix: "use ISO 8601: 2025-01-31T12:00:00Z" });
+  if (commitTime !== null && Number.isNaN(Date.parse(commitTime)))
+    throw new UsageError("USAGE", `--commit-time ${JSON.stringify(commitTime)} is not a date`, {
+      fix: "use ISO 8601: 2025-01-31T12:00:00Z",
+    });
   const context = loadDeployContext(options, io);
   const commit = text(options, "commit") ?? null;
   const forcedReason = await gateDecision(options, context, commit);
@@ -75,29 +89,49 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
 }
 
 /** null: gates passed; a string: the recorded --force reason; a number: refused, with this exit code. */
-async function gateDecision(options: Record<string, unknown>, context: DeployContext, commit: string | null): Promise<string | null | number> {
+async function gateDecision(
+  options: Record<string, unknown>,
+  context: DeployContext,
+  commit: string | null,
+): Promise<string | null | number> {
   const { io } = context;
   const reason = text(options, "reason");
   if (options["force"] === true) {
-    if (reason === undefined || reason.trim() === "") throw new UsageError("USAGE", "--force needs --reason <why>", { fix: "say why the gates are skipped; it is recorded in the ledger and notified" });
+    if (reason === undefined || reason.trim() === "")
+      throw new UsageError("USAGE", "--force needs --reason <why>", {
+        fix: "say why the gates are skipped; it is recorded in the ledger and notified",
+      });
     io.stdout(`gates skipped with --force: ${reason}\n`);
     return reason;
   }
   const file = text(options, "gateReport");
   const shown = file ?? "(none)";
-  const check = checkGateReport(file === undefined ? undefined : readOptional(path.resolve(io.cwd, file)), shown, { environment: context.environment, commit });
+  const check = checkGateReport(file === undefined ? undefined : readOptional(path.resolve(io.cwd, file)), shown, {
+    environment: context.environment,
+    commit,
+  });
   if (check.ok) {
     io.stdout(`${check.summary}\n`);
     return null;
   }
-  io.stderr(`portcullis: deploy not started: ${file === undefined ? "no --gate-report given" : check.reason} — fix: ${check.fix}\n`);
+  io.stderr(
+    `portcullis: deploy not started: ${file === undefined ? "no --gate-report given" : check.reason} — fix: ${check.fix}\n`,
+  );
   const notifier = createNotifier({
     webhooks: resolveWebhooks(context.settings, io.env),
     timeoutMs: parseDuration(context.settings.notify_timeout),
     retries: context.settings.notify_retries,
     onFailure: (message) => io.stderr(`portcullis: notification: ${message}\n`),
   });
-  notifier.send({ event: "gate_blocked", severity: "high", environment: context.environment, deploy_id: null, release: text(options, "release") ?? null, message: `deploy refused: ${check.reason}`, at: new Date().toISOString() });
+  notifier.send({
+    event: "gate_blocked",
+    severity: "high",
+    environment: context.environment,
+    deploy_id: null,
+    release: text(options, "release") ?? null,
+    message: `deploy refused: ${check.reason}`,
+    at: new Date().toISOString(),
+  });
   await notifier.flush(5_000);
   return EXIT.notStarted;
 }

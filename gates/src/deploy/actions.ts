@@ -6,7 +6,14 @@ export type DeployEvent =
   | {
       type: "start";
       at: string;
-      rollout: { id: string; release: string; commit: string | null; commit_time: string | null; actor: string; forced_reason: string | null };
+      rollout: {
+        id: string;
+        release: string;
+        commit: string | null;
+        commit_time: string | null;
+        actor: string;
+        forced_reason: string | null;
+      };
       plan: Plan;
     }
   | { type: "hook_done"; at: string; ok: boolean; detail: string }

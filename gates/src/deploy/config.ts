@@ -14,14 +14,21 @@ import type { Plan, Slot } from "./state.js";
 /** Flag values as commander hands them over, keyed by setting name; undefined when not given. */
 export type FlagValues = Readonly<Record<string, string | boolean | undefined>>;
 
-export function resolveSettings(fromFile: DeploySettings | undefined, flags: FlagValues, file: string | undefined): DeploySettings {
+export function resolveSettings(
+  fromFile: DeploySettings | undefined,
+  flags: FlagValues,
+  file: string | undefined,
+): DeploySettings {
   const given: Record<string, unknown> = {};
   const flagged = new Set<string>();
-  for (const [key, kind] of Object.entries(SETTING_FLAGS) as [string, FlagKind][]) {
+  for (const [key, kind] of Object.entries<FlagKind>(SETTING_FLAGS)) {
     const raw = flags[key];
     if (raw === undefined) continue;
     const converted = convertFlag(kind, raw);
-    if ("error" in converted) throw new UsageError("USAGE", `--${flagName(key)}: ${converted.error}`, { fix: `see \`portcullis deploy --help\`` });
+    if ("error" in converted)
+      throw new UsageError("USAGE", `--${flagName(key)}: ${converted.error}`, {
+        fix: `see \`portcullis deploy --help\``,
+      });
     given[key] = converted.value;
     flagged.add(key);
   }
@@ -31,7 +38,10 @@ export function resolveSettings(fromFile: DeploySettings | undefined, flags: Fla
     const key = issue.path.split(".")[0] ?? "";
     return { ...issue, path: flagged.has(key) ? `--${flagName(issue.path)}` : `deploy.${issue.path}` };
   });
-  throw new UsageError("USAGE", `invalid deploy settings: ${describeIssues(issues)}`, { file, fix: "correct the flag or the environment file's deploy: section" });
+  throw new UsageError("USAGE", `invalid deploy settings: ${describeIssues(issues)}`, {
+    file,
+    fix: "correct the flag or the environment file's deploy: section",
+  });
 }
 
 /** The slot URLs, required by anything that checks health or probes. */
@@ -53,9 +63,13 @@ export function requireRouterSettings(settings: DeploySettings): void {
   };
   const absent = missing[settings.router].filter((key) => settings[key] === undefined);
   if (absent.length > 0) {
-    throw new UsageError("USAGE", `router ${settings.router} needs ${absent.map((key) => `--${flagName(key)}`).join(", ")}`, {
-      fix: `pass them as flags or set them in the environment file's deploy: section (${absent.join(", ")})`,
-    });
+    throw new UsageError(
+      "USAGE",
+      `router ${settings.router} needs ${absent.map((key) => `--${flagName(key)}`).join(", ")}`,
+      {
+        fix: `pass them as flags or set them in the environment file's deploy: section (${absent.join(", ")})`,
+      },
+    );
   }
 }
 
@@ -73,13 +87,18 @@ export function planOf(settings: DeploySettings): Plan {
 }
 
 /** Webhook URLs, `env:NAME` read from the environment (webhook URLs are often secrets). */
-export function resolveWebhooks(settings: DeploySettings, env: Readonly<Record<string, string | undefined>>): Webhook[] {
+export function resolveWebhooks(
+  settings: DeploySettings,
+  env: Readonly<Record<string, string | undefined>>,
+): Webhook[] {
   const resolve = (value: string, key: string): string => {
     if (!value.startsWith("env:")) return value;
     const name = value.slice("env:".length);
     const found = env[name];
     if (found === undefined || found === "") {
-      throw new UsageError("USAGE", `${key}: environment variable ${name} is not set`, { fix: `export ${name}, or remove it from ${key}` });
+      throw new UsageError("USAGE", `${key}: environment variable ${name} is not set`, {
+        fix: `export ${name}, or remove it from ${key}`,
+      });
     }
     return found;
   };
@@ -110,4 +129,3 @@ export function resolveThresholds(settings: DeploySettings, performance: Perform
     minRequests: settings.min_requests ?? performance.min_requests,
   };
 }
-

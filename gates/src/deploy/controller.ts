@@ -20,7 +20,13 @@ export interface ControllerDeps {
   router: Router;
   analyzer: Analyzer;
   notifier: Notifier;
-  hooks: { deploy?: string | undefined; retire?: string | undefined; timeoutMs: number; cwd: string; urls: Readonly<Record<Slot, string>> };
+  hooks: {
+    deploy?: string | undefined;
+    retire?: string | undefined;
+    timeoutMs: number;
+    cwd: string;
+    urls: Readonly<Record<Slot, string>>;
+  };
   timing: { bakeMs: number; intervalMs: number; scaleDownDelayMs: number; leaseMs: number };
   environment: string;
   actor: string;
@@ -47,6 +53,8 @@ export type Finish = Extract<DeployAction, { type: "finish" }>;
 export class Controller {
   state: DeployState;
   outcome: Finish | null = null;
+  /** Why the machine refused the last event it refused, for the command's message. */
+  lastRejection: string | null = null;
   private token: string | null;
   private ledgerHead: LedgerHead | null;
   private saving: Promise<unknown> = Promise.resolve();
@@ -65,7 +73,11 @@ export class Controller {
   }
 
   /** Saves `next` (our lock renewed, or released) with the ledger entries, atomically and in call order. */
-  commit(next: DeployState | "current", entries: readonly LedgerEntry[] = [], lock: "renew" | "release" = "renew"): Promise<void> {
+  commit(
+    next: DeployState | "current",
+    entries: readonly LedgerEntry[] = [],
+    lock: "renew" | "release" = "renew",
+  ): Promise<void> {
     const run = this.saving.then(() => this.save(next, entries, lock, true));
     this.saving = run.catch(() => undefined);
     return run;
@@ -81,16 +93,20 @@ export class Controller {
   /** Reloads; throws TakenOverError when our lock is gone, else picks up a promotion request. */
   async refresh(): Promise<void> {
     const snapshot = await this.deps.store.load();
-    if (!holdsLock(snapshot.state, this.deps.owner) || snapshot.state === null) throw new TakenOverError(snapshot.state?.lock ?? null);
+    if (!holdsLock(snapshot.state, this.deps.owner) || snapshot.state === null)
+      throw new TakenOverError(snapshot.state?.lock ?? null);
     this.adopt(snapshot, snapshot.state);
   }
 
   startHeartbeat(): void {
-    this.heartbeat = setInterval(() => {
-      this.commit("current").catch((error: unknown) => {
-        this.deps.log(`lease renewal failed: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    }, Math.max(50, Math.floor(this.deps.timing.leaseMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        this.commit("current").catch((error: unknown) => {
+          this.deps.log(`lease renewal failed: ${error instanceof Error ? error.message : String(error)}`);
+        });
+      },
+      Math.max(50, Math.floor(this.deps.timing.leaseMs / 3)),
+    );
     this.heartbeat.unref();
   }
 
@@ -102,6 +118,7 @@ export class Controller {
   async process(event: DeployEvent): Promise<void> {
     const result = transition(this.state, event);
     if (result.rejected !== undefined) {
+      this.lastRejection = result.rejected;
       this.deps.log(`  (${result.rejected})`);
       return;
     }
@@ -114,7 +131,12 @@ export class Controller {
 
   // --- internal ---
 
-  private async save(next: DeployState | "current", entries: readonly LedgerEntry[], lock: "renew" | "release", merge: boolean): Promise<void> {
+  private async save(
+    next: DeployState | "current",
+    entries: readonly LedgerEntry[],
+    lock: "renew" | "release",
+    merge: boolean,
+  ): Promise<void> {
     // "current" (the heartbeat) is read when the save runs, not when it was queued.
     let candidate = next === "current" ? this.state : next;
     for (let attempt = 0; ; attempt += 1) {
@@ -188,7 +210,11 @@ export class Controller {
         return this.waitForPromotion();
       case "retire": {
         await new Promise((resolve) => setTimeout(resolve, this.deps.timing.scaleDownDelayMs));
-        const result = await this.hook(this.deps.hooks.retire, action.slot, this.state.slots[action.slot].release ?? "");
+        const result = await this.hook(
+          this.deps.hooks.retire,
+          action.slot,
+          this.state.slots[action.slot].release ?? "",
+        );
         return this.process({ type: "retired", at: at(), ...result });
       }
     }
@@ -209,7 +235,8 @@ export class Controller {
     } catch (error) {
       if (error instanceof TakenOverError) throw error;
       const applied = error instanceof RouterError ? error.applied : true;
-      const message = error instanceof PortcullisError ? error.describe() : error instanceof Error ? error.message : String(error);
+      const message =
+        error instanceof PortcullisError ? error.describe() : error instanceof Error ? error.message : String(error);
       this.deps.log(`router: ${message}`);
       event = { type: "weights_failed", at: new Date().toISOString(), error: message, applied };
     }
@@ -242,13 +269,22 @@ export class Controller {
     }
   }
 
-  private async hook(command: string | undefined, slot: Slot, release: string): Promise<{ ok: boolean; detail: string }> {
+  private async hook(
+    command: string | undefined,
+    slot: Slot,
+    release: string,
+  ): Promise<{ ok: boolean; detail: string }> {
     if (command === undefined) return { ok: true, detail: "no hook configured" };
     this.deps.log(`hook for ${slot}: ${command}`);
     const result = await runShell(command, {
       cwd: this.deps.hooks.cwd,
       timeoutMs: this.deps.hooks.timeoutMs,
-      env: { PORTCULLIS_SLOT: slot, PORTCULLIS_SLOT_URL: this.deps.hooks.urls[slot], PORTCULLIS_RELEASE: release, PORTCULLIS_ENVIRONMENT: this.deps.environment },
+      env: {
+        PORTCULLIS_SLOT: slot,
+        PORTCULLIS_SLOT_URL: this.deps.hooks.urls[slot],
+        PORTCULLIS_RELEASE: release,
+        PORTCULLIS_ENVIRONMENT: this.deps.environment,
+      },
     });
     return { ok: result.ok, detail: result.ok ? "hook succeeded" : describeFailure(command, result) };
   }

@@ -7,29 +7,65 @@ import { describeIssues, schemaIssues } from "../zod-issues.js";
  */
 export type GateCheck = { ok: true; summary: string } | { ok: false; reason: string; fix: string };
 
-export function checkGateReport(text: string | undefined, file: string, expected: { environment: string; commit: string | null }): GateCheck {
-  if (text === undefined) return { ok: false, reason: `gate report ${file} not found`, fix: "run `portcullis evaluate --out <dir>` (or `portcullis ci`) and pass <dir>/report.json" };
+export function checkGateReport(
+  text: string | undefined,
+  file: string,
+  expected: { environment: string; commit: string | null },
+): GateCheck {
+  if (text === undefined)
+    return {
+      ok: false,
+      reason: `gate report ${file} not found`,
+      fix: "run `portcullis evaluate --out <dir>` (or `portcullis ci`) and pass <dir>/report.json",
+    };
   let document: unknown;
   try {
     document = JSON.parse(text) as unknown;
   } catch {
-    return { ok: false, reason: `gate report ${file} is not JSON (empty or cut short?)`, fix: "pass the report.json written by `portcullis evaluate --out`" };
+    return {
+      ok: false,
+      reason: `gate report ${file} is not JSON (empty or cut short?)`,
+      fix: "pass the report.json written by `portcullis evaluate --out`",
+    };
   }
   const parsed = Report.safeParse(document);
   if (!parsed.success) {
-    return { ok: false, reason: `${file} is not a portcullis report.json: ${describeIssues(schemaIssues(parsed.error), 3)}`, fix: "pass the report.json written by `portcullis evaluate --out`" };
+    return {
+      ok: false,
+      reason: `${file} is not a portcullis report.json: ${describeIssues(schemaIssues(parsed.error), 3)}`,
+      fix: "pass the report.json written by `portcullis evaluate --out`",
+    };
   }
   const report = parsed.data;
   if (report.environment !== expected.environment) {
-    return { ok: false, reason: `gate report is for environment ${report.environment}, not ${expected.environment}`, fix: `evaluate with --env ${expected.environment}` };
+    return {
+      ok: false,
+      reason: `gate report is for environment ${report.environment}, not ${expected.environment}`,
+      fix: `evaluate with --env ${expected.environment}`,
+    };
   }
-  if (expected.commit === null) return { ok: false, reason: "no --commit given to match the gate report against", fix: "pass --commit <sha> (the commit being deployed)" };
+  if (expected.commit === null)
+    return {
+      ok: false,
+      reason: "no --commit given to match the gate report against",
+      fix: "pass --commit <sha> (the commit being deployed)",
+    };
   if (report.commit === undefined || !sameCommit(report.commit, expected.commit)) {
-    return { ok: false, reason: `gate report is for commit ${report.commit ?? "(none recorded)"}, not ${expected.commit}`, fix: "evaluate the commit being deployed" };
+    return {
+      ok: false,
+      reason: `gate report is for commit ${report.commit ?? "(none recorded)"}, not ${expected.commit}`,
+      fix: "evaluate the commit being deployed",
+    };
   }
   if (!report.passed) {
-    const blocking = report.verdicts.filter((verdict) => verdict.blocking).map((verdict) => `${verdict.gate} ${verdict.status}`);
-    return { ok: false, reason: `gates blocked this commit: ${blocking.join(", ") || "report not passed"}`, fix: "fix the blocking gates, or deploy with --force --reason <why> (recorded and notified)" };
+    const blocking = report.verdicts
+      .filter((verdict) => verdict.blocking)
+      .map((verdict) => `${verdict.gate} ${verdict.status}`);
+    return {
+      ok: false,
+      reason: `gates blocked this commit: ${blocking.join(", ") || "report not passed"}`,
+      fix: "fix the blocking gates, or deploy with --force --reason <why> (recorded and notified)",
+    };
   }
   return { ok: true, summary: `gates passed for ${report.environment} at ${report.commit} (${report.generatedAt})` };
 }

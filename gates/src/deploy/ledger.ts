@@ -107,20 +107,36 @@ export function verifyLedger(text: string, expectedHead: LedgerHead | null): Led
   let prev = GENESIS_HASH;
   records.forEach(({ record, line }, index) => {
     if (record.seq !== index + 1) {
-      problems.push({ line, kind: "sequence", message: `line ${line}: seq ${record.seq}, expected ${index + 1} (a record was removed or inserted)` });
+      problems.push({
+        line,
+        kind: "sequence",
+        message: `line ${line}: seq ${record.seq}, expected ${index + 1} (a record was removed or inserted)`,
+      });
     }
     if (record.prev !== prev) {
-      problems.push({ line, kind: "chain", message: `line ${line}: prev does not match the hash of the record before it` });
+      problems.push({
+        line,
+        kind: "chain",
+        message: `line ${line}: prev does not match the hash of the record before it`,
+      });
     }
     const { hash, ...unhashed } = record;
     if (hashOf(unhashed) !== hash) {
-      problems.push({ line, kind: "hash", message: `line ${line}: content does not match its hash (record ${record.seq} was modified)` });
+      problems.push({
+        line,
+        kind: "hash",
+        message: `line ${line}: content does not match its hash (record ${record.seq} was modified)`,
+      });
     }
     prev = hash;
   });
   const last = records.at(-1)?.record;
   const head = last === undefined ? null : { seq: last.seq, hash: last.hash };
-  const warnings = checkHead(head, expectedHead, records.map((r) => r.record));
+  const warnings = checkHead(
+    head,
+    expectedHead,
+    records.map((r) => r.record),
+  );
   problems.push(...warnings);
   return { ok: problems.every((problem) => problem.kind === "ahead"), records: records.length, head, problems };
 }
@@ -129,7 +145,8 @@ export function verifyLedger(text: string, expectedHead: LedgerHead | null): Led
 export function parseLedger(text: string): LedgerRecord[] {
   const { records, malformed } = readLines(text);
   const first = malformed[0];
-  if (first !== undefined) throw new RangeError(`ledger line ${first} is not a ledger record: run \`portcullis ledger verify\``);
+  if (first !== undefined)
+    throw new RangeError(`ledger line ${first} is not a ledger record: run \`portcullis ledger verify\``);
   return records.map((entry) => entry.record);
 }
 
@@ -185,18 +202,40 @@ function safeJson(raw: string): unknown {
   }
 }
 
-function checkHead(head: LedgerHead | null, expected: LedgerHead | null, records: readonly LedgerRecord[]): LedgerProblem[] {
+function checkHead(
+  head: LedgerHead | null,
+  expected: LedgerHead | null,
+  records: readonly LedgerRecord[],
+): LedgerProblem[] {
   if (expected === null) return [];
   const line = records.length;
   if (head === null || head.seq < expected.seq) {
-    return [{ line, kind: "truncated", message: `the ledger ends at record ${head?.seq ?? 0} but the state records ${expected.seq}: records were removed from the end` }];
+    return [
+      {
+        line,
+        kind: "truncated",
+        message: `the ledger ends at record ${head?.seq ?? 0} but the state records ${expected.seq}: records were removed from the end`,
+      },
+    ];
   }
   const atHead = records.find((record) => record.seq === expected.seq);
   if (atHead?.hash !== expected.hash) {
-    return [{ line, kind: "rewritten", message: `record ${expected.seq} does not match the head kept in the state: the ledger was rewritten` }];
+    return [
+      {
+        line,
+        kind: "rewritten",
+        message: `record ${expected.seq} does not match the head kept in the state: the ledger was rewritten`,
+      },
+    ];
   }
   if (head.seq > expected.seq) {
-    return [{ line, kind: "ahead", message: `${head.seq - expected.seq} record(s) after the state's head (an interrupted save); the chain is intact` }];
+    return [
+      {
+        line,
+        kind: "ahead",
+        message: `${head.seq - expected.seq} record(s) after the state's head (an interrupted save); the chain is intact`,
+      },
+    ];
   }
   return [];
 }

@@ -36,14 +36,25 @@ export function acquireLock(
   const view = viewLock(state, now);
   if (view !== null && !view.stale && view.lock.owner !== request.owner) return { ok: false, holder: view };
   const at = now.toISOString();
-  return { ok: true, state: { ...state, lock: { ...request, acquired_at: at, renewed_at: at } }, broken: view !== null && view.lock.owner !== request.owner ? view : null };
+  return {
+    ok: true,
+    state: { ...state, lock: { ...request, acquired_at: at, renewed_at: at } },
+    broken: view !== null && view.lock.owner !== request.owner ? view : null,
+  };
 }
 
 /** Takes the lock whoever holds it (rollback and abort are never blocked); says what was broken. */
-export function seizeLock(state: DeployState, request: LockRequest, now: Date): { state: DeployState; broken: LockView | null } {
+export function seizeLock(
+  state: DeployState,
+  request: LockRequest,
+  now: Date,
+): { state: DeployState; broken: LockView | null } {
   const view = viewLock(state, now);
   const at = now.toISOString();
-  return { state: { ...state, lock: { ...request, acquired_at: at, renewed_at: at } }, broken: view !== null && view.lock.owner !== request.owner ? view : null };
+  return {
+    state: { ...state, lock: { ...request, acquired_at: at, renewed_at: at } },
+    broken: view !== null && view.lock.owner !== request.owner ? view : null,
+  };
 }
 
 export function holdsLock(state: DeployState | null, owner: string): boolean {
@@ -51,7 +62,12 @@ export function holdsLock(state: DeployState | null, owner: string): boolean {
 }
 
 /** The ledger record of a broken lock: who, whose, and why. */
-export function lockBrokenEntry(state: DeployState, broken: LockView, by: { actor: string; command: string }, at: string): LedgerEntry {
+export function lockBrokenEntry(
+  state: DeployState,
+  broken: LockView,
+  by: { actor: string; command: string },
+  at: string,
+): LedgerEntry {
   const rollout = state.rollout;
   const why = broken.stale
     ? `lease expired ${Math.round((broken.ageMs - broken.lock.lease_ms) / 1000)}s ago (holder presumed dead)`

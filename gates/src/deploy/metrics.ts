@@ -72,16 +72,24 @@ export function summarizeDeploys(records: readonly LedgerRecord[]): DeploySummar
   return deploys;
 }
 
-export function computeMetrics(records: readonly LedgerRecord[], options: { now: Date; windowMs: number; environment?: string }): DoraMetrics {
+export function computeMetrics(
+  records: readonly LedgerRecord[],
+  options: { now: Date; windowMs: number; environment?: string },
+): DoraMetrics {
   const to = options.now.getTime();
   const from = to - options.windowMs;
-  const relevant = options.environment === undefined ? records : records.filter((record) => record.environment === options.environment);
+  const relevant =
+    options.environment === undefined
+      ? records
+      : records.filter((record) => record.environment === options.environment);
   const all = summarizeDeploys(relevant);
   const inWindow = all.filter((deploy) => within(deploy.finished_at, from, to));
   const count = (outcome: Outcome): number => inWindow.filter((deploy) => deploy.outcome === outcome).length;
   const succeeded = inWindow.filter((deploy) => deploy.outcome === "succeeded");
   const failures = inWindow.filter((deploy) => deploy.outcome === "rolled_back" || deploy.reverted);
-  const leadTimes = succeeded.flatMap((deploy) => (deploy.commit_time === null ? [] : [Date.parse(deploy.finished_at) - Date.parse(deploy.commit_time)]));
+  const leadTimes = succeeded.flatMap((deploy) =>
+    deploy.commit_time === null ? [] : [Date.parse(deploy.finished_at) - Date.parse(deploy.commit_time)],
+  );
   const restores = failures.flatMap((failure) => {
     const failedAt = Date.parse(failure.finished_at);
     const next = all.find((deploy) => deploy.outcome === "succeeded" && Date.parse(deploy.finished_at) > failedAt);
@@ -101,7 +109,11 @@ export function computeMetrics(records: readonly LedgerRecord[], options: { now:
     },
     unrestored: failures.length - restores.length,
     metrics: {
-      frequency_per_week: metric("frequency_per_week", days > 0 ? succeeded.length / (days / 7) : null, succeeded.length),
+      frequency_per_week: metric(
+        "frequency_per_week",
+        days > 0 ? succeeded.length / (days / 7) : null,
+        succeeded.length,
+      ),
       lead_time_hours: metric("lead_time_hours", median(leadTimes, 3_600_000), leadTimes.length),
       change_failure_rate: metric("change_failure_rate", changes === 0 ? null : failures.length / changes, changes),
       time_to_restore_minutes: metric("time_to_restore_minutes", median(restores, 60_000), restores.length),
@@ -127,7 +139,8 @@ function median(values: readonly number[], unitMs: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  const value = sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  const value =
+    sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
   return value / unitMs;
 }
 

@@ -54,7 +54,12 @@ export function jsonPayload(notice: Notice): Record<string, unknown> {
   return { schema: NOTICE_SCHEMA_ID, ...notice };
 }
 
-const ICONS: Readonly<Record<Severity, string>> = { critical: ":rotating_light:", high: ":warning:", medium: ":hourglass:", info: ":information_source:" };
+const ICONS: Readonly<Record<Severity, string>> = {
+  critical: ":rotating_light:",
+  high: ":warning:",
+  medium: ":hourglass:",
+  info: ":information_source:",
+};
 
 /** The Slack-compatible body: one `text` line, severity first. */
 export function slackPayload(notice: Notice): { text: string } {

@@ -29,14 +29,23 @@ export async function runDeploy(deps: ControllerDeps, request: DeployRequest): P
   const snapshot = await deps.store.load();
   const now = new Date();
   const base = snapshot.state ?? initialState(deps.environment, now.toISOString());
-  const acquired = acquireLock(base, { owner: deps.owner, command: "deploy", deploy_id: request.id, lease_ms: deps.timing.leaseMs }, now);
-  if (!acquired.ok) return { kind: "not_started", reason: `another controller holds the lock: ${describeLock(acquired.holder)}` };
+  const acquired = acquireLock(
+    base,
+    { owner: deps.owner, command: "deploy", deploy_id: request.id, lease_ms: deps.timing.leaseMs },
+    now,
+  );
+  if (!acquired.ok)
+    return { kind: "not_started", reason: `another controller holds the lock: ${describeLock(acquired.holder)}` };
   const controller = new Controller(deps, snapshot, base);
-  const entries: LedgerEntry[] = acquired.broken === null ? [] : [lockBrokenEntry(base, acquired.broken, { actor: deps.actor, command: "deploy" }, now.toISOString())];
+  const entries: LedgerEntry[] =
+    acquired.broken === null
+      ? []
+      : [lockBrokenEntry(base, acquired.broken, { actor: deps.actor, command: "deploy" }, now.toISOString())];
   try {
     await controller.acquire(acquired.state, entries);
   } catch (error) {
-    if (error instanceof StoreConflictError) return { kind: "not_started", reason: `${error.message}: another controller started at the same time` };
+    if (error instanceof StoreConflictError)
+      return { kind: "not_started", reason: `${error.message}: another controller started at the same time` };
     throw error;
   }
   return supervise(deps, controller, async () => {
@@ -46,7 +55,14 @@ export async function runDeploy(deps: ControllerDeps, request: DeployRequest): P
     await controller.process({
       type: "start",
       at: new Date().toISOString(),
-      rollout: { id: request.id, release: request.release, commit: request.commit, commit_time: request.commit_time, actor: deps.actor, forced_reason: request.forced_reason },
+      rollout: {
+        id: request.id,
+        release: request.release,
+        commit: request.commit,
+        commit_time: request.commit_time,
+        actor: deps.actor,
+        forced_reason: request.forced_reason,
+      },
       plan: request.plan,
     });
     return resultOf(controller);
@@ -67,9 +83,21 @@ export async function runIntervention(deps: ControllerDeps, request: Interventio
       const snapshot = await deps.store.load();
       const now = new Date();
       const base = snapshot.state ?? initialState(deps.environment, now.toISOString());
-      const taken = seizeLock(base, { owner: deps.owner, command: request.kind, deploy_id: base.rollout?.id ?? null, lease_ms: deps.timing.leaseMs }, now);
+      const taken = seizeLock(
+        base,
+        {
+          owner: deps.owner,
+          command: request.kind,
+          deploy_id: base.rollout?.id ?? null,
+          lease_ms: deps.timing.leaseMs,
+        },
+        now,
+      );
       const controller = new Controller(deps, snapshot, base);
-      const entries = taken.broken === null ? [] : [lockBrokenEntry(base, taken.broken, { actor: deps.actor, command: request.kind }, now.toISOString())];
+      const entries =
+        taken.broken === null
+          ? []
+          : [lockBrokenEntry(base, taken.broken, { actor: deps.actor, command: request.kind }, now.toISOString())];
       try {
         await controller.acquire(taken.state, entries);
         return { controller, ledgerText: snapshot.ledgerText };
@@ -85,17 +113,32 @@ export async function runIntervention(deps: ControllerDeps, request: Interventio
       await controller.process({ type: "abort", at, actor: deps.actor, reason: request.reason });
     } else {
       // Only --to-previous reads the ledger: a damaged ledger never blocks a plain rollback.
-      const previous = request.toPrevious ? previousStable(parseLedger(ledgerText), controller.state, request.deployHook) : undefined;
-      if (request.toPrevious && previous === undefined) return { kind: "rejected", reason: "the ledger records no earlier stable release than the live one" };
-      await controller.process({ type: "rollback", at, actor: deps.actor, reason: request.reason, ...(previous === undefined ? {} : { previous }) });
+      const previous = request.toPrevious
+        ? previousStable(parseLedger(ledgerText), controller.state, request.deployHook)
+        : undefined;
+      if (request.toPrevious && previous === undefined)
+        return { kind: "rejected", reason: "the ledger records no earlier stable release than the live one" };
+      await controller.process({
+        type: "rollback",
+        at,
+        actor: deps.actor,
+        reason: request.reason,
+        ...(previous === undefined ? {} : { previous }),
+      });
     }
-    if (controller.outcome === null) return { kind: "rejected", reason: `nothing to ${request.kind} (phase ${controller.state.phase})` };
+    if (controller.outcome === null)
+      return {
+        kind: "rejected",
+        reason: controller.lastRejection ?? `nothing to ${request.kind} in phase ${controller.state.phase}`,
+      };
     return resultOf(controller);
   });
 }
 
 /** Asks the running deploy to promote; the controller acts on it and records it. */
-export async function requestPromotion(deps: Pick<ControllerDeps, "store" | "actor" | "environment">): Promise<RunResult> {
+export async function requestPromotion(
+  deps: Pick<ControllerDeps, "store" | "actor" | "environment">,
+): Promise<RunResult> {
   for (let attempt = 0; attempt < 10; attempt += 1) {
     const snapshot = await deps.store.load();
     const state = snapshot.state;
@@ -104,12 +147,25 @@ export async function requestPromotion(deps: Pick<ControllerDeps, "store" | "act
     }
     const lock = viewLock(state, new Date());
     if (lock === null || lock.stale) {
-      return { kind: "not_started", reason: `no controller is running ${state.rollout.id} (${lock === null ? "no lock" : describeLock(lock)}): run \`portcullis abort\` or deploy again` };
+      return {
+        kind: "not_started",
+        reason: `no controller is running ${state.rollout.id} (${lock === null ? "no lock" : describeLock(lock)}): run \`portcullis abort\` or deploy again`,
+      };
     }
-    const next: DeployState = { ...state, revision: state.revision + 1, updated_at: new Date().toISOString(), promote_request: { actor: deps.actor, at: new Date().toISOString() } };
+    const next: DeployState = {
+      ...state,
+      revision: state.revision + 1,
+      updated_at: new Date().toISOString(),
+      promote_request: { actor: deps.actor, at: new Date().toISOString() },
+    };
     try {
       await deps.store.save(next, "", snapshot.token);
-      return { kind: "finished", outcome: "succeeded", reason: `promotion of ${state.rollout.release} requested; ${lock.lock.owner} will act on it`, traffic_moved: false };
+      return {
+        kind: "finished",
+        outcome: "succeeded",
+        reason: `promotion of ${state.rollout.release} requested; ${lock.lock.owner} will act on it`,
+        traffic_moved: false,
+      };
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
     }
@@ -121,9 +177,19 @@ export async function requestPromotion(deps: Pick<ControllerDeps, "store" | "act
  * The release live before the current one, from the ledger: the latest succeeded deploy of a
  * different release. Served by a slot still up, or redeployed on the idle slot.
  */
-export function previousStable(records: readonly LedgerRecord[], state: DeployState, deployHook: boolean): { release: string; slot: Slot; redeploy: boolean; deploy_hook: boolean } | undefined {
+export function previousStable(
+  records: readonly LedgerRecord[],
+  state: DeployState,
+  deployHook: boolean,
+): { release: string; slot: Slot; redeploy: boolean; deploy_hook: boolean } | undefined {
   const live = state.slots[state.active].release;
-  const release = records.findLast((record) => record.type === "deploy_finished" && record.outcome === "succeeded" && record.release !== null && record.release !== live)?.release;
+  const release = records.findLast(
+    (record) =>
+      record.type === "deploy_finished" &&
+      record.outcome === "succeeded" &&
+      record.release !== null &&
+      record.release !== live,
+  )?.release;
   if (release === undefined || release === null) return undefined;
   const idle = otherSlot(state.active);
   const serving = state.slots[idle].release === release && !state.slots[idle].retired;
@@ -132,7 +198,11 @@ export function previousStable(records: readonly LedgerRecord[], state: DeploySt
 
 // --- internal ---
 
-async function supervise(deps: ControllerDeps, controller: Controller, body: () => Promise<RunResult>): Promise<RunResult> {
+async function supervise(
+  deps: ControllerDeps,
+  controller: Controller,
+  body: () => Promise<RunResult>,
+): Promise<RunResult> {
   controller.startHeartbeat();
   let takenOver = false;
   try {
@@ -143,7 +213,10 @@ async function supervise(deps: ControllerDeps, controller: Controller, body: () 
     return { kind: "taken_over", reason: error.message };
   } finally {
     controller.stopHeartbeat();
-    if (!takenOver) await controller.commit("current", [], "release").catch((error: unknown) => deps.log(`could not release the lock: ${String(error)}`));
+    if (!takenOver)
+      await controller
+        .commit("current", [], "release")
+        .catch((error: unknown) => deps.log(`could not release the lock: ${String(error)}`));
     await deps.notifier.flush(5_000);
   }
 }
@@ -153,14 +226,38 @@ async function recover(deps: ControllerDeps, controller: Controller): Promise<Ru
   const state = controller.state;
   if (state.phase === "idle") return null;
   const at = new Date().toISOString();
-  const what = state.rollout === null ? `an unfinished ${state.phase}` : `deploy ${state.rollout.id} (${state.rollout.release}) interrupted in phase ${state.phase}`;
+  const what =
+    state.rollout === null
+      ? `an unfinished ${state.phase}`
+      : `deploy ${state.rollout.id} (${state.rollout.release}) interrupted in phase ${state.phase}`;
   deps.log(`found ${what}: restoring a safe state first`);
-  if (state.phase === "retiring") await controller.process({ type: "retired", at, ok: false, detail: "controller stopped before retiring the old slot" });
-  else if (state.rollout !== null) await controller.process({ type: "abort", at, actor: deps.actor, reason: "its controller stopped (lease expired); traffic restored before a new deploy" });
-  else await controller.process({ type: "rollback", at, actor: deps.actor, reason: "resuming an unfinished rollback before a new deploy" });
+  if (state.phase === "retiring")
+    await controller.process({
+      type: "retired",
+      at,
+      ok: false,
+      detail: "controller stopped before retiring the old slot",
+    });
+  else if (state.rollout !== null)
+    await controller.process({
+      type: "abort",
+      at,
+      actor: deps.actor,
+      reason: "its controller stopped (lease expired); traffic restored before a new deploy",
+    });
+  else
+    await controller.process({
+      type: "rollback",
+      at,
+      actor: deps.actor,
+      reason: "resuming an unfinished rollback before a new deploy",
+    });
   controller.outcome = null;
   if (controller.state.phase === "idle") return null;
-  return { kind: "not_started", reason: `could not restore a safe state after ${what} (phase ${controller.state.phase})` };
+  return {
+    kind: "not_started",
+    reason: `could not restore a safe state after ${what} (phase ${controller.state.phase})`,
+  };
 }
 
 function resultOf(controller: Controller): RunResult {

@@ -54,7 +54,9 @@ export const DeploySettings = z
     probe_path: UrlPath.optional().describe("Path probed during analysis (default: health_path)"),
     probe_rate: z.number().int().min(1).max(1000).default(20).describe("Probe requests per second to the new slot"),
     probe_timeout: Duration.default("2s").describe("A probe slower than this counts as failed"),
-    steps: Steps.default([10, 25, 50, 75, 100]).describe("Percentages of traffic on the new slot, step by step; the last one is 100"),
+    steps: Steps.default([10, 25, 50, 75, 100]).describe(
+      "Percentages of traffic on the new slot, step by step; the last one is 100",
+    ),
     bake: Duration.default("30s").describe("Time each step is observed before the next one"),
     interval: Duration.default("5s").describe("Length of one measurement window during the bake"),
     warmup: Duration.default("10s").describe("Probing of the new slot before any traffic moves (0s: none)"),
@@ -98,12 +100,19 @@ export const DeploySettings = z
       .describe("Directory store: state and ledger in <state_dir>/<environment>/"),
     state_git_ref: z
       .string()
-      .regex(/^refs\/[A-Za-z0-9._\/-]+$/, 'expected a ref such as "refs/portcullis/production"')
+      .regex(/^refs\/[A-Za-z0-9._/-]+$/, 'expected a ref such as "refs/portcullis/production"')
       .optional()
       .describe("Keep state and ledger in this git ref instead of state_dir"),
-    state_git_remote: z.string().min(1).default("origin").describe("Remote the state ref is fetched from and pushed to"),
+    state_git_remote: z
+      .string()
+      .min(1)
+      .default("origin")
+      .describe("Remote the state ref is fetched from and pushed to"),
     prometheus_url: HttpUrl.optional().describe("Prometheus base URL for prometheus_queries"),
-    prometheus_queries: z.array(PrometheusQuery).default([]).describe("PromQL checks run at the end of every measurement window"),
+    prometheus_queries: z
+      .array(PrometheusQuery)
+      .default([])
+      .describe("PromQL checks run at the end of every measurement window"),
     webhooks: z.array(z.string().min(1)).default([]).describe("Generic JSON webhooks (env:NAME reads a variable)"),
     slack_webhooks: z.array(z.string().min(1)).default([]).describe("Slack-compatible webhooks (env:NAME)"),
     notify_timeout: Duration.default("5s").describe("Timeout of one webhook attempt"),
@@ -184,12 +193,15 @@ export function convertFlag(kind: FlagKind, raw: string | boolean): { value: unk
     case "int":
     case "number": {
       const value = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(value)) return { error: `expected a number, got ${JSON.stringify(raw)}` };
+      if (raw.trim() === "" || !Number.isFinite(value))
+        return { error: `expected a number, got ${JSON.stringify(raw)}` };
       return { value };
     }
     case "ints": {
       const parts = splitList(raw).map(Number);
-      return parts.some((n) => !Number.isFinite(n)) ? { error: `expected numbers separated by commas, got ${JSON.stringify(raw)}` } : { value: parts };
+      return parts.some((n) => !Number.isFinite(n))
+        ? { error: `expected numbers separated by commas, got ${JSON.stringify(raw)}` }
+        : { value: parts };
     }
     case "strings":
       return { value: splitList(raw) };

@@ -167,7 +167,10 @@ export const DeployState = z
     rollback: RollbackIntent.nullable(),
     lock: Lock.nullable(),
     promote_request: z.object({ actor: z.string(), at: z.string() }).strict().nullable(),
-    ledger_head: z.object({ seq: z.number().int().min(1), hash: z.string() }).strict().nullable(),
+    ledger_head: z
+      .object({ seq: z.number().int().min(1), hash: z.string() })
+      .strict()
+      .nullable(),
   })
   .strict();
 export type DeployState = z.infer<typeof DeployState>;

@@ -26,14 +26,19 @@ describe("gateway-api router against a Kubernetes API contract server", () => {
   let server: Server;
   let work: string;
   let kubeconfig: string;
-  let route: { metadata: { name: string }; spec: { rules: { backendRefs: { name: string; port: number; weight?: number }[] }[] } };
+  let route: {
+    metadata: { name: string };
+    spec: { rules: { backendRefs: { name: string; port: number; weight?: number }[] }[] };
+  };
   let received: Received[];
   let mode: Mode;
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), "portcullis-k8s-"));
     server = createServer((req, res) => {
-      void handle(req).then(({ status, body }) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body)));
+      void handle(req).then(({ status, body }) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body)),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
@@ -65,24 +70,48 @@ describe("gateway-api router against a Kubernetes API contract server", () => {
   beforeEach(() => {
     received = [];
     mode = "normal";
-    route = { metadata: { name: "web" }, spec: { rules: [{ backendRefs: [{ name: "web-green", port: 80 }, { name: "web-blue", port: 80, weight: 100 }] }] } };
+    route = {
+      metadata: { name: "web" },
+      spec: {
+        rules: [
+          {
+            backendRefs: [
+              { name: "web-green", port: 80 },
+              { name: "web-blue", port: 80, weight: 100 },
+            ],
+          },
+        ],
+      },
+    };
   });
 
   async function handle(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
     let text = "";
     for await (const chunk of req) text += String(chunk);
-    received.push({ method: req.method ?? "", contentType: req.headers["content-type"], authorization: req.headers.authorization, body: text === "" ? undefined : JSON.parse(text) });
-    if (req.headers.authorization !== "Bearer contract-token") return { status: 401, body: { kind: "Status", code: 401 } };
+    received.push({
+      method: req.method ?? "",
+      contentType: req.headers["content-type"],
+      authorization: req.headers.authorization,
+      body: text === "" ? undefined : JSON.parse(text),
+    });
+    if (req.headers.authorization !== "Bearer contract-token")
+      return { status: 401, body: { kind: "Status", code: 401 } };
     if (req.url !== ROUTE_PATH) return { status: 404, body: { kind: "Status", code: 404 } };
     if (req.method === "GET") return { status: 200, body: route };
-    if (req.method !== "PATCH" || req.headers["content-type"] !== "application/json-patch+json") return { status: 415, body: { kind: "Status", code: 415 } };
-    if (mode === "conflict") return { status: 422, body: { kind: "Status", code: 422, message: "the server rejected our request due to an error in our request" } };
+    if (req.method !== "PATCH" || req.headers["content-type"] !== "application/json-patch+json")
+      return { status: 415, body: { kind: "Status", code: 415 } };
+    if (mode === "conflict")
+      return {
+        status: 422,
+        body: { kind: "Status", code: 422, message: "the server rejected our request due to an error in our request" },
+      };
     const next: typeof route = structuredClone(route);
     for (const op of JSON.parse(text) as { op: string; path: string; value: unknown }[]) {
       const [, , , rule, , index, field] = op.path.split("/");
       const ref = next.spec.rules[Number(rule)]?.backendRefs[Number(index)];
       if (ref === undefined) return { status: 422, body: { kind: "Status", code: 422 } };
-      if (op.op === "test" && ref.name !== op.value) return { status: 422, body: { kind: "Status", code: 422, message: "test failed" } };
+      if (op.op === "test" && ref.name !== op.value)
+        return { status: 422, body: { kind: "Status", code: 422, message: "test failed" } };
       if (op.op === "add" && field === "weight" && typeof op.value === "number") ref.weight = op.value;
     }
     if (mode === "normal") route = next;
@@ -96,7 +125,10 @@ describe("gateway-api router against a Kubernetes API contract server", () => {
     const live = router();
     expect(await live.readWeights()).toEqual({ blue: 100, green: 1 });
     expect(await live.setWeights({ blue: 75, green: 25 })).toEqual({ blue: 75, green: 25 });
-    expect(route.spec.rules[0]?.backendRefs.map((ref) => [ref.name, ref.weight])).toEqual([["web-green", 25], ["web-blue", 75]]);
+    expect(route.spec.rules[0]?.backendRefs.map((ref) => [ref.name, ref.weight])).toEqual([
+      ["web-green", 25],
+      ["web-blue", 75],
+    ]);
     const patch = received.find((request) => request.method === "PATCH");
     expect(patch).toMatchObject({ contentType: "application/json-patch+json", authorization: "Bearer contract-token" });
     expect(patch?.body).toEqual([
@@ -109,19 +141,35 @@ describe("gateway-api router against a Kubernetes API contract server", () => {
   });
 
   it.each([
-    { name: "a patch the API accepted but did not keep (read back differs)", mode: "ignore-patch" as const, applied: true, message: /read back 100\/1 after patching 50\/50/ },
-    { name: "a patch refused with 422 (route changed under us)", mode: "conflict" as const, applied: false, message: /HTTP 422/ },
+    {
+      name: "a patch the API accepted but did not keep (read back differs)",
+      mode: "ignore-patch" as const,
+      applied: true,
+      message: /read back 100\/1 after patching 50\/50/,
+    },
+    {
+      name: "a patch refused with 422 (route changed under us)",
+      mode: "conflict" as const,
+      applied: false,
+      message: /HTTP 422/,
+    },
   ])("reports $name", async ({ mode: serverMode, applied, message }) => {
     mode = serverMode;
-    const error = await router().setWeights({ blue: 50, green: 50 }).catch((caught: unknown) => caught);
+    const error = await router()
+      .setWeights({ blue: 50, green: 50 })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RouterError);
     expect(error).toMatchObject({ applied });
     expect(String((error as RouterError).message)).toMatch(message);
   });
 
   it("refuses a route without the slot's backend, before patching anything", async () => {
-    const error = await router({ blue: "web-blue", green: "web-canary" }).setWeights({ blue: 50, green: 50 }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ applied: false, message: expect.stringMatching(/no backendRef named web-canary \(green\)/) });
+    const error = await router({ blue: "web-blue", green: "web-canary" })
+      .setWeights({ blue: 50, green: 50 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RouterError);
+    expect(error).toMatchObject({ applied: false });
+    expect(String((error as RouterError).message)).toMatch(/no backendRef named web-canary \(green\)/);
     expect(received.some((request) => request.method === "PATCH")).toBe(false);
   });
 });

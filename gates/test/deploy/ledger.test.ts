@@ -17,7 +17,10 @@ function entry(i: number, extra: Partial<LedgerEntry> = {}): LedgerEntry {
 
 function ledgerOf(count: number): { text: string; head: { seq: number; hash: string } | null } {
   const first = chainEntries(null, [entry(1), entry(2)]);
-  const rest = chainEntries(first.head, Array.from({ length: count - 2 }, (_, i) => entry(i + 3)));
+  const rest = chainEntries(
+    first.head,
+    Array.from({ length: count - 2 }, (_, i) => entry(i + 3)),
+  );
   return { text: first.lines + rest.lines, head: rest.head };
 }
 
@@ -42,9 +45,17 @@ describe("ledger", () => {
       kind: "hash",
     },
     { name: "a removed middle record", tamper: (l: string[]) => l.filter((_, i) => i !== 1), kind: "sequence" },
-    { name: "swapped records", tamper: (l: string[]) => [l[0] ?? "", l[2] ?? "", l[1] ?? "", ...l.slice(3)], kind: "chain" },
+    {
+      name: "swapped records",
+      tamper: (l: string[]) => [l[0] ?? "", l[2] ?? "", l[1] ?? "", ...l.slice(3)],
+      kind: "chain",
+    },
     { name: "a removed last record", tamper: (l: string[]) => l.slice(0, -1), kind: "truncated" },
-    { name: "a line cut short", tamper: (l: string[]) => [...l.slice(0, -1), (l.at(-1) ?? "").slice(0, 40)], kind: "malformed" },
+    {
+      name: "a line cut short",
+      tamper: (l: string[]) => [...l.slice(0, -1), (l.at(-1) ?? "").slice(0, 40)],
+      kind: "malformed",
+    },
     { name: "a record re-hashed after editing", tamper: (l: string[]) => rehashed(l), kind: "rewritten" },
   ])("detects $name", ({ tamper, kind }) => {
     const { text, head } = ledgerOf(5);

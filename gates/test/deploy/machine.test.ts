@@ -22,7 +22,14 @@ function startEvent(plan: Partial<Plan> = {}): DeployEvent {
   return {
     type: "start",
     at: at(),
-    rollout: { id: "d1", release: "v2", commit: "abc", commit_time: "2024-12-31T23:00:00.000Z", actor: "ci", forced_reason: null },
+    rollout: {
+      id: "d1",
+      release: "v2",
+      commit: "abc",
+      commit_time: "2024-12-31T23:00:00.000Z",
+      actor: "ci",
+      forced_reason: null,
+    },
     plan: { ...PLAN, ...plan },
   };
 }
@@ -32,7 +39,10 @@ function window(result: Window["result"], reason = result): Window {
 }
 
 /** Feeds events in order; every event must be accepted. */
-function run(events: readonly DeployEvent[], state: DeployState = liveBlue()): { state: DeployState; actions: DeployAction[] } {
+function run(
+  events: readonly DeployEvent[],
+  state: DeployState = liveBlue(),
+): { state: DeployState; actions: DeployAction[] } {
   const actions: DeployAction[] = [];
   for (const event of events) {
     const result = transition(state, event);
@@ -44,10 +54,17 @@ function run(events: readonly DeployEvent[], state: DeployState = liveBlue()): {
 }
 
 function liveBlue(): DeployState {
-  return { ...initialState("production", at()), slots: { blue: { release: "v1", retired: false }, green: { release: null, retired: false } } };
+  return {
+    ...initialState("production", at()),
+    slots: { blue: { release: "v1", retired: false }, green: { release: null, retired: false } },
+  };
 }
 
-const confirm = (percent: number): DeployEvent => ({ type: "weights_confirmed", at: at(), weights: weightsFor("green", percent) });
+const confirm = (percent: number): DeployEvent => ({
+  type: "weights_confirmed",
+  at: at(),
+  weights: weightsFor("green", percent),
+});
 const measure = (result: Window["result"]): DeployEvent => ({ type: "measurement", at: at(), window: window(result) });
 const bake = (): DeployEvent => ({ type: "bake_elapsed", at: at() });
 const ready: DeployEvent[] = [
@@ -57,13 +74,19 @@ const ready: DeployEvent[] = [
 const healthyStep = (percent: number): DeployEvent[] => [confirm(percent), measure("pass"), bake()];
 
 function setWeights(actions: readonly DeployAction[]): string[] {
-  return actions.flatMap((action) => (action.type === "set_weights" ? [`${action.weights.blue}/${action.weights.green}`] : []));
+  return actions.flatMap((action) =>
+    action.type === "set_weights" ? [`${action.weights.blue}/${action.weights.green}`] : [],
+  );
 }
 function finishOf(actions: readonly DeployAction[]): string | undefined {
   return actions.flatMap((action) => (action.type === "finish" ? [action.outcome] : [])).at(-1);
 }
 function ledgerTypes(actions: readonly DeployAction[]): string[] {
-  return actions.flatMap((action) => (action.type === "ledger" ? [`${action.entry.type}${action.entry.outcome === undefined ? "" : `:${action.entry.outcome}`}`] : []));
+  return actions.flatMap((action) =>
+    action.type === "ledger"
+      ? [`${action.entry.type}${action.entry.outcome === undefined ? "" : `:${action.entry.outcome}`}`]
+      : [],
+  );
 }
 
 describe("deploy machine", () => {
@@ -71,25 +94,61 @@ describe("deploy machine", () => {
     const { state, actions } = run([startEvent(), ...ready, ...[10, 25, 50, 75, 100].flatMap(healthyStep)]);
     expect(setWeights(actions)).toEqual(["90/10", "75/25", "50/50", "25/75", "0/100"]);
     expect(finishOf(actions)).toBe("succeeded");
-    expect(state).toMatchObject({ phase: "idle", active: "green", weights: { blue: 0, green: 100 }, rollout: null, pending_weights: null });
+    expect(state).toMatchObject({
+      phase: "idle",
+      active: "green",
+      weights: { blue: 0, green: 100 },
+      rollout: null,
+      pending_weights: null,
+    });
     expect(state.slots.green.release).toBe("v2");
-    expect(ledgerTypes(actions)).toEqual(["deploy_started", "step", "step", "step", "step", "step", "deploy_finished:succeeded"]);
+    expect(ledgerTypes(actions)).toEqual([
+      "deploy_started",
+      "step",
+      "step",
+      "step",
+      "step",
+      "step",
+      "deploy_finished:succeeded",
+    ]);
     expect(() => DeployState.parse(state)).not.toThrow();
   });
 
   it.each([
     { name: "a failed window at step 2 rolls back at once", limit: 0, windows: ["fail"] as const, rolledBack: true },
-    { name: "failure_limit 1 tolerates one failed window", limit: 1, windows: ["fail", "pass"] as const, rolledBack: false },
-    { name: "failure_limit 1 rolls back on the second", limit: 1, windows: ["fail", "fail"] as const, rolledBack: true },
+    {
+      name: "failure_limit 1 tolerates one failed window",
+      limit: 1,
+      windows: ["fail", "pass"] as const,
+      rolledBack: false,
+    },
+    {
+      name: "failure_limit 1 rolls back on the second",
+      limit: 1,
+      windows: ["fail", "fail"] as const,
+      rolledBack: true,
+    },
   ])("$name", ({ limit, windows, rolledBack }) => {
-    const events = [startEvent({ failure_limit: limit }), ...ready, ...healthyStep(10), confirm(25), ...windows.map(measure)];
+    const events = [
+      startEvent({ failure_limit: limit }),
+      ...ready,
+      ...healthyStep(10),
+      confirm(25),
+      ...windows.map(measure),
+    ];
     const { state, actions } = run(events);
     expect(state.phase).toBe(rolledBack ? "rolling_back" : "analysing");
     expect(setWeights(actions).at(-1)).toBe(rolledBack ? "100/0" : "75/25");
     if (!rolledBack) return;
     const done = run([{ type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } }], state);
     expect(finishOf(done.actions)).toBe("rolled_back");
-    expect(done.state).toMatchObject({ phase: "idle", active: "blue", weights: { blue: 100, green: 0 }, rollout: null, rollback: null });
+    expect(done.state).toMatchObject({
+      phase: "idle",
+      active: "blue",
+      weights: { blue: 100, green: 0 },
+      rollout: null,
+      rollback: null,
+    });
     expect(ledgerTypes([...actions, ...done.actions])).toContain("deploy_finished:rolled_back");
   });
 
@@ -98,13 +157,27 @@ describe("deploy machine", () => {
     { windows: ["error", "inconclusive"] as const, onInconclusive: "rollback" as const, phase: "rolling_back" },
     { windows: ["inconclusive", "inconclusive"] as const, onInconclusive: "pause" as const, phase: "paused" },
     { windows: ["inconclusive"] as const, onInconclusive: "rollback" as const, phase: "analysing" },
-  ])("inconclusive windows $windows with on_inconclusive=$onInconclusive -> $phase", ({ windows, onInconclusive, phase }) => {
-    const { state } = run([startEvent({ on_inconclusive: onInconclusive }), ...ready, confirm(10), ...windows.map(measure)]);
-    expect(state.phase).toBe(phase);
-  });
+  ])(
+    "inconclusive windows $windows with on_inconclusive=$onInconclusive -> $phase",
+    ({ windows, onInconclusive, phase }) => {
+      const { state } = run([
+        startEvent({ on_inconclusive: onInconclusive }),
+        ...ready,
+        confirm(10),
+        ...windows.map(measure),
+      ]);
+      expect(state.phase).toBe(phase);
+    },
+  );
 
   it("never passes a step without a passing window (too little data is not success)", () => {
-    const { state, actions } = run([startEvent({ inconclusive_limit: 5 }), ...ready, confirm(10), measure("inconclusive"), bake()]);
+    const { state, actions } = run([
+      startEvent({ inconclusive_limit: 5 }),
+      ...ready,
+      confirm(10),
+      measure("inconclusive"),
+      bake(),
+    ]);
     expect(state.phase).toBe("rolling_back");
     expect(state.rollout?.steps[0]?.decision).toBe("inconclusive");
     expect(setWeights(actions).at(-1)).toBe("100/0");
@@ -121,21 +194,44 @@ describe("deploy machine", () => {
   });
 
   it("fails without touching traffic when the router did not apply the first step", () => {
-    const { state, actions } = run([startEvent(), ...ready, { type: "weights_failed", at: at(), error: "nginx: [emerg] bad", applied: false }]);
+    const { state, actions } = run([
+      startEvent(),
+      ...ready,
+      { type: "weights_failed", at: at(), error: "nginx: [emerg] bad", applied: false },
+    ]);
     expect(setWeights(actions)).toEqual(["90/10"]);
     expect(finishOf(actions)).toBe("failed");
-    expect(state).toMatchObject({ phase: "idle", active: "blue", weights: { blue: 100, green: 0 }, pending_weights: null });
+    expect(state).toMatchObject({
+      phase: "idle",
+      active: "blue",
+      weights: { blue: 100, green: 0 },
+      pending_weights: null,
+    });
   });
 
   it("rolls back when the router may have applied a step it could not confirm", () => {
-    const { state, actions } = run([startEvent(), ...ready, ...healthyStep(10), { type: "weights_failed", at: at(), error: "read back 50/50", applied: true }]);
+    const { state, actions } = run([
+      startEvent(),
+      ...ready,
+      ...healthyStep(10),
+      { type: "weights_failed", at: at(), error: "read back 50/50", applied: true },
+    ]);
     expect(state.phase).toBe("rolling_back");
     expect(setWeights(actions).at(-1)).toBe("100/0");
   });
 
   it("retries an unconfirmed rollback, then reports it failed and keeps the rollback visible", () => {
     const failing: DeployEvent = { type: "weights_failed", at: at(), error: "reload failed", applied: true };
-    const { state, actions } = run([startEvent(), ...ready, ...healthyStep(10), confirm(25), measure("fail"), failing, failing, failing]);
+    const { state, actions } = run([
+      startEvent(),
+      ...ready,
+      ...healthyStep(10),
+      confirm(25),
+      measure("fail"),
+      failing,
+      failing,
+      failing,
+    ]);
     expect(setWeights(actions).filter((w) => w === "100/0")).toHaveLength(3);
     expect(finishOf(actions)).toBe("failed");
     expect(state.phase).toBe("rolling_back");
@@ -143,7 +239,13 @@ describe("deploy machine", () => {
   });
 
   it("aborts at any phase of a deploy and records who did it", () => {
-    const { state, actions } = run([startEvent(), ...ready, confirm(10), { type: "abort", at: at(), actor: "bob", reason: "looks wrong" }, { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } }]);
+    const { state, actions } = run([
+      startEvent(),
+      ...ready,
+      confirm(10),
+      { type: "abort", at: at(), actor: "bob", reason: "looks wrong" },
+      { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } },
+    ]);
     expect(finishOf(actions)).toBe("aborted");
     expect(ledgerTypes(actions)).toEqual(["deploy_started", "manual", "step", "deploy_finished:aborted"]);
     expect(state.active).toBe("blue");
@@ -151,14 +253,23 @@ describe("deploy machine", () => {
 
   it("rolls a completed release back to the other slot", () => {
     const live = run([startEvent(), ...ready, ...[10, 25, 50, 75, 100].flatMap(healthyStep)]).state;
-    const { state, actions } = run([{ type: "rollback", at: at(), actor: "oncall", reason: "errors" }, { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } }], live);
+    const { state, actions } = run(
+      [
+        { type: "rollback", at: at(), actor: "oncall", reason: "errors" },
+        { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } },
+      ],
+      live,
+    );
     expect(state).toMatchObject({ active: "blue", phase: "idle" });
     expect(ledgerTypes(actions)).toEqual(["manual", "rollback"]);
     expect(finishOf(actions)).toBe("rolled_back");
   });
 
   it("redeploys the previous release for rollback --to-previous when no slot serves it", () => {
-    const live = { ...liveBlue(), slots: { blue: { release: "v3", retired: false }, green: { release: "v2", retired: true } } };
+    const live = {
+      ...liveBlue(),
+      slots: { blue: { release: "v3", retired: false }, green: { release: "v2", retired: true } },
+    };
     const previous = { release: "v2", slot: "green" as const, redeploy: true, deploy_hook: true };
     const { state, actions } = run(
       [
@@ -169,15 +280,32 @@ describe("deploy machine", () => {
       ],
       live,
     );
-    expect(actions.map((a) => a.type)).toEqual(["ledger", "notify", "run_hook", "check_health", "set_weights", "ledger", "notify", "finish"]);
+    expect(actions.map((a) => a.type)).toEqual([
+      "ledger",
+      "notify",
+      "run_hook",
+      "check_health",
+      "set_weights",
+      "ledger",
+      "notify",
+      "finish",
+    ]);
     expect(state).toMatchObject({ active: "green", slots: { green: { release: "v2", retired: false } } });
   });
 
   it.each([
     { name: "confirmation when idle", event: confirm(10), state: liveBlue() },
     { name: "promote when idle", event: { type: "promote", at: at(), actor: "x" } as const, state: liveBlue() },
-    { name: "abort when idle", event: { type: "abort", at: at(), actor: "x", reason: "r" } as const, state: liveBlue() },
-    { name: "rollback to a slot that never served", event: { type: "rollback", at: at(), actor: "x", reason: "r" } as const, state: liveBlue() },
+    {
+      name: "abort when idle",
+      event: { type: "abort", at: at(), actor: "x", reason: "r" } as const,
+      state: liveBlue(),
+    },
+    {
+      name: "rollback to a slot that never served",
+      event: { type: "rollback", at: at(), actor: "x", reason: "r" } as const,
+      state: liveBlue(),
+    },
     { name: "a second start", event: startEvent(), state: run([startEvent()]).state },
     { name: "a measurement while shifting", event: measure("pass"), state: run([startEvent(), ...ready]).state },
     { name: "confirmation of other weights", event: confirm(50), state: run([startEvent(), ...ready]).state },

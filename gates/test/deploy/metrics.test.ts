@@ -6,10 +6,25 @@ const DAY = 86_400_000;
 
 function finished(id: string, finishedAt: string, outcome: Outcome, commitTime: string | null): LedgerEntry[] {
   const started = new Date(Date.parse(finishedAt) - 10 * 60_000).toISOString();
-  const common = { environment: "production", deploy_id: id, release: id, commit: `sha-${id}`, commit_time: commitTime, actor: "ci" };
+  const common = {
+    environment: "production",
+    deploy_id: id,
+    release: id,
+    commit: `sha-${id}`,
+    commit_time: commitTime,
+    actor: "ci",
+  };
   return [
     { ...common, type: "deploy_started", at: started, from_slot: "blue", to_slot: "green" },
-    { ...common, type: "deploy_finished", at: finishedAt, outcome, reason: outcome, started_at: started, finished_at: finishedAt },
+    {
+      ...common,
+      type: "deploy_finished",
+      at: finishedAt,
+      outcome,
+      reason: outcome,
+      started_at: started,
+      finished_at: finishedAt,
+    },
   ];
 }
 
@@ -21,7 +36,18 @@ function history(): LedgerEntry[] {
     ...finished("C", "2025-03-06T12:00:00.000Z", "rolled_back", "2025-03-06T11:00:00.000Z"), // failure, restored by D: 30 min
     ...finished("D", "2025-03-06T12:30:00.000Z", "succeeded", "2025-03-06T11:30:00.000Z"), // lead 1 h
     ...finished("E", "2025-03-10T09:00:00.000Z", "succeeded", "2025-03-09T09:00:00.000Z"), // lead 24 h, reverted below
-    { type: "rollback", at: "2025-03-10T10:00:00.000Z", environment: "production", deploy_id: null, release: "D", commit: null, commit_time: null, actor: "oncall", ok: true, to_slot: "blue" },
+    {
+      type: "rollback",
+      at: "2025-03-10T10:00:00.000Z",
+      environment: "production",
+      deploy_id: null,
+      release: "D",
+      commit: null,
+      commit_time: null,
+      actor: "oncall",
+      ok: true,
+      to_slot: "blue",
+    },
     ...finished("F", "2025-03-10T10:10:00.000Z", "succeeded", "2025-03-10T09:40:00.000Z"), // lead 0.5 h; restores E: 70 min
     ...finished("G", "2025-03-12T10:00:00.000Z", "aborted", null),
     ...finished("H", "2025-03-12T11:00:00.000Z", "failed", null),
@@ -34,7 +60,11 @@ function history(): LedgerEntry[] {
 describe("DORA metrics", () => {
   it("match hand-computed values on a generated month", () => {
     const { records } = chainEntries(null, history());
-    const result = computeMetrics(records, { now: new Date("2025-03-31T00:00:00.000Z"), windowMs: 28 * DAY, environment: "production" });
+    const result = computeMetrics(records, {
+      now: new Date("2025-03-31T00:00:00.000Z"),
+      windowMs: 28 * DAY,
+      environment: "production",
+    });
     expect(result.deploys).toEqual({ succeeded: 5, rolled_back: 2, aborted: 1, failed: 1, reverted: 1 });
     // 5 succeeded in 4 weeks.
     expect(result.metrics.frequency_per_week).toEqual({ value: 1.25, target: "> 5/week", met: false, samples: 5 });
@@ -57,9 +87,17 @@ describe("DORA metrics", () => {
 
   it("meets every target on a healthy week", () => {
     const entries = Array.from({ length: 7 }, (_, day) =>
-      finished(`W${day}`, new Date(Date.UTC(2025, 2, 24 + day, 12)).toISOString(), "succeeded", new Date(Date.UTC(2025, 2, 24 + day, 10)).toISOString()),
+      finished(
+        `W${day}`,
+        new Date(Date.UTC(2025, 2, 24 + day, 12)).toISOString(),
+        "succeeded",
+        new Date(Date.UTC(2025, 2, 24 + day, 10)).toISOString(),
+      ),
     ).flat();
-    const result = computeMetrics(chainEntries(null, entries).records, { now: new Date("2025-03-31T00:00:00.000Z"), windowMs: 7 * DAY });
+    const result = computeMetrics(chainEntries(null, entries).records, {
+      now: new Date("2025-03-31T00:00:00.000Z"),
+      windowMs: 7 * DAY,
+    });
     expect(result.metrics.frequency_per_week).toMatchObject({ value: 7, met: true });
     expect(result.metrics.lead_time_hours).toMatchObject({ value: 2, met: true });
     expect(result.metrics.change_failure_rate).toMatchObject({ value: 0, met: true });

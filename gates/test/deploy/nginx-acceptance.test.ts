@@ -29,7 +29,10 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
     work = await mkdtemp(path.join(tmpdir(), "portcullis-deploy-"));
     blue = await startVersionServer("v1");
     green = await startVersionServer("v2");
-    nginx = await startNginx(path.join(work, "nginx"), { blue: `127.0.0.1:${blue.port}`, green: `127.0.0.1:${green.port}` });
+    nginx = await startNginx(path.join(work, "nginx"), {
+      blue: `127.0.0.1:${blue.port}`,
+      green: `127.0.0.1:${green.port}`,
+    });
   });
 
   afterAll(async () => {
@@ -71,7 +74,14 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
     const { renderUpstream } = await import("../../src/deploy/routers/nginx.js");
     const { writeFile } = await import("node:fs/promises");
     const { runShell } = await import("../../src/deploy/shell.js");
-    await writeFile(nginx.upstreamFile, renderUpstream(UPSTREAM, { blue: `127.0.0.1:${blue.port}`, green: `127.0.0.1:${green.port}` }, { blue: 100, green: 0 }));
+    await writeFile(
+      nginx.upstreamFile,
+      renderUpstream(
+        UPSTREAM,
+        { blue: `127.0.0.1:${blue.port}`, green: `127.0.0.1:${green.port}` },
+        { blue: 100, green: 0 },
+      ),
+    );
     expect((await runShell(nginx.reloadCmd, { cwd: work, timeoutMs: 10_000 })).ok).toBe(true);
     await sleep(300);
   }
@@ -89,15 +99,22 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
   }
 
   async function liveWeights() {
-    return parseUpstream(await readFile(nginx.upstreamFile, "utf8"), UPSTREAM, { blue: `127.0.0.1:${blue.port}`, green: `127.0.0.1:${green.port}` });
+    return parseUpstream(await readFile(nginx.upstreamFile, "utf8"), UPSTREAM, {
+      blue: `127.0.0.1:${blue.port}`,
+      green: `127.0.0.1:${green.port}`,
+    });
   }
 
-  async function waitFor(predicate: (s: DeployState | null) => boolean, timeoutMs: number): Promise<DeployState | null> {
+  async function waitFor(
+    predicate: (s: DeployState | null) => boolean,
+    timeoutMs: number,
+  ): Promise<DeployState | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const current = await state();
       if (predicate(current)) return current;
-      if (Date.now() > deadline) throw new Error(`state never matched; last: ${JSON.stringify(current?.phase)} step ${current?.rollout?.step}`);
+      if (Date.now() > deadline)
+        throw new Error(`state never matched; last: ${JSON.stringify(current?.phase)} step ${current?.rollout?.step}`);
       await sleep(25);
     }
   }
@@ -106,7 +123,18 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
     const load = startLoad(nginx.url, { concurrency: 12, maxRequests: 200_000, maxMs: 60_000 });
     await sleep(300);
     const started = Date.now();
-    const run = await cli(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "2s", interval: "400ms" })], work);
+    const run = await cli(
+      [
+        "deploy",
+        "--release",
+        "v2",
+        "--force",
+        "--reason",
+        "acceptance test",
+        ...flags({ bake: "2s", interval: "400ms" }),
+      ],
+      work,
+    );
     const finished = Date.now();
     await sleep(300);
     const hits = await load.stop();
@@ -127,7 +155,12 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
       expect(seen.count, `requests seen at ${step.percent} %`).toBeGreaterThan(300);
       expect(Math.abs(seen.share * 100 - step.percent), `green share at ${step.percent} %`).toBeLessThanOrEqual(6);
     }
-    expect(await state()).toMatchObject({ active: "green", phase: "idle", weights: { blue: 0, green: 100 }, lock: null });
+    expect(await state()).toMatchObject({
+      active: "green",
+      phase: "idle",
+      weights: { blue: 0, green: 100 },
+      lock: null,
+    });
     expect(await liveWeights()).toEqual({ blue: 0, green: 100 });
     expect(hits.filter((hit) => hit.at > finished + 200).every((hit) => hit.version === "v2")).toBe(true);
     expect((await ledger()).at(-1)).toMatchObject({ type: "deploy_finished", outcome: "succeeded", release: "v2" });
@@ -137,7 +170,18 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
     const intervalMs = 1_000;
     const load = startLoad(nginx.url, { concurrency: 4, maxRequests: 100_000, maxMs: 60_000 });
     // The controller runs in its own process, as in a pipeline, not sharing the load's event loop.
-    const controller = cliProcess(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "4s", interval: `${intervalMs}ms` })], work);
+    const controller = cliProcess(
+      [
+        "deploy",
+        "--release",
+        "v2",
+        "--force",
+        "--reason",
+        "acceptance test",
+        ...flags({ bake: "4s", interval: `${intervalMs}ms` }),
+      ],
+      work,
+    );
     const exited = new Promise<number | null>((resolve) => controller.child.once("exit", resolve));
     await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 30_000);
     const failingFrom = Date.now();
@@ -151,8 +195,13 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
     const finished = records.at(-1);
     expect(finished).toMatchObject({ type: "deploy_finished", outcome: "rolled_back" });
     const restoredAt = Date.parse(finished?.finished_at ?? "");
-    expect(restoredAt - failingFrom, `failing from ${new Date(failingFrom).toISOString()}\n${controller.output()}`).toBeLessThanOrEqual(2 * intervalMs);
-    expect(records.find((record) => record.type === "step" && record.step?.percent === 25)?.step?.decision).toBe("fail");
+    expect(
+      restoredAt - failingFrom,
+      `failing from ${new Date(failingFrom).toISOString()}\n${controller.output()}`,
+    ).toBeLessThanOrEqual(2 * intervalMs);
+    expect(records.find((record) => record.type === "step" && record.step?.percent === 25)?.step?.decision).toBe(
+      "fail",
+    );
     expect(await liveWeights()).toEqual({ blue: 100, green: 0 });
     expect(await state()).toMatchObject({ active: "blue", phase: "idle", lock: null });
     // After the rollback was confirmed (and old nginx workers drained), only blue answers.
@@ -163,7 +212,18 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
 
   it("3. survives a SIGKILLed controller: status tells the partial truth, abort restores blue, nothing fails after", async () => {
     const load = startLoad(nginx.url, { concurrency: 4, maxRequests: 100_000, maxMs: 60_000 });
-    const controller = cliProcess(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "2s", interval: "250ms", "lock-lease": "1s" })], work);
+    const controller = cliProcess(
+      [
+        "deploy",
+        "--release",
+        "v2",
+        "--force",
+        "--reason",
+        "acceptance test",
+        ...flags({ bake: "2s", interval: "250ms", "lock-lease": "1s" }),
+      ],
+      work,
+    );
     await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 60_000);
     process.kill(-(controller.child.pid ?? 0), "SIGKILL");
     await stopChild(controller.child, "SIGKILL");
@@ -185,7 +245,9 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
     expect(hits.filter((hit) => !hit.ok)).toEqual([]);
     expect(hits.filter((hit) => hit.at > abortedAt + 300).every((hit) => hit.version === "v1")).toBe(true);
     const records = await ledger();
-    expect(records.map((record) => record.action ?? record.outcome ?? record.type)).toEqual(expect.arrayContaining(["lock_broken", "abort", "aborted"]));
+    expect(records.map((record) => record.action ?? record.outcome ?? record.type)).toEqual(
+      expect.arrayContaining(["lock_broken", "abort", "aborted"]),
+    );
     expect((await cli(["ledger", "verify", "--state-dir", stateDir], work)).code).toBe(0);
   });
 
@@ -194,7 +256,18 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
     const restore = await breakConfig(nginx);
     const load = startLoad(nginx.url, { concurrency: 2, maxRequests: 50_000, maxMs: 30_000 });
     try {
-      const run = await cli(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "500ms", interval: "250ms" })], work);
+      const run = await cli(
+        [
+          "deploy",
+          "--release",
+          "v2",
+          "--force",
+          "--reason",
+          "acceptance test",
+          ...flags({ bake: "500ms", interval: "250ms" }),
+        ],
+        work,
+      );
       expect(run.code).toBe(3);
       expect(run.stdout + run.stderr).toMatch(/unknown directive "portcullis_no_such_directive"/);
       expect(await readFile(nginx.upstreamFile, "utf8")).toBe(before);
@@ -209,7 +282,18 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
   });
 
   it("5. refuses a second deploy while one runs (exit 3) but never a rollback", async () => {
-    const first = cli(["deploy", "--release", "v2", "--force", "--reason", "acceptance test", ...flags({ bake: "3s", interval: "300ms" })], work);
+    const first = cli(
+      [
+        "deploy",
+        "--release",
+        "v2",
+        "--force",
+        "--reason",
+        "acceptance test",
+        ...flags({ bake: "3s", interval: "300ms" }),
+      ],
+      work,
+    );
     await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 30_000);
     const second = await cli(["deploy", "--release", "v3", "--force", "--reason", "acceptance test", ...flags()], work);
     expect(second.code).toBe(3);
@@ -224,7 +308,9 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
     await sleep(500);
     expect(await liveWeights()).toEqual({ blue: 100, green: 0 });
     const records = await ledger();
-    expect(records.find((record) => record.action === "lock_broken")?.reason).toMatch(/rollback broke the lock of .*holder alive/);
+    expect(records.find((record) => record.action === "lock_broken")?.reason).toMatch(
+      /rollback broke the lock of .*holder alive/,
+    );
     expect(records.at(-1)).toMatchObject({ type: "deploy_finished", outcome: "rolled_back" });
   });
 });

@@ -4,7 +4,15 @@ import type { Notice } from "../../src/deploy/actions.js";
 import { createNotifier, jsonPayload, slackPayload } from "../../src/deploy/notify.js";
 
 /** Webhooks against a local HTTP server that can answer 500s, 400s or hang. */
-const NOTICE: Notice = { event: "rolled_back", severity: "critical", environment: "production", deploy_id: "d1", release: "1.4.2", message: "1.4.2 rolled back: error rate 3 %", at: "2025-01-01T00:00:00.000Z" };
+const NOTICE: Notice = {
+  event: "rolled_back",
+  severity: "critical",
+  environment: "production",
+  deploy_id: "d1",
+  release: "1.4.2",
+  message: "1.4.2 rolled back: error rate 3 %",
+  at: "2025-01-01T00:00:00.000Z",
+};
 
 describe("webhook notifications", () => {
   let server: Server;
@@ -39,20 +47,44 @@ describe("webhook notifications", () => {
 
   it("posts generic JSON and Slack-compatible text", async () => {
     const failures: string[] = [];
-    const notifier = createNotifier({ webhooks: [{ url: `${base}/json`, format: "json" }, { url: `${base}/slack`, format: "slack" }], timeoutMs: 2_000, retries: 0, onFailure: (m) => failures.push(m) });
+    const notifier = createNotifier({
+      webhooks: [
+        { url: `${base}/json`, format: "json" },
+        { url: `${base}/slack`, format: "slack" },
+      ],
+      timeoutMs: 2_000,
+      retries: 0,
+      onFailure: (m) => failures.push(m),
+    });
     notifier.send(NOTICE);
     await notifier.flush(5_000);
     expect(failures).toEqual([]);
     expect(bodies.find((b) => b.path === "/json")?.body).toEqual(jsonPayload(NOTICE));
-    expect(jsonPayload(NOTICE)).toMatchObject({ schema: "portcullis.notice/v1", event: "rolled_back", severity: "critical" });
-    expect(bodies.find((b) => b.path === "/slack")?.body).toEqual({ text: ":rotating_light: [critical] production 1.4.2: 1.4.2 rolled back: error rate 3 %" });
-    expect(slackPayload({ ...NOTICE, severity: "medium", release: null }).text).toBe(":hourglass: [medium] production: 1.4.2 rolled back: error rate 3 %");
+    expect(jsonPayload(NOTICE)).toMatchObject({
+      schema: "portcullis.notice/v1",
+      event: "rolled_back",
+      severity: "critical",
+    });
+    expect(bodies.find((b) => b.path === "/slack")?.body).toEqual({
+      text: ":rotating_light: [critical] production 1.4.2: 1.4.2 rolled back: error rate 3 %",
+    });
+    expect(slackPayload({ ...NOTICE, severity: "medium", release: null }).text).toBe(
+      ":hourglass: [medium] production: 1.4.2 rolled back: error rate 3 %",
+    );
   });
 
   it("retries 5xx a bounded number of times, and never retries a 4xx", async () => {
     plan = { "/flaky": [500, 503], "/gone": [404, 404, 404] };
     const failures: string[] = [];
-    const notifier = createNotifier({ webhooks: [{ url: `${base}/flaky`, format: "json" }, { url: `${base}/gone`, format: "json" }], timeoutMs: 2_000, retries: 2, onFailure: (m) => failures.push(m) });
+    const notifier = createNotifier({
+      webhooks: [
+        { url: `${base}/flaky`, format: "json" },
+        { url: `${base}/gone`, format: "json" },
+      ],
+      timeoutMs: 2_000,
+      retries: 2,
+      onFailure: (m) => failures.push(m),
+    });
     notifier.send(NOTICE);
     await notifier.flush(10_000);
     expect(bodies.filter((b) => b.path === "/flaky")).toHaveLength(3);
@@ -62,7 +94,12 @@ describe("webhook notifications", () => {
 
   it("never makes the caller wait: a hanging webhook times out in the background, flush is bounded", async () => {
     const failures: string[] = [];
-    const notifier = createNotifier({ webhooks: [{ url: `${base}/hang?token=secret`, format: "slack" }], timeoutMs: 200, retries: 1, onFailure: (m) => failures.push(m) });
+    const notifier = createNotifier({
+      webhooks: [{ url: `${base}/hang?token=secret`, format: "slack" }],
+      timeoutMs: 200,
+      retries: 1,
+      onFailure: (m) => failures.push(m),
+    });
     const started = performance.now();
     notifier.send(NOTICE);
     expect(performance.now() - started).toBeLessThan(20);

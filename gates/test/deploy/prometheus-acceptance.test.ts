@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseLedger } from "../../src/deploy/ledger.js";
 import { cli } from "./helpers/cli.js";
 import { startLoad } from "./helpers/load.js";
-import { freePort, haveBinaries, sleep, startVersionServer, stopChild, type VersionServer } from "./helpers/processes.js";
+import {
+  freePort,
+  haveBinaries,
+  sleep,
+  startVersionServer,
+  stopChild,
+  type VersionServer,
+} from "./helpers/processes.js";
 
 /**
  * A real Prometheus scrapes the two slots every second; a PromQL query on green's error ratio
@@ -15,7 +22,8 @@ import { freePort, haveBinaries, sleep, startVersionServer, stopChild, type Vers
  */
 const available = haveBinaries(["prometheus"]);
 
-const ERROR_RATIO = 'sum(rate(app_requests_total{version="{release}",code=~"5.."}[5s])) / sum(rate(app_requests_total{version="{release}"}[5s]))';
+const ERROR_RATIO =
+  'sum(rate(app_requests_total{version="{release}",code=~"5.."}[5s])) / sum(rate(app_requests_total{version="{release}"}[5s]))';
 
 describe.skipIf(!available)("PromQL analysis with a real Prometheus", () => {
   let work: string;
@@ -43,7 +51,12 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", () => {
     await writeFile(path.join(work, "prometheus.yml"), config);
     prometheus = spawn(
       "prometheus",
-      [`--config.file=${path.join(work, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(work, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=error"],
+      [
+        `--config.file=${path.join(work, "prometheus.yml")}`,
+        `--storage.tsdb.path=${path.join(work, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--log.level=error",
+      ],
       { stdio: ["ignore", "ignore", "inherit"] },
     );
     await waitUntil(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, 30_000);
@@ -63,7 +76,9 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", () => {
       // Wait until Prometheus has enough samples of green for rate() over 5s.
       const query = ERROR_RATIO.replaceAll("{release}", "v2");
       await waitUntil(async () => {
-        const body: unknown = await (await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`)).json();
+        const body: unknown = await (
+          await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`)
+        ).json();
         return JSON.stringify(body).includes('"value":[');
       }, 30_000);
       const weights = path.join(work, "weights");
@@ -71,12 +86,42 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", () => {
       const queries = JSON.stringify([{ name: "green_error_ratio", query: ERROR_RATIO, max: 0.05 }]);
       const run = await cli(
         [
-          "deploy", "--release", "v2", "--force", "--reason", "prometheus test",
-          "--router", "command", "--command-set", `printf '%s %s' {blue} {green} > ${weights}`, "--command-get", `cat ${weights}`,
-          "--blue", blue.url, "--green", green.url, "--state-dir", stateDir,
-          "--steps", "50,100", "--bake", "2s", "--interval", "1s", "--warmup", "0s",
-          "--probe-rate", "20", "--min-requests", "5", "--max-p95", "2s",
-          "--prometheus-url", prometheusUrl, "--prometheus-queries", queries,
+          "deploy",
+          "--release",
+          "v2",
+          "--force",
+          "--reason",
+          "prometheus test",
+          "--router",
+          "command",
+          "--command-set",
+          `printf '%s %s' {blue} {green} > ${weights}`,
+          "--command-get",
+          `cat ${weights}`,
+          "--blue",
+          blue.url,
+          "--green",
+          green.url,
+          "--state-dir",
+          stateDir,
+          "--steps",
+          "50,100",
+          "--bake",
+          "2s",
+          "--interval",
+          "1s",
+          "--warmup",
+          "0s",
+          "--probe-rate",
+          "20",
+          "--min-requests",
+          "5",
+          "--max-p95",
+          "2s",
+          "--prometheus-url",
+          prometheusUrl,
+          "--prometheus-queries",
+          queries,
         ],
         work,
       );

@@ -35,7 +35,14 @@ export interface AnalyzerOptions {
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   const agent: Agent = probeAgent();
   const probe = (slot: Slot, durationMs: number, stopAfterFailures?: number) =>
-    probeWindow({ url: `${options.urls[slot]}${options.probePath}`, ratePerSecond: options.probeRate, durationMs, timeoutMs: options.probeTimeoutMs, dispatcher: agent, stopAfterFailures });
+    probeWindow({
+      url: `${options.urls[slot]}${options.probePath}`,
+      ratePerSecond: options.probeRate,
+      durationMs,
+      timeoutMs: options.probeTimeoutMs,
+      dispatcher: agent,
+      stopAfterFailures,
+    });
   // More failures than the error budget of a full window (or of min_requests, if larger) decide
   // the window already: judgeProbe fails it in both of its branches.
   const expected = Math.ceil((options.probeRate * options.intervalMs) / 1000);
@@ -44,17 +51,26 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
     async health(slot) {
       const url = `${options.urls[slot]}${options.healthPath}`;
       const deadline = Date.now() + options.healthTimeoutMs;
-      let last = "no answer yet";
+      let last: string;
       for (;;) {
         try {
-          const response = await request(url, { dispatcher: agent, signal: AbortSignal.timeout(Math.min(options.probeTimeoutMs, options.healthTimeoutMs)) });
+          const response = await request(url, {
+            dispatcher: agent,
+            signal: AbortSignal.timeout(Math.min(options.probeTimeoutMs, options.healthTimeoutMs)),
+          });
           await response.body.dump();
           if (response.statusCode < 300) return { ok: true, detail: `${url} answered ${response.statusCode}` };
           last = `HTTP ${response.statusCode}`;
         } catch (error) {
-          last = error instanceof Error ? ("code" in error && typeof error.code === "string" ? error.code : error.message) : String(error);
+          last =
+            error instanceof Error
+              ? "code" in error && typeof error.code === "string"
+                ? error.code
+                : error.message
+              : String(error);
         }
-        if (Date.now() + 250 > deadline) return { ok: false, detail: `${url} not healthy within ${options.healthTimeoutMs}ms (last: ${last})` };
+        if (Date.now() + 250 > deadline)
+          return { ok: false, detail: `${url} not healthy within ${options.healthTimeoutMs}ms (last: ${last})` };
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
@@ -62,7 +78,11 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       if (options.warmupMs <= 0) return { ok: true, detail: "no warm-up configured" };
       const sample = await probe(slot, options.warmupMs);
       // Warm-up only asks for answers: latency settles once caches are warm, and volume is ours.
-      const judged = judgeProbe(sample, { ...options.thresholds, maxP95Ms: Number.POSITIVE_INFINITY, minRequests: 1 }, "warmup");
+      const judged = judgeProbe(
+        sample,
+        { ...options.thresholds, maxP95Ms: Number.POSITIVE_INFINITY, minRequests: 1 },
+        "warmup",
+      );
       return { ok: judged.result === "pass", detail: judged.reason };
     },
     async measure(slot, release) {
@@ -72,7 +92,15 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       if (prometheusUrl !== undefined) {
         const context = { release, slot, environment: options.environment };
         const results = await Promise.all(
-          options.queries.map(async (query) => judgeQuery(query, await queryPrometheus(prometheusUrl, query, context, { timeoutMs: options.probeTimeoutMs, dispatcher: agent }))),
+          options.queries.map(async (query) =>
+            judgeQuery(
+              query,
+              await queryPrometheus(prometheusUrl, query, context, {
+                timeoutMs: options.probeTimeoutMs,
+                dispatcher: agent,
+              }),
+            ),
+          ),
         );
         checks.push(...results);
       }

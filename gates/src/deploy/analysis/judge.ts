@@ -7,22 +7,49 @@ import type { ProbeSample } from "./probe.js";
  * Pure verdicts on measurements. No data is never a pass: fewer requests than min_requests is
  * inconclusive, unless the failures seen already exceed the error budget of min_requests.
  */
-export function judgeProbe(sample: ProbeSample, thresholds: Thresholds, source: Measurement["source"] = "probe"): Measurement {
+export function judgeProbe(
+  sample: ProbeSample,
+  thresholds: Thresholds,
+  source: Measurement["source"] = "probe",
+): Measurement {
   const errorRate = sample.requests === 0 ? 0 : sample.failures / sample.requests;
-  const values = { requests: sample.requests, failures: sample.failures, error_rate: round(errorRate), p50_ms: round(sample.p50Ms), p95_ms: round(sample.p95Ms), p99_ms: round(sample.p99Ms) };
+  const values = {
+    requests: sample.requests,
+    failures: sample.failures,
+    error_rate: round(errorRate),
+    p50_ms: round(sample.p50Ms),
+    p95_ms: round(sample.p95Ms),
+    p99_ms: round(sample.p99Ms),
+  };
   const why = sample.firstFailure === null ? "" : ` (first: ${sample.firstFailure})`;
-  const measurement = (result: MeasurementResult, reason: string): Measurement => ({ source, name: "http", result, reason, values });
+  const measurement = (result: MeasurementResult, reason: string): Measurement => ({
+    source,
+    name: "http",
+    result,
+    reason,
+    values,
+  });
   if (sample.requests < thresholds.minRequests) {
     if (sample.failures / thresholds.minRequests > thresholds.maxErrorRate) {
-      return measurement("fail", `${sample.failures} failed of only ${sample.requests} requests: over max_error_rate ${thresholds.maxErrorRate} even at min_requests${why}`);
+      return measurement(
+        "fail",
+        `${sample.failures} failed of only ${sample.requests} requests: over max_error_rate ${thresholds.maxErrorRate} even at min_requests${why}`,
+      );
     }
     return measurement("inconclusive", `only ${sample.requests} requests (< min_requests ${thresholds.minRequests})`);
   }
   if (errorRate > thresholds.maxErrorRate) {
-    return measurement("fail", `error rate ${percent(errorRate)} > max_error_rate ${percent(thresholds.maxErrorRate)} (${sample.failures}/${sample.requests})${why}`);
+    return measurement(
+      "fail",
+      `error rate ${percent(errorRate)} > max_error_rate ${percent(thresholds.maxErrorRate)} (${sample.failures}/${sample.requests})${why}`,
+    );
   }
-  if (sample.p95Ms > thresholds.maxP95Ms) return measurement("fail", `p95 ${round(sample.p95Ms)}ms > max_p95 ${thresholds.maxP95Ms}ms`);
-  return measurement("pass", `${sample.requests} requests, error rate ${percent(errorRate)}, p95 ${round(sample.p95Ms)}ms`);
+  if (sample.p95Ms > thresholds.maxP95Ms)
+    return measurement("fail", `p95 ${round(sample.p95Ms)}ms > max_p95 ${thresholds.maxP95Ms}ms`);
+  return measurement(
+    "pass",
+    `${sample.requests} requests, error rate ${percent(errorRate)}, p95 ${round(sample.p95Ms)}ms`,
+  );
 }
 
 /** A PromQL result: a number, `null` for an empty result, or the error that prevented it. */
@@ -32,10 +59,13 @@ export function judgeQuery(query: PrometheusQuery, outcome: QueryValue): Measure
   const base = { source: "prometheus" as const, name: query.name };
   if ("error" in outcome) return { ...base, result: "error", reason: outcome.error, values: {} };
   const { value } = outcome;
-  if (value === null || Number.isNaN(value)) return { ...base, result: "inconclusive", reason: `${query.name}: no data`, values: {} };
+  if (value === null || Number.isNaN(value))
+    return { ...base, result: "inconclusive", reason: `${query.name}: no data`, values: {} };
   const values = { value: round(value) };
-  if (query.max !== undefined && value > query.max) return { ...base, result: "fail", reason: `${query.name} = ${round(value)} > max ${query.max}`, values };
-  if (query.min !== undefined && value < query.min) return { ...base, result: "fail", reason: `${query.name} = ${round(value)} < min ${query.min}`, values };
+  if (query.max !== undefined && value > query.max)
+    return { ...base, result: "fail", reason: `${query.name} = ${round(value)} > max ${query.max}`, values };
+  if (query.min !== undefined && value < query.min)
+    return { ...base, result: "fail", reason: `${query.name} = ${round(value)} < min ${query.min}`, values };
   return { ...base, result: "pass", reason: `${query.name} = ${round(value)}`, values };
 }
 

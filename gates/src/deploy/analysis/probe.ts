@@ -35,7 +35,11 @@ export function probeAgent(): Agent {
 }
 
 export async function probeWindow(options: ProbeOptions): Promise<ProbeSample> {
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const inFlight = new Set<Promise<void>>();
   // More in flight than a timeout's worth of requests means the slot is not answering: skipped
   // ticks then show up as too few requests (inconclusive), never as passes.
@@ -76,7 +80,8 @@ export async function probeWindow(options: ProbeOptions): Promise<ProbeSample> {
     inFlight.add(pending);
   }
   await Promise.all(inFlight);
-  const toMs = (percentile: number): number => (histogram.totalCount === 0 ? 0 : histogram.getValueAtPercentile(percentile) / 1000);
+  const toMs = (percentile: number): number =>
+    histogram.totalCount === 0 ? 0 : histogram.getValueAtPercentile(percentile) / 1000;
   const sample = { requests, failures, p50Ms: toMs(50), p95Ms: toMs(95), p99Ms: toMs(99), firstFailure };
   histogram.destroy();
   return sample;
@@ -86,7 +91,8 @@ export async function probeWindow(options: ProbeOptions): Promise<ProbeSample> {
 
 function describeError(error: unknown): string {
   if (error instanceof Error) {
-    if (error.name === "TimeoutError" || error.name === "HeadersTimeoutError" || error.name === "BodyTimeoutError") return "timeout";
+    if (error.name === "TimeoutError" || error.name === "HeadersTimeoutError" || error.name === "BodyTimeoutError")
+      return "timeout";
     const code = "code" in error && typeof error.code === "string" ? error.code : undefined;
     return code ?? error.message;
   }

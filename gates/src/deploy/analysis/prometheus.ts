@@ -9,7 +9,13 @@ import type { QueryValue } from "./judge.js";
  */
 const Sample = z.tuple([z.number(), z.string()]);
 const Response = z.union([
-  z.object({ status: z.literal("success"), data: z.object({ resultType: z.literal("vector"), result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: Sample })) }) }),
+  z.object({
+    status: z.literal("success"),
+    data: z.object({
+      resultType: z.literal("vector"),
+      result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: Sample })),
+    }),
+  }),
   z.object({ status: z.literal("success"), data: z.object({ resultType: z.literal("scalar"), result: Sample }) }),
   z.object({ status: z.literal("error"), errorType: z.string().optional(), error: z.string() }),
 ]);
@@ -22,7 +28,10 @@ export interface QueryContext {
 
 /** Replaces `{release}`, `{slot}` and `{environment}` in a query. */
 export function expandQuery(query: string, context: QueryContext): string {
-  return query.replaceAll("{release}", context.release).replaceAll("{slot}", context.slot).replaceAll("{environment}", context.environment);
+  return query
+    .replaceAll("{release}", context.release)
+    .replaceAll("{slot}", context.slot)
+    .replaceAll("{environment}", context.environment);
 }
 
 export async function queryPrometheus(
@@ -35,11 +44,16 @@ export async function queryPrometheus(
   let body: unknown;
   let status: number;
   try {
-    const response = await request(url, { dispatcher: options.dispatcher, signal: AbortSignal.timeout(options.timeoutMs) });
+    const response = await request(url, {
+      dispatcher: options.dispatcher,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
     status = response.statusCode;
     body = await response.body.json();
   } catch (error) {
-    return { error: `${query.name}: Prometheus unreachable or not JSON (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      error: `${query.name}: Prometheus unreachable or not JSON (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   const parsed = Response.safeParse(body);
   if (!parsed.success) return { error: `${query.name}: unexpected Prometheus answer (HTTP ${status})` };
@@ -47,7 +61,8 @@ export async function queryPrometheus(
   if (answer.status === "error") return { error: `${query.name}: Prometheus rejected the query: ${answer.error}` };
   if (answer.data.resultType === "scalar") return { value: Number(answer.data.result[1]) };
   const series = answer.data.result;
-  if (series.length > 1) return { error: `${query.name}: ${series.length} series returned; aggregate the query (sum, avg) to one value` };
+  if (series.length > 1)
+    return { error: `${query.name}: ${series.length} series returned; aggregate the query (sum, avg) to one value` };
   const first = series[0];
   return { value: first === undefined ? null : Number(first.value[1]) };
 }

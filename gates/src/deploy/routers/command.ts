@@ -20,28 +20,43 @@ export function commandRouter(options: CommandRouterOptions): Router {
     runShell(command, {
       cwd: options.cwd,
       timeoutMs: options.timeoutMs,
-      env: weights === undefined ? {} : { PORTCULLIS_BLUE_WEIGHT: String(weights.blue), PORTCULLIS_GREEN_WEIGHT: String(weights.green) },
+      env:
+        weights === undefined
+          ? {}
+          : { PORTCULLIS_BLUE_WEIGHT: String(weights.blue), PORTCULLIS_GREEN_WEIGHT: String(weights.green) },
     });
   const read = async (): Promise<Weights | null> => {
     if (options.get === undefined) return null;
     const result = await run(options.get);
-    if (!result.ok) throw new RouterError("command", `reading weights failed: ${describeFailure(options.get, result)}`, { applied: true });
+    if (!result.ok)
+      throw new RouterError("command", `reading weights failed: ${describeFailure(options.get, result)}`, {
+        applied: true,
+      });
     return parseWeights(result.stdout);
   };
   return {
     description: `command (${options.set})`,
     async setWeights(weights) {
-      const command = options.set.replaceAll("{blue}", String(weights.blue)).replaceAll("{green}", String(weights.green));
+      const command = options.set
+        .replaceAll("{blue}", String(weights.blue))
+        .replaceAll("{green}", String(weights.green));
       const result = await run(command, weights);
       // A failed command may have changed something before failing: assume it did.
-      if (!result.ok) throw new RouterError("command", `setting weights failed: ${describeFailure(command, result)}`, { applied: true });
+      if (!result.ok)
+        throw new RouterError("command", `setting weights failed: ${describeFailure(command, result)}`, {
+          applied: true,
+        });
       if (options.get === undefined) return weights;
       const readBack = await read();
       if (readBack === null || !sameWeights(readBack, weights)) {
-        throw new RouterError("command", `read back ${readBack === null ? "nothing usable" : `${readBack.blue}/${readBack.green}`} after setting ${weights.blue}/${weights.green}`, {
-          applied: true,
-          fix: 'command_get must print the live weights as "blue green"',
-        });
+        throw new RouterError(
+          "command",
+          `read back ${readBack === null ? "nothing usable" : `${readBack.blue}/${readBack.green}`} after setting ${weights.blue}/${weights.green}`,
+          {
+            applied: true,
+            fix: 'command_get must print the live weights as "blue green"',
+          },
+        );
       }
       return readBack;
     },

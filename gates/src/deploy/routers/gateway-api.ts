@@ -26,7 +26,11 @@ const PLURAL = "httproutes";
 // so this object is deliberately not strict.
 const HttpRoute = z.object({
   spec: z.object({
-    rules: z.array(z.object({ backendRefs: z.array(z.object({ name: z.string(), weight: z.number().int().optional() })).optional() })),
+    rules: z.array(
+      z.object({
+        backendRefs: z.array(z.object({ name: z.string(), weight: z.number().int().optional() })).optional(),
+      }),
+    ),
   }),
 });
 
@@ -42,23 +46,34 @@ export function gatewayApiRouter(options: GatewayApiOptions): Router {
   const read = async (): Promise<{ indexes: Record<Slot, number>; weights: Weights }> => {
     const body: unknown = await withTimeout(api.getNamespacedCustomObject(where), options.timeoutMs);
     const parsed = HttpRoute.safeParse(body);
-    if (!parsed.success) throw new RouterError("gateway-api", `${describe} has no spec.rules[].backendRefs`, { applied: true, fix: "check the route name and namespace" });
+    if (!parsed.success)
+      throw new RouterError("gateway-api", `${describe} has no spec.rules[].backendRefs`, {
+        applied: true,
+        fix: "check the route name and namespace",
+      });
     const refs = parsed.data.spec.rules[options.rule]?.backendRefs ?? [];
     const indexes: Partial<Record<Slot, number>> = {};
     const weights: Partial<Record<Slot, number>> = {};
     for (const slot of SLOTS) {
       const index = refs.findIndex((ref) => ref.name === options.backends[slot]);
       if (index < 0) {
-        throw new RouterError("gateway-api", `${describe} rule ${options.rule} has no backendRef named ${options.backends[slot]} (${slot})`, {
-          applied: false,
-          fix: "set gateway_blue_backend and gateway_green_backend to the backendRefs[].name of each slot",
-        });
+        throw new RouterError(
+          "gateway-api",
+          `${describe} rule ${options.rule} has no backendRef named ${options.backends[slot]} (${slot})`,
+          {
+            applied: false,
+            fix: "set gateway_blue_backend and gateway_green_backend to the backendRefs[].name of each slot",
+          },
+        );
       }
       indexes[slot] = index;
       // Gateway API: a backendRef without weight has weight 1.
       weights[slot] = refs[index]?.weight ?? 1;
     }
-    return { indexes: { blue: indexes.blue ?? 0, green: indexes.green ?? 0 }, weights: { blue: weights.blue ?? 0, green: weights.green ?? 0 } };
+    return {
+      indexes: { blue: indexes.blue ?? 0, green: indexes.green ?? 0 },
+      weights: { blue: weights.blue ?? 0, green: weights.green ?? 0 },
+    };
   };
 
   return {
@@ -70,13 +85,27 @@ export function gatewayApiRouter(options: GatewayApiOptions): Router {
         { op: "test", path: `${base}/${indexes[slot]}/name`, value: options.backends[slot] },
         { op: "add", path: `${base}/${indexes[slot]}/weight`, value: weights[slot] },
       ]);
-      await guard(() => withTimeout(api.patchNamespacedCustomObject({ ...where, body: patch }, setHeaderOptions("Content-Type", PatchStrategy.JsonPatch)), options.timeoutMs), true);
+      await guard(
+        () =>
+          withTimeout(
+            api.patchNamespacedCustomObject(
+              { ...where, body: patch },
+              setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
+            ),
+            options.timeoutMs,
+          ),
+        true,
+      );
       const readBack = (await guard(read, true)).weights;
       if (!sameWeights(readBack, weights)) {
-        throw new RouterError("gateway-api", `read back ${readBack.blue}/${readBack.green} after patching ${weights.blue}/${weights.green}`, {
-          applied: true,
-          fix: "another controller (Argo Rollouts, Flagger, a GitOps sync) may own this route's weights",
-        });
+        throw new RouterError(
+          "gateway-api",
+          `read back ${readBack.blue}/${readBack.green} after patching ${weights.blue}/${weights.green}`,
+          {
+            applied: true,
+            fix: "another controller (Argo Rollouts, Flagger, a GitOps sync) may own this route's weights",
+          },
+        );
       }
       return readBack;
     },
@@ -96,11 +125,18 @@ async function guard<T>(call: () => Promise<T>, mayHaveApplied: boolean): Promis
     if (error instanceof RouterError) throw error;
     const status = error instanceof ApiException ? error.code : undefined;
     const rejected = status !== undefined && status >= 400 && status < 500;
-    throw new RouterError("gateway-api", `Kubernetes API ${status === undefined ? "unreachable" : `answered HTTP ${status}`}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`, {
-      applied: mayHaveApplied && !rejected,
-      fix: status === 403 ? "grant get and patch on httproutes.gateway.networking.k8s.io" : "check the kubeconfig and that the API server is reachable",
-      cause: error,
-    });
+    throw new RouterError(
+      "gateway-api",
+      `Kubernetes API ${status === undefined ? "unreachable" : `answered HTTP ${status}`}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      {
+        applied: mayHaveApplied && !rejected,
+        fix:
+          status === 403
+            ? "grant get and patch on httproutes.gateway.networking.k8s.io"
+            : "check the kubeconfig and that the API server is reachable",
+        cause: error,
+      },
+    );
   }
 }
 

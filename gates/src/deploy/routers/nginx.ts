@@ -31,10 +31,14 @@ export function nginxRouter(options: NginxOptions): Router {
       const test = await run(options.testCmd);
       if (!test.ok) {
         await restore(file, previous);
-        throw new RouterError("nginx", `config test failed, nothing reloaded: ${describeFailure(options.testCmd, test)}`, {
-          applied: false,
-          fix: "fix the nginx configuration (run the test command by hand), then deploy again",
-        });
+        throw new RouterError(
+          "nginx",
+          `config test failed, nothing reloaded: ${describeFailure(options.testCmd, test)}`,
+          {
+            applied: false,
+            fix: "fix the nginx configuration (run the test command by hand), then deploy again",
+          },
+        );
       }
       const reload = await run(options.reloadCmd);
       if (!reload.ok) {
@@ -46,10 +50,14 @@ export function nginxRouter(options: NginxOptions): Router {
       }
       const readBack = parseUpstream(await readFile(file, "utf8"), options.upstream, options.servers);
       if (readBack === null || !sameWeights(readBack, weights)) {
-        throw new RouterError("nginx", `read back ${readBack === null ? "no weights" : `${readBack.blue}/${readBack.green}`} after writing ${weights.blue}/${weights.green}`, {
-          applied: true,
-          fix: "something else rewrites the upstream file: give Portcullis its own include",
-        });
+        throw new RouterError(
+          "nginx",
+          `read back ${readBack === null ? "no weights" : `${readBack.blue}/${readBack.green}`} after writing ${weights.blue}/${weights.green}`,
+          {
+            applied: true,
+            fix: "something else rewrites the upstream file: give Portcullis its own include",
+          },
+        );
       }
       return readBack;
     },
@@ -66,7 +74,13 @@ export function renderUpstream(name: string, servers: Readonly<Record<Slot, stri
     const weight = weights[slot];
     return `    server ${servers[slot]} ${weight === 0 ? "down" : `weight=${weight}`}; # ${slot}`;
   });
-  return [`# Written by portcullis deploy: every traffic step rewrites this file.`, `upstream ${name} {`, ...lines, "}", ""].join("\n");
+  return [
+    `# Written by portcullis deploy: every traffic step rewrites this file.`,
+    `upstream ${name} {`,
+    ...lines,
+    "}",
+    "",
+  ].join("\n");
 }
 
 /** Weights of the two slots in an upstream block, matched by address; null when not found. */

@@ -20,7 +20,12 @@ export function dirStore(root: string, environment: string, display: string): St
     const stateText = await readOptional(stateFile);
     const ledgerText = (await readOptional(ledgerFile)) ?? "";
     const state = stateText === undefined ? null : parseState(stateText, stateFile);
-    return { state, ledgerText, ledgerHead: lastLedgerHead(ledgerText), token: state === null ? null : String(state.revision) };
+    return {
+      state,
+      ledgerText,
+      ledgerHead: lastLedgerHead(ledgerText),
+      token: state === null ? null : String(state.revision),
+    };
   };
   return {
     description,
@@ -29,7 +34,11 @@ export function dirStore(root: string, environment: string, display: string): St
       await mkdir(dir, { recursive: true });
       return withFileMutex(path.join(dir, ".state.lock"), async () => {
         const current = await read();
-        if (current.token !== expected) throw new StoreConflictError(description, `revision ${current.token ?? "none"}, expected ${expected ?? "none"}`);
+        if (current.token !== expected)
+          throw new StoreConflictError(
+            description,
+            `revision ${current.token ?? "none"}, expected ${expected ?? "none"}`,
+          );
         if (ledgerLines !== "") await appendFile(ledgerFile, ledgerLines, { flush: true });
         const temp = `${stateFile}.${process.pid}.tmp`;
         await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { flush: true });
@@ -50,11 +59,19 @@ export function parseState(text: string, file: string): DeployState {
   try {
     document = JSON.parse(text) as unknown;
   } catch (error) {
-    throw new PortcullisError("CONFIG_INVALID", "deployment state is not valid JSON", { file, fix: "restore it from the store's history, or remove it to start over", cause: error });
+    throw new PortcullisError("CONFIG_INVALID", "deployment state is not valid JSON", {
+      file,
+      fix: "restore it from the store's history, or remove it to start over",
+      cause: error,
+    });
   }
   const parsed = DeployState.safeParse(document);
   if (!parsed.success) {
-    throw new PortcullisError("CONFIG_INVALID", `deployment state is invalid: ${describeIssues(schemaIssues(parsed.error))}`, { file, fix: "restore it from the store's history" });
+    throw new PortcullisError(
+      "CONFIG_INVALID",
+      `deployment state is invalid: ${describeIssues(schemaIssues(parsed.error))}`,
+      { file, fix: "restore it from the store's history" },
+    );
   }
   return parsed.data;
 }

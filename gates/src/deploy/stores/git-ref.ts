@@ -30,10 +30,13 @@ export function gitRefStore(options: GitRefStoreOptions): StateStore {
     async load(): Promise<Snapshot> {
       const fetched = await git(["fetch", "--quiet", "--no-tags", options.remote, `+${options.ref}:${options.ref}`]);
       if (fetched.code !== 0) {
-        if (/couldn't find remote ref/i.test(fetched.stderr)) return { state: null, ledgerText: "", ledgerHead: null, token: null };
+        if (/couldn't find remote ref/i.test(fetched.stderr))
+          return { state: null, ledgerText: "", ledgerHead: null, token: null };
         throw gitError("fetch", fetched, options);
       }
-      const token = (await checked(git(["rev-parse", "--verify", `${options.ref}^{commit}`]), "rev-parse", options)).stdout.trim();
+      const token = (
+        await checked(git(["rev-parse", "--verify", `${options.ref}^{commit}`]), "rev-parse", options)
+      ).stdout.trim();
       const files = await readFiles(git, token, ["state.json", "ledger.jsonl"], options);
       const stateText = files.get("state.json");
       const ledgerText = files.get("ledger.jsonl") ?? "";
@@ -42,18 +45,32 @@ export function gitRefStore(options: GitRefStoreOptions): StateStore {
       return { state, ledgerText, ledgerHead: lastLedgerHead(ledgerText), token };
     },
     async save(state: DeployState, ledgerLines: string, expected: string | null): Promise<string> {
-      const previousLedger = expected === null ? "" : known?.token === expected ? known.ledgerText : ((await readFiles(git, expected, ["ledger.jsonl"], options)).get("ledger.jsonl") ?? "");
+      const previousLedger =
+        expected === null
+          ? ""
+          : known?.token === expected
+            ? known.ledgerText
+            : ((await readFiles(git, expected, ["ledger.jsonl"], options)).get("ledger.jsonl") ?? "");
       const ledgerText = previousLedger + ledgerLines;
       const stateBlob = await hashObject(git, `${JSON.stringify(state, null, 2)}\n`, options);
       const ledgerBlob = await hashObject(git, ledgerText, options);
-      const tree = (await checked(git(["mktree"], `100644 blob ${ledgerBlob}\tledger.jsonl\n100644 blob ${stateBlob}\tstate.json\n`), "mktree", options)).stdout.trim();
+      const tree = (
+        await checked(
+          git(["mktree"], `100644 blob ${ledgerBlob}\tledger.jsonl\n100644 blob ${stateBlob}\tstate.json\n`),
+          "mktree",
+          options,
+        )
+      ).stdout.trim();
       const message = `portcullis ${options.environment}: revision ${state.revision} (${state.phase})`;
       const parents = expected === null ? [] : ["-p", expected];
-      const commit = (await checked(git(["commit-tree", tree, ...parents, "-m", message]), "commit-tree", options)).stdout.trim();
+      const commit = (
+        await checked(git(["commit-tree", tree, ...parents, "-m", message]), "commit-tree", options)
+      ).stdout.trim();
       const pushed = await git(["push", "--porcelain", "--quiet", options.remote, `${commit}:${options.ref}`]);
       if (pushed.code !== 0) {
         const output = `${pushed.stdout}\n${pushed.stderr}`;
-        if (/rejected|non-fast-forward|fetch first|stale info/.test(output)) throw new StoreConflictError(description, "the remote ref moved");
+        if (/rejected|non-fast-forward|fetch first|stale info/.test(output))
+          throw new StoreConflictError(description, "the remote ref moved");
         throw gitError("push", pushed, options);
       }
       known = { token: commit, ledgerText };
@@ -108,13 +125,28 @@ async function checked(pending: Promise<GitResult>, what: string, options: GitRe
   return result;
 }
 
-async function hashObject(git: (args: readonly string[], input?: string) => Promise<GitResult>, text: string, options: GitRefStoreOptions): Promise<string> {
+async function hashObject(
+  git: (args: readonly string[], input?: string) => Promise<GitResult>,
+  text: string,
+  options: GitRefStoreOptions,
+): Promise<string> {
   return (await checked(git(["hash-object", "-w", "--stdin"], text), "hash-object", options)).stdout.trim();
 }
 
 /** Several files of one commit in a single `git cat-file --batch`; absent files are left out. */
-async function readFiles(git: (args: readonly string[], input?: string) => Promise<GitResult>, commit: string, names: readonly string[], options: GitRefStoreOptions): Promise<Map<string, string>> {
-  const output = (await checked(git(["cat-file", "--batch"], names.map((name) => `${commit}:${name}\n`).join("")), "cat-file", options)).stdout;
+async function readFiles(
+  git: (args: readonly string[], input?: string) => Promise<GitResult>,
+  commit: string,
+  names: readonly string[],
+  options: GitRefStoreOptions,
+): Promise<Map<string, string>> {
+  const output = (
+    await checked(
+      git(["cat-file", "--batch"], names.map((name) => `${commit}:${name}\n`).join("")),
+      "cat-file",
+      options,
+    )
+  ).stdout;
   const files = new Map<string, string>();
   let offset = 0;
   for (const name of names) {
@@ -132,8 +164,12 @@ async function readFiles(git: (args: readonly string[], input?: string) => Promi
 }
 
 function gitError(what: string, result: GitResult, options: GitRefStoreOptions): PortcullisError {
-  return new PortcullisError("IO", `git ${what} failed for ${options.ref}: ${result.stderr.trim().split("\n").slice(-2).join(" | ") || `exit ${result.code}`}`, {
-    tool: "git",
-    fix: `run from a clone whose remote "${options.remote}" is reachable and writable, or use --state-dir`,
-  });
+  return new PortcullisError(
+    "IO",
+    `git ${what} failed for ${options.ref}: ${result.stderr.trim().split("\n").slice(-2).join(" | ") || `exit ${result.code}`}`,
+    {
+      tool: "git",
+      fix: `run from a clone whose remote "${options.remote}" is reachable and writable, or use --state-dir`,
+    },
+  );
 }

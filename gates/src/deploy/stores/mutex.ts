@@ -7,7 +7,11 @@ import { PortcullisError } from "../../errors.js";
  * the deploy lock (that one has a lease and lives in the state): this one only serialises writes.
  * A file older than `staleMs` belonged to a process that died inside the section and is removed.
  */
-export async function withFileMutex<T>(file: string, fn: () => Promise<T>, options: { waitMs?: number; staleMs?: number } = {}): Promise<T> {
+export async function withFileMutex<T>(
+  file: string,
+  fn: () => Promise<T>,
+  options: { waitMs?: number; staleMs?: number } = {},
+): Promise<T> {
   const waitMs = options.waitMs ?? 60_000;
   const staleMs = options.staleMs ?? 120_000;
   const deadline = Date.now() + waitMs;

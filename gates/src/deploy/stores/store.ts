@@ -31,6 +31,8 @@ export class StoreConflictError extends PortcullisError {
   override readonly name = "StoreConflictError";
 
   constructor(store: string, detail: string) {
-    super("IO", `deployment state in ${store} changed concurrently (${detail})`, { fix: "retry; another controller wrote in between" });
+    super("IO", `deployment state in ${store} changed concurrently (${detail})`, {
+      fix: "retry; another controller wrote in between",
+    });
   }
 }

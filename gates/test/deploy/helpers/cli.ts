@@ -10,7 +10,11 @@ export interface CliRun {
 }
 
 /** Runs the `portcullis` CLI in this process, as the bin would, with its own captured output. */
-export async function cli(args: readonly string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<CliRun> {
+export async function cli(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const code = await main(["node", "portcullis", ...args], {
@@ -26,7 +30,12 @@ export async function cli(args: readonly string[], cwd: string, env: Record<stri
 /** Runs the CLI as its own process group (so SIGKILL hits the controller itself). */
 export function cliProcess(args: readonly string[], cwd: string): { child: ChildProcess; output: () => string } {
   const entry = path.join(REPO_ROOT, "gates/test/deploy/helpers/cli-entry.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: REPO_ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PORTCULLIS_TEST_CWD: cwd } });
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PORTCULLIS_TEST_CWD: cwd },
+  });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));

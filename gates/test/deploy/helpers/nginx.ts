@@ -26,7 +26,11 @@ export async function startNginx(dir: string, servers: { blue: string; green: st
   await writeFile(upstreamFile, renderUpstream(UPSTREAM, servers, { blue: 100, green: 0 }));
   await writeFile(confFile, config(dir, port, upstreamFile));
   const base = `nginx -p ${dir}/ -c ${confFile} -e ${path.join(dir, "logs", "error.log")}`;
-  const child: ChildProcess = spawn("nginx", ["-p", `${dir}/`, "-c", confFile, "-e", path.join(dir, "logs", "error.log"), "-g", "daemon off;"], { stdio: ["ignore", "inherit", "inherit"] });
+  const child: ChildProcess = spawn(
+    "nginx",
+    ["-p", `${dir}/`, "-c", confFile, "-e", path.join(dir, "logs", "error.log"), "-g", "daemon off;"],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
   await waitForPort(port);
   return {
     port,

@@ -15,9 +15,14 @@ export const APT_INSTALL = "apt-get install -y nginx-light prometheus";
  * acceptance tests of blue-green deployment must run in CI.
  */
 export function haveBinaries(names: readonly string[]): boolean {
-  const missing = names.filter((name) => !["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"].some((dir) => existsSync(path.join(dir, name))));
+  const missing = names.filter(
+    (name) =>
+      !["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"].some((dir) => existsSync(path.join(dir, name))),
+  );
   if (missing.length > 0 && process.env["CI"] === "true") {
-    throw new Error(`${missing.join(", ")} not installed: run \`${APT_INSTALL}\` (the deploy acceptance tests start a real nginx and Prometheus)`);
+    throw new Error(
+      `${missing.join(", ")} not installed: run \`${APT_INSTALL}\` (the deploy acceptance tests start a real nginx and Prometheus)`,
+    );
   }
   return missing.length === 0;
 }

@@ -1,0 +1,233 @@
+import { createServer, type Server } from "node:http";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DoraMetrics } from "../../src/deploy/metrics.js";
+import { parseLedger } from "../../src/deploy/ledger.js";
+import { REPORT_SCHEMA_ID, type Report } from "../../src/report/schema.js";
+import { cli } from "./helpers/cli.js";
+import { startVersionServer, type VersionServer } from "./helpers/processes.js";
+
+/**
+ * The deploy commands end to end with the command router, a directory store and an environment
+ * file carrying a `deploy:` section: gates before deploy, post-release rollback, rollback to the
+ * previous release through the hooks, history, metrics, and ledger tampering caught by
+ * `ledger verify`. One story, in order.
+ */
+const COMMIT = "0123456789abcdef0123456789abcdef01234567";
+
+describe("deploy commands on one environment's story", () => {
+  let work: string;
+  let blue: VersionServer;
+  let green: VersionServer;
+  let hooks: Server;
+  let noticesSeen: unknown[];
+  let webhook: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "portcullis-cli-"));
+    blue = await startVersionServer("v1");
+    green = await startVersionServer("v2");
+    noticesSeen = [];
+    hooks = createServer((req, res) => {
+      let text = "";
+      req.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      req.on("end", () => {
+        noticesSeen.push(JSON.parse(text));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hooks.listen(0, "127.0.0.1", resolve));
+    const address = hooks.address();
+    webhook = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/notify`;
+    const weights = path.join(work, "weights");
+    await writeFile(
+      path.join(work, "staging.yml"),
+      [
+        "name: staging",
+        "gates:",
+        "  performance:",
+        "    max_p95: 2s",
+        "    max_p99: 3s",
+        "    min_requests: 3",
+        "deploy:",
+        "  router: command",
+        `  command_set: "printf '%s %s' {blue} {green} > ${weights}"`,
+        `  command_get: "cat ${weights}"`,
+        "  steps: [50, 100]",
+        "  bake: 300ms",
+        "  interval: 300ms",
+        "  warmup: 0s",
+        "  probe_rate: 30",
+        "  webhooks: [env:DEPLOY_WEBHOOK]",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  afterAll(async () => {
+    await blue?.stop();
+    await green?.stop();
+    await new Promise((resolve) => hooks?.close(resolve));
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  const common = (): string[] => [
+    "--env",
+    path.join(work, "staging.yml"),
+    "--blue",
+    blue.url,
+    "--green",
+    green.url,
+    "--state-dir",
+    path.join(work, "state"),
+  ];
+  const run = (...args: string[]) => cli([...args, ...common()], work, { DEPLOY_WEBHOOK: webhook });
+  const ledgerFile = (): string => path.join(work, "state", "staging", "ledger.jsonl");
+
+  it("refuses to deploy without a passing gate report, and says so to the webhooks", async () => {
+    const missing = await run("deploy", "--release", "v2", "--commit", COMMIT);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/deploy not started: no --gate-report given — fix: run `portcullis evaluate/);
+    expect(noticesSeen).toContainEqual(
+      expect.objectContaining({ event: "gate_blocked", severity: "high", environment: "staging" }),
+    );
+
+    await writeFile(path.join(work, "blocked.json"), JSON.stringify(report({ passed: false })));
+    const blocked = await run("deploy", "--release", "v2", "--commit", COMMIT, "--gate-report", "blocked.json");
+    expect(blocked.code).toBe(3);
+    expect(blocked.stderr).toMatch(/gates blocked this commit/);
+
+    const noReason = await run("deploy", "--release", "v2", "--force");
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toMatch(/--force needs --reason/);
+  });
+
+  it.each([
+    { args: ["--steps", "10,5,100"], message: /--steps: steps must increase strictly/ },
+    { args: ["--release", "two words"], message: /is not a version/ },
+    { args: ["--probe-rate", "lots"], message: /--probe-rate: expected a number/ },
+  ])("rejects bad input $args with exit 2", async ({ args, message }) => {
+    const result = await run("deploy", "--release", "v2", "--force", "--reason", "t", ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it("deploys with a passing report, then promote and abort have nothing to act on", async () => {
+    await writeFile(path.join(work, "report.json"), JSON.stringify(report()));
+    const deployed = await run(
+      "deploy",
+      "--release",
+      "v2",
+      "--commit",
+      COMMIT.slice(0, 8),
+      "--commit-time",
+      new Date(Date.now() - 3_600_000).toISOString(),
+      "--gate-report",
+      "report.json",
+    );
+    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+    expect(deployed.stdout).toMatch(/gates passed for staging/);
+    expect(await readFile(path.join(work, "weights"), "utf8")).toBe("0 100");
+    expect(noticesSeen).toContainEqual(
+      expect.objectContaining({ schema: "portcullis.notice/v1", event: "deploy_completed", release: "v2" }),
+    );
+    expect((await run("promote")).code).toBe(2);
+    expect((await run("abort")).code).toBe(2);
+  });
+
+  it("rolls a released version back to the other slot, and restores the previous release through the hooks", async () => {
+    const hookLog = path.join(work, "hooks.log");
+    const v3 = await run(
+      "deploy",
+      "--release",
+      "v3",
+      "--force",
+      "--reason",
+      "hotfix",
+      "--retire-hook",
+      `echo retire $PORTCULLIS_SLOT >> ${hookLog}`,
+      "--scale-down-delay",
+      "0s",
+    );
+    expect(v3.code, v3.stdout + v3.stderr).toBe(0);
+    const status = JSON.parse((await run("status", "--format", "json")).stdout) as {
+      state: { active: string; slots: { green: { retired: boolean } } };
+    };
+    expect(status.state.active).toBe("blue");
+    expect(status.state.slots.green.retired).toBe(true);
+
+    const plain = await run("rollback");
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/the green slot was retired \(v2\): use `rollback --to-previous`/);
+
+    const previous = await run(
+      "rollback",
+      "--to-previous",
+      "--reason",
+      "v3 broken",
+      "--deploy-hook",
+      `echo deploy $PORTCULLIS_RELEASE $PORTCULLIS_SLOT >> ${hookLog}`,
+    );
+    expect(previous.code, previous.stdout + previous.stderr).toBe(0);
+    expect(await readFile(hookLog, "utf8")).toBe("retire green\ndeploy v2 green\n");
+    expect(await readFile(path.join(work, "weights"), "utf8")).toBe("0 100");
+
+    const back = await run("rollback", "--reason", "v2 after all was worse");
+    expect(back.code).toBe(0);
+    expect(await readFile(path.join(work, "weights"), "utf8")).toBe("100 0");
+  });
+
+  it("shows history and metrics from the ledger", async () => {
+    const history = await run("history");
+    expect(history.stdout).toMatch(/deploy_finished\s+v3 \(staging-\S+\) SUCCEEDED/);
+    expect(history.stdout).toMatch(/rollback_to_previous by \S+: v3 broken/);
+    const metrics = JSON.parse((await run("metrics", "--format", "json", "--window", "1d")).stdout) as DoraMetrics;
+    expect(metrics.deploys).toMatchObject({ succeeded: 2, failed: 0 });
+    expect(metrics.deploys.reverted).toBe(1);
+    expect(metrics.metrics.lead_time_hours.samples).toBe(1);
+    expect(metrics.metrics.lead_time_hours.value).toBeGreaterThan(0.99);
+    const text = await run("metrics");
+    expect(text.stdout).toMatch(/change failure rate\s+50\.0 %\s+target < 5 %\s+MISSED/);
+  });
+
+  it("detects an edited record and a truncated ledger", async () => {
+    expect((await run("ledger", "verify")).code).toBe(0);
+    const original = await readFile(ledgerFile(), "utf8");
+    const lines = original.trimEnd().split("\n");
+    const edited = lines.map((line, i) => (i === 1 ? line.replace('"actor":"', '"actor":"mallory-') : line));
+    await writeFile(ledgerFile(), `${edited.join("\n")}\n`);
+    const tampered = await run("ledger", "verify");
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(/TAMPERED: line 2: content does not match its hash \(record 2 was modified\)/);
+
+    await writeFile(ledgerFile(), `${lines.slice(0, -2).join("\n")}\n`);
+    const truncated = await run("ledger", "verify");
+    expect(truncated.code).toBe(1);
+    expect(truncated.stdout).toMatch(/TAMPERED: the ledger ends at record \d+ but the state records \d+/);
+    await writeFile(ledgerFile(), original);
+    expect(parseLedger(original).length).toBe(lines.length);
+  });
+});
+
+function report(extra: Partial<Report> = {}): Report {
+  return {
+    schema: REPORT_SCHEMA_ID,
+    portcullisVersion: "0.1.0",
+    generatedAt: new Date().toISOString(),
+    environment: "staging",
+    policyHash: "hash",
+    commit: COMMIT,
+    passed: true,
+    verdicts: [],
+    findings: [],
+    waivers: [],
+    waiverProblems: [],
+    bypasses: [],
+    tools: [],
+    notices: [],
+    timings: {},
+    ...extra,
+  };
+}
