@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -41,6 +42,8 @@ console.log(
     `${mb(corpus.bytes)}, ready in ${seconds(performance.now() - built)})`,
 );
 
+// Wall times on a shared machine depend on what else runs: say so next to the figures.
+console.log(`machine: ${availableParallelism()} cores, load average ${load()} before`);
 const cli2: number[] = [];
 const validate: number[] = [];
 for (let round = 0; round < REPETITIONS; round += 1) {
@@ -50,7 +53,7 @@ for (let round = 0; round < REPETITIONS; round += 1) {
 const cli2Ms = median(cli2);
 const validateMs = median(validate);
 const ratio = validateMs / cli2Ms;
-console.log(`repetitions: ${REPETITIONS} (medians)`);
+console.log(`repetitions: ${REPETITIONS} (medians); load average ${load()} after`);
 console.log(`markdownlint-cli2 0.22.0 (markdownlint only)  ${seconds(cli2Ms).padStart(8)}`);
 console.log(`portcullis validate (all checks)              ${seconds(validateMs).padStart(8)}`);
 console.log(`validate / markdownlint-cli2: ${ratio.toFixed(2)} (target <= 1.0) ${ratio <= 1 ? "met" : "MISSED"}`);
@@ -122,6 +125,12 @@ function measure(label: string, args: readonly string[]): number {
   }
   console.log(`  ${label.padEnd(22)} ${seconds(ms)}`);
   return ms;
+}
+
+function load(): string {
+  return loadavg()
+    .map((value) => value.toFixed(1))
+    .join(" / ");
 }
 
 function median(values: readonly number[]): number {

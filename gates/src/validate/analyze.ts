@@ -23,6 +23,7 @@ export interface Located {
   column: number;
 }
 
+/** A path carried by XML. */
 export interface LocatedReference extends Located {
   /** It came from a dependency tag: an edge of the module graph. */
   dependency: boolean;
@@ -48,6 +49,7 @@ export interface Analyzer {
   dispose(): void;
 }
 
+/** An analyzer for one thread, with the config's globs compiled once. */
 export function createAnalyzer(config: ValidateConfig): Analyzer {
   const settings: Settings = {
     config,

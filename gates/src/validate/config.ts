@@ -72,6 +72,7 @@ const TokenBudget = z
 /** The markdownlint configuration object (rule names or aliases to settings), or `false` to turn it off. */
 const Markdownlint = z.union([z.literal(false), z.record(z.string(), z.unknown())]);
 
+/** The values of `token_counter`. */
 export const TOKEN_COUNTERS = ["anthropic", "chars_div_4"] as const;
 
 /** The `validate:` section of portcullis.yml; every key optional, defaults below. */
@@ -108,6 +109,7 @@ export const ValidateConfig = z
     ),
   })
   .strict();
+/** The validate configuration with every default applied. */
 export type ValidateConfig = z.infer<typeof ValidateConfig>;
 /** The config as written by a user: every key optional. */
 export type ValidateConfigInput = z.input<typeof ValidateConfig>;

@@ -9,6 +9,7 @@ import {
   type Resolution,
 } from "./resolve.js";
 
+/** Where a Markdown link leads. */
 export type LinkResolution =
   /** A URL with a scheme (`https:`, `mailto:`) or `//host`: not fetched. */
   | { kind: "external" }
@@ -18,6 +19,7 @@ export type LinkResolution =
   /** A file (the linking file itself for `#anchor`), with the anchor asked for, if any. */
   | { kind: "file"; path: string; fragment: string | undefined };
 
+/** One file with each of its links, imports and references resolved. */
 export interface ResolvedFile {
   facts: FileFacts;
   links: { link: Located; resolution: LinkResolution }[];

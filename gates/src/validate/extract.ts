@@ -7,6 +7,7 @@ export interface FenceLine {
   text: string;
 }
 
+/** A fenced code block, where it opens and whether it closes. */
 export interface Fence {
   /** Position of the opening fence. */
   line: number;
@@ -41,6 +42,7 @@ export interface MarkdownFacts {
   prose: string;
 }
 
+/** A parsed file as the extraction needs it. */
 export interface MarkdownSource {
   lines: readonly string[];
   /** Lines of front matter removed before parsing: token line + lineOffset = file line. */

@@ -15,6 +15,7 @@ const HTML_ELEMENTS = new Set(
   ).split(" "),
 );
 
+/** True when `name` (any case) is an HTML element. */
 export function isHtmlElement(name: string): boolean {
   return HTML_ELEMENTS.has(name.toLowerCase());
 }

@@ -26,6 +26,7 @@ export interface ParsedMarkdown {
 /** markdownlint's defaults minus line length, which prompt files and tables routinely exceed. */
 export const DEFAULT_MARKDOWNLINT: Readonly<Configuration> = { default: true, MD013: false };
 
+/** Parses one file (and runs markdownlint on it). */
 export type MarkdownParser = (file: SourceFile) => ParsedMarkdown;
 
 /**

@@ -4,6 +4,7 @@ import { PORTCULLIS_VERSION } from "../version.js";
 import { summaryLine, type ValidateResult } from "./findings.js";
 import { VALIDATE_TOOL } from "./rule-ids.js";
 
+/** How paths and rule ids are decorated in text output (colours on a terminal). */
 export interface TextStyle {
   path(text: string): string;
   rule(text: string, finding: Finding): string;

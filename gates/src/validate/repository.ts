@@ -12,11 +12,13 @@ import { globMatcher } from "./globs.js";
 import type { SourceFile } from "./parse.js";
 import { validateFiles, type ValidateOptions } from "./validate.js";
 
+/** Options of validateRepository. */
 export interface RepositoryOptions extends ValidateOptions {
   /** A config file to read instead of `<dir>/portcullis.yml`; it must exist. */
   configFile?: string | undefined;
 }
 
+/** The result, with the config file that was read. */
 export interface RepositoryResult extends ValidateResult {
   /** The config file read, or undefined when the defaults ran. */
   configFile: string | undefined;

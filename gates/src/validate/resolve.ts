@@ -66,6 +66,7 @@ export function joinPath(folder: string, relative: string): string | undefined {
   return parts.join("/");
 }
 
+/** Where a path leads. */
 export type Resolution =
   | { kind: "found"; path: string }
   | { kind: "folder"; path: string }

@@ -21,8 +21,10 @@ export const RULE_IDS = [
   "orphan-module",
 ] as const;
 
+/** The id of one of the ten rules (markdownlint findings carry `markdownlint/<rule>` instead). */
 export type RuleId = (typeof RULE_IDS)[number];
 
+/** Severity and title of each rule. */
 export const RULES: Readonly<Record<RuleId, { severity: Severity; title: string }>> = {
   "broken-link": { severity: "high", title: "Broken link" },
   "missing-include": { severity: "high", title: "Missing @include" },
@@ -57,6 +59,7 @@ export interface RawFinding {
   helpUri?: string | undefined;
 }
 
+/** True for the ids of the rules above (not `markdownlint/…`). */
 export function isRuleId(id: string): id is RuleId {
   return Object.hasOwn(RULES, id);
 }

@@ -20,6 +20,7 @@ export interface TokenCounter {
   dispose(): void;
 }
 
+/** A counter of the given kind; the Claude encoder is loaded on first use only. */
 export function createTokenCounter(kind: TokenCounterKind): TokenCounter {
   if (kind === "chars_div_4") {
     return {

@@ -13,6 +13,7 @@ import { orphanModules } from "./rules/orphan-module.js";
 import { referenceCycles } from "./rules/reference-cycle.js";
 import { analyzeInWorkers, autoWorkerCount } from "./workers.js";
 
+/** What the pure core reads: file contents and the list of existing paths. */
 export interface ValidateInput {
   /** Markdown files (repository-relative paths, `/`-separated); include/exclude are applied here. */
   files: readonly SourceFile[];
@@ -22,6 +23,7 @@ export interface ValidateInput {
   unlisted?: readonly string[];
 }
 
+/** How the work is spread; the result does not depend on it. */
 export interface ValidateOptions {
   /** Worker threads for the per-file work: a number (0 or 1: in this thread) or `auto` (by tree size). */
   workers?: number | "auto";

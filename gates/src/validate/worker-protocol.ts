@@ -7,6 +7,7 @@ import { MARKDOWNLINT_PREFIX, RULE_IDS } from "./rule-ids.js";
  */
 const SourceFile = z.object({ path: z.string(), content: z.string() }).strict();
 
+/** From the validator to a worker: a batch to analyse, or the order to close. */
 export const WorkerRequest = z.discriminatedUnion("type", [
   z.object({ type: z.literal("analyze"), id: z.number().int(), files: z.array(SourceFile) }).strict(),
   z.object({ type: z.literal("close") }).strict(),
@@ -39,6 +40,7 @@ const FileFacts = z
   })
   .strict();
 
+/** From a worker: the facts of a batch, in input order, or what went wrong. */
 export const WorkerResponse = z.discriminatedUnion("type", [
   z.object({ type: z.literal("facts"), id: z.number().int(), facts: z.array(FileFacts) }).strict(),
   z.object({ type: z.literal("error"), message: z.string(), stack: z.string().optional() }).strict(),

@@ -17,11 +17,13 @@ export interface XmlAttribute {
   offset: number;
 }
 
+/** A piece of an element's own text. */
 export interface XmlText {
   text: string;
   offset: number;
 }
 
+/** An element with its attributes and its own text (not its descendants'). */
 export interface XmlElement {
   name: string;
   /** Offset of the `<` of the start tag. */
@@ -31,6 +33,7 @@ export interface XmlElement {
   text: XmlText[];
 }
 
+/** A well-formedness problem, at an offset of the scanned text. */
 export interface XmlProblem {
   offset: number;
   /** Stable short description for fingerprints (no positions). */
@@ -38,14 +41,17 @@ export interface XmlProblem {
   message: string;
 }
 
+/** What a scan found. */
 export interface XmlScan {
   elements: XmlElement[];
   /** In the order found: the first is usually the cause of the others. */
   problems: XmlProblem[];
 }
 
+/** `block`: a ```xml block, checked strictly; `prose`: tags written in Markdown prose. */
 export type XmlMode = "block" | "prose";
 
+/** How to scan. */
 export interface XmlScanOptions {
   mode: XmlMode;
   /** Prose only: tags with these names are HTML, not XML-like, and are skipped. */

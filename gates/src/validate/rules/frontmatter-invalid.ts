@@ -1,6 +1,7 @@
 import yaml from "js-yaml";
 import type { RawFinding } from "../rule-ids.js";
 
+/** The keys of a parsed front matter mapping. */
 export type FrontMatterData = Readonly<Record<string, unknown>>;
 
 /**

@@ -1,6 +1,7 @@
 import type { RawFinding } from "../rule-ids.js";
 import type { FrontMatterData } from "./frontmatter-invalid.js";
 
+/** One `frontmatter` entry of the config. */
 export interface RequiredKeys {
   glob: string;
   required: readonly string[];

@@ -1,6 +1,7 @@
 import type { RawFinding } from "../rule-ids.js";
 import type { TokenCounter } from "../tokens.js";
 
+/** One `token_budgets` entry of the config. */
 export interface TokenBudget {
   glob: string;
   max: number;
