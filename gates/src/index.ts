@@ -17,4 +17,5 @@ export * from "./evaluate/evaluate.js";
 export * from "./report/renderers.js";
 export type * from "./tools/types.js";
 export * from "./tools/index.js";
+export * from "./validate/index.js";
 export { PORTCULLIS_VERSION } from "./version.js";
