@@ -3,6 +3,7 @@ import { ReportError, UsageError } from "../errors.js";
 import {
   METRIC_TYPES,
   type Metric,
+  type PerformanceResult,
   type ReportFormat,
   type ThresholdOutcome,
   type ToolResult,
@@ -194,10 +195,7 @@ const OutPoint = z.object({
 });
 const SERIES_METRICS = new Set(["http_reqs", "http_req_failed", "http_req_duration"]);
 
-function fromSummaryExport(
-  document: unknown,
-  context: ReportContext,
-): { metrics: Record<string, Metric>; thresholds: ThresholdOutcome[] } {
+function fromSummaryExport(document: unknown, context: ReportContext): PerformanceResult {
   const parsed = SummaryExport.safeParse(document);
   if (!parsed.success) throw invalidReport(parsed.error, context);
   const metrics: Record<string, Metric> = {};
@@ -224,10 +222,7 @@ function fromSummaryExport(
   return { metrics, thresholds };
 }
 
-function fromHandleSummary(
-  document: unknown,
-  context: ReportContext,
-): { metrics: Record<string, Metric>; thresholds: ThresholdOutcome[] } {
+function fromHandleSummary(document: unknown, context: ReportContext): PerformanceResult {
   const parsed = HandleSummary.safeParse(document);
   if (!parsed.success) throw invalidReport(parsed.error, context);
   const metrics: Record<string, Metric> = {};
