@@ -5,9 +5,7 @@ import type { Log } from "sarif";
 import { PortcullisError, UsageError } from "../errors.js";
 import type { FindingsDocument } from "../findings/format.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
-import { hasBlockingFindings, toFindingsDocument } from "../validate/findings.js";
-import { renderSarif, renderText, type TextStyle } from "../validate/render.js";
-import { validateRepository } from "../validate/repository.js";
+import type { TextStyle } from "../validate/render.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 
@@ -59,6 +57,9 @@ async function runValidate(dir: string, options: unknown, io: CliIo): Promise<nu
     });
   }
   const flags = parsed.data;
+  // Loaded on use: markdownlint is heavy, and every other command would pay for it at start-up.
+  const { hasBlockingFindings, renderSarif, renderText, toFindingsDocument, validateRepository } =
+    await import("../validate/index.js");
   const root = path.resolve(io.cwd, dir);
   const result = await validateRepository(root, {
     configFile: flags.config === undefined ? undefined : path.resolve(io.cwd, flags.config),
