@@ -45,6 +45,7 @@ try {
         "bare JSON.parse",
         ["-e", "JSON.parse(require('node:fs').readFileSync(process.argv[1], 'utf8'))", DATA_FILE],
         [0],
+        () => true,
       ),
     );
     evaluate.push(
@@ -52,6 +53,7 @@ try {
         "portcullis evaluate",
         [BIN, "evaluate", "--env", "development", "--report", `trivy=${DATA_FILE}`],
         [0, 1],
+        judged,
       ),
     );
   }
@@ -78,20 +80,34 @@ try {
 
 // --- internal ---
 
-function measure(label: string, args: readonly string[], okCodes: readonly number[]): Sample {
+/**
+ * A real verdict, not a crash: node also exits 1 on an uncaught error, so the exit code alone cannot
+ * tell "blocked" from "broken". The verdict table must be there, with the trivy report judged.
+ */
+function judged(stdout: string): boolean {
+  return /^Portcullis \S+ · development · /.test(stdout) && /^vulnerabilities +FAIL /m.test(stdout);
+}
+
+function measure(
+  label: string,
+  args: readonly string[],
+  okCodes: readonly number[],
+  check: (stdout: string) => boolean,
+): Sample {
   const rssFile = path.join(scratch, "rss");
   rmSync(rssFile, { force: true });
   const started = performance.now();
   const result = spawnSync(process.execPath, ["--import", PRELOAD, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: rssFile },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 16 * 1024 * 1024,
   });
   const ms = performance.now() - started;
-  if (result.status === null || !okCodes.includes(result.status)) {
+  const crashed = result.status === null || !okCodes.includes(result.status) || !check(result.stdout.toString("utf8"));
+  if (crashed) {
     console.error(
-      `${label} crashed (exit ${result.status ?? result.signal}):\n${result.stderr.toString("utf8").slice(-4_000)}`,
+      `${label} crashed (exit ${result.status ?? result.signal}):\n${result.stdout.toString("utf8").slice(0, 2_000)}${result.stderr.toString("utf8").slice(-4_000)}`,
     );
     process.exit(1);
   }
