@@ -1,7 +1,7 @@
 import yaml from "js-yaml";
 import { z } from "zod";
 import type { Finding } from "../findings/finding.js";
-import type { Bypass, GateVerdict, Report } from "../report/schema.js";
+import type { Bypass, ControlResult, GateVerdict, Report } from "../report/schema.js";
 import type { CheckName, Control, ControlSet } from "./controls.js";
 
 /** What the checks judge: data gathered by the collector (collect.ts), nothing read here. */
@@ -29,25 +29,30 @@ export interface ComplianceContext {
   ledger?: { file: string; ok: boolean; records: number; problems: readonly string[] } | undefined;
 }
 
-export type SbomInspection = { file: string; ok: true; components: number; specVersion: string } | { file: string; ok: false; problem: string };
-
-export const CONTROL_STATUSES = ["pass", "fail", "error"] as const;
-export type ControlStatus = (typeof CONTROL_STATUSES)[number];
-
-export interface ControlResult {
-  id: string;
-  title: string;
-  frameworks: string[];
-  check: CheckName;
-  /** error: the check could not be evaluated (and so cannot pass). */
-  status: ControlStatus;
-  details: string;
-  /** Where the evidence is: report fields or files of the evidence bundle. */
-  evidence: string[];
+/**
+ * The part of the context that the evaluator cannot work out from the reports: gathered from the
+ * repository and the reports dir by the collector (collect.ts) and handed to `evaluate()`.
+ */
+export interface CollectedCompliance {
+  /** The control set in force (built-ins, overridden by `.portcullis/controls.yml`). */
+  controls: ControlSet;
+  sbom?: SbomInspection | undefined;
+  repository: ComplianceContext["repository"];
+  workflows: ComplianceContext["workflows"];
+  ledger?: ComplianceContext["ledger"];
 }
 
+export type SbomInspection =
+  { file: string; ok: true; components: number; specVersion: string } | { file: string; ok: false; problem: string };
+
+export type { ControlResult, ControlStatus } from "../report/schema.js";
+
 /** Runs each control's check against the context. */
-export function runControls(controls: readonly Control[], set: ControlSet, context: ComplianceContext): ControlResult[] {
+export function runControls(
+  controls: readonly Control[],
+  set: ControlSet,
+  context: ComplianceContext,
+): ControlResult[] {
   return controls.map((control) => {
     const outcome = CHECKS[control.check](context, set);
     return {
@@ -70,7 +75,11 @@ export function inspectSbom(text: string, file: string): SbomInspection {
   }
   const parsed = CycloneDx.safeParse(document);
   if (!parsed.success) {
-    return { file, ok: false, problem: 'not a CycloneDX JSON document (expected bomFormat "CycloneDX", specVersion and components)' };
+    return {
+      file,
+      ok: false,
+      problem: 'not a CycloneDX JSON document (expected bomFormat "CycloneDX", specVersion and components)',
+    };
   }
   return { file, ok: true, components: parsed.data.components.length, specVersion: parsed.data.specVersion };
 }
@@ -82,7 +91,7 @@ export function isCycloneDx(document: unknown): boolean {
 
 // --- internal ---
 
-type Outcome = Pick<ControlResult, "status" | "details" | "evidence">;
+type Outcome = Pick<ControlResult, "status" | "details" | "fix" | "evidence">;
 type Check = (context: ComplianceContext, set: ControlSet) => Outcome;
 
 // Third-party format: only the fields read are validated, other keys are allowed.
@@ -97,8 +106,15 @@ const CHECKS: Readonly<Record<CheckName, Check>> = {
     const mandatory = context.verdicts.filter((v) => v.mode === "mandatory" && v.gate !== "compliance");
     const skipped = mandatory.filter((v) => v.status === "error" || v.status === "disabled" || !v.enabled);
     return skipped.length === 0
-      ? pass(`${mandatory.length} mandatory gates evaluated: ${mandatory.map((v) => `${v.gate} ${v.status}`).join(", ")}`, ["report.json#/verdicts"])
-      : fail(`not evaluated: ${skipped.map((v) => `${v.gate} (${v.status}: ${v.reason})`).join("; ")}`, ["report.json#/verdicts"]);
+      ? pass(
+          `${mandatory.length} mandatory gates evaluated: ${mandatory.map((v) => `${v.gate} ${v.status}`).join(", ")}`,
+          ["report.json#/verdicts"],
+        )
+      : fail(
+          `not evaluated: ${skipped.map((v) => `${v.gate} (${v.status}: ${v.reason})`).join("; ")}`,
+          ["report.json#/verdicts"],
+          FIX.mandatory_gates_evaluated,
+        );
   },
 
   no_mandatory_bypass(context) {
@@ -106,7 +122,11 @@ const CHECKS: Readonly<Record<CheckName, Check>> = {
     const bypassed = context.bypasses.filter((b) => mandatory.has(b.gate));
     return bypassed.length === 0
       ? pass(`${context.bypasses.length} bypasses, none of a mandatory gate`, ["report.json#/bypasses"])
-      : fail(`mandatory gates bypassed: ${bypassed.map((b) => `${b.gate} by ${b.approver} (${b.reason})`).join("; ")}`, ["report.json#/bypasses"]);
+      : fail(
+          `mandatory gates bypassed: ${bypassed.map((b) => `${b.gate} by ${b.approver} (${b.reason})`).join("; ")}`,
+          ["report.json#/bypasses"],
+          FIX.no_mandatory_bypass,
+        );
   },
 
   waivers_approved(context) {
@@ -114,62 +134,114 @@ const CHECKS: Readonly<Record<CheckName, Check>> = {
       ...context.waiverProblems.map((p) => `${p.id}: ${p.message}`),
       ...context.waivers
         .filter((w) => w.approver.trim() === "" || w.reason.trim() === "" || w.expires < context.today)
-        .map((w) => `${w.id}: ${w.approver.trim() === "" ? "no approver" : w.reason.trim() === "" ? "no reason" : `expired ${w.expires}`}`),
+        .map(
+          (w) =>
+            `${w.id}: ${w.approver.trim() === "" ? "no approver" : w.reason.trim() === "" ? "no reason" : `expired ${w.expires}`}`,
+        ),
     ];
     return problems.length === 0
-      ? pass(`${context.waivers.length} waivers, each approved, justified and unexpired`, ["report.json#/waivers", "policy/waivers.yml"])
-      : fail(problems.join("; "), ["report.json#/waivers", "report.json#/waiverProblems"]);
+      ? pass(`${context.waivers.length} waivers, each approved, justified and unexpired`, [
+          "report.json#/waivers",
+          "policy/waivers.yml",
+        ])
+      : fail(problems.join("; "), ["report.json#/waivers", "report.json#/waiverProblems"], FIX.waivers_approved);
   },
 
   sbom_present(context) {
     const sbom = context.sbom;
     if (sbom === undefined) {
-      return fail("no CycloneDX SBOM among the reports: generate one with `trivy fs --format cyclonedx` (the sbom stage)", []);
+      return fail("no CycloneDX SBOM among the reports", [], FIX.sbom_present);
     }
-    if (!sbom.ok) return error(`${sbom.file}: ${sbom.problem}`, [sbom.file]);
-    return pass(`${sbom.file}: CycloneDX ${sbom.specVersion}, ${sbom.components} components`, [`reports/${sbom.file}`]);
+    if (!sbom.ok) return error(`${sbom.file}: ${sbom.problem}`, [`reports/${sbom.file}`], FIX.sbom_present);
+    return pass(
+      `${sbom.file}: CycloneDX ${sbom.specVersion}, ${sbom.components} component${sbom.components === 1 ? "" : "s"}`,
+      [`reports/${sbom.file}`],
+    );
   },
 
   licence_policy(context, set) {
-    const names = context.licenceFindings.map((f) => ({ name: licenceName(f), where: f.location?.path ?? f.package?.name ?? "?" }));
+    const names = context.licenceFindings.map((f) => ({ name: licenceName(f), where: licenceSubject(f) }));
     const denied = names.filter((n) => set.licences.deny.some((d) => sameLicence(d, n.name)));
-    const unlisted = set.licences.allow.length === 0 ? [] : names.filter((n) => !set.licences.allow.some((a) => sameLicence(a, n.name)));
+    const unlisted =
+      set.licences.allow.length === 0
+        ? []
+        : names.filter((n) => !set.licences.allow.some((a) => sameLicence(a, n.name)));
     const problems = [
       ...denied.map((n) => `${n.name} (denied) in ${n.where}`),
       ...unlisted.map((n) => `${n.name} (not in the allow list) in ${n.where}`),
     ];
     return problems.length === 0
-      ? pass(`${names.length} licence findings checked against ${set.licences.deny.length} denied and ${set.licences.allow.length} allowed licences`, ["report.json#/findings"])
-      : fail(unique(problems).join("; "), ["report.json#/findings"]);
+      ? pass(
+          `${names.length} licence findings checked against ${set.licences.deny.length} denied and ${set.licences.allow.length} allowed licences`,
+          ["report.json#/findings"],
+        )
+      : fail(unique(problems).join("; "), ["report.json#/findings"], FIX.licence_policy);
   },
 
   repository_files(context, set) {
     const missing = set.requiredFiles.filter((file) => !candidates(file).some((c) => context.repository.files.has(c)));
     const { changedFiles, changedFilesUnknown } = context.repository;
-    if (missing.length > 0) return fail(`missing: ${missing.join(", ")}`, []);
+    if (missing.length > 0)
+      return fail(`missing: ${missing.join(", ")}`, [], `add ${missing.join(", ")} to the repository`);
     if (changedFiles === undefined) {
-      return error(`cannot tell whether ${set.changelog} changed: ${changedFilesUnknown ?? "the change set is unknown"}`, []);
+      return error(
+        `cannot tell whether ${set.changelog} changed: ${changedFilesUnknown ?? "the change set is unknown"}`,
+        [],
+        "pass --base <ref> (the branch this change goes into), or run in a pull request where GITHUB_BASE_REF is set",
+      );
     }
     if (changedFiles.length > 0 && !changedFiles.includes(set.changelog)) {
-      return fail(`${set.changelog} was not changed by this change (${changedFiles.length} files changed)`, []);
+      return fail(
+        `${set.changelog} was not changed by this change (${changedFiles.length} files changed)`,
+        [],
+        `record this change in ${set.changelog}`,
+      );
     }
-    return pass(`${set.requiredFiles.join(", ")} present; ${set.changelog} ${changedFiles.length === 0 ? "(empty change)" : "updated"}`, set.requiredFiles);
+    return pass(
+      `${set.requiredFiles.join(", ")} present; ${set.changelog} ${changedFiles.length === 0 ? "(empty change)" : "updated"}`,
+      set.requiredFiles,
+    );
   },
 
   workflow_permissions(context) {
     const problems = context.workflows.flatMap((workflow) => workflowProblems(workflow.path, workflow.text));
     return problems.length === 0
-      ? pass(`${context.workflows.length} workflows declare least-privilege permissions`, context.workflows.map((w) => w.path))
-      : fail(problems.join("; "), context.workflows.map((w) => w.path));
+      ? pass(
+          `${context.workflows.length} workflows declare least-privilege permissions`,
+          context.workflows.map((w) => w.path),
+        )
+      : fail(
+          problems.join("; "),
+          context.workflows.map((w) => w.path),
+          FIX.workflow_permissions,
+        );
   },
 
   ledger_intact(context) {
     const ledger = context.ledger;
     if (ledger === undefined) return pass(`no deployment recorded for ${context.environment} yet`, []);
+    const evidence = [ledger.file, "ledger/excerpt.jsonl"];
     return ledger.ok
-      ? pass(`${ledger.records} records, hash chain intact`, [`ledger/${ledger.file}`])
-      : fail(`${ledger.file}: ${ledger.problems.join("; ")}`, [`ledger/${ledger.file}`]);
+      ? pass(`${ledger.file}: ${ledger.records} records, hash chain intact`, evidence)
+      : fail(`${ledger.file}: ${ledger.problems.join("; ")}`, evidence, FIX.ledger_intact);
   },
+};
+
+/** What to do when a check does not pass (repository_files says it per case). */
+const FIX: Readonly<Record<Exclude<CheckName, "repository_files">, string>> = {
+  mandatory_gates_evaluated: "make every mandatory gate's stage run and give its report (see each gate's own fix)",
+  no_mandatory_bypass:
+    "fix what the bypassed gate found and run again without --bypass: a mandatory gate passes on its own",
+  waivers_approved:
+    "renew or remove the listed waivers in .portcullis/waivers.yml (reason, approver, an expiry within the limit)",
+  sbom_present:
+    "generate a CycloneDX SBOM among the reports: trivy fs --format cyclonedx --output reports/sbom.cdx.json . (the sbom stage)",
+  licence_policy:
+    "replace the dependencies under the listed licences, waive a finding with reason, approver and expiry, or change licences in .portcullis/controls.yml with approval",
+  workflow_permissions:
+    "declare `permissions:` (e.g. contents: read) at the top of each workflow or on every job, never write-all",
+  ledger_intact:
+    "run `portcullis ledger verify` and restore the ledger from the store's history: a broken chain means it was edited",
 };
 
 /** Permissions declared at the top or on every job, and never `write-all`. */
@@ -188,7 +260,8 @@ function workflowProblems(path: string, text: string): string[] {
   for (const [name, job] of Object.entries(workflow.data.jobs)) {
     const own = JobPermissions.safeParse(job).data?.permissions;
     if (own === "write-all") problems.push(`${path}: job ${name} has permissions: write-all`);
-    if (top === undefined && own === undefined) problems.push(`${path}: job ${name} declares no permissions (and the workflow none)`);
+    if (top === undefined && own === undefined)
+      problems.push(`${path}: job ${name} declares no permissions (and the workflow none)`);
   }
   return problems;
 }
@@ -197,8 +270,24 @@ const Permissions = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const Workflow = z.looseObject({ permissions: Permissions.optional(), jobs: z.record(z.string(), z.unknown()) });
 const JobPermissions = z.looseObject({ permissions: Permissions.optional() });
 
+/** trivy's licence name (`Licenses[].Name`) is the finding's rule id; the title adds "License ". */
 function licenceName(finding: Finding): string {
-  return finding.title.trim() === "" ? finding.ruleId : finding.title;
+  return finding.ruleId;
+}
+
+/**
+ * `lodash (package-lock.json)`: the package under the licence and where it was found. trivy writes
+ * `PkgName: ""` for a licence file and `FilePath: ""` for a package, so empty means absent.
+ */
+function licenceSubject(finding: Finding): string {
+  const path = nonEmpty(finding.location?.path);
+  const name = nonEmpty(finding.package?.name);
+  if (name === undefined) return path ?? "an unnamed file";
+  return path === undefined ? name : `${name} (${path})`;
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text.trim() === "" ? undefined : text;
 }
 
 function sameLicence(a: string, b: string): boolean {
@@ -218,10 +307,10 @@ function pass(details: string, evidence: string[]): Outcome {
   return { status: "pass", details, evidence };
 }
 
-function fail(details: string, evidence: string[]): Outcome {
-  return { status: "fail", details, evidence };
+function fail(details: string, evidence: string[], fix: string): Outcome {
+  return { status: "fail", details, fix, evidence };
 }
 
-function error(details: string, evidence: string[]): Outcome {
-  return { status: "error", details, evidence };
+function error(details: string, evidence: string[], fix: string): Outcome {
+  return { status: "error", details, fix, evidence };
 }

@@ -35,11 +35,11 @@ export type Control = z.infer<typeof Control>;
 
 export const LicencePolicy = z
   .object({
-    deny: z.array(z.string().min(1)).default([]).describe("SPDX ids (or names as trivy reports them) that fail the check"),
-    allow: z
+    deny: z
       .array(z.string().min(1))
       .default([])
-      .describe("When not empty, every licence found must be in this list"),
+      .describe("SPDX ids (or names as trivy reports them) that fail the check"),
+    allow: z.array(z.string().min(1)).default([]).describe("When not empty, every licence found must be in this list"),
   })
   .strict();
 
@@ -149,7 +149,11 @@ export function parseControls(text: string, file: string): ControlSet {
   if (duplicate !== undefined) {
     const index = ids.lastIndexOf(duplicate);
     throw new PolicyError("CONFIG_INVALID", file, [
-      { path: `controls.${index}.id`, message: `duplicate control id "${duplicate}"`, fix: "give each control its own id" },
+      {
+        path: `controls.${index}.id`,
+        message: `duplicate control id "${duplicate}"`,
+        fix: "give each control its own id",
+      },
     ]);
   }
   return controlSet(parsed.data);

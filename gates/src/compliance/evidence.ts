@@ -22,7 +22,11 @@ export const Manifest = z
     commit: z.string().optional(),
     /** The report's own time: the bundle carries no clock of its own, so rebuilding it gives the same bytes. */
     generatedAt: z.string(),
-    files: z.array(z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }).strict()),
+    files: z.array(
+      z
+        .object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() })
+        .strict(),
+    ),
   })
   .strict();
 export type Manifest = z.infer<typeof Manifest>;
@@ -45,10 +49,16 @@ export async function packBundle(files: readonly EvidenceFile[], options: Bundle
   for (const [index, file] of sorted.entries()) {
     assertBundlePath(file.path);
     if (file.path === MANIFEST_FILE || file.path === SIGNATURE_FILE) {
-      throw new ConfigError("CONFIG_INVALID", `${file.path} is reserved for the bundle itself`, { path: file.path, fix: "rename that file" });
+      throw new ConfigError("CONFIG_INVALID", `${file.path} is reserved for the bundle itself`, {
+        path: file.path,
+        fix: "rename that file",
+      });
     }
     if (index > 0 && sorted[index - 1]?.path === file.path) {
-      throw new ConfigError("CONFIG_INVALID", `two files at ${file.path} in the bundle`, { path: file.path, fix: "give each file its own path" });
+      throw new ConfigError("CONFIG_INVALID", `two files at ${file.path} in the bundle`, {
+        path: file.path,
+        fix: "give each file its own path",
+      });
     }
   }
   const manifest: Manifest = {
@@ -61,12 +71,17 @@ export async function packBundle(files: readonly EvidenceFile[], options: Bundle
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const entries: EvidenceFile[] = [{ path: MANIFEST_FILE, content: manifestBytes }];
   if (options.signingKey !== undefined) {
-    entries.push({ path: SIGNATURE_FILE, content: Buffer.from(`${signManifest(manifestBytes, options.signingKey)}\n`) });
+    entries.push({
+      path: SIGNATURE_FILE,
+      content: Buffer.from(`${signManifest(manifestBytes, options.signingKey)}\n`),
+    });
   }
   entries.push(...sorted);
   const mtime = new Date(options.generatedAt);
   if (Number.isNaN(mtime.getTime())) {
-    throw new ConfigError("CONFIG_INVALID", `generatedAt ${options.generatedAt} is not a date`, { fix: "pass the report's generatedAt" });
+    throw new ConfigError("CONFIG_INVALID", `generatedAt ${options.generatedAt} is not a date`, {
+      fix: "pass the report's generatedAt",
+    });
   }
   const tarBytes = await writeTar(entries, mtime);
   // gzip from Node writes no file name and a zero mtime in its header: the output depends on content only.
@@ -91,22 +106,38 @@ export interface BundleVerification {
  * Recomputes every hash of a bundle against its manifest: a changed byte, a missing file and an
  * added file are each named. With a public key, the manifest's signature must verify too.
  */
-export async function verifyBundle(bundle: Uint8Array, options: { publicKey?: string | undefined } = {}): Promise<BundleVerification> {
+export async function verifyBundle(
+  bundle: Uint8Array,
+  options: { publicKey?: string | undefined } = {},
+): Promise<BundleVerification> {
   let tarBytes: Buffer;
   try {
     tarBytes = gunzipSync(bundle);
   } catch (cause) {
-    throw new ReportError("REPORT_MALFORMED", "the evidence bundle is not gzip data", { fix: "pass the .tar.gz written by `portcullis evidence`", cause });
+    throw new ReportError("REPORT_MALFORMED", "the evidence bundle is not gzip data", {
+      fix: "pass the .tar.gz written by `portcullis evidence`",
+      cause,
+    });
   }
   const entries = await readTar(tarBytes);
   const problems: BundleProblem[] = [];
   const manifestBytes = entries.get(MANIFEST_FILE);
   if (manifestBytes === undefined) {
-    return { ok: false, signed: false, problems: [{ kind: "manifest", path: MANIFEST_FILE, message: "manifest.json is missing" }] };
+    return {
+      ok: false,
+      signed: false,
+      problems: [{ kind: "manifest", path: MANIFEST_FILE, message: "manifest.json is missing" }],
+    };
   }
   const manifest = parseManifest(manifestBytes);
   if (manifest === undefined) {
-    return { ok: false, signed: false, problems: [{ kind: "manifest", path: MANIFEST_FILE, message: "manifest.json is not a portcullis.evidence/v1 manifest" }] };
+    return {
+      ok: false,
+      signed: false,
+      problems: [
+        { kind: "manifest", path: MANIFEST_FILE, message: "manifest.json is not a portcullis.evidence/v1 manifest" },
+      ],
+    };
   }
   const listed = new Set<string>();
   for (const file of manifest.files) {
@@ -127,7 +158,11 @@ export async function verifyBundle(bundle: Uint8Array, options: { publicKey?: st
     if (signature === undefined) {
       problems.push({ kind: "signature", path: SIGNATURE_FILE, message: "the bundle is not signed" });
     } else if (!verifyManifest(manifestBytes, Buffer.from(signature).toString("utf8").trim(), options.publicKey)) {
-      problems.push({ kind: "signature", path: SIGNATURE_FILE, message: "the signature does not match manifest.json and this public key" });
+      problems.push({
+        kind: "signature",
+        path: SIGNATURE_FILE,
+        message: "the signature does not match manifest.json and this public key",
+      });
     }
   }
   return { ok: problems.length === 0, manifest, signed: signature !== undefined, problems };
@@ -140,8 +175,14 @@ export function sha256(content: Uint8Array | string): string {
 // --- internal ---
 
 function assertBundlePath(path: string): void {
-  if (path === "" || path.startsWith("/") || path.split("/").some((part) => part === ".." || part === "." || part === "")) {
-    throw new ConfigError("CONFIG_INVALID", `bundle path ${JSON.stringify(path)} is not a plain relative path`, { fix: "use forward-slash relative paths" });
+  if (
+    path === "" ||
+    path.startsWith("/") ||
+    path.split("/").some((part) => part === ".." || part === "." || part === "")
+  ) {
+    throw new ConfigError("CONFIG_INVALID", `bundle path ${JSON.stringify(path)} is not a plain relative path`, {
+      fix: "use forward-slash relative paths",
+    });
   }
 }
 
@@ -150,10 +191,17 @@ function signManifest(manifest: Uint8Array, privateKeyPem: string): string {
   try {
     key = createPrivateKey(privateKeyPem);
   } catch (cause) {
-    throw new ConfigError("CONFIG_INVALID", "the signing key is not a PEM private key", { fix: "pass an Ed25519 private key in PEM (openssl genpkey -algorithm ed25519)", cause });
+    throw new ConfigError("CONFIG_INVALID", "the signing key is not a PEM private key", {
+      fix: "pass an Ed25519 private key in PEM (openssl genpkey -algorithm ed25519)",
+      cause,
+    });
   }
   if (key.asymmetricKeyType !== "ed25519") {
-    throw new ConfigError("CONFIG_INVALID", `the signing key is ${key.asymmetricKeyType ?? "not asymmetric"}, not Ed25519`, { fix: "generate one with: openssl genpkey -algorithm ed25519" });
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      `the signing key is ${key.asymmetricKeyType ?? "not asymmetric"}, not Ed25519`,
+      { fix: "generate one with: openssl genpkey -algorithm ed25519" },
+    );
   }
   return sign(null, manifest, key).toString("base64");
 }
@@ -163,7 +211,10 @@ function verifyManifest(manifest: Uint8Array, signatureBase64: string, publicKey
   try {
     key = createPublicKey(publicKeyPem);
   } catch (cause) {
-    throw new ConfigError("CONFIG_INVALID", "the public key is not a PEM public key", { fix: "pass the Ed25519 public key in PEM (openssl pkey -pubout)", cause });
+    throw new ConfigError("CONFIG_INVALID", "the public key is not a PEM public key", {
+      fix: "pass the Ed25519 public key in PEM (openssl pkey -pubout)",
+      cause,
+    });
   }
   return verify(null, manifest, key, Buffer.from(signatureBase64, "base64"));
 }
@@ -183,7 +234,17 @@ async function writeTar(entries: readonly EvidenceFile[], mtime: Date): Promise<
   for (const entry of entries) {
     await new Promise<void>((resolve, reject) => {
       pack.entry(
-        { name: entry.path, size: entry.content.byteLength, mode: 0o644, mtime, uid: 0, gid: 0, uname: "", gname: "", type: "file" },
+        {
+          name: entry.path,
+          size: entry.content.byteLength,
+          mode: 0o644,
+          mtime,
+          uid: 0,
+          gid: 0,
+          uname: "",
+          gname: "",
+          type: "file",
+        },
         Buffer.from(entry.content),
         (error) => (error ? reject(error) : resolve()),
       );
@@ -206,7 +267,10 @@ async function readTar(bytes: Buffer): Promise<Map<string, Buffer>> {
   try {
     await reading;
   } catch (cause) {
-    throw new ReportError("REPORT_MALFORMED", "the evidence bundle is not a readable tar archive", { fix: "pass the .tar.gz written by `portcullis evidence`", cause });
+    throw new ReportError("REPORT_MALFORMED", "the evidence bundle is not a readable tar archive", {
+      fix: "pass the .tar.gz written by `portcullis evidence`",
+      cause,
+    });
   }
   return files;
 }

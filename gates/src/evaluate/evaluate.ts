@@ -1,15 +1,23 @@
 import { redactDeep, scrubList } from "../findings/redact.js";
 import { GATE_NAMES, type GateName } from "../policy/schema.js";
 import { planSarif, sarifNotices } from "../report/sarif.js";
-import { REPORT_SCHEMA_ID, type GateVerdict, type Report, type ReportedFinding } from "../report/schema.js";
+import {
+  REPORT_SCHEMA_ID,
+  type Bypass,
+  type ControlResult,
+  type GateVerdict,
+  type Report,
+  type ReportedFinding,
+} from "../report/schema.js";
 import { sortFindings } from "../report/sort.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { classifyFindings, problemId, type Classified } from "./classify.js";
+import { judgeCompliance } from "./compliance-gate.js";
 import { findingGateFacts, performanceGateFacts } from "./gate-facts.js";
 import { dedupeSecrets } from "./routing.js";
 import { runStates, type RunState } from "./runs.js";
 import type { EvaluateInput, EvaluateOutput, WaiverInput, WaiverView } from "./types.js";
-import { applyBypasses, decideVerdict, plural } from "./verdict.js";
+import { applyBypasses, decideVerdict, plural, type GateFacts } from "./verdict.js";
 
 export type * from "./types.js";
 
@@ -25,10 +33,12 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
   const classified = classifyFindings(deduped.findings, input.waivers, input.baseline);
   // Sorted once, worst first; every later list (per gate, per tool) keeps this order.
   const findingsByGate = groupByGate(sortFindings(classified.findings));
-  const { verdicts, applied } = applyBypasses(
+  const waiverView = waiverEntries(input.waivers, classified);
+  const { verdicts, applied, controls } = decideGates(
+    input,
     judgeGates(input, runs, classified, findingsByGate),
-    input.bypasses,
-    input.policy,
+    waiverView,
+    findingsByGate.get("compliance") ?? [],
   );
 
   const findings = GATE_NAMES.flatMap((gate) => findingsByGate.get(gate) ?? []);
@@ -54,10 +64,11 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
     passed: verdicts.every((verdict) => !verdict.blocking),
     verdicts,
     findings,
-    ...waiverEntries(input.waivers, classified),
+    ...waiverView,
     bypasses: applied,
     tools,
     ...(performance === undefined ? {} : { performance }),
+    ...(controls === undefined ? {} : { compliance: { controls } }),
     notices,
     timings: { ...input.timings },
   };
@@ -67,26 +78,61 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
 
 // --- internal ---
 
-/** Every gate's verdict, before bypasses. */
+/**
+ * Verdicts with bypasses applied. The compliance gate is decided last: its controls judge what the
+ * other gates decided (none skipped, none bypassed).
+ */
+function decideGates<W extends WaiverView>(
+  input: EvaluateInput<W>,
+  facts: readonly GateFacts[],
+  waivers: Pick<Report, "waivers" | "waiverProblems">,
+  complianceFindings: readonly ReportedFinding[],
+): { verdicts: GateVerdict[]; applied: Bypass[]; controls: ControlResult[] | undefined } {
+  const others = applyBypasses(
+    facts.filter((gate) => gate.gate !== "compliance").map((gate) => decideVerdict(gate, input.environment)),
+    input.bypasses,
+    input.policy,
+  );
+  const complianceFacts = facts.find((gate) => gate.gate === "compliance");
+  if (complianceFacts === undefined) return { ...others, controls: undefined };
+  const judged = judgeCompliance(complianceFacts, {
+    environment: input.environment,
+    now: input.now,
+    collected: input.compliance,
+    verdicts: others.verdicts,
+    bypasses: others.applied,
+    waivers,
+    findings: complianceFindings,
+  });
+  const own = applyBypasses([decideVerdict(judged.facts, input.environment)], input.bypasses, input.policy);
+  const order = (verdict: GateVerdict) => GATE_NAMES.indexOf(verdict.gate);
+  return {
+    verdicts: [...others.verdicts, ...own.verdicts].sort((a, b) => order(a) - order(b)),
+    applied: [...others.applied, ...own.applied].sort(
+      (a, b) => GATE_NAMES.indexOf(a.gate) - GATE_NAMES.indexOf(b.gate),
+    ),
+    controls: judged.controls,
+  };
+}
+
+/** Every gate's facts, before bypasses and before the compliance controls. */
 function judgeGates<W extends WaiverView>(
   input: EvaluateInput<W>,
   runs: readonly RunState[],
   classified: Classified<W>,
   findingsByGate: ReadonlyMap<GateName, ReportedFinding[]>,
-): GateVerdict[] {
+): GateFacts[] {
   const { policy } = input;
   // A broken waiver nobody can match could have covered anything: every finding gate answers for it.
   const unmatchable = input.waivers.problems.filter((problem) => problem.waiver === undefined);
   return GATE_NAMES.map((gate) => {
     const sources = { gate, runs: runs.filter((run) => run.feeds.has(gate)) };
-    const facts =
-      gate === "performance"
-        ? performanceGateFacts(sources, policy.gates.performance)
-        : findingGateFacts(sources, policy.gates[gate], findingsByGate.get(gate) ?? [], [
-            ...unmatchable,
-            ...(classified.brokenByGate.get(gate) ?? []),
-          ]);
-    return decideVerdict(facts, input.environment);
+    return gate === "performance"
+      ? performanceGateFacts(sources, policy.gates.performance)
+      : findingGateFacts(sources, policy.gates[gate], findingsByGate.get(gate) ?? [], [
+          ...unmatchable,
+          ...(classified.brokenByGate.get(gate) ?? []),
+        ]);
   });
 }
 

@@ -1,3 +1,4 @@
+import type { CollectedCompliance } from "../compliance/checks.js";
 import type { PortcullisError } from "../errors.js";
 import type { Finding, ToolResult } from "../findings/finding.js";
 import type { EnvironmentPolicy } from "../policy/schema.js";
@@ -64,6 +65,11 @@ export interface EvaluateInput<W extends WaiverView = WaiverView> {
   timings: Readonly<Record<string, number>>;
   /** What a tool's exit code means (from its adapter). */
   exitMeaning: (kind: ReportKind, exitCode: number) => ExitMeaning;
+  /**
+   * The compliance controls and the evidence they need from outside the reports (compliance/collect.ts
+   * gathers it). Without it an enabled compliance gate is `error`: controls nobody ran never pass.
+   */
+  compliance?: CollectedCompliance | undefined;
 }
 
 export interface EvaluateOutput {

@@ -20,6 +20,8 @@ export interface GateFacts {
   evidence: GateVerdict["evidence"];
   /** What a clean verdict says (`no new findings`, `all 5 checks within limits`). */
   cleanReason: string;
+  /** The fix of a `fail` when the gate knows better than its generic one (the failed controls' own fixes). */
+  failFix?: string | undefined;
 }
 
 const FAIL_FIX: Readonly<Record<GateName, string>> = {
@@ -66,7 +68,7 @@ export function decideVerdict(facts: GateFacts, environment: string): GateVerdic
       status: "fail",
       blocking: facts.mode === "mandatory",
       reason: failed.map((check) => `${check.name} ${check.measured} (limit ${check.threshold})`).join("; "),
-      fix: FAIL_FIX[facts.gate],
+      fix: facts.failFix ?? FAIL_FIX[facts.gate],
     };
   }
   const notes: string[] = [];

@@ -38,6 +38,7 @@ export function renderHtml(report: Report, extras: HtmlExtras = {}): string {
     "<main>",
     noticesSection(report),
     gateTable(report.verdicts),
+    controlsSection(report),
     performanceSection(report, extras.series),
     deploySection(extras.deploys),
     findingsSection(report),
@@ -104,6 +105,21 @@ function gateTable(verdicts: readonly GateVerdict[]): string {
       `<td>${counted === "" ? "—" : counted}<div class="fs">${verdict.evidence.waived} waived · ${verdict.evidence.baseline} baseline · ${verdict.evidence.suppressed} suppressed</div></td></tr>`;
   });
   return `<h2 id="gates">Gates</h2><table><thead><tr><th>Gate</th><th>Status</th><th>Mode</th><th>Why (threshold and measured)</th><th>Counted findings</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+/** Each compliance control with the framework items it evidences, what was seen and where the evidence is. */
+function controlsSection(report: Report): string {
+  const controls = report.compliance?.controls;
+  if (controls === undefined || controls.length === 0) return "";
+  const rows = controls.map((control) => {
+    const fix = control.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(control.fix)}</div>`;
+    const evidence = control.evidence.length === 0 ? "—" : control.evidence.map((item) => `<code>${escapeHtml(item)}</code>`).join("<br>");
+    return `<tr id="control-${escapeHtml(control.id)}"><td><strong>${escapeHtml(control.id)}</strong><div class="fs">${escapeHtml(control.title)}</div></td>` +
+      `<td>${control.frameworks.map(escapeHtml).join("<br>")}</td>` +
+      `<td><span class="st st-${control.status}">${control.status}</span></td>` +
+      `<td>${escapeHtml(control.details)}${fix}</td><td>${evidence}</td></tr>`;
+  });
+  return `<h2 id="compliance">Compliance controls</h2><table><thead><tr><th>Control</th><th>Frameworks</th><th>Status</th><th>Details</th><th>Evidence</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
 function performanceSection(report: Report, series: readonly TimePoint[] | undefined): string {

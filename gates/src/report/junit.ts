@@ -1,5 +1,5 @@
 import { redactText } from "../findings/redact.js";
-import type { GateVerdict, Report, ReportedFinding } from "./schema.js";
+import type { ControlResult, GateVerdict, Report, ReportedFinding } from "./schema.js";
 import { locationText, measuredText, thresholdText } from "./summary.js";
 
 export interface JunitOptions {
@@ -8,18 +8,21 @@ export interface JunitOptions {
 }
 
 /**
- * junit.xml: one test suite per environment, one test case per gate. `fail` is a <failure>,
- * `error` an <error>, `disabled` is <skipped>; pass and warn pass, with the reason in <system-out>.
- * The failure's `type` says whether the gate is mandatory or advisory.
+ * junit.xml: one test suite per environment, one test case per gate, then one per compliance
+ * control (class `<suite>.compliance`). `fail` is a <failure>, `error` an <error>, `disabled` is
+ * <skipped>; pass and warn pass, with the reason in <system-out>. The failure's `type` says whether
+ * the gate (for a control: the compliance gate) is mandatory or advisory.
  */
 export function renderJunit(report: Report, options: JunitOptions = {}): string {
   const suite = `portcullis.${report.environment}`;
   const byFingerprint = new Map<string, ReportedFinding>();
   for (const finding of report.findings)
     if (!byFingerprint.has(finding.fingerprint)) byFingerprint.set(finding.fingerprint, finding);
+  const controls = report.compliance?.controls ?? [];
   const count = (status: GateVerdict["status"]) =>
-    report.verdicts.filter((verdict) => verdict.status === status).length;
-  const totals = `tests="${report.verdicts.length}" failures="${count("fail")}" errors="${count("error")}" skipped="${count("disabled")}"`;
+    report.verdicts.filter((verdict) => verdict.status === status).length +
+    controls.filter((control) => control.status === status).length;
+  const totals = `tests="${report.verdicts.length + controls.length}" failures="${count("fail")}" errors="${count("error")}" skipped="${count("disabled")}"`;
   const properties = [
     ["environment", report.environment],
     ["passed", String(report.passed)],
@@ -27,7 +30,11 @@ export function renderJunit(report: Report, options: JunitOptions = {}): string 
     ["portcullisVersion", report.portcullisVersion],
     ...(report.commit === undefined ? [] : [["commit", report.commit]]),
   ].map(([name, value]) => `      <property name="${xml(name ?? "")}" value="${xml(value ?? "")}"/>`);
-  const cases = report.verdicts.map((verdict) => testCase(suite, verdict, byFingerprint));
+  const compliance = report.verdicts.find((verdict) => verdict.gate === "compliance");
+  const cases = [
+    ...report.verdicts.map((verdict) => testCase(suite, verdict, byFingerprint)),
+    ...controls.map((control) => controlCase(suite, control, compliance)),
+  ];
   const xmlText = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="portcullis" ${totals}>`,
@@ -78,6 +85,34 @@ function testCase(suite: string, verdict: GateVerdict, byFingerprint: ReadonlyMa
       break;
     case "pass":
     case "warn":
+      body = `      <system-out>${details}</system-out>`;
+      break;
+  }
+  return [open, body, "    </testcase>"].join("\n");
+}
+
+function controlCase(suite: string, control: ControlResult, gate: GateVerdict | undefined): string {
+  const open = `    <testcase classname="${xml(`${suite}.compliance`)}" name="${xml(`control ${control.id}`)}" time="0">`;
+  const details = xml(
+    [
+      `${control.status}: ${control.title}`,
+      `Frameworks: ${control.frameworks.join(", ")}`,
+      control.details,
+      ...(control.fix === undefined ? [] : [`Fix: ${control.fix}`]),
+      ...(control.evidence.length === 0 ? [] : [`Evidence: ${control.evidence.join(", ")}`]),
+    ].join("\n"),
+  );
+  const message = xml(control.details);
+  const type = `control, ${gate?.mode ?? "mandatory"}${gate?.blocking === true ? ", blocking" : ""}`;
+  let body: string;
+  switch (control.status) {
+    case "fail":
+      body = `      <failure message="${message}" type="${type}">${details}</failure>`;
+      break;
+    case "error":
+      body = `      <error message="${message}" type="${type}">${details}</error>`;
+      break;
+    case "pass":
       body = `      <system-out>${details}</system-out>`;
       break;
   }

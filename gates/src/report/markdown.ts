@@ -1,5 +1,5 @@
 import { redactText } from "../findings/redact.js";
-import type { GateStatus, GateVerdict, Report } from "./schema.js";
+import type { ControlStatus, GateStatus, GateVerdict, Report } from "./schema.js";
 import {
   clip,
   locationText,
@@ -17,17 +17,18 @@ export interface MarkdownOptions {
 }
 
 /** Rows per list; with the cell limit they keep summary.md far below GitHub's 1 MiB per step. */
-export const MARKDOWN_LIMITS = { findings: 20, problems: 30, waivers: 50, cell: 400 } as const;
+export const MARKDOWN_LIMITS = { findings: 20, problems: 30, waivers: 50, controls: 50, cell: 400 } as const;
 
 /**
- * summary.md, for $GITHUB_STEP_SUMMARY: the verdict line, the gate table, the worst findings,
- * bypasses, waivers and tool errors. Every piece of report text is escaped: a finding message or a
+ * summary.md, for $GITHUB_STEP_SUMMARY: the verdict line, the gate table, the compliance controls,
+ * the worst findings, bypasses, waivers and tool errors. Every piece of report text is escaped: a finding message or a
  * file name cannot inject Markdown, HTML, links or images into the page.
  */
 export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
   const sections = [
     header(report),
     gateTable(report.verdicts),
+    controlSection(report),
     findingsSection(report),
     bypassSection(report),
     waiverSection(report),
@@ -82,6 +83,36 @@ function gateTable(verdicts: readonly GateVerdict[]): string {
     ]);
   });
   return ["| Gate | Status | Mode | Threshold | Measured | Reason |", "|---|---|---|---|---|---|", ...rows].join("\n");
+}
+
+const CONTROL_ICON: Readonly<Record<ControlStatus, string>> = { pass: "✅ pass", fail: "❌ fail", error: "⛔ error" };
+
+/** One row per control: what it checks, the frameworks it evidences, what was seen and where the evidence is. */
+function controlSection(report: Report): string {
+  const controls = report.compliance?.controls;
+  if (controls === undefined || controls.length === 0) return "";
+  const shown = controls.slice(0, MARKDOWN_LIMITS.controls);
+  const rows = shown.map((control) =>
+    row([
+      `${escapeMarkdown(control.id)}: ${escapeMarkdown(control.title, 200)}`,
+      CONTROL_ICON[control.status],
+      escapeMarkdown(control.frameworks.join(", "), 200),
+      escapeMarkdown(control.fix === undefined ? control.details : `${control.details}. Fix: ${control.fix}`),
+      control.evidence.length === 0 ? "—" : escapeMarkdown(control.evidence.join(", "), 200),
+    ]),
+  );
+  const passed = controls.filter((control) => control.status === "pass").length;
+  const more =
+    controls.length > shown.length ? `\n\n${controls.length - shown.length} more controls are in report.json.` : "";
+  return (
+    [
+      `### Compliance controls (${passed} of ${controls.length} pass)`,
+      "",
+      "| Control | Status | Frameworks | Details | Evidence |",
+      "|---|---|---|---|---|",
+      ...rows,
+    ].join("\n") + more
+  );
 }
 
 function findingsSection(report: Report): string {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Finding, PerformanceResult, ReportFormat, Severity, ToolError } from "../findings/finding.js";
+import { CheckName } from "../compliance/controls.js";
 import { GateMode, GateName } from "../policy/schema.js";
 
 export const REPORT_SCHEMA_ID = "portcullis.report/v1";
@@ -98,6 +99,30 @@ export const ToolRun = z
   .strict();
 export type ToolRun = z.infer<typeof ToolRun>;
 
+export const CONTROL_STATUSES = ["pass", "fail", "error"] as const;
+/** error: the control's check could not be evaluated (and so cannot pass). */
+export const ControlStatus = z.enum(CONTROL_STATUSES);
+export type ControlStatus = z.infer<typeof ControlStatus>;
+
+/** One compliance control as judged for this run (see compliance/controls.ts). */
+export const ControlResult = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    /** Framework items it evidences: "SOC 2 CC8.1", "NIST AI RMF MEASURE 2.7", "GDPR Art. 32". */
+    frameworks: z.array(z.string()),
+    check: CheckName,
+    status: ControlStatus,
+    /** What the check saw, in one sentence. */
+    details: z.string(),
+    /** What to do, for fail and error. */
+    fix: z.string().optional(),
+    /** Where the evidence is: report.json pointers (`report.json#/verdicts`), files of the evidence bundle or the repository. */
+    evidence: z.array(z.string()),
+  })
+  .strict();
+export type ControlResult = z.infer<typeof ControlResult>;
+
 export const Report = z
   .object({
     schema: z.literal(REPORT_SCHEMA_ID),
@@ -139,6 +164,11 @@ export const Report = z
     tools: z.array(ToolRun),
     /** Metrics of the first usable k6 report (each k6 report's comparisons are in the performance verdict). */
     performance: PerformanceResult.optional(),
+    /** The compliance controls of the environment, each with its result (absent when they were not evaluated). */
+    compliance: z
+      .object({ controls: z.array(ControlResult) })
+      .strict()
+      .optional(),
     /** Things a reader must know about the outputs: SARIF truncation, tools left out of SARIF, merged duplicates. */
     notices: z.array(z.string()),
     timings: z.record(z.string(), z.number()),

@@ -23,10 +23,13 @@ export function outcomeLine(report: Report): string {
 
 /** The limits a gate was judged by: `max.critical ≤ 0, max.high ≤ 0`; `—` when none applied. */
 export function thresholdText(verdict: GateVerdict): string {
-  const own = verdict.evidence.checks.filter((check) => !isK6Threshold(check.name));
-  const k6 = verdict.evidence.checks.length - own.length;
+  const checks = verdict.evidence.checks;
+  const own = checks.filter((check) => !isK6Threshold(check.name) && !isControlCheck(check.name));
+  const k6 = checks.filter((check) => isK6Threshold(check.name)).length;
+  const controls = checks.filter((check) => isControlCheck(check.name)).length;
   const parts = own.map((check) => `${check.name} ${check.threshold}`);
   if (k6 > 0) parts.push(`${k6} k6 thresholds pass`);
+  if (controls > 0) parts.push(`${controls} controls pass`);
   return parts.length === 0 ? "—" : parts.join(", ");
 }
 
@@ -49,7 +52,15 @@ export function measuredText(verdict: GateVerdict): string {
     suppressed > 0 ? `${suppressed} suppressed` : "",
     unfixable !== undefined && unfixable > 0 ? `${unfixable} without fix` : "",
   ].filter((part) => part !== "");
-  return [severities.length === 0 ? "0 new" : severities.join(", "), ...accepted].join(", ");
+  const controls = verdict.evidence.checks.filter((check) => isControlCheck(check.name));
+  const controlText =
+    controls.length === 0 ? [] : [`controls ${controls.filter((check) => check.ok).length}/${controls.length} passed`];
+  return [severities.length === 0 ? "0 new" : severities.join(", "), ...accepted, ...controlText].join(", ");
+}
+
+/** The compliance gate's check for one control: `control <id>`, threshold `pass`. */
+export function controlCheckName(id: string): string {
+  return `${CONTROL_PREFIX}${id}`;
 }
 
 /** `src/app.js:12`, or the path alone, or `—`. */
@@ -111,6 +122,12 @@ export function clip(text: string, max: number): string {
 const ANSI_SEQUENCE = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|\u001b[@-_]/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+const CONTROL_PREFIX = "control ";
+
+function isControlCheck(name: string): boolean {
+  return name.startsWith(CONTROL_PREFIX);
+}
 
 function isK6Threshold(name: string): boolean {
   return name.includes("k6 threshold ");

@@ -73,7 +73,7 @@ function verdictTable(report: Report, paint: Paint): string[] {
   ];
 }
 
-/** What to do, the worst findings, tool problems, bypasses and notices. */
+/** What to do, unmet compliance controls, the worst findings, tool problems, bypasses and notices. */
 function details(report: Report, paint: Paint): string[] {
   const lines: string[] = [];
   const fixes = report.verdicts.filter(
@@ -82,6 +82,15 @@ function details(report: Report, paint: Paint): string[] {
   if (fixes.length > 0) {
     lines.push("", paint("bold", "What to do:"));
     for (const verdict of fixes) lines.push(`  ${verdict.gate}: ${oneLine(verdict.fix ?? "")}`);
+  }
+  const unmet = (report.compliance?.controls ?? []).filter((control) => control.status !== "pass");
+  if (unmet.length > 0) {
+    lines.push("", paint("bold", "Compliance controls not met:"));
+    for (const control of unmet) {
+      lines.push(
+        `  ${paint("red", STATUS_LABEL[control.status].padEnd(5))} ${oneLine(control.id)}: ${clip(oneLine(control.details), 200)}`,
+      );
+    }
   }
   const worst = worstFindings(report, TEXT_FINDINGS);
   if (worst.length > 0) {

@@ -83,7 +83,9 @@ describe("evidence bundle", () => {
     const keys = keyPair();
     const bundle = await packBundle(FILES, { ...OPTIONS, signingKey: keys.privateKey });
     expect(await verifyBundle(bundle, { publicKey: keys.publicKey })).toMatchObject({ ok: true, signed: true });
-    expect(Buffer.from(await packBundle(FILES, { ...OPTIONS, signingKey: keys.privateKey })).equals(Buffer.from(bundle))).toBe(true);
+    expect(
+      Buffer.from(await packBundle(FILES, { ...OPTIONS, signingKey: keys.privateKey })).equals(Buffer.from(bundle)),
+    ).toBe(true);
 
     const forged = await tamper(bundle, (files) => {
       const manifest = files.get("manifest.json");
@@ -101,10 +103,16 @@ describe("evidence bundle", () => {
   });
 
   it("refuses keys that are not Ed25519, unsafe paths and garbage bundles with typed errors", async () => {
-    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 })
+      .privateKey.export({ type: "pkcs8", format: "pem" })
+      .toString();
     await expect(packBundle(FILES, { ...OPTIONS, signingKey: rsa })).rejects.toThrow(/not Ed25519/);
-    await expect(packBundle([{ path: "../escape", content: Buffer.from("x") }], OPTIONS)).rejects.toThrow(/not a plain relative path/);
-    await expect(packBundle([{ path: "manifest.json", content: Buffer.from("x") }], OPTIONS)).rejects.toThrow(/reserved/);
+    await expect(packBundle([{ path: "../escape", content: Buffer.from("x") }], OPTIONS)).rejects.toThrow(
+      /not a plain relative path/,
+    );
+    await expect(packBundle([{ path: "manifest.json", content: Buffer.from("x") }], OPTIONS)).rejects.toThrow(
+      /reserved/,
+    );
     const garbage = await verifyBundle(Buffer.from("not gzip")).catch((error: unknown) => error);
     expect(isPortcullisError(garbage) && garbage.code).toBe("REPORT_MALFORMED");
   });

@@ -1,3 +1,5 @@
+import type { CollectedCompliance } from "../../src/compliance/checks.js";
+import { defaultControls } from "../../src/compliance/controls.js";
 import { ReportError, ToolRunError, type ErrorCode } from "../../src/errors.js";
 import type { EvaluateInput, RunInput, RunMeta, WaiverInput, WaiverView } from "../../src/evaluate/evaluate.js";
 import {
@@ -150,6 +152,19 @@ export function waivers(
   return { waivers: list, problems, find: findTestWaiver };
 }
 
+/**
+ * Compliance evidence under a control set with every control switched off: the compliance gate is
+ * judged on its licence limits alone, as before controls existed. compliance-gate.test.ts judges
+ * the controls themselves.
+ */
+export function noControls(): CollectedCompliance {
+  return {
+    controls: { ...defaultControls(), controls: [] },
+    repository: { files: new Set(), changedFiles: [] },
+    workflows: [],
+  };
+}
+
 export function input(overrides: Partial<EvaluateInput<TestWaiver>> = {}): EvaluateInput<TestWaiver> {
   return {
     policy: policy(),
@@ -161,6 +176,7 @@ export function input(overrides: Partial<EvaluateInput<TestWaiver>> = {}): Evalu
     now: NOW,
     timings: {},
     exitMeaning,
+    compliance: noControls(),
     ...overrides,
   };
 }

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { inspectSbom, type CollectedCompliance } from "../../src/compliance/checks.js";
+import { defaultControls } from "../../src/compliance/controls.js";
 import { isPortcullisError } from "../../src/errors.js";
 import { evaluate, type RunInput } from "../../src/evaluate/evaluate.js";
 import { parseBaseline } from "../../src/policy/baseline.js";
@@ -38,6 +40,25 @@ const WAIVERS = `waivers:
     expires: "2026-05-25"
 `;
 
+/** What the collector would gather from a tidy repository: an SBOM, the required files, a least-privilege workflow. */
+const COMPLIANCE: CollectedCompliance = {
+  controls: defaultControls(),
+  sbom: inspectSbom(
+    '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"qs"}]}',
+    "sbom.cdx.json",
+  ),
+  repository: {
+    files: new Set(["README.md", "CHANGELOG.md", "SECURITY.md", ".github/CODEOWNERS"]),
+    changedFiles: ["CHANGELOG.md", "src/app.js"],
+  },
+  workflows: [
+    {
+      path: ".github/workflows/ci.yml",
+      text: "on: push\npermissions:\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n",
+    },
+  ],
+};
+
 const SarifNames = z.object({
   runs: z.array(z.object({ tool: z.object({ driver: z.object({ name: z.string() }) }) })),
 });
@@ -68,6 +89,7 @@ function judge(baseline?: ReadonlySet<string>) {
     now: NOW,
     timings: {},
     exitMeaning: reportExitMeaning,
+    compliance: COMPLIANCE,
   });
 }
 
@@ -106,6 +128,16 @@ describe("end to end: raw reports -> parsers -> evaluate -> every output", () =>
       compliance: ["pass", false],
     });
     expect(report.passed).toBe(false);
+    expect(report.compliance?.controls.map((control) => `${control.id} ${control.status}`)).toEqual([
+      "gates-evaluated pass",
+      "no-mandatory-bypass pass",
+      "waivers-approved pass",
+      "sbom-present pass",
+      "licence-policy pass",
+      "repository-files pass",
+      "workflow-permissions pass",
+      "ledger-intact pass",
+    ]);
   });
 
   it("counts the secret once although gitleaks and trivy both report it", () => {
