@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { ReportError, UsageError } from "../errors.js";
+import { parseDuration } from "../policy/duration.js";
+import type { PerformanceGatePolicy } from "../policy/schema.js";
 import {
   METRIC_TYPES,
   type Metric,
@@ -42,6 +44,8 @@ export interface K6EnvOptions {
   baseUrl: string;
   /** Where the scenarios' handleSummary writes k6's summary data (`__ENV.K6_SUMMARY_PATH`). */
   summaryPath?: string;
+  /** The environment's performance policy, so the scenarios' own thresholds are the gate's. */
+  sla?: PerformanceGatePolicy;
 }
 
 /** The k6 adapter: `--summary-export` JSON and handleSummary data, argv for `k6 run`. */
@@ -78,6 +82,7 @@ export const k6 = {
     return {
       BASE_URL: options.baseUrl,
       ...(options.summaryPath === undefined ? {} : { K6_SUMMARY_PATH: options.summaryPath }),
+      ...(options.sla === undefined ? {} : slaEnv(options.sla)),
     };
   },
   detect(document: unknown): ReportFormat | undefined {
@@ -102,6 +107,19 @@ export const k6 = {
     return exitCode === K6_EXIT.thresholdsFailed ? "findings" : "error";
   },
 } as const satisfies ToolAdapter & AdapterExtras;
+
+/**
+ * The SLA variables the scenarios read (scenarios/lib/sla.js): the k6 thresholds then encode the
+ * same limits as the performance gate, so a script and its environment cannot drift apart.
+ */
+export function slaEnv(policy: PerformanceGatePolicy): Record<string, string> {
+  return {
+    SLA_P95_MS: String(parseDuration(policy.max_p95)),
+    SLA_P99_MS: String(parseDuration(policy.max_p99)),
+    SLA_MAX_ERROR_RATE: String(policy.max_error_rate),
+    SLA_MIN_CHECKS_RATE: String(policy.min_checks_rate),
+  };
+}
 
 /** One second of a k6 run, from `--out json` (assignable to the HTML report's TimePoint). */
 export interface K6SeriesPoint {

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isPortcullisError } from "../../src/errors.js";
+import { loadEnvironment } from "../../src/policy/load-files.js";
 import { PerformanceResult, type ToolResult } from "../../src/findings/finding.js";
 import { isK6OutJson, k6, K6_EXIT, K6_IMAGE, parseK6OutJson, parseK6OutJsonStream } from "../../src/tools/k6.js";
 
@@ -359,5 +361,19 @@ describe("k6 --out json series", () => {
     ).toMatchInlineSnapshot(
       `"[REPORT_INVALID] k6.ndjson: data.time: line 12 of the k6 --out json file has an invalid data.time (expected a timestamp) — fix: pass the NDJSON file written by k6 run --out json=<file> (one sample per line), complete and unedited"`,
     );
+  });
+});
+
+describe("k6 SLA environment", () => {
+  it("hands the environment's performance policy to the scenarios, in the units they read", () => {
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
+    const { policy } = loadEnvironment("production", root);
+    expect(k6.env({ baseUrl: "http://127.0.0.1:8080", sla: { ...policy.gates.performance, max_p95: "1.5s", max_error_rate: 0.002 } })).toEqual({
+      BASE_URL: "http://127.0.0.1:8080",
+      SLA_P95_MS: "1500",
+      SLA_P99_MS: "500",
+      SLA_MAX_ERROR_RATE: "0.002",
+      SLA_MIN_CHECKS_RATE: "0.99",
+    });
   });
 });
