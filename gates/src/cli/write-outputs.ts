@@ -3,6 +3,7 @@ import path from "node:path";
 import { ConfigError } from "../errors.js";
 import { renderAnnotations } from "../report/annotations.js";
 import { renderJson } from "../report/json.js";
+import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { Report } from "../report/schema.js";
@@ -10,7 +11,7 @@ import { renderSarif } from "../report/sarif.js";
 import type { CliIo } from "./io.js";
 
 /** The files `--out <dir>` receives. */
-export const OUTPUT_FILES = ["report.json", "report.sarif", "summary.md", "junit.xml"] as const;
+export const OUTPUT_FILES = ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"] as const;
 
 /**
  * Writes the report files to `dir` (created when absent). Every renderer gets the scrub list, so a
@@ -22,6 +23,8 @@ export function writeOutputs(dir: string, report: Report, secrets: readonly stri
     "report.sarif": renderSarif(report, { secrets }),
     "summary.md": renderMarkdown(report, { secrets }),
     "junit.xml": renderJunit(report, { secrets }),
+    // The report is already scrubbed by evaluate(); the page renders nothing else.
+    "report.html": renderHtml(report),
   };
   guarded(dir, () => mkdirSync(dir, { recursive: true }));
   return OUTPUT_FILES.map((name) => {

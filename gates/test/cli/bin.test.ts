@@ -43,7 +43,7 @@ describe("the portcullis binary", () => {
     expect(result.stdout).not.toContain("ghp_Zq8vK2mWx4Rt6Yu1Io3Pa5Sd7Fg9Hj0Kl2Nb");
     const written = portcullis(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json"], dir);
     expect(Report.parse(JSON.parse(written.stdout)).passed).toBe(false);
-    for (const name of ["report.json", "report.sarif", "summary.md", "junit.xml"])
+    for (const name of ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"])
       expect(existsSync(path.join(dir, "out", name))).toBe(true);
   });
 

@@ -119,6 +119,7 @@ describe("portcullis ci", () => {
       "junit.xml",
       "k6.exitcode",
       "k6.json",
+      "report.html",
       "report.json",
       "report.sarif",
       "semgrep.exitcode",

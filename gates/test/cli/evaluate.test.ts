@@ -136,18 +136,19 @@ describe("portcullis evaluate", () => {
     expect(reportOf(result).commit).toBe("0123456789abcdef");
   });
 
-  it("writes report.json, report.sarif, summary.md and junit.xml with --out, scrubbed of secrets", async () => {
+  it("writes report.json, report.sarif, summary.md, junit.xml and report.html with --out, scrubbed of secrets", async () => {
     const dir = tempDir();
     reportsDir(dir);
     const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--out", "out"], { cwd: dir });
-    expect(result.stdout).toContain("Wrote out/report.json, out/report.sarif, out/summary.md, out/junit.xml");
+    expect(result.stdout).toContain("Wrote out/report.json, out/report.sarif, out/summary.md, out/junit.xml, out/report.html");
     const read = (name: string) => readFileSync(path.join(dir, "out", name), "utf8");
     const report = Report.parse(JSON.parse(read("report.json")));
     expect(report.passed).toBe(false);
     expect(JSON.parse(read("report.sarif"))).toMatchObject({ version: "2.1.0" });
     expect(read("summary.md")).toContain("secrets");
     expect(read("junit.xml").match(/<testcase /g)).toHaveLength(7);
-    for (const name of ["report.json", "report.sarif", "summary.md", "junit.xml"])
+    expect(read("report.html")).toContain('id="gate-secrets"');
+    for (const name of ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"])
       expect(read(name)).not.toContain(LEAKED);
   });
 
