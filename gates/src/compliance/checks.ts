@@ -25,8 +25,13 @@ export interface ComplianceContext {
     changedFilesUnknown?: string | undefined;
   };
   workflows: readonly { path: string; text: string }[];
-  /** Undefined when no deployment was ever recorded for the environment. */
-  ledger?: { file: string; ok: boolean; records: number; problems: readonly string[] } | undefined;
+  /**
+   * Undefined when no deployment was ever recorded for the environment. `unreadable`: the store
+   * could not be read (the check is then `error`).
+   */
+  ledger?:
+    | { file: string; ok: boolean; records: number; problems: readonly string[]; unreadable?: string | undefined }
+    | undefined;
 }
 
 /**
@@ -87,6 +92,11 @@ export function inspectSbom(text: string, file: string): SbomInspection {
 /** True when a parsed JSON document looks like a CycloneDX SBOM (used to find it among reports). */
 export function isCycloneDx(document: unknown): boolean {
   return CycloneDx.safeParse(document).success;
+}
+
+/** Where a required file may be: GitHub reads CODEOWNERS from the root, .github/ or docs/. */
+export function requiredFileCandidates(file: string): string[] {
+  return file === "CODEOWNERS" ? ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"] : [file];
 }
 
 // --- internal ---
@@ -179,7 +189,9 @@ const CHECKS: Readonly<Record<CheckName, Check>> = {
   },
 
   repository_files(context, set) {
-    const missing = set.requiredFiles.filter((file) => !candidates(file).some((c) => context.repository.files.has(c)));
+    const missing = set.requiredFiles.filter(
+      (file) => !requiredFileCandidates(file).some((c) => context.repository.files.has(c)),
+    );
     const { changedFiles, changedFilesUnknown } = context.repository;
     if (missing.length > 0)
       return fail(`missing: ${missing.join(", ")}`, [], `add ${missing.join(", ")} to the repository`);
@@ -220,6 +232,9 @@ const CHECKS: Readonly<Record<CheckName, Check>> = {
   ledger_intact(context) {
     const ledger = context.ledger;
     if (ledger === undefined) return pass(`no deployment recorded for ${context.environment} yet`, []);
+    if (ledger.unreadable !== undefined) {
+      return error(`${ledger.file}: cannot be read: ${ledger.unreadable}`, [ledger.file], FIX.ledger_intact);
+    }
     const evidence = [ledger.file, "ledger/excerpt.jsonl"];
     return ledger.ok
       ? pass(`${ledger.file}: ${ledger.records} records, hash chain intact`, evidence)
@@ -292,11 +307,6 @@ function nonEmpty(text: string | undefined): string | undefined {
 
 function sameLicence(a: string, b: string): boolean {
   return a.trim().toLowerCase() === b.trim().toLowerCase();
-}
-
-/** GitHub reads CODEOWNERS from the root, .github/ or docs/. */
-function candidates(file: string): string[] {
-  return file === "CODEOWNERS" ? ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"] : [file];
 }
 
 function unique(items: readonly string[]): string[] {
