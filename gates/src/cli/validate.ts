@@ -58,8 +58,8 @@ async function runValidate(dir: string, options: unknown, io: CliIo): Promise<nu
   }
   const flags = parsed.data;
   // Loaded on use: markdownlint is heavy, and every other command would pay for it at start-up.
-  const { hasBlockingFindings, renderSarif, renderText, toFindingsDocument, validateRepository } =
-    await import("../validate/index.js");
+  const [{ hasBlockingFindings, toFindingsDocument, validateRepository }, { renderSarif, renderText }] =
+    await Promise.all([import("../validate/index.js"), import("../validate/render.js")]);
   const root = path.resolve(io.cwd, dir);
   const result = await validateRepository(root, {
     configFile: flags.config === undefined ? undefined : path.resolve(io.cwd, flags.config),

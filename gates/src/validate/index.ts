@@ -10,7 +10,6 @@ export {
 } from "./config.js";
 export { hasBlockingFindings, summaryLine, toFindingsDocument, type ValidateResult } from "./findings.js";
 export type { SourceFile } from "./parse.js";
-export { renderSarif, renderText, type TextStyle } from "./render.js";
 export { loadValidateConfig, validateRepository, type RepositoryOptions, type RepositoryResult } from "./repository.js";
 export { MARKDOWNLINT_PREFIX, RULE_IDS, RULES, VALIDATE_TOOL, type RuleId } from "./rule-ids.js";
 export { githubSlug, Slugger } from "./slug.js";
