@@ -111,17 +111,24 @@ function walk(dir: string, prefix = ""): string[] {
   });
 }
 
-/** Wall time of one child process; its output is discarded. Both tools exit 1 when they find something. */
-function measure(label: string, args: readonly string[]): number {
+/**
+ * Wall time of one child process; its findings are discarded. Both tools exit 1 when they find
+ * something, so a crash (also exit 1 for node) is told apart by stderr, which portcullis leaves
+ * empty when it works (`quiet`); markdownlint-cli2 prints its findings there.
+ */
+function measure(label: string, args: readonly string[], options: { quiet: boolean }): number {
   const started = performance.now();
   const result = spawnSync(process.execPath, args, {
     cwd: DATA_DIR,
-    stdio: "ignore",
+    stdio: ["ignore", "ignore", options.quiet ? "pipe" : "ignore"],
     env: { ...process.env, NO_COLOR: "1" },
+    maxBuffer: 16 * 1024 * 1024,
   });
   const ms = performance.now() - started;
-  if (result.status !== 0 && result.status !== 1) {
-    console.error(`validate bench: ${label} failed (exit ${result.status ?? result.signal ?? "?"})`);
+  const stderr = result.stderr === null ? "" : result.stderr.toString().trim();
+  if ((result.status !== 0 && result.status !== 1) || stderr !== "") {
+    const detail = stderr === "" ? "" : `: ${stderr}`;
+    console.error(`validate bench: ${label} failed (exit ${result.status ?? result.signal ?? "?"})${detail}`);
     process.exit(1);
   }
   console.log(`  ${label.padEnd(22)} ${seconds(ms)}`);
