@@ -4,7 +4,8 @@ import path from "node:path";
 import { planOf, resolveWebhooks } from "../deploy/config.js";
 import { checkGateReport } from "../deploy/gate-report.js";
 import { createNotifier } from "../deploy/notify.js";
-import { runDeploy, type RunResult } from "../deploy/runner.js";
+import type { ControllerDeps } from "../deploy/controller.js";
+import { runDeploy, runIntervention, type RunResult } from "../deploy/runner.js";
 import { UsageError } from "../errors.js";
 import { parseDuration } from "../policy/duration.js";
 import type { RegisterCommand } from "./commands.js";
@@ -72,7 +73,9 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
   const forcedReason = await gateDecision(options, context, commit);
   if (typeof forcedReason === "number") return forcedReason;
   const router = await routerOf(context);
-  const deps = controllerDeps(context, router, progressLog(io));
+  const log = progressLog(io);
+  const deps = controllerDeps(context, router, log);
+  const cancel = onCancel(() => controllerDeps(context, router, log), io);
   try {
     const result = await runDeploy(deps, {
       id: `${context.environment}-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(2).toString("hex")}`,
@@ -82,10 +85,47 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
       forced_reason: forcedReason,
       plan: planOf(context.settings),
     });
+    await cancel.settled();
     return report(result, io);
   } finally {
+    cancel.dispose();
     await deps.analyzer.close();
   }
+}
+
+/**
+ * A cancelled pipeline (SIGINT, SIGTERM) must not leave traffic half-moved: the signal starts an
+ * abort, which takes the lock over like `portcullis abort` and moves all traffic back at once; the
+ * deploy then stops on its next save, and the command exits 1.
+ */
+function onCancel(makeDeps: () => ControllerDeps, io: CliIo): { settled: () => Promise<void>; dispose: () => void } {
+  let aborting: Promise<void> | undefined;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (aborting !== undefined) return;
+    io.stderr(`portcullis: ${signal}: aborting the deploy, all traffic back to the old slot\n`);
+    const deps = makeDeps();
+    aborting = runIntervention(deps, {
+      kind: "abort",
+      reason: `deploy cancelled (${signal})`,
+      toPrevious: false,
+      deployHook: false,
+    })
+      .then((result) =>
+        io.stderr(`portcullis: ${result.kind === "finished" ? result.reason : `abort: ${result.reason}`}\n`),
+      )
+      .finally(() => deps.analyzer.close());
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    settled: async () => {
+      await aborting;
+    },
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
 }
 
 /** null: gates passed; a string: the recorded --force reason; a number: refused, with this exit code. */

@@ -251,6 +251,35 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
     expect((await cli(["ledger", "verify", "--state-dir", stateDir], work)).code).toBe(0);
   });
 
+  it("3b. rolls back when the pipeline cancels the deploy (SIGTERM)", async () => {
+    const controller = cliProcess(
+      [
+        "deploy",
+        "--actor",
+        "pipeline",
+        "--release",
+        "v2",
+        "--force",
+        "--reason",
+        "acceptance test",
+        ...flags({ bake: "3s", interval: "300ms" }),
+      ],
+      work,
+    );
+    const exited = new Promise<number | null>((resolve) => controller.child.once("exit", resolve));
+    await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 60_000);
+    controller.child.kill("SIGTERM");
+    expect(await exited, controller.output()).toBe(1);
+    expect(controller.output()).toMatch(/SIGTERM: aborting the deploy/);
+    expect(await liveWeights()).toEqual({ blue: 100, green: 0 });
+    expect((await ledger()).at(-1)).toMatchObject({
+      type: "deploy_finished",
+      outcome: "aborted",
+      reason: "aborted by pipeline: deploy cancelled (SIGTERM)",
+    });
+    expect(await state()).toMatchObject({ active: "blue", phase: "idle", lock: null });
+  });
+
   it("4. never reloads a config that fails nginx -t: traffic unchanged, deploy fails with nginx's error", async () => {
     const before = await readFile(nginx.upstreamFile, "utf8");
     const restore = await breakConfig(nginx);
