@@ -5,6 +5,7 @@ import { registerDeploy } from "./deploy.js";
 import { registerDeployControl } from "./deploy-control.js";
 import { registerDeployRecords } from "./deploy-records.js";
 import { registerEvaluate } from "./evaluate.js";
+import { registerEvidence } from "./evidence.js";
 import { registerPolicy } from "./policy.js";
 import { registerReport } from "./report.js";
 import { registerValidate } from "./validate.js";
@@ -13,4 +14,4 @@ import { registerValidate } from "./validate.js";
 export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /** Every command of the CLI, one file each. */
-export const COMMANDS: readonly RegisterCommand[] = [registerPolicy, registerEvaluate, registerCi, registerValidate, registerReport, registerDeploy, registerDeployControl, registerDeployRecords];
+export const COMMANDS: readonly RegisterCommand[] = [registerPolicy, registerEvaluate, registerCi, registerValidate, registerReport, registerDeploy, registerDeployControl, registerDeployRecords, registerEvidence];

@@ -44,6 +44,7 @@ export interface CollectedSources {
 
 type LedgerResult = NonNullable<CollectedCompliance["ledger"]>;
 
+/** Gathers, for one environment, what the controls need beyond the reports (see CollectedCompliance). */
 export async function collectCompliance(
   options: CollectOptions,
 ): Promise<{ collected: CollectedCompliance; sources: CollectedSources }> {

@@ -1,0 +1,285 @@
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { bundleContents, parseReportDocument } from "../compliance/bundle-contents.js";
+import { loadControlSet, readEnvironmentLedger } from "../compliance/collect.js";
+import { packBundle, sha256, verifyBundle, type BundleProblem } from "../compliance/evidence.js";
+import { ConfigError, UsageError } from "../errors.js";
+import { resolveEnvironmentRef, unknownEnvironment } from "../policy/environment-ref.js";
+import { DEFAULT_WAIVERS_FILE, listEnvironments } from "../policy/load-files.js";
+import { parsePolicy } from "../policy/parse-policy.js";
+import { TOOLS } from "../tools/index.js";
+import type { RegisterCommand } from "./commands.js";
+import { EXIT, type CliIo } from "./io.js";
+
+/** The environment variable that may carry the PEM signing key (a CI secret), instead of --sign-key. */
+export const EVIDENCE_KEY_ENV = "PORTCULLIS_EVIDENCE_KEY";
+
+interface PackFlags {
+  from?: string | undefined;
+  out: string;
+  env?: string | undefined;
+  source?: string | undefined;
+  waivers?: string | undefined;
+  controls?: string | undefined;
+  ledger?: string | undefined;
+  signKey?: string | undefined;
+}
+
+/**
+ * `portcullis evidence --from <reports> --out evidence.tar.gz` packs a run's evidence into a
+ * deterministic bundle; `portcullis evidence verify <bundle>` recomputes every hash.
+ */
+export const registerEvidence: RegisterCommand = (program, io, setExit) => {
+  const evidence = program
+    .command("evidence")
+    .description(
+      "Pack a run's evidence (reports, SBOM, policy files and hashes, ledger excerpt, tool versions) into a deterministic tar.gz with a SHA-256 manifest. Exit 0 written, 2 usage or configuration error",
+    )
+    .option(
+      "--from <dir>",
+      "the reports dir written by `portcullis evaluate --out` or `portcullis ci` (must hold report.json)",
+    )
+    .option("--out <file>", "the bundle to write", "evidence.tar.gz")
+    .option("--env <name|path>", "the environment policy the report was judged by (default: the report's environment)")
+    .option("--source <dir>", "the repository root: environments/, .portcullis/ and the deployment store", ".")
+    .option("--waivers <file>", "waivers file (default: .portcullis/waivers.yml under --source when present)")
+    .option("--controls <file>", "controls file (default: .portcullis/controls.yml under --source when present)")
+    .option("--ledger <file>", "the deployment ledger (default: the environment's deployment store when it holds one)")
+    .option(
+      "--sign-key <pem file>",
+      `Ed25519 private key (PEM) signing manifest.json; or the key itself in $${EVIDENCE_KEY_ENV}`,
+    )
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  portcullis evidence --from reports/ --out evidence.tar.gz",
+        '  PORTCULLIS_EVIDENCE_KEY="$(cat key.pem)" portcullis evidence --from reports/ --env production --out evidence.tar.gz',
+        "  portcullis evidence verify evidence.tar.gz --public-key key.pub.pem",
+        "",
+        "The same inputs give the same bytes: entries are sorted and timed by the report's generatedAt.",
+        "Reference: docs/readme/compliance.md",
+        "",
+      ].join("\n"),
+    )
+    .action(async (flags: PackFlags) => {
+      setExit(await pack(flags, io));
+    });
+  evidence
+    .command("verify")
+    .description(
+      "Recompute every hash of an evidence bundle against its manifest. Exit 0 intact, 1 problems (one line each), 2 usage error",
+    )
+    .argument("<bundle>", "the .tar.gz written by `portcullis evidence`")
+    .option("--public-key <pem file>", "Ed25519 public key (PEM): the manifest's signature must verify with it")
+    .action(async (bundle: string, flags: { publicKey?: string | undefined }) => {
+      setExit(await verify(bundle, flags, io));
+    });
+};
+
+// --- internal ---
+
+async function pack(flags: PackFlags, io: CliIo): Promise<number> {
+  if (flags.from === undefined) {
+    throw new UsageError("USAGE", "no reports dir given", {
+      fix: "pass --from <dir>, the --out dir of `portcullis evaluate` or `portcullis ci`",
+    });
+  }
+  const from = path.resolve(io.cwd, flags.from);
+  const out = path.resolve(io.cwd, flags.out);
+  const source = path.resolve(io.cwd, flags.source ?? ".");
+  const reportFiles = await readTree(from, flags.from, out);
+  const reportJson = reportFiles.find((file) => file.path === "report.json");
+  if (reportJson === undefined) {
+    throw new UsageError("USAGE", `no report.json in ${flags.from}`, {
+      fix: "pass the --out dir of `portcullis evaluate` or `portcullis ci`",
+    });
+  }
+  const report = parseReportDocument(
+    Buffer.from(reportJson.content).toString("utf8"),
+    path.join(flags.from, "report.json"),
+  );
+  const environment = await environmentFile(flags.env ?? report.environment, { cwd: io.cwd, source });
+  const policy = parsePolicy(environment.text, environment.shown);
+  const waiversFile =
+    flags.waivers === undefined ? path.join(source, DEFAULT_WAIVERS_FILE) : path.resolve(io.cwd, flags.waivers);
+  const waiversText = await readOptional(waiversFile);
+  if (waiversText === undefined && flags.waivers !== undefined) {
+    throw new ConfigError("WAIVER_INVALID", "file not found", {
+      file: flags.waivers,
+      fix: "check the path given to --waivers",
+    });
+  }
+  const controls = await loadControlSet(
+    source,
+    flags.controls === undefined ? undefined : path.resolve(io.cwd, flags.controls),
+  );
+  const ledger = await readEnvironmentLedger(source, {
+    ledgerFile: flags.ledger === undefined ? undefined : path.resolve(io.cwd, flags.ledger),
+    environment: report.environment,
+    deploy: policy.deploy,
+  });
+  const contents = bundleContents({
+    report,
+    reportFiles,
+    environmentFile: { name: path.basename(environment.file), text: environment.text },
+    waiversText,
+    controlsText: controls.file === undefined ? undefined : await readFile(controls.file, "utf8"),
+    ledger:
+      ledger === undefined
+        ? undefined
+        : {
+            source: ledger.result.file,
+            text: ledger.text,
+            ok: ledger.result.ok,
+            problems: ledger.result.unreadable === undefined ? ledger.result.problems : [ledger.result.unreadable],
+          },
+    images: Object.entries(TOOLS).flatMap(([tool, adapter]) =>
+      adapter.image.ref === "" ? [] : [{ tool, ...adapter.image }],
+    ),
+  });
+  const bundle = await packBundle(contents.files, {
+    environment: report.environment,
+    commit: report.commit,
+    generatedAt: report.generatedAt,
+    signingKey: await signingKey(flags.signKey, io),
+  });
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, bundle);
+  if (!contents.policyMatchesReport) {
+    io.stderr(
+      `portcullis: warning: ${environment.shown} is not the policy ${path.join(flags.from, "report.json")} was judged by (policy hash differs); recorded in policy/hashes.json\n`,
+    );
+  }
+  const signed = flags.signKey !== undefined || nonEmpty(io.env[EVIDENCE_KEY_ENV]) !== undefined;
+  io.stdout(
+    `wrote ${path.relative(io.cwd, out) || out}: ${contents.files.length} files, ${signed ? "signed" : "unsigned"}, sha256 ${sha256(bundle)}\n`,
+  );
+  return EXIT.ok;
+}
+
+async function verify(bundle: string, flags: { publicKey?: string | undefined }, io: CliIo): Promise<number> {
+  const bytes = await readOptionalBytes(path.resolve(io.cwd, bundle));
+  if (bytes === undefined)
+    throw new UsageError("USAGE", "evidence bundle not found", { file: bundle, fix: "check the path" });
+  const publicKey =
+    flags.publicKey === undefined ? undefined : await readOptional(path.resolve(io.cwd, flags.publicKey));
+  if (flags.publicKey !== undefined && publicKey === undefined) {
+    throw new UsageError("USAGE", "public key not found", {
+      file: flags.publicKey,
+      fix: "pass the Ed25519 public key in PEM (openssl pkey -pubout)",
+    });
+  }
+  const result = await verifyBundle(bytes, { publicKey });
+  for (const problem of result.problems) io.stdout(`${problemLine(problem)}\n`);
+  if (!result.ok) {
+    io.stdout(
+      `${bundle}: FAILED verification (${result.problems.length} problem${result.problems.length === 1 ? "" : "s"})\n`,
+    );
+    return EXIT.blocked;
+  }
+  const files = result.manifest?.files.length ?? 0;
+  const signature =
+    publicKey !== undefined
+      ? "signature verified"
+      : result.signed
+        ? "signed, signature not checked (pass --public-key)"
+        : "unsigned";
+  io.stdout(`${bundle}: intact, ${files} files match manifest.json, ${signature}\n`);
+  return EXIT.ok;
+}
+
+function problemLine(problem: BundleProblem): string {
+  switch (problem.kind) {
+    case "mismatch":
+      return `MISMATCH ${problem.path}: sha256 ${problem.actual}, manifest.json says ${problem.expected}`;
+    case "missing":
+      return `MISSING ${problem.path}: listed in manifest.json, not in the bundle`;
+    case "extra":
+      return `EXTRA ${problem.path}: in the bundle, not listed in manifest.json`;
+    case "signature":
+    case "manifest":
+      return `${problem.kind.toUpperCase()} ${problem.path}: ${problem.message}`;
+  }
+}
+
+/** `--env` as `evaluate` reads it: a name under <source>/environments/, or a path from the cwd. */
+async function environmentFile(
+  env: string,
+  where: { cwd: string; source: string },
+): Promise<{ file: string; shown: string; text: string }> {
+  const ref = resolveEnvironmentRef(env, where.cwd);
+  const file = ref.kind === "name" ? resolveEnvironmentRef(ref.name, where.source).file : ref.file;
+  const shown = path.relative(where.cwd, file) || file;
+  const text = await readOptional(file);
+  if (text === undefined) {
+    throw ref.kind === "name"
+      ? unknownEnvironment(ref.name, listEnvironments(where.source))
+      : new UsageError("USAGE", "policy file not found", { file: shown, fix: "check the path given to --env" });
+  }
+  return { file, shown, text };
+}
+
+/** The key from --sign-key, else from the environment; it is never printed. */
+async function signingKey(flag: string | undefined, io: CliIo): Promise<string | undefined> {
+  if (flag !== undefined) {
+    const text = await readOptional(path.resolve(io.cwd, flag));
+    if (text === undefined) {
+      throw new UsageError("USAGE", "signing key not found", {
+        file: flag,
+        fix: "pass an Ed25519 private key in PEM (openssl genpkey -algorithm ed25519)",
+      });
+    }
+    return text;
+  }
+  return nonEmpty(io.env[EVIDENCE_KEY_ENV]);
+}
+
+/** Every regular file under `dir`, by its forward-slash path inside it, except `skip` (the bundle itself). */
+async function readTree(dir: string, shown: string, skip: string): Promise<{ path: string; content: Uint8Array }[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch (cause) {
+    throw new UsageError("USAGE", "reports dir not found", {
+      file: shown,
+      fix: "pass the --out dir of `portcullis evaluate` or `portcullis ci`",
+      cause,
+    });
+  }
+  const files = entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter((file) => file !== skip)
+    .sort();
+  return Promise.all(
+    files.map(async (file) => ({
+      path: path.relative(dir, file).split(path.sep).join("/"),
+      content: await readFile(file),
+    })),
+  );
+}
+
+async function readOptional(file: string): Promise<string | undefined> {
+  const bytes = await readOptionalBytes(file);
+  return bytes === undefined ? undefined : Buffer.from(bytes).toString("utf8");
+}
+
+async function readOptionalBytes(file: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if (error instanceof Error && "code" in error && (error.code === "ENOENT" || error.code === "ENOTDIR"))
+      return undefined;
+    throw new ConfigError("IO", `cannot read: ${error instanceof Error ? error.message : String(error)}`, {
+      file,
+      fix: "check the file's permissions",
+      cause: error,
+    });
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}

@@ -1,0 +1,236 @@
+import { z } from "zod";
+import { LedgerRecord } from "../deploy/ledger.js";
+import { ReportError } from "../errors.js";
+import { parsePolicy, policyHash } from "../policy/parse-policy.js";
+import { ControlStatus, Report } from "../report/schema.js";
+import { describeIssues, schemaIssues } from "../zod-issues.js";
+import { sha256, type EvidenceFile } from "./evidence.js";
+
+/**
+ * What goes into an evidence bundle, decided from data (the CLI reads the files): the reports, the
+ * policy files with their hashes, the ledger records of the report's commit, tool versions and
+ * images, and the run's metadata. Every JSON file is written with a fixed key order so that the
+ * same inputs always give the same bytes.
+ */
+
+export const EVIDENCE_LAYOUT = {
+  reports: "reports/",
+  environment: "policy/environments/",
+  waivers: "policy/waivers.yml",
+  controls: "policy/controls.yml",
+  hashes: "policy/hashes.json",
+  ledger: "ledger/excerpt.jsonl",
+  tools: "tools.json",
+  metadata: "metadata.json",
+} as const;
+
+/** policy/hashes.json: the SHA-256 of each policy file, and whether the environment file is the policy the report names. */
+export const PolicyHashes = z
+  .object({
+    reportPolicyHash: z.string(),
+    environmentPolicyHash: z.string(),
+    matchesReport: z.boolean(),
+    files: z.record(z.string(), z.string()),
+  })
+  .strict();
+export type PolicyHashes = z.infer<typeof PolicyHashes>;
+
+/** tools.json: every report read (tool, version, exit code) and the pinned images of the adapters. */
+export const ToolsInventory = z
+  .object({
+    reports: z.array(
+      z
+        .object({
+          kind: z.string(),
+          label: z.string().nullable(),
+          file: z.string(),
+          tool: z.string(),
+          format: z.string().nullable(),
+          version: z.string().nullable(),
+          exitCode: z.number().nullable(),
+        })
+        .strict(),
+    ),
+    images: z.array(z.object({ tool: z.string(), ref: z.string(), version: z.string() }).strict()),
+  })
+  .strict();
+export type ToolsInventory = z.infer<typeof ToolsInventory>;
+
+/** metadata.json: what was judged, where, when and with what outcome. */
+export const EvidenceMetadata = z
+  .object({
+    environment: z.string(),
+    commit: z.string().nullable(),
+    generatedAt: z.string(),
+    portcullisVersion: z.string(),
+    passed: z.boolean(),
+    policyHash: z.string(),
+    controls: z.array(z.object({ id: z.string(), status: ControlStatus }).strict()),
+    /** The ledger at bundling time: where it was read, its verification, its record count and the excerpt's. */
+    ledger: z
+      .object({
+        source: z.string(),
+        ok: z.boolean(),
+        problems: z.array(z.string()),
+        records: z.number().int().nonnegative(),
+        excerpt: z.number().int().nonnegative(),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+export type EvidenceMetadata = z.infer<typeof EvidenceMetadata>;
+
+export interface BundleInputs {
+  report: Report;
+  /** Every file of the reports dir, by its path inside that dir (`report.json`, `sbom.cdx.json`). */
+  reportFiles: readonly EvidenceFile[];
+  /** The environment file the report was judged by: its file name and text. */
+  environmentFile: { name: string; text: string };
+  waiversText?: string | undefined;
+  controlsText?: string | undefined;
+  /** The deployment ledger (JSONL) and where it was read, when there is one. */
+  ledger?: { source: string; text: string; ok: boolean; problems: readonly string[] } | undefined;
+  /** Pinned images of the tool adapters. */
+  images: readonly { tool: string; ref: string; version: string }[];
+}
+
+export interface BundleContents {
+  files: EvidenceFile[];
+  /** False when the bundled environment file is not the policy the report was judged by. */
+  policyMatchesReport: boolean;
+}
+
+export function bundleContents(inputs: BundleInputs): BundleContents {
+  const { report } = inputs;
+  const policyFiles: EvidenceFile[] = [
+    {
+      path: `${EVIDENCE_LAYOUT.environment}${inputs.environmentFile.name}`,
+      content: utf8(inputs.environmentFile.text),
+    },
+    ...(inputs.waiversText === undefined ? [] : [{ path: EVIDENCE_LAYOUT.waivers, content: utf8(inputs.waiversText) }]),
+    ...(inputs.controlsText === undefined
+      ? []
+      : [{ path: EVIDENCE_LAYOUT.controls, content: utf8(inputs.controlsText) }]),
+  ];
+  const environmentHash = policyHash(parsePolicy(inputs.environmentFile.text, inputs.environmentFile.name));
+  const policyMatchesReport = environmentHash === report.policyHash;
+  const excerpt = inputs.ledger === undefined ? undefined : ledgerExcerpt(inputs.ledger.text, report.commit);
+  const files: EvidenceFile[] = [
+    ...inputs.reportFiles.map((file) => ({ path: `${EVIDENCE_LAYOUT.reports}${file.path}`, content: file.content })),
+    ...policyFiles,
+    json<PolicyHashes>(EVIDENCE_LAYOUT.hashes, {
+      reportPolicyHash: report.policyHash,
+      environmentPolicyHash: environmentHash,
+      matchesReport: policyMatchesReport,
+      files: Object.fromEntries(policyFiles.map((file) => [file.path, sha256(file.content)])),
+    }),
+    ...(excerpt === undefined ? [] : [{ path: EVIDENCE_LAYOUT.ledger, content: utf8(excerpt.lines) }]),
+    json<ToolsInventory>(EVIDENCE_LAYOUT.tools, {
+      reports: report.tools.map((run) => ({
+        kind: run.kind,
+        label: run.label ?? null,
+        file: run.file,
+        tool: run.tool,
+        format: run.format ?? null,
+        version: run.version ?? null,
+        exitCode: run.exitCode ?? null,
+      })),
+      images: inputs.images.map((image) => ({ tool: image.tool, ref: image.ref, version: image.version })),
+    }),
+    json<EvidenceMetadata>(EVIDENCE_LAYOUT.metadata, {
+      environment: report.environment,
+      commit: report.commit ?? null,
+      generatedAt: report.generatedAt,
+      portcullisVersion: report.portcullisVersion,
+      passed: report.passed,
+      policyHash: report.policyHash,
+      controls: (report.compliance?.controls ?? []).map((control) => ({ id: control.id, status: control.status })),
+      ledger:
+        inputs.ledger === undefined || excerpt === undefined
+          ? null
+          : {
+              source: inputs.ledger.source,
+              ok: inputs.ledger.ok,
+              problems: [...inputs.ledger.problems],
+              records: excerpt.total,
+              excerpt: excerpt.selected,
+            },
+    }),
+  ];
+  return { files, policyMatchesReport };
+}
+
+/**
+ * The ledger records of one commit's deploys, as the exact lines stored (their hashes stay
+ * checkable): every record naming the commit, and every record of a deploy that did. No commit
+ * selects nothing: which deploy the report belongs to cannot be told.
+ */
+export function ledgerExcerpt(
+  text: string,
+  commit: string | undefined,
+): { lines: string; total: number; selected: number } {
+  const records = text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .flatMap((line) => {
+      const record = LedgerRecord.safeParse(safeJson(line));
+      return record.success ? [{ line, record: record.data }] : [];
+    });
+  const deploys = new Set(
+    records.flatMap(({ record }) =>
+      commit !== undefined && record.commit === commit && record.deploy_id !== null ? [record.deploy_id] : [],
+    ),
+  );
+  const selected = records.filter(
+    ({ record }) =>
+      commit !== undefined &&
+      (record.commit === commit || (record.deploy_id !== null && deploys.has(record.deploy_id))),
+  );
+  return { lines: selected.map(({ line }) => `${line}\n`).join(""), total: records.length, selected: selected.length };
+}
+
+/** report.json, strictly: the bundle's times and commit come from it. */
+export function parseReportDocument(text: string, file: string): Report {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (cause) {
+    throw new ReportError("REPORT_MALFORMED", "not valid JSON (truncated?)", {
+      file,
+      fix: "pass the reports dir written by `portcullis evaluate --out`",
+      cause,
+    });
+  }
+  const parsed = Report.safeParse(document);
+  if (!parsed.success) {
+    throw new ReportError(
+      "REPORT_INVALID",
+      `not a portcullis.report/v1 document: ${describeIssues(schemaIssues(parsed.error))}`,
+      {
+        file,
+        fix: "pass the report.json written by `portcullis evaluate --out` with this version of Portcullis",
+      },
+    );
+  }
+  return parsed.data;
+}
+
+// --- internal ---
+
+/** Typed by the file's schema, so what is written is what the schema documents. */
+function json<T>(path: string, value: T): EvidenceFile {
+  return { path, content: utf8(`${JSON.stringify(value, null, 2)}\n`) };
+}
+
+function utf8(text: string): Uint8Array {
+  return Buffer.from(text, "utf8");
+}
+
+function safeJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ledgerExcerpt, parseReportDocument } from "../../src/compliance/bundle-contents.js";
+import { packBundle, verifyBundle, type EvidenceFile } from "../../src/compliance/evidence.js";
+import { chainEntries, type LedgerEntry } from "../../src/deploy/ledger.js";
+import { isPortcullisError } from "../../src/errors.js";
+
+function entry(type: LedgerEntry["type"], deploy: string | null, commit: string | null): LedgerEntry {
+  return {
+    type,
+    at: "2026-05-04T09:00:00.000Z",
+    environment: "production",
+    deploy_id: deploy,
+    release: deploy,
+    commit,
+    commit_time: null,
+    actor: "ci",
+  };
+}
+
+describe("ledgerExcerpt", () => {
+  const { lines } = chainEntries(null, [
+    entry("deploy_started", "d1", "aaa"),
+    entry("deploy_started", "d2", "bbb"),
+    entry("deploy_finished", "d2", null),
+    entry("deploy_finished", "d1", null),
+  ]);
+
+  it("keeps the exact stored lines of the commit's deploys, in ledger order", () => {
+    const excerpt = ledgerExcerpt(lines, "bbb");
+    const stored = lines.split("\n");
+    expect(excerpt).toEqual({ lines: `${stored[1]}\n${stored[2]}\n`, total: 4, selected: 2 });
+  });
+
+  it("selects nothing without a commit, or for a commit never deployed; skips damaged lines", () => {
+    expect(ledgerExcerpt(lines, undefined)).toEqual({ lines: "", total: 4, selected: 0 });
+    expect(ledgerExcerpt(lines, "ccc").selected).toBe(0);
+    expect(ledgerExcerpt(`${lines}{"truncated":\n`, "aaa")).toMatchObject({ total: 4, selected: 2 });
+  });
+});
+
+describe("parseReportDocument", () => {
+  it.each([
+    ["{", "REPORT_MALFORMED", /not valid JSON/],
+    ['{"schema":"portcullis.report/v1"}', "REPORT_INVALID", /not a portcullis\.report\/v1 document: /],
+  ])("refuses %j with %s", (text, code, message) => {
+    const error = (() => {
+      try {
+        return parseReportDocument(text, "reports/report.json");
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(isPortcullisError(error) && error.code).toBe(code);
+    expect(isPortcullisError(error) ? error.describe() : "").toMatch(message);
+  });
+});
+
+describe("evidence bundle: property", () => {
+  const arbFiles = fc
+    .uniqueArray(
+      fc.record({
+        path: fc
+          .array(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,8}$/), { minLength: 1, maxLength: 3 })
+          .map((parts) => `reports/${parts.join("/")}`),
+        content: fc.uint8Array({ maxLength: 64 }),
+      }),
+      { selector: (file) => file.path, minLength: 1, maxLength: 8 },
+    )
+    // A path cannot be both a file and a folder of the bundle.
+    .filter((files) => files.every((a) => files.every((b) => !b.path.startsWith(`${a.path}/`))));
+
+  it("gives the same bytes for the same files in any order, and verifies", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arbFiles.chain((files) =>
+          fc.tuple(
+            fc.constant(files),
+            fc.shuffledSubarray(files, { minLength: files.length, maxLength: files.length }),
+          ),
+        ),
+        async ([files, shuffled]: [EvidenceFile[], EvidenceFile[]]) => {
+          const options = { environment: "production", commit: "abc", generatedAt: "2026-05-04T10:00:00.000Z" };
+          const first = await packBundle(files, options);
+          expect(Buffer.from(await packBundle(shuffled, options)).equals(Buffer.from(first))).toBe(true);
+          expect((await verifyBundle(first)).ok).toBe(true);
+        },
+      ),
+      { seed: 20_261_124, numRuns: 40 },
+    );
+  });
+});
