@@ -4,7 +4,14 @@ import path from "node:path";
 import { ConfigError, ToolRunError, UsageError, quote } from "../errors.js";
 import type { RunInput } from "../evaluate/types.js";
 import { reportParsers } from "../tools/index.js";
-import { planRun, STAGE_IDS, STAGE_TOOLS, type RunPlan, type ToolStageId } from "../runner/plan.js";
+import {
+  K6_SUMMARY_DATA_FILE,
+  planRun,
+  SBOM_FILE,
+  STAGE_TOOLS,
+  type RunPlan,
+  type ToolCommand,
+} from "../runner/plan.js";
 import { PlainProgress, TtyProgress, type ProgressSink } from "../runner/progress.js";
 import { parseReportFileName, stemOf } from "../runner/reports-dir.js";
 import { runStages, type StageOutcome } from "../runner/run-stages.js";
@@ -130,6 +137,7 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
       ...plan.skipped.map((skip) => `stage ${skip.id} not run: ${skip.reason}`),
       ...(listing.problem === undefined ? [] : [listing.problem]),
     ],
+    reportsDir: outDir,
     timings: Object.fromEntries(
       outcomes.flatMap((outcome) =>
         outcome.durationMs === undefined ? [] : [[`stage_${outcome.id}_ms`, Math.round(outcome.durationMs)]],
@@ -147,12 +155,14 @@ function overlay(runs: RunInput[], plan: RunPlan, outcomes: readonly StageOutcom
   const result = [...runs];
   for (const outcome of outcomes) {
     const stage = plan.stages.find((candidate) => candidate.id === outcome.id);
-    if (stage === undefined) continue;
-    const index = result.findIndex((input) => stemOf(input.run) === stemOf(stage.stem));
+    // The SBOM is no report: the compliance control that wants it says when it is missing.
+    const stem = stage?.stem;
+    if (stage === undefined || stem === undefined) continue;
+    const index = result.findIndex((input) => stemOf(input.run) === stemOf(stem));
     const existing = result[index];
     const run = {
-      kind: stage.stem.kind,
-      label: stage.stem.label,
+      kind: stem.kind,
+      label: stem.label,
       file: existing?.run.file ?? path.join(shownOut, stage.reportFile),
       exitCode: outcome.exitCode,
       durationMs: outcome.durationMs,
@@ -185,12 +195,11 @@ function missingReport(id: string): ToolRunError {
   });
 }
 
-function executables(io: CliIo): Partial<Record<ToolStageId, string>> {
-  const found: Partial<Record<ToolStageId, string>> = {};
-  for (const id of STAGE_IDS) {
-    if (id === "validate") continue;
-    const file = findOnPath(STAGE_TOOLS[id], io.env);
-    if (file !== undefined) found[id] = file;
+function executables(io: CliIo): Partial<Record<ToolCommand, string>> {
+  const found: Partial<Record<ToolCommand, string>> = {};
+  for (const command of new Set(Object.values(STAGE_TOOLS))) {
+    const file = findOnPath(command, io.env);
+    if (file !== undefined) found[command] = file;
   }
   return found;
 }
@@ -223,12 +232,19 @@ function findScenario(
     : { file };
 }
 
-/** Removes the previous run's reports (contract names only), so a stage that does not run now cannot leave a stale one. */
+/** Files beside the reports that a stage writes and the controls read: a stale SBOM must not pass sbom-present. */
+const EVIDENCE_FILES: readonly string[] = [SBOM_FILE, K6_SUMMARY_DATA_FILE];
+
+/**
+ * Removes the previous run's reports (contract names) and evidence, so a stage that does not run now
+ * cannot leave a stale one. Anything else in the folder stays.
+ */
 function clearReports(outDir: string): void {
   try {
     mkdirSync(outDir, { recursive: true });
-    for (const name of readdirSync(outDir))
-      if (parseReportFileName(name) !== undefined) unlinkSync(path.join(outDir, name));
+    for (const name of readdirSync(outDir)) {
+      if (parseReportFileName(name) !== undefined || EVIDENCE_FILES.includes(name)) unlinkSync(path.join(outDir, name));
+    }
   } catch (error) {
     throw new ConfigError(
       "IO",

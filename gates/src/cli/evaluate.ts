@@ -12,6 +12,7 @@ import {
   type EvaluationNotes,
 } from "./evaluation.js";
 import type { CliIo } from "./io.js";
+import { OUTPUT_FILES } from "./write-outputs.js";
 import { listReportDir, parseReportFlag, readReports, type ReportSource } from "./read-reports.js";
 
 interface EvaluateFlags extends EvaluationFlags {
@@ -32,7 +33,8 @@ export const registerEvaluate: RegisterCommand = (program, io, setExit) => {
       `a tool report; repeatable, the same kind merges. Kinds: ${REPORT_KINDS.join(", ")} (kind.label=file to tell several apart)`,
       collect,
     )
-    .option("--reports <dir>", "read every <kind>[.<label>].json|.sarif in dir, with its <kind>[.<label>].exitcode");
+    .option("--reports <dir>", "read every <kind>[.<label>].json|.sarif in dir, with its <kind>[.<label>].exitcode")
+    .option("--source <dir>", "compliance: the repository the controls inspect (default: the current directory)");
   addEvaluationOptions(command).addHelpText(
     "after",
     [
@@ -64,7 +66,10 @@ export function addEvaluationOptions(command: Command): Command {
     )
     .option("--reason <text>", "why the bypassed gates are overridden (recorded in the report)")
     .option("--approver <name>", "who approved the bypass (recorded in the report)")
-    .option("--out <dir>", "write report.json, report.sarif, summary.md and junit.xml to dir")
+    .option("--base <ref>", "compliance: the branch this change goes into (default: origin/$GITHUB_BASE_REF)")
+    .option("--controls <file>", "compliance: controls file (default: .portcullis/controls.yml when present)")
+    .option("--ledger <file>", "compliance: deployment ledger (default: the environment's deploy store)")
+    .option("--out <dir>", `write ${OUTPUT_FILES.join(", ")} to dir`)
     .option("--format <format>", `what to print: ${OUTPUT_FORMATS.join(" (verdict table) or ")} (report.json)`, "text")
     .option("--commit <sha>", "the commit judged (default: $GITHUB_SHA when set)");
 }
@@ -93,6 +98,7 @@ async function runEvaluate(flags: EvaluateFlags, io: CliIo): Promise<number> {
     const dir = flags.reports;
     notes.ignored.push(...listing.ignored.map((entry) => ({ ...entry, file: path.join(dir, entry.file) })));
     if (listing.problem !== undefined) notes.notes.push(listing.problem);
+    notes.reportsDir = path.resolve(io.cwd, dir);
   }
   const started = performance.now();
   const runs = await readReports(sources, reportParsers);

@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
+import type { CollectedCompliance } from "../compliance/checks.js";
 import { UsageError, quote } from "../errors.js";
 import { evaluate } from "../evaluate/evaluate.js";
 import type { RunInput, WaiverInput } from "../evaluate/types.js";
@@ -34,6 +36,19 @@ export interface EvaluationFlags {
   out?: string | undefined;
   format?: string | undefined;
   commit?: string | undefined;
+  /** The repository the compliance controls inspect (`evaluate --source`; `ci` uses its folder). */
+  source?: string | undefined;
+  base?: string | undefined;
+  controls?: string | undefined;
+  ledger?: string | undefined;
+}
+
+/** Where the compliance controls' evidence is gathered from; absolute paths. */
+export interface ComplianceSources {
+  source: string;
+  base: string | undefined;
+  controlsFile: string | undefined;
+  ledgerFile: string | undefined;
 }
 
 export interface PreparedEvaluation {
@@ -47,6 +62,8 @@ export interface PreparedEvaluation {
   outDir: string | undefined;
   commit: string | undefined;
   now: Date;
+  /** Undefined when the compliance gate is disabled: no control runs, nothing is collected. */
+  compliance: ComplianceSources | undefined;
 }
 
 /** Things to show next to the verdicts: files skipped in a reports dir, stage notes. */
@@ -54,6 +71,8 @@ export interface EvaluationNotes {
   ignored: { file: string; reason: string }[];
   notes: string[];
   timings: Record<string, number>;
+  /** The reports directory, absolute, when there is one: the compliance controls look for the SBOM there. */
+  reportsDir?: string | undefined;
 }
 
 /**
@@ -85,6 +104,7 @@ export function prepareEvaluation(
   const baseline =
     flags.baseline === undefined ? undefined : loadBaseline(path.resolve(where.cwd, flags.baseline), where.root);
   const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]);
+  const compliance = loaded.policy.gates.compliance.enabled ? complianceSources(flags, where) : undefined;
   return {
     loaded,
     // A policy given by path is shown by its `name`, not by where the file happens to be.
@@ -96,16 +116,18 @@ export function prepareEvaluation(
     outDir: flags.out === undefined ? undefined : path.resolve(where.cwd, flags.out),
     commit,
     now,
+    compliance,
   };
 }
 
 /** Judges the reports, prints the verdicts, writes the outputs; returns the exit code (0 or 1). */
-export function finishEvaluation(
+export async function finishEvaluation(
   prepared: PreparedEvaluation,
   runs: readonly RunInput[],
   notes: EvaluationNotes,
   io: CliIo,
-): number {
+): Promise<number> {
+  const collected = await collectEvidence(prepared, notes.reportsDir, io);
   const started = performance.now();
   const { report, secrets } = evaluate({
     policy: prepared.loaded.policy,
@@ -119,6 +141,7 @@ export function finishEvaluation(
     now: prepared.now,
     timings: notes.timings,
     exitMeaning: reportParsers.exitMeaning,
+    compliance: collected,
   });
   report.timings["evaluate_ms"] = Math.round(performance.now() - started);
   const extra = extraLines(notes);
@@ -140,6 +163,51 @@ export function finishEvaluation(
 }
 
 // --- internal ---
+
+/** Checked before anything runs, so that `ci` does not scan for minutes and then stop on a typo. */
+function complianceSources(flags: EvaluationFlags, where: { cwd: string; root: string }): ComplianceSources {
+  const file = (flag: "--controls" | "--ledger", value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const absolute = path.resolve(where.cwd, value);
+    if (!existsSync(absolute)) {
+      throw new UsageError("CONFIG_INVALID", `${flag} ${quote(value)}: file not found`, {
+        file: value,
+        fix: `check the path given to ${flag}`,
+      });
+    }
+    return absolute;
+  };
+  return {
+    source: flags.source === undefined ? where.root : path.resolve(where.cwd, flags.source),
+    base: flags.base,
+    controlsFile: file("--controls", flags.controls),
+    ledgerFile: file("--ledger", flags.ledger),
+  };
+}
+
+/**
+ * The compliance controls' evidence: repository files, workflows, the change's files, the SBOM
+ * among the reports, the deployment ledger. Loaded on use: only an enabled compliance gate needs it.
+ */
+async function collectEvidence(
+  prepared: PreparedEvaluation,
+  reportsDir: string | undefined,
+  io: CliIo,
+): Promise<CollectedCompliance | undefined> {
+  if (prepared.compliance === undefined) return undefined;
+  const { collectCompliance } = await import("../compliance/collect.js");
+  const { collected } = await collectCompliance({
+    source: prepared.compliance.source,
+    reportsDir,
+    environment: prepared.environment,
+    base: prepared.compliance.base,
+    env: io.env,
+    controlsFile: prepared.compliance.controlsFile,
+    ledgerFile: prepared.compliance.ledgerFile,
+    deploy: prepared.loaded.policy.deploy,
+  });
+  return collected;
+}
 
 function extraLines(notes: EvaluationNotes): string {
   const lines = [

@@ -2,7 +2,6 @@ import path from "node:path";
 import { REQUIRED_REPORTS } from "../evaluate/routing.js";
 import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../policy/schema.js";
 import type { ReportKind } from "../report/schema.js";
-import { parseDuration } from "../policy/duration.js";
 import { gitleaks } from "../tools/gitleaks.js";
 import { k6 } from "../tools/k6.js";
 import { semgrep } from "../tools/semgrep.js";
@@ -17,15 +16,26 @@ import { exitCodeFileName, reportFileName, type ReportStem } from "./reports-dir
  */
 
 /** The stages, in the order they are shown. */
-export const STAGE_IDS = ["validate", "gitleaks", "trivy", "semgrep", "k6"] as const;
+export const STAGE_IDS = ["validate", "gitleaks", "trivy", "semgrep", "sbom", "k6"] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 
 /** The stages that run an external tool, and the executable each one looks for on PATH. */
-export const STAGE_TOOLS = { gitleaks: "gitleaks", trivy: "trivy", semgrep: "semgrep", k6: "k6" } as const;
+export const STAGE_TOOLS = {
+  gitleaks: "gitleaks",
+  trivy: "trivy",
+  semgrep: "semgrep",
+  sbom: "trivy",
+  k6: "k6",
+} as const;
 export type ToolStageId = keyof typeof STAGE_TOOLS;
+/** The executables the host runner looks for. */
+export type ToolCommand = (typeof STAGE_TOOLS)[ToolStageId];
+
+/** The stages whose output is a report the gates read. */
+export type ReportStageId = Exclude<StageId, "sbom">;
 
 /** Where each stage's report goes in the reports directory (see reports-dir.ts). */
-export const STAGE_REPORTS: Readonly<Record<StageId, ReportStem>> = {
+export const STAGE_REPORTS: Readonly<Record<ReportStageId, ReportStem>> = {
   validate: { kind: "validate" },
   gitleaks: { kind: "gitleaks" },
   trivy: { kind: "trivy", label: "fs" },
@@ -39,8 +49,15 @@ export const STAGE_TIMEOUT_MS: Readonly<Record<ToolStageId, number>> = {
   // The first run downloads trivy's vulnerability DB.
   trivy: 30 * 60_000,
   semgrep: 30 * 60_000,
+  sbom: 15 * 60_000,
   k6: 60 * 60_000,
 };
+
+/**
+ * The CycloneDX SBOM the sbom stage writes beside the reports (the Dagger module's name too). Not a
+ * report kind: evidence for the compliance controls, never judged as findings.
+ */
+export const SBOM_FILE = "sbom.cdx.json";
 
 /** Stages that must not share the machine: a load test measures latency, and scanners skew it. */
 const EXCLUSIVE: ReadonlySet<StageId> = new Set(["k6"]);
@@ -54,8 +71,8 @@ export interface PlanInput {
   dir: string;
   /** The reports directory, absolute. */
   outDir: string;
-  /** Executables found on PATH; a stage whose tool is absent cannot run. */
-  executables: Readonly<Partial<Record<ToolStageId, string>>>;
+  /** Executables found on PATH, by command; a stage whose tool is absent cannot run. */
+  executables: Readonly<Partial<Record<ToolCommand, string>>>;
   /** Rules for semgrep (files, folders or registry packs). */
   semgrepConfigs: readonly string[];
   /** trivy's cache folder (vulnerability DB), kept between runs. */
@@ -68,12 +85,16 @@ export interface PlanInput {
 
 interface StageBase {
   id: StageId;
-  stem: ReportStem;
-  /** The enabled gates that need this stage's report. */
+  /** The report kind whose adapter reads the tool's exit code (`trivy` for the SBOM). */
+  kind: ReportKind;
+  /** The stage's report in the reports directory; undefined for the SBOM, which is evidence only. */
+  stem: ReportStem | undefined;
+  /** The enabled gates that need this stage's output. */
   gates: GateName[];
   /** File names in the reports directory. */
   reportFile: string;
-  exitCodeFile: string;
+  /** Undefined for the SBOM: an exit-code file would name no report. */
+  exitCodeFile: string | undefined;
 }
 
 export interface SpawnStage extends StageBase {
@@ -119,19 +140,11 @@ export const NOT_FOUND_EXIT = 127;
 export function planRun(input: PlanInput): RunPlan {
   const plan: RunPlan = { stages: [], skipped: [] };
   for (const id of STAGE_IDS) {
-    const stem = STAGE_REPORTS[id];
-    const gates = gatesNeeding(stem.kind, input.policy);
-    if (gates.length === 0) {
+    const base = stageBase(id, input.policy);
+    if (base.gates.length === 0) {
       plan.skipped.push({ id, reason: `no enabled gate needs it in ${input.policy.name}` });
       continue;
     }
-    const base: StageBase = {
-      id,
-      stem,
-      gates,
-      reportFile: reportFileName(stem),
-      exitCodeFile: exitCodeFileName(stem),
-    };
     plan.stages.push(planStage(base, input));
   }
   return plan;
@@ -139,14 +152,21 @@ export function planRun(input: PlanInput): RunPlan {
 
 // --- internal ---
 
-function gatesNeeding(kind: ReportKind, policy: EnvironmentPolicy): GateName[] {
-  return GATE_NAMES.filter((gate) => policy.gates[gate].enabled && REQUIRED_REPORTS[gate].includes(kind));
+function stageBase(id: StageId, policy: EnvironmentPolicy): StageBase {
+  if (id === "sbom") {
+    // The compliance controls want an SBOM of the change (control sbom-present).
+    const gates = GATE_NAMES.filter((gate) => gate === "compliance" && policy.gates[gate].enabled);
+    return { id, kind: "trivy", stem: undefined, gates, reportFile: SBOM_FILE, exitCodeFile: undefined };
+  }
+  const stem = STAGE_REPORTS[id];
+  const gates = GATE_NAMES.filter((gate) => policy.gates[gate].enabled && REQUIRED_REPORTS[gate].includes(stem.kind));
+  return { id, kind: stem.kind, stem, gates, reportFile: reportFileName(stem), exitCodeFile: exitCodeFileName(stem) };
 }
 
 function planStage(base: StageBase, input: PlanInput): PlannedStage {
   if (base.id === "validate") return { ...base, action: "in-process" };
   const tool = STAGE_TOOLS[base.id];
-  const executable = input.executables[base.id];
+  const executable = input.executables[tool];
   if (base.id === "k6" && (input.target === undefined || "name" in input.scenario)) {
     return { ...base, action: "unavailable", code: "STAGE_UNAVAILABLE", ...loadProblem(input) };
   }
@@ -157,7 +177,8 @@ function planStage(base: StageBase, input: PlanInput): PlannedStage {
       code: "TOOL_NOT_FOUND",
       message: `${tool} not found on PATH`,
       fix: `install ${tool}, or ${DAGGER_HINT}`,
-      exitCode: NOT_FOUND_EXIT,
+      // The SBOM has no exit-code file; the compliance control reports the missing SBOM.
+      exitCode: base.exitCodeFile === undefined ? undefined : NOT_FOUND_EXIT,
     };
   }
   const report = path.join(input.outDir, base.reportFile);
@@ -198,6 +219,8 @@ function commandFor(
       return { args: trivy.argv.fs({ dir: ".", output: report, cacheDir: input.trivyCacheDir }), env: {} };
     case "semgrep":
       return { args: semgrep.argv.scan({ configs: input.semgrepConfigs, jsonOutput: report }), env: {} };
+    case "sbom":
+      return { args: trivy.argv.sbom({ dir: ".", output: report, cacheDir: input.trivyCacheDir }), env: {} };
     case "k6":
       return k6Command(report, input);
   }
@@ -210,15 +233,12 @@ function commandFor(
  */
 function k6Command(report: string, input: PlanInput): { args: string[]; env: Record<string, string> } {
   const script = "file" in input.scenario ? input.scenario.file : "";
-  const performance = input.policy.gates.performance;
   return {
     args: k6.argv.run({ script, summaryExport: report }),
-    env: {
-      ...k6.env({ baseUrl: input.target ?? "", summaryPath: path.join(input.outDir, K6_SUMMARY_DATA_FILE) }),
-      SLA_P95_MS: String(parseDuration(performance.max_p95)),
-      SLA_P99_MS: String(parseDuration(performance.max_p99)),
-      SLA_MAX_ERROR_RATE: String(performance.max_error_rate),
-      SLA_MIN_CHECKS_RATE: String(performance.min_checks_rate),
-    },
+    env: k6.env({
+      baseUrl: input.target ?? "",
+      summaryPath: path.join(input.outDir, K6_SUMMARY_DATA_FILE),
+      sla: input.policy.gates.performance,
+    }),
   };
 }

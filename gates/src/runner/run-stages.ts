@@ -73,8 +73,9 @@ async function runStage(stage: PlannedStage, deps: StageDeps): Promise<StageOutc
   }
   switch (stage.action) {
     case "unavailable": {
-      if (stage.exitCode !== undefined)
+      if (stage.exitCode !== undefined && stage.exitCodeFile !== undefined) {
         deps.writeFile(path.join(deps.outDir, stage.exitCodeFile), `${stage.exitCode}\n`);
+      }
       deps.progress.finish(stage.id, "skipped", stage.message);
       return {
         id: stage.id,
@@ -123,7 +124,8 @@ async function runTool(stage: SpawnStage, deps: StageDeps): Promise<StageOutcome
     timeoutMs: stage.timeoutMs,
     signal: deps.signal,
   });
-  deps.writeFile(path.join(deps.outDir, stage.exitCodeFile), `${outcome.exitCode}\n`);
+  if (stage.exitCodeFile !== undefined)
+    deps.writeFile(path.join(deps.outDir, stage.exitCodeFile), `${outcome.exitCode}\n`);
   const base = { id: stage.id, exitCode: outcome.exitCode, durationMs: outcome.durationMs };
   const problem = runProblem(stage, outcome);
   if (problem !== undefined) {
@@ -131,7 +133,7 @@ async function runTool(stage: SpawnStage, deps: StageDeps): Promise<StageOutcome
     for (const line of outcome.outputTail) deps.progress.note(stage.id, line);
     return { ...base, status: "failed", problem };
   }
-  const meaning = deps.exitMeaning(stage.stem.kind, outcome.exitCode);
+  const meaning = deps.exitMeaning(stage.kind, outcome.exitCode);
   if (meaning === "error") {
     deps.progress.finish(stage.id, "failed", `exit ${outcome.exitCode}: ${stage.id} failed`);
     for (const line of outcome.outputTail) deps.progress.note(stage.id, line);

@@ -140,7 +140,9 @@ describe("portcullis evaluate", () => {
     const dir = tempDir();
     reportsDir(dir);
     const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--out", "out"], { cwd: dir });
-    expect(result.stdout).toContain("Wrote out/report.json, out/report.sarif, out/summary.md, out/junit.xml, out/report.html");
+    expect(result.stdout).toContain(
+      "Wrote out/report.json, out/report.sarif, out/summary.md, out/junit.xml, out/report.html",
+    );
     const read = (name: string) => readFileSync(path.join(dir, "out", name), "utf8");
     const report = Report.parse(JSON.parse(read("report.json")));
     expect(report.passed).toBe(false);
@@ -237,7 +239,10 @@ describe("portcullis evaluate", () => {
     const dir = tempDir();
     reportsDir(dir);
     const policy = path.join(dir, "lenient.yml");
-    writeFileSync(policy, "name: lenient\nbypass:\n  allow_mandatory: true\n");
+    writeFileSync(
+      policy,
+      "name: lenient\nbypass:\n  allow_mandatory: true\ngates:\n  compliance: { enabled: false }\n",
+    );
     const result = await run(
       [
         "evaluate",

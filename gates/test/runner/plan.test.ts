@@ -40,9 +40,10 @@ describe("planRun", () => {
       "gitleaks: spawn",
       "trivy: spawn",
       "semgrep: spawn",
+      "sbom: spawn",
       "k6: spawn",
     ]);
-    const [validate, gitleaksStage, trivyStage, semgrepStage, k6Stage] = plan.stages;
+    const [validate, gitleaksStage, trivyStage, semgrepStage, sbomStage, k6Stage] = plan.stages;
     expect(validate).toMatchObject({ reportFile: "validate.json", gates: ["framework_integrity", "documentation"] });
     expect(gitleaksStage).toMatchObject({
       executable: "/bin/gitleaks",
@@ -62,6 +63,15 @@ describe("planRun", () => {
     expect(semgrepStage).toMatchObject({
       args: semgrep.argv.scan({ configs: ["p/default"], jsonOutput: "/repo/reports/semgrep.json" }),
       gates: ["sast"],
+    });
+    expect(sbomStage).toMatchObject({
+      executable: "/bin/trivy",
+      kind: "trivy",
+      stem: undefined,
+      args: trivy.argv.sbom({ dir: ".", output: "/repo/reports/sbom.cdx.json", cacheDir: "/home/me/.cache/trivy" }),
+      reportFile: "sbom.cdx.json",
+      exitCodeFile: undefined,
+      gates: ["compliance"],
     });
     expect(k6Stage).toMatchObject({
       args: k6.argv.run({ script: "/repo/scenarios/smoke.js", summaryExport: "/repo/reports/k6.json" }),
@@ -94,19 +104,24 @@ describe("planRun", () => {
   });
 
   it.each([
-    [{ performance: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep"], ["k6"]],
+    [{ performance: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep", "sbom"], ["k6"]],
     [
       { vulnerabilities: { enabled: false }, compliance: { enabled: false } },
       ["validate", "gitleaks", "semgrep", "k6"],
-      ["trivy"],
+      ["trivy", "sbom"],
     ],
+    [{ compliance: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep", "k6"], ["sbom"]],
     [
       { framework_integrity: { enabled: false }, documentation: { enabled: false } },
-      ["gitleaks", "trivy", "semgrep", "k6"],
+      ["gitleaks", "trivy", "semgrep", "sbom", "k6"],
       ["validate"],
     ],
-    [{ framework_integrity: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep", "k6"], []],
-    [{ sast: { enabled: false }, secrets: { enabled: false } }, ["validate", "trivy", "k6"], ["gitleaks", "semgrep"]],
+    [{ framework_integrity: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep", "sbom", "k6"], []],
+    [
+      { sast: { enabled: false }, secrets: { enabled: false } },
+      ["validate", "trivy", "sbom", "k6"],
+      ["gitleaks", "semgrep"],
+    ],
   ])("runs only the stages enabled gates need: %j", (gates, planned, skipped) => {
     const plan = planRun(input({ policy: policy(gates) }));
     expect(plan.stages.map((stage) => stage.id)).toEqual(planned);
@@ -128,7 +143,12 @@ describe("planRun", () => {
         fix: `install ${tool}, or run \`dagger call ci\`, which brings every tool in its pinned image`,
         exitCode: 127,
       });
-      expect(plan.stages.filter((candidate) => candidate.action === "spawn")).toHaveLength(3);
+      // The SBOM is trivy's too: without trivy it cannot run either, but it has no exit-code file.
+      const unavailable = plan.stages.filter((candidate) => candidate.action === "unavailable");
+      expect(unavailable.map((candidate) => candidate.id)).toEqual(tool === "trivy" ? ["trivy", "sbom"] : [tool]);
+      expect(plan.stages.find((candidate) => candidate.id === "sbom")).toMatchObject(
+        tool === "trivy" ? { action: "unavailable", exitCode: undefined } : { action: "spawn" },
+      );
     },
   );
 
@@ -179,6 +199,6 @@ describe("planRun", () => {
       }),
     );
     expect(plan.stages).toEqual([]);
-    expect(plan.skipped).toHaveLength(5);
+    expect(plan.skipped).toHaveLength(6);
   });
 });

@@ -41,7 +41,9 @@ function fakes(outcomes: Partial<Record<string, Partial<ProcessOutcome> & { dela
       spawned.push(spec);
       running += 1;
       maxRunning = Math.max(maxRunning, running);
-      const name = spec.executable.split("/").pop() ?? "";
+      const tool = spec.executable.split("/").pop() ?? "";
+      // The SBOM is trivy too, told apart by its output format.
+      const name = spec.args.includes("cyclonedx") ? "sbom" : tool;
       const { delayMs = 5, ...outcome } = outcomes[name] ?? {};
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       running -= 1;
@@ -73,6 +75,7 @@ describe("runStages", () => {
       ["gitleaks", "findings", 42],
       ["trivy", "ok", 0],
       ["semgrep", "findings", 1],
+      ["sbom", "ok", 0],
       ["k6", "findings", 99],
     ]);
     expect(Object.fromEntries(files)).toEqual({
@@ -82,6 +85,7 @@ describe("runStages", () => {
       "/out/semgrep.exitcode": "1\n",
       "/out/k6.exitcode": "99\n",
     });
+    // The SBOM leaves no exit-code file: it names no report.
     const k6Spec = spawned.find((spec) => spec.executable === "/bin/k6");
     expect(k6Spec?.env).toMatchObject({ PATH: "/bin", BASE_URL: "http://127.0.0.1:8080" });
     expect(spawned.every((spec) => spec.cwd === "/repo")).toBe(true);
@@ -97,11 +101,12 @@ describe("runStages", () => {
     expect(maxRunning()).toBe(2);
     const k6Start = events.indexOf("start k6");
     const lastOtherFinish = Math.max(
-      ...["validate", "gitleaks", "trivy", "semgrep"].map((id) =>
+      ...["validate", "gitleaks", "trivy", "semgrep", "sbom"].map((id) =>
         events.findIndex((event) => event.startsWith(`finish ${id}`)),
       ),
     );
     expect(k6Start).toBeGreaterThan(lastOtherFinish);
+    expect(events.filter((event) => event.startsWith("start"))).toHaveLength(6);
   });
 
   it.each([
