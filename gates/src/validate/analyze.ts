@@ -1,5 +1,5 @@
 import type { ValidateConfig } from "./config.js";
-import { extractMarkdown, type Fence } from "./extract.js";
+import { extractMarkdown, type Fence, type MarkdownFacts } from "./extract.js";
 import { globMatcher } from "./globs.js";
 import { isHtmlElement } from "./html-elements.js";
 import { createMarkdownParser, type MarkdownParser, type ParsedMarkdown, type SourceFile } from "./parse.js";
@@ -88,53 +88,18 @@ const ANY_EXTENSION = /[\w-]\.[A-Za-z0-9]{1,10}$/;
 
 async function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): Promise<FileFacts> {
   const { path } = parsed;
-  const { config } = settings;
   const markdown = extractMarkdown(parsed);
-  const findings: RawFinding[] = [...unclosedFences(path, markdown.fences)];
-  const references: LocatedReference[] = [];
-  const extensions = config.references.extensions;
-
-  for (const fence of markdown.fences) {
-    if (fence.language !== "xml") continue;
-    const block = fenceText(fence);
-    const scan = scanXml(block.text, { mode: "block" });
-    findings.push(...malformedXmlBlock(path, scan.problems, block.position));
-    for (const found of elementReferences(scan.elements, {
-      extensions,
-      dependencies: settings.dependencies,
-      skipIncludes: false,
-    })) {
-      references.push({ target: found.target, dependency: found.dependency, ...block.position(found.offset) });
-    }
-  }
-
   const prose = new LineMap(markdown.prose);
   const position = (offset: number) => prose.position(offset);
-  const proseXml = scanXml(markdown.prose, { mode: "prose", isHtml: isHtmlElement });
-  if (config.xml.prose) findings.push(...unbalancedProseTags(path, proseXml.problems, position));
-  for (const found of elementReferences(proseXml.elements, {
-    extensions,
-    dependencies: settings.dependencies,
-    skipIncludes: true,
-  })) {
-    references.push({ target: found.target, dependency: found.dependency, ...position(found.offset) });
-  }
-
-  const frontMatter = readFrontMatter(path, parsed.frontMatter);
-  findings.push(...frontMatter.findings);
-  if (frontMatter.findings.length === 0) {
-    findings.push(
-      ...missingFrontMatterKeys(
-        path,
-        frontMatter.data,
-        settings.frontmatter.filter((rule) => rule.matches(path)),
-      ),
-    );
-  }
+  const xml = xmlFacts(path, markdown, position, settings);
   const budget = settings.budgets.find((candidate) => candidate.matches(path));
-  if (budget !== undefined) findings.push(...(await overTokenBudget(path, parsed.content, budget, settings.counter)));
-  findings.push(...markdownlintFindings(path, parsed.lintErrors));
-
+  const findings: RawFinding[] = [
+    ...unclosedFences(path, markdown.fences),
+    ...xml.findings,
+    ...frontMatterFindings(parsed, settings),
+    ...(budget === undefined ? [] : await overTokenBudget(path, parsed.content, budget, settings.counter)),
+    ...markdownlintFindings(path, parsed.lintErrors),
+  ];
   const slugger = new Slugger();
   return {
     path,
@@ -144,10 +109,47 @@ async function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): Promis
       line: destination.line,
       column: destination.column,
     })),
-    includes: includes(markdown.prose, [...extensions, ...DOCUMENT_EXTENSIONS], position),
-    references,
+    includes: includes(markdown.prose, [...settings.config.references.extensions, ...DOCUMENT_EXTENSIONS], position),
+    references: xml.references,
     findings,
   };
+}
+
+/** Rules 3 and 5 on one file: ```xml blocks (strict) and XML-like tags in prose. */
+function xmlFacts(
+  path: string,
+  markdown: MarkdownFacts,
+  position: (offset: number) => Position,
+  settings: Settings,
+): { findings: RawFinding[]; references: LocatedReference[] } {
+  const { extensions } = settings.config.references;
+  const dependencies = settings.dependencies;
+  const findings: RawFinding[] = [];
+  const references: LocatedReference[] = [];
+  for (const fence of markdown.fences) {
+    if (fence.language !== "xml") continue;
+    const block = fenceText(fence);
+    const scan = scanXml(block.text, { mode: "block" });
+    findings.push(...malformedXmlBlock(path, scan.problems, block.position));
+    for (const found of elementReferences(scan.elements, { extensions, dependencies, skipIncludes: false })) {
+      references.push({ target: found.target, dependency: found.dependency, ...block.position(found.offset) });
+    }
+  }
+  const proseXml = scanXml(markdown.prose, { mode: "prose", isHtml: isHtmlElement });
+  if (settings.config.xml.prose) findings.push(...unbalancedProseTags(path, proseXml.problems, position));
+  // Prose `@paths` are imports (rule 2), not references.
+  for (const found of elementReferences(proseXml.elements, { extensions, dependencies, skipIncludes: true })) {
+    references.push({ target: found.target, dependency: found.dependency, ...position(found.offset) });
+  }
+  return { findings, references };
+}
+
+/** Rule 6: the front matter parses, and has the keys every matching entry requires. */
+function frontMatterFindings(parsed: ParsedMarkdown, settings: Settings): RawFinding[] {
+  const frontMatter = readFrontMatter(parsed.path, parsed.frontMatter);
+  if (frontMatter.findings.length > 0) return frontMatter.findings;
+  const rules = settings.frontmatter.filter((rule) => rule.matches(parsed.path));
+  return missingFrontMatterKeys(parsed.path, frontMatter.data, rules);
 }
 
 /**

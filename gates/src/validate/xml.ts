@@ -9,6 +9,7 @@
  * Both modes recover after a problem and keep going, so elements (their direct text and attribute
  * values, with offsets) are collected from the whole input for reference extraction.
  */
+import { isXmlChar, nameEnd, skipSpace } from "./xml-chars.js";
 
 export interface XmlAttribute {
   name: string;
@@ -373,45 +374,3 @@ class Scanner {
 const LT = 0x3c;
 const AMP = 0x26;
 const RSQB = 0x5d;
-
-function isNameStart(code: number): boolean {
-  return (
-    (code >= 0x61 && code <= 0x7a) ||
-    (code >= 0x41 && code <= 0x5a) ||
-    code === 0x5f ||
-    code === 0x3a ||
-    (code >= 0xc0 && code !== 0xd7 && code !== 0xf7 && !(code >= 0x2000 && code <= 0x206f))
-  );
-}
-
-function isNameChar(code: number): boolean {
-  return isNameStart(code) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2e || code === 0xb7;
-}
-
-/** The end of the XML name starting at `from` (equal to `from` when there is none). */
-function nameEnd(source: string, from: number): number {
-  if (from >= source.length || !isNameStart(source.charCodeAt(from))) return from;
-  let i = from + 1;
-  while (i < source.length && isNameChar(source.charCodeAt(i))) i += 1;
-  return i;
-}
-
-function skipSpace(source: string, from: number): number {
-  let i = from;
-  for (;;) {
-    const code = source.charCodeAt(i);
-    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return i;
-    i += 1;
-  }
-}
-
-function isXmlChar(code: number): boolean {
-  return (
-    code === 0x9 ||
-    code === 0xa ||
-    code === 0xd ||
-    (code >= 0x20 && code <= 0xd7ff) ||
-    (code >= 0xe000 && code <= 0xfffd) ||
-    (code >= 0x10000 && code <= 0x10ffff)
-  );
-}
