@@ -59,6 +59,10 @@ const SEMGREP_OWN_RULES = [
   [".semgrep", ExistsType.DirectoryType],
 ] as const;
 
+/** The bundle `evidence` returns, and the variable the CLI reads its signing key from. */
+const EVIDENCE_FILE = "evidence.tar.gz";
+const EVIDENCE_KEY_ENV = "PORTCULLIS_EVIDENCE_KEY";
+
 /** What `portcullis evaluate` exits with. */
 const EVALUATE_EXIT = { passed: 0, blocked: 1 } as const;
 
@@ -502,6 +506,61 @@ export class Portcullis {
     commit?: string,
   ): Promise<Result> {
     return this.evaluateReports({ reports, env, source, commit, notes: [] });
+  }
+
+  /**
+   * A verifiable evidence bundle of one run (tar.gz): the reports and SBOM, the policy files with
+   * their SHA-256, the ledger records of the report's commit, tool versions and images, and a
+   * manifest.json hashing every file, optionally Ed25519-signed. The same reports give the same bytes.
+   * Check it with `portcullis evidence verify evidence.tar.gz`.
+   * Usage: dagger call evidence --reports=./reports --env=production --signing-key=env://EVIDENCE_KEY export --path=./evidence.tar.gz
+   */
+  @func()
+  evidence(
+    /**
+     * The reports of a run, with its report.json (what `ci` or `evaluate` returns as reports).
+     * Usage: --reports=./reports
+     */
+    reports: Directory,
+    /**
+     * The repository: its environments/, .portcullis/ (waivers, controls) and deployment ledger go in.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment whose policy the report was judged by; by default the one report.json names.
+     * Usage: --env=production
+     */
+    env?: string,
+    /**
+     * Ed25519 private key (PEM) that signs manifest.json, as a secret; it is never printed.
+     * Usage: --signing-key=env://EVIDENCE_KEY
+     */
+    signingKey?: Secret,
+  ): File {
+    const environment = env === undefined ? [] : ["--env", checkOperand("env", env)];
+    let container = cliIn(this.cli(), workspace(this.portcullisSource, source)).withMountedDirectory(
+      LAYOUT.reports,
+      reports,
+    );
+    if (signingKey !== undefined) container = container.withSecretVariable(EVIDENCE_KEY_ENV, signingKey);
+    return container
+      .withExec(
+        [
+          "portcullis",
+          "evidence",
+          "--from",
+          LAYOUT.reports,
+          "--source",
+          ".",
+          "--out",
+          `${LAYOUT.out}/${EVIDENCE_FILE}`,
+          ...environment,
+        ],
+        { expect: ReturnType.Success },
+      )
+      .file(`${LAYOUT.out}/${EVIDENCE_FILE}`);
   }
 
   // --- internal ---

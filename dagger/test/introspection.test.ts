@@ -66,6 +66,7 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       [
         "ci",
         "evaluate",
+        "evidence",
         "gates",
         "load",
         "sast",
@@ -115,6 +116,7 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
     expect(cache).toEqual({
       ci: "session",
       evaluate: "session",
+      evidence: "default",
       gates: "default",
       validate: "never",
       secrets: "never",
@@ -128,7 +130,18 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
   });
 
   it("loads the source from the context without .git, and the history with it", () => {
-    for (const name of ["ci", "gates", "validate", "secrets", "vulnerabilities", "sbom", "sast", "load", "evaluate"]) {
+    for (const name of [
+      "ci",
+      "gates",
+      "validate",
+      "secrets",
+      "vulnerabilities",
+      "sbom",
+      "sast",
+      "load",
+      "evaluate",
+      "evidence",
+    ]) {
       const source = arg(fn(name), "source");
       expect(source, name).toMatchObject({ type: "Directory", defaultPath: "/" });
       expect(source.ignore, name).toEqual(expect.arrayContaining([".git", "**/node_modules"]));
