@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { createAnalyzer } from "../deploy/analysis/analyzer.js";
 import {
+  checkProbeBudget,
   requireRouterSettings,
   resolveSettings,
   resolveThresholds,
@@ -116,6 +117,8 @@ export function controllerDeps(context: DeployContext, router: Router, log: (lin
   const { settings, io } = context;
   const urls = slotUrls(settings);
   const intervalMs = parseDuration(settings.interval);
+  const thresholds = resolveThresholds(settings, context.performance);
+  checkProbeBudget(settings, thresholds);
   return {
     store: context.store,
     router,
@@ -129,7 +132,7 @@ export function controllerDeps(context: DeployContext, router: Router, log: (lin
       probeTimeoutMs: parseDuration(settings.probe_timeout),
       intervalMs,
       warmupMs: parseDuration(settings.warmup),
-      thresholds: resolveThresholds(settings, context.performance),
+      thresholds,
       prometheusUrl: settings.prometheus_url,
       queries: settings.prometheus_queries,
     }),

@@ -144,7 +144,7 @@ async function buildStatus(context: DeployContext, state: DeployState | null): P
       };
     }
   }
-  if (state !== null && router?.weights != null && !sameWeights(router.weights, state.weights)) {
+  if (state !== null && router !== null && router.weights !== null && !sameWeights(router.weights, state.weights)) {
     warnings.push(
       `the router serves blue ${router.weights.blue} % / green ${router.weights.green} % but the state last confirmed ${state.weights.blue}/${state.weights.green}`,
     );

@@ -54,6 +54,21 @@ export function slotUrls(settings: DeploySettings): Record<Slot, string> {
   return { blue: settings.blue, green: settings.green };
 }
 
+/**
+ * A window can only pass with at least min_requests probes; if probe_rate × interval cannot
+ * reach that, every deploy would end inconclusive. Said before anything starts.
+ */
+export function checkProbeBudget(settings: DeploySettings, thresholds: Thresholds): void {
+  const perWindow = Math.floor((settings.probe_rate * parseDuration(settings.interval)) / 1000);
+  if (perWindow < thresholds.minRequests) {
+    throw new UsageError(
+      "USAGE",
+      `probe_rate ${settings.probe_rate}/s over interval ${settings.interval} gives at most ${perWindow} probes per window, fewer than min_requests ${thresholds.minRequests}: no window could ever pass`,
+      { fix: "raise --probe-rate or --interval, or lower --min-requests" },
+    );
+  }
+}
+
 /** The settings each router cannot work without, checked before anything moves. */
 export function requireRouterSettings(settings: DeploySettings): void {
   const missing: Record<DeploySettings["router"], (keyof DeploySettings)[]> = {

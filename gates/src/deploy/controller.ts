@@ -102,7 +102,9 @@ export class Controller {
     this.heartbeat = setInterval(
       () => {
         this.commit("current").catch((error: unknown) => {
-          this.deps.log(`lease renewal failed: ${error instanceof Error ? error.message : String(error)}`);
+          // A takeover is reported by the main flow on its next save; only other failures are news.
+          if (error instanceof TakenOverError) this.stopHeartbeat();
+          else this.deps.log(`lease renewal failed: ${error instanceof Error ? error.message : String(error)}`);
         });
       },
       Math.max(50, Math.floor(this.deps.timing.leaseMs / 3)),

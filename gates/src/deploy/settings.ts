@@ -52,7 +52,7 @@ export const DeploySettings = z
     health_path: UrlPath.default("/healthz").describe("Path that answers 2xx when a slot is healthy"),
     health_timeout: Duration.default("60s").describe("How long the new slot may take to become healthy"),
     probe_path: UrlPath.optional().describe("Path probed during analysis (default: health_path)"),
-    probe_rate: z.number().int().min(1).max(1000).default(20).describe("Probe requests per second to the new slot"),
+    probe_rate: z.number().int().min(1).max(1000).default(30).describe("Probe requests per second to the new slot"),
     probe_timeout: Duration.default("2s").describe("A probe slower than this counts as failed"),
     steps: Steps.default([10, 25, 50, 75, 100]).describe(
       "Percentages of traffic on the new slot, step by step; the last one is 100",

@@ -17,7 +17,7 @@ import { startVersionServer, type VersionServer } from "./helpers/processes.js";
  */
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
-describe("deploy commands on one environment's story", () => {
+describe("deploy commands on one environment's story", { timeout: 120_000 }, () => {
   let work: string;
   let blue: VersionServer;
   let green: VersionServer;

@@ -17,7 +17,7 @@ import { haveBinaries, sleep, startVersionServer, stopChild, type VersionServer 
  */
 const available = haveBinaries(["nginx"]);
 
-describe.skipIf(!available)("blue-green deploy through a real nginx", () => {
+describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout: 120_000 }, () => {
   let work: string;
   let blue: VersionServer;
   let green: VersionServer;

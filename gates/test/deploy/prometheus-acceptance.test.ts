@@ -25,7 +25,7 @@ const available = haveBinaries(["prometheus"]);
 const ERROR_RATIO =
   'sum(rate(app_requests_total{version="{release}",code=~"5.."}[5s])) / sum(rate(app_requests_total{version="{release}"}[5s]))';
 
-describe.skipIf(!available)("PromQL analysis with a real Prometheus", () => {
+describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout: 120_000 }, () => {
   let work: string;
   let blue: VersionServer;
   let green: VersionServer;

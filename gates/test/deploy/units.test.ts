@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { combine, judgeProbe, judgeQuery } from "../../src/deploy/analysis/judge.js";
 import { queryPrometheus } from "../../src/deploy/analysis/prometheus.js";
 import {
+  checkProbeBudget,
   planOf,
   requireRouterSettings,
   resolveSettings,
@@ -210,6 +211,14 @@ describe("deploy settings from the environment file and flags", () => {
       maxP95Ms: 1000,
       minRequests: 5,
     });
+  });
+
+  it("refuses settings under which no window could ever pass", () => {
+    const thresholds = { maxErrorRate: 0.001, maxP95Ms: 200, minRequests: 100 };
+    expect(() => checkProbeBudget(DeploySettings.parse({ probe_rate: 10, interval: "5s" }), thresholds)).toThrow(
+      /gives at most 50 probes per window, fewer than min_requests 100/,
+    );
+    expect(() => checkProbeBudget(DeploySettings.parse({}), thresholds)).not.toThrow();
   });
 
   it("reads webhook URLs from the environment with env:NAME, and says which is missing", () => {

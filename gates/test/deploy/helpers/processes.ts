@@ -43,7 +43,8 @@ export async function startVersionServer(version: string): Promise<VersionServer
     child.stdout?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString("utf8");
       const line = buffered.split("\n")[0];
-      if (buffered.includes("\n") && line !== undefined) resolve((JSON.parse(line) as { port: number }).port);
+      const port = /"port":(\d+)/.exec(line ?? "")?.[1];
+      if (buffered.includes("\n") && port !== undefined) resolve(Number(port));
     });
     child.on("exit", (code) => reject(new Error(`version server ${version} exited ${code}`)));
   });
