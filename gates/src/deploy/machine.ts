@@ -103,6 +103,8 @@ function start(state: DeployState, event: Extract<DeployEvent, { type: "start" }
     rollout,
     slots: { ...state.slots, [to]: { release: rollout.release, retired: false } },
     phase: event.plan.deploy_hook ? "preparing" : "health_check",
+    // A promotion asked of an earlier deploy must never promote this one.
+    promote_request: null,
   };
   const forced =
     rollout.forced_reason === null

@@ -193,6 +193,11 @@ describe("deploy machine", () => {
     expect(finishOf(promoted.actions)).toBe("succeeded");
   });
 
+  it("drops a promotion request left over from an earlier deploy", () => {
+    const leftover = { ...liveBlue(), promote_request: { actor: "old", at: at() } };
+    expect(run([startEvent()], leftover).state.promote_request).toBeNull();
+  });
+
   it("fails without touching traffic when the router did not apply the first step", () => {
     const { state, actions } = run([
       startEvent(),
