@@ -42,8 +42,8 @@ export const FEEDS: Readonly<Record<ReportKind, readonly GateName[]>> = {
 };
 
 /**
- * The gate a finding counts against, by its kind. The compliance controls of a later stage plug in
- * here: a new finding kind and its gate.
+ * The gate a finding counts against, by its kind. Licences count against compliance, whose
+ * controls are judged apart, after the other gates (compliance-gate.ts).
  */
 const GATE_OF_KIND: Readonly<Record<FindingKind, GateName>> = {
   secret: "secrets",
