@@ -209,6 +209,53 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     await writeFile(ledgerFile(), original);
     expect(parseLedger(original).length).toBe(lines.length);
   });
+
+  it("does not start moving traffic to a slot that never gets healthy, or whose deploy hook fails (exit 3)", async () => {
+    const before = await readFile(path.join(work, "weights"), "utf8");
+    const dead = await cli(
+      [
+        "deploy",
+        "--release",
+        "v9",
+        "--force",
+        "--reason",
+        "t",
+        ...common(),
+        "--green",
+        "http://127.0.0.1:9",
+        "--blue",
+        "http://127.0.0.1:9",
+        "--health-timeout",
+        "1s",
+      ],
+      work,
+      { DEPLOY_WEBHOOK: webhook },
+    );
+    expect(dead.code).toBe(3);
+    expect(dead.stdout).toMatch(
+      /failed: the (blue|green) slot is not healthy: http:\/\/127\.0\.0\.1:9\/healthz not healthy within 1000ms \(last: ECONNREFUSED\)/,
+    );
+    const hook = await run(
+      "deploy",
+      "--release",
+      "v9",
+      "--force",
+      "--reason",
+      "t",
+      "--deploy-hook",
+      "echo no capacity >&2; exit 4",
+    );
+    expect(hook.code).toBe(3);
+    expect(hook.stdout).toMatch(
+      /deploy hook failed on the \w+ slot: `echo no capacity >&2; exit 4` exited 4: no capacity/,
+    );
+    expect(await readFile(path.join(work, "weights"), "utf8")).toBe(before);
+    expect(parseLedger(await readFile(ledgerFile(), "utf8")).at(-1)).toMatchObject({
+      type: "deploy_finished",
+      outcome: "failed",
+      release: "v9",
+    });
+  });
 });
 
 function report(extra: Partial<Report> = {}): Report {
