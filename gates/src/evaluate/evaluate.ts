@@ -105,12 +105,11 @@ function decideGates<W extends WaiverView>(
     findings: complianceFindings,
   });
   const own = applyBypasses([decideVerdict(judged.facts, input.environment)], input.bypasses, input.policy);
-  const order = (verdict: GateVerdict) => GATE_NAMES.indexOf(verdict.gate);
+  const byGate = (a: { gate: GateName }, b: { gate: GateName }) =>
+    GATE_NAMES.indexOf(a.gate) - GATE_NAMES.indexOf(b.gate);
   return {
-    verdicts: [...others.verdicts, ...own.verdicts].sort((a, b) => order(a) - order(b)),
-    applied: [...others.applied, ...own.applied].sort(
-      (a, b) => GATE_NAMES.indexOf(a.gate) - GATE_NAMES.indexOf(b.gate),
-    ),
+    verdicts: [...others.verdicts, ...own.verdicts].sort(byGate),
+    applied: [...others.applied, ...own.applied].sort(byGate),
     controls: judged.controls,
   };
 }
