@@ -1,6 +1,12 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+const NODE_GLOBALS = Object.fromEntries(
+  ["process", "console", "Buffer", "URL", "URLSearchParams", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "TextDecoder", "TextEncoder", "AbortController", "fetch"].map(
+    (name) => [name, "readonly"],
+  ),
+);
+
 export default tseslint.config(
   {
     ignores: ["**/node_modules/**", "gates/dist/**", "dagger/sdk/**", "bench/.data/**", "**/*.gen.ts", "coverage/**"],
@@ -19,5 +25,15 @@ export default tseslint.config(
   {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Plain JavaScript run by Node (the bin, bench scripts, test servers).
+    files: ["gates/bin/**/*.js", "bench/**/*.js", "bench/**/*.mjs", "gates/test/**/*.mjs"],
+    languageOptions: { globals: NODE_GLOBALS },
+  },
+  {
+    // k6 scripts: k6 provides these globals to every script.
+    files: ["scenarios/**/*.js"],
+    languageOptions: { globals: { __ENV: "readonly", __VU: "readonly", __ITER: "readonly" } },
   },
 );
