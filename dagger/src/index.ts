@@ -25,6 +25,8 @@ import {
   cliContainer,
   cliIn,
   collect,
+  deployContainer,
+  deployRun,
   gitleaksDir,
   gitleaksGit,
   checkPort,
@@ -42,6 +44,15 @@ import {
   type ToolRun,
   type TrivyOptions,
 } from "./containers.js";
+import {
+  cliArgv,
+  DEPLOY_EXIT,
+  deployCommand,
+  deployExitMeaning,
+  rollbackCommand,
+  statusCommand,
+  type DeployTarget,
+} from "./deploy.js";
 import { LAYOUT } from "./layout.js";
 import { GITLEAKS_IMAGE, K6_IMAGE, REPORTS, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
 import { staleDbReason } from "./trivy-db.js";
@@ -563,6 +574,205 @@ export class Portcullis {
       .file(`${LAYOUT.out}/${EVIDENCE_FILE}`);
   }
 
+  /**
+   * Blue-green deploy of a release with `portcullis deploy`: the idle slot gets it, traffic moves step
+   * by step with analysis after each, and any degradation rolls back. Refuses without a passing gate
+   * report of the same commit (or force with a reason). State, ledger and lock live in a git ref of
+   * the repository (stateGitRef), so every throwaway container shares them. Returns the CLI's output
+   * once the release is live; fails with it when the deploy rolled back or aborted (exit 1), had bad
+   * input (2) or could not start (3).
+   * Usage: dagger call deploy --source=. --env=production --release=1.4.2 --commit=$GITHUB_SHA --gate-report=reports/report.json --credentials=env://DEPLOY_CREDENTIALS
+   */
+  @func({ cache: "never" })
+  async deploy(
+    /**
+     * The repository with its `.git` (the state ref is fetched from and pushed to its remote) and its environments/.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: ["**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment to deploy to: a name (environments/<name>.yml with a deploy: section) or a policy file.
+     * Usage: --env=production
+     */
+    env: string,
+    /**
+     * The version being deployed, recorded in the ledger.
+     * Usage: --release=1.4.2
+     */
+    release: string,
+    /**
+     * The commit deployed; the gate report must be for the same commit.
+     * Usage: --commit=$GITHUB_SHA
+     */
+    commit?: string,
+    /**
+     * When the commit was made (ISO 8601), for the lead-time metric.
+     * Usage: --commit-time=2026-01-31T12:00:00Z
+     */
+    commitTime?: string,
+    /**
+     * The passing report.json of the same commit and environment (what `ci` exports).
+     * Usage: --gate-report=reports/report.json
+     */
+    gateReport?: File,
+    /**
+     * Deploy without a passing gate report; needs reason, and is recorded and notified.
+     * Usage: --force --reason="hotfix for the outage"
+     */
+    force: boolean = false,
+    /**
+     * Why force is used, recorded in the ledger.
+     * Usage: --reason="hotfix for the outage"
+     */
+    reason?: string,
+    /**
+     * An env file (KEY=value lines) loaded into the CLI's environment only: webhook URLs named `env:NAME`,
+     * git credentials for the state ref's remote, what the deploy hooks read.
+     * Usage: --credentials=env://DEPLOY_CREDENTIALS
+     */
+    credentials?: Secret,
+    /**
+     * Kubeconfig for the gateway-api router, as a secret.
+     * Usage: --kubeconfig=file://$HOME/.kube/config
+     */
+    kubeconfig?: Secret,
+    /**
+     * Git ref holding state, ledger and lock; by default refs/portcullis/<env>.
+     * Usage: --state-git-ref=refs/portcullis/production
+     */
+    stateGitRef?: string,
+    /**
+     * Who deploys, recorded in the ledger.
+     * Usage: --actor=$GITHUB_ACTOR
+     */
+    actor?: string,
+    /**
+     * deploy: settings overriding the environment file, as key=value (a bare key turns a switch on).
+     * Usage: --settings=bake=45s,max_p95=300ms,manual_promotion
+     */
+    settings?: string[],
+  ): Promise<string> {
+    const argv = deployCommand({
+      env,
+      stateGitRef,
+      actor,
+      settings,
+      release,
+      commit,
+      commitTime,
+      gateReport: gateReport !== undefined,
+      force,
+      reason,
+    });
+    let container = deployContainer(this.cli(), workspace(this.portcullisSource, source), { credentials, kubeconfig });
+    if (gateReport !== undefined) container = container.withMountedFile(LAYOUT.gateReport, gateReport);
+    return ranOrThrow("deploy", deployRun(container, cliArgv(argv, credentials !== undefined)));
+  }
+
+  /**
+   * Sends all traffic back to the previous slot at once, without analysis (`portcullis rollback`),
+   * or, with toPrevious, restores the last stable release in the ledger. Never blocked by a lock.
+   * Returns the CLI's output once traffic is verified on the old slot; fails otherwise.
+   * Usage: dagger call rollback --source=. --env=production --reason="errors after release" --credentials=env://DEPLOY_CREDENTIALS
+   */
+  @func({ cache: "never" })
+  async rollback(
+    /**
+     * The repository with its `.git` (where the state ref lives) and its environments/.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: ["**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment to roll back: a name or a policy file.
+     * Usage: --env=production
+     */
+    env: string,
+    /**
+     * Restore the last stable release recorded in the ledger instead of the other slot.
+     * Usage: --to-previous
+     */
+    toPrevious: boolean = false,
+    /**
+     * Why, recorded in the ledger and notified.
+     * Usage: --reason="errors after release"
+     */
+    reason?: string,
+    /**
+     * An env file (KEY=value lines) loaded into the CLI's environment only (webhooks, git credentials, hooks).
+     * Usage: --credentials=env://DEPLOY_CREDENTIALS
+     */
+    credentials?: Secret,
+    /**
+     * Kubeconfig for the gateway-api router, as a secret.
+     * Usage: --kubeconfig=file://$HOME/.kube/config
+     */
+    kubeconfig?: Secret,
+    /**
+     * Git ref holding state, ledger and lock; by default refs/portcullis/<env>.
+     * Usage: --state-git-ref=refs/portcullis/production
+     */
+    stateGitRef?: string,
+    /**
+     * Who rolls back, recorded in the ledger.
+     * Usage: --actor=$GITHUB_ACTOR
+     */
+    actor?: string,
+    /**
+     * deploy: settings overriding the environment file, as key=value.
+     * Usage: --settings=probe_path=/ready
+     */
+    settings?: string[],
+  ): Promise<string> {
+    const argv = rollbackCommand({ env, stateGitRef, actor, settings }, toPrevious, reason);
+    const container = deployContainer(this.cli(), workspace(this.portcullisSource, source), {
+      credentials,
+      kubeconfig,
+    });
+    return ranOrThrow("rollback", deployRun(container, cliArgv(argv, credentials !== undefined)));
+  }
+
+  /**
+   * Where an environment stands (`portcullis status`): the active slot and the release of each, the
+   * phase and weights of a deploy in progress (or interrupted), and the lock.
+   * Usage: dagger call status --source=. --env=production
+   */
+  @func({ cache: "never" })
+  async status(
+    /**
+     * The repository with its `.git` (where the state ref lives) and its environments/.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: ["**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment to report on: a name or a policy file.
+     * Usage: --env=production
+     */
+    env: string,
+    /**
+     * text or json.
+     * Usage: --format=json
+     */
+    format: string = "text",
+    /**
+     * An env file (KEY=value lines) loaded into the CLI's environment only: git credentials for a private remote.
+     * Usage: --credentials=env://DEPLOY_CREDENTIALS
+     */
+    credentials?: Secret,
+    /**
+     * Git ref holding state, ledger and lock; by default refs/portcullis/<env>.
+     * Usage: --state-git-ref=refs/portcullis/production
+     */
+    stateGitRef?: string,
+  ): Promise<string> {
+    const target: DeployTarget = { env, stateGitRef, actor: undefined, settings: undefined };
+    const argv = statusCommand(target, format);
+    const container = deployContainer(this.cli(), workspace(this.portcullisSource, source), { credentials });
+    return ranOrThrow("status", deployRun(container, cliArgv(argv, credentials !== undefined)));
+  }
+
   // --- internal ---
 
   private trivyOptions(): TrivyOptions {
@@ -699,6 +909,17 @@ async function firstPort(service: Service): Promise<number> {
   const [first] = await service.ports();
   if (first === undefined) throw new Error("the target exposes no port: pass targetPort");
   return first.port();
+}
+
+/** The output of a blue-green command that exited 0; any other exit code fails the call with it and what it means. */
+async function ranOrThrow(command: string, ran: Container): Promise<string> {
+  const exitCode = await ran.exitCode();
+  const output = `${await ran.stdout()}${await ran.stderr()}`;
+  if (exitCode === DEPLOY_EXIT.live) return output;
+  // Only deploy's 1 and 3 have their own meaning; for rollback and status anything but 0 is a failure.
+  const meaning =
+    command === "deploy" || exitCode === DEPLOY_EXIT.usage ? deployExitMeaning(exitCode) : "it did not complete";
+  throw new Error(`portcullis ${command} exited ${exitCode}: ${meaning}\n\n${output}`);
 }
 
 function notRun(name: string, error: unknown): StageOutcome {

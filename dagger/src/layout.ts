@@ -19,4 +19,10 @@ export const LAYOUT = {
   cli: "/opt/portcullis",
   /** The reports handed to `portcullis evaluate --reports`. */
   reports: "/reports",
+  /** The gate report a deploy is judged by (`portcullis deploy --gate-report`). */
+  gateReport: "/input/report.json",
+  /** A deploy's credentials: an env file node loads before the CLI starts (never an env variable of the container). */
+  credentials: "/run/secrets/portcullis-credentials.env",
+  /** A kubeconfig for the gateway-api router, named by KUBECONFIG. */
+  kubeconfig: "/run/secrets/kubeconfig",
 } as const;

@@ -65,15 +65,18 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
     expect(main.functions.map((f) => f.name).sort()).toEqual(
       [
         "ci",
+        "deploy",
         "evaluate",
         "evidence",
         "gates",
         "load",
+        "rollback",
         "sast",
         "sbom",
         "scanImage",
         "secrets",
         "secretsHistory",
+        "status",
         "validate",
         "vulnerabilities",
       ].sort(),
@@ -111,7 +114,7 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       ).toBe(true);
   });
 
-  it("caches ci and evaluate for the session only, and never caches a scan", () => {
+  it("caches ci and evaluate for the session only, and never caches a scan or a deploy", () => {
     const cache = Object.fromEntries(main.functions.map((f) => [f.name, f.cache ?? "default"]));
     expect(cache).toEqual({
       ci: "session",
@@ -126,6 +129,9 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       sbom: "never",
       sast: "never",
       load: "never",
+      deploy: "never",
+      rollback: "never",
+      status: "never",
     });
   });
 
@@ -149,6 +155,16 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
     const repo = arg(fn("secretsHistory"), "repo");
     expect(repo).toMatchObject({ type: "Directory", defaultPath: "/" });
     expect(repo.ignore?.some((pattern) => pattern.includes(".git"))).toBe(false);
+    // The deploy state lives in a git ref of the repository: these keep `.git` like the history scan.
+    for (const name of ["deploy", "rollback", "status"]) {
+      const checkout = arg(fn(name), "source");
+      expect(checkout, name).toMatchObject({ type: "Directory", defaultPath: "/" });
+      expect(checkout.ignore, name).toContain("**/node_modules");
+      expect(
+        checkout.ignore?.some((pattern) => pattern.includes(".git")),
+        name,
+      ).toBe(false);
+    }
   });
 
   it("takes the typed inputs the issue names", () => {
@@ -160,6 +176,13 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
     expect(arg(fn("sast"), "config")).toMatchObject({ type: "[String]", optional: true });
     expect(arg(fn("evaluate"), "reports")).toMatchObject({ type: "Directory", optional: false });
     expect(fn("sbom").returns).toBe("File");
+    expect(arg(fn("deploy"), "gateReport")).toMatchObject({ type: "File", optional: true });
+    for (const name of ["deploy", "rollback", "status"]) {
+      expect(arg(fn(name), "env"), name).toMatchObject({ type: "String", optional: false });
+      expect(fn(name).returns, name).toBe("String");
+    }
+    expect(arg(fn("deploy"), "release")).toMatchObject({ type: "String", optional: false });
+    expect(arg(fn("rollback"), "toPrevious")).toMatchObject({ type: "Boolean", default: false });
   });
 
   it("makes every image an argument whose default is the adapter's pin", () => {
@@ -172,6 +195,10 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
 
   it("takes registry credentials only as a Secret", () => {
     expect(arg(main, "trivyRegistryPassword")).toMatchObject({ type: "Secret", optional: true });
+    for (const name of ["deploy", "rollback", "status"])
+      expect(arg(fn(name), "credentials"), name).toMatchObject({ type: "Secret", optional: true });
+    for (const name of ["deploy", "rollback"])
+      expect(arg(fn(name), "kubeconfig"), name).toMatchObject({ type: "Secret", optional: true });
     const strings = [...main.constructorArguments, ...main.functions.flatMap((f) => f.arguments)].filter(
       (a) => a.type === "String",
     );

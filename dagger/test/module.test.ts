@@ -343,3 +343,63 @@ describe("evaluate", () => {
     expect(fake.queries.filter((query) => field(query) === "exitCode").map(command)).toEqual(["portcullis evaluate"]);
   });
 });
+
+describe("deploy, rollback and status", () => {
+  const checkout = () => dag.directory().withNewDirectory(".git");
+  /** An engine where the blue-green command exits `exitCode` with this output. */
+  const cliExits =
+    (exitCode: number, stdout: string, stderr = ""): Answer =>
+    (query) => {
+      const what = field(query);
+      if (what === "exitCode") return exitCode;
+      if (what === "stdout") return stdout;
+      if (what === "stderr") return stderr;
+      return undefined;
+    };
+  const report = () => dag.directory().withNewFile("report.json", "{}").file("report.json");
+
+  it("returns the CLI's output when the release is live", async () => {
+    const fake = withEngine(cliExits(0, "step 100 % green: ok\nlive: 1.4.2\n"));
+    await expect(portcullis().deploy(checkout(), "production", "1.4.2", "4f1e2d3", undefined, report())).resolves.toBe(
+      "step 100 % green: ok\nlive: 1.4.2\n",
+    );
+    const run = fake.queries.find((query) => field(query) === "exitCode") ?? "";
+    expect(run).toContain('"deploy","--release","1.4.2","--commit","4f1e2d3","--gate-report","/input/report.json"');
+    expect(run).toContain('"--state-git-ref","refs/portcullis/production"');
+    expect(run).toContain("expect: ANY");
+  });
+
+  it.each([
+    [1, /exited 1: rolled back or aborted[\s\S]*green failed: error rate 0.2 > 0.01/],
+    [2, /exited 2: bad input/],
+    [3, /exited 3: could not start[\s\S]*green failed: error rate/],
+    [137, /exited 137: the CLI failed/],
+  ])("fails with the CLI's output on exit %i, never reporting it as a success", async (exitCode, message) => {
+    withEngine(cliExits(exitCode, "", "green failed: error rate 0.2 > 0.01\n"));
+    await expect(
+      portcullis().deploy(checkout(), "production", "1.4.2", undefined, undefined, report()),
+    ).rejects.toThrow(message);
+  });
+
+  it("refuses a deploy without a gate report before starting anything", async () => {
+    const fake = withEngine(cliExits(0, ""));
+    await expect(portcullis().deploy(checkout(), "production", "1.4.2")).rejects.toThrow(/needs the gate report/);
+    expect(fake.queries).toEqual([]);
+  });
+
+  it("rollback succeeds only once traffic is verified on the old slot (exit 0)", async () => {
+    withEngine(cliExits(0, "traffic on blue (1.4.1), verified\n"));
+    await expect(portcullis().rollback(checkout(), "production", true)).resolves.toContain("verified");
+    withEngine(cliExits(1, "", "router did not confirm the weights\n"));
+    await expect(portcullis().rollback(checkout(), "production")).rejects.toThrow(
+      /portcullis rollback exited 1: it did not complete\n\nrouter did not confirm/,
+    );
+  });
+
+  it("status prints where the environment stands, and fails when it cannot tell", async () => {
+    withEngine(cliExits(0, "active: blue 1.4.1\n"));
+    await expect(portcullis().status(checkout(), "production")).resolves.toBe("active: blue 1.4.1\n");
+    withEngine(cliExits(3, "", "git fetch failed\n"));
+    await expect(portcullis().status(checkout(), "production")).rejects.toThrow(/exited 3[\s\S]*git fetch failed/);
+  });
+});

@@ -8,6 +8,8 @@ import {
   CACHE_VOLUMES,
   CLI_SOURCE_FILES,
   cliContainer,
+  deployContainer,
+  deployRun,
   gitleaksDir,
   gitleaksGit,
   k6Run,
@@ -20,6 +22,7 @@ import {
   workspace,
   type TrivyOptions,
 } from "../src/containers.js";
+import { cliArgv, deployCommand, PORTCULLIS_BIN, rollbackCommand, statusCommand } from "../src/deploy.js";
 import { LAYOUT } from "../src/layout.js";
 import { IMAGES } from "../src/tools.gen.js";
 import { calls, execs, only, ops } from "./helpers/query-tree.js";
@@ -327,5 +330,129 @@ describe("every command the module runs", () => {
       containers.flatMap((container) => execs(container).map((argv) => (Array.isArray(argv) ? String(argv[0]) : ""))),
     );
     expect([...binaries].sort()).toEqual(["gitleaks", "k6", "npm", "portcullis", "semgrep", "trivy"]);
+  });
+});
+
+describe("the blue-green commands", () => {
+  const repo = dag
+    .directory()
+    .withNewDirectory(".git")
+    .withNewFile("environments/production.yml", "name: production\n");
+  const portcullisRepo = dag.directory().withNewFile("package.json", "{}");
+  const cli = cliContainer("node:22.14.0-bookworm-slim", portcullisRepo);
+  const tree = workspace(portcullisRepo, repo);
+  const target = { env: "production", stateGitRef: undefined, actor: undefined, settings: undefined };
+
+  it("run the CLI built from Portcullis' repository, with git added and told the checkout is safe", () => {
+    const container = deployContainer(cli, tree, {});
+    expect(only(container, "from").args).toEqual({ address: "node:22.14.0-bookworm-slim" });
+    expect(execs(container)).toEqual([
+      ["npm", "ci", "--no-audit", "--no-fund"],
+      ["apt-get", "update"],
+      ["apt-get", "install", "--yes", "--no-install-recommends", "git", "ca-certificates"],
+      ["git", "config", "--system", "--add", "safe.directory", "*"],
+    ]);
+    // The checkout keeps its .git: the state ref is fetched and pushed from it.
+    expect(calls(container, "withMountedDirectory")[0]?.args).toEqual({ path: "/src", source: ops(tree) });
+    expect(JSON.stringify(ops(tree))).toContain('".git"');
+    expect(calls(container, "withWorkdir").at(-1)?.args).toEqual({ path: "/src" });
+    expect(calls(container, "withMountedSecret")).toEqual([]);
+  });
+
+  it("deploy: binary first, the gate report, the state ref, every exit code kept for the caller to map", () => {
+    const report = dag.directory().withNewFile("report.json", "{}").file("report.json");
+    const argv = cliArgv(
+      deployCommand({
+        ...target,
+        release: "1.4.2",
+        commit: "4f1e2d3",
+        commitTime: "2026-01-31T12:00:00Z",
+        gateReport: true,
+        force: false,
+        reason: undefined,
+      }),
+      false,
+    );
+    const ran = deployRun(deployContainer(cli, tree, {}).withMountedFile(LAYOUT.gateReport, report), argv);
+    expect(calls(ran, "withExec").at(-1)?.args).toEqual({
+      args: [
+        "node",
+        PORTCULLIS_BIN,
+        "deploy",
+        "--release",
+        "1.4.2",
+        "--commit",
+        "4f1e2d3",
+        "--commit-time",
+        "2026-01-31T12:00:00Z",
+        "--gate-report",
+        "/input/report.json",
+        "--env",
+        "production",
+        "--state-git-ref",
+        "refs/portcullis/production",
+      ],
+      expect: "ANY",
+    });
+    expect(only(ran, "withMountedFile").args).toEqual({ path: "/input/report.json", source: ops(report) });
+    expect(PORTCULLIS_BIN).toBe("/opt/portcullis/gates/bin/portcullis.js");
+  });
+
+  it("mounts credentials and a kubeconfig as secret files, node loading the credentials, nothing in plain text", () => {
+    const credentials = dag.setSecret("deploy-credentials", "SLACK_DEPLOY_WEBHOOK=https://hooks.invalid/x\n");
+    const kubeconfig = dag.setSecret("kubeconfig", "apiVersion: v1\n");
+    const ran = deployRun(
+      deployContainer(cli, tree, { credentials, kubeconfig }),
+      cliArgv(rollbackCommand(target, true, "errors after release"), true),
+    );
+    expect(calls(ran, "withMountedSecret").map((op) => op.args)).toEqual([
+      { path: "/run/secrets/portcullis-credentials.env", source: ops(credentials) },
+      { path: "/run/secrets/kubeconfig", source: ops(kubeconfig) },
+    ]);
+    expect(calls(ran, "withSecretVariable")).toEqual([]);
+    expect(calls(ran, "withEnvVariable").map((op) => op.args["name"])).toEqual(["PATH", "NO_COLOR", "KUBECONFIG"]);
+    expect(calls(ran, "withEnvVariable").at(-1)?.args).toEqual({
+      name: "KUBECONFIG",
+      value: "/run/secrets/kubeconfig",
+    });
+    expect(calls(ran, "withExec").at(-1)?.args).toEqual({
+      args: [
+        "node",
+        "--env-file=/run/secrets/portcullis-credentials.env",
+        PORTCULLIS_BIN,
+        "rollback",
+        "--to-previous",
+        "--reason=errors after release",
+        "--env",
+        "production",
+        "--state-git-ref",
+        "refs/portcullis/production",
+      ],
+      expect: "ANY",
+    });
+    // The secret's value exists only inside the secret itself, never in an argument or a variable.
+    const elsewhere = ops(ran).filter((op) => op.operation !== "withMountedSecret");
+    expect(JSON.stringify(elsewhere)).not.toContain("hooks.invalid");
+  });
+
+  it("status: the format and the given state ref", () => {
+    const ran = deployRun(
+      deployContainer(cli, tree, {}),
+      cliArgv(statusCommand({ ...target, stateGitRef: "refs/portcullis/prod-eu" }, "json"), false),
+    );
+    expect(calls(ran, "withExec").at(-1)?.args).toEqual({
+      args: [
+        "node",
+        PORTCULLIS_BIN,
+        "status",
+        "--format",
+        "json",
+        "--env",
+        "production",
+        "--state-git-ref",
+        "refs/portcullis/prod-eu",
+      ],
+      expect: "ANY",
+    });
   });
 });
