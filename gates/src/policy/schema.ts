@@ -78,7 +78,8 @@ export const DEFAULT_GATE_LIMITS: Readonly<Record<FindingGateName, Pick<FindingG
   secrets: { max_findings: 0, max: {} },
   vulnerabilities: { max: { critical: 0, high: 0 } },
   sast: { max: { critical: 0, high: 0 } },
-  compliance: { max_findings: 0, max: {} },
+  // trivy rates forbidden licences critical and restricted ones high; permissive ones are only listed.
+  compliance: { max: { critical: 0, high: 0 } },
 };
 
 export const PerformanceGatePolicy = z
@@ -115,7 +116,7 @@ export const GatesPolicy = z
     vulnerabilities: findingGate("vulnerabilities", "trivy vulnerabilities. Default max.critical 0, max.high 0"),
     sast: findingGate("sast", "semgrep (ERROR maps to high), trivy misconfigurations, other SARIF. Default max.high 0"),
     performance: PerformanceGatePolicy.prefault({}),
-    compliance: findingGate("compliance", "Compliance controls and licence findings. Default max_findings 0"),
+    compliance: findingGate("compliance", "Compliance controls and licence findings. Default max critical 0, high 0 (forbidden and restricted licences)"),
   })
   .strict()
   .describe("One entry per gate. A gate left out is mandatory with its default limits (fail closed)");

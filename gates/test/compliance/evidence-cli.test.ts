@@ -315,8 +315,13 @@ describe("portcullis evidence", () => {
   });
 
   it("warns when the environment file is not the policy the report was judged by", async () => {
+    const changedPolicy = (): string => {
+      const changed = PRODUCTION_YML.replace("only_fixable: false", "only_fixable: true");
+      expect(changed).not.toBe(PRODUCTION_YML);
+      return changed;
+    };
     write(work, {
-      "changed.yml": PRODUCTION_YML.replace("max_findings: 0 # every control", "max_findings: 1 # every control"),
+      "changed.yml": changedPolicy(),
     });
     const result = await cli([
       "evidence",

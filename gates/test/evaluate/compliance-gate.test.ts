@@ -45,11 +45,11 @@ function gate(report: Report, name: GateName): GateVerdict {
   return verdict;
 }
 
-function licence(name: string) {
+function licence(name: string, severity: "low" | "high" = "low") {
   return finding("trivy", {
     kind: "license",
     ruleId: name,
-    severity: "low",
+    severity,
     title: `License ${name}`,
     message: `left-pad is licensed under ${name}`,
     location: { path: "package-lock.json" },
@@ -76,7 +76,8 @@ describe("compliance gate: controls", () => {
     expect(verdict.status).toBe("pass");
     expect(verdict.reason).toBe("no new findings in 1 report; all 8 controls pass");
     expect(verdict.evidence.checks.map((check) => `${check.name} ${check.measured} ${check.ok}`)).toEqual([
-      "max_findings 0 true",
+      "max.critical 0 true",
+      "max.high 0 true",
       ...BUILTIN_CONTROLS.map((control) => `control ${control.id} pass true`),
     ]);
     expect(report.compliance?.controls.map((control) => [control.id, control.status])).toEqual(
@@ -111,10 +112,10 @@ describe("compliance gate: controls", () => {
 
   it("adds the licence limits to the controls: both are named when both fail", () => {
     const denying = { ...compliant(), controls: parseControls("licences:\n  deny: [GPL-3.0]\n", "c.yml") };
-    const runs = cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", [licence("GPL-3.0")]) : run));
+    const runs = cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", [licence("GPL-3.0", "high")]) : run));
     const verdict = gate(evaluate(input({ runs, compliance: denying })).report, "compliance");
     expect(verdict.status).toBe("fail");
-    expect(verdict.reason).toBe("max_findings 1 (limit ≤ 0); control licence-policy fail (limit pass)");
+    expect(verdict.reason).toBe("max.high 1 (limit ≤ 0); control licence-policy fail (limit pass)");
     expect(verdict.fix).toContain("licence-policy: replace the dependencies");
     expect(verdict.fix).toMatch(/^replace the dependencies under the counted licences/);
   });

@@ -99,11 +99,18 @@ describe("evaluate: which gate a finding counts against", () => {
       status: "fail",
     },
     {
-      name: "trivy licence",
+      name: "trivy restricted licence (high)",
+      kind: "trivy",
+      finding: { kind: "license", severity: "high" },
+      gate: "compliance",
+      status: "fail",
+    },
+    {
+      name: "trivy permissive licence (low)",
       kind: "trivy",
       finding: { kind: "license", severity: "low" },
       gate: "compliance",
-      status: "fail",
+      status: "warn",
     },
     { name: "semgrep ERROR (high)", kind: "semgrep", finding: { severity: "high" }, gate: "sast", status: "fail" },
     {

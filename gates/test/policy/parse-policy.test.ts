@@ -54,7 +54,7 @@ describe("parsePolicy: accepted documents are normalised", () => {
           min_requests: 100,
           honour_k6_thresholds: true,
         },
-        compliance: { enabled: true, mode: "mandatory", max_findings: 0, max: {}, only_fixable: false },
+        compliance: { enabled: true, mode: "mandatory", max: { critical: 0, high: 0 }, only_fixable: false },
       },
     });
   });
@@ -78,7 +78,7 @@ describe("parsePolicy: accepted documents are normalised", () => {
     {
       name: "a gate switched off explicitly stays configured",
       yaml: "name: a\ngates:\n  compliance:\n    enabled: false\n",
-      expected: { compliance: { enabled: false, mode: "mandatory", max_findings: 0 } },
+      expected: { compliance: { enabled: false, mode: "mandatory", max: { critical: 0, high: 0 } } },
     },
     {
       name: "only_fixable on vulnerabilities",
