@@ -75,7 +75,7 @@ describe("trivy argv", () => {
   it("scans a saved image with mirrors, offline DBs, unfixed vulnerabilities left out and its own ignore file", () => {
     expect(
       trivy.argv.image({
-        input: "/work/app.tar",
+        input: "/scan/app.tar",
         output: "/out/image.json",
         cacheDir: "/cache",
         ignoreFile: "/src/.trivyignore.yaml",
@@ -106,7 +106,7 @@ describe("trivy argv", () => {
       "mirror.example/trivy-java-db:1",
       "--quiet",
       "--input",
-      "/work/app.tar",
+      "/scan/app.tar",
     ]);
   });
 
@@ -127,7 +127,7 @@ describe("trivy argv", () => {
       ],
     ],
     [
-      { input: "/work/app.tar" },
+      { input: "/scan/app.tar" },
       [
         "image",
         "--format",
@@ -138,7 +138,7 @@ describe("trivy argv", () => {
         "/cache",
         "--quiet",
         "--input",
-        "/work/app.tar",
+        "/scan/app.tar",
       ],
     ],
   ])("generates a CycloneDX SBOM from %o", (source, expected) => {
