@@ -13,13 +13,7 @@ import {
   type ReportContext,
 } from "./sarif-report-json.js";
 import { scrubFinding } from "./sarif-result.js";
-import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
-
-/** What this adapter carries beyond ToolAdapter: argv builders and exit-code constants. */
-type AdapterExtras = {
-  argv: Record<string, (options: never) => string[]>;
-  exitCodes: Readonly<Record<string, number>>;
-};
+import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
 /** gitleaks exit codes for the argv built here. */
 export const GITLEAKS_EXIT = {
@@ -94,7 +88,7 @@ export const gitleaks = {
     if (exitCode === GITLEAKS_EXIT.clean) return "clean";
     return exitCode === GITLEAKS_EXIT.leaks ? "findings" : "error";
   },
-} as const satisfies ToolAdapter & AdapterExtras;
+} as const satisfies ToolAdapter & RunnableAdapter;
 
 // --- internal ---
 

@@ -11,12 +11,10 @@ import {
   type ToolResult,
 } from "../findings/finding.js";
 import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
-import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
+import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
 /** What this adapter carries beyond ToolAdapter: argv builders and exit-code constants. */
-type AdapterExtras = {
-  argv: Record<string, (options: never) => string[]>;
-  exitCodes: Readonly<Record<string, number>>;
+type AdapterExtras = RunnableAdapter & {
   env(options: K6EnvOptions): Record<string, string>;
 };
 

@@ -12,13 +12,7 @@ import {
   type ReportContext,
 } from "./sarif-report-json.js";
 import { isPlaceholder } from "./sarif-result.js";
-import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
-
-/** What this adapter carries beyond ToolAdapter: argv builders and exit-code constants. */
-type AdapterExtras = {
-  argv: Record<string, (options: never) => string[]>;
-  exitCodes: Readonly<Record<string, number>>;
-};
+import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
 /** semgrep exit codes for the argv built here (which passes `--error`). */
 export const SEMGREP_EXIT = {
@@ -97,7 +91,7 @@ export const semgrep = {
     if (exitCode === SEMGREP_EXIT.clean) return "clean";
     return exitCode === SEMGREP_EXIT.findings ? "findings" : "error";
   },
-} as const satisfies ToolAdapter & AdapterExtras;
+} as const satisfies ToolAdapter & RunnableAdapter;
 
 // --- internal ---
 

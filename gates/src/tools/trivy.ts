@@ -4,7 +4,7 @@ import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext
 import { trivyArgv } from "./trivy-argv.js";
 import { TrivyCollector } from "./trivy-map.js";
 import { TrivyHeader, TrivyVersionOutput } from "./trivy-schema.js";
-import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
+import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
 export { TRIVY_SCANNERS } from "./trivy-argv.js";
 export type {
@@ -16,12 +16,6 @@ export type {
   TrivyScanSbomOptions,
 } from "./trivy-argv.js";
 export { normaliseCheckId, splitFixedVersions } from "./trivy-map.js";
-
-/** What this adapter carries beyond ToolAdapter: argv builders and exit-code constants. */
-type AdapterExtras = {
-  argv: Record<string, (options: never) => string[]>;
-  exitCodes: Readonly<Record<string, number>>;
-};
 
 /** The pinned trivy image (v0.74.0, released 2026-08-14). */
 export const TRIVY_IMAGE: PinnedImage = { ref: "aquasec/trivy:0.74.0", version: "0.74.0" };
@@ -64,7 +58,7 @@ export const trivy = {
   exitMeaning(exitCode: number): ExitMeaning {
     return exitCode === TRIVY_EXIT.ran ? "clean" : "error";
   },
-} as const satisfies ToolAdapter & AdapterExtras;
+} as const satisfies ToolAdapter & RunnableAdapter;
 
 /**
  * Parses an already JSON-parsed trivy report. Checks run in a fixed order, which the streaming

@@ -35,3 +35,9 @@ export interface ParseOptions {
   /** The file name, for error messages only (formats are detected by content). */
   file?: string;
 }
+
+/** What a runnable tool's adapter carries beyond ToolAdapter: its argv builders and exit codes. */
+export interface RunnableAdapter {
+  argv: Record<string, (options: never) => string[]>;
+  exitCodes: Readonly<Record<string, number>>;
+}
