@@ -41,9 +41,16 @@ export class TakenOverError extends PortcullisError {
   readonly by: Lock | null;
 
   constructor(by: Lock | null) {
-    super("IO", `the deploy lock was taken by ${by === null ? "nobody (released)" : `${by.owner} (${by.command})`}`, {
-      fix: "see `portcullis status` and `portcullis history`",
-    });
+    // By the time a deploy looks, a rollback or abort that broke its lock has often finished and released it.
+    super(
+      "IO",
+      by === null
+        ? "the deploy lock was broken and released by another command (a rollback or an abort)"
+        : `the deploy lock was taken by ${by.owner} (${by.command})`,
+      {
+        fix: "see `portcullis status` and `portcullis history`",
+      },
+    );
     this.by = by;
   }
 }
