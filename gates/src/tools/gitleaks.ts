@@ -3,15 +3,8 @@ import { UsageError } from "../errors.js";
 import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isMasked, REDACTED, scrubList } from "../findings/redact.js";
-import { isSarifOf, parseSarifDocument } from "./sarif.js";
-import {
-  invalidReport,
-  isRecord,
-  normalisePath,
-  parseReportJson,
-  wrongTool,
-  type ReportContext,
-} from "./sarif-report-json.js";
+import { isSarifOf, parseJsonOrSarif } from "./sarif.js";
+import { isRecord, normalisePath, type ReportContext } from "./sarif-report-json.js";
 import { scrubFinding } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
@@ -76,13 +69,14 @@ export const gitleaks = {
   },
   /** Parses gitleaks JSON (an array, `[]` when clean) or gitleaks SARIF, by content. */
   parse(raw: string, options: ParseOptions = {}): ToolResult {
-    const context = gitleaksContext(options);
-    const document = parseReportJson(raw, context);
-    if (isSarifOf(document, "gitleaks")) return parseSarifDocument(document, options);
-    if (!isGitleaksJson(document)) throw wrongTool(document, context);
-    const parsed = GitleaksReport.safeParse(document);
-    if (!parsed.success) throw invalidReport(parsed.error, { ...context, expected: "gitleaks JSON report" });
-    return fromLeaks(parsed.data);
+    return parseJsonOrSarif(raw, options, {
+      tool: "gitleaks",
+      context: gitleaksContext(options),
+      isJson: isGitleaksJson,
+      schema: GitleaksReport,
+      expected: "gitleaks JSON report",
+      build: fromLeaks,
+    });
   },
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === GITLEAKS_EXIT.clean) return "clean";

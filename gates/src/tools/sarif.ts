@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Finding, ReportFormat, ToolError, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { scrubList } from "../findings/redact.js";
@@ -89,6 +90,31 @@ export function parseSarifDocument(document: unknown, options: ParseOptions = {}
     toolErrors,
     secrets,
   };
+}
+
+/** A tool that writes a JSON format of its own and SARIF (gitleaks, semgrep). */
+export interface JsonOrSarifSpec<T> {
+  /** The SARIF driver profile name (`gitleaks`, `semgrep`). */
+  tool: string;
+  context: ReportContext;
+  isJson: (document: unknown) => boolean;
+  schema: z.ZodType<T>;
+  /** Named in REPORT_INVALID messages (`gitleaks JSON report`). */
+  expected: string;
+  build: (report: T) => ToolResult;
+}
+
+/**
+ * Parses either format by content: the tool's SARIF, else its own JSON (validated by `schema`),
+ * else REPORT_WRONG_TOOL. The one reading path of every tool with both formats.
+ */
+export function parseJsonOrSarif<T>(raw: string, options: ParseOptions, spec: JsonOrSarifSpec<T>): ToolResult {
+  const document = parseReportJson(raw, spec.context);
+  if (isSarifOf(document, spec.tool)) return parseSarifDocument(document, options);
+  if (!spec.isJson(document)) throw wrongTool(document, spec.context);
+  const parsed = spec.schema.safeParse(document);
+  if (!parsed.success) throw invalidReport(parsed.error, { ...spec.context, expected: spec.expected });
+  return spec.build(parsed.data);
 }
 
 /** True when the document is SARIF and every run's driver files its findings under `tool`. */

@@ -2,15 +2,8 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import type { Finding, ReportFormat, Severity, ToolError, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
-import { isSarifOf, parseSarifDocument } from "./sarif.js";
-import {
-  invalidReport,
-  isRecord,
-  normalisePath,
-  parseReportJson,
-  wrongTool,
-  type ReportContext,
-} from "./sarif-report-json.js";
+import { isSarifOf, parseJsonOrSarif } from "./sarif.js";
+import { isRecord, normalisePath, type ReportContext } from "./sarif-report-json.js";
 import { isPlaceholder } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
@@ -79,13 +72,14 @@ export const semgrep = {
   },
   /** Parses semgrep JSON or semgrep SARIF, by content. */
   parse(raw: string, options: ParseOptions = {}): ToolResult {
-    const context = semgrepContext(options);
-    const document = parseReportJson(raw, context);
-    if (isSarifOf(document, "semgrep")) return parseSarifDocument(document, options);
-    if (!isSemgrepJson(document)) throw wrongTool(document, context);
-    const parsed = SemgrepReport.safeParse(document);
-    if (!parsed.success) throw invalidReport(parsed.error, { ...context, expected: "semgrep JSON report" });
-    return fromReport(parsed.data);
+    return parseJsonOrSarif(raw, options, {
+      tool: "semgrep",
+      context: semgrepContext(options),
+      isJson: isSemgrepJson,
+      schema: SemgrepReport,
+      expected: "semgrep JSON report",
+      build: fromReport,
+    });
   },
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === SEMGREP_EXIT.clean) return "clean";
