@@ -1,11 +1,12 @@
-import { open, rm, stat } from "node:fs/promises";
+import { open, readFile, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { PortcullisError } from "../../errors.js";
 
 /**
  * A short-lived exclusive file (`O_EXCL`), for critical sections of milliseconds to seconds. Not
  * the deploy lock (that one has a lease and lives in the state): this one only serialises writes.
- * A file older than `staleMs` belonged to a process that died inside the section and is removed.
+ * A file left by a process of this host that is no longer alive (killed inside the section) is
+ * removed at once; any other file older than `staleMs` is removed too (a holder on another host).
  */
 export async function withFileMutex<T>(
   file: string,
@@ -48,9 +49,25 @@ export function isCode(error: unknown, code: string): boolean {
 
 async function removeIfStale(file: string, staleMs: number): Promise<void> {
   try {
+    const [host, pidText] = (await readFile(file, "utf8")).split(" ");
+    const pid = Number(pidText);
+    if (host === hostname() && Number.isInteger(pid) && pid > 0 && !isAlive(pid)) {
+      await rm(file, { force: true });
+      return;
+    }
     const info = await stat(file);
     if (Date.now() - info.mtimeMs > staleMs) await rm(file, { force: true });
   } catch (error) {
     if (!isCode(error, "ENOENT")) throw error;
+  }
+}
+
+/** Signal 0 only checks that the process exists; EPERM means it exists under another user. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isCode(error, "EPERM");
   }
 }
