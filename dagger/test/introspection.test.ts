@@ -228,7 +228,7 @@ describe("the SDK the tests introspect with", () => {
 });
 
 // Here rather than in a file of its own: one introspection (seconds of type checking) serves both.
-describe("docs/readme/dagger.md", () => {
+describe("docs/dagger.md", () => {
   it("carries the function reference generated from the typedef (run `npx tsx dagger/scripts/reference.ts` when this fails)", async () => {
     const document = readFileSync(DAGGER_DOC, "utf8");
     expect(document).toContain(REFERENCE_START);

@@ -64,7 +64,7 @@ export const registerDeployControl: RegisterCommand = (program, io, setExit) => 
 // --- internal ---
 
 function withOptions(command: Command): Command {
-  return addDeployOptions(command).addHelpText("after", "\nReference: docs/readme/deploy.md\n");
+  return addDeployOptions(command).addHelpText("after", "\nReference: docs/deploy.md\n");
 }
 
 async function intervene(kind: "rollback" | "abort", options: Record<string, unknown>, io: CliIo): Promise<number> {

@@ -45,7 +45,7 @@ export const registerDeploy: RegisterCommand = (program, io, setExit) => {
       "Example:",
       "  portcullis deploy --env production --release 1.4.2 --commit $GITHUB_SHA --gate-report out/report.json \\",
       "    --router nginx --blue http://10.0.0.5:8080 --green http://10.0.0.6:8080 --nginx-upstream-file /etc/nginx/portcullis.conf",
-      "Reference: docs/readme/deploy.md",
+      "Reference: docs/deploy.md",
       "",
     ].join("\n"),
   );

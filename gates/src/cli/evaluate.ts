@@ -45,7 +45,7 @@ export const registerEvaluate: RegisterCommand = (program, io, setExit) => {
       "  portcullis evaluate --env production --reports reports/ --baseline main/report.json --format json",
       "",
       "A missing, empty, truncated or wrong-tool report, or an exit code saying the tool crashed, makes",
-      "its gates `error`: blocking when mandatory. Reference: docs/readme/cli-and-runner.md",
+      "its gates `error`: blocking when mandatory. Reference: docs/cli.md",
       "",
     ].join("\n"),
   );

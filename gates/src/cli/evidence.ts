@@ -59,7 +59,7 @@ export const registerEvidence: RegisterCommand = (program, io, setExit) => {
         "  portcullis evidence verify evidence.tar.gz --public-key key.pub.pem",
         "",
         "The same inputs give the same bytes: entries are sorted and timed by the report's generatedAt.",
-        "Reference: docs/readme/compliance.md",
+        "Reference: docs/compliance.md",
         "",
       ].join("\n"),
     )

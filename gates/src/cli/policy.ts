@@ -12,7 +12,7 @@ export const registerPolicy: RegisterCommand = (program, io, setExit) => {
   const policy = program
     .command("policy")
     .description("Validate environment policy files; print their JSON Schema")
-    .addHelpText("after", "\nReference: docs/readme/policy.md (every key, its default and meaning).\n");
+    .addHelpText("after", "\nReference: docs/policy.md (every key, its default and meaning).\n");
 
   policy
     .command("check")

@@ -29,7 +29,7 @@ export class PolicyError extends ConfigError {
   }
 }
 
-const GENERIC_FIX = "see the policy reference (docs/readme/policy.md)";
+const GENERIC_FIX = "see the policy reference (docs/policy.md)";
 
 /** Parse options that make zod's messages read `expected number, received string "0"`. */
 export const READABLE_PARSE = { reportInput: true, error: readableMessage } as const;
