@@ -12,7 +12,7 @@ export * from "./policy/waivers.js";
 export * from "./policy/baseline.js";
 export * from "./policy/bypass.js";
 export * from "./policy/json-schema.js";
-export * from "./report/schema.js";
+export * from "./model/report.js";
 export * from "./evaluate/evaluate.js";
 export * from "./report/renderers.js";
 export type * from "./tools/types.js";

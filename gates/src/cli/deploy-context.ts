@@ -18,7 +18,7 @@ import { createNotifier } from "../deploy/notify.js";
 import { commandRouter } from "../deploy/routers/command.js";
 import { nginxRouter, nginxServers } from "../deploy/routers/nginx.js";
 import type { Router } from "../deploy/routers/router.js";
-import { DeploySettings, SETTING_FLAGS, flagName } from "../deploy/settings.js";
+import { DeploySettings, SETTING_FLAGS, flagName } from "../policy/deploy-settings.js";
 import { dirStore } from "../deploy/stores/dir.js";
 import { gitRefStore } from "../deploy/stores/git-ref.js";
 import type { StateStore } from "../deploy/stores/store.js";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../errors.js";
-import { REPORT_KINDS } from "../report/schema.js";
+import { REPORT_KINDS } from "../model/report.js";
 import { reportParsers } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
 import {

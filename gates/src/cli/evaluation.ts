@@ -8,8 +8,9 @@ import { parseBypassFlags, resolveBypasses } from "../policy/bypass.js";
 import { resolveEnvironmentRef } from "../policy/environment-ref.js";
 import { loadBaseline, loadEnvironment, loadWaivers, type LoadedPolicy } from "../policy/load-files.js";
 import { findWaiver, type Waiver } from "../policy/waivers.js";
-import type { Bypass } from "../report/schema.js";
+import type { Bypass } from "../model/report.js";
 import { renderJson } from "../report/json.js";
+import { withSarifNotices } from "../report/sarif.js";
 import { oneLine } from "../report/summary.js";
 import { renderText } from "../report/text.js";
 import { reportParsers } from "../tools/index.js";
@@ -129,7 +130,7 @@ export async function finishEvaluation(
 ): Promise<number> {
   const collected = await collectEvidence(prepared, notes.reportsDir, io);
   const started = performance.now();
-  const { report, secrets } = evaluate({
+  const evaluated = evaluate({
     policy: prepared.loaded.policy,
     policyHash: prepared.loaded.hash,
     environment: prepared.environment,
@@ -143,6 +144,8 @@ export async function finishEvaluation(
     exitMeaning: reportParsers.exitMeaning,
     compliance: collected,
   });
+  const { secrets } = evaluated;
+  const report = withSarifNotices(evaluated.report);
   report.timings["evaluate_ms"] = Math.round(performance.now() - started);
   const extra = extraLines(notes);
   if (prepared.format === "json") {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { isPortcullisError, quote, ReportError, ToolRunError, UsageError, type PortcullisError } from "../errors.js";
 import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
-import { REPORT_KINDS, type ReportKind } from "../report/schema.js";
+import { REPORT_KINDS, type ReportKind } from "../model/report.js";
 import { LABEL_PATTERN, parseExitCode, planReportDir } from "../runner/reports-dir.js";
 import type { ExitMeaning } from "../tools/types.js";
 

@@ -6,7 +6,7 @@ import { renderJson } from "../report/json.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
-import type { Report } from "../report/schema.js";
+import type { Report } from "../model/report.js";
 import { renderSarif } from "../report/sarif.js";
 import type { CliIo } from "./io.js";
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { LedgerRecord } from "../deploy/ledger.js";
 import { ReportError } from "../errors.js";
 import { parsePolicy, policyHash } from "../policy/parse-policy.js";
-import { ControlStatus, Report } from "../report/schema.js";
+import { ControlStatus, Report } from "../model/report.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import { sha256, type EvidenceFile } from "./evidence.js";
 

@@ -1,7 +1,7 @@
 import yaml from "js-yaml";
 import { z } from "zod";
 import type { Finding } from "../findings/finding.js";
-import type { Bypass, ControlResult, GateVerdict, Report } from "../report/schema.js";
+import type { Bypass, ControlResult, GateVerdict, Report } from "../model/report.js";
 import type { CheckName, Control, ControlSet } from "./controls.js";
 
 /** What the checks judge: data gathered by the collector (collect.ts), nothing read here. */
@@ -50,7 +50,7 @@ export interface CollectedCompliance {
 export type SbomInspection =
   { file: string; ok: true; components: number; specVersion: string } | { file: string; ok: false; problem: string };
 
-export type { ControlResult, ControlStatus } from "../report/schema.js";
+export type { ControlResult, ControlStatus } from "../model/report.js";
 
 /** Runs each control's check against the context. */
 export function runControls(

@@ -3,7 +3,7 @@ import { open, readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError, isPortcullisError } from "../errors.js";
 import { verifyLedger } from "../deploy/ledger.js";
-import { DeploySettings } from "../deploy/settings.js";
+import { DeploySettings } from "../policy/deploy-settings.js";
 import { dirStore, parseState } from "../deploy/stores/dir.js";
 import { gitRefStore } from "../deploy/stores/git-ref.js";
 import type { StateStore } from "../deploy/stores/store.js";

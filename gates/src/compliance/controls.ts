@@ -1,20 +1,9 @@
 import { z } from "zod";
 import { loadYaml } from "../policy/yaml.js";
+import { CheckName } from "../model/controls.js";
 import { PolicyError, problemsFromZod, READABLE_PARSE } from "../policy/problems.js";
 
-/** The built-in checks a control can name. */
-export const CHECK_NAMES = [
-  "mandatory_gates_evaluated",
-  "no_mandatory_bypass",
-  "waivers_approved",
-  "sbom_present",
-  "licence_policy",
-  "repository_files",
-  "workflow_permissions",
-  "ledger_intact",
-] as const;
-export const CheckName = z.enum(CHECK_NAMES).describe("The built-in check that evidences the control");
-export type CheckName = z.infer<typeof CheckName>;
+export { CHECK_NAMES, CheckName } from "../model/controls.js";
 
 export const Control = z
   .object({

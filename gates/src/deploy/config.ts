@@ -2,7 +2,7 @@ import { UsageError } from "../errors.js";
 import { parseDuration } from "../policy/duration.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import type { Webhook } from "./notify.js";
-import { DeploySettings, SETTING_FLAGS, convertFlag, flagName, type FlagKind } from "./settings.js";
+import { DeploySettings, SETTING_FLAGS, convertFlag, flagName, type FlagKind } from "../policy/deploy-settings.js";
 import type { Plan, Slot } from "./state.js";
 
 /**

@@ -1,4 +1,4 @@
-import { Report } from "../report/schema.js";
+import { Report } from "../model/report.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 
 /**

@@ -1,6 +1,6 @@
 import type { Finding, Suppression } from "../findings/finding.js";
 import type { GateName } from "../policy/schema.js";
-import type { ReportedFinding } from "../report/schema.js";
+import type { ReportedFinding } from "../model/report.js";
 import { gateOfFinding } from "./routing.js";
 import type { WaiverInput, WaiverProblemInput, WaiverView } from "./types.js";
 

@@ -1,7 +1,14 @@
 import { runControls, type CollectedCompliance } from "../compliance/checks.js";
 import { controlsFor } from "../compliance/controls.js";
-import type { Bypass, ControlResult, GateCheck, GateVerdict, Report, ReportedFinding } from "../report/schema.js";
-import { controlCheckName } from "../report/summary.js";
+import {
+  controlCheckName,
+  type Bypass,
+  type ControlResult,
+  type GateCheck,
+  type GateVerdict,
+  type Report,
+  type ReportedFinding,
+} from "../model/report.js";
 import { plural, type GateError, type GateFacts } from "./verdict.js";
 
 /** What the other gates decided, for the controls that judge the pipeline itself. */

@@ -1,6 +1,5 @@
 import { redactDeep, scrubList } from "../findings/redact.js";
 import { GATE_NAMES, type GateName } from "../policy/schema.js";
-import { planSarif, sarifNotices } from "../report/sarif.js";
 import {
   REPORT_SCHEMA_ID,
   type Bypass,
@@ -8,8 +7,8 @@ import {
   type GateVerdict,
   type Report,
   type ReportedFinding,
-} from "../report/schema.js";
-import { sortFindings } from "../report/sort.js";
+} from "../model/report.js";
+import { sortFindings } from "../model/sort.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { classifyFindings, problemId, type Classified } from "./classify.js";
 import { judgeCompliance } from "./compliance-gate.js";
@@ -46,14 +45,12 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
   const performance = runs.find(
     (run) => run.kind === "k6" && run.problem === undefined && run.result?.performance !== undefined,
   )?.result?.performance;
-  const notices = [
-    ...(deduped.dropped > 0
+  const notices =
+    deduped.dropped > 0
       ? [
           `${plural(deduped.dropped, "secret finding")} of other scanners merged into gitleaks' findings at the same file and line`,
         ]
-      : []),
-    ...sarifNotices(planSarif({ tools, findings })),
-  ];
+      : [];
   const report: Report = {
     schema: REPORT_SCHEMA_ID,
     portcullisVersion: PORTCULLIS_VERSION,

@@ -1,6 +1,6 @@
 import { SEVERITIES, type Severity } from "../findings/finding.js";
 import type { FindingGatePolicy, GateName } from "../policy/schema.js";
-import type { GateCheck, ReportedFinding, SeverityCounts } from "../report/schema.js";
+import type { GateCheck, ReportedFinding, SeverityCounts } from "../model/report.js";
 
 /** Fingerprints listed as a gate's worst findings. */
 export const WORST_LIMIT = 10;

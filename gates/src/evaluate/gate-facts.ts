@@ -1,5 +1,5 @@
 import type { FindingGatePolicy, GateName, PerformanceGatePolicy } from "../policy/schema.js";
-import type { GateCheck, ReportedFinding } from "../report/schema.js";
+import type { GateCheck, ReportedFinding } from "../model/report.js";
 import { problemId } from "./classify.js";
 import { assessFindingGate, emptyCounts } from "./finding-gate.js";
 import { assessPerformance } from "./performance-gate.js";

@@ -1,7 +1,7 @@
 import type { PerformanceResult } from "../findings/finding.js";
 import { parseDuration } from "../policy/duration.js";
 import type { PerformanceGatePolicy } from "../policy/schema.js";
-import type { GateCheck } from "../report/schema.js";
+import type { GateCheck } from "../model/report.js";
 
 /** A reason the gate cannot be judged (no data never passes). */
 export interface MissingData {

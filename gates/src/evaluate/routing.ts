@@ -1,6 +1,6 @@
 import type { Finding, FindingKind, ReportFormat } from "../findings/finding.js";
 import type { GateName } from "../policy/schema.js";
-import type { ReportKind } from "../report/schema.js";
+import type { ReportKind } from "../model/report.js";
 
 /** The finding gates, in report order. */
 export const FINDING_GATES = [

@@ -1,6 +1,6 @@
 import type { ToolResult } from "../findings/finding.js";
 import type { GateName } from "../policy/schema.js";
-import type { ReportKind, ToolRun } from "../report/schema.js";
+import type { ReportKind, ToolRun } from "../model/report.js";
 import type { ExitMeaning } from "../tools/types.js";
 import { VALIDATE_TOOL } from "../validate/rule-ids.js";
 import { FEEDS, formatFitsKind, gateOfFinding } from "./routing.js";

@@ -2,7 +2,7 @@ import type { CollectedCompliance } from "../compliance/checks.js";
 import type { PortcullisError } from "../errors.js";
 import type { Finding, ToolResult } from "../findings/finding.js";
 import type { EnvironmentPolicy } from "../policy/schema.js";
-import type { Bypass, Report, ReportKind } from "../report/schema.js";
+import type { Bypass, Report, ReportKind } from "../model/report.js";
 import type { ExitMeaning } from "../tools/types.js";
 
 /** What the caller knows about one report it was given, whether or not it could be read. */

@@ -1,5 +1,5 @@
 import type { EnvironmentPolicy, GateMode, GateName } from "../policy/schema.js";
-import type { Bypass, GateStatus, GateVerdict } from "../report/schema.js";
+import type { Bypass, GateStatus, GateVerdict } from "../model/report.js";
 
 /** A reason the gate cannot be evaluated. */
 export interface GateError {

@@ -1,5 +1,5 @@
 import { ConfigError, quote } from "../errors.js";
-import { REPORT_SCHEMA_ID, Report } from "../report/schema.js";
+import { REPORT_SCHEMA_ID, Report } from "../model/report.js";
 import { describeIssues } from "../zod-issues.js";
 import { problemsFromZod, READABLE_PARSE } from "./problems.js";
 

@@ -1,5 +1,5 @@
 import { UsageError, quote } from "../errors.js";
-import type { Bypass } from "../report/schema.js";
+import type { Bypass } from "../model/report.js";
 import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "./schema.js";
 import { closestMatch } from "./suggest.js";
 

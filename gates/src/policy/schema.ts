@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { DeploySettings } from "../deploy/settings.js";
+import { GateMode, type FindingGateName } from "../model/gates.js";
+import { DeploySettings } from "./deploy-settings.js";
 import { Duration, Fraction } from "./units.js";
 
 /**
@@ -13,27 +14,8 @@ import { Duration, Fraction } from "./units.js";
  * cross-field rules (rules.ts) that a JSON Schema cannot express.
  */
 
-export const GATE_NAMES = [
-  "framework_integrity",
-  "documentation",
-  "secrets",
-  "vulnerabilities",
-  "sast",
-  "performance",
-  "compliance",
-] as const;
-export const GateName = z.enum(GATE_NAMES).describe("A gate of the pipeline");
-export type GateName = z.infer<typeof GateName>;
-
-/** The gates judged by counting findings (all but performance). */
-export type FindingGateName = Exclude<GateName, "performance">;
-
+export { GATE_NAMES, GateMode, GateName, type FindingGateName } from "../model/gates.js";
 export { DURATION_PATTERN, Duration, Fraction } from "./units.js";
-
-export const GateMode = z
-  .enum(["mandatory", "advisory"])
-  .describe("mandatory: fail or error blocks the pipeline; advisory: it only warns");
-export type GateMode = z.infer<typeof GateMode>;
 
 const Count = z.number().int().min(0);
 
@@ -116,7 +98,10 @@ export const GatesPolicy = z
     vulnerabilities: findingGate("vulnerabilities", "trivy vulnerabilities. Default max.critical 0, max.high 0"),
     sast: findingGate("sast", "semgrep (ERROR maps to high), trivy misconfigurations, other SARIF. Default max.high 0"),
     performance: PerformanceGatePolicy.prefault({}),
-    compliance: findingGate("compliance", "Compliance controls and licence findings. Default max critical 0, high 0 (forbidden and restricted licences)"),
+    compliance: findingGate(
+      "compliance",
+      "Compliance controls and licence findings. Default max critical 0, high 0 (forbidden and restricted licences)",
+    ),
   })
   .strict()
   .describe("One entry per gate. A gate left out is mandatory with its default limits (fail closed)");

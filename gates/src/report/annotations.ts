@@ -1,7 +1,7 @@
 import type { Severity } from "../findings/finding.js";
 import { redactText } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
-import type { GateVerdict, Report, ReportedFinding } from "./schema.js";
+import type { GateVerdict, Report, ReportedFinding } from "../model/report.js";
 import { clip, worstFindings } from "./summary.js";
 
 export type AnnotationLevel = "error" | "warning" | "notice";

@@ -10,7 +10,7 @@ import {
   timeSeriesCharts,
 } from "./html-charts.js";
 import { escapeHtml, safeHref } from "./html-escape.js";
-import type { GateVerdict, Report, ReportedFinding } from "./schema.js";
+import type { GateVerdict, Report, ReportedFinding } from "../model/report.js";
 
 export type { DeployTimeline, DeployStep, TimePoint } from "./html-charts.js";
 
@@ -75,7 +75,8 @@ function banner(report: Report): string {
 function noticesSection(report: Report): string {
   const items = [
     ...report.waiverProblems.map(
-      (problem) => `<li><strong>${escapeHtml(problem.code)}</strong> ${escapeHtml(problem.message)}${problem.fix === undefined ? "" : ` — fix: ${escapeHtml(problem.fix)}`}</li>`,
+      (problem) =>
+        `<li><strong>${escapeHtml(problem.code)}</strong> ${escapeHtml(problem.message)}${problem.fix === undefined ? "" : ` — fix: ${escapeHtml(problem.fix)}`}</li>`,
     ),
     ...report.notices.map((notice) => `<li>${escapeHtml(notice)}</li>`),
   ];
@@ -85,24 +86,31 @@ function noticesSection(report: Report): string {
 function gateTable(verdicts: readonly GateVerdict[]): string {
   const ordered = [...verdicts].sort((a, b) => GATE_NAMES.indexOf(a.gate) - GATE_NAMES.indexOf(b.gate));
   const rows = ordered.map((verdict) => {
-    const checks = verdict.evidence.checks.length === 0
-      ? ""
-      : `<ul class="checks">${verdict.evidence.checks
-          .map((check) => `<li class="${check.ok ? "" : "bad"}">${escapeHtml(check.name)}: ${escapeHtml(check.measured)} (threshold ${escapeHtml(check.threshold)})</li>`)
-          .join("")}</ul>`;
+    const checks =
+      verdict.evidence.checks.length === 0
+        ? ""
+        : `<ul class="checks">${verdict.evidence.checks
+            .map(
+              (check) =>
+                `<li class="${check.ok ? "" : "bad"}">${escapeHtml(check.name)}: ${escapeHtml(check.measured)} (threshold ${escapeHtml(check.threshold)})</li>`,
+            )
+            .join("")}</ul>`;
     const counted = SEVERITIES.map((s) => [s, verdict.evidence.counted[s] ?? 0] as const)
       .filter(([, n]) => n > 0)
       .map(([s, n]) => `<span class="sev sev-${s}">${n} ${s}</span>`)
       .join(" ");
-    const bypass = verdict.bypass === undefined
-      ? ""
-      : `<div class="fs">bypassed by ${escapeHtml(verdict.bypass.approver)}: ${escapeHtml(verdict.bypass.reason)}</div>`;
+    const bypass =
+      verdict.bypass === undefined
+        ? ""
+        : `<div class="fs">bypassed by ${escapeHtml(verdict.bypass.approver)}: ${escapeHtml(verdict.bypass.reason)}</div>`;
     const fix = verdict.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(verdict.fix)}</div>`;
-    return `<tr id="gate-${verdict.gate}" data-gate="${verdict.gate}"><td><strong>${verdict.gate}</strong></td>` +
+    return (
+      `<tr id="gate-${verdict.gate}" data-gate="${verdict.gate}"><td><strong>${verdict.gate}</strong></td>` +
       `<td><span class="st st-${verdict.status}">${verdict.status}</span>${verdict.blocking ? " <strong>blocking</strong>" : ""}</td>` +
       `<td>${verdict.mode}${verdict.enabled ? "" : " (disabled)"}</td>` +
       `<td>${escapeHtml(verdict.reason)}${checks}${fix}${bypass}</td>` +
-      `<td>${counted === "" ? "—" : counted}<div class="fs">${verdict.evidence.waived} waived · ${verdict.evidence.baseline} baseline · ${verdict.evidence.suppressed} suppressed</div></td></tr>`;
+      `<td>${counted === "" ? "—" : counted}<div class="fs">${verdict.evidence.waived} waived · ${verdict.evidence.baseline} baseline · ${verdict.evidence.suppressed} suppressed</div></td></tr>`
+    );
   });
   return `<h2 id="gates">Gates</h2><table><thead><tr><th>Gate</th><th>Status</th><th>Mode</th><th>Why (threshold and measured)</th><th>Counted findings</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -113,11 +121,16 @@ function controlsSection(report: Report): string {
   if (controls === undefined || controls.length === 0) return "";
   const rows = controls.map((control) => {
     const fix = control.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(control.fix)}</div>`;
-    const evidence = control.evidence.length === 0 ? "—" : control.evidence.map((item) => `<code>${escapeHtml(item)}</code>`).join("<br>");
-    return `<tr id="control-${escapeHtml(control.id)}"><td><strong>${escapeHtml(control.id)}</strong><div class="fs">${escapeHtml(control.title)}</div></td>` +
+    const evidence =
+      control.evidence.length === 0
+        ? "—"
+        : control.evidence.map((item) => `<code>${escapeHtml(item)}</code>`).join("<br>");
+    return (
+      `<tr id="control-${escapeHtml(control.id)}"><td><strong>${escapeHtml(control.id)}</strong><div class="fs">${escapeHtml(control.title)}</div></td>` +
       `<td>${control.frameworks.map(escapeHtml).join("<br>")}</td>` +
       `<td><span class="st st-${control.status}">${control.status}</span></td>` +
-      `<td>${escapeHtml(control.details)}${fix}</td><td>${evidence}</td></tr>`;
+      `<td>${escapeHtml(control.details)}${fix}</td><td>${evidence}</td></tr>`
+    );
   });
   return `<h2 id="compliance">Compliance controls</h2><table><thead><tr><th>Control</th><th>Frameworks</th><th>Status</th><th>Details</th><th>Evidence</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -133,7 +146,10 @@ function performanceSection(report: Report, series: readonly TimePoint[] | undef
 function deploySection(deploys: readonly DeployTimeline[] | undefined): string {
   if (deploys === undefined || deploys.length === 0) return "";
   const items = deploys
-    .map((deploy) => `<h3>${escapeHtml(deploy.version)} · ${escapeHtml(deploy.outcome)}</h3>${deployTimelineChart(deploy)}`)
+    .map(
+      (deploy) =>
+        `<h3>${escapeHtml(deploy.version)} · ${escapeHtml(deploy.outcome)}</h3>${deployTimelineChart(deploy)}`,
+    )
     .join("");
   return `<h2 id="deploys">Deploys</h2>${items}`;
 }
@@ -169,13 +185,22 @@ function ruleGroups(findings: readonly ReportedFinding[]): RuleGroup[] {
     const key = `${finding.severity}\u0000${finding.ruleId}`;
     const group = groups.get(key);
     if (group === undefined) {
-      groups.set(key, { severity: finding.severity, ruleId: finding.ruleId, title: finding.title, message: finding.message, findings: [finding] });
+      groups.set(key, {
+        severity: finding.severity,
+        ruleId: finding.ruleId,
+        title: finding.title,
+        message: finding.message,
+        findings: [finding],
+      });
     } else {
       group.findings.push(finding);
     }
   }
   return [...groups.values()].sort(
-    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.findings.length - a.findings.length || a.ruleId.localeCompare(b.ruleId),
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      b.findings.length - a.findings.length ||
+      a.ruleId.localeCompare(b.ruleId),
   );
 }
 
@@ -184,7 +209,8 @@ function ruleGroups(findings: readonly ReportedFinding[]): RuleGroup[] {
  * left out): a page of 5,000 findings must stay under 1 MB. Full texts live in report.json.
  */
 function ruleGroup(group: RuleGroup): string {
-  const message = group.message === group.title ? "" : `<small>${escapeHtml(truncate(group.message, MESSAGE_LIMIT))}</small>`;
+  const message =
+    group.message === group.title ? "" : `<small>${escapeHtml(truncate(group.message, MESSAGE_LIMIT))}</small>`;
   const header = `<tr class=h><th colspan=3><span class="sev sev-${group.severity}">${group.severity}</span> <code>${escapeHtml(group.ruleId)}</code> ${escapeHtml(truncate(group.title, TITLE_LIMIT))} · ${group.findings.length}${message}</th></tr>`;
   return `<tbody data-s=${group.severity}>${header}\n${group.findings.map((finding) => findingRow(finding, group)).join("\n")}</tbody>`;
 }
@@ -192,14 +218,17 @@ function ruleGroup(group: RuleGroup): string {
 function findingRow(finding: ReportedFinding, group: RuleGroup): string {
   const own = [
     finding.title === group.title ? "" : escapeHtml(truncate(finding.title, TITLE_LIMIT)),
-    finding.message === group.message || finding.message === finding.title ? "" : `<small>${escapeHtml(truncate(finding.message, MESSAGE_LIMIT))}</small>`,
+    finding.message === group.message || finding.message === finding.title
+      ? ""
+      : `<small>${escapeHtml(truncate(finding.message, MESSAGE_LIMIT))}</small>`,
     finding.status === "new"
       ? ""
       : `<i>[${finding.status}${finding.suppression?.reason === undefined ? "" : `: ${escapeHtml(truncate(finding.suppression.reason, MESSAGE_LIMIT))}`}]</i>`,
   ].join("");
-  const location = finding.location === undefined
-    ? escapeHtml(finding.tool)
-    : `${escapeHtml(finding.location.path)}${finding.location.startLine === undefined ? "" : `:${finding.location.startLine}`}`;
+  const location =
+    finding.location === undefined
+      ? escapeHtml(finding.tool)
+      : `${escapeHtml(finding.location.path)}${finding.location.startLine === undefined ? "" : `:${finding.location.startLine}`}`;
   const status = finding.status === "new" ? "" : ` data-st=${finding.status}`;
   return `<tr${status}><td>${own === "" ? "·" : own}<td>${location}<td>${fixCell(finding)}`;
 }
@@ -209,9 +238,11 @@ function fixCell(finding: ReportedFinding): string {
   const pkg = finding.package;
   if (pkg !== undefined) {
     const installed = pkg.installed === undefined ? "" : ` ${escapeHtml(pkg.installed)}`;
-    parts.push(pkg.fixed.length === 0
-      ? `${escapeHtml(pkg.name)}${installed}: no fix yet`
-      : `${escapeHtml(pkg.name)}${installed} → ${escapeHtml(pkg.fixed.join(", "))}`);
+    parts.push(
+      pkg.fixed.length === 0
+        ? `${escapeHtml(pkg.name)}${installed}: no fix yet`
+        : `${escapeHtml(pkg.name)}${installed} → ${escapeHtml(pkg.fixed.join(", "))}`,
+    );
   }
   const href = safeHref(finding.helpUri);
   if (href !== undefined) parts.push(`<a href="${href}">help</a>`);
@@ -229,16 +260,20 @@ function filterBar(report: Report): string {
   const gates = [...new Set(report.findings.map((f) => f.gate))]
     .map((gate) => `<option value="${gate}">${gate}</option>`)
     .join("");
-  return `<form id="filters" hidden role="search"><input type="search" id="q" placeholder="Search rule, path, message…" aria-label="Search findings">` +
-    `<select id="gate" aria-label="Gate"><option value="">all gates</option>${gates}</select>${severities}${statuses}<span id="shown" class="fs"></span></form>`;
+  return (
+    `<form id="filters" hidden role="search"><input type="search" id="q" placeholder="Search rule, path, message…" aria-label="Search findings">` +
+    `<select id="gate" aria-label="Gate"><option value="">all gates</option>${gates}</select>${severities}${statuses}<span id="shown" class="fs"></span></form>`
+  );
 }
 
 function waiversSection(report: Report): string {
   const rows = report.waivers.map(
-    (w) => `<tr><td>${escapeHtml(w.id)}</td><td>${escapeHtml(w.reason)}</td><td>${escapeHtml(w.approver)}</td><td>${escapeHtml(w.expires)}</td><td class="num">${w.matched}</td></tr>`,
+    (w) =>
+      `<tr><td>${escapeHtml(w.id)}</td><td>${escapeHtml(w.reason)}</td><td>${escapeHtml(w.approver)}</td><td>${escapeHtml(w.expires)}</td><td class="num">${w.matched}</td></tr>`,
   );
   const bypasses = report.bypasses.map(
-    (b) => `<tr><td>bypass: ${b.gate}</td><td>${escapeHtml(b.reason)}</td><td>${escapeHtml(b.approver)}</td><td>${escapeHtml(b.at)}</td><td></td></tr>`,
+    (b) =>
+      `<tr><td>bypass: ${b.gate}</td><td>${escapeHtml(b.reason)}</td><td>${escapeHtml(b.approver)}</td><td>${escapeHtml(b.at)}</td><td></td></tr>`,
   );
   if (rows.length + bypasses.length === 0) return "";
   return `<h2 id="waivers">Waivers and bypasses</h2><table><thead><tr><th>Id</th><th>Reason</th><th>Approver</th><th>Expires / at</th><th>Findings</th></tr></thead><tbody>${[...rows, ...bypasses].join("")}</tbody></table>`;
@@ -246,9 +281,10 @@ function waiversSection(report: Report): string {
 
 function toolsSection(report: Report): string {
   const rows = report.tools.map((run) => {
-    const problem = run.error === undefined
-      ? run.toolErrors.map((e) => `${e.level}: ${escapeHtml(e.message)}`).join("<br>")
-      : `<strong>${escapeHtml(run.error.code)}</strong>: ${escapeHtml(run.error.message)}${run.error.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(run.error.fix)}</div>`}`;
+    const problem =
+      run.error === undefined
+        ? run.toolErrors.map((e) => `${e.level}: ${escapeHtml(e.message)}`).join("<br>")
+        : `<strong>${escapeHtml(run.error.code)}</strong>: ${escapeHtml(run.error.message)}${run.error.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(run.error.fix)}</div>`}`;
     return `<tr><td>${escapeHtml(run.kind)}${run.label === undefined ? "" : `.${escapeHtml(run.label)}`}</td><td>${escapeHtml(run.tool)} ${escapeHtml(run.version ?? "")}</td><td><code>${escapeHtml(run.file)}</code></td><td>${problem}</td></tr>`;
   });
   if (rows.length === 0) return "";

@@ -1,7 +1,7 @@
 import { PortcullisError } from "../errors.js";
 import { redactDeep } from "../findings/redact.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
-import { Report } from "./schema.js";
+import { Report } from "../model/report.js";
 
 export interface JsonOptions {
   /** The evaluator's scrub list: the output is checked against it once more. */

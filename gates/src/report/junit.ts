@@ -1,5 +1,5 @@
 import { redactText } from "../findings/redact.js";
-import type { ControlResult, GateVerdict, Report, ReportedFinding } from "./schema.js";
+import type { ControlResult, GateVerdict, Report, ReportedFinding } from "../model/report.js";
 import { locationText, measuredText, thresholdText } from "./summary.js";
 
 export interface JunitOptions {

@@ -1,5 +1,5 @@
 import { redactText } from "../findings/redact.js";
-import type { ControlStatus, GateStatus, GateVerdict, Report } from "./schema.js";
+import type { ControlStatus, GateStatus, GateVerdict, Report } from "../model/report.js";
 import {
   clip,
   locationText,

@@ -4,5 +4,5 @@ export { renderJson, type JsonOptions } from "./json.js";
 export { renderJunit, type JunitOptions } from "./junit.js";
 export { GITHUB_LIMITS } from "./limits.js";
 export { renderMarkdown, type MarkdownOptions } from "./markdown.js";
-export { planSarif, renderSarif, type SarifOptions, type SarifToolPlan } from "./sarif.js";
+export { planSarif, renderSarif, withSarifNotices, type SarifOptions, type SarifToolPlan } from "./sarif.js";
 export { renderText, type TextOptions } from "./text.js";

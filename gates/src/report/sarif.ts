@@ -2,8 +2,8 @@ import type * as Sarif from "sarif";
 import { SEVERITY_RANK, type FindingKind, type Location, type Severity } from "../findings/finding.js";
 import { redactDeep } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
-import type { Report, ReportedFinding, ToolRun } from "./schema.js";
-import { groupByStatusAndSeverity } from "./sort.js";
+import type { Report, ReportedFinding, ToolRun } from "../model/report.js";
+import { groupByStatusAndSeverity } from "../model/sort.js";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -50,6 +50,15 @@ export function planSarif(report: Pick<Report, "tools" | "findings">): SarifTool
     const kept = groupByStatusAndSeverity(findings).slice(0, GITHUB_LIMITS.sarifResultsPerRun);
     return { tool, findings: kept, total: findings.length };
   });
+}
+
+/**
+ * The report with sentences about what report.sarif leaves out added to its notices, so that every
+ * output states them. Applied where the outputs are written: judging the gates knows nothing of SARIF.
+ */
+export function withSarifNotices(report: Report): Report {
+  const notices = sarifNotices(planSarif(report));
+  return notices.length === 0 ? report : { ...report, notices: [...report.notices, ...notices] };
 }
 
 /** Sentences for report.notices about what report.sarif leaves out. */

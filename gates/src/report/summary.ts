@@ -1,6 +1,12 @@
 import { SEVERITIES } from "../findings/finding.js";
-import type { GateStatus, GateVerdict, Report, ReportedFinding } from "./schema.js";
-import { groupByStatusAndSeverity } from "./sort.js";
+import {
+  isControlCheck,
+  type GateStatus,
+  type GateVerdict,
+  type Report,
+  type ReportedFinding,
+} from "../model/report.js";
+import { groupByStatusAndSeverity } from "../model/sort.js";
 
 /**
  * Wording shared by the human-facing renderers (summary.md, junit.xml, the terminal table), so
@@ -56,11 +62,6 @@ export function measuredText(verdict: GateVerdict): string {
   const controlText =
     controls.length === 0 ? [] : [`controls ${controls.filter((check) => check.ok).length}/${controls.length} passed`];
   return [severities.length === 0 ? "0 new" : severities.join(", "), ...accepted, ...controlText].join(", ");
-}
-
-/** The compliance gate's check for one control: `control <id>`, threshold `pass`. */
-export function controlCheckName(id: string): string {
-  return `${CONTROL_PREFIX}${id}`;
 }
 
 /** `src/app.js:12`, or the path alone, or `—`. */
@@ -122,12 +123,6 @@ export function clip(text: string, max: number): string {
 const ANSI_SEQUENCE = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|\u001b[@-_]/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-const CONTROL_PREFIX = "control ";
-
-function isControlCheck(name: string): boolean {
-  return name.startsWith(CONTROL_PREFIX);
-}
 
 function isK6Threshold(name: string): boolean {
   return name.includes("k6 threshold ");

@@ -1,5 +1,5 @@
 import { redactText } from "../findings/redact.js";
-import type { GateStatus, Report } from "./schema.js";
+import type { GateStatus, Report } from "../model/report.js";
 import {
   STATUS_LABEL,
   clip,

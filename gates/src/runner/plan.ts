@@ -1,7 +1,7 @@
 import path from "node:path";
 import { REQUIRED_REPORTS } from "../evaluate/routing.js";
 import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../policy/schema.js";
-import type { ReportKind } from "../report/schema.js";
+import type { ReportKind } from "../model/report.js";
 import { gitleaks } from "../tools/gitleaks.js";
 import { k6 } from "../tools/k6.js";
 import { semgrep } from "../tools/semgrep.js";

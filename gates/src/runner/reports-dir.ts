@@ -1,4 +1,4 @@
-import { REPORT_KINDS, type ReportKind } from "../report/schema.js";
+import { REPORT_KINDS, type ReportKind } from "../model/report.js";
 
 /**
  * The reports-directory contract shared by the Dagger module, the host runner and

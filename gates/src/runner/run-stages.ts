@@ -1,6 +1,6 @@
 import path from "node:path";
 import { isPortcullisError } from "../errors.js";
-import type { ReportKind } from "../report/schema.js";
+import type { ReportKind } from "../model/report.js";
 import type { ExitMeaning } from "../tools/types.js";
 import type { InProcessStage, PlannedStage, RunPlan, SpawnStage, StageId } from "./plan.js";
 import type { ProgressSink } from "./progress.js";

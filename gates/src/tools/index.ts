@@ -1,6 +1,6 @@
 import { ReportError } from "../errors.js";
 import type { ReportFormat, ToolResult } from "../findings/finding.js";
-import type { ReportKind } from "../report/schema.js";
+import type { ReportKind } from "../model/report.js";
 import { findingsFormat } from "./findings.js";
 import { gitleaks } from "./gitleaks.js";
 import { isK6OutJson, k6 } from "./k6.js";

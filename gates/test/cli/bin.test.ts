@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Report } from "../../src/report/schema.js";
+import { Report } from "../../src/model/report.js";
 import { GATEKEEPER, REPO_ROOT, fixture, tempDir } from "./cli-harness.js";
 
 /** The built CLI, as users run it (`npm test` builds first). */

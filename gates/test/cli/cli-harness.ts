@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { onTestFinished } from "vitest";
 import type { CliIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
-import { Report } from "../../src/report/schema.js";
+import { Report } from "../../src/model/report.js";
 
 /** This area's own fixtures. */
 export const FIXTURES = fileURLToPath(new URL("../fixtures/cli/", import.meta.url));

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Report } from "../../src/report/schema.js";
+import type { Report } from "../../src/model/report.js";
 import { findOnPath } from "../../src/runner/spawn.js";
 import { trivy } from "../../src/tools/trivy.js";
 import { FIXTURES, GATEKEEPER, fixture, reportOf, run, statuses, tempDir } from "./cli-harness.js";

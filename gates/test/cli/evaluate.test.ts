@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Report } from "../../src/report/schema.js";
+import { Report } from "../../src/model/report.js";
 import { GATEKEEPER, REPO_ROOT, fixture, reportOf, run, statuses, tempDir } from "./cli-harness.js";
 
 const LEAKED = "ghp_Zq8vK2mWx4Rt6Yu1Io3Pa5Sd7Fg9Hj0Kl2Nb";

@@ -7,7 +7,7 @@ import { runControls } from "../../src/compliance/checks.js";
 import { changedFiles, collectCompliance, type CollectOptions } from "../../src/compliance/collect.js";
 import { controlsFor } from "../../src/compliance/controls.js";
 import { chainEntries, type LedgerEntry } from "../../src/deploy/ledger.js";
-import { DeploySettings } from "../../src/deploy/settings.js";
+import { DeploySettings } from "../../src/policy/deploy-settings.js";
 import { initialState } from "../../src/deploy/state.js";
 import { gitRefStore } from "../../src/deploy/stores/git-ref.js";
 import { isPortcullisError } from "../../src/errors.js";

@@ -3,7 +3,7 @@ import { type ComplianceContext, inspectSbom, runControls } from "../../src/comp
 import { BUILTIN_CONTROLS, controlsFor, defaultControls, parseControls } from "../../src/compliance/controls.js";
 import { isPortcullisError } from "../../src/errors.js";
 import type { Finding } from "../../src/findings/finding.js";
-import type { GateVerdict } from "../../src/report/schema.js";
+import type { GateVerdict } from "../../src/model/report.js";
 import { trivy } from "../../src/tools/trivy.js";
 
 const ZERO = { critical: 0, high: 0, medium: 0, low: 0, info: 0, unknown: 0 };

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DoraMetrics } from "../../src/deploy/metrics.js";
 import { parseLedger } from "../../src/deploy/ledger.js";
-import { REPORT_SCHEMA_ID, type Report } from "../../src/report/schema.js";
+import { REPORT_SCHEMA_ID, type Report } from "../../src/model/report.js";
 import { cli } from "./helpers/cli.js";
 import { startVersionServer, type VersionServer } from "./helpers/processes.js";
 

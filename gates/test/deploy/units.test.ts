@@ -15,9 +15,9 @@ import {
 import { checkGateReport } from "../../src/deploy/gate-report.js";
 import { parseWeights } from "../../src/deploy/routers/command.js";
 import { parseUpstream, renderUpstream } from "../../src/deploy/routers/nginx.js";
-import { DeploySettings } from "../../src/deploy/settings.js";
+import { DeploySettings } from "../../src/policy/deploy-settings.js";
 import { PerformanceGatePolicy } from "../../src/policy/schema.js";
-import { REPORT_SCHEMA_ID, type Report } from "../../src/report/schema.js";
+import { REPORT_SCHEMA_ID, type Report } from "../../src/model/report.js";
 
 const THRESHOLDS = { maxErrorRate: 0.01, maxP95Ms: 200, minRequests: 20 };
 const sample = (requests: number, failures: number, p95Ms = 20) => ({

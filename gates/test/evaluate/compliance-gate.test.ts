@@ -7,7 +7,7 @@ import { BUILTIN_CONTROLS, defaultControls, parseControls } from "../../src/comp
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import { parsePolicy } from "../../src/policy/parse-policy.js";
 import type { GateName } from "../../src/policy/schema.js";
-import { Report, type GateVerdict } from "../../src/report/schema.js";
+import { Report, type GateVerdict } from "../../src/model/report.js";
 import { NOW, cleanRuns, finding, input, ok, policy, waivers } from "./helpers.js";
 
 const PRODUCTION = parsePolicy(

@@ -3,7 +3,7 @@ import { ConfigError } from "../../src/errors.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import type { FindingInput } from "../../src/findings/finding.js";
 import type { GateName } from "../../src/policy/schema.js";
-import { Report, type GateStatus, type GateVerdict, type ReportKind } from "../../src/report/schema.js";
+import { Report, type GateStatus, type GateVerdict, type ReportKind } from "../../src/model/report.js";
 import { NOW, cleanRuns, finding, input, ok, policy, waivers, type TestWaiver } from "./helpers.js";
 
 function verdictOf(report: Report, gate: GateName): GateVerdict {

@@ -4,7 +4,7 @@ import { evaluate } from "../../src/evaluate/evaluate.js";
 import { FEEDS, REQUIRED_REPORTS } from "../../src/evaluate/routing.js";
 import type { RunInput } from "../../src/evaluate/types.js";
 import { GATE_NAMES, type GateName } from "../../src/policy/schema.js";
-import type { ReportKind } from "../../src/report/schema.js";
+import type { ReportKind } from "../../src/model/report.js";
 import { broken, cleanRuns, input, ok, policy, result } from "./helpers.js";
 
 /**

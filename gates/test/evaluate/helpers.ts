@@ -11,7 +11,7 @@ import {
 } from "../../src/findings/finding.js";
 import { fingerprintOf } from "../../src/findings/fingerprint.js";
 import { EnvironmentPolicy } from "../../src/policy/schema.js";
-import type { ReportKind } from "../../src/report/schema.js";
+import type { ReportKind } from "../../src/model/report.js";
 import type { ExitMeaning } from "../../src/tools/types.js";
 
 /** Builders for evaluation tests: small, explicit, valid by construction (parsed by the real schemas). */

@@ -5,7 +5,7 @@ import { REQUIRED_REPORTS } from "../../src/evaluate/routing.js";
 import type { RunInput } from "../../src/evaluate/types.js";
 import { SEVERITIES, type Finding } from "../../src/findings/finding.js";
 import type { GateName } from "../../src/policy/schema.js";
-import type { GateStatus, GateVerdict, ReportKind } from "../../src/report/schema.js";
+import type { GateStatus, GateVerdict, ReportKind } from "../../src/model/report.js";
 import { cleanRuns, finding, input, ok, policy } from "./helpers.js";
 
 /** Seeded, so a failure reproduces; the seed is printed by fast-check when a property fails. */

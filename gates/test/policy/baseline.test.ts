@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import { parseBaseline } from "../../src/policy/baseline.js";
-import { Report } from "../../src/report/schema.js";
+import { Report } from "../../src/model/report.js";
 
 const REPORT = readFileSync(new URL("../fixtures/policy/baseline-report.json", import.meta.url), "utf8");
 

@@ -6,7 +6,7 @@ import { renderHtml } from "../../src/report/html.js";
 import { renderJson } from "../../src/report/json.js";
 import { renderJunit } from "../../src/report/junit.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
-import { Report } from "../../src/report/schema.js";
+import { Report } from "../../src/model/report.js";
 import { renderText } from "../../src/report/text.js";
 import { input, policy } from "../evaluate/helpers.js";
 

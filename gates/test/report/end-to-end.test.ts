@@ -15,7 +15,7 @@ import { renderJson } from "../../src/report/json.js";
 import { renderJunit } from "../../src/report/junit.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { renderSarif } from "../../src/report/sarif.js";
-import { Report, type ReportKind } from "../../src/report/schema.js";
+import { Report, type ReportKind } from "../../src/model/report.js";
 import { renderText } from "../../src/report/text.js";
 import { parseReport, reportExitMeaning, sarif } from "../../src/tools/index.js";
 

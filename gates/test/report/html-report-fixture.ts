@@ -1,5 +1,5 @@
 import { SEVERITIES } from "../../src/findings/finding.js";
-import { type Report, REPORT_SCHEMA_ID, Report as ReportSchema } from "../../src/report/schema.js";
+import { type Report, REPORT_SCHEMA_ID, Report as ReportSchema } from "../../src/model/report.js";
 import type { DeployTimeline, TimePoint } from "../../src/report/html.js";
 
 const GATE_ROUTES = [
@@ -26,13 +26,23 @@ export function realisticReport(count: number): Report {
       kind: route.kind,
       ruleId: `${route.rule}${ruleNumber}`,
       severity,
-      title: index === 3 ? `<script>alert("x")</script> title ${index}` : `${route.gate} rule ${ruleNumber}: ${route.kind} in a component`,
+      title:
+        index === 3
+          ? `<script>alert("x")</script> title ${index}`
+          : `${route.gate} rule ${ruleNumber}: ${route.kind} in a component`,
       message: `Rule ${ruleNumber} of ${route.tool}: ${"a realistic explanation of what is wrong and why it matters; ".repeat(3)}`,
       location: { path: `src/module-${index % 40}/file-${index}.ts`, startLine: (index % 300) + 1 },
       fingerprint: `fp-${index.toString(16).padStart(8, "0")}`,
       references: [],
       ...(route.kind === "vulnerability"
-        ? { package: { name: `pkg-${index % 50}`, installed: "1.0.0", fixed: index % 3 === 0 ? [] : ["1.0.1", "2.0.0"] }, helpUri: `https://avd.aquasec.com/nvd/cve-2024-${1000 + ruleNumber}` }
+        ? {
+            package: {
+              name: `pkg-${index % 50}`,
+              installed: "1.0.0",
+              fixed: index % 3 === 0 ? [] : ["1.0.1", "2.0.0"],
+            },
+            helpUri: `https://avd.aquasec.com/nvd/cve-2024-${1000 + ruleNumber}`,
+          }
         : {}),
       ...(index === 7 ? { helpUri: "javascript:alert(1)" } : {}),
       gate: route.gate,
@@ -46,7 +56,15 @@ export function realisticReport(count: number): Report {
     status,
     blocking: mode === "mandatory" && (status === "fail" || status === "error"),
     reason: `${gate} is ${status}`,
-    evidence: { counted: counts(status === "fail" ? 3 : 0), waived: 1, baseline: 2, suppressed: 0, checks: [], worst: [], sources: ["tool.json"] },
+    evidence: {
+      counted: counts(status === "fail" ? 3 : 0),
+      waived: 1,
+      baseline: 2,
+      suppressed: 0,
+      checks: [],
+      worst: [],
+      sources: ["tool.json"],
+    },
     ...extra,
   });
   return ReportSchema.parse({
@@ -62,10 +80,17 @@ export function realisticReport(count: number): Report {
       verdict("documentation", "warn", "advisory"),
       verdict("secrets", "fail", "mandatory", { fix: "Rotate the secret, then remove it from history" }),
       verdict("vulnerabilities", "error", "mandatory", { fix: "Install trivy or run `dagger call ci`" }),
-      verdict("sast", "warn", "advisory", { bypass: { gate: "sast", reason: "hotfix <b>now</b>", approver: "lead@example.com", at: "2026-11-24T07:00:00Z" } }),
+      verdict("sast", "warn", "advisory", {
+        bypass: { gate: "sast", reason: "hotfix <b>now</b>", approver: "lead@example.com", at: "2026-11-24T07:00:00Z" },
+      }),
       verdict("performance", "fail", "mandatory", {
         evidence: {
-          counted: counts(0), waived: 0, baseline: 0, suppressed: 0, worst: [], sources: ["k6.json"],
+          counted: counts(0),
+          waived: 0,
+          baseline: 0,
+          suppressed: 0,
+          worst: [],
+          sources: ["k6.json"],
           checks: [
             { name: "http_req_duration p(95)", threshold: "< 200ms", measured: "231.4ms", ok: false },
             { name: "http_req_duration p(99)", threshold: "< 500ms", measured: "410.0ms", ok: true },
@@ -76,16 +101,45 @@ export function realisticReport(count: number): Report {
       verdict("compliance", "disabled", "advisory"),
     ],
     findings,
-    waivers: [{ id: "W-1", reason: "false positive in test data", approver: "sec@example.com", expires: "2026-12-01", matched: 3 }],
-    waiverProblems: [{ id: "W-9", code: "WAIVER_EXPIRED", message: "waiver W-9 expired on 2026-11-01", fix: "renew or remove it", matched: 1 }],
+    waivers: [
+      {
+        id: "W-1",
+        reason: "false positive in test data",
+        approver: "sec@example.com",
+        expires: "2026-12-01",
+        matched: 3,
+      },
+    ],
+    waiverProblems: [
+      {
+        id: "W-9",
+        code: "WAIVER_EXPIRED",
+        message: "waiver W-9 expired on 2026-11-01",
+        fix: "renew or remove it",
+        matched: 1,
+      },
+    ],
     bypasses: [],
     tools: [
       { kind: "gitleaks", file: "reports/gitleaks.json", tool: "gitleaks", version: "8.28.0", toolErrors: [] },
-      { kind: "trivy", file: "reports/trivy.json", tool: "trivy", toolErrors: [], error: { code: "TOOL_NOT_FOUND", message: "trivy not found on PATH", fix: "install it, or run `dagger call ci`" } },
+      {
+        kind: "trivy",
+        file: "reports/trivy.json",
+        tool: "trivy",
+        toolErrors: [],
+        error: {
+          code: "TOOL_NOT_FOUND",
+          message: "trivy not found on PATH",
+          fix: "install it, or run `dagger call ci`",
+        },
+      },
     ],
     performance: {
       metrics: {
-        http_req_duration: { type: "trend", values: { min: 2.1, med: 80.5, "p(90)": 190.2, "p(95)": 231.4, "p(99)": 410, max: 950.3, avg: 95.2 } },
+        http_req_duration: {
+          type: "trend",
+          values: { min: 2.1, med: 80.5, "p(90)": 190.2, "p(95)": 231.4, "p(99)": 410, max: 950.3, avg: 95.2 },
+        },
         http_req_failed: { type: "rate", values: { rate: 0.0004, passes: 4, fails: 9996 } },
         http_reqs: { type: "counter", values: { count: 10000, rate: 166.6 } },
       },

@@ -1,6 +1,7 @@
 import { ConfigError } from "../../src/errors.js";
 import { evaluate, type EvaluateOutput } from "../../src/evaluate/evaluate.js";
-import type { Report } from "../../src/report/schema.js";
+import { withSarifNotices } from "../../src/report/sarif.js";
+import type { Report } from "../../src/model/report.js";
 import {
   NOW,
   broken,
@@ -189,7 +190,10 @@ export function realisticEvaluation(): EvaluateOutput {
   );
 }
 
-/** The realistic report, normalised for file snapshots: the Portcullis version is a placeholder. */
+/**
+ * The realistic report as the CLI writes it (with the SARIF notices), normalised for file
+ * snapshots: the Portcullis version is a placeholder.
+ */
 export function realisticReport(): Report {
-  return { ...realisticEvaluation().report, portcullisVersion: "0.0.0-snapshot" };
+  return { ...withSarifNotices(realisticEvaluation().report), portcullisVersion: "0.0.0-snapshot" };
 }

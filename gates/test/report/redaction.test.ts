@@ -7,7 +7,7 @@ import { renderJson } from "../../src/report/json.js";
 import { renderJunit } from "../../src/report/junit.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { renderSarif } from "../../src/report/sarif.js";
-import type { Report } from "../../src/report/schema.js";
+import type { Report } from "../../src/model/report.js";
 import { renderText } from "../../src/report/text.js";
 import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
 

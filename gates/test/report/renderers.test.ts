@@ -7,7 +7,7 @@ import { renderJunit, xml } from "../../src/report/junit.js";
 import { GITHUB_LIMITS } from "../../src/report/limits.js";
 import { MARKDOWN_LIMITS, escapeMarkdown, renderMarkdown } from "../../src/report/markdown.js";
 import { renderSarif } from "../../src/report/sarif.js";
-import { Report } from "../../src/report/schema.js";
+import { Report } from "../../src/model/report.js";
 import { renderText } from "../../src/report/text.js";
 import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
 import { realisticReport } from "./realistic-report.js";

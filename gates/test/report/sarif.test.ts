@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { isPortcullisError } from "../../src/errors.js";
 import { evaluate, type RunInput } from "../../src/evaluate/evaluate.js";
 import { GITHUB_LIMITS } from "../../src/report/limits.js";
-import { SARIF_SCHEMA_URI, planSarif, renderSarif } from "../../src/report/sarif.js";
-import type { Report } from "../../src/report/schema.js";
+import { SARIF_SCHEMA_URI, planSarif, renderSarif, withSarifNotices } from "../../src/report/sarif.js";
+import type { Report } from "../../src/model/report.js";
 import { parseReport } from "../../src/tools/index.js";
 import { sarif } from "../../src/tools/sarif.js";
 import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
@@ -133,7 +133,7 @@ describe("report.sarif", () => {
       ok("trivy", [finding("trivy")], {}, { label: "fs" }),
       unreadable,
     ];
-    const { report } = evaluate(input({ runs }));
+    const report = withSarifNotices(evaluate(input({ runs })).report);
     expect(report.tools.at(-1)).toMatchObject({ kind: "trivy", tool: "trivy", error: { code: "REPORT_MALFORMED" } });
     expect(readSarif(renderSarif(report)).runs.map((run) => run.tool.driver.name)).not.toContain("trivy");
     expect(report.notices).toContain("report.sarif has no trivy run: a trivy report could not be used");
@@ -148,8 +148,9 @@ describe("report.sarif", () => {
       fingerprint: `fp-${index}`,
     }));
     many.push(finding("semgrep", { severity: "critical", fingerprint: "fp-critical" }));
-    const { report } = evaluate(
-      input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", many) : run)) }),
+    const report = withSarifNotices(
+      evaluate(input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", many) : run)) }))
+        .report,
     );
     const log = readSarif(renderSarif(report));
     expectUploadable(log);

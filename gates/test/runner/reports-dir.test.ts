@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { REPORT_KINDS } from "../../src/report/schema.js";
+import { REPORT_KINDS } from "../../src/model/report.js";
 import {
   exitCodeFileName,
   parseExitCode,

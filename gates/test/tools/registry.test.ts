@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isPortcullisError } from "../../src/errors.js";
 import { Finding, REPORT_FORMATS, type ReportFormat } from "../../src/findings/finding.js";
-import { REPORT_KINDS, type ReportKind } from "../../src/report/schema.js";
+import { REPORT_KINDS, type ReportKind } from "../../src/model/report.js";
 import {
   detectDocument,
   detectReport,

@@ -1,6 +1,6 @@
 import { request, type Agent } from "undici";
 import type { Thresholds } from "../config.js";
-import type { PrometheusQuery } from "../settings.js";
+import type { PrometheusQuery } from "../../policy/deploy-settings.js";
 import type { Slot, Window } from "../state.js";
 import { combine, judgeProbe, judgeQuery } from "./judge.js";
 import { probeAgent, probeWindow } from "./probe.js";

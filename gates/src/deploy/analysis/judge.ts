@@ -1,5 +1,5 @@
 import type { Thresholds } from "../config.js";
-import type { PrometheusQuery } from "../settings.js";
+import type { PrometheusQuery } from "../../policy/deploy-settings.js";
 import { type Measurement, type MeasurementResult, type Window } from "../state.js";
 import type { ProbeSample } from "./probe.js";
 

@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from "undici";
 import { z } from "zod";
-import type { PrometheusQuery } from "../settings.js";
+import type { PrometheusQuery } from "../../policy/deploy-settings.js";
 import type { QueryValue } from "./judge.js";
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Finding, PerformanceResult, ReportFormat, Severity, ToolError } from "../findings/finding.js";
-import { CheckName } from "../compliance/controls.js";
-import { GateMode, GateName } from "../policy/schema.js";
+import { CheckName } from "./controls.js";
+import { GateMode, GateName } from "./gates.js";
 
 export const REPORT_SCHEMA_ID = "portcullis.report/v1";
 
@@ -39,6 +39,18 @@ export const GateCheck = z
   })
   .strict();
 export type GateCheck = z.infer<typeof GateCheck>;
+
+/** The compliance gate's check for one control: `control <id>`, threshold `pass`. */
+export function controlCheckName(id: string): string {
+  return `${CONTROL_CHECK_PREFIX}${id}`;
+}
+
+/** Whether a check is one of the compliance gate's control checks. */
+export function isControlCheck(name: string): boolean {
+  return name.startsWith(CONTROL_CHECK_PREFIX);
+}
+
+const CONTROL_CHECK_PREFIX = "control ";
 
 export const GateVerdict = z
   .object({

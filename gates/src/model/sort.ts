@@ -1,5 +1,5 @@
 import { SEVERITIES, SEVERITY_RANK } from "../findings/finding.js";
-import type { ReportedFinding } from "./schema.js";
+import type { ReportedFinding } from "./report.js";
 
 /** Order of finding statuses in every output: what counts first. */
 const STATUS_RANK: Readonly<Record<ReportedFinding["status"], number>> = {

@@ -1,0 +1,15 @@
+import { z } from "zod";
+
+/** The built-in checks a compliance control can name (implemented in compliance/checks.ts). */
+export const CHECK_NAMES = [
+  "mandatory_gates_evaluated",
+  "no_mandatory_bypass",
+  "waivers_approved",
+  "sbom_present",
+  "licence_policy",
+  "repository_files",
+  "workflow_permissions",
+  "ledger_intact",
+] as const;
+export const CheckName = z.enum(CHECK_NAMES).describe("The built-in check that evidences the control");
+export type CheckName = z.infer<typeof CheckName>;
