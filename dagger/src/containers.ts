@@ -6,7 +6,6 @@
 import {
   CacheSharingMode,
   dag,
-  ExecError,
   ReturnType,
   type Container,
   type Directory,
@@ -41,6 +40,18 @@ export const CLI_SOURCE_FILES = [
   "scenarios/*.js",
   "scenarios/lib/**",
 ];
+
+/**
+ * Portcullis' own repository (the files in CLI_SOURCE_FILES), whoever calls the module and however
+ * it is installed. Not a `defaultPath` argument: installed as a toolchain, a default path resolves
+ * against the caller's workspace (core/modfunc.go, loadLegacyDefaultPathArg). The module's source
+ * is `dagger/` inside its context directory (core/schema/module.go, currentModuleSource), and that
+ * context holds what dagger.json `include`s (core/schema/modulesource.go, loadModuleSourceContext),
+ * so its parent is the module's own checkout or git tree.
+ */
+export function ownRepository(): Directory {
+  return dag.currentModule().source().directory("..").filter({ include: CLI_SOURCE_FILES });
+}
 
 /** Cache volume names: stable, so that every run of every pipeline shares them. */
 export const CACHE_VOLUMES = { trivy: "portcullis-trivy-cache", npm: "portcullis-npm-cache" } as const;
@@ -80,9 +91,21 @@ export async function collect(run: ToolRun): Promise<Directory> {
     const exitCode = await run.container.exitCode();
     return (run.reports ?? run.container.directory(LAYOUT.out)).withNewFile(run.exitCodeFile, `${exitCode}\n`);
   } catch (error) {
-    if (error instanceof ExecError) return dag.directory().withNewFile(run.exitCodeFile, `${error.exitCode}\n`);
+    const exitCode = execErrorExitCode(error);
+    if (exitCode !== undefined) return dag.directory().withNewFile(run.exitCodeFile, `${exitCode}\n`);
     throw error;
   }
+}
+
+/**
+ * The exit code of the SDK's ExecError, told apart by its name and fields: the SDK the engine
+ * generates for a module exports only the decorators, `connection`, `Context` and the API client
+ * (sdk/typescript/runtime/tsutils/module/index.ts), so the class itself cannot be imported.
+ */
+export function execErrorExitCode(error: unknown): number | undefined {
+  if (!(error instanceof Error) || error.name !== "ExecError") return undefined;
+  const exitCode: unknown = Reflect.get(error, "exitCode");
+  return typeof exitCode === "number" ? exitCode : undefined;
 }
 
 /** Options every trivy scan shares. */

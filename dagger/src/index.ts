@@ -30,6 +30,7 @@ import {
   gitleaksDir,
   gitleaksGit,
   checkPort,
+  ownRepository,
   k6Run,
   portcullisValidate,
   SBOM_FILE,
@@ -124,8 +125,6 @@ export class Result {
  */
 @object()
 export class Portcullis {
-  /** Portcullis' own repository: the `portcullis` CLI, default policies and k6 scenarios are built from it. */
-  portcullisSource: Directory;
   nodeImage: string;
   gitleaksImage: string;
   trivyImage: string;
@@ -136,15 +135,9 @@ export class Portcullis {
   trivyMaxDbAge: string;
   trivyIgnoreUnfixed: boolean;
   trivyRegistryUsername: string;
-  trivyRegistryPassword: Secret | null;
+  trivyRegistryPassword?: Secret;
 
   constructor(
-    /**
-     * Portcullis' own repository, where the `portcullis` CLI is built from. Leave it unset.
-     * Usage: --portcullis-source=. (only when developing Portcullis itself from another checkout)
-     */
-    @argument({ defaultPath: "/", ignore: ["**/node_modules", "**/.git", "gates/dist", "dagger/sdk", "bench/.data"] })
-    portcullisSource: Directory,
     /**
      * Image the `portcullis` CLI runs in.
      * Usage: --node-image=node:22.14.0-bookworm-slim
@@ -199,9 +192,8 @@ export class Portcullis {
      * Password or token for a private DB mirror (TRIVY_PASSWORD), as a secret.
      * Usage: --trivy-registry-password=env://MIRROR_TOKEN
      */
-    trivyRegistryPassword: Secret | null = null,
+    trivyRegistryPassword?: Secret,
   ) {
-    this.portcullisSource = portcullisSource;
     this.nodeImage = nodeImage;
     this.gitleaksImage = gitleaksImage;
     this.trivyImage = trivyImage;
@@ -212,7 +204,9 @@ export class Portcullis {
     this.trivyMaxDbAge = trivyMaxDbAge;
     this.trivyIgnoreUnfixed = trivyIgnoreUnfixed;
     this.trivyRegistryUsername = trivyRegistryUsername;
-    this.trivyRegistryPassword = trivyRegistryPassword;
+    // Left unset rather than null: the SDK saves the object's state field by field, and a null
+    // object field fails that (Object.entries(null) in loadResult, dist/src/module/entrypoint/load.js).
+    if (trivyRegistryPassword !== undefined) this.trivyRegistryPassword = trivyRegistryPassword;
   }
 
   /**
@@ -551,7 +545,7 @@ export class Portcullis {
     signingKey?: Secret,
   ): File {
     const environment = env === undefined ? [] : ["--env", checkOperand("env", env)];
-    let container = cliIn(this.cli(), workspace(this.portcullisSource, source)).withMountedDirectory(
+    let container = cliIn(this.cli(), workspace(ownRepository(), source)).withMountedDirectory(
       LAYOUT.reports,
       reports,
     );
@@ -665,7 +659,7 @@ export class Portcullis {
       force,
       reason,
     });
-    let container = deployContainer(this.cli(), workspace(this.portcullisSource, source), { credentials, kubeconfig });
+    let container = deployContainer(this.cli(), workspace(ownRepository(), source), { credentials, kubeconfig });
     if (gateReport !== undefined) container = container.withMountedFile(LAYOUT.gateReport, gateReport);
     return ranOrThrow("deploy", deployRun(container, cliArgv(argv, credentials !== undefined)));
   }
@@ -726,7 +720,7 @@ export class Portcullis {
     settings?: string[],
   ): Promise<string> {
     const argv = rollbackCommand({ env, stateGitRef, actor, settings }, toPrevious, reason);
-    const container = deployContainer(this.cli(), workspace(this.portcullisSource, source), {
+    const container = deployContainer(this.cli(), workspace(ownRepository(), source), {
       credentials,
       kubeconfig,
     });
@@ -769,7 +763,7 @@ export class Portcullis {
   ): Promise<string> {
     const target: DeployTarget = { env, stateGitRef, actor: undefined, settings: undefined };
     const argv = statusCommand(target, format);
-    const container = deployContainer(this.cli(), workspace(this.portcullisSource, source), { credentials });
+    const container = deployContainer(this.cli(), workspace(ownRepository(), source), { credentials });
     return ranOrThrow("status", deployRun(container, cliArgv(argv, credentials !== undefined)));
   }
 
@@ -782,12 +776,12 @@ export class Portcullis {
       dbRepository: this.trivyDbRepository === "" ? undefined : this.trivyDbRepository,
       javaDbRepository: this.trivyJavaDbRepository === "" ? undefined : this.trivyJavaDbRepository,
       registryUsername: this.trivyRegistryUsername === "" ? undefined : this.trivyRegistryUsername,
-      registryPassword: this.trivyRegistryPassword ?? undefined,
+      registryPassword: this.trivyRegistryPassword,
     };
   }
 
   private cli(): Container {
-    return cliContainer(this.nodeImage, this.portcullisSource);
+    return cliContainer(this.nodeImage, ownRepository());
   }
 
   /** A tool stage whose failure to start (image pull, engine error) becomes a problem, not an exception. */
@@ -800,7 +794,7 @@ export class Portcullis {
   }
 
   private async validateStage(source: Directory): Promise<StageOutcome> {
-    return this.stage("validate", () => portcullisValidate(this.cli(), workspace(this.portcullisSource, source)));
+    return this.stage("validate", () => portcullisValidate(this.cli(), workspace(ownRepository(), source)));
   }
 
   private async vulnerabilitiesStage(source: Directory): Promise<StageOutcome> {
@@ -853,7 +847,7 @@ export class Portcullis {
     targetPort: number | undefined,
   ): Promise<ToolRun> {
     const port = targetPort ?? (await firstPort(target));
-    return k6Run({ image: this.k6Image, scenarios: scenarios(this.portcullisSource, source), target, port, scenario });
+    return k6Run({ image: this.k6Image, scenarios: scenarios(ownRepository(), source), target, port, scenario });
   }
 
   /** Runs `portcullis evaluate` over the reports; exit 0 passed, 1 blocked, anything else is an error. */
@@ -866,7 +860,7 @@ export class Portcullis {
   }): Promise<Result> {
     const { reports, notes } = input;
     const commit = input.commit === undefined ? [] : ["--commit", checkOperand("commit", input.commit)];
-    const ran = cliIn(this.cli(), workspace(this.portcullisSource, input.source))
+    const ran = cliIn(this.cli(), workspace(ownRepository(), input.source))
       .withMountedDirectory(LAYOUT.reports, reports)
       .withExec(
         [
