@@ -13,6 +13,8 @@ import {
   type Secret,
   type Service,
 } from "@dagger.io/dagger";
+import { randomUUID } from "node:crypto";
+import { dirname } from "node:path";
 import { checkOperand, fill, fillEnv, type ArgvToken, type ArgvValues } from "./argv.js";
 import { LAYOUT } from "./layout.js";
 import { ARGV, K6_ENV, REPORTS } from "./tools.gen.js";
@@ -53,6 +55,19 @@ export function ownRepository(): Directory {
   return dag.currentModule().source().directory("..").filter({ include: CLI_SOURCE_FILES });
 }
 
+/**
+ * Cache busters. The engine reuses an exec whose inputs it has seen, even across sessions, so a
+ * scan of an unchanged tree would replay a report made before a DB or rules update, and a
+ * deploy command would replay its first output. A scan carries SCAN_RUN (one value per function
+ * execution: the engine starts one module process per call and, for the `cache: "session"` scan
+ * functions, runs an identical call once per session); a blue-green command carries a fresh
+ * value on every call.
+ */
+export const CACHE_BUSTERS = { scan: "PORTCULLIS_SCAN_RUN", call: "PORTCULLIS_CALL" } as const;
+
+/** This process's scan value (see CACHE_BUSTERS). */
+const SCAN_RUN = randomUUID();
+
 /** Cache volume names: stable, so that every run of every pipeline shares them. */
 export const CACHE_VOLUMES = { trivy: "portcullis-trivy-cache", npm: "portcullis-npm-cache" } as const;
 
@@ -79,7 +94,12 @@ export function runTool(
   values: ArgvValues,
   exitCodeFile: string,
 ): ToolRun {
-  return { container: container.withExec(fill(template, values), { expect: ReturnType.Any }), exitCodeFile };
+  return {
+    container: container
+      .withEnvVariable(CACHE_BUSTERS.scan, SCAN_RUN)
+      .withExec(fill(template, values), { expect: ReturnType.Any }),
+    exitCodeFile,
+  };
 }
 
 /**
@@ -124,7 +144,10 @@ export interface TrivyOptions {
  * that concurrent scans never write the DB at the same time.
  */
 export function trivyContainer(options: TrivyOptions, source: Directory): Container {
-  let container = scanContainer(options.image, source).withMountedCache(
+  let container = scanContainer(options.image, source)
+    // versions/ for TRIVY_VERSION_FILE, which the scan's `trivy version` writes into.
+    .withMountedDirectory(LAYOUT.out, writableDirectory([dirname(TRIVY_VERSION_FILE)]))
+    .withMountedCache(
     LAYOUT.trivyCache,
     dag.cacheVolume(CACHE_VOLUMES.trivy),
     {
@@ -153,17 +176,25 @@ export function trivyFs(options: TrivyOptions, source: Directory): ToolRun {
   );
 }
 
-/** `trivy image --input <tar>`: the image is saved with asTarball, so no daemon or registry is needed. */
-export function trivyImage(options: TrivyOptions, image: Container): ToolRun {
-  const container = trivyContainer(options, dag.directory()).withMountedFile(LAYOUT.imageTar, image.asTarball());
+/**
+ * `trivy image --input <tar>`: the image is saved with asTarball, so no daemon or registry is
+ * needed. It runs in the repository (trivy reads `.trivyignore` and `trivy.yaml` from its working
+ * directory), so the repository's ignores and settings apply to image scans too.
+ */
+export function trivyImage(options: TrivyOptions, image: Container, source: Directory): ToolRun {
+  const container = trivyContainer(options, source).withMountedFile(LAYOUT.imageTar, image.asTarball());
   return withDbVersion(runTool(container, ARGV.trivyImage, trivyValues(options), REPORTS.trivyImage.exitCode));
 }
 
 /** The SBOM's name next to the reports (not a report kind: kept as evidence, never evaluated). */
 export const SBOM_FILE = "sbom.cdx.json";
 
-/** The file `trivy version --format json` is kept in, next to the reports (not a report kind: never evaluated). */
-export const TRIVY_DB_FILE = "trivy-db.json";
+/**
+ * Where `trivy version --format json` is kept, next to the reports: the tool-versions contract
+ * every runner follows (`versions/<tool>.txt`, the raw output of the version command the adapter
+ * declares). It carries `VulnerabilityDB.UpdatedAt`; evaluate alone judges the DB's age.
+ */
+export const TRIVY_VERSION_FILE = "versions/trivy.txt";
 
 /**
  * A CycloneDX SBOM of the source tree. Not a scan with findings: any exit code but 0 means no SBOM,
@@ -171,6 +202,7 @@ export const TRIVY_DB_FILE = "trivy-db.json";
  */
 export function trivySbom(options: TrivyOptions, source: Directory): File {
   return trivyContainer(options, source)
+    .withEnvVariable(CACHE_BUSTERS.scan, SCAN_RUN)
     .withExec(fill(ARGV.trivySbom, {}), { expect: ReturnType.Success })
     .file(`${LAYOUT.out}/${SBOM_FILE}`);
 }
@@ -264,7 +296,7 @@ export function deployContainer(cli: Container, tree: Directory, secrets: Deploy
 
 /** Runs one blue-green command and keeps any exit code: the caller maps it (a rollback is not a success). */
 export function deployRun(container: Container, argv: readonly string[]): Container {
-  return container.withExec([...argv], { expect: ReturnType.Any });
+  return container.withEnvVariable(CACHE_BUSTERS.call, randomUUID()).withExec([...argv], { expect: ReturnType.Any });
 }
 
 /** Binds the load target under a fixed host name, so scenarios reach it the same way every time. */
@@ -317,15 +349,18 @@ export function k6Run(options: {
 // --- internal ---
 
 /** An empty directory anybody may write: tools run as whatever user their image chose. */
-function writableDirectory(): Directory {
-  return dag.directory().withNewDirectory("out", { permissions: 0o777 }).directory("out");
+function writableDirectory(subdirectories: readonly string[] = []): Directory {
+  return subdirectories.reduce(
+    (out, name) => out.withNewDirectory(name, { permissions: 0o777 }),
+    dag.directory().withNewDirectory("out", { permissions: 0o777 }).directory("out"),
+  );
 }
 
 /** Adds `trivy version` after the scan, in the same container and cache: it describes the DB the scan used. */
 function withDbVersion(run: ToolRun): ToolRun {
   const after = run.container.withExec(fill(ARGV.trivyVersion, {}), {
     expect: ReturnType.Any,
-    redirectStdout: `${LAYOUT.out}/${TRIVY_DB_FILE}`,
+    redirectStdout: `${LAYOUT.out}/${TRIVY_VERSION_FILE}`,
   });
   return { ...run, reports: after.directory(LAYOUT.out) };
 }

@@ -37,7 +37,6 @@ import {
   scenarios,
   scenarioScript,
   semgrepScan,
-  TRIVY_DB_FILE,
   trivyFs,
   trivyImage,
   trivySbom,
@@ -55,8 +54,7 @@ import {
   type DeployTarget,
 } from "./deploy.js";
 import { LAYOUT } from "./layout.js";
-import { GITLEAKS_IMAGE, K6_IMAGE, REPORTS, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
-import { staleDbReason } from "./trivy-db.js";
+import { GITLEAKS_IMAGE, K6_IMAGE, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
 
 /** The node image the `portcullis` CLI is built and run in (the repository needs node >= 20.19). */
 export const NODE_IMAGE = "node:22.14.0-bookworm-slim";
@@ -132,7 +130,6 @@ export class Portcullis {
   k6Image: string;
   trivyDbRepository: string;
   trivyJavaDbRepository: string;
-  trivyMaxDbAge: string;
   trivyIgnoreUnfixed: boolean;
   trivyRegistryUsername: string;
   trivyRegistryPassword?: Secret;
@@ -174,11 +171,6 @@ export class Portcullis {
      */
     trivyJavaDbRepository: string = "",
     /**
-     * Oldest vulnerability DB accepted, as a duration (ms, s, m, h); an older one makes the vulnerabilities gate `error`.
-     * Usage: --trivy-max-db-age=72h
-     */
-    trivyMaxDbAge: string = "168h",
-    /**
      * Leave out vulnerabilities that have no fixed version yet.
      * Usage: --trivy-ignore-unfixed
      */
@@ -201,7 +193,6 @@ export class Portcullis {
     this.k6Image = k6Image;
     this.trivyDbRepository = trivyDbRepository;
     this.trivyJavaDbRepository = trivyJavaDbRepository;
-    this.trivyMaxDbAge = trivyMaxDbAge;
     this.trivyIgnoreUnfixed = trivyIgnoreUnfixed;
     this.trivyRegistryUsername = trivyRegistryUsername;
     // Left unset rather than null: the SDK saves the object's state field by field, and a null
@@ -323,7 +314,7 @@ export class Portcullis {
    * markdownlint): `validate.json` and `validate.exitcode`.
    * Usage: dagger call validate --source=. export --path=./reports
    */
-  @func({ cache: "never" })
+  @func({ cache: "session" })
   async validate(
     /**
      * The repository to check.
@@ -339,7 +330,7 @@ export class Portcullis {
    * gitleaks over the working tree (`gitleaks dir`): `gitleaks.json` (secrets redacted) and `gitleaks.exitcode`.
    * Usage: dagger call secrets --source=. export --path=./reports
    */
-  @func({ cache: "never" })
+  @func({ cache: "session" })
   async secrets(
     /**
      * The tree to scan (without `.git`; see secretsHistory).
@@ -356,7 +347,7 @@ export class Portcullis {
    * and `gitleaks.history.exitcode`.
    * Usage: dagger call secrets-history --repo=. --base=origin/main --head=HEAD export --path=./reports
    */
-  @func({ cache: "never" })
+  @func({ cache: "session" })
   async secretsHistory(
     /**
      * A checkout including its `.git` folder.
@@ -380,10 +371,11 @@ export class Portcullis {
 
   /**
    * trivy over the source tree (vulnerabilities, secrets, misconfigurations, licences): `trivy.json`,
-   * `trivy.exitcode` and `trivy-db.json` (the DB it used). Fails when the DB is older than trivyMaxDbAge.
+   * `trivy.exitcode` and `versions/trivy.txt` (`trivy version --format json`: the DB it used; evaluate judges its
+   * age against the policy's `gates.vulnerabilities.max_db_age`).
    * Usage: dagger call vulnerabilities --source=. export --path=./reports
    */
-  @func({ cache: "never" })
+  @func({ cache: "session" })
   async vulnerabilities(
     /**
      * The tree to scan (lock files, manifests, IaC).
@@ -397,25 +389,31 @@ export class Portcullis {
 
   /**
    * trivy over a container image, read from a tarball (no daemon, no registry): `trivy.image.json`,
-   * `trivy.image.exitcode` and `trivy-db.json`. Feed it to evaluate together with the other reports.
+   * `trivy.image.exitcode` and `versions/trivy.txt`. Feed it to evaluate together with the other reports.
    * Usage: dagger call scan-image --image=$(dagger call build) export --path=./reports
    */
-  @func({ cache: "never" })
+  @func({ cache: "session" })
   async scanImage(
     /**
      * The image to scan, as a container.
      * Usage: --image=alpine:3.20
      */
     image: Container,
+    /**
+     * The repository whose `.trivyignore` and `trivy.yaml` apply to the scan.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
   ): Promise<Directory> {
-    return orThrow(await this.checkedTrivy(trivyImage(this.trivyOptions(), image)));
+    return collect(trivyImage(this.trivyOptions(), image, source));
   }
 
   /**
    * A CycloneDX SBOM of the source tree (`trivy fs --format cyclonedx`).
    * Usage: dagger call sbom --source=. export --path=./sbom.cdx.json
    */
-  @func({ cache: "never" })
+  @func({ cache: "session" })
   sbom(
     /**
      * The tree to inventory.
@@ -432,7 +430,7 @@ export class Portcullis {
    * Rules: p/default (fetched at scan time) plus the repository's .semgrep.yml or .semgrep/, or `config`.
    * Usage: dagger call sast --source=. export --path=./reports
    */
-  @func({ cache: "never" })
+  @func({ cache: "session" })
   async sast(
     /**
      * The tree to scan.
@@ -454,7 +452,7 @@ export class Portcullis {
    * `k6.json` (summary export), `k6.exitcode` (99: thresholds failed) and `k6-summary.json`.
    * Usage: dagger call load --target=tcp://localhost:8080 --scenario=load export --path=./reports
    */
-  @func({ cache: "never" })
+  @func({ cache: "session" })
   async load(
     /**
      * The service under test: a Dagger service, or a host port as tcp://host:port.
@@ -799,19 +797,10 @@ export class Portcullis {
 
   private async vulnerabilitiesStage(source: Directory): Promise<StageOutcome> {
     try {
-      return await this.checkedTrivy(trivyFs(this.trivyOptions(), source));
+      return { reports: await collect(trivyFs(this.trivyOptions(), source)) };
     } catch (error) {
       return notRun("trivy", error);
     }
-  }
-
-  /** Collects a trivy run and keeps its report out when the DB it used is too old. */
-  private async checkedTrivy(run: ToolRun): Promise<StageOutcome> {
-    const reports = await collect(run);
-    const version = await reports.file(TRIVY_DB_FILE).contents();
-    const problem = staleDbReason(version, this.trivyMaxDbAge, new Date());
-    if (problem === undefined) return { reports };
-    return { reports: reports.withoutFiles([REPORTS.trivy.report, REPORTS.trivyImage.report]), problem };
   }
 
   private async sbomStage(source: Directory): Promise<StageOutcome> {

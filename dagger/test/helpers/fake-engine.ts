@@ -5,6 +5,7 @@
  * network: it is installed as the GraphQL client of the SDK's global connection (the one `dag`
  * uses) and removed again with `close()`.
  */
+import { createServer } from "node:http";
 import { dag } from "@dagger.io/dagger";
 import { GraphQLError } from "graphql";
 import { ClientError } from "graphql-request";
@@ -74,3 +75,50 @@ function execError(exitCode: number, query: string): ClientError {
     { query },
   );
 }
+
+/** A fake engine served over HTTP, where the SDK's own GraphQL client connects (DAGGER_SESSION_PORT). */
+export interface ServedFakeEngine extends FakeEngine {
+  /** The environment a process needs to connect to it, as the engine gives a module's runtime. */
+  env: { DAGGER_SESSION_PORT: string; DAGGER_SESSION_TOKEN: string };
+}
+
+/**
+ * The same engine as `fakeEngine`, behind the HTTP endpoint the SDK's GraphQL client posts to
+ * (`http://127.0.0.1:$DAGGER_SESSION_PORT/query`, common/graphql/client.js in the SDK), so a
+ * module loaded in another process talks to it exactly as to a real engine session.
+ */
+export async function serveFakeEngine(answer: Answer): Promise<ServedFakeEngine> {
+  const queries: string[] = [];
+  let ids = 0;
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const body = GraphQLBody.parse(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      const query = body.query.replace(/\s+/g, " ").trim();
+      queries.push(query);
+      const value = answer(query) ?? (/ id (\} )*\}$/.test(query) ? `ID${(ids += 1)}` : undefined);
+      response.setHeader("content-type", "application/json");
+      if (value === undefined) {
+        response.end(JSON.stringify({ data: null, errors: [{ message: `the fake engine was not told how to answer: ${query}` }] }));
+      } else if (typeof value === "object" && "execError" in value) {
+        const extensions = { _type: "EXEC_ERROR", exitCode: value.execError, cmd: [], stdout: "", stderr: "" };
+        response.end(JSON.stringify({ data: null, errors: [{ message: "process did not complete successfully", extensions }] }));
+      } else {
+        response.end(JSON.stringify({ data: { value } }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the fake engine has no TCP address");
+  return {
+    queries,
+    env: { DAGGER_SESSION_PORT: String(address.port), DAGGER_SESSION_TOKEN: "fake-engine-token" },
+    close: () => {
+      server.close();
+    },
+  };
+}
+
+const GraphQLBody = z.looseObject({ query: z.string() });

@@ -1,0 +1,122 @@
+/**
+ * Runs in its own process, started by tsx with the layout's tsconfig (runtime.ts), the way the
+ * module runtime starts `__dagger.entrypoint.ts` (sdk/typescript/runtime/runtime_node.go). It
+ * takes the path the SDK's entrypoint takes for each call (dist/src/module/entrypoint/entrypoint.js:
+ * scan -> load -> Executor -> invoke, inside `connection()` to the engine named by
+ * DAGGER_SESSION_PORT), with one scan for all calls instead of one per process.
+ *
+ * The arguments are the ones the engine sends (core/modfunc.go, setCallInputs and
+ * DynamicInputsForCall, branch backport-0.21): what the caller gave, else the module's registered
+ * default (the JSON the SDK registered, `null` included), else for a `defaultPath` object the ID
+ * of the contextual directory, else nothing at all. The parent is the JSON state the constructor
+ * returned, decoded as the entrypoint decodes `fnCall.parent()`.
+ *
+ * Usage: tsx --tsconfig <layout>/tsconfig.json driver.ts <plan.json> <outcomes.json>
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { CallPlan, type CallOutcome } from "./plan.js";
+
+// --- internal ---
+
+type ExecutorClass = new (modules: unknown, module: unknown) => unknown;
+
+function Functions<Name extends string>(name: Name) {
+  return z.looseObject({
+    [name]: z.custom<(...args: unknown[]) => Promise<unknown>>((value) => typeof value === "function"),
+  } as Record<Name, z.ZodType<(...args: unknown[]) => Promise<unknown>>>);
+}
+
+const Argument = z.looseObject({
+  defaultValue: z.unknown(),
+  defaultPath: z.string().optional(),
+});
+const Method = z.looseObject({ arguments: z.record(z.string(), Argument) });
+const Scanned = z.looseObject({
+  objects: z.record(
+    z.string(),
+    z.looseObject({ _constructor: Method.optional(), methods: z.record(z.string(), Method) }),
+  ),
+});
+
+/** The JSON of every argument the engine sends for a call (core/modfunc.go). */
+function engineInputs(
+  args: Record<string, z.infer<typeof Argument>>,
+  given: Record<string, unknown>,
+): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const [name, arg] of Object.entries(args)) {
+    if (name in given) inputs[name] = JSON.stringify(given[name]);
+    else if (arg.defaultValue !== undefined) inputs[name] = JSON.stringify(arg.defaultValue);
+    else if (arg.defaultPath !== undefined) inputs[name] = JSON.stringify(`contextual:${arg.defaultPath}`);
+  }
+  return inputs;
+}
+
+function typescriptFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const file = join(dir, name);
+    if (statSync(file).isDirectory()) return typescriptFiles(file);
+    return /\.m?ts$/.test(name) ? [file] : [];
+  });
+}
+
+async function main(): Promise<void> {
+  const [planFile, outFile] = process.argv.slice(2);
+  if (planFile === undefined || outFile === undefined) throw new Error("usage: driver.ts <plan.json> <outcomes.json>");
+  const plan = CallPlan.parse(JSON.parse(readFileSync(planFile, "utf8")));
+
+  const sdk = (path: string): Promise<unknown> => import(pathToFileURL(join(plan.sdkDist, path)).href);
+  const { scan } = Functions("scan").parse(await sdk("module/introspector/index.js"));
+  const { load } = Functions("load").parse(await sdk("module/entrypoint/load.js"));
+  const { invoke } = Functions("invoke").parse(await sdk("module/entrypoint/invoke.js"));
+  const { Executor } = z.looseObject({ Executor: z.custom<ExecutorClass>((v) => typeof v === "function") }).parse(
+    await sdk("module/executor.js"),
+  );
+  const { connection } = Functions("connection").parse(await sdk("connect.js"));
+
+  // The entrypoint's file list: every .ts under src/, plus the generated client. The engine's
+  // client.gen.ts holds the API's classes inline; here it re-exports the npm package's, so the
+  // introspector, which reads class declarations from the files it is given, gets the package's
+  // declarations of the same client (as dagger/scripts/introspect.ts does).
+  const sources = typescriptFiles(join(plan.moduleDir, "src"));
+  const files = [...sources, join(plan.moduleDir, "sdk", "client.gen.ts")];
+  const scannedValue: unknown = await scan([...sources, plan.clientDeclarations], plan.moduleName, false);
+  const scanned = Scanned.parse(scannedValue);
+  const executor: unknown = new Executor(await load(files), scannedValue);
+
+  const outcomes: CallOutcome[] = [];
+  await connection(async () => {
+    let constructed: unknown = {};
+    const results = new Map<string, unknown>();
+    for (const call of plan.calls) {
+      const object = scanned.objects[call.object];
+      const method = call.fn === "" ? object?._constructor : object?.methods[call.fn];
+      if (method === undefined) throw new Error(`the module has no ${call.object}.${call.fn}`);
+      const inputs = engineInputs(method.arguments, call.given);
+      const fnArgs = Object.fromEntries(Object.entries(inputs).map(([name, json]) => [name, JSON.parse(json)]));
+      const parentArgs: unknown =
+        call.fn === "" ? {} : JSON.parse(JSON.stringify(call.parent === undefined ? constructed : results.get(call.parent)));
+      try {
+        const result: unknown = await invoke(executor, scannedValue, {
+          parentName: call.object,
+          fnName: call.fn,
+          parentArgs,
+          fnArgs,
+        });
+        // The entrypoint sends the result as JSON (`null` when there is none).
+        const json = result === undefined || result === null ? "null" : JSON.stringify(result);
+        if (call.fn === "") constructed = JSON.parse(json);
+        results.set(call.label, JSON.parse(json));
+        outcomes.push({ label: call.label, inputs, result: JSON.parse(json) });
+      } catch (error) {
+        outcomes.push({ label: call.label, inputs, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  });
+  writeFileSync(outFile, JSON.stringify(outcomes));
+}
+
+await main();
