@@ -16,7 +16,7 @@ import { isDeepStrictEqual } from "node:util";
 import { format, resolveConfig } from "prettier";
 import { gitleaks, type GitleaksDirOptions, type GitleaksGitOptions } from "../../gates/src/tools/gitleaks.js";
 import { k6, type K6RunOptions } from "../../gates/src/tools/k6.js";
-import { semgrep, type SemgrepScanOptions } from "../../gates/src/tools/semgrep.js";
+import { semgrep, SEMGREP_DEFAULT_RULES, type SemgrepScanOptions } from "../../gates/src/tools/semgrep.js";
 import {
   trivy,
   type TrivyFsOptions,
@@ -38,6 +38,7 @@ export interface ToolsData {
   reports: Record<string, { report: string; exitCode: string }>;
   argv: Record<string, ArgvToken[]>;
   k6Env: Record<string, string>;
+  semgrepDefaultRules: typeof SEMGREP_DEFAULT_RULES;
 }
 
 export function toolsData(): ToolsData {
@@ -57,6 +58,7 @@ export function toolsData(): ToolsData {
     reports: Object.fromEntries(Object.entries(STEMS).map(([name, stem]) => [name, files(stem)])),
     argv: Object.fromEntries(PROBES.map((probe) => [probe.name, template(probe)])),
     k6Env: k6EnvTemplate(),
+    semgrepDefaultRules: SEMGREP_DEFAULT_RULES,
   };
 }
 
@@ -88,6 +90,8 @@ function rawModule(data: ToolsData): string {
     constant("ARGV", data.argv, " satisfies Record<string, readonly ArgvToken[]>"),
     "/** Environment of `k6 run`, from the adapter's `k6.env()`; `{{baseUrl}}` is the target's host:port. */",
     constant("K6_ENV", data.k6Env),
+    "/** semgrep's rules when none are given: the adapter's default pack plus the repository's own rules found at these paths. */",
+    constant("SEMGREP_DEFAULT_RULES", data.semgrepDefaultRules),
   ].join("\n");
 }
 

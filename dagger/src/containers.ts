@@ -16,6 +16,7 @@ import {
 import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
 import { checkOperand, fill, fillEnv, type ArgvToken, type ArgvValues } from "./argv.js";
+import { CLI_SOURCE_FILES, NPM_CACHE_VOLUME } from "./cli-container.js";
 import { LAYOUT } from "./layout.js";
 import { ARGV, K6_ENV, REPORTS } from "./tools.gen.js";
 
@@ -28,20 +29,6 @@ export interface ToolRun {
   /** What the run leaves in /out; by default /out of `container`. */
   reports?: Directory;
 }
-
-/** The pieces of Portcullis' own repository the `portcullis` CLI is built from. */
-export const CLI_SOURCE_FILES = [
-  "package.json",
-  "package-lock.json",
-  "tsconfig.base.json",
-  "gates/package.json",
-  "gates/tsconfig.build.json",
-  "gates/bin/**",
-  "gates/src/**",
-  "environments/*.yml",
-  "scenarios/*.js",
-  "scenarios/lib/**",
-];
 
 /**
  * Portcullis' own repository (the files in CLI_SOURCE_FILES), whoever calls the module and however
@@ -69,7 +56,7 @@ export const CACHE_BUSTERS = { scan: "PORTCULLIS_SCAN_RUN", call: "PORTCULLIS_CA
 const SCAN_RUN = randomUUID();
 
 /** Cache volume names: stable, so that every run of every pipeline shares them. */
-export const CACHE_VOLUMES = { trivy: "portcullis-trivy-cache", npm: "portcullis-npm-cache" } as const;
+export const CACHE_VOLUMES = { trivy: "portcullis-trivy-cache", npm: NPM_CACHE_VOLUME } as const;
 
 /**
  * A tool's container: the image, the tree to scan at /src as working directory (paths in reports
@@ -226,22 +213,6 @@ export function gitleaksGit(image: string, repo: Directory, range?: { base: stri
 /** `semgrep scan --config …` over the source. */
 export function semgrepScan(image: string, source: Directory, configs: readonly string[]): ToolRun {
   return runTool(scanContainer(image, source), ARGV.semgrepScan, { configs }, REPORTS.semgrep.exitCode);
-}
-
-/**
- * The node container with Portcullis' own repository built in it (`npm ci` runs the build) and the
- * `portcullis` CLI on the PATH: validate and evaluate run the same code as on a laptop.
- */
-export function cliContainer(nodeImage: string, portcullis: Directory): Container {
-  return dag
-    .container()
-    .from(nodeImage)
-    .withMountedCache("/root/.npm", dag.cacheVolume(CACHE_VOLUMES.npm), { sharing: CacheSharingMode.Shared })
-    .withDirectory(LAYOUT.cli, portcullis.filter({ include: CLI_SOURCE_FILES }))
-    .withWorkdir(LAYOUT.cli)
-    .withExec(["npm", "ci", "--no-audit", "--no-fund"])
-    .withEnvVariable("PATH", `${LAYOUT.cli}/node_modules/.bin:\${PATH}`, { expand: true })
-    .withEnvVariable("NO_COLOR", "1");
 }
 
 /**

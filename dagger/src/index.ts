@@ -21,8 +21,8 @@ import {
   type Service,
 } from "@dagger.io/dagger";
 import { checkOperand } from "./argv.js";
+import { cliContainer } from "./cli-container.js";
 import {
-  cliContainer,
   cliIn,
   collect,
   deployContainer,
@@ -54,20 +54,13 @@ import {
   type DeployTarget,
 } from "./deploy.js";
 import { LAYOUT } from "./layout.js";
-import { GITLEAKS_IMAGE, K6_IMAGE, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
+import { GITLEAKS_IMAGE, K6_IMAGE, SEMGREP_DEFAULT_RULES, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
 
 /** The node image the `portcullis` CLI is built and run in (the repository needs node >= 20.19). */
 export const NODE_IMAGE = "node:22.14.0-bookworm-slim";
 
-/** semgrep rules when none are given: the registry's default pack, fetched at scan time. */
-export const SEMGREP_DEFAULT_CONFIG = "p/default";
-
-/** A repository's own semgrep rules, added to the default when present (the names the host runner looks for). */
-const SEMGREP_OWN_RULES = [
-  [".semgrep.yml", ExistsType.RegularType],
-  [".semgrep.yaml", ExistsType.RegularType],
-  [".semgrep", ExistsType.DirectoryType],
-] as const;
+/** How the adapter's kinds of own rules are looked up in the source. */
+const RULES_TYPE = { file: ExistsType.RegularType, directory: ExistsType.DirectoryType } as const;
 
 /** The bundle `evidence` returns, and the variable the CLI reads its signing key from. */
 const EVIDENCE_FILE = "evidence.tar.gz";
@@ -823,10 +816,10 @@ export class Portcullis {
       return config.map((rule) => checkOperand("semgrep config", rule));
     }
     const own: string[] = [];
-    for (const [path, type] of SEMGREP_OWN_RULES) {
-      if (await source.exists(path, { expectedType: type })) own.push(`./${path}`);
+    for (const { path, type } of SEMGREP_DEFAULT_RULES.ownRules) {
+      if (await source.exists(path, { expectedType: RULES_TYPE[type] })) own.push(`./${path}`);
     }
-    return [SEMGREP_DEFAULT_CONFIG, ...own];
+    return [SEMGREP_DEFAULT_RULES.pack, ...own];
   }
 
   private async k6(

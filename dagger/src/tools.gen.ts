@@ -225,3 +225,22 @@ export const K6_ENV = {
   BASE_URL: "http://{{baseUrl}}",
   K6_SUMMARY_PATH: "/out/k6-summary.json",
 } as const;
+
+/** semgrep's rules when none are given: the adapter's default pack plus the repository's own rules found at these paths. */
+export const SEMGREP_DEFAULT_RULES = {
+  pack: "p/default",
+  ownRules: [
+    {
+      path: ".semgrep.yml",
+      type: "file",
+    },
+    {
+      path: ".semgrep.yaml",
+      type: "file",
+    },
+    {
+      path: ".semgrep",
+      type: "directory",
+    },
+  ],
+} as const;

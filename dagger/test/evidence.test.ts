@@ -8,7 +8,7 @@ import { Portcullis } from "../src/index.js";
 import { LAYOUT } from "../src/layout.js";
 import { calls, execs, ops } from "./helpers/query-tree.js";
 
-const portcullis = () => new Portcullis(dag.directory().withNewFile("package.json", "{}"));
+const portcullis = () => new Portcullis();
 const reports = dag.directory().withNewFile("report.json", "{}");
 const source = dag.directory().withNewFile("environments/production.yml", "name: production\n");
 

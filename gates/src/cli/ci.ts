@@ -4,6 +4,7 @@ import path from "node:path";
 import { ConfigError, ToolRunError, UsageError, quote } from "../errors.js";
 import type { RunInput } from "../evaluate/types.js";
 import { reportParsers } from "../tools/index.js";
+import { SEMGREP_DEFAULT_RULES } from "../tools/semgrep.js";
 import {
   K6_SUMMARY_DATA_FILE,
   planRun,
@@ -32,7 +33,7 @@ interface CiFlags extends EvaluationFlags {
 /** Default reports directory, relative to the scanned folder (gitignored in this repository). */
 export const DEFAULT_OUT_DIR = "reports";
 /** semgrep rules when --semgrep-config is not given (the repository's own rules are added when present). */
-export const DEFAULT_SEMGREP_CONFIG = "p/default";
+export const DEFAULT_SEMGREP_CONFIG = SEMGREP_DEFAULT_RULES.pack;
 
 /** `portcullis ci`: the host runner. Every stage the environment needs, then `evaluate`. */
 export const registerCi: RegisterCommand = (program, io, setExit) => {
@@ -208,7 +209,9 @@ function executables(io: CliIo): Partial<Record<ToolCommand, string>> {
 
 /** As the Dagger module: the registry's default pack, plus the repository's own rules when present. */
 function defaultSemgrepConfigs(root: string): string[] {
-  const own = [".semgrep.yml", ".semgrep.yaml", ".semgrep"].filter((local) => existsSync(path.join(root, local)));
+  const own = SEMGREP_DEFAULT_RULES.ownRules
+    .map((rules) => rules.path)
+    .filter((local) => existsSync(path.join(root, local)));
   return [DEFAULT_SEMGREP_CONFIG, ...own.map((local) => `./${local}`)];
 }
 

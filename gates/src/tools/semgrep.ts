@@ -33,6 +33,19 @@ export const SEMGREP_SEVERITY: Readonly<Record<string, Severity>> = {
   EXPERIMENT: "info",
 };
 
+/**
+ * The rules every runner uses when none are given: the registry's default pack (fetched at scan
+ * time), plus the repository's own rules found at `ownRules` (each added as `./<path>`).
+ */
+export const SEMGREP_DEFAULT_RULES = {
+  pack: "p/default",
+  ownRules: [
+    { path: ".semgrep.yml", type: "file" },
+    { path: ".semgrep.yaml", type: "file" },
+    { path: ".semgrep", type: "directory" },
+  ],
+} as const;
+
 export interface SemgrepScanOptions {
   /** Rule files, folders or registry packs (`p/owasp-top-ten`). `auto` is refused (see below). */
   configs: readonly string[];
