@@ -4,10 +4,10 @@
  */
 import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
+import { BUILD_FILES, CLI_BIN, cliContainer, MANIFEST_FILES } from "../src/cli-container.js";
 import {
+  CACHE_BUSTERS,
   CACHE_VOLUMES,
-  CLI_SOURCE_FILES,
-  cliContainer,
   deployContainer,
   deployRun,
   gitleaksDir,
@@ -25,10 +25,16 @@ import {
 import { cliArgv, deployCommand, PORTCULLIS_BIN, rollbackCommand, statusCommand } from "../src/deploy.js";
 import { LAYOUT } from "../src/layout.js";
 import { IMAGES } from "../src/tools.gen.js";
-import { calls, execs, only, ops } from "./helpers/query-tree.js";
+import { z } from "zod";
+import { calls, execs, only, ops, type Op } from "./helpers/query-tree.js";
 
 const source = dag.directory().withNewFile("app/main.py", "print('hi')\n");
 const trivyOptions: TrivyOptions = { image: IMAGES.trivy.ref, ignoreUnfixed: false };
+
+/** This process's scan cache buster (CACHE_BUSTERS), read back from a scan. */
+const scanRun = String(
+  calls(gitleaksDir(IMAGES.gitleaks.ref, dag.directory()).container, "withEnvVariable").at(-1)?.args["value"],
+);
 
 /** The empty, world-writable /out every tool writes its report to. */
 const writableOut = [
@@ -46,8 +52,10 @@ describe("gitleaks", () => {
       "withMountedDirectory",
       "withWorkdir",
       "withMountedDirectory",
+      "withEnvVariable",
       "withExec",
     ]);
+    expect(only(run.container, "withEnvVariable").args).toEqual({ name: CACHE_BUSTERS.scan, value: scanRun });
     expect(only(run.container, "from").args).toEqual({ address: "zricethezav/gitleaks:v8.30.1" });
     expect(calls(run.container, "withMountedDirectory").map((op) => op.args)).toEqual([
       { path: "/src", source: ops(source) },
@@ -84,6 +92,7 @@ describe("gitleaks", () => {
       { name: "GIT_CONFIG_COUNT", value: "1" },
       { name: "GIT_CONFIG_KEY_0", value: "safe.directory" },
       { name: "GIT_CONFIG_VALUE_0", value: "*" },
+      { name: CACHE_BUSTERS.scan, value: scanRun },
     ]);
     expect(execs(run.container)).toEqual([
       [
@@ -116,7 +125,7 @@ describe("gitleaks", () => {
 });
 
 describe("trivy", () => {
-  it("keeps its DB in one cache volume, LOCKED, and reads the DB's age after the scan", () => {
+  it("keeps its DB in one cache volume, LOCKED, and records `trivy version` after the scan", () => {
     const run = trivyFs(trivyOptions, source);
     const cache = only(run.container, "withMountedCache");
     expect(cache.args).toEqual({
@@ -151,7 +160,7 @@ describe("trivy", () => {
     expect(after.filter((op) => op.operation === "withExec").at(-1)?.args).toEqual({
       args: ["trivy", "version", "--format", "json", "--cache-dir", "/cache/trivy"],
       expect: "ANY",
-      redirectStdout: "/out/trivy-db.json",
+      redirectStdout: "/out/versions/trivy.txt",
     });
   });
 
@@ -171,13 +180,15 @@ describe("trivy", () => {
       expect.arrayContaining(["--ignore-unfixed", "--db-repository", "mirror.example/trivy-db:2"]),
     );
     expect(execs(run.container)[0]).not.toContain("--java-db-repository");
-    expect(only(run.container, "withEnvVariable").args).toEqual({ name: "TRIVY_USERNAME", value: "robot" });
+    expect(calls(run.container, "withEnvVariable")[0]?.args).toEqual({ name: "TRIVY_USERNAME", value: "robot" });
     expect(only(run.container, "withSecretVariable").args).toEqual({ name: "TRIVY_PASSWORD", secret: ops(password) });
   });
 
-  it("scans an image from a tarball: no daemon, no registry", () => {
+  it("scans an image from a tarball (no daemon, no registry) in the repository, where .trivyignore applies", () => {
     const image = dag.container().from("alpine:3.20");
-    const run = trivyImage(trivyOptions, image);
+    const run = trivyImage(trivyOptions, image, source);
+    expect(calls(run.container, "withMountedDirectory")[0]?.args).toEqual({ path: "/src", source: ops(source) });
+    expect(calls(run.container, "withWorkdir").at(-1)?.args).toEqual({ path: "/src" });
     const tarball = only(run.container, "withMountedFile");
     expect(tarball.args).toEqual({
       path: LAYOUT.imageTar,
@@ -245,6 +256,7 @@ describe("k6", () => {
     expect(calls(run.container, "withEnvVariable").map((op) => op.args)).toEqual([
       { name: "BASE_URL", value: "http://target:8080" },
       { name: "K6_SUMMARY_PATH", value: "/out/k6-summary.json" },
+      { name: CACHE_BUSTERS.scan, value: scanRun },
     ]);
     expect(calls(run.container, "withMountedDirectory").map((op) => op.args["path"])).toEqual(["/scenarios", "/out"]);
     expect(only(run.container, "withExec").args).toEqual({
@@ -279,23 +291,47 @@ describe("k6", () => {
 describe("the portcullis CLI container", () => {
   const portcullis = dag.directory().withNewFile("package.json", "{}");
   const cli = cliContainer("node:22.14.0-bookworm-slim", portcullis);
+  const manifests = [...ops(portcullis), { operation: "filter", args: { include: MANIFEST_FILES } }];
+  const npmCache = {
+    path: "/root/.npm",
+    cache: [{ operation: "cacheVolume", args: { key: CACHE_VOLUMES.npm } }],
+    sharing: "SHARED",
+  };
+  /** The build stage: what gates/dist is taken from. */
+  const built = (): Op[] => {
+    const dist = calls(cli, "withDirectory").find((op) => op.args["path"] === "gates/dist");
+    return z.array(z.object({ operation: z.string(), args: z.record(z.string(), z.unknown()) })).parse(dist?.args["source"]);
+  };
 
-  it("is built from Portcullis' own repository with npm ci, npm's cache shared", () => {
+  it("installs only the portcullis workspace's production dependencies, from the manifests alone", () => {
     expect(only(cli, "from").args).toEqual({ address: "node:22.14.0-bookworm-slim" });
-    expect(only(cli, "withMountedCache").args).toEqual({
-      path: "/root/.npm",
-      cache: [{ operation: "cacheVolume", args: { key: CACHE_VOLUMES.npm } }],
-      sharing: "SHARED",
-    });
-    expect(only(cli, "withDirectory").args).toEqual({
-      path: LAYOUT.cli,
-      source: [...ops(portcullis), { operation: "filter", args: { include: CLI_SOURCE_FILES } }],
-    });
-    expect(execs(cli)).toEqual([["npm", "ci", "--no-audit", "--no-fund"]]);
-    expect(calls(cli, "withEnvVariable").map((op) => op.args)).toEqual([
-      { name: "PATH", value: "/opt/portcullis/node_modules/.bin:${PATH}", expand: true },
-      { name: "NO_COLOR", value: "1" },
+    expect(only(cli, "withMountedCache").args).toEqual(npmCache);
+    expect(calls(cli, "withDirectory")[0]?.args).toEqual({ path: LAYOUT.cli, source: manifests });
+    expect(execs(cli)).toEqual([
+      ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev", "--workspace", "portcullis"],
     ]);
+  });
+
+  it("compiles in a build stage (manifests, npm ci with dev dependencies, then the sources and tsc)", () => {
+    const stage = built();
+    expect(stage.filter((op) => op.operation === "withExec").map((op) => op.args["args"])).toEqual([
+      ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+      ["npm", "run", "build"],
+    ]);
+    const order = stage.map((op) => op.operation);
+    // Dependencies are installed before the sources arrive, so a source change reuses them.
+    expect(order.indexOf("withExec")).toBeLessThan(order.lastIndexOf("withDirectory"));
+    expect(stage.filter((op) => op.operation === "withDirectory").at(-1)?.args).toEqual({
+      path: ".",
+      source: [...ops(portcullis), { operation: "filter", args: { include: BUILD_FILES } }],
+    });
+    expect(stage.at(-1)).toEqual({ operation: "directory", args: { path: `${LAYOUT.cli}/gates/dist` } });
+  });
+
+  it("puts the CLI on the PATH, with no policies or scenarios in it (editing them rebuilds nothing)", () => {
+    expect(only(cli, "withSymlink").args).toEqual({ target: `${LAYOUT.cli}/gates/bin/portcullis.js`, linkName: CLI_BIN });
+    expect(calls(cli, "withEnvVariable").map((op) => op.args)).toEqual([{ name: "NO_COLOR", value: "1" }]);
+    expect(JSON.stringify(ops(cli))).not.toMatch(/environments|scenarios/);
   });
 
   it("validates the caller's tree, Portcullis' default policies underneath", () => {
@@ -319,7 +355,7 @@ describe("every command the module runs", () => {
       gitleaksDir(IMAGES.gitleaks.ref, source).container,
       gitleaksGit(IMAGES.gitleaks.ref, repo).container,
       trivyFs(trivyOptions, source).reports,
-      trivyImage(trivyOptions, dag.container()).reports,
+      trivyImage(trivyOptions, dag.container(), source).reports,
       trivySbom(trivyOptions, source),
       semgrepScan(IMAGES.semgrep.ref, source, ["p/default"]).container,
       portcullisValidate(cliContainer("node:22", repo), repo).container,
@@ -347,7 +383,7 @@ describe("the blue-green commands", () => {
     const container = deployContainer(cli, tree, {});
     expect(only(container, "from").args).toEqual({ address: "node:22.14.0-bookworm-slim" });
     expect(execs(container)).toEqual([
-      ["npm", "ci", "--no-audit", "--no-fund"],
+      ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev", "--workspace", "portcullis"],
       ["apt-get", "update"],
       ["apt-get", "install", "--yes", "--no-install-recommends", "git", "ca-certificates"],
       ["git", "config", "--system", "--add", "safe.directory", "*"],
@@ -410,11 +446,12 @@ describe("the blue-green commands", () => {
       { path: "/run/secrets/kubeconfig", source: ops(kubeconfig) },
     ]);
     expect(calls(ran, "withSecretVariable")).toEqual([]);
-    expect(calls(ran, "withEnvVariable").map((op) => op.args["name"])).toEqual(["PATH", "NO_COLOR", "KUBECONFIG"]);
-    expect(calls(ran, "withEnvVariable").at(-1)?.args).toEqual({
-      name: "KUBECONFIG",
-      value: "/run/secrets/kubeconfig",
-    });
+    expect(calls(ran, "withEnvVariable").map((op) => op.args["name"])).toEqual([
+      "NO_COLOR",
+      "KUBECONFIG",
+      CACHE_BUSTERS.call,
+    ]);
+    expect(calls(ran, "withEnvVariable")[1]?.args).toEqual({ name: "KUBECONFIG", value: "/run/secrets/kubeconfig" });
     expect(calls(ran, "withExec").at(-1)?.args).toEqual({
       args: [
         "node",
@@ -454,5 +491,24 @@ describe("the blue-green commands", () => {
       ],
       expect: "ANY",
     });
+  });
+});
+
+describe("cache busters", () => {
+  it("give every scan of one function execution the same value, so identical scans run once", () => {
+    const value = (container: unknown) =>
+      calls(container, "withEnvVariable").find((op) => op.args["name"] === CACHE_BUSTERS.scan)?.args["value"];
+    expect(value(gitleaksDir(IMAGES.gitleaks.ref, source).container)).toBe(scanRun);
+    expect(value(semgrepScan(IMAGES.semgrep.ref, source, ["p/default"]).container)).toBe(scanRun);
+    expect(value(trivySbom(trivyOptions, source))).toBe(scanRun);
+    expect(scanRun).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("give every blue-green command a fresh value, so a repeated status or deploy runs again", () => {
+    const cli = dag.container().from("node:22");
+    const value = (container: unknown) => only(container, "withEnvVariable").args["value"];
+    const first = value(deployRun(cli, ["portcullis", "status"]));
+    const second = value(deployRun(cli, ["portcullis", "status"]));
+    expect(first).not.toBe(second);
   });
 });
