@@ -42,13 +42,15 @@ export function cliContainer(nodeImage: string, portcullis: Directory): Containe
     .withExec(NPM_CI)
     .withDirectory(".", portcullis.filter({ include: BUILD_FILES }))
     .withExec(["npm", "run", "build"]);
-  return npmProject(nodeImage, portcullis)
-    .withExec([...NPM_CI, "--omit=dev", "--workspace", "portcullis"])
-    .withDirectory("gates/dist", built.directory(`${LAYOUT.cli}/gates/dist`))
-    .withDirectory("gates/bin", portcullis.directory("gates/bin"))
-    // npm links a workspace's bin only when the workspace's files are there at install time.
-    .withSymlink(`${LAYOUT.cli}/gates/bin/portcullis.js`, CLI_BIN)
-    .withEnvVariable("NO_COLOR", "1");
+  return (
+    npmProject(nodeImage, portcullis)
+      .withExec([...NPM_CI, "--omit=dev", "--workspace", "portcullis"])
+      .withDirectory("gates/dist", built.directory(`${LAYOUT.cli}/gates/dist`))
+      .withDirectory("gates/bin", portcullis.directory("gates/bin"))
+      // npm links a workspace's bin only when the workspace's files are there at install time.
+      .withSymlink(`${LAYOUT.cli}/gates/bin/portcullis.js`, CLI_BIN)
+      .withEnvVariable("NO_COLOR", "1")
+  );
 }
 
 // --- internal ---

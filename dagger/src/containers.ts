@@ -13,8 +13,6 @@ import {
   type Secret,
   type Service,
 } from "@dagger.io/dagger";
-import { randomUUID } from "node:crypto";
-import { dirname } from "node:path";
 import { checkOperand, fill, fillEnv, type ArgvToken, type ArgvValues } from "./argv.js";
 import { CLI_SOURCE_FILES, NPM_CACHE_VOLUME } from "./cli-container.js";
 import { LAYOUT } from "./layout.js";
@@ -53,7 +51,8 @@ export function ownRepository(): Directory {
 export const CACHE_BUSTERS = { scan: "PORTCULLIS_SCAN_RUN", call: "PORTCULLIS_CALL" } as const;
 
 /** This process's scan value (see CACHE_BUSTERS). */
-const SCAN_RUN = randomUUID();
+// The Web Crypto global: the module's runtime installs no @types/node, so no node: imports.
+const SCAN_RUN = crypto.randomUUID();
 
 /** Cache volume names: stable, so that every run of every pipeline shares them. */
 export const CACHE_VOLUMES = { trivy: "portcullis-trivy-cache", npm: NPM_CACHE_VOLUME } as const;
@@ -133,14 +132,10 @@ export interface TrivyOptions {
 export function trivyContainer(options: TrivyOptions, source: Directory): Container {
   let container = scanContainer(options.image, source)
     // versions/ for TRIVY_VERSION_FILE, which the scan's `trivy version` writes into.
-    .withMountedDirectory(LAYOUT.out, writableDirectory([dirname(TRIVY_VERSION_FILE)]))
-    .withMountedCache(
-    LAYOUT.trivyCache,
-    dag.cacheVolume(CACHE_VOLUMES.trivy),
-    {
+    .withMountedDirectory(LAYOUT.out, writableDirectory([TRIVY_VERSION_DIR]))
+    .withMountedCache(LAYOUT.trivyCache, dag.cacheVolume(CACHE_VOLUMES.trivy), {
       sharing: CacheSharingMode.Locked,
-    },
-  );
+    });
   if (options.registryUsername !== undefined)
     container = container.withEnvVariable("TRIVY_USERNAME", options.registryUsername);
   if (options.registryPassword !== undefined)
@@ -182,6 +177,7 @@ export const SBOM_FILE = "sbom.cdx.json";
  * declares). It carries `VulnerabilityDB.UpdatedAt`; evaluate alone judges the DB's age.
  */
 export const TRIVY_VERSION_FILE = "versions/trivy.txt";
+const TRIVY_VERSION_DIR = "versions";
 
 /**
  * A CycloneDX SBOM of the source tree. Not a scan with findings: any exit code but 0 means no SBOM,
@@ -267,7 +263,9 @@ export function deployContainer(cli: Container, tree: Directory, secrets: Deploy
 
 /** Runs one blue-green command and keeps any exit code: the caller maps it (a rollback is not a success). */
 export function deployRun(container: Container, argv: readonly string[]): Container {
-  return container.withEnvVariable(CACHE_BUSTERS.call, randomUUID()).withExec([...argv], { expect: ReturnType.Any });
+  return container
+    .withEnvVariable(CACHE_BUSTERS.call, crypto.randomUUID())
+    .withExec([...argv], { expect: ReturnType.Any });
 }
 
 /** Binds the load target under a fixed host name, so scenarios reach it the same way every time. */

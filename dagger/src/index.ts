@@ -536,10 +536,7 @@ export class Portcullis {
     signingKey?: Secret,
   ): File {
     const environment = env === undefined ? [] : ["--env", checkOperand("env", env)];
-    let container = cliIn(this.cli(), workspace(ownRepository(), source)).withMountedDirectory(
-      LAYOUT.reports,
-      reports,
-    );
+    let container = cliIn(this.cli(), workspace(ownRepository(), source)).withMountedDirectory(LAYOUT.reports, reports);
     if (signingKey !== undefined) container = container.withSecretVariable(EVIDENCE_KEY_ENV, signingKey);
     return container
       .withExec(

@@ -53,7 +53,8 @@ function tools(options: Tools = {}): Answer {
       if (run === "portcullis evaluate") return options.evaluate?.exitCode ?? 0;
       return options.exitCodes?.[run] ?? 0;
     }
-    if (what === "contents" && run === "trivy version") return trivyVersion(options.dbBuilt ?? new Date().toISOString());
+    if (what === "contents" && run === "trivy version")
+      return trivyVersion(options.dbBuilt ?? new Date().toISOString());
     if (what.startsWith("exists")) return (options.semgrepRules ?? []).some((rule) => what.includes(`"${rule}"`));
     if (what === "stdout" && run === "portcullis evaluate")
       return options.evaluate?.stdout ?? "GATE  STATUS\nsecrets  pass\n";

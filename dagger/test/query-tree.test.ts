@@ -300,7 +300,9 @@ describe("the portcullis CLI container", () => {
   /** The build stage: what gates/dist is taken from. */
   const built = (): Op[] => {
     const dist = calls(cli, "withDirectory").find((op) => op.args["path"] === "gates/dist");
-    return z.array(z.object({ operation: z.string(), args: z.record(z.string(), z.unknown()) })).parse(dist?.args["source"]);
+    return z
+      .array(z.object({ operation: z.string(), args: z.record(z.string(), z.unknown()) }))
+      .parse(dist?.args["source"]);
   };
 
   it("installs only the portcullis workspace's production dependencies, from the manifests alone", () => {
@@ -329,7 +331,10 @@ describe("the portcullis CLI container", () => {
   });
 
   it("puts the CLI on the PATH, with no policies or scenarios in it (editing them rebuilds nothing)", () => {
-    expect(only(cli, "withSymlink").args).toEqual({ target: `${LAYOUT.cli}/gates/bin/portcullis.js`, linkName: CLI_BIN });
+    expect(only(cli, "withSymlink").args).toEqual({
+      target: `${LAYOUT.cli}/gates/bin/portcullis.js`,
+      linkName: CLI_BIN,
+    });
     expect(calls(cli, "withEnvVariable").map((op) => op.args)).toEqual([{ name: "NO_COLOR", value: "1" }]);
     expect(JSON.stringify(ops(cli))).not.toMatch(/environments|scenarios/);
   });

@@ -97,13 +97,23 @@ export async function serveFakeEngine(answer: Answer): Promise<ServedFakeEngine>
       const body = GraphQLBody.parse(JSON.parse(Buffer.concat(chunks).toString("utf8")));
       const query = body.query.replace(/\s+/g, " ").trim();
       queries.push(query);
-      const value = answer(query) ?? (/ id (\} )*\}$/.test(query) ? `ID${(ids += 1)}` : undefined);
       response.setHeader("content-type", "application/json");
+      // The engine's schema declares `node(id: ID!)`: a null ID (which the SDK drops from the query) is invalid.
+      if (/\bnode \{/.test(query)) {
+        const message = 'Field "node" argument "id" of type "ID!" is required, but it was not provided.';
+        response.end(JSON.stringify({ data: null, errors: [{ message }] }));
+        return;
+      }
+      const value = answer(query) ?? (/ id (\} )*\}$/.test(query) ? `ID${(ids += 1)}` : undefined);
       if (value === undefined) {
-        response.end(JSON.stringify({ data: null, errors: [{ message: `the fake engine was not told how to answer: ${query}` }] }));
+        response.end(
+          JSON.stringify({ data: null, errors: [{ message: `the fake engine was not told how to answer: ${query}` }] }),
+        );
       } else if (typeof value === "object" && "execError" in value) {
         const extensions = { _type: "EXEC_ERROR", exitCode: value.execError, cmd: [], stdout: "", stderr: "" };
-        response.end(JSON.stringify({ data: null, errors: [{ message: "process did not complete successfully", extensions }] }));
+        response.end(
+          JSON.stringify({ data: null, errors: [{ message: "process did not complete successfully", extensions }] }),
+        );
       } else {
         response.end(JSON.stringify({ data: { value } }));
       }

@@ -23,10 +23,12 @@ import { CallPlan, type CallOutcome } from "./plan.js";
 
 type ExecutorClass = new (modules: unknown, module: unknown) => unknown;
 
-function Functions<Name extends string>(name: Name) {
-  return z.looseObject({
-    [name]: z.custom<(...args: unknown[]) => Promise<unknown>>((value) => typeof value === "function"),
-  } as Record<Name, z.ZodType<(...args: unknown[]) => Promise<unknown>>>);
+const SdkFunction = z.custom<(...args: unknown[]) => Promise<unknown>>((value) => typeof value === "function");
+const SdkClass = z.custom<ExecutorClass>((value) => typeof value === "function");
+
+/** One export of an SDK module, checked to be a function. */
+function exported<T>(module: unknown, name: string, schema: z.ZodType<T>): T {
+  return schema.parse(typeof module === "object" && module !== null ? Reflect.get(module, name) : undefined);
 }
 
 const Argument = z.looseObject({
@@ -69,13 +71,11 @@ async function main(): Promise<void> {
   const plan = CallPlan.parse(JSON.parse(readFileSync(planFile, "utf8")));
 
   const sdk = (path: string): Promise<unknown> => import(pathToFileURL(join(plan.sdkDist, path)).href);
-  const { scan } = Functions("scan").parse(await sdk("module/introspector/index.js"));
-  const { load } = Functions("load").parse(await sdk("module/entrypoint/load.js"));
-  const { invoke } = Functions("invoke").parse(await sdk("module/entrypoint/invoke.js"));
-  const { Executor } = z.looseObject({ Executor: z.custom<ExecutorClass>((v) => typeof v === "function") }).parse(
-    await sdk("module/executor.js"),
-  );
-  const { connection } = Functions("connection").parse(await sdk("connect.js"));
+  const scan = exported(await sdk("module/introspector/index.js"), "scan", SdkFunction);
+  const load = exported(await sdk("module/entrypoint/load.js"), "load", SdkFunction);
+  const invoke = exported(await sdk("module/entrypoint/invoke.js"), "invoke", SdkFunction);
+  const Executor = exported(await sdk("module/executor.js"), "Executor", SdkClass);
+  const connection = exported(await sdk("connect.js"), "connection", SdkFunction);
 
   // The entrypoint's file list: every .ts under src/, plus the generated client. The engine's
   // client.gen.ts holds the API's classes inline; here it re-exports the npm package's, so the
@@ -90,15 +90,26 @@ async function main(): Promise<void> {
   const outcomes: CallOutcome[] = [];
   await connection(async () => {
     let constructed: unknown = {};
+    let lastConstructor = "";
     const results = new Map<string, unknown>();
     for (const call of plan.calls) {
       const object = scanned.objects[call.object];
       const method = call.fn === "" ? object?._constructor : object?.methods[call.fn];
       if (method === undefined) throw new Error(`the module has no ${call.object}.${call.fn}`);
       const inputs = engineInputs(method.arguments, call.given);
+      if (call.fn === "") lastConstructor = call.label;
       const fnArgs = Object.fromEntries(Object.entries(inputs).map(([name, json]) => [name, JSON.parse(json)]));
+      // The engine calls a function on the object its constructor returned: without one, nothing runs.
+      const parent =
+        call.fn === "" ? undefined : outcomes.findLast((done) => done.label === (call.parent ?? lastConstructor));
+      if (parent?.error !== undefined) {
+        outcomes.push({ label: call.label, inputs, error: `${parent.label} failed: ${parent.error}` });
+        continue;
+      }
       const parentArgs: unknown =
-        call.fn === "" ? {} : JSON.parse(JSON.stringify(call.parent === undefined ? constructed : results.get(call.parent)));
+        call.fn === ""
+          ? {}
+          : JSON.parse(JSON.stringify(call.parent === undefined ? constructed : results.get(call.parent)));
       try {
         const result: unknown = await invoke(executor, scannedValue, {
           parentName: call.object,

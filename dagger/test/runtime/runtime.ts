@@ -29,7 +29,16 @@ export async function callInRuntime(layout: RuntimeLayout, calls: Call[], answer
   try {
     const plan = join(layout.moduleDir, "..", "plan.json");
     const out = join(layout.moduleDir, "..", "outcomes.json");
-    writeFileSync(plan, JSON.stringify({ moduleDir: layout.moduleDir, moduleName: "portcullis", sdkDist: SDK_DIST, clientDeclarations: layout.clientDeclarations, calls }));
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        moduleDir: layout.moduleDir,
+        moduleName: "portcullis",
+        sdkDist: SDK_DIST,
+        clientDeclarations: layout.clientDeclarations,
+        calls,
+      }),
+    );
     // The runtime's command line (runtime_node.go): tsx --no-deprecation --tsconfig <module>/tsconfig.json <entrypoint>.
     await run(process.execPath, [TSX, "--no-deprecation", "--tsconfig", layout.tsconfig, DRIVER, plan, out], {
       cwd: layout.moduleDir,
