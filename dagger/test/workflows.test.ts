@@ -155,14 +155,47 @@ describe(".github/workflows/ci.yml", () => {
     expect(steps("gates").find((step) => step.uses?.startsWith("actions/checkout@"))?.with?.["fetch-depth"]).toBe(0);
   });
 
-  it("deploys from main only, in the production environment, after the gates", () => {
+  it("deploys, from main only and where deploys are switched on, to the environment the gates judged", () => {
     const deploy = workflow.jobs["deploy"];
     expect(deploy?.needs).toBe("gates");
-    expect(deploy?.environment).toBe("production");
-    expect(deploy?.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
-    expect(String(deploy?.steps.find((step) => step.uses?.startsWith("dagger/"))?.with?.["args"])).toMatch(
-      /^deploy --source=\. --env=production /,
+    expect(workflow.jobs["gates"]?.env?.["PORTCULLIS_ENV"]).toBe(
+      "${{ inputs.environment || vars.PORTCULLIS_ENV || 'development' }}",
     );
+    expect(z.looseObject({ outputs: z.record(z.string(), z.string()) }).parse(workflow.jobs["gates"]).outputs).toEqual({
+      environment: "${{ env.PORTCULLIS_ENV }}",
+    });
+    const judged = "${{ needs.gates.outputs.environment }}";
+    expect(deploy?.environment).toBe(judged);
+    expect(deploy?.if).toBe(
+      "github.event_name == 'push' && github.ref == 'refs/heads/main' && vars.PORTCULLIS_DEPLOY == 'true'",
+    );
+    const args = String(deploy?.steps.find((step) => step.uses?.startsWith("dagger/"))?.with?.["args"]);
+    expect(args).toMatch(/^deploy --source=\. --env=\$\{\{ needs\.gates\.outputs\.environment \}\} /);
+    // The report of this run's gates (same commit, same environment), which deploy checks before anything moves.
+    expect(args).toContain("--commit=${{ github.sha }}");
+    expect(args).toContain("--gate-report=reports/report.json");
+    const fetch = deploy?.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"));
+    expect(fetch?.with).toEqual({ name: "portcullis-reports", path: "reports" });
+  });
+
+  it("without a load target, gates with development, whose performance gate is advisory (this repository has no service)", () => {
+    const development = z
+      .looseObject({ gates: z.looseObject({ performance: z.looseObject({ mode: z.string() }) }) })
+      .parse(yaml.load(readFileSync(join(root, "environments", "development.yml"), "utf8")));
+    expect(development.gates.performance.mode).toBe("advisory");
+    const scope = steps("gates").find((step) => step.id === "scope");
+    expect(scope?.env?.["TARGET"]).toBe("${{ vars.PORTCULLIS_TARGET }}");
+    expect(scope?.run).toContain('if [ -n "$TARGET" ]; then args="$args --target=$TARGET"; fi');
+  });
+
+  it("shows the deploy credentials to the deploy step alone", () => {
+    for (const job of Object.values(workflow.jobs)) expect(JSON.stringify(job.env ?? {})).not.toContain("secrets.");
+    const deploy = steps("deploy").find((step) => step.uses?.startsWith("dagger/"));
+    expect(deploy?.env).toEqual({
+      PORTCULLIS_DEPLOY_CREDENTIALS: "${{ secrets.PORTCULLIS_DEPLOY_CREDENTIALS }}",
+    });
+    const others = steps("deploy").filter((step) => step !== deploy);
+    for (const step of others) expect(JSON.stringify(step)).not.toContain("secrets.");
   });
 
   it("grants nothing by default and each job only what it uses", () => {
