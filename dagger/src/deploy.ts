@@ -85,20 +85,21 @@ export function defaultStateRef(env: string): string {
   return `refs/portcullis/${env}`;
 }
 
-/** Says what a deploy's exit code means, in words for the error a non-zero code becomes. */
+/**
+ * What each exit code of the blue-green commands means, in words for the error a non-zero code
+ * becomes. One row per code the CLI documents (gates/src/cli/deploy*.ts): a new code is one row.
+ */
+export const DEPLOY_EXIT_MEANINGS: Readonly<Record<number, string>> = {
+  [DEPLOY_EXIT.live]: "the new release is live",
+  [DEPLOY_EXIT.rolledBack]: "rolled back or aborted: traffic is on the previous release",
+  [DEPLOY_EXIT.usage]: "bad input: nothing was started",
+  [DEPLOY_EXIT.notStarted]:
+    "could not start, or failed before traffic moved (lock held, gate report missing or blocked, new slot unhealthy)",
+};
+
+/** Says what a deploy's exit code means; a code not in the table is the CLI failing. */
 export function deployExitMeaning(exitCode: number): string {
-  switch (exitCode) {
-    case DEPLOY_EXIT.live:
-      return "the new release is live";
-    case DEPLOY_EXIT.rolledBack:
-      return "rolled back or aborted: traffic is on the previous release";
-    case DEPLOY_EXIT.usage:
-      return "bad input: nothing was started";
-    case DEPLOY_EXIT.notStarted:
-      return "could not start, or failed before traffic moved (lock held, gate report missing or blocked, new slot unhealthy)";
-    default:
-      return "the CLI failed";
-  }
+  return DEPLOY_EXIT_MEANINGS[exitCode] ?? "the CLI failed";
 }
 
 // --- internal ---

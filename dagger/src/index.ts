@@ -54,6 +54,8 @@ import {
   type DeployTarget,
 } from "./deploy.js";
 import { LAYOUT } from "./layout.js";
+import type { Result } from "./result.js";
+import { evaluateInto } from "./result.js";
 import { GITLEAKS_IMAGE, K6_IMAGE, SEMGREP_DEFAULT_RULES, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
 
 /** The node image the `portcullis` CLI is built and run in (the repository needs node >= 20.19). */
@@ -66,49 +68,10 @@ const RULES_TYPE = { file: ExistsType.RegularType, directory: ExistsType.Directo
 const EVIDENCE_FILE = "evidence.tar.gz";
 const EVIDENCE_KEY_ENV = "PORTCULLIS_EVIDENCE_KEY";
 
-/** What `portcullis evaluate` exits with. */
-const EVALUATE_EXIT = { passed: 0, blocked: 1 } as const;
-
 /** Reports and problems of one stage; a stage that could not run has a problem and no report. */
 interface StageOutcome {
   reports: Directory;
   problem?: string;
-}
-
-/** What the gates decided, and every report behind it. */
-@object()
-export class Result {
-  /**
-   * The verdict table: one line per gate with its status and the reason.
-   * Usage: dagger call ci --source=. summary
-   */
-  @func()
-  summary = "";
-
-  /**
-   * True when no mandatory gate failed or errored (advisory gates may warn).
-   * Usage: dagger call ci --source=. passed
-   */
-  @func()
-  passed = false;
-
-  /**
-   * report.json, report.sarif, summary.md, junit.xml and each tool's own report, named by the
-   * `--reports` contract (`trivy.json`, `gitleaks.exitcode`…).
-   * Usage: dagger call ci --source=. reports export --path=./reports
-   */
-  @func()
-  reports: Directory = dag.directory();
-
-  /**
-   * Fails when a mandatory gate blocked; otherwise prints the verdict table.
-   * Usage: dagger call ci --source=. assert
-   */
-  @func()
-  assert(): string {
-    if (!this.passed) throw new Error(`Portcullis: blocked by a mandatory gate\n\n${this.summary}`);
-    return this.summary;
-  }
 }
 
 /**
@@ -829,7 +792,7 @@ export class Portcullis {
     return k6Run({ image: this.k6Image, scenarios: scenarios(ownRepository(), source), target, port, scenario });
   }
 
-  /** Runs `portcullis evaluate` over the reports; exit 0 passed, 1 blocked, anything else is an error. */
+  /** `portcullis evaluate` over the reports, in the caller's tree over Portcullis' default policies. */
   private async evaluateReports(input: {
     reports: Directory;
     env: string;
@@ -837,35 +800,8 @@ export class Portcullis {
     commit: string | undefined;
     notes: readonly string[];
   }): Promise<Result> {
-    const { reports, notes } = input;
-    const commit = input.commit === undefined ? [] : ["--commit", checkOperand("commit", input.commit)];
-    const ran = cliIn(this.cli(), workspace(ownRepository(), input.source))
-      .withMountedDirectory(LAYOUT.reports, reports)
-      .withExec(
-        [
-          "portcullis",
-          "evaluate",
-          "--env",
-          checkOperand("env", input.env),
-          "--reports",
-          LAYOUT.reports,
-          "--out",
-          LAYOUT.out,
-          "--format",
-          "text",
-          ...commit,
-        ],
-        { expect: ReturnType.Any },
-      );
-    const exitCode = await ran.exitCode();
-    if (exitCode !== EVALUATE_EXIT.passed && exitCode !== EVALUATE_EXIT.blocked) {
-      throw new Error(`portcullis evaluate failed (exit ${exitCode}):\n${await ran.stderr()}`);
-    }
-    const result = new Result();
-    result.passed = exitCode === EVALUATE_EXIT.passed;
-    result.summary = withNotes(await ran.stdout(), notes);
-    result.reports = reports.withDirectory(".", ran.directory(LAYOUT.out));
-    return result;
+    const cli = cliIn(this.cli(), workspace(ownRepository(), input.source));
+    return evaluateInto(cli, input);
   }
 }
 
@@ -905,9 +841,4 @@ function notRun(name: string, error: unknown): StageOutcome {
 function orThrow(outcome: StageOutcome): Directory {
   if (outcome.problem !== undefined) throw new Error(outcome.problem);
   return outcome.reports;
-}
-
-function withNotes(summary: string, notes: readonly string[]): string {
-  if (notes.length === 0) return summary;
-  return `${summary.trimEnd()}\n\nStages that did not report (their gates are error):\n${notes.map((note) => `- ${note}`).join("\n")}\n`;
 }

@@ -114,21 +114,21 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       ).toBe(true);
   });
 
-  it("caches ci and evaluate for the session only, and never caches a scan or a deploy", () => {
+  it("caches scans for the session (one run per session, fresh in the next) and never caches a deploy", () => {
     const cache = Object.fromEntries(main.functions.map((f) => [f.name, f.cache ?? "default"]));
     expect(cache).toEqual({
       ci: "session",
       evaluate: "session",
       evidence: "default",
       gates: "default",
-      validate: "never",
-      secrets: "never",
-      secretsHistory: "never",
-      vulnerabilities: "never",
-      scanImage: "never",
-      sbom: "never",
-      sast: "never",
-      load: "never",
+      validate: "session",
+      secrets: "session",
+      secretsHistory: "session",
+      vulnerabilities: "session",
+      scanImage: "session",
+      sbom: "session",
+      sast: "session",
+      load: "session",
       deploy: "never",
       rollback: "never",
       status: "never",
@@ -142,6 +142,7 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       "validate",
       "secrets",
       "vulnerabilities",
+      "scanImage",
       "sbom",
       "sast",
       "load",
@@ -215,6 +216,8 @@ describe("the SDK the tests introspect with", () => {
         engineVersion: z.string(),
         sdk: z.object({ source: z.literal("typescript") }).strict(),
         source: z.literal("dagger"),
+        // The files the module builds the CLI from (runtime.test.ts, "the module's own source").
+        include: z.array(z.string()),
       })
       .strict()
       .parse(JSON.parse(readFileSync(new URL("../../dagger.json", import.meta.url), "utf8")));
