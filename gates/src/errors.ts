@@ -1,45 +1,103 @@
 /**
- * The one error hierarchy of Portcullis. Every error has a stable `code` (from ERROR_CODES),
- * the offending `file` and/or dot-`path` when known, and a `fix` hint telling the user what to do.
+ * The one error hierarchy of Portcullis. Every error has a stable `code` (from ERROR_CODES), the
+ * offending `file` and/or dot-`path` when known, and a `fix` hint telling the user what to do.
+ * Codes come in families; each family has one class and one exit code (FAMILY_EXIT), so a class
+ * and a code can never disagree about what the CLI exits with.
  * A failing gate is a result, not an exception: these are for bad input and bugs.
  */
+
+/**
+ * The exit codes of every `portcullis` command: the one table the CLI returns, docs/cli.md lists
+ * (a test compares them) and the Dagger module maps a container's exit code back through.
+ */
+export const EXIT_CODES = {
+  ok: {
+    code: 0,
+    meaning: "passed: no mandatory gate is `fail` or `error` (advisory gates may warn); the command did what was asked",
+  },
+  blocked: {
+    code: 1,
+    meaning:
+      "blocked: at least one mandatory gate is `fail` or `error`, an output or state file could not be read or written, or a deploy was rolled back or aborted after traffic moved",
+  },
+  usage: {
+    code: 2,
+    meaning:
+      "usage or configuration error: unknown flag or report kind, unknown environment, invalid policy, malformed waivers file, missing `--baseline`, refused `--bypass`, a required tool not installed",
+  },
+  notStarted: {
+    code: 3,
+    meaning:
+      "deploy stopped before traffic moved (gates not passed, lock held, new slot unhealthy), or the recorded deployment state disagrees with the router",
+  },
+  internal: { code: 70, meaning: "a bug in Portcullis (an invariant did not hold): please report it with the output" },
+} as const;
+
+export type ExitName = keyof typeof EXIT_CODES;
+
+/** Exit code by name (`EXIT.blocked` is 1), for the CLI's `return` statements. */
+export const EXIT = Object.fromEntries(Object.entries(EXIT_CODES).map(([name, entry]) => [name, entry.code])) as {
+  readonly [name in ExitName]: (typeof EXIT_CODES)[name]["code"];
+};
+
+/** Every error code with the family it belongs to. */
 export const ERROR_CODES = {
   /** A report file is absent. */
-  REPORT_MISSING: "REPORT_MISSING",
+  REPORT_MISSING: "report",
   /** A report file is empty or whitespace only. */
-  REPORT_EMPTY: "REPORT_EMPTY",
+  REPORT_EMPTY: "report",
   /** A report is not valid JSON (truncated, binary…). */
-  REPORT_MALFORMED: "REPORT_MALFORMED",
+  REPORT_MALFORMED: "report",
   /** A report is valid JSON but not of the expected tool/format. */
-  REPORT_WRONG_TOOL: "REPORT_WRONG_TOOL",
+  REPORT_WRONG_TOOL: "report",
   /** A report's content does not match the tool's schema. */
-  REPORT_INVALID: "REPORT_INVALID",
+  REPORT_INVALID: "report",
   /** The report says the tool itself failed, or the exit code says it crashed. */
-  TOOL_FAILED: "TOOL_FAILED",
+  TOOL_FAILED: "tool",
   /** The tool binary could not be found or started. */
-  TOOL_NOT_FOUND: "TOOL_NOT_FOUND",
-  /** An environment policy file is malformed or has unknown keys. */
-  POLICY_INVALID: "POLICY_INVALID",
-  /** A waivers file or one waiver is malformed or expired. */
-  WAIVER_INVALID: "WAIVER_INVALID",
-  WAIVER_EXPIRED: "WAIVER_EXPIRED",
-  /** A baseline report cannot be used. */
-  BASELINE_INVALID: "BASELINE_INVALID",
-  /** A bypass was asked for that the policy does not allow, or lacks reason/approver. */
-  BYPASS_REFUSED: "BYPASS_REFUSED",
-  /** Command-line usage error. */
-  USAGE: "USAGE",
-  /** A configuration file (portcullis.yml…) is invalid. */
-  CONFIG_INVALID: "CONFIG_INVALID",
+  TOOL_NOT_FOUND: "tool",
   /** A stage could not run (no load target, unreachable endpoint…). */
-  STAGE_UNAVAILABLE: "STAGE_UNAVAILABLE",
-  /** Input/output failure at an adapter edge. */
-  IO: "IO",
+  STAGE_UNAVAILABLE: "tool",
+  /** An environment policy file is malformed or has unknown keys. */
+  POLICY_INVALID: "config",
+  /** A waivers file or one waiver is malformed. */
+  WAIVER_INVALID: "config",
+  /** A waiver is past its expiry date. */
+  WAIVER_EXPIRED: "config",
+  /** A baseline report cannot be used. */
+  BASELINE_INVALID: "config",
+  /** A configuration file (portcullis.yml, controls.yml, a flag's file…) is invalid or absent. */
+  CONFIG_INVALID: "config",
+  /** Command-line usage error. */
+  USAGE: "usage",
+  /** A bypass was asked for that the policy does not allow, or lacks reason/approver. */
+  BYPASS_REFUSED: "usage",
+  /** Input/output failure at an adapter edge: a file or state that cannot be read or written. */
+  IO: "io",
   /** A bug: an invariant did not hold. */
-  INTERNAL: "INTERNAL",
+  INTERNAL: "internal",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorFamily = (typeof ERROR_CODES)[ErrorCode];
+/** The codes of one family. */
+export type FamilyCode<F extends ErrorFamily> = {
+  [C in ErrorCode]: (typeof ERROR_CODES)[C] extends F ? C : never;
+}[ErrorCode];
+
+/**
+ * What each family exits with. Bad input (usage, configuration, a report or tool the user must
+ * fix) is 2; a read or write that failed leaves the run unproven, which blocks (1); a bug is 70.
+ * A report that cannot be used during `evaluate` is not an exception: it makes its gates `error`.
+ */
+export const FAMILY_EXIT: Readonly<Record<ErrorFamily, ExitName>> = {
+  usage: "usage",
+  config: "usage",
+  report: "usage",
+  tool: "usage",
+  io: "blocked",
+  internal: "internal",
+};
 
 export interface PortcullisErrorOptions {
   /** The file the problem is in, as the user named it. */
@@ -53,7 +111,8 @@ export interface PortcullisErrorOptions {
   cause?: unknown;
 }
 
-export class PortcullisError extends Error {
+/** The base of every Portcullis error; throw one of the family classes below. */
+export abstract class PortcullisError extends Error {
   override readonly name: string = "PortcullisError";
   readonly code: ErrorCode;
   readonly file: string | undefined;
@@ -68,6 +127,11 @@ export class PortcullisError extends Error {
     this.path = options.path;
     this.tool = options.tool;
     this.fix = options.fix;
+  }
+
+  /** The exit code of the CLI when this error ends a command: its family's. */
+  get exitCode(): number {
+    return EXIT[FAMILY_EXIT[ERROR_CODES[this.code]]];
   }
 
   /** One line for humans: `[CODE] file: path: message — fix: …`. */
@@ -89,28 +153,66 @@ export class PortcullisError extends Error {
   }
 }
 
-/** A report could not be read or parsed. */
+/** A report could not be read or parsed (exit 2 when it ends a command). */
 export class ReportError extends PortcullisError {
-  override readonly name = "ReportError";
+  override readonly name: string = "ReportError";
+  constructor(code: FamilyCode<"report">, message: string, options?: PortcullisErrorOptions) {
+    super(code, message, options);
+  }
 }
 
-/** A policy, waiver, baseline or configuration file is invalid. */
+/** A policy, waiver, baseline or configuration file is invalid (exit 2). */
 export class ConfigError extends PortcullisError {
-  override readonly name = "ConfigError";
+  override readonly name: string = "ConfigError";
+  constructor(code: FamilyCode<"config">, message: string, options?: PortcullisErrorOptions) {
+    super(code, message, options);
+  }
 }
 
-/** A tool or stage could not run or crashed. */
+/** A tool or stage could not run or crashed (exit 2: install or configure it). */
 export class ToolRunError extends PortcullisError {
-  override readonly name = "ToolRunError";
+  override readonly name: string = "ToolRunError";
+  constructor(code: FamilyCode<"tool">, message: string, options?: PortcullisErrorOptions) {
+    super(code, message, options);
+  }
 }
 
-/** Command-line misuse. */
+/** Command-line misuse (exit 2). */
 export class UsageError extends PortcullisError {
-  override readonly name = "UsageError";
+  override readonly name: string = "UsageError";
+  constructor(code: FamilyCode<"usage">, message: string, options?: PortcullisErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** A file, folder or stored state could not be read or written (exit 1: the run is unproven). */
+export class IoError extends PortcullisError {
+  override readonly name: string = "IoError";
+  constructor(message: string, options?: PortcullisErrorOptions) {
+    super("IO", message, options);
+  }
+}
+
+/** A bug: an invariant did not hold (exit 70). */
+export class InternalError extends PortcullisError {
+  override readonly name: string = "InternalError";
+  constructor(message: string, options?: PortcullisErrorOptions) {
+    super("INTERNAL", message, options);
+  }
 }
 
 export function isPortcullisError(value: unknown): value is PortcullisError {
   return value instanceof PortcullisError;
+}
+
+/** The message of anything thrown: an Error's message, else the value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The exit code for anything that ended a command: a Portcullis error's family's, else internal (70). */
+export function exitCodeOf(error: unknown): number {
+  return isPortcullisError(error) ? error.exitCode : EXIT.internal;
 }
 
 /** Shortens untrusted text quoted in an error message. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { ConfigError, ToolRunError, UsageError, quote } from "../errors.js";
+import { ToolRunError, UsageError, quote, IoError, ReportError, messageOf } from "../errors.js";
 import type { RunInput } from "../evaluate/types.js";
 import { reportParsers } from "../tools/index.js";
 import { SEMGREP_DEFAULT_RULES } from "../tools/semgrep.js";
@@ -192,7 +192,7 @@ async function runValidate(folder: string): Promise<string> {
 }
 
 function missingReport(id: string): ToolRunError {
-  return new ToolRunError("REPORT_MISSING", `${id} ran but its report is not in the reports directory`, {
+  return new ReportError("REPORT_MISSING", `${id} ran but its report is not in the reports directory`, {
     tool: id,
     fix: "run again; if it persists, check that nothing else writes to the reports directory at the same time",
   });
@@ -251,15 +251,11 @@ function clearReports(outDir: string): void {
       if (parseReportFileName(name) !== undefined || EVIDENCE_FILES.includes(name)) unlinkSync(path.join(outDir, name));
     }
   } catch (error) {
-    throw new ConfigError(
-      "IO",
-      `cannot prepare the reports directory: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        file: outDir,
-        fix: "check that --out names a writable folder",
-        cause: error,
-      },
-    );
+    throw new IoError(`cannot prepare the reports directory: ${messageOf(error)}`, {
+      file: outDir,
+      fix: "check that --out names a writable folder",
+      cause: error,
+    });
   }
 }
 
@@ -267,7 +263,7 @@ function writeReport(file: string, text: string): void {
   try {
     writeFileSync(file, text);
   } catch (error) {
-    throw new ConfigError("IO", `cannot write: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new IoError(`cannot write: ${messageOf(error)}`, {
       file,
       fix: "check that the reports directory is writable",
       cause: error,

@@ -3,7 +3,7 @@ import { describeLock, viewLock } from "../deploy/lock.js";
 import { requestPromotion, runIntervention, type RunResult } from "../deploy/runner.js";
 import type { Router } from "../deploy/routers/router.js";
 import { otherSlot, sameWeights, type DeployState, type Weights } from "../deploy/state.js";
-import { PortcullisError, UsageError } from "../errors.js";
+import { PortcullisError, UsageError, messageOf } from "../errors.js";
 import type { RegisterCommand } from "./commands.js";
 import {
   addDeployOptions,
@@ -140,7 +140,7 @@ async function buildStatus(context: DeployContext, state: DeployState | null): P
       router = {
         description: live.description,
         weights: null,
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
       };
     }
   }

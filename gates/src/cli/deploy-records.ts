@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { parseLedger, verifyLedger, type LedgerRecord } from "../deploy/ledger.js";
 import { TARGETS, computeMetrics, type DoraMetrics, type MetricName } from "../deploy/metrics.js";
-import { PortcullisError, UsageError } from "../errors.js";
+import { UsageError, ConfigError, messageOf } from "../errors.js";
 import { parseDuration } from "../policy/duration.js";
 import type { RegisterCommand } from "./commands.js";
 import { addDeployOptions, loadDeployContext } from "./deploy-context.js";
@@ -60,7 +60,7 @@ async function load(
   try {
     records = parseLedger(snapshot.ledgerText);
   } catch (error) {
-    throw new PortcullisError("CONFIG_INVALID", error instanceof Error ? error.message : String(error), {
+    throw new ConfigError("CONFIG_INVALID", messageOf(error), {
       file: context.store.description,
       fix: "run `portcullis ledger verify`",
     });

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { CollectedCompliance } from "../compliance/checks.js";
-import { UsageError, quote } from "../errors.js";
+import { UsageError, quote, ConfigError } from "../errors.js";
 import { evaluate } from "../evaluate/evaluate.js";
 import type { RunInput, WaiverInput } from "../evaluate/types.js";
 import { parseBypassFlags, resolveBypasses } from "../policy/bypass.js";
@@ -173,7 +173,7 @@ function complianceSources(flags: EvaluationFlags, where: { cwd: string; root: s
     if (value === undefined) return undefined;
     const absolute = path.resolve(where.cwd, value);
     if (!existsSync(absolute)) {
-      throw new UsageError("CONFIG_INVALID", `${flag} ${quote(value)}: file not found`, {
+      throw new ConfigError("CONFIG_INVALID", `${flag} ${quote(value)}: file not found`, {
         file: value,
         fix: `check the path given to ${flag}`,
       });

@@ -3,7 +3,7 @@ import path from "node:path";
 import { bundleContents, parseReportDocument } from "../compliance/bundle-contents.js";
 import { loadControlSet, readEnvironmentLedger } from "../compliance/collect.js";
 import { packBundle, sha256, verifyBundle, type BundleProblem } from "../compliance/evidence.js";
-import { ConfigError, UsageError } from "../errors.js";
+import { ConfigError, UsageError, IoError, messageOf } from "../errors.js";
 import { resolveEnvironmentRef, unknownEnvironment } from "../policy/environment-ref.js";
 import { DEFAULT_WAIVERS_FILE, listEnvironments } from "../policy/load-files.js";
 import { parsePolicy } from "../policy/parse-policy.js";
@@ -272,7 +272,7 @@ async function readOptionalBytes(file: string): Promise<Uint8Array | undefined> 
   } catch (error) {
     if (error instanceof Error && "code" in error && (error.code === "ENOENT" || error.code === "ENOTDIR"))
       return undefined;
-    throw new ConfigError("IO", `cannot read: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new IoError(`cannot read: ${messageOf(error)}`, {
       file,
       fix: "check the file's permissions",
       cause: error,

@@ -1,15 +1,5 @@
-/** Exit codes of every command. */
-export const EXIT = {
-  ok: 0,
-  /** A mandatory gate blocked (or, for deploy, the release was rolled back or aborted). */
-  blocked: 1,
-  /** Bad usage, bad configuration, bad input file. */
-  usage: 2,
-  /** Deploy could not start (lock held, gate report missing, new slot unhealthy). */
-  notStarted: 3,
-  /** A bug. */
-  internal: 70,
-} as const;
+/** Exit codes of every command: the one table, kept in errors.ts beside the error families. */
+export { EXIT } from "../errors.js";
 
 /** The CLI's window on the terminal and environment; tests pass their own. */
 export interface CliIo {

@@ -32,9 +32,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     if (isPortcullisError(error)) {
       io.stderr(`portcullis: ${error.describe()}\n`);
-      return error.code === "INTERNAL" || error.code === "IO" ? EXIT.blocked : EXIT.usage;
+      return error.exitCode;
     }
-    io.stderr(`portcullis: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr(
+      `portcullis: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT.internal;
   }
 }

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, UsageError, isPortcullisError, type PortcullisError } from "../errors.js";
+import { UsageError, isPortcullisError, IoError, messageOf, type PortcullisError } from "../errors.js";
 import { POLICY_JSON_SCHEMA_FILE, renderPolicyJsonSchema } from "../policy/json-schema.js";
 import { environmentFiles, loadEnvironment, type LoadedPolicy } from "../policy/load-files.js";
 import { PolicyError } from "../policy/problems.js";
@@ -47,7 +47,7 @@ export const registerPolicy: RegisterCommand = (program, io, setExit) => {
       try {
         writeFileSync(target, text);
       } catch (error) {
-        throw new ConfigError("IO", `cannot write: ${error instanceof Error ? error.message : String(error)}`, {
+        throw new IoError(`cannot write: ${messageOf(error)}`, {
           file: options.write,
           fix: "check that the folder exists and is writable",
           cause: error,

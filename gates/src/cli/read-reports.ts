@@ -1,6 +1,15 @@
 import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { isPortcullisError, quote, ReportError, ToolRunError, UsageError, type PortcullisError } from "../errors.js";
+import {
+  isPortcullisError,
+  quote,
+  ReportError,
+  ToolRunError,
+  UsageError,
+  IoError,
+  messageOf,
+  type PortcullisError,
+} from "../errors.js";
 import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { REPORT_KINDS, type ReportKind } from "../model/report.js";
@@ -72,7 +81,7 @@ export function listReportDir(dir: string, cwd: string): ReportDirListing {
       .filter((entry) => entry.isFile())
       .map((entry) => entry.name);
   } catch (error) {
-    return { sources: [], ignored: [], problem: `cannot read the reports directory ${dir}: ${errorText(error)}` };
+    return { sources: [], ignored: [], problem: `cannot read the reports directory ${dir}: ${messageOf(error)}` };
   }
   const plan = planReportDir(names);
   const sources = plan.entries.map((entry): ReportSource => {
@@ -131,7 +140,7 @@ function readExitCode(source: ReportSource): number | PortcullisError {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    return new ToolRunError("TOOL_FAILED", `cannot read the exit-code file: ${errorText(error)}`, {
+    return new ToolRunError("TOOL_FAILED", `cannot read the exit-code file: ${messageOf(error)}`, {
       file: shown,
       tool: source.kind,
       fix: "re-run the stage; whoever ran the tool must write its exit code as a plain number",
@@ -177,7 +186,7 @@ function unreadable(
       fix: `check that ${source.kind} ran and wrote its report to this path (a missing report is never read as "no findings")`,
     });
   }
-  return new ReportError("IO", `cannot read the ${source.kind} report: ${errorText(error)}`, {
+  return new IoError(`cannot read the ${source.kind} report: ${messageOf(error)}`, {
     ...options,
     fix: "check that the path is a readable file",
   });
@@ -185,8 +194,4 @@ function unreadable(
 
 function isFsError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && "code" in error && typeof error.code === "string" && "syscall" in error;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,6 @@
 import { accessSync, constants, createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, ReportError } from "../errors.js";
+import { ReportError, IoError, messageOf } from "../errors.js";
 import { parseLedger } from "../deploy/ledger.js";
 import { parseK6OutJsonStream } from "../tools/k6.js";
 import { deployTimelines } from "../report/deploy-timeline.js";
@@ -46,7 +46,7 @@ export const registerReport: RegisterCommand = (program, io, setExit) => {
         mkdirSync(dir, { recursive: true });
         writeFileSync(target, renderHtml(report, { series, deploys }));
       } catch (error) {
-        throw new ConfigError("IO", `cannot write: ${error instanceof Error ? error.message : String(error)}`, {
+        throw new IoError(`cannot write: ${messageOf(error)}`, {
           file: target,
           fix: "check that the folder is writable",
           cause: error,

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { Log } from "sarif";
-import { PortcullisError, UsageError } from "../errors.js";
+import { UsageError, IoError, messageOf } from "../errors.js";
 import type { FindingsDocument } from "../findings/format.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import type { TextStyle } from "../validate/render.js";
@@ -78,15 +78,11 @@ async function writeOutputs(out: string, document: FindingsDocument, sarif: Log)
     await writeFile(path.join(out, "validate.json"), `${JSON.stringify(document, null, 2)}\n`);
     await writeFile(path.join(out, "validate.sarif"), `${JSON.stringify(sarif, null, 2)}\n`);
   } catch (error) {
-    throw new PortcullisError(
-      "IO",
-      `cannot write the reports: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        file: out,
-        fix: "give --out a folder you can write to",
-        cause: error,
-      },
-    );
+    throw new IoError(`cannot write the reports: ${messageOf(error)}`, {
+      file: out,
+      fix: "give --out a folder you can write to",
+      cause: error,
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError } from "../errors.js";
+import { IoError, messageOf } from "../errors.js";
 import { renderAnnotations } from "../report/annotations.js";
 import { renderJson } from "../report/json.js";
 import { renderHtml } from "../report/html.js";
@@ -52,7 +52,7 @@ function guarded(file: string, write: () => void): void {
   try {
     write();
   } catch (error) {
-    throw new ConfigError("IO", `cannot write: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new IoError(`cannot write: ${messageOf(error)}`, {
       file,
       fix: "check that the folder is writable and the disk is not full",
       cause: error,

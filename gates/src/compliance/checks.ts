@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Finding } from "../findings/finding.js";
 import type { Bypass, ControlResult, GateVerdict, Report } from "../model/report.js";
 import type { CheckName, Control, ControlSet } from "./controls.js";
+import { messageOf } from "../errors.js";
 
 /** What the checks judge: data gathered by the collector (collect.ts), nothing read here. */
 export interface ComplianceContext {
@@ -265,7 +266,7 @@ function workflowProblems(path: string, text: string): string[] {
   try {
     document = yaml.load(text, { schema: yaml.CORE_SCHEMA });
   } catch (cause) {
-    return [`${path}: not valid YAML (${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)})`];
+    return [`${path}: not valid YAML (${messageOf(cause).split("\n")[0]})`];
   }
   const workflow = Workflow.safeParse(document);
   if (!workflow.success) return [`${path}: not a workflow (no jobs)`];

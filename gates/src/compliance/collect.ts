@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { open, readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { ConfigError, isPortcullisError } from "../errors.js";
+import { ConfigError, IoError, messageOf } from "../errors.js";
 import { verifyLedger } from "../deploy/ledger.js";
 import { DeploySettings } from "../policy/deploy-settings.js";
 import { dirStore, parseState } from "../deploy/stores/dir.js";
@@ -223,7 +223,7 @@ function verified(file: string, text: string, head: { seq: number; hash: string 
 }
 
 function unreadable(file: string, error: unknown): LedgerResult {
-  const message = isPortcullisError(error) ? error.message : error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return { file, ok: false, records: 0, problems: [], unreadable: firstLine(message) };
 }
 
@@ -258,7 +258,7 @@ async function readOptional(file: string): Promise<string | undefined> {
     return await readFile(file, "utf8");
   } catch (error) {
     if (isMissing(error)) return undefined;
-    throw new ConfigError("IO", `cannot read: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new IoError(`cannot read: ${messageOf(error)}`, {
       file,
       fix: "check the file's permissions",
       cause: error,
@@ -271,7 +271,7 @@ async function listDir(dir: string): Promise<string[]> {
     return await readdir(dir);
   } catch (error) {
     if (isMissing(error)) return [];
-    throw new ConfigError("IO", `cannot list: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new IoError(`cannot list: ${messageOf(error)}`, {
       file: dir,
       fix: "check the folder's permissions",
       cause: error,

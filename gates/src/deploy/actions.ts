@@ -56,11 +56,11 @@ export const NOTIFY_EVENTS = [
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 /** As in the design's alert rules: pipeline failure critical, gate failure high, slow deploy medium. */
-export type Severity = "critical" | "high" | "medium" | "info";
+export type NoticeSeverity = "critical" | "high" | "medium" | "info";
 
 export interface Notice {
   event: NotifyEvent;
-  severity: Severity;
+  severity: NoticeSeverity;
   environment: string;
   deploy_id: string | null;
   release: string | null;

@@ -1,4 +1,4 @@
-import { PortcullisError } from "../errors.js";
+import { PortcullisError, IoError, messageOf } from "../errors.js";
 import type { DeployAction, DeployEvent } from "./actions.js";
 import type { Analyzer } from "./analysis/analyzer.js";
 import { chainEntries, type LedgerEntry, type LedgerHead } from "./ledger.js";
@@ -36,14 +36,13 @@ export interface ControllerDeps {
 }
 
 /** Another controller took the lock (a rollback or abort broke it, or our lease ran out). */
-export class TakenOverError extends PortcullisError {
+export class TakenOverError extends IoError {
   override readonly name = "TakenOverError";
   readonly by: Lock | null;
 
   constructor(by: Lock | null) {
     // By the time a deploy looks, a rollback or abort that broke its lock has often finished and released it.
     super(
-      "IO",
       by === null
         ? "the deploy lock was broken and released by another command (a rollback or an abort)"
         : `the deploy lock was taken by ${by.owner} (${by.command})`,
@@ -111,7 +110,7 @@ export class Controller {
         this.commit("current").catch((error: unknown) => {
           // A takeover is reported by the main flow on its next save; only other failures are news.
           if (error instanceof TakenOverError) this.stopHeartbeat();
-          else this.deps.log(`lease renewal failed: ${error instanceof Error ? error.message : String(error)}`);
+          else this.deps.log(`lease renewal failed: ${messageOf(error)}`);
         });
       },
       Math.max(50, Math.floor(this.deps.timing.leaseMs / 3)),
@@ -244,8 +243,7 @@ export class Controller {
     } catch (error) {
       if (error instanceof TakenOverError) throw error;
       const applied = error instanceof RouterError ? error.applied : true;
-      const message =
-        error instanceof PortcullisError ? error.describe() : error instanceof Error ? error.message : String(error);
+      const message = error instanceof PortcullisError ? error.describe() : messageOf(error);
       this.deps.log(`router: ${message}`);
       event = { type: "weights_failed", at: new Date().toISOString(), error: message, applied };
     }

@@ -5,13 +5,13 @@ import { describeIssues, schemaIssues } from "../zod-issues.js";
  * Gates before deploy: a deploy needs a passing report.json of the same environment and commit.
  * Pure: the CLI reads the file and passes its text (undefined when absent).
  */
-export type GateCheck = { ok: true; summary: string } | { ok: false; reason: string; fix: string };
+export type GateReportCheck = { ok: true; summary: string } | { ok: false; reason: string; fix: string };
 
 export function checkGateReport(
   text: string | undefined,
   file: string,
   expected: { environment: string; commit: string | null },
-): GateCheck {
+): GateReportCheck {
   if (text === undefined)
     return {
       ok: false,

@@ -1,4 +1,4 @@
-import type { DeployAction, Notice, NotifyEvent, Severity } from "./actions.js";
+import type { DeployAction, Notice, NotifyEvent, NoticeSeverity } from "./actions.js";
 import type { LedgerEntry, Outcome } from "./ledger.js";
 import type { DeployState, Rollout, Slot, StepRecord, Weights } from "./state.js";
 
@@ -97,7 +97,7 @@ export function notice(
   rollout: Rollout,
   at: At,
   event: NotifyEvent,
-  severity: Severity,
+  severity: NoticeSeverity,
   message: string,
 ): Notice {
   return { ...noticeBase(state, rollout, at), event, severity, message };

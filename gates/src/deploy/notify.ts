@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from "undici";
-import type { Notice, Severity } from "./actions.js";
+import type { Notice, NoticeSeverity } from "./actions.js";
+import { messageOf } from "../errors.js";
 
 /**
  * Webhook notifications: generic JSON (`portcullis.notice/v1`) and Slack-compatible (`text`).
@@ -54,7 +55,7 @@ export function jsonPayload(notice: Notice): Record<string, unknown> {
   return { schema: NOTICE_SCHEMA_ID, ...notice };
 }
 
-const ICONS: Readonly<Record<Severity, string>> = {
+const ICONS: Readonly<Record<NoticeSeverity, string>> = {
   critical: ":rotating_light:",
   high: ":warning:",
   medium: ":hourglass:",
@@ -88,7 +89,7 @@ async function deliver(hook: Webhook, notice: Notice, options: NotifierOptions):
       // A 4xx other than 429 will not get better by retrying.
       if (response.statusCode < 500 && response.statusCode !== 429) break;
     } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
+      last = messageOf(error);
     }
   }
   options.onFailure(`${hook.format} webhook to ${safeHost(hook.url)} failed for ${notice.event}: ${last}`);

@@ -1,4 +1,4 @@
-import { ConfigError, quote } from "../errors.js";
+import { ConfigError, quote, messageOf } from "../errors.js";
 import { REPORT_SCHEMA_ID, Report } from "../model/report.js";
 import { describeIssues } from "../zod-issues.js";
 import { problemsFromZod, READABLE_PARSE } from "./problems.js";
@@ -16,7 +16,7 @@ export function parseBaseline(text: string, file: string): Set<string> {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw invalid(file, `not valid JSON (${error instanceof Error ? error.message : String(error)})`, error);
+    throw invalid(file, `not valid JSON (${messageOf(error)})`, error);
   }
   const schema =
     document !== null && typeof document === "object" && "schema" in document ? document.schema : undefined;

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, UsageError, type ErrorCode } from "../errors.js";
+import { ConfigError, UsageError, IoError, messageOf, type FamilyCode } from "../errors.js";
 import { parseBaseline } from "./baseline.js";
 import { ENVIRONMENTS_DIR, resolveEnvironmentRef, unknownEnvironment } from "./environment-ref.js";
 import { parsePolicy, policyHash } from "./parse-policy.js";
@@ -99,12 +99,12 @@ function readOptional(absolute: string, shown: string): string | undefined {
   }
 }
 
-function missing(code: ErrorCode, file: string, fix: string): ConfigError {
+function missing(code: FamilyCode<"config">, file: string, fix: string): ConfigError {
   return new ConfigError(code, "file not found", { file, fix });
 }
 
 function ioError(error: unknown, file: string): ConfigError {
-  return new ConfigError("IO", `cannot read: ${error instanceof Error ? error.message : String(error)}`, {
+  return new IoError(`cannot read: ${messageOf(error)}`, {
     file,
     fix: "check the file's permissions",
     cause: error,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError, quote, type ErrorCode } from "../errors.js";
+import { ConfigError, quote, type FamilyCode } from "../errors.js";
 import { describeIssues, type SchemaIssue } from "../zod-issues.js";
 import { Duration, Fraction } from "./units.js";
 import { closestMatch } from "./suggest.js";
@@ -18,7 +18,7 @@ export interface PolicyProblem extends SchemaIssue {
 export class PolicyError extends ConfigError {
   readonly problems: readonly PolicyProblem[];
 
-  constructor(code: ErrorCode, file: string, problems: readonly PolicyProblem[]) {
+  constructor(code: FamilyCode<"config">, file: string, problems: readonly PolicyProblem[]) {
     const only = problems.length === 1 ? problems[0] : undefined;
     super(code, only?.message ?? `${problems.length} problems: ${describeIssues(problems)}`, {
       file,

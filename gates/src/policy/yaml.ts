@@ -1,5 +1,5 @@
 import yaml from "js-yaml";
-import { ConfigError, type ErrorCode } from "../errors.js";
+import { ConfigError, type FamilyCode } from "../errors.js";
 
 /**
  * Parses a YAML configuration document safely: the core schema only (no custom tags, and dates
@@ -7,7 +7,10 @@ import { ConfigError, type ErrorCode } from "../errors.js";
  * error (naming its line and column) or an empty document (fixed by `emptyFix`) is a ConfigError
  * with `code`.
  */
-export function loadYaml(text: string, options: { file: string; code: ErrorCode; emptyFix: string }): unknown {
+export function loadYaml(
+  text: string,
+  options: { file: string; code: FamilyCode<"config">; emptyFix: string },
+): unknown {
   const { file, code } = options;
   let document: unknown;
   try {

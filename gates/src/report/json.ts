@@ -1,4 +1,4 @@
-import { PortcullisError } from "../errors.js";
+import { InternalError } from "../errors.js";
 import { redactDeep } from "../findings/redact.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import { Report } from "../model/report.js";
@@ -15,13 +15,9 @@ export interface JsonOptions {
 export function renderJson(report: Report, options: JsonOptions = {}): string {
   const checked = Report.safeParse(report);
   if (!checked.success) {
-    throw new PortcullisError(
-      "INTERNAL",
-      `report.json does not match its schema: ${describeIssues(schemaIssues(checked.error))}`,
-      {
-        fix: "this is a bug in Portcullis: please report it with the command that produced it",
-      },
-    );
+    throw new InternalError(`report.json does not match its schema: ${describeIssues(schemaIssues(checked.error))}`, {
+      fix: "this is a bug in Portcullis: please report it with the command that produced it",
+    });
   }
   // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
   return `${JSON.stringify(redactDeep(checked.data, options.secrets ?? []), null, 2)}\n`;

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { isPortcullisError } from "../errors.js";
+import { isPortcullisError, messageOf } from "../errors.js";
 import type { ReportKind } from "../model/report.js";
 import type { ExitMeaning } from "../tools/types.js";
 import type { InProcessStage, PlannedStage, RunPlan, SpawnStage, StageId } from "./plan.js";
@@ -102,7 +102,7 @@ async function runInProcess(stage: InProcessStage, deps: StageDeps): Promise<Sta
   } catch (error) {
     // A bad portcullis.yml or an unreadable tree: the stage's gates are `error`, the run goes on.
     const where = isPortcullisError(error) && error.file !== undefined ? `${error.file}: ` : "";
-    const message = `the ${stage.id} stage failed: ${where}${error instanceof Error ? error.message : String(error)}`;
+    const message = `the ${stage.id} stage failed: ${where}${messageOf(error)}`;
     const fix = isPortcullisError(error) && error.fix !== undefined ? error.fix : "fix the cause shown and run again";
     deps.progress.finish(stage.id, "failed", message);
     return {

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { quote, ReportError } from "../errors.js";
+import { quote, ReportError, messageOf } from "../errors.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import { driverProfile } from "./sarif-profile.js";
 
@@ -31,7 +31,7 @@ export function parseReportJson(raw: string, context: ReportContext): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = messageOf(cause);
     throw new ReportError(
       "REPORT_MALFORMED",
       `the ${context.tool} report is not valid JSON (${reason}); starts with ${quote(text.trimStart(), 40)}`,

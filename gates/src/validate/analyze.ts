@@ -44,13 +44,13 @@ export interface FileFacts {
 }
 
 /** Runs the per-file part of validation; one per thread, reusing its token encoder. */
-export interface Analyzer {
+export interface FileAnalyzer {
   analyze(files: readonly SourceFile[]): Promise<FileFacts[]>;
   dispose(): void;
 }
 
 /** An analyzer for one thread, with the config's globs compiled once. */
-export function createAnalyzer(config: ValidateConfig): Analyzer {
+export function createFileAnalyzer(config: ValidateConfig): FileAnalyzer {
   const settings: Settings = {
     config,
     dependencies: dependencyMatcher(config.references.dependency_tags),

@@ -1,6 +1,6 @@
 import type { Configuration, LintError, MicromarkToken, Rule } from "markdownlint";
 import { lint } from "markdownlint/sync";
-import { PortcullisError } from "../errors.js";
+import { InternalError } from "../errors.js";
 
 /** A file handed to the validator: repository-relative path (forward slashes) and its text. */
 export interface SourceFile {
@@ -91,7 +91,7 @@ function recapture(path: string, content: string): Captured {
   });
   const capture = captured.get(path);
   if (capture === undefined) {
-    throw new PortcullisError("INTERNAL", `markdownlint did not run the parse rule on ${path}`, { file: path });
+    throw new InternalError(`markdownlint did not run the parse rule on ${path}`, { file: path });
   }
   return capture;
 }

@@ -5,7 +5,8 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { ConfigError, PortcullisError, UsageError } from "../errors.js";
+import type { PortcullisError} from "../errors.js";
+import { ConfigError, UsageError, IoError, messageOf } from "../errors.js";
 import { CONFIG_FILE_NAME, defaultValidateConfig, parseValidateConfigText, type ValidateConfig } from "./config.js";
 import type { ValidateResult } from "./findings.js";
 import { globMatcher } from "./globs.js";
@@ -53,7 +54,7 @@ export async function loadValidateConfig(
   } catch (error) {
     if (configFile === undefined && isCode(error, "ENOENT"))
       return { config: defaultValidateConfig(), file: undefined };
-    throw new ConfigError("CONFIG_INVALID", `cannot read the config file: ${describe(error)}`, {
+    throw new ConfigError("CONFIG_INVALID", `cannot read the config file: ${messageOf(error)}`, {
       file,
       fix: "give the path of an existing portcullis.yml with --config",
       cause: error,
@@ -140,7 +141,7 @@ async function readAll(root: string, files: readonly string[]): Promise<SourceFi
 }
 
 function io(file: string, error: unknown): PortcullisError {
-  return new PortcullisError("IO", `cannot read: ${describe(error)}`, {
+  return new IoError(`cannot read: ${messageOf(error)}`, {
     file,
     fix: "check that the file is readable",
     cause: error,
@@ -149,8 +150,4 @@ function io(file: string, error: unknown): PortcullisError {
 
 function isCode(error: unknown, code: string): boolean {
   return error instanceof Error && "code" in error && error.code === code;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.js";
-import { createAnalyzer, type FileFacts } from "./analyze.js";
+import { createFileAnalyzer, type FileFacts } from "./analyze.js";
 import { defaultValidateConfig, type ValidateConfig } from "./config.js";
 import { resolveAll } from "./crossref.js";
 import { toFindings, type ValidateResult } from "./findings.js";
@@ -65,7 +65,7 @@ export async function validateFiles(
 // --- internal ---
 
 async function analyzeHere(files: readonly SourceFile[], config: ValidateConfig): Promise<FileFacts[]> {
-  const analyzer = createAnalyzer(config);
+  const analyzer = createFileAnalyzer(config);
   try {
     return await analyzer.analyze(files);
   } finally {

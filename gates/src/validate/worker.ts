@@ -4,16 +4,16 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { z } from "zod";
-import { PortcullisError } from "../errors.js";
-import { createAnalyzer } from "./analyze.js";
+import { InternalError, messageOf } from "../errors.js";
+import { createFileAnalyzer } from "./analyze.js";
 import { ValidateConfig } from "./config.js";
 import { WorkerRequest, type WorkerResponse } from "./worker-protocol.js";
 
 const port = parentPort;
-if (port === null) throw new PortcullisError("INTERNAL", "worker.ts runs only as a worker thread");
+if (port === null) throw new InternalError("worker.ts runs only as a worker thread");
 
 const { config } = z.object({ config: ValidateConfig }).strict().parse(workerData);
-const analyzer = createAnalyzer(config);
+const analyzer = createFileAnalyzer(config);
 let queue = Promise.resolve();
 
 port.on("message", (message: unknown) => {
@@ -33,7 +33,7 @@ async function handle(message: unknown): Promise<void> {
   } catch (error) {
     send({
       type: "error",
-      message: error instanceof Error ? error.message : String(error),
+      message: messageOf(error),
       ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
     });
   }

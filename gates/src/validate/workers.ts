@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { PortcullisError } from "../errors.js";
+import { InternalError } from "../errors.js";
 import type { FileFacts } from "./analyze.js";
 import type { ValidateConfig } from "./config.js";
 import type { SourceFile } from "./parse.js";
@@ -143,7 +143,7 @@ class Thread {
   }
 
   private fail(error: Error): void {
-    this.failure ??= new PortcullisError("INTERNAL", `validate worker failed: ${error.message}`, { cause: error });
+    this.failure ??= new InternalError(`validate worker failed: ${error.message}`, { cause: error });
     const pending = this.pending;
     this.pending = undefined;
     pending?.reject(this.failure);

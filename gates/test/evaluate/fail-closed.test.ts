@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ErrorCode } from "../../src/errors.js";
+import type { FamilyCode } from "../../src/errors.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import { FEEDS, REQUIRED_REPORTS } from "../../src/evaluate/routing.js";
 import type { RunInput } from "../../src/evaluate/types.js";
@@ -28,7 +28,7 @@ const replaced = (kind: ReportKind, replacement: RunInput[]): RunInput[] => [
   ...replacement,
 ];
 
-const unusable = (code: ErrorCode, message: string): Failure => ({
+const unusable = (code: FamilyCode<"report"> | FamilyCode<"tool">, message: string): Failure => ({
   name: `${code}: ${message}`,
   runs: (kind) => replaced(kind, [broken(kind, code, message)]),
   gates: (kind) => FEEDS[kind],

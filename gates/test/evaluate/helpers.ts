@@ -1,6 +1,6 @@
 import type { CollectedCompliance } from "../../src/compliance/checks.js";
 import { defaultControls } from "../../src/compliance/controls.js";
-import { ReportError, ToolRunError, type ErrorCode } from "../../src/errors.js";
+import { ReportError, ToolRunError, type FamilyCode } from "../../src/errors.js";
 import type { EvaluateInput, RunInput, RunMeta, WaiverInput, WaiverView } from "../../src/evaluate/evaluate.js";
 import {
   Finding,
@@ -113,7 +113,12 @@ export function ok(
 }
 
 /** A report that could not be used, with the error the parser or runner would have raised. */
-export function broken(kind: ReportKind, code: ErrorCode, message: string, meta: Partial<RunMeta> = {}): RunInput {
+export function broken(
+  kind: ReportKind,
+  code: FamilyCode<"report"> | FamilyCode<"tool">,
+  message: string,
+  meta: Partial<RunMeta> = {},
+): RunInput {
   const options = { file: `reports/${kind}.json`, tool: kind, fix: `fix for ${code}` };
   const error =
     code === "TOOL_NOT_FOUND" || code === "TOOL_FAILED" || code === "STAGE_UNAVAILABLE"

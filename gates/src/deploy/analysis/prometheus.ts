@@ -2,6 +2,7 @@ import { request, type Dispatcher } from "undici";
 import { z } from "zod";
 import type { PrometheusQuery } from "../../policy/deploy-settings.js";
 import type { QueryValue } from "./judge.js";
+import { messageOf } from "../../errors.js";
 
 /**
  * PromQL instant queries against the Prometheus HTTP API (`/api/v1/query`). A query must return
@@ -52,7 +53,7 @@ export async function queryPrometheus(
     body = await response.body.json();
   } catch (error) {
     return {
-      error: `${query.name}: Prometheus unreachable or not JSON (${error instanceof Error ? error.message : String(error)})`,
+      error: `${query.name}: Prometheus unreachable or not JSON (${messageOf(error)})`,
     };
   }
   const parsed = Response.safeParse(body);

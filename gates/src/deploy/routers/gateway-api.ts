@@ -2,6 +2,7 @@ import { ApiException, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOpt
 import { z } from "zod";
 import { SLOTS, sameWeights, type Slot, type Weights } from "../state.js";
 import { RouterError, type Router } from "./router.js";
+import { messageOf } from "../../errors.js";
 
 /**
  * Kubernetes Gateway API router: patches `spec.rules[rule].backendRefs[].weight` of an HTTPRoute
@@ -127,7 +128,7 @@ async function guard<T>(call: () => Promise<T>, mayHaveApplied: boolean): Promis
     const rejected = status !== undefined && status >= 400 && status < 500;
     throw new RouterError(
       "gateway-api",
-      `Kubernetes API ${status === undefined ? "unreachable" : `answered HTTP ${status}`}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      `Kubernetes API ${status === undefined ? "unreachable" : `answered HTTP ${status}`}: ${messageOf(error).split("\n")[0]}`,
       {
         applied: mayHaveApplied && !rejected,
         fix:

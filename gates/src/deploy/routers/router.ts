@@ -1,4 +1,4 @@
-import { PortcullisError } from "../../errors.js";
+import { ToolRunError } from "../../errors.js";
 import type { Weights } from "../state.js";
 
 /**
@@ -18,7 +18,7 @@ export interface Router {
  * A router could not apply or confirm weights. `applied: false` is a promise that the live
  * weights did not change (the controller may then stop without a rollback); when in doubt, true.
  */
-export class RouterError extends PortcullisError {
+export class RouterError extends ToolRunError {
   override readonly name = "RouterError";
   readonly applied: boolean;
 

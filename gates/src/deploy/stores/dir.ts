@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { PortcullisError } from "../../errors.js";
+import { ConfigError } from "../../errors.js";
 import { describeIssues, schemaIssues } from "../../zod-issues.js";
 import { lastLedgerHead } from "../ledger.js";
 import { isCode, withFileMutex } from "./mutex.js";
@@ -59,7 +59,7 @@ export function parseState(text: string, file: string): DeployState {
   try {
     document = JSON.parse(text) as unknown;
   } catch (error) {
-    throw new PortcullisError("CONFIG_INVALID", "deployment state is not valid JSON", {
+    throw new ConfigError("CONFIG_INVALID", "deployment state is not valid JSON", {
       file,
       fix: "restore it from the store's history, or remove it to start over",
       cause: error,
@@ -67,7 +67,7 @@ export function parseState(text: string, file: string): DeployState {
   }
   const parsed = DeployState.safeParse(document);
   if (!parsed.success) {
-    throw new PortcullisError(
+    throw new ConfigError(
       "CONFIG_INVALID",
       `deployment state is invalid: ${describeIssues(schemaIssues(parsed.error))}`,
       { file, fix: "restore it from the store's history" },

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { PortcullisError } from "../../errors.js";
+import type { PortcullisError} from "../../errors.js";
+import { IoError } from "../../errors.js";
 import { lastLedgerHead } from "../ledger.js";
 import type { DeployState } from "../state.js";
 import { parseState } from "./dir.js";
@@ -164,8 +165,7 @@ async function readFiles(
 }
 
 function gitError(what: string, result: GitResult, options: GitRefStoreOptions): PortcullisError {
-  return new PortcullisError(
-    "IO",
+  return new IoError(
     `git ${what} failed for ${options.ref}: ${result.stderr.trim().split("\n").slice(-2).join(" | ") || `exit ${result.code}`}`,
     {
       tool: "git",

@@ -1,6 +1,6 @@
 import { open, readFile, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
-import { PortcullisError } from "../../errors.js";
+import { IoError } from "../../errors.js";
 
 /**
  * A short-lived exclusive file (`O_EXCL`), for critical sections of milliseconds to seconds. Not
@@ -26,7 +26,7 @@ export async function withFileMutex<T>(
       if (!isCode(error, "EEXIST")) throw error;
       await removeIfStale(file, staleMs);
       if (Date.now() > deadline) {
-        throw new PortcullisError("IO", `${file} has been held for more than ${Math.round(waitMs / 1000)}s`, {
+        throw new IoError(`${file} has been held for more than ${Math.round(waitMs / 1000)}s`, {
           file,
           fix: "another portcullis process is writing the deployment state; if none is running, delete the file",
         });

@@ -1,4 +1,4 @@
-import { PortcullisError } from "../../errors.js";
+import { IoError } from "../../errors.js";
 import type { LedgerHead } from "../ledger.js";
 import type { DeployState } from "../state.js";
 
@@ -27,11 +27,11 @@ export interface StateStore {
 }
 
 /** The state changed since it was read: reload and decide again. */
-export class StoreConflictError extends PortcullisError {
+export class StoreConflictError extends IoError {
   override readonly name = "StoreConflictError";
 
   constructor(store: string, detail: string) {
-    super("IO", `deployment state in ${store} changed concurrently (${detail})`, {
+    super(`deployment state in ${store} changed concurrently (${detail})`, {
       fix: "retry; another controller wrote in between",
     });
   }
