@@ -9,7 +9,7 @@ import { LAYOUT } from "./layout.js";
 export const PORTCULLIS_BIN = `${LAYOUT.cli}/gates/bin/portcullis.js`;
 
 /** What `portcullis deploy` exits with; rollback and status exit 0 when they did what was asked. */
-export const DEPLOY_EXIT = { live: 0, rolledBack: 1, usage: 2, notStarted: 3 } as const;
+export const DEPLOY_EXIT = { live: 0, rolledBack: 1, usage: 2, notStarted: 3, rollbackFailed: 4 } as const;
 
 /** What every blue-green command takes: the environment, where state lives, who acts, extra settings. */
 export interface DeployTarget {
@@ -92,9 +92,10 @@ export function defaultStateRef(env: string): string {
 export const DEPLOY_EXIT_MEANINGS: Readonly<Record<number, string>> = {
   [DEPLOY_EXIT.live]: "the new release is live",
   [DEPLOY_EXIT.rolledBack]: "rolled back or aborted: traffic is on the previous release",
-  [DEPLOY_EXIT.usage]: "bad input: nothing was started",
+  [DEPLOY_EXIT.usage]: "bad input or a broken ledger: nothing was started",
   [DEPLOY_EXIT.notStarted]:
-    "could not start, or failed before traffic moved (lock held, gate report missing or blocked, new slot unhealthy)",
+    "could not start, or failed before traffic moved (lock held, gate report missing or blocked, state and router disagree, new slot unhealthy)",
+  [DEPLOY_EXIT.rollbackFailed]: "the rollback failed: traffic is still on the release being rolled back from",
 };
 
 /** Says what a deploy's exit code means; a code not in the table is the CLI failing. */

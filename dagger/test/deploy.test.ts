@@ -99,7 +99,8 @@ describe("the state ref", () => {
 
 describe("deploy's exit codes", () => {
   it("name 1 a rollback and 3 a deploy that never started, so neither reads as success", () => {
-    expect(DEPLOY_EXIT).toEqual({ live: 0, rolledBack: 1, usage: 2, notStarted: 3 });
+    expect(DEPLOY_EXIT).toEqual({ live: 0, rolledBack: 1, usage: 2, notStarted: 3, rollbackFailed: 4 });
+    expect(deployExitMeaning(4)).toMatch(/still on the release being rolled back from/);
     expect(deployExitMeaning(1)).toMatch(/rolled back or aborted/);
     expect(deployExitMeaning(2)).toMatch(/bad input/);
     expect(deployExitMeaning(3)).toMatch(/could not start/);

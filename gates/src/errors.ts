@@ -30,6 +30,11 @@ export const EXIT_CODES = {
     meaning:
       "deploy stopped before traffic moved (gates not passed, lock held, new slot unhealthy), or the recorded deployment state disagrees with the router",
   },
+  rollbackFailed: {
+    code: 4,
+    meaning:
+      "a rollback or abort could not move traffic back (target unhealthy, or the router still refused at `rollback_deadline`): traffic is still on the release being rolled back from",
+  },
   internal: { code: 70, meaning: "a bug in Portcullis (an invariant did not hold): please report it with the output" },
 } as const;
 

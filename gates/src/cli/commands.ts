@@ -4,6 +4,7 @@ import { registerCi } from "./ci.js";
 import { registerDeploy } from "./deploy.js";
 import { registerDeployControl } from "./deploy-control.js";
 import { registerDeployRecords } from "./deploy-records.js";
+import { registerDeployState } from "./deploy-state.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerEvidence } from "./evidence.js";
 import { registerPolicy } from "./policy.js";
@@ -14,4 +15,4 @@ import { registerValidate } from "./validate.js";
 export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /** Every command of the CLI, one file each. */
-export const COMMANDS: readonly RegisterCommand[] = [registerPolicy, registerEvaluate, registerCi, registerValidate, registerReport, registerDeploy, registerDeployControl, registerDeployRecords, registerEvidence];
+export const COMMANDS: readonly RegisterCommand[] = [registerPolicy, registerEvaluate, registerCi, registerValidate, registerReport, registerDeploy, registerDeployControl, registerDeployRecords, registerDeployState, registerEvidence];

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { createAnalyzer } from "../deploy/analysis/analyzer.js";
 import {
   checkProbeBudget,
+  probePaths,
   requireRouterSettings,
   resolveSettings,
   resolveThresholds,
@@ -91,6 +92,7 @@ export async function routerOf(context: DeployContext): Promise<Router> {
         servers: nginxServers(urls.blue, urls.green),
         testCmd: settings.nginx_test_cmd,
         reloadCmd: settings.nginx_reload_cmd,
+        liveUrl: settings.nginx_live_url ?? "",
         timeoutMs,
         cwd: io.cwd,
       });
@@ -127,7 +129,7 @@ export function controllerDeps(context: DeployContext, router: Router, log: (lin
       environment: context.environment,
       healthPath: settings.health_path,
       healthTimeoutMs: parseDuration(settings.health_timeout),
-      probePath: settings.probe_path ?? settings.health_path,
+      probePaths: probePaths(settings),
       probeRate: settings.probe_rate,
       probeTimeoutMs: parseDuration(settings.probe_timeout),
       intervalMs,
@@ -135,6 +137,11 @@ export function controllerDeps(context: DeployContext, router: Router, log: (lin
       thresholds,
       prometheusUrl: settings.prometheus_url,
       queries: settings.prometheus_queries,
+      trafficQuery: settings.prometheus_traffic_query,
+      accessLog:
+        settings.nginx_access_log === undefined
+          ? undefined
+          : { file: path.resolve(io.cwd, settings.nginx_access_log), servers: nginxServers(urls.blue, urls.green) },
     }),
     notifier: createNotifier({
       webhooks: resolveWebhooks(settings, io.env),
@@ -154,6 +161,7 @@ export function controllerDeps(context: DeployContext, router: Router, log: (lin
       intervalMs,
       scaleDownDelayMs: parseDuration(settings.scale_down_delay),
       leaseMs: parseDuration(settings.lock_lease),
+      rollbackDeadlineMs: parseDuration(settings.rollback_deadline),
     },
     environment: context.environment,
     actor: context.actor,

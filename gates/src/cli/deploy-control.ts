@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { describeLock, viewLock } from "../deploy/lock.js";
 import { requestPromotion, runIntervention, type RunResult } from "../deploy/runner.js";
 import type { Router } from "../deploy/routers/router.js";
-import { otherSlot, sameWeights, type DeployState, type Weights } from "../deploy/state.js";
+import { allOn, otherSlot, sameWeights, type DeployState, type Weights } from "../deploy/state.js";
 import { PortcullisError, UsageError, messageOf } from "../errors.js";
 import type { RegisterCommand } from "./commands.js";
 import {
@@ -87,8 +87,15 @@ async function intervene(kind: "rollback" | "abort", options: Record<string, unk
 function exitOf(result: RunResult, io: CliIo, what: string): number {
   switch (result.kind) {
     case "finished":
-      io.stdout(`${result.reason}\n`);
-      return result.outcome === "failed" ? EXIT.blocked : EXIT.ok;
+      if (result.outcome !== "failed") {
+        io.stdout(`${result.reason}\n`);
+        return EXIT.ok;
+      }
+      io.stderr(`portcullis: ${what} failed: ${result.reason}\n`);
+      return result.rollback_failed ? EXIT.rollbackFailed : EXIT.blocked;
+    case "ledger_broken":
+      io.stderr(`portcullis: ${what} refused: ${result.reason}\n`);
+      return EXIT.usage;
     case "rejected":
       io.stderr(`portcullis: nothing to ${what}: ${result.reason}\n`);
       return EXIT.usage;
@@ -136,6 +143,8 @@ async function buildStatus(context: DeployContext, state: DeployState | null): P
   if (live !== undefined) {
     try {
       router = { description: live.description, weights: await live.readWeights(), error: null };
+      const unserved = await live.unserved?.();
+      if (unserved !== undefined && unserved !== null) warnings.push(unserved);
     } catch (error) {
       router = {
         description: live.description,
@@ -144,9 +153,16 @@ async function buildStatus(context: DeployContext, state: DeployState | null): P
       };
     }
   }
-  if (state !== null && router !== null && router.weights !== null && !sameWeights(router.weights, state.weights)) {
+  const stored = state?.weights ?? allOn("blue");
+  if (router !== null && router.weights !== null && !sameWeights(router.weights, stored)) {
+    const claim =
+      state === null
+        ? "no state is stored (a deploy would take blue for live)"
+        : `the state last confirmed blue ${stored.blue} % / green ${stored.green} %`;
+    const fix =
+      state === null || state.phase === "idle" ? ": run `portcullis state sync` to rebuild the state from the router" : "";
     warnings.push(
-      `the router serves blue ${router.weights.blue} % / green ${router.weights.green} % but the state last confirmed ${state.weights.blue}/${state.weights.green}`,
+      `DISAGREEMENT: the router serves blue ${router.weights.blue} % / green ${router.weights.green} % but ${claim}${fix}`,
     );
   }
   if (state !== null && state.phase !== "idle" && (lock === null || lock.stale)) {
@@ -193,7 +209,7 @@ function renderStatus(view: StatusView): string {
   if (view.router !== null) {
     const weights = view.router.weights;
     lines.push(
-      `router       ${view.router.description}: ${view.router.error ?? (weights === null ? "no weights yet" : `blue ${weights.blue} % / green ${weights.green} %`)}`,
+      `router       ${view.router.description}, live: ${view.router.error ?? (weights === null ? "no weights yet" : `blue ${weights.blue} % / green ${weights.green} %`)}`,
     );
   }
   const lock = view.state === null ? null : viewLock(view.state, new Date());

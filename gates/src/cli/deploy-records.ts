@@ -50,12 +50,18 @@ function withOptions(command: Command): Command {
   return addDeployOptions(command);
 }
 
+/** The ledger's records, once its chain verified: history and metrics never report from a broken one. */
 async function load(
   options: Record<string, unknown>,
   io: CliIo,
 ): Promise<{ records: LedgerRecord[]; environment: string; text: string; head: { seq: number; hash: string } | null }> {
   const context = loadDeployContext(options, io);
   const snapshot = await context.store.load();
+  if (snapshot.ledgerBroken !== null)
+    throw new ConfigError("CONFIG_INVALID", `the ledger's chain is broken at ${snapshot.ledgerBroken}`, {
+      file: context.store.description,
+      fix: "run `portcullis ledger verify`, restore the ledger from a backup or the store's history",
+    });
   let records: LedgerRecord[];
   try {
     records = parseLedger(snapshot.ledgerText);
@@ -163,6 +169,10 @@ function renderMetrics(result: DoraMetrics): string {
       return `  ${labels[name].padEnd(26)} ${value(name).padEnd(14)} target ${metric.target.padEnd(10)} ${verdict} (${metric.samples} samples)`;
     }),
   ];
+  const other = result.rollbacks_not_caused_by_the_release;
+  lines.push(
+    `  rollbacks not counted as change failures: ${other.telemetry} for missing or inconclusive telemetry, ${other.router} for router failures`,
+  );
   if (result.unrestored > 0) lines.push(`  ${result.unrestored} failure(s) not yet followed by a good deploy`);
   return `${lines.join("\n")}\n`;
 }

@@ -22,8 +22,9 @@ import { EXIT, type CliIo } from "./io.js";
 /**
  * `portcullis deploy --release <v>`: blue-green deploy of a release to the idle slot, step by
  * step with analysis, rolled back automatically when the analysis fails.
- * Exit 0 live, 1 rolled back or aborted, 2 bad input, 3 could not start or failed before any
- * traffic moved (lock held, gate report missing or blocked, new slot unhealthy, router refused).
+ * Exit 0 live, 1 rolled back or aborted, 2 bad input or a broken ledger, 3 could not start or
+ * failed before any traffic moved (lock held, gate report missing or blocked, state and router
+ * disagree, new slot unhealthy, router refused), 4 the rollback failed: traffic is still on it.
  */
 export const registerDeploy: RegisterCommand = (program, io, setExit) => {
   const command = program
@@ -41,7 +42,8 @@ export const registerDeploy: RegisterCommand = (program, io, setExit) => {
     "after",
     [
       "",
-      "Exit codes: 0 live, 1 rolled back or aborted, 2 bad input, 3 could not start.",
+      "Exit codes: 0 live, 1 rolled back or aborted, 2 bad input or broken ledger, 3 could not start,",
+      "  4 rollback failed (traffic still on the new release).",
       "Example:",
       "  portcullis deploy --env production --release 1.4.2 --commit $GITHUB_SHA --gate-report out/report.json \\",
       "    --router nginx --blue http://10.0.0.5:8080 --green http://10.0.0.6:8080 --nginx-upstream-file /etc/nginx/portcullis.conf",
@@ -185,9 +187,13 @@ function report(result: RunResult, io: CliIo): number {
     case "taken_over":
       io.stderr(`portcullis: deploy stopped: ${result.reason}\n`);
       return EXIT.blocked;
+    case "ledger_broken":
+      io.stderr(`portcullis: deploy not started: ${result.reason}\n`);
+      return EXIT.usage;
     case "finished":
       io.stdout(`${result.outcome}: ${result.reason}\n`);
       if (result.outcome === "succeeded") return EXIT.ok;
+      if (result.rollback_failed) return EXIT.rollbackFailed;
       if (result.outcome === "failed" && !result.traffic_moved) return EXIT.notStarted;
       return EXIT.blocked;
   }

@@ -120,6 +120,17 @@ async function pack(flags: PackFlags, io: CliIo): Promise<number> {
     environment: report.environment,
     deploy: policy.deploy,
   });
+  // Evidence is only as good as its ledger: a broken chain is refused, never packed as if intact.
+  if (ledger !== undefined && !ledger.result.ok) {
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      `the deployment ledger's chain is broken: ${ledger.result.unreadable ?? ledger.result.problems.find((problem) => !problem.includes("(an interrupted save)")) ?? "unverifiable"}`,
+      {
+        file: ledger.result.file,
+        fix: "run `portcullis ledger verify`, restore the ledger from a backup or the store's history",
+      },
+    );
+  }
   const contents = bundleContents({
     report,
     reportFiles,

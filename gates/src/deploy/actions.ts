@@ -15,6 +15,8 @@ export type DeployEvent =
         forced_reason: string | null;
       };
       plan: Plan;
+      /** The weights the router serves right now, read before anything; null when it cannot say. */
+      live: Weights | null;
     }
   | { type: "hook_done"; at: string; ok: boolean; detail: string }
   | { type: "health"; at: string; ok: boolean; detail: string }
@@ -25,12 +27,16 @@ export type DeployEvent =
   | { type: "measurement"; at: string; window: Window }
   | { type: "bake_elapsed"; at: string }
   | { type: "promote"; at: string; actor: string }
-  | { type: "abort"; at: string; actor: string; reason: string }
+  | { type: "abort"; at: string; actor: string; reason: string; deadline_ms: number }
   | {
       type: "rollback";
       at: string;
       actor: string;
       reason: string;
+      /** How long the rollback keeps retrying a router that refuses it. */
+      deadline_ms: number;
+      /** The first bad line of a ledger whose chain is broken: recorded and notified, never blocking. */
+      ledger_broken?: string;
       /** For `rollback --to-previous`: the release to restore, and whether a slot must be redeployed. */
       previous?: { release: string; slot: Slot; redeploy: boolean; deploy_hook: boolean };
     }
@@ -52,6 +58,7 @@ export const NOTIFY_EVENTS = [
   "forced",
   "manual_action",
   "retired",
+  "ledger_broken",
 ] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
@@ -79,5 +86,15 @@ export type DeployAction =
   | { type: "retire"; slot: Slot }
   | { type: "ledger"; entry: LedgerEntry }
   | { type: "notify"; notice: Notice }
-  /** `traffic_moved: false` when the deploy ended before any user request reached the new slot. */
-  | { type: "finish"; outcome: Outcome; reason: string; deploy_id: string | null; traffic_moved: boolean };
+  /**
+   * `traffic_moved: false` when the deploy ended before any user request reached the new slot;
+   * `rollback_failed` when traffic could not be moved back and stays on the release being left.
+   */
+  | {
+      type: "finish";
+      outcome: Outcome;
+      reason: string;
+      deploy_id: string | null;
+      traffic_moved: boolean;
+      rollback_failed: boolean;
+    };

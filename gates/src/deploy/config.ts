@@ -44,6 +44,11 @@ export function resolveSettings(
   });
 }
 
+/** The application paths analysis probes: probe_paths, or the deprecated single probe_path. */
+export function probePaths(settings: DeploySettings): string[] {
+  return settings.probe_path === undefined ? settings.probe_paths : [settings.probe_path];
+}
+
 /** The slot URLs, required by anything that checks health or probes. */
 export function slotUrls(settings: DeploySettings): Record<Slot, string> {
   if (settings.blue === undefined || settings.green === undefined) {
@@ -59,6 +64,13 @@ export function slotUrls(settings: DeploySettings): Record<Slot, string> {
  * reach that, every deploy would end inconclusive. Said before anything starts.
  */
 export function checkProbeBudget(settings: DeploySettings, thresholds: Thresholds): void {
+  if (settings.probe_rate === 0) {
+    if (settings.nginx_access_log === undefined && settings.prometheus_traffic_query === undefined)
+      throw new UsageError("USAGE", "probe_rate 0 turns probes off, and no real traffic is read either", {
+        fix: "set nginx_access_log or prometheus_traffic_query, or a probe_rate above 0",
+      });
+    return;
+  }
   const perWindow = Math.floor((settings.probe_rate * parseDuration(settings.interval)) / 1000);
   if (perWindow < thresholds.minRequests) {
     throw new UsageError(
@@ -72,7 +84,7 @@ export function checkProbeBudget(settings: DeploySettings, thresholds: Threshold
 /** The settings each router cannot work without, checked before anything moves. */
 export function requireRouterSettings(settings: DeploySettings): void {
   const missing: Record<DeploySettings["router"], (keyof DeploySettings)[]> = {
-    nginx: ["nginx_upstream_file", "blue", "green"],
+    nginx: ["nginx_upstream_file", "nginx_live_url", "blue", "green"],
     "gateway-api": ["gateway_route", "gateway_blue_backend", "gateway_green_backend"],
     command: ["command_set"],
   };
@@ -98,6 +110,7 @@ export function planOf(settings: DeploySettings): Plan {
     deploy_hook: settings.deploy_hook !== undefined,
     retire_hook: settings.retire_hook !== undefined,
     slow_after_ms: parseDuration(settings.slow_after),
+    rollback_deadline_ms: parseDuration(settings.rollback_deadline),
   };
 }
 

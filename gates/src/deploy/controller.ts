@@ -27,7 +27,14 @@ export interface ControllerDeps {
     cwd: string;
     urls: Readonly<Record<Slot, string>>;
   };
-  timing: { bakeMs: number; intervalMs: number; scaleDownDelayMs: number; leaseMs: number };
+  timing: {
+    bakeMs: number;
+    intervalMs: number;
+    scaleDownDelayMs: number;
+    leaseMs: number;
+    /** How long a rollback keeps retrying a router that refuses it. */
+    rollbackDeadlineMs: number;
+  };
   environment: string;
   actor: string;
   /** Unique per process: who holds the lock. */
@@ -229,8 +236,9 @@ export class Controller {
   }
 
   private async setWeights(action: Extract<DeployAction, { type: "set_weights" }>): Promise<void> {
-    const attempts = this.state.rollback?.attempts ?? 0;
-    if (attempts > 0) await new Promise((resolve) => setTimeout(resolve, 500 * attempts));
+    const attempts = this.state.phase === "rolling_back" ? (this.state.rollback?.attempts ?? 0) : 0;
+    // Backoff between rollback attempts: 250 ms doubling to 5 s, until the machine's deadline.
+    if (attempts > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** (attempts - 1))));
     this.deps.log(`${action.reason} -> blue ${action.weights.blue} % / green ${action.weights.green} %`);
     let event: DeployEvent;
     try {

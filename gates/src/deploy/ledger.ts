@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { Slot, StepRecord } from "./state.js";
+import { RollbackCause, Slot, StepRecord } from "./state.js";
 
 /**
  * The deployment ledger: append-only JSONL, one record per line, each carrying the SHA-256 of the
@@ -16,7 +16,15 @@ export const Outcome = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof Outcome>;
 
 export const ENTRY_TYPES = ["deploy_started", "step", "deploy_finished", "manual", "rollback", "retired"] as const;
-export const MANUAL_ACTIONS = ["promote", "abort", "rollback", "rollback_to_previous", "lock_broken"] as const;
+export const MANUAL_ACTIONS = [
+  "promote",
+  "abort",
+  "rollback",
+  "rollback_to_previous",
+  "lock_broken",
+  "ledger_broken",
+  "state_sync",
+] as const;
 
 export const LedgerEntry = z
   .object({
@@ -39,6 +47,8 @@ export const LedgerEntry = z
     started_at: z.string().optional(),
     finished_at: z.string().optional(),
     ok: z.boolean().optional(),
+    /** Why a deploy was rolled back or a rollback ran (see RollbackCause). */
+    cause: RollbackCause.optional(),
   })
   .strict();
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
@@ -150,10 +160,26 @@ export function parseLedger(text: string): LedgerRecord[] {
   return records.map((entry) => entry.record);
 }
 
-/** The seq and hash of the last well-formed record, to chain new records onto. */
-export function lastLedgerHead(text: string): LedgerHead | null {
-  const last = readLines(text).records.at(-1)?.record;
-  return last === undefined ? null : { seq: last.seq, hash: last.hash };
+export interface LedgerChain {
+  /** The record new records chain from. */
+  head: LedgerHead | null;
+  verification: LedgerVerification;
+  /** The first problem that breaks the chain, `line N: …`; null when the chain is intact. */
+  broken: string | null;
+}
+
+/**
+ * Where the next record chains from. An intact chain continues from its verified end (records
+ * past the state's head, from a save interrupted between its two writes, belong to it); a broken
+ * one from the head kept in the state, never from the file's last line, so a cut or rewritten
+ * tail stays visible instead of vanishing under the next records.
+ */
+export function ledgerChain(text: string, stateHead: LedgerHead | null): LedgerChain {
+  const verification = verifyLedger(text, stateHead);
+  const problem = verification.problems.find((candidate) => candidate.kind !== "ahead");
+  if (problem === undefined) return { head: verification.head, verification, broken: null };
+  const where = problem.message.startsWith("line ") ? problem.message : `line ${problem.line}: ${problem.message}`;
+  return { head: stateHead ?? verification.head, verification, broken: where };
 }
 
 /** JSON with object keys sorted, so the hash does not depend on key order. */

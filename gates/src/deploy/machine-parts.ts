@@ -50,8 +50,20 @@ export function notify(value: Notice): DeployAction {
   return { type: "notify", notice: value };
 }
 
-export function finish(outcome: Outcome, reason: string, deployId: string | null, trafficMoved = true): DeployAction {
-  return { type: "finish", outcome, reason, deploy_id: deployId, traffic_moved: trafficMoved };
+export function finish(
+  outcome: Outcome,
+  reason: string,
+  deployId: string | null,
+  traffic: { moved?: boolean; rollbackFailed?: boolean } = {},
+): DeployAction {
+  return {
+    type: "finish",
+    outcome,
+    reason,
+    deploy_id: deployId,
+    traffic_moved: traffic.moved ?? true,
+    rollback_failed: traffic.rollbackFailed ?? false,
+  };
 }
 
 export function base(

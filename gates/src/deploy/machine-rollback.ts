@@ -1,6 +1,14 @@
 import type { DeployAction, DeployEvent } from "./actions.js";
 import type { LedgerEntry, Outcome } from "./ledger.js";
-import { allOn, otherSlot, type DeployState, type Rollout, type Slot } from "./state.js";
+import {
+  allOn,
+  otherSlot,
+  type DeployState,
+  type Rollout,
+  type RollbackCause,
+  type RollbackIntent,
+  type Slot,
+} from "./state.js";
 import {
   type At,
   type Transition,
@@ -42,6 +50,8 @@ export function abort(state: DeployState, event: Extract<DeployEvent, { type: "a
     actor: event.actor,
     reason: `aborted by ${event.actor}: ${event.reason}`,
     at: event.at,
+    deadline_ms: event.deadline_ms,
+    cause: "manual",
   });
   return { state: result.state, actions: [manual, told, ...result.actions] };
 }
@@ -49,6 +59,7 @@ export function abort(state: DeployState, event: Extract<DeployEvent, { type: "a
 export function rollback(state: DeployState, event: Extract<DeployEvent, { type: "rollback" }>): Transition {
   const action = event.previous === undefined ? "rollback" : "rollback_to_previous";
   const manual = (s: DeployState, r: Rollout | null): DeployAction[] => [
+    ...brokenLedger(s, r, event),
     ledger({ ...base(s, r, event.at, "manual", event.actor), action, reason: event.reason }),
     notify({
       ...noticeBase(s, r, event.at),
@@ -64,18 +75,17 @@ export function rollback(state: DeployState, event: Extract<DeployEvent, { type:
       actor: event.actor,
       reason: `rolled back by ${event.actor}: ${event.reason}`,
       at: event.at,
+      deadline_ms: event.deadline_ms,
+      cause: "manual",
     });
     return { state: result.state, actions: [...manual(state, rollout), ...result.actions] };
   }
   if (rollout !== null) return reject(state, "a deploy is in progress: roll it back first, then --to-previous");
   if (state.phase === "rolling_back" && state.rollback !== null) {
+    const resumed = { ...state.rollback, attempts: 0, give_up_at: giveUpAt(event.at, event.deadline_ms) };
     return prepend(
       manual(state, null),
-      moveAll(
-        { ...state, rollback: { ...state.rollback, attempts: 0 } },
-        state.rollback.target,
-        "resuming an unfinished rollback",
-      ),
+      moveAll({ ...state, rollback: resumed }, resumed.target, "resuming an unfinished rollback"),
     );
   }
   const previous = event.previous;
@@ -98,26 +108,23 @@ export function rollback(state: DeployState, event: Extract<DeployEvent, { type:
     reason: event.reason,
     at: event.at,
     attempts: 0,
+    give_up_at: giveUpAt(event.at, event.deadline_ms),
+    cause: "manual",
   } as const;
   const next: DeployState = {
     ...state,
     rollback: intent,
     slots: { ...state.slots, [target]: { release, retired: false } },
   };
-  if (previous?.redeploy === true) {
-    return {
-      state: { ...next, phase: "preparing" },
-      actions: [...manual(next, null), { type: "run_hook", hook: "deploy", slot: target, release: previous.release }],
-    };
-  }
-  return prepend(
-    manual(next, null),
-    moveAll(
-      next,
-      target,
-      `${kind === "rollback" ? "rollback" : "rollback to previous"}: all traffic to ${target} at once`,
-    ),
-  );
+  // Traffic never moves to a slot nobody checked: a dead target leaves it where it is.
+  const first: DeployAction =
+    previous?.redeploy === true
+      ? { type: "run_hook", hook: "deploy", slot: target, release: previous.release }
+      : { type: "check_health", slot: target };
+  return {
+    state: { ...next, phase: previous?.redeploy === true ? "preparing" : "health_check" },
+    actions: [...manual(next, null), first],
+  };
 }
 
 export function retired(state: DeployState, event: Extract<DeployEvent, { type: "retired" }>): Transition {
@@ -147,6 +154,7 @@ export function retired(state: DeployState, event: Extract<DeployEvent, { type: 
   return { state: next, actions: [ledger(entryOut), ...told] };
 }
 
+/** Attempts of a rollback saved before deadlines existed (give_up_at null). */
 export const MAX_ROLLBACK_ATTEMPTS = 3;
 
 export interface RollbackStart {
@@ -154,6 +162,32 @@ export interface RollbackStart {
   actor: string;
   reason: string;
   at: At;
+  deadline_ms: number;
+  cause: RollbackCause;
+}
+
+export function giveUpAt(at: At, deadlineMs: number): string {
+  return new Date(Date.parse(at) + deadlineMs).toISOString();
+}
+
+/** Whether a rollback whose router attempt just failed may try again. */
+export function mayRetry(intent: RollbackIntent, attempts: number, at: At): boolean {
+  if (intent.give_up_at === null) return attempts < MAX_ROLLBACK_ATTEMPTS;
+  return Date.parse(at) < Date.parse(intent.give_up_at);
+}
+
+/** A router failure during a rollback: notified at critical every time, retried until the deadline. */
+export function rollbackRetry(state: DeployState, intent: RollbackIntent, at: At, error: string): Transition {
+  const attempts = intent.attempts + 1;
+  const next: DeployState = { ...state, rollback: { ...intent, attempts } };
+  if (!mayRetry(intent, attempts, at)) return rollbackFailed(next, at, error);
+  const told = notify({
+    ...noticeBase(next, next.rollout, at),
+    event: "rollback_failed",
+    severity: "critical",
+    message: `rollback to ${intent.target} failed (attempt ${attempts}), retrying until ${intent.give_up_at ?? `${MAX_ROLLBACK_ATTEMPTS} attempts`}: ${error}`,
+  });
+  return prepend([told], moveAll(next, intent.target, `retry ${attempts + 1} after: ${error}`));
 }
 
 export function startRollback(state: DeployState, rollout: Rollout, how: RollbackStart): Transition {
@@ -174,6 +208,8 @@ export function startRollback(state: DeployState, rollout: Rollout, how: Rollbac
       reason: how.reason,
       at: how.at,
       attempts: 0,
+      give_up_at: giveUpAt(how.at, how.deadline_ms),
+      cause: how.cause,
     },
   };
   return prepend(decided.actions, moveAll(next, rollout.from, `rollback: all traffic to ${rollout.from} at once`));
@@ -203,6 +239,7 @@ export function rolledBack(state: DeployState, at: At): Transition {
           to_slot: intent.target,
           ok: true,
           reason: intent.reason,
+          cause: intent.cause,
           started_at: intent.at,
           finished_at: at,
         }),
@@ -226,6 +263,7 @@ export function rolledBack(state: DeployState, at: At): Transition {
         entry(next, rollout, at, "deploy_finished", {
           outcome,
           reason: intent.reason,
+          cause: intent.cause,
           started_at: rollout.started_at,
           finished_at: at,
         }),
@@ -247,7 +285,8 @@ export function rolledBack(state: DeployState, at: At): Transition {
 
 export function rollbackFailed(state: DeployState, at: At, error: string): Transition {
   const rollout = state.rollout;
-  const message = `rollback to ${state.rollback?.target ?? "the old slot"} could not be confirmed after ${MAX_ROLLBACK_ATTEMPTS} attempts: ${error}; run \`portcullis rollback\` again`;
+  const intent = state.rollback;
+  const message = `rollback to ${intent?.target ?? "the old slot"} could not be confirmed after ${intent?.attempts ?? 0} attempts${intent?.give_up_at == null ? "" : ` (deadline ${intent.give_up_at})`}: ${error}; traffic is still on the release being rolled back from: run \`portcullis rollback\` again`;
   const next: DeployState = { ...state, rollout: null, pending_weights: null };
   const closing =
     rollout === null
@@ -267,7 +306,7 @@ export function rollbackFailed(state: DeployState, at: At, error: string): Trans
     actions: [
       ...closing,
       notify({ ...noticeBase(next, rollout, at), event: "rollback_failed", severity: "critical", message }),
-      finish("failed", message, rollout?.id ?? null),
+      finish("failed", message, rollout?.id ?? null, { rollbackFailed: true }),
     ],
   };
 }
@@ -295,12 +334,12 @@ export function failed(state: DeployState, rollout: Rollout, at: At, reason: str
           `deploy of ${rollout.release} failed before moving traffic: ${reason}`,
         ),
       ),
-      finish("failed", reason, rollout.id, false),
+      finish("failed", reason, rollout.id, { moved: false }),
     ],
   };
 }
 
-/** A deploy or a `--to-previous` redeploy failed before any traffic moved. */
+/** A deploy, or a rollback to a slot that is not healthy (or not redeployed), failed before traffic moved. */
 export function failedAny(state: DeployState, at: At, reason: string): Transition {
   if (state.rollout !== null) return failed(state, state.rollout, at, reason);
   const intent = state.rollback;
@@ -318,9 +357,26 @@ export function failedAny(state: DeployState, at: At, reason: string): Transitio
         ...noticeBase(next, null, at),
         event: "rollback_failed",
         severity: "critical",
-        message: `rollback to previous failed: ${reason}`,
+        message: `rollback to ${intent?.target ?? "the other slot"} refused, traffic left where it is: ${reason}`,
       }),
-      finish("failed", reason, null, false),
+      finish("failed", `rollback refused, traffic left where it is: ${reason}`, null, {
+        moved: false,
+        rollbackFailed: true,
+      }),
     ],
   };
+}
+
+/** A manual rollback on a ledger whose chain is broken: recorded and notified at critical. */
+function brokenLedger(
+  state: DeployState,
+  rollout: Rollout | null,
+  event: Extract<DeployEvent, { type: "rollback" }>,
+): DeployAction[] {
+  if (event.ledger_broken === undefined) return [];
+  const reason = `the ledger's chain is broken (${event.ledger_broken}); rollback allowed as an emergency`;
+  return [
+    ledger({ ...base(state, rollout, event.at, "manual", event.actor), action: "ledger_broken", reason }),
+    notify({ ...noticeBase(state, rollout, event.at), event: "ledger_broken", severity: "critical", message: reason }),
+  ];
 }

@@ -66,6 +66,9 @@ export function inconclusive(state: DeployState, rollout: Rollout, at: At, reaso
       actor: r.actor,
       reason: `analysis inconclusive at step ${r.step + 1}: ${reason}`,
       at,
+      deadline_ms: r.plan.rollback_deadline_ms,
+      // No data is never a pass, but neither is it the release failing: DORA counts it apart.
+      cause: "telemetry",
     }),
   );
 }

@@ -5,19 +5,19 @@ import {
   sameWeights,
   type DeployState,
   type Rollout,
+  type Slot,
   type StepRecord,
   type Weights,
 } from "./state.js";
 import { type At, type Transition, chain, decide, entry, ledger, notice, notify, reject } from "./machine-parts.js";
 import {
-  MAX_ROLLBACK_ATTEMPTS,
   abort,
   failed,
   failedAny,
   moveAll,
   retired,
   rollback,
-  rollbackFailed,
+  rollbackRetry,
   rolledBack,
   startRollback,
 } from "./machine-rollback.js";
@@ -70,6 +70,23 @@ export function transition(state: DeployState, event: DeployEvent): Transition {
 
 // --- internal ---
 
+/**
+ * A deploy starts only from what the router really serves: the slot it is about to run the deploy
+ * hook on must serve nothing, and the stored state must agree with the router (a lost or stale
+ * state would otherwise make the deploy guess which slot is live).
+ */
+function liveRefusal(state: DeployState, live: Weights | null, to: Slot): string | null {
+  if (live === null) return null;
+  const serving = `the router serves blue ${live.blue} % / green ${live.green} %`;
+  const stored = `the stored state says blue ${state.weights.blue} % / green ${state.weights.green} %`;
+  const sync = "run `portcullis state sync` to rebuild the state from the router's live weights";
+  if (sameWeights(live, state.weights)) {
+    if (live[to] === 0) return null;
+    return `${serving}: the ${to} slot serves users, so no deploy hook may run on it; roll back or finish the deploy in progress first`;
+  }
+  return `state and router disagree: ${serving}, ${stored}; ${sync}`;
+}
+
 function withRollout(
   state: DeployState,
   phase: DeployState["phase"],
@@ -86,6 +103,8 @@ function start(state: DeployState, event: Extract<DeployEvent, { type: "start" }
     return reject(state, `a deploy is already in phase ${state.phase}`);
   const from = state.active;
   const to = otherSlot(from);
+  const refused = liveRefusal(state, event.live, to);
+  if (refused !== null) return reject(state, refused);
   const rollout: Rollout = {
     ...event.rollout,
     from,
@@ -205,13 +224,8 @@ function confirmed(state: DeployState, at: At, weights: Weights): Transition {
 }
 
 function routerFailed(state: DeployState, event: Extract<DeployEvent, { type: "weights_failed" }>): Transition {
-  if (state.phase === "rolling_back" && state.rollback !== null) {
-    const attempts = state.rollback.attempts + 1;
-    const rollbackState: DeployState = { ...state, rollback: { ...state.rollback, attempts } };
-    if (attempts < MAX_ROLLBACK_ATTEMPTS)
-      return moveAll(rollbackState, state.rollback.target, `retry ${attempts + 1} after: ${event.error}`);
-    return rollbackFailed(rollbackState, event.at, event.error);
-  }
+  if (state.phase === "rolling_back" && state.rollback !== null)
+    return rollbackRetry(state, state.rollback, event.at, event.error);
   const rollout = state.rollout;
   if (state.phase !== "shifting" || rollout === null)
     return reject(state, `weights_failed ignored in phase ${state.phase}`);
@@ -223,6 +237,8 @@ function routerFailed(state: DeployState, event: Extract<DeployEvent, { type: "w
     actor: rollout.actor,
     reason,
     at: event.at,
+    deadline_ms: rollout.plan.rollback_deadline_ms,
+    cause: "router",
   });
 }
 
@@ -255,6 +271,8 @@ function measured(
         actor: r.actor,
         reason: `analysis failed at step ${r.step + 1}: ${window.reason}`,
         at: event.at,
+        deadline_ms: r.plan.rollback_deadline_ms,
+        cause: "release",
       }),
     );
   }

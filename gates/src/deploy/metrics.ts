@@ -1,4 +1,5 @@
 import type { LedgerRecord, Outcome } from "./ledger.js";
+import type { RollbackCause } from "./state.js";
 
 /**
  * DORA metrics from the ledger, each against the design's targets: deployment frequency > 5 a
@@ -8,8 +9,10 @@ import type { LedgerRecord, Outcome } from "./ledger.js";
  * - a deploy counts in the window when it finished inside it;
  * - frequency: succeeded deploys per 7 days of window;
  * - lead time: median of finished_at - commit_time over succeeded deploys that carry a commit time;
- * - change failure rate: (rolled_back + succeeded-then-reverted) / (succeeded + rolled_back);
- *   aborted and failed deploys never served a decision to users and count in neither;
+ * - change failure rate: (rolled_back + succeeded-then-reverted) / (succeeded + rolled_back), over
+ *   rollbacks caused by the release (its analysis failed, or a person rolled it back); aborted and
+ *   failed deploys never served a decision to users and count in neither; rollbacks caused by
+ *   missing telemetry or a router failure say nothing about the change: counted on their own line;
  * - time to restore: median, over those failures, from the failed deploy's end to the end of the
  *   next succeeded deploy; a failure not yet followed by one is counted as unrestored.
  */
@@ -35,6 +38,8 @@ export interface DoraMetrics {
   environment: string | null;
   window: { from: string; to: string; days: number };
   deploys: Record<Outcome | "reverted", number>;
+  /** Rollbacks not caused by the release, outside the change failure rate. */
+  rollbacks_not_caused_by_the_release: { telemetry: number; router: number };
   unrestored: number;
   metrics: Record<MetricName, MetricValue>;
 }
@@ -46,6 +51,8 @@ export interface DeploySummary {
   started_at: string | null;
   finished_at: string;
   outcome: Outcome;
+  /** For a rollback: why (records written before causes were recorded count as the release's). */
+  cause: RollbackCause | null;
   reverted: boolean;
 }
 
@@ -61,6 +68,7 @@ export function summarizeDeploys(records: readonly LedgerRecord[]): DeploySummar
         started_at: record.started_at ?? null,
         finished_at: record.finished_at ?? record.at,
         outcome: record.outcome,
+        cause: record.outcome === "rolled_back" ? (record.cause ?? "release") : null,
         reverted: false,
       });
     }
@@ -86,7 +94,12 @@ export function computeMetrics(
   const inWindow = all.filter((deploy) => within(deploy.finished_at, from, to));
   const count = (outcome: Outcome): number => inWindow.filter((deploy) => deploy.outcome === outcome).length;
   const succeeded = inWindow.filter((deploy) => deploy.outcome === "succeeded");
-  const failures = inWindow.filter((deploy) => deploy.outcome === "rolled_back" || deploy.reverted);
+  const notTheRelease = (cause: RollbackCause): number =>
+    inWindow.filter((deploy) => deploy.outcome === "rolled_back" && deploy.cause === cause).length;
+  const releaseRollbacks = inWindow.filter(
+    (deploy) => deploy.outcome === "rolled_back" && (deploy.cause === "release" || deploy.cause === "manual"),
+  );
+  const failures = [...releaseRollbacks, ...inWindow.filter((deploy) => deploy.reverted)];
   const leadTimes = succeeded.flatMap((deploy) =>
     deploy.commit_time === null ? [] : [Date.parse(deploy.finished_at) - Date.parse(deploy.commit_time)],
   );
@@ -96,7 +109,7 @@ export function computeMetrics(
     return next === undefined ? [] : [Date.parse(next.finished_at) - failedAt];
   });
   const days = options.windowMs / 86_400_000;
-  const changes = succeeded.length + count("rolled_back");
+  const changes = succeeded.length + releaseRollbacks.length;
   return {
     environment: options.environment ?? null,
     window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), days },
@@ -107,6 +120,7 @@ export function computeMetrics(
       failed: count("failed"),
       reverted: succeeded.filter((deploy) => deploy.reverted).length,
     },
+    rollbacks_not_caused_by_the_release: { telemetry: notTheRelease("telemetry"), router: notTheRelease("router") },
     unrestored: failures.length - restores.length,
     metrics: {
       frequency_per_week: metric(

@@ -1,7 +1,8 @@
 import { Controller, TakenOverError, type ControllerDeps, type Finish } from "./controller.js";
 import { parseLedger, type LedgerEntry, type LedgerRecord } from "./ledger.js";
 import { acquireLock, describeLock, lockBrokenEntry, seizeLock, viewLock } from "./lock.js";
-import { initialState, otherSlot, type DeployState, type Plan, type Slot } from "./state.js";
+import { PortcullisError } from "../errors.js";
+import { initialState, otherSlot, type DeployState, type Plan, type Slot, type Weights } from "./state.js";
 import { StoreConflictError } from "./stores/store.js";
 
 /**
@@ -22,11 +23,20 @@ export interface DeployRequest {
 export type RunResult =
   | { kind: "not_started"; reason: string }
   | { kind: "rejected"; reason: string }
-  | { kind: "finished"; outcome: Finish["outcome"]; reason: string; traffic_moved: boolean }
-  | { kind: "taken_over"; reason: string };
+  | {
+      kind: "finished";
+      outcome: Finish["outcome"];
+      reason: string;
+      traffic_moved: boolean;
+      rollback_failed: boolean;
+    }
+  | { kind: "taken_over"; reason: string }
+  /** The ledger's chain is broken: nothing that reads or extends it may go on. */
+  | { kind: "ledger_broken"; reason: string };
 
 export async function runDeploy(deps: ControllerDeps, request: DeployRequest): Promise<RunResult> {
   const snapshot = await deps.store.load();
+  if (snapshot.ledgerBroken !== null) return ledgerBroken(deps, snapshot.ledgerBroken);
   const now = new Date();
   const base = snapshot.state ?? initialState(deps.environment, now.toISOString());
   const acquired = acquireLock(
@@ -51,9 +61,12 @@ export async function runDeploy(deps: ControllerDeps, request: DeployRequest): P
   return supervise(deps, controller, async () => {
     const recovered = await recover(deps, controller);
     if (recovered !== null) return recovered;
+    const live = await liveWeights(deps);
+    if (typeof live === "string") return { kind: "not_started", reason: live };
     deps.log(`deploying ${request.release} to ${otherSlot(controller.state.active)} (${deps.environment})`);
     await controller.process({
       type: "start",
+      live,
       at: new Date().toISOString(),
       rollout: {
         id: request.id,
@@ -100,19 +113,22 @@ export async function runIntervention(deps: ControllerDeps, request: Interventio
           : [lockBrokenEntry(base, taken.broken, { actor: deps.actor, command: request.kind }, now.toISOString())];
       try {
         await controller.acquire(taken.state, entries);
-        return { controller, ledgerText: snapshot.ledgerText };
+        return { controller, ledgerText: snapshot.ledgerText, broken: snapshot.ledgerBroken };
       } catch (error) {
         if (!(error instanceof StoreConflictError) || attempt >= 10) throw error;
       }
     }
   });
-  const { controller, ledgerText } = seized;
+  const { controller, ledgerText, broken } = seized;
   return supervise(deps, controller, async () => {
     const at = new Date().toISOString();
+    const deadline_ms = deps.timing.rollbackDeadlineMs;
     if (request.kind === "abort") {
-      await controller.process({ type: "abort", at, actor: deps.actor, reason: request.reason });
+      await controller.process({ type: "abort", at, actor: deps.actor, reason: request.reason, deadline_ms });
     } else {
-      // Only --to-previous reads the ledger: a damaged ledger never blocks a plain rollback.
+      // --to-previous takes a release name from the ledger: never from a broken chain. A plain
+      // rollback reads nothing from it, so a damaged ledger never blocks an emergency.
+      if (request.toPrevious && broken !== null) return ledgerBroken(deps, broken);
       const previous = request.toPrevious
         ? previousStable(parseLedger(ledgerText), controller.state, request.deployHook)
         : undefined;
@@ -123,6 +139,8 @@ export async function runIntervention(deps: ControllerDeps, request: Interventio
         at,
         actor: deps.actor,
         reason: request.reason,
+        deadline_ms,
+        ...(broken === null ? {} : { ledger_broken: broken }),
         ...(previous === undefined ? {} : { previous }),
       });
     }
@@ -165,6 +183,7 @@ export async function requestPromotion(
         outcome: "succeeded",
         reason: `promotion of ${state.rollout.release} requested; ${lock.lock.owner} will act on it`,
         traffic_moved: false,
+        rollback_failed: false,
       };
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
@@ -174,8 +193,10 @@ export async function requestPromotion(
 }
 
 /**
- * The release live before the current one, from the ledger: the latest succeeded deploy of a
- * different release. Served by a slot still up, or redeployed on the idle slot.
+ * The release live before the current one, from the ledger: the last release that succeeded
+ * before the deploy that put the live release up (a release rolled back to is found by its own
+ * earlier deploy), so a second `--to-previous` goes further back instead of returning to the
+ * release just left. Served by a slot still up, or redeployed on the idle slot.
  */
 export function previousStable(
   records: readonly LedgerRecord[],
@@ -183,13 +204,12 @@ export function previousStable(
   deployHook: boolean,
 ): { release: string; slot: Slot; redeploy: boolean; deploy_hook: boolean } | undefined {
   const live = state.slots[state.active].release;
-  const release = records.findLast(
-    (record) =>
-      record.type === "deploy_finished" &&
-      record.outcome === "succeeded" &&
-      record.release !== null &&
-      record.release !== live,
-  )?.release;
+  const succeeded = records.filter(
+    (record) => record.type === "deploy_finished" && record.outcome === "succeeded" && record.release !== null,
+  );
+  const liveDeploy = succeeded.findLastIndex((record) => record.release === live);
+  const before = liveDeploy < 0 ? succeeded : succeeded.slice(0, liveDeploy);
+  const release = before.findLast((record) => record.release !== live)?.release;
   if (release === undefined || release === null) return undefined;
   const idle = otherSlot(state.active);
   const serving = state.slots[idle].release === release && !state.slots[idle].retired;
@@ -244,6 +264,7 @@ async function recover(deps: ControllerDeps, controller: Controller): Promise<Ru
       at,
       actor: deps.actor,
       reason: "its controller stopped (lease expired); traffic restored before a new deploy",
+      deadline_ms: deps.timing.rollbackDeadlineMs,
     });
   else
     await controller.process({
@@ -251,6 +272,7 @@ async function recover(deps: ControllerDeps, controller: Controller): Promise<Ru
       at,
       actor: deps.actor,
       reason: "resuming an unfinished rollback before a new deploy",
+      deadline_ms: deps.timing.rollbackDeadlineMs,
     });
   controller.outcome = null;
   if (controller.state.phase === "idle") return null;
@@ -263,5 +285,28 @@ async function recover(deps: ControllerDeps, controller: Controller): Promise<Ru
 function resultOf(controller: Controller): RunResult {
   const outcome = controller.outcome;
   if (outcome === null) return { kind: "rejected", reason: `stopped in phase ${controller.state.phase}` };
-  return { kind: "finished", outcome: outcome.outcome, reason: outcome.reason, traffic_moved: outcome.traffic_moved };
+  return {
+    kind: "finished",
+    outcome: outcome.outcome,
+    reason: outcome.reason,
+    traffic_moved: outcome.traffic_moved,
+    rollback_failed: outcome.rollback_failed,
+  };
+}
+
+/** The router's live weights, or why they could not be read (a deploy never guesses them). */
+async function liveWeights(deps: ControllerDeps): Promise<Weights | null | string> {
+  try {
+    return await deps.router.readWeights();
+  } catch (error) {
+    const message = error instanceof PortcullisError ? error.describe() : String(error);
+    return `could not read the live weights from ${deps.router.description}: ${message}`;
+  }
+}
+
+function ledgerBroken(deps: ControllerDeps, broken: string): RunResult {
+  return {
+    kind: "ledger_broken",
+    reason: `the ledger of ${deps.environment} in ${deps.store.description} is broken at ${broken}: run \`portcullis ledger verify\`, restore the ledger from a backup or the store's history`,
+  };
 }

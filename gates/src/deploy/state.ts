@@ -35,11 +35,13 @@ export type MeasurementResult = z.infer<typeof MeasurementResult>;
 /** One check of one measurement window: the probe or one PromQL query. */
 export const Measurement = z
   .object({
-    source: z.enum(["probe", "prometheus", "warmup"]),
+    source: z.enum(["probe", "prometheus", "warmup", "traffic"]),
     name: z.string(),
     result: MeasurementResult,
     reason: z.string(),
     values: z.record(z.string(), z.number()),
+    /** Inconclusive only for lack of real traffic: ignored while another check of the window has data. */
+    starved: z.boolean().optional(),
   })
   .strict();
 export type Measurement = z.infer<typeof Measurement>;
@@ -76,6 +78,8 @@ export const Plan = z
     retire_hook: z.boolean(),
     /** A deploy that takes longer than this is notified as slow. */
     slow_after_ms: z.number().int().min(0),
+    /** How long a rollback keeps retrying a router that refuses it (states saved before: 5 min). */
+    rollback_deadline_ms: z.number().int().min(0).default(300_000),
   })
   .strict();
 export type Plan = z.infer<typeof Plan>;
@@ -103,6 +107,15 @@ export const Rollout = z
 export type Rollout = z.infer<typeof Rollout>;
 
 export const ROLLBACK_KINDS = ["auto", "rollback", "abort", "to_previous"] as const;
+
+/**
+ * Why traffic went back: the release itself failed its analysis, the telemetry could not judge it
+ * (no data, inconclusive, a check that could not run), the router failed, or a person decided.
+ * Only `release` and `manual` count as failures of the change in DORA's change failure rate.
+ */
+export const ROLLBACK_CAUSES = ["release", "telemetry", "router", "manual"] as const;
+export const RollbackCause = z.enum(ROLLBACK_CAUSES);
+export type RollbackCause = z.infer<typeof RollbackCause>;
 export const RollbackKind = z.enum(ROLLBACK_KINDS);
 export type RollbackKind = z.infer<typeof RollbackKind>;
 
@@ -116,6 +129,9 @@ export const RollbackIntent = z
     reason: z.string(),
     at: z.string(),
     attempts: z.number().int().min(0),
+    /** Retries stop after this time; null in states saved before deadlines existed (3 attempts). */
+    give_up_at: z.string().nullable().default(null),
+    cause: RollbackCause.default("manual"),
   })
   .strict();
 export type RollbackIntent = z.infer<typeof RollbackIntent>;

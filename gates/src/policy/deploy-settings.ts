@@ -49,10 +49,23 @@ export const DeploySettings = z
     router: z.enum(ROUTER_NAMES).default("nginx").describe("How traffic weights are applied"),
     blue: HttpUrl.optional().describe("Base URL of the blue slot, for health checks and probes"),
     green: HttpUrl.optional().describe("Base URL of the green slot"),
-    health_path: UrlPath.default("/healthz").describe("Path that answers 2xx when a slot is healthy"),
+    health_path: UrlPath.default("/healthz").describe(
+      "Path that answers 2xx when a slot is ready (readiness only: analysis probes probe_paths)",
+    ),
     health_timeout: Duration.default("60s").describe("How long the new slot may take to become healthy"),
-    probe_path: UrlPath.optional().describe("Path probed during analysis (default: health_path)"),
-    probe_rate: z.number().int().min(1).max(1000).default(30).describe("Probe requests per second to the new slot"),
+    probe_paths: z
+      .array(UrlPath)
+      .min(1)
+      .default(["/"])
+      .describe("Application paths probed during analysis, in turn; a 5xx, a timeout or a refused connection fails"),
+    probe_path: UrlPath.optional().describe("Deprecated: one probe path, same as probe_paths: [path]"),
+    probe_rate: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(30)
+      .describe("Probe requests per second to the new slot (0: no probes, judge real traffic only)"),
     probe_timeout: Duration.default("2s").describe("A probe slower than this counts as failed"),
     steps: Steps.default([10, 25, 50, 75, 100]).describe(
       "Percentages of traffic on the new slot, step by step; the last one is 100",
@@ -77,6 +90,14 @@ export const DeploySettings = z
     lock_lease: Duration.default("30s").describe("A lock not renewed for this long is stale"),
     slow_after: Duration.default("30m").describe("A deploy longer than this is notified as slow (medium)"),
     nginx_upstream_file: z.string().min(1).optional().describe("The upstream include nginx reads"),
+    nginx_live_url: HttpUrl.optional().describe(
+      "URL of the nginx location that returns the live weights ($<upstream>_weights); required by the nginx router",
+    ),
+    nginx_access_log: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("nginx access log in the portcullis log_format: real requests per upstream are judged too"),
     nginx_upstream: z
       .string()
       .regex(/^[A-Za-z0-9_]+$/, "expected an nginx upstream name")
@@ -113,6 +134,14 @@ export const DeploySettings = z
       .array(PrometheusQuery)
       .default([])
       .describe("PromQL checks run at the end of every measurement window"),
+    prometheus_traffic_query: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("PromQL giving the requests the new release served in the last window; fewer than min_requests: no data"),
+    rollback_deadline: Duration.default("5m").describe(
+      "How long a rollback keeps retrying (with backoff) a router that refuses it",
+    ),
     webhooks: z.array(z.string().min(1)).default([]).describe("Generic JSON webhooks (env:NAME reads a variable)"),
     slack_webhooks: z.array(z.string().min(1)).default([]).describe("Slack-compatible webhooks (env:NAME)"),
     notify_timeout: Duration.default("5s").describe("Timeout of one webhook attempt"),
@@ -133,6 +162,7 @@ export const SETTING_FLAGS: Readonly<Record<keyof DeploySettings, FlagKind>> = {
   green: "string",
   health_path: "string",
   health_timeout: "string",
+  probe_paths: "strings",
   probe_path: "string",
   probe_rate: "int",
   probe_timeout: "string",
@@ -154,6 +184,8 @@ export const SETTING_FLAGS: Readonly<Record<keyof DeploySettings, FlagKind>> = {
   lock_lease: "string",
   slow_after: "string",
   nginx_upstream_file: "string",
+  nginx_live_url: "string",
+  nginx_access_log: "string",
   nginx_upstream: "string",
   nginx_test_cmd: "string",
   nginx_reload_cmd: "string",
@@ -171,6 +203,8 @@ export const SETTING_FLAGS: Readonly<Record<keyof DeploySettings, FlagKind>> = {
   state_git_remote: "string",
   prometheus_url: "string",
   prometheus_queries: "json",
+  prometheus_traffic_query: "string",
+  rollback_deadline: "string",
   webhooks: "strings",
   slack_webhooks: "strings",
   notify_timeout: "string",

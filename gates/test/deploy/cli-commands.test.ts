@@ -42,6 +42,8 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     const address = hooks.address();
     webhook = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/notify`;
     const weights = path.join(work, "weights");
+    // The router's live weights before anything was deployed: all traffic on blue.
+    await writeFile(weights, "100 0");
     await writeFile(
       path.join(work, "staging.yml"),
       [

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,6 +32,7 @@ describe("git-ref state store shared by two clones", () => {
     cloneA = path.join(work, "a");
     cloneB = path.join(work, "b");
     weightsFile = path.join(work, "weights");
+    await writeFile(weightsFile, "100 0");
   });
 
   afterAll(async () => {

@@ -13,6 +13,7 @@ const PLAN: Plan = {
   deploy_hook: false,
   retire_hook: false,
   slow_after_ms: 60_000,
+  rollback_deadline_ms: 60_000,
 };
 
 let clock = 0;
@@ -31,6 +32,7 @@ function startEvent(plan: Partial<Plan> = {}): DeployEvent {
       forced_reason: null,
     },
     plan: { ...PLAN, ...plan },
+    live: null,
   };
 }
 
@@ -225,19 +227,26 @@ describe("deploy machine", () => {
     expect(setWeights(actions).at(-1)).toBe("100/0");
   });
 
-  it("retries an unconfirmed rollback, then reports it failed and keeps the rollback visible", () => {
-    const failing: DeployEvent = { type: "weights_failed", at: at(), error: "reload failed", applied: true };
+  it("retries an unconfirmed rollback until its deadline, notifying each failure, then reports it failed", () => {
+    const failing = (): DeployEvent => ({ type: "weights_failed", at: at(), error: "reload failed", applied: true });
     const { state, actions } = run([
-      startEvent(),
+      startEvent({ rollback_deadline_ms: 3_500 }),
       ...ready,
       ...healthyStep(10),
       confirm(25),
       measure("fail"),
-      failing,
-      failing,
-      failing,
+      failing(),
+      failing(),
+      failing(),
     ]);
     expect(setWeights(actions).filter((w) => w === "100/0")).toHaveLength(3);
+    const critical = actions.filter((a) => a.type === "notify" && a.notice.event === "rollback_failed");
+    expect(critical.map((a) => (a.type === "notify" ? a.notice.severity : ""))).toEqual([
+      "critical",
+      "critical",
+      "critical",
+    ]);
+    expect(actions.find((a) => a.type === "finish")).toMatchObject({ outcome: "failed", rollback_failed: true });
     expect(finishOf(actions)).toBe("failed");
     expect(state.phase).toBe("rolling_back");
     expect(state.rollback?.target).toBe("blue");
@@ -248,7 +257,7 @@ describe("deploy machine", () => {
       startEvent(),
       ...ready,
       confirm(10),
-      { type: "abort", at: at(), actor: "bob", reason: "looks wrong" },
+      { type: "abort", at: at(), actor: "bob", reason: "looks wrong", deadline_ms: 60_000 },
       { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } },
     ]);
     expect(finishOf(actions)).toBe("aborted");
@@ -260,7 +269,8 @@ describe("deploy machine", () => {
     const live = run([startEvent(), ...ready, ...[10, 25, 50, 75, 100].flatMap(healthyStep)]).state;
     const { state, actions } = run(
       [
-        { type: "rollback", at: at(), actor: "oncall", reason: "errors" },
+        { type: "rollback", at: at(), actor: "oncall", reason: "errors", deadline_ms: 60_000 },
+        { type: "health", at: at(), ok: true, detail: "200" },
         { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } },
       ],
       live,
@@ -278,7 +288,7 @@ describe("deploy machine", () => {
     const previous = { release: "v2", slot: "green" as const, redeploy: true, deploy_hook: true };
     const { state, actions } = run(
       [
-        { type: "rollback", at: at(), actor: "oncall", reason: "v3 broken", previous },
+        { type: "rollback", at: at(), actor: "oncall", reason: "v3 broken", deadline_ms: 60_000, previous },
         { type: "hook_done", at: at(), ok: true, detail: "" },
         { type: "health", at: at(), ok: true, detail: "200" },
         { type: "weights_confirmed", at: at(), weights: { blue: 0, green: 100 } },
@@ -303,12 +313,12 @@ describe("deploy machine", () => {
     { name: "promote when idle", event: { type: "promote", at: at(), actor: "x" } as const, state: liveBlue() },
     {
       name: "abort when idle",
-      event: { type: "abort", at: at(), actor: "x", reason: "r" } as const,
+      event: { type: "abort", at: at(), actor: "x", reason: "r", deadline_ms: 1_000 } as const,
       state: liveBlue(),
     },
     {
       name: "rollback to a slot that never served",
-      event: { type: "rollback", at: at(), actor: "x", reason: "r" } as const,
+      event: { type: "rollback", at: at(), actor: "x", reason: "r", deadline_ms: 1_000 } as const,
       state: liveBlue(),
     },
     { name: "a second start", event: startEvent(), state: run([startEvent()]).state },
@@ -332,8 +342,8 @@ describe("deploy machine", () => {
       fc.constantFrom("pass", "fail", "inconclusive", "error").map((r) => ev(() => measure(r))),
       fc.constant(ev(() => bake())),
       fc.constant(ev(() => ({ type: "promote", at: at(), actor: "p" }))),
-      fc.constant(ev(() => ({ type: "abort", at: at(), actor: "a", reason: "r" }))),
-      fc.constant(ev(() => ({ type: "rollback", at: at(), actor: "r", reason: "r" }))),
+      fc.constant(ev(() => ({ type: "abort", at: at(), actor: "a", reason: "r", deadline_ms: 1_000 }))),
+      fc.constant(ev(() => ({ type: "rollback", at: at(), actor: "r", reason: "r", deadline_ms: 1_000 }))),
     );
     const allowed = new Set(["100/0", "0/100", "90/10", "75/25", "50/50", "25/75", "10/90"]);
     fc.assert(

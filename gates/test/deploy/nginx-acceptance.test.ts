@@ -58,6 +58,7 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
       green: green.url,
       "nginx-upstream-file": nginx.upstreamFile,
       "nginx-upstream": UPSTREAM,
+      "nginx-live-url": nginx.liveUrl,
       "nginx-test-cmd": nginx.testCmd,
       "nginx-reload-cmd": nginx.reloadCmd,
       "state-dir": stateDir,

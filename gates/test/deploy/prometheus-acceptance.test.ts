@@ -82,6 +82,7 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
         return JSON.stringify(body).includes('"value":[');
       }, 30_000);
       const weights = path.join(work, "weights");
+      await writeFile(weights, "100 0");
       const stateDir = path.join(work, "state");
       const queries = JSON.stringify([{ name: "green_error_ratio", query: ERROR_RATIO, max: 0.05 }]);
       const run = await cli(

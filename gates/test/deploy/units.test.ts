@@ -192,7 +192,7 @@ describe("deploy settings from the environment file and flags", () => {
 
   it("requires each router's own settings", () => {
     expect(() => requireRouterSettings(DeploySettings.parse({}))).toThrow(
-      /router nginx needs --nginx-upstream-file, --blue, --green/,
+      /router nginx needs --nginx-upstream-file, --nginx-live-url, --blue, --green/,
     );
     expect(() => requireRouterSettings(DeploySettings.parse({ router: "gateway-api", gateway_route: "web" }))).toThrow(
       /--gateway-blue-backend, --gateway-green-backend/,

@@ -1,14 +1,17 @@
 import { request, type Agent } from "undici";
 import type { Thresholds } from "../config.js";
 import type { PrometheusQuery } from "../../policy/deploy-settings.js";
-import type { Slot, Window } from "../state.js";
-import { combine, judgeProbe, judgeQuery } from "./judge.js";
+import type { Measurement, Slot, Window } from "../state.js";
+import { accessLogReader, sampleAccessLog } from "./access-log.js";
+import { combine, judgeProbe, judgeQuery, judgeTraffic, judgeVolume, starve } from "./judge.js";
 import { probeAgent, probeWindow } from "./probe.js";
 import { queryPrometheus } from "./prometheus.js";
 
 /**
- * The analysis adapter the runner calls: health of a slot, warm-up, and one measurement window
- * (active probes of the new slot, then every PromQL query, judged and combined).
+ * The analysis adapter the runner calls: health of a slot (readiness, on the health path only),
+ * warm-up, and one measurement window: active probes of the application's paths on the new slot,
+ * the real requests nginx's access log shows for it, the real traffic Prometheus counts, then
+ * every PromQL query, judged and combined.
  */
 export interface Analyzer {
   health(slot: Slot, signal?: AbortSignal): Promise<{ ok: boolean; detail: string }>;
@@ -22,7 +25,8 @@ export interface AnalyzerOptions {
   environment: string;
   healthPath: string;
   healthTimeoutMs: number;
-  probePath: string;
+  probePaths: readonly string[];
+  /** 0: no probes. */
   probeRate: number;
   probeTimeoutMs: number;
   intervalMs: number;
@@ -30,13 +34,17 @@ export interface AnalyzerOptions {
   thresholds: Thresholds;
   prometheusUrl?: string | undefined;
   queries: readonly PrometheusQuery[];
+  /** PromQL: requests the new release served in the last window. */
+  trafficQuery?: string | undefined;
+  /** nginx access log in ACCESS_LOG_FORMAT, and each slot's `host:port` as nginx logs it. */
+  accessLog?: { file: string; servers: Readonly<Record<Slot, string>> } | undefined;
 }
 
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   const agent: Agent = probeAgent();
   const probe = (slot: Slot, durationMs: number, stopAfterFailures?: number) =>
     probeWindow({
-      url: `${options.urls[slot]}${options.probePath}`,
+      urls: options.probePaths.map((probePath) => `${options.urls[slot]}${probePath}`),
       ratePerSecond: options.probeRate,
       durationMs,
       timeoutMs: options.probeTimeoutMs,
@@ -47,6 +55,30 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   // the window already: judgeProbe fails it in both of its branches.
   const expected = Math.ceil((options.probeRate * options.intervalMs) / 1000);
   const failFast = Math.floor(options.thresholds.maxErrorRate * Math.max(expected, options.thresholds.minRequests));
+  const accessLog = options.accessLog === undefined ? undefined : accessLogReader(options.accessLog.file);
+  const ask = (prometheusUrl: string, query: PrometheusQuery, slot: Slot, release: string) =>
+    queryPrometheus(
+      prometheusUrl,
+      query,
+      { release, slot, environment: options.environment },
+      { timeoutMs: options.probeTimeoutMs, dispatcher: agent },
+    );
+  /** Every PromQL check; with a traffic query, checks over too little traffic are not judged. */
+  const promql = async (slot: Slot, release: string): Promise<Measurement[]> => {
+    const prometheusUrl = options.prometheusUrl;
+    if (prometheusUrl === undefined) return [];
+    const trafficQuery = options.trafficQuery;
+    const [volume, ...checks] = await Promise.all([
+      trafficQuery === undefined
+        ? undefined
+        : ask(prometheusUrl, { name: "prometheus_traffic", query: trafficQuery, min: 0 }, slot, release).then(
+            (outcome) => judgeVolume(outcome, options.thresholds.minRequests),
+          ),
+      ...options.queries.map(async (query) => judgeQuery(query, await ask(prometheusUrl, query, slot, release))),
+    ]);
+    const judged = checks.filter((check) => check !== undefined);
+    return volume === undefined ? judged : [volume, ...judged.map((check) => starve(check, volume))];
+  };
   return {
     async health(slot) {
       const url = `${options.urls[slot]}${options.healthPath}`;
@@ -75,7 +107,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       }
     },
     async warmUp(slot) {
-      if (options.warmupMs <= 0) return { ok: true, detail: "no warm-up configured" };
+      if (options.warmupMs <= 0 || options.probeRate === 0) return { ok: true, detail: "no warm-up configured" };
       const sample = await probe(slot, options.warmupMs);
       // Warm-up only asks for answers: latency settles once caches are warm, and volume is ours.
       const judged = judgeProbe(
@@ -86,26 +118,28 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       return { ok: judged.result === "pass", detail: judged.reason };
     },
     async measure(slot, release) {
-      const sample = await probe(slot, options.intervalMs, failFast);
-      const checks = [judgeProbe(sample, options.thresholds)];
-      const prometheusUrl = options.prometheusUrl;
-      if (prometheusUrl !== undefined) {
-        const context = { release, slot, environment: options.environment };
-        const results = await Promise.all(
-          options.queries.map(async (query) =>
-            judgeQuery(
-              query,
-              await queryPrometheus(prometheusUrl, query, context, {
-                timeoutMs: options.probeTimeoutMs,
-                dispatcher: agent,
-              }),
-            ),
-          ),
-        );
-        checks.push(...results);
+      const windowStart = Date.now();
+      await accessLog?.mark();
+      const checks =
+        options.probeRate === 0
+          ? await sleepWindow(options.intervalMs)
+          : [judgeProbe(await probe(slot, options.intervalMs, failFast), options.thresholds)];
+      if (accessLog !== undefined && options.accessLog !== undefined) {
+        const text = await accessLog.readSinceMark();
+        const sample = sampleAccessLog(text, options.accessLog.servers[slot], windowStart);
+        checks.push(judgeTraffic("nginx_access_log", sample, options.thresholds));
       }
+      checks.push(...(await promql(slot, release)));
       return combine(new Date().toISOString(), checks);
     },
     close: () => agent.close(),
   };
+}
+
+// --- internal ---
+
+/** Without probes, a window is the time real traffic has to show up. */
+async function sleepWindow(ms: number): Promise<Measurement[]> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return [];
 }

@@ -69,11 +69,50 @@ export function judgeQuery(query: PrometheusQuery, outcome: QueryValue): Measure
   return { ...base, result: "pass", reason: `${query.name} = ${round(value)}`, values };
 }
 
-/** A window's result is its worst check: fail, then error, then inconclusive, then pass. */
+/**
+ * Real traffic to the new release, judged like the probes. Too few requests is `starved`: it does
+ * not hold the window back while another check has data, but with nothing else it is no pass.
+ */
+export function judgeTraffic(name: string, sample: ProbeSample, thresholds: Thresholds): Measurement {
+  const judged = { ...judgeProbe(sample, thresholds, "traffic"), name };
+  if (judged.result !== "inconclusive") return judged;
+  return { ...judged, reason: `${name}: ${judged.reason}`, starved: true };
+}
+
+/** The PromQL volume query: how many requests the new release served in the window. */
+export function judgeVolume(outcome: QueryValue, minRequests: number): Measurement {
+  const base = { source: "traffic" as const, name: "prometheus_traffic" };
+  if ("error" in outcome) return { ...base, result: "error", reason: outcome.error, values: {} };
+  const requests = outcome.value ?? 0;
+  const values = { requests: round(requests) };
+  if (outcome.value === null || Number.isNaN(requests) || requests < minRequests)
+    return {
+      ...base,
+      result: "inconclusive",
+      reason: `prometheus_traffic: ${outcome.value === null ? "no data" : `${round(requests)} requests`} (< min_requests ${minRequests})`,
+      values,
+      starved: true,
+    };
+  return { ...base, result: "pass", reason: `prometheus_traffic: ${round(requests)} requests`, values };
+}
+
+/** A PromQL check over too little traffic says nothing (`x or vector(0)` would read as a pass). */
+export function starve(check: Measurement, volume: Measurement): Measurement {
+  if (volume.result === "pass" || check.result === "error") return check;
+  return { ...check, result: "inconclusive", reason: `${check.name} not judged: ${volume.reason}`, starved: true };
+}
+
+/**
+ * A window's result is its worst check: fail, then error, then inconclusive, then pass. A check
+ * starved of traffic only counts when no other check passed: no traffic and no probe data is
+ * inconclusive, never a pass.
+ */
 export function combine(at: string, checks: readonly Measurement[]): Window {
   const order: readonly MeasurementResult[] = ["fail", "error", "inconclusive", "pass"];
-  const worst = order.find((result) => checks.some((check) => check.result === result)) ?? "inconclusive";
-  const deciding = checks.filter((check) => check.result === worst).map((check) => check.reason);
+  const anyData = checks.some((check) => check.result === "pass");
+  const counted = checks.filter((check) => !(anyData && check.starved === true));
+  const worst = order.find((result) => counted.some((check) => check.result === result)) ?? "inconclusive";
+  const deciding = counted.filter((check) => check.result === worst).map((check) => check.reason);
   const reason = checks.length === 0 ? "no checks configured" : deciding.join("; ");
   return { at, result: worst, reason, checks: [...checks] };
 }

@@ -2,9 +2,11 @@ import { build } from "hdr-histogram-js";
 import { Agent, request } from "undici";
 
 /**
- * Active probes of one slot over a time window: requests at a fixed rate through undici, latency
- * percentiles from an HDR histogram (microsecond resolution), failures counted as any non-2xx/3xx
- * answer, a network error or a timeout. The window waits for requests still in flight.
+ * Active probes of one slot over a time window: requests at a fixed rate through undici, to each
+ * application path in turn, latency percentiles from an HDR histogram (microsecond resolution).
+ * A probe fails on a 5xx, a network error (refused, reset) or a timeout; a 2xx-4xx answer is the
+ * application speaking (a 404 or 401 on a path is its answer, as in Flagger's request-success
+ * rate). The window waits for requests still in flight.
  */
 export interface ProbeSample {
   requests: number;
@@ -17,7 +19,8 @@ export interface ProbeSample {
 }
 
 export interface ProbeOptions {
-  url: string;
+  /** Probed in turn, one request each. */
+  urls: readonly string[];
   ratePerSecond: number;
   durationMs: number;
   timeoutMs: number;
@@ -52,17 +55,17 @@ export async function probeWindow(options: ProbeOptions): Promise<ProbeSample> {
     failures += 1;
     firstFailure ??= why;
   };
-  const one = async (): Promise<void> => {
+  const one = async (url: string): Promise<void> => {
     const started = performance.now();
     try {
-      const response = await request(options.url, {
+      const response = await request(url, {
         dispatcher: options.dispatcher,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       await response.body.dump();
-      if (response.statusCode >= 400) fail(`HTTP ${response.statusCode}`);
+      if (response.statusCode >= 500) fail(`HTTP ${response.statusCode} on ${new URL(url).pathname}`);
     } catch (error) {
       fail(describeError(error));
     }
@@ -75,8 +78,9 @@ export async function probeWindow(options: ProbeOptions): Promise<ProbeSample> {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     if (inFlight.size >= maxInFlight) continue;
+    const url = options.urls[requests % options.urls.length] ?? "";
     requests += 1;
-    const pending: Promise<void> = one().finally(() => inFlight.delete(pending));
+    const pending: Promise<void> = one(url).finally(() => inFlight.delete(pending));
     inFlight.add(pending);
   }
   await Promise.all(inFlight);

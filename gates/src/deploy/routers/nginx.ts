@@ -3,12 +3,15 @@ import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describeFailure, runShell } from "../shell.js";
 import { SLOTS, sameWeights, type Slot, type Weights } from "../state.js";
+import { parseLive, readLive, renderLiveMap, waitForGeneration, type LiveWeights } from "./nginx-live.js";
 import { RouterError, hostPort, type Router } from "./router.js";
 
 /**
  * nginx router: rewrites a weighted `upstream` include atomically (a slot at 0 % is `down`), runs
- * the test command, reloads only a config that passed it (restoring the previous file otherwise),
- * and confirms by reading the file back.
+ * the test command, reloads only a config that passed it, and confirms through nginx itself: the
+ * include carries a generation id that a `location` returns (nginx-live.ts), so a step counts
+ * only once nginx serves it. After any failed reload the last good include is re-applied and what
+ * nginx then serves is read back, so "nothing changed" is a reading, never an assumption.
  */
 export interface NginxOptions {
   upstreamFile: string;
@@ -16,6 +19,8 @@ export interface NginxOptions {
   servers: Readonly<Record<Slot, string>>;
   testCmd: string;
   reloadCmd: string;
+  /** The location returning `$<upstream>_weights`. */
+  liveUrl: string;
   timeoutMs: number;
   cwd: string;
 }
@@ -23,11 +28,30 @@ export interface NginxOptions {
 export function nginxRouter(options: NginxOptions): Router {
   const file = path.resolve(options.cwd, options.upstreamFile);
   const run = (command: string) => runShell(command, { cwd: options.cwd, timeoutMs: options.timeoutMs });
+  const served = (live: LiveWeights | null): string =>
+    live === null ? "unknown weights" : `blue ${live.weights.blue} % / green ${live.weights.green} % (${live.generation})`;
+  /** The failed reload may have loaded the new file anyway: put the last good one back and look. */
+  const reapply = async (previous: string | undefined, failure: string): Promise<never> => {
+    await restore(file, previous);
+    const again = await run(options.reloadCmd);
+    const expected = previous === undefined ? null : parseLive(previous);
+    const seen = await waitForGeneration(options.liveUrl, expected?.generation ?? "", options.timeoutMs);
+    const unchanged = expected !== null && seen.live?.generation === expected.generation;
+    throw new RouterError(
+      "nginx",
+      `reload failed: ${failure}; re-applied the last good include (${again.ok ? "reloaded" : `reload failed again: ${describeFailure(options.reloadCmd, again)}`}); nginx serves ${served(seen.live)}${seen.error === null ? "" : ` (${seen.error})`}`,
+      {
+        applied: !unchanged,
+        fix: "check that nginx is running and that nginx_reload_cmd reaches it",
+      },
+    );
+  };
   return {
-    description: `nginx (upstream ${options.upstream} in ${options.upstreamFile})`,
+    description: `nginx (upstream ${options.upstream} in ${options.upstreamFile}, live at ${options.liveUrl})`,
     async setWeights(weights) {
       const previous = await readOptional(file);
-      await writeAtomic(file, renderUpstream(options.upstream, options.servers, weights));
+      const generation = newGeneration();
+      await writeAtomic(file, renderUpstream(options.upstream, options.servers, weights, generation));
       const test = await run(options.testCmd);
       if (!test.ok) {
         await restore(file, previous);
@@ -41,35 +65,40 @@ export function nginxRouter(options: NginxOptions): Router {
         );
       }
       const reload = await run(options.reloadCmd);
-      if (!reload.ok) {
-        await restore(file, previous);
-        throw new RouterError("nginx", `reload failed: ${describeFailure(options.reloadCmd, reload)}`, {
-          applied: false,
-          fix: "check that nginx is running and that nginx_reload_cmd reaches it",
-        });
-      }
-      const readBack = parseUpstream(await readFile(file, "utf8"), options.upstream, options.servers);
-      if (readBack === null || !sameWeights(readBack, weights)) {
+      if (!reload.ok) return reapply(previous, describeFailure(options.reloadCmd, reload));
+      const seen = await waitForGeneration(options.liveUrl, generation, options.timeoutMs);
+      if (seen.live?.generation !== generation || !sameWeights(seen.live.weights, weights)) {
         throw new RouterError(
           "nginx",
-          `read back ${readBack === null ? "no weights" : `${readBack.blue}/${readBack.green}`} after writing ${weights.blue}/${weights.green}`,
+          `nginx does not serve generation ${generation} (blue ${weights.blue} / green ${weights.green}) within ${options.timeoutMs}ms; it serves ${served(seen.live)}${seen.error === null ? "" : ` (${seen.error})`}`,
           {
             applied: true,
-            fix: "something else rewrites the upstream file: give Portcullis its own include",
+            fix: "check the reload command and that nginx_live_url reaches this nginx",
           },
         );
       }
-      return readBack;
+      return seen.live.weights;
     },
     async readWeights() {
+      return (await readLive(options.liveUrl, options.timeoutMs)).weights;
+    },
+    async unserved() {
       const text = await readOptional(file);
-      return text === undefined ? null : parseUpstream(text, options.upstream, options.servers);
+      const written = text === undefined ? null : parseLive(text);
+      const live = await readLive(options.liveUrl, options.timeoutMs);
+      if (written === null || written.generation === live.generation) return null;
+      return `${options.upstreamFile} holds ${served(written)} but nginx serves ${served(live)}: a write was not reloaded (fix: \`portcullis rollback\`, or reload nginx once checked)`;
     },
   };
 }
 
 /** The include file for `weights`. nginx has no weight 0: a slot at 0 % is marked `down`. */
-export function renderUpstream(name: string, servers: Readonly<Record<Slot, string>>, weights: Weights): string {
+export function renderUpstream(
+  name: string,
+  servers: Readonly<Record<Slot, string>>,
+  weights: Weights,
+  generation: string = newGeneration(),
+): string {
   const lines = SLOTS.map((slot) => {
     const weight = weights[slot];
     return `    server ${servers[slot]} ${weight === 0 ? "down" : `weight=${weight}`}; # ${slot}`;
@@ -79,6 +108,8 @@ export function renderUpstream(name: string, servers: Readonly<Record<Slot, stri
     `upstream ${name} {`,
     ...lines,
     "}",
+    "# What nginx serves, read back through the location that returns this variable (docs/deploy.md).",
+    renderLiveMap(name, generation, weights),
     "",
   ].join("\n");
 }
@@ -105,6 +136,11 @@ export function nginxServers(blue: string, green: string): Record<Slot, string> 
 }
 
 // --- internal ---
+
+/** Unique per write: sortable time, then randomness. */
+function newGeneration(): string {
+  return `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+}
 
 async function readOptional(file: string): Promise<string | undefined> {
   try {

@@ -10,8 +10,10 @@ export interface Router {
   readonly description: string;
   /** Applies `weights` and returns them as read back; throws a RouterError otherwise. */
   setWeights(weights: Weights): Promise<Weights>;
-  /** The live weights as the router reports them; null when it has none yet. */
+  /** The live weights as the router itself serves them; null when it cannot say (no command_get). */
   readWeights(): Promise<Weights | null>;
+  /** A change written but not served (nginx: an include not reloaded); null when there is none. */
+  unserved?(): Promise<string | null>;
 }
 
 /**

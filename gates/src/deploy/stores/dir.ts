@@ -2,7 +2,7 @@ import { appendFile, mkdir, readFile, rename, writeFile } from "node:fs/promises
 import path from "node:path";
 import { ConfigError } from "../../errors.js";
 import { describeIssues, schemaIssues } from "../../zod-issues.js";
-import { lastLedgerHead } from "../ledger.js";
+import { ledgerChain } from "../ledger.js";
 import { isCode, withFileMutex } from "./mutex.js";
 import { DeployState } from "../state.js";
 import { StoreConflictError, type Snapshot, type StateStore } from "./store.js";
@@ -20,10 +20,12 @@ export function dirStore(root: string, environment: string, display: string): St
     const stateText = await readOptional(stateFile);
     const ledgerText = (await readOptional(ledgerFile)) ?? "";
     const state = stateText === undefined ? null : parseState(stateText, stateFile);
+    const chain = ledgerChain(ledgerText, state?.ledger_head ?? null);
     return {
       state,
       ledgerText,
-      ledgerHead: lastLedgerHead(ledgerText),
+      ledgerHead: chain.head,
+      ledgerBroken: chain.broken,
       token: state === null ? null : String(state.revision),
     };
   };

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import type { PortcullisError} from "../../errors.js";
+import type { PortcullisError } from "../../errors.js";
 import { IoError } from "../../errors.js";
-import { lastLedgerHead } from "../ledger.js";
+import { ledgerChain } from "../ledger.js";
 import type { DeployState } from "../state.js";
 import { parseState } from "./dir.js";
 import { withFileMutex } from "./mutex.js";
@@ -32,7 +32,7 @@ export function gitRefStore(options: GitRefStoreOptions): StateStore {
       const fetched = await git(["fetch", "--quiet", "--no-tags", options.remote, `+${options.ref}:${options.ref}`]);
       if (fetched.code !== 0) {
         if (/couldn't find remote ref/i.test(fetched.stderr))
-          return { state: null, ledgerText: "", ledgerHead: null, token: null };
+          return { state: null, ledgerText: "", ledgerHead: null, ledgerBroken: null, token: null };
         throw gitError("fetch", fetched, options);
       }
       const token = (
@@ -43,7 +43,9 @@ export function gitRefStore(options: GitRefStoreOptions): StateStore {
       const ledgerText = files.get("ledger.jsonl") ?? "";
       known = { token, ledgerText };
       const state = stateText === undefined ? null : parseState(stateText, `${options.ref}:state.json`);
-      return { state, ledgerText, ledgerHead: lastLedgerHead(ledgerText), token };
+      // The commit holds state and ledger together: chain from the head its state records.
+      const chain = ledgerChain(ledgerText, state?.ledger_head ?? null);
+      return { state, ledgerText, ledgerHead: chain.head, ledgerBroken: chain.broken, token };
     },
     async save(state: DeployState, ledgerLines: string, expected: string | null): Promise<string> {
       const previousLedger =

@@ -10,8 +10,10 @@ import type { DeployState } from "../state.js";
 export interface Snapshot {
   state: DeployState | null;
   ledgerText: string;
-  /** The last record of the ledger as stored (may be ahead of state.ledger_head after a crash). */
+  /** The record the next one chains from (see ledgerChain): never a cut or rewritten tail. */
   ledgerHead: LedgerHead | null;
+  /** The first line that breaks the ledger's chain, `line N: …`; null when it is intact. */
+  ledgerBroken: string | null;
   /** Changes on every save; null when nothing was ever saved. */
   token: string | null;
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { ACCESS_LOG_FORMAT } from "../../../src/deploy/analysis/access-log.js";
 import { renderUpstream } from "../../../src/deploy/routers/nginx.js";
 import { freePort, stopChild, waitForPort } from "./processes.js";
 
@@ -11,6 +12,10 @@ export interface TestNginx {
   dir: string;
   confFile: string;
   upstreamFile: string;
+  /** The location returning the live weights nginx serves (`nginx_live_url`). */
+  liveUrl: string;
+  /** Access log in the portcullis log_format (`nginx_access_log`). */
+  accessLog: string;
   testCmd: string;
   reloadCmd: string;
   stop(): Promise<void>;
@@ -38,6 +43,8 @@ export async function startNginx(dir: string, servers: { blue: string; green: st
     dir,
     confFile,
     upstreamFile,
+    liveUrl: `http://127.0.0.1:${port}/portcullis/weights`,
+    accessLog: path.join(dir, "logs", "access.log"),
     testCmd: `${base} -t`,
     reloadCmd: `${base} -s reload`,
     stop: () => stopChild(child, "SIGQUIT"),
@@ -61,7 +68,8 @@ function config(dir: string, port: number, upstreamFile: string): string {
     `error_log ${path.join(dir, "logs", "error.log")} warn;`,
     "events { worker_connections 1024; }",
     "http {",
-    "    access_log off;",
+    `    ${ACCESS_LOG_FORMAT}`,
+    `    access_log ${path.join(dir, "logs", "access.log")} portcullis;`,
     temp("client_body"),
     temp("proxy"),
     temp("fastcgi"),
@@ -70,6 +78,10 @@ function config(dir: string, port: number, upstreamFile: string): string {
     `    include ${upstreamFile};`,
     "    server {",
     `        listen 127.0.0.1:${port};`,
+    "        location = /portcullis/weights {",
+    "            access_log off;",
+    `            return 200 "$${UPSTREAM}_weights\\n";`,
+    "        }",
     "        location / {",
     `            proxy_pass http://${UPSTREAM};`,
     "            proxy_http_version 1.1;",

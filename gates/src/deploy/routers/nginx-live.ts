@@ -1,0 +1,81 @@
+import { request } from "undici";
+import type { Weights } from "../state.js";
+import { RouterError } from "./router.js";
+
+/**
+ * What nginx itself serves. Open-source nginx does not expose upstream weights, so the include
+ * Portcullis writes also defines `$<upstream>_weights` (`generation=<id> blue=<w> green=<w>`) and
+ * a `location` the user adds returns it: reading it through nginx shows the configuration its
+ * workers run, not the file on disk.
+ */
+export interface LiveWeights {
+  generation: string;
+  weights: Weights;
+}
+
+/** The variable the include defines: `portcullis_backend_weights` for upstream `portcullis_backend`. */
+export function liveVariable(upstream: string): string {
+  return `${upstream}_weights`;
+}
+
+/** The `map` line of the include carrying the weights and the generation of the file. */
+export function renderLiveMap(upstream: string, generation: string, weights: Weights): string {
+  return `map $host $${liveVariable(upstream)} { default "${describeLive({ generation, weights })}"; }`;
+}
+
+export function describeLive(live: LiveWeights): string {
+  return `generation=${live.generation} blue=${live.weights.blue} green=${live.weights.green}`;
+}
+
+/** `generation=<id> blue=<w> green=<w>` anywhere in a text (the include or the location's answer). */
+export function parseLive(text: string): LiveWeights | null {
+  const match = /generation=(\S+?)\s+blue=(\d+)\s+green=(\d+)/.exec(text);
+  if (match === null) return null;
+  return { generation: match[1] ?? "", weights: { blue: Number(match[2]), green: Number(match[3]) } };
+}
+
+/** One read of the live location, on a fresh connection (an idle one may belong to an old worker). */
+export async function readLive(url: string, timeoutMs: number): Promise<LiveWeights> {
+  let text: string;
+  let status: number;
+  try {
+    const response = await request(url, { reset: true, signal: AbortSignal.timeout(timeoutMs) });
+    status = response.statusCode;
+    text = await response.body.text();
+  } catch (error) {
+    throw new RouterError("nginx", `live weights unreadable at ${url}: ${error instanceof Error ? error.message : String(error)}`, {
+      applied: true,
+      fix: "check that nginx runs and that nginx_live_url points at the location returning $<upstream>_weights",
+    });
+  }
+  const live = status === 200 ? parseLive(text) : null;
+  if (live === null)
+    throw new RouterError("nginx", `${url} answered HTTP ${status} without live weights (${JSON.stringify(text.slice(0, 80))})`, {
+      applied: true,
+      fix: `add \`location = /portcullis/weights { return 200 "$<upstream>_weights"; }\` (see docs/deploy.md)`,
+    });
+  return live;
+}
+
+/**
+ * Polls the live location until nginx serves `generation` (a reload is asynchronous: workers pick
+ * the new configuration up a moment after the command returns); the last reading otherwise.
+ */
+export async function waitForGeneration(
+  url: string,
+  generation: string,
+  timeoutMs: number,
+): Promise<{ live: LiveWeights | null; error: string | null }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: { live: LiveWeights | null; error: string | null } = { live: null, error: null };
+  for (;;) {
+    try {
+      last = { live: await readLive(url, Math.min(2_000, timeoutMs)), error: null };
+      if (last.live?.generation === generation) return last;
+    } catch (error) {
+      last = { live: last.live, error: error instanceof Error ? error.message : String(error) };
+    }
+    if (Date.now() + 50 > deadline) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
