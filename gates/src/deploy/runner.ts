@@ -284,7 +284,8 @@ async function recover(deps: ControllerDeps, controller: Controller): Promise<Ru
 
 function resultOf(controller: Controller): RunResult {
   const outcome = controller.outcome;
-  if (outcome === null) return { kind: "rejected", reason: `stopped in phase ${controller.state.phase}` };
+  if (outcome === null)
+    return { kind: "rejected", reason: controller.lastRejection ?? `stopped in phase ${controller.state.phase}` };
   return {
     kind: "finished",
     outcome: outcome.outcome,

@@ -58,24 +58,32 @@ export async function readLive(url: string, timeoutMs: number): Promise<LiveWeig
 }
 
 /**
- * Polls the live location until nginx serves `generation` (a reload is asynchronous: workers pick
- * the new configuration up a moment after the command returns); the last reading otherwise.
+ * Polls the live location until nginx serves `generation` and nothing else for `settleMs`: a
+ * reload is asynchronous (workers pick the new configuration up a moment after the command
+ * returns, and old workers may still accept a connection or two meanwhile). Returns the last
+ * reading when that does not happen within `timeoutMs`.
  */
 export async function waitForGeneration(
   url: string,
   generation: string,
   timeoutMs: number,
+  settleMs = 250,
 ): Promise<{ live: LiveWeights | null; error: string | null }> {
   const deadline = Date.now() + timeoutMs;
   let last: { live: LiveWeights | null; error: string | null } = { live: null, error: null };
+  let servedSince: number | null = null;
   for (;;) {
     try {
-      last = { live: await readLive(url, Math.min(2_000, timeoutMs)), error: null };
-      if (last.live?.generation === generation) return last;
+      last = { live: await readLive(url, 2_000), error: null };
+      if (last.live?.generation === generation) {
+        servedSince ??= Date.now();
+        if (Date.now() - servedSince >= settleMs) return last;
+      } else servedSince = null;
     } catch (error) {
+      servedSince = null;
       last = { live: last.live, error: error instanceof Error ? error.message : String(error) };
     }
-    if (Date.now() + 50 > deadline) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (Date.now() + 25 > deadline) return last;
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -30,13 +30,22 @@ export function nginxRouter(options: NginxOptions): Router {
   const run = (command: string) => runShell(command, { cwd: options.cwd, timeoutMs: options.timeoutMs });
   const served = (live: LiveWeights | null): string =>
     live === null ? "unknown weights" : `blue ${live.weights.blue} % / green ${live.weights.green} % (${live.generation})`;
-  /** The failed reload may have loaded the new file anyway: put the last good one back and look. */
+  /**
+   * The failed reload may have loaded the new file anyway: write the last good weights back under
+   * a new generation, reload, and read what nginx serves (the new generation proves the re-apply).
+   */
   const reapply = async (previous: string | undefined, failure: string): Promise<never> => {
-    await restore(file, previous);
+    const good = previous === undefined ? null : parseLive(previous);
+    const generation = newGeneration();
+    if (good === null) await restore(file, previous);
+    else await writeAtomic(file, renderUpstream(options.upstream, options.servers, good.weights, generation));
     const again = await run(options.reloadCmd);
-    const expected = previous === undefined ? null : parseLive(previous);
-    const seen = await waitForGeneration(options.liveUrl, expected?.generation ?? "", options.timeoutMs);
-    const unchanged = expected !== null && seen.live?.generation === expected.generation;
+    // The reading decides, not the exit code: a reload that "failed" again may have applied too.
+    // Without a readable previous include there is no generation to wait for: one reading it is.
+    const waitMs = good === null ? 0 : again.ok ? options.timeoutMs : Math.min(options.timeoutMs, 2_000);
+    const seen = await waitForGeneration(options.liveUrl, generation, waitMs);
+    const servedGeneration = seen.live?.generation;
+    const unchanged = good !== null && (servedGeneration === generation || servedGeneration === good.generation);
     throw new RouterError(
       "nginx",
       `reload failed: ${failure}; re-applied the last good include (${again.ok ? "reloaded" : `reload failed again: ${describeFailure(options.reloadCmd, again)}`}); nginx serves ${served(seen.live)}${seen.error === null ? "" : ` (${seen.error})`}`,
