@@ -160,7 +160,9 @@ async function buildStatus(context: DeployContext, state: DeployState | null): P
         ? "no state is stored (a deploy would take blue for live)"
         : `the state last confirmed blue ${stored.blue} % / green ${stored.green} %`;
     const fix =
-      state === null || state.phase === "idle" ? ": run `portcullis state sync` to rebuild the state from the router" : "";
+      state === null || state.phase === "idle"
+        ? ": run `portcullis state sync` to rebuild the state from the router"
+        : "";
     warnings.push(
       `DISAGREEMENT: the router serves blue ${router.weights.blue} % / green ${router.weights.green} % but ${claim}${fix}`,
     );

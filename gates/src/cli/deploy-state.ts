@@ -16,11 +16,12 @@ import { EXIT, type CliIo } from "./io.js";
 export const registerDeployState: RegisterCommand = (program, io, setExit) => {
   const state = program.command("state").description("The stored deployment state");
   addDeployOptions(
-    state
-      .command("sync")
-      .description("Rebuild the state from the router's live weights (recorded in the ledger)"),
+    state.command("sync").description("Rebuild the state from the router's live weights (recorded in the ledger)"),
   )
-    .addHelpText("after", "\nExit codes: 0 synced, 2 router unreadable or ledger broken, 3 lock held or traffic split.\nReference: docs/deploy.md\n")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 synced, 2 router unreadable or ledger broken, 3 lock held or traffic split.\nReference: docs/deploy.md\n",
+    )
     .action(async (options: Record<string, unknown>) => setExit(await sync(options, io)));
 };
 
@@ -65,7 +66,13 @@ async function sync(options: Record<string, unknown>, io: CliIo): Promise<number
   const chained = chainEntries(snapshot.ledgerHead, [plan.entry]);
   try {
     await context.store.save(
-      { ...plan.state, revision: (snapshot.state?.revision ?? 0) + 1, updated_at: at, ledger_head: chained.head, lock: null },
+      {
+        ...plan.state,
+        revision: (snapshot.state?.revision ?? 0) + 1,
+        updated_at: at,
+        ledger_head: chained.head,
+        lock: null,
+      },
       chained.lines,
       snapshot.token,
     );

@@ -1,14 +1,6 @@
 import type { DeployAction, DeployEvent } from "./actions.js";
-import type { LedgerEntry, Outcome } from "./ledger.js";
-import {
-  allOn,
-  otherSlot,
-  type DeployState,
-  type Rollout,
-  type RollbackCause,
-  type RollbackIntent,
-  type Slot,
-} from "./state.js";
+import type { LedgerEntry } from "./ledger.js";
+import { otherSlot, type DeployState, type Rollout, type RollbackCause } from "./state.js";
 import {
   type At,
   type Transition,
@@ -23,6 +15,7 @@ import {
   prepend,
   reject,
 } from "./machine-parts.js";
+import { giveUpAt, moveAll } from "./machine-traffic-back.js";
 
 /**
  * The machine's way back: abort, rollback (during a deploy, after it, to the previous release),
@@ -154,9 +147,6 @@ export function retired(state: DeployState, event: Extract<DeployEvent, { type: 
   return { state: next, actions: [ledger(entryOut), ...told] };
 }
 
-/** Attempts of a rollback saved before deadlines existed (give_up_at null). */
-export const MAX_ROLLBACK_ATTEMPTS = 3;
-
 export interface RollbackStart {
   kind: "auto" | "rollback" | "abort";
   actor: string;
@@ -164,30 +154,6 @@ export interface RollbackStart {
   at: At;
   deadline_ms: number;
   cause: RollbackCause;
-}
-
-export function giveUpAt(at: At, deadlineMs: number): string {
-  return new Date(Date.parse(at) + deadlineMs).toISOString();
-}
-
-/** Whether a rollback whose router attempt just failed may try again. */
-export function mayRetry(intent: RollbackIntent, attempts: number, at: At): boolean {
-  if (intent.give_up_at === null) return attempts < MAX_ROLLBACK_ATTEMPTS;
-  return Date.parse(at) < Date.parse(intent.give_up_at);
-}
-
-/** A router failure during a rollback: notified at critical every time, retried until the deadline. */
-export function rollbackRetry(state: DeployState, intent: RollbackIntent, at: At, error: string): Transition {
-  const attempts = intent.attempts + 1;
-  const next: DeployState = { ...state, rollback: { ...intent, attempts } };
-  if (!mayRetry(intent, attempts, at)) return rollbackFailed(next, at, error);
-  const told = notify({
-    ...noticeBase(next, next.rollout, at),
-    event: "rollback_failed",
-    severity: "critical",
-    message: `rollback to ${intent.target} failed (attempt ${attempts}), retrying until ${intent.give_up_at ?? `${MAX_ROLLBACK_ATTEMPTS} attempts`}: ${error}`,
-  });
-  return prepend([told], moveAll(next, intent.target, `retry ${attempts + 1} after: ${error}`));
 }
 
 export function startRollback(state: DeployState, rollout: Rollout, how: RollbackStart): Transition {
@@ -213,102 +179,6 @@ export function startRollback(state: DeployState, rollout: Rollout, how: Rollbac
     },
   };
   return prepend(decided.actions, moveAll(next, rollout.from, `rollback: all traffic to ${rollout.from} at once`));
-}
-
-export function moveAll(state: DeployState, target: Slot, reason: string): Transition {
-  const weights = allOn(target);
-  return {
-    state: { ...state, phase: "rolling_back", pending_weights: weights },
-    actions: [{ type: "set_weights", weights, reason }],
-  };
-}
-
-export function rolledBack(state: DeployState, at: At): Transition {
-  const intent = state.rollback;
-  if (intent === null) return reject(state, "rolling back without a rollback intent");
-  const rollout = state.rollout;
-  const next: DeployState = { ...state, active: intent.target, phase: "idle", rollout: null, rollback: null };
-  if (rollout === null) {
-    const message = `traffic restored to ${intent.target} (${intent.release ?? "unknown release"}): ${intent.reason}`;
-    return {
-      state: next,
-      actions: [
-        ledger({
-          ...base(next, null, at, "rollback", intent.actor),
-          release: intent.release,
-          to_slot: intent.target,
-          ok: true,
-          reason: intent.reason,
-          cause: intent.cause,
-          started_at: intent.at,
-          finished_at: at,
-        }),
-        notify({
-          ...noticeBase(next, null, at),
-          release: intent.release,
-          event: "rolled_back",
-          severity: "critical",
-          message,
-        }),
-        finish("rolled_back", message, null),
-      ],
-    };
-  }
-  const outcome: Outcome = intent.kind === "abort" ? "aborted" : "rolled_back";
-  const message = `${rollout.release} ${outcome === "aborted" ? "aborted" : "rolled back"}, all traffic on ${intent.target} (${intent.release ?? "previous"}): ${intent.reason}`;
-  return {
-    state: next,
-    actions: [
-      ledger(
-        entry(next, rollout, at, "deploy_finished", {
-          outcome,
-          reason: intent.reason,
-          cause: intent.cause,
-          started_at: rollout.started_at,
-          finished_at: at,
-        }),
-      ),
-      notify(
-        notice(
-          next,
-          rollout,
-          at,
-          outcome === "aborted" ? "aborted" : "rolled_back",
-          outcome === "aborted" ? "high" : "critical",
-          message,
-        ),
-      ),
-      finish(outcome, message, rollout.id),
-    ],
-  };
-}
-
-export function rollbackFailed(state: DeployState, at: At, error: string): Transition {
-  const rollout = state.rollout;
-  const intent = state.rollback;
-  const message = `rollback to ${intent?.target ?? "the old slot"} could not be confirmed after ${intent?.attempts ?? 0} attempts${intent?.give_up_at == null ? "" : ` (deadline ${intent.give_up_at})`}: ${error}; traffic is still on the release being rolled back from: run \`portcullis rollback\` again`;
-  const next: DeployState = { ...state, rollout: null, pending_weights: null };
-  const closing =
-    rollout === null
-      ? []
-      : [
-          ledger(
-            entry(next, rollout, at, "deploy_finished", {
-              outcome: "failed",
-              reason: message,
-              started_at: rollout.started_at,
-              finished_at: at,
-            }),
-          ),
-        ];
-  return {
-    state: next,
-    actions: [
-      ...closing,
-      notify({ ...noticeBase(next, rollout, at), event: "rollback_failed", severity: "critical", message }),
-      finish("failed", message, rollout?.id ?? null, { rollbackFailed: true }),
-    ],
-  };
 }
 
 export function failed(state: DeployState, rollout: Rollout, at: At, reason: string): Transition {

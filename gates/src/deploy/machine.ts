@@ -10,17 +10,8 @@ import {
   type Weights,
 } from "./state.js";
 import { type At, type Transition, chain, decide, entry, ledger, notice, notify, reject } from "./machine-parts.js";
-import {
-  abort,
-  failed,
-  failedAny,
-  moveAll,
-  retired,
-  rollback,
-  rollbackRetry,
-  rolledBack,
-  startRollback,
-} from "./machine-rollback.js";
+import { abort, failed, failedAny, retired, rollback, startRollback } from "./machine-rollback.js";
+import { moveAll, rollbackRetry, rolledBack } from "./machine-traffic-back.js";
 import { advance, inconclusive, shiftTo } from "./machine-steps.js";
 
 export { type Transition, weightsFor } from "./machine-parts.js";

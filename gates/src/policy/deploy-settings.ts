@@ -138,7 +138,9 @@ export const DeploySettings = z
       .string()
       .min(1)
       .optional()
-      .describe("PromQL giving the requests the new release served in the last window; fewer than min_requests: no data"),
+      .describe(
+        "PromQL giving the requests the new release served in the last window; fewer than min_requests: no data",
+      ),
     rollback_deadline: Duration.default("5m").describe(
       "How long a rollback keeps retrying (with backoff) a router that refuses it",
     ),

@@ -85,7 +85,12 @@ describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000
   it("3c. judges the real requests nginx logs for the new slot, failing what the probes cannot see", async () => {
     await release("a3");
     await stand.green.fail("api");
-    const users = startLoad(stand.nginx.url, { concurrency: 4, maxRequests: 100_000, maxMs: 60_000, path: "/api/checkout" });
+    const users = startLoad(stand.nginx.url, {
+      concurrency: 4,
+      maxRequests: 100_000,
+      maxMs: 60_000,
+      path: "/api/checkout",
+    });
     try {
       const run = await deploy("a3", { "nginx-access-log": stand.nginx.accessLog, bake: "2s", interval: "500ms" });
       expect(run.code, run.stdout + run.stderr).toBe(1);
@@ -139,7 +144,10 @@ describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000
         bake: "3s",
         interval: "1s",
       };
-      const healthy = await deploy("h9", { ...promql, "prometheus-queries": JSON.stringify(documented.prometheus_queries) });
+      const healthy = await deploy("h9", {
+        ...promql,
+        "prometheus-queries": JSON.stringify(documented.prometheus_queries),
+      });
       expect(healthy.code, healthy.stdout + healthy.stderr).toBe(0);
 
       // The query the manual used to show: a healthy release has no 5xx series, so no data at all.

@@ -48,7 +48,9 @@ describe.skipIf(!available)("the ledger is enforced, and previous means previous
     const next = await deploy("r3");
     expect(next.code, next.stdout + next.stderr).toBe(2);
     expect(next.stderr).toMatch(
-      new RegExp(`broken at line ${lines.length - 1}: the ledger ends at record ${lines.length - 1} but the state records ${lines.length}`),
+      new RegExp(
+        `broken at line ${lines.length - 1}: the ledger ends at record ${lines.length - 1} but the state records ${lines.length}`,
+      ),
     );
     for (const command of [["history"], ["metrics"], ["rollback", "--to-previous"]]) {
       const refused = await run(...command);
@@ -60,7 +62,10 @@ describe.skipIf(!available)("the ledger is enforced, and previous means previous
     const emergency = await run("rollback", "--reason", "r2 is bad");
     expect(emergency.code, emergency.stdout + emergency.stderr).toBe(0);
     expect(tally(await stand.versions(20))).toEqual({ r1: 20 });
-    const records = (await readFile(file, "utf8")).trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = (await readFile(file, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records.find((record) => record["action"] === "ledger_broken")?.["reason"]).toMatch(
       /the ledger's chain is broken \(line \d+: the ledger ends at record/,
     );
@@ -73,7 +78,12 @@ describe.skipIf(!available)("the ledger is enforced, and previous means previous
     for (const release of ["r1", "r2"]) expect((await deploy(release)).code).toBe(0);
     const file = stand.ledgerFile(stateDir);
     const text = await readFile(file, "utf8");
-    await writeFile(file, text.replace('"outcome":"succeeded","reason":"r1 is live', '"outcome":"succeeded","reason":"evil is live').replaceAll('"release":"r1"', '"release":"evil"'));
+    await writeFile(
+      file,
+      text
+        .replace('"outcome":"succeeded","reason":"r1 is live', '"outcome":"succeeded","reason":"evil is live')
+        .replaceAll('"release":"r1"', '"release":"evil"'),
+    );
     const refused = await run("rollback", "--to-previous");
     expect(refused.code, refused.stdout + refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(/broken at line 1: content does not match its hash/);

@@ -36,7 +36,10 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
   });
 
   const deploy = (release: string, extra: Record<string, string> = {}) =>
-    cli(["deploy", "--release", release, "--force", "--reason", "acceptance", ...stand.flags(stateDir, extra)], stand.work);
+    cli(
+      ["deploy", "--release", release, "--force", "--reason", "acceptance", ...stand.flags(stateDir, extra)],
+      stand.work,
+    );
 
   it("1. with the state lost while green serves, refuses (exit 3) without running the hook, until `state sync`", async () => {
     await stand.serve({ blue: 0, green: 100 });
@@ -77,7 +80,11 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
       /rollback failed: rollback refused, traffic left where it is: the green slot is not healthy/,
     );
     expect(tally(await stand.versions(40))).toEqual({ v1: 40 });
-    expect(await stand.state(stateDir)).toMatchObject({ active: "blue", phase: "idle", weights: { blue: 100, green: 0 } });
+    expect(await stand.state(stateDir)).toMatchObject({
+      active: "blue",
+      phase: "idle",
+      weights: { blue: 100, green: 0 },
+    });
     expect((await stand.ledger(stateDir)).at(-1)).toMatchObject({ type: "rollback", ok: false });
     await sleep(200);
     expect(stand.notices).toContainEqual(expect.objectContaining({ event: "rollback_failed", severity: "critical" }));
@@ -102,7 +109,9 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     expect(status.stdout).toMatch(
       /WARNING\s+\S*upstream.conf holds blue 25 % \/ green 75 % \(\S+\) but nginx serves blue 100 % \/ green 0 % \(\S+\): a write was not reloaded/,
     );
-    const json = JSON.parse((await cli(["status", "--format", "json", ...stand.flags(stateDir)], stand.work)).stdout) as {
+    const json = JSON.parse(
+      (await cli(["status", "--format", "json", ...stand.flags(stateDir)], stand.work)).stdout,
+    ) as {
       router: { weights: unknown };
     };
     expect(json.router.weights).toEqual({ blue: 100, green: 0 });
@@ -119,7 +128,11 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     await rm(flag);
     const run = await running;
     expect(run.code, run.stdout + run.stderr).toBe(1);
-    expect((await stand.ledger(stateDir)).at(-1)).toMatchObject({ type: "deploy_finished", outcome: "rolled_back", cause: "release" });
+    expect((await stand.ledger(stateDir)).at(-1)).toMatchObject({
+      type: "deploy_finished",
+      outcome: "rolled_back",
+      cause: "release",
+    });
     expect(tally(await stand.versions(40))).toEqual({ v1: 40 });
     const failures = stand.notices.filter((notice) => notice.event === "rollback_failed");
     expect(failures.length).toBeGreaterThanOrEqual(2);

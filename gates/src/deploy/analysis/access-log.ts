@@ -16,7 +16,11 @@ export const ACCESS_LOG_FORMAT =
 
 /** The attempts that went to `server` (host:port) among log lines at or after `sinceMs`. */
 export function sampleAccessLog(text: string, server: string, sinceMs: number): ProbeSample {
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   let requests = 0;
   let failures = 0;
   let firstFailure: string | null = null;

@@ -43,17 +43,25 @@ export async function readLive(url: string, timeoutMs: number): Promise<LiveWeig
     status = response.statusCode;
     text = await response.body.text();
   } catch (error) {
-    throw new RouterError("nginx", `live weights unreadable at ${url}: ${error instanceof Error ? error.message : String(error)}`, {
-      applied: true,
-      fix: "check that nginx runs and that nginx_live_url points at the location returning $<upstream>_weights",
-    });
+    throw new RouterError(
+      "nginx",
+      `live weights unreadable at ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        applied: true,
+        fix: "check that nginx runs and that nginx_live_url points at the location returning $<upstream>_weights",
+      },
+    );
   }
   const live = status === 200 ? parseLive(text) : null;
   if (live === null)
-    throw new RouterError("nginx", `${url} answered HTTP ${status} without live weights (${JSON.stringify(text.slice(0, 80))})`, {
-      applied: true,
-      fix: `add \`location = /portcullis/weights { return 200 "$<upstream>_weights"; }\` (see docs/deploy.md)`,
-    });
+    throw new RouterError(
+      "nginx",
+      `${url} answered HTTP ${status} without live weights (${JSON.stringify(text.slice(0, 80))})`,
+      {
+        applied: true,
+        fix: `add \`location = /portcullis/weights { return 200 "$<upstream>_weights"; }\` (see docs/deploy.md)`,
+      },
+    );
   return live;
 }
 

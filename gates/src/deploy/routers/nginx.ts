@@ -29,7 +29,9 @@ export function nginxRouter(options: NginxOptions): Router {
   const file = path.resolve(options.cwd, options.upstreamFile);
   const run = (command: string) => runShell(command, { cwd: options.cwd, timeoutMs: options.timeoutMs });
   const served = (live: LiveWeights | null): string =>
-    live === null ? "unknown weights" : `blue ${live.weights.blue} % / green ${live.weights.green} % (${live.generation})`;
+    live === null
+      ? "unknown weights"
+      : `blue ${live.weights.blue} % / green ${live.weights.green} % (${live.generation})`;
   /**
    * The failed reload may have loaded the new file anyway: write the last good weights back under
    * a new generation, reload, and read what nginx serves (the new generation proves the re-apply).
