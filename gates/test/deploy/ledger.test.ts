@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chainEntries, parseLedger, verifyLedger, type LedgerEntry } from "../../src/deploy/ledger.js";
+import { chainEntries, ledgerChain, parseLedger, verifyLedger, type LedgerEntry } from "../../src/deploy/ledger.js";
 
 function entry(i: number, extra: Partial<LedgerEntry> = {}): LedgerEntry {
   return {
@@ -86,3 +86,19 @@ function rehashed(l: string[]): string[] {
   expect(l).toHaveLength(5);
   return [...lines(text), ...lines(forged.lines)];
 }
+
+describe("ledgerChain", () => {
+  it("chains new records from the verified end, never from a cut tail", () => {
+    const { text, head } = ledgerOf(4);
+    expect(ledgerChain(text, head)).toMatchObject({ head, broken: null });
+    const more = chainEntries(head, [entry(5)]);
+    expect(ledgerChain(text + more.lines, head)).toMatchObject({ head: more.head, broken: null });
+    const cut = `${lines(text).slice(0, -1).join("\n")}\n`;
+    expect(ledgerChain(cut, head)).toMatchObject({
+      head,
+      broken: "line 3: the ledger ends at record 3 but the state records 4: records were removed from the end",
+    });
+    const edited = text.replace('"actor":"ci"', '"actor":"mallory"');
+    expect(ledgerChain(edited, head).broken).toBe("line 1: content does not match its hash (record 1 was modified)");
+  });
+});

@@ -363,3 +363,40 @@ describe("deploy machine", () => {
     );
   });
 });
+
+describe("blue-green machine: live weights and rollback targets", () => {
+  it.each([
+    { name: "the router agrees", live: { blue: 100, green: 0 }, refused: null },
+    { name: "the router cannot say", live: null, refused: null },
+    {
+      name: "green serves everything while the state says blue",
+      live: { blue: 0, green: 100 },
+      refused: /state and router disagree: the router serves blue 0 % \/ green 100 %.*`portcullis state sync`/,
+    },
+    { name: "green serves part of the traffic", live: { blue: 75, green: 25 }, refused: /state and router disagree/ },
+  ])("starts a deploy only from the live weights: $name", ({ live, refused }) => {
+    const event = { ...startEvent({ deploy_hook: true }), live } as DeployEvent;
+    const result = transition(liveBlue(), event);
+    if (refused === null) {
+      expect(result.rejected).toBeUndefined();
+      expect(result.actions.at(-1)).toMatchObject({ type: "run_hook", slot: "green" });
+    } else {
+      expect(result.rejected).toMatch(refused);
+      expect(result.actions).toEqual([]);
+    }
+  });
+
+  it("health-checks the target of a plain rollback and leaves traffic where it is when it is dead", () => {
+    const live = run([startEvent(), ...ready, ...[10, 25, 50, 75, 100].flatMap(healthyStep)]).state;
+    const { state, actions } = run(
+      [
+        { type: "rollback", at: at(), actor: "oncall", reason: "errors", deadline_ms: 60_000 },
+        { type: "health", at: at(), ok: false, detail: "ECONNREFUSED" },
+      ],
+      live,
+    );
+    expect(actions.some((a) => a.type === "set_weights")).toBe(false);
+    expect(actions.find((a) => a.type === "finish")).toMatchObject({ outcome: "failed", rollback_failed: true });
+    expect(state).toMatchObject({ active: "green", phase: "idle", weights: { blue: 0, green: 100 } });
+  });
+});

@@ -103,3 +103,20 @@ describe("DORA metrics", () => {
     expect(result.metrics.change_failure_rate).toMatchObject({ value: 0, met: true });
   });
 });
+
+describe("DORA metrics and rollback causes", () => {
+  it("counts rollbacks caused by missing telemetry or the router on their own line, not as change failures", () => {
+    const now = new Date("2025-03-31T00:00:00.000Z");
+    const withCause = (id: string, at: string, cause: "release" | "telemetry" | "router") =>
+      finished(id, at, "rolled_back", null).map((e) => (e.type === "deploy_finished" ? { ...e, cause } : e));
+    const records = chainEntries(null, [
+      ...finished("S", "2025-03-20T10:00:00.000Z", "succeeded", null),
+      ...withCause("T", "2025-03-21T10:00:00.000Z", "telemetry"),
+      ...withCause("R", "2025-03-22T10:00:00.000Z", "router"),
+      ...withCause("X", "2025-03-23T10:00:00.000Z", "release"),
+    ]).records;
+    const result = computeMetrics(records, { now, windowMs: 30 * DAY, environment: "production" });
+    expect(result.rollbacks_not_caused_by_the_release).toEqual({ telemetry: 1, router: 1 });
+    expect(result.metrics.change_failure_rate).toMatchObject({ value: 0.5, samples: 2 });
+  });
+});

@@ -2,7 +2,9 @@ import { createServer, type Server } from "node:http";
 import fc from "fast-check";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { combine, judgeProbe, judgeQuery } from "../../src/deploy/analysis/judge.js";
+import { sampleAccessLog } from "../../src/deploy/analysis/access-log.js";
+import { combine, judgeProbe, judgeQuery, judgeTraffic, judgeVolume, starve } from "../../src/deploy/analysis/judge.js";
+import { parseLive } from "../../src/deploy/routers/nginx-live.js";
 import { queryPrometheus } from "../../src/deploy/analysis/prometheus.js";
 import {
   checkProbeBudget,
@@ -281,5 +283,45 @@ describe("gate report before deploy", () => {
   it("cannot match a report without --commit", () => {
     const check = checkGateReport(report(), "report.json", { environment: "production", commit: null });
     expect(check.ok ? "" : check.reason).toMatch(/no --commit/);
+  });
+});
+
+describe("real traffic and live weights", () => {
+  it("counts each upstream attempt for its slot from the portcullis log_format, 5xx as failures", () => {
+    const log = [
+      "1700000000.100|127.0.0.1:8002|200|0.010|200",
+      "1700000000.200|127.0.0.1:8002|500|0.020|500",
+      "1700000000.300|127.0.0.1:8001, 127.0.0.1:8002|502, 404|0.001, 0.030|404",
+      "1700000000.400|-|-|-|200",
+      "1699999999.000|127.0.0.1:8002|500|0.010|500",
+      "garbage",
+    ].join("\n");
+    const sampled = sampleAccessLog(log, "127.0.0.1:8002", 1_700_000_000_000);
+    expect(sampled).toMatchObject({ requests: 3, failures: 1, firstFailure: "upstream answered 500" });
+    expect(sampleAccessLog(log, "127.0.0.1:8001", 1_700_000_000_000)).toMatchObject({ requests: 1, failures: 1 });
+  });
+
+  it("never passes a window with no traffic and no probe data, but lets probes decide when traffic is thin", () => {
+    const thin = judgeTraffic("nginx_access_log", sample(2, 0), THRESHOLDS);
+    expect(thin).toMatchObject({ result: "inconclusive", starved: true });
+    expect(combine("t", [thin]).result).toBe("inconclusive");
+    expect(combine("t", [judgeProbe(sample(100, 0), THRESHOLDS), thin]).result).toBe("pass");
+    const volume = judgeVolume({ value: 0 }, 20);
+    const ratio = starve(judgeQuery({ name: "error_ratio", query: "q", max: 0.01 }, { value: 0 }), volume);
+    expect(ratio).toMatchObject({ result: "inconclusive", starved: true });
+    expect(combine("t", [volume, ratio]).result).toBe("inconclusive");
+    expect(combine("t", []).result).toBe("inconclusive");
+  });
+
+  it("reads the generation and weights nginx serves", () => {
+    expect(parseLive("generation=lq2x-a1b2c3 blue=75 green=25\n")).toEqual({
+      generation: "lq2x-a1b2c3",
+      weights: { blue: 75, green: 25 },
+    });
+    expect(parseLive("<html>404</html>")).toBeNull();
+    expect(parseLive(renderUpstream("app", { blue: "a:1", green: "b:2" }, { blue: 0, green: 100 }, "g1"))).toEqual({
+      generation: "g1",
+      weights: { blue: 0, green: 100 },
+    });
   });
 });
