@@ -131,11 +131,13 @@ describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000
     const users = startLoad(stand.nginx.url, { concurrency: 2, maxRequests: 200_000, maxMs: 90_000 });
     try {
       // Blue (v1) serves everything, healthily: every documented query has a value for it.
-      for (const query of [documented.prometheus_traffic_query, ...documented.prometheus_queries.map((q) => q.query)])
-        await until(async () => (await prometheus.value(query.replaceAll("{release}", "v1"))) !== null, 20_000);
-      for (const check of documented.prometheus_queries)
-        expect(await prometheus.value(check.query.replaceAll("{release}", "v1")), check.name).toBe(0);
-
+      for (const check of documented.prometheus_queries) {
+        const query = check.query.replaceAll("{release}", "v1");
+        await until(async () => (await prometheus.value(query)) !== null, 20_000, `${check.name} has a value`);
+        expect(await prometheus.value(query), check.name).toBe(0);
+      }
+      const traffic = documented.prometheus_traffic_query.replaceAll("{release}", "v1");
+      await until(async () => ((await prometheus.value(traffic)) ?? 0) > 0, 20_000, "traffic is counted");
       await release("h9");
       const promql = {
         "prometheus-url": prometheus.url,

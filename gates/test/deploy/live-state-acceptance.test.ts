@@ -94,8 +94,8 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     const lyingReload = `${stand.nginx.reloadCmd}; echo 'reload: lost the pid file' >&2; exit 1`;
     const run = await deploy("v2", { "nginx-reload-cmd": lyingReload });
     expect(run.code, run.stdout + run.stderr).toBe(3);
-    expect(run.stdout).toMatch(/re-applied the last good include .*nginx serves blue 100 % \/ green 0 %/);
     expect(tally(await stand.versions(100))).toEqual({ v1: 100 });
+    expect(run.stdout).toMatch(/re-applied the last good include .*nginx serves blue 100 % \/ green 0 %/);
     const status = await cli(["status", ...stand.flags(stateDir)], stand.work);
     expect(status.stdout).toMatch(/router\s+nginx .*, live: blue 100 % \/ green 0 %/);
     expect(status.stdout).not.toMatch(/WARNING/);

@@ -52,7 +52,7 @@ export async function startPrometheus(dir: string, targets: readonly string[]): 
 }
 
 /** Polls `check` until it holds (bounded). */
-export async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what = "condition"): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -60,7 +60,7 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number): P
     } catch {
       // Not there yet.
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms`);
+    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs}ms`);
     await sleep(200);
   }
 }
