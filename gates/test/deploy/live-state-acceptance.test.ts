@@ -124,7 +124,8 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     await waitForStep(stand, stateDir);
     await writeFile(flag, "");
     await stand.green.fail("all");
-    await sleep(2_500);
+    // Long enough for at least two refused attempts (each waits up to 2 s to read what nginx serves).
+    await sleep(5_000);
     await rm(flag);
     const run = await running;
     expect(run.code, run.stdout + run.stderr).toBe(1);
