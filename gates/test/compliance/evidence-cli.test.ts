@@ -378,3 +378,29 @@ describe("portcullis evidence", () => {
     expect(result.stderr).toMatch(message);
   });
 });
+
+describe("portcullis evidence on a broken ledger", () => {
+  it("refuses (exit 2) to pack a ledger whose chain is cut, naming the first bad line", async () => {
+    const store = path.join(repo, ".portcullis/state/production");
+    const cut = path.join(work, "cut");
+    mkdirSync(cut, { recursive: true });
+    const lines = readFileSync(path.join(store, "ledger.jsonl"), "utf8").trimEnd().split("\n");
+    writeFileSync(path.join(cut, "ledger.jsonl"), `${lines.slice(0, -1).join("\n")}\n`);
+    writeFileSync(path.join(cut, "state.json"), readFileSync(path.join(store, "state.json")));
+    const result = await cli([
+      "evidence",
+      "--from",
+      "reports",
+      "--source",
+      "repo",
+      "--ledger",
+      "cut/ledger.jsonl",
+      "--out",
+      "cut.tar.gz",
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /the deployment ledger's chain is broken: the ledger ends at record 4 but the state records 5/,
+    );
+  });
+});
