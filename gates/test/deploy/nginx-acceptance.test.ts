@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseLedger, type LedgerRecord } from "../../src/deploy/ledger.js";
-import { parseUpstream } from "../../src/deploy/routers/nginx.js";
+import { readLive } from "../../src/deploy/routers/nginx-live.js";
 import { DeployState } from "../../src/deploy/state.js";
 import { cli, cliProcess } from "./helpers/cli.js";
 import { startLoad, share, type Hit } from "./helpers/load.js";
@@ -99,11 +99,9 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
     }
   }
 
+  /** What nginx itself serves, read through its weights location. */
   async function liveWeights() {
-    return parseUpstream(await readFile(nginx.upstreamFile, "utf8"), UPSTREAM, {
-      blue: `127.0.0.1:${blue.port}`,
-      green: `127.0.0.1:${green.port}`,
-    });
+    return (await readLive(nginx.liveUrl, 5_000)).weights;
   }
 
   async function waitFor(

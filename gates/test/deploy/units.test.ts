@@ -16,7 +16,7 @@ import {
 } from "../../src/deploy/config.js";
 import { checkGateReport } from "../../src/deploy/gate-report.js";
 import { parseWeights } from "../../src/deploy/routers/command.js";
-import { parseUpstream, renderUpstream } from "../../src/deploy/routers/nginx.js";
+import { renderUpstream } from "../../src/deploy/routers/nginx.js";
 import { DeploySettings } from "../../src/policy/deploy-settings.js";
 import { PerformanceGatePolicy } from "../../src/policy/schema.js";
 import { REPORT_SCHEMA_ID, type Report } from "../../src/model/report.js";
@@ -123,17 +123,19 @@ describe("Prometheus HTTP API answers", () => {
 
 describe("routers' text formats", () => {
   const servers = { blue: "10.0.0.5:8080", green: "10.0.0.6:8080" };
-  it("renders 0 % as down and reads back what it wrote", () => {
-    const text = renderUpstream("app", servers, { blue: 100, green: 0 });
+  it("renders 0 % as down and carries the weights it wrote, with its generation, for nginx to return", () => {
+    const text = renderUpstream("app", servers, { blue: 100, green: 0 }, "g0");
     expect(text).toContain("server 10.0.0.6:8080 down; # green");
+    expect(text).toContain('map $host $app_weights { default "generation=g0 blue=100 green=0"; }');
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100 }), (green) => {
         const weights = { blue: 100 - green, green };
-        expect(parseUpstream(renderUpstream("app", servers, weights), "app", servers)).toEqual(weights);
+        const rendered = renderUpstream("app", servers, weights, `g${green}`);
+        expect(rendered).toContain(`server 10.0.0.5:8080 ${green === 100 ? "down" : `weight=${100 - green}`}; # blue`);
+        expect(parseLive(rendered)).toEqual({ generation: `g${green}`, weights });
       }),
       { seed: 3 },
     );
-    expect(parseUpstream(text, "other", servers)).toBeNull();
   });
 
   it.each([

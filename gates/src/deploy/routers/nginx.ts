@@ -125,22 +125,6 @@ export function renderUpstream(
   ].join("\n");
 }
 
-/** Weights of the two slots in an upstream block, matched by address; null when not found. */
-export function parseUpstream(text: string, name: string, servers: Readonly<Record<Slot, string>>): Weights | null {
-  const block = new RegExp(`upstream\\s+${name}\\s*\\{([^}]*)\\}`).exec(text)?.[1];
-  if (block === undefined) return null;
-  const found: Partial<Record<Slot, number>> = {};
-  for (const match of block.matchAll(/server\s+(\S+)([^;]*);/g)) {
-    const slot = SLOTS.find((candidate) => servers[candidate] === match[1]);
-    if (slot === undefined) continue;
-    const params = match[2] ?? "";
-    found[slot] = /\bdown\b/.test(params) ? 0 : Number(/\bweight=(\d+)/.exec(params)?.[1] ?? "1");
-  }
-  const blue = found.blue;
-  const green = found.green;
-  return blue === undefined || green === undefined ? null : { blue, green };
-}
-
 /** The servers block for two slot URLs. */
 export function nginxServers(blue: string, green: string): Record<Slot, string> {
   return { blue: hostPort(blue), green: hostPort(green) };
