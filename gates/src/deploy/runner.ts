@@ -63,6 +63,10 @@ export async function runDeploy(deps: ControllerDeps, request: DeployRequest): P
     if (recovered !== null) return recovered;
     const live = await liveWeights(deps);
     if (typeof live === "string") return { kind: "not_started", reason: live };
+    if (live === null)
+      deps.log(
+        `${deps.router.description} cannot report its live weights: trusting the stored state (set command_get)`,
+      );
     deps.log(`deploying ${request.release} to ${otherSlot(controller.state.active)} (${deps.environment})`);
     await controller.process({
       type: "start",
