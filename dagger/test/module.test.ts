@@ -6,7 +6,8 @@
  */
 import { dag } from "@dagger.io/dagger";
 import { afterEach, describe, expect, it } from "vitest";
-import { Portcullis, type Result } from "../src/index.js";
+import { Portcullis } from "../src/index.js";
+import type { Result } from "../src/result.js";
 import { fakeEngine, type Answer, type FakeEngine } from "./helpers/fake-engine.js";
 import { calls, ops } from "./helpers/query-tree.js";
 
