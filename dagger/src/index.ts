@@ -10,7 +10,6 @@ import {
   argument,
   check,
   dag,
-  ExistsType,
   func,
   object,
   ReturnType,
@@ -21,6 +20,7 @@ import {
   type Service,
 } from "@dagger.io/dagger";
 import { checkOperand } from "./argv.js";
+import { ranOrThrow } from "./blue-green.js";
 import { cliContainer } from "./cli-container.js";
 import {
   cliIn,
@@ -44,35 +44,18 @@ import {
   type ToolRun,
   type TrivyOptions,
 } from "./containers.js";
-import {
-  cliArgv,
-  DEPLOY_EXIT,
-  deployCommand,
-  deployExitMeaning,
-  rollbackCommand,
-  statusCommand,
-  type DeployTarget,
-} from "./deploy.js";
+import { cliArgv, deployCommand, rollbackCommand, statusCommand, type DeployTarget } from "./deploy.js";
 import { LAYOUT } from "./layout.js";
-import type { Result } from "./result.js";
-import { evaluateInto } from "./result.js";
-import { GITLEAKS_IMAGE, K6_IMAGE, SEMGREP_DEFAULT_RULES, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
+import { evaluateInto, type Result } from "./result.js";
+import { firstPort, historyRange, notRun, orThrow, runStage, semgrepConfigs, type StageOutcome } from "./stages.js";
+import { GITLEAKS_IMAGE, K6_IMAGE, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
 
 /** The node image the `portcullis` CLI is built and run in (the repository needs node >= 20.19). */
 export const NODE_IMAGE = "node:22.14.0-bookworm-slim";
 
-/** How the adapter's kinds of own rules are looked up in the source. */
-const RULES_TYPE = { file: ExistsType.RegularType, directory: ExistsType.DirectoryType } as const;
-
 /** The bundle `evidence` returns, and the variable the CLI reads its signing key from. */
 const EVIDENCE_FILE = "evidence.tar.gz";
 const EVIDENCE_KEY_ENV = "PORTCULLIS_EVIDENCE_KEY";
-
-/** Reports and problems of one stage; a stage that could not run has a problem and no report. */
-interface StageOutcome {
-  reports: Directory;
-  problem?: string;
-}
 
 /**
  * Quality gates as functions. Every image is an argument, so mirrors and newer tools need no fork.
@@ -222,21 +205,20 @@ export class Portcullis {
     const range = historyRange(historyBase, historyHead);
     if (target !== undefined) scenarioScript(scenario);
     if (targetPort !== undefined) checkPort(targetPort);
-    const configs = await this.semgrepConfigs(source, semgrepConfig);
+    const configs = await semgrepConfigs(source, semgrepConfig);
     const stages: Promise<StageOutcome>[] = [
       this.validateStage(source),
-      this.stage("gitleaks", () => gitleaksDir(this.gitleaksImage, source)),
+      runStage("gitleaks", () => gitleaksDir(this.gitleaksImage, source)),
       this.vulnerabilitiesStage(source),
       this.sbomStage(source),
-      this.stage("semgrep", () => semgrepScan(this.semgrepImage, source, configs)),
+      runStage("semgrep", () => semgrepScan(this.semgrepImage, source, configs)),
     ];
     if (history !== undefined) {
-      stages.push(this.stage("gitleaks history", () => gitleaksGit(this.gitleaksImage, history, range)));
+      stages.push(runStage("gitleaks history", () => gitleaksGit(this.gitleaksImage, history, range)));
     }
     const outcomes = await Promise.all(stages);
     // Alone, after the scans: a load test measures latency, and scanners on the same engine skew it.
-    if (target !== undefined)
-      outcomes.push(await this.stage("k6", () => this.k6(target, scenario, source, targetPort)));
+    if (target !== undefined) outcomes.push(await runStage("k6", () => this.k6(target, scenario, source, targetPort)));
     const reports = outcomes.reduce((all, outcome) => all.withDirectory(".", outcome.reports), dag.directory());
     const notes = outcomes.flatMap((outcome) => (outcome.problem === undefined ? [] : [outcome.problem]));
     return this.evaluateReports({ reports, env, source, commit, notes });
@@ -400,7 +382,7 @@ export class Portcullis {
      */
     config?: string[],
   ): Promise<Directory> {
-    return collect(semgrepScan(this.semgrepImage, source, await this.semgrepConfigs(source, config)));
+    return collect(semgrepScan(this.semgrepImage, source, await semgrepConfigs(source, config)));
   }
 
   /**
@@ -735,17 +717,8 @@ export class Portcullis {
     return cliContainer(this.nodeImage, ownRepository());
   }
 
-  /** A tool stage whose failure to start (image pull, engine error) becomes a problem, not an exception. */
-  private async stage(name: string, run: () => ToolRun | Promise<ToolRun>): Promise<StageOutcome> {
-    try {
-      return { reports: await collect(await run()) };
-    } catch (error) {
-      return notRun(name, error);
-    }
-  }
-
   private async validateStage(source: Directory): Promise<StageOutcome> {
-    return this.stage("validate", () => portcullisValidate(this.cli(), workspace(ownRepository(), source)));
+    return runStage("validate", () => portcullisValidate(this.cli(), workspace(ownRepository(), source)));
   }
 
   private async vulnerabilitiesStage(source: Directory): Promise<StageOutcome> {
@@ -764,22 +737,6 @@ export class Portcullis {
     } catch (error) {
       return notRun("sbom", error);
     }
-  }
-
-  /** The rules semgrep runs: `config` when given, else p/default plus the repository's own rules. */
-  private async semgrepConfigs(source: Directory, config: string[] | undefined): Promise<string[]> {
-    if (config !== undefined && config.length > 0) {
-      // semgrep refuses `auto` with --metrics=off; say so before starting a container.
-      const auto = config.find((rule) => rule.trim().toLowerCase() === "auto");
-      if (auto !== undefined)
-        throw new Error("semgrep config `auto` is not allowed: name rule files or registry packs (p/default)");
-      return config.map((rule) => checkOperand("semgrep config", rule));
-    }
-    const own: string[] = [];
-    for (const { path, type } of SEMGREP_DEFAULT_RULES.ownRules) {
-      if (await source.exists(path, { expectedType: RULES_TYPE[type] })) own.push(`./${path}`);
-    }
-    return [SEMGREP_DEFAULT_RULES.pack, ...own];
   }
 
   private async k6(
@@ -803,42 +760,4 @@ export class Portcullis {
     const cli = cliIn(this.cli(), workspace(ownRepository(), input.source));
     return evaluateInto(cli, input);
   }
-}
-
-// --- internal ---
-
-function historyRange(base: string | undefined, head: string | undefined): { base: string; head: string } | undefined {
-  if (base === undefined && head === undefined) return undefined;
-  if (base === undefined || head === undefined)
-    throw new Error("a history range needs both base and head (for example the pull request's base and head SHAs)");
-  return { base: checkOperand("history base", base), head: checkOperand("history head", head) };
-}
-
-async function firstPort(service: Service): Promise<number> {
-  const [first] = await service.ports();
-  if (first === undefined) throw new Error("the target exposes no port: pass targetPort");
-  return first.port();
-}
-
-/** The output of a blue-green command that exited 0; any other exit code fails the call with it and what it means. */
-async function ranOrThrow(command: string, ran: Container): Promise<string> {
-  const exitCode = await ran.exitCode();
-  const output = `${await ran.stdout()}${await ran.stderr()}`;
-  if (exitCode === DEPLOY_EXIT.live) return output;
-  // Only deploy's 1 and 3 have their own meaning; for rollback and status anything but 0 is a failure.
-  const meaning =
-    command === "deploy" || exitCode === DEPLOY_EXIT.usage ? deployExitMeaning(exitCode) : "it did not complete";
-  throw new Error(`portcullis ${command} exited ${exitCode}: ${meaning}\n\n${output}`);
-}
-
-function notRun(name: string, error: unknown): StageOutcome {
-  return {
-    reports: dag.directory(),
-    problem: `${name} did not run: ${error instanceof Error ? error.message : String(error)}`,
-  };
-}
-
-function orThrow(outcome: StageOutcome): Directory {
-  if (outcome.problem !== undefined) throw new Error(outcome.problem);
-  return outcome.reports;
 }
