@@ -186,7 +186,9 @@ describe("what the functions send to the engine", () => {
 });
 
 describe("cache busters", () => {
-  it("give the scans of a session one value: a repeat of the same scan is the same exec", () => {
+  // The engine starts one module process per function call and, for these `cache: "session"`
+  // functions, answers a repeated call from its session cache; here one process makes every call.
+  it("give every scan of one module process one value: the same scan is the same exec", () => {
     const scans = [
       ...ran("gitleaks"),
       ...ran("trivy"),
@@ -200,6 +202,22 @@ describe("cache busters", () => {
     );
     expect(values(CACHE_BUSTERS.scan).size).toBe(1);
   });
+
+  it("give the next session's scans a new value: an unchanged tree is scanned again (new DB, new rules)", async () => {
+    const next = await callInRuntime(
+      layout,
+      [
+        { label: "constructor", object: "Portcullis", fn: "", given: {} },
+        { label: "secrets", object: "Portcullis", fn: "secrets", given: {} },
+      ],
+      answer,
+    );
+    const pattern = new RegExp(`withEnvVariable \\(name: "${CACHE_BUSTERS.scan}",value: "([^"]+)"\\)`);
+    const scan = next.queries.find((query) => field(query) === "exitCode" && query.includes('args: ["gitleaks","dir"'));
+    const value = pattern.exec(scan ?? "")?.[1];
+    expect(value).toMatch(/^[0-9a-f-]{36}$/);
+    expect(values(CACHE_BUSTERS.scan)).not.toContain(value);
+  }, 240_000);
 
   it("give each deploy, rollback and status a fresh value: a repeated status runs again", () => {
     const commands = ran("node");
