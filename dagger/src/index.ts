@@ -248,6 +248,132 @@ export class Portcullis {
   }
 
   /**
+   * The secrets gate alone, as a check: gitleaks over the working tree, judged by the environment's policy.
+   * Usage: dagger check secrets-gate
+   */
+  @func()
+  @check()
+  async secretsGate(
+    /**
+     * The repository to check.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment whose policy decides.
+     * Usage: --env=staging
+     */
+    env: string = "development",
+  ): Promise<void> {
+    const outcome = await runStage("gitleaks", () => gitleaksDir(this.gitleaksImage, source));
+    const result = await this.evaluateReports({
+      reports: outcome.reports,
+      env,
+      source,
+      commit: undefined,
+      notes: outcome.problem === undefined ? [] : [outcome.problem],
+      gates: ["secrets"],
+    });
+    result.assert();
+  }
+
+  /**
+   * The vulnerabilities gate alone, as a check: trivy over the source tree, judged by the environment's policy.
+   * Usage: dagger check vulnerabilities-gate
+   */
+  @func()
+  @check()
+  async vulnerabilitiesGate(
+    /**
+     * The repository to check.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment whose policy decides.
+     * Usage: --env=staging
+     */
+    env: string = "development",
+  ): Promise<void> {
+    const outcome = await this.vulnerabilitiesStage(source);
+    const result = await this.evaluateReports({
+      reports: outcome.reports,
+      env,
+      source,
+      commit: undefined,
+      notes: outcome.problem === undefined ? [] : [outcome.problem],
+      gates: ["vulnerabilities"],
+    });
+    result.assert();
+  }
+
+  /**
+   * The sast gate alone, as a check: semgrep with the default rules, judged by the environment's policy.
+   * Usage: dagger check sast-gate
+   */
+  @func()
+  @check()
+  async sastGate(
+    /**
+     * The repository to check.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment whose policy decides.
+     * Usage: --env=staging
+     */
+    env: string = "development",
+  ): Promise<void> {
+    const outcome = await runStage("semgrep", async () =>
+      semgrepScan(this.semgrepImage, source, await semgrepConfigs(source, undefined)),
+    );
+    const result = await this.evaluateReports({
+      reports: outcome.reports,
+      env,
+      source,
+      commit: undefined,
+      notes: outcome.problem === undefined ? [] : [outcome.problem],
+      gates: ["sast"],
+    });
+    result.assert();
+  }
+
+  /**
+   * The framework_integrity and documentation gates alone, as a check: `portcullis validate`, judged by the environment's policy.
+   * Usage: dagger check validate-gate
+   */
+  @func()
+  @check()
+  async validateGate(
+    /**
+     * The repository to check.
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment whose policy decides.
+     * Usage: --env=staging
+     */
+    env: string = "development",
+  ): Promise<void> {
+    const outcome = await this.validateStage(source);
+    const result = await this.evaluateReports({
+      reports: outcome.reports,
+      env,
+      source,
+      commit: undefined,
+      notes: outcome.problem === undefined ? [] : [outcome.problem],
+      gates: ["framework_integrity", "documentation"],
+    });
+    result.assert();
+  }
+
+  /**
    * Markdown agent-framework integrity (references, cycles, XML, frontmatter, token budgets, fences,
    * markdownlint): `validate.json` and `validate.exitcode`.
    * Usage: dagger call validate --source=. export --path=./reports
@@ -756,6 +882,8 @@ export class Portcullis {
     source: Directory;
     commit: string | undefined;
     notes: readonly string[];
+    /** Judge only these gates (`portcullis evaluate --gate`); all when absent. */
+    gates?: readonly string[];
   }): Promise<Result> {
     const cli = cliIn(this.cli(), workspace(ownRepository(), input.source));
     return evaluateInto(cli, input);

@@ -53,10 +53,17 @@ export class Result {
  */
 export async function evaluateInto(
   cli: Container,
-  input: { reports: Directory; env: string; commit: string | undefined; notes: readonly string[] },
+  input: {
+    reports: Directory;
+    env: string;
+    commit: string | undefined;
+    notes: readonly string[];
+    gates?: readonly string[] | undefined;
+  },
 ): Promise<Result> {
   const { reports, notes } = input;
   const commit = input.commit === undefined ? [] : ["--commit", checkOperand("commit", input.commit)];
+  const gates = input.gates === undefined ? [] : ["--gate", input.gates.join(",")];
   const ran = cli
     .withMountedDirectory(LAYOUT.reports, reports)
     .withExec(
@@ -72,6 +79,7 @@ export async function evaluateInto(
         "--format",
         "text",
         ...commit,
+        ...gates,
       ],
       { expect: ReturnType.Any },
     );

@@ -71,6 +71,10 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
         "gates",
         "load",
         "rollback",
+        "sastGate",
+        "secretsGate",
+        "validateGate",
+        "vulnerabilitiesGate",
         "sast",
         "sbom",
         "scanImage",
@@ -104,9 +108,15 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
     }
   });
 
-  it("has a check that runs with no arguments", () => {
+  it("has checks that run with no arguments: every gate, and each scanner's gates on their own", () => {
     const checks = main.functions.filter((f) => f.check);
-    expect(checks.map((f) => f.name)).toEqual(["gates"]);
+    expect(checks.map((f) => f.name)).toEqual([
+      "gates",
+      "secretsGate",
+      "vulnerabilitiesGate",
+      "sastGate",
+      "validateGate",
+    ]);
     for (const check of checks)
       expect(
         check.arguments.every((a) => a.optional),
@@ -121,6 +131,10 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       evaluate: "session",
       evidence: "default",
       gates: "default",
+      secretsGate: "default",
+      vulnerabilitiesGate: "default",
+      sastGate: "default",
+      validateGate: "default",
       validate: "session",
       secrets: "session",
       secretsHistory: "session",

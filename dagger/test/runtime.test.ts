@@ -32,6 +32,10 @@ const CALLS: Call[] = [
   { label: "ci", object: "Portcullis", fn: "ci", given: {} },
   { label: "assert", object: "Result", fn: "assert", given: {}, parent: "ci" },
   { label: "gates", object: "Portcullis", fn: "gates", given: {} },
+  { label: "secretsGate", object: "Portcullis", fn: "secretsGate", given: {} },
+  { label: "vulnerabilitiesGate", object: "Portcullis", fn: "vulnerabilitiesGate", given: {} },
+  { label: "sastGate", object: "Portcullis", fn: "sastGate", given: {} },
+  { label: "validateGate", object: "Portcullis", fn: "validateGate", given: {} },
   { label: "validate", object: "Portcullis", fn: "validate", given: {} },
   { label: "secrets", object: "Portcullis", fn: "secrets", given: {} },
   { label: "secretsHistory", object: "Portcullis", fn: "secretsHistory", given: {} },
@@ -163,6 +167,13 @@ describe("what the functions send to the engine", () => {
       "status",
       "status",
     ]);
+  });
+
+  it("judges each gate check's own gates only", () => {
+    const judged = ran("portcullis", "evaluate").map((query) => /"--gate","([^"]+)"/.exec(query)?.[1] ?? "all");
+    expect(judged.sort()).toEqual(
+      ["all", "all", "all", "secrets", "vulnerabilities", "sast", "framework_integrity,documentation"].sort(),
+    );
   });
 
   it("hands the contextual source (defaultPath) to the scans, as the engine loads it", () => {

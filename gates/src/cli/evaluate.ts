@@ -64,6 +64,11 @@ export function addEvaluationOptions(command: Command): Command {
       "override a gate (repeatable or comma-separated); needs --reason and --approver",
       collect,
     )
+    .option(
+      "--gate <gate>",
+      "judge only this gate (repeatable or comma-separated); the others are disabled for this run",
+      collect,
+    )
     .option("--reason <text>", "why the bypassed gates are overridden (recorded in the report)")
     .option("--approver <name>", "who approved the bypass (recorded in the report)")
     .option("--base <ref>", "compliance: the branch this change goes into (default: origin/$GITHUB_BASE_REF)")

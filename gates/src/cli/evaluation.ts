@@ -8,6 +8,7 @@ import { parseBypassFlags, resolveBypasses } from "../policy/bypass.js";
 import { resolveEnvironmentRef } from "../policy/environment-ref.js";
 import { loadBaseline, loadEnvironment, loadWaivers, type LoadedPolicy } from "../policy/load-files.js";
 import { findWaiver, type Waiver } from "../policy/waivers.js";
+import { GATE_NAMES, type GateName } from "../model/gates.js";
 import type { Bypass } from "../model/report.js";
 import { renderJson } from "../report/json.js";
 import { withSarifNotices } from "../report/sarif.js";
@@ -32,6 +33,8 @@ export interface EvaluationFlags {
   baseline?: string | undefined;
   waivers?: string | undefined;
   bypass?: string[] | undefined;
+  /** `--gate`: judge only these gates. */
+  gate?: string[] | undefined;
   reason?: string | undefined;
   approver?: string | undefined;
   out?: string | undefined;
@@ -94,7 +97,7 @@ export function prepareEvaluation(
     });
   }
   const ref = resolveEnvironmentRef(flags.env, where.cwd);
-  const loaded = loadEnvironment(ref.kind === "path" ? ref.file : flags.env, where.root);
+  const loaded = onlyGates(loadEnvironment(ref.kind === "path" ? ref.file : flags.env, where.root), flags.gate);
   const bypasses = resolveBypasses(parseBypassFlags(flags), loaded.policy, now);
   const parsed = loadWaivers({
     now,
@@ -166,6 +169,41 @@ export async function finishEvaluation(
 }
 
 // --- internal ---
+
+/**
+ * `--gate`: the policy with every gate not named disabled, so one gate can be judged on its own
+ * (a check per gate) by the same policy and thresholds.
+ */
+function onlyGates(loaded: LoadedPolicy, flags: readonly string[] | undefined): LoadedPolicy {
+  const named = (flags ?? []).flatMap((flag) => flag.split(",")).map((name) => name.trim());
+  if (named.length === 0) return loaded;
+  const unknown = named.filter((name) => !GATE_NAMES.some((gate) => gate === name));
+  if (unknown.length > 0) {
+    throw new UsageError("USAGE", `--gate ${quote(unknown.join(","))}: no such gate`, {
+      fix: `name one of ${GATE_NAMES.join(", ")}`,
+    });
+  }
+  const gates = loaded.policy.gates;
+  const keep = <Gate extends GateName>(gate: Gate) => ({
+    ...gates[gate],
+    enabled: gates[gate].enabled && named.includes(gate),
+  });
+  return {
+    ...loaded,
+    policy: {
+      ...loaded.policy,
+      gates: {
+        framework_integrity: keep("framework_integrity"),
+        documentation: keep("documentation"),
+        secrets: keep("secrets"),
+        vulnerabilities: keep("vulnerabilities"),
+        sast: keep("sast"),
+        performance: keep("performance"),
+        compliance: keep("compliance"),
+      },
+    },
+  };
+}
 
 /** Checked before anything runs, so that `ci` does not scan for minutes and then stop on a typo. */
 function complianceSources(flags: EvaluationFlags, where: { cwd: string; root: string }): ComplianceSources {

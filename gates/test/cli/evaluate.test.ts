@@ -322,3 +322,45 @@ describe("usage and configuration errors exit 2", () => {
     }
   });
 });
+
+describe("portcullis evaluate --gate", () => {
+  it("judges only the named gates, by the same policy: the others are not evaluated and cannot block", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const secrets = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--gate", "secrets"], {
+      cwd: dir,
+    });
+    expect(secrets.code).toBe(1);
+    expect(secrets.stdout).toMatch(/BLOCKED \(secrets\)/);
+    const sast = await run(
+      [
+        "evaluate",
+        "--env",
+        GATEKEEPER,
+        "--reports",
+        "reports",
+        "--gate",
+        "sast,framework_integrity",
+        "--format",
+        "json",
+      ],
+      { cwd: dir },
+    );
+    expect(sast.code).toBe(0);
+    const judged = reportOf(sast)
+      .verdicts.filter((verdict) => verdict.enabled)
+      .map((verdict) => verdict.gate);
+    expect(judged.sort()).toEqual(["framework_integrity", "sast"]);
+  });
+
+  it("refuses a gate that does not exist (exit 2), naming the gates", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--gate", "secret"], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--gate "secret": no such gate');
+    expect(result.stderr).toContain("framework_integrity, documentation, secrets");
+  });
+});
