@@ -2,9 +2,18 @@ import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, write
 import path from "node:path";
 
 /**
+ * The two report shapes the benchmark measures. `long`: ~41,000 vulnerabilities per 100 MB, each
+ * with the description, CVSS vectors and five references trivy writes for NVD-sourced entries.
+ * `short`: ~105,000 per 100 MB, as trivy writes them for distribution advisories (no description,
+ * no CVSS, two references): the many-findings case, where per-finding costs dominate.
+ */
+export type ReportShape = "long" | "short";
+export const REPORT_SHAPES: readonly ReportShape[] = ["long", "short"];
+
+/**
  * Generates a large, realistic `trivy image --format json` report (schema v2): one os-pkgs result and
  * many lang-pkgs results (one per lock file), each with hundreds of vulnerabilities carrying the
- * fields trivy really writes (CVSS per source, VendorSeverity, comma-separated FixedVersion, long
+ * fields trivy really writes (CVSS per source, VendorSeverity, comma-separated FixedVersion,
  * References), plus a few Dockerfile misconfigurations. Deterministic (seeded), indented like trivy.
  */
 
@@ -22,7 +31,7 @@ const ECOSYSTEMS = [
 ] as const;
 
 /** Writes the report to `file` unless a report of at least `targetBytes` is already there; returns its size. */
-export function ensureTrivyReport(file: string, targetBytes: number): number {
+export function ensureTrivyReport(file: string, targetBytes: number, shape: ReportShape = "long"): number {
   if (existsSync(file) && statSync(file).size >= targetBytes) return statSync(file).size;
   mkdirSync(path.dirname(file), { recursive: true });
   const partial = `${file}.partial`;
@@ -34,10 +43,10 @@ export function ensureTrivyReport(file: string, targetBytes: number): number {
   };
   try {
     emit(header());
-    emit(indent(JSON.stringify(osResult(random), null, 2), 4));
+    emit(indent(JSON.stringify(osResult(random, shape), null, 2), 4));
     for (let target = 0; written < targetBytes; target += 1) {
       emit(",\n");
-      emit(indent(JSON.stringify(langResult(random, target), null, 2), 4));
+      emit(indent(JSON.stringify(langResult(random, target, shape), null, 2), 4));
     }
     emit(",\n");
     emit(indent(JSON.stringify(misconfigResult(), null, 2), 4));
@@ -92,24 +101,58 @@ function indent(text: string, spaces: number): string {
   return pad + text.replaceAll("\n", `\n${pad}`);
 }
 
-function osResult(random: Random): unknown {
+function osResult(random: Random, shape: ReportShape): unknown {
   return {
     Target: "bench-app:latest (alpine 3.21.3)",
     Class: "os-pkgs",
     Type: "alpine",
-    Vulnerabilities: Array.from({ length: 40 }, (_, index) => vulnerability(random, "alpine", `libpkg${index}`, "apk")),
+    Vulnerabilities: Array.from({ length: 40 }, (_, index) => make(shape)(random, "alpine", `libpkg${index}`, "apk")),
   };
 }
 
-function langResult(random: Random, target: number): unknown {
+function langResult(random: Random, target: number, shape: ReportShape): unknown {
   const ecosystem = ECOSYSTEMS[target % ECOSYSTEMS.length] ?? ECOSYSTEMS[0];
   return {
     Target: `services/svc-${target}/${ecosystem.file}`,
     Class: "lang-pkgs",
     Type: ecosystem.type,
     Vulnerabilities: Array.from({ length: 200 + Math.floor(random() * 200) }, (_, index) =>
-      vulnerability(random, ecosystem.purl, `pkg-${target}-${index % 37}`, ecosystem.source, ecosystem.sourceName),
+      make(shape)(random, ecosystem.purl, `pkg-${target}-${index % 37}`, ecosystem.source, ecosystem.sourceName),
     ),
+  };
+}
+
+type MakeVulnerability = (random: Random, purl: string, name: string, source: string, sourceName?: string) => unknown;
+
+function make(shape: ReportShape): MakeVulnerability {
+  return shape === "long" ? vulnerability : shortVulnerability;
+}
+
+/** A distribution-advisory entry: what trivy writes when the source carries no description or CVSS. */
+function shortVulnerability(random: Random, purl: string, name: string, source: string, sourceName = source): unknown {
+  const year = 2015 + Math.floor(random() * 11);
+  const id = `CVE-${year}-${10000 + Math.floor(random() * 89999)}`;
+  const major = Math.floor(random() * 9);
+  const installed = `${major}.${Math.floor(random() * 20)}.${Math.floor(random() * 30)}`;
+  const severity = pick(random, SEVERITIES);
+  const fixed = random() < 0.7 ? `${major}.${Math.floor(random() * 20) + 20}.0` : "";
+  return {
+    VulnerabilityID: id,
+    PkgID: `${name}@${installed}`,
+    PkgName: name,
+    PkgIdentifier: { PURL: `pkg:${purl}/${name}@${installed}` },
+    InstalledVersion: installed,
+    ...(fixed === "" ? {} : { FixedVersion: fixed }),
+    Status: fixed === "" ? "affected" : "fixed",
+    ...(severity === "UNKNOWN" ? {} : { SeveritySource: source }),
+    PrimaryURL: `https://avd.aquasec.com/nvd/${id.toLowerCase()}`,
+    DataSource: { ID: source, Name: sourceName },
+    Title: `${name}: denial of service via crafted input`,
+    Severity: severity,
+    CweIDs: [`CWE-${100 + Math.floor(random() * 1200)}`],
+    VendorSeverity: { [source]: 1 + Math.floor(random() * 4) },
+    References: [`https://security-tracker.debian.org/tracker/${id}`, `https://www.cve.org/CVERecord?id=${id}`],
+    PublishedDate: `${year}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}T05:15:06.453Z`,
   };
 }
 

@@ -10,7 +10,7 @@ import { loadBaseline, loadEnvironment, loadWaivers, type LoadedPolicy } from ".
 import { findWaiver, type Waiver } from "../policy/waivers.js";
 import { GATE_NAMES, type GateName } from "../model/gates.js";
 import type { Bypass } from "../model/report.js";
-import { renderJson } from "../report/json.js";
+import { renderJsonChunks } from "../report/json.js";
 import { withSarifNotices } from "../report/sarif.js";
 import { oneLine } from "../report/summary.js";
 import { renderText } from "../report/text.js";
@@ -152,7 +152,7 @@ export async function finishEvaluation(
   report.timings["evaluate_ms"] = Math.round(performance.now() - started);
   const extra = extraLines(notes);
   if (prepared.format === "json") {
-    io.stdout(renderJson(report, { secrets }));
+    for (const chunk of renderJsonChunks(report, { secrets })) io.stdout(chunk);
     if (extra !== "") io.stderr(extra);
   } else {
     io.stdout(renderText(report, { color: useColor(io), secrets }));

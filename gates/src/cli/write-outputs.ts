@@ -1,35 +1,36 @@
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 import { IoError, messageOf } from "../errors.js";
 import { renderAnnotations } from "../report/annotations.js";
-import { renderJson } from "../report/json.js";
+import { renderJsonChunks } from "../report/json.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { Report } from "../model/report.js";
-import { renderSarif } from "../report/sarif.js";
+import { renderSarifChunks } from "../report/sarif.js";
 import type { CliIo } from "./io.js";
 
 /** The files `--out <dir>` receives. */
 export const OUTPUT_FILES = ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"] as const;
 
 /**
- * Writes the report files to `dir` (created when absent). Every renderer gets the scrub list, so a
- * secret the parsers saw is checked for once more in every byte written.
+ * Writes the report files to `dir` (created when absent), each streamed to disk piece by piece: a
+ * report of 100,000 findings is never one string. Every renderer gets the scrub list, so a secret
+ * the parsers saw is checked for once more in every byte written.
  */
 export function writeOutputs(dir: string, report: Report, secrets: readonly string[]): string[] {
-  const rendered: Readonly<Record<(typeof OUTPUT_FILES)[number], string>> = {
-    "report.json": renderJson(report, { secrets }),
-    "report.sarif": renderSarif(report, { secrets }),
-    "summary.md": renderMarkdown(report, { secrets }),
-    "junit.xml": renderJunit(report, { secrets }),
+  const rendered: Readonly<Record<(typeof OUTPUT_FILES)[number], () => Iterable<string>>> = {
+    "report.json": () => renderJsonChunks(report, { secrets }),
+    "report.sarif": () => renderSarifChunks(report, { secrets }),
+    "summary.md": () => [renderMarkdown(report, { secrets })],
+    "junit.xml": () => [renderJunit(report, { secrets })],
     // The report is already scrubbed by evaluate(); the page renders nothing else.
-    "report.html": renderHtml(report),
+    "report.html": () => [renderHtml(report)],
   };
   guarded(dir, () => mkdirSync(dir, { recursive: true }));
   return OUTPUT_FILES.map((name) => {
     const file = path.join(dir, name);
-    guarded(file, () => writeFileSync(file, rendered[name]));
+    guarded(file, () => writeChunks(file, rendered[name]()));
     return file;
   });
 }
@@ -47,6 +48,34 @@ export function publishToGithub(io: CliIo, report: Report, secrets: readonly str
 }
 
 // --- internal ---
+
+/** Pieces are gathered up to this many characters per write: few system calls, little memory. */
+const WRITE_CHARS = 1 << 20;
+
+function writeChunks(file: string, chunks: Iterable<string>): void {
+  const fd = openSync(file, "w");
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    for (const chunk of chunks) {
+      pending.push(chunk);
+      size += chunk.length;
+      if (size >= WRITE_CHARS) {
+        writeAll(fd, pending.join(""));
+        pending = [];
+        size = 0;
+      }
+    }
+    if (pending.length > 0) writeAll(fd, pending.join(""));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+}
 
 function guarded(file: string, write: () => void): void {
   try {

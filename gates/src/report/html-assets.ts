@@ -61,6 +61,6 @@ export const HTML_SCRIPT = `
     document.getElementById('shown').textContent=shown+' of '+all+' shown';
   }
   bar.addEventListener('input',apply);bar.addEventListener('change',apply);
-  document.getElementById('shown').textContent=document.querySelectorAll('#findings tbody tr:not(.h)').length+' findings';
+  document.getElementById('shown').textContent=document.querySelectorAll('#findings tbody[data-s] tr:not(.h)').length+' findings shown';
 })();
 `;

@@ -1,4 +1,4 @@
-import { SEVERITIES, SEVERITY_RANK } from "../findings/finding.js";
+import { SEVERITIES } from "../findings/finding.js";
 import { GATE_NAMES } from "../policy/schema.js";
 import { HTML_SCRIPT, HTML_STYLE } from "./html-assets.js";
 import {
@@ -9,22 +9,22 @@ import {
   latencyChart,
   timeSeriesCharts,
 } from "./html-charts.js";
-import { escapeHtml, safeHref } from "./html-escape.js";
-import type { GateVerdict, Report, ReportedFinding } from "../model/report.js";
+import { escapeHtml } from "./html-escape.js";
+import { findingsSection, HTML_LIMITS, type HtmlLimits } from "./html-findings.js";
+import type { GateVerdict, Report } from "../model/report.js";
 
 export type { DeployTimeline, DeployStep, TimePoint } from "./html-charts.js";
+export { HTML_LIMITS, type HtmlLimits } from "./html-findings.js";
 
 export interface HtmlExtras {
   /** Per-second series from the k6 `--out json` stream. */
   series?: readonly TimePoint[] | undefined;
   /** Deploys from the ledger, each drawn as a timeline. */
   deploys?: readonly DeployTimeline[] | undefined;
+  /** How many findings and counts each gate shows (default HTML_LIMITS). */
+  limits?: HtmlLimits | undefined;
 }
 
-/** Longest texts shown per finding: the page must stay light with thousands of findings. */
-const TITLE_LIMIT = 120;
-const MESSAGE_LIMIT = 200;
-const FINDING_STATUSES = ["new", "baseline", "waived", "suppressed"] as const;
 
 /**
  * report.html: one self-contained page (inline CSS and SVG, no request of any kind, enforced by
@@ -41,7 +41,7 @@ export function renderHtml(report: Report, extras: HtmlExtras = {}): string {
     controlsSection(report),
     performanceSection(report, extras.series),
     deploySection(extras.deploys),
-    findingsSection(report),
+    findingsSection(report, extras.limits ?? HTML_LIMITS),
     waiversSection(report),
     toolsSection(report),
     "</main>",
@@ -59,6 +59,9 @@ ${body}
 }
 
 // --- internal ---
+
+/** Tool messages listed per report; a tool can emit thousands. */
+const TOOL_ERRORS_SHOWN = 20;
 
 function banner(report: Report): string {
   const blocking = report.verdicts.filter((v) => v.blocking).map((v) => v.gate);
@@ -154,118 +157,6 @@ function deploySection(deploys: readonly DeployTimeline[] | undefined): string {
   return `<h2 id="deploys">Deploys</h2>${items}`;
 }
 
-function findingsSection(report: Report): string {
-  const byGate = new Map<string, ReportedFinding[]>();
-  for (const finding of report.findings) {
-    const list = byGate.get(finding.gate) ?? [];
-    list.push(finding);
-    byGate.set(finding.gate, list);
-  }
-  if (byGate.size === 0) return `<h2 id="findings">Findings</h2><p>No findings.</p>`;
-  const sections = GATE_NAMES.filter((gate) => byGate.has(gate)).map((gate) => {
-    const findings = byGate.get(gate) ?? [];
-    const groups = ruleGroups(findings).map(ruleGroup).join("\n");
-    return `<section data-gate="${gate}"><h3>${gate} · ${findings.length}</h3><table class="findings"><thead><tr><th>Finding</th><th>Location</th><th>Fix</th></tr></thead>\n${groups}</table></section>`;
-  });
-  return `<h2 id="findings">Findings</h2>${filterBar(report)}<div id="findings">${sections.join("")}</div>`;
-}
-
-/** Findings of one rule and severity: the rule's title and message are shown once, in its header. */
-interface RuleGroup {
-  severity: ReportedFinding["severity"];
-  ruleId: string;
-  title: string;
-  message: string;
-  findings: ReportedFinding[];
-}
-
-function ruleGroups(findings: readonly ReportedFinding[]): RuleGroup[] {
-  const groups = new Map<string, RuleGroup>();
-  for (const finding of findings) {
-    const key = `${finding.severity}\u0000${finding.ruleId}`;
-    const group = groups.get(key);
-    if (group === undefined) {
-      groups.set(key, {
-        severity: finding.severity,
-        ruleId: finding.ruleId,
-        title: finding.title,
-        message: finding.message,
-        findings: [finding],
-      });
-    } else {
-      group.findings.push(finding);
-    }
-  }
-  return [...groups.values()].sort(
-    (a, b) =>
-      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-      b.findings.length - a.findings.length ||
-      a.ruleId.localeCompare(b.ruleId),
-  );
-}
-
-/**
- * A rule header, then one row per finding in the lightest valid HTML (optional end tags and quotes
- * left out): a page of 5,000 findings must stay under 1 MB. Full texts live in report.json.
- */
-function ruleGroup(group: RuleGroup): string {
-  const message =
-    group.message === group.title ? "" : `<small>${escapeHtml(truncate(group.message, MESSAGE_LIMIT))}</small>`;
-  const header = `<tr class=h><th colspan=3><span class="sev sev-${group.severity}">${group.severity}</span> <code>${escapeHtml(group.ruleId)}</code> ${escapeHtml(truncate(group.title, TITLE_LIMIT))} · ${group.findings.length}${message}</th></tr>`;
-  return `<tbody data-s=${group.severity}>${header}\n${group.findings.map((finding) => findingRow(finding, group)).join("\n")}</tbody>`;
-}
-
-function findingRow(finding: ReportedFinding, group: RuleGroup): string {
-  const own = [
-    finding.title === group.title ? "" : escapeHtml(truncate(finding.title, TITLE_LIMIT)),
-    finding.message === group.message || finding.message === finding.title
-      ? ""
-      : `<small>${escapeHtml(truncate(finding.message, MESSAGE_LIMIT))}</small>`,
-    finding.status === "new"
-      ? ""
-      : `<i>[${finding.status}${finding.suppression?.reason === undefined ? "" : `: ${escapeHtml(truncate(finding.suppression.reason, MESSAGE_LIMIT))}`}]</i>`,
-  ].join("");
-  const location =
-    finding.location === undefined
-      ? escapeHtml(finding.tool)
-      : `${escapeHtml(finding.location.path)}${finding.location.startLine === undefined ? "" : `:${finding.location.startLine}`}`;
-  const status = finding.status === "new" ? "" : ` data-st=${finding.status}`;
-  return `<tr${status}><td>${own === "" ? "·" : own}<td>${location}<td>${fixCell(finding)}`;
-}
-
-function fixCell(finding: ReportedFinding): string {
-  const parts: string[] = [];
-  const pkg = finding.package;
-  if (pkg !== undefined) {
-    const installed = pkg.installed === undefined ? "" : ` ${escapeHtml(pkg.installed)}`;
-    parts.push(
-      pkg.fixed.length === 0
-        ? `${escapeHtml(pkg.name)}${installed}: no fix yet`
-        : `${escapeHtml(pkg.name)}${installed} → ${escapeHtml(pkg.fixed.join(", "))}`,
-    );
-  }
-  const href = safeHref(finding.helpUri);
-  if (href !== undefined) parts.push(`<a href="${href}">help</a>`);
-  return parts.join("<br>");
-}
-
-function filterBar(report: Report): string {
-  const present = new Set(report.findings.map((f) => f.severity));
-  const severities = SEVERITIES.filter((s) => present.has(s))
-    .map((s) => `<label><input type="checkbox" name="sev" value="${s}" checked> ${s}</label>`)
-    .join("");
-  const statuses = FINDING_STATUSES.map(
-    (s) => `<label><input type="checkbox" name="st" value="${s}" checked> ${s}</label>`,
-  ).join("");
-  const gates = [...new Set(report.findings.map((f) => f.gate))]
-    .map((gate) => `<option value="${gate}">${gate}</option>`)
-    .join("");
-  return (
-    `<form id="filters" hidden role="search"><input type="search" id="q" placeholder="Search rule, path, message…" aria-label="Search findings">` +
-    `<select id="gate" aria-label="Gate"><option value="">all gates</option>${gates}</select>${severities}${statuses}<span id="shown" class="fs"></span></form>`
-  );
-}
-
 function waiversSection(report: Report): string {
   const rows = report.waivers.map(
     (w) =>
@@ -281,10 +172,14 @@ function waiversSection(report: Report): string {
 
 function toolsSection(report: Report): string {
   const rows = report.tools.map((run) => {
-    const problem =
-      run.error === undefined
-        ? run.toolErrors.map((e) => `${e.level}: ${escapeHtml(e.message)}`).join("<br>")
-        : `<strong>${escapeHtml(run.error.code)}</strong>: ${escapeHtml(run.error.message)}${run.error.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(run.error.fix)}</div>`}`;
+    const problem = run.error === undefined
+      ? [
+          ...run.toolErrors.slice(0, TOOL_ERRORS_SHOWN).map((e) => `${e.level}: ${escapeHtml(e.message)}`),
+          ...(run.toolErrors.length > TOOL_ERRORS_SHOWN
+            ? [`${run.toolErrors.length - TOOL_ERRORS_SHOWN} more in report.json`]
+            : []),
+        ].join("<br>")
+      : `<strong>${escapeHtml(run.error.code)}</strong>: ${escapeHtml(run.error.message)}${run.error.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(run.error.fix)}</div>`}`;
     return `<tr><td>${escapeHtml(run.kind)}${run.label === undefined ? "" : `.${escapeHtml(run.label)}`}</td><td>${escapeHtml(run.tool)} ${escapeHtml(run.version ?? "")}</td><td><code>${escapeHtml(run.file)}</code></td><td>${problem}</td></tr>`;
   });
   if (rows.length === 0) return "";
@@ -302,6 +197,3 @@ function slaFromVerdicts(verdicts: readonly GateVerdict[]): SlaLines {
   return { p95Ms: limit(/p\(?95/), p99Ms: limit(/p\(?99/) };
 }
 
-function truncate(text: string, limit: number): string {
-  return text.length > limit ? `${text.slice(0, limit)}…` : text;
-}

@@ -9,16 +9,55 @@ export interface JsonOptions {
 }
 
 /**
- * report.json (`portcullis.report/v1`). The report is validated against its schema first: a report
- * that does not match is a bug, and writing it would hand consumers something they cannot read.
+ * report.json (`portcullis.report/v1`) as one string. Large reports: see renderJsonChunks, which
+ * writes the same bytes without ever holding them whole.
  */
 export function renderJson(report: Report, options: JsonOptions = {}): string {
-  const checked = Report.safeParse(report);
+  return [...renderJsonChunks(report, options)].join("");
+}
+
+/**
+ * report.json in pieces, for streaming to disk. Everything but the findings is checked against the
+ * report schema first: a report that does not match is a bug, and writing it would hand consumers
+ * something they cannot read. The findings are not checked again here: each was checked where it
+ * entered (its tool's parser) and built by typed code since; re-validating 100,000 of them costs
+ * more than parsing the report did. They are written one per line, each a compact JSON object.
+ */
+export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Generator<string> {
+  const checked = Report.safeParse({ ...report, findings: [] });
   if (!checked.success) {
     throw new InternalError(`report.json does not match its schema: ${describeIssues(schemaIssues(checked.error))}`, {
       fix: "this is a bug in Portcullis: please report it with the command that produced it",
     });
   }
+  const secrets = options.secrets ?? [];
   // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
-  return `${JSON.stringify(redactDeep(checked.data, options.secrets ?? []), null, 2)}\n`;
+  const envelope = JSON.stringify(redactDeep({ ...checked.data, findings: FINDINGS_SLOT }, secrets), null, 2);
+  const slot = envelope.indexOf(SLOT_TEXT);
+  if (slot < 0) throw new PortcullisError("INTERNAL", "report.json: the findings slot is missing");
+  yield `${envelope.slice(0, slot)}"findings": [`;
+  let batch: string[] = [];
+  let written = 0;
+  const flush = (): string => {
+    const text = `${written === 0 ? "" : ","}\n    ${batch.join(",\n    ")}`;
+    written += batch.length;
+    batch = [];
+    return text;
+  };
+  for (const finding of report.findings) {
+    batch.push(JSON.stringify(secrets.length === 0 ? finding : redactDeep(finding, secrets)));
+    if (batch.length === BATCH) yield flush();
+  }
+  if (batch.length > 0) yield flush();
+  yield written === 0 ? "]" : "\n  ]";
+  yield `${envelope.slice(slot + SLOT_TEXT.length)}\n`;
 }
+
+// --- internal ---
+
+/** Findings per yielded piece: big enough to keep calls few, small enough to keep pieces small. */
+const BATCH = 512;
+
+/** Stands in for the findings list while the rest of the report is serialised; only a key can precede `: "`. */
+const FINDINGS_SLOT = "\u0000portcullis:findings\u0000";
+const SLOT_TEXT = `"findings": ${JSON.stringify(FINDINGS_SLOT)}`;

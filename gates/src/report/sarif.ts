@@ -1,5 +1,6 @@
 import type * as Sarif from "sarif";
 import { SEVERITY_RANK, type FindingKind, type Location, type Severity } from "../findings/finding.js";
+import { PortcullisError } from "../errors.js";
 import { redactDeep } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { Report, ReportedFinding, ToolRun } from "../model/report.js";
@@ -82,13 +83,43 @@ export interface SarifOptions {
 
 /** report.sarif: merged SARIF 2.1.0, one run per tool, for GitHub code scanning. */
 export function renderSarif(report: Report, options: SarifOptions = {}): string {
-  const log: Sarif.Log = {
-    $schema: SARIF_SCHEMA_URI,
-    version: "2.1.0",
-    runs: planSarif(report).flatMap((entry) => (entry.omitted === undefined ? [toRun(report, entry)] : [])),
-  };
+  return [...renderSarifChunks(report, options)].join("");
+}
+
+/**
+ * report.sarif in pieces, for streaming to disk: the same bytes as renderSarif, one result at a
+ * time, so that 25,000 results per tool are never one string.
+ */
+export function* renderSarifChunks(report: Report, options: SarifOptions = {}): Generator<string> {
+  const secrets = options.secrets ?? [];
   // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
-  return `${JSON.stringify(redactDeep(log, options.secrets ?? []))}\n`;
+  const scrub = <T>(value: T): T => (secrets.length === 0 ? value : redactDeep(value, secrets));
+  yield `{"$schema":${JSON.stringify(SARIF_SCHEMA_URI)},"version":"2.1.0","runs":[`;
+  let first = true;
+  for (const entry of planSarif(report)) {
+    if (entry.omitted !== undefined) continue;
+    const { run, rules } = toRun(report, entry);
+    // Results go where they always were, before the run's properties.
+    const { properties, ...head } = run;
+    const text = JSON.stringify(scrub({ ...head, results: RESULTS_SLOT, properties }));
+    const slot = text.indexOf(SLOT_TEXT);
+    if (slot < 0) throw new PortcullisError("INTERNAL", `report.sarif: the results slot of ${entry.tool} is missing`);
+    yield `${first ? "" : ","}${text.slice(0, slot)}"results":[`;
+    first = false;
+    let batch: string[] = [];
+    let written = 0;
+    for (const finding of entry.findings) {
+      batch.push(JSON.stringify(scrub(toResult(finding, rules.get(finding.ruleId)?.index ?? 0))));
+      if (batch.length === BATCH) {
+        yield `${written === 0 ? "" : ","}${batch.join(",")}`;
+        written += batch.length;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield `${written === 0 ? "" : ","}${batch.join(",")}`;
+    yield `]${text.slice(slot + SLOT_TEXT.length)}`;
+  }
+  yield "]}\n";
 }
 
 // --- internal ---
@@ -118,7 +149,14 @@ const SECURITY_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
   "sast",
 ]);
 
-function toRun(report: Report, entry: SarifToolPlan): Sarif.Run {
+/** Results per yielded piece. */
+const BATCH = 512;
+/** Stands in for a run's results while the rest of the run is serialised; only a key can precede `:"`. */
+const RESULTS_SLOT = "\u0000portcullis:results\u0000";
+const SLOT_TEXT = `"results":${JSON.stringify(RESULTS_SLOT)}`;
+
+/** A run without its results (written one by one), and the rule index results point into. */
+function toRun(report: Report, entry: SarifToolPlan): { run: Omit<Sarif.Run, "results">; rules: Map<string, RuleEntry> } {
   const rules = new Map<string, RuleEntry>();
   for (const finding of entry.findings) {
     const rule = rules.get(finding.ruleId);
@@ -128,7 +166,7 @@ function toRun(report: Report, entry: SarifToolPlan): Sarif.Run {
   const runs = report.tools.filter((run) => run.tool === entry.tool);
   const version = runs.find((run) => run.version !== undefined)?.version;
   const notifications = runs.flatMap(notificationsOf);
-  return {
+  const run: Omit<Sarif.Run, "results"> = {
     tool: {
       driver: {
         name: entry.tool,
@@ -144,7 +182,6 @@ function toRun(report: Report, entry: SarifToolPlan): Sarif.Run {
         ...(notifications.length === 0 ? {} : { toolExecutionNotifications: notifications }),
       },
     ],
-    results: entry.findings.map((finding) => toResult(finding, rules.get(finding.ruleId)?.index ?? 0)),
     properties: {
       "portcullis/environment": report.environment,
       "portcullis/truncated": entry.findings.length < entry.total,
@@ -152,6 +189,7 @@ function toRun(report: Report, entry: SarifToolPlan): Sarif.Run {
       "portcullis/includedResults": entry.findings.length,
     },
   };
+  return { run, rules };
 }
 
 interface RuleEntry {
