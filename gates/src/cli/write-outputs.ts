@@ -74,7 +74,7 @@ function writeChunks(file: string, chunks: Iterable<string>): void {
 
 function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text, "utf8");
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+  for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
 }
 
 function guarded(file: string, write: () => void): void {

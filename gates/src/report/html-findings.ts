@@ -100,11 +100,16 @@ function tally(map: Map<string, { severity: Severity; count: number }>, key: str
 }
 
 /** The most frequent rules or packages, worst severity first; one line says how many are not listed. */
-function countTable(what: "rule" | "package", map: ReadonlyMap<string, { severity: Severity; count: number }>, rows: number): string {
+function countTable(
+  what: "rule" | "package",
+  map: ReadonlyMap<string, { severity: Severity; count: number }>,
+  rows: number,
+): string {
   if (map.size < 2) return "";
   const top = [...map]
     .sort(
-      ([a, x], [b, y]) => SEVERITY_RANK[x.severity] - SEVERITY_RANK[y.severity] || y.count - x.count || (a < b ? -1 : a > b ? 1 : 0),
+      ([a, x], [b, y]) =>
+        SEVERITY_RANK[x.severity] - SEVERITY_RANK[y.severity] || y.count - x.count || (a < b ? -1 : a > b ? 1 : 0),
     )
     .slice(0, rows);
   const body = top
@@ -193,7 +198,8 @@ function fixCell(finding: ReportedFinding): string {
         : `${name}${installed} → ${escapeHtml(truncate(pkg.fixed.join(", "), TITLE_LIMIT))}`,
     );
   }
-  const href = finding.helpUri !== undefined && finding.helpUri.length <= URL_LIMIT ? safeHref(finding.helpUri) : undefined;
+  const href =
+    finding.helpUri !== undefined && finding.helpUri.length <= URL_LIMIT ? safeHref(finding.helpUri) : undefined;
   if (href !== undefined) parts.push(`<a href="${href}">help</a>`);
   return parts.join("<br>");
 }

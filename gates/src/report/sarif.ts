@@ -156,7 +156,10 @@ const RESULTS_SLOT = "\u0000portcullis:results\u0000";
 const SLOT_TEXT = `"results":${JSON.stringify(RESULTS_SLOT)}`;
 
 /** A run without its results (written one by one), and the rule index results point into. */
-function toRun(report: Report, entry: SarifToolPlan): { run: Omit<Sarif.Run, "results">; rules: Map<string, RuleEntry> } {
+function toRun(
+  report: Report,
+  entry: SarifToolPlan,
+): { run: Omit<Sarif.Run, "results">; rules: Map<string, RuleEntry> } {
   const rules = new Map<string, RuleEntry>();
   for (const finding of entry.findings) {
     const rule = rules.get(finding.ruleId);

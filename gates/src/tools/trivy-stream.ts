@@ -1,40 +1,34 @@
-import Assembler from "stream-json/assembler.js";
-import { jsonParser, type Token } from "stream-json/parser.js";
-import { z } from "zod";
 import { ReportError } from "../errors.js";
 import type { ToolResult } from "../findings/finding.js";
 import { parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
 import { parseSarifDocument } from "./sarif.js";
 import { checkTrivyHeader, parseTrivyDocument, trivy, trivyContext, trivyResult } from "./trivy.js";
 import { TrivyCollector } from "./trivy-map.js";
-import { TrivyResult } from "./trivy-schema.js";
 import type { ParseOptions } from "./types.js";
 
 /**
- * Parses a trivy report from a stream of text or bytes without ever holding the whole report: the
- * top-level members are assembled as usual, but `Results` is read one entry at a time, each entry
- * turned into findings and dropped. Members of an entry that no finding uses (descriptions, CVSS
- * vectors, layers…) are skipped without being built. Peak memory is one entry plus the findings.
+ * Parses a trivy report from a stream of text or bytes without ever holding the whole report. A
+ * scanner that only tracks brackets and strings cuts the top-level object into its members and
+ * `Results` into its entries; each piece goes through the engine's own JSON.parse (which checks
+ * it), is turned into findings and dropped. Peak memory is one entry plus the findings; time is
+ * close to one JSON.parse of the file, which a token-by-token parser in JavaScript is not.
  *
  * The outcome is the one `trivy.parse(raw)` gives for the same bytes: the same ToolResult, or a
  * ReportError with the same code, checked in the same order (JSON syntax, then which tool, then the
- * header, then each entry). Anything that is not trivy JSON is assembled whole and handed to the
- * document parser, so trivy SARIF and wrong-tool reports behave exactly as in `parse`.
+ * header, then each entry). Anything that is not a JSON object is read whole and handed to the
+ * document parser, so wrong-tool reports behave exactly as in `parse`; trivy SARIF is an object
+ * whose members are read whole.
  */
 export async function parseTrivyStream(
   chunks: AsyncIterable<string | Uint8Array>,
   options: ParseOptions = {},
 ): Promise<ToolResult> {
   const context = trivyContext(options);
-  const reader = new TrivyTokenReader(context, options);
-  // Packed tokens only: whole keys, strings and numbers, which is what the assembler reads.
-  const tokenize = jsonParser({ streamValues: false });
+  const reader = new TrivyReader(context, options);
   // The BOM is kept by the decoder and dropped below, once, as the whole-text parser does.
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   let atStart = true;
   let sawContent = false;
-  /** A syntax error; reported only after the emptiness check, which the whole-text parser does first. */
-  let broken: unknown;
   const feed = (piece: string): void => {
     let text = piece;
     if (atStart && text !== "") {
@@ -43,18 +37,7 @@ export async function parseTrivyStream(
       atStart = false;
     }
     if (!sawContent && /\S/.test(text)) sawContent = true;
-    // Whatever size the caller reads in, tokens are made a slice at a time: all the tokens of one
-    // call are alive together, and a megabyte's worth outgrows the young generation.
-    for (let start = 0; start < text.length && broken === undefined; start += TOKENIZE_SLICE) {
-      let tokens;
-      try {
-        tokens = tokenize(text.slice(start, start + TOKENIZE_SLICE));
-      } catch (cause) {
-        broken = cause;
-        return;
-      }
-      if (typeof tokens !== "symbol") for (const token of tokens.values) reader.consume(token);
-    }
+    if (text !== "") reader.feed(text);
   };
   for await (const chunk of chunks) {
     if (typeof chunk === "string") {
@@ -64,40 +47,40 @@ export async function parseTrivyStream(
       feed(decoder.decode(chunk, { stream: true }));
     }
   }
-  // A trailing blank ends a pending top-level number or literal, as flushing the tokenizer would.
-  feed(`${decoder.decode()} `);
+  feed(decoder.decode());
   // The whole-text parser's own check, so that an empty stream fails with the very same error.
   if (!sawContent) parseReportJson("", context);
-  if (broken !== undefined) throw malformed(context, "it is not valid JSON", broken);
-  if (!reader.complete) throw malformed(context, "it ends before the JSON document does (truncated?)");
   return reader.finish();
 }
 
 // --- internal ---
 
-/** Characters tokenized per call (see feed). */
-const TOKENIZE_SLICE = 1 << 16;
+/** Where the scanner is in the top-level object. */
+type State =
+  "start" | "first-key" | "key" | "colon" | "value" | "after-member" | "first-entry" | "entry" | "after-entry" | "done";
 
-/** Which members of an object are read: a key set per nested object; undefined keeps the whole value. */
-type KeyTree = ReadonlyMap<string, KeyTree | undefined>;
+/** A value being cut out of the text: its pieces so far and where the scan stands in it. */
+interface Capture {
+  parts: string[];
+  /** 0 before the first character; brackets open in a container. */
+  depth: number;
+  kind: "container" | "string" | "scalar" | undefined;
+  inString: boolean;
+  /** The previous character was a backslash inside a string. */
+  escaped: boolean;
+}
 
-/** The members the entry schema reads, taken from the schema itself so that the two cannot drift. */
-const RESULT_KEYS = keyTree(TrivyResult);
-
-type ReaderState = "start" | "member-key" | "member-value" | "member" | "results" | "result" | "whole" | "done";
-
-/** Routes tokens: header members and non-trivy documents are assembled, Results entries streamed. */
-class TrivyTokenReader {
-  /** True once a whole top-level JSON value has been read. */
-  complete = false;
-  private state: ReaderState = "start";
+class TrivyReader {
+  private state: State = "start";
   private key = "";
-  private assembler = new PrunedAssembler(undefined);
-  /** Set when the top-level value is not an object (boxed: the value itself may be null). */
-  private whole: { value: unknown } | undefined;
+  /** Non-object documents are read whole: kept here until the end. */
+  private whole: string[] | undefined;
+  private capture: Capture | undefined;
   private readonly header = new Map<string, unknown>();
   private collector = new TrivyCollector();
   private index = 0;
+  /** The first syntax problem; everything after it is ignored. */
+  private broken: string | undefined;
   /** The first bad entry; thrown only at the end, after the checks that come before it in parse(). */
   private deferred: ReportError | undefined;
 
@@ -106,47 +89,39 @@ class TrivyTokenReader {
     private readonly options: ParseOptions,
   ) {}
 
-  consume(token: Token): void {
-    switch (this.state) {
-      case "start":
-        // Not an object: not trivy JSON. Assembled whole so that the error names what it is.
-        if (token.name === "startObject") this.state = "member-key";
-        else this.startAssembly("whole", token);
-        return;
-      case "member-key":
-        if (token.name === "keyValue") {
-          this.key = token.value;
-          this.state = "member-value";
-        } else if (token.name === "endObject") {
-          this.state = "done";
-          this.complete = true;
-        }
-        return;
-      case "member-value":
-        if (this.key === "Results") this.resetResults();
-        if (this.key === "Results" && token.name === "startArray") {
-          this.header.set("Results", []);
-          this.state = "results";
-        } else {
-          this.startAssembly("member", token);
-        }
-        return;
-      case "results":
-        if (token.name === "endArray") this.state = "member-key";
-        else this.startAssembly("result", token);
-        return;
-      case "whole":
-      case "member":
-      case "result":
-        this.feed(token);
-        return;
-      case "done":
-        return;
+  feed(text: string): void {
+    if (this.broken !== undefined) return;
+    if (this.whole !== undefined) {
+      this.whole.push(text);
+      return;
+    }
+    let at = 0;
+    while (at < text.length && this.broken === undefined && this.whole === undefined) {
+      if (this.capture !== undefined) {
+        at = this.scan(text, at);
+        continue;
+      }
+      const code = text.charCodeAt(at);
+      if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) {
+        at += 1;
+        continue;
+      }
+      at = this.structural(text, at, code);
     }
   }
 
   finish(): ToolResult {
-    if (this.whole !== undefined) return parseTrivyDocument(this.whole.value, this.options);
+    if (this.broken !== undefined) throw malformed(this.context, this.broken);
+    if (this.whole !== undefined) {
+      let document: unknown;
+      try {
+        document = JSON.parse(this.whole.join(""));
+      } catch (cause) {
+        throw malformed(this.context, "it is not valid JSON", cause);
+      }
+      return parseTrivyDocument(document, this.options);
+    }
+    if (this.state !== "done") throw malformed(this.context, "it ends before the JSON document does (truncated?)");
     const document = Object.fromEntries(this.header);
     const format = trivy.detect(document);
     if (format === "trivy-sarif") return parseSarifDocument(document, this.options);
@@ -156,26 +131,123 @@ class TrivyTokenReader {
     return trivyResult(header, this.collector);
   }
 
-  private startAssembly(state: "whole" | "member" | "result", token: Token): void {
-    this.state = state;
-    this.assembler = new PrunedAssembler(state === "result" ? RESULT_KEYS : undefined);
-    this.feed(token);
+  /** One structural character outside any captured value; returns where to go on. */
+  private structural(text: string, at: number, code: number): number {
+    const fail = (what: string): number => {
+      this.broken = `it is not valid JSON (${what} at ${JSON.stringify(text.slice(at, at + 20))})`;
+      return text.length;
+    };
+    switch (this.state) {
+      case "start":
+        if (code !== 0x7b) {
+          // Not an object: not trivy JSON. Read whole so that the error names what it is.
+          this.whole = [text.slice(at)];
+          return text.length;
+        }
+        this.state = "first-key";
+        return at + 1;
+      case "first-key":
+      case "key":
+        if (code === 0x7d && this.state === "first-key") {
+          this.state = "done";
+          return at + 1;
+        }
+        if (code !== 0x22) return fail("expected a member name");
+        this.state = "colon";
+        this.begin();
+        return at;
+      case "colon":
+        if (code !== 0x3a) return fail("expected ':'");
+        this.state = "value";
+        return at + 1;
+      case "value":
+        // JSON.parse keeps the last of duplicate keys, so a second `Results` replaces the first.
+        if (this.key === "Results") this.resetResults();
+        if (this.key === "Results" && code === 0x5b) {
+          this.header.set("Results", []);
+          this.state = "first-entry";
+          return at + 1;
+        }
+        this.state = "after-member";
+        this.begin();
+        return at;
+      case "after-member":
+        if (code === 0x2c) this.state = "key";
+        else if (code === 0x7d) this.state = "done";
+        else return fail("expected ',' or '}'");
+        return at + 1;
+      case "first-entry":
+        if (code === 0x5d) {
+          this.state = "after-member";
+          return at + 1;
+        }
+        this.state = "after-entry";
+        this.begin();
+        return at;
+      case "entry":
+        this.state = "after-entry";
+        this.begin();
+        return at;
+      case "after-entry":
+        if (code === 0x2c) this.state = "entry";
+        else if (code === 0x5d) this.state = "after-member";
+        else return fail("expected ',' or ']'");
+        return at + 1;
+      case "done":
+        return fail("unexpected content after the report");
+    }
   }
 
-  private feed(token: Token): void {
-    this.assembler.consume(token);
-    if (!this.assembler.done) return;
-    const value = this.assembler.current;
-    if (this.state === "whole") {
-      this.whole = { value };
-      this.state = "done";
-      this.complete = true;
-    } else if (this.state === "member") {
+  private begin(): void {
+    this.capture = { parts: [], depth: 0, kind: undefined, inString: false, escaped: false };
+  }
+
+  /** Scans the captured value from `start`; hands it on when it ends. Returns where to go on. */
+  private scan(text: string, start: number): number {
+    const capture = this.capture;
+    if (capture === undefined) return start;
+    const end = capture.kind === undefined ? this.startValue(text, start, capture) : valueEnd(text, start, capture);
+    if (end < 0) {
+      capture.parts.push(start === 0 ? text : text.slice(start));
+      return text.length;
+    }
+    capture.parts.push(text.slice(start, end));
+    this.capture = undefined;
+    this.complete(capture.parts.length === 1 ? (capture.parts[0] ?? "") : capture.parts.join(""));
+    return end;
+  }
+
+  private startValue(text: string, at: number, capture: Capture): number {
+    const code = text.charCodeAt(at);
+    if (code === 0x7b || code === 0x5b) {
+      capture.kind = "container";
+      capture.depth = 1;
+      return valueEnd(text, at + 1, capture);
+    }
+    if (code === 0x22) {
+      capture.kind = "string";
+      capture.inString = true;
+      return valueEnd(text, at + 1, capture);
+    }
+    capture.kind = "scalar";
+    return valueEnd(text, at, capture);
+  }
+
+  private complete(raw: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (cause) {
+      this.broken = `it is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`;
+      return;
+    }
+    if (this.state === "colon") {
+      if (typeof value !== "string") this.broken = "it is not valid JSON (a member name is not a string)";
+      else this.key = value;
+    } else if (this.state === "after-member") {
       this.header.set(this.key, value);
-      this.state = "member-key";
     } else {
       this.addResult(value);
-      this.state = "results";
     }
   }
 
@@ -191,7 +263,6 @@ class TrivyTokenReader {
     }
   }
 
-  /** JSON.parse keeps the last of duplicate keys, so a second `Results` replaces the first. */
   private resetResults(): void {
     this.collector = new TrivyCollector();
     this.index = 0;
@@ -200,87 +271,49 @@ class TrivyTokenReader {
 }
 
 /**
- * stream-json's Assembler, minus the members no one reads. Skipping only members the schema does
- * not name changes nothing the schema sees, so validation and findings are those of the full value.
- * Every kept string is copied: the tokenizer hands out slices of its input buffers, and one kept
- * slice would keep its whole buffer (and so, across many findings, most of the report) alive.
+ * Where the value being captured ends in `text` (the index after its last character), or -1 when
+ * it goes on past the end of `text`; the capture's state carries over to the next text. Strings
+ * are skipped with indexOf, so the loop only visits characters between strings.
  */
-class PrunedAssembler {
-  private readonly assembler = new Assembler();
-  /** Key tree of each open container; an array passes its tree on to its elements. */
-  private readonly open: { array: boolean; keys: KeyTree | undefined }[] = [];
-  /** Key tree for the value that starts with the next token. */
-  private next: KeyTree | undefined;
-  /** Container depth inside a skipped value, or -1 when the next value is to be skipped. */
-  private skipping = 0;
-
-  constructor(root: KeyTree | undefined) {
-    this.next = root;
+function valueEnd(text: string, from: number, capture: Capture): number {
+  const length = text.length;
+  if (capture.kind === "scalar") {
+    for (let at = from; at < length; at += 1) if (SCALAR_END.has(text.charCodeAt(at))) return at;
+    return -1;
   }
-
-  get done(): boolean {
-    return this.assembler.done;
-  }
-
-  get current(): unknown {
-    return this.assembler.current;
-  }
-
-  consume(token: Token): void {
-    if (this.skipping !== 0) {
-      this.skip(token);
-      return;
-    }
-    switch (token.name) {
-      case "keyValue": {
-        const keys = this.open.at(-1)?.keys;
-        if (keys !== undefined && !keys.has(token.value)) {
-          this.skipping = -1;
-          return;
-        }
-        this.next = keys?.get(token.value);
-        this.assembler.keyValue(token.value);
-        return;
+  let at = from;
+  let backslash = -2;
+  while (at < length) {
+    if (capture.inString) {
+      if (capture.escaped) {
+        capture.escaped = false;
+        at += 1;
+        continue;
       }
-      case "startObject":
-      case "startArray": {
-        const parent = this.open.at(-1);
-        this.open.push({ array: token.name === "startArray", keys: parent?.array === true ? parent.keys : this.next });
-        this.next = undefined;
-        this.assembler.consume(token);
-        return;
+      const quote = text.indexOf('"', at);
+      if (backslash !== -1 && backslash < at) backslash = text.indexOf("\\", at);
+      if (backslash !== -1 && (quote === -1 || backslash < quote)) {
+        capture.escaped = true;
+        at = backslash + 1;
+        continue;
       }
-      case "endObject":
-      case "endArray":
-        this.open.pop();
-        this.assembler.consume(token);
-        return;
-      case "stringValue":
-        this.assembler.stringValue(token.value === "" ? "" : ` ${token.value}`.slice(1));
-        return;
-      default:
-        this.assembler.consume(token);
+      if (quote === -1) return -1;
+      capture.inString = false;
+      at = quote + 1;
+      if (capture.kind === "string") return at;
+      continue;
     }
+    const code = text.charCodeAt(at);
+    at += 1;
+    if (code === 0x22) capture.inString = true;
+    else if (code === 0x7b || code === 0x5b) capture.depth += 1;
+    else if ((code === 0x7d || code === 0x5d) && --capture.depth === 0) return at;
   }
-
-  private skip(token: Token): void {
-    const opens = token.name === "startObject" || token.name === "startArray";
-    const closes = token.name === "endObject" || token.name === "endArray";
-    if (this.skipping === -1) this.skipping = opens ? 1 : 0;
-    else if (opens) this.skipping += 1;
-    else if (closes) this.skipping -= 1;
-  }
+  return -1;
 }
 
-/** The key tree of a zod schema: objects by their shape, lists and optionals by what they hold. */
-function keyTree(schema: z.core.$ZodType): KeyTree | undefined {
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) return keyTree(schema.unwrap());
-  if (schema instanceof z.ZodArray) return keyTree(schema.element);
-  if (schema instanceof z.ZodObject) {
-    return new Map(Object.entries<z.core.$ZodType>(schema.shape).map(([key, value]) => [key, keyTree(value)]));
-  }
-  return undefined;
-}
+/** What ends a number or literal: JSON whitespace, `,`, `}` and `]`. */
+const SCALAR_END: ReadonlySet<number> = new Set([0x20, 0x0a, 0x0d, 0x09, 0x2c, 0x7d, 0x5d]);
 
 function malformed(context: ReportContext, what: string, cause?: unknown): ReportError {
   return new ReportError("REPORT_MALFORMED", `the trivy report is not valid JSON: ${what}`, {
