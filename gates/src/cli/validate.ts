@@ -61,14 +61,25 @@ async function runValidate(dir: string, options: unknown, io: CliIo): Promise<nu
   const [{ hasBlockingFindings, toFindingsDocument, validateRepository }, { renderSarif, renderText }] =
     await Promise.all([import("../validate/index.js"), import("../validate/render.js")]);
   const root = path.resolve(io.cwd, dir);
-  const result = await validateRepository(root, {
-    configFile: flags.config === undefined ? undefined : path.resolve(io.cwd, flags.config),
-  });
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const progress = progressLine(io, started);
+  let result;
+  try {
+    result = await validateRepository(root, {
+      configFile: flags.config === undefined ? undefined : path.resolve(io.cwd, flags.config),
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.clear();
+  }
+  const used = process.cpuUsage(cpu);
+  const timing = { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
   const document = toFindingsDocument(result);
   if (flags.out !== undefined) await writeOutputs(path.resolve(io.cwd, flags.out), document, renderSarif(result));
   if (flags.format === "json") io.stdout(`${JSON.stringify(document, null, 2)}\n`);
   else if (flags.format === "sarif") io.stdout(`${JSON.stringify(renderSarif(result), null, 2)}\n`);
-  else io.stdout(renderText(result, useColor(io) ? COLORS : undefined));
+  else io.stdout(renderText(result, useColor(io) ? COLORS : undefined, timing));
   return hasBlockingFindings(result.findings) ? EXIT.blocked : EXIT.ok;
 }
 
@@ -84,6 +95,34 @@ async function writeOutputs(out: string, document: FindingsDocument, sarif: Log)
       cause: error,
     });
   }
+}
+
+/** Progress shown on a terminal once a run has taken a second; nothing otherwise. */
+const PROGRESS_AFTER_MS = 1_000;
+const PROGRESS_EVERY_MS = 100;
+
+/**
+ * `validate: 2,345 of 10,000 files` on stderr, rewritten in place on a terminal; never in a pipe or
+ * a CI log, where it would only add lines. Cleared before the results are printed.
+ */
+export function progressLine(
+  io: CliIo,
+  started: number,
+): { update: (done: number, total: number) => void; clear: () => void } {
+  let shown = false;
+  let last = 0;
+  return {
+    update(done, total) {
+      const now = performance.now();
+      if (!io.isTty || now - started < PROGRESS_AFTER_MS || (now - last < PROGRESS_EVERY_MS && done < total)) return;
+      last = now;
+      shown = true;
+      io.stderr(`\rvalidate: ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} files`);
+    },
+    clear() {
+      if (shown) io.stderr("\r\u001b[2K");
+    },
+  };
 }
 
 const COLORS: TextStyle = {

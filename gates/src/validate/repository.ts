@@ -31,11 +31,10 @@ export async function validateRepository(dir: string, options: RepositoryOptions
   await checkFolder(root);
   const { config, file } = await loadValidateConfig(root, options.configFile);
   const listing = await listRepository(root, config);
-  const result = await validateFiles(
-    listing,
-    config,
-    options.workers === undefined ? {} : { workers: options.workers },
-  );
+  const result = await validateFiles(listing, config, {
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    onProgress: options.onProgress,
+  });
   return { ...result, configFile: file };
 }
 

@@ -27,6 +27,8 @@ export interface ValidateInput {
 export interface ValidateOptions {
   /** Worker threads for the per-file work: a number (0 or 1: in this thread) or `auto` (by tree size). */
   workers?: number | "auto";
+  /** Called as files are analysed (files done, files in all), for a progress display. */
+  onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /**
@@ -47,7 +49,9 @@ export async function validateFiles(
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const workers =
     options.workers === undefined || options.workers === "auto" ? autoWorkerCount(files) : options.workers;
-  const facts = workers > 1 ? await analyzeInWorkers(files, config, workers) : await analyzeHere(files, config);
+  const progress = options.onProgress ?? (() => undefined);
+  const facts =
+    workers > 1 ? await analyzeInWorkers(files, config, workers, progress) : await analyzeHere(files, config, progress);
 
   const index = new PathIndex([...(input.paths ?? []), ...input.files.map((file) => file.path)], input.unlisted ?? []);
   const resolved = resolveAll(facts, index, config.references.roots);
@@ -64,10 +68,22 @@ export async function validateFiles(
 
 // --- internal ---
 
-async function analyzeHere(files: readonly SourceFile[], config: ValidateConfig): Promise<FileFacts[]> {
+/** Files analysed between two progress reports in this thread. */
+const PROGRESS_STEP = 64;
+
+async function analyzeHere(
+  files: readonly SourceFile[],
+  config: ValidateConfig,
+  progress: (done: number, total: number) => void,
+): Promise<FileFacts[]> {
   const analyzer = createFileAnalyzer(config);
   try {
-    return await analyzer.analyze(files);
+    const facts: FileFacts[] = [];
+    for (let start = 0; start < files.length; start += PROGRESS_STEP) {
+      facts.push(...(await analyzer.analyze(files.slice(start, start + PROGRESS_STEP))));
+      progress(facts.length, files.length);
+    }
+    return facts;
   } finally {
     analyzer.dispose();
   }

@@ -24,16 +24,20 @@ export async function analyzeInWorkers(
   files: readonly SourceFile[],
   config: ValidateConfig,
   count: number,
+  progress: (done: number, total: number) => void = () => undefined,
 ): Promise<FileFacts[]> {
   const batches = batch(files);
   const results: FileFacts[][] = [];
   let next = 0;
+  let done = 0;
   const threads = Array.from({ length: Math.min(count, batches.length) }, () => new Thread(config));
   try {
     await Promise.all(
       threads.map(async (thread) => {
         for (let id = next++; id < batches.length; id = next++) {
           results[id] = await thread.analyze(id, batches[id] ?? []);
+          done += results[id]?.length ?? 0;
+          progress(done, files.length);
         }
         await thread.close();
       }),

@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { progressLine } from "../../src/cli/validate.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { FindingsDocument } from "../../src/findings/format.js";
 import { fixtureTree, materialize } from "./tree.js";
@@ -30,11 +31,10 @@ describe("portcullis validate", () => {
   it("prints only a one-line summary on a clean tree and exits 0", async () => {
     const dir = await tree(fixtureTree("clean"));
     const { code, stdout, stderr } = await run([], dir);
-    expect({ code, stdout, stderr }).toEqual({
-      code: 0,
-      stdout: "portcullis validate: 6 files checked, no findings\n",
-      stderr: "",
-    });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(stdout).toMatch(
+      /^portcullis validate: 6 files checked, no findings · \d+\.\d\d s, CPU \d+\.\d ms per file\n$/,
+    );
   });
 
   it("groups findings by file like a compiler and exits 1 on integrity findings", async () => {
@@ -44,20 +44,61 @@ describe("portcullis validate", () => {
     ]);
     const { code, stdout } = await run([dir], "/");
     expect(code).toBe(1);
-    expect(stdout.replace(/ {2}(?!markdownlint|broken|unclosed)[^\n]*$/gm, "")).toBe(
+    expect(stdout.replace(/^(\S+:\d+:\d+ {2}\w+ +\S+) {2}.*$/gm, "$1").replace(/ · [^\n]*\n$/, "\n")).toBe(
       [
-        "a.md:3:5  broken-link",
-        "a.md:5:1  markdownlint/MD001",
+        "a.md:3:5  high  broken-link",
+        "a.md:5:1  low   markdownlint/MD001",
         "",
-        "b.md:3:1  markdownlint/MD040",
-        "b.md:3:1  unclosed-fence",
+        "b.md:3:1  low   markdownlint/MD040",
+        "b.md:3:1  high  unclosed-fence",
+        "",
+        "Findings per rule:",
+        "  high  broken-link         1",
+        "  high  unclosed-fence      1",
+        "  low   markdownlint/MD001  1",
+        "  low   markdownlint/MD040  1",
         "",
         "portcullis validate: 2 files checked, 4 findings (2 high, 2 low)",
         "",
       ].join("\n"),
     );
-    expect(stdout).toContain("a.md:3:5  broken-link  link target `gone.md` does not exist");
+    expect(stdout).toContain("a.md:3:5  high  broken-link  link target `gone.md` does not exist");
     expect(stdout).not.toContain("\u001b[");
+  });
+
+  it("lists the findings per rule, high first, then by count", async () => {
+    const dir = await tree([
+      { path: "a.md", content: "# A\n\n### Skipped\n\n##### Skipped again\n\n[x](gone.md)\n" },
+      { path: "b.md", content: "# B\n\n### Skipped\n" },
+    ]);
+    const { stdout } = await run([], dir);
+    const summary = stdout.slice(stdout.indexOf("Findings per rule:")).split("\n").slice(1, 3);
+    expect(summary).toEqual(["  high  broken-link         1", "  low   markdownlint/MD001  3"]);
+  });
+
+  it("shows progress on a terminal once a run takes over a second, and never in a pipe", () => {
+    const written: string[] = [];
+    const io = (isTty: boolean): CliIo => ({
+      stdout: () => undefined,
+      stderr: (text) => written.push(text),
+      env: {},
+      cwd: "/",
+      isTty,
+    });
+    const fresh = progressLine(io(true), performance.now());
+    fresh.update(10, 100);
+    fresh.clear();
+    expect(written).toEqual([]);
+    const slow = progressLine(io(true), performance.now() - 1_500);
+    slow.update(2_345, 10_000);
+    slow.update(10_000, 10_000);
+    slow.clear();
+    expect(written).toEqual(["\rvalidate: 2,345 of 10,000 files", "\rvalidate: 10,000 of 10,000 files", "\r\u001b[2K"]);
+    written.length = 0;
+    const piped = progressLine(io(false), performance.now() - 1_500);
+    piped.update(5, 10);
+    piped.clear();
+    expect(written).toEqual([]);
   });
 
   it("exits 0 when only advisory findings remain", async () => {
@@ -96,10 +137,10 @@ describe("portcullis validate", () => {
   it("reads portcullis.yml from the folder, or --config", async () => {
     const dir = await tree([{ path: "a.md", content: "# A\n\n### Skipped\n" }]);
     await writeFile(path.join(dir, "portcullis.yml"), "validate:\n  markdownlint: false\n");
-    expect((await run([], dir)).stdout).toBe("portcullis validate: 1 file checked, no findings\n");
+    expect((await run([], dir)).stdout).toMatch(/^portcullis validate: 1 file checked, no findings · /);
     await writeFile(path.join(dir, "other.yml"), "validate:\n  include: ['nothing/**']\n");
-    expect((await run(["--config", "other.yml"], dir)).stdout).toBe(
-      "portcullis validate: 0 files checked, no findings\n",
+    expect((await run(["--config", "other.yml"], dir)).stdout).toMatch(
+      /^portcullis validate: 0 files checked, no findings · 0\.\d\d s, CPU 0\.0 ms per file\n$/,
     );
   });
 
