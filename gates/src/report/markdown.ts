@@ -1,4 +1,5 @@
 import { redactText } from "../findings/redact.js";
+import { GITHUB_LIMITS } from "./limits.js";
 import type { ControlStatus, GateStatus, GateVerdict, Report } from "../model/report.js";
 import {
   clip,
@@ -14,10 +15,21 @@ import {
 export interface MarkdownOptions {
   /** The evaluator's scrub list: the output is checked against it once more. */
   secrets?: readonly string[] | undefined;
+  /** Most bytes written (default: GitHub's step-summary limit). */
+  maxBytes?: number | undefined;
 }
 
 /** Rows per list; with the cell limit they keep summary.md far below GitHub's 1 MiB per step. */
-export const MARKDOWN_LIMITS = { findings: 20, problems: 30, waivers: 50, controls: 50, cell: 400 } as const;
+export const MARKDOWN_LIMITS = {
+  findings: 20,
+  problems: 30,
+  waivers: 50,
+  controls: 50,
+  notices: 50,
+  cell: 400,
+  /** Whatever the lists hold, the page never exceeds what GitHub accepts per step. */
+  bytes: GITHUB_LIMITS.stepSummaryBytes,
+} as const;
 
 /**
  * summary.md, for $GITHUB_STEP_SUMMARY: the verdict line, the gate table, the compliance controls,
@@ -35,7 +47,10 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     problemSection(report),
     noticeSection(report),
   ].filter((section) => section !== "");
-  return `${redactText(sections.join("\n\n"), options.secrets ?? [])}\n`;
+  return withinBytes(
+    `${redactText(sections.join("\n\n"), options.secrets ?? [])}\n`,
+    options.maxBytes ?? MARKDOWN_LIMITS.bytes,
+  );
 }
 
 /** Escapes untrusted text for a Markdown table cell or paragraph (GitHub-flavoured, HTML allowed). */
@@ -178,11 +193,18 @@ function waiverSection(report: Report): string {
     parts.push(
       "### Waivers that cannot be used",
       "",
-      ...report.waiverProblems.map(
-        (problem) =>
-          `- ⛔ **${escapeMarkdown(problem.id)}** (${escapeMarkdown(problem.code)}): ${escapeMarkdown(problem.message)}${problem.fix === undefined ? "" : `. Fix: ${escapeMarkdown(problem.fix)}`}`,
-      ),
+      ...report.waiverProblems
+        .slice(0, MARKDOWN_LIMITS.waivers)
+        .map(
+          (problem) =>
+            `- ⛔ **${escapeMarkdown(problem.id)}** (${escapeMarkdown(problem.code)}): ${escapeMarkdown(problem.message)}${problem.fix === undefined ? "" : `. Fix: ${escapeMarkdown(problem.fix)}`}`,
+        ),
     );
+    if (report.waiverProblems.length > MARKDOWN_LIMITS.waivers)
+      parts.push(
+        "",
+        `${report.waiverProblems.length - MARKDOWN_LIMITS.waivers} more unusable waivers are in report.json.`,
+      );
   }
   return parts.join("\n");
 }
@@ -205,7 +227,27 @@ function problemSection(report: Report): string {
 
 function noticeSection(report: Report): string {
   if (report.notices.length === 0) return "";
-  return ["### Notices", "", ...report.notices.map((notice) => `- ${escapeMarkdown(notice)}`)].join("\n");
+  const shown = report.notices.slice(0, MARKDOWN_LIMITS.notices);
+  const more = report.notices.length - shown.length;
+  return [
+    "### Notices",
+    "",
+    ...shown.map((notice) => `- ${escapeMarkdown(notice)}`),
+    ...(more > 0 ? ["", `${more} more notices are in report.json.`] : []),
+  ].join("\n");
+}
+
+/** The text cut at the last line that fits in `bytes`, with a line saying so. */
+function withinBytes(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  const note =
+    "\n\n*summary.md was cut here to stay within GitHub's step-summary limit; report.json has everything.*\n";
+  let cut = Buffer.from(text)
+    .subarray(0, bytes - Buffer.byteLength(note))
+    .toString("utf8");
+  // A character cut in two decodes as U+FFFD; dropping the partial line drops it too.
+  cut = cut.slice(0, Math.max(0, cut.lastIndexOf("\n")));
+  return `${cut}${note}`;
 }
 
 function row(cells: readonly string[]): string {
