@@ -1,13 +1,15 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * A fingerprint from identity parts (tool, rule, path, package…). Callers must never pass secret
  * material: a fingerprint is written to every report and an unsalted hash of a secret is a leak.
  */
 export function fingerprintOf(parts: ReadonlyArray<string | number | undefined>): string {
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(`${part ?? ""}\u0000`);
-  return hash.digest("hex").slice(0, 32);
+  // One-shot hashing: a report can hold 100,000 findings, and a Hash object per finding costs more
+  // than the hashing. Same bytes as before (each part followed by NUL), so fingerprints are unchanged.
+  let text = "";
+  for (const part of parts) text += `${part ?? ""}\u0000`;
+  return hash("sha256", text, "hex").slice(0, 32);
 }
 
 /**
