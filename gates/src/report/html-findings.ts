@@ -106,12 +106,7 @@ function countTable(
   rows: number,
 ): string {
   if (map.size < 2) return "";
-  const top = [...map]
-    .sort(
-      ([a, x], [b, y]) =>
-        SEVERITY_RANK[x.severity] - SEVERITY_RANK[y.severity] || y.count - x.count || (a < b ? -1 : a > b ? 1 : 0),
-    )
-    .slice(0, rows);
+  const top = worstEntries(map, rows);
   const body = top
     .map(
       ([name, entry]) =>
@@ -120,6 +115,29 @@ function countTable(
     .join("");
   const rest = map.size > top.length ? ` (the ${top.length} worst of ${count(map.size)})` : "";
   return `<details class="counts-${what}"><summary>By ${what}${rest}</summary><table><thead><tr><th>${what === "rule" ? "Rule" : "Package"}</th><th>Worst</th><th>Findings</th></tr></thead><tbody>${body}</tbody></table></details>`;
+}
+
+type Counted = readonly [string, { severity: Severity; count: number }];
+
+/** Worst severity first, then most findings, then by name. */
+function compareCounted([a, x]: Counted, [b, y]: Counted): number {
+  return SEVERITY_RANK[x.severity] - SEVERITY_RANK[y.severity] || y.count - x.count || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * The `limit` first entries in compareCounted order, without sorting them all: a gate of 100,000
+ * findings can name as many rules (one per CVE), of which a handful are shown.
+ */
+function worstEntries(map: ReadonlyMap<string, { severity: Severity; count: number }>, limit: number): Counted[] {
+  const top: Counted[] = [];
+  for (const entry of map) {
+    if (top.length === limit && compareCounted(entry, top[limit - 1] ?? entry) >= 0) continue;
+    let at = top.length;
+    while (at > 0 && compareCounted(entry, top[at - 1] ?? entry) < 0) at -= 1;
+    top.splice(at, 0, entry);
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
 
 /** Findings of one rule and severity: the rule's title and message are shown once, in its header. */
