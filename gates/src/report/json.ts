@@ -34,7 +34,7 @@ export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Ge
   // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
   const envelope = JSON.stringify(redactDeep({ ...checked.data, findings: FINDINGS_SLOT }, secrets), null, 2);
   const slot = envelope.indexOf(SLOT_TEXT);
-  if (slot < 0) throw new PortcullisError("INTERNAL", "report.json: the findings slot is missing");
+  if (slot < 0) throw new InternalError("report.json: the findings slot is missing");
   yield `${envelope.slice(0, slot)}"findings": [`;
   let batch: string[] = [];
   let written = 0;

@@ -1,6 +1,6 @@
 import type * as Sarif from "sarif";
 import { SEVERITY_RANK, type FindingKind, type Location, type Severity } from "../findings/finding.js";
-import { PortcullisError } from "../errors.js";
+import { InternalError } from "../errors.js";
 import { redactDeep } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { Report, ReportedFinding, ToolRun } from "../model/report.js";
@@ -103,7 +103,7 @@ export function* renderSarifChunks(report: Report, options: SarifOptions = {}): 
     const { properties, ...head } = run;
     const text = JSON.stringify(scrub({ ...head, results: RESULTS_SLOT, properties }));
     const slot = text.indexOf(SLOT_TEXT);
-    if (slot < 0) throw new PortcullisError("INTERNAL", `report.sarif: the results slot of ${entry.tool} is missing`);
+    if (slot < 0) throw new InternalError(`report.sarif: the results slot of ${entry.tool} is missing`);
     yield `${first ? "" : ","}${text.slice(0, slot)}"results":[`;
     first = false;
     let batch: string[] = [];

@@ -62,7 +62,7 @@ describe("report.json", () => {
     const broken = { ...realisticReport(), passed: "yes" } as unknown as Report;
     expect(() => renderJson(broken)).toThrowError(PortcullisError);
     expect(() => renderJson(broken)).toThrowErrorMatchingInlineSnapshot(
-      `[PortcullisError: report.json does not match its schema: passed: Invalid input: expected boolean, received string]`,
+      `[InternalError: report.json does not match its schema: passed: Invalid input: expected boolean, received string]`,
     );
   });
 });
