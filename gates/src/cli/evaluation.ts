@@ -16,6 +16,7 @@ import { oneLine } from "../report/summary.js";
 import { renderText } from "../report/text.js";
 import { reportParsers } from "../tools/index.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
+import { makeDirectory } from "./out-path.js";
 import { publishToGithub, writeOutputs } from "./write-outputs.js";
 
 /**
@@ -108,6 +109,9 @@ export function prepareEvaluation(
   const baseline =
     flags.baseline === undefined ? undefined : loadBaseline(path.resolve(where.cwd, flags.baseline), where.root);
   const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]);
+  const outDir = flags.out === undefined ? undefined : path.resolve(where.cwd, flags.out);
+  // A --out that cannot be created is refused now, not after the reports were judged.
+  if (outDir !== undefined) makeDirectory(outDir, "--out");
   const compliance = loaded.policy.gates.compliance.enabled ? complianceSources(flags, where) : undefined;
   return {
     loaded,
@@ -117,7 +121,7 @@ export function prepareEvaluation(
     baseline,
     bypasses,
     format,
-    outDir: flags.out === undefined ? undefined : path.resolve(where.cwd, flags.out),
+    outDir,
     commit,
     now,
     compliance,

@@ -1,15 +1,19 @@
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { bundleContents, parseReportDocument } from "../compliance/bundle-contents.js";
 import { loadControlSet, readEnvironmentLedger } from "../compliance/collect.js";
 import { packBundle, sha256, verifyBundle, type BundleProblem } from "../compliance/evidence.js";
 import { ConfigError, UsageError, IoError, messageOf } from "../errors.js";
 import { resolveEnvironmentRef, unknownEnvironment } from "../policy/environment-ref.js";
-import { DEFAULT_WAIVERS_FILE, listEnvironments } from "../policy/load-files.js";
+import { DEFAULT_WAIVERS_FILE, listEnvironments, unreadableFile } from "../policy/load-files.js";
 import { parsePolicy } from "../policy/parse-policy.js";
 import { TOOLS } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, type CliIo } from "./io.js";
+import { bundleTarget, makeDirectory } from "./out-path.js";
+
+/** The bundle's name when `--out` names a folder. */
+export const EVIDENCE_FILE = "evidence.tar.gz";
 
 /** The environment variable that may carry the PEM signing key (a CI secret), instead of --sign-key. */
 export const EVIDENCE_KEY_ENV = "PORTCULLIS_EVIDENCE_KEY";
@@ -39,7 +43,11 @@ export const registerEvidence: RegisterCommand = (program, io, setExit) => {
       "--from <dir>",
       "the reports dir written by `portcullis evaluate --out` or `portcullis ci` (must hold report.json)",
     )
-    .option("--out <file>", "the bundle to write", "evidence.tar.gz")
+    .option(
+      "--out <file|dir/>",
+      `the bundle to write; an existing folder or a path ending in / gets ${EVIDENCE_FILE} inside it`,
+      EVIDENCE_FILE,
+    )
     .option("--env <name|path>", "the environment policy the report was judged by (default: the report's environment)")
     .option("--source <dir>", "the repository root: environments/, .portcullis/ and the deployment store", ".")
     .option("--waivers <file>", "waivers file (default: .portcullis/waivers.yml under --source when present)")
@@ -87,7 +95,7 @@ async function pack(flags: PackFlags, io: CliIo): Promise<number> {
     });
   }
   const from = path.resolve(io.cwd, flags.from);
-  const out = path.resolve(io.cwd, flags.out);
+  const out = bundleTarget(flags.out, io.cwd, EVIDENCE_FILE);
   const source = path.resolve(io.cwd, flags.source ?? ".");
   const reportFiles = await readTree(from, flags.from, out);
   const reportJson = reportFiles.find((file) => file.path === "report.json");
@@ -156,8 +164,16 @@ async function pack(flags: PackFlags, io: CliIo): Promise<number> {
     generatedAt: report.generatedAt,
     signingKey: await signingKey(flags.signKey, io),
   });
-  await mkdir(path.dirname(out), { recursive: true });
-  await writeFile(out, bundle);
+  makeDirectory(path.dirname(out), "--out");
+  try {
+    await writeFile(out, bundle);
+  } catch (cause) {
+    throw new IoError(`cannot write the bundle: ${messageOf(cause)}`, {
+      file: flags.out,
+      fix: "give --out a file path in a writable folder",
+      cause,
+    });
+  }
   if (!contents.policyMatchesReport) {
     io.stderr(
       `portcullis: warning: ${environment.shown} is not the policy ${path.join(flags.from, "report.json")} was judged by (policy hash differs); recorded in policy/hashes.json\n`,
@@ -283,11 +299,7 @@ async function readOptionalBytes(file: string): Promise<Uint8Array | undefined> 
   } catch (error) {
     if (error instanceof Error && "code" in error && (error.code === "ENOENT" || error.code === "ENOTDIR"))
       return undefined;
-    throw new IoError(`cannot read: ${messageOf(error)}`, {
-      file,
-      fix: "check the file's permissions",
-      cause: error,
-    });
+    throw unreadableFile(error, { code: "CONFIG_INVALID", file });
   }
 }
 

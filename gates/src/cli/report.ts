@@ -1,4 +1,4 @@
-import { accessSync, constants, createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, constants, createReadStream, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ReportError, IoError, messageOf } from "../errors.js";
 import { parseLedger } from "../deploy/ledger.js";
@@ -7,6 +7,7 @@ import { deployTimelines } from "../report/deploy-timeline.js";
 import { renderHtml } from "../report/html.js";
 import { Report } from "../model/report.js";
 import type { RegisterCommand } from "./commands.js";
+import { makeDirectory } from "./out-path.js";
 import { EXIT } from "./io.js";
 
 export const HTML_REPORT_FILE = "report.html";
@@ -42,8 +43,8 @@ export const registerReport: RegisterCommand = (program, io, setExit) => {
             });
       const dir = path.resolve(io.cwd, options.out);
       const target = path.join(dir, HTML_REPORT_FILE);
+      makeDirectory(dir, "--out");
       try {
-        mkdirSync(dir, { recursive: true });
         writeFileSync(target, renderHtml(report, { series, deploys }));
       } catch (error) {
         throw new IoError(`cannot write: ${messageOf(error)}`, {

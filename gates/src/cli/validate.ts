@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { Log } from "sarif";
@@ -8,6 +8,7 @@ import { describeIssues, schemaIssues } from "../zod-issues.js";
 import type { TextStyle } from "../validate/render.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
+import { makeDirectory } from "./out-path.js";
 
 const FORMATS = ["text", "json", "sarif"] as const;
 
@@ -84,8 +85,8 @@ async function runValidate(dir: string, options: unknown, io: CliIo): Promise<nu
 }
 
 async function writeOutputs(out: string, document: FindingsDocument, sarif: Log): Promise<void> {
+  makeDirectory(out, "--out");
   try {
-    await mkdir(out, { recursive: true });
     await writeFile(path.join(out, "validate.json"), `${JSON.stringify(document, null, 2)}\n`);
     await writeFile(path.join(out, "validate.sarif"), `${JSON.stringify(sarif, null, 2)}\n`);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 import { IoError, messageOf } from "../errors.js";
 import { renderAnnotations } from "../report/annotations.js";
@@ -9,6 +9,7 @@ import { renderMarkdown } from "../report/markdown.js";
 import type { Report } from "../model/report.js";
 import { renderSarifChunks } from "../report/sarif.js";
 import type { CliIo } from "./io.js";
+import { makeDirectory } from "./out-path.js";
 
 /** The files `--out <dir>` receives. */
 export const OUTPUT_FILES = ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"] as const;
@@ -27,7 +28,7 @@ export function writeOutputs(dir: string, report: Report, secrets: readonly stri
     // The report is already scrubbed by evaluate(); the page renders nothing else.
     "report.html": () => [renderHtml(report)],
   };
-  guarded(dir, () => mkdirSync(dir, { recursive: true }));
+  makeDirectory(dir, "--out");
   return OUTPUT_FILES.map((name) => {
     const file = path.join(dir, name);
     guarded(file, () => writeChunks(file, rendered[name]()));

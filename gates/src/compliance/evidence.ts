@@ -260,7 +260,8 @@ async function readTar(bytes: Buffer): Promise<Map<string, Buffer>> {
   const reading = (async () => {
     for await (const entry of extract) {
       const content = await buffer(entry);
-      if (entry.header.type === "file") files.set(entry.header.name, content);
+      // `tar -C dir -czf bundle.tar.gz .` names members `./manifest.json`: the same file as ours.
+      if (entry.header.type === "file") files.set(entry.header.name.replace(/^(?:\.\/)+/, ""), content);
     }
   })();
   extract.end(bytes);

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, UsageError, IoError, messageOf, type FamilyCode } from "../errors.js";
+import { ConfigError, UsageError, messageOf, type FamilyCode } from "../errors.js";
 import { parseBaseline } from "./baseline.js";
 import { ENVIRONMENTS_DIR, resolveEnvironmentRef, unknownEnvironment } from "./environment-ref.js";
 import { parsePolicy, policyHash } from "./parse-policy.js";
@@ -27,7 +27,7 @@ export interface LoadedPolicy {
 export function loadEnvironment(ref: string, root: string): LoadedPolicy {
   const resolved = resolveEnvironmentRef(ref, root);
   const file = display(resolved.file, root);
-  const text = readOptional(resolved.file, file);
+  const text = readOptional(resolved.file, file, "POLICY_INVALID");
   if (text === undefined) {
     throw resolved.kind === "name"
       ? unknownEnvironment(resolved.name, listEnvironments(root))
@@ -53,7 +53,7 @@ export function environmentFiles(root: string): string[] {
     names = readdirSync(dir);
   } catch (error) {
     if (isMissing(error)) return [];
-    throw ioError(error, display(dir, root));
+    throw unreadableFile(error, { code: "POLICY_INVALID", file: display(dir, root), what: "folder" });
   }
   return names
     .filter((name) => name.endsWith(".yml"))
@@ -68,7 +68,7 @@ export function environmentFiles(root: string): string[] {
 export function loadWaivers(options: WaiverOptions & { root: string; file?: string | undefined }): ParsedWaivers {
   const absolute = path.resolve(options.root, options.file ?? DEFAULT_WAIVERS_FILE);
   const file = display(absolute, options.root);
-  const text = readOptional(absolute, file);
+  const text = readOptional(absolute, file, "WAIVER_INVALID");
   if (text === undefined && options.file !== undefined) {
     throw missing("WAIVER_INVALID", file, "check the path given to --waivers");
   }
@@ -80,35 +80,47 @@ export function loadWaivers(options: WaiverOptions & { root: string; file?: stri
 export function loadBaseline(file: string, root: string): Set<string> {
   const absolute = path.resolve(root, file);
   const shown = display(absolute, root);
-  const text = readOptional(absolute, shown);
+  const text = readOptional(absolute, shown, "BASELINE_INVALID");
   if (text === undefined) {
     throw missing("BASELINE_INVALID", shown, "check the path given to --baseline (a report.json from a previous run)");
   }
   return parseBaseline(text, shown);
 }
 
+/**
+ * A configuration file (or folder) that exists but cannot be read: a configuration error under the
+ * file's own code (exit 2, whichever command reads it), naming the real cause. A folder given where
+ * a file is expected says so instead of blaming permissions.
+ */
+export function unreadableFile(
+  error: unknown,
+  options: { code: FamilyCode<"config">; file: string; what?: "file" | "folder" },
+): ConfigError {
+  const what = options.what ?? "file";
+  const code = error instanceof Error && "code" in error ? error.code : undefined;
+  const [message, fix] =
+    code === "EISDIR"
+      ? ["is a folder, expected a file", "give the path of the file itself, not of the folder holding it"]
+      : code === "EACCES" || code === "EPERM"
+        ? [`cannot read: permission denied`, `make the ${what} readable by this user (chmod/chown)`]
+        : [`cannot read: ${messageOf(error)}`, `check that the path names a readable ${what}`];
+  return new ConfigError(options.code, message, { file: options.file, fix, cause: error });
+}
+
 // --- internal ---
 
 /** A UTF-8 file's text, or undefined when it does not exist. */
-function readOptional(absolute: string, shown: string): string | undefined {
+function readOptional(absolute: string, shown: string, code: FamilyCode<"config">): string | undefined {
   try {
     return readFileSync(absolute, "utf8");
   } catch (error) {
     if (isMissing(error)) return undefined;
-    throw ioError(error, shown);
+    throw unreadableFile(error, { code, file: shown });
   }
 }
 
 function missing(code: FamilyCode<"config">, file: string, fix: string): ConfigError {
   return new ConfigError(code, "file not found", { file, fix });
-}
-
-function ioError(error: unknown, file: string): ConfigError {
-  return new IoError(`cannot read: ${messageOf(error)}`, {
-    file,
-    fix: "check the file's permissions",
-    cause: error,
-  });
 }
 
 function isMissing(error: unknown): boolean {

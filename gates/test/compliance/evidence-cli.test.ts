@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -372,10 +373,60 @@ describe("portcullis evidence", () => {
       ["evidence", "verify", "repo/environments/production.yml"],
       /not gzip data/,
     ],
+    [
+      "verify of a folder",
+      ["evidence", "verify", "reports"],
+      /reports: is a folder, expected a file — fix: give the path of the file itself/,
+    ],
+    [
+      "--waivers naming a folder",
+      ["evidence", "--from", "reports", "--source", "repo", "--waivers", "repo/.portcullis", "--out", "w.tar.gz"],
+      /\.portcullis: is a folder, expected a file/,
+    ],
+    [
+      "--out under a folder nothing can be created in",
+      ["evidence", "--from", "reports", "--source", "repo", "--out", "/proc/portcullis-evidence/e.tar.gz"],
+      /--out: cannot create the folder \/proc\/portcullis-evidence: /,
+    ],
   ])("exits 2 for %s", async (_name, args, message) => {
     const result = await cli(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/unexpected error|\n {4}at /);
+  });
+
+  it.each([
+    ["an existing folder", "into-existing", true],
+    ["a new folder written with a trailing slash", "into-new/deeper/", false],
+  ])("--out naming %s writes evidence.tar.gz inside it and says so", async (_name, out, create) => {
+    if (create) mkdirSync(path.join(work, out), { recursive: true });
+    const result = await cli(["evidence", "--from", "reports", "--source", "repo", "--out", out]);
+    const bundle = path.join(out, "evidence.tar.gz");
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toMatch(new RegExp(`^wrote ${bundle.replaceAll(".", "\\.")}: 12 files`));
+    const verified = await cli(["evidence", "verify", bundle]);
+    expect(verified.code).toBe(0);
+  });
+
+  it("verifies a bundle repacked by the tar program, whose members are named ./manifest.json, ./reports/…", async () => {
+    await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "repack.tar.gz"]);
+    const unpacked = path.join(work, "unpacked");
+    mkdirSync(unpacked);
+    execFileSync("tar", ["-xzf", path.join(work, "repack.tar.gz"), "-C", unpacked]);
+    execFileSync("tar", ["-czf", path.join(work, "repacked.tar.gz"), "-C", unpacked, "."]);
+    expect([...(await entries(readFileSync(path.join(work, "repacked.tar.gz")))).keys()]).toContain(
+      "./reports/report.json",
+    );
+    const result = await cli(["evidence", "verify", "repacked.tar.gz"]);
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: "repacked.tar.gz: intact, 12 files match manifest.json, unsigned\n",
+    });
+    writeFileSync(path.join(unpacked, "reports", "report.json"), "{}\n");
+    execFileSync("tar", ["-czf", path.join(work, "altered.tar.gz"), "-C", unpacked, "."]);
+    const altered = await cli(["evidence", "verify", "altered.tar.gz"]);
+    expect(altered.code).toBe(1);
+    expect(altered.stdout).toMatch(/^MISMATCH reports\/report\.json:/m);
   });
 });
 
