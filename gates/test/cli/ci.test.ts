@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -282,6 +283,33 @@ describe("portcullis ci", () => {
     expect(argvOf(ws, "semgrep").slice(0, 5)).toEqual(["scan", "--config", "p/default", "--config", "./.semgrep.yml"]);
     await ci(ws, ["--semgrep-config", "p/owasp-top-ten", "--semgrep-config", "rules/"]);
     expect(argvOf(ws, "semgrep").slice(0, 5)).toEqual(["scan", "--config", "p/owasp-top-ten", "--config", "rules/"]);
+  });
+
+  it("names the checked folder's git HEAD as the commit outside GitHub Actions; --commit and $GITHUB_SHA win", async () => {
+    const ws = workspace(CLEAN);
+    const git = findOnPath("git", process.env);
+    if (git === undefined) throw new Error("the test needs git on PATH");
+    const inProject = (args: string[]) =>
+      execFileSync(git, args, {
+        cwd: ws.project,
+        encoding: "utf8",
+        env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
+      }).trim();
+    inProject(["init", "--quiet"]);
+    inProject(["add", "README.md"]);
+    inProject(["-c", "user.name=Test", "-c", "user.email=test@example.org", "commit", "--quiet", "-m", "first"]);
+    const head = inProject(["rev-parse", "HEAD"]);
+    const env = { PATH: `${ws.bin}${path.delimiter}${path.dirname(git)}` };
+    expect(reportOf(await ci(ws, [], { env })).commit).toBe(head);
+    expect(reportOf(await ci(ws, [], { env: { ...env, GITHUB_SHA: "a".repeat(40) } })).commit).toBe("a".repeat(40));
+    expect(reportOf(await ci(ws, ["--commit", "b".repeat(40)], { env })).commit).toBe("b".repeat(40));
+  });
+
+  it("leaves the commit out when the checked folder is not a git repository", async () => {
+    const ws = workspace(CLEAN);
+    const git = findOnPath("git", process.env) ?? "/usr/bin/git";
+    const result = await ci(ws, [], { env: { PATH: `${ws.bin}${path.delimiter}${path.dirname(git)}` } });
+    expect(reportOf(result).commit).toBeUndefined();
   });
 
   it("writes to --out instead of dir/reports", async () => {
