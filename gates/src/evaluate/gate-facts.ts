@@ -52,6 +52,7 @@ export function findingGateFacts(
 /** Facts of the performance gate: every usable k6 report compared with the policy. */
 export function performanceGateFacts(sources: GateSources, policy: PerformanceGatePolicy): GateFacts {
   const errors = sourceErrors(sources);
+  const gaps: GateError[] = [];
   const checks: GateCheck[] = [];
   const usable = sources.runs.filter((run) => run.problem === undefined && run.result !== undefined);
   for (const run of usable) {
@@ -66,18 +67,19 @@ export function performanceGateFacts(sources: GateSources, policy: PerformanceGa
     }
     const assessment = assessPerformance(policy, performance, prefix);
     checks.push(...assessment.checks);
-    errors.push(
-      ...assessment.missing.map((missing) => ({
-        message: `${run.id} (${run.file}): ${missing.message}`,
-        fix: missing.fix,
-      })),
-    );
+    const located = (missing: { message: string; fix: string }): GateError => ({
+      message: `${run.id} (${run.file}): ${missing.message}`,
+      fix: missing.fix,
+    });
+    errors.push(...assessment.insufficient.map(located));
+    gaps.push(...assessment.missing.map(located));
   }
   return {
     gate: "performance",
     mode: policy.mode,
     enabled: policy.enabled,
     errors,
+    gaps,
     counted: 0,
     warnings: warningsOf(sources),
     evidence: {

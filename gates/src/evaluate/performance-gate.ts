@@ -11,6 +11,9 @@ export interface MissingData {
 
 export interface PerformanceAssessment {
   checks: GateCheck[];
+  /** Too little data to judge anything (no or too few requests): the gate is `error`. */
+  insufficient: MissingData[];
+  /** Bounds whose metric is absent: the other bounds are still judged, and a failed one wins. */
   missing: MissingData[];
 }
 
@@ -20,8 +23,10 @@ const TREND_STATS_FIX =
 /**
  * Compares one k6 run with the policy: request count, p(95) and p(99) of http_req_duration, the
  * http_req_failed rate, the checks rate and, when honoured, k6's own thresholds. Every comparison
- * is listed; a metric that is absent is missing data (the gate is `error`), never a pass.
- * Limits are inclusive: a p(95) equal to max_p95 is within it.
+ * is listed; a metric that is absent is missing data, never a pass: the gate is `error` unless a
+ * bound that could be judged failed (95 % failed requests is a `fail` whatever p(99) was). Too few
+ * requests, or no count at all, leave nothing to judge. Limits are inclusive: a p(95) equal to
+ * max_p95 is within it.
  */
 export function assessPerformance(
   policy: PerformanceGatePolicy,
@@ -30,6 +35,7 @@ export function assessPerformance(
   prefix = "",
 ): PerformanceAssessment {
   const checks: GateCheck[] = [];
+  const insufficient: MissingData[] = [];
   const missing: MissingData[] = [];
   const value = (metric: string, stat: string): number | undefined => {
     const measured = performance.metrics[metric]?.values[stat];
@@ -38,7 +44,10 @@ export function assessPerformance(
   const compare = (spec: Comparison): void => {
     const measured = value(spec.metric, spec.stat);
     if (measured === undefined) {
-      missing.push({ message: `${prefix}no ${spec.metric} ${spec.stat} in the k6 summary`, fix: spec.fix });
+      (spec.missingWhenLow === true ? insufficient : missing).push({
+        message: `${prefix}no ${spec.metric} ${spec.stat} in the k6 summary`,
+        fix: spec.fix,
+      });
       return;
     }
     const ok = spec.bound === "max" ? measured <= spec.limit : measured >= spec.limit;
@@ -49,7 +58,7 @@ export function assessPerformance(
       ok,
     });
     if (!ok && spec.missingWhenLow === true) {
-      missing.push({
+      insufficient.push({
         message: `${prefix}only ${measured} requests, fewer than min_requests ${spec.limit}: too little data to judge`,
         fix: "run the load test longer or with more virtual users, or lower gates.performance.min_requests",
       });
@@ -114,7 +123,7 @@ export function assessPerformance(
       });
     }
   }
-  return { checks, missing };
+  return { checks, insufficient, missing };
 }
 
 // --- internal ---

@@ -13,6 +13,11 @@ export interface GateFacts {
   mode: GateMode;
   enabled: boolean;
   errors: readonly GateError[];
+  /**
+   * Bounds that could not be judged (a k6 percentile absent from the summary) while others were:
+   * `error` when every judged bound holds, a second reason when one fails (the gate is then `fail`).
+   */
+  gaps?: readonly GateError[] | undefined;
   /** Counted findings (0 for performance). */
   counted: number;
   /** Tool warnings of the reports feeding the gate. */
@@ -51,24 +56,29 @@ export function decideVerdict(facts: GateFacts, environment: string): GateVerdic
       reason: `switched off for ${environment} (gates.${facts.gate}.enabled: false)`,
     };
   }
-  if (facts.errors.length > 0) {
-    const fixes = [...new Set(facts.errors.flatMap((error) => (error.fix === undefined ? [] : [error.fix])))];
+  const failed = facts.evidence.checks.filter((check) => !check.ok);
+  const gaps = facts.gaps ?? [];
+  if (facts.errors.length > 0 || (gaps.length > 0 && failed.length === 0)) {
+    const errors = [...facts.errors, ...gaps];
+    const fixes = errors.flatMap((error) => (error.fix === undefined ? [] : [error.fix]));
     return {
       ...base,
       status: "error",
       blocking: facts.mode === "mandatory",
-      reason: `could not be evaluated: ${facts.errors.map((error) => error.message).join("; ")}`,
-      ...(fixes.length === 0 ? {} : { fix: fixes.join("; ") }),
+      reason: `could not be evaluated: ${errors.map((error) => error.message).join("; ")}`,
+      ...(fixes.length === 0 ? {} : { fix: joinFixes(fixes) }),
     };
   }
-  const failed = facts.evidence.checks.filter((check) => !check.ok);
   if (failed.length > 0) {
+    const over = failed.map((check) => `${check.name} ${check.measured} (limit ${check.threshold})`).join("; ");
+    const unjudged = gaps.length === 0 ? "" : `; also not judged: ${gaps.map((gap) => gap.message).join("; ")}`;
+    const gapFixes = gaps.flatMap((gap) => (gap.fix === undefined ? [] : [gap.fix]));
     return {
       ...base,
       status: "fail",
       blocking: facts.mode === "mandatory",
-      reason: failed.map((check) => `${check.name} ${check.measured} (limit ${check.threshold})`).join("; "),
-      fix: facts.failFix ?? FAIL_FIX[facts.gate],
+      reason: `${over}${unjudged}`,
+      fix: joinFixes([facts.failFix ?? FAIL_FIX[facts.gate], ...gapFixes]),
     };
   }
   const notes: string[] = [];
@@ -103,6 +113,29 @@ export function applyBypasses(
   });
   return { verdicts: result, applied };
 }
+
+/**
+ * Several fixes as one line, each said once. Fixes that end in the same alternative (`install
+ * gitleaks, or run \`dagger call ci\`…` and `install trivy, or run …`) share it:
+ * `install gitleaks and install trivy, or run …`.
+ */
+export function joinFixes(fixes: readonly string[]): string {
+  const clauses = [...new Set(fixes.flatMap((fix) => fix.split("; ")).map((clause) => clause.trim()))].filter(
+    (clause) => clause !== "",
+  );
+  const byAlternative = new Map<string, string[]>();
+  for (const clause of clauses) {
+    const at = clause.indexOf(ALTERNATIVE);
+    // A clause without an alternative is its own key, with an empty head.
+    const key = at < 0 ? clause : clause.slice(at);
+    const heads = byAlternative.get(key) ?? [];
+    heads.push(at < 0 ? "" : clause.slice(0, at));
+    byAlternative.set(key, heads);
+  }
+  return [...byAlternative].map(([alternative, heads]) => `${heads.join(" and ")}${alternative}`).join("; ");
+}
+
+const ALTERNATIVE = ", or ";
 
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;

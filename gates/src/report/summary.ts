@@ -44,7 +44,7 @@ export function measuredText(verdict: GateVerdict): string {
   if (verdict.gate === "performance") {
     const own = verdict.evidence.checks.filter((check) => !isK6Threshold(check.name));
     const k6 = verdict.evidence.checks.filter((check) => isK6Threshold(check.name));
-    const parts = own.map((check) => `${check.name} ${check.measured}`);
+    const parts = own.map((check) => `${shortCheckName(check.name)} ${check.measured}`);
     if (k6.length > 0) parts.push(`k6 thresholds ${k6.filter((check) => check.ok).length}/${k6.length} passed`);
     return parts.length === 0 ? "—" : parts.join(", ");
   }
@@ -73,9 +73,14 @@ export function locationText(finding: ReportedFinding): string {
     : `${location.path}:${location.startLine}`;
 }
 
-/** The counted (new) findings of every gate, worst first, at most `limit`. */
+/** The counted (new) findings of every gate that is switched on, worst first, at most `limit`. */
 export function worstFindings(report: Report, limit: number): ReportedFinding[] {
-  return groupByStatusAndSeverity(report.findings.filter((finding) => finding.status === "new")).slice(0, limit);
+  const off = new Set(
+    report.verdicts.filter((verdict) => verdict.status === "disabled").map((verdict) => verdict.gate),
+  );
+  return groupByStatusAndSeverity(
+    report.findings.filter((finding) => finding.status === "new" && !off.has(finding.gate)),
+  ).slice(0, limit);
 }
 
 /** Report problems worth a line each: unusable reports and the tools' own errors and warnings. */
@@ -92,13 +97,17 @@ export function toolProblems(report: Report): { source: string; level: "error" |
               text: `${run.error.message}${run.error.fix === undefined ? "" : ` — fix: ${run.error.fix}`}`,
             },
           ];
+    // The run's error is often the tool's own first error restated: list that message once.
+    const restated = (message: string) => run.error !== undefined && run.error.message.includes(message);
     return [
       ...own,
-      ...run.toolErrors.map((error) => ({
-        source,
-        level: error.level,
-        text: error.path === undefined ? error.message : `${error.path}: ${error.message}`,
-      })),
+      ...run.toolErrors
+        .filter((error) => !(error.level === "error" && restated(error.message)))
+        .map((error) => ({
+          source,
+          level: error.level,
+          text: error.path === undefined ? error.message : `${error.path}: ${error.message}`,
+        })),
     ];
   });
 }
@@ -126,4 +135,19 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 function isK6Threshold(name: string): boolean {
   return name.includes("k6 threshold ");
+}
+
+/** The performance checks' names in a measured cell, short enough that a table shows every figure. */
+const SHORT_CHECK_NAMES: Readonly<Record<string, string>> = {
+  "http_reqs count": "requests",
+  "http_req_duration p(95)": "p(95)",
+  "http_req_duration p(99)": "p(99)",
+  "http_req_failed rate": "failed",
+  "checks rate": "checks",
+};
+
+/** `k6.smoke: http_req_failed rate` -> `k6.smoke: failed`; other names unchanged. */
+function shortCheckName(name: string): string {
+  const entry = Object.entries(SHORT_CHECK_NAMES).find(([long]) => name === long || name.endsWith(`: ${long}`));
+  return entry === undefined ? name : `${name.slice(0, name.length - entry[0].length)}${entry[1]}`;
 }

@@ -21,7 +21,10 @@ export interface TextOptions {
 /** Rows of the worst-findings and tool-problem lists in the terminal. */
 const TEXT_FINDINGS = 10;
 const TEXT_PROBLEMS = 20;
-const CELL = 60;
+/** Warnings shown per report before the rest is only counted. */
+const TEXT_WARNINGS = 3;
+/** Longest tool message shown: about one line of a wide terminal. */
+const LINE = 160;
 
 /**
  * The verdict table for the terminal: one line per gate (status, mode, measured, reason), the fix
@@ -54,7 +57,8 @@ function verdictTable(report: Report, paint: Paint): string[] {
     status: `${STATUS_LABEL[verdict.status]}${verdict.blocking ? " ✗" : verdict.bypass === undefined ? "" : " (bypassed)"}`,
     tone: TONE[verdict.status],
     mode: verdict.mode,
-    measured: clip(oneLine(measuredText(verdict)), CELL),
+    // Not clipped: the figures are short, and a cut one (`http_r…`) hides the value that failed.
+    measured: oneLine(measuredText(verdict)),
     reason: oneLine(verdict.reason),
   }));
   const width = (pick: (row: (typeof rows)[number]) => string, title: string) =>
@@ -101,17 +105,55 @@ function details(report: Report, paint: Paint): string[] {
       lines.push(`  ${severity} ${oneLine(finding.ruleId)}  ${oneLine(locationText(finding))}  ${message}`);
     }
   }
-  const problems = toolProblems(report);
-  if (problems.length > 0) {
-    lines.push("", paint("bold", "Tool problems:"));
-    for (const problem of problems.slice(0, TEXT_PROBLEMS)) {
-      lines.push(`  ${problem.level} ${oneLine(problem.source)}: ${clip(oneLine(problem.text), 200)}`);
-    }
-    if (problems.length > TEXT_PROBLEMS) lines.push(`  … and ${problems.length - TEXT_PROBLEMS} more in report.json`);
-  }
+  lines.push(...waiverProblemLines(report, paint), ...toolProblemLines(report, paint));
   for (const bypass of report.bypasses)
     lines.push("", `Bypass: ${bypass.gate} by ${oneLine(bypass.approver)}: ${oneLine(bypass.reason)}`);
   for (const notice of report.notices) lines.push("", `Note: ${oneLine(notice)}`);
+  return lines;
+}
+
+/**
+ * Waivers that cannot be used, each with its fix. One that matches nothing changes no verdict, but
+ * it is still a record to clean up, so it is printed and not left to report.json.
+ */
+function waiverProblemLines(report: Report, paint: Paint): string[] {
+  if (report.waiverProblems.length === 0) return [];
+  const lines = ["", paint("bold", "Waivers that cannot be used:")];
+  for (const problem of report.waiverProblems) {
+    const message = problem.message.includes(problem.id) ? problem.message : `${problem.id}: ${problem.message}`;
+    const matched = problem.matched === 0 ? "matches no finding" : `would match ${problem.matched}, counted as new`;
+    lines.push(`  ${oneLine(message)} (${matched})`);
+    if (problem.fix !== undefined) lines.push(`    fix: ${oneLine(problem.fix)}`);
+  }
+  return lines;
+}
+
+/**
+ * The tools' errors one per line; their warnings summarised per report (how many, the first few),
+ * since a scan of a large repository warns about hundreds of files the reader cannot act on here.
+ */
+function toolProblemLines(report: Report, paint: Paint): string[] {
+  const problems = toolProblems(report);
+  if (problems.length === 0) return [];
+  const lines = ["", paint("bold", "Tool problems:")];
+  const errors = problems.filter((problem) => problem.level === "error");
+  for (const problem of errors.slice(0, TEXT_PROBLEMS)) {
+    lines.push(`  error ${oneLine(problem.source)}: ${clip(oneLine(problem.text), 2 * LINE)}`);
+  }
+  if (errors.length > TEXT_PROBLEMS) lines.push(`  … and ${errors.length - TEXT_PROBLEMS} more errors in report.json`);
+  const warnings = new Map<string, typeof problems>();
+  for (const problem of problems.filter((candidate) => candidate.level === "warning")) {
+    warnings.set(problem.source, [...(warnings.get(problem.source) ?? []), problem]);
+  }
+  for (const [source, list] of warnings) {
+    if (list.length <= TEXT_WARNINGS) {
+      for (const problem of list) lines.push(`  warning ${oneLine(source)}: ${clip(oneLine(problem.text), LINE)}`);
+      continue;
+    }
+    lines.push(`  warning ${oneLine(source)}: ${list.length} warnings (partial results), the first ${TEXT_WARNINGS}:`);
+    for (const problem of list.slice(0, TEXT_WARNINGS)) lines.push(`    ${clip(oneLine(problem.text), LINE)}`);
+    lines.push(`    … and ${list.length - TEXT_WARNINGS} more in report.json`);
+  }
   return lines;
 }
 

@@ -73,16 +73,24 @@ describe("configuration paths", () => {
   it.each([
     ["evaluate", ["evaluate", "--env", GATEKEEPER, ...REPORTS, "--out", "/proc/portcullis-out"]],
     ["ci", ["ci", ".", "--env", GATEKEEPER, "--out", "/proc/portcullis-out/reports"]],
-  ])("%s refuses an --out under /proc within seconds, exit 2", (_command, args) => {
-    const dir = project();
-    const result = spawnSync(process.execPath, ["--import", TSX, "--input-type=module", "-e", CLI_FROM_SOURCE, "--", ...args], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { PATH: process.env["PATH"], NO_COLOR: "1" },
-      timeout: 20_000,
-    });
-    expect(result.signal).toBeNull();
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/--out: cannot create the folder \/proc\/portcullis-out: /);
-  }, 30_000);
+  ])(
+    "%s refuses an --out under /proc within seconds, exit 2",
+    (_command, args) => {
+      const dir = project();
+      const result = spawnSync(
+        process.execPath,
+        ["--import", TSX, "--input-type=module", "-e", CLI_FROM_SOURCE, "--", ...args],
+        {
+          cwd: dir,
+          encoding: "utf8",
+          env: { PATH: process.env["PATH"], NO_COLOR: "1" },
+          timeout: 20_000,
+        },
+      );
+      expect(result.signal).toBeNull();
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/--out: cannot create the folder \/proc\/portcullis-out: /);
+    },
+    30_000,
+  );
 });

@@ -209,6 +209,22 @@ describe("portcullis evaluate", () => {
     expect(result.code).toBe(0);
   });
 
+  it("prints an expired waiver that matches nothing, with its fix, and still passes", async () => {
+    const dir = tempDir();
+    reportsDir(dir, { "gitleaks.json": "gitleaks.clean.json", "trivy.fs.json": "trivy.clean.json" });
+    writeFileSync(
+      path.join(dir, "waivers.yml"),
+      "waivers:\n  - id: W-9\n    rule: no-such-rule\n    reason: old exception\n    approver: security@example.com\n    expires: 2020-01-31\n",
+    );
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--waivers", "waivers.yml"], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^Waivers that cannot be used:\n {2}waivers\[0\] \(id W-9\): expired on 2020-01-31 \(today is \d{4}-\d{2}-\d{2}\) \(matches no finding\)\n {4}fix: fix the finding and remove the waiver, or renew it/m,
+    );
+  });
+
   it("counts only new findings against a --baseline", async () => {
     const dir = tempDir();
     reportsDir(dir, { "trivy.fs.json": "trivy.clean.json" });

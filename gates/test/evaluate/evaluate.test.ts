@@ -437,6 +437,25 @@ describe("evaluate: performance", () => {
       reason: "no http_req_duration p(99) in the k6 summary",
     },
     {
+      name: "95 % failed requests and no p(99): every other bound judged, the failure wins",
+      change: (m) => {
+        delete m["http_req_duration"]!.values["p(99)"];
+        m["http_req_failed"]!.values["rate"] = 0.95;
+      },
+      status: "fail",
+      reason:
+        "http_req_failed rate 0.95 (limit ≤ 0.001); also not judged: k6 (reports/k6.json): no http_req_duration p(99) in the k6 summary",
+    },
+    {
+      name: "too few requests and 95 % failed: too little data to judge",
+      change: (m) => {
+        m["http_reqs"]!.values["count"] = 12;
+        m["http_req_failed"]!.values["rate"] = 0.95;
+      },
+      status: "error",
+      reason: "only 12 requests, fewer than min_requests 100",
+    },
+    {
       name: "too few requests",
       change: (m) => void (m["http_reqs"]!.values["count"] = 12),
       status: "error",
@@ -512,6 +531,18 @@ describe("evaluate: performance", () => {
       ["checks rate", "≥ 0.99", "1"],
       ["k6 threshold http_req_duration: p(95)<200", "passes in k6", "passed"],
     ]);
+  });
+
+  it("a failed bound with a missing percentile: the fix says both what to do about the service and the percentile", () => {
+    const k6 = ok("k6");
+    if (!("result" in k6) || k6.result.performance === undefined) throw new Error("k6 fixture has metrics");
+    delete k6.result.performance.metrics["http_req_duration"]!.values["p(99)"];
+    k6.result.performance.metrics["http_req_failed"]!.values["rate"] = 0.95;
+    const runs = cleanRuns().map((run) => (run.run.kind === "k6" ? k6 : run));
+    const verdict = verdictOf(evaluate(input({ runs })).report, "performance");
+    expect(verdict).toMatchObject({ status: "fail", blocking: true });
+    expect(verdict.fix).toMatch(/^make the service meet the limits.*; add the percentile to the k6 options/);
+    expect(verdict.evidence.checks.map((check) => check.name)).not.toContain("http_req_duration p(99)");
   });
 
   it("judges every k6 report, naming each in its checks", () => {

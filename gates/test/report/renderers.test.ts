@@ -9,7 +9,7 @@ import { MARKDOWN_LIMITS, escapeMarkdown, renderMarkdown } from "../../src/repor
 import { renderSarif } from "../../src/report/sarif.js";
 import { Report } from "../../src/model/report.js";
 import { renderText } from "../../src/report/text.js";
-import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
+import { broken, cleanRuns, finding, input, ok, policy } from "../evaluate/helpers.js";
 import { realisticReport } from "./realistic-report.js";
 
 /** Untrusted text that tries every trick: HTML, Markdown links and tables, mentions, terminal escapes, workflow commands. */
@@ -165,6 +165,85 @@ describe("terminal text", () => {
     expect(coloured).toContain("\u001b[31m");
     // eslint-disable-next-line no-control-regex -- removing our own colour codes is the point
     expect(coloured.replace(/\u001b\[(?:0|1|2|31|32|33)m/g, "")).not.toContain("\u001b");
+  });
+});
+
+describe("terminal text: what a reader sees after the table", () => {
+  function textOf(runs: ReturnType<typeof cleanRuns>, gates: Record<string, unknown> = {}): string {
+    const judged = evaluate(input({ runs, policy: policy({ gates }) })).report;
+    return renderText(judged);
+  }
+  const replace = (kind: string, run: ReturnType<typeof ok>) =>
+    cleanRuns().map((candidate) => (candidate.run.kind === kind ? run : candidate));
+
+  it("lists a tool's error once, not once as the report's problem and again as the tool's message", () => {
+    const text = textOf(
+      replace(
+        "semgrep",
+        ok("semgrep", [], { toolErrors: [{ level: "error", message: "File not found: targets/x.py" }] }),
+      ),
+    );
+    expect(text.match(/File not found: targets\/x\.py/g)).toHaveLength(2); // the table's reason and one tool problem
+    expect(text).toMatch(/^ {2}error semgrep \(reports\/semgrep\.json\): semgrep reported an error: File not found/m);
+  });
+
+  it("summarises a report's warnings: how many, the first three, the rest left to report.json", () => {
+    const warnings = Array.from({ length: 20 }, (_, index) => ({
+      level: "warning" as const,
+      path: `src/generated/file-${index}.ts`,
+      message: `Syntax error at line 1: ${"x".repeat(300)}`,
+    }));
+    const text = textOf(replace("semgrep", ok("semgrep", [], { toolErrors: warnings })));
+    const section = text.slice(text.indexOf("Tool problems:"));
+    expect(section.split("\n").filter((line) => line.includes("Syntax error"))).toHaveLength(3);
+    expect(section).toContain("warning semgrep (reports/semgrep.json): 20 warnings (partial results), the first 3:");
+    expect(section).toContain("    … and 17 more in report.json");
+    expect(Math.max(...section.split("\n").map((line) => line.length))).toBeLessThanOrEqual(170);
+  });
+
+  it("says a shared alternative once in a gate's fix (install gitleaks and install trivy, or run …)", () => {
+    const missing = (kind: "gitleaks" | "trivy", tool: string) => {
+      const run = broken(kind, "TOOL_NOT_FOUND", `${tool} not found on PATH`);
+      if ("error" in run && run.error !== undefined) {
+        Object.assign(run.error, {
+          fix: `install ${tool}, or run \`dagger call ci\`, which brings every tool in its pinned image`,
+        });
+      }
+      return run;
+    };
+    const runs = [
+      ...cleanRuns().filter((run) => run.run.kind !== "gitleaks" && run.run.kind !== "trivy"),
+      missing("gitleaks", "gitleaks"),
+      missing("trivy", "trivy"),
+    ];
+    const text = textOf(runs, { secrets: { mode: "mandatory" } });
+    const secrets = text.split("\n").find((line) => line.startsWith("  secrets: "));
+    expect(secrets).toBe(
+      "  secrets: install gitleaks and install trivy, or run `dagger call ci`, which brings every tool in its pinned image",
+    );
+  });
+
+  it("lists no finding of a gate that is switched off among the worst new findings", () => {
+    const leak = finding("gitleaks", { ruleId: "aws-access-token", severity: "critical" });
+    const bug = finding("semgrep", { ruleId: "code-string-concat", severity: "medium" });
+    const runs = cleanRuns().map((run) =>
+      run.run.kind === "gitleaks" ? ok("gitleaks", [leak]) : run.run.kind === "semgrep" ? ok("semgrep", [bug]) : run,
+    );
+    const text = textOf(runs, { secrets: { enabled: false } });
+    const worst = text.slice(text.indexOf("Worst new findings:"));
+    expect(worst).toContain("code-string-concat");
+    expect(worst).not.toContain("aws-access-token");
+  });
+
+  it("shows every performance figure in MEASURED, uncut", () => {
+    const k6 = ok("k6");
+    if (!("result" in k6) || k6.result.performance === undefined) throw new Error("k6 fixture has metrics");
+    k6.result.performance.metrics["http_req_failed"]!.values["rate"] = 0.95;
+    const row = textOf(replace("k6", k6))
+      .split("\n")
+      .find((line) => line.startsWith("performance "));
+    expect(row).toContain("requests 1000, p(95) 120ms, p(99) 300ms, failed 0.95, checks 1, k6 thresholds 1/1 passed");
+    expect(row).not.toContain("…");
   });
 });
 
