@@ -3,6 +3,7 @@ import { isPortcullisError } from "../errors.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { COMMANDS } from "./commands.js";
 import { EXIT, type CliIo, processIo } from "./io.js";
+import { errorText } from "./problem-lines.js";
 
 /**
  * The `portcullis` CLI. The only place (with io.ts) that reads argv, writes to the terminal or
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (isPortcullisError(error)) {
-      io.stderr(`portcullis: ${error.describe()}\n`);
+      io.stderr(errorText(error));
       return error.exitCode;
     }
     io.stderr(

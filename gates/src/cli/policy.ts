@@ -3,9 +3,9 @@ import path from "node:path";
 import { UsageError, isPortcullisError, IoError, messageOf, type PortcullisError } from "../errors.js";
 import { POLICY_JSON_SCHEMA_FILE, renderPolicyJsonSchema } from "../policy/json-schema.js";
 import { environmentFiles, loadEnvironment, type LoadedPolicy } from "../policy/load-files.js";
-import { PolicyError } from "../policy/problems.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
+import { problemLines } from "./problem-lines.js";
 
 /** `portcullis policy check [file]` and `portcullis policy schema [--write <file>]`. */
 export const registerPolicy: RegisterCommand = (program, io, setExit) => {
@@ -91,24 +91,6 @@ function loadOrError(ref: string, root: string): LoadedPolicy | PortcullisError 
     if (isPortcullisError(error)) return error;
     throw error;
   }
-}
-
-/** Each problem on its own line with its fix below, indented under the file. */
-function problemLines(error: PortcullisError): string {
-  const problems =
-    error instanceof PolicyError
-      ? error.problems.map((problem) => ({
-          where: problem.path,
-          message: problem.rule === undefined ? problem.message : `${problem.message} [${problem.rule}]`,
-          fix: problem.fix,
-        }))
-      : [{ where: error.path, message: error.message, fix: error.fix }];
-  return problems
-    .map(({ where, message, fix }) => {
-      const head = `  ${where === undefined ? "" : `${where}: `}${message}\n`;
-      return fix === undefined ? head : `${head}    fix: ${fix}\n`;
-    })
-    .join("");
 }
 
 function painter(io: CliIo): { green: (text: string) => string; red: (text: string) => string } {

@@ -29,7 +29,16 @@ export class PolicyError extends ConfigError {
   }
 }
 
-const GENERIC_FIX = "see the policy reference (docs/policy.md)";
+/** Where the keys of the files these problems come from are documented, by default. */
+const POLICY_REFERENCE = "the policy reference (docs/policy.md)";
+
+/** Which part of a document was parsed, and where its keys are documented. */
+export interface ProblemOptions {
+  /** Path of `root` inside the document (`["validate"]`, `["waivers", 2]`). */
+  prefix?: readonly PropertyKey[];
+  /** Named in fixes that have nothing more specific to say (`the validate reference (docs/validate.md)`). */
+  reference?: string;
+}
 
 /** Parse options that make zod's messages read `expected number, received string "0"`. */
 export const READABLE_PARSE = { reportInput: true, error: readableMessage } as const;
@@ -39,22 +48,31 @@ export const READABLE_PARSE = { reportInput: true, error: readableMessage } as c
  * `prefix` when `root` was applied to a part of the document) and fixes: unknown keys one by one
  * with a "did you mean", quoted numbers, percent written as rates, durations without a unit.
  */
-export function problemsFromZod(
-  error: z.ZodError,
-  root: z.ZodType,
-  prefix: readonly PropertyKey[] = [],
-): PolicyProblem[] {
+export function problemsFromZod(error: z.ZodError, root: z.ZodType, options: ProblemOptions = {}): PolicyProblem[] {
+  const prefix = options.prefix ?? [];
+  const reference = options.reference ?? POLICY_REFERENCE;
   const problems: PolicyProblem[] = [];
+  // `expirs:` for `expires:` is one mistake: its "did you mean" says it all, no "expires is required" beside it.
+  const misspelt = new Set<string>();
+  for (const issue of error.issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    for (const key of issue.keys) {
+      const suggestion = closestMatch(key, keysAt(root, issue.path));
+      if (suggestion !== undefined) misspelt.add(dotPath([...prefix, ...issue.path, suggestion]));
+    }
+  }
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
       const known = keysAt(root, issue.path);
       for (const key of issue.keys) problems.push(unknownKey([...prefix, ...issue.path, key], key, known));
       continue;
     }
+    const path = dotPath([...prefix, ...issue.path]);
+    if (issue.code === "invalid_type" && issue.input === undefined && misspelt.has(path)) continue;
     problems.push({
-      path: dotPath([...prefix, ...issue.path]),
+      path,
       message: issue.message,
-      fix: fixFor(issue, schemaAt(root, issue.path)),
+      fix: fixFor(issue, schemaAt(root, issue.path), { reference, key: [...prefix, ...issue.path].at(-1) }),
     });
   }
   return problems;
@@ -108,15 +126,24 @@ function unknownKey(path: readonly PropertyKey[], key: string, known: readonly s
   };
 }
 
-function fixFor(issue: z.core.$ZodIssue, target: z.core.$ZodType | undefined): string {
+/** `key`: the last key of the problem's whole path (the part parsed may be a section of the document). */
+function fixFor(
+  issue: z.core.$ZodIssue,
+  target: z.core.$ZodType | undefined,
+  where: { reference: string; key: PropertyKey | undefined },
+): string {
+  const { reference, key } = where;
   switch (issue.code) {
     case "invalid_type": {
-      const key = issue.path.at(-1);
       if (key === undefined) return "the file must be a mapping of `key: value` lines at the top level";
       if (issue.input === undefined) return `add ${String(key)}`;
       if (target === Duration && typeof issue.input === "number") {
-        return `durations are strings with a unit: write ${issue.input}ms (or s, m, h)`;
+        // A bound of 0 can never pass (latency-bounds-positive): suggesting "0ms" would only trade problems.
+        return issue.input > 0
+          ? `durations are strings with a unit: write ${issue.input}ms (or s, m, h)`
+          : 'durations are strings with a unit, and a bound of 0 can never pass: write a positive one such as "200ms"';
       }
+      if (target === Fraction && typeof issue.input === "string") return fractionFix(issue.input);
       if ((issue.expected === "number" || issue.expected === "int") && isNumericText(issue.input)) {
         return `write ${issue.input.trim()} without quotes`;
       }
@@ -143,15 +170,28 @@ function fixFor(issue: z.core.$ZodIssue, target: z.core.$ZodType | undefined): s
     case "invalid_format":
       return target === Duration
         ? 'write a number and one unit: "200ms", "1.5s", "5m", "1h"'
-        : `use the ${issue.format} format`;
+        : issue.format === "regex"
+          ? `write it in the form the message names (see ${reference})`
+          : `use the ${issue.format} format`;
     case "custom": {
       // A refinement states its own fix as `params: { fix }`.
       const fix: unknown = issue.params?.["fix"];
-      return typeof fix === "string" ? fix : GENERIC_FIX;
+      return typeof fix === "string" ? fix : `see ${reference}`;
     }
     default:
-      return GENERIC_FIX;
+      return `see ${reference}`;
   }
+}
+
+/** `0.1%` -> write 0.001; `"0.02"` -> without quotes; anything else: what a rate is. */
+function fractionFix(input: string): string {
+  const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(input)?.[1];
+  if (percent !== undefined) {
+    const fraction = Number((Number(percent) / 100).toPrecision(12));
+    return `rates are fractions, not percent: write ${fraction} for ${percent} %`;
+  }
+  if (isNumericText(input)) return `write ${input.trim()} without quotes`;
+  return "rates are fractions between 0 and 1, written as a number: 0.001 is 0.1 %";
 }
 
 /** YAML words for zod's types: a list, a mapping, an integer. */

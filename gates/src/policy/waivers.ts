@@ -2,7 +2,7 @@ import picomatch from "picomatch";
 import { z } from "zod";
 import { ConfigError, quote } from "../errors.js";
 import type { Finding } from "../findings/finding.js";
-import { PolicyError, problemsFromZod, READABLE_PARSE } from "./problems.js";
+import { PolicyError, problemsFromZod, READABLE_PARSE, type PolicyProblem } from "./problems.js";
 import { loadYaml } from "./yaml.js";
 
 const DAY_MS = 86_400_000;
@@ -104,7 +104,8 @@ export interface ParsedWaivers {
 
 /**
  * Parses a waivers file. A malformed file (YAML error, empty, not `waivers: [...]`, an unknown key
- * anywhere) throws a ConfigError: the file itself must be fixed. A well-formed waiver that is
+ * anywhere) throws a ConfigError: the file itself must be fixed, and the error lists every problem
+ * of every waiver at once, not only the first. A well-formed waiver that is
  * incomplete, expired or too long-lived is returned as a problem instead, so that the gates it
  * would have affected can report it as an `error` while the other waivers still apply.
  */
@@ -119,15 +120,17 @@ export function parseWaivers(text: string, file: string, options: WaiverOptions)
 
   const today = isoDay(options.now);
   const result: ParsedWaivers = { waivers: [], problems: [] };
-  const unknownKeys: ReturnType<typeof problemsFromZod> = [];
+  // Every problem of every waiver, in file order: the list a broken file is reported with.
+  const everyProblem: PolicyProblem[] = [];
+  let unknownKeys = false;
   const idsSeen = new Map<string, string>();
   top.data.waivers.forEach((raw, index) => {
     const prefix = ["waivers", index];
     const parsed = WaiverEntry.safeParse(raw, READABLE_PARSE);
     if (!parsed.success) {
-      const unknown = parsed.error.issues.filter((issue) => issue.code === "unrecognized_keys");
-      if (unknown.length > 0) unknownKeys.push(...problemsFromZod(new z.ZodError(unknown), WaiverEntry, prefix));
-      else result.problems.push(invalidEntry(file, { index, name: label(index, raw), error: parsed.error }));
+      unknownKeys ||= parsed.error.issues.some((issue) => issue.code === "unrecognized_keys");
+      everyProblem.push(...problemsFromZod(parsed.error, WaiverEntry, { prefix }));
+      result.problems.push(invalidEntry(file, { index, name: label(index, raw), error: parsed.error }));
       return;
     }
     const waiver: Waiver = { ...parsed.data, id: parsed.data.id ?? `waivers[${index}]` };
@@ -150,7 +153,16 @@ export function parseWaivers(text: string, file: string, options: WaiverOptions)
     if (problem !== undefined) result.problems.push(problem);
     else result.waivers.push(waiver);
   });
-  if (unknownKeys.length > 0) throw new PolicyError("WAIVER_INVALID", file, unknownKeys);
+  if (unknownKeys) {
+    for (const problem of result.problems.filter((candidate) => candidate.waiver !== undefined)) {
+      everyProblem.push({ path: problem.path ?? "waivers", message: problem.message, fix: problem.fix ?? "" });
+    }
+    throw new PolicyError(
+      "WAIVER_INVALID",
+      file,
+      everyProblem.sort((a, b) => waiverIndex(a) - waiverIndex(b)),
+    );
+  }
   return result;
 }
 
@@ -239,6 +251,11 @@ function invalidEntry(file: string, context: { index: number; name: string; erro
 function label(index: number, entry: unknown): string {
   const id = entry !== null && typeof entry === "object" && "id" in entry ? entry.id : undefined;
   return typeof id === "string" && id !== "" ? `waivers[${index}] (id ${id})` : `waivers[${index}]`;
+}
+
+/** The index of the waiver a problem is about (`waivers.2.reason` -> 2). */
+function waiverIndex(problem: PolicyProblem): number {
+  return Number(/^waivers\.(\d+)/.exec(problem.path)?.[1] ?? -1);
 }
 
 function isoDay(date: Date): string {

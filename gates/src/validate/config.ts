@@ -1,7 +1,10 @@
 import yaml from "js-yaml";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
-import { describeIssues, schemaIssues } from "../zod-issues.js";
+import { PolicyError, problemsFromZod, READABLE_PARSE } from "../policy/problems.js";
+
+/** Where every key of the validate section is documented. */
+const VALIDATE_REFERENCE = "the validate reference (docs/validate.md)";
 
 /** The repository-root file whose `validate:` section configures `portcullis validate`. */
 export const CONFIG_FILE_NAME = "portcullis.yml";
@@ -133,17 +136,14 @@ export function parseValidateConfig(document: unknown, file: string): ValidateCo
     });
   }
   const section: unknown = Object.entries(document).find(([key]) => key === "validate")?.[1];
-  const parsed = ValidateConfig.safeParse(section ?? {});
+  const parsed = ValidateConfig.safeParse(section ?? {}, READABLE_PARSE);
   if (parsed.success) return parsed.data;
-  const issues = schemaIssues(parsed.error).map((issue) => ({
-    ...issue,
-    path: issue.path === "(root)" ? "validate" : `validate.${issue.path}`,
-  }));
-  throw new ConfigError("CONFIG_INVALID", describeIssues(issues), {
+  // The policy files' problem machinery: dot-paths, "did you mean", every problem at once.
+  throw new PolicyError(
+    "CONFIG_INVALID",
     file,
-    path: issues[0]?.path,
-    fix: "correct the keys named above (see the validate section of the README for every key)",
-  });
+    problemsFromZod(parsed.error, ValidateConfig, { prefix: ["validate"], reference: VALIDATE_REFERENCE }),
+  );
 }
 
 /** Parses the text of portcullis.yml (YAML, core schema) into the validate config. */

@@ -111,6 +111,32 @@ describe("parsePolicy: every problem with its dot-path and fix", () => {
     `);
   });
 
+  it.each([
+    [
+      "a rate written as percent",
+      "max_error_rate: 0.1%",
+      'gates.performance.max_error_rate: expected number, received string "0.1%" — fix: rates are fractions, not percent: write 0.001 for 0.1 %',
+    ],
+    [
+      "a rate written as percent with a space",
+      "max_error_rate: 2 %",
+      'gates.performance.max_error_rate: expected number, received string "2 %" — fix: rates are fractions, not percent: write 0.02 for 2 %',
+    ],
+    [
+      "a rate in words",
+      "max_error_rate: low",
+      'gates.performance.max_error_rate: expected number, received string "low" — fix: rates are fractions between 0 and 1, written as a number: 0.001 is 0.1 %',
+    ],
+    [
+      "a zero latency bound without unit",
+      "max_p95: 0",
+      'gates.performance.max_p95: expected string, received number 0 — fix: durations are strings with a unit, and a bound of 0 can never pass: write a positive one such as "200ms"',
+    ],
+  ])("gives a fix the next check accepts for %s", (_name, line, expected) => {
+    const problems = problemsOf(`name: a\ngates:\n  performance:\n    ${line}\n`);
+    expect(problems).toEqual([expected]);
+  });
+
   it("applies the named cross-field rules once the schema accepts the document", () => {
     expect(problemsOf(fixture("invalid-rules.yml"))).toMatchInlineSnapshot(`
       [

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import type { Finding } from "../../src/findings/finding.js";
 import { findWaiver, parseWaivers, type Waiver } from "../../src/policy/waivers.js";
+import { PolicyError, type PolicyProblem } from "../../src/policy/problems.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/policy/${name}`, import.meta.url), "utf8");
 const NOW = new Date("2026-03-10T15:30:00Z");
@@ -105,6 +106,47 @@ describe("parseWaivers", () => {
     expect(fileError("# nothing yet\n")).toMatchInlineSnapshot(
       `"[WAIVER_INVALID] .portcullis/waivers.yml: the file is empty — fix: write \`waivers: []\` when there are none"`,
     );
+  });
+
+  it("names every problem of every waiver at once when the file must be fixed, not only the first", () => {
+    const text = [
+      "waivers:",
+      "  - id: W-1",
+      "    rule: r1",
+      "    reson: typo",
+      "    approver: alice",
+      "    expires: 2026-03-20",
+      "  - id: W-2",
+      "    rule: r2",
+      "    reason: no approver",
+      "    expires: 2026-03-20",
+      "  - id: W-3",
+      "    rule: r3",
+      "    reason: bad date",
+      "    aprover: bob",
+      "    expires: 2026-13-01",
+      "  - id: W-4",
+      "    rule: r4",
+      "    reason: long gone",
+      "    approver: carol",
+      "    expires: 2025-01-31",
+      "",
+    ].join("\n");
+    let problems: readonly PolicyProblem[] = [];
+    try {
+      parseWaivers(text, ".portcullis/waivers.yml", OPTIONS);
+    } catch (error) {
+      if (error instanceof PolicyError) problems = error.problems;
+    }
+    expect(problems.map((problem) => `${problem.path}: ${problem.message} — fix: ${problem.fix}`)).toEqual([
+      'waivers.0.reson: unknown key — did you mean "reason"? — fix: rename it to "reason"',
+      "waivers.1.approver: required: expected string — fix: add approver",
+      'waivers.2.expires: "2026-13-01" is not a calendar date — fix: use a day that exists (months have 28 to 31 days)',
+      'waivers.2.aprover: unknown key — did you mean "approver"? — fix: rename it to "approver"',
+      expect.stringMatching(
+        /^waivers\.3\.expires: waivers\[3\] \(id W-4\): expired on 2025-01-31 .* — fix: fix the finding and remove the waiver, or renew it/,
+      ),
+    ]);
   });
 
   it("accepts an empty list", () => {

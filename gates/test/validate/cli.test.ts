@@ -167,6 +167,26 @@ describe("portcullis validate", () => {
     expect(stderr).toContain("validate.token_budgets.0.limit: unknown key");
   });
 
+  it("prints every problem of portcullis.yml on its own line with its fix, the path said once", async () => {
+    const dir = await tree([{ path: "a.md", content: "# A\n" }]);
+    await writeFile(
+      path.join(dir, "portcullis.yml"),
+      "validate:\n  inlude: ['**/*.md']\n  token_budgets:\n    - glob: '**'\n      max: '100'\n",
+    );
+    const { code, stderr } = await run([], dir);
+    expect(code).toBe(2);
+    expect(stderr.replace(dir, "<dir>")).toBe(
+      [
+        "portcullis: [CONFIG_INVALID] <dir>/portcullis.yml: 2 problems",
+        '  validate.token_budgets.0.max: expected number, received string "100"',
+        "    fix: write 100 without quotes",
+        '  validate.inlude: unknown key — did you mean "include"?',
+        '    fix: rename it to "include"',
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("colours only on a terminal without NO_COLOR", async () => {
     const dir = await tree([{ path: "a.md", content: "# A\n\n[x](gone.md)\n" }]);
     let stdout = "";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PolicyError } from "../../src/policy/problems.js";
 import { ConfigError } from "../../src/errors.js";
 import { defaultValidateConfig, parseValidateConfig, parseValidateConfigText } from "../../src/validate/config.js";
 
@@ -54,31 +55,59 @@ describe("validate config", () => {
   });
 
   it.each([
-    ["validate:\n  exclud: []\n", "validate.exclud: unknown key"],
-    ["validate:\n  references:\n    root: ['.']\n", "validate.references.root: unknown key"],
+    [
+      "validate:\n  exclud: []\n",
+      'validate.exclud: unknown key — did you mean "exclude"? — fix: rename it to "exclude"',
+    ],
+    [
+      "validate:\n  references:\n    root: ['.']\n",
+      'validate.references.root: unknown key — did you mean "roots"? — fix: rename it to "roots"',
+    ],
     [
       "validate:\n  token_budgets:\n    - glob: '**'\n      max: '2000'\n",
-      "validate.token_budgets.0.max: Invalid input: expected number, received string",
+      'validate.token_budgets.0.max: expected number, received string "2000" — fix: write 2000 without quotes',
     ],
     [
       "validate:\n  token_counter: tiktoken\n",
-      'validate.token_counter: Invalid option: expected one of "anthropic"|"chars_div_4"',
+      'validate.token_counter: expected one of "anthropic", "chars_div_4", received string "tiktoken" — fix: use one of: anthropic, chars_div_4',
     ],
     [
       "validate:\n  references:\n    dependency_tags: ['*']\n",
-      "validate.references.dependency_tags.0: `*` needs an attribute: `*@attribute`",
+      "validate.references.dependency_tags.0: `*` needs an attribute: `*@attribute` — fix: see the validate reference (docs/validate.md)",
     ],
     [
       "validate:\n  references:\n    roots: ['.claude']\n",
-      "validate.references.roots.0: expected `.`, a `/`-rooted folder, or a `/`-rooted folder ending in `/*`",
+      "validate.references.roots.0: expected `.`, a `/`-rooted folder, or a `/`-rooted folder ending in `/*` — fix: write it in the form the message names (see the validate reference (docs/validate.md))",
     ],
-    ["validate: [1]\n", "validate: Invalid input: expected object, received array"],
-  ])("rejects %j with a dot-path", (text, expected) => {
+    ["validate: [1]\n", "validate: expected a mapping, received a list — fix: set validate to a mapping"],
+  ])("rejects %j with a dot-path, said once, and a fix", (text, expected) => {
     const error = configError(() => parseValidateConfigText(text, "portcullis.yml"));
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.file).toBe("portcullis.yml");
-    expect(error.message).toBe(expected);
-    expect(error.fix).toBeDefined();
+    expect(error.describe()).toBe(`[CONFIG_INVALID] portcullis.yml: ${expected}`);
+  });
+
+  it("names every problem at once, each with its own dot-path and fix", () => {
+    const error = configError(() =>
+      parseValidateConfigText(
+        "validate:\n  inlude: ['**/*.md']\n  token_budgets:\n    - glob: x\n      max: '100'\n  references:\n    extension: ['.md']\n",
+        "portcullis.yml",
+      ),
+    );
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(error instanceof PolicyError ? error.problems : []).toEqual([
+      {
+        path: "validate.references.extension",
+        message: 'unknown key — did you mean "extensions"?',
+        fix: 'rename it to "extensions"',
+      },
+      {
+        path: "validate.token_budgets.0.max",
+        message: 'expected number, received string "100"',
+        fix: "write 100 without quotes",
+      },
+      { path: "validate.inlude", message: 'unknown key — did you mean "include"?', fix: 'rename it to "include"' },
+    ]);
   });
 
   it("reports YAML syntax errors with their line and column", () => {
