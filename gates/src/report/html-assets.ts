@@ -8,24 +8,36 @@ main{max-width:1100px;margin:0 auto;padding:0 16px 48px}
 .banner h1{margin:0 auto;max-width:1100px;font-size:26px}
 .banner p{margin:4px auto 0;max-width:1100px;opacity:.9}
 .banner.passed{background:var(--pass)}.banner.blocked{background:var(--fail)}
+.banner code{background:rgba(255,255,255,.2);color:inherit}
 h2{margin-top:32px;border-bottom:1px solid var(--line);padding-bottom:4px}
 table{border-collapse:collapse;width:100%;margin:8px 0}
-th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:var(--bg)}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .st{display:inline-block;padding:0 8px;border-radius:10px;color:#fff;font-weight:600;font-size:12px}
 .st-pass{background:var(--pass)}.st-warn{background:var(--warn)}.st-fail{background:var(--fail)}.st-error{background:var(--error)}.st-disabled{background:var(--muted)}
-.sev{font-weight:600}.sev-critical{color:#a40e26}.sev-high{color:var(--fail)}.sev-medium{color:var(--warn)}.sev-low,.sev-info,.sev-unknown{color:var(--muted)}
+.sev{font-weight:600;white-space:nowrap}.sev-critical{color:#a40e26}.sev-high{color:var(--fail)}.sev-medium{color:var(--warn)}.sev-low,.sev-info,.sev-unknown{color:var(--muted)}
 .fs{font-size:12px;color:var(--muted)}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);padding:0 3px;border-radius:3px;word-break:break-all}
 .checks{margin:0;padding-left:16px}.checks .bad{color:var(--fail)}
-#filters{position:sticky;top:0;background:#fff;padding:8px 0;border-bottom:1px solid var(--line);display:flex;gap:12px;flex-wrap:wrap;align-items:center}
-#filters input[type=search]{flex:1;min-width:200px;padding:4px 8px}
+/* z-index: the finding sections are contained (content-visibility) and would paint over the bar. */
+#filters{position:sticky;top:0;z-index:2;background:#fff;padding:8px 0;border-bottom:1px solid var(--line);display:flex;gap:12px;flex-wrap:wrap;align-items:center}
+#filters input[type=search]{flex:1;min-width:160px;max-width:100%;padding:4px 8px}
+#filters select{max-width:100%}
 tr.hide,tbody.hide,section.hide,#filters[hidden]{display:none}
 .findings td:nth-child(2){font:12px ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
 .findings small{display:block;color:var(--muted);font-weight:normal}.findings tr.h th{background:#fff;padding-top:10px}.findings i{color:var(--muted);font-size:12px}
 #findings section{content-visibility:auto;contain-intrinsic-size:auto 600px}
 figure{margin:12px 0}figcaption{font-size:12px;color:var(--muted)}
+svg{max-width:100%;height:auto}
+/* A phone: each table row becomes a block, so no table is wider than the screen. */
+@media (max-width:640px){
+table,thead,tbody,tr,th,td{display:block}
+thead{display:none}
+tr{border-bottom:1px solid var(--line);padding:4px 0}
+th,td{border:0;padding:2px 8px}
+.findings td:empty{display:none}
+}
 svg text{font-size:11px;fill:#1f2328}
 .bar{fill:#0969da}.bar-bad{fill:var(--fail)}.sla{stroke:var(--fail);stroke-dasharray:4 3}.sla-label{fill:var(--fail)}
 .line{fill:none;stroke:#0969da;stroke-width:1.5}.line-bad{fill:none;stroke:var(--fail);stroke-width:1.5}

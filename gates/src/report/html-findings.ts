@@ -201,7 +201,8 @@ function findingRow(finding: ReportedFinding, group: RuleGroup | undefined): str
       ? escapeHtml(finding.tool)
       : `${escapeHtml(truncate(finding.location.path, PATH_LIMIT))}${finding.location.startLine === undefined ? "" : `:${finding.location.startLine}`}`;
   const status = finding.status === "new" ? "" : ` data-st=${finding.status}`;
-  return `<tr${status}><td>${own === "" ? "·" : own}<td>${location}<td>${fixCell(finding)}`;
+  // Nothing of its own (the group's heading says it): an empty cell, hidden on narrow screens.
+  return `<tr${status}><td>${own}<td>${location}<td>${fixCell(finding)}`;
 }
 
 function fixCell(finding: ReportedFinding): string {

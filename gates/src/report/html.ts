@@ -101,7 +101,7 @@ function gateTable(verdicts: readonly GateVerdict[]): string {
     const counted = SEVERITIES.map((s) => [s, verdict.evidence.counted[s] ?? 0] as const)
       .filter(([, n]) => n > 0)
       .map(([s, n]) => `<span class="sev sev-${s}">${n} ${s}</span>`)
-      .join(" ");
+      .join(", ");
     const bypass =
       verdict.bypass === undefined
         ? ""
