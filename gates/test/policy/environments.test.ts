@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
 import { POLICY_JSON_SCHEMA_COMMAND, POLICY_JSON_SCHEMA_FILE, policyJsonSchema } from "../../src/policy/json-schema.js";
 import { parsePolicy } from "../../src/policy/parse-policy.js";
 import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../../src/policy/schema.js";
@@ -120,4 +123,38 @@ describe("the three environments follow the pipeline design", () => {
       );
     }
   });
+});
+
+describe("UNKNOWN-severity vulnerabilities (docs/policy.md)", () => {
+  const docs = readFileSync(path.join(ROOT, "docs", "policy.md"), "utf8");
+  const section = docs.slice(docs.indexOf("**UNKNOWN severity does not block by default.**"));
+  const snippet = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const documentedMax = (): unknown => {
+    const parsed: unknown = yaml.load(snippet);
+    if (!isRecord(parsed) || !isRecord(parsed["gates"]) || !isRecord(parsed["gates"]["vulnerabilities"]))
+      return undefined;
+    return parsed["gates"]["vulnerabilities"]["max"];
+  };
+  const judged = (policy: EnvironmentPolicy) => {
+    const unknownSeverity = finding("trivy", { ruleId: "GMS-2022-20", severity: "unknown" });
+    const runs = cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", [unknownSeverity]) : run));
+    const verdict = evaluate(input({ runs, policy })).report.verdicts.find((v) => v.gate === "vulnerabilities");
+    return verdict?.status;
+  };
+
+  it.each(["staging", "production"])(
+    "%s lets them through as shipped; the documented one added line blocks them",
+    (name) => {
+      const { text, policy } = shipped(name);
+      expect(judged(policy)).toBe("warn");
+      const max = documentedMax();
+      expect(max).toEqual({ ...policy.gates.vulnerabilities.max, unknown: 0 });
+      const document: unknown = yaml.load(text);
+      if (!isRecord(document) || !isRecord(document["gates"]) || !isRecord(document["gates"]["vulnerabilities"])) {
+        throw new Error(`${name}.yml has no gates.vulnerabilities`);
+      }
+      document["gates"]["vulnerabilities"]["max"] = max;
+      expect(judged(parsePolicy(yaml.dump(document), `${name}.yml`))).toBe("fail");
+    },
+  );
 });
