@@ -4,6 +4,7 @@ import path from "node:path";
 import { ConfigError, IoError, messageOf } from "../errors.js";
 import { verifyLedger } from "../deploy/ledger.js";
 import { DeploySettings } from "../policy/deploy-settings.js";
+import { unreadableFile } from "../policy/load-files.js";
 import { dirStore, parseState } from "../deploy/stores/dir.js";
 import { gitRefStore } from "../deploy/stores/git-ref.js";
 import type { StateStore } from "../deploy/stores/store.js";
@@ -258,11 +259,8 @@ async function readOptional(file: string): Promise<string | undefined> {
     return await readFile(file, "utf8");
   } catch (error) {
     if (isMissing(error)) return undefined;
-    throw new IoError(`cannot read: ${messageOf(error)}`, {
-      file,
-      fix: "check the file's permissions",
-      cause: error,
-    });
+    // Controls, ledger and state files are configuration: unreadable is exit 2, as for the policy.
+    throw unreadableFile(error, { code: "CONFIG_INVALID", file });
   }
 }
 

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { unreadableFile } from "../../src/policy/load-files.js";
 import { GATEKEEPER, REPO_ROOT, fixture, run, tempDir } from "./cli-harness.js";
 
 /** tsx's loader, so a child Node runs the TypeScript sources. */
@@ -43,6 +44,28 @@ describe("configuration paths", () => {
     );
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
+  });
+
+  it.each([["--controls"], ["--ledger"]])("evaluate %s naming a folder: exit 2, says it is a folder", async (flag) => {
+    const dir = project();
+    const result = await run(
+      ["evaluate", "--env", fixture("environments/compliance.yml"), ...REPORTS, flag, "a-folder"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^portcullis: \[CONFIG_INVALID\] .*a-folder: is a folder, expected a file — fix: /);
+  });
+
+  it("an unreadable configuration file is a configuration error naming the cause, not the permissions of a guess", () => {
+    const denied = Object.assign(new Error("EACCES: permission denied, open 'environments/staging.yml'"), {
+      code: "EACCES",
+    });
+    const error = unreadableFile(denied, { code: "POLICY_INVALID", file: "environments/staging.yml" });
+    expect(error.describe()).toBe(
+      "[POLICY_INVALID] environments/staging.yml: cannot read: permission denied — fix: make the file readable by this user (chmod/chown)",
+    );
   });
 
   it("policy check and evaluate give the same exit code and cause for a policy path that is a folder", async () => {
