@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import { ToolRunError, UsageError, quote, IoError, ReportError, isPortcullisError, messageOf } from "../errors.js";
+import { ToolRunError, UsageError, quote, IoError, ReportError, messageOf } from "../errors.js";
 import type { RunInput } from "../evaluate/types.js";
 import { reportParsers } from "../tools/index.js";
-import { k6 } from "../tools/k6.js";
 import { SEMGREP_DEFAULT_RULES } from "../tools/semgrep.js";
 import {
   K6_SUMMARY_DATA_FILE,
@@ -24,6 +21,7 @@ import type { RegisterCommand } from "./commands.js";
 import { addEvaluationOptions, collect } from "./evaluate.js";
 import { finishEvaluation, prepareEvaluation, type EvaluationFlags, type EvaluationNotes } from "./evaluation.js";
 import { useColor, type CliIo } from "./io.js";
+import { checkTarget, gitHead, nonEmpty } from "./ci-inputs.js";
 import { makeDirectory } from "./out-path.js";
 import { listReportDir, readReports } from "./read-reports.js";
 import { OUTPUT_FILES } from "./write-outputs.js";
@@ -190,42 +188,6 @@ function overlay(runs: RunInput[], plan: RunPlan, outcomes: readonly StageOutcom
     else result.push(replacement);
   }
   return result;
-}
-
-/**
- * The load test's base URL, judged by the k6 adapter (which owns what BASE_URL may be) before any
- * stage runs: also when k6 is not installed, so that a typo is not found only on the next machine.
- */
-function checkTarget(target: string): void {
-  try {
-    k6.env({ baseUrl: target });
-  } catch (error) {
-    if (!isPortcullisError(error)) throw error;
-    throw new UsageError("USAGE", `--target: ${error.message}`, { fix: error.fix, cause: error });
-  }
-}
-
-/** `git rev-parse HEAD` in `dir`; undefined outside a git repository or without git. */
-async function gitHead(dir: string, env: CliIo["env"]): Promise<string | undefined> {
-  const git = findOnPath("git", env);
-  if (git === undefined) return undefined;
-  try {
-    const { stdout } = await execFileAsync(git, ["rev-parse", "--verify", "--quiet", "HEAD"], {
-      cwd: dir,
-      timeout: GIT_TIMEOUT_MS,
-      encoding: "utf8",
-    });
-    return /^[0-9a-f]{40,64}$/.test(stdout.trim()) ? stdout.trim() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const GIT_TIMEOUT_MS = 10_000;
-const execFileAsync = promisify(execFile);
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
 /** The validate stage, in-process. Loaded on use: markdownlint is heavy, and every other command would pay for it. */
