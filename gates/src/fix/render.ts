@@ -13,15 +13,16 @@ export interface VerdictChange {
 }
 
 /**
- * The gates the scan report fed (its findings or its absence decided them), before and after. Gates
- * that need other tools' reports are left out: fix does not run those tools.
+ * The vulnerabilities gate, which fix acts on, and every other gate whose status the fix changed.
+ * Gates fed by other tools' reports stay as they were (fix runs none of those tools) and are left out.
  */
 export function verdictChanges(before: readonly GateVerdict[], after: readonly GateVerdict[]): VerdictChange[] {
   return after
-    .filter((verdict) => verdict.enabled && verdict.evidence.sources.length > 0)
-    .map((verdict) => ({
+    .map((verdict) => ({ verdict, was: before.find((entry) => entry.gate === verdict.gate)?.status ?? "error" }))
+    .filter(({ verdict, was }) => verdict.enabled && (verdict.gate === "vulnerabilities" || verdict.status !== was))
+    .map(({ verdict, was }) => ({
       gate: verdict.gate,
-      before: before.find((entry) => entry.gate === verdict.gate)?.status ?? "error",
+      before: was,
       after: verdict.status,
       blockingAfter: verdict.blocking,
     }));

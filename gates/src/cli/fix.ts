@@ -1,0 +1,212 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { UsageError, quote } from "../errors.js";
+import type { RunInput, RunMeta } from "../evaluate/types.js";
+import type { ToolResult } from "../findings/finding.js";
+import type { EcosystemAdapter } from "../fix/ecosystem.js";
+import { npm } from "../fix/npm.js";
+import { planFixes } from "../fix/plan.js";
+import { predictFindings } from "../fix/predict.js";
+import { renderMoves, renderPlan, renderVerdictChanges, verdictChanges, type VerdictChange } from "../fix/render.js";
+import { renderJson } from "../report/json.js";
+import { reportParsers } from "../tools/index.js";
+import type { RegisterCommand } from "./commands.js";
+import { collect } from "./evaluate.js";
+import { prepareEvaluation, type PreparedEvaluation } from "./evaluation.js";
+import { readProjectFiles, restoreSnapshot, runSteps, snapshotText, takeSnapshot } from "./fix-apply.js";
+import { findTrivy, judge, scanWithTrivy } from "./fix-judge.js";
+import { writeFixOutputs } from "./fix-outputs.js";
+import { EXIT, type CliIo } from "./io.js";
+import { parseReportFlag, readReport } from "./read-reports.js";
+
+/** The ecosystems fix knows, tried in order; the first whose lockfile is in the folder is used. */
+export const FIX_ADAPTERS: readonly EcosystemAdapter[] = [npm];
+
+/** Where fix writes report.json, fix.patch and pull-request.md, relative to the project folder. */
+export const DEFAULT_FIX_OUT = path.join("reports", "fix");
+
+interface FixFlags {
+  env: string;
+  report?: string[] | undefined;
+  allowMajor?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  rescan: boolean;
+  out?: string | undefined;
+  waivers?: string | undefined;
+  commit?: string | undefined;
+}
+
+/** `portcullis fix`: the smallest upgrades that unblock the vulnerabilities gate, applied by the package manager. */
+export const registerFix: RegisterCommand = (program, io, setExit) => {
+  program
+    .command("fix")
+    .description(
+      "Upgrade vulnerable dependencies through the package manager, re-judge, and write a patch and a pull-request body. Exit 0 the gates pass, 1 still blocked or reverted, 2 usage",
+    )
+    .argument("[dir]", "the project folder (with package-lock.json)", ".")
+    .option("--report <trivy=file>", "the trivy JSON report to fix (default: scan with trivy when it is installed)", collect)
+    .option("--env <name|path>", "environment whose policy judges before and after", "production")
+    .option("--allow-major", "also apply fixes that need a new major version")
+    .option("--dry-run", "print the plan; change nothing")
+    .option("--no-rescan", "judge a prediction even when trivy is installed")
+    .option("--out <dir>", `where report.json, fix.patch and pull-request.md go (default: dir/${DEFAULT_FIX_OUT})`)
+    .option("--waivers <file>", "waivers file (default: .portcullis/waivers.yml in dir when present)")
+    .option("--commit <sha>", "the commit judged (default: $GITHUB_SHA when set)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  portcullis fix --report trivy=reports/trivy.fs.json --dry-run",
+        "  portcullis fix . --report trivy=trivy.json --env staging --allow-major",
+        "",
+        "A failed npm step or an unplanned lockfile change puts every file back as it was. Reference: docs/fix.md",
+        "",
+      ].join("\n"),
+    )
+    .action(async (dir: string, flags: FixFlags) => {
+      setExit(await runFix(dir, flags, io));
+    });
+};
+
+// --- internal ---
+
+async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> {
+  const root = path.resolve(io.cwd, dir);
+  const adapter = detectAdapter(root, dir);
+  const prepared = prepareEvaluation({ env: flags.env, waivers: flags.waivers, commit: flags.commit }, { cwd: io.cwd, root }, io, new Date());
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "portcullis-fix-"));
+  try {
+    const scan = await findings(flags, { root, scratch }, io);
+    if ("error" in scan.run) {
+      io.stderr(`portcullis fix: ${scan.run.error.describe()}\n`);
+      return EXIT.usage;
+    }
+    const { result } = scan.run;
+    const before = judge(prepared, scan.run);
+    const lockText = readProjectFiles(root, [adapter.lockfile]);
+    const touched = [adapter.lockfile, ...adapter.manifestFiles(lockText.get(adapter.lockfile) ?? "")];
+    const inventory = adapter.inventory(readProjectFiles(root, touched));
+    const plan = planFixes({
+      findings: result.findings,
+      ecosystem: adapter.name,
+      trivyTypes: adapter.trivyTypes,
+      inventory,
+      versions: adapter.versions,
+      allowMajor: flags.allowMajor === true,
+      cannotRewrite: (name, declaration) => adapter.cannotRewrite(name, declaration),
+    });
+    const steps = adapter.steps(plan, inventory);
+    io.stdout(renderPlan(plan, steps));
+    if (flags.dryRun === true) return EXIT.ok;
+    if (plan.upgrades.length === 0) {
+      io.stdout("\nNothing to change.\n");
+      return blocked(verdictChanges(before.report.verdicts, before.report.verdicts)) ? EXIT.blocked : EXIT.ok;
+    }
+
+    const snapshot = takeSnapshot(root, touched);
+    const applied = await runSteps(root, steps, io);
+    if (!applied.ok) {
+      restoreSnapshot(root, snapshot);
+      const what = applied.step.kind === "run" ? applied.step.argv.join(" ") : applied.step.why;
+      const tail = applied.outcome.startError ?? applied.outcome.outputTail.join("\n  ");
+      io.stderr(`portcullis fix: step ${applied.index + 1} failed (exit ${applied.outcome.exitCode}): ${what}\n  ${tail}\nEvery file is back as it was.\n`);
+      return EXIT.blocked;
+    }
+    const afterFiles = readProjectFiles(root, touched);
+    const moves = adapter.unplannedMoves(snapshotText(snapshot), afterFiles, plan);
+    if (moves.length > 0) {
+      restoreSnapshot(root, snapshot);
+      io.stderr(`portcullis fix: npm also moved packages the plan did not touch, so nothing was kept:\n${renderMoves(moves)}Bring package-lock.json in line with package.json first (\`npm install\`, reviewed and committed), then run fix again.\n`);
+      return EXIT.blocked;
+    }
+
+    const rejudged = await rejudge({ flags, prepared, adapter, root, scratch, run: { run: scan.run.run, result }, afterFiles, source: scan.source }, io);
+    const changes = verdictChanges(before.report.verdicts, rejudged.report.verdicts);
+    io.stdout(`\n${renderVerdictChanges(changes, rejudged.report.prediction !== undefined)}`);
+    const written = writeFixOutputs(path.resolve(io.cwd, flags.out ?? path.join(dir, DEFAULT_FIX_OUT)), {
+      plan,
+      changes,
+      report: renderJson(rejudged.report, { secrets: rejudged.secrets }),
+      before: snapshotText(snapshot),
+      after: afterFiles,
+      source: scan.source,
+      prediction: rejudged.report.prediction?.limits,
+    });
+    io.stdout(`Wrote ${written.map((file) => path.relative(io.cwd, file) || file).join(", ")}\n`);
+    return blocked(changes) ? EXIT.blocked : EXIT.ok;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function detectAdapter(root: string, dir: string): EcosystemAdapter {
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UsageError("USAGE", `${quote(dir)} is not a folder`, { fix: "give the project folder, or run from inside it" });
+  }
+  const adapter = FIX_ADAPTERS.find((candidate) => existsSync(path.join(root, candidate.lockfile)));
+  if (adapter === undefined) {
+    throw new UsageError("USAGE", `no lockfile fix can work with in ${quote(dir)}`, {
+      fix: `fix supports ${FIX_ADAPTERS.map((candidate) => `${candidate.name} (${candidate.lockfile})`).join(", ")}; run it in the folder that holds the lockfile`,
+    });
+  }
+  const unsupported = adapter.unsupportedFiles.find((entry) => existsSync(path.join(root, entry.file)));
+  if (unsupported !== undefined) throw new UsageError("USAGE", unsupported.why, { file: unsupported.file, fix: "fix this project by hand" });
+  return adapter;
+}
+
+/** The findings to fix: `--report trivy=<file>`, else a trivy scan when trivy is installed. */
+async function findings(flags: FixFlags, where: { root: string; scratch: string }, io: CliIo): Promise<{ run: RunInput; source: string }> {
+  const reports = flags.report ?? [];
+  if (reports.length > 1) throw new UsageError("USAGE", "fix reads one trivy report", { fix: "pass --report trivy=<file> once" });
+  const [flag] = reports;
+  if (flag !== undefined) {
+    const source = parseReportFlag(flag, io.cwd);
+    if (source.kind !== "trivy") {
+      throw new UsageError("USAGE", `--report ${quote(flag)}: fix reads trivy reports`, { fix: "pass --report trivy=<file> (trivy fs --format json)" });
+    }
+    return { run: await readReport(source, reportParsers), source: `the trivy report \`${source.shown}\`` };
+  }
+  const executable = findTrivy(io);
+  if (executable === undefined) {
+    throw new UsageError("USAGE", "no report given and trivy is not installed", {
+      fix: "pass --report trivy=<file> (from `trivy fs --format json`), or install trivy so fix can scan",
+    });
+  }
+  const output = path.join(where.scratch, "trivy.before.json");
+  return { run: await scanWithTrivy({ executable, root: where.root, output, shown: "trivy fs (before fix)" }, io), source: "a new trivy scan" };
+}
+
+interface RejudgeInput {
+  flags: FixFlags;
+  prepared: PreparedEvaluation;
+  adapter: EcosystemAdapter;
+  root: string;
+  scratch: string;
+  run: { run: RunMeta; result: ToolResult };
+  afterFiles: ReadonlyMap<string, string>;
+  source: string;
+}
+
+/** A new scan where trivy is installed; otherwise the same findings judged against the new lockfile, marked as a prediction. */
+async function rejudge(input: RejudgeInput, io: CliIo): Promise<ReturnType<typeof judge>> {
+  const executable = input.flags.rescan ? findTrivy(io) : undefined;
+  if (executable !== undefined) {
+    const output = path.join(input.scratch, "trivy.after.json");
+    return judge(input.prepared, await scanWithTrivy({ executable, root: input.root, output, shown: "trivy fs (after fix)" }, io));
+  }
+  const run = input.run;
+  const after = input.adapter.inventory(input.afterFiles);
+  const predicted = predictFindings(run.result.findings, after, { trivyTypes: input.adapter.trivyTypes, versions: input.adapter.versions });
+  const judged = judge(input.prepared, { run: run.run, result: { ...run.result, findings: predicted.findings } });
+  judged.report.prediction = {
+    basis: `${input.source.replaceAll("`", "")} judged against the new ${input.adapter.lockfile} (${predicted.resolved.length} findings resolved)`,
+    limits: "no scanner ran after the change, so advisories against the new versions are not seen.",
+  };
+  return judged;
+}
+
+function blocked(changes: readonly VerdictChange[]): boolean {
+  return changes.some((change) => change.blockingAfter);
+}
