@@ -6,7 +6,7 @@ import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import type { EcosystemAdapter } from "../fix/ecosystem.js";
 import { npm } from "../fix/npm.js";
-import { planFixes } from "../fix/plan.js";
+import { planFixes, unappliedUpgrades } from "../fix/plan.js";
 import { predictFindings } from "../fix/predict.js";
 import { renderMoves, renderPlan, renderVerdictChanges, verdictChanges, type VerdictChange } from "../fix/render.js";
 import { renderJson } from "../report/json.js";
@@ -101,8 +101,9 @@ async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> 
     io.stdout(renderPlan(plan, steps));
     if (flags.dryRun === true) return EXIT.ok;
     if (plan.upgrades.length === 0) {
-      io.stdout("\nNothing to change.\n");
-      return blocked(verdictChanges(before.report.verdicts, before.report.verdicts)) ? EXIT.blocked : EXIT.ok;
+      const unchanged = verdictChanges(before.report.verdicts, before.report.verdicts);
+      io.stdout(`\nNothing to change.\n${renderVerdictChanges(unchanged, false)}`);
+      return blocked(unchanged) ? EXIT.blocked : EXIT.ok;
     }
 
     const snapshot = takeSnapshot(root, touched);
@@ -122,6 +123,13 @@ async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> 
       return EXIT.blocked;
     }
 
+    const unapplied = unappliedUpgrades(plan, adapter.inventory(afterFiles));
+    if (unapplied.length > 0) {
+      restoreSnapshot(root, snapshot);
+      const listed = unapplied.map((upgrade) => `  ${upgrade.name} ${upgrade.from} → ${upgrade.to}\n`).join("");
+      io.stderr(`portcullis fix: npm finished but did not carry out these upgrades, so nothing was kept:\n${listed}Run the plan's steps by hand (--dry-run prints them) and read npm's output.\n`);
+      return EXIT.blocked;
+    }
     const rejudged = await rejudge({ flags, prepared, adapter, root, scratch, run: { run: scan.run.run, result }, afterFiles, source: scan.source }, io);
     const changes = verdictChanges(before.report.verdicts, rejudged.report.verdicts);
     io.stdout(`\n${renderVerdictChanges(changes, rejudged.report.prediction !== undefined)}`);

@@ -70,6 +70,8 @@ export interface InstalledPackage {
 
 export interface Inventory {
   lockfile: string;
+  /** Workspace folders of the project (npm workspaces, later go.work members). */
+  workspaces: readonly string[];
   packages: readonly InstalledPackage[];
   /**
    * Names a transitive-only fix cannot override, with the reason (npm: a name the root manifest

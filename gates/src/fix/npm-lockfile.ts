@@ -109,7 +109,7 @@ export function npmInventory(files: ProjectFiles): Inventory {
     name,
     `${name} is also a dependency of the root package.json, and npm refuses an override that conflicts with it (EOVERRIDE): upgrade the root's ${name} or the packages that bring this copy`,
   ];
-  return { lockfile: LOCKFILE, packages, notOverridable: new Map([...rootNames].map(why)) };
+  return { lockfile: LOCKFILE, workspaces: workspaceFolders(lock), packages, notOverridable: new Map([...rootNames].map(why)) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import semver from "semver";
 import type { Declaration, EcosystemAdapter, FixStep, Inventory, LockMove, ProjectFiles, VersionScheme } from "./ecosystem.js";
-import { LOCKFILE, manifestPaths, nameAt, npmInventory, parseLockfile, resolveDependency, type Lockfile } from "./npm-lockfile.js";
+import { LOCKFILE, manifestPaths, nameAt, npmInventory, parseLockfile, resolveDependency, workspaceFolders, type Lockfile } from "./npm-lockfile.js";
 import type { FixPlan, PlannedUpgrade } from "./plan.js";
 
 /**
@@ -53,7 +53,7 @@ export const npm: EcosystemAdapter = {
 };
 
 /** The npm commands (and the one manifest edit) that apply a plan, in order: direct upgrades, then overrides. */
-export function npmSteps(plan: FixPlan, _inventory: Inventory): FixStep[] {
+export function npmSteps(plan: FixPlan, inventory: Inventory): FixStep[] {
   const steps: FixStep[] = [];
   const groups = new Map<string, { declaration: Declaration; specs: string[] }>();
   for (const upgrade of plan.upgrades.filter((entry) => entry.via === "direct")) {
@@ -87,6 +87,12 @@ export function npmSteps(plan: FixPlan, _inventory: Inventory): FixStep[] {
       edit: (text) => withOverrides(text, overrides),
       why: `add overrides for ${overrides.map((entry) => `${entry.name}@${entry.from} → ${entry.to}`).join(", ")}`,
     });
+    if (inventory.workspaces.length > 0) steps.push({
+      kind: "edit",
+      file: LOCKFILE,
+      edit: (text) => withoutWorkspaceCopies(text, overrides),
+      why: "drop the vulnerable copies reached through a workspace, and their dependents, so npm resolves them again",
+    });
     steps.push({ kind: "run", argv: ["npm", "install", ...NPM_STEP_FLAGS], why: "apply the overrides to package-lock.json" });
   }
   return steps;
@@ -112,6 +118,32 @@ export function withOverrides(text: string, upgrades: readonly PlannedUpgrade[])
   const newline = text.includes("\r\n") ? "\r\n" : "\n";
   const body = JSON.stringify(manifest, null, indent).replaceAll("\n", newline);
   return /\r?\n$/.test(text) ? `${body}${newline}` : body;
+}
+
+/**
+ * npm does not apply a new override to an edge that passes through a workspace while the lockfile
+ * already resolves it (npm/cli#8986): the old copy stays. Removing that copy and the entries that
+ * depend on it makes npm resolve them again, under the override. Only workspace projects need it;
+ * if a dependent comes back at another version, the unplanned-move check reverts the whole fix.
+ */
+export function withoutWorkspaceCopies(text: string, upgrades: readonly PlannedUpgrade[]): string {
+  const lock = parseLockfile(text);
+  if (workspaceFolders(lock).length === 0) return text;
+  const stale = new Set(
+    Object.entries(lock.packages)
+      .filter(([location, entry]) => upgrades.some((upgrade) => nameAt(location, entry) === upgrade.name && entry.version === upgrade.from))
+      .map(([location]) => location),
+  );
+  if (stale.size === 0) return text;
+  const dependents = Object.entries(lock.packages)
+    .filter(([location, entry]) => location.includes("node_modules/") && entry.link !== true)
+    .filter(([location, entry]) =>
+      Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }).some((name) => stale.has(resolveDependency(lock, location, name) ?? "")),
+    )
+    .map(([location]) => location);
+  const document = JSON.parse(text) as { packages: Record<string, unknown> };
+  for (const location of [...stale, ...dependents]) Reflect.deleteProperty(document.packages, location);
+  return `${JSON.stringify(document, null, 2)}\n`;
 }
 
 /**

@@ -80,6 +80,17 @@ export function isEmptyPlan(plan: FixPlan): boolean {
   return plan.upgrades.length === 0;
 }
 
+/**
+ * Upgrades the package manager did not carry out: the vulnerable copy is still in the new lockfile,
+ * or the fixing version is not. The CLI reverts rather than hand back a change that fixes less than
+ * it says.
+ */
+export function unappliedUpgrades(plan: FixPlan, after: Inventory): PlannedUpgrade[] {
+  const has = (name: string, version: string): boolean =>
+    after.packages.some((entry) => entry.name === name && entry.version === version);
+  return plan.upgrades.filter((upgrade) => has(upgrade.name, upgrade.from) || !has(upgrade.name, upgrade.to));
+}
+
 // --- internal ---
 
 interface PackageGroup {
