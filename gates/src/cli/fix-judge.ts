@@ -28,12 +28,22 @@ export async function scanWithTrivy(
 ): Promise<RunInput> {
   const args = trivy.argv.fs({ dir: ".", output: options.output, cacheDir: trivyCacheDir(io), scanners: ["vuln"] });
   io.stderr(`portcullis fix: trivy ${args.join(" ")}\n`);
-  const outcome = await runProcess({ executable: options.executable, args, cwd: options.root, env: io.env, timeoutMs: SCAN_TIMEOUT_MS });
+  const outcome = await runProcess({
+    executable: options.executable,
+    args,
+    cwd: options.root,
+    env: io.env,
+    timeoutMs: SCAN_TIMEOUT_MS,
+  });
   if (trivy.exitMeaning(outcome.exitCode) === "error") {
-    throw new ToolRunError("TOOL_FAILED", `trivy exited with code ${outcome.exitCode}: ${outcome.startError ?? outcome.outputTail.join(" | ")}`, {
-      tool: "trivy",
-      fix: "read trivy's message, fix the cause (DB download, permissions) and run fix again, or pass --report trivy=<file>",
-    });
+    throw new ToolRunError(
+      "TOOL_FAILED",
+      `trivy exited with code ${outcome.exitCode}: ${outcome.startError ?? outcome.outputTail.join(" | ")}`,
+      {
+        tool: "trivy",
+        fix: "read trivy's message, fix the cause (DB download, permissions) and run fix again, or pass --report trivy=<file>",
+      },
+    );
   }
   return readReport({ kind: "trivy", path: options.output, shown: options.shown }, reportParsers);
 }

@@ -42,10 +42,14 @@ export function writeFixOutputs(dir: string, outputs: FixOutputs): string[] {
       return file;
     });
   } catch (error) {
-    throw new ConfigError("IO", `cannot write the fix outputs: ${error instanceof Error ? error.message : String(error)}`, {
-      file: dir,
-      fix: "check that the folder is writable (or pass --out <dir>)",
-      cause: error,
-    });
+    throw new ConfigError(
+      "IO",
+      `cannot write the fix outputs: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        file: dir,
+        fix: "check that the folder is writable (or pass --out <dir>)",
+        cause: error,
+      },
+    );
   }
 }

@@ -45,7 +45,11 @@ export const registerFix: RegisterCommand = (program, io, setExit) => {
       "Upgrade vulnerable dependencies through the package manager, re-judge, and write a patch and a pull-request body. Exit 0 the gates pass, 1 still blocked or reverted, 2 usage",
     )
     .argument("[dir]", "the project folder (with package-lock.json)", ".")
-    .option("--report <trivy=file>", "the trivy JSON report to fix (default: scan with trivy when it is installed)", collect)
+    .option(
+      "--report <trivy=file>",
+      "the trivy JSON report to fix (default: scan with trivy when it is installed)",
+      collect,
+    )
     .option("--env <name|path>", "environment whose policy judges before and after", "production")
     .option("--allow-major", "also apply fixes that need a new major version")
     .option("--dry-run", "print the plan; change nothing")
@@ -75,7 +79,12 @@ export const registerFix: RegisterCommand = (program, io, setExit) => {
 async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> {
   const root = path.resolve(io.cwd, dir);
   const adapter = detectAdapter(root, dir);
-  const prepared = prepareEvaluation({ env: flags.env, waivers: flags.waivers, commit: flags.commit }, { cwd: io.cwd, root }, io, new Date());
+  const prepared = prepareEvaluation(
+    { env: flags.env, waivers: flags.waivers, commit: flags.commit },
+    { cwd: io.cwd, root },
+    io,
+    new Date(),
+  );
   const scratch = mkdtempSync(path.join(os.tmpdir(), "portcullis-fix-"));
   try {
     const scan = await findings(flags, { root, scratch }, io);
@@ -112,14 +121,18 @@ async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> 
       restoreSnapshot(root, snapshot);
       const what = applied.step.kind === "run" ? applied.step.argv.join(" ") : applied.step.why;
       const tail = applied.outcome.startError ?? applied.outcome.outputTail.join("\n  ");
-      io.stderr(`portcullis fix: step ${applied.index + 1} failed (exit ${applied.outcome.exitCode}): ${what}\n  ${tail}\nEvery file is back as it was.\n`);
+      io.stderr(
+        `portcullis fix: step ${applied.index + 1} failed (exit ${applied.outcome.exitCode}): ${what}\n  ${tail}\nEvery file is back as it was.\n`,
+      );
       return EXIT.blocked;
     }
     const afterFiles = readProjectFiles(root, touched);
     const moves = adapter.unplannedMoves(snapshotText(snapshot), afterFiles, plan);
     if (moves.length > 0) {
       restoreSnapshot(root, snapshot);
-      io.stderr(`portcullis fix: npm also moved packages the plan did not touch, so nothing was kept:\n${renderMoves(moves)}Bring package-lock.json in line with package.json first (\`npm install\`, reviewed and committed), then run fix again.\n`);
+      io.stderr(
+        `portcullis fix: npm also moved packages the plan did not touch, so nothing was kept:\n${renderMoves(moves)}Bring package-lock.json in line with package.json first (\`npm install\`, reviewed and committed), then run fix again.\n`,
+      );
       return EXIT.blocked;
     }
 
@@ -127,10 +140,15 @@ async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> 
     if (unapplied.length > 0) {
       restoreSnapshot(root, snapshot);
       const listed = unapplied.map((upgrade) => `  ${upgrade.name} ${upgrade.from} → ${upgrade.to}\n`).join("");
-      io.stderr(`portcullis fix: npm finished but did not carry out these upgrades, so nothing was kept:\n${listed}Run the plan's steps by hand (--dry-run prints them) and read npm's output.\n`);
+      io.stderr(
+        `portcullis fix: npm finished but did not carry out these upgrades, so nothing was kept:\n${listed}Run the plan's steps by hand (--dry-run prints them) and read npm's output.\n`,
+      );
       return EXIT.blocked;
     }
-    const rejudged = await rejudge({ flags, prepared, adapter, root, scratch, run: { run: scan.run.run, result }, afterFiles, source: scan.source }, io);
+    const rejudged = await rejudge(
+      { flags, prepared, adapter, root, scratch, run: { run: scan.run.run, result }, afterFiles, source: scan.source },
+      io,
+    );
     const changes = verdictChanges(before.report.verdicts, rejudged.report.verdicts);
     io.stdout(`\n${renderVerdictChanges(changes, rejudged.report.prediction !== undefined)}`);
     const written = writeFixOutputs(path.resolve(io.cwd, flags.out ?? path.join(dir, DEFAULT_FIX_OUT)), {
@@ -151,7 +169,9 @@ async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> 
 
 function detectAdapter(root: string, dir: string): EcosystemAdapter {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new UsageError("USAGE", `${quote(dir)} is not a folder`, { fix: "give the project folder, or run from inside it" });
+    throw new UsageError("USAGE", `${quote(dir)} is not a folder`, {
+      fix: "give the project folder, or run from inside it",
+    });
   }
   const adapter = FIX_ADAPTERS.find((candidate) => existsSync(path.join(root, candidate.lockfile)));
   if (adapter === undefined) {
@@ -160,19 +180,27 @@ function detectAdapter(root: string, dir: string): EcosystemAdapter {
     });
   }
   const unsupported = adapter.unsupportedFiles.find((entry) => existsSync(path.join(root, entry.file)));
-  if (unsupported !== undefined) throw new UsageError("USAGE", unsupported.why, { file: unsupported.file, fix: "fix this project by hand" });
+  if (unsupported !== undefined)
+    throw new UsageError("USAGE", unsupported.why, { file: unsupported.file, fix: "fix this project by hand" });
   return adapter;
 }
 
 /** The findings to fix: `--report trivy=<file>`, else a trivy scan when trivy is installed. */
-async function findings(flags: FixFlags, where: { root: string; scratch: string }, io: CliIo): Promise<{ run: RunInput; source: string }> {
+async function findings(
+  flags: FixFlags,
+  where: { root: string; scratch: string },
+  io: CliIo,
+): Promise<{ run: RunInput; source: string }> {
   const reports = flags.report ?? [];
-  if (reports.length > 1) throw new UsageError("USAGE", "fix reads one trivy report", { fix: "pass --report trivy=<file> once" });
+  if (reports.length > 1)
+    throw new UsageError("USAGE", "fix reads one trivy report", { fix: "pass --report trivy=<file> once" });
   const [flag] = reports;
   if (flag !== undefined) {
     const source = parseReportFlag(flag, io.cwd);
     if (source.kind !== "trivy") {
-      throw new UsageError("USAGE", `--report ${quote(flag)}: fix reads trivy reports`, { fix: "pass --report trivy=<file> (trivy fs --format json)" });
+      throw new UsageError("USAGE", `--report ${quote(flag)}: fix reads trivy reports`, {
+        fix: "pass --report trivy=<file> (trivy fs --format json)",
+      });
     }
     return { run: await readReport(source, reportParsers), source: `the trivy report \`${source.shown}\`` };
   }
@@ -183,7 +211,10 @@ async function findings(flags: FixFlags, where: { root: string; scratch: string 
     });
   }
   const output = path.join(where.scratch, "trivy.before.json");
-  return { run: await scanWithTrivy({ executable, root: where.root, output, shown: "trivy fs (before fix)" }, io), source: "a new trivy scan" };
+  return {
+    run: await scanWithTrivy({ executable, root: where.root, output, shown: "trivy fs (before fix)" }, io),
+    source: "a new trivy scan",
+  };
 }
 
 interface RejudgeInput {
@@ -202,11 +233,17 @@ async function rejudge(input: RejudgeInput, io: CliIo): Promise<ReturnType<typeo
   const executable = input.flags.rescan ? findTrivy(io) : undefined;
   if (executable !== undefined) {
     const output = path.join(input.scratch, "trivy.after.json");
-    return judge(input.prepared, await scanWithTrivy({ executable, root: input.root, output, shown: "trivy fs (after fix)" }, io));
+    return judge(
+      input.prepared,
+      await scanWithTrivy({ executable, root: input.root, output, shown: "trivy fs (after fix)" }, io),
+    );
   }
   const run = input.run;
   const after = input.adapter.inventory(input.afterFiles);
-  const predicted = predictFindings(run.result.findings, after, { trivyTypes: input.adapter.trivyTypes, versions: input.adapter.versions });
+  const predicted = predictFindings(run.result.findings, after, {
+    trivyTypes: input.adapter.trivyTypes,
+    versions: input.adapter.versions,
+  });
   const judged = judge(input.prepared, { run: run.run, result: { ...run.result, findings: predicted.findings } });
   judged.report.prediction = {
     basis: `${input.source.replaceAll("`", "")} judged against the new ${input.adapter.lockfile} (${predicted.resolved.length} findings resolved)`,

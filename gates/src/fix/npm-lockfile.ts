@@ -50,10 +50,14 @@ export const LOCKFILE = "package-lock.json";
 export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
   const parsed = Lockfile.safeParse(parseJson(text, file));
   if (!parsed.success) {
-    throw new ConfigError("CONFIG_INVALID", `not a package-lock.json v2/v3: ${describeIssues(schemaIssues(parsed.error), 3)}`, {
-      file,
-      fix: "run `npm install --package-lock-only` with npm 7 or later to write a v3 lockfile, commit it, then run fix again",
-    });
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      `not a package-lock.json v2/v3: ${describeIssues(schemaIssues(parsed.error), 3)}`,
+      {
+        file,
+        fix: "run `npm install --package-lock-only` with npm 7 or later to write a v3 lockfile, commit it, then run fix again",
+      },
+    );
   }
   return parsed.data;
 }
@@ -62,7 +66,12 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
 export function workspaceFolders(lock: Lockfile): string[] {
   const folders = new Set<string>();
   for (const entry of Object.values(lock.packages)) {
-    if (entry.link === true && entry.resolved !== undefined && !entry.resolved.startsWith("..") && !entry.resolved.includes(":")) {
+    if (
+      entry.link === true &&
+      entry.resolved !== undefined &&
+      !entry.resolved.startsWith("..") &&
+      !entry.resolved.includes(":")
+    ) {
       folders.add(entry.resolved);
     }
   }
@@ -85,7 +94,8 @@ export function npmInventory(files: ProjectFiles): Inventory {
   let rootNames = new Set<string>();
   for (const owner of owners) {
     const manifest = parseManifest(required(files, owner.manifest), owner.manifest);
-    if (owner.folder === "") rootNames = new Set(INSTALLED_SECTIONS.flatMap((section) => Object.keys(manifest[section] ?? {})));
+    if (owner.folder === "")
+      rootNames = new Set(INSTALLED_SECTIONS.flatMap((section) => Object.keys(manifest[section] ?? {})));
     for (const section of INSTALLED_SECTIONS) {
       for (const [name, range] of Object.entries(manifest[section] ?? {})) {
         const location = resolveDependency(lock, owner.folder, name);
@@ -102,14 +112,25 @@ export function npmInventory(files: ProjectFiles): Inventory {
   }
   const packages: InstalledPackage[] = [];
   for (const [location, entry] of Object.entries(lock.packages)) {
-    if (location === "" || entry.link === true || entry.version === undefined || !location.includes("node_modules/")) continue;
-    packages.push({ name: nameAt(location, entry), version: entry.version, location, declaredBy: declarations.get(location) ?? [] });
+    if (location === "" || entry.link === true || entry.version === undefined || !location.includes("node_modules/"))
+      continue;
+    packages.push({
+      name: nameAt(location, entry),
+      version: entry.version,
+      location,
+      declaredBy: declarations.get(location) ?? [],
+    });
   }
   const why = (name: string): [string, string] => [
     name,
     `${name} is also a dependency of the root package.json, and npm refuses an override that conflicts with it (EOVERRIDE): upgrade the root's ${name} or the packages that bring this copy`,
   ];
-  return { lockfile: LOCKFILE, workspaces: workspaceFolders(lock), packages, notOverridable: new Map([...rootNames].map(why)) };
+  return {
+    lockfile: LOCKFILE,
+    workspaces: workspaceFolders(lock),
+    packages,
+    notOverridable: new Map([...rootNames].map(why)),
+  };
 }
 
 /**
@@ -137,10 +158,14 @@ export function nameAt(location: string, entry?: LockEntry): string {
 export function parseManifest(text: string, file: string): z.infer<typeof Manifest> {
   const parsed = Manifest.safeParse(parseJson(text, file));
   if (!parsed.success) {
-    throw new ConfigError("CONFIG_INVALID", `unexpected package.json content: ${describeIssues(schemaIssues(parsed.error), 3)}`, {
-      file,
-      fix: "make the dependency sections objects of name → range, as npm writes them",
-    });
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      `unexpected package.json content: ${describeIssues(schemaIssues(parsed.error), 3)}`,
+      {
+        file,
+        fix: "make the dependency sections objects of name → range, as npm writes them",
+      },
+    );
   }
   return parsed.data;
 }
@@ -152,7 +177,10 @@ function required(files: ProjectFiles, file: string): string {
   if (text === undefined) {
     throw new ConfigError("CONFIG_INVALID", "file not found", {
       file,
-      fix: file === LOCKFILE ? "commit a package-lock.json (`npm install --package-lock-only`)" : "the lockfile names this workspace: restore its package.json or run `npm install`",
+      fix:
+        file === LOCKFILE
+          ? "commit a package-lock.json (`npm install --package-lock-only`)"
+          : "the lockfile names this workspace: restore its package.json or run `npm install`",
     });
   }
   return text;
@@ -162,10 +190,14 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ConfigError("CONFIG_INVALID", `not valid JSON (${quote(error instanceof Error ? error.message : String(error))})`, {
-      file,
-      fix: "restore the file from version control or let npm rewrite it",
-      cause: error,
-    });
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      `not valid JSON (${quote(error instanceof Error ? error.message : String(error))})`,
+      {
+        file,
+        fix: "restore the file from version control or let npm rewrite it",
+        cause: error,
+      },
+    );
   }
 }

@@ -1,6 +1,23 @@
 import semver from "semver";
-import type { Declaration, EcosystemAdapter, FixStep, Inventory, LockMove, ProjectFiles, VersionScheme } from "./ecosystem.js";
-import { LOCKFILE, manifestPaths, nameAt, npmInventory, parseLockfile, resolveDependency, workspaceFolders, type Lockfile } from "./npm-lockfile.js";
+import type {
+  Declaration,
+  EcosystemAdapter,
+  FixStep,
+  Inventory,
+  LockMove,
+  ProjectFiles,
+  VersionScheme,
+} from "./ecosystem.js";
+import {
+  LOCKFILE,
+  manifestPaths,
+  nameAt,
+  npmInventory,
+  parseLockfile,
+  resolveDependency,
+  workspaceFolders,
+  type Lockfile,
+} from "./npm-lockfile.js";
 import type { FixPlan, PlannedUpgrade } from "./plan.js";
 
 /**
@@ -39,7 +56,10 @@ export const npm: EcosystemAdapter = {
   trivyTypes: ["npm"],
   lockfile: LOCKFILE,
   unsupportedFiles: [
-    { file: "npm-shrinkwrap.json", why: "npm-shrinkwrap.json takes precedence over package-lock.json; fix edits package-lock.json only" },
+    {
+      file: "npm-shrinkwrap.json",
+      why: "npm-shrinkwrap.json takes precedence over package-lock.json; fix edits package-lock.json only",
+    },
   ],
   versions: npmVersions,
   manifestFiles: (lockfileText) => manifestPaths(parseLockfile(lockfileText)),
@@ -87,13 +107,18 @@ export function npmSteps(plan: FixPlan, inventory: Inventory): FixStep[] {
       edit: (text) => withOverrides(text, overrides),
       why: `add overrides for ${overrides.map((entry) => `${entry.name}@${entry.from} → ${entry.to}`).join(", ")}`,
     });
-    if (inventory.workspaces.length > 0) steps.push({
-      kind: "edit",
-      file: LOCKFILE,
-      edit: (text) => withoutWorkspaceCopies(text, overrides),
-      why: "drop the vulnerable copies reached through a workspace, and their dependents, so npm resolves them again",
+    if (inventory.workspaces.length > 0)
+      steps.push({
+        kind: "edit",
+        file: LOCKFILE,
+        edit: (text) => withoutWorkspaceCopies(text, overrides),
+        why: "drop the vulnerable copies reached through a workspace, and their dependents, so npm resolves them again",
+      });
+    steps.push({
+      kind: "run",
+      argv: ["npm", "install", ...NPM_STEP_FLAGS],
+      why: "apply the overrides to package-lock.json",
     });
-    steps.push({ kind: "run", argv: ["npm", "install", ...NPM_STEP_FLAGS], why: "apply the overrides to package-lock.json" });
   }
   return steps;
 }
@@ -131,14 +156,18 @@ export function withoutWorkspaceCopies(text: string, upgrades: readonly PlannedU
   if (workspaceFolders(lock).length === 0) return text;
   const stale = new Set(
     Object.entries(lock.packages)
-      .filter(([location, entry]) => upgrades.some((upgrade) => nameAt(location, entry) === upgrade.name && entry.version === upgrade.from))
+      .filter(([location, entry]) =>
+        upgrades.some((upgrade) => nameAt(location, entry) === upgrade.name && entry.version === upgrade.from),
+      )
       .map(([location]) => location),
   );
   if (stale.size === 0) return text;
   const dependents = Object.entries(lock.packages)
     .filter(([location, entry]) => location.includes("node_modules/") && entry.link !== true)
     .filter(([location, entry]) =>
-      Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }).some((name) => stale.has(resolveDependency(lock, location, name) ?? "")),
+      Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }).some((name) =>
+        stale.has(resolveDependency(lock, location, name) ?? ""),
+      ),
     )
     .map(([location]) => location);
   const document = JSON.parse(text) as { packages: Record<string, unknown> };
@@ -158,7 +187,12 @@ export function unplannedMoves(before: ProjectFiles, after: ProjectFiles, plan: 
   const allowed = new Set([...ownTrees(old, planned), ...ownTrees(now, planned)]);
   const moves: LockMove[] = [];
   if (old.lockfileVersion !== now.lockfileVersion) {
-    moves.push({ location: "lockfileVersion", name: "lockfileVersion", before: `${old.lockfileVersion}`, after: `${now.lockfileVersion}` });
+    moves.push({
+      location: "lockfileVersion",
+      name: "lockfileVersion",
+      before: `${old.lockfileVersion}`,
+      after: `${now.lockfileVersion}`,
+    });
   }
   const locations = new Set([...Object.keys(old.packages), ...Object.keys(now.packages)]);
   for (const location of [...locations].sort()) {

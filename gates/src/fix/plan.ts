@@ -24,7 +24,14 @@ export interface PlannedUpgrade {
   advisories: Advisory[];
 }
 
-export const SKIP_REASONS = ["no-fix", "major", "no-common-fix", "not-in-lockfile", "not-overridable", "unsupported-range"] as const;
+export const SKIP_REASONS = [
+  "no-fix",
+  "major",
+  "no-common-fix",
+  "not-in-lockfile",
+  "not-overridable",
+  "unsupported-range",
+] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** A vulnerable package the plan lists but does not change, and why. */
@@ -112,16 +119,26 @@ function planPackage(group: PackageGroup, input: PlanInput): PlannedUpgrade | Sk
     (entry) => entry.name === group.name && entry.version === group.installed,
   );
   if (copies.length === 0) {
-    return skip("not-in-lockfile", `${group.name}@${group.installed} is not in ${input.inventory.lockfile}: the report is of another project or an older lockfile; scan again`);
+    return skip(
+      "not-in-lockfile",
+      `${group.name}@${group.installed} is not in ${input.inventory.lockfile}: the report is of another project or an older lockfile; scan again`,
+    );
   }
   const choice = chooseTarget(
     group.installed,
     group.advisories.map((advisory) => advisory.fixed),
     input.versions,
   );
-  if (choice.kind === "no-fix") return skip("no-fix", "no fixed version is known yet: waive it with a reason and an expiry, or replace the package");
+  if (choice.kind === "no-fix")
+    return skip(
+      "no-fix",
+      "no fixed version is known yet: waive it with a reason and an expiry, or replace the package",
+    );
   if (choice.kind === "no-common-fix") {
-    return skip("no-common-fix", `no single version above ${group.installed} fixes every advisory (fixed in ${choice.fixed.join(", ")}): upgrade by hand`);
+    return skip(
+      "no-common-fix",
+      `no single version above ${group.installed} fixes every advisory (fixed in ${choice.fixed.join(", ")}): upgrade by hand`,
+    );
   }
   const to = choice.version;
   if (!choice.sameLine && !input.allowMajor) {
@@ -129,13 +146,31 @@ function planPackage(group: PackageGroup, input: PlanInput): PlannedUpgrade | Sk
   }
   const declaredBy = copies.flatMap((copy) => copy.declaredBy);
   if (declaredBy.length > 0) {
-    const problem = declaredBy.map((declaration) => input.cannotRewrite(group.name, declaration)).find((reason) => reason !== undefined);
+    const problem = declaredBy
+      .map((declaration) => input.cannotRewrite(group.name, declaration))
+      .find((reason) => reason !== undefined);
     if (problem !== undefined) return skip("unsupported-range", problem, to);
-    return { name: group.name, from: group.installed, to, via: "direct", major: !choice.sameLine, declaredBy, advisories: group.advisories };
+    return {
+      name: group.name,
+      from: group.installed,
+      to,
+      via: "direct",
+      major: !choice.sameLine,
+      declaredBy,
+      advisories: group.advisories,
+    };
   }
   const notOverridable = input.inventory.notOverridable.get(group.name);
   if (notOverridable !== undefined) return skip("not-overridable", notOverridable, to);
-  return { name: group.name, from: group.installed, to, via: "override", major: !choice.sameLine, declaredBy: [], advisories: group.advisories };
+  return {
+    name: group.name,
+    from: group.installed,
+    to,
+    via: "override",
+    major: !choice.sameLine,
+    declaredBy: [],
+    advisories: group.advisories,
+  };
 }
 
 function groupFindings(input: PlanInput): PackageGroup[] {

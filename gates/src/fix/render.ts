@@ -39,10 +39,19 @@ export function renderPlan(plan: FixPlan, steps: readonly FixStep[]): string {
   const lines = [
     `${plan.ecosystem} (${plan.lockfile}): ${count(plan.upgrades.length, "upgrade")}, ${count(plan.skipped.length, "package")} not changed`,
   ];
-  if (plan.upgrades.length > 0) lines.push("", "Upgrades:", ...plan.upgrades.map((upgrade) => `  ${upgradeLine(upgrade)}`));
-  if (plan.skipped.length > 0) lines.push("", "Not changed:", ...plan.skipped.map((skipped) => `  ${skippedLine(skipped)}`));
+  if (plan.upgrades.length > 0)
+    lines.push("", "Upgrades:", ...plan.upgrades.map((upgrade) => `  ${upgradeLine(upgrade)}`));
+  if (plan.skipped.length > 0)
+    lines.push("", "Not changed:", ...plan.skipped.map((skipped) => `  ${skippedLine(skipped)}`));
   if (steps.length > 0) {
-    lines.push("", "Steps:", ...steps.map((step, index) => `  ${index + 1}. ${step.kind === "run" ? step.argv.join(" ") : `edit ${step.file}: ${step.why}`}`));
+    lines.push(
+      "",
+      "Steps:",
+      ...steps.map(
+        (step, index) =>
+          `  ${index + 1}. ${step.kind === "run" ? step.argv.join(" ") : `edit ${step.file}: ${step.why}`}`,
+      ),
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -83,10 +92,22 @@ export function renderPullRequest(input: PullRequestInput): string {
     ...input.changes.map((change) => `| ${change.gate} | ${change.before} | ${change.after} |`),
   ];
   if (input.prediction !== undefined) {
-    lines.push("", `> [!NOTE]`, `> The "after" column is a prediction: ${input.prediction} Let CI scan this branch to confirm it.`);
+    lines.push(
+      "",
+      `> [!NOTE]`,
+      `> The "after" column is a prediction: ${input.prediction} Let CI scan this branch to confirm it.`,
+    );
   }
   if (plan.skipped.length > 0) {
-    lines.push("", "### Not fixed here", "", ...plan.skipped.map((skipped) => `- \`${skipped.name}\` ${skipped.installed}: ${skipped.detail} (${advisories(skipped.advisories)})`));
+    lines.push(
+      "",
+      "### Not fixed here",
+      "",
+      ...plan.skipped.map(
+        (skipped) =>
+          `- \`${skipped.name}\` ${skipped.installed}: ${skipped.detail} (${advisories(skipped.advisories)})`,
+      ),
+    );
   }
   lines.push("", "### Check it", "", "```sh", "npm ci", "npm test", "```");
   return `${lines.join("\n")}\n`;
@@ -105,7 +126,9 @@ function skippedLine(skipped: SkippedPackage): string {
 
 function how(upgrade: PlannedUpgrade): string {
   if (upgrade.via === "override") return "`overrides` in package.json (transitive only)";
-  return [...new Set(upgrade.declaredBy.map((declaration) => `\`${declaration.manifest}\` ${declaration.section}`))].join(", ");
+  return [
+    ...new Set(upgrade.declaredBy.map((declaration) => `\`${declaration.manifest}\` ${declaration.section}`)),
+  ].join(", ");
 }
 
 function advisories(list: readonly Advisory[]): string {

@@ -30,9 +30,7 @@ export function chooseTarget(
   const candidates = listed
     .filter((version) => scheme.compare(version, installed) > 0)
     .sort((a, b) => scheme.compare(a, b));
-  const target = candidates.find((candidate) =>
-    advisories.every((fixed) => fixes(candidate, fixed, scheme)),
-  );
+  const target = candidates.find((candidate) => advisories.every((fixed) => fixes(candidate, fixed, scheme)));
   if (target === undefined) return { kind: "no-common-fix", fixed: listed.sort((a, b) => scheme.compare(a, b)) };
   return { kind: "upgrade", version: target, sameLine: scheme.line(installed) === scheme.line(target) };
 }

@@ -53,7 +53,13 @@ describe("portcullis fix (npm, real registry)", () => {
       await registry.publish("tilde-dep", "2.3.0");
       await registry.publish("exact-dep", "3.0.0");
       const dir = await project({
-        "package.json": { name: "app", version: "1.0.0", private: true, workspaces: ["packages/*"], dependencies: { "left-pad": "^1.0.0", "exact-dep": "3.0.0" } },
+        "package.json": {
+          name: "app",
+          version: "1.0.0",
+          private: true,
+          workspaces: ["packages/*"],
+          dependencies: { "left-pad": "^1.0.0", "exact-dep": "3.0.0" },
+        },
         "packages/api/package.json": { name: "api", version: "1.0.0", devDependencies: { "tilde-dep": "~2.3.0" } },
       });
       for (const version of ["1.0.1", "1.0.2", "1.1.0", "2.0.0", "2.0.1"]) await registry.publish("left-pad", version);
@@ -86,15 +92,21 @@ describe("portcullis fix (npm, real registry)", () => {
       await registry.publish("deep", "2.0.0");
       await registry.publish("parent", "1.0.0", { deep: "^1.4.0" });
       await registry.publish("other", "1.0.0", { deep: "^2.0.0" });
-      const dir = await project({ "package.json": { name: "app", version: "1.0.0", dependencies: { parent: "^1.0.0", other: "^1.0.0" } } });
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { parent: "^1.0.0", other: "^1.0.0" } },
+      });
       for (const version of ["1.4.1", "1.4.2"]) await registry.publish("deep", version);
 
-      const result = await fix(dir, [{ pkg: "deep", installed: "1.4.0", id: "CVE-2026-0003", severity: "HIGH", fixed: "1.4.1" }]);
+      const result = await fix(dir, [
+        { pkg: "deep", installed: "1.4.0", id: "CVE-2026-0003", severity: "HIGH", fixed: "1.4.1" },
+      ]);
 
       expect(result.code).toBe(0);
       expect(readJson(dir, "package.json")["overrides"]).toEqual({ "deep@1.4.0": "1.4.1" });
       const lock = lockPackages(dir);
-      const deep = Object.entries(lock).filter(([location]) => location.endsWith("node_modules/deep")).map(([, entry]) => entry.version);
+      const deep = Object.entries(lock)
+        .filter(([location]) => location.endsWith("node_modules/deep"))
+        .map(([, entry]) => entry.version);
       expect(deep.sort()).toEqual(["1.4.1", "2.0.0"]);
       expect(result.stdout).toContain("vulnerabilities: fail → pass");
     },
@@ -108,7 +120,13 @@ describe("portcullis fix (npm, real registry)", () => {
       await registry.publish("util-core", "0.3.0");
       await registry.publish("framework", "1.0.0", { "util-core": "^0.3.0" });
       const dir = await project({
-        "package.json": { name: "shop", version: "1.0.0", private: true, workspaces: ["packages/*"], dependencies: { "web-lib": "^4.2.0" } },
+        "package.json": {
+          name: "shop",
+          version: "1.0.0",
+          private: true,
+          workspaces: ["packages/*"],
+          dependencies: { "web-lib": "^4.2.0" },
+        },
         "packages/checkout/package.json": { name: "checkout", version: "1.0.0", dependencies: { framework: "^1.0.0" } },
       });
       await registry.publish("web-lib", "4.2.3");
@@ -117,8 +135,13 @@ describe("portcullis fix (npm, real registry)", () => {
         { pkg: "web-lib", installed: "4.2.0", id: "CVE-2026-1000", severity: "CRITICAL", fixed: "4.2.3" },
         { pkg: "util-core", installed: "0.3.0", id: "CVE-2026-1001", severity: "HIGH", fixed: "0.3.5" },
       ];
-      const blocked = await run(["evaluate", "--env", PRODUCTION, "--report", `trivy=${writeReport(dir, advisories)}`, "--format", "json"], { cwd: dir });
-      const verdict = (Report.parse(JSON.parse(blocked.stdout)).verdicts.find((entry) => entry.gate === "vulnerabilities"));
+      const blocked = await run(
+        ["evaluate", "--env", PRODUCTION, "--report", `trivy=${writeReport(dir, advisories)}`, "--format", "json"],
+        { cwd: dir },
+      );
+      const verdict = Report.parse(JSON.parse(blocked.stdout)).verdicts.find(
+        (entry) => entry.gate === "vulnerabilities",
+      );
       expect(verdict).toMatchObject({ status: "fail", blocking: true });
 
       const result = await fix(dir, advisories);
@@ -127,7 +150,10 @@ describe("portcullis fix (npm, real registry)", () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain("vulnerabilities: fail → pass (predicted)");
       const report = fixReport(dir);
-      expect(report.verdicts.find((entry) => entry.gate === "vulnerabilities")).toMatchObject({ status: "pass", blocking: false });
+      expect(report.verdicts.find((entry) => entry.gate === "vulnerabilities")).toMatchObject({
+        status: "pass",
+        blocking: false,
+      });
       expect(report.prediction?.basis).toContain("package-lock.json");
       const body = readFileSync(path.join(dir, "reports", "fix", "pull-request.md"), "utf8");
       expect(body).toContain("| `web-lib` | 4.2.0 | 4.2.3 |");
@@ -147,10 +173,14 @@ describe("portcullis fix (npm, real registry)", () => {
     "lists a fix that needs a new major without applying it, and applies it with --allow-major",
     async () => {
       await registry.publish("old-major", "1.9.0");
-      const dir = await project({ "package.json": { name: "app", version: "1.0.0", dependencies: { "old-major": "^1.9.0" } } });
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { "old-major": "^1.9.0" } },
+      });
       await registry.publish("old-major", "2.0.0");
       await registry.publish("old-major", "2.1.0");
-      const advisories: Advisory[] = [{ pkg: "old-major", installed: "1.9.0", id: "CVE-2026-2000", severity: "HIGH", fixed: "2.1.0" }];
+      const advisories: Advisory[] = [
+        { pkg: "old-major", installed: "1.9.0", id: "CVE-2026-2000", severity: "HIGH", fixed: "2.1.0" },
+      ];
       const before = treeDigest(dir);
 
       const refused = await fix(dir, advisories);
@@ -172,7 +202,9 @@ describe("portcullis fix (npm, real registry)", () => {
       await registry.publish("good", "1.0.0");
       await registry.publish("gone", "1.0.0");
       await registry.publish("holder", "1.0.0", { gone: "^1.0.0" });
-      const dir = await project({ "package.json": { name: "app", version: "1.0.0", dependencies: { good: "^1.0.0", holder: "^1.0.0" } } });
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { good: "^1.0.0", holder: "^1.0.0" } },
+      });
       await registry.publish("good", "1.0.1");
       const before = treeDigest(dir);
 
@@ -196,15 +228,22 @@ describe("portcullis fix (npm, real registry)", () => {
     async () => {
       await registry.publish("target", "1.0.0");
       await registry.publish("bystander", "1.0.0");
-      const dir = await project({ "package.json": { name: "app", version: "1.0.0", dependencies: { target: "^1.0.0", bystander: "^1.0.0" } } });
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { target: "^1.0.0", bystander: "^1.0.0" } },
+      });
       await registry.publish("target", "1.0.1");
       await registry.publish("bystander", "2.0.0");
       // Someone bumped bystander in package.json without updating the lockfile: npm will move it too.
       const manifest = readJson(dir, "package.json");
-      writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ ...manifest, dependencies: { target: "^1.0.0", bystander: "^2.0.0" } }, null, 2)}\n`);
+      writeFileSync(
+        path.join(dir, "package.json"),
+        `${JSON.stringify({ ...manifest, dependencies: { target: "^1.0.0", bystander: "^2.0.0" } }, null, 2)}\n`,
+      );
       const before = treeDigest(dir);
 
-      const result = await fix(dir, [{ pkg: "target", installed: "1.0.0", id: "CVE-2026-4000", severity: "HIGH", fixed: "1.0.1" }]);
+      const result = await fix(dir, [
+        { pkg: "target", installed: "1.0.0", id: "CVE-2026-4000", severity: "HIGH", fixed: "1.0.1" },
+      ]);
 
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("npm also moved packages the plan did not touch");
@@ -219,7 +258,9 @@ describe("portcullis fix (npm, real registry)", () => {
     async () => {
       await registry.publish("patched", "1.0.0");
       await registry.publish("unfixed", "1.0.0");
-      const dir = await project({ "package.json": { name: "app", version: "1.0.0", dependencies: { patched: "^1.0.0", unfixed: "^1.0.0" } } });
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { patched: "^1.0.0", unfixed: "^1.0.0" } },
+      });
       await registry.publish("patched", "1.0.2");
       const before = treeDigest(dir);
 
@@ -235,7 +276,9 @@ describe("portcullis fix (npm, real registry)", () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain("patched 1.0.0 → 1.0.2 (`package.json` dependencies".replaceAll("`", ""));
       expect(result.stdout).toContain("unfixed 1.0.0: no fixed version is known yet");
-      expect(result.stdout).toMatch(/1\. npm install --package-lock-only --ignore-scripts --no-audit --no-fund --save-prod --save-exact=false --save-prefix=\^ patched@1\.0\.2/);
+      expect(result.stdout).toMatch(
+        /1\. npm install --package-lock-only --ignore-scripts --no-audit --no-fund --save-prod --save-exact=false --save-prefix=\^ patched@1\.0\.2/,
+      );
       expect(treeDigest(dir)).toEqual(before);
     },
     TIMEOUT,

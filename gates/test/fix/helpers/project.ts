@@ -14,14 +14,21 @@ export function makeProject(files: Record<string, unknown>): string {
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), typeof content === "string" ? content : `${JSON.stringify(content, null, 2)}\n`);
+    writeFileSync(
+      path.join(dir, file),
+      typeof content === "string" ? content : `${JSON.stringify(content, null, 2)}\n`,
+    );
   }
   return dir;
 }
 
 /** Runs the real npm (asynchronously: the registry serves from this same process). */
-export async function npm(args: readonly string[], cwd: string, env: Record<string, string | undefined>): Promise<string> {
-  const { stdout } = await execFileAsync("npm", [...args], { cwd, env: env as NodeJS.ProcessEnv, timeout: 120_000 });
+export async function npm(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  const { stdout } = await execFileAsync("npm", [...args], { cwd, env: env, timeout: 120_000 });
   return stdout;
 }
 

@@ -32,7 +32,7 @@ export async function startRegistry(): Promise<LocalRegistry> {
     log: { type: "stdout", format: "pretty", level: "fatal" },
     web: { enable: false, title: "test" },
     auth: { htpasswd: { file: path.join(dir, "htpasswd"), max_users: -1 } },
-  } as unknown as Parameters<typeof runServer>[0])) as Server;
+  })) as Server;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/`;
@@ -62,7 +62,12 @@ export async function startRegistry(): Promise<LocalRegistry> {
 
 // --- internal ---
 
-async function publish(url: string, name: string, version: string, dependencies: Record<string, string>): Promise<void> {
+async function publish(
+  url: string,
+  name: string,
+  version: string,
+  dependencies: Record<string, string>,
+): Promise<void> {
   const manifest = { name, version, dependencies };
   const tarball = await tgz({ "package/package.json": JSON.stringify(manifest, null, 2) });
   const file = `${name.replace(/^@[^/]+\//, "")}-${version}.tgz`;
@@ -81,14 +86,17 @@ async function publish(url: string, name: string, version: string, dependencies:
         },
       },
     },
-    _attachments: { [file]: { content_type: "application/octet-stream", data: tarball.toString("base64"), length: tarball.length } },
+    _attachments: {
+      [file]: { content_type: "application/octet-stream", data: tarball.toString("base64"), length: tarball.length },
+    },
   };
   const response = await fetch(`${url}${name.replace("/", "%2f")}`, {
     method: "PUT",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  if (response.status !== 201) throw new Error(`publish ${name}@${version}: ${response.status} ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`publish ${name}@${version}: ${response.status} ${await response.text()}`);
 }
 
 async function tgz(files: Record<string, string>): Promise<Buffer> {
