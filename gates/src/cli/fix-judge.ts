@@ -1,6 +1,10 @@
+import path from "node:path";
 import { ToolRunError } from "../errors.js";
 import { evaluate } from "../evaluate/evaluate.js";
-import type { RunInput } from "../evaluate/types.js";
+import type { RunInput, RunMeta } from "../evaluate/types.js";
+import type { ToolResult } from "../findings/finding.js";
+import type { EcosystemAdapter } from "../fix/ecosystem.js";
+import { predictFindings } from "../fix/predict.js";
 import type { Report } from "../model/report.js";
 import { reportParsers } from "../tools/index.js";
 import { trivy } from "../tools/trivy.js";
@@ -63,4 +67,40 @@ export function judge(prepared: PreparedEvaluation, run: RunInput): { report: Re
     timings: {},
     exitMeaning: reportParsers.exitMeaning,
   });
+}
+
+export interface RejudgeInput {
+  /** False with --no-rescan: predict even where trivy is installed. */
+  rescan: boolean;
+  prepared: PreparedEvaluation;
+  adapter: EcosystemAdapter;
+  root: string;
+  scratch: string;
+  run: { run: RunMeta; result: ToolResult };
+  afterFiles: ReadonlyMap<string, string>;
+  source: string;
+}
+
+/** A new scan where trivy is installed; otherwise the same findings judged against the new lockfile, marked as a prediction. */
+export async function rejudge(input: RejudgeInput, io: CliIo): Promise<ReturnType<typeof judge>> {
+  const executable = input.rescan ? findTrivy(io) : undefined;
+  if (executable !== undefined) {
+    const output = path.join(input.scratch, "trivy.after.json");
+    return judge(
+      input.prepared,
+      await scanWithTrivy({ executable, root: input.root, output, shown: "trivy fs (after fix)" }, io),
+    );
+  }
+  const run = input.run;
+  const after = input.adapter.inventory(input.afterFiles);
+  const predicted = predictFindings(run.result.findings, after, {
+    trivyTypes: input.adapter.trivyTypes,
+    versions: input.adapter.versions,
+  });
+  const judged = judge(input.prepared, { run: run.run, result: { ...run.result, findings: predicted.findings } });
+  judged.report.prediction = {
+    basis: `${input.source.replaceAll("`", "")} judged against the new ${input.adapter.lockfile} (${predicted.resolved.length} findings resolved)`,
+    limits: "no scanner ran after the change, so advisories against the new versions are not seen.",
+  };
+  return judged;
 }

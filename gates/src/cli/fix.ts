@@ -4,18 +4,18 @@ import path from "node:path";
 import { UsageError, quote } from "../errors.js";
 import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
-import type { EcosystemAdapter } from "../fix/ecosystem.js";
+import type { EcosystemAdapter, FixStep, ProjectFiles } from "../fix/ecosystem.js";
 import { npm } from "../fix/npm.js";
-import { planFixes, unappliedUpgrades } from "../fix/plan.js";
-import { predictFindings } from "../fix/predict.js";
+import { planFixes, unappliedUpgrades, type FixPlan } from "../fix/plan.js";
 import { renderMoves, renderPlan, renderVerdictChanges, verdictChanges, type VerdictChange } from "../fix/render.js";
+import type { Report } from "../model/report.js";
 import { renderJson } from "../report/json.js";
 import { reportParsers } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
 import { collect } from "./evaluate.js";
 import { prepareEvaluation, type PreparedEvaluation } from "./evaluation.js";
 import { readProjectFiles, restoreSnapshot, runSteps, snapshotText, takeSnapshot } from "./fix-apply.js";
-import { findTrivy, judge, scanWithTrivy } from "./fix-judge.js";
+import { findTrivy, judge, rejudge, scanWithTrivy } from "./fix-judge.js";
 import { writeFixOutputs } from "./fix-outputs.js";
 import { EXIT, type CliIo } from "./io.js";
 import { parseReportFlag, readReport } from "./read-reports.js";
@@ -115,58 +115,127 @@ async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> 
       return blocked(unchanged) ? EXIT.blocked : EXIT.ok;
     }
 
-    const snapshot = takeSnapshot(root, touched);
-    const applied = await runSteps(root, steps, io);
-    if (!applied.ok) {
-      restoreSnapshot(root, snapshot);
-      const what = applied.step.kind === "run" ? applied.step.argv.join(" ") : applied.step.why;
-      const tail = applied.outcome.startError ?? applied.outcome.outputTail.join("\n  ");
-      io.stderr(
-        `portcullis fix: step ${applied.index + 1} failed (exit ${applied.outcome.exitCode}): ${what}\n  ${tail}\nEvery file is back as it was.\n`,
+    const applied = await applyPlan({ root, touched, steps, plan, adapter }, io);
+    if (applied.kind === "refused") return EXIT.blocked;
+    try {
+      const scanned = { run: { run: scan.run.run, result }, source: scan.source };
+      return await finish(
+        { flags, prepared, adapter, root, scratch, scan: scanned, before: before.report, plan, dir, applied },
+        io,
       );
-      return EXIT.blocked;
+    } catch (error) {
+      // All or nothing: a failed re-scan or an unwritable output folder does not leave half a fix behind.
+      applied.restore();
+      throw error;
     }
-    const afterFiles = readProjectFiles(root, touched);
-    const moves = adapter.unplannedMoves(snapshotText(snapshot), afterFiles, plan);
-    if (moves.length > 0) {
-      restoreSnapshot(root, snapshot);
-      io.stderr(
-        `portcullis fix: npm also moved packages the plan did not touch, so nothing was kept:\n${renderMoves(moves)}Bring package-lock.json in line with package.json first (\`npm install\`, reviewed and committed), then run fix again.\n`,
-      );
-      return EXIT.blocked;
-    }
-
-    const unapplied = unappliedUpgrades(plan, adapter.inventory(afterFiles));
-    if (unapplied.length > 0) {
-      restoreSnapshot(root, snapshot);
-      const listed = unapplied.map((upgrade) => `  ${upgrade.name} ${upgrade.from} → ${upgrade.to}\n`).join("");
-      io.stderr(
-        `portcullis fix: npm finished but did not carry out these upgrades, so nothing was kept:\n${listed}Run the plan's steps by hand (--dry-run prints them) and read npm's output.\n`,
-      );
-      return EXIT.blocked;
-    }
-    const rejudged = await rejudge(
-      { flags, prepared, adapter, root, scratch, run: { run: scan.run.run, result }, afterFiles, source: scan.source },
-      io,
-    );
-    const changes = verdictChanges(before.report.verdicts, rejudged.report.verdicts);
-    io.stdout(`\n${renderVerdictChanges(changes, rejudged.report.prediction !== undefined)}`);
-    const written = writeFixOutputs(path.resolve(io.cwd, flags.out ?? path.join(dir, DEFAULT_FIX_OUT)), {
-      plan,
-      changes,
-      report: renderJson(rejudged.report, { secrets: rejudged.secrets }),
-      before: snapshotText(snapshot),
-      after: afterFiles,
-      source: scan.source,
-      prediction: rejudged.report.prediction?.limits,
-    });
-    io.stdout(`Wrote ${written.map((file) => path.relative(io.cwd, file) || file).join(", ")}\n`);
-    return blocked(changes) ? EXIT.blocked : EXIT.ok;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
+interface Applied {
+  kind: "applied";
+  before: ProjectFiles;
+  after: ProjectFiles;
+  restore: () => void;
+}
+
+/**
+ * Runs the steps on a snapshot of the files they may write. A failed step, a lockfile move nobody
+ * planned or an upgrade npm did not carry out puts every file back and says why.
+ */
+async function applyPlan(
+  input: {
+    root: string;
+    touched: readonly string[];
+    steps: readonly FixStep[];
+    plan: FixPlan;
+    adapter: EcosystemAdapter;
+  },
+  io: CliIo,
+): Promise<Applied | { kind: "refused" }> {
+  const snapshot = takeSnapshot(input.root, input.touched);
+  const restore = (): void => restoreSnapshot(input.root, snapshot);
+  const refuse = (message: string): { kind: "refused" } => {
+    restore();
+    io.stderr(`portcullis fix: ${message}`);
+    return { kind: "refused" };
+  };
+  let applied: Awaited<ReturnType<typeof runSteps>>;
+  try {
+    applied = await runSteps(input.root, input.steps, io);
+  } catch (error) {
+    restore();
+    throw error;
+  }
+  if (!applied.ok) {
+    const what = applied.step.kind === "run" ? applied.step.argv.join(" ") : applied.step.why;
+    const tail = applied.outcome.startError ?? applied.outcome.outputTail.join("\n  ");
+    return refuse(
+      `step ${applied.index + 1} failed (exit ${applied.outcome.exitCode}): ${what}\n  ${tail}\nEvery file is back as it was.\n`,
+    );
+  }
+  const before = snapshotText(snapshot);
+  const after = readProjectFiles(input.root, input.touched);
+  const moves = input.adapter.unplannedMoves(before, after, input.plan);
+  if (moves.length > 0) {
+    return refuse(
+      `npm also moved packages the plan did not touch, so nothing was kept:\n${renderMoves(moves)}Bring package-lock.json in line with package.json first (\`npm install\`, reviewed and committed), then run fix again.\n`,
+    );
+  }
+  const unapplied = unappliedUpgrades(input.plan, input.adapter.inventory(after));
+  if (unapplied.length > 0) {
+    const listed = unapplied.map((upgrade) => `  ${upgrade.name} ${upgrade.from} → ${upgrade.to}\n`).join("");
+    return refuse(
+      `npm finished but did not carry out these upgrades, so nothing was kept:\n${listed}Run the plan's steps by hand (--dry-run prints them) and read npm's output.\n`,
+    );
+  }
+  return { kind: "applied", before, after, restore };
+}
+
+interface FinishInput {
+  flags: FixFlags;
+  prepared: PreparedEvaluation;
+  adapter: EcosystemAdapter;
+  root: string;
+  scratch: string;
+  scan: { run: { run: RunMeta; result: ToolResult }; source: string };
+  before: Report;
+  plan: FixPlan;
+  dir: string;
+  applied: Applied;
+}
+
+/** Re-judges, prints the verdict change per gate, writes report.json, fix.patch and pull-request.md. */
+async function finish(input: FinishInput, io: CliIo): Promise<number> {
+  const { flags, prepared, adapter, root, scratch, scan, plan, applied } = input;
+  const rejudged = await rejudge(
+    {
+      rescan: flags.rescan,
+      prepared,
+      adapter,
+      root,
+      scratch,
+      run: scan.run,
+      afterFiles: applied.after,
+      source: scan.source,
+    },
+    io,
+  );
+  const changes = verdictChanges(input.before.verdicts, rejudged.report.verdicts);
+  io.stdout(`\n${renderVerdictChanges(changes, rejudged.report.prediction !== undefined)}`);
+  const written = writeFixOutputs(path.resolve(io.cwd, flags.out ?? path.join(input.dir, DEFAULT_FIX_OUT)), {
+    plan,
+    changes,
+    report: renderJson(rejudged.report, { secrets: rejudged.secrets }),
+    before: applied.before,
+    after: applied.after,
+    source: scan.source,
+    prediction: rejudged.report.prediction?.limits,
+  });
+  io.stdout(`Wrote ${written.map((file) => path.relative(io.cwd, file) || file).join(", ")}\n`);
+  return blocked(changes) ? EXIT.blocked : EXIT.ok;
+}
 function detectAdapter(root: string, dir: string): EcosystemAdapter {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new UsageError("USAGE", `${quote(dir)} is not a folder`, {
@@ -215,41 +284,6 @@ async function findings(
     run: await scanWithTrivy({ executable, root: where.root, output, shown: "trivy fs (before fix)" }, io),
     source: "a new trivy scan",
   };
-}
-
-interface RejudgeInput {
-  flags: FixFlags;
-  prepared: PreparedEvaluation;
-  adapter: EcosystemAdapter;
-  root: string;
-  scratch: string;
-  run: { run: RunMeta; result: ToolResult };
-  afterFiles: ReadonlyMap<string, string>;
-  source: string;
-}
-
-/** A new scan where trivy is installed; otherwise the same findings judged against the new lockfile, marked as a prediction. */
-async function rejudge(input: RejudgeInput, io: CliIo): Promise<ReturnType<typeof judge>> {
-  const executable = input.flags.rescan ? findTrivy(io) : undefined;
-  if (executable !== undefined) {
-    const output = path.join(input.scratch, "trivy.after.json");
-    return judge(
-      input.prepared,
-      await scanWithTrivy({ executable, root: input.root, output, shown: "trivy fs (after fix)" }, io),
-    );
-  }
-  const run = input.run;
-  const after = input.adapter.inventory(input.afterFiles);
-  const predicted = predictFindings(run.result.findings, after, {
-    trivyTypes: input.adapter.trivyTypes,
-    versions: input.adapter.versions,
-  });
-  const judged = judge(input.prepared, { run: run.run, result: { ...run.result, findings: predicted.findings } });
-  judged.report.prediction = {
-    basis: `${input.source.replaceAll("`", "")} judged against the new ${input.adapter.lockfile} (${predicted.resolved.length} findings resolved)`,
-    limits: "no scanner ran after the change, so advisories against the new versions are not seen.",
-  };
-  return judged;
 }
 
 function blocked(changes: readonly VerdictChange[]): boolean {

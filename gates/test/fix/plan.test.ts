@@ -110,7 +110,7 @@ describe("npm manifest and lockfile checks", () => {
 
   it("lets the planned package and its own dependencies move, and reports anything else", () => {
     const planned = plan([vulnerability("direct", "1.0.0", "CVE-1", ["1.0.2"])]);
-    const after = structuredClone(lock) as typeof lock & { packages: Record<string, unknown> };
+    const after: { packages: Record<string, unknown> } = structuredClone(lock);
     after.packages["node_modules/direct"] = { version: "1.0.2", dependencies: { deep: "^1.0.0", fresh: "^1.0.0" } };
     after.packages["node_modules/deep"] = { version: "1.0.5" };
     after.packages["node_modules/fresh"] = { version: "1.0.0" };
