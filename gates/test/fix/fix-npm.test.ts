@@ -26,9 +26,13 @@ afterEach(async () => {
 });
 
 /** A project whose package-lock.json npm resolved from the registry as it is now. */
-async function project(files: Record<string, unknown>): Promise<string> {
+async function project(files: Record<string, unknown>, lockfileVersion: 2 | 3 = 3): Promise<string> {
   const dir = makeProject(files);
-  await npm(["install", "--package-lock-only", "--ignore-scripts"], dir, registry.env);
+  await npm(
+    ["install", "--package-lock-only", "--ignore-scripts", `--lockfile-version=${lockfileVersion}`],
+    dir,
+    registry.env,
+  );
   return dir;
 }
 
@@ -86,15 +90,18 @@ describe("portcullis fix (npm, real registry)", () => {
   );
 
   it(
-    "fixes a transitive-only package with an overrides entry, leaving a copy of another major where it is",
+    "fixes a transitive-only package with an overrides entry in a v2 lockfile, leaving a copy of another major where it is",
     async () => {
       await registry.publish("deep", "1.4.0");
       await registry.publish("deep", "2.0.0");
       await registry.publish("parent", "1.0.0", { deep: "^1.4.0" });
       await registry.publish("other", "1.0.0", { deep: "^2.0.0" });
-      const dir = await project({
-        "package.json": { name: "app", version: "1.0.0", dependencies: { parent: "^1.0.0", other: "^1.0.0" } },
-      });
+      const dir = await project(
+        {
+          "package.json": { name: "app", version: "1.0.0", dependencies: { parent: "^1.0.0", other: "^1.0.0" } },
+        },
+        2,
+      );
       for (const version of ["1.4.1", "1.4.2"]) await registry.publish("deep", version);
 
       const result = await fix(dir, [
@@ -103,6 +110,7 @@ describe("portcullis fix (npm, real registry)", () => {
 
       expect(result.code).toBe(0);
       expect(readJson(dir, "package.json")["overrides"]).toEqual({ "deep@1.4.0": "1.4.1" });
+      expect(readJson(dir, "package-lock.json")["lockfileVersion"]).toBe(2);
       const lock = lockPackages(dir);
       const deep = Object.entries(lock)
         .filter(([location]) => location.endsWith("node_modules/deep"))

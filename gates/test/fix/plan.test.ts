@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/findings/finding.js";
 import { npm, unplannedMoves, withOverrides } from "../../src/fix/npm.js";
 import { npmInventory } from "../../src/fix/npm-lockfile.js";
-import { planFixes, type FixPlan } from "../../src/fix/plan.js";
+import { planFixes, unappliedUpgrades, type FixPlan } from "../../src/fix/plan.js";
 
 /** A workspace project as npm writes it: root app, workspace `packages/api`. */
 const manifests = {
@@ -117,5 +117,19 @@ describe("npm manifest and lockfile checks", () => {
     after.packages["node_modules/other"] = { version: "1.1.0", dependencies: { shared: "^2.0.0" } };
     const moves = unplannedMoves(files, new Map([["package-lock.json", JSON.stringify(after)]]), planned);
     expect(moves).toEqual([{ location: "node_modules/other", name: "other", before: "1.0.0", after: "1.1.0" }]);
+  });
+});
+
+describe("unappliedUpgrades", () => {
+  it("names an upgrade whose vulnerable copy is still in the new lockfile (npm kept it)", () => {
+    const planned = plan([
+      vulnerability("deep", "1.0.0", "CVE-3", ["1.0.1"]),
+      vulnerability("direct", "1.0.0", "CVE-1", ["1.0.2"]),
+    ]);
+    const after = structuredClone(lock) as { packages: Record<string, unknown> };
+    after.packages["node_modules/direct"] = { version: "1.0.2" };
+    const files2 = new Map(files);
+    files2.set("package-lock.json", JSON.stringify(after));
+    expect(unappliedUpgrades(planned, npmInventory(files2)).map((upgrade) => upgrade.name)).toEqual(["deep"]);
   });
 });
