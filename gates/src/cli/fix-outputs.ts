@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError } from "../errors.js";
+import { IoError, messageOf } from "../errors.js";
 import type { ProjectFiles } from "../fix/ecosystem.js";
 import { renderPatch } from "../fix/patch.js";
 import type { FixPlan } from "../fix/plan.js";
@@ -42,14 +42,10 @@ export function writeFixOutputs(dir: string, outputs: FixOutputs): string[] {
       return file;
     });
   } catch (error) {
-    throw new ConfigError(
-      "IO",
-      `cannot write the fix outputs: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        file: dir,
-        fix: "check that the folder is writable (or pass --out <dir>)",
-        cause: error,
-      },
-    );
+    throw new IoError(`cannot write the fix outputs: ${messageOf(error)}`, {
+      file: dir,
+      fix: "check that the folder is writable (or pass --out <dir>)",
+      cause: error,
+    });
   }
 }
