@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -291,6 +291,33 @@ describe("portcullis fix (npm, real registry)", () => {
     },
     TIMEOUT,
   );
+  it(
+    "scans with trivy where it is installed, before and after: no report flag, and report.json is not a prediction",
+    async () => {
+      await registry.publish("scanned", "1.0.0");
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { scanned: "^1.0.0" } },
+      });
+      await registry.publish("scanned", "1.0.1");
+      const bin = standInTrivy([
+        { pkg: "scanned", installed: "1.0.0", id: "CVE-2026-6000", severity: "HIGH", fixed: "1.0.1" },
+      ]);
+
+      const result = await run(["fix", ".", "--env", PRODUCTION], {
+        cwd: dir,
+        env: { ...registry.env, PATH: `${bin}${path.delimiter}${registry.env["PATH"] ?? ""}` },
+      });
+
+      expect(result.stderr).toContain("portcullis fix: trivy fs --format json --output");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^vulnerabilities: fail → pass$/m);
+      expect(fixReport(dir).prediction).toBeUndefined();
+      const calls = readFileSync(path.join(bin, "calls.log"), "utf8").trim().split("\n");
+      expect(calls).toHaveLength(2);
+      expect(calls[0]).toMatch(/^fs --format json --output \S+trivy\.before\.json --scanners vuln --cache-dir /);
+    },
+    TIMEOUT,
+  );
 });
 
 // --- internal ---
@@ -299,6 +326,30 @@ function writeReport(dir: string, advisories: readonly Advisory[]): string {
   const file = path.join(dir, "..", `${path.basename(dir)}.before.json`);
   writeFileSync(file, trivyReport(advisories));
   return file;
+}
+
+/**
+ * trivy itself cannot scan here (its vulnerability DB is downloaded from ghcr.io, out of reach of
+ * these tests), so a stand-in named `trivy` answers the way trivy fs does for a lockfile: it reads
+ * package-lock.json and reports each advisory whose package is still at the vulnerable version, in
+ * trivy's JSON, to the file named by --output. It logs its argv so the command line is checked.
+ */
+function standInTrivy(advisories: readonly Advisory[]): string {
+  const bin = makeProject({});
+  const script = `#!/usr/bin/env node
+const fs = require("node:fs");
+const args = process.argv.slice(2);
+fs.appendFileSync(${JSON.stringify(path.join(bin, "calls.log"))}, args.join(" ") + "\\n");
+const packages = JSON.parse(fs.readFileSync("package-lock.json", "utf8")).packages;
+const present = new Set(Object.entries(packages).map(([location, entry]) => location.slice(location.lastIndexOf("node_modules/") + 13) + "@" + entry.version));
+const advisories = ${JSON.stringify(advisories)}.filter((a) => present.has(a.pkg + "@" + a.installed));
+const report = JSON.parse(${JSON.stringify(trivyReport([]))});
+report.Results[0].Vulnerabilities = JSON.parse(${JSON.stringify(trivyReport(advisories))}).Results[0].Vulnerabilities.filter((v) => advisories.some((a) => a.id === v.VulnerabilityID));
+fs.writeFileSync(args[args.indexOf("--output") + 1], JSON.stringify(report));
+`;
+  writeFileSync(path.join(bin, "trivy"), script);
+  chmodSync(path.join(bin, "trivy"), 0o755);
+  return bin;
 }
 
 async function git(cwd: string, ...args: string[]): Promise<void> {
