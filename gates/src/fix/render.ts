@@ -104,8 +104,7 @@ export function renderPullRequest(input: PullRequestInput): string {
       "### Not fixed here",
       "",
       ...plan.skipped.map(
-        (skipped) =>
-          `- \`${skipped.name}\` ${skipped.installed}: ${skipped.detail} (${advisories(skipped.advisories)})`,
+        (skipped) => `- \`${skipped.name}\` ${skipped.installed}, ${advisories(skipped.advisories)}: ${skipped.detail}`,
       ),
     );
   }
@@ -121,11 +120,11 @@ function upgradeLine(upgrade: PlannedUpgrade): string {
 }
 
 function skippedLine(skipped: SkippedPackage): string {
-  return `${skipped.name} ${skipped.installed}: ${skipped.detail} (${advisories(skipped.advisories)})`;
+  return `${skipped.name} ${skipped.installed}, ${advisories(skipped.advisories)}: ${skipped.detail}`;
 }
 
 function how(upgrade: PlannedUpgrade): string {
-  if (upgrade.via === "override") return "`overrides` in package.json (transitive only)";
+  if (upgrade.via === "override") return "`overrides` in package.json, transitive only";
   return [
     ...new Set(upgrade.declaredBy.map((declaration) => `\`${declaration.manifest}\` ${declaration.section}`)),
   ].join(", ");

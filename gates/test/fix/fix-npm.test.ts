@@ -193,7 +193,7 @@ describe("portcullis fix (npm, real registry)", () => {
 
       const refused = await fix(dir, advisories);
       expect(refused.code).toBe(1);
-      expect(refused.stdout).toContain("old-major 1.9.0: only 2.1.0, a new major, fixes it");
+      expect(refused.stdout).toContain("old-major 1.9.0, CVE-2026-2000 (high): only 2.1.0, a new major, fixes it");
       expect(refused.stdout).toContain("vulnerabilities: fail → fail");
       expect(treeDigest(dir)).toEqual(before);
 
@@ -283,7 +283,7 @@ describe("portcullis fix (npm, real registry)", () => {
 
       expect(result.code).toBe(0);
       expect(result.stdout).toContain("patched 1.0.0 → 1.0.2 (`package.json` dependencies".replaceAll("`", ""));
-      expect(result.stdout).toContain("unfixed 1.0.0: no fixed version is known yet");
+      expect(result.stdout).toContain("unfixed 1.0.0, CVE-2026-5001 (medium): no fixed version is known yet");
       expect(result.stdout).toMatch(
         /1\. npm install --package-lock-only --ignore-scripts --no-audit --no-fund --save-prod --save-exact=false --save-prefix=\^ patched@1\.0\.2/,
       );
