@@ -37,7 +37,10 @@ export async function startRegistry(): Promise<LocalRegistry> {
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/`;
   const userconfig = path.join(dir, "npmrc");
-  writeFileSync(userconfig, `registry=${url}\naudit=false\nfund=false\nupdate-notifier=false\n`);
+  writeFileSync(
+    userconfig,
+    `registry=${url}\naudit=false\nfund=false\nupdate-notifier=false\nfetch-retries=0\nfetch-timeout=30000\n`,
+  );
   const env: Record<string, string | undefined> = {
     PATH: process.env["PATH"],
     HOME: dir,
