@@ -37,8 +37,8 @@ async function project(files: Record<string, unknown>, lockfileVersion: 2 | 3 = 
 }
 
 async function fix(dir: string, advisories: readonly Advisory[], ...flags: string[]) {
-  writeFileSync(path.join(dir, "..", `${path.basename(dir)}.trivy.json`), trivyReport(advisories));
-  const report = path.join("..", `${path.basename(dir)}.trivy.json`);
+  // Outside the project, so that the project tree holds only what npm and fix write.
+  const report = writeReport(advisories);
   return run(["fix", ".", "--report", `trivy=${report}`, "--env", PRODUCTION, "--no-rescan", ...flags], {
     cwd: dir,
     env: registry.env,
@@ -144,7 +144,7 @@ describe("portcullis fix (npm, real registry)", () => {
         { pkg: "util-core", installed: "0.3.0", id: "CVE-2026-1001", severity: "HIGH", fixed: "0.3.5" },
       ];
       const blocked = await run(
-        ["evaluate", "--env", PRODUCTION, "--report", `trivy=${writeReport(dir, advisories)}`, "--format", "json"],
+        ["evaluate", "--env", PRODUCTION, "--report", `trivy=${writeReport(advisories)}`, "--format", "json"],
         { cwd: dir },
       );
       const verdict = Report.parse(JSON.parse(blocked.stdout)).verdicts.find(
@@ -322,8 +322,9 @@ describe("portcullis fix (npm, real registry)", () => {
 
 // --- internal ---
 
-function writeReport(dir: string, advisories: readonly Advisory[]): string {
-  const file = path.join(dir, "..", `${path.basename(dir)}.before.json`);
+/** A trivy report in a folder of its own, removed after the test. */
+function writeReport(advisories: readonly Advisory[]): string {
+  const file = path.join(makeProject({}), "trivy.json");
   writeFileSync(file, trivyReport(advisories));
   return file;
 }
