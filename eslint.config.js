@@ -13,7 +13,7 @@ export const GATES_LAYERS = [
   ["findings"],
   ["model"],
   ["policy"],
-  ["tools", "validate"],
+  ["tools", "validate", "fix"],
   ["deploy"],
   ["compliance"],
   ["evaluate", "report"],

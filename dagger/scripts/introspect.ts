@@ -3,7 +3,7 @@
  * own introspector (`scan()` from @dagger.io/dagger, the code behind the module runtime's
  * introspection entrypoint) over dagger/src, with the SDK's generated client saved as
  * `client.gen.ts` as the runtime does. Unlike the entrypoint's DRY_RUN output, this keeps each
- * function's cache policy and check flag.
+ * function's cache policy and its check and generator flags.
  */
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,6 +31,8 @@ export interface FunctionDef {
   /** `never`, `session`, a duration, or undefined for the engine's default. */
   cache?: string;
   check: boolean;
+  /** Marked @generate(): returns a Changeset that `dagger generate` applies. */
+  generator: boolean;
   arguments: ArgumentDef[];
 }
 
@@ -136,6 +138,7 @@ const Scanned = z.looseObject({
           description: z.string(),
           cache: z.string().optional(),
           isCheck: z.boolean(),
+          isGenerator: z.boolean(),
           arguments: Arguments,
           returnType: TypeDefSchema,
         }),
@@ -162,6 +165,7 @@ function moduleDef(scanned: Scanned): ModuleDef {
         returns: typeName(method.returnType),
         ...(method.cache === undefined ? {} : { cache: method.cache }),
         check: method.isCheck,
+        generator: method.isGenerator,
         arguments: argumentDefs(method.arguments),
       })),
     })),

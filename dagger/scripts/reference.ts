@@ -46,9 +46,11 @@ export function withReference(document: string, reference: string): string {
 // --- internal ---
 
 function functionSection(fn: FunctionDef): string {
-  const traits = [fn.check ? "check" : undefined, fn.cache === undefined ? undefined : `cache: ${fn.cache}`].filter(
-    (trait): trait is string => trait !== undefined,
-  );
+  const traits = [
+    fn.check ? "check" : undefined,
+    fn.generator ? "generator" : undefined,
+    fn.cache === undefined ? undefined : `cache: ${fn.cache}`,
+  ].filter((trait): trait is string => trait !== undefined);
   return [
     "",
     `### \`${kebab(fn.name)}\` → \`${fn.returns}\`${traits.length === 0 ? "" : ` (${traits.join(", ")})`}`,

@@ -11,8 +11,10 @@ import {
   check,
   dag,
   func,
+  generate,
   object,
   ReturnType,
+  type Changeset,
   type Container,
   type Directory,
   type File,
@@ -45,6 +47,7 @@ import {
   type TrivyOptions,
 } from "./containers.js";
 import { cliArgv, deployCommand, rollbackCommand, statusCommand, type DeployTarget } from "./deploy.js";
+import { fixChanges } from "./fix.js";
 import { LAYOUT } from "./layout.js";
 import { evaluateInto, type Result } from "./result.js";
 import { firstPort, historyRange, notRun, orThrow, runStage, semgrepConfigs, type StageOutcome } from "./stages.js";
@@ -625,6 +628,32 @@ export class Portcullis {
         { expect: ReturnType.Success },
       )
       .file(`${LAYOUT.out}/${EVIDENCE_FILE}`);
+  }
+
+  /**
+   * The smallest dependency upgrades that unblock the vulnerabilities gate, as a changeset of the
+   * manifests and package-lock.json: trivy scans the source in its pinned image, then `portcullis fix`
+   * upgrades through npm in the pinned node image and judges the result again (a prediction: trivy is
+   * not in that image). A generator: with the module installed as a toolchain, `dagger generate` runs it.
+   * Usage: dagger generate portcullis:fix
+   */
+  @func({ cache: "never" })
+  @generate()
+  async fix(
+    /**
+     * The repository to fix (its package-lock.json and manifests).
+     * Usage: --source=.
+     */
+    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    source: Directory,
+    /**
+     * Environment whose policy judges before and after.
+     * Usage: --env=staging
+     */
+    env: string = "production",
+  ): Promise<Changeset> {
+    const reports = orThrow(await this.vulnerabilitiesStage(source));
+    return fixChanges(this.cli(), { tree: workspace(ownRepository(), source), reports, env });
   }
 
   /**

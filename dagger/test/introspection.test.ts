@@ -68,6 +68,7 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
         "deploy",
         "evaluate",
         "evidence",
+        "fix",
         "gates",
         "load",
         "rollback",
@@ -124,6 +125,16 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       ).toBe(true);
   });
 
+  it("has one generator, fix: it runs with no arguments and returns the Changeset `dagger generate` applies", () => {
+    const generators = main.functions.filter((f) => f.generator);
+    expect(generators.map((f) => f.name)).toEqual(["fix"]);
+    expect(fn("fix")).toMatchObject({ returns: "Changeset", check: false });
+    expect(fn("fix").arguments.map((a) => [a.name, a.optional])).toEqual([
+      ["source", true],
+      ["env", true],
+    ]);
+  });
+
   it("caches scans for the session (one run per session, fresh in the next) and never caches a deploy", () => {
     const cache = Object.fromEntries(main.functions.map((f) => [f.name, f.cache ?? "default"]));
     expect(cache).toEqual({
@@ -143,6 +154,7 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       sbom: "session",
       sast: "session",
       load: "session",
+      fix: "never",
       deploy: "never",
       rollback: "never",
       status: "never",
@@ -162,6 +174,7 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       "load",
       "evaluate",
       "evidence",
+      "fix",
     ]) {
       const source = arg(fn(name), "source");
       expect(source, name).toMatchObject({ type: "Directory", defaultPath: "/" });

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CLI_SOURCE_FILES } from "../src/cli-container.js";
 import { CACHE_BUSTERS } from "../src/containers.js";
-import { IMAGES } from "../src/tools.gen.js";
+import { IMAGES, REPORTS } from "../src/tools.gen.js";
 import { MODULE_INDEX_EXPORTS } from "./runtime/layout.js";
 import type { Call, CallOutcome } from "./runtime/plan.js";
 import { callInRuntime, compileInRuntime, runtimeLayout, type RuntimeRun } from "./runtime/runtime.js";
@@ -46,6 +46,7 @@ const CALLS: Call[] = [
   { label: "load", object: "Portcullis", fn: "load", given: { target: "target-service-id" } },
   { label: "evaluate", object: "Portcullis", fn: "evaluate", given: { reports: "reports-directory-id" } },
   { label: "evidence", object: "Portcullis", fn: "evidence", given: { reports: "reports-directory-id" } },
+  { label: "fix", object: "Portcullis", fn: "fix", given: {} },
   { label: "deploy", object: "Portcullis", fn: "deploy", given: { env: "production", release: "1.4.2" } },
   {
     label: "deploy --force",
@@ -196,6 +197,29 @@ describe("what the functions send to the engine", () => {
   });
 });
 
+describe("fix, the generator, given nothing", () => {
+  it("receives the default environment and the contextual source, as `dagger generate` calls it", () => {
+    expect(outcome("fix").inputs).toMatchObject({ env: JSON.stringify("production") });
+    expect(outcome("fix").error).toBeUndefined();
+  });
+
+  it("runs portcullis fix in the pinned node image on the trivy report of the same source", () => {
+    const [query] = ran("portcullis", "fix");
+    expect(query).toContain(
+      `args: ["portcullis","fix",".","--report","trivy=/reports/${REPORTS.trivy.report}","--env","production","--out","/out"]`,
+    );
+    expect(query).toContain('from (address: "node:22.14.0-bookworm-slim")');
+    expect(query).toContain(`withEnvVariable (name: "${CACHE_BUSTERS.call}",value: "`);
+  });
+
+  it("returns the changeset of the tree it ran in against that same tree, by ID, as the engine stores it", () => {
+    const changes = session.queries.filter((query) => query.includes('directory (path: "/src") { changes (from: "ID'));
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatch(/\{ id \}( \})*$/);
+    expect(outcome("fix").result).toEqual(expect.stringMatching(/^ID\d+$/));
+  });
+});
+
 describe("cache busters", () => {
   // The engine starts one module process per function call and, for these `cache: "session"`
   // functions, answers a repeated call from its session cache; here one process makes every call.
@@ -230,10 +254,10 @@ describe("cache busters", () => {
     expect(values(CACHE_BUSTERS.scan)).not.toContain(value);
   }, 240_000);
 
-  it("give each deploy, rollback and status a fresh value: a repeated status runs again", () => {
+  it("give each deploy, rollback, status and fix a fresh value: a repeated status runs again", () => {
     const commands = ran("node");
     expect(commands).toHaveLength(4);
-    expect(values(CACHE_BUSTERS.call).size).toBe(4);
+    expect(values(CACHE_BUSTERS.call).size).toBe(commands.length + ran("portcullis", "fix").length);
     const [status, again] = commands.slice(-2);
     expect(status).not.toBe(again);
   });

@@ -19,3 +19,8 @@ export type * from "./tools/types.js";
 export * from "./tools/index.js";
 export * from "./validate/index.js";
 export { PORTCULLIS_VERSION } from "./version.js";
+export type * from "./fix/ecosystem.js";
+export { planFixes, unappliedUpgrades } from "./fix/plan.js";
+export type { FixPlan, PlannedUpgrade, SkippedPackage } from "./fix/plan.js";
+export { chooseTarget, fixes } from "./fix/target-version.js";
+export { npm as npmFixAdapter } from "./fix/npm.js";

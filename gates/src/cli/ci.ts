@@ -221,7 +221,8 @@ function defaultSemgrepConfigs(root: string): string[] {
 }
 
 /** trivy's own default cache, so a DB already downloaded by hand is reused. */
-function trivyCacheDir(io: CliIo): string {
+/** trivy's cache: $TRIVY_CACHE_DIR, else the XDG cache folder; shared by every command that runs trivy. */
+export function trivyCacheDir(io: CliIo): string {
   const configured = io.env["TRIVY_CACHE_DIR"];
   if (configured !== undefined && configured !== "") return path.resolve(io.cwd, configured);
   const base = io.env["XDG_CACHE_HOME"] ?? path.join(io.env["HOME"] ?? io.cwd, ".cache");

@@ -7,6 +7,7 @@ import { registerDeployRecords } from "./deploy-records.js";
 import { registerDeployState } from "./deploy-state.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerEvidence } from "./evidence.js";
+import { registerFix } from "./fix.js";
 import { registerPolicy } from "./policy.js";
 import { registerReport } from "./report.js";
 import { registerValidate } from "./validate.js";
@@ -15,4 +16,4 @@ import { registerValidate } from "./validate.js";
 export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /** Every command of the CLI, one file each. */
-export const COMMANDS: readonly RegisterCommand[] = [registerPolicy, registerEvaluate, registerCi, registerValidate, registerReport, registerDeploy, registerDeployControl, registerDeployRecords, registerDeployState, registerEvidence];
+export const COMMANDS: readonly RegisterCommand[] = [registerPolicy, registerEvaluate, registerCi, registerValidate, registerReport, registerDeploy, registerDeployControl, registerDeployRecords, registerDeployState, registerEvidence, registerFix];

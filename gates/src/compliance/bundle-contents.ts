@@ -213,6 +213,12 @@ export function parseReportDocument(text: string, file: string): Report {
       },
     );
   }
+  if (parsed.data.prediction !== undefined) {
+    throw new ReportError("REPORT_INVALID", `a predicted report is not evidence (${parsed.data.prediction.basis})`, {
+      file,
+      fix: "bundle the report.json of a real scan of this commit (`portcullis ci`, or `portcullis evaluate` on fresh reports)",
+    });
+  }
   return parsed.data;
 }
 

@@ -37,6 +37,13 @@ export function checkGateReport(
     };
   }
   const report = parsed.data;
+  if (report.prediction !== undefined) {
+    return {
+      ok: false,
+      reason: `gate report ${file} is a prediction, not a scan (${report.prediction.basis})`,
+      fix: "scan the commit being deployed (`portcullis ci`, or `portcullis evaluate` on fresh reports) and pass that report.json",
+    };
+  }
   if (report.environment !== expected.environment) {
     return {
       ok: false,

@@ -184,6 +184,19 @@ export const Report = z
     /** Things a reader must know about the outputs: SARIF truncation, tools left out of SARIF, merged duplicates. */
     notices: z.array(z.string()),
     timings: z.record(z.string(), z.number()),
+    /**
+     * Set when no scanner produced these findings: `portcullis fix` judged the earlier scan against
+     * the new lockfile. A prediction is never evidence: deploy and the evidence bundle refuse it.
+     */
+    prediction: z
+      .object({
+        /** What was predicted from (`trivy report reports/trivy.json against the new package-lock.json`). */
+        basis: z.string(),
+        /** What a prediction cannot see. */
+        limits: z.string(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Report = z.infer<typeof Report>;
