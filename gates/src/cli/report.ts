@@ -5,7 +5,7 @@ import { parseLedger } from "../deploy/ledger.js";
 import { parseK6OutJsonStream } from "../tools/k6.js";
 import { deployTimelines } from "../report/deploy-timeline.js";
 import { renderHtml } from "../report/html.js";
-import { Report } from "../model/report.js";
+import { REPORT_SCHEMA_ID, Report } from "../model/report.js";
 import type { RegisterCommand } from "./commands.js";
 import { makeDirectory } from "./out-path.js";
 import { EXIT } from "./io.js";
@@ -77,7 +77,7 @@ function readReportJson(file: string, shown: string): Report {
     const issue = parsed.error.issues[0];
     throw new ReportError(
       "REPORT_INVALID",
-      `not a portcullis.report/v1 document (${issue === undefined ? "" : `${issue.path.join(".")}: ${issue.message}`})`,
+      `not a ${REPORT_SCHEMA_ID} document (${issue === undefined ? "" : `${issue.path.join(".")}: ${issue.message}`})`,
       {
         file: shown,
         fix: "pass the report.json written by `portcullis evaluate --out` with this version of Portcullis",
