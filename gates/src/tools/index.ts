@@ -5,7 +5,7 @@ import { findingsFormat } from "./findings.js";
 import { gitleaks } from "./gitleaks.js";
 import { isK6OutJson, k6 } from "./k6.js";
 import { sarif, sarifFormat } from "./sarif.js";
-import { describeDocument, parseReportJson } from "./sarif-report-json.js";
+import { describeDocument, parseReportJson } from "./report-json.js";
 import { semgrep } from "./semgrep.js";
 import { trivy } from "./trivy.js";
 import { parseTrivyStream } from "./trivy-stream.js";

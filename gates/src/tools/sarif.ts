@@ -10,7 +10,7 @@ import {
   parseReportJson,
   wrongTool,
   type ReportContext,
-} from "./sarif-report-json.js";
+} from "./report-json.js";
 import { draftFromResult, scrubFinding, type DraftFinding } from "./sarif-result.js";
 import { SarifLog, type SarifInvocation, type SarifNotification, type SarifRun } from "./sarif-schema.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
