@@ -15,4 +15,15 @@ import { registerValidate } from "./validate.js";
 export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /** Every command of the CLI, one file each. */
-export const COMMANDS: readonly RegisterCommand[] = [registerPolicy, registerEvaluate, registerCi, registerValidate, registerReport, registerDeploy, registerDeployControl, registerDeployRecords, registerDeployState, registerEvidence];
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerPolicy,
+  registerEvaluate,
+  registerCi,
+  registerValidate,
+  registerReport,
+  registerDeploy,
+  registerDeployControl,
+  registerDeployRecords,
+  registerDeployState,
+  registerEvidence,
+];
