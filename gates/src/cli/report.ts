@@ -9,6 +9,7 @@ import { REPORT_SCHEMA_ID, Report } from "../model/report.js";
 import type { RegisterCommand } from "./commands.js";
 import { makeDirectory } from "./out-path.js";
 import { EXIT } from "./io.js";
+import { referenceLine } from "./docs-page.js";
 
 export const HTML_REPORT_FILE = "report.html";
 
@@ -25,7 +26,7 @@ export const registerReport: RegisterCommand = (program, io, setExit) => {
     .option("--out <dir>", "where to write report.html", ".")
     .addHelpText(
       "after",
-      "\nExample:\n  portcullis report --from reports/report.json --k6-stream reports/k6.stream.ndjson --out reports\n",
+      `\nExample:\n  portcullis report --from reports/report.json --k6-stream reports/k6.stream.ndjson --out reports\n${referenceLine("gates-and-reports")}\n`,
     )
     .action(async (options: { from: string; k6Stream?: string; ledger?: string; out: string }) => {
       const report = readReportJson(path.resolve(io.cwd, options.from), options.from);
