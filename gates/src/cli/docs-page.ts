@@ -12,6 +12,7 @@ export const DOC_PAGES = [
   "deploy",
   "compliance",
   "development",
+  "scenarios-and-html",
 ] as const;
 export type DocPage = (typeof DOC_PAGES)[number];
 
