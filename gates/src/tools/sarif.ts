@@ -134,7 +134,7 @@ export const sarif = {
    * runner there is no container to start (tools that write SARIF carry their own image).
    */
   image: { ref: "", version: "2.1.0" } satisfies PinnedImage,
-  formats: ["sarif", "gitleaks-sarif", "semgrep-sarif", "trivy-sarif"],
+  formats: ["sarif", "gitleaks-sarif", "trivy-sarif", "semgrep-sarif"],
   exitCodes: SARIF_EXIT,
   detect: sarifFormat,
   parse(raw: string, options: ParseOptions = {}): ToolResult {
