@@ -44,11 +44,19 @@ describe("k6 scenarios", () => {
   });
 
   it.each(SCENARIOS)("%s encodes the SLA taken from the environment", async (name) => {
-    const env = { BASE_URL: "http://127.0.0.1:1", SLA_P95_MS: "150", SLA_P99_MS: "400", SLA_MAX_ERROR_RATE: "0.002", SLA_MIN_CHECKS_RATE: "0.95" };
+    const env = {
+      BASE_URL: "http://127.0.0.1:1",
+      SLA_P95_MS: "150",
+      SLA_P99_MS: "400",
+      SLA_MAX_ERROR_RATE: "0.002",
+      SLA_MIN_CHECKS_RATE: "0.95",
+    };
     const { options } = await loadScenario(name, env);
     const thresholds = options.thresholds as Record<string, unknown[]>;
     const expressions = (metric: string): string[] =>
-      (thresholds[metric] ?? []).map((rule) => (typeof rule === "string" ? rule : (rule as { threshold: string }).threshold));
+      (thresholds[metric] ?? []).map((rule) =>
+        typeof rule === "string" ? rule : (rule as { threshold: string }).threshold,
+      );
     expect(expressions("http_req_duration")).toEqual(["p(95)<150", "p(99)<400"]);
     expect(expressions("http_req_failed")).toEqual(["rate<0.002"]);
     expect(expressions("checks")).toEqual(["rate>0.95"]);
@@ -56,7 +64,9 @@ describe("k6 scenarios", () => {
 
   it.each(SCENARIOS)("%s asks k6 for every percentile the performance gate judges", async (name) => {
     const { options } = await loadScenario(name, { BASE_URL: "http://127.0.0.1:1" });
-    expect((options as { summaryTrendStats?: string[] }).summaryTrendStats).toEqual(expect.arrayContaining(["med", "p(90)", "p(95)", "p(99)", "max"]));
+    expect((options as { summaryTrendStats?: string[] }).summaryTrendStats).toEqual(
+      expect.arrayContaining(["med", "p(90)", "p(95)", "p(99)", "max"]),
+    );
   });
 
   it.each(SCENARIOS)("%s refuses to start without BASE_URL", async (name) => {

@@ -25,6 +25,7 @@ import { checkTarget, gitHead, nonEmpty } from "./ci-inputs.js";
 import { makeDirectory } from "./out-path.js";
 import { listReportDir, readReports } from "./read-reports.js";
 import { OUTPUT_FILES } from "./write-outputs.js";
+import { referenceLine } from "./docs-page.js";
 
 interface CiFlags extends EvaluationFlags {
   target?: string | undefined;
@@ -75,6 +76,8 @@ export const registerCi: RegisterCommand = (program, io, setExit) => {
         "Examples:",
         "  portcullis ci --env development",
         "  portcullis ci . --env staging --target http://127.0.0.1:8080 --scenario load",
+        "",
+        referenceLine("cli"),
         "",
       ].join("\n"),
     )

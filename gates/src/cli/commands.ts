@@ -16,4 +16,16 @@ import { registerValidate } from "./validate.js";
 export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /** Every command of the CLI, one file each. */
-export const COMMANDS: readonly RegisterCommand[] = [registerPolicy, registerEvaluate, registerCi, registerValidate, registerReport, registerDeploy, registerDeployControl, registerDeployRecords, registerDeployState, registerEvidence, registerFix];
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerPolicy,
+  registerEvaluate,
+  registerCi,
+  registerValidate,
+  registerReport,
+  registerDeploy,
+  registerDeployControl,
+  registerDeployRecords,
+  registerDeployState,
+  registerEvidence,
+  registerFix,
+];

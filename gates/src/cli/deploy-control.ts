@@ -14,6 +14,7 @@ import {
   type DeployContext,
 } from "./deploy-context.js";
 import { EXIT, type CliIo } from "./io.js";
+import { referenceLine } from "./docs-page.js";
 
 /**
  * `status`, `promote`, `abort` and `rollback`. Rollback and abort are never blocked by the lock:
@@ -64,7 +65,7 @@ export const registerDeployControl: RegisterCommand = (program, io, setExit) => 
 // --- internal ---
 
 function withOptions(command: Command): Command {
-  return addDeployOptions(command).addHelpText("after", "\nReference: docs/deploy.md\n");
+  return addDeployOptions(command).addHelpText("after", `\n${referenceLine("deploy")}\n`);
 }
 
 async function intervene(kind: "rollback" | "abort", options: Record<string, unknown>, io: CliIo): Promise<number> {

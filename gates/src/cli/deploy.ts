@@ -18,6 +18,7 @@ import {
   type DeployContext,
 } from "./deploy-context.js";
 import { EXIT, type CliIo } from "./io.js";
+import { referenceLine } from "./docs-page.js";
 
 /**
  * `portcullis deploy --release <v>`: blue-green deploy of a release to the idle slot, step by
@@ -47,7 +48,7 @@ export const registerDeploy: RegisterCommand = (program, io, setExit) => {
       "Example:",
       "  portcullis deploy --env production --release 1.4.2 --commit $GITHUB_SHA --gate-report out/report.json \\",
       "    --router nginx --blue http://10.0.0.5:8080 --green http://10.0.0.6:8080 --nginx-upstream-file /etc/nginx/portcullis.conf",
-      "Reference: docs/deploy.md",
+      referenceLine("deploy"),
       "",
     ].join("\n"),
   );

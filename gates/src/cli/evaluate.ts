@@ -14,6 +14,7 @@ import {
 import type { CliIo } from "./io.js";
 import { OUTPUT_FILES } from "./write-outputs.js";
 import { listReportDir, parseReportFlag, readReports, type ReportSource } from "./read-reports.js";
+import { referenceLine } from "./docs-page.js";
 
 interface EvaluateFlags extends EvaluationFlags {
   report?: string[] | undefined;
@@ -45,7 +46,8 @@ export const registerEvaluate: RegisterCommand = (program, io, setExit) => {
       "  portcullis evaluate --env production --reports reports/ --baseline main/report.json --format json",
       "",
       "A missing, empty, truncated or wrong-tool report, or an exit code saying the tool crashed, makes",
-      "its gates `error`: blocking when mandatory. Reference: docs/cli.md",
+      "its gates `error`: blocking when mandatory.",
+      referenceLine("cli"),
       "",
     ].join("\n"),
   );

@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CollectedCompliance } from "../compliance/checks.js";
 import { UsageError, quote, ConfigError } from "../errors.js";
 import { evaluate } from "../evaluate/evaluate.js";
-import type { RunInput, WaiverInput } from "../evaluate/types.js";
+import type { RunInput, ToolVersionInput, WaiverInput } from "../evaluate/types.js";
 import { parseBypassFlags, resolveBypasses } from "../policy/bypass.js";
 import { resolveEnvironmentRef } from "../policy/environment-ref.js";
 import { loadBaseline, loadEnvironment, loadWaivers, type LoadedPolicy } from "../policy/load-files.js";
@@ -150,6 +150,7 @@ export async function finishEvaluation(
     timings: notes.timings,
     exitMeaning: reportParsers.exitMeaning,
     compliance: collected,
+    toolVersions: { trivy: readVersionFile(notes.reportsDir, "trivy", io.cwd) },
   });
   const { secrets } = evaluated;
   const report = withSarifNotices(evaluated.report);
@@ -252,6 +253,23 @@ async function collectEvidence(
     deploy: prepared.loaded.policy.deploy,
   });
   return collected;
+}
+
+/**
+ * `versions/<tool>.txt` of the reports directory: the raw output of the tool's version command,
+ * recorded by whoever ran it. Absent: undefined. Unreadable: empty text, which evaluate refuses
+ * (fail closed), naming the file.
+ */
+function readVersionFile(reportsDir: string | undefined, tool: string, cwd: string): ToolVersionInput | undefined {
+  if (reportsDir === undefined) return undefined;
+  const absolute = path.join(reportsDir, "versions", `${tool}.txt`);
+  const file = path.relative(cwd, absolute) || absolute;
+  if (!existsSync(absolute)) return undefined;
+  try {
+    return { file, raw: readFileSync(absolute, "utf8") };
+  } catch {
+    return { file, raw: "" };
+  }
 }
 
 function extraLines(notes: EvaluationNotes): string {

@@ -14,6 +14,7 @@ import { bundleTarget, makeDirectory } from "./out-path.js";
 
 /** The bundle's name when `--out` names a folder. */
 export const EVIDENCE_FILE = "evidence.tar.gz";
+import { referenceLine } from "./docs-page.js";
 
 /** The environment variable that may carry the PEM signing key (a CI secret), instead of --sign-key. */
 export const EVIDENCE_KEY_ENV = "PORTCULLIS_EVIDENCE_KEY";
@@ -67,7 +68,7 @@ export const registerEvidence: RegisterCommand = (program, io, setExit) => {
         "  portcullis evidence verify evidence.tar.gz --public-key key.pub.pem",
         "",
         "The same inputs give the same bytes: entries are sorted and timed by the report's generatedAt.",
-        "Reference: docs/compliance.md",
+        referenceLine("compliance"),
         "",
       ].join("\n"),
     )

@@ -6,13 +6,14 @@ import { environmentFiles, loadEnvironment, type LoadedPolicy } from "../policy/
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 import { problemLines } from "./problem-lines.js";
+import { referenceLine } from "./docs-page.js";
 
 /** `portcullis policy check [file]` and `portcullis policy schema [--write <file>]`. */
 export const registerPolicy: RegisterCommand = (program, io, setExit) => {
   const policy = program
     .command("policy")
     .description("Validate environment policy files; print their JSON Schema")
-    .addHelpText("after", "\nReference: docs/policy.md (every key, its default and meaning).\n");
+    .addHelpText("after", `\n${referenceLine("policy", "every key, its default and meaning")}\n`);
 
   policy
     .command("check")

@@ -14,13 +14,12 @@ import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { REPORT_KINDS, type ReportKind } from "../model/report.js";
 import { LABEL_PATTERN, parseExitCode, planReportDir } from "../runner/reports-dir.js";
-import type { ExitMeaning } from "../tools/types.js";
 
 /**
  * The file edge of `evaluate`: turns `--report kind=file` flags and `--reports <dir>` listings into
  * the evaluator's RunInputs. Fails closed without throwing: a missing, unreadable, empty, truncated
- * or wrong-tool report, or an exit code saying the tool crashed, becomes a RunInput carrying the
- * error, so its gates are `error` and the other reports are still judged.
+ * or wrong-tool report becomes a RunInput carrying the error, so its gates are `error` and the other
+ * reports are still judged. The exit code is read and passed on; evaluate judges what it means.
  */
 
 /** One report to read. */
@@ -40,7 +39,6 @@ export interface ReportParsers {
   parse(kind: ReportKind, raw: string, options: { file: string }): ToolResult;
   /** Streaming trivy parser, so that a large report never sits in memory whole. */
   parseTrivyStream(chunks: AsyncIterable<string | Uint8Array>, options: { file: string }): Promise<ToolResult>;
-  exitMeaning(kind: ReportKind, exitCode: number): ExitMeaning;
 }
 
 /** Reads `--report <kind>[.<label>]=<file>`; an unknown kind is a usage error (exit 2). */
@@ -108,7 +106,7 @@ export async function readReport(source: ReportSource, parsers: ReportParsers): 
   };
   const fail = (error: PortcullisError): RunInput => ({ run, error });
   if (exit !== undefined && typeof exit !== "number") return fail(exit);
-  if (exit !== undefined && parsers.exitMeaning(source.kind, exit) === "error") return fail(crashed(source, exit));
+  // What the exit code means is judged in evaluate (runs.ts), the one place that does.
   try {
     const result =
       source.kind === "trivy"
@@ -152,24 +150,6 @@ function readExitCode(source: ReportSource): number | PortcullisError {
     file: shown,
     tool: source.kind,
     fix: "re-run the stage; whoever ran the tool must write its exit code as a plain number",
-  });
-}
-
-function crashed(source: ReportSource, exitCode: number): PortcullisError {
-  const tool = source.kind;
-  if (exitCode === 127) {
-    return new ToolRunError("TOOL_NOT_FOUND", `${tool} could not be started (exit code 127: command not found)`, {
-      file: source.shown,
-      tool,
-      fix: `install ${tool} on PATH, or run \`dagger call ci\`, which brings every tool in its pinned image`,
-    });
-  }
-  const how =
-    exitCode < 0 ? "was stopped (killed or timed out)" : `exited with code ${exitCode}, which means it failed`;
-  return new ToolRunError("TOOL_FAILED", `${tool} ${how}; its report cannot be trusted`, {
-    file: source.shown,
-    tool,
-    fix: `read ${tool}'s log, fix the cause and run it again`,
   });
 }
 

@@ -5,10 +5,11 @@ import { parseLedger } from "../deploy/ledger.js";
 import { parseK6OutJsonStream } from "../tools/k6.js";
 import { deployTimelines } from "../report/deploy-timeline.js";
 import { renderHtml } from "../report/html.js";
-import { Report } from "../model/report.js";
+import { REPORT_SCHEMA_ID, Report } from "../model/report.js";
 import type { RegisterCommand } from "./commands.js";
 import { makeDirectory } from "./out-path.js";
 import { EXIT } from "./io.js";
+import { referenceLine } from "./docs-page.js";
 
 export const HTML_REPORT_FILE = "report.html";
 
@@ -25,7 +26,7 @@ export const registerReport: RegisterCommand = (program, io, setExit) => {
     .option("--out <dir>", "where to write report.html", ".")
     .addHelpText(
       "after",
-      "\nExample:\n  portcullis report --from reports/report.json --k6-stream reports/k6.stream.ndjson --out reports\n",
+      `\nExample:\n  portcullis report --from reports/report.json --k6-stream reports/k6.stream.ndjson --out reports\n${referenceLine("gates-and-reports")}\n`,
     )
     .action(async (options: { from: string; k6Stream?: string; ledger?: string; out: string }) => {
       const report = readReportJson(path.resolve(io.cwd, options.from), options.from);
@@ -77,7 +78,7 @@ function readReportJson(file: string, shown: string): Report {
     const issue = parsed.error.issues[0];
     throw new ReportError(
       "REPORT_INVALID",
-      `not a portcullis.report/v1 document (${issue === undefined ? "" : `${issue.path.join(".")}: ${issue.message}`})`,
+      `not a ${REPORT_SCHEMA_ID} document (${issue === undefined ? "" : `${issue.path.join(".")}: ${issue.message}`})`,
       {
         file: shown,
         fix: "pass the report.json written by `portcullis evaluate --out` with this version of Portcullis",

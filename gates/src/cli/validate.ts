@@ -9,6 +9,7 @@ import type { TextStyle } from "../validate/render.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
+import { referenceLine } from "./docs-page.js";
 
 const FORMATS = ["text", "json", "sarif"] as const;
 
@@ -40,6 +41,8 @@ export const registerValidate: RegisterCommand = (program, io, setExit) => {
         "  portcullis validate",
         "  portcullis validate docs-site --format json > validate.json",
         "  portcullis validate . --out reports/   (then: portcullis evaluate --report validate=reports/validate.json)",
+        "",
+        referenceLine("validate"),
         "",
       ].join("\n"),
     )

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { LedgerRecord } from "../deploy/ledger.js";
 import { ReportError } from "../errors.js";
 import { parsePolicy, policyHash } from "../policy/parse-policy.js";
-import { ControlStatus, Report } from "../model/report.js";
+import { ControlStatus, REPORT_SCHEMA_ID, Report } from "../model/report.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import { sha256, type EvidenceFile } from "./evidence.js";
 
@@ -206,7 +206,7 @@ export function parseReportDocument(text: string, file: string): Report {
   if (!parsed.success) {
     throw new ReportError(
       "REPORT_INVALID",
-      `not a portcullis.report/v1 document: ${describeIssues(schemaIssues(parsed.error))}`,
+      `not a ${REPORT_SCHEMA_ID} document: ${describeIssues(schemaIssues(parsed.error))}`,
       {
         file,
         fix: "pass the report.json written by `portcullis evaluate --out` with this version of Portcullis",

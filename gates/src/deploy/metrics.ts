@@ -5,7 +5,7 @@ import type { RollbackCause } from "./state.js";
  * DORA metrics from the ledger, each against the design's targets: deployment frequency > 5 a
  * week, lead time < 4 h, change failure rate < 5 %, time to restore < 15 min.
  *
- * Definitions (documented in the README):
+ * Definitions (documented in docs/deploy.md):
  * - a deploy counts in the window when it finished inside it;
  * - frequency: succeeded deploys per 7 days of window;
  * - lead time: median of finished_at - commit_time over succeeded deploys that carry a commit time;

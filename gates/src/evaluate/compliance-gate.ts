@@ -1,14 +1,13 @@
 import { runControls, type CollectedCompliance } from "../compliance/checks.js";
 import { controlsFor } from "../compliance/controls.js";
 import {
-  controlCheckName,
   type Bypass,
   type ControlResult,
-  type GateCheck,
   type GateVerdict,
   type Report,
   type ReportedFinding,
 } from "../model/report.js";
+import type { GateCheck } from "../model/checks.js";
 import { plural, type GateError, type GateFacts } from "./verdict.js";
 
 /** What the other gates decided, for the controls that judge the pipeline itself. */
@@ -88,12 +87,7 @@ const LICENCE_FIX =
   "replace the dependencies under the counted licences, or waive them with reason, approver and expiry";
 
 function controlCheck(control: ControlResult): GateCheck {
-  return {
-    name: controlCheckName(control.id),
-    threshold: "pass",
-    measured: control.status,
-    ok: control.status === "pass",
-  };
+  return { kind: "control", control: control.id, status: control.status, ok: control.status === "pass" };
 }
 
 function passedText(count: number, environment: string): string {

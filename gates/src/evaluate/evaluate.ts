@@ -14,9 +14,10 @@ import { classifyFindings, problemId, type Classified } from "./classify.js";
 import { judgeCompliance } from "./compliance-gate.js";
 import { findingGateFacts, performanceGateFacts } from "./gate-facts.js";
 import { dedupeSecrets } from "./routing.js";
+import { judgeTrivyDb } from "./trivy-db.js";
 import { runStates, type RunState } from "./runs.js";
 import type { EvaluateInput, EvaluateOutput, WaiverInput, WaiverView } from "./types.js";
-import { applyBypasses, decideVerdict, plural, type GateFacts } from "./verdict.js";
+import { applyBypasses, decideVerdict, plural, type GateError, type GateFacts } from "./verdict.js";
 
 export type * from "./types.js";
 
@@ -28,6 +29,7 @@ export type * from "./types.js";
  */
 export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): EvaluateOutput {
   const runs = runStates(input.runs, input.exitMeaning);
+  const trivyDb = judgeTrivyDbOf(input, runs);
   const deduped = dedupeSecrets(runs.flatMap((run) => run.result?.findings ?? []));
   const classified = classifyFindings(deduped.findings, input.waivers, input.baseline);
   // Sorted once, worst first; every later list (per gate, per tool) keeps this order.
@@ -35,7 +37,7 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
   const waiverView = waiverEntries(input.waivers, classified);
   const { verdicts, applied, controls } = decideGates(
     input,
-    judgeGates(input, runs, classified, findingsByGate),
+    judgeGates(input, runs, classified, findingsByGate, trivyDb.errors),
     waiverView,
     findingsByGate.get("compliance") ?? [],
   );
@@ -45,12 +47,14 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
   const performance = runs.find(
     (run) => run.kind === "k6" && run.problem === undefined && run.result?.performance !== undefined,
   )?.result?.performance;
-  const notices =
-    deduped.dropped > 0
+  const notices = [
+    ...(deduped.dropped > 0
       ? [
           `${plural(deduped.dropped, "secret finding")} of other scanners merged into gitleaks' findings at the same file and line`,
         ]
-      : [];
+      : []),
+    ...(trivyDb.notice === undefined ? [] : [trivyDb.notice]),
+  ];
   const report: Report = {
     schema: REPORT_SCHEMA_ID,
     portcullisVersion: PORTCULLIS_VERSION,
@@ -117,19 +121,33 @@ function judgeGates<W extends WaiverView>(
   runs: readonly RunState[],
   classified: Classified<W>,
   findingsByGate: ReadonlyMap<GateName, ReportedFinding[]>,
+  dbErrors: readonly GateError[],
 ): GateFacts[] {
   const { policy } = input;
   // A broken waiver nobody can match could have covered anything: every finding gate answers for it.
   const unmatchable = input.waivers.problems.filter((problem) => problem.waiver === undefined);
   return GATE_NAMES.map((gate) => {
     const sources = { gate, runs: runs.filter((run) => run.feeds.has(gate)) };
-    return gate === "performance"
-      ? performanceGateFacts(sources, policy.gates.performance)
-      : findingGateFacts(sources, policy.gates[gate], findingsByGate.get(gate) ?? [], [
-          ...unmatchable,
-          ...(classified.brokenByGate.get(gate) ?? []),
-        ]);
+    if (gate === "performance") return performanceGateFacts(sources, policy.gates.performance);
+    const facts = findingGateFacts(sources, policy.gates[gate], findingsByGate.get(gate) ?? [], [
+      ...unmatchable,
+      ...(classified.brokenByGate.get(gate) ?? []),
+    ]);
+    return gate === "vulnerabilities" && dbErrors.length > 0
+      ? { ...facts, errors: [...facts.errors, ...dbErrors] }
+      : facts;
   });
+}
+
+/** trivy's DB age, judged when an enabled vulnerabilities gate has a usable trivy report to trust. */
+function judgeTrivyDbOf(
+  input: Pick<EvaluateInput, "policy" | "toolVersions" | "now">,
+  runs: readonly RunState[],
+): ReturnType<typeof judgeTrivyDb> {
+  const gate = input.policy.gates.vulnerabilities;
+  const scanned = runs.some((run) => run.kind === "trivy" && run.result !== undefined && run.problem === undefined);
+  if (!gate.enabled || !scanned) return { errors: [] };
+  return judgeTrivyDb(input.toolVersions?.trivy, gate.max_db_age, input.now);
 }
 
 /** The waivers in force with their matches, and the broken ones with the findings they would have matched. */

@@ -1,6 +1,7 @@
 import { SEVERITIES, type Severity } from "../findings/finding.js";
 import type { FindingGatePolicy, GateName } from "../policy/schema.js";
-import type { GateCheck, ReportedFinding, SeverityCounts } from "../model/report.js";
+import type { GateCheck } from "../model/checks.js";
+import type { ReportedFinding, SeverityCounts } from "../model/report.js";
 
 /** Fingerprints listed as a gate's worst findings. */
 export const WORST_LIMIT = 10;
@@ -72,5 +73,5 @@ export function emptyCounts(): Record<Severity, number> {
 // --- internal ---
 
 function limitCheck(name: string, limit: number, measured: number): GateCheck {
-  return { name, threshold: `≤ ${limit}`, measured: String(measured), ok: measured <= limit };
+  return { kind: "limit", name, bound: "max", limit, measured, unit: "count", ok: measured <= limit };
 }

@@ -1,5 +1,6 @@
 import type { FindingGatePolicy, GateName, PerformanceGatePolicy } from "../policy/schema.js";
-import type { GateCheck, ReportedFinding } from "../model/report.js";
+import type { GateCheck } from "../model/checks.js";
+import type { ReportedFinding } from "../model/report.js";
 import { problemId } from "./classify.js";
 import { assessFindingGate, emptyCounts } from "./finding-gate.js";
 import { assessPerformance } from "./performance-gate.js";
@@ -56,7 +57,7 @@ export function performanceGateFacts(sources: GateSources, policy: PerformanceGa
   const checks: GateCheck[] = [];
   const usable = sources.runs.filter((run) => run.problem === undefined && run.result !== undefined);
   for (const run of usable) {
-    const prefix = usable.length > 1 ? `${run.id}: ` : "";
+    const source = usable.length > 1 ? run.id : undefined;
     const performance = run.result?.performance;
     if (performance === undefined) {
       errors.push({
@@ -65,7 +66,7 @@ export function performanceGateFacts(sources: GateSources, policy: PerformanceGa
       });
       continue;
     }
-    const assessment = assessPerformance(policy, performance, prefix);
+    const assessment = assessPerformance(policy, performance, source);
     checks.push(...assessment.checks);
     const located = (missing: { message: string; fix: string }): GateError => ({
       message: `${run.id} (${run.file}): ${missing.message}`,

@@ -1,7 +1,7 @@
 import type { PerformanceResult } from "../findings/finding.js";
 import { parseDuration } from "../policy/duration.js";
 import type { PerformanceGatePolicy } from "../policy/schema.js";
-import type { GateCheck } from "../model/report.js";
+import { LATENCY_CHECKS, type CheckUnit, type GateCheck } from "../model/checks.js";
 
 /** A reason the gate cannot be judged (no data never passes). */
 export interface MissingData {
@@ -31,12 +31,14 @@ const TREND_STATS_FIX =
 export function assessPerformance(
   policy: PerformanceGatePolicy,
   performance: PerformanceResult,
-  /** Prefix of check names when several k6 reports are judged (`k6.smoke: `). */
-  prefix = "",
+  /** The k6 report the checks come from, when several are judged (`k6.smoke`). */
+  source?: string,
 ): PerformanceAssessment {
   const checks: GateCheck[] = [];
   const insufficient: MissingData[] = [];
   const missing: MissingData[] = [];
+  const prefix = source === undefined ? "" : `${source}: `;
+  const from = source === undefined ? {} : { source };
   const value = (metric: string, stat: string): number | undefined => {
     const measured = performance.metrics[metric]?.values[stat];
     return measured !== undefined && Number.isFinite(measured) ? measured : undefined;
@@ -52,9 +54,13 @@ export function assessPerformance(
     }
     const ok = spec.bound === "max" ? measured <= spec.limit : measured >= spec.limit;
     checks.push({
-      name: `${prefix}${spec.name}`,
-      threshold: `${spec.bound === "max" ? "≤" : "≥"} ${spec.format(spec.limit)}`,
-      measured: spec.format(measured),
+      kind: "limit",
+      name: spec.name,
+      ...from,
+      bound: spec.bound,
+      limit: spec.limit,
+      measured,
+      unit: spec.unit,
       ok,
     });
     if (!ok && spec.missingWhenLow === true) {
@@ -71,26 +77,26 @@ export function assessPerformance(
     stat: "count",
     bound: "min",
     limit: policy.min_requests,
-    format: String,
+    unit: "count",
     fix: "point the load test at the target so it makes HTTP requests (no requests, no verdict)",
     missingWhenLow: true,
   });
   compare({
-    name: "http_req_duration p(95)",
+    name: LATENCY_CHECKS.p95,
     metric: "http_req_duration",
     stat: "p(95)",
     bound: "max",
     limit: parseDuration(policy.max_p95),
-    format: ms,
+    unit: "ms",
     fix: TREND_STATS_FIX,
   });
   compare({
-    name: "http_req_duration p(99)",
+    name: LATENCY_CHECKS.p99,
     metric: "http_req_duration",
     stat: "p(99)",
     bound: "max",
     limit: parseDuration(policy.max_p99),
-    format: ms,
+    unit: "ms",
     fix: TREND_STATS_FIX,
   });
   compare({
@@ -99,7 +105,7 @@ export function assessPerformance(
     stat: "rate",
     bound: "max",
     limit: policy.max_error_rate,
-    format: rate,
+    unit: "ratio",
     fix: "make sure the scenario sends HTTP requests with k6/http, whose http_req_failed metric this reads",
   });
   if (policy.min_checks_rate > 0) {
@@ -109,16 +115,17 @@ export function assessPerformance(
       stat: "rate",
       bound: "min",
       limit: policy.min_checks_rate,
-      format: rate,
+      unit: "ratio",
       fix: "add check() calls to the scenario, or set gates.performance.min_checks_rate: 0",
     });
   }
   if (policy.honour_k6_thresholds) {
     for (const threshold of performance.thresholds) {
       checks.push({
-        name: `${prefix}k6 threshold ${threshold.metric}: ${threshold.expression}`,
-        threshold: "passes in k6",
-        measured: threshold.ok ? "passed" : "failed",
+        kind: "k6_threshold",
+        ...from,
+        metric: threshold.metric,
+        expression: threshold.expression,
         ok: threshold.ok,
       });
     }
@@ -134,16 +141,8 @@ interface Comparison {
   stat: string;
   bound: "max" | "min";
   limit: number;
-  format: (value: number) => string;
+  unit: CheckUnit;
   fix: string;
   /** Below the minimum means "not enough data" (error) rather than a failure. */
   missingWhenLow?: boolean;
-}
-
-function ms(value: number): string {
-  return `${Math.round(value * 100) / 100}ms`;
-}
-
-function rate(value: number): string {
-  return String(Math.round(value * 1e6) / 1e6);
 }

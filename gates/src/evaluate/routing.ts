@@ -1,45 +1,19 @@
 import type { Finding, FindingKind, ReportFormat } from "../findings/finding.js";
-import type { GateName } from "../policy/schema.js";
-import type { ReportKind } from "../model/report.js";
+import { GATE_NAMES, type GateName } from "../model/gates.js";
+import { REPORT_KINDS, type ReportKind } from "../model/report.js";
+import { KIND_FORMATS } from "../tools/index.js";
+import { REPORT_KIND_SPECS } from "../tools/report-kinds.js";
 
-/** The finding gates, in report order. */
-export const FINDING_GATES = [
-  "framework_integrity",
-  "documentation",
-  "secrets",
-  "vulnerabilities",
-  "sast",
-  "compliance",
-] as const satisfies readonly GateName[];
+/** The report kinds each gate cannot be judged without (from each kind's declaration). */
+export const REQUIRED_REPORTS: Readonly<Record<GateName, readonly ReportKind[]>> = byKey(GATE_NAMES, (gate) =>
+  REPORT_KINDS.filter((kind) => REPORT_KIND_SPECS[kind].requiredBy.includes(gate)),
+);
 
-/**
- * The report kinds each gate cannot be judged without: with none of them given, the gate is
- * `error` (no report is never "no findings").
- */
-export const REQUIRED_REPORTS: Readonly<Record<GateName, readonly ReportKind[]>> = {
-  framework_integrity: ["validate"],
-  documentation: ["validate"],
-  secrets: ["gitleaks"],
-  vulnerabilities: ["trivy"],
-  sast: ["semgrep"],
-  performance: ["k6"],
-  compliance: ["trivy"],
-};
-
-/**
- * The gates a report of each kind may feed. A report that cannot be used makes every gate listed
- * here `error`: a `findings` document could have carried anything, so it answers for every finding
- * gate; other SARIF feeds `sast` (its findings also reach the gate their kind names).
- */
-export const FEEDS: Readonly<Record<ReportKind, readonly GateName[]>> = {
-  validate: ["framework_integrity", "documentation"],
-  gitleaks: ["secrets"],
-  trivy: ["secrets", "vulnerabilities", "sast", "compliance"],
-  semgrep: ["sast"],
-  k6: ["performance"],
-  sarif: ["sast"],
-  findings: FINDING_GATES,
-};
+/** The gates a report of each kind may feed (from each kind's declaration). */
+export const FEEDS: Readonly<Record<ReportKind, readonly GateName[]>> = byKey(
+  REPORT_KINDS,
+  (kind) => REPORT_KIND_SPECS[kind].feeds,
+);
 
 /**
  * The gate a finding counts against, by its kind. Licences count against compliance, whose
@@ -64,18 +38,7 @@ export function gateOfFinding(finding: Finding): GateName {
 
 /** True when a parsed report's format is one the kind it was given as can produce. */
 export function formatFitsKind(kind: ReportKind, format: ReportFormat): boolean {
-  switch (kind) {
-    case "gitleaks":
-    case "trivy":
-    case "semgrep":
-    case "k6":
-      return format.startsWith(`${kind}-`);
-    case "validate":
-    case "findings":
-      return format === "portcullis-findings";
-    case "sarif":
-      return format.endsWith("sarif");
-  }
+  return KIND_FORMATS[kind].includes(format);
 }
 
 /**
@@ -98,6 +61,12 @@ export function dedupeSecrets(findings: readonly Finding[]): { findings: Finding
 }
 
 // --- internal ---
+
+function byKey<K extends string, V>(keys: readonly K[], value: (key: K) => V): Record<K, V> {
+  const table = {} as Record<K, V>;
+  for (const key of keys) table[key] = value(key);
+  return table;
+}
 
 function placeKey(finding: Finding): string | undefined {
   if (finding.kind !== "secret" || finding.location?.startLine === undefined) return undefined;

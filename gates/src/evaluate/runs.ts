@@ -37,11 +37,15 @@ export function runStates(
   return runs.map((input) => {
     const { run } = input;
     const id = run.label === undefined ? run.kind : `${run.kind}.${run.label}`;
-    const result = "result" in input ? input.result : undefined;
+    // An exit code saying the tool failed is judged first and only here: its report, even one that
+    // parsed, is not trusted, and none of its findings are shown.
+    // A runner that already said why the tool failed (not found on PATH, timed out) is believed.
+    const explained = "error" in input && input.error.code.startsWith("TOOL_");
+    const crashed =
+      run.exitCode === undefined || explained ? undefined : exitProblem(run.kind, run.exitCode, exitMeaning);
+    const result = crashed === undefined && "result" in input ? input.result : undefined;
     const problem =
-      "error" in input
-        ? errorProblem(input.error)
-        : resultProblem(input.run.kind, input.result, run.exitCode, exitMeaning);
+      crashed ?? ("error" in input ? errorProblem(input.error) : resultProblem(input.run.kind, input.result));
     const feeds = new Set<GateName>(FEEDS[run.kind]);
     for (const finding of result?.findings ?? []) feeds.add(gateOfFinding(finding));
     const toolRun: ToolRun = {
@@ -97,24 +101,35 @@ function errorProblem(error: { code: string; message: string; fix?: string | und
   return { code: error.code, message: error.message, fix: error.fix };
 }
 
-function resultProblem(
+/** What the tool's exit code says, by its adapter: undefined unless it says the tool failed. */
+function exitProblem(
   kind: ReportKind,
-  result: ToolResult,
-  exitCode: number | undefined,
+  exitCode: number,
   exitMeaning: (kind: ReportKind, code: number) => ExitMeaning,
 ): RunProblem | undefined {
+  if (exitMeaning(kind, exitCode) !== "error") return undefined;
+  if (exitCode === 127) {
+    return {
+      code: "TOOL_NOT_FOUND",
+      message: `${kind} could not be started (exit code 127: command not found)`,
+      fix: `install ${kind} on PATH, or run \`dagger call ci\`, which brings every tool in its pinned image`,
+    };
+  }
+  const how =
+    exitCode < 0 ? "was stopped (killed or timed out)" : `exited with code ${exitCode}, which means it failed`;
+  return {
+    code: "TOOL_FAILED",
+    message: `${kind} ${how}; its report cannot be trusted`,
+    fix: `read ${kind}'s log, fix the cause and run it again`,
+  };
+}
+
+function resultProblem(kind: ReportKind, result: ToolResult): RunProblem | undefined {
   if (!formatFitsKind(kind, result.format)) {
     return {
       code: "REPORT_WRONG_TOOL",
       message: `given as a ${kind} report, but it is a ${result.format} report`,
       fix: `pass it as --report ${result.format.split("-")[0] ?? kind}=<file>, or give the ${kind} report`,
-    };
-  }
-  if (exitCode !== undefined && exitMeaning(kind, exitCode) === "error") {
-    return {
-      code: "TOOL_FAILED",
-      message: `${result.tool} exited with code ${exitCode}, which means it failed; its report cannot be trusted`,
-      fix: `read ${result.tool}'s log, fix the cause and run it again`,
     };
   }
   const failure = result.toolErrors.find((error) => error.level === "error");

@@ -49,6 +49,13 @@ export interface WaiverInput<W extends WaiverView> {
   find: (finding: Finding, waivers: readonly W[]) => W | undefined;
 }
 
+/** The raw output of a tool's version command as a runner recorded it (`versions/<tool>.txt`). */
+export interface ToolVersionInput {
+  /** The file as the user would name it (`reports/versions/trivy.txt`). */
+  file: string;
+  raw: string;
+}
+
 export interface EvaluateInput<W extends WaiverView = WaiverView> {
   policy: EnvironmentPolicy;
   policyHash: string;
@@ -70,6 +77,11 @@ export interface EvaluateInput<W extends WaiverView = WaiverView> {
    * gathers it). Without it an enabled compliance gate is `error`: controls nobody ran never pass.
    */
   compliance?: CollectedCompliance | undefined;
+  /**
+   * The tools' recorded version output, by tool. trivy's names the vulnerability DB the scan used,
+   * judged against `gates.vulnerabilities.max_db_age`.
+   */
+  toolVersions?: { trivy?: ToolVersionInput | undefined } | undefined;
 }
 
 export interface EvaluateOutput {

@@ -1,4 +1,5 @@
 import type { EnvironmentPolicy, GateMode, GateName } from "../policy/schema.js";
+import { checkLabel, checkLimitText, checkMeasuredText } from "../model/check-text.js";
 import type { Bypass, GateStatus, GateVerdict } from "../model/report.js";
 
 /** A reason the gate cannot be evaluated. */
@@ -70,7 +71,9 @@ export function decideVerdict(facts: GateFacts, environment: string): GateVerdic
     };
   }
   if (failed.length > 0) {
-    const over = failed.map((check) => `${check.name} ${check.measured} (limit ${check.threshold})`).join("; ");
+    const over = failed
+      .map((check) => `${checkLabel(check)} ${checkMeasuredText(check)} (limit ${checkLimitText(check)})`)
+      .join("; ");
     const unjudged = gaps.length === 0 ? "" : `; also not judged: ${gaps.map((gap) => gap.message).join("; ")}`;
     const gapFixes = gaps.flatMap((gap) => (gap.fix === undefined ? [] : [gap.fix]));
     return {

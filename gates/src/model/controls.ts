@@ -13,3 +13,8 @@ export const CHECK_NAMES = [
 ] as const;
 export const CheckName = z.enum(CHECK_NAMES).describe("The built-in check that evidences the control");
 export type CheckName = z.infer<typeof CheckName>;
+
+export const CONTROL_STATUSES = ["pass", "fail", "error"] as const;
+/** error: the control's check could not be evaluated (and so cannot pass). */
+export const ControlStatus = z.enum(CONTROL_STATUSES);
+export type ControlStatus = z.infer<typeof ControlStatus>;

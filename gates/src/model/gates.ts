@@ -20,3 +20,8 @@ export const GateMode = z
   .enum(["mandatory", "advisory"])
   .describe("mandatory: fail or error blocks the pipeline; advisory: it only warns");
 export type GateMode = z.infer<typeof GateMode>;
+
+/** The gates judged by counting findings, in report order. */
+export const FINDING_GATES = GATE_NAMES.filter(
+  (gate): gate is FindingGateName => gate !== "performance",
+) as readonly FindingGateName[];

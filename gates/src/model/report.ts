@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { Finding, PerformanceResult, ReportFormat, Severity, ToolError } from "../findings/finding.js";
-import { CheckName } from "./controls.js";
+import { GateCheck } from "./checks.js";
+import { CheckName, ControlStatus } from "./controls.js";
 import { GateMode, GateName } from "./gates.js";
 
-export const REPORT_SCHEMA_ID = "portcullis.report/v1";
+/** v2: gate checks are typed (kind, limit, measured, unit); v1 had them as text. */
+export const REPORT_SCHEMA_ID = "portcullis.report/v2";
+/** The previous schema, still read as a baseline (only its fingerprints are used). */
+export const REPORT_SCHEMA_ID_V1 = "portcullis.report/v1";
 
 export const GATE_STATUSES = ["pass", "warn", "fail", "error", "disabled"] as const;
 /** pass: clean; warn: within thresholds but with something to see; fail: over a threshold; error: could not be evaluated. */
@@ -29,29 +33,6 @@ export type Bypass = z.infer<typeof Bypass>;
 export const SeverityCounts = z.record(Severity, z.number().int().nonnegative());
 export type SeverityCounts = z.infer<typeof SeverityCounts>;
 
-/** One comparison behind a verdict: a threshold and what was measured. */
-export const GateCheck = z
-  .object({
-    name: z.string(),
-    threshold: z.string(),
-    measured: z.string(),
-    ok: z.boolean(),
-  })
-  .strict();
-export type GateCheck = z.infer<typeof GateCheck>;
-
-/** The compliance gate's check for one control: `control <id>`, threshold `pass`. */
-export function controlCheckName(id: string): string {
-  return `${CONTROL_CHECK_PREFIX}${id}`;
-}
-
-/** Whether a check is one of the compliance gate's control checks. */
-export function isControlCheck(name: string): boolean {
-  return name.startsWith(CONTROL_CHECK_PREFIX);
-}
-
-const CONTROL_CHECK_PREFIX = "control ";
-
 export const GateVerdict = z
   .object({
     gate: GateName,
@@ -74,7 +55,7 @@ export const GateVerdict = z
         suppressed: z.number().int().nonnegative(),
         /** vulnerabilities with `only_fixable`: new findings not counted because no fixed version is known. */
         unfixable: z.number().int().nonnegative().optional(),
-        /** Threshold comparisons (`high` `≤ 0` measured `2`), or performance comparisons. */
+        /** The comparisons behind the status: limits, k6 thresholds, compliance controls. */
         checks: z.array(GateCheck),
         /** Fingerprints of the worst counted findings, worst first (at most 10). */
         worst: z.array(z.string()),
@@ -111,10 +92,7 @@ export const ToolRun = z
   .strict();
 export type ToolRun = z.infer<typeof ToolRun>;
 
-export const CONTROL_STATUSES = ["pass", "fail", "error"] as const;
-/** error: the control's check could not be evaluated (and so cannot pass). */
-export const ControlStatus = z.enum(CONTROL_STATUSES);
-export type ControlStatus = z.infer<typeof ControlStatus>;
+export { CONTROL_STATUSES, ControlStatus } from "./controls.js";
 
 /** One compliance control as judged for this run (see compliance/controls.ts). */
 export const ControlResult = z

@@ -45,6 +45,9 @@ export const FindingGatePolicy = z
       .boolean()
       .default(false)
       .describe("vulnerabilities only: count only findings with a fixed version available"),
+    max_db_age: Duration.optional().describe(
+      "vulnerabilities only: the oldest trivy vulnerability DB a scan may use (versions/trivy.txt beside the reports); older, unreadable or unnamed is `error`. Default 168h",
+    ),
   })
   .strict()
   .describe(

@@ -6,7 +6,10 @@ import type { DeployStep, DeployTimeline } from "./html-charts.js";
  * each step's analysis decision, and the rollback or abort that ended it. Deploys appear in ledger
  * order; `only` keeps the deploys of one commit (the report's).
  */
-export function deployTimelines(records: readonly LedgerRecord[], only?: { commit?: string | undefined }): DeployTimeline[] {
+export function deployTimelines(
+  records: readonly LedgerRecord[],
+  only?: { commit?: string | undefined },
+): DeployTimeline[] {
   const deploys = new Map<string, { started: number; timeline: DeployTimeline; to: "blue" | "green" | undefined }>();
   for (const record of records) {
     if (record.deploy_id === null) continue;
@@ -30,13 +33,21 @@ export function deployTimelines(records: readonly LedgerRecord[], only?: { commi
         analysis: analysisOf(step.decision),
         note: step.reason ?? undefined,
       });
-    } else if (record.type === "rollback" || (record.type === "manual" && record.action !== undefined && record.action !== "promote" && record.action !== "lock_broken")) {
+    } else if (
+      record.type === "rollback" ||
+      (record.type === "manual" &&
+        record.action !== undefined &&
+        record.action !== "promote" &&
+        record.action !== "lock_broken")
+    ) {
       deploy.timeline.steps.push({ atMs, weight: 0, note: record.reason ?? record.action ?? "rollback" });
     } else if (record.type === "deploy_finished" && record.outcome !== undefined) {
       deploy.timeline.outcome = record.outcome;
     }
   }
-  const commits = new Map(records.filter((r) => r.type === "deploy_started" && r.deploy_id !== null).map((r) => [r.deploy_id, r.commit]));
+  const commits = new Map(
+    records.filter((r) => r.type === "deploy_started" && r.deploy_id !== null).map((r) => [r.deploy_id, r.commit]),
+  );
   return [...deploys.values()]
     .map((deploy) => deploy.timeline)
     .filter((timeline) => only?.commit === undefined || commits.get(timeline.id) === only.commit);

@@ -52,11 +52,14 @@ export function latencyChart(performance: PerformanceResult, sla: SlaLines): str
   const bars = rows
     .map((row, index) => {
       const y = 8 + index * (BAR_HEIGHT + 6);
-      const over = (row.key === "p(95)" && sla.p95Ms !== undefined && row.value >= sla.p95Ms) ||
+      const over =
+        (row.key === "p(95)" && sla.p95Ms !== undefined && row.value >= sla.p95Ms) ||
         (row.key === "p(99)" && sla.p99Ms !== undefined && row.value >= sla.p99Ms);
-      return `<text x="${LEFT - 6}" y="${y + 15}" text-anchor="end">${row.key}</text>` +
+      return (
+        `<text x="${LEFT - 6}" y="${y + 15}" text-anchor="end">${row.key}</text>` +
         `<rect x="${LEFT}" y="${y}" width="${(scale(row.value) - LEFT).toFixed(1)}" height="${BAR_HEIGHT}" class="${over ? "bar-bad" : "bar"}"/>` +
-        `<text x="${(scale(row.value) + 4).toFixed(1)}" y="${y + 15}">${formatMs(row.value)}</text>`;
+        `<text x="${(scale(row.value) + 4).toFixed(1)}" y="${y + 15}">${formatMs(row.value)}</text>`
+      );
     })
     .join("");
   const lines = [
@@ -66,8 +69,10 @@ export function latencyChart(performance: PerformanceResult, sla: SlaLines): str
     .filter((line): line is { label: string; value: number } => line.value !== undefined)
     .map((line, index) => {
       const x = scale(line.value).toFixed(1);
-      return `<line x1="${x}" x2="${x}" y1="0" y2="${height - 14}" class="sla"/>` +
-        `<text x="${x}" y="${height - 2 - index * 0}" text-anchor="${index === 0 ? "end" : "start"}" class="sla-label">${line.label} ${formatMs(line.value)}</text>`;
+      return (
+        `<line x1="${x}" x2="${x}" y1="0" y2="${height - 14}" class="sla"/>` +
+        `<text x="${x}" y="${height - 2 - index * 0}" text-anchor="${index === 0 ? "end" : "start"}" class="sla-label">${line.label} ${formatMs(line.value)}</text>`
+      );
     })
     .join("");
   return svg(height, "http_req_duration percentiles against the SLA", bars + lines);
@@ -76,15 +81,21 @@ export function latencyChart(performance: PerformanceResult, sla: SlaLines): str
 /** Request rate and error rate over time, and p95 latency over time with the SLA line. */
 export function timeSeriesCharts(points: readonly TimePoint[], sla: SlaLines): string {
   if (points.length < 2) return "";
-  const rate = lineChart(points.map((p) => ({ t: p.t, v: p.requestsPerSecond })), {
-    title: "Requests per second",
-    format: (v) => v.toFixed(0),
-  });
-  const errors = lineChart(points.map((p) => ({ t: p.t, v: p.errorRate * 100 })), {
-    title: "Error rate (%)",
-    format: (v) => `${v.toFixed(2)}%`,
-    bad: true,
-  });
+  const rate = lineChart(
+    points.map((p) => ({ t: p.t, v: p.requestsPerSecond })),
+    {
+      title: "Requests per second",
+      format: (v) => v.toFixed(0),
+    },
+  );
+  const errors = lineChart(
+    points.map((p) => ({ t: p.t, v: p.errorRate * 100 })),
+    {
+      title: "Error rate (%)",
+      format: (v) => `${v.toFixed(2)}%`,
+      bad: true,
+    },
+  );
   const latencyPoints = points
     .filter((p): p is TimePoint & { p95Ms: number } => p.p95Ms !== undefined)
     .map((p) => ({ t: p.t, v: p.p95Ms }));
@@ -112,10 +123,16 @@ export function deployTimelineChart(deploy: DeployTimeline): string {
     })
     .join("");
   const axis = [0, 50, 100]
-    .map((w) => `<text x="${LEFT - 6}" y="${y(w) + 4}" text-anchor="end">${w}%</text><line x1="${LEFT}" x2="${WIDTH - 20}" y1="${y(w)}" y2="${y(w)}" class="grid"/>`)
+    .map(
+      (w) =>
+        `<text x="${LEFT - 6}" y="${y(w) + 4}" text-anchor="end">${w}%</text><line x1="${LEFT}" x2="${WIDTH - 20}" y1="${y(w)}" y2="${y(w)}" class="grid"/>`,
+    )
     .join("");
-  return svg(150, `Deploy ${deploy.id} (${deploy.version}): traffic on the new slot, outcome ${deploy.outcome}`,
-    `${axis}<path d="${path}" class="weight"/>${marks}`);
+  return svg(
+    150,
+    `Deploy ${deploy.id} (${deploy.version}): traffic on the new slot, outcome ${deploy.outcome}`,
+    `${axis}<path d="${path}" class="weight"/>${marks}`,
+  );
 }
 
 // --- internal ---
@@ -131,14 +148,20 @@ function lineChart(
   const x = (t: number): number => LEFT + ((WIDTH - LEFT - 20) * t) / tMax;
   const y = (v: number): number => 10 + ((height - 30) * (vMax - v)) / vMax;
   const d = points.map((p, i) => `${i === 0 ? "M" : "L"}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(" ");
-  const limit = options.limit === undefined
-    ? ""
-    : `<line x1="${LEFT}" x2="${WIDTH - 20}" y1="${y(options.limit).toFixed(1)}" y2="${y(options.limit).toFixed(1)}" class="sla"/>` +
-      `<text x="${WIDTH - 20}" y="${(y(options.limit) - 3).toFixed(1)}" text-anchor="end" class="sla-label">SLA ${options.format(options.limit)}</text>`;
-  const axis = `<text x="${LEFT - 6}" y="${y(vMax) + 4}" text-anchor="end">${options.format(vMax)}</text>` +
+  const limit =
+    options.limit === undefined
+      ? ""
+      : `<line x1="${LEFT}" x2="${WIDTH - 20}" y1="${y(options.limit).toFixed(1)}" y2="${y(options.limit).toFixed(1)}" class="sla"/>` +
+        `<text x="${WIDTH - 20}" y="${(y(options.limit) - 3).toFixed(1)}" text-anchor="end" class="sla-label">SLA ${options.format(options.limit)}</text>`;
+  const axis =
+    `<text x="${LEFT - 6}" y="${y(vMax) + 4}" text-anchor="end">${options.format(vMax)}</text>` +
     `<text x="${LEFT - 6}" y="${y(0) + 4}" text-anchor="end">0</text>` +
     `<text x="${WIDTH - 20}" y="${height - 4}" text-anchor="end">${tMax.toFixed(0)} s</text>`;
-  return svg(height, options.title, `${axis}${limit}<path d="${d}" class="${options.bad === true ? "line-bad" : "line"}"/>`);
+  return svg(
+    height,
+    options.title,
+    `${axis}${limit}<path d="${d}" class="${options.bad === true ? "line-bad" : "line"}"/>`,
+  );
 }
 
 function svg(height: number, title: string, body: string): string {

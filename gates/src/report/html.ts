@@ -11,6 +11,8 @@ import {
 } from "./html-charts.js";
 import { escapeHtml } from "./html-escape.js";
 import { findingsSection, HTML_LIMITS, type HtmlLimits } from "./html-findings.js";
+import { checkLabel, checkLimitText, checkMeasuredText } from "../model/check-text.js";
+import { LATENCY_CHECKS } from "../model/checks.js";
 import type { GateVerdict, Report } from "../model/report.js";
 
 export type { DeployTimeline, DeployStep, TimePoint } from "./html-charts.js";
@@ -24,7 +26,6 @@ export interface HtmlExtras {
   /** How many findings and counts each gate shows (default HTML_LIMITS). */
   limits?: HtmlLimits | undefined;
 }
-
 
 /**
  * report.html: one self-contained page (inline CSS and SVG, no request of any kind, enforced by
@@ -95,7 +96,7 @@ function gateTable(verdicts: readonly GateVerdict[]): string {
         : `<ul class="checks">${verdict.evidence.checks
             .map(
               (check) =>
-                `<li class="${check.ok ? "" : "bad"}">${escapeHtml(check.name)}: ${escapeHtml(check.measured)} (threshold ${escapeHtml(check.threshold)})</li>`,
+                `<li class="${check.ok ? "" : "bad"}">${escapeHtml(checkLabel(check))}: ${escapeHtml(checkMeasuredText(check))} (threshold ${escapeHtml(checkLimitText(check))})</li>`,
             )
             .join("")}</ul>`;
     const counted = SEVERITIES.map((s) => [s, verdict.evidence.counted[s] ?? 0] as const)
@@ -172,14 +173,15 @@ function waiversSection(report: Report): string {
 
 function toolsSection(report: Report): string {
   const rows = report.tools.map((run) => {
-    const problem = run.error === undefined
-      ? [
-          ...run.toolErrors.slice(0, TOOL_ERRORS_SHOWN).map((e) => `${e.level}: ${escapeHtml(e.message)}`),
-          ...(run.toolErrors.length > TOOL_ERRORS_SHOWN
-            ? [`${run.toolErrors.length - TOOL_ERRORS_SHOWN} more in report.json`]
-            : []),
-        ].join("<br>")
-      : `<strong>${escapeHtml(run.error.code)}</strong>: ${escapeHtml(run.error.message)}${run.error.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(run.error.fix)}</div>`}`;
+    const problem =
+      run.error === undefined
+        ? [
+            ...run.toolErrors.slice(0, TOOL_ERRORS_SHOWN).map((e) => `${e.level}: ${escapeHtml(e.message)}`),
+            ...(run.toolErrors.length > TOOL_ERRORS_SHOWN
+              ? [`${run.toolErrors.length - TOOL_ERRORS_SHOWN} more in report.json`]
+              : []),
+          ].join("<br>")
+        : `<strong>${escapeHtml(run.error.code)}</strong>: ${escapeHtml(run.error.message)}${run.error.fix === undefined ? "" : `<div class="fs">Fix: ${escapeHtml(run.error.fix)}</div>`}`;
     return `<tr><td>${escapeHtml(run.kind)}${run.label === undefined ? "" : `.${escapeHtml(run.label)}`}</td><td>${escapeHtml(run.tool)} ${escapeHtml(run.version ?? "")}</td><td><code>${escapeHtml(run.file)}</code></td><td>${problem}</td></tr>`;
   });
   if (rows.length === 0) return "";
@@ -189,11 +191,11 @@ function toolsSection(report: Report): string {
 /** SLA lines come from the performance verdict's own checks, so the page shows what was judged. */
 function slaFromVerdicts(verdicts: readonly GateVerdict[]): SlaLines {
   const performance = verdicts.find((v) => v.gate === "performance");
-  const limit = (pattern: RegExp): number | undefined => {
-    const check = performance?.evidence.checks.find((c) => pattern.test(c.name));
-    const match = check === undefined ? null : /([0-9.]+)\s*ms/.exec(check.threshold);
-    return match?.[1] === undefined ? undefined : Number(match[1]);
+  const limit = (name: string): number | undefined => {
+    for (const check of performance?.evidence.checks ?? []) {
+      if (check.kind === "limit" && check.unit === "ms" && check.name === name) return check.limit;
+    }
+    return undefined;
   };
-  return { p95Ms: limit(/p\(?95/), p99Ms: limit(/p\(?99/) };
+  return { p95Ms: limit(LATENCY_CHECKS.p95), p99Ms: limit(LATENCY_CHECKS.p99) };
 }
-

@@ -9,7 +9,7 @@ export interface JsonOptions {
 }
 
 /**
- * report.json (`portcullis.report/v1`) as one string. Large reports: see renderJsonChunks, which
+ * report.json (`portcullis.report/v2`) as one string. Large reports: see renderJsonChunks, which
  * writes the same bytes without ever holding them whole.
  */
 export function renderJson(report: Report, options: JsonOptions = {}): string {

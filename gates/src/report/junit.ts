@@ -1,4 +1,5 @@
 import { redactText } from "../findings/redact.js";
+import { checkLabel, checkLimitText, checkMeasuredText } from "../model/check-text.js";
 import type { ControlResult, GateVerdict, Report, ReportedFinding } from "../model/report.js";
 import { locationText, measuredText, thresholdText } from "./summary.js";
 
@@ -136,7 +137,7 @@ function detailLines(verdict: GateVerdict, byFingerprint: ReadonlyMap<string, Re
   if (failed.length > 0)
     lines.push(
       "Over the limit:",
-      ...failed.map((check) => `  ${check.name}: ${check.measured} (limit ${check.threshold})`),
+      ...failed.map((check) => `  ${checkLabel(check)}: ${checkMeasuredText(check)} (limit ${checkLimitText(check)})`),
     );
   const worst = verdict.evidence.worst.flatMap((fingerprint) => {
     const finding = byFingerprint.get(fingerprint);

@@ -1,11 +1,7 @@
 import { SEVERITIES } from "../findings/finding.js";
-import {
-  isControlCheck,
-  type GateStatus,
-  type GateVerdict,
-  type Report,
-  type ReportedFinding,
-} from "../model/report.js";
+import { checkLabel, checkLimitText, checkMeasuredText } from "../model/check-text.js";
+import { type GateStatus, type GateVerdict, type Report, type ReportedFinding } from "../model/report.js";
+import type { GateCheck } from "../model/checks.js";
 import { groupByStatusAndSeverity } from "../model/sort.js";
 
 /**
@@ -30,10 +26,10 @@ export function outcomeLine(report: Report): string {
 /** The limits a gate was judged by: `max.critical ≤ 0, max.high ≤ 0`; `—` when none applied. */
 export function thresholdText(verdict: GateVerdict): string {
   const checks = verdict.evidence.checks;
-  const own = checks.filter((check) => !isK6Threshold(check.name) && !isControlCheck(check.name));
-  const k6 = checks.filter((check) => isK6Threshold(check.name)).length;
-  const controls = checks.filter((check) => isControlCheck(check.name)).length;
-  const parts = own.map((check) => `${check.name} ${check.threshold}`);
+  const own = checks.filter((check) => check.kind === "limit");
+  const k6 = checks.filter((check) => check.kind === "k6_threshold").length;
+  const controls = checks.filter((check) => check.kind === "control").length;
+  const parts = own.map((check) => `${checkLabel(check)} ${checkLimitText(check)}`);
   if (k6 > 0) parts.push(`${k6} k6 thresholds pass`);
   if (controls > 0) parts.push(`${controls} controls pass`);
   return parts.length === 0 ? "—" : parts.join(", ");
@@ -42,9 +38,9 @@ export function thresholdText(verdict: GateVerdict): string {
 /** What was measured: counted findings per severity (and accepted ones), or performance figures. */
 export function measuredText(verdict: GateVerdict): string {
   if (verdict.gate === "performance") {
-    const own = verdict.evidence.checks.filter((check) => !isK6Threshold(check.name));
-    const k6 = verdict.evidence.checks.filter((check) => isK6Threshold(check.name));
-    const parts = own.map((check) => `${shortCheckName(check.name)} ${check.measured}`);
+    const own = verdict.evidence.checks.filter((check) => check.kind !== "k6_threshold");
+    const k6 = verdict.evidence.checks.filter((check) => check.kind === "k6_threshold");
+    const parts = own.map((check) => `${shortLabel(check)} ${checkMeasuredText(check)}`);
     if (k6.length > 0) parts.push(`k6 thresholds ${k6.filter((check) => check.ok).length}/${k6.length} passed`);
     return parts.length === 0 ? "—" : parts.join(", ");
   }
@@ -58,7 +54,7 @@ export function measuredText(verdict: GateVerdict): string {
     suppressed > 0 ? `${suppressed} suppressed` : "",
     unfixable !== undefined && unfixable > 0 ? `${unfixable} without fix` : "",
   ].filter((part) => part !== "");
-  const controls = verdict.evidence.checks.filter((check) => isControlCheck(check.name));
+  const controls = verdict.evidence.checks.filter((check) => check.kind === "control");
   const controlText =
     controls.length === 0 ? [] : [`controls ${controls.filter((check) => check.ok).length}/${controls.length} passed`];
   return [severities.length === 0 ? "0 new" : severities.join(", "), ...accepted, ...controlText].join(", ");
@@ -133,10 +129,6 @@ const ANSI_SEQUENCE = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|\u001b[@-_]/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
-function isK6Threshold(name: string): boolean {
-  return name.includes("k6 threshold ");
-}
-
 /** The performance checks' names in a measured cell, short enough that a table shows every figure. */
 const SHORT_CHECK_NAMES: Readonly<Record<string, string>> = {
   "http_reqs count": "requests",
@@ -146,8 +138,8 @@ const SHORT_CHECK_NAMES: Readonly<Record<string, string>> = {
   "checks rate": "checks",
 };
 
-/** `k6.smoke: http_req_failed rate` -> `k6.smoke: failed`; other names unchanged. */
-function shortCheckName(name: string): string {
-  const entry = Object.entries(SHORT_CHECK_NAMES).find(([long]) => name === long || name.endsWith(`: ${long}`));
-  return entry === undefined ? name : `${name.slice(0, name.length - entry[0].length)}${entry[1]}`;
+/** `k6.smoke: http_req_failed rate` -> `k6.smoke: failed`; other checks by their full label. */
+function shortLabel(check: GateCheck): string {
+  if (check.kind !== "limit") return checkLabel(check);
+  return `${check.source === undefined ? "" : `${check.source}: `}${SHORT_CHECK_NAMES[check.name] ?? check.name}`;
 }

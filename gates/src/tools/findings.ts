@@ -2,7 +2,7 @@ import { quote, ReportError } from "../errors.js";
 import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { FINDINGS_SCHEMA_ID, FindingsDocument } from "../findings/format.js";
 import { REDACTED } from "../findings/redact.js";
-import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./report-json.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
 
 /** Exit codes of `portcullis validate` (and of any producer following the same convention). */

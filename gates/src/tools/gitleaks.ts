@@ -4,7 +4,7 @@ import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isMasked, REDACTED, scrubList } from "../findings/redact.js";
 import { isSarifOf, parseJsonOrSarif } from "./sarif.js";
-import { isRecord, normalisePath, type ReportContext } from "./sarif-report-json.js";
+import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
 import { scrubFinding } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 

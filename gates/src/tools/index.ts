@@ -1,14 +1,15 @@
 import { ReportError } from "../errors.js";
 import type { ReportFormat, ToolResult } from "../findings/finding.js";
-import type { ReportKind } from "../model/report.js";
+import { REPORT_KINDS, type ReportKind } from "../model/report.js";
 import { findingsFormat } from "./findings.js";
 import { gitleaks } from "./gitleaks.js";
 import { isK6OutJson, k6 } from "./k6.js";
 import { sarif, sarifFormat } from "./sarif.js";
-import { describeDocument, parseReportJson } from "./sarif-report-json.js";
+import { describeDocument, parseReportJson } from "./report-json.js";
 import { semgrep } from "./semgrep.js";
 import { trivy } from "./trivy.js";
 import { parseTrivyStream } from "./trivy-stream.js";
+import { REPORT_KIND_SPECS } from "./report-kinds.js";
 import type { ExitMeaning, ParseOptions } from "./types.js";
 
 export { findingsFormat, FINDINGS_EXIT } from "./findings.js";
@@ -37,21 +38,14 @@ export type {
   TrivyVersionInfo,
 } from "./trivy.js";
 export { parseTrivyStream } from "./trivy-stream.js";
+export { REPORT_KIND_SPECS, type ReportKindSpec } from "./report-kinds.js";
 
 /** Every adapter, by tool name: the one list the Dagger module, the host runner and the CLI read. */
 export const TOOLS = { gitleaks, trivy, semgrep, k6, sarif, findings: findingsFormat } as const;
 export type ToolName = keyof typeof TOOLS;
 
-/** The formats each `--report <kind>=<file>` accepts (detected by content, never by file name). */
-export const KIND_FORMATS: Readonly<Record<ReportKind, readonly ReportFormat[]>> = {
-  gitleaks: ["gitleaks-json", "gitleaks-sarif"],
-  trivy: ["trivy-json", "trivy-sarif"],
-  semgrep: ["semgrep-json", "semgrep-sarif"],
-  k6: ["k6-summary-export", "k6-handle-summary"],
-  sarif: ["sarif", "gitleaks-sarif", "trivy-sarif", "semgrep-sarif"],
-  validate: ["portcullis-findings"],
-  findings: ["portcullis-findings"],
-};
+/** The formats each `--report <kind>=<file>` accepts (detected by content, never by file name): its adapter's. */
+export const KIND_FORMATS: Readonly<Record<ReportKind, readonly ReportFormat[]>> = kindFormats();
 
 /** A report's format and the adapter that reads it. */
 export interface DetectedReport {
@@ -101,7 +95,7 @@ export function parseReport(kind: ReportKind, raw: string, options: ParseOptions
     const file = options.file ?? "<file>";
     throw new ReportError(
       "REPORT_WRONG_TOOL",
-      `--report ${kind}: this is ${FORMAT_LABELS[detected.format]}, not ${KIND_LABELS[kind]}`,
+      `--report ${kind}: this is ${FORMAT_LABELS[detected.format]}, not ${REPORT_KIND_SPECS[kind].label}`,
       { file: options.file, tool: kind, fix: `pass it as --report ${FORMAT_TOOL[detected.format]}=${file}` },
     );
   }
@@ -110,13 +104,19 @@ export function parseReport(kind: ReportKind, raw: string, options: ParseOptions
 
 /** What an exit code means for the tool behind a report kind (`validate` and `findings`: Portcullis' convention). */
 export function reportExitMeaning(kind: ReportKind, exitCode: number): ExitMeaning {
-  return TOOLS[KIND_TOOL[kind]].exitMeaning(exitCode);
+  return TOOLS[KIND_TOOL(kind)].exitMeaning(exitCode);
 }
 
 /** The parsers `portcullis evaluate` reads reports with; trivy reports are always streamed. */
 export const reportParsers = { parse: parseReport, parseTrivyStream, exitMeaning: reportExitMeaning } as const;
 
 // --- internal ---
+
+function kindFormats(): Record<ReportKind, readonly ReportFormat[]> {
+  const table = {} as Record<ReportKind, readonly ReportFormat[]>;
+  for (const kind of REPORT_KINDS) table[kind] = TOOLS[REPORT_KIND_SPECS[kind].adapter].formats;
+  return table;
+}
 
 function parseAnyReport(raw: string, options: ParseOptions): unknown {
   try {
@@ -139,29 +139,17 @@ function parseAnyReport(raw: string, options: ParseOptions): unknown {
 /** SARIF is settled before this order is used; the generic `sarif` adapter is therefore not in it. */
 const DETECT_ORDER = ["gitleaks", "trivy", "semgrep", "k6", "findings"] as const satisfies readonly ToolName[];
 
-/** The adapter that owns each format; every tool name is also the `--report` kind to suggest for it. */
-const FORMAT_TOOL: Readonly<Record<ReportFormat, ToolName & ReportKind>> = {
-  "gitleaks-json": "gitleaks",
-  "gitleaks-sarif": "gitleaks",
-  "trivy-json": "trivy",
-  "trivy-sarif": "trivy",
-  "semgrep-json": "semgrep",
-  "semgrep-sarif": "semgrep",
-  "k6-summary-export": "k6",
-  "k6-handle-summary": "k6",
-  sarif: "sarif",
-  "portcullis-findings": "findings",
-};
+/**
+ * The adapter that owns each format: the first adapter listing it, the generic SARIF adapter last
+ * (a tool's SARIF belongs to that tool). Every such tool name is also the `--report` kind to suggest.
+ */
+const FORMAT_TOOL = Object.fromEntries(
+  (["gitleaks", "trivy", "semgrep", "k6", "findings", "sarif"] as const)
+    .flatMap((tool) => TOOLS[tool].formats.map((format) => [format, tool] as const))
+    .reverse(),
+) as Readonly<Record<ReportFormat, ToolName & ReportKind>>;
 
-const KIND_TOOL: Readonly<Record<ReportKind, ToolName>> = {
-  gitleaks: "gitleaks",
-  trivy: "trivy",
-  semgrep: "semgrep",
-  k6: "k6",
-  sarif: "sarif",
-  validate: "findings",
-  findings: "findings",
-};
+const KIND_TOOL = (kind: ReportKind): ToolName => REPORT_KIND_SPECS[kind].adapter;
 
 const FORMAT_LABELS: Readonly<Record<ReportFormat, string>> = {
   "gitleaks-json": "a gitleaks JSON report",
@@ -174,16 +162,6 @@ const FORMAT_LABELS: Readonly<Record<ReportFormat, string>> = {
   "k6-handle-summary": "a k6 handleSummary summary",
   sarif: "a SARIF log",
   "portcullis-findings": "a Portcullis findings document",
-};
-
-const KIND_LABELS: Readonly<Record<ReportKind, string>> = {
-  gitleaks: "a gitleaks report (JSON or SARIF)",
-  trivy: "a trivy report (JSON or SARIF)",
-  semgrep: "a semgrep report (JSON or SARIF)",
-  k6: "a k6 summary (--summary-export or handleSummary)",
-  sarif: "a SARIF 2.1.0 log",
-  validate: "a Portcullis findings document",
-  findings: "a Portcullis findings document",
 };
 
 const ALL_FORMATS =

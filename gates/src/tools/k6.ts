@@ -10,7 +10,7 @@ import {
   type ThresholdOutcome,
   type ToolResult,
 } from "../findings/finding.js";
-import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./report-json.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
 /** What this adapter carries beyond ToolAdapter: argv builders and exit-code constants. */

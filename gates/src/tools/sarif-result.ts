@@ -1,7 +1,7 @@
 import type { Finding, Location, Severity, Suppression } from "../findings/finding.js";
 import { isMasked, REDACTED, redactDeep, redactText, scrubList } from "../findings/redact.js";
 import type { DriverProfile } from "./sarif-profile.js";
-import { normalisePath } from "./sarif-report-json.js";
+import { normalisePath } from "./report-json.js";
 import type { SarifLevel, SarifResult, SarifRule, SarifRun } from "./sarif-schema.js";
 
 /** A finding before its fingerprint, with what the fingerprint is computed from. */

@@ -10,7 +10,7 @@ import {
   parseReportJson,
   wrongTool,
   type ReportContext,
-} from "./sarif-report-json.js";
+} from "./report-json.js";
 import { draftFromResult, scrubFinding, type DraftFinding } from "./sarif-result.js";
 import { SarifLog, type SarifInvocation, type SarifNotification, type SarifRun } from "./sarif-schema.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
@@ -134,7 +134,7 @@ export const sarif = {
    * runner there is no container to start (tools that write SARIF carry their own image).
    */
   image: { ref: "", version: "2.1.0" } satisfies PinnedImage,
-  formats: ["sarif", "gitleaks-sarif", "semgrep-sarif", "trivy-sarif"],
+  formats: ["sarif", "gitleaks-sarif", "trivy-sarif", "semgrep-sarif"],
   exitCodes: SARIF_EXIT,
   detect: sarifFormat,
   parse(raw: string, options: ParseOptions = {}): ToolResult {

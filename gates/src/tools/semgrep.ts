@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import type { Finding, ReportFormat, Severity, ToolError, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isSarifOf, parseJsonOrSarif } from "./sarif.js";
-import { isRecord, normalisePath, type ReportContext } from "./sarif-report-json.js";
+import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
 import { isPlaceholder } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Finding, Location, Severity } from "../findings/finding.js";
 import { fingerprintOf } from "../findings/fingerprint.js";
 import { REDACTED } from "../findings/redact.js";
-import { invalidReport, normalisePath, type ReportContext } from "./sarif-report-json.js";
+import { invalidReport, normalisePath, type ReportContext } from "./report-json.js";
 import {
   TrivyResult,
   type TrivyLicense,

@@ -1,6 +1,6 @@
 import { ReportError } from "../errors.js";
 import type { ToolResult } from "../findings/finding.js";
-import { parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import { parseReportJson, wrongTool, type ReportContext } from "./report-json.js";
 import { parseSarifDocument } from "./sarif.js";
 import { checkTrivyHeader, parseTrivyDocument, trivy, trivyContext, trivyResult } from "./trivy.js";
 import { TrivyCollector } from "./trivy-map.js";

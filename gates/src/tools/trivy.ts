@@ -1,6 +1,6 @@
 import type { ReportFormat, ToolResult } from "../findings/finding.js";
 import { parseSarifDocument, sarifFormat } from "./sarif.js";
-import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./sarif-report-json.js";
+import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./report-json.js";
 import { trivyArgv } from "./trivy-argv.js";
 import { TrivyCollector } from "./trivy-map.js";
 import { TrivyHeader, TrivyVersionOutput } from "./trivy-schema.js";

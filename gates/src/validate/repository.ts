@@ -5,7 +5,7 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import type { PortcullisError} from "../errors.js";
+import type { PortcullisError } from "../errors.js";
 import { ConfigError, UsageError, IoError, messageOf } from "../errors.js";
 import { CONFIG_FILE_NAME, defaultValidateConfig, parseValidateConfigText, type ValidateConfig } from "./config.js";
 import type { ValidateResult } from "./findings.js";

@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ESLint } from "eslint";
 import tseslint from "typescript-eslint";
@@ -90,5 +90,21 @@ describe("import direction of gates/src", () => {
     ],
   ])("accepts a downward edge: %s", async (_name, file, code) => {
     expect(await violations(file, code)).toEqual([]);
+  });
+});
+
+describe("the checks that keep it so", () => {
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { scripts: Record<string, string> };
+  const workflow = readFileSync(`${ROOT}.github/workflows/ci.yml`, "utf8");
+
+  it("npm run check runs the types, the lint, the formatting and the tests", () => {
+    expect(pkg.scripts["check"]).toBe("npm run typecheck && npm run lint && npm run format:check && npm test");
+    expect(pkg.scripts["lint"]).toMatch(/^eslint \. --max-warnings=0/);
+    expect(pkg.scripts["format:check"]).toBe("prettier --check .");
+  });
+
+  it("CI runs the lint and the formatting check", () => {
+    expect(workflow).toMatch(/- run: npm run lint\n/);
+    expect(workflow).toMatch(/- run: npm run format:check\n/);
   });
 });

@@ -6,6 +6,8 @@ import { UsageError } from "../../src/errors.js";
 import type { ToolResult } from "../../src/findings/finding.js";
 import { reportParsers } from "../../src/tools/index.js";
 import { fixture, tempDir } from "./cli-harness.js";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import { cleanRuns, input } from "../evaluate/helpers.js";
 
 describe("parseReportFlag", () => {
   it.each([
@@ -67,7 +69,6 @@ describe("readReport", () => {
           calls.push("stream trivy");
           return reportParsers.parseTrivyStream(chunks, options);
         },
-        exitMeaning: reportParsers.exitMeaning,
       },
     };
   }
@@ -86,12 +87,12 @@ describe("readReport", () => {
     expect(calls).toEqual(["stream trivy", "parse gitleaks"]);
   });
 
-  it("does not parse a report whose exit code says the tool crashed", async () => {
+  it("reads the exit code and leaves its meaning to evaluate, which distrusts the report of a crashed tool", async () => {
     const dir = tempDir();
-    const { parsers, calls } = recording();
-    copyFileSync(fixture("semgrep.clean.json"), path.join(dir, "semgrep.json"));
+    const { parsers } = recording();
+    copyFileSync(fixture("semgrep.finding.json"), path.join(dir, "semgrep.json"));
     writeFileSync(path.join(dir, "semgrep.exitcode"), "2\n");
-    const input = await readReport(
+    const read = await readReport(
       {
         kind: "semgrep",
         path: path.join(dir, "semgrep.json"),
@@ -100,15 +101,19 @@ describe("readReport", () => {
       },
       parsers,
     );
-    expect(calls).toEqual([]);
-    expect(input.run.exitCode).toBe(2);
-    expect("error" in input && input.error.toJSON()).toEqual({
-      code: "TOOL_FAILED",
-      message: "semgrep exited with code 2, which means it failed; its report cannot be trusted",
-      file: "semgrep.json",
-      tool: "semgrep",
-      fix: "read semgrep's log, fix the cause and run it again",
+    expect(read.run.exitCode).toBe(2);
+    const runs = [...cleanRuns().filter((entry) => entry.run.kind !== "semgrep"), read];
+    const { report } = evaluate(input({ runs }));
+    expect(report.tools.find((tool) => tool.kind === "semgrep")).toMatchObject({
+      exitCode: 2,
+      error: {
+        code: "TOOL_FAILED",
+        message: "semgrep exited with code 2, which means it failed; its report cannot be trusted",
+        fix: "read semgrep's log, fix the cause and run it again",
+      },
     });
+    expect(report.findings.filter((finding) => finding.tool === "semgrep")).toEqual([]);
+    expect(report.verdicts.find((verdict) => verdict.gate === "sast")?.status).toBe("error");
   });
 
   it("reports a folder where a report should be as unreadable (IO), not as a crash of Portcullis", async () => {

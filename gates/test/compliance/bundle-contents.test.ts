@@ -42,7 +42,7 @@ describe("ledgerExcerpt", () => {
 describe("parseReportDocument", () => {
   it.each([
     ["{", "REPORT_MALFORMED", /not valid JSON/],
-    ['{"schema":"portcullis.report/v1"}', "REPORT_INVALID", /not a portcullis\.report\/v1 document: /],
+    ['{"schema":"portcullis.report/v2"}', "REPORT_INVALID", /not a portcullis\.report\/v2 document: /],
   ])("refuses %j with %s", (text, code, message) => {
     const error = (() => {
       try {

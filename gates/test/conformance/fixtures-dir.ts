@@ -27,7 +27,9 @@ export function corporaDir(): string | undefined {
   const dir = configured ?? path.resolve(REPO_ROOT, "..", "shared", "corpora");
   if (existsSync(dir)) return dir;
   if (process.env["CI"] === "true") {
-    throw new Error(`corpora not found at ${dir}: put the shared corpora beside the repository or set PORTCULLIS_CORPORA_DIR`);
+    throw new Error(
+      `corpora not found at ${dir}: put the shared corpora beside the repository or set PORTCULLIS_CORPORA_DIR`,
+    );
   }
   return undefined;
 }

@@ -9,6 +9,7 @@ import { parsePolicy } from "../../src/policy/parse-policy.js";
 import type { GateName } from "../../src/policy/schema.js";
 import { Report, type GateVerdict } from "../../src/model/report.js";
 import { NOW, cleanRuns, finding, input, ok, policy, waivers } from "./helpers.js";
+import { checkLabel, checkMeasuredText } from "../../src/model/check-text.js";
 
 const PRODUCTION = parsePolicy(
   readFileSync(fileURLToPath(new URL("../../../environments/production.yml", import.meta.url)), "utf8"),
@@ -75,7 +76,9 @@ describe("compliance gate: controls", () => {
     const verdict = gate(report, "compliance");
     expect(verdict.status).toBe("pass");
     expect(verdict.reason).toBe("no new findings in 1 report; all 8 controls pass");
-    expect(verdict.evidence.checks.map((check) => `${check.name} ${check.measured} ${check.ok}`)).toEqual([
+    expect(
+      verdict.evidence.checks.map((check) => `${checkLabel(check)} ${checkMeasuredText(check)} ${check.ok}`),
+    ).toEqual([
       "max.critical 0 true",
       "max.high 0 true",
       ...BUILTIN_CONTROLS.map((control) => `control ${control.id} pass true`),

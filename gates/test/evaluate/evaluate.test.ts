@@ -5,6 +5,7 @@ import type { FindingInput } from "../../src/findings/finding.js";
 import type { GateName } from "../../src/policy/schema.js";
 import { Report, type GateStatus, type GateVerdict, type ReportKind } from "../../src/model/report.js";
 import { NOW, cleanRuns, finding, input, ok, policy, waivers, type TestWaiver } from "./helpers.js";
+import { checkLabel, checkLimitText, checkMeasuredText } from "../../src/model/check-text.js";
 
 function verdictOf(report: Report, gate: GateName): GateVerdict {
   const verdict = report.verdicts.find((candidate) => candidate.gate === gate);
@@ -151,8 +152,8 @@ describe("evaluate: which gate a finding counts against", () => {
     const { report } = evaluate(input({ runs: runsWith("trivy", ...findings) }));
     const verdict = verdictOf(report, "vulnerabilities");
     expect(verdict.evidence.checks).toEqual([
-      { name: "max.critical", threshold: "≤ 0", measured: "1", ok: false },
-      { name: "max.high", threshold: "≤ 0", measured: "1", ok: false },
+      { kind: "limit", name: "max.critical", bound: "max", limit: 0, measured: 1, unit: "count", ok: false },
+      { kind: "limit", name: "max.high", bound: "max", limit: 0, measured: 1, unit: "count", ok: false },
     ]);
     expect(verdict.evidence.worst).toHaveLength(10);
     expect(verdict.evidence.worst[0]).toBe(findings[12]?.fingerprint);
@@ -504,9 +505,9 @@ describe("evaluate: performance", () => {
     const honoured = verdictOf(evaluate(input({ runs })).report, "performance");
     expect(honoured.status).toBe("fail");
     expect(honoured.evidence.checks.at(-1)).toEqual({
-      name: "k6 threshold http_req_duration: p(95)<100",
-      threshold: "passes in k6",
-      measured: "failed",
+      kind: "k6_threshold",
+      metric: "http_req_duration",
+      expression: "p(95)<100",
       ok: false,
     });
     const ignored = verdictOf(
@@ -523,7 +524,9 @@ describe("evaluate: performance", () => {
       blocking: true,
     });
     const clean = verdictOf(evaluate(input()).report, "performance");
-    expect(clean.evidence.checks.map((check) => [check.name, check.threshold, check.measured])).toEqual([
+    expect(
+      clean.evidence.checks.map((check) => [checkLabel(check), checkLimitText(check), checkMeasuredText(check)]),
+    ).toEqual([
       ["http_reqs count", "≥ 100", "1000"],
       ["http_req_duration p(95)", "≤ 200ms", "120ms"],
       ["http_req_duration p(99)", "≤ 500ms", "300ms"],
@@ -531,6 +534,21 @@ describe("evaluate: performance", () => {
       ["checks rate", "≥ 0.99", "1"],
       ["k6 threshold http_req_duration: p(95)<200", "passes in k6", "passed"],
     ]);
+    expect(clean.evidence.checks[1]).toEqual({
+      kind: "limit",
+      name: "http_req_duration p(95)",
+      bound: "max",
+      limit: 200,
+      measured: 120,
+      unit: "ms",
+      ok: true,
+    });
+    expect(clean.evidence.checks[5]).toEqual({
+      kind: "k6_threshold",
+      metric: "http_req_duration",
+      expression: "p(95)<200",
+      ok: true,
+    });
   });
 
   it("a failed bound with a missing percentile: the fix says both what to do about the service and the percentile", () => {
@@ -542,7 +560,7 @@ describe("evaluate: performance", () => {
     const verdict = verdictOf(evaluate(input({ runs })).report, "performance");
     expect(verdict).toMatchObject({ status: "fail", blocking: true });
     expect(verdict.fix).toMatch(/^make the service meet the limits.*; add the percentile to the k6 options/);
-    expect(verdict.evidence.checks.map((check) => check.name)).not.toContain("http_req_duration p(99)");
+    expect(verdict.evidence.checks.map(checkLabel)).not.toContain("http_req_duration p(99)");
   });
 
   it("judges every k6 report, naming each in its checks", () => {
@@ -553,7 +571,10 @@ describe("evaluate: performance", () => {
     ];
     const verdict = verdictOf(evaluate(input({ runs })).report, "performance");
     expect(verdict.evidence.sources).toEqual(["k6.smoke", "k6.load"]);
-    expect(verdict.evidence.checks.map((check) => check.name)).toContain("k6.load: http_req_duration p(95)");
+    expect(verdict.evidence.checks.map(checkLabel)).toContain("k6.load: http_req_duration p(95)");
+    expect(verdict.evidence.checks).toContainEqual(
+      expect.objectContaining({ kind: "limit", source: "k6.load", name: "http_req_duration p(95)" }),
+    );
   });
 });
 

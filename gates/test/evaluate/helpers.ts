@@ -1,7 +1,14 @@
 import type { CollectedCompliance } from "../../src/compliance/checks.js";
 import { defaultControls } from "../../src/compliance/controls.js";
 import { ReportError, ToolRunError, type FamilyCode } from "../../src/errors.js";
-import type { EvaluateInput, RunInput, RunMeta, WaiverInput, WaiverView } from "../../src/evaluate/evaluate.js";
+import type {
+  EvaluateInput,
+  RunInput,
+  RunMeta,
+  ToolVersionInput,
+  WaiverInput,
+  WaiverView,
+} from "../../src/evaluate/evaluate.js";
 import {
   Finding,
   type FindingInput,
@@ -182,6 +189,21 @@ export function input(overrides: Partial<EvaluateInput<TestWaiver>> = {}): Evalu
     timings: {},
     exitMeaning,
     compliance: noControls(),
+    toolVersions: { trivy: trivyVersion("2026-05-04T06:12:31Z") },
     ...overrides,
   };
+}
+
+/** `versions/trivy.txt` as `trivy version --format json` writes it, with the DB updated at `updatedAt`. */
+export function trivyVersion(updatedAt: string, file = "reports/versions/trivy.txt"): ToolVersionInput {
+  const raw = JSON.stringify({
+    Version: "0.58.1",
+    VulnerabilityDB: {
+      Version: 2,
+      NextUpdate: "2026-05-05T06:12:31Z",
+      UpdatedAt: updatedAt,
+      DownloadedAt: "2026-05-04T07:01:10Z",
+    },
+  });
+  return { file, raw };
 }

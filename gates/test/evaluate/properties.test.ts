@@ -7,6 +7,7 @@ import { SEVERITIES, type Finding } from "../../src/findings/finding.js";
 import type { GateName } from "../../src/policy/schema.js";
 import type { GateStatus, GateVerdict, ReportKind } from "../../src/model/report.js";
 import { cleanRuns, finding, input, ok, policy } from "./helpers.js";
+import { checkLabel } from "../../src/model/check-text.js";
 
 /** Seeded, so a failure reproduces; the seed is printed by fast-check when a property fails. */
 const RUNS = { seed: 20_260_504, numRuns: 150 };
@@ -150,10 +151,10 @@ describe("evaluate: properties", () => {
               strict
                 .get(verdict.gate)
                 ?.evidence.checks.filter((check) => !check.ok)
-                .map((check) => check.name),
+                .map(checkLabel),
             );
             for (const check of verdict.evidence.checks.filter((candidate) => !candidate.ok))
-              expect(failedBefore.has(check.name), check.name).toBe(true);
+              expect(failedBefore.has(checkLabel(check)), checkLabel(check)).toBe(true);
             expect(RANK[verdict.status]).toBeLessThanOrEqual(RANK[strict.get(verdict.gate)?.status ?? "error"]);
           }
         },

@@ -4,7 +4,15 @@ import { ConfigError } from "../../src/errors.js";
 import { parseBaseline } from "../../src/policy/baseline.js";
 import { Report } from "../../src/model/report.js";
 
-const REPORT = readFileSync(new URL("../fixtures/policy/baseline-report.json", import.meta.url), "utf8");
+/** The current schema (portcullis.report/v2, typed gate checks). */
+const REPORT = readFileSync(new URL("../fixtures/policy/baseline-report.v2.json", import.meta.url), "utf8");
+/** The same report as written before gate checks were typed (portcullis.report/v1). */
+const REPORT_V1 = readFileSync(new URL("../fixtures/policy/baseline-report.json", import.meta.url), "utf8");
+const FINGERPRINTS = new Set([
+  "9d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a",
+  "1a2b3c4d5e6f708192a3b4c5d6e7f809",
+  "77aa88bb99cc00dd11ee22ff33aa44bb",
+]);
 
 function baselineError(text: string): string {
   try {
@@ -17,20 +25,19 @@ function baselineError(text: string): string {
 }
 
 describe("parseBaseline", () => {
-  it("the fixture is a current portcullis.report/v1 report", () => {
+  it("the fixture is a current portcullis.report/v2 report; the v1 fixture is not", () => {
     expect(Report.safeParse(JSON.parse(REPORT)).error).toBeUndefined();
+    expect(Report.safeParse(JSON.parse(REPORT_V1)).success).toBe(false);
   });
 
   const parsed = Report.parse(JSON.parse(REPORT));
 
   it("returns the fingerprint of every finding, whatever its status was", () => {
-    expect(parseBaseline(REPORT, "report.json")).toEqual(
-      new Set([
-        "9d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a",
-        "1a2b3c4d5e6f708192a3b4c5d6e7f809",
-        "77aa88bb99cc00dd11ee22ff33aa44bb",
-      ]),
-    );
+    expect(parseBaseline(REPORT, "report.json")).toEqual(FINGERPRINTS);
+  });
+
+  it("still reads a v1 report (text gate checks) as a baseline: the same fingerprints", () => {
+    expect(parseBaseline(REPORT_V1, "report.json")).toEqual(FINGERPRINTS);
   });
 
   it("returns an empty set for a report without findings", () => {
@@ -45,9 +52,11 @@ describe("parseBaseline", () => {
     ["a findings document", JSON.stringify({ schema: "portcullis.findings/v1", tool: "x", findings: [] })],
     [
       "a future report version",
-      JSON.stringify({ ...Report.parse(JSON.parse(REPORT)), schema: "portcullis.report/v2" }),
+      JSON.stringify({ ...Report.parse(JSON.parse(REPORT)), schema: "portcullis.report/v3" }),
     ],
-    ["a v1 report whose findings lack fingerprints", REPORT.replaceAll('"fingerprint"', '"fingerprnt"')],
+    ["a v2 report whose findings lack fingerprints", REPORT.replaceAll('"fingerprint"', '"fingerprnt"')],
+    ["a v1 report whose findings lack fingerprints", REPORT_V1.replaceAll('"fingerprint"', '"fingerprnt"')],
+    ["a v2 report with v1 (text) gate checks", REPORT_V1.replace('"portcullis.report/v1"', '"portcullis.report/v2"')],
   ])("rejects %s with BASELINE_INVALID and the fix", (_name, text) => {
     const message = baselineError(text);
     expect(message).toMatch(/^\[BASELINE_INVALID\] base\/report\.json: /);
@@ -56,10 +65,10 @@ describe("parseBaseline", () => {
 
   it("says what it received", () => {
     expect(baselineError(JSON.stringify({ SchemaVersion: 2 }))).toMatchInlineSnapshot(
-      `"[BASELINE_INVALID] base/report.json: expected a Portcullis report (schema "portcullis.report/v1"), received JSON without a schema field — fix: pass a report.json written by \`portcullis evaluate --out <dir>\` on the base branch"`,
+      `"[BASELINE_INVALID] base/report.json: expected a Portcullis report (schema "portcullis.report/v2" or "portcullis.report/v1"), received JSON without a schema field — fix: pass a report.json written by \`portcullis evaluate --out <dir>\` on the base branch"`,
     );
     expect(baselineError(REPORT.replace('"passed": false', '"passed": "no"'))).toMatchInlineSnapshot(
-      `"[BASELINE_INVALID] base/report.json: not a valid portcullis.report/v1 report: passed: expected boolean, received string "no" — fix: pass a report.json written by \`portcullis evaluate --out <dir>\` on the base branch"`,
+      `"[BASELINE_INVALID] base/report.json: not a valid portcullis.report/v2 report: passed: expected boolean, received string "no" — fix: pass a report.json written by \`portcullis evaluate --out <dir>\` on the base branch"`,
     );
   });
 });

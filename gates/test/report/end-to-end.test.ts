@@ -18,6 +18,7 @@ import { renderSarif } from "../../src/report/sarif.js";
 import { Report, type ReportKind } from "../../src/model/report.js";
 import { renderText } from "../../src/report/text.js";
 import { parseReport, reportExitMeaning, sarif } from "../../src/tools/index.js";
+import { checkLabel, checkLimitText, checkMeasuredText } from "../../src/model/check-text.js";
 
 /**
  * From raw tool reports (small fixtures in the real formats) through the real parsers, the real
@@ -164,7 +165,9 @@ describe("end to end: raw reports -> parsers -> evaluate -> every output", () =>
   it("compares the k6 metrics with the policy", () => {
     const performance = report.verdicts.find((verdict) => verdict.gate === "performance");
     expect(
-      performance?.evidence.checks.slice(0, 5).map((check) => `${check.name} ${check.measured} ${check.threshold}`),
+      performance?.evidence.checks
+        .slice(0, 5)
+        .map((check) => `${checkLabel(check)} ${checkMeasuredText(check)} ${checkLimitText(check)}`),
     ).toEqual([
       "http_reqs count 2400 ≥ 100",
       "http_req_duration p(95) 121.6ms ≤ 200ms",

@@ -1,6 +1,7 @@
 import { SEVERITIES } from "../../src/findings/finding.js";
 import { type Report, REPORT_SCHEMA_ID, Report as ReportSchema } from "../../src/model/report.js";
 import type { DeployTimeline, TimePoint } from "../../src/report/html.js";
+import type { CheckUnit, GateCheck } from "../../src/model/checks.js";
 
 const GATE_ROUTES = [
   { gate: "secrets", tool: "gitleaks", kind: "secret", rule: "aws-access-token" },
@@ -92,9 +93,9 @@ export function realisticReport(count: number): Report {
           worst: [],
           sources: ["k6.json"],
           checks: [
-            { name: "http_req_duration p(95)", threshold: "< 200ms", measured: "231.4ms", ok: false },
-            { name: "http_req_duration p(99)", threshold: "< 500ms", measured: "410.0ms", ok: true },
-            { name: "http_req_failed rate", threshold: "< 0.001", measured: "0.0004", ok: true },
+            limit("http_req_duration p(95)", 200, 231.4, "ms", false),
+            limit("http_req_duration p(99)", 500, 410, "ms", true),
+            limit("http_req_failed rate", 0.001, 0.0004, "ratio", true),
           ],
         },
       }),
@@ -176,4 +177,8 @@ export function rolledBackDeploy(): DeployTimeline {
       { atMs: 31_000, weight: 0, note: "rollback" },
     ],
   };
+}
+
+function limit(name: string, max: number, measured: number, unit: CheckUnit, ok: boolean): GateCheck {
+  return { kind: "limit", name, bound: "max", limit: max, measured, unit, ok };
 }

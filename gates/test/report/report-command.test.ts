@@ -29,13 +29,69 @@ const STEP = (index: number, percent: number, decision: "pass" | "fail", at: str
 function ledgerText(): string {
   const base = { environment: "production", actor: "ci", commit_time: null };
   const { lines } = chainEntries(null, [
-    { ...base, type: "deploy_started", at: "2026-11-20T10:00:00Z", deploy_id: "d-old", release: "v1.0.0", commit: "old", to_slot: "green" },
-    { ...base, type: "deploy_finished", at: "2026-11-20T10:05:00Z", deploy_id: "d-old", release: "v1.0.0", commit: "old", outcome: "succeeded" },
-    { ...base, type: "deploy_started", at: "2026-11-24T08:00:00Z", deploy_id: "d-1", release: "v1.1.0", commit: "abc123", to_slot: "blue" },
-    { ...base, type: "step", at: "2026-11-24T08:00:30Z", deploy_id: "d-1", release: "v1.1.0", commit: "abc123", step: { ...STEP(0, 10, "pass", "2026-11-24T08:00:30Z"), weights: { blue: 10, green: 90 } } },
-    { ...base, type: "step", at: "2026-11-24T08:01:00Z", deploy_id: "d-1", release: "v1.1.0", commit: "abc123", step: { ...STEP(1, 25, "fail", "2026-11-24T08:01:00Z"), weights: { blue: 25, green: 75 } } },
-    { ...base, type: "rollback", at: "2026-11-24T08:01:01Z", deploy_id: "d-1", release: "v1.1.0", commit: "abc123", reason: "analysis failed at 25 %" },
-    { ...base, type: "deploy_finished", at: "2026-11-24T08:01:02Z", deploy_id: "d-1", release: "v1.1.0", commit: "abc123", outcome: "rolled_back" },
+    {
+      ...base,
+      type: "deploy_started",
+      at: "2026-11-20T10:00:00Z",
+      deploy_id: "d-old",
+      release: "v1.0.0",
+      commit: "old",
+      to_slot: "green",
+    },
+    {
+      ...base,
+      type: "deploy_finished",
+      at: "2026-11-20T10:05:00Z",
+      deploy_id: "d-old",
+      release: "v1.0.0",
+      commit: "old",
+      outcome: "succeeded",
+    },
+    {
+      ...base,
+      type: "deploy_started",
+      at: "2026-11-24T08:00:00Z",
+      deploy_id: "d-1",
+      release: "v1.1.0",
+      commit: "abc123",
+      to_slot: "blue",
+    },
+    {
+      ...base,
+      type: "step",
+      at: "2026-11-24T08:00:30Z",
+      deploy_id: "d-1",
+      release: "v1.1.0",
+      commit: "abc123",
+      step: { ...STEP(0, 10, "pass", "2026-11-24T08:00:30Z"), weights: { blue: 10, green: 90 } },
+    },
+    {
+      ...base,
+      type: "step",
+      at: "2026-11-24T08:01:00Z",
+      deploy_id: "d-1",
+      release: "v1.1.0",
+      commit: "abc123",
+      step: { ...STEP(1, 25, "fail", "2026-11-24T08:01:00Z"), weights: { blue: 25, green: 75 } },
+    },
+    {
+      ...base,
+      type: "rollback",
+      at: "2026-11-24T08:01:01Z",
+      deploy_id: "d-1",
+      release: "v1.1.0",
+      commit: "abc123",
+      reason: "analysis failed at 25 %",
+    },
+    {
+      ...base,
+      type: "deploy_finished",
+      at: "2026-11-24T08:01:02Z",
+      deploy_id: "d-1",
+      release: "v1.1.0",
+      commit: "abc123",
+      outcome: "rolled_back",
+    },
   ]);
   return lines;
 }
@@ -67,12 +123,35 @@ describe("portcullis report", () => {
     writeFileSync(path.join(dir, "ledger.jsonl"), ledgerText());
     const points = [0, 1, 2].flatMap((second) => [
       { type: "Point", metric: "http_reqs", data: { time: `2026-11-24T08:00:0${second}.100Z`, value: 1, tags: {} } },
-      { type: "Point", metric: "http_req_duration", data: { time: `2026-11-24T08:00:0${second}.200Z`, value: 120 + second, tags: {} } },
-      { type: "Point", metric: "http_req_failed", data: { time: `2026-11-24T08:00:0${second}.300Z`, value: 0, tags: {} } },
+      {
+        type: "Point",
+        metric: "http_req_duration",
+        data: { time: `2026-11-24T08:00:0${second}.200Z`, value: 120 + second, tags: {} },
+      },
+      {
+        type: "Point",
+        metric: "http_req_failed",
+        data: { time: `2026-11-24T08:00:0${second}.300Z`, value: 0, tags: {} },
+      },
     ]);
     writeFileSync(path.join(dir, "k6.ndjson"), points.map((p) => JSON.stringify(p)).join("\n"));
     const io = fakeIo(dir);
-    const code = await main(["node", "portcullis", "report", "--from", "report.json", "--k6-stream", "k6.ndjson", "--ledger", "ledger.jsonl", "--out", "html"], io);
+    const code = await main(
+      [
+        "node",
+        "portcullis",
+        "report",
+        "--from",
+        "report.json",
+        "--k6-stream",
+        "k6.ndjson",
+        "--ledger",
+        "ledger.jsonl",
+        "--out",
+        "html",
+      ],
+      io,
+    );
     expect(io.err.join("")).toBe("");
     expect(code).toBe(0);
     const html = readFileSync(path.join(dir, "html", "report.html"), "utf8");
@@ -84,7 +163,7 @@ describe("portcullis report", () => {
   it.each([
     ["missing.json", undefined, /REPORT_MISSING/],
     ["bad.json", "{", /REPORT_MALFORMED/],
-    ["other.json", '{"schema":"something/v9"}', /REPORT_INVALID.*portcullis.report\/v1/],
+    ["other.json", '{"schema":"something/v9"}', /REPORT_INVALID.*portcullis.report\/v2/],
   ])("fails with a typed error and exit 2 for %s", async (name, content, expected) => {
     const dir = mkdtempSync(path.join(tmpdir(), "portcullis-report-"));
     if (content !== undefined) writeFileSync(path.join(dir, name), content);

@@ -368,7 +368,12 @@ describe("k6 SLA environment", () => {
   it("hands the environment's performance policy to the scenarios, in the units they read", () => {
     const root = fileURLToPath(new URL("../../../", import.meta.url));
     const { policy } = loadEnvironment("production", root);
-    expect(k6.env({ baseUrl: "http://127.0.0.1:8080", sla: { ...policy.gates.performance, max_p95: "1.5s", max_error_rate: 0.002 } })).toEqual({
+    expect(
+      k6.env({
+        baseUrl: "http://127.0.0.1:8080",
+        sla: { ...policy.gates.performance, max_p95: "1.5s", max_error_rate: 0.002 },
+      }),
+    ).toEqual({
       BASE_URL: "http://127.0.0.1:8080",
       SLA_P95_MS: "1500",
       SLA_P99_MS: "500",
