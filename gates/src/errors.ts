@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   TOOL_FAILED: "tool",
   /** The tool binary could not be found or started. */
   TOOL_NOT_FOUND: "tool",
+  /** The tool was found, but at another major.minor version than the adapter's pin. */
+  TOOL_WRONG_VERSION: "tool",
   /** A stage could not run (no load target, unreachable endpoint…). */
   STAGE_UNAVAILABLE: "tool",
   /** An environment policy file is malformed or has unknown keys. */

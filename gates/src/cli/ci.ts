@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { ToolRunError, UsageError, quote, IoError, ReportError, messageOf } from "../errors.js";
@@ -10,13 +10,17 @@ import {
   planRun,
   SBOM_FILE,
   STAGE_TOOLS,
+  type PlanInput,
   type RunPlan,
   type ToolCommand,
+  type ToolStageId,
 } from "../runner/plan.js";
 import { PlainProgress, TtyProgress, type ProgressSink } from "../runner/progress.js";
 import { parseReportFileName, stemOf } from "../runner/reports-dir.js";
 import { runStages, type StageOutcome } from "../runner/run-stages.js";
-import { findOnPath, runProcess } from "../runner/spawn.js";
+import { runProcess } from "../runner/spawn.js";
+import { describeMismatch, lookupTool, runVersionCommand, type ToolLookup } from "../runner/tool-lookup.js";
+import { trivy } from "../tools/trivy.js";
 import type { RegisterCommand } from "./commands.js";
 import { addEvaluationOptions, collect } from "./evaluate.js";
 import { finishEvaluation, prepareEvaluation, type EvaluationFlags, type EvaluationNotes } from "./evaluation.js";
@@ -69,9 +73,10 @@ export const registerCi: RegisterCommand = (program, io, setExit) => {
         `Reports go to --out (default: dir/${DEFAULT_OUT_DIR}/), named <kind>[.<label>].json with a .exitcode file each,`,
         "then they are judged exactly as `portcullis evaluate --reports <out>` would, and the report files",
         `are written there too (${OUTPUT_FILES.join(", ")}).`,
-        "With the compliance gate enabled, trivy also writes sbom.cdx.json there. Each tool is taken from",
-        "PATH; one that is missing makes its gates `error` (install it, or run `dagger call ci`). Other",
-        "stages still run.",
+        "With the compliance gate enabled, trivy also writes sbom.cdx.json there, and versions/<tool>.txt",
+        "holds each tool's version output. Each tool is taken from PATH, then from the tools cache",
+        "(`portcullis tools install`); one that is missing, or at another major.minor than its pin, makes",
+        "its gates `error` (see `portcullis tools`). Other stages still run.",
         "",
         "Examples:",
         "  portcullis ci --env development",
@@ -101,13 +106,15 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   // Outside GitHub Actions the checked folder's own HEAD names the commit judged.
   const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]) ?? (await gitHead(root, io.env));
   const prepared = prepareEvaluation({ ...flags, out: outDir, commit }, { cwd: io.cwd, root }, io, now);
+  const lookups = await lookupTools(flags.target !== undefined, io);
+  const cacheDir = trivyCacheDir(io);
   const plan = planRun({
     policy: prepared.loaded.policy,
     dir: root,
     outDir,
-    executables: executables(io),
+    ...usableTools(lookups),
     semgrepConfigs: flags.semgrepConfig ?? defaultSemgrepConfigs(root),
-    trivyCacheDir: trivyCacheDir(io),
+    trivyCacheDir: cacheDir,
     target: flags.target,
     scenario: findScenario(flags.scenario, { root, cwd: io.cwd }),
   });
@@ -138,6 +145,8 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
     process.removeListener("SIGINT", interrupt);
     progress.close();
   }
+
+  await recordVersions(plan, lookups, { outDir, cacheDir, env: io.env });
 
   const shownOut = path.relative(io.cwd, outDir) || ".";
   const listing = listReportDir(shownOut, io.cwd);
@@ -206,13 +215,46 @@ function missingReport(id: string): ToolRunError {
   });
 }
 
-function executables(io: CliIo): Partial<Record<ToolCommand, string>> {
-  const found: Partial<Record<ToolCommand, string>> = {};
-  for (const command of new Set(Object.values(STAGE_TOOLS))) {
-    const file = findOnPath(command, io.env);
-    if (file !== undefined) found[command] = file;
+/** The tools the stages use (k6 only with a load target), each looked up and version-checked once. */
+async function lookupTools(withLoad: boolean, io: CliIo): Promise<ToolLookup[]> {
+  const tools = [...new Set(Object.values(STAGE_TOOLS))].filter((tool) => withLoad || tool !== "k6");
+  return Promise.all(tools.map((tool) => lookupTool(tool, io.env)));
+}
+
+function usableTools(lookups: readonly ToolLookup[]): Pick<PlanInput, "executables" | "wrongVersions"> {
+  const executables: Partial<Record<ToolCommand, string>> = {};
+  const wrongVersions: Partial<Record<ToolCommand, { message: string; fix: string }>> = {};
+  for (const lookup of lookups) {
+    if (lookup.status === "ok" && lookup.chosen !== undefined) executables[lookup.tool] = lookup.chosen.file;
+    if (lookup.status === "wrong-version")
+      wrongVersions[lookup.tool] = { message: describeMismatch(lookup), fix: lookup.fix ?? "" };
   }
-  return found;
+  return { executables, wrongVersions };
+}
+
+/**
+ * `versions/<tool>.txt`: the raw stdout of each tool's version command, as the Dagger module records
+ * it. trivy's is taken after the scan, with the scan's cache, so it describes the DB the scan used.
+ */
+async function recordVersions(
+  plan: RunPlan,
+  lookups: readonly ToolLookup[],
+  where: { outDir: string; cacheDir: string; env: CliIo["env"] },
+): Promise<void> {
+  const ran = new Set(
+    plan.stages.flatMap((stage) => (stage.action === "spawn" ? [STAGE_TOOLS[stage.id as ToolStageId]] : [])),
+  );
+  const dir = path.join(where.outDir, VERSIONS_DIR);
+  for (const lookup of lookups) {
+    const chosen = lookup.chosen;
+    if (chosen === undefined || lookup.status !== "ok" || !ran.has(lookup.tool)) continue;
+    const output =
+      lookup.tool === "trivy"
+        ? await runVersionCommand(chosen.file, trivy.argv.version(where.cacheDir), where.env)
+        : chosen.versionOutput;
+    mkdirSync(dir, { recursive: true });
+    writeReport(path.join(dir, `${lookup.tool}.txt`), output);
+  }
 }
 
 /** As the Dagger module: the registry's default pack, plus the repository's own rules when present. */
@@ -246,6 +288,9 @@ function findScenario(
     : { file };
 }
 
+/** Beside the reports: `<tool>.txt`, each tool's version output (the shared contract with the Dagger module). */
+export const VERSIONS_DIR = "versions";
+
 /** Files beside the reports that a stage writes and the controls read: a stale SBOM must not pass sbom-present. */
 const EVIDENCE_FILES: readonly string[] = [SBOM_FILE, K6_SUMMARY_DATA_FILE];
 
@@ -256,6 +301,7 @@ const EVIDENCE_FILES: readonly string[] = [SBOM_FILE, K6_SUMMARY_DATA_FILE];
 function clearReports(outDir: string): void {
   makeDirectory(outDir, "--out");
   try {
+    rmSync(path.join(outDir, VERSIONS_DIR), { recursive: true, force: true });
     for (const name of readdirSync(outDir)) {
       if (parseReportFileName(name) !== undefined || EVIDENCE_FILES.includes(name)) unlinkSync(path.join(outDir, name));
     }

@@ -10,6 +10,7 @@ import { registerEvidence } from "./evidence.js";
 import { registerFix } from "./fix.js";
 import { registerPolicy } from "./policy.js";
 import { registerReport } from "./report.js";
+import { registerTools } from "./tools.js";
 import { registerValidate } from "./validate.js";
 
 /** A command registers itself on the program and reports its exit code through `setExit`. */
@@ -28,4 +29,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDeployState,
   registerEvidence,
   registerFix,
+  registerTools,
 ];

@@ -71,8 +71,13 @@ export interface PlanInput {
   dir: string;
   /** The reports directory, absolute. */
   outDir: string;
-  /** Executables found on PATH, by command; a stage whose tool is absent cannot run. */
+  /** Executables found (PATH, then the tools cache) at a usable version; a stage whose tool is absent cannot run. */
   executables: Readonly<Partial<Record<ToolCommand, string>>>;
+  /**
+   * Tools found only at another major.minor than the adapter's pin: never run (a gitleaks 7 report is
+   * not gitleaks 8's), their gates are `error` with this message naming both versions.
+   */
+  wrongVersions?: Readonly<Partial<Record<ToolCommand, { message: string; fix: string }>>>;
   /** Rules for semgrep (files, folders or registry packs). */
   semgrepConfigs: readonly string[];
   /** trivy's cache folder (vulnerability DB), kept between runs. */
@@ -115,7 +120,7 @@ export interface InProcessStage extends StageBase {
 
 export interface UnavailableStage extends StageBase {
   action: "unavailable";
-  code: "TOOL_NOT_FOUND" | "STAGE_UNAVAILABLE";
+  code: "TOOL_NOT_FOUND" | "TOOL_WRONG_VERSION" | "STAGE_UNAVAILABLE";
   message: string;
   fix: string;
   /** Written as the stage's exit code so that `evaluate --reports` sees the same failure (127: not found). */
@@ -170,13 +175,16 @@ function planStage(base: StageBase, input: PlanInput): PlannedStage {
   if (base.id === "k6" && (input.target === undefined || "name" in input.scenario)) {
     return { ...base, action: "unavailable", code: "STAGE_UNAVAILABLE", ...loadProblem(input) };
   }
+  const wrongVersion = input.wrongVersions?.[tool];
+  if (wrongVersion !== undefined)
+    return { ...base, action: "unavailable", code: "TOOL_WRONG_VERSION", ...wrongVersion };
   if (executable === undefined) {
     return {
       ...base,
       action: "unavailable",
       code: "TOOL_NOT_FOUND",
-      message: `${tool} not found on PATH`,
-      fix: `install ${tool}, or ${DAGGER_HINT}`,
+      message: `${tool} not found on PATH or in the tools cache`,
+      fix: `run \`npx portcullis tools install${tool === "k6" ? " k6" : ""}\`, or ${DAGGER_HINT}`,
       // The SBOM has no exit-code file; the compliance control reports the missing SBOM.
       exitCode: base.exitCodeFile === undefined ? undefined : NOT_FOUND_EXIT,
     };

@@ -16,7 +16,7 @@ import type { ProcessOutcome, ProcessSpec } from "./spawn.js";
 
 /** Why a stage's report cannot be trusted, beyond what its exit code says. */
 export interface StageProblem {
-  code: "TOOL_NOT_FOUND" | "STAGE_UNAVAILABLE" | "TOOL_FAILED";
+  code: "TOOL_NOT_FOUND" | "TOOL_WRONG_VERSION" | "STAGE_UNAVAILABLE" | "TOOL_FAILED";
   message: string;
   fix: string;
 }

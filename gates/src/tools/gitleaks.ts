@@ -52,6 +52,7 @@ export const gitleaks = {
   image: GITLEAKS_IMAGE,
   formats: ["gitleaks-json", "gitleaks-sarif"],
   exitCodes: GITLEAKS_EXIT,
+  versionArgv: ["version"],
   argv: {
     /** `gitleaks dir <source> …`: scan files as they are now. */
     dir(options: GitleaksDirOptions): string[] {

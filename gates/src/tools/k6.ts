@@ -52,6 +52,7 @@ export const k6 = {
   image: K6_IMAGE,
   formats: ["k6-summary-export", "k6-handle-summary"],
   exitCodes: K6_EXIT,
+  versionArgv: ["version"],
   argv: {
     /** `k6 run --summary-export <f> [--out json=<f>] --quiet <script>`; run with `k6.env(...)`. */
     run(options: K6RunOptions): string[] {

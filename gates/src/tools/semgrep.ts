@@ -62,6 +62,7 @@ export const semgrep = {
   image: SEMGREP_IMAGE,
   formats: ["semgrep-json", "semgrep-sarif"],
   exitCodes: SEMGREP_EXIT,
+  versionArgv: ["--version"],
   argv: {
     /** `semgrep scan --config <rules>… --json-output <f> [--sarif-output <f>] --metrics=off --error [targets]`. */
     scan(options: SemgrepScanOptions): string[] {

@@ -46,6 +46,7 @@ export const trivy = {
   image: TRIVY_IMAGE,
   formats: ["trivy-json", "trivy-sarif"],
   exitCodes: TRIVY_EXIT,
+  versionArgv: trivyArgv.version(),
   argv: trivyArgv,
   detect(document: unknown): ReportFormat | undefined {
     if (isTrivyJson(document)) return "trivy-json";

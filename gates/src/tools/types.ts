@@ -40,4 +40,9 @@ export interface ParseOptions {
 export interface RunnableAdapter {
   argv: Record<string, (options: never) => string[]>;
   exitCodes: Readonly<Record<string, number>>;
+  /**
+   * The command that prints the tool's version (after the executable). Its raw stdout is what every
+   * runner records as `versions/<tool>.txt` next to the reports.
+   */
+  versionArgv: readonly string[];
 }
