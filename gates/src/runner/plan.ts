@@ -112,6 +112,8 @@ export interface SpawnStage extends StageBase {
   timeoutMs: number;
   /** Runs alone, after every other stage. */
   exclusive: boolean;
+  /** What a failed run most likely means, when the argv tells (semgrep fetching registry rules). */
+  failureHint?: { message: string; fix: string } | undefined;
 }
 
 export interface InProcessStage extends StageBase {
@@ -219,19 +221,37 @@ function commandFor(
   id: Exclude<StageId, "validate">,
   report: string,
   input: PlanInput,
-): { args: string[]; env: Record<string, string> } {
+): { args: string[]; env: Record<string, string>; failureHint?: SpawnStage["failureHint"] } {
   switch (id) {
     case "gitleaks":
       return { args: gitleaks.argv.dir({ source: ".", reportPath: report }), env: {} };
     case "trivy":
       return { args: trivy.argv.fs({ dir: ".", output: report, cacheDir: input.trivyCacheDir }), env: {} };
     case "semgrep":
-      return { args: semgrep.argv.scan({ configs: input.semgrepConfigs, jsonOutput: report }), env: {} };
+      return {
+        args: semgrep.argv.scan({ configs: input.semgrepConfigs, jsonOutput: report }),
+        env: {},
+        failureHint: registryHint(input.semgrepConfigs),
+      };
     case "sbom":
       return { args: trivy.argv.sbom({ dir: ".", output: report, cacheDir: input.trivyCacheDir }), env: {} };
     case "k6":
       return k6Command(report, input);
   }
+}
+
+/**
+ * semgrep downloads registry rulesets (`p/default`, `r/…`, URLs) when it starts; offline that fails
+ * and the sast gate is `error`. The run says which rulesets it needed: a local ruleset is the user's
+ * explicit choice (`--semgrep-config ./.semgrep`), never a silent fallback.
+ */
+function registryHint(configs: readonly string[]): SpawnStage["failureHint"] {
+  const registry = configs.filter((config) => /^(?:[prs]\/|https?:\/\/)/.test(config));
+  if (registry.length === 0) return undefined;
+  return {
+    message: `semgrep failed; it fetches ${registry.join(", ")} from the semgrep registry, which needs the network`,
+    fix: "check semgrep's output above; offline, give local rules explicitly with --semgrep-config <file or folder>",
+  };
 }
 
 /**

@@ -137,7 +137,10 @@ async function runTool(stage: SpawnStage, deps: StageDeps): Promise<StageOutcome
   if (meaning === "error") {
     deps.progress.finish(stage.id, "failed", `exit ${outcome.exitCode}: ${stage.id} failed`);
     for (const line of outcome.outputTail) deps.progress.note(stage.id, line);
-    return { ...base, status: "failed" };
+    const hint = stage.failureHint;
+    if (hint === undefined) return { ...base, status: "failed" };
+    const message = `exit ${outcome.exitCode}: ${hint.message}`;
+    return { ...base, status: "failed", problem: { code: "TOOL_FAILED", message, fix: hint.fix } };
   }
   deps.progress.finish(
     stage.id,

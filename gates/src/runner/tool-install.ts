@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -25,7 +26,7 @@ import {
   type ReleaseArchive,
 } from "../tools/install-sources.js";
 import { findOnPath, runProcess } from "./spawn.js";
-import { cachedExecutable, INSTALL_MARKER, lookupTool, toolVersionDir } from "./tool-lookup.js";
+import { cachedExecutable, INSTALL_MARKER, probe, toolVersionDir } from "./tool-lookup.js";
 
 /**
  * `portcullis tools install`: puts the pinned version of a tool into the per-user cache. Sources,
@@ -88,13 +89,31 @@ export async function installTool(tool: InstallableTool, deps: InstallDeps): Pro
 
   const existing = cachedExecutable(deps.env, tool);
   if (existing !== undefined) {
-    const lookup = await lookupTool(tool, { ...deps.env, PATH: "" });
-    if (lookup.status === "ok" && lookup.chosen?.version === sources.version)
+    if ((await probe(existing, "cache", tool, deps.env)).version === sources.version)
       return done("already installed", existing);
     log(`the cached copy does not answer ${sources.version}: installing again`);
   }
 
   mkdirSync(path.dirname(finalDir), { recursive: true });
+  const release = takeLock(`${finalDir}.lock`, tool);
+  try {
+    return await installFromSources(tool, { ...deps, log }, timeouts, done);
+  } finally {
+    release();
+  }
+}
+
+// --- internal ---
+
+async function installFromSources(
+  tool: InstallableTool,
+  deps: InstallDeps,
+  timeouts: InstallTimeouts,
+  done: (source: InstallResult["source"], file: string) => InstallResult,
+): Promise<InstallResult> {
+  const sources = TOOL_SOURCES[tool];
+  const finalDir = toolVersionDir(deps.env, tool);
+  const log = deps.log;
   const failures: string[] = [];
   const attempts: { name: InstallResult["source"]; run: (staging: string) => Promise<string | undefined> }[] = [
     { name: "release archive", run: (staging) => fromRelease(tool, staging, { ...deps, log }, timeouts) },
@@ -138,7 +157,37 @@ export async function installTool(tool: InstallableTool, deps: InstallDeps): Pro
   throw new ToolInstallError(`${tool} ${sources.version} could not be installed:\n  - ${failures.join("\n  - ")}`);
 }
 
-// --- internal ---
+/**
+ * One install of a tool version at a time (two CI jobs on one runner share the cache): a lock file
+ * holding the installer's pid. A lock whose process is gone is taken over.
+ */
+function takeLock(file: string, tool: InstallableTool): () => void {
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number(readFileSync(file, "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        throw new ToolInstallError(
+          `another \`portcullis tools install\` (pid ${pid}) is installing ${tool}: wait for it, then run again`,
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new ToolInstallError(`cannot take the install lock ${file}: remove it if no install is running`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 async function fromRelease(
   tool: InstallableTool,
@@ -231,11 +280,10 @@ async function fromPypi(
 async function checkInstalled(tool: InstallableTool, dir: string, env: Env): Promise<void> {
   const file = path.join(dir, "bin", TOOL_SOURCES[tool].executable);
   if (!existsSync(file)) throw new Error(`${file} was not created`);
-  const lookup = await lookupTool(tool, { ...env, PATH: path.dirname(file) });
-  const version = lookup.chosen?.version;
-  if (version !== TOOL_SOURCES[tool].version) {
+  const found = await probe(file, "cache", tool, env);
+  if (found.version !== TOOL_SOURCES[tool].version) {
     throw new Error(
-      `the installed ${tool} reports ${version ?? `no version (${lookup.chosen?.problem ?? "unreadable output"})`}, not ${TOOL_SOURCES[tool].version}`,
+      `the installed ${tool} reports ${found.version ?? `no version (${found.problem ?? "unreadable output"})`}, not ${TOOL_SOURCES[tool].version}`,
     );
   }
 }

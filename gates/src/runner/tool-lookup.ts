@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import {
@@ -120,7 +120,8 @@ export async function runVersionCommand(file: string, argv: readonly string[], e
   return (await execVersion(file, argv, env)).stdout;
 }
 
-async function probe(
+/** Runs one binary's version command and reads it against the pin. */
+export async function probe(
   file: string,
   from: ToolCandidate["from"],
   tool: InstallableTool,
@@ -139,22 +140,44 @@ async function probe(
   };
 }
 
+/**
+ * Runs a version command and keeps its stdout. Settles when the process exits (plus a moment for
+ * the pipes to drain), not when its pipes close: semgrep leaves a background process holding
+ * stdout for minutes. Version checks against the internet are turned off for the same reason.
+ */
 function execVersion(file: string, argv: readonly string[], env: Env): Promise<{ stdout: string; problem?: string }> {
   return new Promise((resolve) => {
-    execFile(
-      file,
-      [...argv],
-      { env: definedOnly(env), timeout: VERSION_TIMEOUT_MS, maxBuffer: 1024 * 1024, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        if (error === null) resolve({ stdout });
-        else {
-          const said = stderr.trim().split("\n").at(-1) ?? "";
-          resolve({ stdout, problem: `\`${path.basename(file)} ${argv.join(" ")}\` failed: ${said || error.message}` });
-        }
-      },
-    );
+    const child = spawn(file, [...argv], {
+      env: { ...definedOnly(env), ...NO_PHONE_HOME },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: process.platform !== "win32",
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const settle = (problem?: string): void => {
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve(problem === undefined ? { stdout } : { stdout, problem: `\`${path.basename(file)} ${argv.join(" ")}\` ${problem}` });
+    };
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      settle(`did not answer within ${VERSION_TIMEOUT_MS / 1000}s`);
+    }, VERSION_TIMEOUT_MS);
+    child.on("error", (error) => settle(`could not start: ${error.message}`));
+    child.on("exit", (code, signal) => {
+      setTimeout(() => {
+        const said = stderr.trim().split("\n").at(-1) ?? "";
+        settle(code === 0 ? undefined : `failed (${signal ?? `exit ${code}`})${said === "" ? "" : `: ${said}`}`);
+      }, 200);
+    });
   });
 }
+
+/** Version commands must not call home (semgrep checks for a newer release unless told not to). */
+const NO_PHONE_HOME = { SEMGREP_ENABLE_VERSION_CHECK: "0", SEMGREP_SEND_METRICS: "off" };
 
 function majorMinor(version: string): string {
   return version.split(".").slice(0, 2).join(".");

@@ -7,6 +7,7 @@ import { gitleaks } from "../../src/tools/gitleaks.js";
 import { k6 } from "../../src/tools/k6.js";
 import { semgrep } from "../../src/tools/semgrep.js";
 import { trivy } from "../../src/tools/trivy.js";
+import { TOOL_SOURCES } from "../../src/tools/install-sources.js";
 import { FIXTURES, fixture, reportOf, run, statuses, tempDir, type CliRun } from "./cli-harness.js";
 
 /**
@@ -23,6 +24,8 @@ interface FakeTool {
   /** Keep only this many bytes of the report, as a crash mid-write would. */
   truncateTo?: number | undefined;
   exitCode: number;
+  /** What it answers to its version command; default: the pinned version. */
+  versionOutput?: string | undefined;
 }
 
 /** The flag after which each real tool takes its report path. */
@@ -38,6 +41,14 @@ const CLEAN: Readonly<Record<ToolName, FakeTool>> = {
   trivy: { report: "trivy.clean.json", exitCode: 0 },
   semgrep: { report: "semgrep.clean.json", exitCode: 0 },
   k6: { report: "k6.pass.json", exitCode: 0 },
+};
+
+/** What each tool prints for its version command, at the pinned versions. */
+const VERSION_OUTPUT: Readonly<Record<ToolName, string>> = {
+  gitleaks: TOOL_SOURCES.gitleaks.version,
+  trivy: `{"Version":"${TOOL_SOURCES.trivy.version}"}`,
+  semgrep: TOOL_SOURCES.semgrep.version,
+  k6: `k6 v${TOOL_SOURCES.k6.version} (commit/devel, go1.26.8, linux/amd64)`,
 };
 
 const SHELL_TOOLS = Object.fromEntries(
@@ -78,6 +89,8 @@ function fakeTool(bin: string, log: string, name: ToolName, tool: FakeTool): voi
         : `"${SHELL_TOOLS["head"]}" -c ${tool.truncateTo} "${fixture(tool.report)}" > "$out"`;
   const script = [
     "#!/bin/sh",
+    // The runner asks each tool for its version first (and trivy again after its scan).
+    `if [ "$*" = "${TOOL_SOURCES[name].versionArgv.join(" ")}" ] || [ "$1 $2 $3" = "version --format json" ]; then echo '${tool.versionOutput ?? VERSION_OUTPUT[name]}'; exit 0; fi`,
     `printf '%s\\n' "$@" > "${log}/${name}.argv"`,
     `printf '%s\\n' "BASE_URL=$BASE_URL" "K6_SUMMARY_PATH=$K6_SUMMARY_PATH" "SLA_P95_MS=$SLA_P95_MS" "PWD=$PWD" > "${log}/${name}.env"`,
     'out=""; prev=""',
@@ -129,7 +142,15 @@ describe("portcullis ci", () => {
       "trivy.fs.exitcode",
       "trivy.fs.json",
       "validate.json",
+      "versions",
     ]);
+    // Each tool's version output, as the Dagger module records it (trivy's after its scan).
+    expect(Object.fromEntries(readdirSync(path.join(out, "versions")).map((name) => [name, readFileSync(path.join(out, "versions", name), "utf8")]))).toEqual({
+      "gitleaks.txt": `${VERSION_OUTPUT.gitleaks}\n`,
+      "k6.txt": `${VERSION_OUTPUT.k6}\n`,
+      "semgrep.txt": `${VERSION_OUTPUT.semgrep}\n`,
+      "trivy.txt": `${VERSION_OUTPUT.trivy}\n`,
+    });
     const report = reportOf(result);
     expect(statuses(report)).toEqual({
       framework_integrity: "pass",
@@ -206,8 +227,8 @@ describe("portcullis ci", () => {
       exitCode: 127,
       error: {
         code: "TOOL_NOT_FOUND",
-        message: "gitleaks not found on PATH",
-        fix: "install gitleaks, or run `dagger call ci`, which brings every tool in its pinned image",
+        message: "gitleaks not found on PATH or in the tools cache",
+        fix: "run `npx portcullis tools install`, or run `dagger call ci`, which brings every tool in its pinned image",
       },
     });
     expect(tool("trivy")).toMatchObject({ exitCode: 2, error: { code: "TOOL_FAILED" } });
@@ -317,6 +338,20 @@ describe("portcullis ci", () => {
     await ci(ws, ["--out", "elsewhere"]);
     expect(existsSync(path.join(path.dirname(ws.project), "elsewhere", "gitleaks.json"))).toBe(true);
     expect(existsSync(path.join(ws.project, "reports"))).toBe(false);
+  });
+
+  it("never runs a tool of another major.minor: its gates are `error` naming both versions", async () => {
+    const ws = workspace({ ...CLEAN, gitleaks: { ...CLEAN.gitleaks, versionOutput: "7.6.1" } });
+    const result = await ci(ws, []);
+    expect(result.code).toBe(1);
+    const report = reportOf(result);
+    expect(statuses(report).secrets).toBe("error");
+    expect(existsSync(path.join(ws.log, "gitleaks.argv"))).toBe(false);
+    expect(report.tools.find((entry) => entry.kind === "gitleaks")?.error).toMatchObject({
+      code: "TOOL_WRONG_VERSION",
+      message: `gitleaks 7.6.1 at ${path.join(ws.bin, "gitleaks")}, but Portcullis needs gitleaks 8.30.1 (8.30.x)`,
+      fix: expect.stringContaining("npx portcullis tools install gitleaks") as unknown,
+    });
   });
 
   it.each([

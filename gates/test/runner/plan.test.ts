@@ -139,8 +139,8 @@ describe("planRun", () => {
       expect(stage).toMatchObject({
         action: "unavailable",
         code: "TOOL_NOT_FOUND",
-        message: `${tool} not found on PATH`,
-        fix: `install ${tool}, or run \`dagger call ci\`, which brings every tool in its pinned image`,
+        message: `${tool} not found on PATH or in the tools cache`,
+        fix: `run \`npx portcullis tools install${tool === "k6" ? " k6" : ""}\`, or run \`dagger call ci\`, which brings every tool in its pinned image`,
         exitCode: 127,
       });
       // The SBOM is trivy's too: without trivy it cannot run either, but it has no exit-code file.

@@ -151,7 +151,7 @@ describe("runStages", () => {
     expect(outcomes.find((outcome) => outcome.id === "gitleaks")).toMatchObject({
       status: "skipped",
       exitCode: 127,
-      problem: { code: "TOOL_NOT_FOUND", message: "gitleaks not found on PATH" },
+      problem: { code: "TOOL_NOT_FOUND", message: "gitleaks not found on PATH or in the tools cache" },
     });
     expect(files.get("/out/gitleaks.exitcode")).toBe("127\n");
     expect(spawned.map((spec) => spec.executable)).not.toContain("/bin/gitleaks");

@@ -120,12 +120,17 @@ describe("tools install", () => {
     expect(first.file).toBe(path.join(toolVersionDir(where.env, "gitleaks"), "bin", "gitleaks"));
     expect(where.lines.some((line) => line.includes("verified SHA-256"))).toBe(true);
     expect(where.lines.at(-1)).toMatch(/^gitleaks 8\.30\.1: installed from release archive in \d/);
-    expect(JSON.parse(readFileSync(path.join(toolVersionDir(where.env, "gitleaks"), INSTALL_MARKER), "utf8"))).toMatchObject({
+    expect(
+      JSON.parse(readFileSync(path.join(toolVersionDir(where.env, "gitleaks"), INSTALL_MARKER), "utf8")),
+    ).toMatchObject({
       source: "release archive",
     });
     expect(leftovers(where, "gitleaks")).toEqual(["8.30.1"]);
     // Found through the cache (the PATH holds only `go`), at the pinned version.
-    expect(await lookupTool("gitleaks", where.env)).toMatchObject({ status: "ok", chosen: { from: "cache", version: "8.30.1" } });
+    expect(await lookupTool("gitleaks", where.env)).toMatchObject({
+      status: "ok",
+      chosen: { from: "cache", version: "8.30.1" },
+    });
 
     routes.clear();
     const again = await install("gitleaks", where);
@@ -133,9 +138,21 @@ describe("tools install", () => {
   });
 
   it.each([
-    ["a wrong checksum", async () => serveGitleaks(await archive("gitleaks", "8.30.1"), { checksumOf: Buffer.from("other") }), /SHA-256 [0-9a-f]{64} does not match/],
-    ["a truncated download", async () => serveGitleaks(await archive("gitleaks", "8.30.1"), { truncate: true }), /gitleaks_8\.30\.1_linux_x64\.tar\.gz: .*(terminated|got \d+ of \d+ bytes|other side closed)/],
-    ["an archive without the binary", async () => serveGitleaks(await archive("README.md", "8.30.1")), /holds no gitleaks/],
+    [
+      "a wrong checksum",
+      async () => serveGitleaks(await archive("gitleaks", "8.30.1"), { checksumOf: Buffer.from("other") }),
+      /SHA-256 [0-9a-f]{64} does not match/,
+    ],
+    [
+      "a truncated download",
+      async () => serveGitleaks(await archive("gitleaks", "8.30.1"), { truncate: true }),
+      /gitleaks_8\.30\.1_linux_x64\.tar\.gz: .*(terminated|got \d+ of \d+ bytes|other side closed)/,
+    ],
+    [
+      "an archive without the binary",
+      async () => serveGitleaks(await archive("README.md", "8.30.1")),
+      /holds no gitleaks/,
+    ],
   ])("fails on %s and leaves nothing installed", async (_case, serve, reason) => {
     await serve();
     const where = home();
@@ -155,7 +172,9 @@ describe("tools install", () => {
     const where = home({ mirror: `http://127.0.0.1:${port}`, goVersion: "0.74.0" });
     const result = await install("trivy", where);
     expect(result.source).toBe("go install");
-    expect(where.lines.find((line) => line.includes("release archive failed"))).toMatch(/trivy_0\.74\.0_checksums\.txt/);
+    expect(where.lines.find((line) => line.includes("release archive failed"))).toMatch(
+      /trivy_0\.74\.0_checksums\.txt/,
+    );
     expect(readFileSync(where.goLog, "utf8").trimEnd().split("\n")).toEqual([
       "install",
       "-trimpath",

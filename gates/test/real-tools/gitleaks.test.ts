@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { gitleaks } from "../../src/tools/gitleaks.js";
+import { reportOf, run, statuses, tempDir } from "../cli/cli-harness.js";
+import { git, project, read, realTool, runTool, writeFiles } from "./real-tool.js";
+
+/**
+ * The real gitleaks (the pinned 8.30) on small repositories with planted secrets, run with the
+ * adapter's argv. The secrets are assembled at run time so that this file holds none.
+ */
+
+const tool = await realTool("gitleaks");
+
+/** An AWS access key id and a GitHub token gitleaks' default rules recognise (not real credentials). */
+const AWS_KEY = ["AKIA", "QYLPMN5HHHFPZAM2"].join("");
+const GITHUB_TOKEN = ["ghp_", "x7Kq2mZp9Lr4Tv8Wn3Bc6Yd1Hf5Js0GaPe2U"].join("");
+
+function repository(): string {
+  const dir = project("portcullis-gitleaks-", { "README.md": "# demo\n" });
+  git(dir, "init", "-q", "-b", "main");
+  git(dir, "add", ".");
+  git(dir, "commit", "-qm", "initial");
+  return dir;
+}
+
+async function scan(dir: string, mode: "dir" | "git", extra: { baselinePath?: string; configPath?: string } = {}) {
+  const reportPath = path.join(tempDir("portcullis-gitleaks-out-"), "gitleaks.json");
+  const args =
+    mode === "dir"
+      ? gitleaks.argv.dir({ source: ".", reportPath, ...extra })
+      : gitleaks.argv.git({ repo: ".", reportPath, ...extra });
+  const outcome = await runTool(tool.file, args, { cwd: dir });
+  return { outcome, reportPath, meaning: gitleaks.exitMeaning(outcome.exitCode) };
+}
+
+describe.runIf(tool.runs)("gitleaks (real)", () => {
+  it("finds a secret in the working tree, honours gitleaks:allow, and writes it redacted", async () => {
+    const dir = repository();
+    writeFiles(dir, {
+      "config.py": `aws_access_key_id = "${AWS_KEY}"\n`,
+      "notes.md": `token = "${GITHUB_TOKEN}" # gitleaks:allow\n`,
+    });
+    const { outcome, reportPath, meaning } = await scan(dir, "dir");
+    expect([outcome.exitCode, meaning]).toEqual([gitleaks.exitCodes.leaks, "findings"]);
+    const raw = read(reportPath);
+    expect(raw).not.toContain(AWS_KEY);
+    const result = gitleaks.parse(raw, { file: reportPath });
+    expect(
+      result.findings.map((finding) => [finding.ruleId, finding.location?.path, finding.location?.startLine]),
+    ).toEqual([["aws-access-token", "config.py", 1]]);
+    expect(result.findings[0]?.snippet).toContain("REDACTED");
+    expect(JSON.stringify(result)).not.toContain(AWS_KEY);
+  });
+
+  it("finds a secret committed and then removed in the history, not in the working tree", async () => {
+    const dir = repository();
+    writeFiles(dir, { "deploy.sh": `export GITHUB_TOKEN=${GITHUB_TOKEN}\n` });
+    git(dir, "add", ".");
+    git(dir, "commit", "-qm", "add deploy script");
+    const leaked = git(dir, "rev-parse", "HEAD").trim();
+    rmSync(path.join(dir, "deploy.sh"));
+    git(dir, "commit", "-qam", "remove the token");
+
+    const tree = await scan(dir, "dir");
+    expect([tree.outcome.exitCode, read(tree.reportPath).trim()]).toEqual([0, "[]"]);
+    const history = await scan(dir, "git");
+    expect(history.meaning).toBe("findings");
+    const result = gitleaks.parse(read(history.reportPath));
+    expect(result.findings.map((finding) => [finding.ruleId, finding.location?.path, finding.commit])).toEqual([
+      ["github-pat", "deploy.sh", leaked],
+    ]);
+    expect(read(history.reportPath)).not.toContain(GITHUB_TOKEN);
+
+    // The report of this run as a baseline: the same leak is not reported again.
+    const baselined = await scan(dir, "git", { baselinePath: history.reportPath });
+    expect([baselined.outcome.exitCode, gitleaks.parse(read(baselined.reportPath)).findings]).toEqual([0, []]);
+  });
+
+  it("keeps the secret out of every output of evaluate", async () => {
+    const dir = repository();
+    writeFiles(dir, { "config.py": `aws_access_key_id = "${AWS_KEY}"\n` });
+    const { reportPath } = await scan(dir, "dir");
+    const out = tempDir("portcullis-gitleaks-evaluate-");
+    const result = await run(
+      ["evaluate", "--env", "development", "--report", `gitleaks=${reportPath}`, "--out", out, "--format", "json"],
+      { cwd: path.resolve(import.meta.dirname, "../../..") },
+    );
+    expect(result.code).toBe(1);
+    expect(statuses(reportOf(result)).secrets).toBe("fail");
+    for (const name of readdirSync(out)) expect(readFileSync(path.join(out, name), "utf8")).not.toContain(AWS_KEY);
+    expect(result.stdout + result.stderr).not.toContain(AWS_KEY);
+  });
+
+  it("exits with its error code, not the leaks code, when it cannot run", async () => {
+    const dir = repository();
+    const { outcome, meaning } = await scan(dir, "dir", { configPath: path.join(dir, "missing.toml") });
+    expect(outcome.exitCode).toBe(gitleaks.exitCodes.error);
+    expect(meaning).toBe("error");
+  });
+});
