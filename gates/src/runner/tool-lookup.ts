@@ -160,7 +160,11 @@ function execVersion(file: string, argv: readonly string[], env: Env): Promise<{
       clearTimeout(timer);
       child.stdout.destroy();
       child.stderr.destroy();
-      resolve(problem === undefined ? { stdout } : { stdout, problem: `\`${path.basename(file)} ${argv.join(" ")}\` ${problem}` });
+      resolve(
+        problem === undefined
+          ? { stdout }
+          : { stdout, problem: `\`${path.basename(file)} ${argv.join(" ")}\` ${problem}` },
+      );
     };
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

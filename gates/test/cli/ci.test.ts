@@ -145,7 +145,14 @@ describe("portcullis ci", () => {
       "versions",
     ]);
     // Each tool's version output, as the Dagger module records it (trivy's after its scan).
-    expect(Object.fromEntries(readdirSync(path.join(out, "versions")).map((name) => [name, readFileSync(path.join(out, "versions", name), "utf8")]))).toEqual({
+    expect(
+      Object.fromEntries(
+        readdirSync(path.join(out, "versions")).map((name) => [
+          name,
+          readFileSync(path.join(out, "versions", name), "utf8"),
+        ]),
+      ),
+    ).toEqual({
       "gitleaks.txt": `${VERSION_OUTPUT.gitleaks}\n`,
       "k6.txt": `${VERSION_OUTPUT.k6}\n`,
       "semgrep.txt": `${VERSION_OUTPUT.semgrep}\n`,

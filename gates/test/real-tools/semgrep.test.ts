@@ -43,9 +43,14 @@ describe.runIf(tool.runs)("semgrep (real)", () => {
     const { outcome, jsonOutput, meaning } = await scan(dir, ["./rules.yml"]);
     expect([outcome.exitCode, meaning]).toEqual([1, "findings"]);
     const result = semgrep.parse(read(jsonOutput));
-    expect(result.findings.map((finding) => [finding.ruleId, finding.location?.path, finding.location?.startLine, finding.severity])).toEqual([
-      ["no-eval", "src/app.js", 2, "high"],
-    ]);
+    expect(
+      result.findings.map((finding) => [
+        finding.ruleId,
+        finding.location?.path,
+        finding.location?.startLine,
+        finding.severity,
+      ]),
+    ).toEqual([["no-eval", "src/app.js", 2, "high"]]);
     expect(result.findings[0]?.references).toContain("CWE-95");
     expect(result.toolErrors).toEqual([]);
   }, 240_000);
@@ -71,10 +76,14 @@ describe.runIf(tool.runs)("semgrep (real)", () => {
   it.each([
     ["invalid rules", { "rules.yml": "rules:\n  - id: broken\n    pattern: eval(\n" }, ["./rules.yml"]],
     ["a registry ruleset it cannot fetch", {}, ["p/default"]],
-  ])("exits with an error code (never 0 or 1) on %s", async (_case, files, configs) => {
-    const dir = project("portcullis-semgrep-", { "src/app.js": PLANTED["src/app.js"], ...files });
-    const { outcome, meaning } = await scan(dir, configs);
-    expect(outcome.exitCode).toBeGreaterThanOrEqual(2);
-    expect(meaning).toBe("error");
-  }, 240_000);
+  ])(
+    "exits with an error code (never 0 or 1) on %s",
+    async (_case, files, configs) => {
+      const dir = project("portcullis-semgrep-", { "src/app.js": PLANTED["src/app.js"], ...files });
+      const { outcome, meaning } = await scan(dir, configs);
+      expect(outcome.exitCode).toBeGreaterThanOrEqual(2);
+      expect(meaning).toBe("error");
+    },
+    240_000,
+  );
 });

@@ -1,0 +1,186 @@
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import tar from "tar-stream";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseTrivyVersion, trivy } from "../../src/tools/trivy.js";
+import { tempDir } from "../cli/cli-harness.js";
+import { project, read, realTool, runTool } from "./real-tool.js";
+import { trivyCacheWithDb } from "./trivy-db.js";
+
+/**
+ * The real trivy (the pinned 0.74) with the adapter's argv, offline: vulnerabilities come from a
+ * small DB the test builds (trivy-db.ts), misconfigurations from trivy's built-in checks.
+ */
+
+const tool = await realTool("trivy");
+
+/** An AWS access key id trivy's secret rules recognise (not a real credential), assembled at run time. */
+const AWS_KEY = ["AKIA", "QYLPMN5HHHFPZAM2"].join("");
+
+const LOCKFILE = JSON.stringify({
+  name: "planted",
+  version: "1.0.0",
+  lockfileVersion: 3,
+  packages: {
+    "": { name: "planted", version: "1.0.0", dependencies: { lodash: "4.17.11", "gpl-lib": "1.0.0" } },
+    "node_modules/lodash": { version: "4.17.11", license: "MIT" },
+    "node_modules/gpl-lib": { version: "1.0.0", license: "GPL-3.0-only" },
+  },
+});
+
+const PLANTED = {
+  "package.json": JSON.stringify({
+    name: "planted",
+    version: "1.0.0",
+    dependencies: { lodash: "4.17.11", "gpl-lib": "1.0.0" },
+  }),
+  "package-lock.json": LOCKFILE,
+  "node_modules/lodash/package.json": JSON.stringify({ name: "lodash", version: "4.17.11", license: "MIT" }),
+  "node_modules/gpl-lib/package.json": JSON.stringify({ name: "gpl-lib", version: "1.0.0", license: "GPL-3.0-only" }),
+  Dockerfile: 'FROM alpine:3.10\nRUN apk add --no-cache curl\nCMD ["curl", "--version"]\n',
+  "deploy/credentials.sh": `export AWS_ACCESS_KEY_ID=${AWS_KEY}\n`,
+};
+
+let cache = "";
+
+beforeAll(() => {
+  if (tool.file !== undefined) cache = trivyCacheWithDb(new Date());
+}, 600_000);
+
+function output(name: string): string {
+  return path.join(tempDir("portcullis-trivy-out-"), name);
+}
+
+describe.runIf(tool.runs)("trivy (real)", () => {
+  it("finds vulnerabilities, misconfigurations, secrets and licences in a folder, offline", async () => {
+    const dir = project("portcullis-trivy-", PLANTED);
+    const report = output("trivy.fs.json");
+    const outcome = await runTool(tool.file, trivy.argv.fs({ dir: ".", output: report, cacheDir: cache }), {
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
+    expect(outcome.exitCode, outcome.outputTail.join("\n")).toBe(0);
+    const raw = read(report);
+    expect(raw).not.toContain(AWS_KEY);
+    const result = trivy.parse(raw);
+    const ids = (kind: string) =>
+      result.findings.filter((finding) => finding.kind === kind).map((finding) => finding.ruleId);
+    expect(ids("vulnerability")).toEqual(["CVE-2019-10744"]);
+    expect(result.findings.find((finding) => finding.kind === "vulnerability")).toMatchObject({
+      severity: "critical",
+      package: { name: "lodash", version: "4.17.11", fixed: ["4.17.12"] },
+    });
+    expect(ids("misconfiguration")).toContain("DS-0002");
+    expect(ids("secret")).toEqual(["aws-access-key-id"]);
+    expect(result.findings.find((finding) => finding.kind === "secret")?.snippet).toContain("REDACTED");
+    expect(result.findings.filter((finding) => finding.kind === "license").map((finding) => finding.title)).toEqual(
+      expect.arrayContaining([expect.stringContaining("GPL-3.0")]),
+    );
+    expect(JSON.stringify(result)).not.toContain(AWS_KEY);
+  }, 600_000);
+
+  it("writes a CycloneDX SBOM listing the packages", async () => {
+    const dir = project("portcullis-trivy-", PLANTED);
+    const sbom = output("sbom.cdx.json");
+    const outcome = await runTool(tool.file, trivy.argv.sbom({ dir: ".", output: sbom, cacheDir: cache }), {
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
+    expect(outcome.exitCode).toBe(0);
+    const document = JSON.parse(read(sbom)) as { bomFormat: string; components: { name: string; version: string }[] };
+    expect(document.bomFormat).toBe("CycloneDX");
+    expect(document.components.map((component) => `${component.name}@${component.version}`)).toEqual(
+      expect.arrayContaining(["lodash@4.17.11", "gpl-lib@1.0.0"]),
+    );
+  }, 600_000);
+
+  it("scans an image tarball with `trivy image --input`, no daemon or registry", async () => {
+    const input = output("image.tar");
+    writeFileSync(input, await alpineImageTarball());
+    const report = output("trivy.image.json");
+    const outcome = await runTool(
+      tool.file,
+      trivy.argv.image({ input, output: report, cacheDir: cache, scanners: ["vuln"] }),
+      {
+        cwd: path.dirname(input),
+        timeoutMs: 300_000,
+      },
+    );
+    expect(outcome.exitCode, outcome.outputTail.join("\n")).toBe(0);
+    const result = trivy.parse(read(report));
+    expect(result.findings.map((finding) => [finding.ruleId, finding.package?.name, finding.severity])).toEqual([
+      ["CVE-2019-1549", "openssl", "medium"],
+    ]);
+  }, 600_000);
+
+  it("records the DB's age in `trivy version --format json`, for evaluate to judge", async () => {
+    const updatedAt = new Date(Date.now() - 30 * 86_400_000);
+    const old = trivyCacheWithDb(updatedAt);
+    const outcome = await runTool(tool.file, trivy.argv.version(old), { cwd: old });
+    expect(outcome.exitCode).toBe(0);
+    const file = output("trivy.txt");
+    const { execFileSync } = await import("node:child_process");
+    writeFileSync(file, execFileSync(tool.file ?? "trivy", trivy.argv.version(old), { encoding: "utf8" }));
+    const info = parseTrivyVersion(read(file));
+    expect(info.version).toBe(trivy.image.version);
+    expect(Date.parse(info.vulnerabilityDb?.updatedAt ?? "")).toBe(updatedAt.getTime());
+  }, 600_000);
+
+  it("fails (never a clean exit) when it has no DB and cannot download one", async () => {
+    const closed = await closedPort();
+    const dir = project("portcullis-trivy-", PLANTED);
+    const report = output("trivy.fs.json");
+    const args = trivy.argv.fs({
+      dir: ".",
+      output: report,
+      cacheDir: tempDir("portcullis-trivy-empty-"),
+      dbRepository: `127.0.0.1:${closed}/trivy-db`,
+    });
+    const outcome = await runTool(tool.file, args, { cwd: dir, timeoutMs: 300_000 });
+    expect(outcome.exitCode).not.toBe(0);
+    expect(trivy.exitMeaning(outcome.exitCode)).toBe("error");
+  }, 600_000);
+});
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A `docker save` archive of a one-layer Alpine 3.10 image with a vulnerable openssl installed. */
+async function alpineImageTarball(): Promise<Buffer> {
+  const layer = await tarOf({
+    "etc/alpine-release": "3.10.9\n",
+    "lib/apk/db/installed": "P:openssl\nV:1.1.1c-r0\nA:x86_64\nL:OpenSSL\no:openssl\n\n",
+  });
+  const diffId = `sha256:${createHash("sha256").update(layer).digest("hex")}`;
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      config: {},
+      rootfs: { type: "layers", diff_ids: [diffId] },
+      history: [{ created: "2026-01-01T00:00:00Z", created_by: "portcullis test" }],
+    }),
+  );
+  const configName = `${createHash("sha256").update(config).digest("hex")}.json`;
+  const manifest = JSON.stringify([
+    { Config: configName, RepoTags: ["portcullis/planted:1"], Layers: ["layer/layer.tar"] },
+  ]);
+  return tarOf({ "manifest.json": manifest, [configName]: config, "layer/layer.tar": layer });
+}
+
+async function tarOf(files: Readonly<Record<string, string | Buffer>>): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const [name, content] of Object.entries(files)) pack.entry({ name, mtime: new Date(0) }, content);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
