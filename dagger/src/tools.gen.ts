@@ -134,8 +134,6 @@ export const ARGV = {
     "vuln,secret,misconfig,license",
     "--cache-dir",
     "/cache/trivy",
-    "--ignorefile",
-    ".trivyignore",
     {
       when: "ignoreUnfixed",
       argv: ["--ignore-unfixed"],
@@ -167,8 +165,6 @@ export const ARGV = {
     "vuln,secret,misconfig,license",
     "--cache-dir",
     "/cache/trivy",
-    "--ignorefile",
-    ".trivyignore",
     {
       when: "ignoreUnfixed",
       argv: ["--ignore-unfixed"],

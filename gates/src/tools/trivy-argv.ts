@@ -14,7 +14,10 @@ export interface TrivyScanOptions {
   output: string;
   /** trivy's cache (vulnerability DB, Java DB, checks bundle); keep it between runs. */
   cacheDir: string;
-  /** Ignore file (default `.trivyignore`; trivy skips a missing one silently). */
+  /**
+   * Ignore file. Default: none named, so trivy reads `.trivyignore` in its working directory when
+   * there is one; a file named here must exist (trivy 0.74 stops otherwise).
+   */
   ignoreFile?: string;
   /** Default: all of vuln, secret, misconfig, license. */
   scanners?: readonly TrivyScanner[];
@@ -105,8 +108,9 @@ function scanFlags(options: TrivyScanOptions, defaults: readonly TrivyScanner[])
     [...new Set(scanners)].join(","),
     "--cache-dir",
     operand("cacheDir", options.cacheDir),
-    "--ignorefile",
-    operand("ignoreFile", options.ignoreFile ?? ".trivyignore"),
+    // trivy reads `.trivyignore` in its working directory by default (skipping it when absent),
+    // but stops with "ignore file not found" when a missing file is named explicitly.
+    ...(options.ignoreFile === undefined ? [] : ["--ignorefile", operand("ignoreFile", options.ignoreFile)]),
     ...(options.ignoreUnfixed === true ? ["--ignore-unfixed"] : []),
     ...(options.skipDbUpdate === true ? ["--skip-db-update", "--skip-java-db-update"] : []),
     ...(options.dbRepository === undefined ? [] : ["--db-repository", operand("dbRepository", options.dbRepository)]),

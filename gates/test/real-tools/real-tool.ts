@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
 import { beforeAll } from "vitest";
 import { runProcess, type ProcessOutcome } from "../../src/runner/spawn.js";
@@ -83,4 +84,13 @@ export function git(dir: string, ...args: string[]): string {
 
 export function read(file: string): string {
   return readFileSync(file, "utf8");
+}
+
+/** A local port nothing listens on: a registry or mirror that cannot be reached, at once. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

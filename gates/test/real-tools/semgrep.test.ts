@@ -2,7 +2,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { semgrep } from "../../src/tools/semgrep.js";
 import { tempDir } from "../cli/cli-harness.js";
-import { project, read, realTool, runTool } from "./real-tool.js";
+import { closedPort, project, read, realTool, runTool } from "./real-tool.js";
 
 /** The real semgrep (the pinned 1.163) with local rules on planted code, run with the adapter's argv. */
 
@@ -27,11 +27,11 @@ const PLANTED = {
 /** Offline runs: no metrics, no version check, and no registry unless a test names one. */
 const OFFLINE = { SEMGREP_SEND_METRICS: "off", SEMGREP_ENABLE_VERSION_CHECK: "0" };
 
-async function scan(dir: string, configs: readonly string[]) {
+async function scan(dir: string, configs: readonly string[], env: Record<string, string> = {}) {
   const jsonOutput = path.join(tempDir("portcullis-semgrep-out-"), "semgrep.json");
   const outcome = await runTool(tool.file, semgrep.argv.scan({ configs, jsonOutput, targets: ["src"] }), {
     cwd: dir,
-    env: OFFLINE,
+    env: { ...OFFLINE, ...env },
     timeoutMs: 180_000,
   });
   return { outcome, jsonOutput, meaning: semgrep.exitMeaning(outcome.exitCode) };
@@ -80,7 +80,8 @@ describe.runIf(tool.runs)("semgrep (real)", () => {
     "exits with an error code (never 0 or 1) on %s",
     async (_case, files, configs) => {
       const dir = project("portcullis-semgrep-", { "src/app.js": PLANTED["src/app.js"], ...files });
-      const { outcome, meaning } = await scan(dir, configs);
+      // The registry is semgrep.dev unless SEMGREP_URL says otherwise: here a port nothing listens on.
+      const { outcome, meaning } = await scan(dir, configs, { SEMGREP_URL: `http://127.0.0.1:${await closedPort()}` });
       expect(outcome.exitCode).toBeGreaterThanOrEqual(2);
       expect(meaning).toBe("error");
     },

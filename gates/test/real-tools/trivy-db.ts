@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "../cli/cli-harness.js";
 
 /**
  * A small trivy vulnerability DB built offline, as trivy's own integration tests build theirs
@@ -40,10 +40,13 @@ export const DB_FIXTURES = `- bucket: data-source
       value: { Title: "openssl: fork-safety of the RNG", Severity: MEDIUM }
 `;
 
-/** Builds the DB into a fresh trivy cache folder and returns it; `updatedAt` sets the DB's age. */
+/**
+ * Builds the DB into a fresh trivy cache folder (under the OS temp folder, left for the OS to clean:
+ * it is made once per file, in beforeAll) and returns it; `updatedAt` sets the DB's age.
+ */
 export function trivyCacheWithDb(updatedAt: Date): string {
-  const cache = tempDir("portcullis-trivy-cache-");
-  const work = tempDir("portcullis-trivy-db-");
+  const cache = mkdtempSync(path.join(tmpdir(), "portcullis-trivy-cache-"));
+  const work = mkdtempSync(path.join(tmpdir(), "portcullis-trivy-db-"));
   const builder = path.join(work, "trivy-db");
   execFileSync("go", ["build", "-o", builder, "."], { cwd: BUILDER, stdio: "pipe", timeout: 600_000 });
   const fixtures = path.join(work, "fixtures.yaml");

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import tar from "tar-stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseTrivyVersion, trivy } from "../../src/tools/trivy.js";
 import { tempDir } from "../cli/cli-harness.js";
-import { project, read, realTool, runTool } from "./real-tool.js";
+import { closedPort, project, read, realTool, runTool } from "./real-tool.js";
 import { trivyCacheWithDb } from "./trivy-db.js";
 
 /**
@@ -70,7 +69,7 @@ describe.runIf(tool.runs)("trivy (real)", () => {
     expect(ids("vulnerability")).toEqual(["CVE-2019-10744"]);
     expect(result.findings.find((finding) => finding.kind === "vulnerability")).toMatchObject({
       severity: "critical",
-      package: { name: "lodash", version: "4.17.11", fixed: ["4.17.12"] },
+      package: { name: "lodash", installed: "4.17.11", fixed: ["4.17.12"] },
     });
     expect(ids("misconfiguration")).toContain("DS-0002");
     expect(ids("secret")).toEqual(["aws-access-key-id"]);
@@ -143,15 +142,6 @@ describe.runIf(tool.runs)("trivy (real)", () => {
     expect(trivy.exitMeaning(outcome.exitCode)).toBe("error");
   }, 600_000);
 });
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A `docker save` archive of a one-layer Alpine 3.10 image with a vulnerable openssl installed. */
 async function alpineImageTarball(): Promise<Buffer> {

@@ -54,7 +54,7 @@ describe("trivy image and exit codes", () => {
 });
 
 describe("trivy argv", () => {
-  const common = ["--cache-dir", "/cache", "--ignorefile", ".trivyignore"];
+  const common = ["--cache-dir", "/cache"];
 
   it("scans a folder with every scanner into a JSON report", () => {
     expect(trivy.argv.fs({ dir: "/src", output: "/out/trivy.json", cacheDir: "/cache" })).toEqual([
