@@ -128,7 +128,7 @@ export function broken(
 ): RunInput {
   const options = { file: `reports/${kind}.json`, tool: kind, fix: `fix for ${code}` };
   const error =
-    code === "TOOL_NOT_FOUND" || code === "TOOL_FAILED" || code === "STAGE_UNAVAILABLE"
+    code === "TOOL_NOT_FOUND" || code === "TOOL_WRONG_VERSION" || code === "TOOL_FAILED" || code === "STAGE_UNAVAILABLE"
       ? new ToolRunError(code, message, options)
       : new ReportError(code, message, options);
   return { run: { kind, file: `reports/${kind}.json`, ...meta }, error };
