@@ -43,7 +43,7 @@ export interface InstallDeps {
   env: Env;
   platform: Platform;
   /** One progress line (no newline). */
-  log(line: string): void;
+  log: (line: string) => void;
   timeouts?: Partial<InstallTimeouts>;
 }
 
@@ -113,7 +113,7 @@ async function installFromSources(
 ): Promise<InstallResult> {
   const sources = TOOL_SOURCES[tool];
   const finalDir = toolVersionDir(deps.env, tool);
-  const log = deps.log;
+  const log = (line: string): void => deps.log(line);
   const failures: string[] = [];
   const attempts: { name: InstallResult["source"]; run: (staging: string) => Promise<string | undefined> }[] = [
     { name: "release archive", run: (staging) => fromRelease(tool, staging, { ...deps, log }, timeouts) },
