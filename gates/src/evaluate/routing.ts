@@ -16,6 +16,19 @@ export const FEEDS: Readonly<Record<ReportKind, readonly GateName[]>> = byKey(
 );
 
 /**
+ * The gates one report may feed. A trivy report labelled `vuln` comes from `--scanners vuln` alone
+ * (the host runner's vulnerability scan, which needs trivy's DB): it can carry nothing but
+ * vulnerabilities, so when it fails (offline, no DB) only that gate is `error`, not the secrets gate
+ * the separate secret/misconfiguration/licence scan feeds.
+ */
+export function feedsOf(kind: ReportKind, label: string | undefined): readonly GateName[] {
+  return kind === "trivy" && label === TRIVY_VULN_LABEL ? ["vulnerabilities"] : FEEDS[kind];
+}
+
+/** The label of a trivy report that holds vulnerabilities only. */
+export const TRIVY_VULN_LABEL = "vuln";
+
+/**
  * The gate a finding counts against, by its kind. Licences count against compliance, whose
  * controls are judged apart, after the other gates (compliance-gate.ts).
  */

@@ -3,7 +3,7 @@ import type { GateName } from "../policy/schema.js";
 import type { ReportKind, ToolRun } from "../model/report.js";
 import type { ExitMeaning } from "../tools/types.js";
 import { VALIDATE_TOOL } from "../validate/rule-ids.js";
-import { FEEDS, formatFitsKind, gateOfFinding } from "./routing.js";
+import { feedsOf, formatFitsKind, gateOfFinding } from "./routing.js";
 import type { RunInput } from "./types.js";
 
 /** Why a report cannot be trusted: its gates become `error` with this reason and fix. */
@@ -46,7 +46,7 @@ export function runStates(
     const result = crashed === undefined && "result" in input ? input.result : undefined;
     const problem =
       crashed ?? ("error" in input ? errorProblem(input.error) : resultProblem(input.run.kind, input.result));
-    const feeds = new Set<GateName>(FEEDS[run.kind]);
+    const feeds = new Set<GateName>(feedsOf(run.kind, run.label));
     for (const finding of result?.findings ?? []) feeds.add(gateOfFinding(finding));
     const toolRun: ToolRun = {
       kind: run.kind,

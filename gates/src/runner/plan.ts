@@ -1,5 +1,5 @@
 import path from "node:path";
-import { REQUIRED_REPORTS } from "../evaluate/routing.js";
+import { feedsOf, REQUIRED_REPORTS, TRIVY_VULN_LABEL } from "../evaluate/routing.js";
 import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../policy/schema.js";
 import type { ReportKind } from "../model/report.js";
 import { gitleaks } from "../tools/gitleaks.js";
@@ -16,13 +16,14 @@ import { exitCodeFileName, reportFileName, type ReportStem } from "./reports-dir
  */
 
 /** The stages, in the order they are shown. */
-export const STAGE_IDS = ["validate", "gitleaks", "trivy", "semgrep", "sbom", "k6"] as const;
+export const STAGE_IDS = ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom", "k6"] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 
 /** The stages that run an external tool, and the executable each one looks for on PATH. */
 export const STAGE_TOOLS = {
   gitleaks: "gitleaks",
   trivy: "trivy",
+  "trivy-vuln": "trivy",
   semgrep: "semgrep",
   sbom: "trivy",
   k6: "k6",
@@ -39,6 +40,9 @@ export const STAGE_REPORTS: Readonly<Record<ReportStageId, ReportStem>> = {
   validate: { kind: "validate" },
   gitleaks: { kind: "gitleaks" },
   trivy: { kind: "trivy", label: "fs" },
+  // Vulnerabilities apart: offline there is no DB and this scan fails, without taking the secret,
+  // misconfiguration and licence scan (and the gates it feeds) down with it.
+  "trivy-vuln": { kind: "trivy", label: TRIVY_VULN_LABEL },
   semgrep: { kind: "semgrep" },
   k6: { kind: "k6" },
 };
@@ -48,6 +52,7 @@ export const STAGE_TIMEOUT_MS: Readonly<Record<ToolStageId, number>> = {
   gitleaks: 15 * 60_000,
   // The first run downloads trivy's vulnerability DB.
   trivy: 30 * 60_000,
+  "trivy-vuln": 30 * 60_000,
   semgrep: 30 * 60_000,
   sbom: 15 * 60_000,
   k6: 60 * 60_000,
@@ -58,6 +63,9 @@ export const STAGE_TIMEOUT_MS: Readonly<Record<ToolStageId, number>> = {
  * report kind: evidence for the compliance controls, never judged as findings.
  */
 export const SBOM_FILE = "sbom.cdx.json";
+
+/** What trivy scans without its vulnerability DB (the `trivy` stage; `trivy-vuln` does the rest). */
+const SCAN_WITHOUT_DB = ["secret", "misconfig", "license"] as const;
 
 /** Stages that must not share the machine: a load test measures latency, and scanners skew it. */
 const EXCLUSIVE: ReadonlySet<StageId> = new Set(["k6"]);
@@ -166,7 +174,12 @@ function stageBase(id: StageId, policy: EnvironmentPolicy): StageBase {
     return { id, kind: "trivy", stem: undefined, gates, reportFile: SBOM_FILE, exitCodeFile: undefined };
   }
   const stem = STAGE_REPORTS[id];
-  const gates = GATE_NAMES.filter((gate) => policy.gates[gate].enabled && REQUIRED_REPORTS[gate].includes(stem.kind));
+  const gates = GATE_NAMES.filter(
+    (gate) =>
+      policy.gates[gate].enabled &&
+      REQUIRED_REPORTS[gate].includes(stem.kind) &&
+      feedsOf(stem.kind, stem.label).includes(gate),
+  );
   return { id, kind: stem.kind, stem, gates, reportFile: reportFileName(stem), exitCodeFile: exitCodeFileName(stem) };
 }
 
@@ -226,7 +239,15 @@ function commandFor(
     case "gitleaks":
       return { args: gitleaks.argv.dir({ source: ".", reportPath: report }), env: {} };
     case "trivy":
-      return { args: trivy.argv.fs({ dir: ".", output: report, cacheDir: input.trivyCacheDir }), env: {} };
+      return {
+        args: trivy.argv.fs({ dir: ".", output: report, cacheDir: input.trivyCacheDir, scanners: SCAN_WITHOUT_DB }),
+        env: {},
+      };
+    case "trivy-vuln":
+      return {
+        args: trivy.argv.fs({ dir: ".", output: report, cacheDir: input.trivyCacheDir, scanners: ["vuln"] }),
+        env: {},
+      };
     case "semgrep":
       return {
         args: semgrep.argv.scan({ configs: input.semgrepConfigs, jsonOutput: report }),

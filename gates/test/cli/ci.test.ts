@@ -91,7 +91,7 @@ function fakeTool(bin: string, log: string, name: ToolName, tool: FakeTool): voi
     "#!/bin/sh",
     // The runner asks each tool for its version first (and trivy again after its scan).
     `if [ "$*" = "${TOOL_SOURCES[name].versionArgv.join(" ")}" ] || [ "$1 $2 $3" = "version --format json" ]; then echo '${tool.versionOutput ?? VERSION_OUTPUT[name]}'; exit 0; fi`,
-    `printf '%s\\n' "$@" > "${log}/${name}.argv"`,
+    `printf '%s\\n' "$@" "${END_OF_RUN}" >> "${log}/${name}.argv"`,
     `printf '%s\\n' "BASE_URL=$BASE_URL" "K6_SUMMARY_PATH=$K6_SUMMARY_PATH" "SLA_P95_MS=$SLA_P95_MS" "PWD=$PWD" > "${log}/${name}.env"`,
     'out=""; prev=""',
     `for arg in "$@"; do if [ "$prev" = "${REPORT_FLAG[name]}" ]; then out="$arg"; fi; prev="$arg"; done`,
@@ -104,10 +104,20 @@ function fakeTool(bin: string, log: string, name: ToolName, tool: FakeTool): voi
   chmodSync(path.join(bin, name), 0o755);
 }
 
-function argvOf(ws: Workspace, name: ToolName): string[] {
+/** Ends each run's argv in the log: trivy runs twice (without and with its DB) and may run in parallel. */
+const END_OF_RUN = "--end-of-run--";
+
+/** The argv of every run of a tool, in the order they were logged. */
+function argvsOf(ws: Workspace, name: ToolName): string[][] {
   return readFileSync(path.join(ws.log, `${name}.argv`), "utf8")
-    .trimEnd()
-    .split("\n");
+    .split(`${END_OF_RUN}\n`)
+    .filter((run) => run !== "")
+    .map((run) => run.trimEnd().split("\n"));
+}
+
+/** The argv of a tool's last run. */
+function argvOf(ws: Workspace, name: ToolName): string[] {
+  return argvsOf(ws, name).at(-1) ?? [];
 }
 
 async function ci(
@@ -141,6 +151,8 @@ describe("portcullis ci", () => {
       "summary.md",
       "trivy.fs.exitcode",
       "trivy.fs.json",
+      "trivy.vuln.exitcode",
+      "trivy.vuln.json",
       "validate.json",
       "versions",
     ]);
@@ -172,13 +184,19 @@ describe("portcullis ci", () => {
     expect(argvOf(ws, "gitleaks")).toEqual(
       gitleaks.argv.dir({ source: ".", reportPath: path.join(out, "gitleaks.json") }),
     );
-    expect(argvOf(ws, "trivy")).toEqual(
-      trivy.argv.fs({
-        dir: ".",
-        output: path.join(out, "trivy.fs.json"),
-        cacheDir: path.join(path.dirname(ws.project), ".cache", "trivy"),
-      }),
+    const trivyCache = path.join(path.dirname(ws.project), ".cache", "trivy");
+    expect(argvsOf(ws, "trivy")).toEqual(
+      expect.arrayContaining([
+        trivy.argv.fs({
+          dir: ".",
+          output: path.join(out, "trivy.fs.json"),
+          cacheDir: trivyCache,
+          scanners: ["secret", "misconfig", "license"],
+        }),
+        trivy.argv.fs({ dir: ".", output: path.join(out, "trivy.vuln.json"), cacheDir: trivyCache, scanners: ["vuln"] }),
+      ]),
     );
+    expect(argvsOf(ws, "trivy")).toHaveLength(2);
     expect(argvOf(ws, "semgrep")).toEqual(
       semgrep.argv.scan({ configs: ["p/default"], jsonOutput: path.join(out, "semgrep.json") }),
     );
@@ -194,6 +212,7 @@ describe("portcullis ci", () => {
       ["k6", undefined, 0],
       ["semgrep", undefined, 0],
       ["trivy", "fs", 0],
+      ["trivy", "vuln", 0],
       ["validate", undefined, undefined],
     ]);
     expect(Object.keys(report.timings)).toEqual(
@@ -286,8 +305,8 @@ describe("portcullis ci", () => {
   it("prints plain timestamped progress lines outside a terminal", async () => {
     const ws = workspace(CLEAN);
     const result = await ci(ws, ["--target", "http://127.0.0.1:9"]);
-    expect(result.stderr).toMatch(/^portcullis ci: gatekeeper, 5 stages, reports in project\/reports$/m);
-    for (const id of ["validate", "gitleaks", "trivy", "semgrep", "k6"]) {
+    expect(result.stderr).toMatch(/^portcullis ci: gatekeeper, 6 stages, reports in project\/reports$/m);
+    for (const id of ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "k6"]) {
       expect(result.stderr).toMatch(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${id} started$`, "m"));
       expect(result.stderr).toMatch(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${id} ok in \\d`, "m"));
     }

@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { findOnPath } from "../../src/runner/spawn.js";
@@ -35,9 +36,22 @@ describe.runIf(gitleaksTool.runs && trivyTool.runs)("real tools that fail under 
       trivyTool.file ?? "",
       `"${trivyTool.file ?? ""}" "$@" & pid=$!\n"${SLEEP}" 1\nkill -KILL "$pid"\nwait "$pid"`,
     );
+    // trivy's downloads (DB, checks bundle) go to a server that accepts and never answers, so
+    // each trivy run is still busy when the wrapper kills it.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const hang = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
     const result = await run(["ci", dir, "--env", GATEKEEPER, "--format", "json"], {
       cwd: dir,
-      env: { PATH: bin, HOME: tempDir("portcullis-failures-home-") },
+      env: {
+        PATH: bin,
+        HOME: tempDir("portcullis-failures-home-"),
+        TRIVY_DB_REPOSITORY: `${hang}/trivy-db`,
+        TRIVY_CHECKS_BUNDLE_REPOSITORY: `${hang}/trivy-checks`,
+      },
+    }).finally(() => {
+      silent.close();
+      silent.unref();
     });
     const report = reportOf(result);
     expect(result.code).toBe(1);

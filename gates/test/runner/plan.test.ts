@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import { EnvironmentPolicy, type EnvironmentPolicy as Policy } from "../../src/policy/schema.js";
-import { planRun, type PlanInput, type PlannedStage } from "../../src/runner/plan.js";
+import { planRun, STAGE_IDS, type PlanInput, type PlannedStage } from "../../src/runner/plan.js";
 import { gitleaks } from "../../src/tools/gitleaks.js";
 import { k6 } from "../../src/tools/k6.js";
 import { semgrep } from "../../src/tools/semgrep.js";
@@ -39,11 +39,12 @@ describe("planRun", () => {
       "validate: in-process",
       "gitleaks: spawn",
       "trivy: spawn",
+      "trivy-vuln: spawn",
       "semgrep: spawn",
       "sbom: spawn",
       "k6: spawn",
     ]);
-    const [validate, gitleaksStage, trivyStage, semgrepStage, sbomStage, k6Stage] = plan.stages;
+    const [validate, gitleaksStage, trivyStage, trivyVulnStage, semgrepStage, sbomStage, k6Stage] = plan.stages;
     expect(validate).toMatchObject({ reportFile: "validate.json", gates: ["framework_integrity", "documentation"] });
     expect(gitleaksStage).toMatchObject({
       executable: "/bin/gitleaks",
@@ -55,10 +56,27 @@ describe("planRun", () => {
       exclusive: false,
     });
     expect(trivyStage).toMatchObject({
-      args: trivy.argv.fs({ dir: ".", output: "/repo/reports/trivy.fs.json", cacheDir: "/home/me/.cache/trivy" }),
+      args: trivy.argv.fs({
+        dir: ".",
+        output: "/repo/reports/trivy.fs.json",
+        cacheDir: "/home/me/.cache/trivy",
+        scanners: ["secret", "misconfig", "license"],
+      }),
       reportFile: "trivy.fs.json",
       exitCodeFile: "trivy.fs.exitcode",
       gates: ["vulnerabilities", "compliance"],
+    });
+    // Vulnerabilities apart: offline this run fails alone and feeds only the vulnerabilities gate.
+    expect(trivyVulnStage).toMatchObject({
+      args: trivy.argv.fs({
+        dir: ".",
+        output: "/repo/reports/trivy.vuln.json",
+        cacheDir: "/home/me/.cache/trivy",
+        scanners: ["vuln"],
+      }),
+      reportFile: "trivy.vuln.json",
+      exitCodeFile: "trivy.vuln.exitcode",
+      gates: ["vulnerabilities"],
     });
     expect(semgrepStage).toMatchObject({
       args: semgrep.argv.scan({ configs: ["p/default"], jsonOutput: "/repo/reports/semgrep.json" }),
@@ -104,22 +122,22 @@ describe("planRun", () => {
   });
 
   it.each([
-    [{ performance: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep", "sbom"], ["k6"]],
+    [{ performance: { enabled: false } }, ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom"], ["k6"]],
     [
       { vulnerabilities: { enabled: false }, compliance: { enabled: false } },
       ["validate", "gitleaks", "semgrep", "k6"],
-      ["trivy", "sbom"],
+      ["trivy", "trivy-vuln", "sbom"],
     ],
-    [{ compliance: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep", "k6"], ["sbom"]],
+    [{ compliance: { enabled: false } }, ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "k6"], ["sbom"]],
     [
       { framework_integrity: { enabled: false }, documentation: { enabled: false } },
-      ["gitleaks", "trivy", "semgrep", "sbom", "k6"],
+      ["gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom", "k6"],
       ["validate"],
     ],
-    [{ framework_integrity: { enabled: false } }, ["validate", "gitleaks", "trivy", "semgrep", "sbom", "k6"], []],
+    [{ framework_integrity: { enabled: false } }, ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom", "k6"], []],
     [
       { sast: { enabled: false }, secrets: { enabled: false } },
-      ["validate", "trivy", "sbom", "k6"],
+      ["validate", "trivy", "trivy-vuln", "sbom", "k6"],
       ["gitleaks", "semgrep"],
     ],
   ])("runs only the stages enabled gates need: %j", (gates, planned, skipped) => {
@@ -145,7 +163,7 @@ describe("planRun", () => {
       });
       // The SBOM is trivy's too: without trivy it cannot run either, but it has no exit-code file.
       const unavailable = plan.stages.filter((candidate) => candidate.action === "unavailable");
-      expect(unavailable.map((candidate) => candidate.id)).toEqual(tool === "trivy" ? ["trivy", "sbom"] : [tool]);
+      expect(unavailable.map((candidate) => candidate.id)).toEqual(tool === "trivy" ? ["trivy", "trivy-vuln", "sbom"] : [tool]);
       expect(plan.stages.find((candidate) => candidate.id === "sbom")).toMatchObject(
         tool === "trivy" ? { action: "unavailable", exitCode: undefined } : { action: "spawn" },
       );
@@ -199,6 +217,6 @@ describe("planRun", () => {
       }),
     );
     expect(plan.stages).toEqual([]);
-    expect(plan.skipped).toHaveLength(6);
+    expect(plan.skipped).toHaveLength(STAGE_IDS.length);
   });
 });

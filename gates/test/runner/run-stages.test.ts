@@ -43,7 +43,8 @@ function fakes(outcomes: Partial<Record<string, Partial<ProcessOutcome> & { dela
       maxRunning = Math.max(maxRunning, running);
       const tool = spec.executable.split("/").pop() ?? "";
       // The SBOM is trivy too, told apart by its output format.
-      const name = spec.args.includes("cyclonedx") ? "sbom" : tool;
+      const scanners = spec.args[spec.args.indexOf("--scanners") + 1];
+      const name = spec.args.includes("cyclonedx") ? "sbom" : tool === "trivy" && scanners === "vuln" ? "trivy-vuln" : tool;
       const { delayMs = 5, ...outcome } = outcomes[name] ?? {};
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       running -= 1;
@@ -74,6 +75,7 @@ describe("runStages", () => {
       ["validate", "ok", undefined],
       ["gitleaks", "findings", 42],
       ["trivy", "ok", 0],
+      ["trivy-vuln", "ok", 0],
       ["semgrep", "findings", 1],
       ["sbom", "ok", 0],
       ["k6", "findings", 99],
@@ -82,6 +84,7 @@ describe("runStages", () => {
       "/out/validate.json": '{"schema":"portcullis.findings/v1"}\n',
       "/out/gitleaks.exitcode": "42\n",
       "/out/trivy.fs.exitcode": "0\n",
+      "/out/trivy.vuln.exitcode": "0\n",
       "/out/semgrep.exitcode": "1\n",
       "/out/k6.exitcode": "99\n",
     });
@@ -101,12 +104,12 @@ describe("runStages", () => {
     expect(maxRunning()).toBe(2);
     const k6Start = events.indexOf("start k6");
     const lastOtherFinish = Math.max(
-      ...["validate", "gitleaks", "trivy", "semgrep", "sbom"].map((id) =>
+      ...["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom"].map((id) =>
         events.findIndex((event) => event.startsWith(`finish ${id}`)),
       ),
     );
     expect(k6Start).toBeGreaterThan(lastOtherFinish);
-    expect(events.filter((event) => event.startsWith("start"))).toHaveLength(6);
+    expect(events.filter((event) => event.startsWith("start"))).toHaveLength(7);
   });
 
   it.each([
