@@ -130,4 +130,24 @@ describe("fail closed", () => {
     expect(verdict?.reason).toBe("could not be evaluated: trivy.image report reports/trivy.image.json: truncated");
     expect(verdict?.evidence.sources).toEqual(["trivy.fs", "trivy.image"]);
   });
+
+  it("a failed trivy.vuln report (vulnerabilities only) leaves the gates of trivy's other scan alone", () => {
+    const runs = [
+      ...cleanRuns().filter((run) => run.run.kind !== "trivy"),
+      ok("trivy", [], {}, { label: "fs" }),
+      broken("trivy", "TOOL_FAILED", "trivy exited 1: no vulnerability DB", {
+        label: "vuln",
+        file: "reports/trivy.vuln.json",
+      }),
+    ];
+    const { report } = evaluate(input({ runs }));
+    const status = (gate: GateName) => report.verdicts.find((candidate) => candidate.gate === gate)?.status;
+    expect(status("vulnerabilities")).toBe("error");
+    expect([status("secrets"), status("sast")]).toEqual(["pass", "pass"]);
+    // The same failure under any other label answers for every gate trivy feeds.
+    const fs = evaluate(
+      input({ runs: [...runs.slice(0, -1), broken("trivy", "TOOL_FAILED", "crash", { label: "image" })] }),
+    );
+    expect(fs.report.verdicts.find((candidate) => candidate.gate === "secrets")?.status).toBe("error");
+  });
 });
