@@ -120,6 +120,8 @@ describe("ci runs the SBOM stage for the compliance gate", () => {
     const cat = findOnPath("cat", process.env) ?? "/usr/bin/cat";
     const script = [
       "#!/bin/sh",
+      // The host runner asks for the version first: answer with the pinned one.
+      `if [ "$1" = version ]; then echo '{"Version":"${trivy.image.version}"}'; exit 0; fi`,
       'out=""; prev=""; sbom=""',
       'for arg in "$@"; do if [ "$prev" = "--output" ]; then out="$arg"; fi; if [ "$arg" = "cyclonedx" ]; then sbom=1; fi; prev="$arg"; done',
       `if [ -n "$sbom" ]; then printf '%s\\n' "$@" > "${log}/sbom.argv"; "${cat}" "${fixture("sbom.cdx.json")}" > "$out"; else "${cat}" "${fixture("trivy.clean.json")}" > "$out"; fi`,
