@@ -145,8 +145,6 @@ describe("trivy", () => {
         "vuln,secret,misconfig,license",
         "--cache-dir",
         "/cache/trivy",
-        "--ignorefile",
-        ".trivyignore",
         "--quiet",
         "--",
         ".",
