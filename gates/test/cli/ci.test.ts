@@ -193,7 +193,12 @@ describe("portcullis ci", () => {
           cacheDir: trivyCache,
           scanners: ["secret", "misconfig", "license"],
         }),
-        trivy.argv.fs({ dir: ".", output: path.join(out, "trivy.vuln.json"), cacheDir: trivyCache, scanners: ["vuln"] }),
+        trivy.argv.fs({
+          dir: ".",
+          output: path.join(out, "trivy.vuln.json"),
+          cacheDir: trivyCache,
+          scanners: ["vuln"],
+        }),
       ]),
     );
     expect(argvsOf(ws, "trivy")).toHaveLength(2);

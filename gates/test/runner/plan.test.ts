@@ -134,7 +134,11 @@ describe("planRun", () => {
       ["gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom", "k6"],
       ["validate"],
     ],
-    [{ framework_integrity: { enabled: false } }, ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom", "k6"], []],
+    [
+      { framework_integrity: { enabled: false } },
+      ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom", "k6"],
+      [],
+    ],
     [
       { sast: { enabled: false }, secrets: { enabled: false } },
       ["validate", "trivy", "trivy-vuln", "sbom", "k6"],
@@ -163,7 +167,9 @@ describe("planRun", () => {
       });
       // The SBOM is trivy's too: without trivy it cannot run either, but it has no exit-code file.
       const unavailable = plan.stages.filter((candidate) => candidate.action === "unavailable");
-      expect(unavailable.map((candidate) => candidate.id)).toEqual(tool === "trivy" ? ["trivy", "trivy-vuln", "sbom"] : [tool]);
+      expect(unavailable.map((candidate) => candidate.id)).toEqual(
+        tool === "trivy" ? ["trivy", "trivy-vuln", "sbom"] : [tool],
+      );
       expect(plan.stages.find((candidate) => candidate.id === "sbom")).toMatchObject(
         tool === "trivy" ? { action: "unavailable", exitCode: undefined } : { action: "spawn" },
       );

@@ -44,7 +44,11 @@ function fakes(outcomes: Partial<Record<string, Partial<ProcessOutcome> & { dela
       const tool = spec.executable.split("/").pop() ?? "";
       // The SBOM is trivy too, told apart by its output format.
       const scanners = spec.args[spec.args.indexOf("--scanners") + 1];
-      const name = spec.args.includes("cyclonedx") ? "sbom" : tool === "trivy" && scanners === "vuln" ? "trivy-vuln" : tool;
+      const name = spec.args.includes("cyclonedx")
+        ? "sbom"
+        : tool === "trivy" && scanners === "vuln"
+          ? "trivy-vuln"
+          : tool;
       const { delayMs = 5, ...outcome } = outcomes[name] ?? {};
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       running -= 1;
