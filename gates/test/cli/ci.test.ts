@@ -46,7 +46,16 @@ const CLEAN: Readonly<Record<ToolName, FakeTool>> = {
 /** What each tool prints for its version command, at the pinned versions. */
 const VERSION_OUTPUT: Readonly<Record<ToolName, string>> = {
   gitleaks: TOOL_SOURCES.gitleaks.version,
-  trivy: `{"Version":"${TOOL_SOURCES.trivy.version}"}`,
+  // With the DB block evaluate judges (gates.vulnerabilities.max_db_age): built an hour ago.
+  trivy: JSON.stringify({
+    Version: TOOL_SOURCES.trivy.version,
+    VulnerabilityDB: {
+      Version: 2,
+      UpdatedAt: new Date(Date.now() - 3_600_000).toISOString(),
+      NextUpdate: new Date(Date.now() + 3_600_000).toISOString(),
+      DownloadedAt: new Date(Date.now() - 3_600_000).toISOString(),
+    },
+  }),
   semgrep: TOOL_SOURCES.semgrep.version,
   k6: `k6 v${TOOL_SOURCES.k6.version} (commit/devel, go1.26.8, linux/amd64)`,
 };
