@@ -59,7 +59,7 @@ const NODE_GLOBALS = Object.fromEntries(
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "gates/dist/**", "dagger/sdk/**", "bench/.data/**", "**/*.gen.ts", "coverage/**"],
+    ignores: ["**/node_modules/**", "gates/dist/**", "gates/builtin/**", "dagger/sdk/**", "bench/.data/**", "**/*.gen.ts", "coverage/**"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -79,7 +79,7 @@ export default tseslint.config(
   },
   {
     // Plain JavaScript run by Node (the bin, bench scripts, test servers).
-    files: ["gates/bin/**/*.js", "bench/**/*.js", "bench/**/*.mjs", "gates/test/**/*.mjs"],
+    files: ["gates/bin/**/*.js", "gates/scripts/**/*.js", "bench/**/*.js", "bench/**/*.mjs", "gates/test/**/*.mjs"],
     languageOptions: { globals: NODE_GLOBALS },
   },
   {

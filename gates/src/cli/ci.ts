@@ -17,6 +17,7 @@ import {
 } from "../runner/plan.js";
 import { PlainProgress, TtyProgress, type ProgressSink } from "../runner/progress.js";
 import { parseReportFileName, stemOf } from "../runner/reports-dir.js";
+import { withoutOwnOutput } from "../runner/own-output.js";
 import { runStages, type StageOutcome } from "../runner/run-stages.js";
 import { runProcess } from "../runner/spawn.js";
 import { describeMismatch, lookupTool, runVersionCommand, type ToolLookup } from "../runner/tool-lookup.js";
@@ -28,6 +29,7 @@ import { useColor, type CliIo } from "./io.js";
 import { checkTarget, gitHead, nonEmpty } from "./ci-inputs.js";
 import { makeDirectory } from "./out-path.js";
 import { listReportDir, readReports } from "./read-reports.js";
+import { describeScenario, findScenario } from "./scenario.js";
 import { OUTPUT_FILES } from "./write-outputs.js";
 import { referenceLine } from "./docs-page.js";
 
@@ -108,6 +110,7 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   const prepared = prepareEvaluation({ ...flags, out: outDir, commit }, { cwd: io.cwd, root }, io, now);
   const lookups = await lookupTools(flags.target !== undefined, io);
   const cacheDir = trivyCacheDir(io);
+  const scenario = findScenario(flags.scenario, { root, cwd: io.cwd });
   const plan = planRun({
     policy: prepared.loaded.policy,
     dir: root,
@@ -116,7 +119,7 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
     semgrepConfigs: flags.semgrepConfig ?? defaultSemgrepConfigs(root),
     trivyCacheDir: cacheDir,
     target: flags.target,
-    scenario: findScenario(flags.scenario, { root, cwd: io.cwd }),
+    scenario,
   });
   clearReports(outDir);
 
@@ -124,6 +127,10 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   io.stderr(
     `portcullis ci: ${prepared.environment}, ${plan.stages.length} stages, reports in ${path.relative(io.cwd, outDir) || "."}\n`,
   );
+  io.stderr(`policy: ${prepared.loaded.source}\n`);
+  if (plan.stages.some((stage) => stage.id === "k6") && "file" in scenario) {
+    io.stderr(`k6 scenario: ${describeScenario(scenario.file, root)}\n`);
+  }
   const controller = new AbortController();
   const interrupt = (): void => controller.abort();
   process.once("SIGINT", interrupt);
@@ -132,7 +139,7 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
     outcomes = await runStages(plan, {
       spawn: runProcess,
       writeFile: (file, text) => writeReport(file, text),
-      validate: runValidate,
+      validate: (folder) => runValidate(folder, outDir),
       exitMeaning: reportParsers.exitMeaning,
       progress,
       env: io.env,
@@ -150,12 +157,16 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
 
   const shownOut = path.relative(io.cwd, outDir) || ".";
   const listing = listReportDir(shownOut, io.cwd);
-  const runs = overlay(await readReports(listing.sources, reportParsers), plan, outcomes, shownOut);
+  const read = withoutOwnOutput(await readReports(listing.sources, reportParsers), ownFolder(root, outDir));
+  const runs = overlay(read.runs, plan, outcomes, shownOut);
   const notes: EvaluationNotes = {
     ignored: listing.ignored.filter((entry) => !OUTPUT_FILES.some((name) => name === entry.file)),
     notes: [
       ...plan.skipped.map((skip) => `stage ${skip.id} not run: ${skip.reason}`),
       ...(listing.problem === undefined ? [] : [listing.problem]),
+      ...(read.dropped === 0
+        ? []
+        : [`${read.dropped} finding(s) in the reports folder ${shownOut} not judged (Portcullis' own output)`]),
     ],
     reportsDir: outDir,
     timings: Object.fromEntries(
@@ -202,10 +213,23 @@ function overlay(runs: RunInput[], plan: RunPlan, outcomes: readonly StageOutcom
   return result;
 }
 
-/** The validate stage, in-process. Loaded on use: markdownlint is heavy, and every other command would pay for it. */
-async function runValidate(folder: string): Promise<string> {
+/**
+ * The validate stage, in-process, never judging the reports folder (a rerun would judge the last
+ * run's summary.md). Loaded on use: markdownlint is heavy, and every other command would pay for it.
+ */
+async function runValidate(folder: string, outDir: string): Promise<string> {
   const { toFindingsDocument, validateRepository } = await import("../validate/index.js");
-  return `${JSON.stringify(toFindingsDocument(await validateRepository(folder)), null, 2)}\n`;
+  const out = ownFolder(folder, outDir);
+  const skipFolders = out === "" ? [] : [out];
+  return `${JSON.stringify(toFindingsDocument(await validateRepository(folder, { skipFolders })), null, 2)}\n`;
+}
+
+/** The reports folder relative to the scanned tree, with forward slashes; "" when it is not inside it. */
+function ownFolder(root: string, outDir: string): string {
+  const relative = path.relative(root, outDir);
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative)
+    ? ""
+    : relative.split(path.sep).join("/");
 }
 
 function missingReport(id: string): ToolRunError {
@@ -272,20 +296,6 @@ export function trivyCacheDir(io: CliIo): string {
   if (configured !== undefined && configured !== "") return path.resolve(io.cwd, configured);
   const base = io.env["XDG_CACHE_HOME"] ?? path.join(io.env["HOME"] ?? io.cwd, ".cache");
   return path.resolve(io.cwd, base, "trivy");
-}
-
-/** `--scenario smoke` -> dir/scenarios/smoke.js; a value with a slash or `.js` is a path. */
-function findScenario(
-  value: string,
-  where: { root: string; cwd: string },
-): { file: string } | { name: string; searched: string[] } {
-  const candidates = /[/\\]|\.m?js$/.test(value)
-    ? [path.resolve(where.cwd, value)]
-    : [path.join(where.root, "scenarios", `${value}.js`)];
-  const file = candidates.find((candidate) => existsSync(candidate));
-  return file === undefined
-    ? { name: value, searched: candidates.map((candidate) => path.relative(where.cwd, candidate) || candidate) }
-    : { file };
 }
 
 /** Beside the reports: `<tool>.txt`, each tool's version output (the shared contract with the Dagger module). */

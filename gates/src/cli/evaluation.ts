@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CollectedCompliance } from "../compliance/checks.js";
+import { DEFAULT_CONTROLS_FILE } from "../compliance/controls.js";
 import { UsageError, quote, ConfigError } from "../errors.js";
 import { evaluate } from "../evaluate/evaluate.js";
 import type { RunInput, ToolVersionInput, WaiverInput } from "../evaluate/types.js";
@@ -15,6 +16,7 @@ import { withSarifNotices } from "../report/sarif.js";
 import { oneLine } from "../report/summary.js";
 import { renderText } from "../report/text.js";
 import { reportParsers } from "../tools/index.js";
+import { PORTCULLIS_VERSION } from "../version.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
 import { publishToGithub, writeOutputs } from "./write-outputs.js";
@@ -135,11 +137,13 @@ export async function finishEvaluation(
   notes: EvaluationNotes,
   io: CliIo,
 ): Promise<number> {
-  const collected = await collectEvidence(prepared, notes.reportsDir, io);
+  const evidence = await collectEvidence(prepared, notes.reportsDir, io);
+  const collected = evidence?.collected;
   const started = performance.now();
   const evaluated = evaluate({
     policy: prepared.loaded.policy,
     policyHash: prepared.loaded.hash,
+    policySource: prepared.loaded.source,
     environment: prepared.environment,
     runs,
     waivers: prepared.waivers,
@@ -155,7 +159,9 @@ export async function finishEvaluation(
   const { secrets } = evaluated;
   const report = withSarifNotices(evaluated.report);
   report.timings["evaluate_ms"] = Math.round(performance.now() - started);
-  const extra = extraLines(notes);
+  const extra = extraLines(
+    evidence === undefined ? notes : { ...notes, notes: [...notes.notes, controlsNote(evidence.controlsFile, io.cwd)] },
+  );
   if (prepared.format === "json") {
     for (const chunk of renderJsonChunks(report, { secrets })) io.stdout(chunk);
     if (extra !== "") io.stderr(extra);
@@ -239,10 +245,10 @@ async function collectEvidence(
   prepared: PreparedEvaluation,
   reportsDir: string | undefined,
   io: CliIo,
-): Promise<CollectedCompliance | undefined> {
+): Promise<{ collected: CollectedCompliance; controlsFile: string | undefined } | undefined> {
   if (prepared.compliance === undefined) return undefined;
   const { collectCompliance } = await import("../compliance/collect.js");
-  const { collected } = await collectCompliance({
+  const { collected, sources } = await collectCompliance({
     source: prepared.compliance.source,
     reportsDir,
     environment: prepared.environment,
@@ -252,7 +258,14 @@ async function collectEvidence(
     ledgerFile: prepared.compliance.ledgerFile,
     deploy: prepared.loaded.policy.deploy,
   });
-  return collected;
+  return { collected, controlsFile: sources.controlsFile };
+}
+
+/** Which control set judged the compliance gate: the repository's file, or the built-in one. */
+function controlsNote(controlsFile: string | undefined, cwd: string): string {
+  return controlsFile === undefined
+    ? `compliance controls: the built-in set of portcullis ${PORTCULLIS_VERSION} (no ${DEFAULT_CONTROLS_FILE} in this repository)`
+    : `compliance controls: ${path.relative(cwd, controlsFile) || controlsFile}`;
 }
 
 /**

@@ -4,8 +4,8 @@ import { bundleContents, parseReportDocument } from "../compliance/bundle-conten
 import { loadControlSet, readEnvironmentLedger } from "../compliance/collect.js";
 import { packBundle, sha256, verifyBundle, type BundleProblem } from "../compliance/evidence.js";
 import { ConfigError, UsageError, IoError, messageOf } from "../errors.js";
-import { resolveEnvironmentRef, unknownEnvironment } from "../policy/environment-ref.js";
-import { DEFAULT_WAIVERS_FILE, listEnvironments, unreadableFile } from "../policy/load-files.js";
+import { resolveEnvironmentRef } from "../policy/environment-ref.js";
+import { DEFAULT_WAIVERS_FILE, findEnvironment, unreadableFile } from "../policy/load-files.js";
 import { parsePolicy } from "../policy/parse-policy.js";
 import { TOOLS } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
@@ -109,7 +109,7 @@ async function pack(flags: PackFlags, io: CliIo): Promise<number> {
     Buffer.from(reportJson.content).toString("utf8"),
     path.join(flags.from, "report.json"),
   );
-  const environment = await environmentFile(flags.env ?? report.environment, { cwd: io.cwd, source });
+  const environment = environmentFile(flags.env ?? report.environment, { cwd: io.cwd, source });
   const policy = parsePolicy(environment.text, environment.shown);
   const waiversFile =
     flags.waivers === undefined ? path.join(source, DEFAULT_WAIVERS_FILE) : path.resolve(io.cwd, flags.waivers);
@@ -232,21 +232,14 @@ function problemLine(problem: BundleProblem): string {
   }
 }
 
-/** `--env` as `evaluate` reads it: a name under <source>/environments/, or a path from the cwd. */
-async function environmentFile(
+/** `--env` as `evaluate` reads it: a name under <source>/environments/ (else built-in), or a path from the cwd. */
+function environmentFile(
   env: string,
   where: { cwd: string; source: string },
-): Promise<{ file: string; shown: string; text: string }> {
+): { file: string; shown: string; text: string } {
   const ref = resolveEnvironmentRef(env, where.cwd);
-  const file = ref.kind === "name" ? resolveEnvironmentRef(ref.name, where.source).file : ref.file;
-  const shown = path.relative(where.cwd, file) || file;
-  const text = await readOptional(file);
-  if (text === undefined) {
-    throw ref.kind === "name"
-      ? unknownEnvironment(ref.name, listEnvironments(where.source))
-      : new UsageError("USAGE", "policy file not found", { file: shown, fix: "check the path given to --env" });
-  }
-  return { file, shown, text };
+  const found = findEnvironment(ref.kind === "path" ? ref.file : ref.name, where.source);
+  return { file: found.file, shown: path.relative(where.cwd, found.file) || found.file, text: found.text };
 }
 
 /** The key from --sign-key, else from the environment; it is never printed. */

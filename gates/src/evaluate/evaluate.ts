@@ -61,6 +61,7 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
     generatedAt: input.now.toISOString(),
     environment: input.environment,
     policyHash: input.policyHash,
+    ...(input.policySource === undefined ? {} : { policySource: input.policySource }),
     ...(input.commit === undefined ? {} : { commit: input.commit }),
     passed: verdicts.every((verdict) => !verdict.blocking),
     verdicts,

@@ -59,6 +59,8 @@ export interface ToolVersionInput {
 export interface EvaluateInput<W extends WaiverView = WaiverView> {
   policy: EnvironmentPolicy;
   policyHash: string;
+  /** Which policy this is, in words (the repository's file or a built-in one). */
+  policySource?: string | undefined;
   /** The environment's name as the user chose it (`--env staging`). */
   environment: string;
   runs: readonly RunInput[];

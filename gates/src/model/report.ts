@@ -121,6 +121,8 @@ export const Report = z
     environment: z.string(),
     /** SHA-256 of the normalised policy, so a report names exactly the rules it was judged by. */
     policyHash: z.string(),
+    /** Which policy judged: the repository's file, or the built-in one of this version. */
+    policySource: z.string().optional(),
     commit: z.string().optional(),
     passed: z.boolean(),
     verdicts: z.array(GateVerdict),

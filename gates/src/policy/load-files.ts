@@ -2,6 +2,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, UsageError, messageOf, type FamilyCode } from "../errors.js";
 import { parseBaseline } from "./baseline.js";
+import { PORTCULLIS_VERSION } from "../version.js";
+import { BUILTIN_ENVIRONMENTS_DIR } from "./builtin.js";
 import { ENVIRONMENTS_DIR, resolveEnvironmentRef, unknownEnvironment } from "./environment-ref.js";
 import { parsePolicy, policyHash } from "./parse-policy.js";
 import type { EnvironmentPolicy } from "./schema.js";
@@ -21,23 +23,66 @@ export interface LoadedPolicy {
   file: string;
   /** policyHash(policy), for the report. */
   hash: string;
+  /**
+   * Which policy this is, in words: the repository's file or the built-in one (with the version of
+   * Portcullis it ships with), so a verdict never leaves the user guessing which rules judged it.
+   */
+  source: string;
 }
 
-/** Loads `--env <name|path>` (see resolveEnvironmentRef); an unknown name lists the available ones. */
-export function loadEnvironment(ref: string, root: string): LoadedPolicy {
+/** A policy file found for `--env`, before it is parsed. */
+export interface FoundEnvironment {
+  /** Absolute path. */
+  file: string;
+  /** As shown to the user. */
+  shown: string;
+  source: string;
+  text: string;
+}
+
+/**
+ * Finds `--env <name|path>` (see resolveEnvironmentRef): a name is `<root>/environments/<name>.yml`,
+ * else the built-in policy of that name; an unknown name lists what both places hold.
+ */
+export function findEnvironment(ref: string, root: string): FoundEnvironment {
   const resolved = resolveEnvironmentRef(ref, root);
   const file = display(resolved.file, root);
   const text = readOptional(resolved.file, file, "POLICY_INVALID");
-  if (text === undefined) {
-    throw resolved.kind === "name"
-      ? unknownEnvironment(resolved.name, listEnvironments(root))
-      : new UsageError("USAGE", "policy file not found", {
-          file,
-          fix: "check the path (relative to the current directory)",
-        });
+  if (text !== undefined) {
+    return { file: resolved.file, shown: file, text, source: file };
   }
-  const policy = parsePolicy(text, file);
-  return { policy, file, hash: policyHash(policy) };
+  if (resolved.kind === "path") {
+    throw new UsageError("USAGE", "policy file not found", {
+      file,
+      fix: "check the path (relative to the current directory)",
+    });
+  }
+  const builtin = readOptional(resolved.builtinFile, resolved.builtinFile, "POLICY_INVALID");
+  if (builtin === undefined) {
+    throw unknownEnvironment(resolved.name, {
+      folder: display(path.join(root, ENVIRONMENTS_DIR), root),
+      repository: listEnvironments(root),
+      builtin: builtinEnvironments(),
+    });
+  }
+  return {
+    file: resolved.builtinFile,
+    shown: resolved.builtinFile,
+    text: builtin,
+    source: `built-in ${resolved.name} policy of portcullis ${PORTCULLIS_VERSION} (no ${file} in this repository)`,
+  };
+}
+
+/** Loads `--env <name|path>` (see findEnvironment) and parses it. */
+export function loadEnvironment(ref: string, root: string): LoadedPolicy {
+  const found = findEnvironment(ref, root);
+  const policy = parsePolicy(found.text, found.shown);
+  return { policy, file: found.shown, hash: policyHash(policy), source: found.source };
+}
+
+/** Names of the built-in environments the package ships, sorted. */
+export function builtinEnvironments(): string[] {
+  return ymlFiles(BUILTIN_ENVIRONMENTS_DIR, BUILTIN_ENVIRONMENTS_DIR).map((file) => path.basename(file, ".yml"));
 }
 
 /** Names of the environments defined under `<root>/environments/` (`*.yml`), sorted. */
@@ -47,18 +92,7 @@ export function listEnvironments(root: string): string[] {
 
 /** Absolute paths of `<root>/environments/*.yml`, sorted; empty when the folder is absent. */
 export function environmentFiles(root: string): string[] {
-  const dir = path.join(root, ENVIRONMENTS_DIR);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw unreadableFile(error, { code: "POLICY_INVALID", file: display(dir, root), what: "folder" });
-  }
-  return names
-    .filter((name) => name.endsWith(".yml"))
-    .sort()
-    .map((name) => path.join(dir, name));
+  return ymlFiles(path.join(root, ENVIRONMENTS_DIR), root);
 }
 
 /**
@@ -108,6 +142,20 @@ export function unreadableFile(
 }
 
 // --- internal ---
+
+function ymlFiles(dir: string, root: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw unreadableFile(error, { code: "POLICY_INVALID", file: display(dir, root), what: "folder" });
+  }
+  return names
+    .filter((name) => name.endsWith(".yml"))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
 
 /** A UTF-8 file's text, or undefined when it does not exist. */
 function readOptional(absolute: string, shown: string, code: FamilyCode<"config">): string | undefined {

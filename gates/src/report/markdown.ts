@@ -77,11 +77,11 @@ function header(report: Report): string {
   const facts = [
     `environment **${escapeMarkdown(report.environment)}**`,
     ...(report.commit === undefined ? [] : [`commit ${escapeMarkdown(report.commit.slice(0, 12))}`]),
-    `policy ${escapeMarkdown(report.policyHash.slice(0, 12))}`,
+    `policy ${escapeMarkdown(report.policyHash.slice(0, 12))}${report.policySource === undefined ? "" : ` (${escapeMarkdown(report.policySource)})`}`,
     `Portcullis ${escapeMarkdown(report.portcullisVersion)}`,
     escapeMarkdown(report.generatedAt),
   ];
-  return `## ${outcome}\n\n${facts.join(" · ")}`;
+  return `# ${outcome}\n\n${facts.join(" · ")}`;
 }
 
 function gateTable(verdicts: readonly GateVerdict[]): string {
@@ -97,7 +97,11 @@ function gateTable(verdicts: readonly GateVerdict[]): string {
       escapeMarkdown(reason),
     ]);
   });
-  return ["| Gate | Status | Mode | Threshold | Measured | Reason |", "|---|---|---|---|---|---|", ...rows].join("\n");
+  return [
+    "| Gate | Status | Mode | Threshold | Measured | Reason |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
 }
 
 const CONTROL_ICON: Readonly<Record<ControlStatus, string>> = { pass: "✅ pass", fail: "❌ fail", error: "⛔ error" };
@@ -121,10 +125,10 @@ function controlSection(report: Report): string {
     controls.length > shown.length ? `\n\n${controls.length - shown.length} more controls are in report.json.` : "";
   return (
     [
-      `### Compliance controls (${passed} of ${controls.length} pass)`,
+      `## Compliance controls (${passed} of ${controls.length} pass)`,
       "",
       "| Control | Status | Frameworks | Details | Evidence |",
-      "|---|---|---|---|---|",
+      "| --- | --- | --- | --- | --- |",
       ...rows,
     ].join("\n") + more
   );
@@ -148,10 +152,10 @@ function findingsSection(report: Report): string {
     total > worst.length ? `\n\n${total - worst.length} more new findings are in report.json and report.sarif.` : "";
   return (
     [
-      `### Worst findings (${worst.length} of ${total} new)`,
+      `## Worst findings (${worst.length} of ${total} new)`,
       "",
       "| Severity | Gate | Tool | Rule | Location | Message |",
-      "|---|---|---|---|---|---|",
+      "| --- | --- | --- | --- | --- | --- |",
       ...rows,
     ].join("\n") + more
   );
@@ -163,7 +167,7 @@ function bypassSection(report: Report): string {
     (bypass) =>
       `- **${escapeMarkdown(bypass.gate)}** bypassed by ${escapeMarkdown(bypass.approver)} at ${escapeMarkdown(bypass.at)}: ${escapeMarkdown(bypass.reason)}`,
   );
-  return ["### Bypasses", "", ...lines].join("\n");
+  return ["## Bypasses", "", ...lines].join("\n");
 }
 
 function waiverSection(report: Report): string {
@@ -171,10 +175,10 @@ function waiverSection(report: Report): string {
   if (report.waivers.length > 0) {
     const shown = report.waivers.slice(0, MARKDOWN_LIMITS.waivers);
     parts.push(
-      "### Waivers",
+      "## Waivers",
       "",
       "| Waiver | Approver | Expires | Findings | Reason |",
-      "|---|---|---|---|---|",
+      "| --- | --- | --- | --- | --- |",
       ...shown.map((waiver) =>
         row([
           escapeMarkdown(waiver.id),
@@ -191,7 +195,7 @@ function waiverSection(report: Report): string {
   if (report.waiverProblems.length > 0) {
     if (parts.length > 0) parts.push("");
     parts.push(
-      "### Waivers that cannot be used",
+      "## Waivers that cannot be used",
       "",
       ...report.waiverProblems
         .slice(0, MARKDOWN_LIMITS.waivers)
@@ -214,10 +218,10 @@ function problemSection(report: Report): string {
   if (problems.length === 0) return "";
   const shown = problems.slice(0, MARKDOWN_LIMITS.problems);
   const lines = [
-    "### Tool errors",
+    "## Tool errors",
     "",
     "| Report | Level | Problem |",
-    "|---|---|---|",
+    "| --- | --- | --- |",
     ...shown.map((problem) => row([escapeMarkdown(problem.source), problem.level, escapeMarkdown(problem.text)])),
   ];
   if (problems.length > shown.length)
@@ -230,7 +234,7 @@ function noticeSection(report: Report): string {
   const shown = report.notices.slice(0, MARKDOWN_LIMITS.notices);
   const more = report.notices.length - shown.length;
   return [
-    "### Notices",
+    "## Notices",
     "",
     ...shown.map((notice) => `- ${escapeMarkdown(notice)}`),
     ...(more > 0 ? ["", `${more} more notices are in report.json.`] : []),

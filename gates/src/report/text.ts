@@ -39,6 +39,7 @@ export function renderText(report: Report, options: TextOptions = {}): string {
   const commit = report.commit === undefined ? "" : ` · commit ${oneLine(report.commit).slice(0, 12)}`;
   const lines = [
     `Portcullis ${report.portcullisVersion} · ${oneLine(report.environment)}${commit} · ${outcome}`,
+    ...(report.policySource === undefined ? [] : [`Policy: ${oneLine(report.policySource)}`]),
     "",
     ...verdictTable(report, paint),
     ...details(report, paint),

@@ -9,6 +9,7 @@ import type { PortcullisError } from "../errors.js";
 import { ConfigError, UsageError, IoError, messageOf } from "../errors.js";
 import { CONFIG_FILE_NAME, defaultValidateConfig, parseValidateConfigText, type ValidateConfig } from "./config.js";
 import type { ValidateResult } from "./findings.js";
+import { GitignoreRules } from "./gitignore.js";
 import { globMatcher } from "./globs.js";
 import type { SourceFile } from "./parse.js";
 import { validateFiles, type ValidateOptions } from "./validate.js";
@@ -17,6 +18,11 @@ import { validateFiles, type ValidateOptions } from "./validate.js";
 export interface RepositoryOptions extends ValidateOptions {
   /** A config file to read instead of `<dir>/portcullis.yml`; it must exist. */
   configFile?: string | undefined;
+  /**
+   * Repository-relative folders never judged, whatever the config says: `ci` passes its reports
+   * folder, so a run never judges the previous run's output.
+   */
+  skipFolders?: readonly string[] | undefined;
 }
 
 /** The result, with the config file that was read. */
@@ -30,7 +36,7 @@ export async function validateRepository(dir: string, options: RepositoryOptions
   const root = path.resolve(dir);
   await checkFolder(root);
   const { config, file } = await loadValidateConfig(root, options.configFile);
-  const listing = await listRepository(root, config);
+  const listing = await listRepository(root, config, options.skipFolders);
   const result = await validateFiles(listing, config, {
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     onProgress: options.onProgress,
@@ -63,33 +69,42 @@ export async function loadValidateConfig(
 }
 
 /**
- * Lists every file under `root` (excluded folders are not entered and are reported as `unlisted`)
- * and reads those the config includes.
+ * Lists every file under `root` and reads those the config includes. Excluded, skipped and
+ * `.gitignore`d folders (and every `.git` and `node_modules`) are not entered and are reported as
+ * `unlisted`; `.gitignore`d files are listed, so links to them resolve, but never read or judged.
  */
 export async function listRepository(
   root: string,
   config: ValidateConfig,
+  skipFolders: readonly string[] = [],
 ): Promise<{ files: SourceFile[]; paths: string[]; unlisted: string[] }> {
   const included = globMatcher(config.include);
   const excluded = globMatcher(config.exclude);
+  const skipped = new Set(skipFolders);
   const paths: string[] = [];
+  const ignoredFiles = new Set<string>();
   const unlisted: string[] = [];
-  const walk = async (relative: string): Promise<void> => {
+  const walk = async (relative: string, inherited: GitignoreRules): Promise<void> => {
     const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+    const gitignore = await readGitignore(root, relative, entries);
+    const rules = gitignore === undefined ? inherited : inherited.with(relative, gitignore);
     const folders: string[] = [];
     for (const entry of entries) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
       const kind = await kindOf(entry, path.join(root, child));
-      if (kind === "file") paths.push(child);
-      else if (kind === "folder" && excluded(child)) unlisted.push(child);
-      else if (kind === "folder") folders.push(child);
+      if (kind === "file") {
+        paths.push(child);
+        if (rules.ignores(child, false)) ignoredFiles.add(child);
+      } else if (kind === "folder" && (excluded(child) || neverJudged(child, entry.name, skipped, rules))) {
+        unlisted.push(child);
+      } else if (kind === "folder") folders.push(child);
       else if (kind === "link-to-folder") unlisted.push(child);
     }
-    for (const folder of folders) await walk(folder);
+    for (const folder of folders) await walk(folder, rules);
   };
-  await walk("");
+  await walk("", GitignoreRules.none());
   paths.sort();
-  const wanted = paths.filter((file) => included(file) && !excluded(file));
+  const wanted = paths.filter((file) => included(file) && !excluded(file) && !ignoredFiles.has(file));
   const files = await readAll(root, wanted);
   return { files, paths, unlisted };
 }
@@ -97,6 +112,24 @@ export async function listRepository(
 // --- internal ---
 
 const READ_CONCURRENCY = 64;
+
+/** Folders no repository wants judged: git's own data and installed dependencies. */
+const NEVER_JUDGED = new Set([".git", "node_modules"]);
+
+function neverJudged(folder: string, name: string, skipped: ReadonlySet<string>, rules: GitignoreRules): boolean {
+  return NEVER_JUDGED.has(name) || skipped.has(folder) || rules.ignores(folder, true);
+}
+
+/** The folder's `.gitignore`, when it has one. */
+async function readGitignore(root: string, folder: string, entries: readonly Dirent[]): Promise<string | undefined> {
+  if (!entries.some((entry) => entry.name === ".gitignore" && entry.isFile())) return undefined;
+  const file = folder === "" ? ".gitignore" : `${folder}/.gitignore`;
+  try {
+    return await readFile(path.join(root, file), "utf8");
+  } catch (error) {
+    throw io(file, error);
+  }
+}
 
 async function checkFolder(root: string): Promise<void> {
   try {

@@ -4,9 +4,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { PortcullisError } from "../../src/errors.js";
+import { BUILTIN_ENVIRONMENTS_DIR } from "../../src/policy/builtin.js";
 import { resolveEnvironmentRef } from "../../src/policy/environment-ref.js";
-import { listEnvironments, loadBaseline, loadEnvironment, loadWaivers } from "../../src/policy/load-files.js";
+import {
+  builtinEnvironments,
+  listEnvironments,
+  loadBaseline,
+  loadEnvironment,
+  loadWaivers,
+} from "../../src/policy/load-files.js";
 import { policyHash } from "../../src/policy/parse-policy.js";
+import { PORTCULLIS_VERSION } from "../../src/version.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const MIXED = fileURLToPath(new URL("../fixtures/policy/mixed-repo/", import.meta.url));
@@ -28,8 +36,24 @@ function failure(run: () => unknown): PortcullisError {
 
 describe("resolveEnvironmentRef", () => {
   it.each([
-    ["staging", { kind: "name", name: "staging", file: "/repo/environments/staging.yml" }],
-    ["  production ", { kind: "name", name: "production", file: "/repo/environments/production.yml" }],
+    [
+      "staging",
+      {
+        kind: "name",
+        name: "staging",
+        file: "/repo/environments/staging.yml",
+        builtinFile: path.join(BUILTIN_ENVIRONMENTS_DIR, "staging.yml"),
+      },
+    ],
+    [
+      "  production ",
+      {
+        kind: "name",
+        name: "production",
+        file: "/repo/environments/production.yml",
+        builtinFile: path.join(BUILTIN_ENVIRONMENTS_DIR, "production.yml"),
+      },
+    ],
     ["custom.yml", { kind: "path", file: "/repo/custom.yml" }],
     ["custom.YAML", { kind: "path", file: "/repo/custom.YAML" }],
     ["ci/env", { kind: "path", file: "/repo/ci/env" }],
@@ -52,6 +76,30 @@ describe("loadEnvironment", () => {
     expect(loaded.hash).toBe(policyHash(loaded.policy));
   });
 
+  it("falls back to the built-in policy of that name, and says so", () => {
+    const loaded = loadEnvironment("production", scratch);
+    expect(loaded.policy.name).toBe("production");
+    expect(loaded.file).toBe(path.join(BUILTIN_ENVIRONMENTS_DIR, "production.yml"));
+    expect(loaded.source).toBe(
+      `built-in production policy of portcullis ${PORTCULLIS_VERSION} (no environments/production.yml in this repository)`,
+    );
+    // The built-in policy is the repository's own production.yml, as shipped.
+    expect(loaded.hash).toBe(loadEnvironment("production", ROOT).hash);
+  });
+
+  it("prefers the repository's own file to the built-in one", () => {
+    const repo = path.join(scratch, "own");
+    mkdirSync(path.join(repo, "environments"), { recursive: true });
+    writeFileSync(path.join(repo, "environments", "production.yml"), "name: production\ndescription: our own\n");
+    const loaded = loadEnvironment("production", repo);
+    expect(loaded.source).toBe("environments/production.yml");
+    expect(loaded.policy.description).toBe("our own");
+  });
+
+  it("ships development, staging and production", () => {
+    expect(builtinEnvironments()).toEqual(["development", "production", "staging"]);
+  });
+
   it("loads a file by path relative to the root", () => {
     expect(loadEnvironment("../minimal.yml", MIXED).policy.name).toBe("minimal");
     expect(loadEnvironment(path.join(FIXTURES, "minimal.yml"), ROOT).file).toBe(
@@ -61,13 +109,13 @@ describe("loadEnvironment", () => {
 
   it("lists the environments when the name is unknown", () => {
     expect(failure(() => loadEnvironment("prod", ROOT)).describe()).toMatchInlineSnapshot(
-      `"[USAGE] unknown environment "prod" — did you mean "production"? (available: development, production, staging) — fix: use "production", or give the path of a policy file (path/to/policy.yml)"`,
+      `"[USAGE] unknown environment "prod" — did you mean "production"? (looked in environments/: development, production, staging; built-in: development, production, staging) — fix: use "production", add environments/prod.yml (\`portcullis init\` writes a start), or give the path of a policy file (path/to/policy.yml)"`,
     );
     expect(failure(() => loadEnvironment("qa", MIXED)).describe()).toMatchInlineSnapshot(
-      `"[USAGE] unknown environment "qa" (available: bad, good) — fix: use one of the available names, or give the path of a policy file (path/to/policy.yml)"`,
+      `"[USAGE] unknown environment "qa" (looked in environments/: bad, good; built-in: development, production, staging) — fix: use one of the names listed, add environments/qa.yml (\`portcullis init\` writes a start), or give the path of a policy file (path/to/policy.yml)"`,
     );
     expect(failure(() => loadEnvironment("qa", scratch)).describe()).toMatchInlineSnapshot(
-      `"[USAGE] unknown environment "qa" (none found in environments/) — fix: run from the repository root, or give the path of a policy file (path/to/policy.yml)"`,
+      `"[USAGE] unknown environment "qa" (looked in environments/: none; built-in: development, production, staging) — fix: use one of the names listed, add environments/qa.yml (\`portcullis init\` writes a start), or give the path of a policy file (path/to/policy.yml)"`,
     );
   });
 

@@ -62,7 +62,7 @@ describe("compliance controls in the outputs", () => {
   it("summary.md has a control table (file snapshot), escaped", async () => {
     const markdown = renderMarkdown(report);
     await expect(markdown).toMatchFileSnapshot("__snapshots__/compliance/summary.md");
-    expect(markdown).toContain("### Compliance controls (6 of 8 pass)");
+    expect(markdown).toContain("## Compliance controls (6 of 8 pass)");
     expect(markdown).not.toContain("<img");
     expect(markdown).not.toContain("](https");
     const row = markdown.split("\n").find((line) => line.startsWith("| workflow\\-permissions"));

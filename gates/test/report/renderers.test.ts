@@ -9,6 +9,7 @@ import { MARKDOWN_LIMITS, escapeMarkdown, renderMarkdown } from "../../src/repor
 import { renderSarif } from "../../src/report/sarif.js";
 import { Report } from "../../src/model/report.js";
 import { renderText } from "../../src/report/text.js";
+import { validateFiles } from "../../src/validate/validate.js";
 import { broken, cleanRuns, finding, input, ok, policy } from "../evaluate/helpers.js";
 import { realisticReport } from "./realistic-report.js";
 
@@ -79,6 +80,17 @@ describe("summary.md", () => {
     expect(findingRow?.split(/(?<!\\)\|/).length).toBe(8);
   });
 
+  // `ci` runs the documentation gate over the tree the reports folder may sit in: its own summary
+  // must pass that gate's rules (markdownlint included), or a committed or re-scanned one adds findings.
+  it.each([
+    ["a realistic report", () => realisticReport()],
+    ["a report of hostile text", () => hostileReport()],
+    ["a clean report", () => evaluate(input({ runs: cleanRuns() })).report],
+  ])("passes the documentation gate's own rules for %s", async (_name, build) => {
+    const result = await validateFiles({ files: [{ path: "summary.md", content: renderMarkdown(build()) }] });
+    expect(result.findings.map((finding) => `${finding.ruleId}: ${finding.message}`)).toEqual([]);
+  });
+
   it("escapeMarkdown keeps the text readable once rendered", () => {
     expect(escapeMarkdown("a_b *c* <d> | e")).toBe("a\\_b \\*c\\* &lt;d&gt; \\| e");
     expect(escapeMarkdown("x".repeat(500), 10)).toBe(`${"x".repeat(9)}…`);
@@ -92,7 +104,7 @@ describe("summary.md", () => {
     );
     const markdown = renderMarkdown(report);
     expect(Buffer.byteLength(markdown)).toBeLessThan(GITHUB_LIMITS.stepSummaryBytes / 10);
-    expect(markdown).toContain(`### Worst findings (${MARKDOWN_LIMITS.findings} of 3000 new)`);
+    expect(markdown).toContain(`## Worst findings (${MARKDOWN_LIMITS.findings} of 3000 new)`);
     expect(markdown).toContain("2980 more new findings are in report.json and report.sarif.");
   });
 });

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { defaultValidateConfig } from "../../src/validate/config.js";
+import { GitignoreRules } from "../../src/validate/gitignore.js";
+import { listRepository, validateRepository } from "../../src/validate/repository.js";
+import { materialize } from "./tree.js";
+
+/** A page with a markdownlint problem (no top-level heading first), so judging it shows. */
+const BAD_PAGE = "## not first-level\n";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+async function repository(files: Record<string, string>): Promise<string> {
+  const { dir, cleanup } = await materialize(Object.entries(files).map(([path, content]) => ({ path, content })));
+  cleanups.push(cleanup);
+  return dir;
+}
+
+describe("listRepository: what is never judged", () => {
+  it("leaves out .gitignore'd files and folders (nested files, negations) but keeps their paths for links", async () => {
+    const dir = await repository({
+      ".gitignore": "reports/\n*.log.md\n!keep.log.md\n",
+      "README.md": "# Readme\n\nSee [the notes](notes.log.md) and [the summary](reports/summary.md).\n",
+      "notes.log.md": BAD_PAGE,
+      "keep.log.md": "# Kept\n",
+      "reports/summary.md": BAD_PAGE,
+      "docs/.gitignore": "draft.md\n",
+      "docs/draft.md": BAD_PAGE,
+      "docs/guide.md": "# Guide\n",
+      "node_modules/pkg/README.md": BAD_PAGE,
+      "app/node_modules/pkg/README.md": BAD_PAGE,
+    });
+    const listing = await listRepository(dir, defaultValidateConfig());
+    expect(listing.files.map((file) => file.path)).toEqual(["README.md", "docs/guide.md", "keep.log.md"]);
+    expect(listing.unlisted.sort()).toEqual(["app/node_modules", "node_modules", "reports"]);
+    expect(listing.paths).toContain("notes.log.md");
+    const result = await validateRepository(dir, { workers: 0 });
+    expect(result.findings).toEqual([]);
+  });
+
+  it("skips the folders it is told to (the reports folder of `ci`) even without a .gitignore", async () => {
+    const dir = await repository({ "README.md": "# Readme\n", "out/reports/summary.md": BAD_PAGE });
+    expect((await validateRepository(dir, { workers: 0 })).findings).toHaveLength(1);
+    const skipped = await validateRepository(dir, { workers: 0, skipFolders: ["out/reports"] });
+    expect(skipped.findings).toEqual([]);
+  });
+});
+
+describe("GitignoreRules", () => {
+  it.each([
+    // [folder of the .gitignore, its text, path, is a folder, ignored]
+    ["", "build/\n", "build", true, true],
+    ["", "build/\n", "build", false, false],
+    ["", "/top.md\n", "sub/top.md", false, false],
+    ["sub", "/top.md\n", "sub/top.md", false, true],
+    ["", "*.md\n!README.md\n", "README.md", false, false],
+  ] as const)("%j %j: %s (folder %s) ignored %s", (folder, text, file, isFolder, ignored) => {
+    expect(GitignoreRules.none().with(folder, text).ignores(file, isFolder)).toBe(ignored);
+  });
+
+  it("lets a deeper .gitignore re-include what a parent ignored", () => {
+    const rules = GitignoreRules.none().with("", "*.md\n").with("docs", "!keep.md\n");
+    expect(rules.ignores("docs/keep.md", false)).toBe(false);
+    expect(rules.ignores("docs/other.md", false)).toBe(true);
+  });
+});
