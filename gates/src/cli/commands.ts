@@ -8,6 +8,7 @@ import { registerDeployState } from "./deploy-state.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerEvidence } from "./evidence.js";
 import { registerFix } from "./fix.js";
+import { registerInit } from "./init.js";
 import { registerPolicy } from "./policy.js";
 import { registerReport } from "./report.js";
 import { registerTools } from "./tools.js";
@@ -30,4 +31,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerEvidence,
   registerFix,
   registerTools,
+  registerInit,
 ];
