@@ -1,0 +1,103 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { Report } from "../../src/report/schema.js";
+import { findOnPath } from "../../src/runner/spawn.js";
+import { run, tempDir } from "./cli-harness.js";
+
+/**
+ * `portcullis ci` run twice in a row on a repository with no Portcullis files (built-in policy), no
+ * .gitignore and no scanners: the second run must judge exactly what the first did, although the
+ * first left its summary.md, SARIF and HTML in reports/ inside the tree.
+ */
+
+function repository(): string {
+  const dir = tempDir("portcullis-rerun-");
+  mkdirSync(path.join(dir, "docs"));
+  writeFileSync(path.join(dir, "README.md"), "# App\n\nSee [the guide](docs/guide.md).\n");
+  writeFileSync(path.join(dir, "docs", "guide.md"), "# Guide\n\nHow to run it.\n");
+  return dir;
+}
+
+async function ciReport(dir: string, env: Record<string, string>): Promise<Report> {
+  await run(["ci", "--env", "production"], { cwd: dir, env });
+  return Report.parse(JSON.parse(readFileSync(path.join(dir, "reports", "report.json"), "utf8")));
+}
+
+/** What a run judged: every finding's fingerprint and every gate's status and measure. */
+function judged(report: Report): unknown {
+  return {
+    findings: report.findings.map((finding) => finding.fingerprint).sort(),
+    verdicts: report.verdicts.map((verdict) => `${verdict.gate} ${verdict.status} ${JSON.stringify(verdict.measured)}`),
+  };
+}
+
+describe("portcullis ci, twice in a row", () => {
+  it("judges the same findings: its own reports folder is never judged", async () => {
+    const dir = repository();
+    const env = { PATH: "", HOME: dir };
+    const first = await ciReport(dir, env);
+    const second = await ciReport(dir, env);
+    expect(first.policySource).toMatch(/^built-in production policy of portcullis /);
+    expect(judged(second)).toEqual(judged(first));
+    // The validate stage itself never reads the reports folder (not only the judging after it).
+    const validate = z
+      .object({ filesScanned: z.number(), findings: z.array(z.object({ location: z.object({ path: z.string() }) })) })
+      .parse(JSON.parse(readFileSync(path.join(dir, "reports", "validate.json"), "utf8")));
+    expect(validate.filesScanned).toBe(2);
+    expect(validate.findings.filter((finding) => finding.location.path.startsWith("reports/"))).toEqual([]);
+    const documentation = second.verdicts.find((verdict) => verdict.gate === "documentation");
+    expect(documentation?.status).toBe("pass");
+  });
+
+  it("leaves out a scanner's findings inside the reports folder and says so", async () => {
+    const dir = repository();
+    const bin = path.join(dir, ".bin");
+    mkdirSync(bin);
+    // A gitleaks that flags one file of the repository and one of the previous run's outputs.
+    const leak = (file: string, line: number) => ({
+      RuleID: "generic-api-key",
+      Description: "Generic API key",
+      StartLine: line,
+      EndLine: line,
+      StartColumn: 1,
+      EndColumn: 10,
+      Match: "key = REDACTED",
+      Secret: "REDACTED",
+      File: file,
+      SymlinkFile: "",
+      Commit: "",
+      Entropy: 4.1,
+      Author: "",
+      Email: "",
+      Date: "",
+      Message: "",
+      Tags: [],
+      Fingerprint: `${file}:generic-api-key:${line}`,
+    });
+    const report = JSON.stringify([leak("src/app.ts", 3), leak("reports/report.html", 40)]);
+    writeFileSync(path.join(dir, "leaks.json"), report);
+    writeFileSync(
+      path.join(bin, "gitleaks"),
+      [
+        "#!/bin/sh",
+        'out=""; prev=""',
+        'for arg in "$@"; do if [ "$prev" = "--report-path" ]; then out="$arg"; fi; prev="$arg"; done',
+        `"${findOnPath("cp", process.env) ?? "/bin/cp"}" "${path.join(dir, "leaks.json")}" "$out"`,
+        "exit 42",
+        "",
+      ].join("\n"),
+    );
+    chmodSync(path.join(bin, "gitleaks"), 0o755);
+    const result = await run(["ci", "--env", "production"], {
+      cwd: dir,
+      env: { PATH: bin, HOME: dir },
+    });
+    expect(result.stdout).toContain(
+      "Note: 1 finding(s) in the reports folder reports not judged (Portcullis' own output)",
+    );
+    const judgedReport = Report.parse(JSON.parse(readFileSync(path.join(dir, "reports", "report.json"), "utf8")));
+    expect(judgedReport.findings.map((finding) => finding.location?.path)).toEqual(["src/app.ts"]);
+  });
+});
