@@ -29,7 +29,9 @@ async function ciReport(dir: string, env: Record<string, string>): Promise<Repor
 function judged(report: Report): unknown {
   return {
     findings: report.findings.map((finding) => finding.fingerprint).sort(),
-    verdicts: report.verdicts.map((verdict) => `${verdict.gate} ${verdict.status} ${JSON.stringify(verdict.measured)}`),
+    verdicts: report.verdicts.map(
+      (verdict) => `${verdict.gate} ${verdict.status} ${JSON.stringify(verdict.evidence.counted)}`,
+    ),
   };
 }
 
