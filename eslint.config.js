@@ -17,7 +17,7 @@ export const GATES_LAYERS = [
   ["deploy"],
   ["compliance"],
   ["evaluate", "report"],
-  ["runner"],
+  ["runner", "init"],
   ["cli"],
   ["index.ts"],
 ];

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Report } from "../../src/report/schema.js";
+import { Report } from "../../src/model/report.js";
 import { findOnPath } from "../../src/runner/spawn.js";
 import { run, tempDir } from "./cli-harness.js";
 

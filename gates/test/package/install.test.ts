@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Report } from "../../src/report/schema.js";
+import { Report } from "../../src/model/report.js";
 import { STAGE_TOOLS } from "../../src/runner/plan.js";
 import { findOnPath } from "../../src/runner/spawn.js";
 import { PORTCULLIS_VERSION } from "../../src/version.js";
