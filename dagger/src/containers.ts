@@ -211,14 +211,6 @@ export function semgrepScan(image: string, source: Directory, configs: readonly 
   return runTool(scanContainer(image, source), ARGV.semgrepScan, { configs }, REPORTS.semgrep.exitCode);
 }
 
-/**
- * The tree the CLI runs in: the caller's source over Portcullis' default policies, so a repository
- * without `environments/` still gets development, staging and production, and one with its own wins.
- */
-export function workspace(portcullis: Directory, source: Directory): Directory {
-  return portcullis.filter({ include: ["environments/*.yml"] }).withDirectory(".", source);
-}
-
 /** The CLI container working in `tree` (at /src, as the scans do), with an empty /out. */
 export function cliIn(cli: Container, tree: Directory): Container {
   return cli

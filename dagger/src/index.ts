@@ -42,7 +42,6 @@ import {
   trivyFs,
   trivyImage,
   trivySbom,
-  workspace,
   type ToolRun,
   type TrivyOptions,
 } from "./containers.js";
@@ -610,7 +609,7 @@ export class Portcullis {
     signingKey?: Secret,
   ): File {
     const environment = env === undefined ? [] : ["--env", checkOperand("env", env)];
-    let container = cliIn(this.cli(), workspace(ownRepository(), source)).withMountedDirectory(LAYOUT.reports, reports);
+    let container = cliIn(this.cli(), source).withMountedDirectory(LAYOUT.reports, reports);
     if (signingKey !== undefined) container = container.withSecretVariable(EVIDENCE_KEY_ENV, signingKey);
     return container
       .withExec(
@@ -747,7 +746,7 @@ export class Portcullis {
       force,
       reason,
     });
-    let container = deployContainer(this.cli(), workspace(ownRepository(), source), { credentials, kubeconfig });
+    let container = deployContainer(this.cli(), source, { credentials, kubeconfig });
     if (gateReport !== undefined) container = container.withMountedFile(LAYOUT.gateReport, gateReport);
     return ranOrThrow("deploy", deployRun(container, cliArgv(argv, credentials !== undefined)));
   }
@@ -808,7 +807,7 @@ export class Portcullis {
     settings?: string[],
   ): Promise<string> {
     const argv = rollbackCommand({ env, stateGitRef, actor, settings }, toPrevious, reason);
-    const container = deployContainer(this.cli(), workspace(ownRepository(), source), {
+    const container = deployContainer(this.cli(), source, {
       credentials,
       kubeconfig,
     });
@@ -851,7 +850,7 @@ export class Portcullis {
   ): Promise<string> {
     const target: DeployTarget = { env, stateGitRef, actor: undefined, settings: undefined };
     const argv = statusCommand(target, format);
-    const container = deployContainer(this.cli(), workspace(ownRepository(), source), { credentials });
+    const container = deployContainer(this.cli(), source, { credentials });
     return ranOrThrow("status", deployRun(container, cliArgv(argv, credentials !== undefined)));
   }
 
@@ -873,7 +872,7 @@ export class Portcullis {
   }
 
   private async validateStage(source: Directory): Promise<StageOutcome> {
-    return runStage("validate", () => portcullisValidate(this.cli(), workspace(ownRepository(), source)));
+    return runStage("validate", () => portcullisValidate(this.cli(), source));
   }
 
   private async vulnerabilitiesStage(source: Directory): Promise<StageOutcome> {
@@ -914,7 +913,7 @@ export class Portcullis {
     /** Judge only these gates (`portcullis evaluate --gate`); all when absent. */
     gates?: readonly string[];
   }): Promise<Result> {
-    const cli = cliIn(this.cli(), workspace(ownRepository(), input.source));
+    const cli = cliIn(this.cli(), input.source);
     return evaluateInto(cli, input);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
-import { BUILD_FILES, CLI_BIN, cliContainer, MANIFEST_FILES } from "../src/cli-container.js";
+import { BUILD_FILES, BUILTIN_FILES, CLI_BIN, cliContainer, MANIFEST_FILES } from "../src/cli-container.js";
 import {
   CACHE_BUSTERS,
   CACHE_VOLUMES,
@@ -19,7 +19,6 @@ import {
   trivyFs,
   trivyImage,
   trivySbom,
-  workspace,
   type TrivyOptions,
 } from "../src/containers.js";
 import { cliArgv, deployCommand, PORTCULLIS_BIN, rollbackCommand, statusCommand } from "../src/deploy.js";
@@ -316,7 +315,7 @@ describe("the portcullis CLI container", () => {
     const stage = built();
     expect(stage.filter((op) => op.operation === "withExec").map((op) => op.args["args"])).toEqual([
       ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-      ["npm", "run", "build"],
+      ["npm", "run", "build", "--workspace", "portcullis"],
     ]);
     const order = stage.map((op) => op.operation);
     // Dependencies are installed before the sources arrive, so a source change reuses them.
@@ -328,23 +327,34 @@ describe("the portcullis CLI container", () => {
     expect(stage.at(-1)).toEqual({ operation: "directory", args: { path: `${LAYOUT.cli}/gates/dist` } });
   });
 
-  it("puts the CLI on the PATH, with no policies or scenarios in it (editing them rebuilds nothing)", () => {
+  it("puts the CLI on the PATH, the built-in policies and scenarios as the last layers (editing them compiles nothing)", () => {
     expect(only(cli, "withSymlink").args).toEqual({
       target: `${LAYOUT.cli}/gates/bin/portcullis.js`,
       linkName: CLI_BIN,
     });
     expect(calls(cli, "withEnvVariable").map((op) => op.args)).toEqual([{ name: "NO_COLOR", value: "1" }]);
-    expect(JSON.stringify(ops(cli))).not.toMatch(/environments|scenarios/);
+    // Where the CLI looks when the caller's repository has no environments/<name>.yml or scenarios/<name>.js
+    // (gates/src/policy/builtin.ts), laid out as gates/scripts/copy-builtins.js lays out the npm package.
+    expect(
+      calls(cli, "withDirectory")
+        .slice(-2)
+        .map((op) => op.args),
+    ).toEqual(
+      (["environments", "scenarios"] as const).map((folder) => ({
+        path: `gates/builtin/${folder}`,
+        source: [
+          ...ops(portcullis),
+          { operation: "filter", args: { include: [...BUILTIN_FILES[folder]] } },
+          { operation: "directory", args: { path: folder } },
+        ],
+      })),
+    );
+    expect(JSON.stringify(built())).not.toMatch(/environments|scenarios/);
   });
 
-  it("validates the caller's tree, Portcullis' default policies underneath", () => {
-    const tree = workspace(portcullis, source);
-    expect(ops(tree)).toEqual([
-      ...ops(portcullis),
-      { operation: "filter", args: { include: ["environments/*.yml"] } },
-      { operation: "withDirectory", args: { path: ".", source: ops(source) } },
-    ]);
-    const run = portcullisValidate(cli, tree);
+  it("validates the caller's tree as it is: no policies of Portcullis' laid over it", () => {
+    const run = portcullisValidate(cli, source);
+    expect(calls(run.container, "withMountedDirectory")[0]?.args).toEqual({ path: LAYOUT.source, source: ops(source) });
     expect(execs(run.container).at(-1)).toEqual(["portcullis", "validate", ".", "--out", "/out"]);
     expect(calls(run.container, "withExec").at(-1)?.args["expect"]).toBe("ANY");
     expect(run.exitCodeFile).toBe("validate.exitcode");
@@ -379,7 +389,7 @@ describe("the blue-green commands", () => {
     .withNewFile("environments/production.yml", "name: production\n");
   const portcullisRepo = dag.directory().withNewFile("package.json", "{}");
   const cli = cliContainer("node:22.14.0-bookworm-slim", portcullisRepo);
-  const tree = workspace(portcullisRepo, repo);
+  const tree = repo;
   const target = { env: "production", stateGitRef: undefined, actor: undefined, settings: undefined };
 
   it("run the CLI built from Portcullis' repository, with git added and told the checkout is safe", () => {

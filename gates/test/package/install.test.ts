@@ -145,7 +145,7 @@ describe("the packed package", () => {
       })
       .parse(JSON.parse(readFileSync(path.join(REPO_ROOT, "gates", "package.json"), "utf8")));
     expect(manifest.version).toBe(PORTCULLIS_VERSION);
-    expect(manifest.scripts["prepack"]).toBe("npm run build");
+    expect(manifest.scripts["prepack"]).toBe("npm run build && npm run builtins");
   });
 
   it("installs as a dev dependency and runs as `npx portcullis`", async () => {
