@@ -64,7 +64,7 @@ function checkPolicies(file: string | undefined, io: CliIo): number {
   const refs = file === undefined ? environmentFiles(io.cwd) : [file];
   if (refs.length === 0) {
     throw new UsageError("USAGE", "no environment files found in environments/", {
-      fix: "run from the repository root, or name a file: portcullis policy check path/to/policy.yml",
+      fix: "run from the repository root, write them from the built-in policies with `portcullis init`, or name one: portcullis policy check production",
     });
   }
   const paint = painter(io);

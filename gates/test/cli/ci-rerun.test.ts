@@ -21,9 +21,12 @@ function repository(): string {
 }
 
 async function ciReport(dir: string, env: Record<string, string>): Promise<Report> {
-  await run(["ci", "--env", "production"], { cwd: dir, env });
+  lastStdout = (await run(["ci", "--env", "production"], { cwd: dir, env })).stdout;
   return Report.parse(JSON.parse(readFileSync(path.join(dir, "reports", "report.json"), "utf8")));
 }
+
+/** What the last ciReport printed. */
+let lastStdout = "";
 
 /** What a run judged: every finding's fingerprint and every gate's status and measure. */
 function judged(report: Report): unknown {
@@ -42,6 +45,8 @@ describe("portcullis ci, twice in a row", () => {
     const first = await ciReport(dir, env);
     const second = await ciReport(dir, env);
     expect(first.policySource).toMatch(/^built-in production policy of portcullis /);
+    // The compliance controls resolve the same way: no .portcullis/controls.yml, so the built-in set.
+    expect(lastStdout).toContain("Note: compliance controls: the built-in set of portcullis");
     expect(judged(second)).toEqual(judged(first));
     // The validate stage itself never reads the reports folder (not only the judging after it).
     const validate = z
