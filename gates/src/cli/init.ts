@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { ConfigError, UsageError, quote } from "../errors.js";
+import { InternalError, IoError, UsageError, messageOf, quote } from "../errors.js";
 import {
   WORKFLOW_FILES,
   gitignoreWithReports,
@@ -136,7 +136,7 @@ function ownPackage(): z.infer<typeof OwnPackage> {
   const file = new URL("../../package.json", import.meta.url);
   const parsed = OwnPackage.safeParse(JSON.parse(read(file, "portcullis/package.json")));
   if (!parsed.success) {
-    throw new ConfigError("INTERNAL", "the package's package.json has no version or repository", {
+    throw new InternalError("the package's package.json has no version or repository", {
       file: "portcullis/package.json",
       fix: "reinstall portcullis, or pass --module and --module-version",
     });
@@ -152,7 +152,7 @@ function read(file: string | URL, shown: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigError("IO", `cannot read: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new IoError(`cannot read: ${messageOf(error)}`, {
       file: shown,
       fix: "check the file's permissions (a built-in file missing means a broken install: reinstall portcullis)",
       cause: error,
@@ -165,7 +165,7 @@ function write(target: string, shown: string, content: string): void {
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, content);
   } catch (error) {
-    throw new ConfigError("IO", `cannot write: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new IoError(`cannot write: ${messageOf(error)}`, {
       file: shown,
       fix: "check that the repository folder is writable",
       cause: error,

@@ -1,4 +1,4 @@
-import { PortcullisError, UsageError, quote } from "../errors.js";
+import { InternalError, UsageError, quote } from "../errors.js";
 import {
   GITIGNORE_ENTRY,
   SCAFFOLD_ENVIRONMENTS,
@@ -43,7 +43,7 @@ export function scaffoldFiles(input: ScaffoldInput): ScaffoldFile[] {
   const environments = SCAFFOLD_ENVIRONMENTS.map((name) => {
     const builtin = input.builtinEnvironments[name];
     if (builtin === undefined) {
-      throw new PortcullisError("INTERNAL", `the built-in ${name} policy is missing from the package`, {
+      throw new InternalError(`the built-in ${name} policy is missing from the package`, {
         fix: "reinstall portcullis (npm install -D portcullis)",
       });
     }
