@@ -652,7 +652,7 @@ export class Portcullis {
     env: string = "production",
   ): Promise<Changeset> {
     const reports = orThrow(await this.vulnerabilitiesStage(source));
-    return fixChanges(this.cli(), { tree: workspace(ownRepository(), source), reports, env });
+    return fixChanges(this.cli(), { tree: source, reports, env });
   }
 
   /**
