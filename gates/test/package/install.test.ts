@@ -161,8 +161,8 @@ describe("in a fresh repository with no Portcullis files", () => {
     const result = await bare(["ci", "--env", "production"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("policy: built-in production policy of portcullis");
-    expect(result.stdout).toContain("gitleaks not found on PATH");
-    expect(result.stdout).toMatch(/fix: install gitleaks \(.+\) and run again, or run `dagger call ci`/);
+    expect(result.stdout).toContain("gitleaks not found on PATH or in the tools cache");
+    expect(result.stdout).toContain("fix: run `npx portcullis tools install`, or run `dagger call ci`");
     first = reportJson();
     expect(first.passed).toBe(false);
     expect(first.policySource).toMatch(/^built-in production policy/);
