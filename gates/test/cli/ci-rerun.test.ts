@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Report } from "../../src/model/report.js";
 import { findOnPath } from "../../src/runner/spawn.js";
+import { TOOL_SOURCES } from "../../src/tools/install-sources.js";
 import { run, tempDir } from "./cli-harness.js";
 
 /**
@@ -89,6 +90,8 @@ describe("portcullis ci, twice in a row", () => {
       path.join(bin, "gitleaks"),
       [
         "#!/bin/sh",
+        // The runner asks for the version first: answer as the pinned gitleaks does.
+        `if [ "$1" = "version" ]; then echo '${TOOL_SOURCES.gitleaks.version}'; exit 0; fi`,
         'out=""; prev=""',
         'for arg in "$@"; do if [ "$prev" = "--report-path" ]; then out="$arg"; fi; prev="$arg"; done',
         `"${findOnPath("cp", process.env) ?? "/bin/cp"}" "${path.join(dir, "leaks.json")}" "$out"`,

@@ -110,7 +110,8 @@ function npx(args: readonly string[], env: NodeJS.ProcessEnv = process.env, time
 function bare(args: readonly string[]): Promise<Outcome> {
   return exec(process.execPath, [path.join(app, "node_modules", ".bin", "portcullis"), ...args], {
     cwd: app,
-    env: { PATH: bareBin, HOME: process.env["HOME"], NO_COLOR: "1" },
+    // An empty tools cache too: the scanners `portcullis tools install` put in the user's cache stay out of sight.
+    env: { PATH: bareBin, HOME: process.env["HOME"], XDG_CACHE_HOME: path.join(scratch, "empty-cache"), NO_COLOR: "1" },
     timeout: 120_000,
   });
 }
