@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import tar from "tar-stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseTrivyVersion, trivy } from "../../src/tools/trivy.js";
-import { tempDir } from "../cli/cli-harness.js";
+import { reportOf, run, tempDir } from "../cli/cli-harness.js";
 import { closedPort, project, read, realTool, runTool } from "./real-tool.js";
 import { trivyCacheWithDb } from "./trivy-db.js";
 
@@ -114,17 +115,35 @@ describe.runIf(tool.runs)("trivy (real)", () => {
     ]);
   }, 600_000);
 
-  it("records the DB's age in `trivy version --format json`, for evaluate to judge", async () => {
+  it("a scan whose DB is older than max_db_age makes the vulnerabilities gate error", async () => {
     const updatedAt = new Date(Date.now() - 30 * 86_400_000);
     const old = trivyCacheWithDb(updatedAt);
-    const outcome = await runTool(tool.file, trivy.argv.version(old), { cwd: old });
-    expect(outcome.exitCode).toBe(0);
-    const file = output("trivy.txt");
-    const { execFileSync } = await import("node:child_process");
-    writeFileSync(file, execFileSync(tool.file ?? "trivy", trivy.argv.version(old), { encoding: "utf8" }));
-    const info = parseTrivyVersion(read(file));
+    const dir = project("portcullis-trivy-", PLANTED);
+    const reports = path.join(dir, "reports");
+    mkdirSync(path.join(reports, "versions"), { recursive: true });
+    const scan = await runTool(
+      tool.file,
+      trivy.argv.fs({ dir: ".", output: path.join(reports, "trivy.json"), cacheDir: old }),
+      {
+        cwd: dir,
+        timeoutMs: 300_000,
+      },
+    );
+    expect(scan.exitCode, scan.outputTail.join("\n")).toBe(0);
+    // What the runners record next to the reports: trivy's own account of the DB the scan used.
+    const versionFile = path.join(reports, "versions", "trivy.txt");
+    writeFileSync(versionFile, execFileSync(tool.file ?? "trivy", trivy.argv.version(old), { encoding: "utf8" }));
+    const info = parseTrivyVersion(read(versionFile));
     expect(info.version).toBe(trivy.image.version);
     expect(Date.parse(info.vulnerabilityDb?.updatedAt ?? "")).toBe(updatedAt.getTime());
+    const environment = path.join(dir, "env.yml");
+    writeFileSync(environment, "name: dbcheck\ngates:\n  vulnerabilities:\n    max_db_age: 168h\n");
+    const result = await run(["evaluate", "--env", environment, "--reports", "reports", "--format", "json"], {
+      cwd: dir,
+    });
+    const verdict = reportOf(result).verdicts.find((candidate) => candidate.gate === "vulnerabilities");
+    expect(verdict?.status).toBe("error");
+    expect(verdict?.reason).toMatch(/older than max_db_age 168h/);
   }, 600_000);
 
   it("fails (never a clean exit) when it has no DB and cannot download one", async () => {
