@@ -1,17 +1,5 @@
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
-
-const CHROMIUM = process.env["PORTCULLIS_CHROMIUM"] ?? "/usr/bin/chromium";
-// The flags the browser tests use: a closed network and a root user.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { launchChromium } from "../gates/test/report/chromium.js";
 
 /** What a page load cost in headless Chromium. */
 export interface PageLoad {
@@ -26,9 +14,7 @@ export interface PageLoad {
  * Undefined when Chromium cannot start (the caller says so instead of inventing a figure).
  */
 export async function measurePageLoads(files: readonly string[]): Promise<PageLoad[] | undefined> {
-  const browser = await chromium
-    .launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
-    .catch(() => undefined);
+  const browser = await launchChromium().catch(() => undefined);
   if (browser === undefined) return undefined;
   try {
     const loads: PageLoad[] = [];

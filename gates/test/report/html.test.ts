@@ -1,33 +1,18 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHtml } from "../../src/report/html.js";
+import { launchChromium } from "./chromium.js";
 import { k6Series, realisticReport, rolledBackDeploy } from "./html-report-fixture.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
-const CHROMIUM = process.env["PORTCULLIS_CHROMIUM"] ?? "/usr/bin/chromium";
-// Flags for a closed network and a root user: no background services that would try to connect.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium
-    .launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
-    .catch((error: unknown) => {
-      throw new Error(`cannot start Chromium at ${CHROMIUM} (apt-get install -y chromium): ${String(error)}`);
-    });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
