@@ -59,7 +59,15 @@ const NODE_GLOBALS = Object.fromEntries(
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "gates/dist/**", "gates/builtin/**", "dagger/sdk/**", "bench/.data/**", "**/*.gen.ts", "coverage/**"],
+    ignores: [
+      "**/node_modules/**",
+      "gates/dist/**",
+      "gates/builtin/**",
+      "dagger/sdk/**",
+      "bench/.data/**",
+      "**/*.gen.ts",
+      "coverage/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
