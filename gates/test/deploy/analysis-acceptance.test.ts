@@ -1,13 +1,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { load as parseYaml } from "js-yaml";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DoraMetrics } from "../../src/deploy/metrics.js";
-import { cli } from "./helpers/cli.js";
 import { startLoad } from "./helpers/load.js";
 import { REPO_ROOT, haveBinaries } from "./helpers/processes.js";
 import { startPrometheus, until, type TestPrometheus } from "./helpers/prometheus.js";
-import { startStand, tally, type Stand } from "./helpers/stand.js";
+import { tally, useStand } from "./helpers/stand.js";
 
 /**
  * Acceptance of the analysis through a real nginx and a real Prometheus scraping both slots:
@@ -30,36 +29,27 @@ async function documentedPromQL(): Promise<DocumentedPromQL> {
 }
 
 describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000 }, () => {
-  let stand: Stand;
+  const scene = useStand("portcullis-analysis-");
   let prometheus: TestPrometheus;
-  let stateDir: string;
-  let scenario = 0;
 
+  // Registered after the stand's hooks: starts once the stand runs, stops before it stops.
   beforeAll(async () => {
-    stand = await startStand("portcullis-analysis-");
+    const { stand } = scene;
     prometheus = await startPrometheus(stand.work, [`127.0.0.1:${stand.blue.port}`, `127.0.0.1:${stand.green.port}`]);
   });
 
   afterAll(async () => {
     await prometheus?.stop();
-    await stand?.stop();
-  });
-
-  beforeEach(async () => {
-    scenario += 1;
-    stateDir = path.join(stand.work, `state-${scenario}`);
-    await stand.green.fail("off");
-    await stand.serve({ blue: 100, green: 0 });
   });
 
   /** Green serves a release label of its own, so Prometheus series of earlier scenarios never mix in. */
   async function release(name: string): Promise<void> {
-    await fetch(`${stand.green.url}/__admin/version?v=${name}`).then((response) => response.text());
+    await fetch(`${scene.stand.green.url}/__admin/version?v=${name}`).then((response) => response.text());
   }
-  const deploy = (name: string, extra: Record<string, string> = {}, dir = stateDir) =>
-    cli(["deploy", "--release", name, "--force", "--reason", "acceptance", ...stand.flags(dir, extra)], stand.work);
+  const { deploy } = scene;
 
   it("3a. stops a release whose health path answers 200 while the application answers 500", async () => {
+    const { stand, stateDir } = scene;
     await release("a1");
     await stand.green.fail("app");
     // The warm-up probes the application's paths too: no user ever reaches this release.
@@ -76,6 +66,7 @@ describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000
   });
 
   it("3b. a 4xx is the application speaking: probes of a missing page do not fail the release", async () => {
+    const { stand } = scene;
     await release("a2");
     const run = await deploy("a2", { "probe-paths": "/,/missing/page" });
     expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -83,6 +74,7 @@ describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000
   });
 
   it("3c. judges the real requests nginx logs for the new slot, failing what the probes cannot see", async () => {
+    const { stand, stateDir } = scene;
     await release("a3");
     await stand.green.fail("api");
     const users = startLoad(stand.nginx.url, {
@@ -107,6 +99,7 @@ describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000
   });
 
   it("3d. no traffic and no probe data is inconclusive, never a pass, with the documented queries", async () => {
+    const { stand, stateDir } = scene;
     const documented = await documentedPromQL();
     await release("a4");
     const run = await deploy("a4", {
@@ -127,6 +120,7 @@ describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000
   });
 
   it("9. the documented PromQL has a value for a healthy app and lets its release through; missing data is telemetry's fault", async () => {
+    const { stand, stateDir } = scene;
     const documented = await documentedPromQL();
     const users = startLoad(stand.nginx.url, { concurrency: 2, maxRequests: 200_000, maxMs: 90_000 });
     try {
@@ -176,12 +170,12 @@ describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000
       reason: expect.stringMatching(/analysis inconclusive .*error_ratio: no data/) as unknown,
     });
     const metrics = JSON.parse(
-      (await cli(["metrics", "--format", "json", "--window", "1d", ...stand.flags(stateDir)], stand.work)).stdout,
+      (await scene.run(["metrics", "--format", "json", "--window", "1d"])).stdout,
     ) as DoraMetrics;
     expect(metrics.deploys).toMatchObject({ succeeded: 1, rolled_back: 1 });
     expect(metrics.metrics.change_failure_rate).toMatchObject({ value: 0, samples: 1 });
     expect(metrics.rollbacks_not_caused_by_the_release).toEqual({ telemetry: 1, router: 0 });
-    const text = await cli(["metrics", ...stand.flags(stateDir)], stand.work);
+    const text = await scene.run(["metrics"]);
     expect(text.stdout).toMatch(/rollbacks not counted as change failures: 1 for missing or inconclusive telemetry/);
   });
 });

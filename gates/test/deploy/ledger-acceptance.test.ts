@@ -1,9 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cli } from "./helpers/cli.js";
+import { describe, expect, it } from "vitest";
 import { haveBinaries, sleep } from "./helpers/processes.js";
-import { startStand, tally, type Stand } from "./helpers/stand.js";
+import { tally, useStand } from "./helpers/stand.js";
 
 /**
  * Acceptance, through a real nginx, of the ledger as the source of truth: a broken chain stops
@@ -13,33 +11,15 @@ import { startStand, tally, type Stand } from "./helpers/stand.js";
 const available = haveBinaries(["nginx"]);
 
 describe.skipIf(!available)("the ledger is enforced, and previous means previous", { timeout: 120_000 }, () => {
-  let stand: Stand;
-  let stateDir: string;
-  let scenario = 0;
-
-  beforeAll(async () => {
-    stand = await startStand("portcullis-ledger-");
-  });
-
-  afterAll(async () => {
-    await stand?.stop();
-  });
-
-  beforeEach(async () => {
-    scenario += 1;
-    stateDir = path.join(stand.work, `state-${scenario}`);
-    stand.notices.length = 0;
-    await stand.blue.fail("off");
-    await stand.green.fail("off");
-    await stand.serve({ blue: 100, green: 0 });
-  });
+  const scene = useStand("portcullis-ledger-");
 
   // The deploy hook makes the slot serve the release it deploys, as a real one would.
   const hook = 'curl -sf "$PORTCULLIS_SLOT_URL/__admin/version?v=$PORTCULLIS_RELEASE" > /dev/null';
-  const run = (...args: string[]) => cli([...args, ...stand.flags(stateDir, { "deploy-hook": hook })], stand.work);
-  const deploy = (release: string) => run("deploy", "--release", release, "--force", "--reason", "acceptance");
+  const run = (...args: string[]) => scene.run(args, { "deploy-hook": hook });
+  const deploy = (release: string) => scene.deploy(release, { "deploy-hook": hook });
 
   it("4. a cut tail stops deploy, history, metrics and --to-previous (exit 2, first bad line); a plain rollback still runs", async () => {
+    const { stand, stateDir } = scene;
     for (const release of ["r1", "r2"]) expect((await deploy(release)).code).toBe(0);
     const file = stand.ledgerFile(stateDir);
     const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
@@ -75,6 +55,7 @@ describe.skipIf(!available)("the ledger is enforced, and previous means previous
   });
 
   it("4b. --to-previous never deploys a release name from an edited line", async () => {
+    const { stand, stateDir } = scene;
     for (const release of ["r1", "r2"]) expect((await deploy(release)).code).toBe(0);
     const file = stand.ledgerFile(stateDir);
     const text = await readFile(file, "utf8");
@@ -91,6 +72,7 @@ describe.skipIf(!available)("the ledger is enforced, and previous means previous
   });
 
   it("8. rollback --to-previous twice goes back to the release before, never to the one just left", async () => {
+    const { stand } = scene;
     for (const release of ["r1", "r2", "r3"]) expect((await deploy(release)).code).toBe(0);
     expect(tally(await stand.versions(20))).toEqual({ r3: 20 });
 

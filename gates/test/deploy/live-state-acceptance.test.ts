@@ -1,9 +1,8 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cli } from "./helpers/cli.js";
+import { describe, expect, it } from "vitest";
 import { haveBinaries, sleep } from "./helpers/processes.js";
-import { startStand, tally, type Stand } from "./helpers/stand.js";
+import { tally, useStand } from "./helpers/stand.js";
 
 /**
  * Acceptance, through a real nginx and two real slots, of the guarantees that a deploy acts on
@@ -14,34 +13,12 @@ import { startStand, tally, type Stand } from "./helpers/stand.js";
 const available = haveBinaries(["nginx"]);
 
 describe.skipIf(!available)("deploys act on the router's live state", { timeout: 120_000 }, () => {
-  let stand: Stand;
-  let stateDir: string;
-  let scenario = 0;
+  const scene = useStand("portcullis-live-");
 
-  beforeAll(async () => {
-    stand = await startStand("portcullis-live-");
-  });
-
-  afterAll(async () => {
-    await stand?.stop();
-  });
-
-  beforeEach(async () => {
-    scenario += 1;
-    stateDir = path.join(stand.work, `state-${scenario}`);
-    stand.notices.length = 0;
-    await stand.blue.fail("off");
-    await stand.green.fail("off");
-    await stand.serve({ blue: 100, green: 0 });
-  });
-
-  const deploy = (release: string, extra: Record<string, string> = {}) =>
-    cli(
-      ["deploy", "--release", release, "--force", "--reason", "acceptance", ...stand.flags(stateDir, extra)],
-      stand.work,
-    );
+  const { deploy } = scene;
 
   it("1. with the state lost while green serves, refuses (exit 3) without running the hook, until `state sync`", async () => {
+    const { stand, stateDir, scenario } = scene;
     await stand.serve({ blue: 0, green: 100 });
     const hookLog = path.join(stand.work, `hook-${scenario}.log`);
     const hook = { "deploy-hook": `echo "$PORTCULLIS_SLOT" >> ${hookLog}` };
@@ -54,10 +31,10 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     await expect(readFile(hookLog, "utf8")).rejects.toThrow(/ENOENT/);
     expect(tally(await stand.versions(40))).toEqual({ v2: 40 });
 
-    const status = await cli(["status", ...stand.flags(stateDir)], stand.work);
+    const status = await scene.run(["status"]);
     expect(status.stdout).toMatch(/DISAGREEMENT: the router serves blue 0 % \/ green 100 %/);
 
-    const synced = await cli(["state", "sync", ...stand.flags(stateDir)], stand.work);
+    const synced = await scene.run(["state", "sync"]);
     expect(synced.code, synced.stdout + synced.stderr).toBe(0);
     expect(synced.stdout).toMatch(/state rebuilt from the router: all traffic on green/);
     expect(await stand.state(stateDir)).toMatchObject({ active: "green", weights: { blue: 0, green: 100 } });
@@ -70,11 +47,12 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
   });
 
   it("2. a plain rollback to a dead slot leaves traffic where it is and exits 4 naming the slot", async () => {
+    const { stand, stateDir } = scene;
     expect((await deploy("r1")).code).toBe(0);
     expect((await deploy("r2")).code).toBe(0);
     // r2 is live on blue (the server labelled v1); green still holds r1, and dies.
     await stand.green.fail("all");
-    const rollback = await cli(["rollback", "--reason", "drill", ...stand.flags(stateDir)], stand.work);
+    const rollback = await scene.run(["rollback", "--reason", "drill"]);
     expect(rollback.code, rollback.stdout + rollback.stderr).toBe(4);
     expect(rollback.stderr).toMatch(
       /rollback failed: rollback refused, traffic left where it is: the green slot is not healthy/,
@@ -91,37 +69,38 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
   });
 
   it("5. a reload that applied the new include but exited non-zero is undone and read back through nginx", async () => {
+    const { stand } = scene;
     const lyingReload = `${stand.nginx.reloadCmd}; echo 'reload: lost the pid file' >&2; exit 1`;
     const run = await deploy("v2", { "nginx-reload-cmd": lyingReload });
     expect(run.code, run.stdout + run.stderr).toBe(3);
     expect(tally(await stand.versions(100))).toEqual({ v1: 100 });
     expect(run.stdout).toMatch(/re-applied the last good include .*nginx serves blue 100 % \/ green 0 %/);
-    const status = await cli(["status", ...stand.flags(stateDir)], stand.work);
+    const status = await scene.run(["status"]);
     expect(status.stdout).toMatch(/router\s+nginx .*, live: blue 100 % \/ green 0 %/);
     expect(status.stdout).not.toMatch(/WARNING/);
   });
 
   it("6. status reads what nginx serves, not the include written without a reload", async () => {
+    const { stand } = scene;
     await stand.writeOnly({ blue: 25, green: 75 });
-    const status = await cli(["status", ...stand.flags(stateDir)], stand.work);
+    const status = await scene.run(["status"]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/router\s+nginx .*, live: blue 100 % \/ green 0 %/);
     expect(status.stdout).toMatch(
       /WARNING\s+\S*upstream.conf holds blue 25 % \/ green 75 % \(\S+\) but nginx serves blue 100 % \/ green 0 % \(\S+\): a write was not reloaded/,
     );
-    const json = JSON.parse(
-      (await cli(["status", "--format", "json", ...stand.flags(stateDir)], stand.work)).stdout,
-    ) as {
+    const json = JSON.parse((await scene.run(["status", "--format", "json"])).stdout) as {
       router: { weights: unknown };
     };
     expect(json.router.weights).toEqual({ blue: 100, green: 0 });
   });
 
   it("7. a rollback refused by the router keeps retrying with backoff until it succeeds, notifying each failure", async () => {
+    const { stand, stateDir, scenario } = scene;
     const flag = path.join(stand.work, `reload-broken-${scenario}`);
     const reload = `test -e ${flag} && { echo 'reload refused' >&2; exit 1; }; ${stand.nginx.reloadCmd}`;
     const running = deploy("v2", { "nginx-reload-cmd": reload, steps: "25,50,100", bake: "20s", interval: "300ms" });
-    await waitForStep(stand, stateDir);
+    await stand.untilAnalysing(stateDir, 0, 30_000);
     await writeFile(flag, "");
     await stand.green.fail("all");
     // Long enough for at least two refused attempts (each waits up to 2 s to read what nginx serves).
@@ -141,6 +120,7 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
   });
 
   it("7b. a rollback still refused at its deadline exits 4: traffic is still on the bad release", async () => {
+    const { stand, stateDir, scenario } = scene;
     const flag = path.join(stand.work, `reload-broken-${scenario}`);
     const reload = `test -e ${flag} && { echo 'reload refused' >&2; exit 1; }; ${stand.nginx.reloadCmd}`;
     const running = deploy("v2", {
@@ -150,7 +130,7 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
       interval: "300ms",
       "rollback-deadline": "2s",
     });
-    await waitForStep(stand, stateDir);
+    await stand.untilAnalysing(stateDir, 0, 30_000);
     await writeFile(flag, "");
     await stand.green.fail("all");
     const run = await running;
@@ -159,18 +139,8 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     expect(run.stdout).toMatch(/traffic is still on the release being rolled back from/);
     expect(tally(await stand.versions(100))["v2"]).toBeGreaterThan(5);
     expect(await stand.state(stateDir)).toMatchObject({ phase: "rolling_back", rollback: { target: "blue" } });
-    const again = await cli(["rollback", "--reason", "router fixed", ...stand.flags(stateDir)], stand.work);
+    const again = await scene.run(["rollback", "--reason", "router fixed"]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(tally(await stand.versions(40))).toEqual({ v1: 40 });
   });
 });
-
-async function waitForStep(stand: Stand, stateDir: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const state = await stand.state(stateDir);
-    if (state?.phase === "analysing" && state.rollout?.step === 0) return;
-    if (Date.now() > deadline) throw new Error(`deploy never reached its first step (phase ${state?.phase})`);
-    await sleep(25);
-  }
-}

@@ -1,14 +1,11 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseLedger, type LedgerRecord } from "../../src/deploy/ledger.js";
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
 import { readLive } from "../../src/deploy/routers/nginx-live.js";
-import { DeployState } from "../../src/deploy/state.js";
 import { cli, cliProcess } from "./helpers/cli.js";
 import { startLoad, share, type Hit } from "./helpers/load.js";
-import { UPSTREAM, breakConfig, startNginx, type TestNginx } from "./helpers/nginx.js";
-import { haveBinaries, sleep, startVersionServer, stopChild, type VersionServer } from "./helpers/processes.js";
+import { breakConfig } from "./helpers/nginx.js";
+import { haveBinaries, sleep, stopChild } from "./helpers/processes.js";
+import { useStand } from "./helpers/stand.js";
 
 /**
  * Acceptance of blue-green deployment with real components on loopback: a real nginx (own prefix,
@@ -18,122 +15,32 @@ import { haveBinaries, sleep, startVersionServer, stopChild, type VersionServer 
 const available = haveBinaries(["nginx"]);
 
 describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout: 120_000 }, () => {
-  let work: string;
-  let blue: VersionServer;
-  let green: VersionServer;
-  let nginx: TestNginx;
-  let stateDir: string;
-  let scenario = 0;
+  const scene = useStand("portcullis-deploy-");
 
-  beforeAll(async () => {
-    work = await mkdtemp(path.join(tmpdir(), "portcullis-deploy-"));
-    blue = await startVersionServer("v1");
-    green = await startVersionServer("v2");
-    nginx = await startNginx(path.join(work, "nginx"), {
-      blue: `127.0.0.1:${blue.port}`,
-      green: `127.0.0.1:${green.port}`,
-    });
-  });
-
-  afterAll(async () => {
-    await nginx?.stop();
-    await blue?.stop();
-    await green?.stop();
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
-  });
-
-  beforeEach(async () => {
-    // Each scenario starts from a fresh store, so blue (v1) is the live slot; put nginx back there.
-    scenario += 1;
-    stateDir = path.join(work, `state-${scenario}`);
-    await green.fail("off");
-    await setAllBlue();
-  });
-
-  /** Settings shared by every scenario: short bake and interval so the suite stays fast. */
-  function flags(extra: Record<string, string> = {}): string[] {
-    const base: Record<string, string> = {
-      router: "nginx",
-      blue: blue.url,
-      green: green.url,
-      "nginx-upstream-file": nginx.upstreamFile,
-      "nginx-upstream": UPSTREAM,
-      "nginx-live-url": nginx.liveUrl,
-      "nginx-test-cmd": nginx.testCmd,
-      "nginx-reload-cmd": nginx.reloadCmd,
-      "state-dir": stateDir,
-      "probe-rate": "100",
-      "min-requests": "10",
-      "max-p95": "1s",
-      warmup: "200ms",
-      ...extra,
-    };
-    return Object.entries(base).flatMap(([key, value]) => [`--${key}`, value]);
-  }
-
-  async function setAllBlue(): Promise<void> {
-    const { renderUpstream } = await import("../../src/deploy/routers/nginx.js");
-    const { writeFile } = await import("node:fs/promises");
-    const { runShell } = await import("../../src/deploy/shell.js");
-    await writeFile(
-      nginx.upstreamFile,
-      renderUpstream(
-        UPSTREAM,
-        { blue: `127.0.0.1:${blue.port}`, green: `127.0.0.1:${green.port}` },
-        { blue: 100, green: 0 },
-      ),
-    );
-    expect((await runShell(nginx.reloadCmd, { cwd: work, timeoutMs: 10_000 })).ok).toBe(true);
-    await sleep(300);
-  }
-
-  async function ledger(): Promise<LedgerRecord[]> {
-    return parseLedger(await readFile(path.join(stateDir, "default", "ledger.jsonl"), "utf8"));
-  }
-
-  async function state(): Promise<DeployState | null> {
-    try {
-      return DeployState.parse(JSON.parse(await readFile(path.join(stateDir, "default", "state.json"), "utf8")));
-    } catch {
-      return null;
-    }
-  }
-
+  /** The nginx router's settings and a quick analysis; the rollout's steps, bake and interval stay the defaults unless set. */
+  const flags = (extra: Record<string, string> = {}): string[] => scene.stand.routerFlags(scene.stateDir, extra);
+  /** `portcullis deploy` of v2, forced past the gate report, with `flags(extra)`. */
+  const deployV2 = (extra: Record<string, string>): string[] => [
+    "deploy",
+    "--release",
+    "v2",
+    "--force",
+    "--reason",
+    "acceptance test",
+    ...flags(extra),
+  ];
+  const ledger = () => scene.stand.ledger(scene.stateDir);
+  const state = () => scene.stand.state(scene.stateDir);
   /** What nginx itself serves, read through its weights location. */
-  async function liveWeights() {
-    return (await readLive(nginx.liveUrl, 5_000)).weights;
-  }
-
-  async function waitFor(
-    predicate: (s: DeployState | null) => boolean,
-    timeoutMs: number,
-  ): Promise<DeployState | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const current = await state();
-      if (predicate(current)) return current;
-      if (Date.now() > deadline)
-        throw new Error(`state never matched; last: ${JSON.stringify(current?.phase)} step ${current?.rollout?.step}`);
-      await sleep(25);
-    }
-  }
+  const liveWeights = async () => (await readLive(scene.stand.nginx.liveUrl, 5_000)).weights;
+  const untilSecondStep = (timeoutMs: number) => scene.stand.untilAnalysing(scene.stateDir, 1, timeoutMs);
 
   it("1. migrates 10 -> 100 % under load with zero failed requests and the version mix of each step", async () => {
+    const { nginx, work } = scene.stand;
     const load = startLoad(nginx.url, { concurrency: 12, maxRequests: 200_000, maxMs: 60_000 });
     await sleep(300);
     const started = Date.now();
-    const run = await cli(
-      [
-        "deploy",
-        "--release",
-        "v2",
-        "--force",
-        "--reason",
-        "acceptance test",
-        ...flags({ bake: "2s", interval: "400ms" }),
-      ],
-      work,
-    );
+    const run = await cli(deployV2({ bake: "2s", interval: "400ms" }), work);
     const finished = Date.now();
     await sleep(300);
     const hits = await load.stop();
@@ -166,23 +73,13 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
   });
 
   it("2. rolls back automatically within two analysis intervals when green starts failing at step 2", async () => {
+    const { nginx, green, work } = scene.stand;
     const intervalMs = 1_000;
     const load = startLoad(nginx.url, { concurrency: 4, maxRequests: 100_000, maxMs: 60_000 });
     // The controller runs in its own process, as in a pipeline, not sharing the load's event loop.
-    const controller = cliProcess(
-      [
-        "deploy",
-        "--release",
-        "v2",
-        "--force",
-        "--reason",
-        "acceptance test",
-        ...flags({ bake: "4s", interval: `${intervalMs}ms` }),
-      ],
-      work,
-    );
+    const controller = cliProcess(deployV2({ bake: "4s", interval: `${intervalMs}ms` }), work);
     const exited = new Promise<number | null>((resolve) => controller.child.once("exit", resolve));
-    await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 30_000);
+    await untilSecondStep(30_000);
     const failingFrom = Date.now();
     await green.fail("all");
     const code = await exited;
@@ -210,20 +107,10 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
   });
 
   it("3. survives a SIGKILLed controller: status tells the partial truth, abort restores blue, nothing fails after", async () => {
+    const { nginx, work } = scene.stand;
     const load = startLoad(nginx.url, { concurrency: 4, maxRequests: 100_000, maxMs: 60_000 });
-    const controller = cliProcess(
-      [
-        "deploy",
-        "--release",
-        "v2",
-        "--force",
-        "--reason",
-        "acceptance test",
-        ...flags({ bake: "2s", interval: "250ms", "lock-lease": "1s" }),
-      ],
-      work,
-    );
-    await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 60_000);
+    const controller = cliProcess(deployV2({ bake: "2s", interval: "250ms", "lock-lease": "1s" }), work);
+    await untilSecondStep(60_000);
     process.kill(-(controller.child.pid ?? 0), "SIGKILL");
     await stopChild(controller.child, "SIGKILL");
     await sleep(1_200);
@@ -247,26 +134,14 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
     expect(records.map((record) => record.action ?? record.outcome ?? record.type)).toEqual(
       expect.arrayContaining(["lock_broken", "abort", "aborted"]),
     );
-    expect((await cli(["ledger", "verify", "--state-dir", stateDir], work)).code).toBe(0);
+    expect((await cli(["ledger", "verify", "--state-dir", scene.stateDir], work)).code).toBe(0);
   });
 
   it("3b. rolls back when the pipeline cancels the deploy (SIGTERM)", async () => {
-    const controller = cliProcess(
-      [
-        "deploy",
-        "--actor",
-        "pipeline",
-        "--release",
-        "v2",
-        "--force",
-        "--reason",
-        "acceptance test",
-        ...flags({ bake: "3s", interval: "300ms" }),
-      ],
-      work,
-    );
+    const { work } = scene.stand;
+    const controller = cliProcess([...deployV2({ bake: "3s", interval: "300ms" }), "--actor", "pipeline"], work);
     const exited = new Promise<number | null>((resolve) => controller.child.once("exit", resolve));
-    await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 60_000);
+    await untilSecondStep(60_000);
     controller.child.kill("SIGTERM");
     expect(await exited, controller.output()).toBe(1);
     expect(controller.output()).toMatch(/SIGTERM: aborting the deploy/);
@@ -280,22 +155,12 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
   });
 
   it("4. never reloads a config that fails nginx -t: traffic unchanged, deploy fails with nginx's error", async () => {
+    const { nginx, work } = scene.stand;
     const before = await readFile(nginx.upstreamFile, "utf8");
     const restore = await breakConfig(nginx);
     const load = startLoad(nginx.url, { concurrency: 2, maxRequests: 50_000, maxMs: 30_000 });
     try {
-      const run = await cli(
-        [
-          "deploy",
-          "--release",
-          "v2",
-          "--force",
-          "--reason",
-          "acceptance test",
-          ...flags({ bake: "500ms", interval: "250ms" }),
-        ],
-        work,
-      );
+      const run = await cli(deployV2({ bake: "500ms", interval: "250ms" }), work);
       expect(run.code).toBe(3);
       expect(run.stdout + run.stderr).toMatch(/unknown directive "portcullis_no_such_directive"/);
       expect(await readFile(nginx.upstreamFile, "utf8")).toBe(before);
@@ -310,19 +175,9 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
   });
 
   it("5. refuses a second deploy while one runs (exit 3) but never a rollback", async () => {
-    const first = cli(
-      [
-        "deploy",
-        "--release",
-        "v2",
-        "--force",
-        "--reason",
-        "acceptance test",
-        ...flags({ bake: "3s", interval: "300ms" }),
-      ],
-      work,
-    );
-    await waitFor((s) => s?.phase === "analysing" && s.rollout?.step === 1, 30_000);
+    const { work } = scene.stand;
+    const first = cli(deployV2({ bake: "3s", interval: "300ms" }), work);
+    await untilSecondStep(30_000);
     const second = await cli(["deploy", "--release", "v3", "--force", "--reason", "acceptance test", ...flags()], work);
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/another controller holds the lock: .*\(deploy /);
