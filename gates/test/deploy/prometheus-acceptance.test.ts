@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,14 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseLedger } from "../../src/deploy/ledger.js";
 import { cli } from "./helpers/cli.js";
 import { startLoad } from "./helpers/load.js";
-import {
-  freePort,
-  haveBinaries,
-  sleep,
-  startVersionServer,
-  stopChild,
-  type VersionServer,
-} from "./helpers/processes.js";
+import { haveBinaries, startVersionServer, type VersionServer } from "./helpers/processes.js";
+import { startPrometheus, until, type TestPrometheus } from "./helpers/prometheus.js";
 
 /**
  * A real Prometheus scrapes the two slots every second; a PromQL query on green's error ratio
@@ -29,41 +22,17 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
   let work: string;
   let blue: VersionServer;
   let green: VersionServer;
-  let prometheus: ChildProcess;
-  let prometheusUrl: string;
+  let prometheus: TestPrometheus;
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), "portcullis-prom-"));
     blue = await startVersionServer("v1");
     green = await startVersionServer("v2");
-    const port = await freePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
-    const config = [
-      "global:",
-      "  scrape_interval: 1s",
-      "  evaluation_interval: 1s",
-      "scrape_configs:",
-      "  - job_name: slots",
-      "    static_configs:",
-      `      - targets: ["127.0.0.1:${blue.port}", "127.0.0.1:${green.port}"]`,
-      "",
-    ].join("\n");
-    await writeFile(path.join(work, "prometheus.yml"), config);
-    prometheus = spawn(
-      "prometheus",
-      [
-        `--config.file=${path.join(work, "prometheus.yml")}`,
-        `--storage.tsdb.path=${path.join(work, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--log.level=error",
-      ],
-      { stdio: ["ignore", "ignore", "inherit"] },
-    );
-    await waitUntil(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, 30_000);
+    prometheus = await startPrometheus(work, [`127.0.0.1:${blue.port}`, `127.0.0.1:${green.port}`]);
   });
 
   afterAll(async () => {
-    if (prometheus !== undefined) await stopChild(prometheus);
+    await prometheus?.stop();
     await blue?.stop();
     await green?.stop();
     if (work !== undefined) await rm(work, { recursive: true, force: true });
@@ -75,12 +44,7 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
     try {
       // Wait until Prometheus has enough samples of green for rate() over 5s.
       const query = ERROR_RATIO.replaceAll("{release}", "v2");
-      await waitUntil(async () => {
-        const body: unknown = await (
-          await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`)
-        ).json();
-        return JSON.stringify(body).includes('"value":[');
-      }, 30_000);
+      await until(async () => (await prometheus.value(query)) !== null, 30_000, "green's error ratio has a value");
       const weights = path.join(work, "weights");
       await writeFile(weights, "100 0");
       const stateDir = path.join(work, "state");
@@ -120,7 +84,7 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
           "--max-p95",
           "2s",
           "--prometheus-url",
-          prometheusUrl,
+          prometheus.url,
           "--prometheus-queries",
           queries,
         ],
@@ -145,16 +109,3 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
     }
   }, 120_000);
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not up yet.
-    }
-    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs}ms`);
-    await sleep(200);
-  }
-}

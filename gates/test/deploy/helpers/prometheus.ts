@@ -47,7 +47,13 @@ export async function startPrometheus(dir: string, targets: readonly string[]): 
     },
     stop: () => stopChild(child),
   };
-  await until(async () => (await fetch(`${url}/-/ready`)).ok, 30_000);
+  try {
+    await until(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, "prometheus is ready");
+  } catch (error) {
+    // The caller never gets a handle to stop it with: stop it here.
+    await prometheus.stop();
+    throw error;
+  }
   return prometheus;
 }
 
