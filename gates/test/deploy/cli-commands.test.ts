@@ -1,13 +1,13 @@
-import { createServer, type Server } from "node:http";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DoraMetrics } from "../../src/deploy/metrics.js";
 import { parseLedger } from "../../src/deploy/ledger.js";
-import { REPORT_SCHEMA_ID, type Report } from "../../src/model/report.js";
 import { cli } from "./helpers/cli.js";
+import { REPORT_COMMIT, passingReport } from "./helpers/gate-report.js";
 import { startVersionServer, type VersionServer } from "./helpers/processes.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./helpers/webhook.js";
 
 /**
  * The deploy commands end to end with the command router, a directory store and an environment
@@ -15,32 +15,17 @@ import { startVersionServer, type VersionServer } from "./helpers/processes.js";
  * previous release through the hooks, history, metrics, and ledger tampering caught by
  * `ledger verify`. One story, in order.
  */
-const COMMIT = "0123456789abcdef0123456789abcdef01234567";
-
 describe("deploy commands on one environment's story", { timeout: 120_000 }, () => {
   let work: string;
   let blue: VersionServer;
   let green: VersionServer;
-  let hooks: Server;
-  let noticesSeen: unknown[];
-  let webhook: string;
+  let hooks: WebhookReceiver<unknown>;
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), "portcullis-cli-"));
     blue = await startVersionServer("v1");
     green = await startVersionServer("v2");
-    noticesSeen = [];
-    hooks = createServer((req, res) => {
-      let text = "";
-      req.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
-      req.on("end", () => {
-        noticesSeen.push(JSON.parse(text));
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => hooks.listen(0, "127.0.0.1", resolve));
-    const address = hooks.address();
-    webhook = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/notify`;
+    hooks = await startWebhookReceiver();
     const weights = path.join(work, "weights");
     // The router's live weights before anything was deployed: all traffic on blue.
     await writeFile(weights, "100 0");
@@ -71,7 +56,7 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
   afterAll(async () => {
     await blue?.stop();
     await green?.stop();
-    await new Promise((resolve) => hooks?.close(resolve));
+    await hooks?.stop();
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
@@ -85,19 +70,22 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     "--state-dir",
     path.join(work, "state"),
   ];
-  const run = (...args: string[]) => cli([...args, ...common()], work, { DEPLOY_WEBHOOK: webhook });
+  const run = (...args: string[]) => cli([...args, ...common()], work, { DEPLOY_WEBHOOK: hooks.url });
   const ledgerFile = (): string => path.join(work, "state", "staging", "ledger.jsonl");
 
   it("refuses to deploy without a passing gate report, and says so to the webhooks", async () => {
-    const missing = await run("deploy", "--release", "v2", "--commit", COMMIT);
+    const missing = await run("deploy", "--release", "v2", "--commit", REPORT_COMMIT);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/deploy not started: no --gate-report given — fix: run `portcullis evaluate/);
-    expect(noticesSeen).toContainEqual(
+    expect(hooks.notices).toContainEqual(
       expect.objectContaining({ event: "gate_blocked", severity: "high", environment: "staging" }),
     );
 
-    await writeFile(path.join(work, "blocked.json"), JSON.stringify(report({ passed: false })));
-    const blocked = await run("deploy", "--release", "v2", "--commit", COMMIT, "--gate-report", "blocked.json");
+    await writeFile(
+      path.join(work, "blocked.json"),
+      JSON.stringify(passingReport({ environment: "staging", passed: false })),
+    );
+    const blocked = await run("deploy", "--release", "v2", "--commit", REPORT_COMMIT, "--gate-report", "blocked.json");
     expect(blocked.code).toBe(3);
     expect(blocked.stderr).toMatch(/gates blocked this commit/);
 
@@ -117,13 +105,13 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
   });
 
   it("deploys with a passing report, then promote and abort have nothing to act on", async () => {
-    await writeFile(path.join(work, "report.json"), JSON.stringify(report()));
+    await writeFile(path.join(work, "report.json"), JSON.stringify(passingReport({ environment: "staging" })));
     const deployed = await run(
       "deploy",
       "--release",
       "v2",
       "--commit",
-      COMMIT.slice(0, 8),
+      REPORT_COMMIT.slice(0, 8),
       "--commit-time",
       new Date(Date.now() - 3_600_000).toISOString(),
       "--gate-report",
@@ -132,7 +120,7 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
     expect(deployed.stdout).toMatch(/gates passed for staging/);
     expect(await readFile(path.join(work, "weights"), "utf8")).toBe("0 100");
-    expect(noticesSeen).toContainEqual(
+    expect(hooks.notices).toContainEqual(
       expect.objectContaining({ schema: "portcullis.notice/v1", event: "deploy_completed", release: "v2" }),
     );
     expect((await run("promote")).code).toBe(2);
@@ -214,14 +202,11 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
 
   it("does not start moving traffic to a slot that never gets healthy, or whose deploy hook fails (exit 3)", async () => {
     const before = await readFile(path.join(work, "weights"), "utf8");
+    const deployV9 = ["deploy", "--release", "v9", "--force", "--reason", "t"];
+    // The dead slots' URLs come after the common flags, so they win.
     const dead = await cli(
       [
-        "deploy",
-        "--release",
-        "v9",
-        "--force",
-        "--reason",
-        "t",
+        ...deployV9,
         ...common(),
         "--green",
         "http://127.0.0.1:9",
@@ -231,22 +216,13 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
         "1s",
       ],
       work,
-      { DEPLOY_WEBHOOK: webhook },
+      { DEPLOY_WEBHOOK: hooks.url },
     );
     expect(dead.code).toBe(3);
     expect(dead.stdout).toMatch(
       /failed: the (blue|green) slot is not healthy: http:\/\/127\.0\.0\.1:9\/healthz not healthy within 1000ms \(last: ECONNREFUSED\)/,
     );
-    const hook = await run(
-      "deploy",
-      "--release",
-      "v9",
-      "--force",
-      "--reason",
-      "t",
-      "--deploy-hook",
-      "echo no capacity >&2; exit 4",
-    );
+    const hook = await run(...deployV9, "--deploy-hook", "echo no capacity >&2; exit 4");
     expect(hook.code).toBe(3);
     expect(hook.stdout).toMatch(
       /deploy hook failed on the \w+ slot: `echo no capacity >&2; exit 4` exited 4: no capacity/,
@@ -259,24 +235,3 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     });
   });
 });
-
-function report(extra: Partial<Report> = {}): Report {
-  return {
-    schema: REPORT_SCHEMA_ID,
-    portcullisVersion: "0.1.0",
-    generatedAt: new Date().toISOString(),
-    environment: "staging",
-    policyHash: "hash",
-    commit: COMMIT,
-    passed: true,
-    verdicts: [],
-    findings: [],
-    waivers: [],
-    waiverProblems: [],
-    bypasses: [],
-    tools: [],
-    notices: [],
-    timings: {},
-    ...extra,
-  };
-}

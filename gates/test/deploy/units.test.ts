@@ -19,7 +19,8 @@ import { parseWeights } from "../../src/deploy/routers/command.js";
 import { renderUpstream } from "../../src/deploy/routers/nginx.js";
 import { DeploySettings } from "../../src/policy/deploy-settings.js";
 import { PerformanceGatePolicy } from "../../src/policy/schema.js";
-import { REPORT_SCHEMA_ID, type Report } from "../../src/model/report.js";
+import type { Report } from "../../src/model/report.js";
+import { REPORT_COMMIT, passingReport } from "./helpers/gate-report.js";
 
 const THRESHOLDS = { maxErrorRate: 0.01, maxP95Ms: 200, minRequests: 20 };
 const sample = (requests: number, failures: number, p95Ms = 20) => ({
@@ -236,26 +237,8 @@ describe("deploy settings from the environment file and flags", () => {
 });
 
 describe("gate report before deploy", () => {
-  // Typed as Report so that a change of the report schema breaks this test at compile time.
-  const base: Report = {
-    schema: REPORT_SCHEMA_ID,
-    portcullisVersion: "0.1.0",
-    generatedAt: "2025-01-01T00:00:00.000Z",
-    environment: "production",
-    policyHash: "abc",
-    commit: "0123456789abcdef0123456789abcdef01234567",
-    passed: true,
-    verdicts: [],
-    findings: [],
-    waivers: [],
-    waiverProblems: [],
-    bypasses: [],
-    tools: [],
-    notices: [],
-    timings: {},
-  };
-  const report = (extra: Partial<Report> = {}) => JSON.stringify({ ...base, ...extra });
-  const expected = { environment: "production", commit: "0123456789abcdef0123456789abcdef01234567" };
+  const report = (extra: Partial<Report> = {}) => JSON.stringify(passingReport(extra));
+  const expected = { environment: "production", commit: REPORT_COMMIT };
 
   it.each([
     { name: "a passing report of the same commit", text: report(), want: { ok: true } },

@@ -2,26 +2,11 @@ import { describe, expect, it } from "vitest";
 import { parseReportDocument } from "../../src/compliance/bundle-contents.js";
 import { checkGateReport } from "../../src/deploy/gate-report.js";
 import { isPortcullisError } from "../../src/errors.js";
-import { REPORT_SCHEMA_ID, type Report } from "../../src/model/report.js";
+import type { Report } from "../../src/model/report.js";
+import { passingReport } from "../deploy/helpers/gate-report.js";
 
 /** A passing report.json of the commit being deployed; `prediction` is what `portcullis fix` adds without a scanner. */
-const base: Report = {
-  schema: REPORT_SCHEMA_ID,
-  portcullisVersion: "0.1.0",
-  generatedAt: "2026-12-01T00:00:00.000Z",
-  environment: "production",
-  policyHash: "abc",
-  commit: "0123456789abcdef0123456789abcdef01234567",
-  passed: true,
-  verdicts: [],
-  findings: [],
-  waivers: [],
-  waiverProblems: [],
-  bypasses: [],
-  tools: [],
-  notices: [],
-  timings: {},
-};
+const base = passingReport();
 const predicted: Report = {
   ...base,
   prediction: {
