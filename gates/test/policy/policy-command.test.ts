@@ -3,36 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
 import { renderPolicyJsonSchema } from "../../src/policy/json-schema.js";
+import { REPO_ROOT, run } from "../cli/cli-harness.js";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const MIXED = fileURLToPath(new URL("../fixtures/policy/mixed-repo/", import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-policy-cli-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function run(args: string[], options: { cwd: string; tty?: boolean; env?: Record<string, string> }) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: options.env ?? {},
-    cwd: options.cwd,
-    isTty: options.tty ?? false,
-  };
-  const code = await main(["node", "portcullis", ...args], io);
-  return { code, stdout, stderr };
-}
-
 describe("portcullis policy check", () => {
   it("checks every environments/*.yml and exits 0 when all are valid", async () => {
-    const result = await run(["policy", "check"], { cwd: ROOT });
+    const result = await run(["policy", "check"], { cwd: REPO_ROOT });
     expect(result.code).toBe(0);
     expect(result.stdout.replace(/policy [0-9a-f]{12}/g, "policy <hash>")).toMatchInlineSnapshot(`
       "OK   environments/development.yml (development, policy <hash>)
@@ -63,7 +43,7 @@ describe("portcullis policy check", () => {
     [["policy", "check", "gates/test/fixtures/policy/yaml-syntax.yml"], 2],
     [["policy", "check", "nope"], 2],
   ])("%j exits %d", async (args, code) => {
-    expect((await run(args, { cwd: ROOT })).code).toBe(code);
+    expect((await run(args, { cwd: REPO_ROOT })).code).toBe(code);
   });
 
   it("exits 2 when there is nothing to check", async () => {
@@ -73,14 +53,14 @@ describe("portcullis policy check", () => {
   });
 
   it("colours OK and FAIL on a terminal unless NO_COLOR is set", async () => {
-    const coloured = await run(["policy", "check", "staging"], { cwd: ROOT, tty: true });
+    const coloured = await run(["policy", "check", "staging"], { cwd: REPO_ROOT, isTty: true });
     expect(coloured.stdout).toContain("\u001b[32mOK\u001b[0m");
-    const plain = await run(["policy", "check", "staging"], { cwd: ROOT, tty: true, env: { NO_COLOR: "1" } });
+    const plain = await run(["policy", "check", "staging"], { cwd: REPO_ROOT, isTty: true, env: { NO_COLOR: "1" } });
     expect(plain.stdout).not.toContain("\u001b[");
   });
 
   it("has --help", async () => {
-    const result = await run(["policy", "check", "--help"], { cwd: ROOT });
+    const result = await run(["policy", "check", "--help"], { cwd: REPO_ROOT });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Usage: portcullis policy check [options] [file]");
     expect(result.stdout.replace(/\s+/g, " ")).toContain("Exit 0 valid, 2 invalid");
@@ -89,7 +69,7 @@ describe("portcullis policy check", () => {
 
 describe("portcullis policy schema", () => {
   it("prints the JSON Schema", async () => {
-    const result = await run(["policy", "schema"], { cwd: ROOT });
+    const result = await run(["policy", "schema"], { cwd: REPO_ROOT });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(renderPolicyJsonSchema());
   });
