@@ -2,28 +2,16 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ledgerExcerpt, parseReportDocument } from "../../src/compliance/bundle-contents.js";
 import { packBundle, verifyBundle, type EvidenceFile } from "../../src/compliance/evidence.js";
-import { chainEntries, type LedgerEntry } from "../../src/deploy/ledger.js";
+import { chainEntries } from "../../src/deploy/ledger.js";
 import { isPortcullisError } from "../../src/errors.js";
-
-function entry(type: LedgerEntry["type"], deploy: string | null, commit: string | null): LedgerEntry {
-  return {
-    type,
-    at: "2026-05-04T09:00:00.000Z",
-    environment: "production",
-    deploy_id: deploy,
-    release: deploy,
-    commit,
-    commit_time: null,
-    actor: "ci",
-  };
-}
+import { ledgerEntry } from "./bundle-fixtures.js";
 
 describe("ledgerExcerpt", () => {
   const { lines } = chainEntries(null, [
-    entry("deploy_started", "d1", "aaa"),
-    entry("deploy_started", "d2", "bbb"),
-    entry("deploy_finished", "d2", null),
-    entry("deploy_finished", "d1", null),
+    ledgerEntry("deploy_started", "d1", "aaa"),
+    ledgerEntry("deploy_started", "d2", "bbb"),
+    ledgerEntry("deploy_finished", "d2", null),
+    ledgerEntry("deploy_finished", "d1", null),
   ]);
 
   it("keeps the exact stored lines of the commit's deploys, in ledger order", () => {

@@ -1,27 +1,23 @@
 import { execFileSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { buffer } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
-import { gunzipSync, gzipSync } from "node:zlib";
-import * as tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliIo } from "../../src/cli/io.js";
-import { main } from "../../src/cli/main.js";
 import { EvidenceMetadata, PolicyHashes, ToolsInventory } from "../../src/compliance/bundle-contents.js";
 import { inspectSbom } from "../../src/compliance/checks.js";
 import { defaultControls } from "../../src/compliance/controls.js";
 import { Manifest, sha256 } from "../../src/compliance/evidence.js";
 import { LedgerRecord } from "../../src/deploy/ledger.js";
-import { chainEntries, type LedgerEntry } from "../../src/deploy/ledger.js";
+import { chainEntries } from "../../src/deploy/ledger.js";
 import type { z } from "zod";
 import { initialState } from "../../src/deploy/state.js";
 import { evaluate } from "../../src/evaluate/evaluate.js";
 import { parsePolicy, policyHash } from "../../src/policy/parse-policy.js";
 import { TRIVY_IMAGE } from "../../src/tools/trivy.js";
+import { run, type CliRun } from "../cli/cli-harness.js";
 import { input } from "../evaluate/helpers.js";
+import { bundleEntries, keyPair, ledgerEntry, tamper } from "./bundle-fixtures.js";
 
 /**
  * `portcullis evidence` and `portcullis evidence verify` end to end, in process: a repository with
@@ -42,73 +38,15 @@ let work: string;
 let repo: string;
 let reports: string;
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    env,
-    cwd: work,
-    isTty: false,
-  };
-  const code = await main(["node", "portcullis", ...args], io);
-  return { code, stdout, stderr };
-}
+/** `portcullis <args…>` in process, in the work folder. */
+const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  run(args, { cwd: work, env });
 
 function write(root: string, files: Record<string, string>): void {
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     writeFileSync(path.join(root, file), text);
   }
-}
-
-function ledgerEntry(
-  type: LedgerEntry["type"],
-  deploy: string | null,
-  commit: string | null,
-  extra: Partial<LedgerEntry> = {},
-): LedgerEntry {
-  return {
-    type,
-    at: "2026-05-04T09:00:00.000Z",
-    environment: "production",
-    deploy_id: deploy,
-    release: deploy,
-    commit,
-    commit_time: null,
-    actor: "ci",
-    ...extra,
-  };
-}
-
-/** Entries of a bundle, by path. */
-async function entries(bundle: Uint8Array): Promise<Map<string, Buffer>> {
-  const extract = tar.extract();
-  const files = new Map<string, Buffer>();
-  const reading = (async () => {
-    for await (const entry of extract) files.set(entry.header.name, await buffer(entry));
-  })();
-  extract.end(gunzipSync(bundle));
-  await reading;
-  return files;
-}
-
-/** Rewrites a bundle's entries without touching its manifest: what a tamperer would do. */
-async function tamper(bundle: Uint8Array, mutate: (files: Map<string, Buffer>) => void): Promise<Uint8Array> {
-  const files = await entries(bundle);
-  mutate(files);
-  const pack = tar.pack();
-  const writing = buffer(pack);
-  for (const [name, content] of files) pack.entry({ name, size: content.byteLength }, content);
-  pack.finalize();
-  return gzipSync(await writing);
 }
 
 function jsonOf<T>(files: Map<string, Buffer>, name: string, schema: z.ZodType<T>): T {
@@ -190,7 +128,7 @@ describe("portcullis evidence", () => {
 
   it("holds the reports, SBOM, policy files and hashes, the ledger excerpt of the commit, tools and metadata", async () => {
     await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "contents.tar.gz"]);
-    const files = await entries(readFileSync(path.join(work, "contents.tar.gz")));
+    const files = await bundleEntries(readFileSync(path.join(work, "contents.tar.gz")));
     expect([...files.keys()]).toEqual([
       "manifest.json",
       "ledger/excerpt.jsonl",
@@ -267,9 +205,8 @@ describe("portcullis evidence", () => {
   });
 
   it("signs with a key from $PORTCULLIS_EVIDENCE_KEY or --sign-key, never printing it; verify checks the signature", async () => {
-    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-    const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    write(work, { "key.pem": pem, "key.pub.pem": publicKey.export({ type: "spki", format: "pem" }).toString() });
+    const { privateKey: pem, publicKey } = keyPair();
+    write(work, { "key.pem": pem, "key.pub.pem": publicKey });
     const fromEnv = await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "signed.tar.gz"], {
       PORTCULLIS_EVIDENCE_KEY: pem,
     });
@@ -290,7 +227,7 @@ describe("portcullis evidence", () => {
     ]);
     const signed = readFileSync(path.join(work, "signed.tar.gz"));
     expect(readFileSync(path.join(work, "signed-file.tar.gz")).equals(signed)).toBe(true);
-    expect((await entries(signed)).has("manifest.sig")).toBe(true);
+    expect((await bundleEntries(signed)).has("manifest.sig")).toBe(true);
 
     const verified = await cli(["evidence", "verify", "signed.tar.gz", "--public-key", "key.pub.pem"]);
     expect(verified).toMatchObject({
@@ -338,7 +275,7 @@ describe("portcullis evidence", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/warning: changed\.yml is not the policy reports\/report\.json was judged by/);
     const hashes = jsonOf(
-      await entries(readFileSync(path.join(work, "changed.tar.gz"))),
+      await bundleEntries(readFileSync(path.join(work, "changed.tar.gz"))),
       "policy/hashes.json",
       PolicyHashes,
     );
@@ -414,7 +351,7 @@ describe("portcullis evidence", () => {
     mkdirSync(unpacked);
     execFileSync("tar", ["-xzf", path.join(work, "repack.tar.gz"), "-C", unpacked]);
     execFileSync("tar", ["-czf", path.join(work, "repacked.tar.gz"), "-C", unpacked, "."]);
-    expect([...(await entries(readFileSync(path.join(work, "repacked.tar.gz")))).keys()]).toContain(
+    expect([...(await bundleEntries(readFileSync(path.join(work, "repacked.tar.gz")))).keys()]).toContain(
       "./reports/report.json",
     );
     const result = await cli(["evidence", "verify", "repacked.tar.gz"]);

@@ -1,10 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
-import { buffer } from "node:stream/consumers";
-import { gunzipSync, gzipSync } from "node:zlib";
-import * as tar from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { type EvidenceFile, packBundle, verifyBundle } from "../../src/compliance/evidence.js";
 import { isPortcullisError } from "../../src/errors.js";
+import { keyPair, tamper } from "./bundle-fixtures.js";
 
 const FILES: EvidenceFile[] = [
   { path: "reports/report.json", content: Buffer.from('{"schema":"portcullis.report/v1"}\n') },
@@ -13,31 +11,6 @@ const FILES: EvidenceFile[] = [
   { path: "metadata.json", content: Buffer.from('{"environment":"production"}\n') },
 ];
 const OPTIONS = { environment: "production", commit: "4f2a9c1e", generatedAt: "2026-11-24T08:00:00.000Z" };
-
-/** Rewrites a bundle's tar entries without touching its manifest: what a tamperer would do. */
-async function tamper(bundle: Uint8Array, mutate: (files: Map<string, Buffer>) => void): Promise<Uint8Array> {
-  const extract = tar.extract();
-  const files = new Map<string, Buffer>();
-  const reading = (async () => {
-    for await (const entry of extract) files.set(entry.header.name, await buffer(entry));
-  })();
-  extract.end(gunzipSync(bundle));
-  await reading;
-  mutate(files);
-  const pack = tar.pack();
-  const writing = buffer(pack);
-  for (const [name, content] of files) pack.entry({ name, size: content.byteLength }, content);
-  pack.finalize();
-  return gzipSync(await writing);
-}
-
-function keyPair(): { privateKey: string; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  return {
-    privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    publicKey: publicKey.export({ type: "spki", format: "pem" }).toString(),
-  };
-}
 
 describe("evidence bundle", () => {
   it("is byte-identical when built twice from the same inputs, in any input order", async () => {
