@@ -52,6 +52,7 @@ interface Notice {
   message: string;
 }
 
+/** Starts a stand in a fresh temporary folder named after `prefix`; a test file uses it through `useStand`. */
 export async function startStand(prefix: string): Promise<Stand> {
   const work = await mkdtemp(path.join(tmpdir(), prefix));
   const blue = await startVersionServer("v1");
