@@ -1,8 +1,7 @@
 import type { Finding, FindingKind, ReportFormat } from "../findings/finding.js";
 import { GATE_NAMES, type GateName } from "../model/gates.js";
 import { REPORT_KINDS, type ReportKind } from "../model/report.js";
-import { KIND_FORMATS } from "../tools/index.js";
-import { REPORT_KIND_SPECS } from "../tools/report-kinds.js";
+import { KIND_FORMATS, REPORT_KIND_SPECS } from "../tools/index.js";
 
 /** The report kinds each gate cannot be judged without (from each kind's declaration). */
 export const REQUIRED_REPORTS: Readonly<Record<GateName, readonly ReportKind[]>> = byKey(GATE_NAMES, (gate) =>

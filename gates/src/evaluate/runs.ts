@@ -2,7 +2,7 @@ import type { ToolResult } from "../findings/finding.js";
 import type { GateName } from "../policy/schema.js";
 import type { ReportKind, ToolRun } from "../model/report.js";
 import type { ExitMeaning } from "../tools/types.js";
-import { VALIDATE_TOOL } from "../validate/rule-ids.js";
+import { kindOfFormat, REPORT_KIND_SPECS } from "../tools/index.js";
 import { feedsOf, formatFitsKind, gateOfFinding } from "./routing.js";
 import type { RunInput } from "./types.js";
 
@@ -52,7 +52,9 @@ export function runStates(
       kind: run.kind,
       ...(run.label === undefined ? {} : { label: run.label }),
       file: run.file,
-      tool: result?.tool ?? TOOL_OF_KIND[run.kind],
+      // Not an error's `tool`, which names what the reader expected ("given", "SARIF"): report.sarif
+      // leaves out the run of exactly this tool.
+      tool: result?.tool ?? REPORT_KIND_SPECS[run.kind].tool,
       ...(result === undefined ? {} : { format: result.format }),
       ...(result?.toolVersion === undefined ? {} : { version: result.toolVersion }),
       ...(problem === undefined
@@ -82,20 +84,6 @@ export function runStates(
 }
 
 // --- internal ---
-
-/**
- * The tool behind a report that could not be read. Not the error's `tool`, which names what the
- * reader expected ("given", "SARIF"): report.sarif leaves out the run of exactly this tool.
- */
-const TOOL_OF_KIND: Readonly<Record<ReportKind, string>> = {
-  gitleaks: "gitleaks",
-  trivy: "trivy",
-  semgrep: "semgrep",
-  k6: "k6",
-  sarif: "sarif",
-  validate: VALIDATE_TOOL,
-  findings: "findings",
-};
 
 function errorProblem(error: { code: string; message: string; fix?: string | undefined }): RunProblem {
   return { code: error.code, message: error.message, fix: error.fix };
@@ -129,7 +117,7 @@ function resultProblem(kind: ReportKind, result: ToolResult): RunProblem | undef
     return {
       code: "REPORT_WRONG_TOOL",
       message: `given as a ${kind} report, but it is a ${result.format} report`,
-      fix: `pass it as --report ${result.format.split("-")[0] ?? kind}=<file>, or give the ${kind} report`,
+      fix: `pass it as --report ${kindOfFormat(result.format)}=<file>, or give the ${kind} report`,
     };
   }
   const failure = result.toolErrors.find((error) => error.level === "error");

@@ -2,6 +2,7 @@ import { quote, ReportError } from "../errors.js";
 import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { FINDINGS_SCHEMA_ID, FindingsDocument } from "../findings/format.js";
 import { REDACTED } from "../findings/redact.js";
+import { FINDING_GATES } from "../model/gates.js";
 import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./report-json.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
 
@@ -22,6 +23,19 @@ export const findingsFormat = {
   /** Written by Portcullis itself or by the tool that produced it: there is no container to start. */
   image: { ref: "", version: FINDINGS_SCHEMA_ID.split("/")[1] ?? "v1" } satisfies PinnedImage,
   formats: ["portcullis-findings"],
+  formatLabels: { "portcullis-findings": "a Portcullis findings document" },
+  kinds: {
+    /** Any tool without an adapter: such a document could carry anything, so it answers for every finding gate. */
+    findings: { label: "a Portcullis findings document", feeds: FINDING_GATES, requiredBy: [] },
+    /** What `portcullis validate` writes (the host runner's and the Dagger module's validate stage). */
+    validate: {
+      label: "a Portcullis findings document",
+      feeds: ["framework_integrity", "documentation"],
+      requiredBy: ["framework_integrity", "documentation"],
+      // validate/rule-ids.ts VALIDATE_TOOL (tools/ may not import validate/; a test keeps them equal).
+      tool: "portcullis-validate",
+    },
+  },
   exitCodes: FINDINGS_EXIT,
   /** Any `portcullis.findings/…` document: a future version is then reported as unsupported, not as another tool. */
   detect(document: unknown): ReportFormat | undefined {

@@ -51,6 +51,10 @@ export const gitleaks = {
   name: "gitleaks",
   image: GITLEAKS_IMAGE,
   formats: ["gitleaks-json", "gitleaks-sarif"],
+  formatLabels: { "gitleaks-json": "a gitleaks JSON report", "gitleaks-sarif": "a gitleaks SARIF report" },
+  kinds: {
+    gitleaks: { label: "a gitleaks report (JSON or SARIF)", feeds: ["secrets"], requiredBy: ["secrets"] },
+  },
   exitCodes: GITLEAKS_EXIT,
   versionArgv: ["version"],
   argv: {

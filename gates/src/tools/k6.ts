@@ -51,6 +51,17 @@ export const k6 = {
   name: "k6",
   image: K6_IMAGE,
   formats: ["k6-summary-export", "k6-handle-summary"],
+  formatLabels: {
+    "k6-summary-export": "a k6 --summary-export summary",
+    "k6-handle-summary": "a k6 handleSummary summary",
+  },
+  kinds: {
+    k6: {
+      label: "a k6 summary (--summary-export or handleSummary)",
+      feeds: ["performance"],
+      requiredBy: ["performance"],
+    },
+  },
   exitCodes: K6_EXIT,
   versionArgv: ["version"],
   argv: {
@@ -104,6 +115,15 @@ export const k6 = {
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === K6_EXIT.ok) return "clean";
     return exitCode === K6_EXIT.thresholdsFailed ? "findings" : "error";
+  },
+  /** A `--out json` sample stream (NDJSON) is k6's own output, but not the summary the gates read. */
+  explainNotJson(raw: string, options: ParseOptions): ReportError | undefined {
+    if (!isK6OutJson(raw)) return undefined;
+    return new ReportError("REPORT_WRONG_TOOL", "this is a k6 --out json sample stream (NDJSON), not a k6 summary", {
+      file: options.file,
+      tool: "k6",
+      fix: "pass the --summary-export (or handleSummary) file as --report k6=<file>; the sample stream only feeds the HTML report's charts",
+    });
   },
 } as const satisfies ToolAdapter & AdapterExtras;
 

@@ -88,10 +88,10 @@ export function describeDocument(document: unknown): { description: string; kind
   if (Array.isArray(document["runs"])) {
     const drivers = sarifDrivers(document);
     if (drivers.length === 0) return { description: "a SARIF log without named runs", kind: "sarif" };
-    const tools = new Set(drivers.map((name) => driverProfile(name).tool));
-    const [tool] = tools;
-    // A known tool's SARIF is best read by that tool's adapter.
-    const kind = tools.size === 1 && tool !== undefined && KNOWN_SARIF_TOOLS.has(tool) ? tool : "sarif";
+    const formats = new Set(drivers.map((name) => driverProfile(name).format));
+    const [format] = formats;
+    // A known tool's SARIF (one its driver profile names) is best read by that tool's adapter.
+    const kind = formats.size === 1 && format !== undefined && format !== "sarif" ? driverProfile(drivers[0] ?? "").tool : "sarif";
     return { description: `a SARIF log from ${drivers.join(", ")}`, kind };
   }
   if (document["schema"] === "portcullis.findings/v1") {
@@ -130,8 +130,6 @@ export function normalisePath(raw: string): string {
 }
 
 // --- internal ---
-
-const KNOWN_SARIF_TOOLS: ReadonlySet<string> = new Set(["gitleaks", "semgrep", "trivy"]);
 
 function sarifDrivers(document: Record<string, unknown>): string[] {
   const runs = document["runs"];

@@ -135,6 +135,10 @@ export const sarif = {
    */
   image: { ref: "", version: "2.1.0" } satisfies PinnedImage,
   formats: ["sarif", "gitleaks-sarif", "trivy-sarif", "semgrep-sarif"],
+  /** The tools' own SARIF is labelled (owned) by their adapters. */
+  formatLabels: { sarif: "a SARIF log" },
+  /** SARIF from a tool without an adapter is read as static analysis; it is required by no gate. */
+  kinds: { sarif: { label: "a SARIF 2.1.0 log", feeds: ["sast"], requiredBy: [] } },
   exitCodes: SARIF_EXIT,
   detect: sarifFormat,
   parse(raw: string, options: ParseOptions = {}): ToolResult {

@@ -61,6 +61,10 @@ export const semgrep = {
   name: "semgrep",
   image: SEMGREP_IMAGE,
   formats: ["semgrep-json", "semgrep-sarif"],
+  formatLabels: { "semgrep-json": "a semgrep JSON report", "semgrep-sarif": "a semgrep SARIF report" },
+  kinds: {
+    semgrep: { label: "a semgrep report (JSON or SARIF)", feeds: ["sast"], requiredBy: ["sast"] },
+  },
   exitCodes: SEMGREP_EXIT,
   versionArgv: ["--version"],
   argv: {

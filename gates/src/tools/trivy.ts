@@ -45,6 +45,15 @@ export const trivy = {
   name: "trivy",
   image: TRIVY_IMAGE,
   formats: ["trivy-json", "trivy-sarif"],
+  formatLabels: { "trivy-json": "a trivy JSON report", "trivy-sarif": "a trivy SARIF report" },
+  kinds: {
+    trivy: {
+      label: "a trivy report (JSON or SARIF)",
+      // One scan finds secrets, vulnerable packages, misconfigurations and licences.
+      feeds: ["secrets", "vulnerabilities", "sast", "compliance"],
+      requiredBy: ["vulnerabilities", "compliance"],
+    },
+  },
   exitCodes: TRIVY_EXIT,
   versionArgv: trivyArgv.version(),
   argv: trivyArgv,

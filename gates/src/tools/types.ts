@@ -1,4 +1,7 @@
+import type { ReportError } from "../errors.js";
 import type { ReportFormat, ToolResult } from "../findings/finding.js";
+import type { GateName } from "../model/gates.js";
+import type { ReportKind } from "../model/report.js";
 
 /** How a tool's exit code is read. `findings`: it ran and found something (not an error). */
 export type ExitMeaning = "clean" | "findings" | "error";
@@ -11,15 +14,44 @@ export interface PinnedImage {
   version: string;
 }
 
+/** One `--report <kind>` kind, as the adapter that reads it declares it. */
+export interface ReportKindDeclaration {
+  /** What a report of this kind is, for messages (`a gitleaks report (JSON or SARIF)`). */
+  readonly label: string;
+  /**
+   * The gates a report of this kind may feed. A report that cannot be used makes each of them
+   * `error`; its findings also reach the gate their kind names.
+   */
+  readonly feeds: readonly GateName[];
+  /** The gates that cannot be judged without a report of this kind (no report is never "no findings"). */
+  readonly requiredBy: readonly GateName[];
+  /**
+   * The tool report.json files a report of this kind under when it could not be read; the
+   * adapter's name when absent.
+   */
+  readonly tool?: string;
+}
+
 /**
  * One adapter per tool (`gitleaks.ts`, `trivy.ts`…). The Dagger module and the host runner both
  * take the image, the argv and the exit-code meaning from here; the evaluator takes the parser.
+ * The registry (`registry.ts`) derives every table keyed by kind or format from these declarations.
  */
 export interface ToolAdapter {
   readonly name: string;
   readonly image: PinnedImage;
-  /** Formats this adapter parses. */
+  /** Formats this adapter parses: its own, and for the generic SARIF adapter every tool's SARIF too. */
   readonly formats: readonly ReportFormat[];
+  /**
+   * The formats this tool writes, each with what messages call it (`a gitleaks JSON report`). Every
+   * format is labelled by exactly one adapter, which owns it: detection files it under that adapter.
+   */
+  readonly formatLabels: Readonly<Partial<Record<ReportFormat, string>>>;
+  /**
+   * The `--report` kinds this adapter reads (each kind is read by exactly one adapter). The first
+   * is the kind a wrong-kind error suggests for the formats this adapter owns.
+   */
+  readonly kinds: Readonly<Partial<Record<ReportKind, ReportKindDeclaration>>>;
   /** The format of an already JSON-parsed document, or undefined when it is not this tool's. */
   detect(document: unknown): ReportFormat | undefined;
   /**
@@ -29,6 +61,11 @@ export interface ToolAdapter {
   parse(raw: string, options?: ParseOptions): ToolResult;
   /** What the tool's exit code means for the argv this adapter builds. */
   exitMeaning(exitCode: number): ExitMeaning;
+  /**
+   * Text that is not JSON but is recognisably another output of this tool (k6's `--out json`
+   * sample stream): the error that says so and names the right file. Undefined otherwise.
+   */
+  explainNotJson?(raw: string, options: ParseOptions): ReportError | undefined;
 }
 
 export interface ParseOptions {

@@ -119,7 +119,7 @@ describe("tool registry", () => {
       `"[REPORT_WRONG_TOOL] k6.json: --report k6: this is a trivy SARIF report, not a k6 summary (--summary-export or handleSummary) — fix: pass it as --report trivy=k6.json"`,
     );
     expect(failure(() => detectReport('{"hello": "world"}', { file: "x.json" }))).toMatchInlineSnapshot(
-      `"[REPORT_WRONG_TOOL] x.json: not a report Portcullis can read: a JSON object with keys "hello" — fix: pass a gitleaks, trivy or semgrep report (JSON or SARIF), a k6 summary, any SARIF 2.1.0 log or a portcullis.findings/v1 document"`,
+      `"[REPORT_WRONG_TOOL] x.json: not a report Portcullis can read: a JSON object with keys "hello" — fix: pass a gitleaks report (JSON or SARIF), a trivy report (JSON or SARIF), a semgrep report (JSON or SARIF), a k6 summary (--summary-export or handleSummary), a SARIF 2.1.0 log or a Portcullis findings document"`,
     );
     expect(failure(() => detectReport(fixture("k6/out.ndjson"), { file: "k6.json" }))).toMatchInlineSnapshot(
       `"[REPORT_WRONG_TOOL] k6.json: this is a k6 --out json sample stream (NDJSON), not a k6 summary — fix: pass the --summary-export (or handleSummary) file as --report k6=<file>; the sample stream only feeds the HTML report's charts"`,
