@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { runStates } from "../../src/evaluate/runs.js";
+import { REPORT_FORMATS } from "../../src/findings/finding.js";
+import { REPORT_KINDS } from "../../src/model/report.js";
+import { KIND_FORMATS, reportExitMeaning } from "../../src/tools/index.js";
+import { VALIDATE_TOOL } from "../../src/validate/rule-ids.js";
+import { broken, result } from "./helpers.js";
+
+/** The `--report` kind a user passes each format as, written out here rather than read from the registry. */
+const GIVE_AS = {
+  "gitleaks-json": "gitleaks",
+  "gitleaks-sarif": "gitleaks",
+  "trivy-json": "trivy",
+  "trivy-sarif": "trivy",
+  "semgrep-json": "semgrep",
+  "semgrep-sarif": "semgrep",
+  "k6-summary-export": "k6",
+  "k6-handle-summary": "k6",
+  sarif: "sarif",
+  "portcullis-findings": "findings",
+} as const;
+
+describe("runStates", () => {
+  const mismatches = REPORT_KINDS.flatMap((kind) =>
+    REPORT_FORMATS.filter((format) => !KIND_FORMATS[kind].includes(format)).map((format) => [kind, format] as const),
+  );
+  it.each(mismatches)("a result given as %s that is %s names the kind to pass it as", (kind, format) => {
+    const [state] = runStates(
+      [{ run: { kind, file: "in.json" }, result: { ...result(kind), format } }],
+      reportExitMeaning,
+    );
+    expect(state?.problem).toEqual({
+      code: "REPORT_WRONG_TOOL",
+      message: `given as a ${kind} report, but it is a ${format} report`,
+      fix: `pass it as --report ${GIVE_AS[format]}=<file>, or give the ${kind} report`,
+    });
+  });
+
+  it("files an unreadable report under the tool its kind's adapter declares", () => {
+    const states = runStates(
+      REPORT_KINDS.map((kind) => broken(kind, "REPORT_EMPTY", "empty")),
+      reportExitMeaning,
+    );
+    expect(Object.fromEntries(states.map((state) => [state.kind, state.toolRun.tool]))).toEqual({
+      gitleaks: "gitleaks",
+      trivy: "trivy",
+      semgrep: "semgrep",
+      k6: "k6",
+      sarif: "sarif",
+      validate: VALIDATE_TOOL,
+      findings: "findings",
+    });
+  });
+});
