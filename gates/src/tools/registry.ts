@@ -119,7 +119,10 @@ export function buildRegistry(adapters: readonly ToolAdapter[], vocabulary: Regi
 
 // --- internal ---
 
-function kindTable(adapters: readonly ToolAdapter[], vocabulary: RegistryVocabulary): Record<ReportKind, ReportKindSpec> {
+function kindTable(
+  adapters: readonly ToolAdapter[],
+  vocabulary: RegistryVocabulary,
+): Record<ReportKind, ReportKindSpec> {
   const table = new Map<string, ReportKindSpec>();
   for (const adapter of adapters) {
     for (const [kind, declared] of Object.entries(adapter.kinds)) {
@@ -141,12 +144,16 @@ function kindTable(adapters: readonly ToolAdapter[], vocabulary: RegistryVocabul
   return exactly("report kind", table, vocabulary.kinds, "declare it in the kinds of the adapter that reads it");
 }
 
-function formatTable(adapters: readonly ToolAdapter[], vocabulary: RegistryVocabulary): Record<ReportFormat, FormatSpec> {
+function formatTable(
+  adapters: readonly ToolAdapter[],
+  vocabulary: RegistryVocabulary,
+): Record<ReportFormat, FormatSpec> {
   const table = new Map<string, FormatSpec>();
   for (const adapter of adapters) {
     const [kind] = Object.keys(adapter.kinds) as ReportKind[];
     for (const format of adapter.formats) {
-      if (!vocabulary.formats.includes(format)) throw declarationError(`${adapter.name} parses unknown format "${format}"`);
+      if (!vocabulary.formats.includes(format))
+        throw declarationError(`${adapter.name} parses unknown format "${format}"`);
     }
     for (const [format, label] of Object.entries(adapter.formatLabels) as [ReportFormat, string | undefined][]) {
       if (label === undefined) continue;
@@ -161,11 +168,21 @@ function formatTable(adapters: readonly ToolAdapter[], vocabulary: RegistryVocab
       table.set(format, { adapter: adapter.name, kind, label });
     }
   }
-  return exactly("format", table, vocabulary.formats, "label it in the formatLabels of the adapter of the tool that writes it");
+  return exactly(
+    "format",
+    table,
+    vocabulary.formats,
+    "label it in the formatLabels of the adapter of the tool that writes it",
+  );
 }
 
 /** The table as a record over exactly the vocabulary's keys, in the vocabulary's order. */
-function exactly<K extends string, V>(what: string, table: Map<string, V>, keys: readonly K[], fix: string): Record<K, V> {
+function exactly<K extends string, V>(
+  what: string,
+  table: Map<string, V>,
+  keys: readonly K[],
+  fix: string,
+): Record<K, V> {
   const extra = [...table.keys()].find((key) => !keys.includes(key as K));
   if (extra !== undefined) throw declarationError(`${what} "${extra}" is not in report.json's vocabulary`);
   const record = {} as Record<K, V>;

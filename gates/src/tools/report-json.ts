@@ -91,7 +91,8 @@ export function describeDocument(document: unknown): { description: string; kind
     const formats = new Set(drivers.map((name) => driverProfile(name).format));
     const [format] = formats;
     // A known tool's SARIF (one its driver profile names) is best read by that tool's adapter.
-    const kind = formats.size === 1 && format !== undefined && format !== "sarif" ? driverProfile(drivers[0] ?? "").tool : "sarif";
+    const kind =
+      formats.size === 1 && format !== undefined && format !== "sarif" ? driverProfile(drivers[0] ?? "").tool : "sarif";
     return { description: `a SARIF log from ${drivers.join(", ")}`, kind };
   }
   if (document["schema"] === "portcullis.findings/v1") {
