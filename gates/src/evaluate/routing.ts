@@ -15,17 +15,13 @@ export const FEEDS: Readonly<Record<ReportKind, readonly GateName[]>> = byKey(
 );
 
 /**
- * The gates one report may feed. A trivy report labelled `vuln` comes from `--scanners vuln` alone
- * (the host runner's vulnerability scan, which needs trivy's DB): it can carry nothing but
- * vulnerabilities, so when it fails (offline, no DB) only that gate is `error`, not the secrets gate
- * the separate secret/misconfiguration/licence scan feeds.
+ * The gates one report may feed: its kind's, or those its adapter declares for the report's label
+ * (a trivy report labelled `vuln` feeds only the vulnerabilities gate).
  */
 export function feedsOf(kind: ReportKind, label: string | undefined): readonly GateName[] {
-  return kind === "trivy" && label === TRIVY_VULN_LABEL ? ["vulnerabilities"] : FEEDS[kind];
+  const byLabel = REPORT_KIND_SPECS[kind].feedsByLabel;
+  return label !== undefined && Object.hasOwn(byLabel, label) ? (byLabel[label] ?? FEEDS[kind]) : FEEDS[kind];
 }
-
-/** The label of a trivy report that holds vulnerabilities only. */
-export const TRIVY_VULN_LABEL = "vuln";
 
 /**
  * The gate a finding counts against, by its kind. Licences count against compliance, whose

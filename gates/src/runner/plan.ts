@@ -1,11 +1,11 @@
 import path from "node:path";
-import { feedsOf, REQUIRED_REPORTS, TRIVY_VULN_LABEL } from "../evaluate/routing.js";
+import { feedsOf, REQUIRED_REPORTS } from "../evaluate/routing.js";
 import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../policy/schema.js";
 import type { ReportKind } from "../model/report.js";
 import { gitleaks } from "../tools/gitleaks.js";
 import { k6 } from "../tools/k6.js";
 import { semgrep } from "../tools/semgrep.js";
-import { trivy } from "../tools/trivy.js";
+import { trivy, TRIVY_VULN_LABEL } from "../tools/trivy.js";
 import { exitCodeFileName, reportFileName, type ReportStem } from "./reports-dir.js";
 
 /**

@@ -25,6 +25,7 @@ export {
   TRIVY_EXIT,
   TRIVY_IMAGE,
   TRIVY_SCANNERS,
+  TRIVY_VULN_LABEL,
 } from "./trivy.js";
 export type {
   TrivyFsOptions,

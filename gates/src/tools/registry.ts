@@ -24,6 +24,8 @@ export interface ReportKindSpec {
   feeds: readonly GateName[];
   /** The gates that cannot be judged without a report of this kind. */
   requiredBy: readonly GateName[];
+  /** The gates a report of this kind with one of these labels feeds instead of `feeds`. */
+  feedsByLabel: Readonly<Record<string, readonly GateName[]>>;
   /** The tool report.json files a report of this kind under when it could not be read. */
   tool: string;
 }
@@ -137,6 +139,7 @@ function kindTable(
         formats: adapter.formats,
         feeds: declared.feeds,
         requiredBy: declared.requiredBy,
+        feedsByLabel: declared.feedsByLabel ?? {},
         tool: declared.tool ?? adapter.name,
       });
     }

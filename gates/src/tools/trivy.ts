@@ -40,6 +40,9 @@ export interface TrivyVersionInfo {
   };
 }
 
+/** The label of a trivy report that holds vulnerabilities only (`trivy.vuln.json`, `--report trivy.vuln=<file>`). */
+export const TRIVY_VULN_LABEL = "vuln";
+
 /** The trivy adapter: JSON (schema v2) and SARIF reports, argv for fs/image/SBOM scans. */
 export const trivy = {
   name: "trivy",
@@ -52,6 +55,10 @@ export const trivy = {
       // One scan finds secrets, vulnerable packages, misconfigurations and licences.
       feeds: ["secrets", "vulnerabilities", "sast", "compliance"],
       requiredBy: ["vulnerabilities", "compliance"],
+      // `--scanners vuln` alone (the host runner's vulnerability scan, which needs trivy's DB) can
+      // carry nothing but vulnerabilities: when it fails (offline, no DB) only that gate is `error`,
+      // not the secrets gate the separate secret/misconfiguration/licence scan feeds.
+      feedsByLabel: { [TRIVY_VULN_LABEL]: ["vulnerabilities"] },
     },
   },
   exitCodes: TRIVY_EXIT,

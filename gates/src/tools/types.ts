@@ -26,6 +26,11 @@ export interface ReportKindDeclaration {
   /** The gates that cannot be judged without a report of this kind (no report is never "no findings"). */
   readonly requiredBy: readonly GateName[];
   /**
+   * Reports given with one of these labels (`--report trivy.vuln=<file>`) come from a narrower run
+   * of the tool and feed only the gates listed here, instead of `feeds`.
+   */
+  readonly feedsByLabel?: Readonly<Record<string, readonly GateName[]>>;
+  /**
    * The tool report.json files a report of this kind under when it could not be read; the
    * adapter's name when absent.
    */

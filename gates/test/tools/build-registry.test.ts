@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FEEDS, REQUIRED_REPORTS } from "../../src/evaluate/routing.js";
+import { FEEDS, feedsOf, REQUIRED_REPORTS } from "../../src/evaluate/routing.js";
 import { isPortcullisError } from "../../src/errors.js";
 import { REPORT_FORMATS, type ReportFormat } from "../../src/findings/finding.js";
 import { GATE_NAMES } from "../../src/model/gates.js";
@@ -58,6 +58,7 @@ describe("buildRegistry", () => {
         formats: adapter.formats,
         feeds: declared.feeds,
         requiredBy: declared.requiredBy,
+        feedsByLabel: declared.feedsByLabel ?? {},
         tool: declared.tool ?? adapter.name,
       });
       expect(KIND_FORMATS[kind]).toEqual(adapter.formats);
@@ -77,6 +78,14 @@ describe("buildRegistry", () => {
     }
   });
 
+  it("routes a labelled report by its adapter's label declarations, its kind's feeds otherwise", () => {
+    expect(feedsOf("trivy", "vuln")).toEqual(["vulnerabilities"]);
+    for (const label of [undefined, "fs", "image", "constructor", "__proto__"]) {
+      expect(feedsOf("trivy", label)).toEqual(TOOLS.trivy.kinds.trivy.feeds);
+    }
+    expect(feedsOf("gitleaks", "vuln")).toEqual(["secrets"]);
+  });
+
   it("files an unreadable validate report under the validate command's tool name", () => {
     expect(REPORT_KIND_SPECS.validate.tool).toBe(VALIDATE_TOOL);
   });
@@ -89,6 +98,7 @@ describe("buildRegistry", () => {
       formats: [OSV_JSON],
       feeds: ["vulnerabilities"],
       requiredBy: [],
+      feedsByLabel: {},
       tool: "osv-scanner",
     });
     expect(registry.formats[OSV_JSON]).toEqual({
