@@ -50,8 +50,17 @@ export function formatFitsKind(kind: ReportKind, format: ReportFormat): boolean 
 }
 
 /**
- * One secret finding per file and line: when gitleaks and another scanner (trivy) report the same
- * place, gitleaks' finding is kept. Returns the kept findings and how many were dropped.
+ * The tools the secrets gate requires reports of (gitleaks): dedicated secret scanners, whose
+ * findings win over another scanner's at the same place.
+ */
+const SECRET_SCANNERS: ReadonlySet<string> = new Set(
+  REQUIRED_REPORTS.secrets.map((kind) => REPORT_KIND_SPECS[kind].tool),
+);
+
+/**
+ * One secret finding per file and line: when a dedicated secret scanner (gitleaks) and another
+ * scanner (trivy) report the same place, the secret scanner's finding is kept. Returns the kept
+ * findings and how many were dropped.
  */
 export function dedupeSecrets(findings: readonly Finding[]): { findings: Finding[]; dropped: number } {
   const owner = new Map<string, string>();
@@ -59,7 +68,9 @@ export function dedupeSecrets(findings: readonly Finding[]): { findings: Finding
     const key = placeKey(finding);
     if (key === undefined) continue;
     const current = owner.get(key);
-    if (current === undefined || (finding.tool === "gitleaks" && current !== "gitleaks")) owner.set(key, finding.tool);
+    if (current === undefined || (SECRET_SCANNERS.has(finding.tool) && !SECRET_SCANNERS.has(current))) {
+      owner.set(key, finding.tool);
+    }
   }
   const kept = findings.filter((finding) => {
     const key = placeKey(finding);
