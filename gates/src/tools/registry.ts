@@ -187,7 +187,12 @@ function exactly<K extends string, V>(
   fix: string,
 ): Record<K, V> {
   const extra = [...table.keys()].find((key) => !keys.includes(key as K));
-  if (extra !== undefined) throw declarationError(`${what} "${extra}" is not in report.json's vocabulary`);
+  if (extra !== undefined) {
+    throw declarationError(
+      `${what} "${extra}" is not in report.json's vocabulary`,
+      "name it in REPORT_KINDS (model/report.ts) or REPORT_FORMATS (findings/finding.ts)",
+    );
+  }
   const record = {} as Record<K, V>;
   for (const key of keys) {
     const value = table.get(key);
