@@ -88,12 +88,11 @@ export function describeDocument(document: unknown): { description: string; kind
   if (Array.isArray(document["runs"])) {
     const drivers = sarifDrivers(document);
     if (drivers.length === 0) return { description: "a SARIF log without named runs", kind: "sarif" };
-    const formats = new Set(drivers.map((name) => driverProfile(name).format));
-    const [format] = formats;
-    // A known tool's SARIF (one its driver profile names) is best read by that tool's adapter.
-    const kind =
-      formats.size === 1 && format !== undefined && format !== "sarif" ? driverProfile(drivers[0] ?? "").tool : "sarif";
-    return { description: `a SARIF log from ${drivers.join(", ")}`, kind };
+    const profiles = drivers.map((name) => driverProfile(name));
+    const [first] = profiles;
+    // A known tool's SARIF (its drivers have that tool's profile) is best read by that tool's adapter.
+    const known = first !== undefined && first.format !== "sarif" && profiles.every(({ tool }) => tool === first.tool);
+    return { description: `a SARIF log from ${drivers.join(", ")}`, kind: known ? first.tool : "sarif" };
   }
   if (document["schema"] === "portcullis.findings/v1") {
     return { description: "a Portcullis findings document", kind: "findings" };
