@@ -224,42 +224,6 @@ export function portcullisValidate(cli: Container, tree: Directory): ToolRun {
   return runTool(cliIn(cli, tree), ["portcullis", "validate", ".", "--out", LAYOUT.out], {}, REPORTS.validate.exitCode);
 }
 
-/** Secrets a blue-green command may need; each is mounted as a file, never set as a variable or an argument. */
-export interface DeploySecrets {
-  /** An env file (KEY=value lines) node loads into the CLI's environment. */
-  credentials?: Secret | undefined;
-  /** A kubeconfig for the gateway-api router. */
-  kubeconfig?: Secret | undefined;
-}
-
-/**
- * The CLI container for deploy, rollback and status: git added (state, ledger and lock live in a
- * git ref of the repository, fetched and pushed by the CLI), told the checkout is safe (it belongs
- * to another user), and the secrets mounted as files.
- */
-export function deployContainer(cli: Container, tree: Directory, secrets: DeploySecrets): Container {
-  let container = cli
-    .withExec(["apt-get", "update"])
-    .withExec(["apt-get", "install", "--yes", "--no-install-recommends", "git", "ca-certificates"])
-    // In the system config rather than GIT_CONFIG_*: a credentials file may set those for the remote.
-    .withExec(["git", "config", "--system", "--add", "safe.directory", "*"]);
-  container = cliIn(container, tree);
-  if (secrets.credentials !== undefined)
-    container = container.withMountedSecret(LAYOUT.credentials, secrets.credentials);
-  if (secrets.kubeconfig !== undefined)
-    container = container
-      .withMountedSecret(LAYOUT.kubeconfig, secrets.kubeconfig)
-      .withEnvVariable("KUBECONFIG", LAYOUT.kubeconfig);
-  return container;
-}
-
-/** Runs one blue-green command and keeps any exit code: the caller maps it (a rollback is not a success). */
-export function deployRun(container: Container, argv: readonly string[]): Container {
-  return container
-    .withEnvVariable(CACHE_BUSTERS.call, crypto.randomUUID())
-    .withExec([...argv], { expect: ReturnType.Any });
-}
-
 /** Binds the load target under a fixed host name, so scenarios reach it the same way every time. */
 export const TARGET_HOST = "target";
 

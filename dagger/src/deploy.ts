@@ -1,15 +1,12 @@
 /**
- * The argv of the blue-green commands (`portcullis deploy | rollback | status`) and what their exit
- * codes mean. Pure: index.ts runs them in the CLI container (containers.ts, deployContainer).
+ * The argv of the blue-green commands (`portcullis deploy | rollback | status`). Pure: blue-green.ts
+ * runs them in the CLI container.
  */
 import { checkOperand } from "./argv.js";
 import { LAYOUT } from "./layout.js";
 
 /** The CLI's entry point inside the container, run by node itself so that node can load the credentials first. */
 export const PORTCULLIS_BIN = `${LAYOUT.cli}/gates/bin/portcullis.js`;
-
-/** What `portcullis deploy` exits with; rollback and status exit 0 when they did what was asked. */
-export const DEPLOY_EXIT = { live: 0, rolledBack: 1, usage: 2, notStarted: 3, rollbackFailed: 4 } as const;
 
 /** What every blue-green command takes: the environment, where state lives, who acts, extra settings. */
 export interface DeployTarget {
@@ -83,24 +80,6 @@ export function defaultStateRef(env: string): string {
       `env ${JSON.stringify(env)} is not a plain environment name, so no state ref can be derived from it: give stateGitRef (refs/portcullis/<name>)`,
     );
   return `refs/portcullis/${env}`;
-}
-
-/**
- * What each exit code of the blue-green commands means, in words for the error a non-zero code
- * becomes. One row per code the CLI documents (gates/src/cli/deploy*.ts): a new code is one row.
- */
-export const DEPLOY_EXIT_MEANINGS: Readonly<Record<number, string>> = {
-  [DEPLOY_EXIT.live]: "the new release is live",
-  [DEPLOY_EXIT.rolledBack]: "rolled back or aborted: traffic is on the previous release",
-  [DEPLOY_EXIT.usage]: "bad input or a broken ledger: nothing was started",
-  [DEPLOY_EXIT.notStarted]:
-    "could not start, or failed before traffic moved (lock held, gate report missing or blocked, state and router disagree, new slot unhealthy)",
-  [DEPLOY_EXIT.rollbackFailed]: "the rollback failed: traffic is still on the release being rolled back from",
-};
-
-/** Says what a deploy's exit code means; a code not in the table is the CLI failing. */
-export function deployExitMeaning(exitCode: number): string {
-  return DEPLOY_EXIT_MEANINGS[exitCode] ?? "the CLI failed";
 }
 
 // --- internal ---

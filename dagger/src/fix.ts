@@ -6,11 +6,20 @@
 import { ReturnType, type Changeset, type Container, type Directory } from "@dagger.io/dagger";
 import { checkOperand } from "./argv.js";
 import { CACHE_BUSTERS, cliIn } from "./containers.js";
+import { CLI_EXIT_CODES } from "./exit-codes.gen.js";
 import { LAYOUT } from "./layout.js";
+import { orThrow, vulnerabilitiesStage } from "./stages.js";
 import { REPORTS } from "./tools.gen.js";
+import { cli, type Toolbox } from "./toolbox.js";
 
 /** What `portcullis fix` exits with when it ran: 0 the gate no longer blocks, 1 it still does or nothing was kept. */
-export const FIX_EXIT = { passed: 0, blocked: 1 } as const;
+const FIX_RAN = { passed: CLI_EXIT_CODES.ok.code, blocked: CLI_EXIT_CODES.blocked.code } as const;
+
+/** trivy over the source in its pinned image, then `portcullis fix` on its report: the upgrades as a changeset. */
+export async function fix(tools: Toolbox, input: { source: Directory; env: string }): Promise<Changeset> {
+  const reports = orThrow(await vulnerabilitiesStage(tools, input.source));
+  return fixChanges(cli(tools), { tree: input.source, reports, env: input.env });
+}
 
 /**
  * Runs `portcullis fix` over `tree` with the trivy report in `reports` and returns the edits as a
@@ -38,7 +47,7 @@ export async function fixChanges(
     .withEnvVariable(CACHE_BUSTERS.call, crypto.randomUUID())
     .withExec(argv, { expect: ReturnType.Any });
   const exitCode = await ran.exitCode();
-  if (exitCode !== FIX_EXIT.passed && exitCode !== FIX_EXIT.blocked) {
+  if (exitCode !== FIX_RAN.passed && exitCode !== FIX_RAN.blocked) {
     throw new Error(`portcullis fix exited with code ${exitCode}:\n${await ran.stderr()}`);
   }
   return ran.directory(LAYOUT.source).changes(input.tree);

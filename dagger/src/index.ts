@@ -9,11 +9,9 @@
 import {
   argument,
   check,
-  dag,
   func,
   generate,
   object,
-  ReturnType,
   type Changeset,
   type Container,
   type Directory,
@@ -21,43 +19,23 @@ import {
   type Secret,
   type Service,
 } from "@dagger.io/dagger";
-import { checkOperand } from "./argv.js";
-import { ranOrThrow } from "./blue-green.js";
-import { cliContainer } from "./cli-container.js";
 import {
-  cliIn,
-  collect,
-  deployContainer,
-  deployRun,
-  gitleaksDir,
-  gitleaksGit,
-  checkPort,
-  ownRepository,
-  k6Run,
-  portcullisValidate,
-  SBOM_FILE,
-  scenarios,
-  scenarioScript,
-  semgrepScan,
-  trivyFs,
-  trivyImage,
-  trivySbom,
-  type ToolRun,
-  type TrivyOptions,
-} from "./containers.js";
-import { cliArgv, deployCommand, rollbackCommand, statusCommand, type DeployTarget } from "./deploy.js";
-import { fixChanges } from "./fix.js";
-import { LAYOUT } from "./layout.js";
-import { evaluateInto, type Result } from "./result.js";
-import { firstPort, historyRange, notRun, orThrow, runStage, semgrepConfigs, type StageOutcome } from "./stages.js";
+  CHECKOUT_IGNORE,
+  DEFAULT_ENV,
+  DEFAULT_SCENARIO,
+  FIX_ENV,
+  NODE_IMAGE,
+  SOURCE_IGNORE,
+  SOURCE_PATH,
+} from "./arguments.js";
+import { deploy, rollback, status } from "./blue-green.js";
+import { ci, gateCheck } from "./ci.js";
+import { collect, gitleaksDir, gitleaksGit, semgrepScan, trivyImage, trivySbom } from "./containers.js";
+import { fix } from "./fix.js";
+import { evaluate, evidence, type Result } from "./result.js";
+import { historyRange, loadRun, orThrow, semgrepConfigs, validateStage, vulnerabilitiesStage } from "./stages.js";
 import { GITLEAKS_IMAGE, K6_IMAGE, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
-
-/** The node image the `portcullis` CLI is built and run in (the repository needs node >= 20.19). */
-export const NODE_IMAGE = "node:22.14.0-bookworm-slim";
-
-/** The bundle `evidence` returns, and the variable the CLI reads its signing key from. */
-const EVIDENCE_FILE = "evidence.tar.gz";
-const EVIDENCE_KEY_ENV = "PORTCULLIS_EVIDENCE_KEY";
+import type { Toolbox } from "./toolbox.js";
 
 /**
  * Quality gates as functions. Every image is an argument, so mirrors and newer tools need no fork.
@@ -153,13 +131,13 @@ export class Portcullis {
      * The repository to check. Pass your own: from another module the default is Portcullis' repository.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Environment whose policy decides: a name (environments/<name>.yml, your repository's first) or a policy file.
      * Usage: --env=production
      */
-    env: string = "development",
+    env: string = DEFAULT_ENV,
     /**
      * Service to load-test; without one, the performance gate is `error` (blocking where it is mandatory).
      * Usage: --target=tcp://localhost:8080
@@ -184,7 +162,7 @@ export class Portcullis {
      * k6 scenario to run against the target: smoke, load, stress or soak.
      * Usage: --scenario=load
      */
-    scenario: string = "smoke",
+    scenario: string = DEFAULT_SCENARIO,
     /**
      * Port of the target; by default its first exposed port.
      * Usage: --target-port=8080
@@ -201,29 +179,19 @@ export class Portcullis {
      */
     commit?: string,
   ): Promise<Result> {
-    // Bad input fails the call here; past this point a stage that breaks only loses its own report.
-    checkOperand("env", env);
-    if (commit !== undefined) checkOperand("commit", commit);
-    const range = historyRange(historyBase, historyHead);
-    if (target !== undefined) scenarioScript(scenario);
-    if (targetPort !== undefined) checkPort(targetPort);
-    const configs = await semgrepConfigs(source, semgrepConfig);
-    const stages: Promise<StageOutcome>[] = [
-      this.validateStage(source),
-      runStage("gitleaks", () => gitleaksDir(this.gitleaksImage, source)),
-      this.vulnerabilitiesStage(source),
-      this.sbomStage(source),
-      runStage("semgrep", () => semgrepScan(this.semgrepImage, source, configs)),
-    ];
-    if (history !== undefined) {
-      stages.push(runStage("gitleaks history", () => gitleaksGit(this.gitleaksImage, history, range)));
-    }
-    const outcomes = await Promise.all(stages);
-    // Alone, after the scans: a load test measures latency, and scanners on the same engine skew it.
-    if (target !== undefined) outcomes.push(await runStage("k6", () => this.k6(target, scenario, source, targetPort)));
-    const reports = outcomes.reduce((all, outcome) => all.withDirectory(".", outcome.reports), dag.directory());
-    const notes = outcomes.flatMap((outcome) => (outcome.problem === undefined ? [] : [outcome.problem]));
-    return this.evaluateReports({ reports, env, source, commit, notes });
+    const input = {
+      source,
+      env,
+      target,
+      history,
+      historyBase,
+      historyHead,
+      scenario,
+      targetPort,
+      semgrepConfig,
+      commit,
+    };
+    return ci(this.tools(), input);
   }
 
   /**
@@ -237,16 +205,15 @@ export class Portcullis {
      * The repository to check.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Environment whose policy decides.
      * Usage: --env=staging
      */
-    env: string = "development",
+    env: string = DEFAULT_ENV,
   ): Promise<void> {
-    const result = await this.ci(source, env);
-    result.assert();
+    (await this.ci(source, env)).assert();
   }
 
   /**
@@ -260,24 +227,15 @@ export class Portcullis {
      * The repository to check.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Environment whose policy decides.
      * Usage: --env=staging
      */
-    env: string = "development",
+    env: string = DEFAULT_ENV,
   ): Promise<void> {
-    const outcome = await runStage("gitleaks", () => gitleaksDir(this.gitleaksImage, source));
-    const result = await this.evaluateReports({
-      reports: outcome.reports,
-      env,
-      source,
-      commit: undefined,
-      notes: outcome.problem === undefined ? [] : [outcome.problem],
-      gates: ["secrets"],
-    });
-    result.assert();
+    return gateCheck(this.tools(), "secrets", { source, env });
   }
 
   /**
@@ -291,24 +249,15 @@ export class Portcullis {
      * The repository to check.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Environment whose policy decides.
      * Usage: --env=staging
      */
-    env: string = "development",
+    env: string = DEFAULT_ENV,
   ): Promise<void> {
-    const outcome = await this.vulnerabilitiesStage(source);
-    const result = await this.evaluateReports({
-      reports: outcome.reports,
-      env,
-      source,
-      commit: undefined,
-      notes: outcome.problem === undefined ? [] : [outcome.problem],
-      gates: ["vulnerabilities"],
-    });
-    result.assert();
+    return gateCheck(this.tools(), "vulnerabilities", { source, env });
   }
 
   /**
@@ -322,26 +271,15 @@ export class Portcullis {
      * The repository to check.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Environment whose policy decides.
      * Usage: --env=staging
      */
-    env: string = "development",
+    env: string = DEFAULT_ENV,
   ): Promise<void> {
-    const outcome = await runStage("semgrep", async () =>
-      semgrepScan(this.semgrepImage, source, await semgrepConfigs(source, undefined)),
-    );
-    const result = await this.evaluateReports({
-      reports: outcome.reports,
-      env,
-      source,
-      commit: undefined,
-      notes: outcome.problem === undefined ? [] : [outcome.problem],
-      gates: ["sast"],
-    });
-    result.assert();
+    return gateCheck(this.tools(), "sast", { source, env });
   }
 
   /**
@@ -355,24 +293,15 @@ export class Portcullis {
      * The repository to check.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Environment whose policy decides.
      * Usage: --env=staging
      */
-    env: string = "development",
+    env: string = DEFAULT_ENV,
   ): Promise<void> {
-    const outcome = await this.validateStage(source);
-    const result = await this.evaluateReports({
-      reports: outcome.reports,
-      env,
-      source,
-      commit: undefined,
-      notes: outcome.problem === undefined ? [] : [outcome.problem],
-      gates: ["framework_integrity", "documentation"],
-    });
-    result.assert();
+    return gateCheck(this.tools(), "validate", { source, env });
   }
 
   /**
@@ -386,10 +315,10 @@ export class Portcullis {
      * The repository to check.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
   ): Promise<Directory> {
-    return orThrow(await this.validateStage(source));
+    return orThrow(await validateStage(this.tools(), source));
   }
 
   /**
@@ -402,10 +331,10 @@ export class Portcullis {
      * The tree to scan (without `.git`; see secretsHistory).
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
   ): Promise<Directory> {
-    return collect(gitleaksDir(this.gitleaksImage, source));
+    return collect(gitleaksDir(this.tools().gitleaksImage, source));
   }
 
   /**
@@ -419,7 +348,7 @@ export class Portcullis {
      * A checkout including its `.git` folder.
      * Usage: --repo=.
      */
-    @argument({ defaultPath: "/", ignore: ["**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: CHECKOUT_IGNORE })
     repo: Directory,
     /**
      * Scan only the commits after this one (a pull request's base); needs head.
@@ -432,7 +361,7 @@ export class Portcullis {
      */
     head?: string,
   ): Promise<Directory> {
-    return collect(gitleaksGit(this.gitleaksImage, repo, historyRange(base, head)));
+    return collect(gitleaksGit(this.tools().gitleaksImage, repo, historyRange(base, head)));
   }
 
   /**
@@ -447,10 +376,10 @@ export class Portcullis {
      * The tree to scan (lock files, manifests, IaC).
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
   ): Promise<Directory> {
-    return orThrow(await this.vulnerabilitiesStage(source));
+    return orThrow(await vulnerabilitiesStage(this.tools(), source));
   }
 
   /**
@@ -469,10 +398,10 @@ export class Portcullis {
      * The repository whose `.trivyignore` and `trivy.yaml` apply to the scan.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
   ): Promise<Directory> {
-    return collect(trivyImage(this.trivyOptions(), image, source));
+    return collect(trivyImage(this.tools().trivy, image, source));
   }
 
   /**
@@ -485,10 +414,10 @@ export class Portcullis {
      * The tree to inventory.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
   ): File {
-    return trivySbom(this.trivyOptions(), source);
+    return trivySbom(this.tools().trivy, source);
   }
 
   /**
@@ -502,7 +431,7 @@ export class Portcullis {
      * The tree to scan.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Rule files, folders (relative to the source) or registry packs, replacing the default; never `auto`.
@@ -510,7 +439,7 @@ export class Portcullis {
      */
     config?: string[],
   ): Promise<Directory> {
-    return collect(semgrepScan(this.semgrepImage, source, await semgrepConfigs(source, config)));
+    return collect(semgrepScan(this.tools().semgrepImage, source, await semgrepConfigs(source, config)));
   }
 
   /**
@@ -529,12 +458,12 @@ export class Portcullis {
      * Scenario: smoke, load, stress or soak (your scenarios/<name>.js first, then Portcullis' own).
      * Usage: --scenario=stress
      */
-    scenario: string = "smoke",
+    scenario: string = DEFAULT_SCENARIO,
     /**
      * The repository whose scenarios/ may add or replace scenarios.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Port of the target; by default its first exposed port.
@@ -542,7 +471,7 @@ export class Portcullis {
      */
     targetPort?: number,
   ): Promise<Directory> {
-    return collect(await this.k6(target, scenario, source, targetPort));
+    return collect(await loadRun(this.tools(), { target, scenario, source, targetPort }));
   }
 
   /**
@@ -561,12 +490,12 @@ export class Portcullis {
      * Environment whose policy decides: a name or a policy file in the source.
      * Usage: --env=production
      */
-    env: string = "development",
+    env: string = DEFAULT_ENV,
     /**
      * The repository the reports are about: its environments/, waivers and baseline apply.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * The commit judged, recorded in report.json.
@@ -574,7 +503,7 @@ export class Portcullis {
      */
     commit?: string,
   ): Promise<Result> {
-    return this.evaluateReports({ reports, env, source, commit, notes: [] });
+    return evaluate(this.tools(), { reports, env, source, commit, notes: [] });
   }
 
   /**
@@ -595,7 +524,7 @@ export class Portcullis {
      * The repository: its environments/, .portcullis/ (waivers, controls) and deployment ledger go in.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Environment whose policy the report was judged by; by default the one report.json names.
@@ -608,25 +537,7 @@ export class Portcullis {
      */
     signingKey?: Secret,
   ): File {
-    const environment = env === undefined ? [] : ["--env", checkOperand("env", env)];
-    let container = cliIn(this.cli(), source).withMountedDirectory(LAYOUT.reports, reports);
-    if (signingKey !== undefined) container = container.withSecretVariable(EVIDENCE_KEY_ENV, signingKey);
-    return container
-      .withExec(
-        [
-          "portcullis",
-          "evidence",
-          "--from",
-          LAYOUT.reports,
-          "--source",
-          ".",
-          "--out",
-          `${LAYOUT.out}/${EVIDENCE_FILE}`,
-          ...environment,
-        ],
-        { expect: ReturnType.Success },
-      )
-      .file(`${LAYOUT.out}/${EVIDENCE_FILE}`);
+    return evidence(this.tools(), { reports, source, env, signingKey });
   }
 
   /**
@@ -643,16 +554,15 @@ export class Portcullis {
      * The repository to fix (its package-lock.json and manifests).
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: [".git", "**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
     source: Directory,
     /**
      * Environment whose policy judges before and after.
      * Usage: --env=staging
      */
-    env: string = "production",
+    env: string = FIX_ENV,
   ): Promise<Changeset> {
-    const reports = orThrow(await this.vulnerabilitiesStage(source));
-    return fixChanges(this.cli(), { tree: source, reports, env });
+    return fix(this.tools(), { source, env });
   }
 
   /**
@@ -670,7 +580,7 @@ export class Portcullis {
      * The repository with its `.git` (the state ref is fetched from and pushed to its remote) and its environments/.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: ["**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: CHECKOUT_IGNORE })
     source: Directory,
     /**
      * Environment to deploy to: a name (environments/<name>.yml with a deploy: section) or a policy file.
@@ -734,21 +644,8 @@ export class Portcullis {
      */
     settings?: string[],
   ): Promise<string> {
-    const argv = deployCommand({
-      env,
-      stateGitRef,
-      actor,
-      settings,
-      release,
-      commit,
-      commitTime,
-      gateReport: gateReport !== undefined,
-      force,
-      reason,
-    });
-    let container = deployContainer(this.cli(), source, { credentials, kubeconfig });
-    if (gateReport !== undefined) container = container.withMountedFile(LAYOUT.gateReport, gateReport);
-    return ranOrThrow("deploy", deployRun(container, cliArgv(argv, credentials !== undefined)));
+    const request = { env, release, commit, commitTime, gateReport, force, reason, stateGitRef, actor, settings };
+    return deploy(this.tools(), { source, secrets: { credentials, kubeconfig } }, request);
   }
 
   /**
@@ -763,7 +660,7 @@ export class Portcullis {
      * The repository with its `.git` (where the state ref lives) and its environments/.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: ["**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: CHECKOUT_IGNORE })
     source: Directory,
     /**
      * Environment to roll back: a name or a policy file.
@@ -806,12 +703,8 @@ export class Portcullis {
      */
     settings?: string[],
   ): Promise<string> {
-    const argv = rollbackCommand({ env, stateGitRef, actor, settings }, toPrevious, reason);
-    const container = deployContainer(this.cli(), source, {
-      credentials,
-      kubeconfig,
-    });
-    return ranOrThrow("rollback", deployRun(container, cliArgv(argv, credentials !== undefined)));
+    const target = { env, stateGitRef, actor, settings };
+    return rollback(this.tools(), { source, secrets: { credentials, kubeconfig } }, target, { toPrevious, reason });
   }
 
   /**
@@ -825,7 +718,7 @@ export class Portcullis {
      * The repository with its `.git` (where the state ref lives) and its environments/.
      * Usage: --source=.
      */
-    @argument({ defaultPath: "/", ignore: ["**/node_modules"] })
+    @argument({ defaultPath: SOURCE_PATH, ignore: CHECKOUT_IGNORE })
     source: Directory,
     /**
      * Environment to report on: a name or a policy file.
@@ -848,72 +741,27 @@ export class Portcullis {
      */
     stateGitRef?: string,
   ): Promise<string> {
-    const target: DeployTarget = { env, stateGitRef, actor: undefined, settings: undefined };
-    const argv = statusCommand(target, format);
-    const container = deployContainer(this.cli(), source, { credentials });
-    return ranOrThrow("status", deployRun(container, cliArgv(argv, credentials !== undefined)));
+    const target = { env, stateGitRef, actor: undefined, settings: undefined };
+    return status(this.tools(), { source, secrets: { credentials } }, target, format);
   }
 
   // --- internal ---
 
-  private trivyOptions(): TrivyOptions {
+  /** The images and trivy settings this object was constructed with, as the jobs take them. */
+  private tools(): Toolbox {
     return {
-      image: this.trivyImage,
-      ignoreUnfixed: this.trivyIgnoreUnfixed,
-      dbRepository: this.trivyDbRepository === "" ? undefined : this.trivyDbRepository,
-      javaDbRepository: this.trivyJavaDbRepository === "" ? undefined : this.trivyJavaDbRepository,
-      registryUsername: this.trivyRegistryUsername === "" ? undefined : this.trivyRegistryUsername,
-      registryPassword: this.trivyRegistryPassword,
+      nodeImage: this.nodeImage,
+      gitleaksImage: this.gitleaksImage,
+      semgrepImage: this.semgrepImage,
+      k6Image: this.k6Image,
+      trivy: {
+        image: this.trivyImage,
+        ignoreUnfixed: this.trivyIgnoreUnfixed,
+        dbRepository: this.trivyDbRepository === "" ? undefined : this.trivyDbRepository,
+        javaDbRepository: this.trivyJavaDbRepository === "" ? undefined : this.trivyJavaDbRepository,
+        registryUsername: this.trivyRegistryUsername === "" ? undefined : this.trivyRegistryUsername,
+        registryPassword: this.trivyRegistryPassword,
+      },
     };
-  }
-
-  private cli(): Container {
-    return cliContainer(this.nodeImage, ownRepository());
-  }
-
-  private async validateStage(source: Directory): Promise<StageOutcome> {
-    return runStage("validate", () => portcullisValidate(this.cli(), source));
-  }
-
-  private async vulnerabilitiesStage(source: Directory): Promise<StageOutcome> {
-    try {
-      return { reports: await collect(trivyFs(this.trivyOptions(), source)) };
-    } catch (error) {
-      return notRun("trivy", error);
-    }
-  }
-
-  private async sbomStage(source: Directory): Promise<StageOutcome> {
-    try {
-      const sbom = trivySbom(this.trivyOptions(), source);
-      await sbom.sync();
-      return { reports: dag.directory().withFile(SBOM_FILE, sbom) };
-    } catch (error) {
-      return notRun("sbom", error);
-    }
-  }
-
-  private async k6(
-    target: Service,
-    scenario: string,
-    source: Directory,
-    targetPort: number | undefined,
-  ): Promise<ToolRun> {
-    const port = targetPort ?? (await firstPort(target));
-    return k6Run({ image: this.k6Image, scenarios: scenarios(ownRepository(), source), target, port, scenario });
-  }
-
-  /** `portcullis evaluate` over the reports, in the caller's tree over Portcullis' default policies. */
-  private async evaluateReports(input: {
-    reports: Directory;
-    env: string;
-    source: Directory;
-    commit: string | undefined;
-    notes: readonly string[];
-    /** Judge only these gates (`portcullis evaluate --gate`); all when absent. */
-    gates?: readonly string[];
-  }): Promise<Result> {
-    const cli = cliIn(this.cli(), input.source);
-    return evaluateInto(cli, input);
   }
 }

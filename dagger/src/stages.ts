@@ -1,11 +1,24 @@
 /**
- * What the scan functions share: a stage's outcome (reports, or why it did not run), the rules
- * semgrep runs, and checks of the arguments that reach a tool's command line.
+ * The stages the scan functions, the gate checks and `ci` run: each tool in its container, as an
+ * outcome (reports, or why the stage did not run); the rules semgrep runs, and checks of the
+ * arguments that reach a tool's command line.
  */
 import { dag, ExistsType, type Directory, type Service } from "@dagger.io/dagger";
 import { checkOperand } from "./argv.js";
-import { collect, type ToolRun } from "./containers.js";
+import {
+  collect,
+  k6Run,
+  ownRepository,
+  portcullisValidate,
+  SBOM_FILE,
+  scenarios,
+  trivyFs,
+  trivySbom,
+  type ToolRun,
+} from "./containers.js";
+import { messageOf } from "./errors.js";
 import { SEMGREP_DEFAULT_RULES } from "./tools.gen.js";
+import { cli, type Toolbox } from "./toolbox.js";
 
 /** Reports and problems of one stage; a stage that could not run has a problem and no report. */
 export interface StageOutcome {
@@ -26,7 +39,7 @@ export async function runStage(name: string, run: () => ToolRun | Promise<ToolRu
 export function notRun(name: string, error: unknown): StageOutcome {
   return {
     reports: dag.directory(),
-    problem: `${name} did not run: ${error instanceof Error ? error.message : String(error)}`,
+    problem: `${name} did not run: ${messageOf(error)}`,
   };
 }
 
@@ -34,6 +47,48 @@ export function notRun(name: string, error: unknown): StageOutcome {
 export function orThrow(outcome: StageOutcome): Directory {
   if (outcome.problem !== undefined) throw new Error(outcome.problem);
   return outcome.reports;
+}
+
+/** `portcullis validate` over the source: validate.json and its exit code. */
+export function validateStage(tools: Toolbox, source: Directory): Promise<StageOutcome> {
+  return runStage("validate", () => portcullisValidate(cli(tools), source));
+}
+
+/** `trivy fs` over the source, with `trivy version` beside its report. */
+export function vulnerabilitiesStage(tools: Toolbox, source: Directory): Promise<StageOutcome> {
+  return runStage("trivy", () => trivyFs(tools.trivy, source));
+}
+
+/** The CycloneDX SBOM of the source, kept next to the reports as evidence. */
+export async function sbomStage(tools: Toolbox, source: Directory): Promise<StageOutcome> {
+  try {
+    const sbom = trivySbom(tools.trivy, source);
+    await sbom.sync();
+    return { reports: dag.directory().withFile(SBOM_FILE, sbom) };
+  } catch (error) {
+    return notRun("sbom", error);
+  }
+}
+
+/** What a load test is given: the service, the scenario (the caller's scenarios/ first) and the port. */
+export interface LoadInput {
+  target: Service;
+  scenario: string;
+  source: Directory;
+  /** By default the target's first exposed port. */
+  targetPort: number | undefined;
+}
+
+/** `k6 run <scenario>` against the target, bound into the k6 container. */
+export async function loadRun(tools: Toolbox, input: LoadInput): Promise<ToolRun> {
+  const port = input.targetPort ?? (await firstPort(input.target));
+  return k6Run({
+    image: tools.k6Image,
+    scenarios: scenarios(ownRepository(), input.source),
+    target: input.target,
+    port,
+    scenario: input.scenario,
+  });
 }
 
 /** The rules semgrep runs: `config` when given, else the semgrep adapter's defaults found in the source. */

@@ -1,15 +1,8 @@
 /**
- * The blue-green commands' argv and the meaning of their exit codes: pure, no engine.
+ * The blue-green commands' argv: pure, no engine.
  */
 import { describe, expect, it } from "vitest";
-import {
-  defaultStateRef,
-  DEPLOY_EXIT,
-  deployCommand,
-  deployExitMeaning,
-  rollbackCommand,
-  statusCommand,
-} from "../src/deploy.js";
+import { defaultStateRef, deployCommand, rollbackCommand, statusCommand } from "../src/deploy.js";
 
 const target = { env: "production", stateGitRef: undefined, actor: undefined, settings: undefined };
 const request = {
@@ -94,16 +87,5 @@ describe("the state ref", () => {
     expect(statusCommand({ ...target, env: "deploy/prod.yml", stateGitRef: "refs/portcullis/prod" }, "text")).toContain(
       "refs/portcullis/prod",
     );
-  });
-});
-
-describe("deploy's exit codes", () => {
-  it("name 1 a rollback and 3 a deploy that never started, so neither reads as success", () => {
-    expect(DEPLOY_EXIT).toEqual({ live: 0, rolledBack: 1, usage: 2, notStarted: 3, rollbackFailed: 4 });
-    expect(deployExitMeaning(4)).toMatch(/still on the release being rolled back from/);
-    expect(deployExitMeaning(1)).toMatch(/rolled back or aborted/);
-    expect(deployExitMeaning(2)).toMatch(/bad input/);
-    expect(deployExitMeaning(3)).toMatch(/could not start/);
-    expect(deployExitMeaning(137)).toMatch(/the CLI failed/);
   });
 });

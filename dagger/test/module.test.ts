@@ -6,6 +6,7 @@
  */
 import { dag } from "@dagger.io/dagger";
 import { afterEach, describe, expect, it } from "vitest";
+import { EXIT_CODES } from "../../gates/src/errors.js";
 import { Portcullis } from "../src/index.js";
 import type { Result } from "../src/result.js";
 import { fakeEngine, type Answer, type FakeEngine } from "./helpers/fake-engine.js";
@@ -349,17 +350,20 @@ describe("deploy, rollback and status", () => {
     expect(run).toContain("expect: ANY");
   });
 
-  it.each([
-    [1, /exited 1: rolled back or aborted[\s\S]*green failed: error rate 0.2 > 0.01/],
-    [2, /exited 2: bad input/],
-    [3, /exited 3: could not start[\s\S]*green failed: error rate/],
-    [137, /exited 137: the CLI failed/],
-  ])("fails with the CLI's output on exit %i, never reporting it as a success", async (exitCode, message) => {
-    withEngine(cliExits(exitCode, "", "green failed: error rate 0.2 > 0.01\n"));
-    await expect(
-      portcullis().deploy(checkout(), "production", "1.4.2", undefined, undefined, report()),
-    ).rejects.toThrow(message);
-  });
+  // Every code but 0 in the CLI's own table (gates/src/errors.ts), plus one it never returns (a kill).
+  const failures = [
+    ...Object.values(EXIT_CODES).filter((entry) => entry.code !== EXIT_CODES.ok.code),
+    { code: 137, meaning: "the CLI failed" },
+  ];
+  it.each(failures)(
+    "fails on exit $code with what the CLI's table says it means and its output, never as a success",
+    async ({ code, meaning }) => {
+      withEngine(cliExits(code, "", "green failed: error rate 0.2 > 0.01\n"));
+      await expect(
+        portcullis().deploy(checkout(), "production", "1.4.2", undefined, undefined, report()),
+      ).rejects.toThrow(`portcullis deploy exited ${code}: ${meaning}\n\ngreen failed: error rate 0.2 > 0.01\n`);
+    },
+  );
 
   it("refuses a deploy without a gate report before starting anything", async () => {
     const fake = withEngine(cliExits(0, ""));
@@ -372,7 +376,11 @@ describe("deploy, rollback and status", () => {
     await expect(portcullis().rollback(checkout(), "production", true)).resolves.toContain("verified");
     withEngine(cliExits(1, "", "router did not confirm the weights\n"));
     await expect(portcullis().rollback(checkout(), "production")).rejects.toThrow(
-      /portcullis rollback exited 1: it did not complete\n\nrouter did not confirm/,
+      `portcullis rollback exited 1: ${EXIT_CODES.blocked.meaning}\n\nrouter did not confirm`,
+    );
+    withEngine(cliExits(4, "", "router refused the weights\n"));
+    await expect(portcullis().rollback(checkout(), "production")).rejects.toThrow(
+      `portcullis rollback exited 4: ${EXIT_CODES.rollbackFailed.meaning}`,
     );
   });
 

@@ -4,12 +4,11 @@
  */
 import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
+import { deployContainer, deployRun } from "../src/blue-green.js";
 import { BUILD_FILES, BUILTIN_FILES, CLI_BIN, cliContainer, MANIFEST_FILES } from "../src/cli-container.js";
 import {
   CACHE_BUSTERS,
   CACHE_VOLUMES,
-  deployContainer,
-  deployRun,
   gitleaksDir,
   gitleaksGit,
   k6Run,
