@@ -51,8 +51,8 @@ export interface ModuleDef {
   objects: ObjectDef[];
 }
 
-/** Runs the SDK's introspector over the module's sources. */
-export async function introspect(): Promise<ModuleDef> {
+/** Runs the SDK's introspector over the module's sources (or another module's, for tests of the introspector itself). */
+export async function introspect(sourceDir: string = MODULE_SOURCE_DIR, name = "portcullis"): Promise<ModuleDef> {
   const sdkRoot = dirname(fileURLToPath(import.meta.resolve("@dagger.io/dagger")));
   const work = mkdtempSync(join(tmpdir(), "portcullis-introspect-"));
   try {
@@ -60,8 +60,8 @@ export async function introspect(): Promise<ModuleDef> {
     copyFileSync(join(sdkRoot, "api", "client.gen.d.ts"), clientGen);
     const introspector: unknown = await import(pathToFileURL(join(sdkRoot, "module", "introspector", "index.js")).href);
     const { scan } = Introspector.parse(introspector);
-    const scanned: unknown = await scan([...typescriptFiles(MODULE_SOURCE_DIR), clientGen], "portcullis", false);
-    return moduleDef(Scanned.parse(scanned));
+    const scanned: unknown = await scan([...typescriptFiles(sourceDir), clientGen], name, false);
+    return moduleDef(name, Scanned.parse(scanned));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -148,9 +148,9 @@ const Scanned = z.looseObject({
 });
 type Scanned = z.infer<typeof Scanned>;
 
-function moduleDef(scanned: Scanned): ModuleDef {
+function moduleDef(name: string, scanned: Scanned): ModuleDef {
   return {
-    name: "portcullis",
+    name,
     description: scanned.description ?? "",
     objects: Object.values(scanned.objects).map((object) => ({
       name: object.name,

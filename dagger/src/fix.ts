@@ -21,12 +21,14 @@ export async function fix(tools: Toolbox, input: { source: Directory; env: strin
   return fixChanges(cli(tools), { tree: input.source, reports, env: input.env });
 }
 
+// --- internal ---
+
 /**
  * Runs `portcullis fix` over `tree` with the trivy report in `reports` and returns the edits as a
  * changeset against `tree`. Exit 0 or 1 is a result (an empty changeset when nothing was kept);
  * anything else fails the call with the CLI's message.
  */
-export async function fixChanges(
+async function fixChanges(
   cli: Container,
   input: { tree: Directory; reports: Directory; env: string },
 ): Promise<Changeset> {

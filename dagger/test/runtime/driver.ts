@@ -17,6 +17,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
+import { messageOf } from "../../../gates/src/errors.js";
 import { CallPlan, type CallOutcome } from "./plan.js";
 
 // --- internal ---
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
         results.set(call.label, JSON.parse(json));
         outcomes.push({ label: call.label, inputs, result: JSON.parse(json) });
       } catch (error) {
-        outcomes.push({ label: call.label, inputs, error: error instanceof Error ? error.message : String(error) });
+        outcomes.push({ label: call.label, inputs, error: messageOf(error) });
       }
     }
   });
