@@ -5,13 +5,16 @@
  */
 import { dag, type Directory, type Service } from "@dagger.io/dagger";
 import { checkOperand } from "./argv.js";
-import { checkPort, gitleaksDir, gitleaksGit, scenarioScript, semgrepScan } from "./containers.js";
+import { checkPort, scenarioScript } from "./containers.js";
 import { evaluate, type Result } from "./result.js";
 import {
   historyRange,
+  historyStage,
   loadRun,
   runStage,
+  sastStage,
   sbomStage,
+  secretsStage,
   semgrepConfigs,
   validateStage,
   vulnerabilitiesStage,
@@ -45,14 +48,12 @@ export async function ci(tools: Toolbox, input: CiInput): Promise<Result> {
   const configs = await semgrepConfigs(source, input.semgrepConfig);
   const stages: Promise<StageOutcome>[] = [
     validateStage(tools, source),
-    runStage("gitleaks", () => gitleaksDir(tools.gitleaksImage, source)),
+    secretsStage(tools, source),
     vulnerabilitiesStage(tools, source),
     sbomStage(tools, source),
-    runStage("semgrep", () => semgrepScan(tools.semgrepImage, source, configs)),
+    sastStage(tools, source, configs),
   ];
-  if (history !== undefined) {
-    stages.push(runStage("gitleaks history", () => gitleaksGit(tools.gitleaksImage, history, range)));
-  }
+  if (history !== undefined) stages.push(historyStage(tools, history, range));
   const outcomes = await Promise.all(stages);
   // Alone, after the scans: a load test measures latency, and scanners on the same engine skew it.
   if (target !== undefined) {
@@ -64,16 +65,9 @@ export async function ci(tools: Toolbox, input: CiInput): Promise<Result> {
 
 /** The stage each gate check runs, and the gates it judges (`portcullis evaluate --gate`). */
 export const GATE_CHECKS = {
-  secrets: {
-    gates: ["secrets"],
-    stage: (tools: Toolbox, source: Directory) => runStage("gitleaks", () => gitleaksDir(tools.gitleaksImage, source)),
-  },
+  secrets: { gates: ["secrets"], stage: secretsStage },
   vulnerabilities: { gates: ["vulnerabilities"], stage: vulnerabilitiesStage },
-  sast: {
-    gates: ["sast"],
-    stage: (tools: Toolbox, source: Directory) =>
-      runStage("semgrep", async () => semgrepScan(tools.semgrepImage, source, await semgrepConfigs(source, undefined))),
-  },
+  sast: { gates: ["sast"], stage: sastStage },
   validate: { gates: ["framework_integrity", "documentation"], stage: validateStage },
 } as const;
 

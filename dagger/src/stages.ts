@@ -7,11 +7,14 @@ import { dag, ExistsType, type Directory, type Service } from "@dagger.io/dagger
 import { checkOperand } from "./argv.js";
 import {
   collect,
+  gitleaksDir,
+  gitleaksGit,
   k6Run,
   ownRepository,
   portcullisValidate,
   SBOM_FILE,
   scenarios,
+  semgrepScan,
   trivyFs,
   trivySbom,
   type ToolRun,
@@ -52,6 +55,27 @@ export function orThrow(outcome: StageOutcome): Directory {
 /** `portcullis validate` over the source: validate.json and its exit code. */
 export function validateStage(tools: Toolbox, source: Directory): Promise<StageOutcome> {
   return runStage("validate", () => portcullisValidate(cli(tools), source));
+}
+
+/** gitleaks over the working tree (`gitleaks dir`). */
+export function secretsStage(tools: Toolbox, source: Directory): Promise<StageOutcome> {
+  return runStage("gitleaks", () => gitleaksDir(tools.gitleaksImage, source));
+}
+
+/** gitleaks over the history of a checkout (`gitleaks git`), all of it or one range. */
+export function historyStage(
+  tools: Toolbox,
+  repo: Directory,
+  range: { base: string; head: string } | undefined,
+): Promise<StageOutcome> {
+  return runStage("gitleaks history", () => gitleaksGit(tools.gitleaksImage, repo, range));
+}
+
+/** semgrep with `configs`, or with the default rules found in the source when none are given. */
+export function sastStage(tools: Toolbox, source: Directory, configs?: readonly string[]): Promise<StageOutcome> {
+  return runStage("semgrep", async () =>
+    semgrepScan(tools.semgrepImage, source, configs ?? (await semgrepConfigs(source, undefined))),
+  );
 }
 
 /** `trivy fs` over the source, with `trivy version` beside its report. */
