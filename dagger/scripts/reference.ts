@@ -1,6 +1,6 @@
 /**
  * The function reference in docs/dagger.md, generated from the introspected typedef (the
- * same descriptions `dagger call --help` and the Daggerverse show). dagger/test/docs.test.ts fails
+ * same descriptions `dagger call --help` and the Daggerverse show). dagger/test/introspection.test.ts fails
  * when the document is stale; run `npx tsx dagger/scripts/reference.ts` to rewrite it.
  */
 import { readFileSync, writeFileSync } from "node:fs";
