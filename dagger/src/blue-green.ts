@@ -28,13 +28,13 @@ export interface Checkout {
 export type DeployInput = Omit<DeployRequest, "gateReport"> & { gateReport: File | undefined };
 
 /** `portcullis deploy`: the CLI's output once the release is live; any other exit fails the call with it. */
-export async function deploy(tools: Toolbox, at: Checkout, input: DeployInput): Promise<string> {
+export async function deployRelease(tools: Toolbox, at: Checkout, input: DeployInput): Promise<string> {
   const argv = deployCommand({ ...input, gateReport: input.gateReport !== undefined });
   return run(tools, at, "deploy", argv, input.gateReport);
 }
 
 /** `portcullis rollback`: the CLI's output once traffic is verified on the old slot. */
-export async function rollback(
+export async function rollbackRelease(
   tools: Toolbox,
   at: Checkout,
   target: DeployTarget,
@@ -44,7 +44,12 @@ export async function rollback(
 }
 
 /** `portcullis status`: where the environment stands, as text or JSON. */
-export async function status(tools: Toolbox, at: Checkout, target: DeployTarget, format: string): Promise<string> {
+export async function environmentStatus(
+  tools: Toolbox,
+  at: Checkout,
+  target: DeployTarget,
+  format: string,
+): Promise<string> {
   return run(tools, at, "status", statusCommand(target, format));
 }
 

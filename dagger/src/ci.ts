@@ -6,7 +6,7 @@
 import { dag, type Directory, type Service } from "@dagger.io/dagger";
 import { checkOperand } from "./argv.js";
 import { checkPort, scenarioScript } from "./containers.js";
-import { evaluate, type Result } from "./result.js";
+import { evaluateReports, type Result } from "./result.js";
 import {
   historyRange,
   historyStage,
@@ -37,7 +37,7 @@ export interface CiInput {
 }
 
 /** Every stage the gates need, then one evaluation of all their reports. */
-export async function ci(tools: Toolbox, input: CiInput): Promise<Result> {
+export async function runCi(tools: Toolbox, input: CiInput): Promise<Result> {
   const { source, target, history } = input;
   // Bad input fails the call here; past this point a stage that breaks only loses its own report.
   checkOperand("env", input.env);
@@ -60,7 +60,7 @@ export async function ci(tools: Toolbox, input: CiInput): Promise<Result> {
     const load = { target, scenario: input.scenario, source, targetPort: input.targetPort };
     outcomes.push(await runStage("k6", () => loadRun(tools, load)));
   }
-  return evaluate(tools, { ...judged(outcomes), env: input.env, source, commit: input.commit });
+  return evaluateReports(tools, { ...judged(outcomes), env: input.env, source, commit: input.commit });
 }
 
 /** The stage each gate check runs, and the gates it judges (`portcullis evaluate --gate`). */
@@ -80,7 +80,7 @@ export async function gateCheck(
   const { gates, stage } = GATE_CHECKS[check];
   const outcome = await stage(tools, input.source);
   const notes = outcome.problem === undefined ? [] : [outcome.problem];
-  const result = await evaluate(tools, { reports: outcome.reports, notes, ...input, commit: undefined, gates });
+  const result = await evaluateReports(tools, { reports: outcome.reports, notes, ...input, commit: undefined, gates });
   result.assert();
 }
 

@@ -16,7 +16,7 @@ import { cli, type Toolbox } from "./toolbox.js";
 const FIX_RAN = { passed: CLI_EXIT_CODES.ok.code, blocked: CLI_EXIT_CODES.blocked.code } as const;
 
 /** trivy over the source in its pinned image, then `portcullis fix` on its report: the upgrades as a changeset. */
-export async function fix(tools: Toolbox, input: { source: Directory; env: string }): Promise<Changeset> {
+export async function fixChangeset(tools: Toolbox, input: { source: Directory; env: string }): Promise<Changeset> {
   const reports = orThrow(await vulnerabilitiesStage(tools, input.source));
   return fixChanges(cli(tools), { tree: input.source, reports, env: input.env });
 }

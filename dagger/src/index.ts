@@ -28,11 +28,11 @@ import {
   SOURCE_IGNORE,
   SOURCE_PATH,
 } from "./arguments.js";
-import { deploy, rollback, status } from "./blue-green.js";
-import { ci, gateCheck } from "./ci.js";
+import { deployRelease, environmentStatus, rollbackRelease } from "./blue-green.js";
+import { gateCheck, runCi } from "./ci.js";
 import { collect, gitleaksDir, gitleaksGit, semgrepScan, trivyImage, trivySbom } from "./containers.js";
-import { fix } from "./fix.js";
-import { evaluate, evidence, type Result } from "./result.js";
+import { fixChangeset } from "./fix.js";
+import { evaluateReports, evidenceBundle, type Result } from "./result.js";
 import { historyRange, loadRun, orThrow, semgrepConfigs, validateStage, vulnerabilitiesStage } from "./stages.js";
 import { GITLEAKS_IMAGE, K6_IMAGE, SEMGREP_IMAGE, TRIVY_IMAGE } from "./tools.gen.js";
 import type { Toolbox } from "./toolbox.js";
@@ -191,7 +191,7 @@ export class Portcullis {
       semgrepConfig,
       commit,
     };
-    return ci(this.tools(), input);
+    return runCi(this.tools(), input);
   }
 
   /**
@@ -503,7 +503,7 @@ export class Portcullis {
      */
     commit?: string,
   ): Promise<Result> {
-    return evaluate(this.tools(), { reports, env, source, commit, notes: [] });
+    return evaluateReports(this.tools(), { reports, env, source, commit, notes: [] });
   }
 
   /**
@@ -537,7 +537,7 @@ export class Portcullis {
      */
     signingKey?: Secret,
   ): File {
-    return evidence(this.tools(), { reports, source, env, signingKey });
+    return evidenceBundle(this.tools(), { reports, source, env, signingKey });
   }
 
   /**
@@ -562,7 +562,7 @@ export class Portcullis {
      */
     env: string = FIX_ENV,
   ): Promise<Changeset> {
-    return fix(this.tools(), { source, env });
+    return fixChangeset(this.tools(), { source, env });
   }
 
   /**
@@ -645,7 +645,7 @@ export class Portcullis {
     settings?: string[],
   ): Promise<string> {
     const request = { env, release, commit, commitTime, gateReport, force, reason, stateGitRef, actor, settings };
-    return deploy(this.tools(), { source, secrets: { credentials, kubeconfig } }, request);
+    return deployRelease(this.tools(), { source, secrets: { credentials, kubeconfig } }, request);
   }
 
   /**
@@ -704,7 +704,10 @@ export class Portcullis {
     settings?: string[],
   ): Promise<string> {
     const target = { env, stateGitRef, actor, settings };
-    return rollback(this.tools(), { source, secrets: { credentials, kubeconfig } }, target, { toPrevious, reason });
+    return rollbackRelease(this.tools(), { source, secrets: { credentials, kubeconfig } }, target, {
+      toPrevious,
+      reason,
+    });
   }
 
   /**
@@ -742,7 +745,7 @@ export class Portcullis {
     stateGitRef?: string,
   ): Promise<string> {
     const target = { env, stateGitRef, actor: undefined, settings: undefined };
-    return status(this.tools(), { source, secrets: { credentials } }, target, format);
+    return environmentStatus(this.tools(), { source, secrets: { credentials } }, target, format);
   }
 
   // --- internal ---

@@ -1,6 +1,6 @@
 /**
  * Where things live inside the containers the module builds. The argv in tools.gen.ts are generated
- * against these paths, so a change here needs `npm run generate:dagger` (a test fails otherwise).
+ * against these paths, so a change here needs `npx tsx dagger/scripts/generate-tools.ts` (a test fails otherwise).
  */
 export const LAYOUT = {
   /** The scanned tree, and the working directory of every scan (paths in reports stay relative). */

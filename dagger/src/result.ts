@@ -70,7 +70,7 @@ export interface EvaluateInput {
  * Runs `portcullis evaluate` over the reports in the CLI container working in the caller's tree:
  * exit 0 passed, 1 blocked, anything else fails the call with the CLI's message.
  */
-export async function evaluate(tools: Toolbox, input: EvaluateInput): Promise<Result> {
+export async function evaluateReports(tools: Toolbox, input: EvaluateInput): Promise<Result> {
   const { reports, notes } = input;
   const commit = input.commit === undefined ? [] : ["--commit", checkOperand("commit", input.commit)];
   const gates = input.gates === undefined ? [] : ["--gate", input.gates.join(",")];
@@ -114,7 +114,7 @@ export interface EvidenceInput {
 }
 
 /** `portcullis evidence`: the verifiable bundle of one run; the signing key only as a secret variable. */
-export function evidence(tools: Toolbox, input: EvidenceInput): File {
+export function evidenceBundle(tools: Toolbox, input: EvidenceInput): File {
   const environment = input.env === undefined ? [] : ["--env", checkOperand("env", input.env)];
   let container = cliIn(cli(tools), input.source).withMountedDirectory(LAYOUT.reports, input.reports);
   if (input.signingKey !== undefined) container = container.withSecretVariable(EVIDENCE_KEY_ENV, input.signingKey);
