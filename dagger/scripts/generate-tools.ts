@@ -23,6 +23,7 @@ import {
   type TrivyImageOptions,
   type TrivySbomOptions,
 } from "../../gates/src/tools/trivy.js";
+import { TOOLS } from "../../gates/src/tools/index.js";
 import { K6_SUMMARY_DATA_FILE, STAGE_REPORTS } from "../../gates/src/runner/plan.js";
 import { exitCodeFileName, reportFileName, type ReportStem } from "../../gates/src/runner/reports-dir.js";
 import { fill, fillEnv, type ArgvToken } from "../src/argv.js";
@@ -41,20 +42,13 @@ export interface ToolsData {
   semgrepDefaultRules: typeof SEMGREP_DEFAULT_RULES;
 }
 
+/** The adapters that run in a container of their own (a pinned image); format-only adapters have none. */
+const CONTAINER_TOOLS = Object.values(TOOLS).filter((tool) => tool.image.ref !== "");
+
 export function toolsData(): ToolsData {
   return {
-    images: {
-      gitleaks: { ...gitleaks.image },
-      trivy: { ...trivy.image },
-      semgrep: { ...semgrep.image },
-      k6: { ...k6.image },
-    },
-    exitCodes: {
-      gitleaks: { ...gitleaks.exitCodes },
-      trivy: { ...trivy.exitCodes },
-      semgrep: { ...semgrep.exitCodes },
-      k6: { ...k6.exitCodes },
-    },
+    images: Object.fromEntries(CONTAINER_TOOLS.map((tool) => [tool.name, { ...tool.image }])),
+    exitCodes: Object.fromEntries(CONTAINER_TOOLS.map((tool) => [tool.name, { ...tool.exitCodes }])),
     reports: Object.fromEntries(Object.entries(STEMS).map(([name, stem]) => [name, files(stem)])),
     argv: Object.fromEntries(PROBES.map((probe) => [probe.name, template(probe)])),
     k6Env: k6EnvTemplate(),
