@@ -36,27 +36,27 @@ export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Ge
   const slot = envelope.indexOf(SLOT_TEXT);
   if (slot < 0) throw new InternalError("report.json: the findings slot is missing");
   yield `${envelope.slice(0, slot)}"findings": [`;
-  let batch: string[] = [];
-  let written = 0;
-  const flush = (): string => {
-    const text = `${written === 0 ? "" : ","}\n    ${batch.join(",\n    ")}`;
-    written += batch.length;
-    batch = [];
-    return text;
-  };
-  for (const finding of report.findings) {
-    batch.push(JSON.stringify(secrets.length === 0 ? finding : redactDeep(finding, secrets)));
-    if (batch.length === BATCH) yield flush();
+  const findings = report.findings;
+  for (let start = 0; start < findings.length; start += BATCH) {
+    const batch = findings.slice(start, start + BATCH);
+    const text = JSON.stringify(secrets.length === 0 ? batch : batch.map((finding) => redactDeep(finding, secrets)));
+    // One stringify per batch is several times faster than one per finding. Each finding then gets
+    // its own line: `},{"tool":` only occurs between two findings, since inside a JSON string every
+    // `"` is escaped and no array within a finding holds objects (see the Finding schema).
+    yield `${start === 0 ? "" : ","}\n    ${text.slice(1, -1).replaceAll(FINDING_BOUNDARY, LINE_BOUNDARY)}`;
   }
-  if (batch.length > 0) yield flush();
-  yield written === 0 ? "]" : "\n  ]";
+  yield findings.length === 0 ? "]" : "\n  ]";
   yield `${envelope.slice(slot + SLOT_TEXT.length)}\n`;
 }
 
 // --- internal ---
 
 /** Findings per yielded piece: big enough to keep calls few, small enough to keep pieces small. */
-const BATCH = 512;
+const BATCH = 2048;
+
+/** Where one finding ends and the next begins in a stringified batch; every finding's first key is `tool`. */
+const FINDING_BOUNDARY = '},{"tool":';
+const LINE_BOUNDARY = '},\n    {"tool":';
 
 /** Stands in for the findings list while the rest of the report is serialised; only a key can precede `: "`. */
 const FINDINGS_SLOT = "\u0000portcullis:findings\u0000";

@@ -106,17 +106,14 @@ export function* renderSarifChunks(report: Report, options: SarifOptions = {}): 
     if (slot < 0) throw new InternalError(`report.sarif: the results slot of ${entry.tool} is missing`);
     yield `${first ? "" : ","}${text.slice(0, slot)}"results":[`;
     first = false;
-    let batch: string[] = [];
-    let written = 0;
-    for (const finding of entry.findings) {
-      batch.push(JSON.stringify(scrub(toResult(finding, rules.get(finding.ruleId)?.index ?? 0))));
-      if (batch.length === BATCH) {
-        yield `${written === 0 ? "" : ","}${batch.join(",")}`;
-        written += batch.length;
-        batch = [];
-      }
+    // One stringify per batch of results (joined by commas, as JSON.stringify joins an array's
+    // items): several times faster than one per result.
+    for (let start = 0; start < entry.findings.length; start += BATCH) {
+      const results = entry.findings
+        .slice(start, start + BATCH)
+        .map((finding) => scrub(toResult(finding, rules.get(finding.ruleId)?.index ?? 0)));
+      yield `${start === 0 ? "" : ","}${JSON.stringify(results).slice(1, -1)}`;
     }
-    if (batch.length > 0) yield `${written === 0 ? "" : ","}${batch.join(",")}`;
     yield `]${text.slice(slot + SLOT_TEXT.length)}`;
   }
   yield "]}\n";
@@ -150,7 +147,7 @@ const SECURITY_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
 ]);
 
 /** Results per yielded piece. */
-const BATCH = 512;
+const BATCH = 2048;
 /** Stands in for a run's results while the rest of the run is serialised; only a key can precede `:"`. */
 const RESULTS_SLOT = "\u0000portcullis:results\u0000";
 const SLOT_TEXT = `"results":${JSON.stringify(RESULTS_SLOT)}`;

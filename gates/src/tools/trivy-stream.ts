@@ -83,6 +83,9 @@ class TrivyReader {
   private broken: string | undefined;
   /** The first bad entry; thrown only at the end, after the checks that come before it in parse(). */
   private deferred: ReportError | undefined;
+  /** Entries are cut out by their layout (see indentedObjectEnd) until one is not laid out that way. */
+  private indentedCut = true;
+  private cutPaused = false;
 
   constructor(
     private readonly context: ReportContext,
@@ -91,6 +94,7 @@ class TrivyReader {
 
   feed(text: string): void {
     if (this.broken !== undefined) return;
+    this.cutPaused = false;
     if (this.whole !== undefined) {
       this.whole.push(text);
       return;
@@ -181,13 +185,9 @@ class TrivyReader {
           this.state = "after-member";
           return at + 1;
         }
-        this.state = "after-entry";
-        this.begin();
-        return at;
+        return this.entry(text, at, code);
       case "entry":
-        this.state = "after-entry";
-        this.begin();
-        return at;
+        return this.entry(text, at, code);
       case "after-entry":
         if (code === 0x2c) this.state = "entry";
         else if (code === 0x5d) this.state = "after-member";
@@ -196,6 +196,31 @@ class TrivyReader {
       case "done":
         return fail("unexpected content after the report");
     }
+  }
+
+  /** A `Results` entry starts at `at`: cut out whole when it is laid out as trivy writes it, else scanned. */
+  private entry(text: string, at: number, code: number): number {
+    this.state = "after-entry";
+    const end = code === 0x7b && this.indentedCut && !this.cutPaused ? indentedObjectEnd(text, at) : NOT_INDENTED;
+    // The closing line is in a later piece (once per piece) or absent: scan, and do not look again
+    // before the next piece, so that no piece is searched to its end more than once.
+    if (end === CLOSE_NOT_FOUND) this.cutPaused = true;
+    if (end > 0) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text.slice(at, end));
+      } catch {
+        value = NOT_CUT;
+      }
+      if (value !== NOT_CUT) {
+        this.addResult(value);
+        return end;
+      }
+      // Not laid out as expected after all (valid JSON can be): scan every entry from here on.
+      this.indentedCut = false;
+    }
+    this.begin();
+    return at;
   }
 
   private begin(): void {
@@ -311,6 +336,28 @@ function valueEnd(text: string, from: number, capture: Capture): number {
   }
   return -1;
 }
+
+/** Stands for "the cut-out text did not parse" (JSON.parse never returns a symbol). */
+const NOT_CUT = Symbol("not cut");
+
+/**
+ * Where the object opening at `at` ends, judged by its layout alone: trivy indents its JSON, so an
+ * object whose `{` starts a line indented by N spaces closes at the next line holding N spaces and
+ * `}`. Found with indexOf, that is far cheaper than scanning every character. The caller must
+ * JSON.parse the cut: JSON text cannot hold a raw line break inside a string, and an object cut at
+ * any other `}` does not parse (too few closing brackets, or content after the last), so a cut
+ * that parses is exactly the object. NOT_INDENTED or CLOSE_NOT_FOUND otherwise.
+ */
+function indentedObjectEnd(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && text.charCodeAt(start - 1) === 0x20) start -= 1;
+  if (start === 0 || text.charCodeAt(start - 1) !== 0x0a) return NOT_INDENTED;
+  const close = text.indexOf(`\n${" ".repeat(at - start)}}`, at);
+  return close < 0 ? CLOSE_NOT_FOUND : close + (at - start) + 2;
+}
+
+const NOT_INDENTED = -1;
+const CLOSE_NOT_FOUND = -2;
 
 /** What ends a number or literal: JSON whitespace, `,`, `}` and `]`. */
 const SCALAR_END: ReadonlySet<number> = new Set([0x20, 0x0a, 0x0d, 0x09, 0x2c, 0x7d, 0x5d]);
