@@ -1,35 +1,45 @@
 import type { Command } from "commander";
 import type { CliIo } from "./io.js";
-import { registerCi } from "./ci.js";
-import { registerDeploy } from "./deploy.js";
-import { registerDeployControl } from "./deploy-control.js";
-import { registerDeployRecords } from "./deploy-records.js";
-import { registerDeployState } from "./deploy-state.js";
-import { registerEvaluate } from "./evaluate.js";
-import { registerEvidence } from "./evidence.js";
-import { registerFix } from "./fix.js";
-import { registerInit } from "./init.js";
-import { registerPolicy } from "./policy.js";
-import { registerReport } from "./report.js";
-import { registerTools } from "./tools.js";
-import { registerValidate } from "./validate.js";
 
 /** A command registers itself on the program and reports its exit code through `setExit`. */
 export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
-/** Every command of the CLI, one file each. */
-export const COMMANDS: readonly RegisterCommand[] = [
-  registerPolicy,
-  registerEvaluate,
-  registerCi,
-  registerValidate,
-  registerReport,
-  registerDeploy,
-  registerDeployControl,
-  registerDeployRecords,
-  registerDeployState,
-  registerEvidence,
-  registerFix,
-  registerTools,
-  registerInit,
+/** One file of the CLI: the top-level command names it registers, and how to load it. */
+export interface CommandModule {
+  names: readonly string[];
+  load: () => Promise<RegisterCommand>;
+}
+
+/**
+ * Every command of the CLI, one file each, in the order help lists them. Loaded on use: a command
+ * loads only its own modules (`evaluate` never loads the deploy routers, the Kubernetes client or
+ * undici), which is a third of a second of start-up on every run.
+ */
+export const COMMAND_MODULES: readonly CommandModule[] = [
+  { names: ["policy"], load: async () => (await import("./policy.js")).registerPolicy },
+  { names: ["evaluate"], load: async () => (await import("./evaluate.js")).registerEvaluate },
+  { names: ["ci"], load: async () => (await import("./ci.js")).registerCi },
+  { names: ["validate"], load: async () => (await import("./validate.js")).registerValidate },
+  { names: ["report"], load: async () => (await import("./report.js")).registerReport },
+  { names: ["deploy"], load: async () => (await import("./deploy.js")).registerDeploy },
+  {
+    names: ["status", "promote", "abort", "rollback"],
+    load: async () => (await import("./deploy-control.js")).registerDeployControl,
+  },
+  { names: ["history", "ledger"], load: async () => (await import("./deploy-records.js")).registerDeployRecords },
+  { names: ["state"], load: async () => (await import("./deploy-state.js")).registerDeployState },
+  { names: ["evidence"], load: async () => (await import("./evidence.js")).registerEvidence },
+  { names: ["fix"], load: async () => (await import("./fix.js")).registerFix },
+  { names: ["tools"], load: async () => (await import("./tools.js")).registerTools },
+  { names: ["init"], load: async () => (await import("./init.js")).registerInit },
 ];
+
+/**
+ * The commands to load for `argv`: the one named first when there is one, else every command
+ * (help, --version, a typo: commander then lists or suggests from all of them).
+ */
+export async function commandsFor(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const first = argv[2];
+  const named = COMMAND_MODULES.find((module) => first !== undefined && module.names.includes(first));
+  return Promise.all((named === undefined ? COMMAND_MODULES : [named]).map((module) => module.load()));
+}

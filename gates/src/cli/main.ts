@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isPortcullisError } from "../errors.js";
 import { PORTCULLIS_VERSION } from "../version.js";
-import { COMMANDS } from "./commands.js";
+import { commandsFor } from "./commands.js";
 import { EXIT, type CliIo, processIo } from "./io.js";
 import { errorText } from "./problem-lines.js";
 
@@ -18,7 +18,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .showHelpAfterError("(run with --help for usage)");
 
   let exitCode: number = EXIT.ok;
-  for (const register of COMMANDS) {
+  for (const register of await commandsFor(argv)) {
     register(program, io, (code) => {
       exitCode = code;
     });
