@@ -6,6 +6,7 @@ import { reportParsers } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
 import {
   OUTPUT_FORMATS,
+  collectEvidence,
   finishEvaluation,
   prepareEvaluation,
   type EvaluationFlags,
@@ -107,8 +108,12 @@ async function runEvaluate(flags: EvaluateFlags, io: CliIo): Promise<number> {
     if (listing.problem !== undefined) notes.notes.push(listing.problem);
     notes.reportsDir = path.resolve(io.cwd, dir);
   }
+  // The compliance evidence (git, files) is gathered while the reports are parsed. Awaited, and its
+  // errors thrown, in finishEvaluation; the catch only keeps it from counting as unhandled meanwhile.
+  const evidence = collectEvidence(prepared, notes.reportsDir, io);
+  evidence.catch(() => undefined);
   const started = performance.now();
   const runs = await readReports(sources, reportParsers);
   notes.timings["read_reports_ms"] = Math.round(performance.now() - started);
-  return finishEvaluation(prepared, runs, notes, io);
+  return finishEvaluation(prepared, runs, notes, io, evidence);
 }

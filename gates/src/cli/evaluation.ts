@@ -130,14 +130,21 @@ export function prepareEvaluation(
   };
 }
 
-/** Judges the reports, prints the verdicts, writes the outputs; returns the exit code (0 or 1). */
+/** What the compliance controls found, when its gate is enabled. */
+export type ComplianceEvidence = { collected: CollectedCompliance; controlsFile: string | undefined } | undefined;
+
+/**
+ * Judges the reports, prints the verdicts, writes the outputs; returns the exit code (0 or 1).
+ * `evidence` may be started early (see collectEvidence) so that git runs while reports are read.
+ */
 export async function finishEvaluation(
   prepared: PreparedEvaluation,
   runs: readonly RunInput[],
   notes: EvaluationNotes,
   io: CliIo,
+  pending: Promise<ComplianceEvidence> = collectEvidence(prepared, notes.reportsDir, io),
 ): Promise<number> {
-  const evidence = await collectEvidence(prepared, notes.reportsDir, io);
+  const evidence = await pending;
   const collected = evidence?.collected;
   const started = performance.now();
   const evaluated = evaluate({
@@ -241,11 +248,11 @@ function complianceSources(flags: EvaluationFlags, where: { cwd: string; root: s
  * The compliance controls' evidence: repository files, workflows, the change's files, the SBOM
  * among the reports, the deployment ledger. Loaded on use: only an enabled compliance gate needs it.
  */
-async function collectEvidence(
+export async function collectEvidence(
   prepared: PreparedEvaluation,
   reportsDir: string | undefined,
   io: CliIo,
-): Promise<{ collected: CollectedCompliance; controlsFile: string | undefined } | undefined> {
+): Promise<ComplianceEvidence> {
   if (prepared.compliance === undefined) return undefined;
   const { collectCompliance } = await import("../compliance/collect.js");
   const { collected, sources } = await collectCompliance({

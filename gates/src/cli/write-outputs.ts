@@ -73,9 +73,16 @@ function writeChunks(file: string, chunks: Iterable<string>): void {
   }
 }
 
+/**
+ * Written as a string: node encodes it straight into the write, without a Buffer per piece. A short
+ * write (rare on a regular file) is finished from a Buffer.
+ */
 function writeAll(fd: number, text: string): void {
+  const written = writeSync(fd, text);
+  const size = Buffer.byteLength(text, "utf8");
+  if (written === size) return;
   const bytes = Buffer.from(text, "utf8");
-  for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
+  for (let offset = written; offset < size;) offset += writeSync(fd, bytes, offset);
 }
 
 function guarded(file: string, write: () => void): void {

@@ -19,9 +19,11 @@ export function renderJunit(report: Report, options: JunitOptions = {}): string 
   // Only the gates' worst findings are named: look up those, not the 100,000 others.
   const wanted = new Set(report.verdicts.flatMap((verdict) => verdict.evidence.worst));
   const byFingerprint = new Map<string, ReportedFinding>();
-  for (const finding of report.findings)
+  for (const finding of report.findings) {
+    if (byFingerprint.size === wanted.size) break;
     if (wanted.has(finding.fingerprint) && !byFingerprint.has(finding.fingerprint))
       byFingerprint.set(finding.fingerprint, finding);
+  }
   const controls = report.compliance?.controls ?? [];
   const count = (status: GateVerdict["status"]) =>
     report.verdicts.filter((verdict) => verdict.status === status).length +

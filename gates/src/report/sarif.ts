@@ -25,6 +25,20 @@ export interface SarifToolPlan {
  * an empty or partial run would tell code scanning that its open alerts were fixed.
  */
 export function planSarif(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
+  // Planned twice per run (the notices, then the file) over up to 100,000 findings: kept per findings list.
+  const known = PLANS.get(report.findings);
+  if (known !== undefined && known.tools === report.tools && known.count === report.findings.length) return known.plan;
+  const plan = planRuns(report);
+  PLANS.set(report.findings, { tools: report.tools, count: report.findings.length, plan });
+  return plan;
+}
+
+const PLANS = new WeakMap<
+  readonly ReportedFinding[],
+  { tools: readonly ToolRun[]; count: number; plan: SarifToolPlan[] }
+>();
+
+function planRuns(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
   const broken = new Set(report.tools.filter((run) => run.error !== undefined).map((run) => run.tool));
   const byTool = new Map<string, ReportedFinding[]>();
   // Load tests are not code scanning: k6 reports get no (always empty) run.
