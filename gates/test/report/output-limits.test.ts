@@ -92,6 +92,14 @@ describe("streamed report.json and report.sarif", () => {
     expect(renderJson(reportWith(0))).toContain('"findings": [],');
   });
 
+  it("report.json has one finding per line, across batches, even when a message looks like a boundary", () => {
+    const report = reportWith(4_500, (index) => (index % 1_000 === 7 ? { message: '},{"tool":"x"} \n' } : {}));
+    const text = renderJson(report);
+    const start = text.indexOf('"findings": [\n    ') + '"findings": [\n    '.length;
+    const body = text.slice(start, text.indexOf("\n  ]", start));
+    expect(body.split(",\n    ")).toEqual(report.findings.map((item) => JSON.stringify(item)));
+  });
+
   it("report.sarif in pieces is one valid log with every result", () => {
     const report = reportWith(1_300);
     const text = [...renderSarifChunks(report)].join("");
