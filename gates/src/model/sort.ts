@@ -21,17 +21,29 @@ export function sortFindings<T extends ReportedFinding>(findings: readonly T[]):
 }
 
 /**
- * Stable regrouping of findings already in sortFindings order: new before baseline, waived and
- * suppressed, then by severity; within a group the prior order is kept. Linear, no sort.
+ * The worst `limit` findings that `keep` accepts, from findings already in sortFindings order: new
+ * before baseline, waived and suppressed, then by severity; within a group the prior order is kept.
+ * One pass that keeps at most `limit` per group: the worst few of 100,000 without copying them all.
  */
-export function groupByStatusAndSeverity<T extends ReportedFinding>(findings: readonly T[]): T[] {
+export function worstByStatusAndSeverity<T extends ReportedFinding>(
+  findings: readonly T[],
+  limit: number,
+  keep: (finding: T) => boolean = () => true,
+): T[] {
   const width = SEVERITIES.length;
   const buckets: T[][] = Array.from({ length: Object.keys(STATUS_RANK).length * width }, () => []);
-  for (const finding of findings)
-    buckets[STATUS_RANK[finding.status] * width + SEVERITY_RANK[finding.severity]]?.push(finding);
-  const grouped: T[] = [];
-  for (const bucket of buckets) for (const finding of bucket) grouped.push(finding);
-  return grouped;
+  for (const finding of findings) {
+    const bucket = buckets[STATUS_RANK[finding.status] * width + SEVERITY_RANK[finding.severity]];
+    if (bucket !== undefined && bucket.length < limit && keep(finding)) bucket.push(finding);
+  }
+  const worst: T[] = [];
+  for (const bucket of buckets) {
+    for (const finding of bucket) {
+      if (worst.length === limit) return worst;
+      worst.push(finding);
+    }
+  }
+  return worst;
 }
 
 // --- internal ---

@@ -2,7 +2,7 @@ import { SEVERITIES, SEVERITY_RANK, type Severity } from "../findings/finding.js
 import { GATE_NAMES } from "../policy/schema.js";
 import { escapeHtml, safeHref } from "./html-escape.js";
 import type { Report, ReportedFinding } from "../model/report.js";
-import { groupByStatusAndSeverity } from "../model/sort.js";
+import { worstByStatusAndSeverity } from "../model/sort.js";
 
 /**
  * How much of each gate's findings report.html shows. The page is for reading, report.json for
@@ -45,7 +45,7 @@ const PATH_LIMIT = 200;
 const FINDING_STATUSES = ["new", "baseline", "waived", "suppressed"] as const;
 
 function gateSection(gate: string, findings: readonly ReportedFinding[], limits: HtmlLimits): string {
-  const worst = groupByStatusAndSeverity(findings);
+  const worst = worstByStatusAndSeverity(findings, limits.findingsPerGate);
   const shown: ReportedFinding[] = [];
   let bytes = 0;
   for (const finding of worst) {

@@ -4,7 +4,7 @@ import { InternalError } from "../errors.js";
 import { redactDeep } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { Report, ReportedFinding, ToolRun } from "../model/report.js";
-import { groupByStatusAndSeverity } from "../model/sort.js";
+import { worstByStatusAndSeverity } from "../model/sort.js";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -62,7 +62,7 @@ function planRuns(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
       };
     }
     runs += 1;
-    const kept = groupByStatusAndSeverity(findings).slice(0, GITHUB_LIMITS.sarifResultsPerRun);
+    const kept = worstByStatusAndSeverity(findings, GITHUB_LIMITS.sarifResultsPerRun);
     return { tool, findings: kept, total: findings.length };
   });
 }

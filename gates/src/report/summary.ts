@@ -2,7 +2,7 @@ import { SEVERITIES } from "../findings/finding.js";
 import { checkLabel, checkLimitText, checkMeasuredText } from "../model/check-text.js";
 import { type GateStatus, type GateVerdict, type Report, type ReportedFinding } from "../model/report.js";
 import type { GateCheck } from "../model/checks.js";
-import { groupByStatusAndSeverity } from "../model/sort.js";
+import { worstByStatusAndSeverity } from "../model/sort.js";
 
 /**
  * Wording shared by the human-facing renderers (summary.md, junit.xml, the terminal table), so
@@ -74,9 +74,11 @@ export function worstFindings(report: Report, limit: number): ReportedFinding[] 
   const off = new Set(
     report.verdicts.filter((verdict) => verdict.status === "disabled").map((verdict) => verdict.gate),
   );
-  return groupByStatusAndSeverity(
-    report.findings.filter((finding) => finding.status === "new" && !off.has(finding.gate)),
-  ).slice(0, limit);
+  return worstByStatusAndSeverity(
+    report.findings,
+    limit,
+    (finding) => finding.status === "new" && !off.has(finding.gate),
+  );
 }
 
 /** Report problems worth a line each: unusable reports and the tools' own errors and warnings. */
