@@ -27,6 +27,10 @@ const SCALE_MB = (process.env["PORTCULLIS_BENCH_SCALE"] ?? "1,10")
   .split(",")
   .map(Number)
   .filter((mb) => mb > 0 && mb * 1e6 < TARGET_BYTES);
+/** `PORTCULLIS_BENCH_SHAPES=short` measures one shape (default: both). */
+const SHAPES = REPORT_SHAPES.filter((shape) =>
+  (process.env["PORTCULLIS_BENCH_SHAPES"] ?? REPORT_SHAPES.join(",")).split(",").includes(shape),
+);
 const PRELOAD = path.join(ROOT, "bench", "max-rss.mjs");
 const BIN = path.join(ROOT, "gates", "bin", "portcullis.js");
 const LIMITS = {
@@ -58,7 +62,7 @@ let failed = false;
 try {
   console.log(`machine: load average ${load()} before; wall times are medians of ${REPETITIONS} interleaved runs`);
   const largest: Comparison[] = [];
-  for (const shape of REPORT_SHAPES) {
+  for (const shape of SHAPES) {
     const comparison = compare(shape, TARGET_BYTES, REPETITIONS);
     largest.push(comparison);
     failed = !checkOutputs(comparison, path.join(scratch, `${shape}-${TARGET_BYTES}`)) || failed;
@@ -200,7 +204,7 @@ async function htmlLoads(files: readonly string[]): Promise<void> {
     return;
   }
   console.log("\nreport.html in headless Chromium (median of 3 loads):");
-  REPORT_SHAPES.forEach((shape, index) => {
+  SHAPES.forEach((shape, index) => {
     const mine = loads.slice(index * 3, index * 3 + 3);
     const loadMs = median(mine.map((entry) => entry.loadMs));
     console.log(
@@ -213,7 +217,7 @@ async function htmlLoads(files: readonly string[]): Promise<void> {
 /** How cost grows with the report: each smaller size measured like the largest. */
 function scaleTable(sizes: readonly number[], largest: readonly Comparison[]): void {
   const rows: Comparison[] = [];
-  for (const bytes of sizes) for (const shape of REPORT_SHAPES) rows.push(compare(shape, bytes, REPETITIONS));
+  for (const bytes of sizes) for (const shape of SHAPES) rows.push(compare(shape, bytes, REPETITIONS));
   rows.push(...largest);
   console.log("\nscale (medians; ratios against a bare JSON.parse of the same file):");
   console.log("  | report | shape | findings | evaluate wall | time ratio | peak RSS | RSS ratio |");
