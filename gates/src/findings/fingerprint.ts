@@ -6,9 +6,9 @@ import { hash } from "node:crypto";
  */
 export function fingerprintOf(parts: ReadonlyArray<string | number | undefined>): string {
   // One-shot hashing: a report can hold 100,000 findings, and a Hash object per finding costs more
-  // than the hashing. Same bytes as before (each part followed by NUL), so fingerprints are unchanged.
-  let text = "";
-  for (const part of parts) text += `${part ?? ""}\u0000`;
+  // than the hashing. Same bytes as before (each part followed by NUL; join writes undefined as ""),
+  // so fingerprints are unchanged; join builds the text in one piece.
+  const text = parts.length === 0 ? "" : `${parts.join("\u0000")}\u0000`;
   return hash("sha256", text, "hex").slice(0, 32);
 }
 

@@ -68,7 +68,9 @@ export class TrivyCollector {
       ruleId: id,
       severity: severityOf(vulnerability.Severity),
       title: vulnerability.Title ?? id,
-      message: `${id} in ${name}${installed === undefined ? "" : ` ${installed}`}: ${fix}`,
+      // Joined, not a template: one flat string instead of a chain of pieces that every scavenge
+      // copies and report.json's stringify must flatten.
+      message: [id, " in ", name, installed === undefined ? "" : ` ${installed}`, ": ", fix].join(""),
     } as Finding;
     const path = vulnerability.PkgPath === undefined ? target : normalisePath(vulnerability.PkgPath);
     if (path !== "") finding.location = { path };
