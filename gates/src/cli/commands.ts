@@ -26,7 +26,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     names: ["status", "promote", "abort", "rollback"],
     load: async () => (await import("./deploy-control.js")).registerDeployControl,
   },
-  { names: ["history", "ledger"], load: async () => (await import("./deploy-records.js")).registerDeployRecords },
+  {
+    names: ["history", "ledger", "metrics"],
+    load: async () => (await import("./deploy-records.js")).registerDeployRecords,
+  },
   { names: ["state"], load: async () => (await import("./deploy-state.js")).registerDeployState },
   { names: ["evidence"], load: async () => (await import("./evidence.js")).registerEvidence },
   { names: ["fix"], load: async () => (await import("./fix.js")).registerFix },
