@@ -3,6 +3,7 @@ import type { ToolResult } from "../findings/finding.js";
 import { parseReportJson, wrongTool, type ReportContext } from "./report-json.js";
 import { parseSarifDocument } from "./sarif.js";
 import { checkTrivyHeader, parseTrivyDocument, trivy, trivyContext, trivyResult } from "./trivy.js";
+import { CLOSE_NOT_FOUND, indentedObjectEnd, NOT_INDENTED, valueEnd, type Capture } from "./trivy-cut.js";
 import { TrivyCollector } from "./trivy-map.js";
 import type { ParseOptions } from "./types.js";
 
@@ -58,17 +59,6 @@ export async function parseTrivyStream(
 /** Where the scanner is in the top-level object. */
 type State =
   "start" | "first-key" | "key" | "colon" | "value" | "after-member" | "first-entry" | "entry" | "after-entry" | "done";
-
-/** A value being cut out of the text: its pieces so far and where the scan stands in it. */
-interface Capture {
-  parts: string[];
-  /** 0 before the first character; brackets open in a container. */
-  depth: number;
-  kind: "container" | "string" | "scalar" | undefined;
-  inString: boolean;
-  /** The previous character was a backslash inside a string. */
-  escaped: boolean;
-}
 
 class TrivyReader {
   private state: State = "start";
@@ -295,72 +285,8 @@ class TrivyReader {
   }
 }
 
-/**
- * Where the value being captured ends in `text` (the index after its last character), or -1 when
- * it goes on past the end of `text`; the capture's state carries over to the next text. Strings
- * are skipped with indexOf, so the loop only visits characters between strings.
- */
-function valueEnd(text: string, from: number, capture: Capture): number {
-  const length = text.length;
-  if (capture.kind === "scalar") {
-    for (let at = from; at < length; at += 1) if (SCALAR_END.has(text.charCodeAt(at))) return at;
-    return -1;
-  }
-  let at = from;
-  let backslash = -2;
-  while (at < length) {
-    if (capture.inString) {
-      if (capture.escaped) {
-        capture.escaped = false;
-        at += 1;
-        continue;
-      }
-      const quote = text.indexOf('"', at);
-      if (backslash !== -1 && backslash < at) backslash = text.indexOf("\\", at);
-      if (backslash !== -1 && (quote === -1 || backslash < quote)) {
-        capture.escaped = true;
-        at = backslash + 1;
-        continue;
-      }
-      if (quote === -1) return -1;
-      capture.inString = false;
-      at = quote + 1;
-      if (capture.kind === "string") return at;
-      continue;
-    }
-    const code = text.charCodeAt(at);
-    at += 1;
-    if (code === 0x22) capture.inString = true;
-    else if (code === 0x7b || code === 0x5b) capture.depth += 1;
-    else if ((code === 0x7d || code === 0x5d) && --capture.depth === 0) return at;
-  }
-  return -1;
-}
-
 /** Stands for "the cut-out text did not parse" (JSON.parse never returns a symbol). */
 const NOT_CUT = Symbol("not cut");
-
-/**
- * Where the object opening at `at` ends, judged by its layout alone: trivy indents its JSON, so an
- * object whose `{` starts a line indented by N spaces closes at the next line holding N spaces and
- * `}`. Found with indexOf, that is far cheaper than scanning every character. The caller must
- * JSON.parse the cut: JSON text cannot hold a raw line break inside a string, and an object cut at
- * any other `}` does not parse (too few closing brackets, or content after the last), so a cut
- * that parses is exactly the object. NOT_INDENTED or CLOSE_NOT_FOUND otherwise.
- */
-function indentedObjectEnd(text: string, at: number): number {
-  let start = at;
-  while (start > 0 && text.charCodeAt(start - 1) === 0x20) start -= 1;
-  if (start === 0 || text.charCodeAt(start - 1) !== 0x0a) return NOT_INDENTED;
-  const close = text.indexOf(`\n${" ".repeat(at - start)}}`, at);
-  return close < 0 ? CLOSE_NOT_FOUND : close + (at - start) + 2;
-}
-
-const NOT_INDENTED = -1;
-const CLOSE_NOT_FOUND = -2;
-
-/** What ends a number or literal: JSON whitespace, `,`, `}` and `]`. */
-const SCALAR_END: ReadonlySet<number> = new Set([0x20, 0x0a, 0x0d, 0x09, 0x2c, 0x7d, 0x5d]);
 
 function malformed(context: ReportContext, what: string, cause?: unknown): ReportError {
   return new ReportError("REPORT_MALFORMED", `the trivy report is not valid JSON: ${what}`, {

@@ -11,6 +11,7 @@ import { parseTrivyStream } from "../../src/tools/trivy-stream.js";
 const fixture = readFileSync(new URL("../fixtures/trivy/fs.mixed.json", import.meta.url), "utf8");
 
 async function* once(text: string): AsyncGenerator<string> {
+  await Promise.resolve();
   yield text;
 }
 

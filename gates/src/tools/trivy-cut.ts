@@ -1,0 +1,80 @@
+/**
+ * Finding where a JSON value ends in text read piece by piece, for the streaming trivy parser
+ * (trivy-stream.ts): by trivy's indentation when it can, else by tracking brackets and strings.
+ */
+
+/** A value being cut out of the text: its pieces so far and where the scan stands in it. */
+export interface Capture {
+  parts: string[];
+  /** 0 before the first character; brackets open in a container. */
+  depth: number;
+  kind: "container" | "string" | "scalar" | undefined;
+  inString: boolean;
+  /** The previous character was a backslash inside a string. */
+  escaped: boolean;
+}
+
+/**
+ * Where the value being captured ends in `text` (the index after its last character), or -1 when
+ * it goes on past the end of `text`; the capture's state carries over to the next text. Strings
+ * are skipped with indexOf, so the loop only visits characters between strings.
+ */
+export function valueEnd(text: string, from: number, capture: Capture): number {
+  const length = text.length;
+  if (capture.kind === "scalar") {
+    for (let at = from; at < length; at += 1) if (SCALAR_END.has(text.charCodeAt(at))) return at;
+    return -1;
+  }
+  let at = from;
+  let backslash = -2;
+  while (at < length) {
+    if (capture.inString) {
+      if (capture.escaped) {
+        capture.escaped = false;
+        at += 1;
+        continue;
+      }
+      const quote = text.indexOf('"', at);
+      if (backslash !== -1 && backslash < at) backslash = text.indexOf("\\", at);
+      if (backslash !== -1 && (quote === -1 || backslash < quote)) {
+        capture.escaped = true;
+        at = backslash + 1;
+        continue;
+      }
+      if (quote === -1) return -1;
+      capture.inString = false;
+      at = quote + 1;
+      if (capture.kind === "string") return at;
+      continue;
+    }
+    const code = text.charCodeAt(at);
+    at += 1;
+    if (code === 0x22) capture.inString = true;
+    else if (code === 0x7b || code === 0x5b) capture.depth += 1;
+    else if ((code === 0x7d || code === 0x5d) && --capture.depth === 0) return at;
+  }
+  return -1;
+}
+
+/** What indentedObjectEnd answers when it cannot tell. */
+export const NOT_INDENTED = -1;
+export const CLOSE_NOT_FOUND = -2;
+
+/**
+ * Where the object opening at `at` ends, judged by its layout alone: trivy indents its JSON, so an
+ * object whose `{` starts a line indented by N spaces closes at the next line holding N spaces and
+ * `}`. Found with indexOf, that is far cheaper than scanning every character. The caller must
+ * JSON.parse the cut: JSON text cannot hold a raw line break inside a string, and an object cut at
+ * any other `}` does not parse (too few closing brackets, or content after the last), so a cut
+ * that parses is exactly the object. NOT_INDENTED or CLOSE_NOT_FOUND otherwise.
+ */
+export function indentedObjectEnd(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && text.charCodeAt(start - 1) === 0x20) start -= 1;
+  if (start === 0 || text.charCodeAt(start - 1) !== 0x0a) return NOT_INDENTED;
+  const close = text.indexOf(`\n${" ".repeat(at - start)}}`, at);
+  return close < 0 ? CLOSE_NOT_FOUND : close + (at - start) + 2;
+}
+
+/** What ends a number or literal: JSON whitespace, `,`, `}` and `]`. */
+const SCALAR_END: ReadonlySet<number> = new Set([0x20, 0x0a, 0x0d, 0x09, 0x2c, 0x7d, 0x5d]);
