@@ -4,91 +4,11 @@ import { InternalError } from "../errors.js";
 import { redactDeep } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { Report, ReportedFinding, ToolRun } from "../model/report.js";
-import { worstByStatusAndSeverity } from "../model/sort.js";
+import { planSarif, type SarifToolPlan } from "./sarif-plan.js";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/** What report.sarif holds for one tool. */
-export interface SarifToolPlan {
-  tool: string;
-  /** Why the tool has no run (its findings would mislead code scanning); undefined when it has one. */
-  omitted?: string | undefined;
-  /** Results written, most important first (new before accepted, then by severity). */
-  findings: ReportedFinding[];
-  /** Results the tool had before the per-run cap. */
-  total: number;
-}
-
-/**
- * Decides report.sarif's runs: one per tool, at most 25,000 results each (GitHub's limit; the most
- * important are kept: new before accepted, then by severity), at most 20 runs. A tool with a report that could not be used gets no run:
- * an empty or partial run would tell code scanning that its open alerts were fixed.
- */
-export function planSarif(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
-  // Planned twice per run (the notices, then the file) over up to 100,000 findings: kept per findings list.
-  const known = PLANS.get(report.findings);
-  if (known !== undefined && known.tools === report.tools && known.count === report.findings.length) return known.plan;
-  const plan = planRuns(report);
-  PLANS.set(report.findings, { tools: report.tools, count: report.findings.length, plan });
-  return plan;
-}
-
-const PLANS = new WeakMap<
-  readonly ReportedFinding[],
-  { tools: readonly ToolRun[]; count: number; plan: SarifToolPlan[] }
->();
-
-function planRuns(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
-  const broken = new Set(report.tools.filter((run) => run.error !== undefined).map((run) => run.tool));
-  const byTool = new Map<string, ReportedFinding[]>();
-  // Load tests are not code scanning: k6 reports get no (always empty) run.
-  for (const run of report.tools) if (run.kind !== "k6" && !byTool.has(run.tool)) byTool.set(run.tool, []);
-  for (const finding of report.findings) {
-    const list = byTool.get(finding.tool) ?? [];
-    list.push(finding);
-    byTool.set(finding.tool, list);
-  }
-  let runs = 0;
-  return [...byTool].map(([tool, findings]): SarifToolPlan => {
-    if (broken.has(tool)) {
-      return { tool, omitted: `a ${tool} report could not be used`, findings: [], total: findings.length };
-    }
-    if (runs >= GITHUB_LIMITS.sarifRunsPerFile) {
-      return {
-        tool,
-        omitted: `GitHub accepts at most ${GITHUB_LIMITS.sarifRunsPerFile} runs per file`,
-        findings: [],
-        total: findings.length,
-      };
-    }
-    runs += 1;
-    const kept = worstByStatusAndSeverity(findings, GITHUB_LIMITS.sarifResultsPerRun);
-    return { tool, findings: kept, total: findings.length };
-  });
-}
-
-/**
- * The report with sentences about what report.sarif leaves out added to its notices, so that every
- * output states them. Applied where the outputs are written: judging the gates knows nothing of SARIF.
- */
-export function withSarifNotices(report: Report): Report {
-  const notices = sarifNotices(planSarif(report));
-  return notices.length === 0 ? report : { ...report, notices: [...report.notices, ...notices] };
-}
-
-/** Sentences for report.notices about what report.sarif leaves out. */
-export function sarifNotices(plan: readonly SarifToolPlan[]): string[] {
-  return plan.flatMap((entry) => {
-    if (entry.omitted !== undefined) return [`report.sarif has no ${entry.tool} run: ${entry.omitted}`];
-    if (entry.findings.length < entry.total) {
-      return [
-        `report.sarif: ${entry.tool} has ${entry.total} results; only the ${entry.findings.length} most important are included ` +
-          `(GitHub accepts at most ${GITHUB_LIMITS.sarifResultsPerRun} per run); report.json has them all`,
-      ];
-    }
-    return [];
-  });
-}
+export { planSarif, sarifNotices, withSarifNotices, type SarifToolPlan } from "./sarif-plan.js";
 
 export interface SarifOptions {
   /** The evaluator's scrub list: the output is checked against it once more. */
@@ -214,28 +134,34 @@ interface RuleEntry {
   worst: Severity;
 }
 
+/** One per rule, up to 25,000 per run (a CVE each): built without spreads or a Set per rule. */
 function toRule({ first, worst }: RuleEntry): Sarif.ReportingDescriptor {
   const security = SECURITY_KINDS.has(first.kind);
   const securitySeverity = security ? SECURITY_SEVERITY[worst] : undefined;
-  const cwes = first.references
-    .filter((ref) => /^CWE-\d+$/i.test(ref))
-    .map((ref) => `external/cwe/${ref.toLowerCase()}`);
-  const tags = [...new Set([...(security ? ["security"] : []), first.kind, ...cwes])].slice(
-    0,
-    GITHUB_LIMITS.sarifTagsPerRule,
-  );
+  // "security", the kind, then the CWEs among the references, each once, at most the limit.
+  const tags = security ? ["security", first.kind] : [first.kind];
+  for (const ref of first.references) {
+    if (tags.length >= GITHUB_LIMITS.sarifTagsPerRule) break;
+    if (!CWE_ID.test(ref)) continue;
+    const tag = `external/cwe/${ref.toLowerCase()}`;
+    if (!tags.includes(tag)) tags.push(tag);
+  }
+  tags.length = Math.min(tags.length, GITHUB_LIMITS.sarifTagsPerRule);
   const summary = cut(first.title !== "" ? first.title : first.ruleId);
-  return {
+  const rule: Sarif.ReportingDescriptor = {
     id: first.ruleId,
     name: first.ruleId.slice(0, GITHUB_LIMITS.sarifRuleNameChars),
     shortDescription: { text: summary },
     fullDescription: { text: cut(first.message !== "" ? first.message : summary) },
     help: { text: first.helpUri === undefined ? summary : `${summary}. See ${first.helpUri}` },
-    ...(first.helpUri === undefined ? {} : { helpUri: first.helpUri }),
-    defaultConfiguration: { level: LEVEL[worst] },
-    properties: { tags, ...(securitySeverity === undefined ? {} : { "security-severity": securitySeverity }) },
   };
+  if (first.helpUri !== undefined) rule.helpUri = first.helpUri;
+  rule.defaultConfiguration = { level: LEVEL[worst] };
+  rule.properties = securitySeverity === undefined ? { tags } : { tags, "security-severity": securitySeverity };
+  return rule;
 }
+
+const CWE_ID = /^CWE-\d+$/i;
 
 function toResult(finding: ReportedFinding, ruleIndex: number): Sarif.Result {
   const suppression = suppressionOf(finding);
