@@ -69,11 +69,17 @@ export const CLOSE_NOT_FOUND = -2;
  * that parses is exactly the object. NOT_INDENTED or CLOSE_NOT_FOUND otherwise.
  */
 export function indentedObjectEnd(text: string, at: number): number {
-  let start = at;
-  while (start > 0 && text.charCodeAt(start - 1) === 0x20) start -= 1;
+  const start = indentedLineStart(text, at) + 1;
   if (start === 0 || text.charCodeAt(start - 1) !== 0x0a) return NOT_INDENTED;
   const close = text.indexOf(`\n${" ".repeat(at - start)}}`, at);
   return close < 0 ? CLOSE_NOT_FOUND : close + (at - start) + 2;
+}
+
+/** Where the line break before the spaces in front of `at` is (-1 when the spaces start the text). */
+export function indentedLineStart(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && text.charCodeAt(start - 1) === 0x20) start -= 1;
+  return start - 1;
 }
 
 /** What ends a number or literal: JSON whitespace, `,`, `}` and `]`. */

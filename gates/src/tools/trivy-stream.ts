@@ -3,7 +3,14 @@ import type { ToolResult } from "../findings/finding.js";
 import { parseReportJson, wrongTool, type ReportContext } from "./report-json.js";
 import { parseSarifDocument } from "./sarif.js";
 import { checkTrivyHeader, parseTrivyDocument, trivy, trivyContext, trivyResult } from "./trivy.js";
-import { CLOSE_NOT_FOUND, indentedObjectEnd, NOT_INDENTED, valueEnd, type Capture } from "./trivy-cut.js";
+import {
+  CLOSE_NOT_FOUND,
+  indentedLineStart,
+  indentedObjectEnd,
+  NOT_INDENTED,
+  valueEnd,
+  type Capture,
+} from "./trivy-cut.js";
 import { TrivyCollector } from "./trivy-map.js";
 import type { ParseOptions } from "./types.js";
 
@@ -76,15 +83,24 @@ class TrivyReader {
   /** Entries are cut out by their layout (see indentedObjectEnd) until one is not laid out that way. */
   private indentedCut = true;
   private cutPaused = false;
+  /** An entry whose closing line is in the next piece: carried over from its line's start, cut then. */
+  private carried: string | undefined;
+  private carriedOnce = false;
 
   constructor(
     private readonly context: ReportContext,
     private readonly options: ParseOptions,
   ) {}
 
-  feed(text: string): void {
+  feed(piece: string): void {
     if (this.broken !== undefined) return;
     this.cutPaused = false;
+    let text = piece;
+    if (this.carried !== undefined) {
+      text = this.carried + piece;
+      this.carried = undefined;
+      this.carriedOnce = true;
+    }
     if (this.whole !== undefined) {
       this.whole.push(text);
       return;
@@ -105,6 +121,8 @@ class TrivyReader {
   }
 
   finish(): ToolResult {
+    // A carried entry with no piece after it: scanned, which finds it truncated.
+    if (this.carried !== undefined) this.feed("");
     if (this.broken !== undefined) throw malformed(this.context, this.broken);
     if (this.whole !== undefined) {
       let document: unknown;
@@ -190,10 +208,18 @@ class TrivyReader {
 
   /** A `Results` entry starts at `at`: cut out whole when it is laid out as trivy writes it, else scanned. */
   private entry(text: string, at: number, code: number): number {
+    const before = this.state;
     this.state = "after-entry";
     const end = code === 0x7b && this.indentedCut && !this.cutPaused ? indentedObjectEnd(text, at) : NOT_INDENTED;
-    // The closing line is in a later piece (once per piece) or absent: scan, and do not look again
-    // before the next piece, so that no piece is searched to its end more than once.
+    if (end === CLOSE_NOT_FOUND && !this.carriedOnce) {
+      // The entry goes on in the next piece (about once per piece): cut it out there.
+      this.state = before;
+      this.carried = text.slice(indentedLineStart(text, at));
+      return text.length;
+    }
+    this.carriedOnce = false;
+    // Still no closing line one piece later, or none at all: scan, and do not look again before
+    // the next piece, so that no text is searched to its end more than twice.
     if (end === CLOSE_NOT_FOUND) this.cutPaused = true;
     if (end > 0) {
       let value: unknown;
