@@ -133,10 +133,7 @@ export function prepareEvaluation(
 /** What the compliance controls found, when its gate is enabled. */
 export type ComplianceEvidence = { collected: CollectedCompliance; controlsFile: string | undefined } | undefined;
 
-/**
- * Judges the reports, prints the verdicts, writes the outputs; returns the exit code (0 or 1).
- * `evidence` may be started early (see collectEvidence) so that git runs while reports are read.
- */
+/** Judges, prints, writes the outputs; returns the exit code. `pending`: evidence started early. */
 export async function finishEvaluation(
   prepared: PreparedEvaluation,
   runs: readonly RunInput[],
