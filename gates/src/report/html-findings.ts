@@ -246,9 +246,12 @@ function filterBar(report: Report): string {
   );
 }
 
+/** `1,234`: one formatter for every count (toLocaleString builds one per call, ~10x slower). */
 function count(value: number): string {
-  return value.toLocaleString("en-US");
+  return COUNT_FORMAT.format(value);
 }
+
+const COUNT_FORMAT = new Intl.NumberFormat("en-US");
 
 function truncate(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
