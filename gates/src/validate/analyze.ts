@@ -2,7 +2,7 @@ import type { ValidateConfig } from "./config.js";
 import { extractMarkdown, type Fence, type MarkdownFacts } from "./extract.js";
 import { globMatcher } from "./globs.js";
 import { isHtmlElement } from "./html-elements.js";
-import { createMarkdownParser, type MarkdownParser, type ParsedMarkdown, type SourceFile } from "./parse.js";
+import { createMarkdownLinter, type MarkdownLinter, type ParsedMarkdown, type SourceFile } from "./parse.js";
 import { LineMap, type Position } from "./positions.js";
 import { dependencyMatcher, elementReferences, hasExtension, type DependencyMatcher } from "./references.js";
 import type { RawFinding } from "./rule-ids.js";
@@ -57,12 +57,20 @@ export function createFileAnalyzer(config: ValidateConfig): FileAnalyzer {
     frontmatter: config.frontmatter.map((rule) => ({ ...rule, matches: globMatcher([rule.glob]) })),
     budgets: config.token_budgets.map((budget) => ({ ...budget, matches: globMatcher([budget.glob]) })),
     counter: createTokenCounter(config.token_counter),
-    parse: createMarkdownParser(config.markdownlint),
+    lint: createMarkdownLinter(config.markdownlint),
   };
   return {
     async analyze(files) {
       const facts: FileFacts[] = [];
-      for (const file of files) facts.push(await analyzeParsed(settings.parse(file), settings));
+      for (const { analysis, lintErrors } of settings.lint(files, (parsed) => analyzeParsed(parsed, settings))) {
+        const { content, ...file } = analysis;
+        const budget = settings.budgets.find((candidate) => candidate.matches(file.path));
+        file.findings.push(
+          ...(budget === undefined ? [] : await overTokenBudget(file.path, content, budget, settings.counter)),
+          ...markdownlintFindings(file.path, lintErrors),
+        );
+        facts.push(file);
+      }
       return facts;
     },
     dispose: () => settings.counter.dispose(),
@@ -77,7 +85,7 @@ interface Settings {
   frontmatter: { glob: string; required: string[]; matches: (path: string) => boolean }[];
   budgets: { glob: string; max: number; matches: (path: string) => boolean }[];
   counter: TokenCounter;
-  parse: MarkdownParser;
+  lint: MarkdownLinter;
 }
 
 /** Extensions an `@include` without a folder must have to be told from a handle or decorator. */
@@ -86,23 +94,26 @@ const INCLUDE = /(?<=^|[\s([{"'>*_])@([\w.~/+-]+)/gm;
 const INCLUDE_TRAILING = /[.:;!?_-]+$/;
 const ANY_EXTENSION = /[\w-]\.[A-Za-z0-9]{1,10}$/;
 
-async function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): Promise<FileFacts> {
+/**
+ * The checks that read the parse, run inside markdownlint's pass over the file; the token budget
+ * (asynchronous: the encoder loads on first use) and markdownlint's findings are added after, in
+ * that order. The text is kept for the budget.
+ */
+function analyzeParsed(parsed: ParsedMarkdown, settings: Settings): FileFacts & { content: string } {
   const { path } = parsed;
   const markdown = extractMarkdown(parsed);
   const prose = new LineMap(markdown.prose);
   const position = (offset: number) => prose.position(offset);
   const xml = xmlFacts(path, markdown, position, settings);
-  const budget = settings.budgets.find((candidate) => candidate.matches(path));
   const findings: RawFinding[] = [
     ...unclosedFences(path, markdown.fences),
     ...xml.findings,
     ...frontMatterFindings(parsed, settings),
-    ...(budget === undefined ? [] : await overTokenBudget(path, parsed.content, budget, settings.counter)),
-    ...markdownlintFindings(path, parsed.lintErrors),
   ];
   const slugger = new Slugger();
   return {
     path,
+    content: parsed.content,
     anchors: [...markdown.headings.map((heading) => slugger.slug(heading)), ...markdown.htmlAnchors],
     links: markdown.destinations.map((destination) => ({
       target: destination.raw,

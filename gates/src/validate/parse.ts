@@ -19,48 +19,56 @@ export interface ParsedMarkdown {
   /** The YAML between the `---` lines, when the file starts with YAML front matter. */
   frontMatter: string | undefined;
   tokens: readonly MicromarkToken[];
-  /** markdownlint's own findings (empty when markdownlint is turned off). */
+}
+
+/** What the checks made of one file's parse, and markdownlint's own findings on it. */
+export interface Linted<T> {
+  analysis: T;
+  /** Empty when markdownlint is turned off. */
   lintErrors: LintError[];
 }
 
 /** markdownlint's defaults minus line length, which prompt files and tables routinely exceed. */
 export const DEFAULT_MARKDOWNLINT: Readonly<Configuration> = { default: true, MD013: false };
 
-/** Parses one file (and runs markdownlint on it). */
-export type MarkdownParser = (file: SourceFile) => ParsedMarkdown;
+/**
+ * Lints a batch of files in one markdownlint call and hands each file's parse to `analyze` while
+ * markdownlint holds it; results are in input order.
+ */
+export type MarkdownLinter = <T>(files: readonly SourceFile[], analyze: (parsed: ParsedMarkdown) => T) => Linted<T>[];
 
 /**
- * A parser running markdownlint's rules (`markdownlint: false` runs none) whose micromark parse a
- * custom rule hands over, so each file is parsed once for every check. One file at a time: a
- * file's tokens are garbage as soon as its checks are done, which keeps the heap small.
+ * A linter running markdownlint's rules (`markdownlint: false` runs none) plus a custom rule that
+ * runs the caller's checks on markdownlint's micromark parse, so each file is parsed once for every
+ * check. The checks run inside the rule, so a file's tokens are garbage as soon as markdownlint
+ * moves to the next file, which keeps the heap small however large the batch; one call per batch
+ * pays markdownlint's set-up (rule list, configuration) once, not once per file.
  */
-export function createMarkdownParser(markdownlint: Record<string, unknown> | false): MarkdownParser {
+export function createMarkdownLinter(markdownlint: Record<string, unknown> | false): MarkdownLinter {
   const config: Configuration =
     markdownlint === false
-      ? { default: false, [CAPTURE_RULE]: true }
-      : { ...DEFAULT_MARKDOWNLINT, ...markdownlint, [CAPTURE_RULE]: true };
-  return (file) => {
-    const content = stripBom(file.content);
-    const captured = new Map<string, Captured>();
-    const results = lint({ strings: { [file.path]: content }, config, customRules: [captureRule(captured)] });
-    // An inline `markdownlint-configure-file` comment can switch the capture rule off: parse again
-    // without inline configuration.
-    const capture = captured.get(file.path) ?? recapture(file.path, content);
-    return {
-      path: file.path,
-      content,
-      lines: content.split(NEW_LINE),
-      lineOffset: capture.frontMatterLines.length,
-      frontMatter: yamlFrontMatter(capture.frontMatterLines),
-      tokens: capture.tokens,
-      lintErrors: markdownlint === false ? [] : (results[file.path] ?? []),
-    };
+      ? { default: false, [ANALYSIS_RULE]: true }
+      : { ...DEFAULT_MARKDOWNLINT, ...markdownlint, [ANALYSIS_RULE]: true };
+  return <T>(files: readonly SourceFile[], analyze: (parsed: ParsedMarkdown) => T): Linted<T>[] => {
+    const contents = new Map(files.map((file) => [file.path, stripBom(file.content)]));
+    const analysed = new Map<string, { value: T }>();
+    const rule = analysisRule((name, capture) => {
+      analysed.set(name, { value: analyze(parsedMarkdown(name, contents.get(name) ?? "", capture)) });
+    });
+    const results = lint({ strings: Object.fromEntries(contents), config, customRules: [rule] });
+    return files.map((file) => {
+      // An inline `markdownlint-configure-file` comment can switch the analysis rule off: parse
+      // that file again without inline configuration.
+      const found = analysed.get(file.path);
+      const analysis = found === undefined ? reanalyse(file.path, contents.get(file.path) ?? "", analyze) : found.value;
+      return { analysis, lintErrors: markdownlint === false ? [] : (results[file.path] ?? []) };
+    });
   };
 }
 
 // --- internal ---
 
-const CAPTURE_RULE = "portcullis-parse";
+const ANALYSIS_RULE = "portcullis-parse";
 const NEW_LINE = /\r\n|\r|\n/;
 const FENCE_LINE = /^---\s*$/;
 
@@ -69,31 +77,43 @@ interface Captured {
   frontMatterLines: readonly string[];
 }
 
-function captureRule(into: Map<string, Captured>): Rule {
+function analysisRule(onParsed: (name: string, capture: Captured) => void): Rule {
   return {
-    names: [CAPTURE_RULE],
-    description: "Hands the micromark parse to portcullis validate",
+    names: [ANALYSIS_RULE],
+    description: "Runs portcullis validate's checks on markdownlint's micromark parse",
     tags: ["portcullis"],
     parser: "micromark",
     function: (params) => {
-      into.set(params.name, { tokens: params.parsers.micromark.tokens, frontMatterLines: params.frontMatterLines });
+      onParsed(params.name, { tokens: params.parsers.micromark.tokens, frontMatterLines: params.frontMatterLines });
     },
   };
 }
 
-function recapture(path: string, content: string): Captured {
-  const captured = new Map<string, Captured>();
+function parsedMarkdown(path: string, content: string, capture: Captured): ParsedMarkdown {
+  return {
+    path,
+    content,
+    lines: content.split(NEW_LINE),
+    lineOffset: capture.frontMatterLines.length,
+    frontMatter: yamlFrontMatter(capture.frontMatterLines),
+    tokens: capture.tokens,
+  };
+}
+
+function reanalyse<T>(path: string, content: string, analyze: (parsed: ParsedMarkdown) => T): T {
+  const analysed: { value: T }[] = [];
   lint({
     strings: { [path]: content },
-    config: { default: false, [CAPTURE_RULE]: true },
-    customRules: [captureRule(captured)],
+    config: { default: false, [ANALYSIS_RULE]: true },
+    customRules: [
+      analysisRule((name, capture) => analysed.push({ value: analyze(parsedMarkdown(name, content, capture)) })),
+    ],
     noInlineConfig: true,
   });
-  const capture = captured.get(path);
-  if (capture === undefined) {
+  const [first] = analysed;
+  if (first === undefined)
     throw new InternalError(`markdownlint did not run the parse rule on ${path}`, { file: path });
-  }
-  return capture;
+  return first.value;
 }
 
 function stripBom(text: string): string {

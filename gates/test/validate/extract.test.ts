@@ -1,10 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { extractMarkdown } from "../../src/validate/extract.js";
-import { createMarkdownParser } from "../../src/validate/parse.js";
+import { createMarkdownLinter } from "../../src/validate/parse.js";
 
-const parse = createMarkdownParser(false);
-const extract = (content: string) => extractMarkdown(parse({ path: "a.md", content }));
+const lint = createMarkdownLinter(false);
+const extract = (content: string) => {
+  const [file] = lint([{ path: "a.md", content }], extractMarkdown);
+  if (file === undefined) throw new Error("no result for a.md");
+  return file.analysis;
+};
 
 /** CommonMark fences at the top level, modelled independently: opening and closing runs of ` or ~. */
 function modelFences(lines: readonly string[]): { opened: number; unclosed: boolean } {
