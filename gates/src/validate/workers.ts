@@ -17,8 +17,10 @@ export function autoWorkerCount(files: readonly SourceFile[]): number {
 }
 
 /**
- * Analyses files on `count` worker threads. Batches are handed to whichever thread is free, and
- * results are put back in input order, so the output does not depend on scheduling.
+ * Analyses files on `count` worker threads. Batches are handed to whichever thread is free, each
+ * thread holding a second batch queued so it never waits for this thread between two; batches
+ * shrink towards the end so the threads finish together. Results are put back in input order, so
+ * the output does not depend on scheduling.
  */
 export async function analyzeInWorkers(
   files: readonly SourceFile[],
@@ -26,19 +28,22 @@ export async function analyzeInWorkers(
   count: number,
   progress: (done: number, total: number) => void = () => undefined,
 ): Promise<FileFacts[]> {
-  const batches = batch(files);
+  const batches = batch(files, count);
   const results: FileFacts[][] = [];
   let next = 0;
   let done = 0;
   const threads = Array.from({ length: Math.min(count, batches.length) }, () => new Thread(config));
+  const feed = async (thread: Thread) => {
+    for (let id = next++; id < batches.length; id = next++) {
+      results[id] = await thread.analyze(id, batches[id] ?? []);
+      done += results[id]?.length ?? 0;
+      progress(done, files.length);
+    }
+  };
   try {
     await Promise.all(
       threads.map(async (thread) => {
-        for (let id = next++; id < batches.length; id = next++) {
-          results[id] = await thread.analyze(id, batches[id] ?? []);
-          done += results[id]?.length ?? 0;
-          progress(done, files.length);
-        }
+        await Promise.all(Array.from({ length: QUEUED_PER_THREAD }, () => feed(thread)));
         await thread.close();
       }),
     );
@@ -54,6 +59,10 @@ const PARALLEL_THRESHOLD = 8_000_000;
 const MAX_WORKERS = 8;
 const BATCH_CHARS = 400_000;
 const BATCH_FILES = 64;
+/** The smallest batch the shrinking towards the end goes down to (markdownlint's set-up per call). */
+const MIN_BATCH_CHARS = 20_000;
+/** Batches in flight per thread: the one it works on and the next. */
+const QUEUED_PER_THREAD = 2;
 
 /**
  * Young generation of each worker (V8 splits it into two semi-spaces and a large-object space).
@@ -77,26 +86,43 @@ function spawn(config: ValidateConfig): Worker {
   return new Worker(bootstrap, { ...options, eval: true });
 }
 
-function batch(files: readonly SourceFile[]): SourceFile[][] {
+/**
+ * Batches of at most BATCH_FILES files and BATCH_CHARS characters, and at most an eighth of what is
+ * left per thread (guided scheduling): the last batches are small, so no thread is left working
+ * alone on a large one at the end.
+ */
+function batch(files: readonly SourceFile[], threads: number): SourceFile[][] {
   const batches: SourceFile[][] = [];
   let current: SourceFile[] = [];
   let size = 0;
+  let left = files.reduce((total, file) => total + file.content.length, 0);
+  let limit = batchLimit(left, threads);
   for (const file of files) {
-    if (current.length > 0 && (size + file.content.length > BATCH_CHARS || current.length >= BATCH_FILES)) {
+    if (current.length > 0 && (size + file.content.length > limit || current.length >= BATCH_FILES)) {
       batches.push(current);
       current = [];
       size = 0;
+      limit = batchLimit(left, threads);
     }
     current.push(file);
     size += file.content.length;
+    left -= file.content.length;
   }
   if (current.length > 0) batches.push(current);
   return batches;
 }
 
+function batchLimit(left: number, threads: number): number {
+  return Math.max(MIN_BATCH_CHARS, Math.min(BATCH_CHARS, Math.floor(left / (threads * 8))));
+}
+
 class Thread {
   private readonly worker: Worker;
-  private pending: { resolve: (facts: FileFacts[]) => void; reject: (error: Error) => void } | undefined;
+  /** Batches sent and not answered yet, by id. */
+  private readonly pending = new Map<
+    number,
+    { resolve: (facts: FileFacts[]) => void; reject: (error: Error) => void }
+  >();
   private exited: Promise<void>;
   private failure: Error | undefined;
 
@@ -107,7 +133,7 @@ class Thread {
     this.exited = new Promise((resolve) => {
       this.worker.once("exit", (code) => {
         if (code !== 0) this.fail(new Error(`validate worker exited with code ${code}`));
-        else if (this.pending !== undefined) this.fail(new Error("validate worker exited before answering"));
+        else if (this.pending.size > 0) this.fail(new Error("validate worker exited before answering"));
         resolve();
       });
     });
@@ -116,7 +142,7 @@ class Thread {
   analyze(id: number, files: SourceFile[]): Promise<FileFacts[]> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
+      this.pending.set(id, { resolve, reject });
       this.post({ type: "analyze", id, files });
     });
   }
@@ -149,15 +175,18 @@ class Thread {
       );
       return;
     }
-    const pending = this.pending;
-    this.pending = undefined;
-    pending?.resolve(response.facts);
+    const pending = this.pending.get(response.id);
+    if (pending === undefined) {
+      this.fail(new Error(`a validate worker answered batch ${response.id}, which it was not sent`));
+      return;
+    }
+    this.pending.delete(response.id);
+    pending.resolve(response.facts);
   }
 
   private fail(error: Error): void {
     this.failure ??= new InternalError(`validate worker failed: ${error.message}`, { cause: error });
-    const pending = this.pending;
-    this.pending = undefined;
-    pending?.reject(this.failure);
+    for (const pending of this.pending.values()) pending.reject(this.failure);
+    this.pending.clear();
   }
 }
