@@ -65,10 +65,12 @@ export function createFileAnalyzer(config: ValidateConfig): FileAnalyzer {
       for (const { analysis, lintErrors } of settings.lint(files, (parsed) => analyzeParsed(parsed, settings))) {
         const { content, ...file } = analysis;
         const budget = settings.budgets.find((candidate) => candidate.matches(file.path));
-        file.findings.push(
+        // A new array, not push(...): a long file can have more lint errors than a call has arguments.
+        file.findings = [
+          ...file.findings,
           ...(budget === undefined ? [] : await overTokenBudget(file.path, content, budget, settings.counter)),
           ...markdownlintFindings(file.path, lintErrors),
-        );
+        ];
         facts.push(file);
       }
       return facts;

@@ -28,4 +28,20 @@ describe("markdownlint", () => {
     const { findings } = await validateTree([{ path: "a.md", content }]);
     expect(brief(findings)).toEqual(["broken-link a.md:4:5"]);
   });
+
+  it("keeps each file's findings apart when one markdownlint run lints several files", async () => {
+    const off = '<!-- markdownlint-configure-file { "default": false, "portcullis-parse": false } -->\n';
+    const { findings } = await validateTree([
+      { path: "a.md", content: "# A\n\n### Skipped level\n\n[x](gone-a.md)\n" },
+      { path: "b.md", content: `${off}# B\n\n### Skipped level\n\n[x](gone-b.md)\n` },
+      { path: "c.md", content: "---\nname: c\n---\n# C\n\n[x](gone-c.md)\n\n```xml\n<a>\n```\n" },
+    ]);
+    expect(brief(findings)).toEqual([
+      "markdownlint/MD001 a.md:3:1",
+      "broken-link a.md:5:5",
+      "broken-link b.md:6:5",
+      "broken-link c.md:6:5",
+      "xml-malformed c.md:9:1",
+    ]);
+  });
 });
