@@ -8,6 +8,7 @@ import { buildRegistry, KIND_FORMATS, REPORT_KIND_SPECS, TOOLS } from "../../src
 import type { RegistryVocabulary } from "../../src/tools/registry.js";
 import type { ToolAdapter } from "../../src/tools/types.js";
 import { VALIDATE_TOOL } from "../../src/validate/rule-ids.js";
+import { failure } from "./failure.js";
 
 const ADAPTERS: readonly ToolAdapter[] = Object.values(TOOLS);
 const VOCABULARY: RegistryVocabulary = { kinds: REPORT_KINDS, formats: REPORT_FORMATS };
@@ -37,16 +38,6 @@ const osvScanner: ToolAdapter = {
 };
 const OSV_REPORT = JSON.stringify({ results: [], experimental_config: { licenses: { summary: false } } });
 const WITH_OSV: RegistryVocabulary = { kinds: [...REPORT_KINDS, OSV_KIND], formats: [...REPORT_FORMATS, OSV_JSON] };
-
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isPortcullisError(error)) return error.describe();
-    throw error;
-  }
-  throw new Error("expected a PortcullisError");
-}
 
 describe("buildRegistry", () => {
   it("derives every kind table from what the adapters declare, and nothing else", () => {

@@ -4,19 +4,10 @@ import { describe, expect, it } from "vitest";
 import { isPortcullisError } from "../../src/errors.js";
 import { Finding } from "../../src/findings/finding.js";
 import { FINDINGS_EXIT, findingsFormat } from "../../src/tools/findings.js";
+import { failure } from "./failure.js";
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/findings/${name}`, import.meta.url), "utf8");
-
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isPortcullisError(error)) return error.describe();
-    throw error;
-  }
-  throw new Error("expected a PortcullisError");
-}
 
 describe("portcullis.findings/v1 adapter", () => {
   it("reads a validate run: tool, version, files scanned, findings and tool errors as written", () => {

@@ -1,22 +1,12 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isPortcullisError } from "../../src/errors.js";
 import { Finding } from "../../src/findings/finding.js";
 import { GITLEAKS_EXIT, GITLEAKS_IMAGE, gitleaks } from "../../src/tools/gitleaks.js";
+import { failure } from "./failure.js";
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/gitleaks/${name}`, import.meta.url), "utf8");
-
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isPortcullisError(error)) return error.describe();
-    throw error;
-  }
-  throw new Error("expected a PortcullisError");
-}
 
 /** The git-history fixture as objects, to be edited by tests. */
 function leaks(): Array<Record<string, unknown>> {

@@ -6,18 +6,9 @@ import { isPortcullisError } from "../../src/errors.js";
 import { loadEnvironment } from "../../src/policy/load-files.js";
 import { PerformanceResult, type ToolResult } from "../../src/findings/finding.js";
 import { isK6OutJson, k6, K6_EXIT, K6_IMAGE, parseK6OutJson, parseK6OutJsonStream } from "../../src/tools/k6.js";
+import { failure } from "./failure.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/k6/${name}`, import.meta.url), "utf8");
-
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isPortcullisError(error)) return error.describe();
-    throw error;
-  }
-  throw new Error("expected a PortcullisError");
-}
 
 function performance(result: ToolResult): PerformanceResult {
   if (result.performance === undefined) throw new Error("no performance result");

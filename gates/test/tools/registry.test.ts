@@ -14,6 +14,7 @@ import {
   reportParsers,
   TOOLS,
 } from "../../src/tools/index.js";
+import { failure } from "./failure.js";
 
 const fixture = (path: string): string => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), "utf8");
 
@@ -47,16 +48,6 @@ const RIGHT_KIND: Readonly<Record<ReportFormat, ReportKind>> = {
   sarif: "sarif",
   "portcullis-findings": "findings",
 };
-
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isPortcullisError(error)) return error.describe();
-    throw error;
-  }
-  throw new Error("expected a PortcullisError");
-}
 
 describe("tool registry", () => {
   it("lists one adapter per tool, named as the tool", () => {

@@ -1,23 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isPortcullisError } from "../../src/errors.js";
 import { Finding, type Severity, type ToolResult } from "../../src/findings/finding.js";
 import { parseSarifDocument, sarif, sarifDriverNames, sarifFormat } from "../../src/tools/sarif.js";
 import { severityFromScore } from "../../src/tools/sarif-result.js";
+import { failure } from "./failure.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/sarif/${name}`, import.meta.url), "utf8");
 
 /** The one-line description of the PortcullisError `run` throws. */
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isPortcullisError(error)) return error.describe();
-    throw error;
-  }
-  throw new Error("expected a PortcullisError");
-}
-
 function byRuleAndLine(result: ToolResult, ruleId: string, line: number): Finding {
   const found = result.findings.find((f) => f.ruleId === ruleId && f.location?.startLine === line);
   if (found === undefined) throw new Error(`no finding ${ruleId}:${line}`);

@@ -1,20 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isPortcullisError } from "../../src/errors.js";
 import { Finding, type Severity, type ToolResult } from "../../src/findings/finding.js";
 import { SEMGREP_EXIT, SEMGREP_IMAGE, SEMGREP_SEVERITY, semgrep } from "../../src/tools/semgrep.js";
+import { failure } from "./failure.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/semgrep/${name}`, import.meta.url), "utf8");
-
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isPortcullisError(error)) return error.describe();
-    throw error;
-  }
-  throw new Error("expected a PortcullisError");
-}
 
 function byRule(result: ToolResult, suffix: string): Finding {
   const found = result.findings.find((f) => f.ruleId.endsWith(suffix));

@@ -11,18 +11,9 @@ import {
   TRIVY_EXIT,
   TRIVY_IMAGE,
 } from "../../src/tools/trivy.js";
+import { failure } from "./failure.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/trivy/${name}`, import.meta.url), "utf8");
-
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isPortcullisError(error)) return error.describe();
-    throw error;
-  }
-  throw new Error("expected a PortcullisError");
-}
 
 /** The mixed fs fixture as a mutable object tree. */
 function mixed(): { Results: Array<Record<string, unknown>> } & Record<string, unknown> {
