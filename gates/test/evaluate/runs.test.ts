@@ -4,21 +4,8 @@ import { REPORT_FORMATS } from "../../src/findings/finding.js";
 import { REPORT_KINDS } from "../../src/model/report.js";
 import { KIND_FORMATS, reportExitMeaning } from "../../src/tools/index.js";
 import { VALIDATE_TOOL } from "../../src/validate/rule-ids.js";
+import { KIND_OF_FORMAT } from "../tools/kind-of-format.js";
 import { broken, result } from "./helpers.js";
-
-/** The `--report` kind a user passes each format as, written out here rather than read from the registry. */
-const GIVE_AS = {
-  "gitleaks-json": "gitleaks",
-  "gitleaks-sarif": "gitleaks",
-  "trivy-json": "trivy",
-  "trivy-sarif": "trivy",
-  "semgrep-json": "semgrep",
-  "semgrep-sarif": "semgrep",
-  "k6-summary-export": "k6",
-  "k6-handle-summary": "k6",
-  sarif: "sarif",
-  "portcullis-findings": "findings",
-} as const;
 
 describe("runStates", () => {
   const mismatches = REPORT_KINDS.flatMap((kind) =>
@@ -32,7 +19,7 @@ describe("runStates", () => {
     expect(state?.problem).toEqual({
       code: "REPORT_WRONG_TOOL",
       message: `given as a ${kind} report, but it is a ${format} report`,
-      fix: `pass it as --report ${GIVE_AS[format]}=<file>, or give the ${kind} report`,
+      fix: `pass it as --report ${KIND_OF_FORMAT[format]}=<file>, or give the ${kind} report`,
     });
   });
 

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isPortcullisError } from "../../src/errors.js";
 import { Finding, REPORT_FORMATS, type ReportFormat } from "../../src/findings/finding.js";
-import { REPORT_KINDS, type ReportKind } from "../../src/model/report.js";
+import { REPORT_KINDS } from "../../src/model/report.js";
 import {
   detectDocument,
   detectReport,
@@ -15,6 +15,7 @@ import {
   TOOLS,
 } from "../../src/tools/index.js";
 import { failure } from "./failure.js";
+import { KIND_OF_FORMAT } from "./kind-of-format.js";
 
 const fixture = (path: string): string => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), "utf8");
 
@@ -33,20 +34,6 @@ const SAMPLES: Readonly<Record<ReportFormat, string>> = {
   "k6-handle-summary": fixture("k6/handle-summary.json"),
   sarif: sarifFrom("CodeQL"),
   "portcullis-findings": fixture("findings/validate.json"),
-};
-
-/** The kind to name in a fix hint, independently of the registry's own table. */
-const RIGHT_KIND: Readonly<Record<ReportFormat, ReportKind>> = {
-  "gitleaks-json": "gitleaks",
-  "gitleaks-sarif": "gitleaks",
-  "trivy-json": "trivy",
-  "trivy-sarif": "trivy",
-  "semgrep-json": "semgrep",
-  "semgrep-sarif": "semgrep",
-  "k6-summary-export": "k6",
-  "k6-handle-summary": "k6",
-  sarif: "sarif",
-  "portcullis-findings": "findings",
 };
 
 describe("tool registry", () => {
@@ -83,7 +70,7 @@ describe("tool registry", () => {
     }
     expect(failure(() => parseReport(kind, SAMPLES[format], { file: "in.json" }))).toMatch(
       new RegExp(
-        `^\\[REPORT_WRONG_TOOL\\] in\\.json: --report ${kind}: .* — fix: pass it as --report ${RIGHT_KIND[format]}=in\\.json$`,
+        `^\\[REPORT_WRONG_TOOL\\] in\\.json: --report ${kind}: .* — fix: pass it as --report ${KIND_OF_FORMAT[format]}=in\\.json$`,
       ),
     );
   });
@@ -182,7 +169,7 @@ describe("tool registry", () => {
         try {
           expect(KIND_FORMATS[kind]).toContain(parseReport(kind, SAMPLES[format]).format);
         } catch (error) {
-          expect(isPortcullisError(error) && error.fix).toBe(`pass it as --report ${RIGHT_KIND[format]}=<file>`);
+          expect(isPortcullisError(error) && error.fix).toBe(`pass it as --report ${KIND_OF_FORMAT[format]}=<file>`);
         }
       }),
       { seed: 3, numRuns: 100 },
