@@ -69,24 +69,12 @@ export const TOOL_SOURCES: Readonly<Record<InstallableTool, ToolSources>> = {
     version: gitleaks.image.version,
     executable: "gitleaks",
     versionArgv: gitleaks.versionArgv,
-    release: (platform) => {
-      const target = pick(platform, {
-        "linux-x64": "linux_x64",
-        "linux-arm64": "linux_arm64",
-        "darwin-x64": "darwin_x64",
-        "darwin-arm64": "darwin_arm64",
-      });
-      const version = gitleaks.image.version;
-      return target === undefined
-        ? undefined
-        : {
-            repo: "gitleaks/gitleaks",
-            tag: `v${version}`,
-            asset: `gitleaks_${version}_${target}.tar.gz`,
-            checksums: `gitleaks_${version}_checksums.txt`,
-            binary: "gitleaks",
-          };
-    },
+    release: goreleaserArchive("gitleaks/gitleaks", "gitleaks", gitleaks.image.version, {
+      "linux-x64": "linux_x64",
+      "linux-arm64": "linux_arm64",
+      "darwin-x64": "darwin_x64",
+      "darwin-arm64": "darwin_arm64",
+    }),
     goModule: {
       module: "github.com/zricethezav/gitleaks/v8",
       package: "",
@@ -97,24 +85,12 @@ export const TOOL_SOURCES: Readonly<Record<InstallableTool, ToolSources>> = {
     version: trivy.image.version,
     executable: "trivy",
     versionArgv: trivy.versionArgv,
-    release: (platform) => {
-      const target = pick(platform, {
-        "linux-x64": "Linux-64bit",
-        "linux-arm64": "Linux-ARM64",
-        "darwin-x64": "macOS-64bit",
-        "darwin-arm64": "macOS-ARM64",
-      });
-      const version = trivy.image.version;
-      return target === undefined
-        ? undefined
-        : {
-            repo: "aquasecurity/trivy",
-            tag: `v${version}`,
-            asset: `trivy_${version}_${target}.tar.gz`,
-            checksums: `trivy_${version}_checksums.txt`,
-            binary: "trivy",
-          };
-    },
+    release: goreleaserArchive("aquasecurity/trivy", "trivy", trivy.image.version, {
+      "linux-x64": "Linux-64bit",
+      "linux-arm64": "Linux-ARM64",
+      "darwin-x64": "macOS-64bit",
+      "darwin-arm64": "macOS-ARM64",
+    }),
     goModule: {
       module: "github.com/aquasecurity/trivy",
       package: "cmd/trivy",
@@ -191,6 +167,30 @@ export function versionFit(found: string, pinned: string): VersionFit {
 }
 
 // --- internal ---
+
+/**
+ * A goreleaser release (gitleaks, trivy): `<name>_<version>_<target>.tar.gz` beside
+ * `<name>_<version>_checksums.txt`, the executable at the archive's root. Platforms without a
+ * target have no archive.
+ */
+function goreleaserArchive(
+  repo: string,
+  name: string,
+  version: string,
+  targets: Readonly<Record<string, string>>,
+): (platform: Platform) => ReleaseArchive | undefined {
+  return (platform) => {
+    const target = pick(platform, targets);
+    if (target === undefined) return undefined;
+    return {
+      repo,
+      tag: `v${version}`,
+      asset: `${name}_${version}_${target}.tar.gz`,
+      checksums: `${name}_${version}_checksums.txt`,
+      binary: name,
+    };
+  };
+}
 
 function pick(platform: Platform, targets: Readonly<Record<string, string>>): string | undefined {
   return targets[`${platform.os}-${platform.arch}`];
