@@ -43,16 +43,21 @@ export function toFindings(raw: readonly RawFinding[]): Finding[] {
   }));
 }
 
-/** The `portcullis.findings/v1` document of a run, checked against its schema. */
+/**
+ * The `portcullis.findings/v1` document of a run. Its envelope is checked against the schema; the
+ * findings are not checked again: toFindings builds each from typed fields, and re-validating a
+ * large tree's 200,000 findings took a third of a second after the workers were done.
+ */
 export function toFindingsDocument(result: ValidateResult): FindingsDocument {
-  return FindingsDocument.parse({
+  const envelope = FindingsDocument.parse({
     schema: FINDINGS_SCHEMA_ID,
     tool: VALIDATE_TOOL,
     version: PORTCULLIS_VERSION,
     filesScanned: result.filesScanned,
-    findings: result.findings,
+    findings: [],
     toolErrors: [],
   });
+  return { ...envelope, findings: result.findings };
 }
 
 /** True when a finding of rules 1–8 (severity high) is present: the run fails. */

@@ -2,7 +2,7 @@
  * The file-reading adapter of `portcullis validate`: finds portcullis.yml, lists the repository
  * and reads the Markdown files, then hands everything to the pure core (`validateFiles`).
  */
-import type { Dirent } from "node:fs";
+import { readFileSync, type Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { PortcullisError } from "../errors.js";
@@ -105,13 +105,11 @@ export async function listRepository(
   await walk("", GitignoreRules.none());
   paths.sort();
   const wanted = paths.filter((file) => included(file) && !excluded(file) && !ignoredFiles.has(file));
-  const files = await readAll(root, wanted);
+  const files = readAll(root, wanted);
   return { files, paths, unlisted };
 }
 
 // --- internal ---
-
-const READ_CONCURRENCY = 64;
 
 /** Folders no repository wants judged: git's own data and installed dependencies. */
 const NEVER_JUDGED = new Set([".git", "node_modules"]);
@@ -155,21 +153,20 @@ async function kindOf(entry: Dirent, absolute: string): Promise<"file" | "folder
   }
 }
 
-async function readAll(root: string, files: readonly string[]): Promise<SourceFile[]> {
-  const read: SourceFile[] = new Array<SourceFile>(files.length);
-  let next = 0;
-  const reader = async () => {
-    for (let index = next++; index < files.length; index = next++) {
-      const file = files[index] ?? "";
-      try {
-        read[index] = { path: file, content: await readFile(path.join(root, file), "utf8") };
-      } catch (error) {
-        throw io(file, error);
-      }
+/**
+ * Reads the files one after the other, synchronously: for thousands of small files this is about
+ * three times faster than promise-based reads (each of those is an open, a stat, a read and a close
+ * sent to the thread pool one after another), and reading is the one part of a run before the
+ * workers start.
+ */
+function readAll(root: string, files: readonly string[]): SourceFile[] {
+  return files.map((file) => {
+    try {
+      return { path: file, content: readFileSync(path.join(root, file), "utf8") };
+    } catch (error) {
+      throw io(file, error);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, reader));
-  return read;
+  });
 }
 
 function io(file: string, error: unknown): PortcullisError {
