@@ -1,4 +1,4 @@
-import type { Configuration, LintError, MicromarkToken, Rule } from "markdownlint";
+import type { Configuration, LintError, LintResults, MicromarkToken, Options, Rule } from "markdownlint";
 import { lint } from "markdownlint/sync";
 import { InternalError } from "../errors.js";
 
@@ -55,7 +55,7 @@ export function createMarkdownLinter(markdownlint: Record<string, unknown> | fal
     const rule = analysisRule((name, capture) => {
       analysed.set(name, { value: analyze(parsedMarkdown(name, contents.get(name) ?? "", capture)) });
     });
-    const results = lint({ strings: Object.fromEntries(contents), config, customRules: [rule] });
+    const results = lintUnfrozen({ strings: Object.fromEntries(contents), config, customRules: [rule] });
     return files.map((file) => {
       // An inline `markdownlint-configure-file` comment can switch the analysis rule off: parse
       // that file again without inline configuration.
@@ -102,7 +102,7 @@ function parsedMarkdown(path: string, content: string, capture: Captured): Parse
 
 function reanalyse<T>(path: string, content: string, analyze: (parsed: ParsedMarkdown) => T): T {
   const analysed: { value: T }[] = [];
-  lint({
+  lintUnfrozen({
     strings: { [path]: content },
     config: { default: false, [ANALYSIS_RULE]: true },
     customRules: [
@@ -115,6 +115,28 @@ function reanalyse<T>(path: string, content: string, analyze: (parsed: ParsedMar
     throw new InternalError(`markdownlint did not run the parse rule on ${path}`, { file: path });
   return first.value;
 }
+
+/**
+ * markdownlint's lint with its tokens left unfrozen. When any custom rule is present, markdownlint
+ * freezes every micromark token of every file, so that a custom rule cannot change what the built-in
+ * rules read; without one (as markdownlint-cli2 runs it) nothing is frozen. Our one custom rule only
+ * reads the tokens (typed readonly), and the freezing cost 7 % of a large run's CPU time (2,000 files
+ * of the benchmark tree, three runs each: 21.7 s unfrozen, 23.4 s frozen). The built-in rules then
+ * see exactly what they see in markdownlint-cli2. markdownlint/sync runs to its end without yielding,
+ * so no other code runs on this thread while Object.freeze is a pass-through; it is restored however
+ * the lint ends.
+ */
+function lintUnfrozen(options: Options): LintResults {
+  const freeze = Object.freeze;
+  Object.freeze = passThrough;
+  try {
+    return lint(options);
+  } finally {
+    Object.freeze = freeze;
+  }
+}
+
+const passThrough = (<T>(value: T): T => value) as typeof Object.freeze;
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
