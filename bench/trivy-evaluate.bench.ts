@@ -37,7 +37,8 @@ const LIMITS = {
   htmlBytes: 5_000_000,
   summaryBytes: 1024 * 1024,
   sarifGzipBytes: 10 * 1024 * 1024,
-  sarifResults: 25_000,
+  /** What code scanning stores of a run (it rejects a run past 25,000). */
+  sarifResults: 5_000,
 };
 
 interface Sample {

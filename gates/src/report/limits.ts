@@ -6,8 +6,14 @@
 export const GITHUB_LIMITS = {
   /** Code scanning rejects a SARIF file with more runs. */
   sarifRunsPerFile: 20,
-  /** Code scanning rejects a run with more results (and shows only the top 5,000 by severity). */
+  /** Code scanning rejects a run with more results. */
   sarifResultsPerRun: 25_000,
+  /**
+   * Code scanning stores at most this many results of a run and warns about the rest ("Analysis
+   * SARIF file exceeded alert limits"). Which ones it keeps is its choice: not the most severe, as
+   * its documentation says (github/docs issue 38085), so Portcullis picks them itself.
+   */
+  sarifResultsStoredPerRun: 5_000,
   /** Code scanning rejects a run with more rules. */
   sarifRulesPerRun: 25_000,
   /** Tags per rule: more are rejected; 10 are shown. */

@@ -14,8 +14,8 @@ export interface SarifToolPlan {
 }
 
 /**
- * Decides report.sarif's runs: one per tool, at most 25,000 results each (GitHub's limit; the most
- * important are kept: new before accepted, then by severity), at most 20 runs. A tool with a report that could not be used gets no run:
+ * Decides report.sarif's runs: one per tool, at most 5,000 results each (all that code scanning
+ * stores of a run; the most important are kept: new before accepted, then by severity), at most 20 runs. A tool with a report that could not be used gets no run:
  * an empty or partial run would tell code scanning that its open alerts were fixed.
  */
 export function planSarif(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
@@ -56,7 +56,7 @@ function planRuns(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
       };
     }
     runs += 1;
-    const kept = worstByStatusAndSeverity(findings, GITHUB_LIMITS.sarifResultsPerRun);
+    const kept = worstByStatusAndSeverity(findings, GITHUB_LIMITS.sarifResultsStoredPerRun);
     return { tool, findings: kept, total: findings.length };
   });
 }
@@ -77,7 +77,7 @@ export function sarifNotices(plan: readonly SarifToolPlan[]): string[] {
     if (entry.findings.length < entry.total) {
       return [
         `report.sarif: ${entry.tool} has ${entry.total} results; only the ${entry.findings.length} most important are included ` +
-          `(GitHub accepts at most ${GITHUB_LIMITS.sarifResultsPerRun} per run); report.json has them all`,
+          `(GitHub code scanning keeps at most ${GITHUB_LIMITS.sarifResultsStoredPerRun} per run); report.json has them all`,
       ];
     }
     return [];

@@ -22,7 +22,7 @@ export function renderSarif(report: Report, options: SarifOptions = {}): string 
 
 /**
  * report.sarif in pieces, for streaming to disk: the same bytes as renderSarif, one result at a
- * time, so that 25,000 results per tool are never one string.
+ * time, so that 5,000 results per tool are never one string.
  */
 export function* renderSarifChunks(report: Report, options: SarifOptions = {}): Generator<string> {
   const secrets = options.secrets ?? [];
@@ -134,7 +134,7 @@ interface RuleEntry {
   worst: Severity;
 }
 
-/** One per rule, up to 25,000 per run (a CVE each): built without spreads or a Set per rule. */
+/** One per rule, up to 5,000 per run (a CVE each): built without spreads or a Set per rule. */
 function toRule({ first, worst }: RuleEntry): Sarif.ReportingDescriptor {
   const security = SECURITY_KINDS.has(first.kind);
   const securitySeverity = security ? SECURITY_SEVERITY[worst] : undefined;

@@ -41,7 +41,8 @@ function expectUploadable(log: Sarif.Log): void {
     expect(run.automationDetails?.id).toMatch(/^portcullis\/[a-z0-9._-]+\/[a-z0-9._-]+\/$/);
     const rules = run.tool.driver.rules ?? [];
     expect(rules.length).toBeLessThanOrEqual(GITHUB_LIMITS.sarifRulesPerRun);
-    expect(run.results?.length ?? 0).toBeLessThanOrEqual(GITHUB_LIMITS.sarifResultsPerRun);
+    // What code scanning stores of a run; it rejects a run past GITHUB_LIMITS.sarifResultsPerRun.
+    expect(run.results?.length ?? 0).toBeLessThanOrEqual(5_000);
     for (const rule of rules) {
       expect(rule.shortDescription?.text).not.toBe("");
       expect(rule.fullDescription?.text).not.toBe("");
@@ -139,9 +140,9 @@ describe("report.sarif", () => {
     expect(report.notices).toContain("report.sarif has no trivy run: a trivy report could not be used");
   });
 
-  it("caps a run at 25,000 results, keeping the most severe, and states the truncation in the run and the report", () => {
+  it("caps a run at the 5,000 results code scanning stores, keeping the most severe, and states the truncation in the run and the report", () => {
     const template = finding("semgrep", { severity: "medium" });
-    const many: Finding[] = Array.from({ length: GITHUB_LIMITS.sarifResultsPerRun + 5 }, (_, index) => ({
+    const many: Finding[] = Array.from({ length: 5_005 }, (_, index) => ({
       ...template,
       ruleId: `rule-${index % 7}`,
       severity: index === 0 ? ("low" as const) : ("medium" as const),
@@ -155,16 +156,16 @@ describe("report.sarif", () => {
     const log = readSarif(renderSarif(report));
     expectUploadable(log);
     const run = log.runs.find((candidate) => candidate.tool.driver.name === "semgrep");
-    expect(run?.results).toHaveLength(GITHUB_LIMITS.sarifResultsPerRun);
+    expect(run?.results).toHaveLength(5_000);
     expect(run?.results?.[0]?.partialFingerprints?.["portcullis/v1"]).toBe("fp-critical");
     expect(run?.results?.some((result) => result.partialFingerprints?.["portcullis/v1"] === "fp-0")).toBe(false);
     expect(run?.properties).toMatchObject({
       "portcullis/truncated": true,
-      "portcullis/totalResults": 25_006,
-      "portcullis/includedResults": 25_000,
+      "portcullis/totalResults": 5_006,
+      "portcullis/includedResults": 5_000,
     });
     expect(report.notices).toContain(
-      "report.sarif: semgrep has 25006 results; only the 25000 most important are included (GitHub accepts at most 25000 per run); report.json has them all",
+      "report.sarif: semgrep has 5006 results; only the 5000 most important are included (GitHub code scanning keeps at most 5000 per run); report.json has them all",
     );
   });
 
