@@ -17,8 +17,10 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const TARGET_FILES = Number(process.env["PORTCULLIS_BENCH_VALIDATE_FILES"] ?? 10_000);
-// One round takes minutes on two cores; PORTCULLIS_BENCH_VALIDATE_REPS=3 gives medians of three.
-const REPETITIONS = Number(process.env["PORTCULLIS_BENCH_VALIDATE_REPS"] ?? 1);
+// Medians of three rounds: markdownlint-cli2's own time varies by a sixth between rounds on the same
+// machine (78-91 s, 89-112 s of CPU, for the same files), so one round says little. A round takes
+// about two minutes on two cores; PORTCULLIS_BENCH_VALIDATE_REPS=1 for a quick look.
+const REPETITIONS = Number(process.env["PORTCULLIS_BENCH_VALIDATE_REPS"] ?? 3);
 const CORPUS = path.join(
   process.env["PORTCULLIS_CORPORA_DIR"] ?? path.resolve(ROOT, "..", "shared", "corpora"),
   "claude-modular-pr205",
@@ -74,6 +76,10 @@ console.log(
 );
 console.log(
   `validate / markdownlint-cli2: ${ratio.toFixed(2)} (target <= ${TARGET}) ${ratio <= TARGET ? "met" : "MISSED"}`,
+);
+// Each round's own ratio, so that a median hiding a bad round can be seen.
+console.log(
+  `  by round: ${validate.map((sample, round) => (sample.ms / (cli2[round]?.ms ?? Number.NaN)).toFixed(2)).join(", ")}`,
 );
 console.log(`cpu time ratio (no target; two threads of ours count twice): ${(validateCpu / cli2Cpu).toFixed(2)}`);
 // What the target assumes and what the run shows. markdownlint-cli2 is one JavaScript thread, but
