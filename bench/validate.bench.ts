@@ -17,8 +17,8 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const TARGET_FILES = Number(process.env["PORTCULLIS_BENCH_VALIDATE_FILES"] ?? 10_000);
-// Medians of three rounds: markdownlint-cli2's own time varies by a sixth between rounds on the same
-// machine (78-91 s, 89-112 s of CPU, for the same files), so one round says little. A round takes
+// Medians of three rounds: markdownlint-cli2's own time varies by a fifth between rounds on the same
+// machine (78-93 s, 87-112 s of CPU, for the same files), so one round says little. A round takes
 // about two minutes on two cores; PORTCULLIS_BENCH_VALIDATE_REPS=1 for a quick look.
 const REPETITIONS = Number(process.env["PORTCULLIS_BENCH_VALIDATE_REPS"] ?? 3);
 const CORPUS = path.join(

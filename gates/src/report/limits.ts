@@ -6,12 +6,11 @@
 export const GITHUB_LIMITS = {
   /** Code scanning rejects a SARIF file with more runs. */
   sarifRunsPerFile: 20,
-  /** Code scanning rejects a run with more results. */
-  sarifResultsPerRun: 25_000,
   /**
-   * Code scanning stores at most this many results of a run and warns about the rest ("Analysis
-   * SARIF file exceeded alert limits"). Which ones it keeps is its choice: not the most severe, as
-   * its documentation says (github/docs issue 38085), so Portcullis picks them itself.
+   * Code scanning stores at most this many results of a run (it rejects a run of more than 25,000)
+   * and warns about the rest ("Analysis SARIF file exceeded alert limits"). Which ones it keeps is
+   * its choice, not the most severe whatever its documentation says (github/docs issue 38085), so
+   * Portcullis picks them itself.
    */
   sarifResultsStoredPerRun: 5_000,
   /** Code scanning rejects a run with more rules. */

@@ -117,18 +117,16 @@ function reanalyse<T>(path: string, content: string, analyze: (parsed: ParsedMar
 }
 
 /**
- * markdownlint's lint with its tokens left unfrozen. When any custom rule is present, markdownlint
- * freezes every micromark token of every file, so that a custom rule cannot change what the built-in
- * rules read; without one (as markdownlint-cli2 runs it) nothing is frozen. Our one custom rule only
- * reads the tokens (typed readonly), and the freezing cost 7 % of a large run's CPU time (2,000 files
- * of the benchmark tree, three runs each: 21.7 s unfrozen, 23.4 s frozen). The built-in rules then
- * see exactly what they see in markdownlint-cli2. markdownlint/sync runs to its end without yielding,
- * so no other code runs on this thread while Object.freeze is a pass-through; it is restored however
- * the lint ends.
+ * markdownlint's lint with Object.freeze a pass-through. With any custom rule present, markdownlint
+ * freezes every micromark token of every file (markdownlint-cli2, with none, never does), so that a
+ * custom rule cannot change what the built-in rules read. Ours only reads them, and the freezing
+ * cost 7 % of a large run's CPU time (docs/validate.md, Performance). markdownlint/sync runs to its
+ * end without yielding: only markdownlint and our checks inside its custom rule run meanwhile, and
+ * neither relies on freezing. Restored however the lint ends.
  */
 function lintUnfrozen(options: Options): LintResults {
   const freeze = Object.freeze;
-  Object.freeze = passThrough;
+  Object.freeze = noFreeze;
   try {
     return lint(options);
   } finally {
@@ -136,7 +134,7 @@ function lintUnfrozen(options: Options): LintResults {
   }
 }
 
-const passThrough = (<T>(value: T): T => value) as typeof Object.freeze;
+const noFreeze = (<T>(value: T): T => value) as typeof Object.freeze;
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

@@ -67,16 +67,20 @@ const MIN_BATCH_CHARS = 20_000;
 const QUEUED_PER_THREAD = 2;
 
 /**
- * Young generation of each worker (V8 splits it into two semi-spaces and a large-object space).
- * markdownlint's micromark parse allocates tokens at a high rate and keeps almost none of them:
- * with Node's default 16 MB semi-spaces, scavenges take about a fifth of a worker's time. 384 MB
- * (128 MB semi-spaces) measured best on the 10,000-file benchmark tree: 2.5 % less wall time than
- * 192 MB for 330 MB more peak memory with two workers; 768 MB was slower again. Capped so that the
- * young generations of all workers take at most an eighth of the machine's memory.
+ * Young generation of each worker. markdownlint's parse allocates tokens at a high rate and keeps
+ * almost none of them, so larger semi-spaces mean fewer scavenges (measured: docs/validate.md,
+ * Performance). All workers together take at most an eighth of the memory the process may use,
+ * and each never less than Node's own default.
  */
-export function youngGenerationMb(workers: number, totalMemoryBytes: number = totalmem()): number {
-  const share = Math.floor(totalMemoryBytes / 2 ** 20 / (8 * Math.max(1, workers)));
+export function youngGenerationMb(workers: number, memoryBytes: number = usableMemory()): number {
+  const share = Math.floor(memoryBytes / 2 ** 20 / (8 * workers));
   return Math.max(MIN_YOUNG_GENERATION_MB, Math.min(MAX_YOUNG_GENERATION_MB, share));
+}
+
+/** The machine's memory, or the container's limit when that is lower (Dagger and CI runners set one). */
+function usableMemory(): number {
+  const limit = process.constrainedMemory() ?? 0;
+  return limit > 0 ? Math.min(totalmem(), limit) : totalmem();
 }
 
 const MAX_YOUNG_GENERATION_MB = 384;

@@ -41,7 +41,7 @@ function expectUploadable(log: Sarif.Log): void {
     expect(run.automationDetails?.id).toMatch(/^portcullis\/[a-z0-9._-]+\/[a-z0-9._-]+\/$/);
     const rules = run.tool.driver.rules ?? [];
     expect(rules.length).toBeLessThanOrEqual(GITHUB_LIMITS.sarifRulesPerRun);
-    // What code scanning stores of a run; it rejects a run past GITHUB_LIMITS.sarifResultsPerRun.
+    // What code scanning stores of a run (it rejects a run of more than 25,000).
     expect(run.results?.length ?? 0).toBeLessThanOrEqual(5_000);
     for (const rule of rules) {
       expect(rule.shortDescription?.text).not.toBe("");

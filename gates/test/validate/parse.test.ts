@@ -36,10 +36,9 @@ describe("createMarkdownLinter", () => {
       }),
     ).toThrow("a check failed");
     expect(Object.freeze).toBe(freeze);
-    expect(Object.isFrozen(Object.freeze({}))).toBe(true);
   });
 
-  it.skipIf(corpora === undefined)("reports exactly what markdownlint alone reports on a real framework", () => {
+  it.skipIf(corpora === undefined)("reports on a real framework exactly what markdownlint alone reports", () => {
     const files = corpusFiles();
     expect(files.length).toBeGreaterThan(20);
     const alone = lint({

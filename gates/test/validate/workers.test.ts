@@ -12,6 +12,5 @@ describe("youngGenerationMb", () => {
   it("shares an eighth of a small machine's memory among the workers, never below Node's default", () => {
     expect(youngGenerationMb(4, 4 * GB)).toBe(128);
     expect(youngGenerationMb(8, 2 * GB)).toBe(48);
-    expect(youngGenerationMb(0, 2 * GB)).toBe(256);
   });
 });
