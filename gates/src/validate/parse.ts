@@ -125,6 +125,8 @@ function reanalyse<T>(path: string, content: string, analyze: (parsed: ParsedMar
  * neither relies on freezing. Restored however the lint ends.
  */
 function lintUnfrozen(options: Options): LintResults {
+  // Node's --frozen-intrinsics (or a lockdown) makes it read-only: then markdownlint freezes.
+  if (Object.getOwnPropertyDescriptor(Object, "freeze")?.writable !== true) return lint(options);
   const freeze = Object.freeze;
   Object.freeze = noFreeze;
   try {

@@ -38,6 +38,17 @@ describe("createMarkdownLinter", () => {
     expect(Object.freeze).toBe(freeze);
   });
 
+  it("still lints where Object.freeze cannot be replaced (node --frozen-intrinsics)", () => {
+    Object.defineProperty(Object, "freeze", { writable: false });
+    try {
+      const [linted] = createMarkdownLinter({})([{ path: "a.md", content: "# A\n\n### C\n" }], () => "checked");
+      expect(linted?.analysis).toBe("checked");
+      expect(linted?.lintErrors.map((error) => error.ruleNames[0])).toEqual(["MD001"]);
+    } finally {
+      Object.defineProperty(Object, "freeze", { writable: true });
+    }
+  });
+
   it.skipIf(corpora === undefined)("reports on a real framework exactly what markdownlint alone reports", () => {
     const files = corpusFiles();
     expect(files.length).toBeGreaterThan(20);
