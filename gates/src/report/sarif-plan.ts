@@ -15,8 +15,9 @@ export interface SarifToolPlan {
 
 /**
  * Decides report.sarif's runs: one per tool, at most 5,000 results each (all that code scanning
- * stores of a run; the most important are kept: new before accepted, then by severity), at most 20 runs. A tool with a report that could not be used gets no run:
- * an empty or partial run would tell code scanning that its open alerts were fixed.
+ * stores of a run; the most important are kept: new before accepted, then by severity), at most 20
+ * runs. A tool with a report that could not be used gets no run: an empty or partial run would tell
+ * code scanning that its open alerts were fixed.
  */
 export function planSarif(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
   // Planned twice per run (the notices, then the file) over up to 100,000 findings: kept per findings list.

@@ -77,7 +77,7 @@ export function youngGenerationMb(workers: number, memoryBytes: number = usableM
   return Math.max(MIN_YOUNG_GENERATION_MB, Math.min(MAX_YOUNG_GENERATION_MB, share));
 }
 
-/** The machine's memory, or the container's limit when that is lower (Dagger and CI runners set one). */
+/** The machine's memory, or a container's memory limit when that is lower. */
 function usableMemory(): number {
   const limit = process.constrainedMemory() ?? 0;
   return limit > 0 ? Math.min(totalmem(), limit) : totalmem();
