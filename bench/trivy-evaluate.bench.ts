@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { z } from "zod";
+import { load, mb, median, PRELOAD, readFigures, seconds } from "./figures.js";
 import { measurePageLoads } from "./html-load.js";
 import { ensureTrivyReport, REPORT_SHAPES, type ReportShape } from "./trivy-report.js";
 
@@ -31,7 +32,6 @@ const SCALE_MB = (process.env["PORTCULLIS_BENCH_SCALE"] ?? "1,10")
 const SHAPES = REPORT_SHAPES.filter((shape) =>
   (process.env["PORTCULLIS_BENCH_SHAPES"] ?? REPORT_SHAPES.join(",")).split(",").includes(shape),
 );
-const PRELOAD = path.join(ROOT, "bench", "max-rss.mjs");
 const BIN = path.join(ROOT, "gates", "bin", "portcullis.js");
 const LIMITS = {
   htmlBytes: 5_000_000,
@@ -54,9 +54,6 @@ interface Comparison {
   bare: Sample;
   evaluate: Sample;
 }
-
-/** What bench/max-rss.mjs writes. */
-const Figures = z.object({ rssBytes: z.number(), cpuMs: z.number() }).strict();
 
 const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-bench-"));
 let failed = false;
@@ -262,7 +259,7 @@ function measure(
     );
     process.exit(1);
   }
-  return { ms, ...Figures.parse(JSON.parse(readFileSync(rssFile, "utf8"))) };
+  return { ms, ...readFigures(rssFile) };
 }
 
 function medianSample(samples: readonly Sample[]): Sample {
@@ -273,31 +270,10 @@ function medianSample(samples: readonly Sample[]): Sample {
   };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const upper = sorted[middle] ?? Number.NaN;
-  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? upper) + upper) / 2;
-}
-
 function verdict(what: string, ratio: number, target: number): string {
   return `  ${what.padEnd(52)} ${ratio.toFixed(2)}x  target <= ${target}x  ${ratio <= target ? "met" : "MISSED"}`;
 }
 
 function size(dir: string, name: string): number {
   return statSync(path.join(dir, name)).size;
-}
-
-function load(): string {
-  return loadavg()
-    .map((value) => value.toFixed(1))
-    .join(" / ");
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1_000).toFixed(2)} s`;
 }

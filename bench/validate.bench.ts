@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { load, mb, median, PRELOAD, readFigures, seconds } from "./figures.js";
 
 /**
  * `portcullis validate` with every check against markdownlint-cli2 alone (0.22.0, markdownlint's
@@ -27,7 +28,6 @@ const CORPUS = path.join(
 );
 const DATA_DIR = path.join(ROOT, "bench", ".data", `validate-${TARGET_FILES}`);
 const BIN = path.join(ROOT, "gates", "bin", "portcullis.js");
-const PRELOAD = path.join(ROOT, "bench", "max-rss.mjs");
 const TARGET = 0.6;
 
 /** One run: wall time, and the CPU time bench/max-rss.mjs records (every thread of the process). */
@@ -170,32 +170,8 @@ function measure(label: string, args: readonly string[], options: { quiet: boole
     console.error(`validate bench: ${label} failed (exit ${result.status ?? result.signal ?? "?"})${detail}`);
     process.exit(1);
   }
-  const recorded: unknown = JSON.parse(readFileSync(figures, "utf8"));
+  const { cpuMs } = readFigures(figures);
   rmSync(figures, { force: true });
-  const cpuMs =
-    typeof recorded === "object" && recorded !== null && "cpuMs" in recorded && typeof recorded.cpuMs === "number"
-      ? recorded.cpuMs
-      : Number.NaN;
   console.log(`  ${label.padEnd(22)} ${seconds(ms)}  cpu ${seconds(cpuMs)}`);
   return { ms, cpuMs };
-}
-
-function load(): string {
-  return loadavg()
-    .map((value) => value.toFixed(1))
-    .join(" / ");
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
