@@ -38,11 +38,13 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
 ];
 
 /**
- * The commands to load for `argv`: the one named first when there is one, else every command
- * (help, --version, a typo: commander then lists or suggests from all of them).
+ * The commands to load for `argv`: the one named first when there is one, none for `--version`
+ * (the program answers it alone), else every command (help, a typo: commander then lists or
+ * suggests from all of them).
  */
 export async function commandsFor(argv: readonly string[]): Promise<RegisterCommand[]> {
   const first = argv[2];
+  if (first === "-V" || first === "--version") return [];
   const named = COMMAND_MODULES.find((module) => first !== undefined && module.names.includes(first));
   return Promise.all((named === undefined ? COMMAND_MODULES : [named]).map((module) => module.load()));
 }

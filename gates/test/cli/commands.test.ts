@@ -5,6 +5,8 @@ import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { COMMAND_MODULES, commandsFor } from "../../src/cli/commands.js";
 import type { CliIo } from "../../src/cli/io.js";
+import { main } from "../../src/cli/main.js";
+import { PORTCULLIS_VERSION } from "../../src/version.js";
 
 const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
 
@@ -27,11 +29,20 @@ function staticImports(file: string, seen = new Set<string>()): Set<string> {
 }
 
 describe("CLI commands are loaded on use", () => {
-  it("loads only the command named first, and every command for help, --version or a typo", async () => {
+  it("loads only the command named first, every command for help or a typo, and none for --version", async () => {
     expect(await commandsFor(["node", "portcullis", "evaluate", "--env", "dev"])).toHaveLength(1);
     expect(await commandsFor(["node", "portcullis", "rollback"])).toHaveLength(1);
-    for (const argv of [[], ["--help"], ["help", "evaluate"], ["-V"], ["evalute"]]) {
+    for (const argv of [[], ["--help"], ["help", "evaluate"], ["evalute"]]) {
       expect(await commandsFor(["node", "portcullis", ...argv])).toHaveLength(COMMAND_MODULES.length);
+    }
+    for (const flag of ["-V", "--version"]) expect(await commandsFor(["node", "portcullis", flag])).toEqual([]);
+  });
+
+  it("prints the version without loading any command", async () => {
+    for (const flag of ["-V", "--version"]) {
+      let out = "";
+      const code = await main(["node", "portcullis", flag], { ...io, stdout: (text) => (out += text) });
+      expect({ code, out }).toEqual({ code: 0, out: `${PORTCULLIS_VERSION}\n` });
     }
   });
 
