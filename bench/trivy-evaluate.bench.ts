@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,9 @@ import { ensureTrivyReport, REPORT_SHAPES, type ReportShape } from "./trivy-repo
  * peak RSS <= 1.5x. The outputs of the largest run are checked (every finding in report.json,
  * report.html <= 5 MB, summary.md <= 1 MiB, SARIF within GitHub's limits) and report.html is opened
  * in headless Chromium (target: load <= 2 s). Then a table of how cost grows from 1 MB to 100 MB.
+ * Beside them, no target: split-floor.mjs, the least any two-thread design could take (two threads
+ * that only parse, build findings and write report.json lines), and evaluate on an empty report (its
+ * fixed cost), so that each run shows what a two-thread redesign would leave for everything else.
  * A missed target is printed, not fatal; a crash or a lost finding exits 1.
  */
 
@@ -33,6 +36,7 @@ const SHAPES = REPORT_SHAPES.filter((shape) =>
   (process.env["PORTCULLIS_BENCH_SHAPES"] ?? REPORT_SHAPES.join(",")).split(",").includes(shape),
 );
 const BIN = path.join(ROOT, "gates", "bin", "portcullis.js");
+const SPLIT_FLOOR = path.join(ROOT, "bench", "split-floor.mjs");
 const LIMITS = {
   htmlBytes: 5_000_000,
   summaryBytes: 1024 * 1024,
@@ -53,12 +57,14 @@ interface Comparison {
   findings: number;
   bare: Sample;
   evaluate: Sample;
+  floor: Sample;
 }
 
 const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-bench-"));
 let failed = false;
 try {
   console.log(`machine: load average ${load()} before; wall times are medians of ${REPETITIONS} interleaved runs`);
+  const fixedCost = evaluateFixedCost();
   const largest: Comparison[] = [];
   for (const shape of SHAPES) {
     const comparison = compare(shape, TARGET_BYTES, REPETITIONS);
@@ -66,7 +72,7 @@ try {
     failed = !checkOutputs(comparison, path.join(scratch, `${shape}-${TARGET_BYTES}`)) || failed;
   }
   console.log("");
-  for (const { shape, bare, evaluate, findings, bytes } of largest) {
+  for (const { shape, bare, evaluate, floor, findings, bytes } of largest) {
     console.log(`${shape} shape, ${mb(bytes)}, ${findings.toLocaleString("en-US")} findings:`);
     console.log(
       `  bare JSON.parse      wall ${seconds(bare.ms)}  cpu ${seconds(bare.cpuMs)}  peak RSS ${mb(bare.rssBytes)}`,
@@ -78,6 +84,15 @@ try {
     console.log(verdict(`${shape}: peak RSS ratio`, evaluate.rssBytes / bare.rssBytes, 1.5));
     // CPU time is steadier than wall time on a shared machine: printed for reference, no target.
     console.log(`  ${`${shape}: cpu time ratio (no target)`.padEnd(52)} ${(evaluate.cpuMs / bare.cpuMs).toFixed(2)}x`);
+    console.log(
+      `  two-thread floor     wall ${seconds(floor.ms)}  cpu ${seconds(floor.cpuMs)}  peak RSS ${mb(floor.rssBytes)}` +
+        `  (${(floor.ms / bare.ms).toFixed(2)}x time, ${(floor.rssBytes / bare.rssBytes).toFixed(2)}x RSS)`,
+    );
+    const left = 2 * bare.ms - floor.ms - fixedCost;
+    console.log(
+      `  a two-thread evaluate: floor + fixed cost ${seconds(fixedCost)} = ${((floor.ms + fixedCost) / bare.ms).toFixed(2)}x; ` +
+        `the 2x target leaves ${seconds(left)} for judging, sorting, merging and the other outputs`,
+    );
   }
   await htmlLoads(
     largest.map((comparison) => path.join(scratch, `${comparison.shape}-${TARGET_BYTES}`, "report.html")),
@@ -107,6 +122,7 @@ function compare(shape: ReportShape, bytes: number, rounds: number): Comparison 
   const out = path.join(scratch, `${shape}-${bytes}`);
   const bare: Sample[] = [];
   const evaluate: Sample[] = [];
+  const floor: Sample[] = [];
   for (let round = 0; round < rounds; round += 1) {
     bare.push(
       measure(
@@ -125,8 +141,51 @@ function compare(shape: ReportShape, bytes: number, rounds: number): Comparison 
         judged,
       ),
     );
+    const floorOut = mkdtempSync(path.join(scratch, "floor-"));
+    floor.push(
+      measure("two-thread floor", [SPLIT_FLOOR, file, floorOut], [0], (stdout) => stdout === `findings ${findings}\n`),
+    );
+    rmSync(floorOut, { recursive: true, force: true });
   }
-  return { shape, bytes: size, findings, bare: medianSample(bare), evaluate: medianSample(evaluate) };
+  return {
+    shape,
+    bytes: size,
+    findings,
+    bare: medianSample(bare),
+    evaluate: medianSample(evaluate),
+    floor: medianSample(floor),
+  };
+}
+
+/**
+ * What evaluate costs beyond a bare node process whatever the report: start-up, policy, outputs.
+ * Medians of evaluate on an empty trivy report and of `node -e 0`, alternately.
+ */
+function evaluateFixedCost(): number {
+  const file = path.join(scratch, "empty-trivy.json");
+  writeFileSync(
+    file,
+    JSON.stringify({ SchemaVersion: 2, ArtifactName: "empty", ArtifactType: "container_image", Results: [] }),
+  );
+  const out = path.join(scratch, "empty-out");
+  const node: number[] = [];
+  const empty: number[] = [];
+  for (let round = 0; round < 5; round += 1) {
+    node.push(measure("bare node", ["-e", "0"], [0], () => true).ms);
+    empty.push(
+      measure(
+        "portcullis evaluate (empty report)",
+        [BIN, "evaluate", "--env", "development", "--report", `trivy=${file}`, "--out", out],
+        [0, 1],
+        (stdout) => /^Portcullis \S+ · development · /.test(stdout),
+      ).ms,
+    );
+  }
+  const cost = median(empty) - median(node);
+  console.log(
+    `evaluate's fixed cost: ${seconds(cost)} (empty report ${seconds(median(empty))}, bare node ${seconds(median(node))})`,
+  );
+  return cost;
 }
 
 /** The findings trivy's JSON holds: one per vulnerability, plus the failed Dockerfile check. */
