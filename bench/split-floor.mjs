@@ -1,21 +1,26 @@
-// The least any two-thread `evaluate` could take on a trivy report: run by trivy-evaluate.bench.ts as
+// @ts-check
+// A floor for two-thread designs of `evaluate` that parse trivy's entries with JSON.parse and build
+// today's findings with today's collector: run by trivy-evaluate.bench.ts as
 // `node split-floor.mjs <report> <out-dir>`, beside the bare JSON.parse and the real evaluate.
 //
-// Each thread owns half of `Results` (cut at the entry nearest the middle of the file, by trivy's
-// indentation): it reads its bytes, parses each entry, builds the findings with the real collector
-// and writes them as report.json lines, batched as report/json.ts does. Nothing else: no CLI, no
-// policy, no judging, no sort or merge, no HTML, SARIF, summary or JUnit, no check of the layout.
-// Whatever a real two-thread design adds can only come on top of this, so when this alone is near
-// the 2x target, the target is out of reach of such a design on this machine.
+// The worker starts first, so that its start-up overlaps the main thread's. `Results` is cut into
+// CHUNKS pieces at entry boundaries (by trivy's indentation) and both threads claim pieces from a
+// shared counter until none is left, so neither waits for the other. For each piece a thread reads
+// its bytes, parses the entries, builds the findings with the real collector and writes them as
+// report.json lines, batched as report/json.ts does. Nothing else: no CLI, no policy, no judging,
+// no sort or merge, no HTML, SARIF, summary or JUnit, no check of the layout.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { TrivyCollector } from "../gates/dist/tools/trivy-map.js";
 
 /** A `Results` entry starts a line indented by four spaces and ends at the next such line holding `}`. */
 const ENTRY_START = "\n    {";
 const ENTRY_END = "\n    }";
+/** Pieces of `Results` the threads claim one at a time: enough to even out, few enough to cost nothing. */
+const CHUNKS = 16;
+/** How far past each cut point an entry start is looked for (the generated entries are under 1 MB). */
+const CUT_WINDOW = 4_000_000;
 /** As report/json.ts: one JSON.stringify per 2,048 findings, then one finding per line. */
 const BATCH = 2048;
 
@@ -26,50 +31,95 @@ if (isMainThread) {
     process.exit(2);
   }
   const fd = openSync(file, "r");
-  const size = fstatSync(fd).size;
-  const middle = Math.floor(size / 2);
-  const window = readRange(fd, middle, Math.min(size, middle + 8_000_000)).toString("latin1");
-  const found = window.indexOf(`${ENTRY_START}\n`);
-  const split = found < 0 ? size : middle + found;
+  const cuts = cutPoints(fd, fstatSync(fd).size, file);
+  const next = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL(import.meta.url), {
-    workerData: { file, start: split, end: size, out: path.join(out, "findings-2.jsonl") },
+    workerData: { file, cuts, next, out: path.join(out, "findings-worker.jsonl") },
+    // Not the benchmark's preload: only the main thread records the process's figures.
+    execArgv: [],
   });
   const theirs = new Promise((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the worker exited (${code}) without its count`)));
   });
-  const mine = ownHalf(readRange(fd, 0, split), path.join(out, "findings-1.jsonl"), file);
+  const mine = await claimPieces(fd, cuts, next, path.join(out, "findings-main.jsonl"), file);
   closeSync(fd);
-  process.stdout.write(`findings ${mine + Number(await theirs)}\n`);
+  const count = Number(await theirs);
+  process.stdout.write(`findings ${mine + count} (main ${mine}, worker ${count})\n`);
 } else {
-  const { file, start, end, out } = workerData;
+  const { file, cuts, next, out } = workerData;
   const fd = openSync(file, "r");
-  const bytes = readRange(fd, start, end);
+  parentPort?.postMessage(await claimPieces(fd, cuts, next, out, file));
   closeSync(fd);
-  parentPort?.postMessage(ownHalf(bytes, out, file));
 }
 
-/** Parses the entries in `bytes`, writes their findings as report.json lines; returns how many. */
-function ownHalf(bytes, out, file) {
-  const text = bytes.toString("utf8");
+/**
+ * Where each piece of the file starts: 0, then the first entry start after each CHUNKS-th of the
+ * file, then its end. A report not laid out as trivy writes it exits 2: nothing would be measured.
+ * @param {number} fd
+ * @param {number} size
+ * @param {string} file
+ * @returns {number[]}
+ */
+function cutPoints(fd, size, file) {
+  const cuts = [0];
+  for (let piece = 1; piece < CHUNKS; piece += 1) {
+    const from = Math.floor((size * piece) / CHUNKS);
+    const window = readRange(fd, from, Math.min(size, from + CUT_WINDOW));
+    const found = window.indexOf(`${ENTRY_START}\n`);
+    if (found < 0) {
+      process.stderr.write(
+        `split-floor: no Results entry starts within ${CUT_WINDOW} bytes of byte ${from} of ${file}\n`,
+      );
+      process.exit(2);
+    }
+    cuts.push(Math.max(from + found, cuts[cuts.length - 1] ?? 0));
+  }
+  cuts.push(size);
+  return cuts;
+}
+
+/**
+ * Claims pieces until none is left; writes their findings as report.json lines to `out`; returns how many.
+ * @param {number} fd
+ * @param {readonly number[]} cuts
+ * @param {Int32Array} next the index of the next piece to claim, shared by both threads
+ * @param {string} out
+ * @param {string} file
+ * @returns {Promise<number>}
+ */
+async function claimPieces(fd, cuts, next, out, file) {
+  const { TrivyCollector } = await import("../gates/dist/tools/trivy-map.js");
   const collector = new TrivyCollector();
+  const context = { tool: "trivy", expected: "trivy JSON", producer: "the benchmark's generator", file };
+  const output = openSync(out, "w");
+  let written = 0;
   let index = 0;
-  for (let at = text.indexOf(ENTRY_START); at >= 0; at = text.indexOf(ENTRY_START, at)) {
-    const end = text.indexOf(ENTRY_END, at) + ENTRY_END.length;
-    collector.add(JSON.parse(text.slice(at + 1, end)), index, { tool: "trivy", file });
-    index += 1;
-    at = end;
+  for (let piece = Atomics.add(next, 0, 1); piece < cuts.length - 1; piece = Atomics.add(next, 0, 1)) {
+    const text = readRange(fd, cuts[piece] ?? 0, cuts[piece + 1] ?? 0).toString("utf8");
+    for (let at = text.indexOf(ENTRY_START); at >= 0; at = text.indexOf(ENTRY_START, at)) {
+      const end = text.indexOf(ENTRY_END, at) + ENTRY_END.length;
+      collector.add(JSON.parse(text.slice(at + 1, end)), index, context);
+      index += 1;
+      at = end;
+    }
+    const findings = collector.findings;
+    for (let start = written; start < findings.length; start += BATCH) {
+      const batch = JSON.stringify(findings.slice(start, Math.min(start + BATCH, findings.length)));
+      writeSync(output, `${batch.slice(1, -1).replaceAll('},{"tool":', '},\n    {"tool":')},\n    `);
+    }
+    written = findings.length;
   }
-  const findings = collector.findings;
-  const fd = openSync(out, "w");
-  for (let start = 0; start < findings.length; start += BATCH) {
-    const batch = JSON.stringify(findings.slice(start, start + BATCH));
-    writeSync(fd, `${batch.slice(1, -1).replaceAll('},{"tool":', '},\n    {"tool":')},\n    `);
-  }
-  closeSync(fd);
-  return findings.length;
+  closeSync(output);
+  return written;
 }
 
+/**
+ * @param {number} fd
+ * @param {number} start
+ * @param {number} end
+ */
 function readRange(fd, start, end) {
   const bytes = Buffer.allocUnsafe(end - start);
   const read = readSync(fd, bytes, 0, bytes.length, start);

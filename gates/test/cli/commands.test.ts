@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { COMMAND_MODULES, commandsFor } from "../../src/cli/commands.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
@@ -38,11 +38,17 @@ describe("CLI commands are loaded on use", () => {
     for (const flag of ["-V", "--version"]) expect(await commandsFor(["node", "portcullis", flag])).toEqual([]);
   });
 
-  it("prints the version without loading any command", async () => {
-    for (const flag of ["-V", "--version"]) {
-      let out = "";
-      const code = await main(["node", "portcullis", flag], { ...io, stdout: (text) => (out += text) });
-      expect({ code, out }).toEqual({ code: 0, out: `${PORTCULLIS_VERSION}\n` });
+  it("prints the version and exits 0 without loading any command", async () => {
+    const loads = COMMAND_MODULES.map((module) => vi.spyOn(module, "load"));
+    try {
+      for (const flag of ["-V", "--version"]) {
+        let out = "";
+        const code = await main(["node", "portcullis", flag], { ...io, stdout: (text) => (out += text) });
+        expect({ code, out }).toEqual({ code: 0, out: `${PORTCULLIS_VERSION}\n` });
+      }
+      expect(loads.filter((load) => load.mock.calls.length > 0)).toEqual([]);
+    } finally {
+      for (const load of loads) load.mockRestore();
     }
   });
 
