@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -10,12 +10,13 @@ import { measurePageLoads } from "./html-load.js";
 import { ensureTrivyReport, REPORT_SHAPES, type ReportShape } from "./trivy-report.js";
 
 /**
- * `portcullis evaluate --out` on generated trivy reports of both shapes (~41,000 long or ~105,000
+ * `portcullis evaluate --out`, run as a GitHub Actions step runs it (annotations on stdout, the summary
+ * appended to $GITHUB_STEP_SUMMARY), on generated trivy reports of both shapes (~41,000 long or ~105,000
  * short vulnerabilities per 100 MB) against the named alternative, a bare
  * `JSON.parse(readFileSync(file))` in its own node process. Both run as child processes,
  * alternately, several times; medians of wall time and peak RSS are compared. Targets: time <= 2x,
  * peak RSS <= 1.5x. The outputs of the largest run are checked (every finding in report.json,
- * report.html <= 5 MB, summary.md <= 1 MiB, SARIF within GitHub's limits) and report.html is opened
+ * report.html <= 5 MB, summary.md and the step summary <= 1 MiB, SARIF within GitHub's limits) and report.html is opened
  * in headless Chromium (target: load <= 2 s). Then a table of how cost grows from 1 MB to 100 MB.
  * Beside them on the largest reports, no target: split-floor.mjs, a floor for two-thread designs
  * that build today's findings with today's collector (two threads that only parse, build findings
@@ -142,7 +143,8 @@ function compare(shape: ReportShape, bytes: number, rounds: number, options: { f
         "portcullis evaluate",
         [BIN, "evaluate", "--env", "development", "--report", `trivy=${file}`, "--out", out],
         [0, 1],
-        judged,
+        (stdout) => judged(stdout) && /^::(error|warning|notice) /m.test(stdout),
+        githubStep(stepSummary(out)),
       ),
     );
     if (options.floor) floor.push(measureFloor(file, findings));
@@ -181,6 +183,7 @@ function evaluateFixedCost(): number {
     JSON.stringify({ SchemaVersion: 2, ArtifactName: "empty", ArtifactType: "container_image", Results: [] }),
   );
   const out = path.join(scratch, "empty-out");
+  mkdirSync(out, { recursive: true });
   const collector = pathToFileURL(path.join(ROOT, "gates", "dist", "tools", "trivy-map.js")).href;
   const node: number[] = [];
   const empty: number[] = [];
@@ -199,6 +202,7 @@ function evaluateFixedCost(): number {
         [BIN, "evaluate", "--env", "development", "--report", `trivy=${file}`, "--out", out],
         [0, 1],
         (stdout) => /^Portcullis \S+ · development · /.test(stdout),
+        githubStep(stepSummary(out)),
       ).ms,
     );
   }
@@ -249,6 +253,13 @@ function checkOutputs(comparison: Comparison, out: string): boolean {
       "<=",
       LIMITS.summaryBytes,
       size(out, "summary.md") <= LIMITS.summaryBytes,
+    ],
+    [
+      "step summary bytes",
+      statSync(stepSummary(out)).size,
+      "<=",
+      LIMITS.summaryBytes,
+      statSync(stepSummary(out)).size <= LIMITS.summaryBytes,
     ],
     [
       "report.sarif gzip bytes",
@@ -317,18 +328,30 @@ function judged(stdout: string): boolean {
   return /^Portcullis \S+ · development · /.test(stdout) && /^vulnerabilities +FAIL /m.test(stdout);
 }
 
+/** Where a run writing to `out` appends its step summary: beside `out`, so that removing `out` keeps it. */
+function stepSummary(out: string): string {
+  return `${out}.step-summary.md`;
+}
+
+/** The environment of a GitHub Actions step, with a fresh step summary file. */
+function githubStep(summaryFile: string): Record<string, string> {
+  rmSync(summaryFile, { force: true });
+  return { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summaryFile };
+}
+
 function measure(
   label: string,
   args: readonly string[],
   okCodes: readonly number[],
   check: (stdout: string) => boolean,
+  env: Readonly<Record<string, string>> = {},
 ): Sample {
   const rssFile = path.join(scratch, "rss");
   rmSync(rssFile, { force: true });
   const started = performance.now();
   const result = spawnSync(process.execPath, ["--import", PRELOAD, ...args], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: rssFile },
+    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: rssFile, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 16 * 1024 * 1024,
   });

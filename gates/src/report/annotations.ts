@@ -1,8 +1,8 @@
-import type { Severity } from "../findings/finding.js";
+import { SEVERITIES, SEVERITY_RANK, type Severity } from "../findings/finding.js";
 import { redactText } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { GateVerdict, Report, ReportedFinding } from "../model/report.js";
-import { clip, worstFindings } from "./summary.js";
+import { clip, isCounted } from "./summary.js";
 
 export type AnnotationLevel = "error" | "warning" | "notice";
 
@@ -21,13 +21,11 @@ export interface AnnotationOptions {
  */
 export function renderAnnotations(report: Report, options: AnnotationOptions = {}): string {
   const max = options.maxPerLevel ?? GITHUB_LIMITS.annotationsPerStepPerLevel;
-  const candidates = [
-    ...report.verdicts.flatMap(gateAnnotation),
-    ...worstFindings(report, Number.MAX_SAFE_INTEGER).flatMap(findingAnnotation),
-  ];
+  const findings = annotatedFindings(report, max);
+  const candidates = [...report.verdicts.flatMap(gateAnnotation), ...findings.shown.flatMap(findingAnnotation)];
   const used: Record<AnnotationLevel, number> = { error: 0, warning: 0, notice: 0 };
   const kept: Annotation[] = [];
-  let omitted = 0;
+  let omitted = findings.left;
   for (const annotation of candidates) {
     if (used[annotation.level] >= max) {
       omitted += 1;
@@ -64,6 +62,25 @@ export function escapeProperty(text: string): string {
 }
 
 // --- internal ---
+
+/**
+ * The counted findings that can be annotated (they have a location), worst first, at most `max` of
+ * each severity: no level shows more than `max`, so of 100,000 findings the rest are only counted
+ * (`left`), never formatted. Each severity has one level, so this keeps every one a level can show.
+ */
+function annotatedFindings(report: Report, max: number): { shown: ReportedFinding[]; left: number } {
+  const counted = isCounted(report);
+  const bySeverity: ReportedFinding[][] = SEVERITIES.map(() => []);
+  let left = 0;
+  // Within a severity, report.findings' order, as worstFindings keeps it.
+  for (const finding of report.findings) {
+    if (finding.location === undefined || !counted(finding)) continue;
+    const list = bySeverity[SEVERITY_RANK[finding.severity]];
+    if (list !== undefined && list.length < max) list.push(finding);
+    else left += 1;
+  }
+  return { shown: bySeverity.flat(), left };
+}
 
 interface Annotation {
   level: AnnotationLevel;

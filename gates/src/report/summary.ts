@@ -71,14 +71,15 @@ export function locationText(finding: ReportedFinding): string {
 
 /** The counted (new) findings of every gate that is switched on, worst first, at most `limit`. */
 export function worstFindings(report: Report, limit: number): ReportedFinding[] {
+  return worstByStatusAndSeverity(report.findings, limit, isCounted(report));
+}
+
+/** Whether a finding of `report` is counted: new, in a gate that is switched on. */
+export function isCounted(report: Pick<Report, "verdicts">): (finding: ReportedFinding) => boolean {
   const off = new Set(
     report.verdicts.filter((verdict) => verdict.status === "disabled").map((verdict) => verdict.gate),
   );
-  return worstByStatusAndSeverity(
-    report.findings,
-    limit,
-    (finding) => finding.status === "new" && !off.has(finding.gate),
-  );
+  return (finding) => finding.status === "new" && !off.has(finding.gate);
 }
 
 /** Report problems worth a line each: unusable reports and the tools' own errors and warnings. */

@@ -166,6 +166,35 @@ describe("GitHub annotations", () => {
   it("writes nothing for a clean report", () => {
     expect(renderAnnotations(evaluate(input()).report)).toBe("");
   });
+
+  it("formats only the findings a level can show, however many there are", () => {
+    const findings = Array.from({ length: 2_000 }, (_, index) =>
+      finding("semgrep", { severity: index % 2 === 0 ? "medium" : "low", location: { path: `src/${index}.ts` } }),
+    );
+    const { report } = evaluate(
+      input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", findings) : run)) }),
+    );
+    const formatted = new Set<object>();
+    const counting = report.findings.map(
+      (reported) =>
+        new Proxy(reported, {
+          get(target, key, receiver) {
+            if (key === "message") formatted.add(target);
+            return Reflect.get(target, key, receiver) as unknown;
+          },
+        }),
+    );
+    const lines = renderAnnotations({ ...report, findings: counting })
+      .trimEnd()
+      .split("\n");
+    // The sast gate's warning, 9 medium; 10 low, less one for the closing line, which counts what was left.
+    expect(lines.filter((line) => line.startsWith("::warning ")).length).toBe(10);
+    expect(lines.at(-1)).toBe(
+      "::notice title=Portcullis::1982 more annotations left out (GitHub shows 10 per level and step): see the job summary, report.sarif or report.json",
+    );
+    // At most 10 of each severity: no level could show more.
+    expect(formatted.size).toBeLessThanOrEqual(20);
+  });
 });
 
 describe("terminal text", () => {
