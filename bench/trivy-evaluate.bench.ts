@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -62,6 +62,8 @@ interface Comparison {
   evaluate: Sample;
   /** Measured on the largest reports only. */
   floor: Sample | undefined;
+  /** evaluate with its own previous report.json as --baseline; the largest reports only. */
+  baseline?: Sample | undefined;
 }
 
 const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-bench-"));
@@ -73,10 +75,12 @@ try {
   for (const shape of SHAPES) {
     const comparison = compare(shape, TARGET_BYTES, REPETITIONS, { floor: true });
     largest.push(comparison);
-    failed = !checkOutputs(comparison, path.join(scratch, `${shape}-${TARGET_BYTES}`)) || failed;
+    const out = path.join(scratch, `${shape}-${TARGET_BYTES}`);
+    failed = !checkOutputs(comparison, out) || failed;
+    comparison.baseline = withBaseline(shape, dataFile(shape, TARGET_BYTES), path.join(out, "report.json"));
   }
   console.log("");
-  for (const { shape, bare, evaluate, floor, findings, bytes } of largest) {
+  for (const { shape, bare, evaluate, floor, baseline, findings, bytes } of largest) {
     console.log(`${shape} shape, ${mb(bytes)}, ${findings.toLocaleString("en-US")} findings:`);
     console.log(
       `  bare JSON.parse      wall ${seconds(bare.ms)}  cpu ${seconds(bare.cpuMs)}  peak RSS ${mb(bare.rssBytes)}`,
@@ -88,6 +92,12 @@ try {
     console.log(verdict(`${shape}: peak RSS ratio`, evaluate.rssBytes / bare.rssBytes, 1.5));
     // CPU time is steadier than wall time on a shared machine: printed for reference, no target.
     console.log(`  ${`${shape}: cpu time ratio (no target)`.padEnd(52)} ${(evaluate.cpuMs / bare.cpuMs).toFixed(2)}x`);
+    if (baseline !== undefined) {
+      console.log(
+        `  with --baseline (its own report.json)  wall ${seconds(baseline.ms)} (${(baseline.ms / bare.ms).toFixed(2)}x)  ` +
+          `peak RSS ${mb(baseline.rssBytes)} (${(baseline.rssBytes / bare.rssBytes).toFixed(2)}x)  no target`,
+      );
+    }
     if (floor === undefined) continue;
     console.log(
       `  two-thread floor     wall ${seconds(floor.ms)}  cpu ${seconds(floor.cpuMs)}  peak RSS ${mb(floor.rssBytes)}` +
@@ -157,6 +167,33 @@ function compare(shape: ReportShape, bytes: number, rounds: number, options: { f
     evaluate: medianSample(evaluate),
     floor: floor.length === 0 ? undefined : medianSample(floor),
   };
+}
+
+/**
+ * evaluate of `file` with `previous` (a report.json of it) as --baseline, as a pull
+ * request is judged against its base branch: every finding is then in the baseline.
+ */
+function withBaseline(shape: ReportShape, file: string, previous: string): Sample {
+  const baseline = path.join(scratch, `baseline-${shape}.json`);
+  copyFileSync(previous, baseline);
+  const out = path.join(scratch, `baseline-out-${shape}`);
+  const samples: Sample[] = [];
+  for (let round = 0; round < REPETITIONS; round += 1) {
+    rmSync(out, { recursive: true, force: true });
+    samples.push(
+      measure(
+        "portcullis evaluate --baseline",
+        [BIN, "evaluate", "--env", "development", "--report", `trivy=${file}`, "--out", out, "--baseline", baseline],
+        [0, 1],
+        // Judged, with every vulnerability found in the baseline.
+        (stdout) =>
+          /^Portcullis \S+ · development · /.test(stdout) &&
+          /^vulnerabilities +pass +\S+ +0 new, \d+ baseline/m.test(stdout),
+        githubStep(stepSummary(out)),
+      ),
+    );
+  }
+  return medianSample(samples);
 }
 
 /** split-floor.mjs on `file`: every finding written (it exits 2 on a report it cannot cut). */

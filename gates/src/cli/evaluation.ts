@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { CollectedCompliance } from "../compliance/checks.js";
 import { DEFAULT_CONTROLS_FILE } from "../compliance/controls.js";
@@ -7,7 +7,13 @@ import { evaluate } from "../evaluate/evaluate.js";
 import type { RunInput, ToolVersionInput, WaiverInput } from "../evaluate/types.js";
 import { parseBypassFlags, resolveBypasses } from "../policy/bypass.js";
 import { resolveEnvironmentRef } from "../policy/environment-ref.js";
-import { loadBaseline, loadEnvironment, loadWaivers, type LoadedPolicy } from "../policy/load-files.js";
+import {
+  loadBaseline,
+  loadBaselineInBackground,
+  loadEnvironment,
+  loadWaivers,
+  type LoadedPolicy,
+} from "../policy/load-files.js";
 import { findWaiver, type Waiver } from "../policy/waivers.js";
 import { GATE_NAMES, type GateName } from "../model/gates.js";
 import type { Bypass } from "../model/report.js";
@@ -62,7 +68,8 @@ export interface PreparedEvaluation {
   loaded: LoadedPolicy;
   environment: string;
   waivers: WaiverInput<Waiver>;
-  baseline: ReadonlySet<string> | undefined;
+  /** Read while the reports are when it is large: await it before judging (see baselineOf). */
+  baseline: Promise<ReadonlySet<string>> | undefined;
   bypasses: Bypass[];
   format: OutputFormat;
   /** `--out`, absolute. */
@@ -109,7 +116,7 @@ export function prepareEvaluation(
     file: flags.waivers === undefined ? undefined : path.resolve(where.cwd, flags.waivers),
   });
   const baseline =
-    flags.baseline === undefined ? undefined : loadBaseline(path.resolve(where.cwd, flags.baseline), where.root);
+    flags.baseline === undefined ? undefined : baselineOf(path.resolve(where.cwd, flags.baseline), where.root);
   const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]);
   const outDir = flags.out === undefined ? undefined : path.resolve(where.cwd, flags.out);
   // A --out that cannot be created is refused now, not after the reports were judged.
@@ -151,7 +158,7 @@ export async function finishEvaluation(
     environment: prepared.environment,
     runs,
     waivers: prepared.waivers,
-    baseline: prepared.baseline,
+    baseline: await prepared.baseline,
     bypasses: prepared.bypasses,
     commit: prepared.commit,
     now: prepared.now,
@@ -184,6 +191,29 @@ export async function finishEvaluation(
 }
 
 // --- internal ---
+
+/** Below this size a baseline is read at once: reading it takes less than starting a thread. */
+const BASELINE_WORKER_BYTES = 16_000_000;
+
+/**
+ * The baseline's fingerprints. A large one (a report.json of tens of thousands of findings) is read
+ * in a worker thread while the reports are; a small one, or one that cannot be read, at once, so
+ * that its problem is an exit 2 before anything else runs.
+ */
+function baselineOf(file: string, root: string): Promise<ReadonlySet<string>> {
+  let size = 0;
+  try {
+    size = statSync(file).size;
+  } catch {
+    // Missing or unreadable: loadBaseline names the problem.
+  }
+  if (size < BASELINE_WORKER_BYTES) return Promise.resolve(loadBaseline(file, root));
+  const loading = loadBaselineInBackground(file, root);
+  // Awaited, and its error thrown, where the baseline is used; this only keeps it from counting as
+  // unhandled meanwhile.
+  loading.catch(() => undefined);
+  return loading;
+}
 
 /**
  * `--gate`: the policy with every gate not named disabled, so one gate can be judged on its own

@@ -53,14 +53,17 @@ export async function scanWithTrivy(
 }
 
 /** Judges one trivy run against the prepared policy: the gates `evaluate --report trivy=…` would give. */
-export function judge(prepared: PreparedEvaluation, run: RunInput): { report: Report; secrets: string[] } {
+export async function judge(
+  prepared: PreparedEvaluation,
+  run: RunInput,
+): Promise<{ report: Report; secrets: string[] }> {
   return evaluate({
     policy: prepared.loaded.policy,
     policyHash: prepared.loaded.hash,
     environment: prepared.environment,
     runs: [run],
     waivers: prepared.waivers,
-    baseline: prepared.baseline,
+    baseline: await prepared.baseline,
     bypasses: prepared.bypasses,
     commit: prepared.commit,
     now: new Date(),
@@ -82,7 +85,7 @@ export interface RejudgeInput {
 }
 
 /** A new scan where trivy is installed; otherwise the same findings judged against the new lockfile, marked as a prediction. */
-export async function rejudge(input: RejudgeInput, io: CliIo): Promise<ReturnType<typeof judge>> {
+export async function rejudge(input: RejudgeInput, io: CliIo): Promise<Awaited<ReturnType<typeof judge>>> {
   const executable = input.rescan ? findTrivy(io) : undefined;
   if (executable !== undefined) {
     const output = path.join(input.scratch, "trivy.after.json");
@@ -97,7 +100,7 @@ export async function rejudge(input: RejudgeInput, io: CliIo): Promise<ReturnTyp
     trivyTypes: input.adapter.trivyTypes,
     versions: input.adapter.versions,
   });
-  const judged = judge(input.prepared, { run: run.run, result: { ...run.result, findings: predicted.findings } });
+  const judged = await judge(input.prepared, { run: run.run, result: { ...run.result, findings: predicted.findings } });
   judged.report.prediction = {
     basis: `${input.source.replaceAll("`", "")} judged against the new ${input.adapter.lockfile} (${predicted.resolved.length} findings resolved)`,
     limits: "no scanner ran after the change, so advisories against the new versions are not seen.",

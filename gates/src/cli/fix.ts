@@ -93,7 +93,7 @@ async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> 
       return EXIT.usage;
     }
     const { result } = scan.run;
-    const before = judge(prepared, scan.run);
+    const before = await judge(prepared, scan.run);
     const lockText = readProjectFiles(root, [adapter.lockfile]);
     const touched = [adapter.lockfile, ...adapter.manifestFiles(lockText.get(adapter.lockfile) ?? "")];
     const inventory = adapter.inventory(readProjectFiles(root, touched));

@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { ConfigError, quote, messageOf } from "../errors.js";
 import { z } from "zod";
-import { REPORT_SCHEMA_ID, REPORT_SCHEMA_ID_V1, Report } from "../model/report.js";
+import { REPORT_SCHEMA_ID, REPORT_SCHEMA_ID_V1, Report, ReportedFinding } from "../model/report.js";
 import { describeIssues } from "../zod-issues.js";
 import { problemsFromZod, READABLE_PARSE } from "./problems.js";
 
@@ -15,6 +16,77 @@ const FIX = "pass a report.json written by `portcullis evaluate --out <dir>` on 
  * an empty baseline.
  */
 export function parseBaseline(text: string, file: string): Set<string> {
+  return fingerprintsByLine(text.split("\n")) ?? parseWhole(text, file);
+}
+
+/**
+ * The fingerprints of a `portcullis.report/v2` report laid out as Portcullis writes it
+ * (report/json.ts: the envelope indented by two spaces, then `"findings": [` and one finding per
+ * line), from its lines: each finding is parsed and checked on its own and dropped, so a baseline
+ * of 100,000 findings is never in memory whole. The envelope is checked as parseBaseline checks
+ * it, with no findings. Undefined for any other text, a v1 report or anything that does not pass:
+ * read it whole with parseBaseline, which accepts the same reports and names what is wrong.
+ */
+export function fingerprintsByLine(lines: Iterable<string>): Set<string> | undefined {
+  const envelope: string[] = [];
+  const fingerprints = new Set<string>();
+  // Stands in for the findings lines in the envelope: a value no file can hold in advance.
+  const slot = `\u0000${randomUUID()}`;
+  let state: "head" | "findings" | "tail" = "head";
+  for (const raw of lines) {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (state === "head") {
+      if (envelope.length === 0 && line !== "{") return undefined;
+      if (line === FINDINGS_OPEN) state = "findings";
+      else envelope.push(line);
+    } else if (state === "findings") {
+      if (line === FINDINGS_CLOSE || line === `${FINDINGS_CLOSE},`) {
+        envelope.push(`  "findings": ${JSON.stringify(slot)}${line.slice(FINDINGS_CLOSE.length)}`);
+        state = "tail";
+        continue;
+      }
+      if (!line.startsWith(FINDING_INDENT)) return undefined;
+      const fingerprint = findingFingerprint(line.endsWith(",") ? line.slice(0, -1) : line);
+      if (fingerprint === undefined) return undefined;
+      fingerprints.add(fingerprint);
+    } else {
+      envelope.push(line);
+    }
+  }
+  if (state !== "tail") return undefined;
+  let document: unknown;
+  try {
+    document = JSON.parse(envelope.join("\n"));
+  } catch {
+    return undefined;
+  }
+  // Another `findings` member would replace the lines read, as JSON.parse keeps the last: read whole.
+  if (typeof document !== "object" || document === null || !("findings" in document)) return undefined;
+  if (document.findings !== slot) return undefined;
+  const checked = Report.safeParse({ ...document, findings: [] });
+  return checked.success && checked.data.schema === REPORT_SCHEMA_ID ? fingerprints : undefined;
+}
+
+// --- internal ---
+
+/** How report/json.ts lays out the findings member of report.json. */
+const FINDINGS_OPEN = '  "findings": [';
+const FINDINGS_CLOSE = "  ]";
+const FINDING_INDENT = "    {";
+
+/** One finding line's fingerprint, when the line is one finding that passes the schema. */
+function findingFingerprint(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const checked = ReportedFinding.safeParse(value);
+  return checked.success ? checked.data.fingerprint : undefined;
+}
+
+function parseWhole(text: string, file: string): Set<string> {
   if (text.trim() === "") throw invalid(file, "the file is empty");
   let document: unknown;
   try {
@@ -38,8 +110,6 @@ export function parseBaseline(text: string, file: string): Set<string> {
   }
   return new Set(parsed.data.findings.map((finding) => finding.fingerprint));
 }
-
-// --- internal ---
 
 /** What a baseline needs of a v1 report: its findings' fingerprints (the rest of v1 is not read). */
 const ReportV1Findings = z.object({

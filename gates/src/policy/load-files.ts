@@ -1,7 +1,9 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, UsageError, messageOf, type FamilyCode } from "../errors.js";
-import { parseBaseline } from "./baseline.js";
+import { ConfigError, InternalError, UsageError, messageOf, type FamilyCode } from "../errors.js";
+import { startWorker } from "../worker-thread.js";
+import { BaselineResponse } from "./baseline-protocol.js";
+import { fingerprintsByLine, parseBaseline } from "./baseline.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { BUILTIN_ENVIRONMENTS_DIR } from "./builtin.js";
 import { ENVIRONMENTS_DIR, resolveEnvironmentRef, unknownEnvironment } from "./environment-ref.js";
@@ -114,11 +116,59 @@ export function loadWaivers(options: WaiverOptions & { root: string; file?: stri
 export function loadBaseline(file: string, root: string): Set<string> {
   const absolute = path.resolve(root, file);
   const shown = display(absolute, root);
+  // A report.json as Portcullis writes it is read a line at a time: a baseline of 100,000 findings
+  // would otherwise cost more memory than the report being judged. Anything else is read whole.
+  const byLine = readFileLines(absolute, fingerprintsByLine);
+  if (byLine !== undefined) return byLine;
   const text = readOptional(absolute, shown, "BASELINE_INVALID");
   if (text === undefined) {
     throw missing("BASELINE_INVALID", shown, "check the path given to --baseline (a report.json from a previous run)");
   }
   return parseBaseline(text, shown);
+}
+
+/**
+ * `read` over the file's lines, read a megabyte at a time; undefined when the file cannot be read
+ * (the caller reads it whole, which names the problem). Decoded as readFileSync does: invalid bytes
+ * become U+FFFD and a byte-order mark is kept.
+ */
+export function readFileLines<T>(absolute: string, read: (lines: Iterable<string>) => T | undefined): T | undefined {
+  let fd: number;
+  try {
+    fd = openSync(absolute, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    return read(linesOf(fd));
+  } catch (error) {
+    // A read that failed (a folder, an I/O error); anything else is a bug and goes on.
+    if (error instanceof Error && "syscall" in error) return undefined;
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * loadBaseline in a worker thread, so that a large baseline is read while the reports are: the
+ * same fingerprints, or the same BASELINE_INVALID error, when the promise settles.
+ */
+export function loadBaselineInBackground(file: string, root: string): Promise<Set<string>> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(import.meta.url, "baseline-worker", { workerData: { file, root } });
+    worker.once("message", (message: unknown) => {
+      const response = BaselineResponse.safeParse(message);
+      if (!response.success) reject(new InternalError("the baseline worker answered out of protocol"));
+      else if ("fingerprints" in response.data) resolve(new Set(response.data.fingerprints));
+      else {
+        const { message: text, file: shown, fix } = response.data.problem;
+        reject(new ConfigError("BASELINE_INVALID", text, { file: shown, fix }));
+      }
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new InternalError(`the baseline worker exited (${code}) without an answer`)));
+  });
 }
 
 /**
@@ -155,6 +205,18 @@ function ymlFiles(dir: string, root: string): string[] {
     .filter((name) => name.endsWith(".yml"))
     .sort()
     .map((name) => path.join(dir, name));
+}
+
+function* linesOf(fd: number): Generator<string> {
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let carried = "";
+  for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
+    const lines = (carried + decoder.decode(buffer.subarray(0, read), { stream: true })).split("\n");
+    carried = lines.pop() ?? "";
+    yield* lines;
+  }
+  yield carried + decoder.decode();
 }
 
 /** A UTF-8 file's text, or undefined when it does not exist. */

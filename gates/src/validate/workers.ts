@@ -1,6 +1,7 @@
 import { availableParallelism, totalmem } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { InternalError } from "../errors.js";
+import { startWorker } from "../worker-thread.js";
 import type { FileFacts } from "./analyze.js";
 import type { ValidateConfig } from "./config.js";
 import type { SourceFile } from "./parse.js";
@@ -87,18 +88,11 @@ const MAX_YOUNG_GENERATION_MB = 384;
 /** Node's own default on 64-bit machines (16 MB semi-spaces). */
 const MIN_YOUNG_GENERATION_MB = 48;
 
-const FROM_SOURCE = import.meta.url.endsWith(".ts");
-const WORKER_URL = new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url);
-
-/**
- * Running from TypeScript sources (tests, tsx), the thread registers tsx's loader before importing
- * the worker: Node 20 does not apply `--import` hooks to a worker's entry module.
- */
 function spawn(config: ValidateConfig, youngMb: number): Worker {
-  const options = { workerData: { config }, resourceLimits: { maxYoungGenerationSizeMb: youngMb } };
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, options);
-  const bootstrap = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
+  return startWorker(import.meta.url, "worker", {
+    workerData: { config },
+    resourceLimits: { maxYoungGenerationSizeMb: youngMb },
+  });
 }
 
 /**

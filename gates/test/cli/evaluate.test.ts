@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Report } from "../../src/model/report.js";
+import { renderJson } from "../../src/report/json.js";
 import { GATEKEEPER, REPO_ROOT, fixture, reportOf, run, statuses, tempDir } from "./cli-harness.js";
 
 const LEAKED = "ghp_Zq8vK2mWx4Rt6Yu1Io3Pa5Sd7Fg9Hj0Kl2Nb";
@@ -249,6 +250,34 @@ describe("portcullis evaluate", () => {
     expect(statuses(report)["secrets"]).toBe("pass");
     expect(report.findings.find((finding) => finding.ruleId === "github-pat")?.status).toBe("baseline");
     expect(result.code).toBe(0);
+  });
+
+  it("reads a large --baseline in a worker thread, and stops with exit 2 when it is broken", async () => {
+    const dir = tempDir();
+    reportsDir(dir, { "trivy.fs.json": "trivy.clean.json" });
+    await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--out", "previous"], { cwd: dir });
+    // Over the size from which the baseline is read in the background (16 MB): the previous report
+    // and 16,000 more findings, written as evaluate writes report.json.
+    const previous = Report.parse(JSON.parse(readFileSync(path.join(dir, "previous", "report.json"), "utf8")));
+    const [template] = previous.findings;
+    if (template === undefined) throw new Error("the previous report has no finding");
+    const padding = Array.from({ length: 16_000 }, (_, index) => ({
+      ...template,
+      fingerprint: `padding-${index}`,
+      message: "x".repeat(1_000),
+    }));
+    const large = renderJson({ ...previous, findings: [...previous.findings, ...padding] });
+    expect(large.length).toBeGreaterThan(16_000_000);
+    writeFileSync(path.join(dir, "large.json"), large);
+    const args = ["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json", "--baseline"];
+    const result = await run([...args, "large.json"], { cwd: dir });
+    expect(reportOf(result).findings.find((finding) => finding.ruleId === "github-pat")?.status).toBe("baseline");
+    expect(result.code).toBe(0);
+
+    writeFileSync(path.join(dir, "broken.json"), large.slice(0, -200));
+    const broken = await run([...args, "broken.json"], { cwd: dir });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^portcullis: \[BASELINE_INVALID\] broken\.json: not valid JSON/m);
   });
 
   it("records a bypass the environment allows", async () => {

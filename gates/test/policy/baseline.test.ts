@@ -1,8 +1,13 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
-import { parseBaseline } from "../../src/policy/baseline.js";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import { SEVERITIES } from "../../src/findings/finding.js";
+import { fingerprintsByLine, parseBaseline } from "../../src/policy/baseline.js";
 import { Report } from "../../src/model/report.js";
+import { renderJson } from "../../src/report/json.js";
+import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
 
 /** The current schema (portcullis.report/v2, typed gate checks). */
 const REPORT = readFileSync(new URL("../fixtures/policy/baseline-report.v2.json", import.meta.url), "utf8");
@@ -70,5 +75,58 @@ describe("parseBaseline", () => {
     expect(baselineError(REPORT.replace('"passed": false', '"passed": "no"'))).toMatchInlineSnapshot(
       `"[BASELINE_INVALID] base/report.json: not a valid portcullis.report/v2 report: passed: expected boolean, received string "no" — fix: pass a report.json written by \`portcullis evaluate --out <dir>\` on the base branch"`,
     );
+  });
+});
+
+/** report.json as `evaluate --out` writes it, for `count` findings of the given severities. */
+function writtenReport(severities: readonly (typeof SEVERITIES)[number][]): string {
+  const findings = severities.map((severity) => finding("semgrep", { severity }));
+  const runs = cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", findings) : run));
+  return renderJson(evaluate(input({ runs })).report);
+}
+
+describe("fingerprintsByLine: a report.json as Portcullis writes it, one finding line at a time", () => {
+  it("gives what reading it whole gives, whatever the findings", () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...SEVERITIES), { minLength: 1, maxLength: 40 }), (severities) => {
+        const text = writtenReport(severities);
+        const whole = new Set(Report.parse(JSON.parse(text)).findings.map((entry) => entry.fingerprint));
+        expect(fingerprintsByLine(text.split("\n"))).toEqual(whole);
+        expect(parseBaseline(text, "report.json")).toEqual(whole);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("reads Windows line ends too", () => {
+    const text = writtenReport(["high", "low"]);
+    expect(fingerprintsByLine(text.split("\n").map((line) => `${line}\r`))).toEqual(
+      fingerprintsByLine(text.split("\n")),
+    );
+  });
+
+  it("leaves any other layout, a v1 report and anything that does not pass to the whole read", () => {
+    const text = writtenReport(["critical", "medium"]);
+    const lines = text.split("\n");
+    const findingLine = lines.findIndex((line) => line.startsWith('    {"tool":'));
+    const broken = (at: number, replacement: string) => lines.map((line, index) => (index === at ? replacement : line));
+    const cases = {
+      "pretty-printed by another tool": REPORT.split("\n"),
+      "a v1 report": REPORT_V1.split("\n"),
+      "a finding line that is not JSON": broken(findingLine, '    {"tool":'),
+      "a finding that fails the schema": broken(
+        findingLine,
+        (lines[findingLine] ?? "").replace(/"severity":"\w+"/, '"severity":"severe"'),
+      ),
+      "a second findings member, empty": broken(lines.lastIndexOf("}"), '  ,"findings": []\n}'),
+      "an envelope that fails the schema": text.replace('"passed": false', '"passed": "no"').split("\n"),
+      truncated: lines.slice(0, findingLine + 1),
+    };
+    for (const [name, candidate] of Object.entries(cases)) {
+      expect({ name, read: fingerprintsByLine(candidate) }).toEqual({ name, read: undefined });
+    }
+    // Read whole, the same texts give BASELINE_INVALID naming the problem, or the same fingerprints.
+    expect(baselineError(cases["an envelope that fails the schema"].join("\n"))).toContain("passed: expected boolean");
+    expect(baselineError(cases["a finding that fails the schema"].join("\n"))).toContain("severity");
   });
 });

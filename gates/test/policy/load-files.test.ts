@@ -3,18 +3,24 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { PortcullisError } from "../../src/errors.js";
+import { ConfigError, PortcullisError } from "../../src/errors.js";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import { fingerprintsByLine } from "../../src/policy/baseline.js";
+import { renderJson } from "../../src/report/json.js";
 import { BUILTIN_ENVIRONMENTS_DIR } from "../../src/policy/builtin.js";
 import { resolveEnvironmentRef } from "../../src/policy/environment-ref.js";
 import {
   builtinEnvironments,
   listEnvironments,
   loadBaseline,
+  loadBaselineInBackground,
   loadEnvironment,
   loadWaivers,
+  readFileLines,
 } from "../../src/policy/load-files.js";
 import { policyHash } from "../../src/policy/parse-policy.js";
 import { PORTCULLIS_VERSION } from "../../src/version.js";
+import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const MIXED = fileURLToPath(new URL("../fixtures/policy/mixed-repo/", import.meta.url));
@@ -173,5 +179,40 @@ describe("loadBaseline", () => {
     expect(failure(() => loadBaseline("base/report.json", scratch)).describe()).toMatchInlineSnapshot(
       `"[BASELINE_INVALID] base/report.json: file not found — fix: check the path given to --baseline (a report.json from a previous run)"`,
     );
+  });
+
+  it("reads a report.json as evaluate writes it from the file a line at a time, across read pieces", () => {
+    // Over a megabyte, so that lines, and characters of several bytes, are cut across the pieces the
+    // file is read in.
+    const findings = Array.from({ length: 3_000 }, () => finding("semgrep", { message: "mé🙂".repeat(100) }));
+    const runs = cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", findings) : run));
+    const text = renderJson(evaluate(input({ runs })).report);
+    expect(text.length).toBeGreaterThan(1 << 20);
+    const file = path.join(scratch, "large-baseline.json");
+    writeFileSync(file, text);
+    const expected = new Set(findings.map((entry) => entry.fingerprint));
+    expect(readFileLines(file, fingerprintsByLine)).toEqual(expected);
+    expect(loadBaseline(file, scratch)).toEqual(expected);
+    expect(readFileLines(file, (lines) => [...lines].join("\n"))).toBe(text);
+    // With a byte-order mark it is refused, as before: read whole, JSON.parse refuses it.
+    writeFileSync(file, `\uFEFF${text}`);
+    expect(failure(() => loadBaseline(file, scratch)).describe()).toMatch(
+      /^\[BASELINE_INVALID\] large-baseline\.json: not valid JSON/,
+    );
+  });
+});
+
+describe("loadBaselineInBackground", () => {
+  it("answers what loadBaseline answers, from a worker thread", async () => {
+    const fixture = "gates/test/fixtures/policy/baseline-report.v2.json";
+    expect(await loadBaselineInBackground(fixture, ROOT)).toEqual(loadBaseline(fixture, ROOT));
+    const bad = path.join(scratch, "not-a-report.json");
+    writeFileSync(bad, JSON.stringify({ SchemaVersion: 2, Results: [] }));
+    for (const file of ["base/report.json", bad]) {
+      const expected = failure(() => loadBaseline(file, scratch));
+      const error: unknown = await loadBaselineInBackground(file, scratch).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).describe()).toBe(expected.describe());
+    }
   });
 });
