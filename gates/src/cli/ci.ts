@@ -109,7 +109,7 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]) ?? (await gitHead(root, io.env));
   const prepared = prepareEvaluation({ ...flags, out: outDir, commit }, { cwd: io.cwd, root }, io, now);
   // A baseline that cannot be used stops the run before any tool spends minutes on it.
-  await prepared.baseline;
+  await prepared.baseline?.();
   const lookups = await lookupTools(flags.target !== undefined, io);
   const cacheDir = trivyCacheDir(io);
   const scenario = findScenario(flags.scenario, { root, cwd: io.cwd });

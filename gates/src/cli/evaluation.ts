@@ -68,8 +68,8 @@ export interface PreparedEvaluation {
   loaded: LoadedPolicy;
   environment: string;
   waivers: WaiverInput<Waiver>;
-  /** Read while the reports are when it is large: await it before judging (see baselineOf). */
-  baseline: Promise<ReadonlySet<string>> | undefined;
+  /** Waits for the baseline's fingerprints: a large one is read while the reports are (see baselineOf). */
+  baseline: (() => Promise<ReadonlySet<string>>) | undefined;
   bypasses: Bypass[];
   format: OutputFormat;
   /** `--out`, absolute. */
@@ -115,13 +115,14 @@ export function prepareEvaluation(
     root: where.root,
     file: flags.waivers === undefined ? undefined : path.resolve(where.cwd, flags.waivers),
   });
-  const baseline =
-    flags.baseline === undefined ? undefined : baselineOf(path.resolve(where.cwd, flags.baseline), where.root);
   const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]);
   const outDir = flags.out === undefined ? undefined : path.resolve(where.cwd, flags.out);
   // A --out that cannot be created is refused now, not after the reports were judged.
   if (outDir !== undefined) makeDirectory(outDir, "--out");
   const compliance = loaded.policy.gates.compliance.enabled ? complianceSources(flags, where) : undefined;
+  // Last: nothing above can fail after a thread has started reading it.
+  const baseline =
+    flags.baseline === undefined ? undefined : baselineOf(path.resolve(where.cwd, flags.baseline), where.root);
   return {
     loaded,
     // A policy given by path is shown by its `name`, not by where the file happens to be.
@@ -158,7 +159,7 @@ export async function finishEvaluation(
     environment: prepared.environment,
     runs,
     waivers: prepared.waivers,
-    baseline: await prepared.baseline,
+    baseline: await prepared.baseline?.(),
     bypasses: prepared.bypasses,
     commit: prepared.commit,
     now: prepared.now,
@@ -200,19 +201,16 @@ const BASELINE_WORKER_BYTES = 16_000_000;
  * in a worker thread while the reports are; a small one, or one that cannot be read, at once, so
  * that its problem is an exit 2 before anything else runs.
  */
-function baselineOf(file: string, root: string): Promise<ReadonlySet<string>> {
+function baselineOf(file: string, root: string): () => Promise<ReadonlySet<string>> {
   let size = 0;
   try {
     size = statSync(file).size;
   } catch {
     // Missing or unreadable: loadBaseline names the problem.
   }
-  if (size < BASELINE_WORKER_BYTES) return Promise.resolve(loadBaseline(file, root));
-  const loading = loadBaselineInBackground(file, root);
-  // Awaited, and its error thrown, where the baseline is used; this only keeps it from counting as
-  // unhandled meanwhile.
-  loading.catch(() => undefined);
-  return loading;
+  if (size >= BASELINE_WORKER_BYTES) return loadBaselineInBackground(file, root);
+  const fingerprints = loadBaseline(file, root);
+  return () => Promise.resolve(fingerprints);
 }
 
 /**

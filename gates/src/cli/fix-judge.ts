@@ -63,7 +63,7 @@ export async function judge(
     environment: prepared.environment,
     runs: [run],
     waivers: prepared.waivers,
-    baseline: await prepared.baseline,
+    baseline: await prepared.baseline?.(),
     bypasses: prepared.bypasses,
     commit: prepared.commit,
     now: new Date(),

@@ -16,7 +16,7 @@ const FIX = "pass a report.json written by `portcullis evaluate --out <dir>` on 
  * an empty baseline.
  */
 export function parseBaseline(text: string, file: string): Set<string> {
-  return fingerprintsByLine(text.split("\n")) ?? parseWhole(text, file);
+  return fingerprintsByLine(text.split("\n")) ?? parseWholeBaseline(text, file);
 }
 
 /**
@@ -33,6 +33,9 @@ export function fingerprintsByLine(lines: Iterable<string>): Set<string> | undef
   // Stands in for the findings lines in the envelope: a value no file can hold in advance.
   const slot = `\u0000${randomUUID()}`;
   let state: "head" | "findings" | "tail" = "head";
+  // JSON wants a comma between two findings and none after the last.
+  let afterFinding = false;
+  let commaOwed = false;
   for (const raw of lines) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (state === "head") {
@@ -41,12 +44,15 @@ export function fingerprintsByLine(lines: Iterable<string>): Set<string> | undef
       else envelope.push(line);
     } else if (state === "findings") {
       if (line === FINDINGS_CLOSE || line === `${FINDINGS_CLOSE},`) {
+        if (commaOwed) return undefined;
         envelope.push(`  "findings": ${JSON.stringify(slot)}${line.slice(FINDINGS_CLOSE.length)}`);
         state = "tail";
         continue;
       }
-      if (!line.startsWith(FINDING_INDENT)) return undefined;
-      const fingerprint = findingFingerprint(line.endsWith(",") ? line.slice(0, -1) : line);
+      if (!line.startsWith(FINDING_INDENT) || (afterFinding && !commaOwed)) return undefined;
+      afterFinding = true;
+      commaOwed = line.endsWith(",");
+      const fingerprint = findingFingerprint(commaOwed ? line.slice(0, -1) : line);
       if (fingerprint === undefined) return undefined;
       fingerprints.add(fingerprint);
     } else {
@@ -86,7 +92,8 @@ function findingFingerprint(text: string): string | undefined {
   return checked.success ? checked.data.fingerprint : undefined;
 }
 
-function parseWhole(text: string, file: string): Set<string> {
+/** parseBaseline without the line reading: the whole text is parsed, then checked. */
+export function parseWholeBaseline(text: string, file: string): Set<string> {
   if (text.trim() === "") throw invalid(file, "the file is empty");
   let document: unknown;
   try {

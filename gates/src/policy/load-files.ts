@@ -1,9 +1,9 @@
-import { closeSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, InternalError, UsageError, messageOf, type FamilyCode } from "../errors.js";
 import { startWorker } from "../worker-thread.js";
 import { BaselineResponse } from "./baseline-protocol.js";
-import { fingerprintsByLine, parseBaseline } from "./baseline.js";
+import { fingerprintsByLine, parseWholeBaseline } from "./baseline.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { BUILTIN_ENVIRONMENTS_DIR } from "./builtin.js";
 import { ENVIRONMENTS_DIR, resolveEnvironmentRef, unknownEnvironment } from "./environment-ref.js";
@@ -124,7 +124,7 @@ export function loadBaseline(file: string, root: string): Set<string> {
   if (text === undefined) {
     throw missing("BASELINE_INVALID", shown, "check the path given to --baseline (a report.json from a previous run)");
   }
-  return parseBaseline(text, shown);
+  return parseWholeBaseline(text, shown);
 }
 
 /**
@@ -140,10 +140,13 @@ export function readFileLines<T>(absolute: string, read: (lines: Iterable<string
     return undefined;
   }
   try {
+    // A pipe or a device can be read only once: the whole read must have it.
+    if (!fstatSync(fd).isFile()) return undefined;
     return read(linesOf(fd));
   } catch (error) {
-    // A read that failed (a folder, an I/O error); anything else is a bug and goes on.
-    if (error instanceof Error && "syscall" in error) return undefined;
+    // A read that failed (a folder, an I/O error) or a line too long to be one of ours; anything
+    // else is a bug and goes on.
+    if (error instanceof LineTooLong || (error instanceof Error && "syscall" in error)) return undefined;
     throw error;
   } finally {
     closeSync(fd);
@@ -151,17 +154,20 @@ export function readFileLines<T>(absolute: string, read: (lines: Iterable<string
 }
 
 /**
- * loadBaseline in a worker thread, so that a large baseline is read while the reports are: the
- * same fingerprints, or the same BASELINE_INVALID error, when the promise settles.
+ * loadBaseline in a worker thread, so that a large baseline is read while the reports are. Returns
+ * the wait for it: the same fingerprints, or the same BASELINE_INVALID error. Until the wait
+ * begins the thread does not keep the process alive, so a command that fails before it needs the
+ * baseline ends at once.
  */
-export function loadBaselineInBackground(file: string, root: string): Promise<Set<string>> {
-  return new Promise((resolve, reject) => {
-    const worker = startWorker(import.meta.url, "baseline-worker", {
-      workerData: { file, root },
-      // Each finding line's objects die at once: a small young generation keeps the thread's memory
-      // low beside the reports being read (about 25 MB less at its peak on 100,000 findings).
-      resourceLimits: { maxYoungGenerationSizeMb: 16 },
-    });
+export function loadBaselineInBackground(file: string, root: string): () => Promise<Set<string>> {
+  const worker = startWorker(import.meta.url, "baseline-worker", {
+    workerData: { file, root },
+    // Each finding line's objects die at once: a small young generation keeps the thread's memory
+    // low beside the reports being read (about 25 MB less at its peak on 100,000 findings).
+    resourceLimits: { maxYoungGenerationSizeMb: 16 },
+  });
+  worker.unref();
+  const answer = new Promise<Set<string>>((resolve, reject) => {
     worker.once("message", (message: unknown) => {
       const response = BaselineResponse.safeParse(message);
       if (!response.success) reject(new InternalError("the baseline worker answered out of protocol"));
@@ -174,6 +180,12 @@ export function loadBaselineInBackground(file: string, root: string): Promise<Se
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new InternalError(`the baseline worker exited (${code}) without an answer`)));
   });
+  // Thrown to whoever waits; unwaited (the command failed first), it is nobody's.
+  answer.catch(() => undefined);
+  return () => {
+    worker.ref();
+    return answer;
+  };
 }
 
 /**
@@ -212,14 +224,27 @@ function ymlFiles(dir: string, root: string): string[] {
     .map((name) => path.join(dir, name));
 }
 
+/** Longer than any line Portcullis writes: a file on one line (minified) is left to the whole read. */
+const MAX_LINE_CHARS = 16_000_000;
+
+class LineTooLong extends Error {}
+
+/** Only each new piece is split: a long line is carried over, never scanned again. */
 function* linesOf(fd: number): Generator<string> {
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   const buffer = Buffer.allocUnsafe(1 << 20);
   let carried = "";
   for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
-    const lines = (carried + decoder.decode(buffer.subarray(0, read), { stream: true })).split("\n");
-    carried = lines.pop() ?? "";
-    yield* lines;
+    const lines = decoder.decode(buffer.subarray(0, read), { stream: true }).split("\n");
+    const last = lines.pop() ?? "";
+    if (lines.length > 0) {
+      yield carried + (lines[0] ?? "");
+      for (let index = 1; index < lines.length; index += 1) yield lines[index] ?? "";
+      carried = last;
+    } else {
+      carried += last;
+    }
+    if (carried.length > MAX_LINE_CHARS) throw new LineTooLong();
   }
   yield carried + decoder.decode();
 }

@@ -118,6 +118,8 @@ describe("fingerprintsByLine: a report.json as Portcullis writes it, one finding
         findingLine,
         (lines[findingLine] ?? "").replace(/"severity":"\w+"/, '"severity":"severe"'),
       ),
+      "a missing comma between two findings": broken(findingLine, (lines[findingLine] ?? "").replace(/,$/, "")),
+      "a comma after the last finding": broken(lines.indexOf("  ],") - 1, `${lines[lines.indexOf("  ],") - 1] ?? ""},`),
       "a second findings member, empty": broken(lines.lastIndexOf("}"), '  ,"findings": []\n}'),
       "an envelope that fails the schema": text.replace('"passed": false', '"passed": "no"').split("\n"),
       truncated: lines.slice(0, findingLine + 1),
@@ -128,5 +130,8 @@ describe("fingerprintsByLine: a report.json as Portcullis writes it, one finding
     // Read whole, the same texts give BASELINE_INVALID naming the problem, or the same fingerprints.
     expect(baselineError(cases["an envelope that fails the schema"].join("\n"))).toContain("passed: expected boolean");
     expect(baselineError(cases["a finding that fails the schema"].join("\n"))).toContain("severity");
+    for (const name of ["a missing comma between two findings", "a comma after the last finding"] as const) {
+      expect(baselineError(cases[name].join("\n"))).toContain("not valid JSON");
+    }
   });
 });

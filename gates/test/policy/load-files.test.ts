@@ -1,3 +1,4 @@
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,6 +26,7 @@ import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const MIXED = fileURLToPath(new URL("../fixtures/policy/mixed-repo/", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("../fixtures/policy/", import.meta.url));
+const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
 const NOW = new Date("2026-03-10T00:00:00Z");
 
 const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-policy-"));
@@ -181,7 +183,7 @@ describe("loadBaseline", () => {
     );
   });
 
-  it("reads a report.json as evaluate writes it from the file a line at a time, across read pieces", () => {
+  it("reads a report.json as evaluate writes it from the file a line at a time, across read pieces", async () => {
     // Over a megabyte, so that lines, and characters of several bytes, are cut across the pieces the
     // file is read in.
     const findings = Array.from({ length: 3_000 }, () => finding("semgrep", { message: "mé🙂".repeat(100) }));
@@ -194,23 +196,47 @@ describe("loadBaseline", () => {
     expect(readFileLines(file, fingerprintsByLine)).toEqual(expected);
     expect(loadBaseline(file, scratch)).toEqual(expected);
     expect(readFileLines(file, (lines) => [...lines].join("\n"))).toBe(text);
+    // A worker thread reads it the same way.
+    expect(await loadBaselineInBackground(file, scratch)()).toEqual(expected);
+    // On one line (minified), it is read whole: the same fingerprints.
+    const minified = path.join(scratch, "minified-baseline.json");
+    writeFileSync(minified, JSON.stringify(JSON.parse(text)));
+    expect(readFileLines(minified, fingerprintsByLine)).toBeUndefined();
+    expect(loadBaseline(minified, scratch)).toEqual(expected);
     // With a byte-order mark it is refused, as before: read whole, JSON.parse refuses it.
     writeFileSync(file, `\uFEFF${text}`);
     expect(failure(() => loadBaseline(file, scratch)).describe()).toMatch(
       /^\[BASELINE_INVALID\] large-baseline\.json: not valid JSON/,
     );
   });
+
+  it.skipIf(process.platform === "win32")("reads a baseline given through a pipe, which can be read only once", () => {
+    const fifo = path.join(scratch, "baseline.fifo");
+    execFileSync("mkfifo", [fifo]);
+    spawn("sh", ["-c", 'cat "$1" > "$2"', "sh", path.join(FIXTURES, "baseline-report.json"), fifo], {
+      stdio: "ignore",
+    });
+    // In a process of its own: reading a pipe a second time waits for a writer that never comes.
+    const load = `import { loadBaseline } from ${JSON.stringify(path.join(SRC, "policy", "load-files.ts"))};
+      process.stdout.write(String(loadBaseline(${JSON.stringify(fifo)}, "/").size));`;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", load], {
+      cwd: ROOT,
+      timeout: 20_000,
+      encoding: "utf8",
+    });
+    expect({ out: child.stdout, signal: child.signal }).toEqual({ out: "3", signal: null });
+  });
 });
 
 describe("loadBaselineInBackground", () => {
   it("answers what loadBaseline answers, from a worker thread", async () => {
     const fixture = "gates/test/fixtures/policy/baseline-report.v2.json";
-    expect(await loadBaselineInBackground(fixture, ROOT)).toEqual(loadBaseline(fixture, ROOT));
+    expect(await loadBaselineInBackground(fixture, ROOT)()).toEqual(loadBaseline(fixture, ROOT));
     const bad = path.join(scratch, "not-a-report.json");
     writeFileSync(bad, JSON.stringify({ SchemaVersion: 2, Results: [] }));
     for (const file of ["base/report.json", bad]) {
       const expected = failure(() => loadBaseline(file, scratch));
-      const error: unknown = await loadBaselineInBackground(file, scratch).catch((caught: unknown) => caught);
+      const error: unknown = await loadBaselineInBackground(file, scratch)().catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).describe()).toBe(expected.describe());
     }
