@@ -166,7 +166,12 @@ export function loadBaselineInBackground(file: string, root: string): () => Prom
     // low beside the reports being read (about 25 MB less at its peak on 100,000 findings).
     resourceLimits: { maxYoungGenerationSizeMb: 16 },
   });
+  let waited = false;
   worker.unref();
+  // Node 20 references a thread again when it comes online: unreferenced once more then.
+  worker.once("online", () => {
+    if (!waited) worker.unref();
+  });
   const answer = new Promise<Set<string>>((resolve, reject) => {
     worker.once("message", (message: unknown) => {
       const response = BaselineResponse.safeParse(message);
@@ -183,6 +188,7 @@ export function loadBaselineInBackground(file: string, root: string): () => Prom
   // Thrown to whoever waits; unwaited (the command failed first), it is nobody's.
   answer.catch(() => undefined);
   return () => {
+    waited = true;
     worker.ref();
     return answer;
   };

@@ -229,6 +229,19 @@ describe("loadBaseline", () => {
 });
 
 describe("loadBaselineInBackground", () => {
+  it.skipIf(process.platform === "win32")("does not keep the process alive until someone waits for it", () => {
+    // A pipe nobody writes to: the thread waits on it forever.
+    const fifo = path.join(scratch, "never-written.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const start = `import { loadBaselineInBackground } from ${JSON.stringify(path.join(SRC, "policy", "load-files.ts"))};
+      loadBaselineInBackground(${JSON.stringify(fifo)}, "/");`;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", start], {
+      cwd: ROOT,
+      timeout: 20_000,
+    });
+    expect({ status: child.status, signal: child.signal }).toEqual({ status: 0, signal: null });
+  });
+
   it("answers what loadBaseline answers, from a worker thread", async () => {
     const fixture = "gates/test/fixtures/policy/baseline-report.v2.json";
     expect(await loadBaselineInBackground(fixture, ROOT)()).toEqual(loadBaseline(fixture, ROOT));
