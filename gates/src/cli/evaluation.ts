@@ -120,7 +120,7 @@ export function prepareEvaluation(
   // A --out that cannot be created is refused now, not after the reports were judged.
   if (outDir !== undefined) makeDirectory(outDir, "--out");
   const compliance = loaded.policy.gates.compliance.enabled ? complianceSources(flags, where) : undefined;
-  // Last: nothing above can fail after a thread has started reading it.
+  // Last, so that nothing above fails while a thread is already reading it.
   const baseline =
     flags.baseline === undefined ? undefined : baselineOf(path.resolve(where.cwd, flags.baseline), where.root);
   return {
