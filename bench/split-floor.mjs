@@ -7,7 +7,7 @@
 // CHUNKS pieces at entry boundaries (by trivy's indentation) and both threads claim pieces from a
 // shared counter until none is left, so neither waits for the other. For each piece a thread reads
 // its bytes, parses the entries, builds the findings with the real collector and writes them as
-// report.json lines, batched as report/json.ts does. Nothing else: no CLI, no policy, no judging,
+// report.json lines with report/json.ts's own findingLines, batch by batch. Nothing else: no CLI, no policy, no judging,
 // no sort or merge, no HTML, SARIF, summary or JUnit, no check of the layout.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
@@ -17,14 +17,21 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 /** A `Results` entry starts a line indented by four spaces and ends at the next such line holding `}`. */
 const ENTRY_START = "\n    {";
 const ENTRY_END = "\n    }";
+/** What the floor loads of Portcullis: the trivy collector and report.json's line writer. */
+const FLOOR_MODULES = ["../gates/dist/tools/trivy-map.js", "../gates/dist/report/json.js"].map(
+  (module) => new URL(module, import.meta.url).href,
+);
 /** Pieces of `Results` the threads claim one at a time: enough to even out, few enough to cost nothing. */
 const CHUNKS = 16;
 /** How far past each cut point an entry start is looked for (the generated entries are under 1 MB). */
 const CUT_WINDOW = 4_000_000;
-/** As report/json.ts: one JSON.stringify per 2,048 findings, then one finding per line. */
+/** Findings per findingLines call, as report/json.ts writes them. */
 const BATCH = 2048;
 
-if (isMainThread) {
+if (isMainThread && process.argv[2] === "--load-only") {
+  // What the floor pays to load Portcullis, for the benchmark's fixed-cost measurement.
+  await Promise.all(FLOOR_MODULES.map((module) => import(module)));
+} else if (isMainThread) {
   const [file, out] = process.argv.slice(2);
   if (file === undefined || out === undefined) {
     process.stderr.write("usage: node bench/split-floor.mjs <trivy report> <out dir>\n");
@@ -90,7 +97,7 @@ function cutPoints(fd, size, file) {
  * @returns {Promise<number>}
  */
 async function claimPieces(fd, cuts, next, out, file) {
-  const { TrivyCollector } = await import("../gates/dist/tools/trivy-map.js");
+  const [{ TrivyCollector }, { findingLines }] = await Promise.all(FLOOR_MODULES.map((module) => import(module)));
   const collector = new TrivyCollector();
   const context = { tool: "trivy", expected: "trivy JSON", producer: "the benchmark's generator", file };
   const output = openSync(out, "w");
@@ -106,8 +113,7 @@ async function claimPieces(fd, cuts, next, out, file) {
     }
     const findings = collector.findings;
     for (let start = written; start < findings.length; start += BATCH) {
-      const batch = JSON.stringify(findings.slice(start, Math.min(start + BATCH, findings.length)));
-      writeSync(output, `${batch.slice(1, -1).replaceAll('},{"tool":', '},\n    {"tool":')},\n    `);
+      writeSync(output, `${findingLines(findings.slice(start, Math.min(start + BATCH, findings.length)))},\n`);
     }
     written = findings.length;
   }

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { z } from "zod";
 import { load, mb, median, PRELOAD, readFigures, seconds } from "./figures.js";
@@ -21,7 +21,7 @@ import { ensureTrivyReport, REPORT_SHAPES, type ReportShape } from "./trivy-repo
  * Beside them on the largest reports, no target: split-floor.mjs, a floor for two-thread designs
  * that build today's findings with today's collector (two threads that only parse, build findings
  * and write report.json lines), and evaluate's fixed cost (an empty report, against a node process
- * that loads the collector as the floor does), so that each run shows what such a design would
+ * that loads what the floor loads: `split-floor.mjs --load-only`), so that each run shows what such a design would
  * leave for everything else.
  * A missed target is printed, not fatal; a crash or a lost finding exits 1.
  */
@@ -210,8 +210,8 @@ function measureFloor(file: string, findings: number): Sample {
 
 /**
  * What evaluate costs whatever the report (start-up, policy, outputs) beyond what split-floor.mjs
- * pays already: medians of evaluate on an empty trivy report and of a node process that loads the
- * trivy collector, alternately.
+ * pays already: medians of evaluate on an empty trivy report and of `split-floor.mjs --load-only`,
+ * alternately.
  */
 function evaluateFixedCost(): number {
   const file = path.join(scratch, "empty-trivy.json");
@@ -220,18 +220,10 @@ function evaluateFixedCost(): number {
     JSON.stringify({ SchemaVersion: 2, ArtifactName: "empty", ArtifactType: "container_image", Results: [] }),
   );
   const out = path.join(scratch, "empty-out");
-  const collector = pathToFileURL(path.join(ROOT, "gates", "dist", "tools", "trivy-map.js")).href;
   const node: number[] = [];
   const empty: number[] = [];
   for (let round = 0; round < 5; round += 1) {
-    node.push(
-      measure(
-        "node loading the trivy collector",
-        ["--input-type=module", "-e", `await import(${JSON.stringify(collector)})`],
-        [0],
-        () => true,
-      ).ms,
-    );
+    node.push(measure("node loading what the floor loads", [SPLIT_FLOOR, "--load-only"], [0], () => true).ms);
     empty.push(
       measure(
         "portcullis evaluate (empty report)",
@@ -244,7 +236,7 @@ function evaluateFixedCost(): number {
   }
   const cost = median(empty) - median(node);
   console.log(
-    `evaluate's fixed cost: ${seconds(cost)} (empty report ${seconds(median(empty))}, node loading the trivy collector ${seconds(median(node))})`,
+    `evaluate's fixed cost: ${seconds(cost)} (empty report ${seconds(median(empty))}, node loading what the floor loads ${seconds(median(node))})`,
   );
   return cost;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ConfigError, quote, messageOf } from "../errors.js";
 import { z } from "zod";
 import { REPORT_SCHEMA_ID, REPORT_SCHEMA_ID_V1, Report, ReportedFinding } from "../model/report.js";
+import { FINDINGS_LAYOUT } from "../model/report-layout.js";
 import { describeIssues } from "../zod-issues.js";
 import { problemsFromZod, READABLE_PARSE } from "./problems.js";
 
@@ -40,16 +41,16 @@ export function fingerprintsByLine(lines: Iterable<string>): Set<string> | undef
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (state === "head") {
       if (envelope.length === 0 && line !== "{") return undefined;
-      if (line === FINDINGS_OPEN) state = "findings";
+      if (line === FINDINGS_LAYOUT.open) state = "findings";
       else envelope.push(line);
     } else if (state === "findings") {
-      if (line === FINDINGS_CLOSE || line === `${FINDINGS_CLOSE},`) {
+      if (line === FINDINGS_LAYOUT.close || line === `${FINDINGS_LAYOUT.close},`) {
         if (commaOwed) return undefined;
-        envelope.push(`  "findings": ${JSON.stringify(slot)}${line.slice(FINDINGS_CLOSE.length)}`);
+        envelope.push(`  "findings": ${JSON.stringify(slot)}${line.slice(FINDINGS_LAYOUT.close.length)}`);
         state = "tail";
         continue;
       }
-      if (!line.startsWith(FINDING_INDENT) || (afterFinding && !commaOwed)) return undefined;
+      if (!line.startsWith(`${FINDINGS_LAYOUT.indent}{`) || (afterFinding && !commaOwed)) return undefined;
       afterFinding = true;
       commaOwed = line.endsWith(",");
       const fingerprint = findingFingerprint(commaOwed ? line.slice(0, -1) : line);
@@ -74,11 +75,6 @@ export function fingerprintsByLine(lines: Iterable<string>): Set<string> | undef
 }
 
 // --- internal ---
-
-/** How report/json.ts lays out the findings member of report.json. */
-const FINDINGS_OPEN = '  "findings": [';
-const FINDINGS_CLOSE = "  ]";
-const FINDING_INDENT = "    {";
 
 /** One finding line's fingerprint, when the line is one finding that passes the schema. */
 function findingFingerprint(text: string): string | undefined {

@@ -2,6 +2,8 @@ import { InternalError } from "../errors.js";
 import { redactDeep } from "../findings/redact.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import { Report } from "../model/report.js";
+import { FINDINGS_LAYOUT } from "../model/report-layout.js";
+import type { Finding } from "../findings/finding.js";
 
 export interface JsonOptions {
   /** The evaluator's scrub list: the output is checked against it once more. */
@@ -35,18 +37,26 @@ export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Ge
   const envelope = JSON.stringify(redactDeep({ ...checked.data, findings: FINDINGS_SLOT }, secrets), null, 2);
   const slot = envelope.indexOf(SLOT_TEXT);
   if (slot < 0) throw new InternalError("report.json: the findings slot is missing");
+  // The envelope's own indentation precedes the slot: this ends FINDINGS_LAYOUT.open.
   yield `${envelope.slice(0, slot)}"findings": [`;
   const findings = report.findings;
   for (let start = 0; start < findings.length; start += BATCH) {
     const batch = findings.slice(start, start + BATCH);
-    const text = JSON.stringify(secrets.length === 0 ? batch : batch.map((finding) => redactDeep(finding, secrets)));
-    // One stringify per batch is several times faster than one per finding. Each finding then gets
-    // its own line: `},{"tool":` only occurs between two findings, since inside a JSON string every
-    // `"` is escaped and no array within a finding holds objects (see the Finding schema).
-    yield `${start === 0 ? "" : ","}\n    ${text.slice(1, -1).replaceAll(FINDING_BOUNDARY, LINE_BOUNDARY)}`;
+    const lines = findingLines(secrets.length === 0 ? batch : batch.map((finding) => redactDeep(finding, secrets)));
+    yield `${start === 0 ? "" : ","}\n${lines}`;
   }
-  yield findings.length === 0 ? "]" : "\n  ]";
+  yield findings.length === 0 ? "]" : `\n${FINDINGS_LAYOUT.close}`;
   yield `${envelope.slice(slot + SLOT_TEXT.length)}\n`;
+}
+
+/**
+ * Findings as report.json's lines, joined by `,\n`: one stringify for all of them, which is several
+ * times faster than one per finding, then each finding on its own line. `},{"tool":` only occurs
+ * between two findings, since inside a JSON string every `"` is escaped and no array within a
+ * finding holds objects (see the Finding schema).
+ */
+export function findingLines(findings: readonly Finding[]): string {
+  return `${FINDINGS_LAYOUT.indent}${JSON.stringify(findings).slice(1, -1).replaceAll(FINDING_BOUNDARY, LINE_BOUNDARY)}`;
 }
 
 // --- internal ---
@@ -56,7 +66,7 @@ const BATCH = 2048;
 
 /** Where one finding ends and the next begins in a stringified batch; every finding's first key is `tool`. */
 const FINDING_BOUNDARY = '},{"tool":';
-const LINE_BOUNDARY = '},\n    {"tool":';
+const LINE_BOUNDARY = `},\n${FINDINGS_LAYOUT.indent}{"tool":`;
 
 /** Stands in for the findings list while the rest of the report is serialised; only a key can precede `: "`. */
 const FINDINGS_SLOT = "\u0000portcullis:findings\u0000";
