@@ -13,8 +13,8 @@ export interface CliIo {
 
 export function processIo(): CliIo {
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: writerTo(process.stdout),
+    stderr: writerTo(process.stderr),
     env: process.env,
     cwd: process.cwd(),
     isTty: process.stdout.isTTY === true,
@@ -25,4 +25,31 @@ export function processIo(): CliIo {
 export function useColor(io: CliIo): boolean {
   const noColor = io.env["NO_COLOR"];
   return io.isTty && (noColor === undefined || noColor === "");
+}
+
+// --- internal ---
+
+/** One writer, and one listener, per stream however often processIo() is called. */
+const writers = new Map<NodeJS.WriteStream, (text: string) => void>();
+
+/**
+ * Writes to a standard stream until its reader goes away (`portcullis validate | head`): the rest is
+ * dropped, silently, as a Unix tool stopped by SIGPIPE would stop, and the command still ends with
+ * its own exit code: a reader that stopped reading changes no verdict. Node ignores SIGPIPE and
+ * reports EPIPE as an 'error' event, which nothing handled, so the process crashed with exit 1 (a
+ * blocked gate, in our table). Any other write error is still thrown.
+ */
+function writerTo(stream: NodeJS.WriteStream): (text: string) => void {
+  const known = writers.get(stream);
+  if (known !== undefined) return known;
+  let readerGone = false;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    readerGone = true;
+  });
+  const write = (text: string): void => {
+    if (!readerGone && !stream.destroyed) stream.write(text);
+  };
+  writers.set(stream, write);
+  return write;
 }

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Report } from "../../src/model/report.js";
-import { GATEKEEPER, REPO_ROOT, fixture, tempDir } from "./cli-harness.js";
+import { ADVISORY, GATEKEEPER, REPO_ROOT, fixture, tempDir } from "./cli-harness.js";
 
 /** The built CLI, as users run it (`npm test` builds first). */
 const BIN = path.join(REPO_ROOT, "gates", "bin", "portcullis.js");
@@ -18,6 +18,26 @@ function portcullis(args: readonly string[], cwd: string) {
     timeout: 60_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * The binary with its stdout or stderr a pipe whose reader is gone before it writes a byte, as in
+ * `portcullis validate | head` once head has its lines: every write to that stream fails with EPIPE.
+ */
+function withClosedReader(stream: "stdout" | "stderr", args: readonly string[], cwd: string) {
+  return new Promise<{ code: number | null; other: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { PATH: process.env["PATH"], NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 60_000,
+    });
+    child[stream].destroy();
+    let other = "";
+    child[stream === "stdout" ? "stderr" : "stdout"].on("data", (chunk: Buffer) => (other += chunk.toString("utf8")));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, other }));
+  });
 }
 
 describe("the portcullis binary", () => {
@@ -45,6 +65,30 @@ describe("the portcullis binary", () => {
     expect(Report.parse(JSON.parse(written.stdout)).passed).toBe(false);
     for (const name of ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"])
       expect(existsSync(path.join(dir, "out", name))).toBe(true);
+  });
+
+  describe("a reader that goes away changes no exit code and prints no stack", () => {
+    it("--version, stdout closed: exit 0", async () => {
+      const result = await withClosedReader("stdout", ["--version"], REPO_ROOT);
+      expect(result).toEqual({ code: 0, other: "" });
+    });
+
+    it("a passing evaluate, stdout closed: exit 0, the files still written", async () => {
+      const dir = tempDir();
+      const reports = path.join(dir, "reports");
+      mkdirSync(reports);
+      copyFileSync(fixture("trivy.clean.json"), path.join(reports, "trivy.fs.json"));
+      const args = ["evaluate", "--env", ADVISORY, "--reports", "reports", "--out", "out"];
+      expect(portcullis(args, dir).code).toBe(0);
+      const result = await withClosedReader("stdout", args, dir);
+      expect(result).toEqual({ code: 0, other: "" });
+      expect(existsSync(path.join(dir, "out", "report.html"))).toBe(true);
+    });
+
+    it("a usage error, stderr closed: exit 2", async () => {
+      const result = await withClosedReader("stderr", ["evaluate", "--report", "nmap=x.json"], REPO_ROOT);
+      expect(result).toEqual({ code: 2, other: "" });
+    });
   });
 
   it("exits 2 on a usage error", () => {
