@@ -1,0 +1,188 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { redactDeep, REDACTED, scrubList } from "../gates/src/findings/redact.js";
+import { load, mb, median, PRELOAD, readFigures, seconds } from "./figures.js";
+
+/**
+ * Secrets at scale: a gitleaks history scan of a large repository can report thousands of distinct
+ * secrets, and every output is scrubbed of all of them. Two measurements on generated gitleaks JSON
+ * reports with 1,000, 5,000 and 20,000 distinct secrets (most of them GitHub tokens sharing the
+ * `ghp_` prefix, as real ones do):
+ * - scrubbing the findings in this process with `redactDeep`, against the named alternative, one
+ *   engine search per secret over every string (what Portcullis did before), which is quadratic and
+ *   is therefore only run up to 5,000 secrets;
+ * - `portcullis evaluate --out` in a child process against a bare `JSON.parse` of the same file
+ *   (wall time and peak RSS, medians). No target: printed so that growth with the number of
+ *   secrets is visible; a lost or leaked secret exits 1.
+ */
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const BIN = path.join(ROOT, "gates", "bin", "portcullis.js");
+const SIZES = (process.env["PORTCULLIS_BENCH_SECRETS"] ?? "1000,5000,20000").split(",").map(Number);
+const REPETITIONS = Number(process.env["PORTCULLIS_BENCH_REPS"] ?? 3);
+/** The alternative is quadratic: beyond this many secrets it would run for minutes. */
+const ALTERNATIVE_MAX = 5_000;
+
+const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-secrets-bench-"));
+let failed = false;
+try {
+  console.log(`machine: load average ${load()} before; medians of ${REPETITIONS} runs`);
+  console.log(
+    "\n| distinct secrets | report | redactDeep | one search per secret | ratio | evaluate wall | vs bare parse | peak RSS | vs bare parse |",
+  );
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const count of SIZES) {
+    const leaks = gitleaksReport(count);
+    const file = path.join(scratch, `gitleaks-${count}.json`);
+    writeFileSync(file, JSON.stringify(leaks, null, 1));
+    const secrets = scrubList(leaks.map((leak) => leak.Secret));
+    const texts = leaks.map(({ Secret: _secret, ...rest }) => rest);
+    const ours = median(repeat(() => timed(() => redactDeep(texts, secrets))));
+    const theirs =
+      count <= ALTERNATIVE_MAX ? median(repeat(() => timed(() => searchPerSecret(texts, secrets)))) : undefined;
+    const bare = repeat(() =>
+      run([0], ["-e", "JSON.parse(require('node:fs').readFileSync(process.argv[1], 'utf8'))", file]),
+    );
+    const out = path.join(scratch, `out-${count}`);
+    // evaluate exits 1: the secrets gate blocks.
+    const evaluate = repeat(() =>
+      run([1], [BIN, "evaluate", "--env", "development", "--report", `gitleaks=${file}`, "--out", out]),
+    );
+    failed = leaked(out, leaks, count) || failed;
+    const wall = median(evaluate.map((sample) => sample.ms));
+    const rss = median(evaluate.map((sample) => sample.rssBytes));
+    const bareWall = median(bare.map((sample) => sample.ms));
+    const bareRss = median(bare.map((sample) => sample.rssBytes));
+    console.log(
+      `| ${count.toLocaleString("en-US")} | ${mb(Buffer.byteLength(JSON.stringify(leaks, null, 1)))} | ${seconds(ours)} | ` +
+        `${theirs === undefined ? "not run (quadratic)" : seconds(theirs)} | ${theirs === undefined ? "—" : `${(theirs / ours).toFixed(0)}×`} | ` +
+        `${seconds(wall)} | ${(wall / bareWall).toFixed(2)}× | ${mb(rss)} | ${(rss / bareRss).toFixed(2)}× |`,
+    );
+  }
+  console.log(`\nmachine: load average ${load()} after`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+if (failed) process.exit(1);
+
+// --- internal ---
+
+interface Leak {
+  RuleID: string;
+  Description: string;
+  StartLine: number;
+  EndLine: number;
+  StartColumn: number;
+  EndColumn: number;
+  Match: string;
+  Secret: string;
+  File: string;
+  Commit: string;
+  Link: string;
+  Entropy: number;
+  Author: string;
+  Email: string;
+  Date: string;
+  Message: string;
+  Tags: string[];
+  Fingerprint: string;
+}
+
+/** `count` leaks as gitleaks v8 writes them (`--report-format json`), each with its own secret; seeded. */
+function gitleaksReport(count: number): Leak[] {
+  let state = 20_261_207;
+  const random = (): number => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const token = (length: number): string =>
+    Array.from({ length }, () => chars[Math.floor(random() * chars.length)] ?? "a").join("");
+  return Array.from({ length: count }, (_, index) => {
+    const github = index % 4 !== 3;
+    const secret = github ? `ghp_${token(36)}` : token(40);
+    const file = `services/svc-${index % 97}/config/settings-${index % 13}.py`;
+    const commit = Array.from({ length: 40 }, () => "0123456789abcdef"[Math.floor(random() * 16)]).join("");
+    const line = 1 + (index % 400);
+    const rule = github ? "github-pat" : "generic-api-key";
+    const match = github ? `token = "${secret}"` : `api_key: ${secret}`;
+    return {
+      RuleID: rule,
+      Description: github ? "Uncovered a GitHub Personal Access Token" : "Detected a Generic API Key",
+      StartLine: line,
+      EndLine: line,
+      StartColumn: 9,
+      EndColumn: 9 + match.length,
+      Match: match,
+      Secret: secret,
+      File: file,
+      Commit: commit,
+      Link: `https://github.com/example/monorepo/blob/${commit}/${file}#L${line}`,
+      Entropy: 4.5 + random(),
+      Author: `dev${index % 50}`,
+      Email: `dev${index % 50}@example.com`,
+      Date: "2026-11-02T10:00:00Z",
+      Message: `config update ${index}`,
+      Tags: [],
+      Fingerprint: `${commit}:${file}:${rule}:${line}`,
+    };
+  });
+}
+
+/** The alternative: every secret searched for in every string, one after the other (`includes`, then split and join). */
+function searchPerSecret(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") {
+    let text = value;
+    for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join(REDACTED);
+    return text;
+  }
+  if (Array.isArray(value)) return value.map((item) => searchPerSecret(item, secrets));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, searchPerSecret(item, secrets)]));
+  return value;
+}
+
+/** True (and printed) when an output lost a finding or holds a secret. */
+function leaked(out: string, leaks: readonly Leak[], count: number): boolean {
+  const report = readFileSync(path.join(out, "report.json"), "utf8");
+  const findings = report.split('\n    {"tool":"gitleaks"').length - 1;
+  const outputs = ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"].map((name) =>
+    readFileSync(path.join(out, name), "utf8"),
+  );
+  const exposed = leaks.filter((leak) => outputs.some((text) => text.includes(leak.Secret))).length;
+  if (findings === count && exposed === 0) return false;
+  console.error(`${count} secrets: report.json holds ${findings} findings; ${exposed} secrets appear in the outputs`);
+  return true;
+}
+
+function repeat<T>(measure: () => T): T[] {
+  return Array.from({ length: REPETITIONS }, measure);
+}
+
+function timed(work: () => unknown): number {
+  const started = performance.now();
+  work();
+  return performance.now() - started;
+}
+
+function run(okCodes: readonly number[], args: readonly string[]): { ms: number; rssBytes: number } {
+  const rssFile = path.join(scratch, "rss");
+  rmSync(rssFile, { force: true });
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ["--import", PRELOAD, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: rssFile },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const ms = performance.now() - started;
+  if (result.status === null || !okCodes.includes(result.status)) {
+    console.error(
+      `${args.join(" ")} crashed (exit ${result.status ?? result.signal}):\n${result.stderr.toString("utf8").slice(-2_000)}`,
+    );
+    process.exit(1);
+  }
+  return { ms, rssBytes: readFigures(rssFile).rssBytes };
+}
