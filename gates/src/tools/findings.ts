@@ -43,13 +43,10 @@ export const findingsFormat = {
     return typeof schema === "string" && schema.startsWith("portcullis.findings/") ? "portcullis-findings" : undefined;
   },
   parse(raw: string, options: ParseOptions = {}): ToolResult {
-    const context: ReportContext = {
-      tool: "findings",
-      expected: `Portcullis findings document (${FINDINGS_SCHEMA_ID})`,
-      producer: "portcullis validate (or the tool that wrote it)",
-      file: options.file,
-    };
-    const document = parseReportJson(raw, context);
+    return findingsFormat.parseDocument(parseReportJson(raw, findingsContext(options)), options);
+  },
+  parseDocument(document: unknown, options: ParseOptions = {}): ToolResult {
+    const context = findingsContext(options);
     if (findingsFormat.detect(document) === undefined) throw wrongTool(document, context);
     const schema = isRecord(document) ? document["schema"] : undefined;
     if (schema !== FINDINGS_SCHEMA_ID) {
@@ -85,6 +82,15 @@ export const findingsFormat = {
 } as const satisfies ToolAdapter & { exitCodes: Readonly<Record<string, number>> };
 
 // --- internal ---
+
+function findingsContext(options: ParseOptions): ReportContext {
+  return {
+    tool: "findings",
+    expected: `Portcullis findings document (${FINDINGS_SCHEMA_ID})`,
+    producer: "portcullis validate (or the tool that wrote it)",
+    file: options.file,
+  };
+}
 
 /**
  * A producer should redact secret snippets itself; one that did not (no REDACTED, no `***` mask)

@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isMasked, REDACTED, scrubList } from "../findings/redact.js";
-import { isSarifOf, parseJsonOrSarif } from "./sarif.js";
+import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
 import { scrubFinding } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
@@ -74,14 +74,10 @@ export const gitleaks = {
   },
   /** Parses gitleaks JSON (an array, `[]` when clean) or gitleaks SARIF, by content. */
   parse(raw: string, options: ParseOptions = {}): ToolResult {
-    return parseJsonOrSarif(raw, options, {
-      tool: "gitleaks",
-      context: gitleaksContext(options),
-      isJson: isGitleaksJson,
-      schema: GitleaksReport,
-      expected: "gitleaks JSON report",
-      build: fromLeaks,
-    });
+    return parseJsonOrSarif(raw, options, gitleaksSpec(options));
+  },
+  parseDocument(document: unknown, options: ParseOptions = {}): ToolResult {
+    return parseJsonOrSarifDocument(document, options, gitleaksSpec(options));
   },
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === GITLEAKS_EXIT.clean) return "clean";
@@ -115,6 +111,17 @@ const GitleaksReport = z.array(GitleaksLeak);
 
 function gitleaksContext(options: ParseOptions): ReportContext {
   return { tool: "gitleaks", expected: "gitleaks JSON or SARIF report", producer: "gitleaks v8", file: options.file };
+}
+
+function gitleaksSpec(options: ParseOptions): JsonOrSarifSpec<z.infer<typeof GitleaksReport>> {
+  return {
+    tool: "gitleaks",
+    context: gitleaksContext(options),
+    isJson: isGitleaksJson,
+    schema: GitleaksReport,
+    expected: "gitleaks JSON report",
+    build: fromLeaks,
+  };
 }
 
 /** `[]` (a clean run) or an array in which some item carries gitleaks' `RuleID`. */

@@ -104,8 +104,10 @@ export const k6 = {
   },
   /** Parses a k6 summary (either format) into metrics and threshold outcomes; k6 has no findings. */
   parse(raw: string, options: ParseOptions = {}): ToolResult {
+    return k6.parseDocument(parseReportJson(raw, k6Context(options)), options);
+  },
+  parseDocument(document: unknown, options: ParseOptions = {}): ToolResult {
     const context = k6Context(options);
-    const document = parseReportJson(raw, context);
     const format = k6.detect(document);
     if (format === undefined) throw wrongTool(document, context);
     const performance =

@@ -84,10 +84,11 @@ export function buildRegistry(adapters: readonly ToolAdapter[], vocabulary: Regi
     return undefined;
   };
 
-  const detectReport = (raw: string, options: ParseOptions = {}): DetectedReport => {
+  /** The report's document, parsed once, and what it is. */
+  const detectedDocument = (raw: string, options: ParseOptions): { document: unknown; detected: DetectedReport } => {
     const document = parseAnyReport(adapters, raw, options);
     const detected = detectDocument(document);
-    if (detected !== undefined) return detected;
+    if (detected !== undefined) return { document, detected };
     throw new ReportError(
       "REPORT_WRONG_TOOL",
       `not a report Portcullis can read: ${describeDocument(document).description}`,
@@ -95,8 +96,11 @@ export function buildRegistry(adapters: readonly ToolAdapter[], vocabulary: Regi
     );
   };
 
+  const detectReport = (raw: string, options: ParseOptions = {}): DetectedReport =>
+    detectedDocument(raw, options).detected;
+
   const parseReport = (kind: ReportKind, raw: string, options: ParseOptions = {}): ToolResult => {
-    const detected = detectReport(raw, options);
+    const { document, detected } = detectedDocument(raw, options);
     if (!kinds[kind].formats.includes(detected.format)) {
       const owner = formats[detected.format];
       throw new ReportError("REPORT_WRONG_TOOL", `--report ${kind}: this is ${owner.label}, not ${kinds[kind].label}`, {
@@ -105,7 +109,7 @@ export function buildRegistry(adapters: readonly ToolAdapter[], vocabulary: Regi
         fix: `pass it as --report ${owner.kind}=${options.file ?? "<file>"}`,
       });
     }
-    return adapterOf(detected.tool).parse(raw, options);
+    return adapterOf(detected.tool).parseDocument(document, options);
   };
 
   return {

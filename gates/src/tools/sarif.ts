@@ -109,7 +109,15 @@ export interface JsonOrSarifSpec<T> {
  * else REPORT_WRONG_TOOL. The one reading path of every tool with both formats.
  */
 export function parseJsonOrSarif<T>(raw: string, options: ParseOptions, spec: JsonOrSarifSpec<T>): ToolResult {
-  const document = parseReportJson(raw, spec.context);
+  return parseJsonOrSarifDocument(parseReportJson(raw, spec.context), options, spec);
+}
+
+/** parseJsonOrSarif of a document already JSON-parsed. */
+export function parseJsonOrSarifDocument<T>(
+  document: unknown,
+  options: ParseOptions,
+  spec: JsonOrSarifSpec<T>,
+): ToolResult {
   if (isSarifOf(document, spec.tool)) return parseSarifDocument(document, options);
   if (!spec.isJson(document)) throw wrongTool(document, spec.context);
   const parsed = spec.schema.safeParse(document);
@@ -144,6 +152,7 @@ export const sarif = {
   parse(raw: string, options: ParseOptions = {}): ToolResult {
     return parseSarifDocument(parseReportJson(raw, sarifContext(options)), options);
   },
+  parseDocument: parseSarifDocument,
   /** The convention most SARIF producers follow (SARIF_EXIT); anything else is a failure. */
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === SARIF_EXIT.clean) return "clean";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import type { Finding, ReportFormat, Severity, ToolError, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
-import { isSarifOf, parseJsonOrSarif } from "./sarif.js";
+import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
 import { isPlaceholder } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
@@ -90,14 +90,10 @@ export const semgrep = {
   },
   /** Parses semgrep JSON or semgrep SARIF, by content. */
   parse(raw: string, options: ParseOptions = {}): ToolResult {
-    return parseJsonOrSarif(raw, options, {
-      tool: "semgrep",
-      context: semgrepContext(options),
-      isJson: isSemgrepJson,
-      schema: SemgrepReport,
-      expected: "semgrep JSON report",
-      build: fromReport,
-    });
+    return parseJsonOrSarif(raw, options, semgrepSpec(options));
+  },
+  parseDocument(document: unknown, options: ParseOptions = {}): ToolResult {
+    return parseJsonOrSarifDocument(document, options, semgrepSpec(options));
   },
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === SEMGREP_EXIT.clean) return "clean";
@@ -151,6 +147,17 @@ type SemgrepReport = z.infer<typeof SemgrepReport>;
 
 function semgrepContext(options: ParseOptions): ReportContext {
   return { tool: "semgrep", expected: "semgrep JSON or SARIF report", producer: "semgrep", file: options.file };
+}
+
+function semgrepSpec(options: ParseOptions): JsonOrSarifSpec<z.infer<typeof SemgrepReport>> {
+  return {
+    tool: "semgrep",
+    context: semgrepContext(options),
+    isJson: isSemgrepJson,
+    schema: SemgrepReport,
+    expected: "semgrep JSON report",
+    build: fromReport,
+  };
 }
 
 /** semgrep JSON: an object with a `results` array next to `errors`, `paths` or `version`. */

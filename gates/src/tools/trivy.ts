@@ -72,6 +72,7 @@ export const trivy = {
   parse(raw: string, options: ParseOptions = {}): ToolResult {
     return parseTrivyDocument(parseReportJson(raw, trivyContext(options)), options);
   },
+  parseDocument: parseTrivyDocument,
   exitMeaning(exitCode: number): ExitMeaning {
     return exitCode === TRIVY_EXIT.ran ? "clean" : "error";
   },

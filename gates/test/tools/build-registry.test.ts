@@ -34,6 +34,7 @@ const osvScanner: ToolAdapter = {
   detect: (document) =>
     typeof document === "object" && document !== null && "experimental_config" in document ? OSV_JSON : undefined,
   parse: () => ({ tool: "osv-scanner", format: OSV_JSON, findings: [], toolErrors: [], secrets: [] }),
+  parseDocument: () => ({ tool: "osv-scanner", format: OSV_JSON, findings: [], toolErrors: [], secrets: [] }),
   exitMeaning: (code) => (code === 0 ? "clean" : code === 1 ? "findings" : "error"),
 };
 const OSV_REPORT = JSON.stringify({ results: [], experimental_config: { licenses: { summary: false } } });

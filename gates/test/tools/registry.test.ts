@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { isPortcullisError } from "../../src/errors.js";
 import { Finding, REPORT_FORMATS, type ReportFormat } from "../../src/findings/finding.js";
 import { REPORT_KINDS } from "../../src/model/report.js";
@@ -14,6 +14,7 @@ import {
   reportParsers,
   TOOLS,
 } from "../../src/tools/index.js";
+import type { ToolAdapter } from "../../src/tools/types.js";
 import { failure } from "./failure.js";
 import { KIND_OF_FORMAT } from "./kind-of-format.js";
 
@@ -174,5 +175,32 @@ describe("tool registry", () => {
       }),
       { seed: 3, numRuns: 100 },
     );
+  });
+
+  it("JSON-parses a report once, to detect its format and to read it", () => {
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      for (const format of REPORT_FORMATS) {
+        parse.mockClear();
+        parseReport(KIND_OF_FORMAT[format], SAMPLES[format]);
+        expect(
+          parse.mock.calls.filter(([text]) => text === SAMPLES[format]),
+          format,
+        ).toHaveLength(1);
+      }
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it("reads a document as the adapter reads its text", () => {
+    for (const format of REPORT_FORMATS) {
+      const adapters: readonly ToolAdapter[] = Object.values(TOOLS);
+      const owner = adapters.find((adapter) => adapter.formatLabels[format] !== undefined);
+      expect(owner, format).toBeDefined();
+      expect(owner?.parseDocument(JSON.parse(SAMPLES[format]), { file: "r.json" }), format).toEqual(
+        owner?.parse(SAMPLES[format], { file: "r.json" }),
+      );
+    }
   });
 });
