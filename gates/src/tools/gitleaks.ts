@@ -4,6 +4,7 @@ import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isMasked, REDACTED, scrubList } from "../findings/redact.js";
 import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
+import { isCount, optionalString } from "./plain-checks.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
 import { scrubFinding } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
@@ -109,16 +110,42 @@ const GitleaksLeak = z.object({
 type GitleaksLeak = z.infer<typeof GitleaksLeak>;
 const GitleaksReport = z.array(GitleaksLeak);
 
+/** The GitleaksReport schema as a fast check, for history scans of thousands of leaks (see plain-checks.ts). */
+function isPlainGitleaksReport(document: unknown): document is GitleaksLeak[] {
+  return Array.isArray(document) && document.every(isPlainLeak);
+}
+
+function isPlainLeak(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const id = value["RuleID"];
+  return (
+    typeof id === "string" &&
+    id.length > 0 &&
+    optionalString(value["Description"]) &&
+    typeof value["File"] === "string" &&
+    isCount(value["StartLine"]) &&
+    (value["EndLine"] === undefined || isCount(value["EndLine"])) &&
+    (value["StartColumn"] === undefined || isCount(value["StartColumn"])) &&
+    (value["EndColumn"] === undefined || isCount(value["EndColumn"])) &&
+    typeof value["Match"] === "string" &&
+    typeof value["Secret"] === "string" &&
+    optionalString(value["Commit"]) &&
+    optionalString(value["Link"])
+  );
+}
+
 function gitleaksContext(options: ParseOptions): ReportContext {
   return { tool: "gitleaks", expected: "gitleaks JSON or SARIF report", producer: "gitleaks v8", file: options.file };
 }
 
-function gitleaksSpec(options: ParseOptions): JsonOrSarifSpec<z.infer<typeof GitleaksReport>> {
+/** How gitleaks JSON is read (exported for its tests: the fast check against the schema). */
+export function gitleaksSpec(options: ParseOptions): JsonOrSarifSpec<z.infer<typeof GitleaksReport>> {
   return {
     tool: "gitleaks",
     context: gitleaksContext(options),
     isJson: isGitleaksJson,
     schema: GitleaksReport,
+    accepts: isPlainGitleaksReport,
     expected: "gitleaks JSON report",
     build: fromLeaks,
   };

@@ -99,6 +99,11 @@ export interface JsonOrSarifSpec<T> {
   context: ReportContext;
   isJson: (document: unknown) => boolean;
   schema: z.ZodType<T>;
+  /**
+   * A fast check that `schema` accepts the document, for large reports: sufficient, never necessary
+   * (see plain-checks.ts). What it accepts is built as it is; what it refuses goes through `schema`.
+   */
+  accepts?: (document: unknown) => document is T;
   /** Named in REPORT_INVALID messages (`gitleaks JSON report`). */
   expected: string;
   build: (report: T) => ToolResult;
@@ -120,6 +125,7 @@ export function parseJsonOrSarifDocument<T>(
 ): ToolResult {
   if (isSarifOf(document, spec.tool)) return parseSarifDocument(document, options);
   if (!spec.isJson(document)) throw wrongTool(document, spec.context);
+  if (spec.accepts?.(document) === true) return spec.build(document);
   const parsed = spec.schema.safeParse(document);
   if (!parsed.success) throw invalidReport(parsed.error, { ...spec.context, expected: spec.expected });
   return spec.build(parsed.data);

@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import type { Finding, ReportFormat, Severity, ToolError, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
+import { isCount, optionalBoolean, optionalString, optionalStrings } from "./plain-checks.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
 import { isPlaceholder } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
@@ -144,17 +145,60 @@ const SemgrepReport = z.object({
   paths: z.object({ scanned: z.array(z.string()).optional() }).optional(),
 });
 type SemgrepReport = z.infer<typeof SemgrepReport>;
+const SemgrepErrors = z.array(SemgrepError);
+
+/**
+ * The SemgrepReport schema as a fast check, for reports of 100,000 results (see plain-checks.ts):
+ * every result field by field; the few `errors` through their schema.
+ */
+function isPlainSemgrepReport(document: unknown): document is SemgrepReport {
+  if (!isRecord(document) || !optionalString(document["version"])) return false;
+  const { results, paths } = document;
+  if (!Array.isArray(results) || !results.every(isPlainMatch)) return false;
+  if (paths !== undefined && !(isRecord(paths) && optionalStrings(paths["scanned"]))) return false;
+  return SemgrepErrors.safeParse(document["errors"]).success;
+}
+
+function isPlainMatch(value: unknown): boolean {
+  if (!isRecord(value) || !isRecord(value["extra"])) return false;
+  const {
+    check_id: id,
+    path,
+    start,
+    end,
+    extra,
+  } = value as Record<string, unknown> & { extra: Record<string, unknown> };
+  return (
+    typeof id === "string" &&
+    id.length > 0 &&
+    typeof path === "string" &&
+    isPosition(start) &&
+    (end === undefined || isPosition(end)) &&
+    typeof extra["message"] === "string" &&
+    typeof extra["severity"] === "string" &&
+    (extra["metadata"] === undefined || isRecord(extra["metadata"])) &&
+    optionalString(extra["fingerprint"]) &&
+    optionalString(extra["lines"]) &&
+    optionalBoolean(extra["is_ignored"])
+  );
+}
+
+function isPosition(value: unknown): boolean {
+  return isRecord(value) && isCount(value["line"]) && (value["col"] === undefined || isCount(value["col"]));
+}
 
 function semgrepContext(options: ParseOptions): ReportContext {
   return { tool: "semgrep", expected: "semgrep JSON or SARIF report", producer: "semgrep", file: options.file };
 }
 
-function semgrepSpec(options: ParseOptions): JsonOrSarifSpec<z.infer<typeof SemgrepReport>> {
+/** How semgrep JSON is read (exported for its tests: the fast check against the schema). */
+export function semgrepSpec(options: ParseOptions): JsonOrSarifSpec<z.infer<typeof SemgrepReport>> {
   return {
     tool: "semgrep",
     context: semgrepContext(options),
     isJson: isSemgrepJson,
     schema: SemgrepReport,
+    accepts: isPlainSemgrepReport,
     expected: "semgrep JSON report",
     build: fromReport,
   };

@@ -1,3 +1,4 @@
+import { absentOrEmpty, nullishStrings, optionalString } from "./plain-checks.js";
 import { isRecord } from "./report-json.js";
 import type { TrivyResult } from "./trivy-schema.js";
 
@@ -39,19 +40,4 @@ function isVulnerability(value: unknown): boolean {
     nullishStrings(value["CweIDs"]) &&
     nullishStrings(value["References"])
   );
-}
-
-function optionalString(value: unknown): boolean {
-  return value === undefined || typeof value === "string";
-}
-
-function nullishStrings(value: unknown): boolean {
-  if (value === undefined || value === null) return true;
-  if (!Array.isArray(value)) return false;
-  for (const item of value) if (typeof item !== "string") return false;
-  return true;
-}
-
-function absentOrEmpty(value: unknown): boolean {
-  return value === undefined || value === null || (Array.isArray(value) && value.length === 0);
 }

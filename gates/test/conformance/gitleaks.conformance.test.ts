@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Finding, type ReportFormat, type ToolResult } from "../../src/findings/finding.js";
-import { gitleaks } from "../../src/tools/gitleaks.js";
+import { gitleaks, gitleaksSpec } from "../../src/tools/gitleaks.js";
 import { conformanceDir } from "./fixtures-dir.js";
 
 /*
@@ -50,6 +50,16 @@ function rawSensitive(name: string): { secrets: string[]; people: string[] } {
 describe.skipIf(root === undefined)("gitleaks conformance", () => {
   it("knows every file in the folder", () => {
     expect(readdirSync(dir).sort()).toEqual(Object.keys(FILES).sort());
+  });
+
+  it("every real gitleaks JSON report takes the fast path, with the findings zod's copy gives", () => {
+    const spec = gitleaksSpec({});
+    for (const [name, expected] of Object.entries(FILES)) {
+      if (expected.format !== "gitleaks-json") continue;
+      const document: unknown = JSON.parse(raw(name));
+      expect(spec.accepts?.(document), name).toBe(true);
+      expect(spec.build(document as never)).toEqual(spec.build(spec.schema.parse(document)));
+    }
   });
 
   it.each(Object.entries(FILES))(

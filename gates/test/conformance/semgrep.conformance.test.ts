@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Finding, type ReportFormat, type Severity, type ToolResult } from "../../src/findings/finding.js";
-import { semgrep } from "../../src/tools/semgrep.js";
+import { semgrep, semgrepSpec } from "../../src/tools/semgrep.js";
 import { conformanceDir } from "./fixtures-dir.js";
 
 /*
@@ -107,6 +107,16 @@ describe.skipIf(root === undefined)("semgrep conformance", () => {
       Timeout: 3,
     });
     expect(result.findings.filter((f) => f.references.includes("CWE-89")).length).toBeGreaterThan(0);
+  });
+
+  it("every real semgrep JSON report takes the fast path, with the findings zod's copy gives", () => {
+    const spec = semgrepSpec({});
+    for (const [name, expected] of Object.entries(FILES)) {
+      if (expected.format !== "semgrep-json") continue;
+      const document: unknown = JSON.parse(raw(name));
+      expect(spec.accepts?.(document), name).toBe(true);
+      expect(spec.build(document as never)).toEqual(spec.build(spec.schema.parse(document)));
+    }
   });
 
   it("webgoat: Windows backslash paths become forward slashes", () => {

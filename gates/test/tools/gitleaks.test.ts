@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Finding } from "../../src/findings/finding.js";
-import { GITLEAKS_EXIT, GITLEAKS_IMAGE, gitleaks } from "../../src/tools/gitleaks.js";
+import { GITLEAKS_EXIT, GITLEAKS_IMAGE, gitleaks, gitleaksSpec } from "../../src/tools/gitleaks.js";
 import { failure } from "./failure.js";
 
 const fixture = (name: string): string =>
@@ -271,5 +272,46 @@ describe("bad gitleaks input", () => {
     expect(failure(parse('[{"RuleID": "jwt", "File": "a", "StartLine": 3, "Match": "m"}]'))).toMatchInlineSnapshot(
       `"[REPORT_INVALID] gitleaks.json: 0.Secret: the gitleaks report does not match the gitleaks JSON report layout: 0.Secret: Invalid input: expected string, received undefined — fix: re-generate the report with gitleaks v8; do not edit reports by hand"`,
     );
+  });
+});
+
+describe("gitleaks JSON fast check", () => {
+  const anyValue = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string(), fc.integer(), fc.boolean());
+  const maybe = <T>(arbitrary: fc.Arbitrary<T>) =>
+    fc.oneof({ weight: 6, arbitrary }, { weight: 1, arbitrary: anyValue });
+  const count = fc.oneof(fc.nat(5_000), fc.constant(-1), fc.constant(1.5), fc.constant(2 ** 53));
+  const leak = fc.record(
+    {
+      RuleID: maybe(fc.constantFrom("", "generic-api-key", "aws-access-token")),
+      Description: maybe(fc.string()),
+      File: maybe(fc.constantFrom("src/a.py", "C:\\repo\\b.py", "")),
+      StartLine: maybe(count),
+      EndLine: maybe(count),
+      StartColumn: maybe(count),
+      EndColumn: maybe(count),
+      Match: maybe(fc.constantFrom("key = 'AKIAIOSFODNN7EXAMPLE'", "token: ****", "")),
+      Secret: maybe(fc.constantFrom("AKIAIOSFODNN7EXAMPLE", "****", "")),
+      Commit: maybe(fc.constantFrom("", "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567")),
+      Link: maybe(fc.constantFrom("", "https://github.com/o/r/blob/x/a.py#L1")),
+      Entropy: fc.double(),
+    },
+    { requiredKeys: [] },
+  );
+
+  it("accepts only what the schema accepts, and builds the same findings from it", () => {
+    const spec = gitleaksSpec({ file: "gitleaks.json" });
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.oneof(fc.array(leak, { maxLength: 4 }), anyValue), (document) => {
+        if (spec.accepts?.(document) !== true) return;
+        accepted += 1;
+        const parsed = spec.schema.safeParse(document);
+        expect(parsed.success).toBe(true);
+        if (parsed.success) expect(spec.build(document)).toEqual(spec.build(parsed.data));
+      }),
+      { numRuns: 3_000 },
+    );
+    // The generator reaches the fast path often enough for the property to mean something.
+    expect(accepted).toBeGreaterThan(100);
   });
 });

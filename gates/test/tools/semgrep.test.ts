@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Finding, type Severity, type ToolResult } from "../../src/findings/finding.js";
-import { SEMGREP_EXIT, SEMGREP_IMAGE, SEMGREP_SEVERITY, semgrep } from "../../src/tools/semgrep.js";
+import { SEMGREP_EXIT, SEMGREP_IMAGE, SEMGREP_SEVERITY, semgrep, semgrepSpec } from "../../src/tools/semgrep.js";
 import { failure } from "./failure.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/semgrep/${name}`, import.meta.url), "utf8");
@@ -281,5 +282,81 @@ describe("bad semgrep input", () => {
     expect(failure(parse('{"results": [], "errors": [{"level": "warn", "type": 3}]}'))).toMatchInlineSnapshot(
       `"[REPORT_INVALID] semgrep.json: errors.0.type: the semgrep report does not match the semgrep JSON report layout: errors.0.type: Invalid input — fix: re-generate the report with semgrep; do not edit reports by hand"`,
     );
+  });
+});
+
+describe("semgrep JSON fast check", () => {
+  const anyValue = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string(), fc.integer(), fc.boolean());
+  const maybe = <T>(arbitrary: fc.Arbitrary<T>) =>
+    fc.oneof({ weight: 5, arbitrary }, { weight: 1, arbitrary: anyValue });
+  const count = fc.oneof(fc.nat(5_000), fc.constant(-1), fc.constant(1.5), fc.constant(2 ** 53));
+  const position = maybe(fc.record({ line: maybe(count), col: maybe(count), offset: fc.nat() }, { requiredKeys: [] }));
+  const match = maybe(
+    fc.record(
+      {
+        check_id: maybe(fc.constantFrom("", "js.rule", "py.rules.sqli")),
+        path: maybe(fc.constantFrom("src/a.ts", "src\\b.ts", "")),
+        start: position,
+        end: position,
+        extra: maybe(
+          fc.record(
+            {
+              message: maybe(fc.string()),
+              severity: maybe(fc.constantFrom("ERROR", "WARNING", "INFO", "weird")),
+              metadata: maybe(
+                fc.record(
+                  { cwe: maybe(fc.array(fc.string())), source: maybe(fc.webUrl()), shortlink: anyValue },
+                  { requiredKeys: [] },
+                ),
+              ),
+              fingerprint: maybe(fc.constantFrom("requires login", "abc123")),
+              lines: maybe(fc.constantFrom("requires login", "eval(x)", "")),
+              is_ignored: maybe(fc.boolean()),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  const report = fc.record(
+    {
+      version: maybe(fc.constantFrom("1.163.0")),
+      results: maybe(fc.array(match, { maxLength: 4 })),
+      errors: maybe(
+        fc.array(
+          maybe(
+            fc.record(
+              {
+                level: maybe(fc.constantFrom("warn", "error")),
+                type: maybe(fc.constantFrom("Syntax error", ["PartialParsing", []])),
+              },
+              { requiredKeys: [] },
+            ),
+          ),
+          { maxLength: 2 },
+        ),
+      ),
+      paths: maybe(fc.record({ scanned: maybe(fc.array(maybe(fc.string()), { maxLength: 2 })) }, { requiredKeys: [] })),
+    },
+    { requiredKeys: [] },
+  );
+
+  it("accepts only what the schema accepts, and builds the same findings from it", () => {
+    const spec = semgrepSpec({ file: "semgrep.json" });
+    let accepted = 0;
+    fc.assert(
+      fc.property(report, (document) => {
+        if (spec.accepts?.(document) !== true) return;
+        accepted += 1;
+        const parsed = spec.schema.safeParse(document);
+        expect(parsed.success).toBe(true);
+        if (parsed.success) expect(spec.build(document)).toEqual(spec.build(parsed.data));
+      }),
+      { numRuns: 3_000 },
+    );
+    // The generator reaches the fast path often enough for the property to mean something.
+    expect(accepted).toBeGreaterThan(100);
   });
 });

@@ -1,0 +1,161 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { load, mb, median, PRELOAD, readFigures, seconds } from "./figures.js";
+
+/**
+ * `portcullis evaluate --out` on a generated semgrep JSON report of a large monorepo (~100 MB,
+ * ~65,000 results written on one line, as `semgrep scan --json-output` writes them), against a bare
+ * `JSON.parse(readFileSync(file))` in its own node process; medians of interleaved runs. The issue's
+ * targets (time ≤ 2×, peak RSS ≤ 1.5×) are set for trivy reports: here the ratios are printed
+ * beside them for reference. A crash, or a report.json that lost a result, exits 1.
+ */
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const BIN = path.join(ROOT, "gates", "bin", "portcullis.js");
+const TARGET_BYTES = Number(process.env["PORTCULLIS_BENCH_BYTES"] ?? 100_000_000);
+const REPETITIONS = Number(process.env["PORTCULLIS_BENCH_REPS"] ?? 3);
+const FILE = path.join(ROOT, "bench", ".data", `semgrep-${Math.round(TARGET_BYTES / 1e6)}mb.json`);
+
+const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-semgrep-bench-"));
+try {
+  console.log(`machine: load average ${load()} before; medians of ${REPETITIONS} interleaved runs`);
+  const results = ensureSemgrepReport(FILE, TARGET_BYTES);
+  console.log(
+    `report: ${path.relative(ROOT, FILE)} (${mb(statSync(FILE).size)}, ${results.toLocaleString("en-US")} results)`,
+  );
+  const out = path.join(scratch, "out");
+  const bare: Sample[] = [];
+  const evaluate: Sample[] = [];
+  for (let round = 0; round < REPETITIONS; round += 1) {
+    bare.push(run([0], ["-e", "JSON.parse(require('node:fs').readFileSync(process.argv[1], 'utf8'))", FILE]));
+    rmSync(out, { recursive: true, force: true });
+    // Exit 1: the sast gate blocks on the ERROR results.
+    evaluate.push(run([1], [BIN, "evaluate", "--env", "development", "--report", `semgrep=${FILE}`, "--out", out]));
+  }
+  const kept = readFileSync(path.join(out, "report.json"), "utf8").split('\n    {"tool":"semgrep"').length - 1;
+  const [bareMs, bareRss, bareCpu] = medians(bare);
+  const [ms, rss, cpu] = medians(evaluate);
+  console.log(`  bare JSON.parse      wall ${seconds(bareMs)}  cpu ${seconds(bareCpu)}  peak RSS ${mb(bareRss)}`);
+  console.log(`  portcullis evaluate  wall ${seconds(ms)}  cpu ${seconds(cpu)}  peak RSS ${mb(rss)}`);
+  console.log(
+    `  time ratio ${(ms / bareMs).toFixed(2)}x, cpu ratio ${(cpu / bareCpu).toFixed(2)}x, peak RSS ratio ${(rss / bareRss).toFixed(2)}x (trivy's targets: 2x, 1.5x)`,
+  );
+  console.log(
+    `  report.json keeps ${kept.toLocaleString("en-US")} of ${results.toLocaleString("en-US")} results  ${kept === results ? "ok" : "LOST"}`,
+  );
+  console.log(`\nmachine: load average ${load()} after`);
+  if (kept !== results) process.exitCode = 1;
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+// --- internal ---
+
+interface Sample {
+  ms: number;
+  rssBytes: number;
+  cpuMs: number;
+}
+
+/** Writes the report unless one of at least `targetBytes` is there; returns how many results it holds. */
+function ensureSemgrepReport(file: string, targetBytes: number): number {
+  if (existsSync(file) && statSync(file).size >= targetBytes) {
+    return readFileSync(file, "utf8").split('{"check_id":').length - 1;
+  }
+  let state = 20_261_207;
+  const random = (count: number): number => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    return Math.floor((state / 2 ** 32) * count);
+  };
+  const rules = Array.from({ length: 60 }, (_, index) => ({
+    id: `${["javascript", "typescript", "python", "java", "go"][index % 5]}.lang.security.audit.rule-${index}.check-${index}`,
+    severity: ["ERROR", "WARNING", "WARNING", "INFO"][index % 4] ?? "INFO",
+    cwe: `CWE-${79 + index}: Improper Neutralization of Special Elements (rule ${index})`,
+  }));
+  const results: string[] = [];
+  let bytes = 0;
+  while (bytes < targetBytes) {
+    const rule = rules[random(rules.length)] ?? rules[0];
+    const line = 1 + random(800);
+    const loggedIn = random(2) === 0;
+    const result = {
+      check_id: rule?.id,
+      path: `services/svc-${random(200)}/src/module-${random(40)}/file-${random(25)}.ts`,
+      start: { line, col: 5 + random(40), offset: line * 40 },
+      end: { line: line + random(3), col: 60 + random(40), offset: line * 40 + 120 },
+      extra: {
+        message: `Detected user input flowing into a sensitive sink (rule ${rule?.id}). Validate or escape the value before use; see the references for the safe API.`,
+        metadata: {
+          references: [
+            `https://owasp.org/Top10/A0${1 + random(9)}_2021/`,
+            `https://cwe.mitre.org/data/definitions/${79 + random(60)}.html`,
+          ],
+          category: "security",
+          technology: ["express", "node.js"],
+          cwe: [rule?.cwe],
+          owasp: ["A03:2021 - Injection"],
+          subcategory: ["audit"],
+          likelihood: "LOW",
+          impact: "HIGH",
+          confidence: "LOW",
+          license: "Semgrep Rules License v1.0. For more details, visit semgrep.dev/legal/rules-license",
+          vulnerability_class: ["Injection"],
+          source: `https://semgrep.dev/r/${rule?.id}`,
+          shortlink: `https://sg.run/${random(1e6).toString(36)}`,
+        },
+        severity: rule?.severity,
+        fingerprint: loggedIn
+          ? random(2 ** 31)
+              .toString(16)
+              .padStart(8, "0")
+              .repeat(16)
+          : "requires login",
+        lines: loggedIn
+          ? `    const query = \`SELECT * FROM items WHERE id = \${req.params.id${line}}\`;`
+          : "requires login",
+        validation_state: "NO_VALIDATOR",
+        engine_kind: "OSS",
+      },
+    };
+    const text = JSON.stringify(result);
+    results.push(text);
+    bytes += text.length + 1;
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  const head = '{"version":"1.163.0","results":[';
+  const tail =
+    '],"errors":[],"paths":{"scanned":[]},"engine_requested":"OSS","skipped_rules":[],"interfile_languages_used":[]}';
+  writeFileSync(`${file}.partial`, `${head}${results.join(",")}${tail}`);
+  renameSync(`${file}.partial`, file);
+  return results.length;
+}
+
+function run(okCodes: readonly number[], args: readonly string[]): Sample {
+  const rssFile = path.join(scratch, "rss");
+  rmSync(rssFile, { force: true });
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ["--import", PRELOAD, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: rssFile },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const ms = performance.now() - started;
+  if (result.status === null || !okCodes.includes(result.status)) {
+    console.error(
+      `${args.join(" ")} crashed (exit ${result.status ?? result.signal}):\n${result.stderr.toString("utf8").slice(-2_000)}`,
+    );
+    process.exit(1);
+  }
+  return { ms, ...readFigures(rssFile) };
+}
+
+function medians(samples: readonly Sample[]): [number, number, number] {
+  return [
+    median(samples.map((sample) => sample.ms)),
+    median(samples.map((sample) => sample.rssBytes)),
+    median(samples.map((sample) => sample.cpuMs)),
+  ];
+}

@@ -1,0 +1,38 @@
+/**
+ * Field checks for the fast paths that skip zod on large tool reports (trivy-check.ts, semgrep's
+ * and gitleaks' `accepts`). Each accepts a value only when the zod type it stands for does: a fast
+ * path is sufficient, never necessary, and whatever it refuses goes through the schema, which
+ * accepts it or names the bad field. Validating 100,000 results through zod costs a copy of every
+ * object, garbage the moment the findings are built.
+ */
+
+/** `z.string().optional()`. */
+export function optionalString(value: unknown): boolean {
+  return value === undefined || typeof value === "string";
+}
+
+/** `z.array(z.string()).nullish()`. */
+export function nullishStrings(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+/** `z.array(z.string()).optional()`. */
+export function optionalStrings(value: unknown): boolean {
+  return value === undefined || (Array.isArray(value) && value.every((item) => typeof item === "string"));
+}
+
+/** An absent, null or empty list. */
+export function absentOrEmpty(value: unknown): boolean {
+  return value === undefined || value === null || (Array.isArray(value) && value.length === 0);
+}
+
+/** `z.number().int().nonnegative()`, kept to safe integers (zod's own bound for `.int()`). */
+export function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** `z.boolean().optional()`. */
+export function optionalBoolean(value: unknown): boolean {
+  return value === undefined || typeof value === "boolean";
+}
