@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +20,37 @@ export type Figures = z.infer<typeof Figures>;
 /** The figures a child run under PRELOAD left in `file`. */
 export function readFigures(file: string): Figures {
   return Figures.parse(JSON.parse(readFileSync(file, "utf8")));
+}
+
+/** One child `node` process's wall time and, from PRELOAD, its peak RSS and CPU time. */
+export interface Sample extends Figures {
+  ms: number;
+}
+
+/**
+ * Runs `node --import PRELOAD …args` in `cwd` and measures it; `rssFile` is scratch space for
+ * PRELOAD's figures. An exit code outside `okCodes` is a crash: printed with the end of its
+ * stderr, and the benchmark exits 1.
+ */
+export function measureChild(
+  args: readonly string[],
+  options: { cwd: string; rssFile: string; okCodes: readonly number[] },
+): Sample {
+  rmSync(options.rssFile, { force: true });
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ["--import", PRELOAD, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: options.rssFile },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const ms = performance.now() - started;
+  if (result.status === null || !options.okCodes.includes(result.status)) {
+    console.error(
+      `${args.join(" ")} crashed (exit ${result.status ?? result.signal}):\n${result.stderr.toString("utf8").slice(-2_000)}`,
+    );
+    process.exit(1);
+  }
+  return { ms, ...readFigures(options.rssFile) };
 }
 
 export function median(values: readonly number[]): number {

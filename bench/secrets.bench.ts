@@ -1,10 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { redactDeep, REDACTED, scrubList } from "../gates/src/findings/redact.js";
-import { load, mb, median, PRELOAD, readFigures, seconds } from "./figures.js";
+import { load, mb, measureChild, median, seconds, type Sample } from "./figures.js";
 
 /**
  * Secrets at scale: a gitleaks history scan of a large repository can report thousands of distinct
@@ -168,21 +167,6 @@ function timed(work: () => unknown): number {
   return performance.now() - started;
 }
 
-function run(okCodes: readonly number[], args: readonly string[]): { ms: number; rssBytes: number } {
-  const rssFile = path.join(scratch, "rss");
-  rmSync(rssFile, { force: true });
-  const started = performance.now();
-  const result = spawnSync(process.execPath, ["--import", PRELOAD, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: rssFile },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const ms = performance.now() - started;
-  if (result.status === null || !okCodes.includes(result.status)) {
-    console.error(
-      `${args.join(" ")} crashed (exit ${result.status ?? result.signal}):\n${result.stderr.toString("utf8").slice(-2_000)}`,
-    );
-    process.exit(1);
-  }
-  return { ms, rssBytes: readFigures(rssFile).rssBytes };
+function run(okCodes: readonly number[], args: readonly string[]): Sample {
+  return measureChild(args, { cwd: ROOT, rssFile: path.join(scratch, "rss"), okCodes });
 }

@@ -1,9 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { load, mb, median, PRELOAD, readFigures, seconds } from "./figures.js";
+import { load, mb, measureChild, median, seconds, type Sample } from "./figures.js";
 
 /**
  * `portcullis evaluate --out` on a generated semgrep JSON report of a large monorepo (~100 MB,
@@ -53,12 +52,6 @@ try {
 }
 
 // --- internal ---
-
-interface Sample {
-  ms: number;
-  rssBytes: number;
-  cpuMs: number;
-}
 
 /** Writes the report unless one of at least `targetBytes` is there; returns how many results it holds. */
 function ensureSemgrepReport(file: string, targetBytes: number): number {
@@ -134,22 +127,7 @@ function ensureSemgrepReport(file: string, targetBytes: number): number {
 }
 
 function run(okCodes: readonly number[], args: readonly string[]): Sample {
-  const rssFile = path.join(scratch, "rss");
-  rmSync(rssFile, { force: true });
-  const started = performance.now();
-  const result = spawnSync(process.execPath, ["--import", PRELOAD, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: rssFile },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const ms = performance.now() - started;
-  if (result.status === null || !okCodes.includes(result.status)) {
-    console.error(
-      `${args.join(" ")} crashed (exit ${result.status ?? result.signal}):\n${result.stderr.toString("utf8").slice(-2_000)}`,
-    );
-    process.exit(1);
-  }
-  return { ms, ...readFigures(rssFile) };
+  return measureChild(args, { cwd: ROOT, rssFile: path.join(scratch, "rss"), okCodes });
 }
 
 function medians(samples: readonly Sample[]): [number, number, number] {
