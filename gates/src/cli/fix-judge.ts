@@ -56,7 +56,7 @@ export async function scanWithTrivy(
 export async function judge(
   prepared: PreparedEvaluation,
   run: RunInput,
-): Promise<{ report: Report; secrets: string[] }> {
+): Promise<{ report: Report; secrets: readonly string[] }> {
   return evaluate({
     policy: prepared.loaded.policy,
     policyHash: prepared.loaded.hash,

@@ -89,6 +89,6 @@ export interface EvaluateInput<W extends WaiverView = WaiverView> {
 export interface EvaluateOutput {
   /** The report, already scrubbed of every secret value the parsers saw. */
   report: Report;
-  /** The scrub list (longest first), for renderers and annotations to check their output once more. */
-  secrets: string[];
+  /** The scrub list (frozen: see scrubList), for renderers and annotations to check their output once more. */
+  secrets: readonly string[];
 }

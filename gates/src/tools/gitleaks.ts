@@ -2,7 +2,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
-import { isMasked, REDACTED, scrubList } from "../findings/redact.js";
+import { isMasked, REDACTED, redactText, scrubList } from "../findings/redact.js";
 import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
 import { isCount, optionalString } from "./plain-checks.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
@@ -220,7 +220,8 @@ function draftOf(leak: GitleaksLeak): { finding: Omit<Finding, "fingerprint">; s
  */
 function redactedMatch(match: string, secret: string, masked: boolean): string {
   if (secret === "" || !match.includes(secret)) return REDACTED;
-  return masked ? match : match.split(secret).join(REDACTED);
+  // redactText, not split and join: a secret that overlaps itself (`abab` in `ababab`) leaves no piece.
+  return masked ? match : redactText(match, [secret]);
 }
 
 function commonFlags(options: GitleaksCommonOptions, source: string): string[] {

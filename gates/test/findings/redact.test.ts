@@ -119,10 +119,21 @@ describe("redactDeep", () => {
     expect(JSON.stringify(clean)).toBe(`{"__proto__":{"polluted":"${REDACTED}"},"a":"${REDACTED}"}`);
   });
 
-  it("sees secrets added to a list it has scrubbed with before", () => {
-    const secrets = ["first-secret"];
-    expect(redactText("first-secret second-secret", secrets)).toBe(`${REDACTED} second-secret`);
-    secrets.push("second-secret");
-    expect(redactText("first-secret second-secret", secrets)).toBe(`${REDACTED} ${REDACTED}`);
+  it("sees a list it has scrubbed with before changed in place, for few and for many secrets", () => {
+    for (const others of [[], Array.from({ length: 12 }, (_, index) => `other-secret-${index}`)]) {
+      const secrets = ["first-secret", ...others];
+      expect(redactText("first-secret second-secret", secrets)).toBe(`${REDACTED} second-secret`);
+      secrets.push("second-secret");
+      expect(redactText("first-secret second-secret", secrets)).toBe(`${REDACTED} ${REDACTED}`);
+      secrets[0] = "third-secret";
+      expect(redactText("a third-secret", secrets)).toBe(`a ${REDACTED}`);
+    }
+  });
+
+  it("freezes scrubList's lists, whose index is kept", () => {
+    const secrets = scrubList([" padded-secret ", "****", "abc", "padded-secret"]);
+    expect(secrets).toEqual(["padded-secret"]);
+    expect(Object.isFrozen(secrets)).toBe(true);
+    expect(redactText("x padded-secret y", secrets)).toBe(`x ${REDACTED} y`);
   });
 });

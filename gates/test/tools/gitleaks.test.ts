@@ -140,6 +140,12 @@ describe("gitleaks JSON", () => {
     for (const secret of PLANTED) expect(output).not.toContain(secret);
   });
 
+  it("leaves no piece of a secret that overlaps itself in Match", () => {
+    const overlapping = leaks().map((leak) => ({ ...leak, Secret: "abababab", Match: "token=ababababab;" }));
+    const snippets = gitleaks.parse(JSON.stringify(overlapping)).findings.map((f) => f.snippet);
+    expect(new Set(snippets)).toEqual(new Set(["token=REDACTED;"]));
+  });
+
   it("fingerprints hold no secret, not even its hash, and ignore the secret value", () => {
     const hashes = PLANTED.map((secret) => createHash("sha256").update(secret).digest("hex"));
     for (const { fingerprint } of result.findings) {
