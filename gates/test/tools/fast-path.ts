@@ -30,5 +30,5 @@ export function expectFastPathTaken<T>(spec: JsonOrSarifSpec<T>, document: unkno
 function expectSameAsSchema<T>(spec: JsonOrSarifSpec<T>, document: unknown): void {
   const parsed = spec.schema.safeParse(document);
   expect(parsed.success).toBe(true);
-  if (parsed.success) expect(spec.build(document as T)).toEqual(spec.build(parsed.data));
+  if (parsed.success) expect(spec.build(document as T)).toStrictEqual(spec.build(parsed.data));
 }
