@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Report } from "../../src/model/report.js";
@@ -83,6 +83,23 @@ describe("the portcullis binary", () => {
       const result = await withClosedReader("stdout", args, dir);
       expect(result).toEqual({ code: 0, other: "" });
       expect(existsSync(path.join(dir, "out", "report.html"))).toBe(true);
+    });
+
+    it("a stdout that cannot be written for another reason (a full disk) still fails, naming the cause", () => {
+      const full = openSync("/dev/full", "w");
+      try {
+        const result = spawnSync(process.execPath, [BIN, "--version"], {
+          cwd: REPO_ROOT,
+          env: { PATH: process.env["PATH"], NO_COLOR: "1" },
+          stdio: ["ignore", full, "pipe"],
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain("ENOSPC");
+      } finally {
+        closeSync(full);
+      }
     });
 
     it("a usage error, stderr closed: exit 2", async () => {
