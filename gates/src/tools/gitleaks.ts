@@ -6,7 +6,7 @@ import { isMasked, REDACTED, redactText, scrubList } from "../findings/redact.js
 import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
 import { isCount, optionalString } from "./plain-checks.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
-import { scrubFinding } from "./sarif-result.js";
+import { scrubFinding, withFingerprint } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
 /** gitleaks exit codes for the argv built here. */
@@ -171,9 +171,7 @@ function fromLeaks(leaks: readonly GitleaksLeak[]): ToolResult {
   return {
     tool: "gitleaks",
     format: "gitleaks-json",
-    findings: drafts.map((draft, index) =>
-      scrubFinding({ ...draft.finding, fingerprint: fingerprints[index] ?? "" }, scrub),
-    ),
+    findings: drafts.map((draft, index) => scrubFinding(withFingerprint(draft.finding, fingerprints[index]), scrub)),
     toolErrors: [],
     secrets,
   };

@@ -11,7 +11,7 @@ import {
   wrongTool,
   type ReportContext,
 } from "./report-json.js";
-import { draftFromResult, scrubFinding, type DraftFinding } from "./sarif-result.js";
+import { draftFromResult, scrubFinding, withFingerprint, type DraftFinding } from "./sarif-result.js";
 import { SarifLog, type SarifInvocation, type SarifNotification, type SarifRun } from "./sarif-schema.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
 
@@ -76,7 +76,7 @@ export function parseSarifDocument(document: unknown, options: ParseOptions = {}
   const secrets = drafts.flatMap((draft) => draft.secrets);
   const scrub = scrubList(secrets);
   const findings: Finding[] = drafts.map((draft, index) =>
-    scrubFinding({ ...draft.finding, fingerprint: fingerprints[index] ?? "" }, scrub),
+    scrubFinding(withFingerprint(draft.finding, fingerprints[index]), scrub),
   );
   const tools = new Set(profiles.map((profile) => profile.tool));
   const [onlyTool] = tools;

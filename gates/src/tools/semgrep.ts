@@ -5,7 +5,7 @@ import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
 import { isCount, optionalBoolean, optionalString, optionalStrings } from "./plain-checks.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
-import { isPlaceholder } from "./sarif-result.js";
+import { isPlaceholder, withFingerprint } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
 /** semgrep exit codes for the argv built here (which passes `--error`). */
@@ -222,7 +222,7 @@ function fromReport(report: SemgrepReport): ToolResult {
     format: "semgrep-json",
     ...(report.version === undefined ? {} : { toolVersion: report.version }),
     ...(report.paths?.scanned === undefined ? {} : { filesScanned: report.paths.scanned.length }),
-    findings: findings.map((finding, index) => ({ ...finding, fingerprint: fingerprints[index] ?? "" })),
+    findings: findings.map((finding, index) => withFingerprint(finding, fingerprints[index])),
     toolErrors: report.errors.map(toolErrorOf),
     secrets: [],
   };
