@@ -5,49 +5,57 @@ import { fileURLToPath } from "node:url";
 import { load, mb, measureChild, median, seconds, type Sample } from "./figures.js";
 
 /**
- * `portcullis evaluate --out` on a generated semgrep JSON report of a large monorepo (~100 MB,
- * ~83,000 results written on one line, as `semgrep scan --json-output` writes them), against a bare
- * `JSON.parse(readFileSync(file))` in its own node process; medians of interleaved runs. The issue's
- * targets (time ≤ 2×, peak RSS ≤ 1.5×) are set for trivy reports: here the ratios are printed
- * beside them for reference. A crash, or a report.json that lost a result, exits 1.
+ * `portcullis evaluate --out` on generated semgrep reports of a large monorepo, in both of semgrep's
+ * formats: JSON (~100 MB, ~83,000 results written on one line, as `semgrep scan --json-output`
+ * writes them) and SARIF (~100 MB of results without `ruleIndex` and a driver listing 1,500 rules,
+ * as `--sarif-output` writes them for a registry pack). Each against a bare
+ * `JSON.parse(readFileSync(file))` in its own node process; medians of interleaved runs. The
+ * issue's targets (time ≤ 2×, peak RSS ≤ 1.5×) are set for trivy reports: here the ratios are
+ * printed beside them for reference. A crash, or a report.json that lost a result, exits 1.
  */
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const BIN = path.join(ROOT, "gates", "bin", "portcullis.js");
 const TARGET_BYTES = Number(process.env["PORTCULLIS_BENCH_BYTES"] ?? 100_000_000);
 const REPETITIONS = Number(process.env["PORTCULLIS_BENCH_REPS"] ?? 3);
-const FILE = path.join(ROOT, "bench", ".data", `semgrep-${Math.round(TARGET_BYTES / 1e6)}mb.json`);
+const SHAPES = ["json", "sarif"] as const;
+type Shape = (typeof SHAPES)[number];
+/** Rules a registry pack's SARIF lists, most of them without results. */
+const SARIF_RULES = 1_500;
 
 const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-semgrep-bench-"));
 try {
   console.log(`machine: load average ${load()} before; medians of ${REPETITIONS} interleaved runs`);
-  const results = ensureSemgrepReport(FILE, TARGET_BYTES);
-  console.log(
-    `report: ${path.relative(ROOT, FILE)} (${mb(statSync(FILE).size)}, ${results.toLocaleString("en-US")} results)`,
-  );
-  const out = path.join(scratch, "out");
-  const bare: Sample[] = [];
-  const evaluate: Sample[] = [];
-  for (let round = 0; round < REPETITIONS; round += 1) {
-    bare.push(run([0], ["-e", "JSON.parse(require('node:fs').readFileSync(process.argv[1], 'utf8'))", FILE]));
-    rmSync(out, { recursive: true, force: true });
-    // Exit 1: with only a semgrep report, the mandatory gates that need others are `error`. That the
-    // report was read is checked below: report.json must hold every result.
-    evaluate.push(run([1], [BIN, "evaluate", "--env", "development", "--report", `semgrep=${FILE}`, "--out", out]));
+  for (const shape of SHAPES) {
+    const file = path.join(ROOT, "bench", ".data", `semgrep-${Math.round(TARGET_BYTES / 1e6)}mb.${shape}`);
+    const results = ensureSemgrepReport(file, TARGET_BYTES, shape);
+    console.log(
+      `\n${shape}: ${path.relative(ROOT, file)} (${mb(statSync(file).size)}, ${results.toLocaleString("en-US")} results)`,
+    );
+    const out = path.join(scratch, `out-${shape}`);
+    const bare: Sample[] = [];
+    const evaluate: Sample[] = [];
+    for (let round = 0; round < REPETITIONS; round += 1) {
+      bare.push(run([0], ["-e", "JSON.parse(require('node:fs').readFileSync(process.argv[1], 'utf8'))", file]));
+      rmSync(out, { recursive: true, force: true });
+      // Exit 1: with only a semgrep report, the mandatory gates that need others are `error`. That the
+      // report was read is checked below: report.json must hold every result.
+      evaluate.push(run([1], [BIN, "evaluate", "--env", "development", "--report", `semgrep=${file}`, "--out", out]));
+    }
+    const kept = readFileSync(path.join(out, "report.json"), "utf8").split('\n    {"tool":"semgrep"').length - 1;
+    const [bareMs, bareRss, bareCpu] = medians(bare);
+    const [ms, rss, cpu] = medians(evaluate);
+    console.log(`  bare JSON.parse      wall ${seconds(bareMs)}  cpu ${seconds(bareCpu)}  peak RSS ${mb(bareRss)}`);
+    console.log(`  portcullis evaluate  wall ${seconds(ms)}  cpu ${seconds(cpu)}  peak RSS ${mb(rss)}`);
+    console.log(
+      `  time ratio ${(ms / bareMs).toFixed(2)}x, cpu ratio ${(cpu / bareCpu).toFixed(2)}x, peak RSS ratio ${(rss / bareRss).toFixed(2)}x (trivy's targets: 2x, 1.5x)`,
+    );
+    console.log(
+      `  report.json keeps ${kept.toLocaleString("en-US")} of ${results.toLocaleString("en-US")} results  ${kept === results ? "ok" : "LOST"}`,
+    );
+    if (kept !== results) process.exitCode = 1;
   }
-  const kept = readFileSync(path.join(out, "report.json"), "utf8").split('\n    {"tool":"semgrep"').length - 1;
-  const [bareMs, bareRss, bareCpu] = medians(bare);
-  const [ms, rss, cpu] = medians(evaluate);
-  console.log(`  bare JSON.parse      wall ${seconds(bareMs)}  cpu ${seconds(bareCpu)}  peak RSS ${mb(bareRss)}`);
-  console.log(`  portcullis evaluate  wall ${seconds(ms)}  cpu ${seconds(cpu)}  peak RSS ${mb(rss)}`);
-  console.log(
-    `  time ratio ${(ms / bareMs).toFixed(2)}x, cpu ratio ${(cpu / bareCpu).toFixed(2)}x, peak RSS ratio ${(rss / bareRss).toFixed(2)}x (trivy's targets: 2x, 1.5x)`,
-  );
-  console.log(
-    `  report.json keeps ${kept.toLocaleString("en-US")} of ${results.toLocaleString("en-US")} results  ${kept === results ? "ok" : "LOST"}`,
-  );
   console.log(`\nmachine: load average ${load()} after`);
-  if (kept !== results) process.exitCode = 1;
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
@@ -55,10 +63,10 @@ try {
 // --- internal ---
 
 /** Writes the report unless one of at least `targetBytes` is there; returns how many results it holds. */
-function ensureSemgrepReport(file: string, targetBytes: number): number {
-  if (existsSync(file) && statSync(file).size >= targetBytes) {
-    return readFileSync(file, "utf8").split('{"check_id":').length - 1;
-  }
+function ensureSemgrepReport(file: string, targetBytes: number, shape: Shape): number {
+  const marker = shape === "json" ? '{"check_id":' : '{"ruleId":';
+  if (existsSync(file) && statSync(file).size >= targetBytes)
+    return readFileSync(file, "utf8").split(marker).length - 1;
   let state = 20_261_207;
   const random = (count: number): number => {
     state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
@@ -114,17 +122,78 @@ function ensureSemgrepReport(file: string, targetBytes: number): number {
         engine_kind: "OSS",
       },
     };
-    const text = JSON.stringify(result);
+    const text = JSON.stringify(shape === "json" ? result : sarifResult(result));
     results.push(text);
     bytes += text.length + 1;
   }
   mkdirSync(path.dirname(file), { recursive: true });
-  const head = '{"version":"1.163.0","results":[';
-  const tail =
-    '],"errors":[],"paths":{"scanned":[]},"engine_requested":"OSS","skipped_rules":[],"interfile_languages_used":[]}';
-  writeFileSync(`${file}.partial`, `${head}${results.join(",")}${tail}`);
+  writeFileSync(`${file}.partial`, shape === "json" ? semgrepJson(results) : semgrepSarif(results, rules));
   renameSync(`${file}.partial`, file);
   return results.length;
+}
+
+/** The semgrep JSON document around `results` (each already JSON text). */
+function semgrepJson(results: readonly string[]): string {
+  return `{"version":"1.163.0","results":[${results.join(",")}],"errors":[],"paths":{"scanned":[]},"engine_requested":"OSS","skipped_rules":[],"interfile_languages_used":[]}`;
+}
+
+/** The SARIF log around `results`, its driver listing SARIF_RULES rules (those results use first). */
+function semgrepSarif(results: readonly string[], used: readonly { id: string; severity: string }[]): string {
+  const rules = Array.from({ length: SARIF_RULES }, (_, index) => {
+    const id = used[index]?.id ?? `generic.registry.pack.unused-rule-${index}`;
+    const level = { ERROR: "error", WARNING: "warning", INFO: "note" }[used[index]?.severity ?? "INFO"] ?? "note";
+    return {
+      id,
+      name: id,
+      shortDescription: { text: `Semgrep Finding: ${id}` },
+      fullDescription: { text: `Detects flows the rule ${id} looks for.` },
+      defaultConfiguration: { level },
+      helpUri: `https://semgrep.dev/r/${id}`,
+      properties: {
+        precision: "very-high",
+        tags: ["CWE-89: Improper Neutralization", "OWASP-A03:2021 - Injection", "security"],
+      },
+    };
+  });
+  const driver = { name: "Semgrep OSS", semanticVersion: "1.163.0", rules };
+  const log = JSON.stringify({
+    version: "2.1.0",
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    runs: [
+      { tool: { driver }, results: [], invocations: [{ executionSuccessful: true, toolExecutionNotifications: [] }] },
+    ],
+  });
+  return log.replace('"results":[]', `"results":[${results.join(",")}]`);
+}
+
+/** A semgrep JSON result as semgrep's SARIF writes it: no ruleIndex, the matchBasedId fingerprint. */
+function sarifResult(result: {
+  check_id: string | undefined;
+  path: string;
+  start: { line: number; col: number };
+  end: { line: number; col: number };
+  extra: { message: string; fingerprint: string; lines: string };
+}): unknown {
+  return {
+    fingerprints: { "matchBasedId/v1": result.extra.fingerprint },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: result.path, uriBaseId: "%SRCROOT%" },
+          region: {
+            startLine: result.start.line,
+            startColumn: result.start.col,
+            endLine: result.end.line,
+            endColumn: result.end.col,
+            snippet: { text: result.extra.lines },
+          },
+        },
+      },
+    ],
+    message: { text: result.extra.message },
+    properties: {},
+    ruleId: result.check_id,
+  };
 }
 
 function run(okCodes: readonly number[], args: readonly string[]): Sample {
