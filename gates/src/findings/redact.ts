@@ -63,9 +63,16 @@ class Scrubber {
   private readonly gramBits: Int32Array | undefined;
   /** Object keys scrubbed so far: the same few (`tool`, `location`, `path`…) recur in every finding. */
   private readonly keys = new Map<string, string>();
+  /**
+   * Up to PRECHECKED secrets, one expression matching any of them: most texts hold none, and the
+   * engine answers that in one native pass where the search below reads the text in JavaScript or
+   * once per secret.
+   */
+  private readonly anyOf: RegExp | undefined;
 
   constructor(secrets: readonly string[]) {
     const usable = [...new Set(secrets)].filter((secret) => secret !== "");
+    if (usable.length > 0 && usable.length <= PRECHECKED) this.anyOf = new RegExp(usable.map(literal).join("|"));
     if (usable.length <= FEW_SECRETS) {
       this.searched = usable;
       return;
@@ -85,6 +92,7 @@ class Scrubber {
   }
 
   redact(text: string): string {
+    if (this.anyOf?.test(text) === false) return text;
     let found: Found | undefined;
     for (const secret of this.searched) {
       for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) {
@@ -189,6 +197,14 @@ function scrubberFor(secrets: readonly string[]): Scrubber {
     scrubbers.set(secrets, scrubber);
   }
   return scrubber;
+}
+
+/** Up to this many secrets, redact() first asks one expression whether the text holds any. */
+const PRECHECKED = 256;
+
+/** `value` as a regular expression that matches exactly it, code unit by code unit (no flags). */
+function literal(value: string): string {
+  return value.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
 }
 
 /** Enough for every key of every report format; a report with more distinct keys is still scrubbed. */

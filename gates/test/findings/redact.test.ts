@@ -27,8 +27,11 @@ function reference(text: string, secrets: readonly string[]): string {
   return out + text.slice(kept);
 }
 
-/** A small alphabet, so that secrets overlap and repeat; with a letter outside Latin-1 and a surrogate pair. */
-const alphabet = fc.constantFrom("a", "b", "c", "Z", "é", "\u4e2d", "😀");
+/**
+ * A small alphabet, so that secrets overlap and repeat; with a letter outside Latin-1, a surrogate
+ * pair, a line break and every character regular expressions give a meaning.
+ */
+const alphabet = fc.constantFrom("a", "b", "Z", "é", "\u4e2d", "😀", "\n", ..."\\^$.*+?()[]{}|/-");
 const text = fc.array(alphabet, { maxLength: 120 }).map((chars) => chars.join(""));
 const secret = fc.array(alphabet, { minLength: 1, maxLength: 7 }).map((chars) => chars.join(""));
 
