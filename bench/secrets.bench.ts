@@ -8,8 +8,9 @@ import { load, mb, measureChild, median, seconds, type Sample } from "./figures.
 /**
  * Secrets at scale: a gitleaks history scan of a large repository can report thousands of distinct
  * secrets, and every output is scrubbed of all of them. Two measurements on generated gitleaks JSON
- * reports with 1,000, 5,000 and 20,000 distinct secrets (most of them GitHub tokens sharing the
- * `ghp_` prefix, as real ones do):
+ * reports with 1,000, 5,000 and 20,000 leaks, each with its own secret (most of them GitHub tokens
+ * sharing the `ghp_` prefix, as real ones do), and with 100,000 leaks of ten secrets (a noisy rule
+ * matching the same test keys throughout a long history, ~100 MB):
  * - scrubbing the findings in this process with `redactDeep`, against the named alternative, one
  *   engine search per secret over every string (what Portcullis did before), which is quadratic and
  *   is therefore only run up to 5,000 secrets;
@@ -21,6 +22,9 @@ import { load, mb, measureChild, median, seconds, type Sample } from "./figures.
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const BIN = path.join(ROOT, "gates", "bin", "portcullis.js");
 const SIZES = (process.env["PORTCULLIS_BENCH_SECRETS"] ?? "1000,5000,20000").split(",").map(Number);
+/** Leaks of the many-leaks report (0 leaves it out); its secrets are MANY_LEAKS_SECRETS. */
+const MANY_LEAKS = Number(process.env["PORTCULLIS_BENCH_LEAKS"] ?? 100_000);
+const MANY_LEAKS_SECRETS = 10;
 const REPETITIONS = Number(process.env["PORTCULLIS_BENCH_REPS"] ?? 3);
 /** The alternative is quadratic: beyond this many secrets it would run for minutes. */
 const ALTERNATIVE_MAX = 5_000;
@@ -30,11 +34,13 @@ let failed = false;
 try {
   console.log(`machine: load average ${load()} before; medians of ${REPETITIONS} runs`);
   console.log(
-    "\n| distinct secrets | report | redactDeep | one search per secret | ratio | evaluate wall | vs bare parse | peak RSS | vs bare parse |",
+    "\n| leaks | distinct secrets | report | redactDeep | one search per secret | ratio | evaluate wall | vs bare parse | peak RSS | vs bare parse |",
   );
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const count of SIZES) {
-    const leaks = gitleaksReport(count);
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  const rows = SIZES.map((count) => ({ count, distinct: count }));
+  if (MANY_LEAKS > 0) rows.push({ count: MANY_LEAKS, distinct: MANY_LEAKS_SECRETS });
+  for (const { count, distinct } of rows) {
+    const leaks = gitleaksReport(count, distinct);
     const file = path.join(scratch, `gitleaks-${count}.json`);
     writeFileSync(file, JSON.stringify(leaks, null, 1));
     const values = leaks.map((leak) => leak.Secret);
@@ -42,7 +48,7 @@ try {
     // Each timed run makes its own list, so building the index the scan uses is counted.
     const ours = median(repeat(() => timed(() => redactDeep(texts, scrubList(values)))));
     const theirs =
-      count <= ALTERNATIVE_MAX
+      distinct <= ALTERNATIVE_MAX
         ? median(repeat(() => timed(() => searchPerSecret(texts, scrubList(values)))))
         : undefined;
     const out = path.join(scratch, `out-${count}`);
@@ -53,13 +59,13 @@ try {
       // evaluate exits 1: the secrets gate blocks.
       evaluate.push(run([1], [BIN, "evaluate", "--env", "development", "--report", `gitleaks=${file}`, "--out", out]));
     }
-    failed = leaked(out, leaks, count) || failed;
+    failed = leaked(out, leaks) || failed;
     const wall = median(evaluate.map((sample) => sample.ms));
     const rss = median(evaluate.map((sample) => sample.rssBytes));
     const bareWall = median(bare.map((sample) => sample.ms));
     const bareRss = median(bare.map((sample) => sample.rssBytes));
     console.log(
-      `| ${count.toLocaleString("en-US")} | ${mb(Buffer.byteLength(JSON.stringify(leaks, null, 1)))} | ${seconds(ours)} | ` +
+      `| ${count.toLocaleString("en-US")} | ${distinct.toLocaleString("en-US")} | ${mb(Buffer.byteLength(JSON.stringify(leaks, null, 1)))} | ${seconds(ours)} | ` +
         `${theirs === undefined ? "not run (quadratic)" : seconds(theirs)} | ${theirs === undefined ? "—" : `${(theirs / ours).toFixed(0)}×`} | ` +
         `${seconds(wall)} | ${(wall / bareWall).toFixed(2)}× | ${mb(rss)} | ${(rss / bareRss).toFixed(2)}× |`,
     );
@@ -93,8 +99,8 @@ interface Leak {
   Fingerprint: string;
 }
 
-/** `count` leaks as gitleaks v8 writes them (`--report-format json`), each with its own secret; seeded. */
-function gitleaksReport(count: number): Leak[] {
+/** `count` leaks as gitleaks v8 writes them (`--report-format json`), of `distinct` secrets in turn; seeded. */
+function gitleaksReport(count: number, distinct: number): Leak[] {
   let state = 20_261_207;
   const random = (): number => {
     state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
@@ -103,9 +109,10 @@ function gitleaksReport(count: number): Leak[] {
   const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   const token = (length: number): string =>
     Array.from({ length }, () => chars[Math.floor(random() * chars.length)] ?? "a").join("");
+  const secrets = Array.from({ length: distinct }, (_, index) => (index % 4 !== 3 ? `ghp_${token(36)}` : token(40)));
   return Array.from({ length: count }, (_, index) => {
-    const github = index % 4 !== 3;
-    const secret = github ? `ghp_${token(36)}` : token(40);
+    const secret = secrets[index % distinct] ?? "";
+    const github = secret.startsWith("ghp_");
     const file = `services/svc-${index % 97}/config/settings-${index % 13}.py`;
     const commit = Array.from({ length: 40 }, () => "0123456789abcdef"[Math.floor(random() * 16)]).join("");
     const line = 1 + (index % 400);
@@ -153,15 +160,18 @@ function searchPerSecret(value: unknown, secrets: readonly string[]): unknown {
 }
 
 /** True (and printed) when an output lost a finding or holds a secret. */
-function leaked(out: string, leaks: readonly Leak[], count: number): boolean {
+function leaked(out: string, leaks: readonly Leak[]): boolean {
   const report = readFileSync(path.join(out, "report.json"), "utf8");
   const findings = report.split('\n    {"tool":"gitleaks"').length - 1;
   const outputs = ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"].map((name) =>
     readFileSync(path.join(out, name), "utf8"),
   );
-  const exposed = leaks.filter((leak) => outputs.some((text) => text.includes(leak.Secret))).length;
-  if (findings === count && exposed === 0) return false;
-  console.error(`${count} secrets: report.json holds ${findings} findings; ${exposed} secrets appear in the outputs`);
+  const secrets = [...new Set(leaks.map((leak) => leak.Secret))];
+  const exposed = secrets.filter((secret) => outputs.some((text) => text.includes(secret))).length;
+  if (findings === leaks.length && exposed === 0) return false;
+  console.error(
+    `${leaks.length} leaks: report.json holds ${findings} findings; ${exposed} secrets appear in the outputs`,
+  );
   return true;
 }
 
