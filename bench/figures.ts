@@ -27,30 +27,53 @@ export interface Sample extends Figures {
   ms: number;
 }
 
+/** How measureChild runs a child and tells a measurement from a crash. */
+export interface ChildOptions {
+  cwd: string;
+  /** Scratch space for PRELOAD's figures. */
+  rssFile: string;
+  /** Exit codes of a run that worked (node also exits 1 on an uncaught error: see `check`). */
+  okCodes: readonly number[];
+  /** Variables added to this process's environment. */
+  env?: Readonly<Record<string, string>>;
+  /** Whether the child's stdout shows that it did its work; a crash otherwise. */
+  check?: (stdout: string) => boolean;
+  /** What crash messages call the child (default: its arguments). */
+  label?: string;
+}
+
 /**
- * Runs `node --import PRELOAD …args` in `cwd` and measures it; `rssFile` is scratch space for
- * PRELOAD's figures. An exit code outside `okCodes` is a crash: printed with the end of its
- * stderr, and the benchmark exits 1.
+ * Runs `node --import PRELOAD …args` and measures it. An exit code outside `okCodes`, or a stdout
+ * that `check` refuses, is a crash: printed with its output, and the benchmark exits 1.
  */
-export function measureChild(
-  args: readonly string[],
-  options: { cwd: string; rssFile: string; okCodes: readonly number[] },
-): Sample {
+export function measureChild(args: readonly string[], options: ChildOptions): Sample {
   rmSync(options.rssFile, { force: true });
   const started = performance.now();
   const result = spawnSync(process.execPath, ["--import", PRELOAD, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: options.rssFile },
-    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: options.rssFile, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 16 * 1024 * 1024,
   });
   const ms = performance.now() - started;
-  if (result.status === null || !options.okCodes.includes(result.status)) {
+  const stdout = result.stdout.toString("utf8");
+  const worked = result.status !== null && options.okCodes.includes(result.status) && (options.check?.(stdout) ?? true);
+  if (!worked) {
     console.error(
-      `${args.join(" ")} crashed (exit ${result.status ?? result.signal}):\n${result.stderr.toString("utf8").slice(-2_000)}`,
+      `${options.label ?? args.join(" ")} crashed (exit ${result.status ?? result.signal}):\n${stdout.slice(0, 2_000)}${result.stderr.toString("utf8").slice(-4_000)}`,
     );
     process.exit(1);
   }
   return { ms, ...readFigures(options.rssFile) };
+}
+
+/** The median of each figure over samples of the same run. */
+export function medianSample(samples: readonly Sample[]): Sample {
+  return {
+    ms: median(samples.map((sample) => sample.ms)),
+    rssBytes: median(samples.map((sample) => sample.rssBytes)),
+    cpuMs: median(samples.map((sample) => sample.cpuMs)),
+  };
 }
 
 export function median(values: readonly number[]): number {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { redactDeep, REDACTED, scrubList } from "../gates/src/findings/redact.js";
-import { load, mb, measureChild, median, seconds, type Sample } from "./figures.js";
+import { load, mb, measureChild, median, medianSample, seconds, type Sample } from "./figures.js";
 
 /**
  * Secrets at scale: a gitleaks history scan of a large repository can report thousands of distinct
@@ -60,10 +60,8 @@ try {
       evaluate.push(run([1], [BIN, "evaluate", "--env", "development", "--report", `gitleaks=${file}`, "--out", out]));
     }
     failed = leaked(out, leaks) || failed;
-    const wall = median(evaluate.map((sample) => sample.ms));
-    const rss = median(evaluate.map((sample) => sample.rssBytes));
-    const bareWall = median(bare.map((sample) => sample.ms));
-    const bareRss = median(bare.map((sample) => sample.rssBytes));
+    const { ms: wall, rssBytes: rss } = medianSample(evaluate);
+    const { ms: bareWall, rssBytes: bareRss } = medianSample(bare);
     console.log(
       `| ${count.toLocaleString("en-US")} | ${distinct.toLocaleString("en-US")} | ${mb(Buffer.byteLength(JSON.stringify(leaks, null, 1)))} | ${seconds(ours)} | ` +
         `${theirs === undefined ? "not run (quadratic)" : seconds(theirs)} | ${theirs === undefined ? "—" : `${(theirs / ours).toFixed(0)}×`} | ` +

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, s
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { load, mb, measureChild, median, seconds, type Sample } from "./figures.js";
+import { load, mb, measureChild, medianSample, seconds, type Sample } from "./figures.js";
 
 /**
  * `portcullis evaluate --out` on generated semgrep reports of a large monorepo, in both of semgrep's
@@ -43,8 +43,8 @@ try {
       evaluate.push(run([1], [BIN, "evaluate", "--env", "development", "--report", `semgrep=${file}`, "--out", out]));
     }
     const kept = readFileSync(path.join(out, "report.json"), "utf8").split('\n    {"tool":"semgrep"').length - 1;
-    const [bareMs, bareRss, bareCpu] = medians(bare);
-    const [ms, rss, cpu] = medians(evaluate);
+    const { ms: bareMs, rssBytes: bareRss, cpuMs: bareCpu } = medianSample(bare);
+    const { ms, rssBytes: rss, cpuMs: cpu } = medianSample(evaluate);
     console.log(`  bare JSON.parse      wall ${seconds(bareMs)}  cpu ${seconds(bareCpu)}  peak RSS ${mb(bareRss)}`);
     console.log(`  portcullis evaluate  wall ${seconds(ms)}  cpu ${seconds(cpu)}  peak RSS ${mb(rss)}`);
     console.log(
@@ -198,12 +198,4 @@ function sarifResult(result: {
 
 function run(okCodes: readonly number[], args: readonly string[]): Sample {
   return measureChild(args, { cwd: ROOT, rssFile: path.join(scratch, "rss"), okCodes });
-}
-
-function medians(samples: readonly Sample[]): [number, number, number] {
-  return [
-    median(samples.map((sample) => sample.ms)),
-    median(samples.map((sample) => sample.rssBytes)),
-    median(samples.map((sample) => sample.cpuMs)),
-  ];
 }

@@ -1,11 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { z } from "zod";
-import { load, mb, median, PRELOAD, readFigures, seconds } from "./figures.js";
+import { load, mb, measureChild, median, medianSample, seconds, type Sample } from "./figures.js";
 import { measurePageLoads } from "./html-load.js";
 import { ensureTrivyReport, REPORT_SHAPES, type ReportShape } from "./trivy-report.js";
 
@@ -47,12 +46,6 @@ const LIMITS = {
   /** What code scanning stores of a run (it rejects a run past 25,000). */
   sarifResults: 5_000,
 };
-
-interface Sample {
-  ms: number;
-  rssBytes: number;
-  cpuMs: number;
-}
 
 interface Comparison {
   shape: ReportShape;
@@ -375,32 +368,7 @@ function measure(
   check: (stdout: string) => boolean,
   env: Readonly<Record<string, string>> = {},
 ): Sample {
-  const rssFile = path.join(scratch, "rss");
-  rmSync(rssFile, { force: true });
-  const started = performance.now();
-  const result = spawnSync(process.execPath, ["--import", PRELOAD, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", PORTCULLIS_BENCH_RSS_FILE: rssFile, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const ms = performance.now() - started;
-  const crashed = result.status === null || !okCodes.includes(result.status) || !check(result.stdout.toString("utf8"));
-  if (crashed) {
-    console.error(
-      `${label} crashed (exit ${result.status ?? result.signal}):\n${result.stdout.toString("utf8").slice(0, 2_000)}${result.stderr.toString("utf8").slice(-4_000)}`,
-    );
-    process.exit(1);
-  }
-  return { ms, ...readFigures(rssFile) };
-}
-
-function medianSample(samples: readonly Sample[]): Sample {
-  return {
-    ms: median(samples.map((sample) => sample.ms)),
-    rssBytes: median(samples.map((sample) => sample.rssBytes)),
-    cpuMs: median(samples.map((sample) => sample.cpuMs)),
-  };
+  return measureChild(args, { cwd: ROOT, rssFile: path.join(scratch, "rss"), okCodes, check, env, label });
 }
 
 function verdict(what: string, ratio: number, target: number): string {
