@@ -128,3 +128,9 @@ export const SarifLog = z.object({
   runs: z.array(SarifRun),
 });
 export type SarifLog = z.infer<typeof SarifLog>;
+
+/** A log with its results left unread, for checking them one by one (sarif.ts, `checkedLog`). */
+export const SarifLogOutline = z.object({
+  version: SarifLog.shape.version,
+  runs: z.array(SarifRun.extend({ results: z.array(z.unknown()).nullable().optional() })),
+});

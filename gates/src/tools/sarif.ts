@@ -12,7 +12,15 @@ import {
   type ReportContext,
 } from "./report-json.js";
 import { draftFromResult, scrubFinding, withFingerprint, type DraftFinding } from "./sarif-result.js";
-import { SarifLog, type SarifInvocation, type SarifNotification, type SarifRun } from "./sarif-schema.js";
+import { isPlainSarifResult } from "./sarif-check.js";
+import {
+  SarifLog,
+  SarifLogOutline,
+  SarifResult,
+  type SarifInvocation,
+  type SarifNotification,
+  type SarifRun,
+} from "./sarif-schema.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, ToolAdapter } from "./types.js";
 
 /**
@@ -49,16 +57,15 @@ export function sarifFormat(document: unknown): ReportFormat | undefined {
 export function parseSarifDocument(document: unknown, options: ParseOptions = {}): ToolResult {
   const context = sarifContext(options);
   if (!isSarifLike(document)) throw wrongTool(document, context);
-  const parsed = SarifLog.safeParse(document);
-  if (!parsed.success) throw invalidReport(parsed.error, context);
+  const log = checkedLog(document, context);
 
   const drafts: DraftFinding[] = [];
   const toolErrors: ToolError[] = [];
   const profiles: DriverProfile[] = [];
-  if (parsed.data.runs.length === 0) {
+  if (log.runs.length === 0) {
     toolErrors.push({ level: "error", message: "the SARIF log has no runs: no tool reported anything" });
   }
-  parsed.data.runs.forEach((run, index) => {
+  log.runs.forEach((run, index) => {
     const profile = driverProfile(run.tool.driver.name);
     profiles.push(profile);
     toolErrors.push(...runErrors(run, index));
@@ -80,7 +87,7 @@ export function parseSarifDocument(document: unknown, options: ParseOptions = {}
   );
   const tools = new Set(profiles.map((profile) => profile.tool));
   const [onlyTool] = tools;
-  const first = parsed.data.runs[0];
+  const first = log.runs[0];
   const toolVersion = first === undefined ? undefined : profiles[0]?.version(first.tool.driver);
   return {
     tool: tools.size === 1 && onlyTool !== undefined ? onlyTool : "sarif",
@@ -177,6 +184,42 @@ function isSarifLike(document: unknown): document is Record<string, unknown> {
   if (!isRecord(document) || !Array.isArray(document["runs"])) return false;
   const schema = document["$schema"];
   return typeof document["version"] === "string" || (typeof schema === "string" && /sarif/i.test(schema));
+}
+
+/**
+ * The log as the SarifLog schema reads it. Its results are checked one by one, by the fast check
+ * first: only what it refuses is copied by zod. Anything the schema refuses is then handed to the
+ * schema whole, so that the error names every bad field, as it always has.
+ */
+function checkedLog(document: unknown, context: ReportContext): SarifLog {
+  const outline = SarifLogOutline.safeParse(document);
+  if (outline.success) {
+    const runs: SarifRun[] = [];
+    for (const run of outline.data.runs) {
+      const results = run.results === null || run.results === undefined ? run.results : checkedResults(run.results);
+      if (results === false) break;
+      runs.push({ ...run, results });
+    }
+    if (runs.length === outline.data.runs.length) return { ...outline.data, runs };
+  }
+  const parsed = SarifLog.safeParse(document);
+  if (!parsed.success) throw invalidReport(parsed.error, context);
+  return parsed.data;
+}
+
+/** Results as the schema reads them, or false when it refuses one. */
+function checkedResults(results: readonly unknown[]): SarifResult[] | false {
+  const checked: SarifResult[] = [];
+  for (const result of results) {
+    if (isPlainSarifResult(result)) {
+      checked.push(result);
+      continue;
+    }
+    const parsed = SarifResult.safeParse(result);
+    if (!parsed.success) return false;
+    checked.push(parsed.data);
+  }
+  return checked;
 }
 
 function runErrors(run: SarifRun, index: number): ToolError[] {

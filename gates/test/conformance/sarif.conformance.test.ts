@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { ReportError } from "../../src/errors.js";
 import { Finding, type ReportFormat } from "../../src/findings/finding.js";
 import { sarif, sarifFormat } from "../../src/tools/sarif.js";
+import { isPlainSarifResult } from "../../src/tools/sarif-check.js";
+import { SarifResult } from "../../src/tools/sarif-schema.js";
 import { conformanceDir } from "./fixtures-dir.js";
 
 /*
@@ -81,6 +83,14 @@ describe.skipIf(root === undefined)("SARIF conformance", () => {
     expect(result.findings.map((f) => [f.kind, f.severity])).toEqual(expected.findings);
     expect(result.toolErrors).toHaveLength(expected.toolErrors);
     for (const finding of result.findings) expect(Finding.parse(finding)).toEqual(finding);
+  });
+
+  it.each(Object.keys(SARIF_FILES))("%s: every result takes the fast check, which the schema agrees with", (file) => {
+    const runs = (JSON.parse(raw(file)) as { runs: Array<{ results?: unknown[] }> }).runs;
+    for (const result of runs.flatMap((run) => run.results ?? [])) {
+      expect(isPlainSarifResult(result)).toBe(true);
+      expect(SarifResult.safeParse(result).success).toBe(true);
+    }
   });
 
   it.each(["gitleaks", "semgrep", "trivy", "k6"])(
