@@ -235,23 +235,52 @@ function suppressionOf(result: SarifResult): Suppression | undefined {
 
 const ID_PATTERN = /\b(CWE-\d+|CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3})\b/gi;
 
+/**
+ * The advisory ids named by the rule id, the rule's tags and CWEs and the result's tags, then the
+ * help link. The rule's part is the same for each of its results (a registry rule has thousands):
+ * read once per rule and rule id.
+ */
 function referencesOf(
   ruleId: string,
   rule: SarifRule | undefined,
   result: SarifResult,
   helpUri: string | undefined,
 ): string[] {
-  const texts = [ruleId, ...stringsOf(rule?.properties?.["tags"]), ...stringsOf(rule?.properties?.["cwe"])];
-  texts.push(...stringsOf(result.properties?.["tags"]));
-  const references = new Set<string>();
-  for (const text of texts) {
-    for (const match of text.matchAll(ID_PATTERN)) {
-      const id = match[0];
-      references.add(id.toUpperCase().startsWith("GHSA") ? `GHSA${id.slice(4).toLowerCase()}` : id.toUpperCase());
-    }
-  }
+  const references = new Set(ruleReferences(ruleId, rule));
+  for (const text of stringsOf(result.properties?.["tags"])) addIds(references, text);
   if (helpUri !== undefined && helpUri !== "") references.add(helpUri);
   return [...references];
+}
+
+function ruleReferences(ruleId: string, rule: SarifRule | undefined): readonly string[] {
+  if (rule === undefined) return idsIn([ruleId]);
+  let byRuleId = RULE_REFERENCES.get(rule);
+  if (byRuleId === undefined) {
+    byRuleId = new Map();
+    RULE_REFERENCES.set(rule, byRuleId);
+  }
+  let ids = byRuleId.get(ruleId);
+  if (ids === undefined) {
+    ids = idsIn([ruleId, ...stringsOf(rule.properties?.["tags"]), ...stringsOf(rule.properties?.["cwe"])]);
+    byRuleId.set(ruleId, ids);
+  }
+  return ids;
+}
+
+const RULE_REFERENCES = new WeakMap<SarifRule, Map<string, readonly string[]>>();
+
+function idsIn(texts: readonly string[]): readonly string[] {
+  const ids = new Set<string>();
+  for (const text of texts) addIds(ids, text);
+  return [...ids];
+}
+
+/** Advisory ids in upper case, GHSA ids as GitHub writes them (`GHSA-xxxx-…` in lower case after the prefix). */
+function addIds(ids: Set<string>, text: string): void {
+  for (const match of text.matchAll(ID_PATTERN)) {
+    const id = match[0];
+    ids.add(id.toUpperCase().startsWith("GHSA") ? `GHSA${id.slice(4).toLowerCase()}` : id.toUpperCase());
+  }
 }
 
 function stringsOf(value: unknown): string[] {
