@@ -64,9 +64,7 @@ try {
 
 /** Writes the report unless one of at least `targetBytes` is there; returns how many results it holds. */
 function ensureSemgrepReport(file: string, targetBytes: number, shape: Shape): number {
-  const marker = shape === "json" ? '{"check_id":' : '{"ruleId":';
-  if (existsSync(file) && statSync(file).size >= targetBytes)
-    return readFileSync(file, "utf8").split(marker).length - 1;
+  if (existsSync(file) && statSync(file).size >= targetBytes) return resultsIn(file, shape);
   let state = 20_261_207;
   const random = (count: number): number => {
     state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
@@ -130,6 +128,14 @@ function ensureSemgrepReport(file: string, targetBytes: number, shape: Shape): n
   writeFileSync(`${file}.partial`, shape === "json" ? semgrepJson(results) : semgrepSarif(results, rules));
   renameSync(`${file}.partial`, file);
   return results.length;
+}
+
+/** How many results a report written earlier holds, read from the document, not counted by a marker. */
+function resultsIn(file: string, shape: Shape): number {
+  const document = JSON.parse(readFileSync(file, "utf8")) as { results?: unknown[]; runs?: { results: unknown[] }[] };
+  return shape === "json"
+    ? (document.results ?? []).length
+    : (document.runs ?? []).flatMap((run) => run.results).length;
 }
 
 /** The semgrep JSON document around `results` (each already JSON text). */
