@@ -8,7 +8,11 @@ import type { JsonOrSarifSpec } from "../../src/tools/sarif.js";
  */
 
 /** The property over generated documents, which must reach the fast path often enough to mean something. */
-export function expectFastPathMatchesSchema<T>(spec: JsonOrSarifSpec<T>, documents: fc.Arbitrary<unknown>): void {
+export function expectFastPathMatchesSchema<T>(
+  spec: JsonOrSarifSpec<T>,
+  documents: fc.Arbitrary<unknown>,
+  numRuns = 3_000,
+): void {
   let accepted = 0;
   fc.assert(
     fc.property(documents, (document) => {
@@ -16,7 +20,7 @@ export function expectFastPathMatchesSchema<T>(spec: JsonOrSarifSpec<T>, documen
       accepted += 1;
       expectSameAsSchema(spec, document);
     }),
-    { numRuns: 3_000 },
+    { numRuns },
   );
   expect(accepted).toBeGreaterThan(100);
 }

@@ -285,11 +285,19 @@ describe("bad gitleaks input", () => {
 describe("gitleaks JSON fast check", () => {
   const anyValue = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string(), fc.integer(), fc.boolean());
   const maybe = <T>(arbitrary: fc.Arbitrary<T>) =>
-    fc.oneof({ weight: 6, arbitrary }, { weight: 1, arbitrary: anyValue });
-  const count = fc.oneof(fc.nat(5_000), fc.constant(-1), fc.constant(1.5), fc.constant(2 ** 53));
+    fc.oneof({ weight: 20, arbitrary }, { weight: 1, arbitrary: anyValue });
+  const count = fc.oneof(
+    { weight: 20, arbitrary: fc.nat(5_000) },
+    { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, 2 ** 53) },
+  );
   const leak = fc.record(
     {
-      RuleID: maybe(fc.constantFrom("", "generic-api-key", "aws-access-token")),
+      RuleID: maybe(
+        fc.oneof(
+          { weight: 10, arbitrary: fc.constantFrom("generic-api-key", "aws-access-token") },
+          { weight: 1, arbitrary: fc.constant("") },
+        ),
+      ),
       Description: maybe(fc.string()),
       File: maybe(fc.constantFrom("src/a.py", "C:\\repo\\b.py", "")),
       StartLine: maybe(count),
@@ -302,13 +310,17 @@ describe("gitleaks JSON fast check", () => {
       Link: maybe(fc.constantFrom("", "https://github.com/o/r/blob/x/a.py#L1")),
       Entropy: fc.double(),
     },
-    { requiredKeys: [] },
+    // Required members are always written (`maybe` still makes them undefined or wrong).
+    { requiredKeys: ["RuleID", "File", "StartLine", "Match", "Secret"] },
   );
 
   it("accepts only what the schema accepts, and builds the same findings from it", () => {
     expectFastPathMatchesSchema(
       gitleaksSpec({ file: "gitleaks.json" }),
-      fc.oneof(fc.array(leak, { maxLength: 4 }), anyValue),
+      fc.oneof(
+        { weight: 20, arbitrary: fc.array(leak, { minLength: 1, maxLength: 4 }) },
+        { weight: 1, arbitrary: anyValue },
+      ),
     );
   });
 });
