@@ -110,7 +110,7 @@ export async function readReport(source: ReportSource, parsers: ReportParsers): 
   try {
     const result =
       source.kind === "trivy"
-        ? await parsers.parseTrivyStream(createReadStream(source.path, { encoding: "utf8", highWaterMark: 1 << 20 }), {
+        ? await parsers.parseTrivyStream(createReadStream(source.path, { highWaterMark: 1 << 20 }), {
             file: source.shown,
           })
         : parsers.parse(source.kind, readFileSync(source.path, "utf8"), { file: source.shown });

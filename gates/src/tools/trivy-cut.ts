@@ -1,3 +1,5 @@
+import { StringDecoder } from "node:string_decoder";
+
 /**
  * Finding where a JSON value ends in text read piece by piece, for the streaming trivy parser
  * (trivy-stream.ts): by trivy's indentation when it can, else by tracking brackets and strings.
@@ -69,10 +71,17 @@ export const CLOSE_NOT_FOUND = -2;
  * that parses is exactly the object. NOT_INDENTED or CLOSE_NOT_FOUND otherwise.
  */
 export function indentedObjectEnd(text: string, at: number): number {
+  const closer = indentedCloser(text, at);
+  if (closer === undefined) return NOT_INDENTED;
+  const close = text.indexOf(closer, at);
+  return close < 0 ? CLOSE_NOT_FOUND : close + closer.length;
+}
+
+/** The line that closes the object opening at `at` (`\n`, its indentation, `}`), when `{` starts an indented line. */
+export function indentedCloser(text: string, at: number): string | undefined {
   const start = indentedLineStart(text, at) + 1;
-  if (start === 0 || text.charCodeAt(start - 1) !== 0x0a) return NOT_INDENTED;
-  const close = text.indexOf(`\n${" ".repeat(at - start)}}`, at);
-  return close < 0 ? CLOSE_NOT_FOUND : close + (at - start) + 2;
+  if (start === 0 || text.charCodeAt(start - 1) !== 0x0a) return undefined;
+  return `\n${" ".repeat(at - start)}}`;
 }
 
 /** Where the line break before the spaces in front of `at` is (-1 when the spaces start the text). */
@@ -84,3 +93,60 @@ export function indentedLineStart(text: string, at: number): number {
 
 /** What ends a number or literal: JSON whitespace, `,`, `}` and `]`. */
 const SCALAR_END: ReadonlySet<number> = new Set([0x20, 0x0a, 0x0d, 0x09, 0x2c, 0x7d, 0x5d]);
+
+/**
+ * Turns bytes into text pieces that end where a `Results` entry ends: the bytes after the last
+ * line that closes an entry are held for the next piece, so that entries are rarely cut in two
+ * (an entry cut in two is carried over and its text copied once more). Any cut would read the
+ * same: the alignment only saves work. Decoded as Buffer#toString decodes a whole file, so both
+ * parsers see the same text, invalid bytes included.
+ */
+export class EntryAlignedDecoder {
+  private readonly decoder = new StringDecoder("utf8");
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+
+  /** `holdLimit`: most bytes held waiting for an entry's end (HOLD_LIMIT; smaller in tests). */
+  constructor(private readonly holdLimit = HOLD_LIMIT) {}
+
+  /** The text of the bytes so far, up to the last `closer` in `chunk` when one is given and found. */
+  push(chunk: Uint8Array, closer: Buffer | undefined): string {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (closer === undefined) return this.release(bytes);
+    // Only the new bytes are searched: a closer cut between two chunks is missed, which costs
+    // nothing but the alignment of this one piece.
+    const at = bytes.lastIndexOf(closer);
+    if (at < 0) {
+      if (this.heldBytes + bytes.length > this.holdLimit) return this.release(bytes);
+      this.held.push(bytes);
+      this.heldBytes += bytes.length;
+      return "";
+    }
+    const cut = at + closer.length;
+    const text = this.release(bytes.subarray(0, cut));
+    if (cut < bytes.length) {
+      this.held.push(bytes.subarray(cut));
+      this.heldBytes = bytes.length - cut;
+    }
+    return text;
+  }
+
+  /** The text of every byte left. */
+  flush(): string {
+    return this.release(Buffer.alloc(0)) + this.decoder.end();
+  }
+
+  /** The text of the bytes held and then `last`, copied together once. */
+  private release(last: Buffer): string {
+    const bytes = this.held.length === 0 ? last : Buffer.concat([...this.held, last]);
+    this.held = [];
+    this.heldBytes = 0;
+    return this.decoder.write(bytes);
+  }
+}
+
+/**
+ * Most bytes held waiting for an entry's end: an entry bigger than this (one image target with
+ * tens of thousands of vulnerabilities) is read in pieces, and the reader carries it over.
+ */
+const HOLD_LIMIT = 64 << 20;

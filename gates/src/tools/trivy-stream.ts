@@ -5,6 +5,8 @@ import { parseSarifDocument } from "./sarif.js";
 import { checkTrivyHeader, parseTrivyDocument, trivy, trivyContext, trivyResult } from "./trivy.js";
 import {
   CLOSE_NOT_FOUND,
+  EntryAlignedDecoder,
+  indentedCloser,
   indentedLineStart,
   indentedObjectEnd,
   NOT_INDENTED,
@@ -33,14 +35,13 @@ export async function parseTrivyStream(
 ): Promise<ToolResult> {
   const context = trivyContext(options);
   const reader = new TrivyReader(context, options);
-  // The BOM is kept by the decoder and dropped below, once, as the whole-text parser does.
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  const aligner = new EntryAlignedDecoder();
   let atStart = true;
   let sawContent = false;
   const feed = (piece: string): void => {
     let text = piece;
     if (atStart && text !== "") {
-      // Windows tools write a byte-order mark.
+      // Windows tools write a byte-order mark (the decoder keeps it).
       if (text.startsWith("\uFEFF")) text = text.slice(1);
       atStart = false;
     }
@@ -49,13 +50,13 @@ export async function parseTrivyStream(
   };
   for await (const chunk of chunks) {
     if (typeof chunk === "string") {
-      feed(decoder.decode());
+      feed(aligner.flush());
       feed(chunk);
     } else {
-      feed(decoder.decode(chunk, { stream: true }));
+      feed(aligner.push(chunk, reader.entryCloser));
     }
   }
-  feed(decoder.decode());
+  feed(aligner.flush());
   // The whole-text parser's own check, so that an empty stream fails with the very same error.
   if (!sawContent) parseReportJson("", context);
   return reader.finish();
@@ -86,6 +87,8 @@ class TrivyReader {
   /** An entry whose closing line is in the next piece: carried over from its line's start, cut then. */
   private carried: string | undefined;
   private carriedOnce = false;
+  /** The line that would close an entry (`\n`, its indentation, `}`), from the first entry's layout. */
+  entryCloser: Buffer | undefined;
 
   constructor(
     private readonly context: ReportContext,
@@ -210,6 +213,10 @@ class TrivyReader {
   private entry(text: string, at: number, code: number): number {
     const before = this.state;
     this.state = "after-entry";
+    if (this.entryCloser === undefined && code === 0x7b) {
+      const closer = indentedCloser(text, at);
+      if (closer !== undefined) this.entryCloser = Buffer.from(closer);
+    }
     const end = code === 0x7b && this.indentedCut && !this.cutPaused ? indentedObjectEnd(text, at) : NOT_INDENTED;
     if (end === CLOSE_NOT_FOUND && !this.carriedOnce) {
       // The entry goes on in the next piece (about once per piece): cut it out there.

@@ -1,0 +1,88 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { EntryAlignedDecoder, indentedCloser, indentedObjectEnd } from "../../src/tools/trivy-cut.js";
+
+const CLOSER = Buffer.from("\n    }");
+
+/** Every piece the decoder gives for `bytes` cut into chunks of `size`, the last from flush(). */
+function decodeInChunks(bytes: Uint8Array, size: number, closer: Buffer | undefined, holdLimit?: number): string[] {
+  const decoder = new EntryAlignedDecoder(holdLimit);
+  const pieces: string[] = [];
+  for (let start = 0; start < bytes.length; start += size) {
+    pieces.push(decoder.push(bytes.subarray(start, start + size), closer));
+  }
+  pieces.push(decoder.flush());
+  return pieces;
+}
+
+const report = (entries: number): string =>
+  JSON.stringify(
+    {
+      SchemaVersion: 2,
+      Results: Array.from({ length: entries }, (_, index) => ({ Target: `app${index}/go.mod`, Note: "ünïcødé 🐛" })),
+    },
+    null,
+    2,
+  );
+
+describe("EntryAlignedDecoder", () => {
+  it("gives back exactly the decoded text, however the bytes are cut, held or released", () => {
+    const text = fc.string({ unit: fc.constantFrom("a", " ", "\n", "}", "é", "🐛", "\u{10FFFF}"), maxLength: 200 });
+    fc.assert(
+      fc.property(
+        text,
+        fc.integer({ min: 1, max: 40 }),
+        fc.constantFrom(undefined, CLOSER, Buffer.from("\n}")),
+        fc.integer({ min: 0, max: 64 }),
+        (value, size, closer, holdLimit) => {
+          const bytes = Buffer.from(value);
+          expect(decodeInChunks(bytes, size, closer, holdLimit).join("")).toBe(bytes.toString("utf8"));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("decodes invalid bytes as Buffer#toString does for the whole file", () => {
+    const bytes = Buffer.from([0x7b, 0xff, 0x0a, 0x20, 0xe2, 0x82, 0x0a, 0x7d, 0xc3]);
+    for (const size of [1, 2, 3, 9]) {
+      expect(decodeInChunks(bytes, size, Buffer.from("\n}")).join("")).toBe(bytes.toString("utf8"));
+    }
+  });
+
+  it("ends every piece after the last entry that closed in its chunk, so no entry is cut in two", () => {
+    const text = report(40);
+    const pieces = decodeInChunks(Buffer.from(text), 97, CLOSER).filter((piece) => piece !== "");
+    expect(pieces.join("")).toBe(text);
+    for (const piece of pieces.slice(0, -1)) expect(piece.endsWith("\n    }")).toBe(true);
+  });
+
+  it("holds an entry longer than a chunk until it closes", () => {
+    const text = report(12);
+    // Entries of about 80 bytes in chunks of 16: each spans several chunks.
+    const pieces = decodeInChunks(Buffer.from(text), 16, CLOSER).filter((piece) => piece !== "");
+    expect(pieces.join("")).toBe(text);
+    expect(pieces.length).toBeGreaterThan(3);
+    for (const piece of pieces.slice(0, -1)) {
+      expect(piece.match(/\n {4}\{/g)?.length ?? 0).toBe(piece.match(/\n {4}\}/g)?.length ?? 0);
+    }
+  });
+
+  it("holds no more than its limit: past it, what it holds is decoded as it comes", () => {
+    const text = report(1);
+    const pieces = decodeInChunks(Buffer.from(text), 8, CLOSER, 16);
+    expect(pieces.join("")).toBe(text);
+    expect(pieces.filter((piece) => piece !== "").length).toBeGreaterThan(text.length / 24);
+  });
+});
+
+describe("indentedCloser", () => {
+  it("is the closing line of an object whose `{` starts an indented line, and none otherwise", () => {
+    const text = '[\n    {\n      "a": {}\n    }\n]';
+    const at = text.indexOf("{");
+    expect(indentedCloser(text, at)).toBe("\n    }");
+    expect(indentedObjectEnd(text, at)).toBe(text.lastIndexOf("}") + 1);
+    expect(indentedCloser('[{"a": 1}]', 1)).toBeUndefined();
+    expect(indentedCloser("  {", 2)).toBeUndefined();
+  });
+});
