@@ -95,11 +95,9 @@ export function indentedLineStart(text: string, at: number): number {
 const SCALAR_END: ReadonlySet<number> = new Set([0x20, 0x0a, 0x0d, 0x09, 0x2c, 0x7d, 0x5d]);
 
 /**
- * Turns bytes into text pieces that end where a `Results` entry ends: the bytes after the last
- * line that closes an entry are held for the next piece, so that entries are rarely cut in two
- * (an entry cut in two is carried over and its text copied once more). Any cut would read the
- * same: the alignment only saves work. Decoded as Buffer#toString decodes a whole file, so both
- * parsers see the same text, invalid bytes included.
+ * Decodes bytes into text pieces that end where a `Results` entry ends (the bytes after the last
+ * closing line are held for the next piece), so that the reader rarely has an entry cut in two.
+ * Any cut reads the same; this only saves work. Decoded as Buffer#toString decodes a whole file.
  */
 export class EntryAlignedDecoder {
   private readonly decoder = new StringDecoder("utf8");
@@ -118,22 +116,24 @@ export class EntryAlignedDecoder {
     const at = bytes.lastIndexOf(closer);
     if (at < 0) {
       if (this.heldBytes + bytes.length > this.holdLimit) return this.release(bytes);
-      this.held.push(bytes);
-      this.heldBytes += bytes.length;
+      this.hold(bytes);
       return "";
     }
     const cut = at + closer.length;
     const text = this.release(bytes.subarray(0, cut));
-    if (cut < bytes.length) {
-      this.held.push(bytes.subarray(cut));
-      this.heldBytes = bytes.length - cut;
-    }
+    if (cut < bytes.length) this.hold(bytes.subarray(cut));
     return text;
   }
 
   /** The text of every byte left. */
   flush(): string {
     return this.release(Buffer.alloc(0)) + this.decoder.end();
+  }
+
+  /** Copied: the source may reuse the memory of a chunk it has handed over. */
+  private hold(bytes: Buffer): void {
+    this.held.push(Buffer.from(bytes));
+    this.heldBytes += bytes.length;
   }
 
   /** The text of the bytes held and then `last`, copied together once. */

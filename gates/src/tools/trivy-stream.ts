@@ -20,8 +20,9 @@ import type { ParseOptions } from "./types.js";
  * Parses a trivy report from a stream of text or bytes without ever holding the whole report. A
  * scanner that only tracks brackets and strings cuts the top-level object into its members and
  * `Results` into its entries; each piece goes through the engine's own JSON.parse (which checks
- * it), is turned into findings and dropped. Peak memory is one entry plus the findings; time is
- * close to one JSON.parse of the file, which a token-by-token parser in JavaScript is not.
+ * it), is turned into findings and dropped. Peak memory is one entry (as bytes held until it ends,
+ * up to 64 MB, then as text) plus the findings; time is close to one JSON.parse of the file, which
+ * a token-by-token parser in JavaScript is not.
  *
  * The outcome is the one `trivy.parse(raw)` gives for the same bytes: the same ToolResult, or a
  * ReportError with the same code, checked in the same order (JSON syntax, then which tool, then the
@@ -213,7 +214,7 @@ class TrivyReader {
   private entry(text: string, at: number, code: number): number {
     const before = this.state;
     this.state = "after-entry";
-    if (this.entryCloser === undefined && code === 0x7b) {
+    if (this.entryCloser === undefined && this.indentedCut && code === 0x7b) {
       const closer = indentedCloser(text, at);
       if (closer !== undefined) this.entryCloser = Buffer.from(closer);
     }
@@ -239,8 +240,10 @@ class TrivyReader {
         this.addResult(value);
         return end;
       }
-      // Not laid out as expected after all (valid JSON can be): scan every entry from here on.
+      // Not laid out as expected after all (valid JSON can be): scan every entry from here on,
+      // and let the decoder stop holding bytes for a closing line that means nothing now.
       this.indentedCut = false;
+      this.entryCloser = undefined;
     }
     this.begin();
     return at;

@@ -43,6 +43,21 @@ describe("EntryAlignedDecoder", () => {
     );
   });
 
+  it("keeps what it holds when the source reuses its buffer for the next chunk", () => {
+    const text = report(12);
+    const bytes = Buffer.from(text);
+    const decoder = new EntryAlignedDecoder();
+    const reused = Buffer.alloc(32);
+    const pieces: string[] = [];
+    for (let start = 0; start < bytes.length; start += reused.length) {
+      const length = bytes.copy(reused, 0, start, start + reused.length);
+      pieces.push(decoder.push(reused.subarray(0, length), CLOSER));
+      reused.fill(0x78);
+    }
+    pieces.push(decoder.flush());
+    expect(pieces.join("")).toBe(text);
+  });
+
   it("decodes invalid bytes as Buffer#toString does for the whole file", () => {
     const bytes = Buffer.from([0x7b, 0xff, 0x0a, 0x20, 0xe2, 0x82, 0x0a, 0x7d, 0xc3]);
     for (const size of [1, 2, 3, 9]) {
