@@ -113,9 +113,12 @@ function optionalStringMap(value: unknown): boolean {
 }
 
 /**
- * An object a `z.record` copies key for key. A `__proto__` member (JSON.parse makes it an own key)
- * is left to the schema: a copy made by assignment would not keep it as a key.
+ * A plain object, which a `z.record` copies key for key (a Map or a class instance it refuses). A
+ * `__proto__` member (JSON.parse makes it an own key) is left to the schema: a copy made by
+ * assignment would not keep it as a key.
  */
 function isPlainMap(value: unknown): value is Record<string, unknown> {
-  return isRecord(value) && !Object.hasOwn(value, "__proto__");
+  if (!isRecord(value) || Object.hasOwn(value, "__proto__")) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
