@@ -8,11 +8,7 @@ import type { JsonOrSarifSpec } from "../../src/tools/sarif.js";
  */
 
 /** The property over generated documents, which must reach the fast path often enough to mean something. */
-export function expectFastPathMatchesSchema<T>(
-  spec: JsonOrSarifSpec<T>,
-  documents: fc.Arbitrary<unknown>,
-  numRuns = 3_000,
-): void {
+export function expectFastPathMatchesSchema<T>(spec: JsonOrSarifSpec<T>, documents: fc.Arbitrary<unknown>): void {
   let accepted = 0;
   fc.assert(
     fc.property(documents, (document) => {
@@ -20,7 +16,7 @@ export function expectFastPathMatchesSchema<T>(
       accepted += 1;
       expectSameAsSchema(spec, document);
     }),
-    { numRuns },
+    { numRuns: 3_000 },
   );
   expect(accepted).toBeGreaterThan(100);
 }

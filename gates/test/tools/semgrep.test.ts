@@ -350,11 +350,10 @@ describe("semgrep JSON fast check", () => {
       ),
       paths: maybe(fc.record({ scanned: maybe(fc.array(maybe(fc.string()), { maxLength: 2 })) }, { requiredKeys: [] })),
     },
-    { requiredKeys: [] },
+    { requiredKeys: ["results", "errors"] },
   );
 
   it("accepts only what the schema accepts, and builds the same findings from it", () => {
-    // About one report in twenty-five passes whole: enough runs that well over a hundred do.
-    expectFastPathMatchesSchema(semgrepSpec({ file: "semgrep.json" }), report, 6_000);
+    expectFastPathMatchesSchema(semgrepSpec({ file: "semgrep.json" }), report);
   });
 });
