@@ -7,6 +7,19 @@ import type { JsonOrSarifSpec } from "../../src/tools/sarif.js";
  * document its zod schema refuses, and what it accepts builds the same result as zod's copy.
  */
 
+/** A value of another JSON type (or none at all), for a field that should hold something else. */
+export const anyValue = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string(), fc.integer(), fc.boolean());
+
+/** Mostly a value from `arbitrary`, now and then anyValue: most documents pass, and each field gets its wrong turn. */
+export const mostly = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
+  fc.oneof({ weight: 20, arbitrary }, { weight: 1, arbitrary: anyValue });
+
+/** A line or column count, now and then one a count schema refuses. */
+export const count = fc.oneof(
+  { weight: 20, arbitrary: fc.nat(5_000) },
+  { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, 2 ** 53) },
+);
+
 /** The property over generated documents, which must reach the fast path often enough to mean something. */
 export function expectFastPathMatchesSchema<T>(spec: JsonOrSarifSpec<T>, documents: fc.Arbitrary<unknown>): void {
   let accepted = 0;

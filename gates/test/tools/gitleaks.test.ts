@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Finding } from "../../src/findings/finding.js";
 import { GITLEAKS_EXIT, GITLEAKS_IMAGE, gitleaks, gitleaksSpec } from "../../src/tools/gitleaks.js";
-import { expectFastPathMatchesSchema } from "./fast-path.js";
+import { anyValue, count, expectFastPathMatchesSchema, mostly } from "./fast-path.js";
 import { failure } from "./failure.js";
 
 const fixture = (name: string): string =>
@@ -283,31 +283,24 @@ describe("bad gitleaks input", () => {
 });
 
 describe("gitleaks JSON fast check", () => {
-  const anyValue = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string(), fc.integer(), fc.boolean());
-  const maybe = <T>(arbitrary: fc.Arbitrary<T>) =>
-    fc.oneof({ weight: 20, arbitrary }, { weight: 1, arbitrary: anyValue });
-  const count = fc.oneof(
-    { weight: 20, arbitrary: fc.nat(5_000) },
-    { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, 2 ** 53) },
-  );
   const leak = fc.record(
     {
-      RuleID: maybe(
+      RuleID: mostly(
         fc.oneof(
           { weight: 10, arbitrary: fc.constantFrom("generic-api-key", "aws-access-token") },
           { weight: 1, arbitrary: fc.constant("") },
         ),
       ),
-      Description: maybe(fc.string()),
-      File: maybe(fc.constantFrom("src/a.py", "C:\\repo\\b.py", "")),
-      StartLine: maybe(count),
-      EndLine: maybe(count),
-      StartColumn: maybe(count),
-      EndColumn: maybe(count),
-      Match: maybe(fc.constantFrom("key = 'AKIAIOSFODNN7EXAMPLE'", "token: ****", "")),
-      Secret: maybe(fc.constantFrom("AKIAIOSFODNN7EXAMPLE", "****", "")),
-      Commit: maybe(fc.constantFrom("", "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567")),
-      Link: maybe(fc.constantFrom("", "https://github.com/o/r/blob/x/a.py#L1")),
+      Description: mostly(fc.string()),
+      File: mostly(fc.constantFrom("src/a.py", "C:\\repo\\b.py", "")),
+      StartLine: mostly(count),
+      EndLine: mostly(count),
+      StartColumn: mostly(count),
+      EndColumn: mostly(count),
+      Match: mostly(fc.constantFrom("key = 'AKIAIOSFODNN7EXAMPLE'", "token: ****", "")),
+      Secret: mostly(fc.constantFrom("AKIAIOSFODNN7EXAMPLE", "****", "")),
+      Commit: mostly(fc.constantFrom("", "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567")),
+      Link: mostly(fc.constantFrom("", "https://github.com/o/r/blob/x/a.py#L1")),
       Entropy: fc.double(),
     },
     // Required members are always written (`maybe` still makes them undefined or wrong).

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Finding, type Severity, type ToolResult } from "../../src/findings/finding.js";
 import { SEMGREP_EXIT, SEMGREP_IMAGE, SEMGREP_SEVERITY, semgrep, semgrepSpec } from "../../src/tools/semgrep.js";
-import { expectFastPathMatchesSchema } from "./fast-path.js";
+import { anyValue, count, expectFastPathMatchesSchema, mostly } from "./fast-path.js";
 import { failure } from "./failure.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/semgrep/${name}`, import.meta.url), "utf8");
@@ -287,40 +287,35 @@ describe("bad semgrep input", () => {
 });
 
 describe("semgrep JSON fast check", () => {
-  const anyValue = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string(), fc.integer(), fc.boolean());
-  const maybe = <T>(arbitrary: fc.Arbitrary<T>) =>
-    fc.oneof({ weight: 20, arbitrary }, { weight: 1, arbitrary: anyValue });
-  const count = fc.oneof(
-    { weight: 20, arbitrary: fc.nat(5_000) },
-    { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, 2 ** 53) },
+  const position = mostly(
+    fc.record({ line: mostly(count), col: mostly(count), offset: fc.nat() }, { requiredKeys: [] }),
   );
-  const position = maybe(fc.record({ line: maybe(count), col: maybe(count), offset: fc.nat() }, { requiredKeys: [] }));
-  const match = maybe(
+  const match = mostly(
     fc.record(
       {
-        check_id: maybe(
+        check_id: mostly(
           fc.oneof(
             { weight: 10, arbitrary: fc.constantFrom("js.rule", "py.rules.sqli") },
             { weight: 1, arbitrary: fc.constant("") },
           ),
         ),
-        path: maybe(fc.constantFrom("src/a.ts", "src\\b.ts", "")),
+        path: mostly(fc.constantFrom("src/a.ts", "src\\b.ts", "")),
         start: position,
         end: position,
-        extra: maybe(
+        extra: mostly(
           fc.record(
             {
-              message: maybe(fc.string()),
-              severity: maybe(fc.constantFrom("ERROR", "WARNING", "INFO", "weird")),
-              metadata: maybe(
+              message: mostly(fc.string()),
+              severity: mostly(fc.constantFrom("ERROR", "WARNING", "INFO", "weird")),
+              metadata: mostly(
                 fc.record(
-                  { cwe: maybe(fc.array(fc.string())), source: maybe(fc.webUrl()), shortlink: anyValue },
+                  { cwe: mostly(fc.array(fc.string())), source: mostly(fc.webUrl()), shortlink: anyValue },
                   { requiredKeys: [] },
                 ),
               ),
-              fingerprint: maybe(fc.constantFrom("requires login", "abc123")),
-              lines: maybe(fc.constantFrom("requires login", "eval(x)", "")),
-              is_ignored: maybe(fc.boolean()),
+              fingerprint: mostly(fc.constantFrom("requires login", "abc123")),
+              lines: mostly(fc.constantFrom("requires login", "eval(x)", "")),
+              is_ignored: mostly(fc.boolean()),
             },
             // Required members are always written (`maybe` still makes them undefined or wrong).
             { requiredKeys: ["message", "severity"] },
@@ -332,15 +327,15 @@ describe("semgrep JSON fast check", () => {
   );
   const report = fc.record(
     {
-      version: maybe(fc.constantFrom("1.163.0")),
-      results: maybe(fc.array(match, { minLength: 1, maxLength: 4 })),
-      errors: maybe(
+      version: mostly(fc.constantFrom("1.163.0")),
+      results: mostly(fc.array(match, { minLength: 1, maxLength: 4 })),
+      errors: mostly(
         fc.array(
-          maybe(
+          mostly(
             fc.record(
               {
-                level: maybe(fc.constantFrom("warn", "error")),
-                type: maybe(fc.constantFrom("Syntax error", ["PartialParsing", []])),
+                level: mostly(fc.constantFrom("warn", "error")),
+                type: mostly(fc.constantFrom("Syntax error", ["PartialParsing", []])),
               },
               { requiredKeys: [] },
             ),
@@ -348,7 +343,9 @@ describe("semgrep JSON fast check", () => {
           { maxLength: 2 },
         ),
       ),
-      paths: maybe(fc.record({ scanned: maybe(fc.array(maybe(fc.string()), { maxLength: 2 })) }, { requiredKeys: [] })),
+      paths: mostly(
+        fc.record({ scanned: mostly(fc.array(mostly(fc.string()), { maxLength: 2 })) }, { requiredKeys: [] }),
+      ),
     },
     { requiredKeys: ["results", "errors"] },
   );
