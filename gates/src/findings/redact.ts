@@ -42,6 +42,18 @@ export function redactDeep<T>(value: T, secrets: readonly string[]): T {
   return scrub(value, scrubberFor(secrets)) as T;
 }
 
+/**
+ * Whether JSON text may hold one of the secrets in a string or key of the value it encodes: false
+ * only when no secret occurs in the text and every secret is written in JSON as it is (no quote,
+ * backslash, control character or lone surrogate for JSON.stringify to escape). One search of a
+ * whole batch of findings costs far less than visiting each of their strings.
+ */
+export function jsonMayHoldSecret(json: string, secrets: readonly string[]): boolean {
+  if (secrets.length === 0) return false;
+  const scrubber = scrubberFor(secrets);
+  return !scrubber.verbatimInJson || scrubber.holds(json);
+}
+
 // --- internal ---
 
 /**
@@ -69,9 +81,12 @@ class Scrubber {
    * once per secret.
    */
   private readonly anyOf: RegExp | undefined;
+  /** No secret is escaped by JSON.stringify: each appears in JSON text exactly as it is. */
+  readonly verbatimInJson: boolean;
 
   constructor(secrets: readonly string[]) {
     const usable = [...new Set(secrets)].filter((secret) => secret !== "");
+    this.verbatimInJson = usable.every((secret) => JSON.stringify(secret) === `"${secret}"`);
     if (usable.length > 0 && usable.length <= PRECHECKED) this.anyOf = new RegExp(usable.map(literal).join("|"));
     if (usable.length <= FEW_SECRETS) {
       this.searched = usable;
@@ -93,6 +108,17 @@ class Scrubber {
 
   redact(text: string): string {
     if (this.anyOf?.test(text) === false) return text;
+    const found = this.find(text);
+    return found === undefined ? text : replaced(text, found);
+  }
+
+  /** Whether `text` holds any of the secrets. */
+  holds(text: string): boolean {
+    return this.anyOf === undefined ? this.find(text) !== undefined : this.anyOf.test(text);
+  }
+
+  /** Where the secrets are in `text`, if anywhere. */
+  private find(text: string): Found | undefined {
     let found: Found | undefined;
     for (const secret of this.searched) {
       for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) {
@@ -102,7 +128,7 @@ class Scrubber {
       }
     }
     if (this.gramBits !== undefined && text.length >= GRAM) found = this.scan(text, this.gramBits, found);
-    return found === undefined ? text : replaced(text, found);
+    return found;
   }
 
   /** redact() for an object key, remembered (up to KEYS_REMEMBERED of them). */

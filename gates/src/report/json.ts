@@ -1,5 +1,5 @@
 import { InternalError } from "../errors.js";
-import { redactDeep } from "../findings/redact.js";
+import { jsonMayHoldSecret, redactDeep } from "../findings/redact.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import { Report } from "../model/report.js";
 import { FINDINGS_LAYOUT } from "../model/report-layout.js";
@@ -42,7 +42,9 @@ export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Ge
   const findings = report.findings;
   for (let start = 0; start < findings.length; start += BATCH) {
     const batch = findings.slice(start, start + BATCH);
-    const lines = findingLines(secrets.length === 0 ? batch : batch.map((finding) => redactDeep(finding, secrets)));
+    let lines = findingLines(batch);
+    // Searched as text first: only a batch whose text may hold a secret is scrubbed value by value.
+    if (jsonMayHoldSecret(lines, secrets)) lines = findingLines(batch.map((finding) => redactDeep(finding, secrets)));
     yield `${start === 0 ? "" : ","}\n${lines}`;
   }
   yield findings.length === 0 ? "]" : `\n${FINDINGS_LAYOUT.close}`;

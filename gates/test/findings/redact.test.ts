@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { REDACTED, redactDeep, redactText, scrubList } from "../../src/findings/redact.js";
+import { jsonMayHoldSecret, REDACTED, redactDeep, redactText, scrubList } from "../../src/findings/redact.js";
 
 /**
  * What redactText must return, computed the slow and obvious way: every place where any secret
@@ -138,5 +138,47 @@ describe("redactDeep", () => {
     expect(secrets).toEqual(["padded-secret"]);
     expect(Object.isFrozen(secrets)).toBe(true);
     expect(redactText("x padded-secret y", secrets)).toBe(`x ${REDACTED} y`);
+  });
+});
+
+describe("jsonMayHoldSecret", () => {
+  /** JSON-like values whose strings and keys are texts of the alphabet, with numbers among them. */
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      text,
+      fc.integer(),
+      fc.array(tie("node"), { maxLength: 3 }),
+      fc.dictionary(text, tie("node"), { maxKeys: 3 }),
+    ),
+  })).node;
+  /** Past 256 secrets the scrubber searches without its one expression: both ways are covered. */
+  const manySecrets = (secrets: string[]): string[] => [
+    ...secrets,
+    ...Array.from({ length: 300 }, (_, index) => `unrelated-${index}`),
+  ];
+
+  it("says no only when scrubbing would change nothing, for few and for many secrets", () => {
+    let cleared = 0;
+    fc.assert(
+      fc.property(value, fc.array(secret, { minLength: 1, maxLength: 3 }), fc.boolean(), (data, some, many) => {
+        const secrets = many ? manySecrets(some) : some;
+        if (jsonMayHoldSecret(JSON.stringify(data), secrets)) return;
+        cleared += 1;
+        expect(redactDeep(data, secrets)).toBe(data);
+      }),
+      { numRuns: 3_000 },
+    );
+    expect(cleared).toBeGreaterThan(300);
+  });
+
+  it("says yes for a secret JSON writes escaped, which the text cannot show as it is", () => {
+    for (const escaped of ['pass"word', "back\\slash", "line\nbreak", "lone\ud800x"]) {
+      expect(jsonMayHoldSecret(JSON.stringify({ message: `token ${escaped}` }), [escaped])).toBe(true);
+      expect(jsonMayHoldSecret(JSON.stringify({ message: "nothing here" }), ["plain-secret", escaped])).toBe(true);
+    }
+    expect(jsonMayHoldSecret(JSON.stringify({ message: "nothing here" }), ["plain-secret"])).toBe(false);
+    expect(jsonMayHoldSecret(JSON.stringify({ message: "a plain-secret" }), ["plain-secret"])).toBe(true);
+    expect(jsonMayHoldSecret(JSON.stringify({ message: "a plain-secret" }), [])).toBe(false);
   });
 });

@@ -114,4 +114,25 @@ describe("redaction", () => {
     for (const [name, output] of Object.entries(rendered)) expect(output, name).not.toContain(secret);
     expect(JSON.parse(rendered.json)).toMatchObject({ findings: [{ message: "uses REDACTED" }] });
   });
+
+  it("report.json finds a secret in any batch of findings, also one that JSON writes escaped", () => {
+    const plain = "SxLateDiscoveredToken123";
+    const escaped = 'Sx"quoted\\token';
+    const many = Array.from({ length: 5_000 }, (_, index) =>
+      finding("semgrep", {
+        message: index === 10 ? `uses ${plain}` : index === 4_500 ? `uses ${escaped}` : `finding ${index}`,
+        location: { path: `src/file-${index}.ts`, startLine: 1 + index },
+      }),
+    );
+    const { report } = evaluate(
+      input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", many) : run)) }),
+    );
+    const messages = (JSON.parse(renderJson(report, { secrets: [plain, escaped] })) as Report).findings.map(
+      (each) => each.message,
+    );
+    expect(messages).toHaveLength(5_000);
+    expect(messages.filter((message) => message === "uses REDACTED")).toHaveLength(2);
+    expect(messages.filter((message) => message.includes(plain) || message.includes(escaped))).toEqual([]);
+    expect(messages.filter((message) => message.startsWith("finding "))).toHaveLength(4_998);
+  });
 });
