@@ -44,6 +44,7 @@ export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Ge
     const batch = findings.slice(start, start + BATCH);
     let lines = findingLines(batch);
     // Searched as text first: only a batch whose text may hold a secret is scrubbed value by value.
+    // Findings are plain data (no getters or toJSON), so the text shows every string they hold.
     if (jsonMayHoldSecret(lines, secrets)) lines = findingLines(batch.map((finding) => redactDeep(finding, secrets)));
     yield `${start === 0 ? "" : ","}\n${lines}`;
   }
