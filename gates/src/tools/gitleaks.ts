@@ -4,7 +4,7 @@ import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isMasked, REDACTED, redactText, scrubList } from "../findings/redact.js";
 import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
-import { isCount, optionalString } from "./plain-checks.js";
+import { isCount, optionalCount, optionalString } from "./plain-checks.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
 import { scrubFinding, withFingerprint } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
@@ -124,9 +124,9 @@ function isPlainLeak(value: unknown): boolean {
     optionalString(value["Description"]) &&
     typeof value["File"] === "string" &&
     isCount(value["StartLine"]) &&
-    (value["EndLine"] === undefined || isCount(value["EndLine"])) &&
-    (value["StartColumn"] === undefined || isCount(value["StartColumn"])) &&
-    (value["EndColumn"] === undefined || isCount(value["EndColumn"])) &&
+    optionalCount(value["EndLine"]) &&
+    optionalCount(value["StartColumn"]) &&
+    optionalCount(value["EndColumn"]) &&
     typeof value["Match"] === "string" &&
     typeof value["Secret"] === "string" &&
     optionalString(value["Commit"]) &&

@@ -32,6 +32,16 @@ export function isCount(value: unknown): boolean {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
+/** `z.number().int().nonnegative().optional()`. */
+export function optionalCount(value: unknown): boolean {
+  return value === undefined || isCount(value);
+}
+
+/** `z.number().int().optional()`: zod's `.int()` keeps to safe integers. */
+export function optionalInteger(value: unknown): boolean {
+  return value === undefined || Number.isSafeInteger(value);
+}
+
 /** `z.boolean().optional()`. */
 export function optionalBoolean(value: unknown): boolean {
   return value === undefined || typeof value === "boolean";

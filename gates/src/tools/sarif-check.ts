@@ -1,4 +1,4 @@
-import { isCount, optionalString, optionalStrings } from "./plain-checks.js";
+import { optionalCount, optionalInteger, optionalString, optionalStrings } from "./plain-checks.js";
 import { isRecord } from "./report-json.js";
 import type { SarifResult } from "./sarif-schema.js";
 
@@ -45,15 +45,6 @@ const SUPPRESSION_STATUSES: ReadonlySet<unknown> = new Set(["accepted", "underRe
 
 function optionalMember(value: unknown, members: ReadonlySet<unknown>): boolean {
   return value === undefined || members.has(value);
-}
-
-/** `z.number().int().optional()`: zod's `.int()` keeps to safe integers. */
-function optionalInteger(value: unknown): boolean {
-  return value === undefined || Number.isSafeInteger(value);
-}
-
-function optionalCount(value: unknown): boolean {
-  return value === undefined || isCount(value);
 }
 
 function isMessage(value: unknown): boolean {
