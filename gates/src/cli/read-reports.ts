@@ -14,6 +14,7 @@ import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { REPORT_KINDS, type ReportKind } from "../model/report.js";
 import { LABEL_PATTERN, parseExitCode, planReportDir } from "../runner/reports-dir.js";
+import { utf8Text } from "../tools/utf8-text.js";
 
 /**
  * The file edge of `evaluate`: turns `--report kind=file` flags and `--reports <dir>` listings into
@@ -113,7 +114,7 @@ export async function readReport(source: ReportSource, parsers: ReportParsers): 
         ? await parsers.parseTrivyStream(createReadStream(source.path, { highWaterMark: 1 << 20 }), {
             file: source.shown,
           })
-        : parsers.parse(source.kind, readFileSync(source.path, "utf8"), { file: source.shown });
+        : parsers.parse(source.kind, utf8Text(readFileSync(source.path)), { file: source.shown });
     return { run, result };
   } catch (error) {
     if (isPortcullisError(error)) return fail(error);

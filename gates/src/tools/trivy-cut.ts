@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
 
 /**
@@ -103,6 +104,8 @@ export class EntryAlignedDecoder {
   private readonly decoder = new StringDecoder("utf8");
   private held: Buffer[] = [];
   private heldBytes = 0;
+  /** The decoder may hold the first bytes of a character cut at the end of what it last read. */
+  private decoderPending = false;
 
   /** `holdLimit`: most bytes held waiting for an entry's end (HOLD_LIMIT; smaller in tests). */
   constructor(private readonly holdLimit = HOLD_LIMIT) {}
@@ -141,6 +144,17 @@ export class EntryAlignedDecoder {
     const bytes = this.held.length === 0 ? last : Buffer.concat([...this.held, last]);
     this.held = [];
     this.heldBytes = 0;
+    return this.decode(bytes);
+  }
+
+  /**
+   * ASCII is copied as Latin-1 (the same text, about four times cheaper: utf8-text.ts) unless the
+   * decoder holds part of a character, which only bytes of 0x80 and above can leave it holding.
+   */
+  private decode(bytes: Buffer): string {
+    if (bytes.length === 0) return "";
+    if (!this.decoderPending && isAscii(bytes)) return bytes.toString("latin1");
+    this.decoderPending = (bytes[bytes.length - 1] ?? 0) >= 0x80;
     return this.decoder.write(bytes);
   }
 }

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EntryAlignedDecoder, indentedCloser, indentedObjectEnd } from "../../src/tools/trivy-cut.js";
+import { anyUtf8Bytes } from "./utf8-bytes.js";
 
 const CLOSER = Buffer.from("\n    }");
 
@@ -40,6 +41,22 @@ describe("EntryAlignedDecoder", () => {
         },
       ),
       { numRuns: 2_000 },
+    );
+  });
+
+  it("gives back exactly the decoded text of any bytes, a character cut between chunks included", () => {
+    // ASCII chunks skip the UTF-8 decoder, unless it holds the start of a character cut before them.
+    fc.assert(
+      fc.property(
+        anyUtf8Bytes,
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom(undefined, Buffer.from("\n}"), Buffer.from("}")),
+        fc.integer({ min: 0, max: 16 }),
+        (bytes, size, closer, holdLimit) => {
+          expect(decodeInChunks(bytes, size, closer, holdLimit).join("")).toBe(bytes.toString("utf8"));
+        },
+      ),
+      { numRuns: 3_000 },
     );
   });
 
