@@ -30,10 +30,14 @@ export function findingsSection(report: Report, limits: HtmlLimits = HTML_LIMITS
     else list.push(finding);
   }
   if (byGate.size === 0) return `<h2 id="findings">Findings</h2><p>No findings.</p>`;
-  const sections = GATE_NAMES.filter((gate) => byGate.has(gate)).map((gate) =>
-    gateSection(gate, byGate.get(gate) ?? [], limits),
-  );
-  return `<h2 id="findings">Findings</h2>${filterBar(report)}<div id="findings">${sections.join("")}</div>`;
+  // Counted once per gate (what can be 100,000 findings); the filter bar reads the counts too.
+  const counted = GATE_NAMES.filter((gate) => byGate.has(gate)).map((gate) => {
+    const findings = byGate.get(gate) ?? [];
+    return { gate, findings, counts: countFindings(findings) };
+  });
+  const present = SEVERITIES.filter((_, rank) => counted.some(({ counts }) => (counts.severities[rank] ?? 0) > 0));
+  const sections = counted.map(({ gate, findings, counts }) => gateSection(gate, findings, counts, limits));
+  return `<h2 id="findings">Findings</h2>${filterBar(present, byGate.keys())}<div id="findings">${sections.join("")}</div>`;
 }
 
 // --- internal ---
@@ -44,7 +48,12 @@ const MESSAGE_LIMIT = 200;
 const PATH_LIMIT = 200;
 const FINDING_STATUSES = ["new", "baseline", "waived", "suppressed"] as const;
 
-function gateSection(gate: string, findings: readonly ReportedFinding[], limits: HtmlLimits): string {
+function gateSection(
+  gate: string,
+  findings: readonly ReportedFinding[],
+  counts: GateCounts,
+  limits: HtmlLimits,
+): string {
   const worst = worstByStatusAndSeverity(findings, limits.findingsPerGate);
   const shown: ReportedFinding[] = [];
   let bytes = 0;
@@ -63,79 +72,125 @@ function gateSection(gate: string, findings: readonly ReportedFinding[], limits:
       ? ""
       : `<p class="more">${count(left)} more in report.json (the ${count(shown.length)} shown are the worst, new first).</p>`;
   return (
-    `<section data-gate="${gate}"><h3>${gate} · ${count(findings.length)}</h3>${countsBlock(findings, limits)}` +
+    `<section data-gate="${gate}"><h3>${gate} · ${count(findings.length)}</h3>${countsBlock(counts, limits)}` +
     `<table class="findings"><thead><tr><th>Finding</th><th>Location</th><th>Fix</th></tr></thead>\n${groups}</table>${more}</section>`
   );
 }
 
-/** Counts over every finding of the gate, shown or not: per severity and status, per rule, per package. */
-function countsBlock(findings: readonly ReportedFinding[], limits: HtmlLimits): string {
-  const severities = new Map<Severity, number>();
-  const statuses = new Map<string, number>();
-  const rules = new Map<string, { severity: Severity; count: number }>();
-  const packages = new Map<string, { severity: Severity; count: number }>();
+/** Counts over every finding of a gate, shown or not: per severity and status, per rule, per package. */
+interface GateCounts {
+  /** By SEVERITY_RANK. */
+  severities: number[];
+  /** By STATUS_INDEX. */
+  statuses: number[];
+  rules: Tally;
+  packages: Tally;
+}
+
+function countFindings(findings: readonly ReportedFinding[]): GateCounts {
+  const severities = SEVERITIES.map(() => 0);
+  const statuses = FINDING_STATUSES.map(() => 0);
+  const rules = new Tally();
+  const packages = new Tally();
   for (const finding of findings) {
-    severities.set(finding.severity, (severities.get(finding.severity) ?? 0) + 1);
-    statuses.set(finding.status, (statuses.get(finding.status) ?? 0) + 1);
-    tally(rules, finding.ruleId, finding.severity);
-    if (finding.package !== undefined) tally(packages, finding.package.name, finding.severity);
+    const rank = SEVERITY_RANK[finding.severity];
+    severities[rank] = (severities[rank] ?? 0) + 1;
+    const status = STATUS_INDEX[finding.status];
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    rules.add(finding.ruleId, rank);
+    if (finding.package !== undefined) packages.add(finding.package.name, rank);
   }
-  const bySeverity = SEVERITIES.filter((severity) => severities.has(severity))
-    .map((severity) => `<span class="sev sev-${severity}">${count(severities.get(severity) ?? 0)} ${severity}</span>`)
+  return { severities, statuses, rules, packages };
+}
+
+function countsBlock({ severities, statuses, rules, packages }: GateCounts, limits: HtmlLimits): string {
+  const bySeverity = SEVERITIES.filter((_, rank) => (severities[rank] ?? 0) > 0)
+    .map(
+      (severity) =>
+        `<span class="sev sev-${severity}">${count(severities[SEVERITY_RANK[severity]] ?? 0)} ${severity}</span>`,
+    )
     .join(" · ");
-  const byStatus = FINDING_STATUSES.filter((status) => statuses.has(status))
-    .map((status) => `${count(statuses.get(status) ?? 0)} ${status}`)
+  const byStatus = FINDING_STATUSES.filter((_, index) => (statuses[index] ?? 0) > 0)
+    .map((status) => `${count(statuses[STATUS_INDEX[status]] ?? 0)} ${status}`)
     .join(" · ");
   const tables = [countTable("rule", rules, limits.countRows), countTable("package", packages, limits.countRows)];
   return `<p class="counts">${bySeverity}<span class="fs"> (${byStatus})</span></p>${tables.join("")}`;
 }
 
-function tally(map: Map<string, { severity: Severity; count: number }>, key: string, severity: Severity): void {
-  const entry = map.get(key);
-  if (entry === undefined) map.set(key, { severity, count: 1 });
-  else {
-    entry.count += 1;
-    if (SEVERITY_RANK[severity] < SEVERITY_RANK[entry.severity]) entry.severity = severity;
+const STATUS_INDEX: Readonly<Record<ReportedFinding["status"], number>> = {
+  new: 0,
+  baseline: 1,
+  waived: 2,
+  suppressed: 3,
+};
+
+/**
+ * Findings per name (a rule or a package) and the worst severity among them. Numbers in arrays, not
+ * an object per name: a gate of 100,000 findings can name as many rules (one per CVE).
+ */
+class Tally {
+  readonly indexOf = new Map<string, number>();
+  readonly counts: number[] = [];
+  /** SEVERITY_RANK of the worst severity. */
+  readonly worst: number[] = [];
+
+  add(name: string, rank: number): void {
+    const at = this.indexOf.get(name);
+    if (at === undefined) {
+      this.indexOf.set(name, this.counts.length);
+      this.counts.push(1);
+      this.worst.push(rank);
+      return;
+    }
+    this.counts[at] = (this.counts[at] ?? 0) + 1;
+    if (rank < (this.worst[at] ?? rank)) this.worst[at] = rank;
   }
 }
 
 /** The most frequent rules or packages, worst severity first; one line says how many are not listed. */
-function countTable(
-  what: "rule" | "package",
-  map: ReadonlyMap<string, { severity: Severity; count: number }>,
-  rows: number,
-): string {
-  if (map.size < 2) return "";
-  const top = worstEntries(map, rows);
+function countTable(what: "rule" | "package", tally: Tally, rows: number): string {
+  if (tally.indexOf.size < 2) return "";
+  const top = worstEntries(tally, rows);
   const body = top
-    .map(
-      ([name, entry]) =>
-        `<tr><td><code>${escapeHtml(truncate(name, PATH_LIMIT))}</code><td><span class="sev sev-${entry.severity}">${entry.severity}</span><td class="num">${count(entry.count)}`,
-    )
+    .map(({ name, rank, findings }) => {
+      const severity = SEVERITIES[rank] ?? "unknown";
+      return `<tr><td><code>${escapeHtml(truncate(name, PATH_LIMIT))}</code><td><span class="sev sev-${severity}">${severity}</span><td class="num">${count(findings)}`;
+    })
     .join("");
-  const rest = map.size > top.length ? ` (the ${top.length} worst of ${count(map.size)})` : "";
+  const rest = tally.indexOf.size > top.length ? ` (the ${top.length} worst of ${count(tally.indexOf.size)})` : "";
   return `<details class="counts-${what}"><summary>By ${what}${rest}</summary><table><thead><tr><th>${what === "rule" ? "Rule" : "Package"}</th><th>Worst</th><th>Findings</th></tr></thead><tbody>${body}</tbody></table></details>`;
 }
 
-type Counted = readonly [string, { severity: Severity; count: number }];
+interface Counted {
+  name: string;
+  rank: number;
+  findings: number;
+}
 
 /** Worst severity first, then most findings, then by name. */
-function compareCounted([a, x]: Counted, [b, y]: Counted): number {
-  return SEVERITY_RANK[x.severity] - SEVERITY_RANK[y.severity] || y.count - x.count || (a < b ? -1 : a > b ? 1 : 0);
+function compareCounted(a: Counted, b: Counted): number {
+  return a.rank - b.rank || b.findings - a.findings || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 /**
- * The `limit` first entries in compareCounted order, without sorting them all: a gate of 100,000
- * findings can name as many rules (one per CVE), of which a handful are shown.
+ * The `limit` first names in compareCounted order, without sorting them all: a gate of 100,000
+ * findings can name as many rules (one per CVE), of which a handful are shown. One object is
+ * reused for the names that do not make it.
  */
-function worstEntries(map: ReadonlyMap<string, { severity: Severity; count: number }>, limit: number): Counted[] {
+function worstEntries(tally: Tally, limit: number): Counted[] {
   const top: Counted[] = [];
-  for (const entry of map) {
-    if (top.length === limit && compareCounted(entry, top[limit - 1] ?? entry) >= 0) continue;
-    let at = top.length;
-    while (at > 0 && compareCounted(entry, top[at - 1] ?? entry) < 0) at -= 1;
-    top.splice(at, 0, entry);
+  let entry: Counted = { name: "", rank: 0, findings: 0 };
+  for (const [name, at] of tally.indexOf) {
+    entry.name = name;
+    entry.rank = tally.worst[at] ?? 0;
+    entry.findings = tally.counts[at] ?? 0;
+    const last = top[limit - 1];
+    if (last !== undefined && compareCounted(entry, last) >= 0) continue;
+    let place = top.length;
+    while (place > 0 && compareCounted(entry, top[place - 1] ?? entry) < 0) place -= 1;
+    top.splice(place, 0, entry);
     if (top.length > limit) top.pop();
+    entry = { name: "", rank: 0, findings: 0 };
   }
   return top;
 }
@@ -225,21 +280,15 @@ function fixCell(finding: ReportedFinding): string {
 
 const URL_LIMIT = 500;
 
-function filterBar(report: Report): string {
-  // One pass over what can be 100,000 findings.
-  const present = new Set<Severity>();
-  const gatesSeen = new Set<string>();
-  for (const finding of report.findings) {
-    present.add(finding.severity);
-    gatesSeen.add(finding.gate);
-  }
-  const severities = SEVERITIES.filter((s) => present.has(s))
+/** Checkboxes for the severities present and the statuses, and a choice of the gates that have findings. */
+function filterBar(present: readonly Severity[], gatesWithFindings: Iterable<string>): string {
+  const severities = present
     .map((s) => `<label><input type="checkbox" name="sev" value="${s}" checked> ${s}</label>`)
     .join("");
   const statuses = FINDING_STATUSES.map(
     (s) => `<label><input type="checkbox" name="st" value="${s}" checked> ${s}</label>`,
   ).join("");
-  const gates = [...gatesSeen].map((gate) => `<option value="${gate}">${gate}</option>`).join("");
+  const gates = [...gatesWithFindings].map((gate) => `<option value="${gate}">${gate}</option>`).join("");
   return (
     `<form id="filters" hidden role="search"><input type="search" id="q" placeholder="Search rule, path, message…" aria-label="Search findings">` +
     `<select id="gate" aria-label="Gate"><option value="">all gates</option>${gates}</select>${severities}${statuses}<span id="shown" class="fs"></span></form>`
