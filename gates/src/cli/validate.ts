@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Log } from "sarif";
 import { UsageError, IoError, messageOf } from "../errors.js";
 import type { FindingsDocument } from "../findings/format.js";
+import { formatCount } from "../report/format-count.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import type { TextStyle } from "../validate/render.js";
 import type { RegisterCommand } from "./commands.js";
@@ -121,7 +122,7 @@ export function progressLine(
       if (!io.isTty || now - started < PROGRESS_AFTER_MS || (now - last < PROGRESS_EVERY_MS && done < total)) return;
       last = now;
       shown = true;
-      io.stderr(`\rvalidate: ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} files`);
+      io.stderr(`\rvalidate: ${formatCount(done)} of ${formatCount(total)} files`);
     },
     clear() {
       if (shown) io.stderr("\r\u001b[2K");

@@ -1,6 +1,7 @@
 import { SEVERITIES, SEVERITY_RANK, type Severity } from "../findings/finding.js";
 import { GATE_NAMES } from "../policy/schema.js";
 import { escapeHtml, safeHref } from "./html-escape.js";
+import { formatCount } from "./format-count.js";
 import type { Report, ReportedFinding } from "../model/report.js";
 import { worstByStatusAndSeverity } from "../model/sort.js";
 
@@ -70,9 +71,9 @@ function gateSection(
   const more =
     left === 0
       ? ""
-      : `<p class="more">${count(left)} more in report.json (the ${count(shown.length)} shown are the worst, new first).</p>`;
+      : `<p class="more">${formatCount(left)} more in report.json (the ${formatCount(shown.length)} shown are the worst, new first).</p>`;
   return (
-    `<section data-gate="${gate}"><h3>${gate} · ${count(findings.length)}</h3>${countsBlock(counts, limits)}` +
+    `<section data-gate="${gate}"><h3>${gate} · ${formatCount(findings.length)}</h3>${countsBlock(counts, limits)}` +
     `<table class="findings"><thead><tr><th>Finding</th><th>Location</th><th>Fix</th></tr></thead>\n${groups}</table>${more}</section>`
   );
 }
@@ -107,11 +108,11 @@ function countsBlock({ severities, statuses, rules, packages }: GateCounts, limi
   const bySeverity = SEVERITIES.filter((_, rank) => (severities[rank] ?? 0) > 0)
     .map(
       (severity) =>
-        `<span class="sev sev-${severity}">${count(severities[SEVERITY_RANK[severity]] ?? 0)} ${severity}</span>`,
+        `<span class="sev sev-${severity}">${formatCount(severities[SEVERITY_RANK[severity]] ?? 0)} ${severity}</span>`,
     )
     .join(" · ");
   const byStatus = FINDING_STATUSES.filter((_, index) => (statuses[index] ?? 0) > 0)
-    .map((status) => `${count(statuses[STATUS_INDEX[status]] ?? 0)} ${status}`)
+    .map((status) => `${formatCount(statuses[STATUS_INDEX[status]] ?? 0)} ${status}`)
     .join(" · ");
   const tables = [countTable("rule", rules, limits.countRows), countTable("package", packages, limits.countRows)];
   return `<p class="counts">${bySeverity}<span class="fs"> (${byStatus})</span></p>${tables.join("")}`;
@@ -154,10 +155,11 @@ function countTable(what: "rule" | "package", tally: Tally, rows: number): strin
   const body = top
     .map(({ name, rank, findings }) => {
       const severity = SEVERITIES[rank] ?? "unknown";
-      return `<tr><td><code>${escapeHtml(truncate(name, PATH_LIMIT))}</code><td><span class="sev sev-${severity}">${severity}</span><td class="num">${count(findings)}`;
+      return `<tr><td><code>${escapeHtml(truncate(name, PATH_LIMIT))}</code><td><span class="sev sev-${severity}">${severity}</span><td class="num">${formatCount(findings)}`;
     })
     .join("");
-  const rest = tally.indexOf.size > top.length ? ` (the ${top.length} worst of ${count(tally.indexOf.size)})` : "";
+  const rest =
+    tally.indexOf.size > top.length ? ` (the ${top.length} worst of ${formatCount(tally.indexOf.size)})` : "";
   return `<details class="counts-${what}"><summary>By ${what}${rest}</summary><table><thead><tr><th>${what === "rule" ? "Rule" : "Package"}</th><th>Worst</th><th>Findings</th></tr></thead><tbody>${body}</tbody></table></details>`;
 }
 
@@ -294,13 +296,6 @@ function filterBar(present: readonly Severity[], gatesWithFindings: Iterable<str
     `<select id="gate" aria-label="Gate"><option value="">all gates</option>${gates}</select>${severities}${statuses}<span id="shown" class="fs"></span></form>`
   );
 }
-
-/** `1,234`: one formatter for every count (toLocaleString builds one per call, ~10x slower). */
-function count(value: number): string {
-  return COUNT_FORMAT.format(value);
-}
-
-const COUNT_FORMAT = new Intl.NumberFormat("en-US");
 
 function truncate(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
