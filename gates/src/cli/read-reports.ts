@@ -14,6 +14,7 @@ import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { REPORT_KINDS, type ReportKind } from "../model/report.js";
 import { LABEL_PATTERN, parseExitCode, planReportDir } from "../runner/reports-dir.js";
+import { TRIVY_READ_BYTES } from "../tools/trivy-cut.js";
 import { utf8Text } from "../tools/utf8-text.js";
 
 /**
@@ -111,7 +112,7 @@ export async function readReport(source: ReportSource, parsers: ReportParsers): 
   try {
     const result =
       source.kind === "trivy"
-        ? await parsers.parseTrivyStream(createReadStream(source.path, { highWaterMark: 1 << 20 }), {
+        ? await parsers.parseTrivyStream(createReadStream(source.path, { highWaterMark: TRIVY_READ_BYTES }), {
             file: source.shown,
           })
         : parsers.parse(source.kind, utf8Text(readFileSync(source.path)), { file: source.shown });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EntryAlignedDecoder, indentedCloser, indentedObjectEnd } from "../../src/tools/trivy-cut.js";
+import { EntryAlignedDecoder, indentedCloser, indentedObjectEnd, TRIVY_READ_BYTES } from "../../src/tools/trivy-cut.js";
 import { anyUtf8Bytes } from "./utf8-bytes.js";
 
 const CLOSER = Buffer.from("\n    }");
@@ -97,6 +97,27 @@ describe("EntryAlignedDecoder", () => {
     expect(pieces.length).toBeGreaterThan(3);
     for (const piece of pieces.slice(0, -1)) {
       expect(piece.match(/\n {4}\{/g)?.length ?? 0).toBe(piece.match(/\n {4}\}/g)?.length ?? 0);
+    }
+  });
+
+  it("decodes ASCII into V8's heap, not into external strings, whatever the size of the piece", () => {
+    // External strings live outside the heap until a collection frees them: 20-30 MB more at the
+    // peak of the benchmark shapes. process.memoryUsage().external counts them.
+    const externalGrowth = (decode: (bytes: Buffer) => string, size: number): number => {
+      // Letters that change at every byte: parts joined out of order would not read the same.
+      const bytes = Buffer.alloc(size);
+      for (let at = 0; at < size; at += 1) bytes[at] = 0x61 + (at % 23);
+      bytes.write("\n    }", size - 6);
+      const before = process.memoryUsage().external;
+      const text = decode(bytes);
+      const growth = process.memoryUsage().external - before;
+      expect(text).toBe(bytes.toString("utf8"));
+      return growth;
+    };
+    // What node does with a megabyte of Latin-1, and so what the decoder must avoid.
+    expect(externalGrowth((bytes) => bytes.toString("latin1"), 1 << 20)).toBeGreaterThanOrEqual(1 << 20);
+    for (const size of [TRIVY_READ_BYTES, 1 << 20, 3 * TRIVY_READ_BYTES + 17]) {
+      expect(externalGrowth((bytes) => new EntryAlignedDecoder().push(bytes, CLOSER), size)).toBeLessThan(1 << 16);
     }
   });
 
