@@ -9,9 +9,18 @@
 // its bytes, parses the entries, builds the findings with the real collector and writes them as
 // report.json lines with report/json.ts's own findingLines, batch by batch. Nothing else: no CLI, no policy, no judging,
 // no sort or merge, no HTML, SARIF, summary or JUnit, no check of the layout.
+//
+// `node split-floor.mjs --transfer <report>` is the floor of a smaller design, where only reading
+// is split: the worker sends the findings of each piece it claims to the main thread as JSON text
+// (JSON.stringify there, JSON.parse here), so that the main thread ends with every finding as an
+// object and today's evaluate could go on from there on one thread. It prints how long that took
+// from the start of reading, to set beside evaluate's own `read_reports_ms`. Fingerprint ordinals
+// are not renumbered across the threads, and pieces are claimed in turn rather than front and back.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import process from "node:process";
+import { setImmediate } from "node:timers";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 
 /** A `Results` entry starts a line indented by four spaces and ends at the next such line holding `}`. */
@@ -31,6 +40,41 @@ const BATCH = 2048;
 if (isMainThread && process.argv[2] === "--load-only") {
   // What the floor pays to load Portcullis, for the benchmark's fixed-cost measurement.
   await Promise.all(FLOOR_MODULES.map((module) => import(module)));
+} else if (isMainThread && process.argv[2] === "--transfer") {
+  const file = process.argv[3];
+  if (file === undefined) {
+    process.stderr.write("usage: node bench/split-floor.mjs --transfer <trivy report>\n");
+    process.exit(2);
+  }
+  const started = performance.now();
+  const fd = openSync(file, "r");
+  const cuts = cutPoints(fd, fstatSync(fd).size, file);
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { file, cuts, next, transfer: true },
+    execArgv: [],
+  });
+  /** @type {unknown[]} */
+  const theirs = [];
+  const sent = new Promise((resolve, reject) => {
+    worker.on("message", (/** @type {{ text?: string, count?: number }} */ message) => {
+      if (message.text === undefined) resolve(message.count);
+      else for (const finding of JSON.parse(message.text)) theirs.push(finding);
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the worker exited (${code}) without its count`)));
+  });
+  // Between its own pieces the main thread parses what the worker has sent so far.
+  const mine = await buildPieces(fd, cuts, next, file, () => new Promise((resolve) => setImmediate(resolve)));
+  closeSync(fd);
+  const count = Number(await sent);
+  // Every finding as an object on this thread: its own, then the worker's.
+  const findings = mine.concat(theirs);
+  if (theirs.length !== count) throw new Error("findings lost in the transfer");
+  const ms = performance.now() - started;
+  process.stdout.write(
+    `findings ${findings.length} (main ${mine.length}, worker ${count}) read ${Math.round(ms)} ms\n`,
+  );
 } else if (isMainThread) {
   const [file, out] = process.argv.slice(2);
   if (file === undefined || out === undefined) {
@@ -54,6 +98,18 @@ if (isMainThread && process.argv[2] === "--load-only") {
   closeSync(fd);
   const count = Number(await theirs);
   process.stdout.write(`findings ${mine + count} (main ${mine}, worker ${count})\n`);
+} else if (workerData.transfer === true) {
+  const { file, cuts, next } = workerData;
+  const fd = openSync(file, "r");
+  let count = 0;
+  // Each piece's findings are sent as JSON text and dropped: this thread never holds them all.
+  await buildPieces(fd, cuts, next, file, (findings) => {
+    parentPort?.postMessage({ text: JSON.stringify(findings) });
+    count += findings.length;
+    findings.length = 0;
+  });
+  closeSync(fd);
+  parentPort?.postMessage({ count });
 } else {
   const { file, cuts, next, out } = workerData;
   const fd = openSync(file, "r");
@@ -119,6 +175,34 @@ async function claimPieces(fd, cuts, next, out, file) {
   }
   closeSync(output);
   return written;
+}
+
+/**
+ * Claims pieces until none is left and builds their findings with the real collector, calling
+ * `built` with the collector's list after each piece; returns that list.
+ * @param {number} fd
+ * @param {readonly number[]} cuts
+ * @param {Int32Array} next the index of the next piece to claim, shared by both threads
+ * @param {string} file
+ * @param {(findings: unknown[]) => void | Promise<void>} built
+ * @returns {Promise<unknown[]>}
+ */
+async function buildPieces(fd, cuts, next, file, built) {
+  const { TrivyCollector } = await import(FLOOR_MODULES[0] ?? "");
+  const collector = new TrivyCollector();
+  const context = { tool: "trivy", expected: "trivy JSON", producer: "the benchmark's generator", file };
+  let index = 0;
+  for (let piece = Atomics.add(next, 0, 1); piece < cuts.length - 1; piece = Atomics.add(next, 0, 1)) {
+    const text = readRange(fd, cuts[piece] ?? 0, cuts[piece + 1] ?? 0).toString("utf8");
+    for (let at = text.indexOf(ENTRY_START); at >= 0; at = text.indexOf(ENTRY_START, at)) {
+      const end = text.indexOf(ENTRY_END, at) + ENTRY_END.length;
+      collector.add(JSON.parse(text.slice(at + 1, end)), index, context);
+      index += 1;
+      at = end;
+    }
+    await built(collector.findings);
+  }
+  return collector.findings;
 }
 
 /**

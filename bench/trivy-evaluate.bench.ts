@@ -1,4 +1,16 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,6 +67,11 @@ interface Comparison {
   evaluate: Sample;
   /** Measured on the largest reports only. */
   floor: Sample | undefined;
+  /**
+   * Reading alone, on the largest reports only: evaluate's `read_reports_ms` (medians), and
+   * `split-floor.mjs --transfer`, reading split over two threads with findings sent as JSON text.
+   */
+  reads?: { evaluate: number; transfer: number } | undefined;
   /** evaluate with its own previous report.json as --baseline; the largest reports only. */
   baseline?: Sample | undefined;
 }
@@ -73,7 +90,7 @@ try {
     comparison.baseline = withBaseline(shape, dataFile(shape, TARGET_BYTES), path.join(out, "report.json"));
   }
   console.log("");
-  for (const { shape, bare, evaluate, floor, baseline, findings, bytes } of largest) {
+  for (const { shape, bare, evaluate, floor, reads, baseline, findings, bytes } of largest) {
     console.log(`${shape} shape, ${mb(bytes)}, ${findings.toLocaleString("en-US")} findings:`);
     console.log(
       `  bare JSON.parse      wall ${seconds(bare.ms)}  cpu ${seconds(bare.cpuMs)}  peak RSS ${mb(bare.rssBytes)}`,
@@ -92,6 +109,12 @@ try {
       );
     }
     if (floor === undefined) continue;
+    if (reads !== undefined) {
+      console.log(
+        `  reading: evaluate ${seconds(reads.evaluate)} on one thread; split over two with findings sent as JSON text ` +
+          `(split-floor.mjs --transfer) ${seconds(reads.transfer)}`,
+      );
+    }
     console.log(
       `  two-thread floor     wall ${seconds(floor.ms)}  cpu ${seconds(floor.cpuMs)}  peak RSS ${mb(floor.rssBytes)}` +
         `  (${(floor.ms / bare.ms).toFixed(2)}x time, ${(floor.rssBytes / bare.rssBytes).toFixed(2)}x RSS)`,
@@ -131,6 +154,7 @@ function compare(shape: ReportShape, bytes: number, rounds: number, options: { f
   const bare: Sample[] = [];
   const evaluate: Sample[] = [];
   const floor: Sample[] = [];
+  const reads = { evaluate: [] as number[], transfer: [] as number[] };
   for (let round = 0; round < rounds; round += 1) {
     bare.push(
       measure(
@@ -150,7 +174,11 @@ function compare(shape: ReportShape, bytes: number, rounds: number, options: { f
         githubStep(stepSummary(out)),
       ),
     );
-    if (options.floor) floor.push(measureFloor(file, findings));
+    if (options.floor) {
+      reads.evaluate.push(readReportsMs(path.join(out, "report.json")));
+      floor.push(measureFloor(file, findings));
+      reads.transfer.push(measureTransfer(file, findings));
+    }
   }
   return {
     shape,
@@ -159,7 +187,34 @@ function compare(shape: ReportShape, bytes: number, rounds: number, options: { f
     bare: medianSample(bare),
     evaluate: medianSample(evaluate),
     floor: floor.length === 0 ? undefined : medianSample(floor),
+    reads: floor.length === 0 ? undefined : { evaluate: median(reads.evaluate), transfer: median(reads.transfer) },
   };
+}
+
+/** evaluate's own time for reading the reports, from the timings at the end of its report.json. */
+function readReportsMs(reportJson: string): number {
+  const fd = openSync(reportJson, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(Math.min(size, 4096));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    const found = /"read_reports_ms": (\d+)/.exec(tail.toString("utf8"));
+    if (found === null) throw new Error(`no read_reports_ms at the end of ${reportJson}`);
+    return Number(found[1]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `split-floor.mjs --transfer` on `file`: how long reading took, with every finding on the main thread. */
+function measureTransfer(file: string, findings: number): number {
+  let ms = Number.NaN;
+  measure("reading split with findings sent as JSON text", [SPLIT_FLOOR, "--transfer", file], [0], (stdout) => {
+    const found = new RegExp(`^findings ${findings} \\(.*\\) read (\\d+) ms$`, "m").exec(stdout);
+    ms = Number(found?.[1]);
+    return found !== null;
+  });
+  return ms;
 }
 
 /**
