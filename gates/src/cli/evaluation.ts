@@ -25,7 +25,7 @@ import { reportParsers } from "../tools/index.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
-import { publishToGithub, writeOutputs } from "./write-outputs.js";
+import { publishToGithub, reportOutputs, writeOutputs } from "./write-outputs.js";
 
 /**
  * What `evaluate` and `ci` share: load the policy, waivers, baseline and bypasses first (a
@@ -181,13 +181,14 @@ export async function finishEvaluation(
     io.stdout(renderText(report, { color: useColor(io), secrets }));
     if (extra !== "") io.stdout(`\n${extra}`);
   }
+  const outputs = reportOutputs(report, secrets);
   if (prepared.outDir !== undefined) {
-    const written = writeOutputs(prepared.outDir, report, secrets);
+    const written = writeOutputs(prepared.outDir, outputs);
     const shown = written.map((file) => path.relative(io.cwd, file) || file);
     if (prepared.format === "json") io.stderr(`Wrote ${shown.join(", ")}\n`);
     else io.stdout(`\nWrote ${shown.join(", ")}\n`);
   }
-  publishToGithub(io, report, secrets);
+  publishToGithub(io, outputs);
   return report.passed ? EXIT.ok : EXIT.blocked;
 }
 

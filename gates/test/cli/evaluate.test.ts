@@ -172,6 +172,20 @@ describe("portcullis evaluate", () => {
     expect(written).not.toContain(LEAKED);
   });
 
+  it("appends to the step summary the same summary.md that --out writes", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const summary = path.join(dir, "step-summary.md");
+    writeFileSync(summary, "# Earlier step\n");
+    await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--out", "out"], {
+      cwd: dir,
+      env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary },
+    });
+    const written = readFileSync(path.join(dir, "out", "summary.md"), "utf8");
+    expect(written).toContain("secrets");
+    expect(readFileSync(summary, "utf8")).toBe(`# Earlier step\n${written}`);
+  });
+
   it("prints no annotations outside GitHub Actions", async () => {
     const dir = tempDir();
     reportsDir(dir);

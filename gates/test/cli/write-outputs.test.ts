@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { OUTPUT_FILES, writeOutputs } from "../../src/cli/write-outputs.js";
+import { OUTPUT_FILES, reportOutputs, writeOutputs } from "../../src/cli/write-outputs.js";
 import type { Report } from "../../src/model/report.js";
 import { renderHtml } from "../../src/report/html.js";
 import { renderJson } from "../../src/report/json.js";
@@ -29,7 +29,7 @@ describe("writeOutputs", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "portcullis-outputs-"));
     dirs.push(dir);
 
-    const written = writeOutputs(dir, report, secrets);
+    const written = writeOutputs(dir, reportOutputs(report, secrets));
 
     expect(written.map((file) => path.basename(file))).toEqual([...OUTPUT_FILES]);
     const json = readFileSync(path.join(dir, "report.json"), "utf8");
