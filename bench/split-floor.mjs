@@ -153,26 +153,15 @@ function cutPoints(fd, size, file) {
  * @returns {Promise<number>}
  */
 async function claimPieces(fd, cuts, next, out, file) {
-  const [{ TrivyCollector }, { findingLines }] = await Promise.all(FLOOR_MODULES.map((module) => import(module)));
-  const collector = new TrivyCollector();
-  const context = { tool: "trivy", expected: "trivy JSON", producer: "the benchmark's generator", file };
+  const { findingLines } = await import(FLOOR_MODULES[1] ?? "");
   const output = openSync(out, "w");
   let written = 0;
-  let index = 0;
-  for (let piece = Atomics.add(next, 0, 1); piece < cuts.length - 1; piece = Atomics.add(next, 0, 1)) {
-    const text = readRange(fd, cuts[piece] ?? 0, cuts[piece + 1] ?? 0).toString("utf8");
-    for (let at = text.indexOf(ENTRY_START); at >= 0; at = text.indexOf(ENTRY_START, at)) {
-      const end = text.indexOf(ENTRY_END, at) + ENTRY_END.length;
-      collector.add(JSON.parse(text.slice(at + 1, end)), index, context);
-      index += 1;
-      at = end;
-    }
-    const findings = collector.findings;
+  await buildPieces(fd, cuts, next, file, (findings) => {
     for (let start = written; start < findings.length; start += BATCH) {
       writeSync(output, `${findingLines(findings.slice(start, Math.min(start + BATCH, findings.length)))},\n`);
     }
     written = findings.length;
-  }
+  });
   closeSync(output);
   return written;
 }
