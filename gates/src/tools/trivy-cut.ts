@@ -152,6 +152,7 @@ export class EntryAlignedDecoder {
    * decoder holds part of a character, which only bytes of 0x80 and above can leave it holding.
    */
   private decode(bytes: Buffer): string {
+    // An empty piece says nothing of what the decoder holds: it must not clear decoderPending.
     if (bytes.length === 0) return "";
     if (!this.decoderPending && isAscii(bytes)) return heapLatin1(bytes);
     this.decoderPending = (bytes[bytes.length - 1] ?? 0) >= 0x80;
@@ -163,22 +164,26 @@ export class EntryAlignedDecoder {
  * Latin-1 bytes as text in V8's heap. From 1,031,913 bytes (EXTERN_APEX in node's
  * src/string_bytes.cc) node makes an external string, whose memory lives outside the heap until a
  * collection frees it: 20–30 MB more at the peak of the 100 MB benchmark shapes. A longer piece is
- * read in parts below that size, which V8 joins when the reader first searches the text.
+ * read in parts below that size, which V8 joins (one more copy) when the reader first searches it.
  */
 function heapLatin1(bytes: Buffer): string {
-  if (bytes.length <= TRIVY_READ_BYTES) return bytes.toString("latin1");
+  if (bytes.length <= LATIN1_PART_BYTES) return bytes.toString("latin1");
   let text = "";
-  for (let at = 0; at < bytes.length; at += TRIVY_READ_BYTES) {
-    text += bytes.toString("latin1", at, at + TRIVY_READ_BYTES);
+  for (let at = 0; at < bytes.length; at += LATIN1_PART_BYTES) {
+    text += bytes.toString("latin1", at, at + LATIN1_PART_BYTES);
   }
   return text;
 }
 
+/** The most bytes node gives as one string in V8's heap, rounded down. */
+const LATIN1_PART_BYTES = 960 << 10;
+
 /**
- * How many bytes a trivy report is read at a time: below node's external-string size (see
- * heapLatin1), so that most pieces decode in one part. Reads of 1 MiB and more were no faster.
+ * How many bytes a trivy report is read at a time: no more than one heap part, so that most pieces
+ * (a read, plus what was held of the entry before it) decode in one or two parts. Reads of 1 MiB
+ * and more were no faster.
  */
-export const TRIVY_READ_BYTES = 960 << 10;
+export const TRIVY_READ_BYTES = LATIN1_PART_BYTES;
 
 /**
  * Most bytes held waiting for an entry's end: an entry bigger than this (one image target with
