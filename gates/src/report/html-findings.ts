@@ -2,7 +2,7 @@ import { SEVERITIES, SEVERITY_RANK, type Severity } from "../findings/finding.js
 import { GATE_NAMES } from "../policy/schema.js";
 import { escapeHtml, safeHref } from "./html-escape.js";
 import { formatCount } from "./format-count.js";
-import type { Report, ReportedFinding } from "../model/report.js";
+import { FINDING_STATUSES, type Report, type ReportedFinding } from "../model/report.js";
 import { worstByStatusAndSeverity } from "../model/sort.js";
 
 /**
@@ -38,7 +38,11 @@ export function findingsSection(report: Report, limits: HtmlLimits = HTML_LIMITS
   });
   const present = SEVERITIES.filter((_, rank) => counted.some(({ counts }) => (counts.severities[rank] ?? 0) > 0));
   const sections = counted.map(({ gate, findings, counts }) => gateSection(gate, findings, counts, limits));
-  return `<h2 id="findings">Findings</h2>${filterBar(present, byGate.keys())}<div id="findings">${sections.join("")}</div>`;
+  const bar = filterBar(
+    present,
+    counted.map(({ gate }) => gate),
+  );
+  return `<h2 id="findings">Findings</h2>${bar}<div id="findings">${sections.join("")}</div>`;
 }
 
 // --- internal ---
@@ -47,7 +51,6 @@ export function findingsSection(report: Report, limits: HtmlLimits = HTML_LIMITS
 const TITLE_LIMIT = 120;
 const MESSAGE_LIMIT = 200;
 const PATH_LIMIT = 200;
-const FINDING_STATUSES = ["new", "baseline", "waived", "suppressed"] as const;
 
 function gateSection(
   gate: string,
@@ -80,9 +83,9 @@ function gateSection(
 
 /** Counts over every finding of a gate, shown or not: per severity and status, per rule, per package. */
 interface GateCounts {
-  /** By SEVERITY_RANK. */
+  /** By SEVERITY_RANK, which is the position in SEVERITIES. */
   severities: number[];
-  /** By STATUS_INDEX. */
+  /** By position in FINDING_STATUSES. */
   statuses: number[];
   rules: Tally;
   packages: Tally;
@@ -105,40 +108,37 @@ function countFindings(findings: readonly ReportedFinding[]): GateCounts {
 }
 
 function countsBlock({ severities, statuses, rules, packages }: GateCounts, limits: HtmlLimits): string {
-  const bySeverity = SEVERITIES.filter((_, rank) => (severities[rank] ?? 0) > 0)
-    .map(
-      (severity) =>
-        `<span class="sev sev-${severity}">${formatCount(severities[SEVERITY_RANK[severity]] ?? 0)} ${severity}</span>`,
-    )
-    .join(" · ");
-  const byStatus = FINDING_STATUSES.filter((_, index) => (statuses[index] ?? 0) > 0)
-    .map((status) => `${formatCount(statuses[STATUS_INDEX[status]] ?? 0)} ${status}`)
-    .join(" · ");
+  const bySeverity = SEVERITIES.flatMap((severity, rank) => {
+    const count = severities[rank] ?? 0;
+    return count > 0 ? [`<span class="sev sev-${severity}">${formatCount(count)} ${severity}</span>`] : [];
+  }).join(" · ");
+  const byStatus = FINDING_STATUSES.flatMap((status, index) => {
+    const count = statuses[index] ?? 0;
+    return count > 0 ? [`${formatCount(count)} ${status}`] : [];
+  }).join(" · ");
   const tables = [countTable("rule", rules, limits.countRows), countTable("package", packages, limits.countRows)];
   return `<p class="counts">${bySeverity}<span class="fs"> (${byStatus})</span></p>${tables.join("")}`;
 }
 
-const STATUS_INDEX: Readonly<Record<ReportedFinding["status"], number>> = {
-  new: 0,
-  baseline: 1,
-  waived: 2,
-  suppressed: 3,
-};
+/** Each status's position in FINDING_STATUSES. */
+const STATUS_INDEX = Object.fromEntries(FINDING_STATUSES.map((status, index) => [status, index])) as Readonly<
+  Record<ReportedFinding["status"], number>
+>;
 
 /**
  * Findings per name (a rule or a package) and the worst severity among them. Numbers in arrays, not
  * an object per name: a gate of 100,000 findings can name as many rules (one per CVE).
  */
 class Tally {
-  readonly indexOf = new Map<string, number>();
+  readonly indexByName = new Map<string, number>();
   readonly counts: number[] = [];
   /** SEVERITY_RANK of the worst severity. */
   readonly worst: number[] = [];
 
   add(name: string, rank: number): void {
-    const at = this.indexOf.get(name);
+    const at = this.indexByName.get(name);
     if (at === undefined) {
-      this.indexOf.set(name, this.counts.length);
+      this.indexByName.set(name, this.counts.length);
       this.counts.push(1);
       this.worst.push(rank);
       return;
@@ -150,7 +150,7 @@ class Tally {
 
 /** The most frequent rules or packages, worst severity first; one line says how many are not listed. */
 function countTable(what: "rule" | "package", tally: Tally, rows: number): string {
-  if (tally.indexOf.size < 2) return "";
+  if (tally.indexByName.size < 2) return "";
   const top = worstEntries(tally, rows);
   const body = top
     .map(({ name, rank, findings }) => {
@@ -159,7 +159,7 @@ function countTable(what: "rule" | "package", tally: Tally, rows: number): strin
     })
     .join("");
   const rest =
-    tally.indexOf.size > top.length ? ` (the ${top.length} worst of ${formatCount(tally.indexOf.size)})` : "";
+    tally.indexByName.size > top.length ? ` (the ${top.length} worst of ${formatCount(tally.indexByName.size)})` : "";
   return `<details class="counts-${what}"><summary>By ${what}${rest}</summary><table><thead><tr><th>${what === "rule" ? "Rule" : "Package"}</th><th>Worst</th><th>Findings</th></tr></thead><tbody>${body}</tbody></table></details>`;
 }
 
@@ -182,7 +182,7 @@ function compareCounted(a: Counted, b: Counted): number {
 function worstEntries(tally: Tally, limit: number): Counted[] {
   const top: Counted[] = [];
   let entry: Counted = { name: "", rank: 0, findings: 0 };
-  for (const [name, at] of tally.indexOf) {
+  for (const [name, at] of tally.indexByName) {
     entry.name = name;
     entry.rank = tally.worst[at] ?? 0;
     entry.findings = tally.counts[at] ?? 0;
@@ -227,7 +227,7 @@ function ruleGroups(findings: readonly ReportedFinding[]): RuleGroup[] {
     (a, b) =>
       SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
       b.findings.length - a.findings.length ||
-      a.ruleId.localeCompare(b.ruleId),
+      (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
   );
 }
 
@@ -283,14 +283,14 @@ function fixCell(finding: ReportedFinding): string {
 const URL_LIMIT = 500;
 
 /** Checkboxes for the severities present and the statuses, and a choice of the gates that have findings. */
-function filterBar(present: readonly Severity[], gatesWithFindings: Iterable<string>): string {
+function filterBar(present: readonly Severity[], gatesWithFindings: readonly string[]): string {
   const severities = present
     .map((s) => `<label><input type="checkbox" name="sev" value="${s}" checked> ${s}</label>`)
     .join("");
   const statuses = FINDING_STATUSES.map(
     (s) => `<label><input type="checkbox" name="st" value="${s}" checked> ${s}</label>`,
   ).join("");
-  const gates = [...gatesWithFindings].map((gate) => `<option value="${gate}">${gate}</option>`).join("");
+  const gates = gatesWithFindings.map((gate) => `<option value="${gate}">${gate}</option>`).join("");
   return (
     `<form id="filters" hidden role="search"><input type="search" id="q" placeholder="Search rule, path, message…" aria-label="Search findings">` +
     `<select id="gate" aria-label="Gate"><option value="">all gates</option>${gates}</select>${severities}${statuses}<span id="shown" class="fs"></span></form>`

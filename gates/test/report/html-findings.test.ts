@@ -3,19 +3,26 @@ import { describe, expect, it } from "vitest";
 import { SEVERITIES, SEVERITY_RANK, type Severity } from "../../src/findings/finding.js";
 import type { Report, ReportedFinding } from "../../src/model/report.js";
 import { findingsSection, HTML_LIMITS } from "../../src/report/html-findings.js";
-import { GATE_NAMES } from "../../src/policy/schema.js";
+import { GATE_NAMES, type GateName } from "../../src/policy/schema.js";
 
 const STATUSES = ["new", "baseline", "waived", "suppressed"] as const;
 
-const anyFinding = fc.record({
+/** What a generated finding varies: everything the counts read. */
+interface Generated {
+  gate: GateName;
+  severity: Severity;
+  status: (typeof STATUSES)[number];
+  ruleId: string;
+  package: string | undefined;
+}
+
+const anyFinding: fc.Arbitrary<Generated> = fc.record({
   gate: fc.constantFrom("vulnerabilities", "secrets", "sast"),
   severity: fc.constantFrom(...SEVERITIES),
   status: fc.constantFrom(...STATUSES),
   ruleId: fc.constantFrom("CVE-1", "CVE-2", "CVE-10", "b", "a", "rule-z", "<x&y>"),
   package: fc.option(fc.constantFrom("lodash", "minimist", "a-pkg", "zlib"), { nil: undefined }),
 });
-
-type Generated = typeof anyFinding extends fc.Arbitrary<infer T> ? T : never;
 
 function reportOf(generated: readonly Generated[]): Report {
   const findings = generated.map((item, index): ReportedFinding => ({
@@ -113,16 +120,31 @@ describe("findingsSection counts", () => {
             );
           }
         }
-        // The filter bar offers the severities present and the gates with findings.
+        // The filter bar offers the severities present and the gates with findings, in the sections' order.
         const bar = /<form id="filters".*?<\/form>/.exec(html)?.[0] ?? "";
         expect([...bar.matchAll(/name="sev" value="(\w+)"/g)].map((match) => match[1])).toEqual(
           SEVERITIES.filter((severity) => generated.some((item) => item.severity === severity)),
         );
-        expect([...bar.matchAll(/<option value="(\w+)">/g)].map((match) => match[1])).toEqual([
-          ...new Set(generated.map((item) => item.gate)),
-        ]);
+        expect([...bar.matchAll(/<option value="(\w+)">/g)].map((match) => match[1])).toEqual(
+          GATE_NAMES.filter((gate) => generated.some((item) => item.gate === gate)),
+        );
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("orders rule groups of the same severity and size by rule id, as every other list is ordered: by code unit, not by locale", () => {
+    const generated = ["b", "B", "a"].map((ruleId): Generated => ({
+      gate: "sast",
+      severity: "high",
+      status: "new",
+      ruleId,
+      package: undefined,
+    }));
+    const html = findingsSection(reportOf(generated));
+    const order = [
+      ...html.matchAll(/<tr class=h><th colspan=3><span class="sev sev-high">high<\/span> <code>(\w+)<\/code>/g),
+    ].map((match) => match[1]);
+    expect(order).toEqual(["B", "a", "b"]);
   });
 });
