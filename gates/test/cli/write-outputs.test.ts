@@ -1,15 +1,22 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { OUTPUT_FILES, reportOutputs, writeOutputs } from "../../src/cli/write-outputs.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { OUTPUT_FILES, publishToGithub, reportOutputs, writeOutputs } from "../../src/cli/write-outputs.js";
 import type { Report } from "../../src/model/report.js";
 import { renderHtml } from "../../src/report/html.js";
 import { renderJson } from "../../src/report/json.js";
 import { renderJunit } from "../../src/report/junit.js";
+import type * as MarkdownModule from "../../src/report/markdown.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { renderSarif } from "../../src/report/sarif.js";
 import { realisticReport } from "../report/html-report-fixture.js";
+
+// Counted, to show that summary.md is rendered once for all the places that show it.
+vi.mock("../../src/report/markdown.js", async (importOriginal) => {
+  const original = await importOriginal<typeof MarkdownModule>();
+  return { ...original, renderMarkdown: vi.fn(original.renderMarkdown) };
+});
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -40,5 +47,21 @@ describe("writeOutputs", () => {
     expect(readFileSync(path.join(dir, "summary.md"), "utf8")).toBe(renderMarkdown(report, { secrets }));
     expect(readFileSync(path.join(dir, "junit.xml"), "utf8")).toBe(renderJunit(report, { secrets }));
     expect(readFileSync(path.join(dir, "report.html"), "utf8")).toBe(renderHtml(report));
+  });
+
+  it("renders summary.md once for --out and the step summary, which get the same text", () => {
+    const report = realisticReport(50);
+    const dir = mkdtempSync(path.join(tmpdir(), "portcullis-outputs-"));
+    dirs.push(dir);
+    const stepSummary = path.join(dir, "step-summary.md");
+    const io = { stdout: () => undefined, stderr: () => undefined, cwd: dir, isTty: false };
+    vi.mocked(renderMarkdown).mockClear();
+
+    const outputs = reportOutputs(report, []);
+    writeOutputs(path.join(dir, "out"), outputs);
+    publishToGithub({ ...io, env: { GITHUB_STEP_SUMMARY: stepSummary } }, outputs);
+
+    expect(renderMarkdown).toHaveBeenCalledTimes(1);
+    expect(readFileSync(stepSummary, "utf8")).toBe(readFileSync(path.join(dir, "out", "summary.md"), "utf8"));
   });
 });
