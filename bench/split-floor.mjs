@@ -14,8 +14,10 @@
 // is split: the worker sends the findings of each piece it claims to the main thread as JSON text
 // (JSON.stringify there, JSON.parse here), so that the main thread ends with every finding as an
 // object and today's evaluate could go on from there on one thread. It prints how long that took
-// from the start of reading, to set beside evaluate's own `read_reports_ms`. Fingerprint ordinals
+// from the start of reading (modules loaded, pieces cut and the worker ready before the clock
+// starts, as evaluate's are before its own), to set beside evaluate's `read_reports_ms`. Fingerprint ordinals
 // are not renumbered across the threads, and pieces are claimed in turn rather than front and back.
+// `--one-thread <report>` times the same reading on the main thread alone.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -40,13 +42,30 @@ const BATCH = 2048;
 if (isMainThread && process.argv[2] === "--load-only") {
   // What the floor pays to load Portcullis, for the benchmark's fixed-cost measurement.
   await Promise.all(FLOOR_MODULES.map((module) => import(module)));
+} else if (isMainThread && process.argv[2] === "--one-thread") {
+  // The same reading as --transfer's on the main thread alone, to compare like with like.
+  const file = process.argv[3];
+  if (file === undefined) {
+    process.stderr.write("usage: node bench/split-floor.mjs --one-thread <trivy report>\n");
+    process.exit(2);
+  }
+  await Promise.all(FLOOR_MODULES.map((module) => import(module)));
+  const fd = openSync(file, "r");
+  const cuts = cutPoints(fd, fstatSync(fd).size, file);
+  const started = performance.now();
+  const findings = await buildPieces(fd, cuts, new Int32Array(new SharedArrayBuffer(4)), file, () => undefined);
+  closeSync(fd);
+  const ms = performance.now() - started;
+  process.stdout.write(`findings ${findings.length} (main ${findings.length}) read ${Math.round(ms)} ms\n`);
 } else if (isMainThread && process.argv[2] === "--transfer") {
   const file = process.argv[3];
   if (file === undefined) {
     process.stderr.write("usage: node bench/split-floor.mjs --transfer <trivy report>\n");
     process.exit(2);
   }
-  const started = performance.now();
+  // Set up before the clock starts, as evaluate is before it reads: modules loaded, the pieces
+  // cut, the worker started and its modules loaded.
+  await Promise.all(FLOOR_MODULES.map((module) => import(module)));
   const fd = openSync(file, "r");
   const cuts = cutPoints(fd, fstatSync(fd).size, file);
   const next = new Int32Array(new SharedArrayBuffer(4));
@@ -56,14 +75,23 @@ if (isMainThread && process.argv[2] === "--load-only") {
   });
   /** @type {unknown[]} */
   const theirs = [];
+  /** @type {() => void} */
+  let ready = () => undefined;
+  const loaded = new Promise((resolve) => {
+    ready = () => resolve(undefined);
+  });
   const sent = new Promise((resolve, reject) => {
-    worker.on("message", (/** @type {{ text?: string, count?: number }} */ message) => {
-      if (message.text === undefined) resolve(message.count);
-      else for (const finding of JSON.parse(message.text)) theirs.push(finding);
+    worker.on("message", (/** @type {{ ready?: true, text?: string, count?: number }} */ message) => {
+      if (message.ready === true) ready();
+      else if (message.text !== undefined) for (const finding of JSON.parse(message.text)) theirs.push(finding);
+      else resolve(message.count);
     });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`the worker exited (${code}) without its count`)));
   });
+  await loaded;
+  const started = performance.now();
+  worker.postMessage("go");
   // Between its own pieces the main thread parses what the worker has sent so far.
   const mine = await buildPieces(fd, cuts, next, file, () => new Promise((resolve) => setImmediate(resolve)));
   closeSync(fd);
@@ -100,6 +128,10 @@ if (isMainThread && process.argv[2] === "--load-only") {
   process.stdout.write(`findings ${mine + count} (main ${mine}, worker ${count})\n`);
 } else if (workerData.transfer === true) {
   const { file, cuts, next } = workerData;
+  await Promise.all(FLOOR_MODULES.map((module) => import(module)));
+  const go = new Promise((resolve) => parentPort?.once("message", resolve));
+  parentPort?.postMessage({ ready: true });
+  await go;
   const fd = openSync(file, "r");
   let count = 0;
   // Each piece's findings are sent as JSON text and dropped: this thread never holds them all.
@@ -153,7 +185,8 @@ function cutPoints(fd, size, file) {
  * @returns {Promise<number>}
  */
 async function claimPieces(fd, cuts, next, out, file) {
-  const { findingLines } = await import(FLOOR_MODULES[1] ?? "");
+  // Both at once, as before; buildPieces then finds the collector loaded.
+  const [, { findingLines }] = await Promise.all(FLOOR_MODULES.map((module) => import(module)));
   const output = openSync(out, "w");
   let written = 0;
   await buildPieces(fd, cuts, next, file, (findings) => {

@@ -33,7 +33,8 @@ import { ensureTrivyReport, REPORT_SHAPES, type ReportShape } from "./trivy-repo
  * that build today's findings with today's collector (two threads that only parse, build findings
  * and write report.json lines), and evaluate's fixed cost (an empty report, against a node process
  * that loads what the floor loads: `split-floor.mjs --load-only`), so that each run shows what such a design would
- * leave for everything else.
+ * leave for everything else. Also the reading alone: evaluate's own `read_reports_ms`, against the
+ * floor's reading on one thread and split over two with findings sent as JSON text.
  * A missed target is printed, not fatal; a crash or a lost finding exits 1.
  */
 
@@ -68,10 +69,10 @@ interface Comparison {
   /** Measured on the largest reports only. */
   floor: Sample | undefined;
   /**
-   * Reading alone, on the largest reports only: evaluate's `read_reports_ms` (medians), and
-   * `split-floor.mjs --transfer`, reading split over two threads with findings sent as JSON text.
+   * Reading alone, on the largest reports only (medians): evaluate's `read_reports_ms`, and
+   * split-floor.mjs's reading on one thread and split over two with findings sent as JSON text.
    */
-  reads?: { evaluate: number; transfer: number } | undefined;
+  reads?: { evaluate: number; oneThread: number; transfer: number } | undefined;
   /** evaluate with its own previous report.json as --baseline; the largest reports only. */
   baseline?: Sample | undefined;
 }
@@ -111,8 +112,9 @@ try {
     if (floor === undefined) continue;
     if (reads !== undefined) {
       console.log(
-        `  reading: evaluate ${seconds(reads.evaluate)} on one thread; split over two with findings sent as JSON text ` +
-          `(split-floor.mjs --transfer) ${seconds(reads.transfer)}`,
+        `  reading: evaluate ${seconds(reads.evaluate)}; the floor's reading on one thread ${seconds(reads.oneThread)}, ` +
+          `split over two with findings sent as JSON text ${seconds(reads.transfer)} ` +
+          `(${(reads.transfer / reads.oneThread).toFixed(2)}x)`,
       );
     }
     console.log(
@@ -154,7 +156,7 @@ function compare(shape: ReportShape, bytes: number, rounds: number, options: { f
   const bare: Sample[] = [];
   const evaluate: Sample[] = [];
   const floor: Sample[] = [];
-  const reads = { evaluate: [] as number[], transfer: [] as number[] };
+  const reads = { evaluate: [] as number[], oneThread: [] as number[], transfer: [] as number[] };
   for (let round = 0; round < rounds; round += 1) {
     bare.push(
       measure(
@@ -177,7 +179,8 @@ function compare(shape: ReportShape, bytes: number, rounds: number, options: { f
     if (options.floor) {
       reads.evaluate.push(readReportsMs(path.join(out, "report.json")));
       floor.push(measureFloor(file, findings));
-      reads.transfer.push(measureTransfer(file, findings));
+      reads.oneThread.push(measureRead("--one-thread", file, findings));
+      reads.transfer.push(measureRead("--transfer", file, findings));
     }
   }
   return {
@@ -187,7 +190,14 @@ function compare(shape: ReportShape, bytes: number, rounds: number, options: { f
     bare: medianSample(bare),
     evaluate: medianSample(evaluate),
     floor: floor.length === 0 ? undefined : medianSample(floor),
-    reads: floor.length === 0 ? undefined : { evaluate: median(reads.evaluate), transfer: median(reads.transfer) },
+    reads:
+      floor.length === 0
+        ? undefined
+        : {
+            evaluate: median(reads.evaluate),
+            oneThread: median(reads.oneThread),
+            transfer: median(reads.transfer),
+          },
   };
 }
 
@@ -206,10 +216,10 @@ function readReportsMs(reportJson: string): number {
   }
 }
 
-/** `split-floor.mjs --transfer` on `file`: how long reading took, with every finding on the main thread. */
-function measureTransfer(file: string, findings: number): number {
+/** split-floor.mjs's reading of `file` (`--one-thread` or `--transfer`): ms until every finding is on the main thread. */
+function measureRead(mode: "--one-thread" | "--transfer", file: string, findings: number): number {
   let ms = Number.NaN;
-  measure("reading split with findings sent as JSON text", [SPLIT_FLOOR, "--transfer", file], [0], (stdout) => {
+  measure(`split-floor.mjs ${mode}`, [SPLIT_FLOOR, mode, file], [0], (stdout) => {
     const found = new RegExp(`^findings ${findings} \\(.*\\) read (\\d+) ms$`, "m").exec(stdout);
     ms = Number(found?.[1]);
     return found !== null;
