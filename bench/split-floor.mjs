@@ -44,30 +44,16 @@ if (isMainThread && process.argv[2] === "--load-only") {
   await Promise.all(FLOOR_MODULES.map((module) => import(module)));
 } else if (isMainThread && process.argv[2] === "--one-thread") {
   // The same reading as --transfer's on the main thread alone, to compare like with like.
-  const file = process.argv[3];
-  if (file === undefined) {
-    process.stderr.write("usage: node bench/split-floor.mjs --one-thread <trivy report>\n");
-    process.exit(2);
-  }
-  await Promise.all(FLOOR_MODULES.map((module) => import(module)));
-  const fd = openSync(file, "r");
-  const cuts = cutPoints(fd, fstatSync(fd).size, file);
+  const { file, fd, cuts } = await prepareReading("--one-thread");
   const started = performance.now();
   const findings = await buildPieces(fd, cuts, new Int32Array(new SharedArrayBuffer(4)), file, () => undefined);
   closeSync(fd);
   const ms = performance.now() - started;
   process.stdout.write(`findings ${findings.length} (main ${findings.length}) read ${Math.round(ms)} ms\n`);
 } else if (isMainThread && process.argv[2] === "--transfer") {
-  const file = process.argv[3];
-  if (file === undefined) {
-    process.stderr.write("usage: node bench/split-floor.mjs --transfer <trivy report>\n");
-    process.exit(2);
-  }
   // Set up before the clock starts, as evaluate is before it reads: modules loaded, the pieces
   // cut, the worker started and its modules loaded.
-  await Promise.all(FLOOR_MODULES.map((module) => import(module)));
-  const fd = openSync(file, "r");
-  const cuts = cutPoints(fd, fstatSync(fd).size, file);
+  const { file, fd, cuts } = await prepareReading("--transfer");
   const next = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { file, cuts, next, transfer: true },
@@ -147,6 +133,23 @@ if (isMainThread && process.argv[2] === "--load-only") {
   const fd = openSync(file, "r");
   parentPort?.postMessage(await claimPieces(fd, cuts, next, out, file));
   closeSync(fd);
+}
+
+/**
+ * For --one-thread and --transfer, before their clocks start: the report named after the mode, the
+ * floor's modules loaded, the file open and cut into pieces.
+ * @param {string} mode
+ * @returns {Promise<{ file: string, fd: number, cuts: number[] }>}
+ */
+async function prepareReading(mode) {
+  const file = process.argv[3];
+  if (file === undefined) {
+    process.stderr.write(`usage: node bench/split-floor.mjs ${mode} <trivy report>\n`);
+    process.exit(2);
+  }
+  await Promise.all(FLOOR_MODULES.map((module) => import(module)));
+  const fd = openSync(file, "r");
+  return { file, fd, cuts: cutPoints(fd, fstatSync(fd).size, file) };
 }
 
 /**
