@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ConfigError, quote, messageOf } from "../errors.js";
 import { z } from "zod";
 import { REPORT_SCHEMA_ID, REPORT_SCHEMA_ID_V1, Report, ReportedFinding } from "../model/report.js";
+import { isPlainReportedFinding } from "../model/finding-check.js";
 import { FINDINGS_LAYOUT } from "../model/report-layout.js";
 import { describeIssues } from "../zod-issues.js";
 import { problemsFromZod, READABLE_PARSE } from "./problems.js";
@@ -84,6 +85,7 @@ function findingFingerprint(text: string): string | undefined {
   } catch {
     return undefined;
   }
+  if (isPlainReportedFinding(value)) return value.fingerprint;
   const checked = ReportedFinding.safeParse(value);
   return checked.success ? checked.data.fingerprint : undefined;
 }

@@ -4,7 +4,7 @@ import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isMasked, REDACTED, redactText, scrubList } from "../findings/redact.js";
 import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
-import { isCount, optionalCount, optionalString } from "./plain-checks.js";
+import { isCount, optionalCount, optionalString } from "../model/plain-checks.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
 import { scrubFinding, withFingerprint } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";

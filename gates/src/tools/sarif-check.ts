@@ -1,4 +1,4 @@
-import { optionalCount, optionalInteger, optionalString, optionalStrings } from "./plain-checks.js";
+import { optionalCount, optionalInteger, optionalString, optionalStrings } from "../model/plain-checks.js";
 import { isRecord } from "./report-json.js";
 import type { SarifResult } from "./sarif-schema.js";
 

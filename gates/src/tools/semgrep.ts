@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import type { Finding, ReportFormat, Severity, ToolError, ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
-import { isCount, optionalBoolean, optionalCount, optionalString, optionalStrings } from "./plain-checks.js";
+import { isCount, optionalBoolean, optionalCount, optionalString, optionalStrings } from "../model/plain-checks.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
 import { isPlaceholder, withFingerprint } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";

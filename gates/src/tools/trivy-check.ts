@@ -1,4 +1,4 @@
-import { absentOrEmpty, nullishStrings, optionalString } from "./plain-checks.js";
+import { absentOrEmpty, nullishStrings, optionalString } from "../model/plain-checks.js";
 import { isRecord } from "./report-json.js";
 import type { TrivyResult } from "./trivy-schema.js";
 

@@ -1,9 +1,9 @@
 /**
- * Field checks for the fast paths that skip zod on large tool reports (trivy-check.ts, semgrep's
- * and gitleaks' `accepts`). Each accepts a value only when the zod type it stands for does: a fast
- * path is sufficient, never necessary, and whatever it refuses goes through the schema, which
- * accepts it or names the bad field. Validating 100,000 results through zod costs a copy of every
- * object, garbage the moment the findings are built.
+ * Field checks for the fast paths that skip zod on large inputs (the tools' trivy-check.ts,
+ * sarif-check.ts, semgrep's and gitleaks' `accepts`; finding-check.ts for baselines). Each accepts a
+ * value only when the zod type it stands for does: a fast path is sufficient, never necessary, and
+ * whatever it refuses goes through the schema, which accepts it or names the bad field. Validating
+ * 100,000 results through zod costs a copy of every object, garbage the moment it is read.
  */
 
 /** `z.string().optional()`. */
@@ -45,4 +45,19 @@ export function optionalInteger(value: unknown): boolean {
 /** `z.boolean().optional()`. */
 export function optionalBoolean(value: unknown): boolean {
   return value === undefined || typeof value === "boolean";
+}
+
+/** A non-empty string: `z.string().min(1)`. */
+export function isNonEmptyString(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0;
+}
+
+/**
+ * A plain object (as JSON.parse makes them) holding no key outside `keys`: what a `.strict()` zod
+ * object accepts of its shape. `__proto__` read from JSON is an own key like any other, and refused.
+ */
+export function hasOnlyKeys(value: unknown, keys: ReadonlySet<string>): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key of Object.keys(value)) if (!keys.has(key)) return false;
+  return true;
 }
