@@ -1,14 +1,16 @@
 import { FINDING_KINDS, SEVERITIES, SUPPRESSION_KINDS } from "../findings/finding.js";
 import { GATE_NAMES } from "./gates.js";
 import { hasOnlyKeys, isNonEmptyString, optionalCount, optionalString, optionalStrings } from "./plain-checks.js";
+import type { z } from "zod";
 import { FINDING_STATUSES, type ReportedFinding } from "./report.js";
 
 /**
  * The ReportedFinding schema as a fast check (see plain-checks.ts), for baselines: a report.json of
  * 100,000 findings is read a line at a time beside the run, and zod's copy of every line cost about
- * 0.25 s of CPU there. Sufficient, never necessary: what it refuses goes through the schema.
+ * 0.25 s of CPU there. Sufficient, never necessary: what it refuses goes through the schema. It
+ * guards the schema's input type: `references` and a package's `fixed` may be absent (zod's default).
  */
-export function isPlainReportedFinding(value: unknown): value is ReportedFinding {
+export function isPlainReportedFinding(value: unknown): value is z.input<typeof ReportedFinding> {
   if (!hasOnlyKeys(value, FINDING_KEYS)) return false;
   const location = value["location"];
   const pkg = value["package"];
