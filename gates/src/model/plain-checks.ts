@@ -53,11 +53,21 @@ export function isNonEmptyString(value: unknown): value is string {
 }
 
 /**
- * A plain object (as JSON.parse makes them) holding no key outside `keys`: what a `.strict()` zod
- * object accepts of its shape. `__proto__` read from JSON is an own key like any other, and refused.
+ * A plain object, which a `z.record` copies key for key (a Map or a class instance it refuses). A
+ * `__proto__` member (JSON.parse makes it an own key) is left to the schema: a copy made by
+ * assignment would not keep it as a key.
  */
+export function isPlainMap(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || Object.hasOwn(value, "__proto__")) {
+    return false;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** A plain object holding no key outside `keys`: what a `.strict()` zod object accepts of its shape. */
 export function hasOnlyKeys(value: unknown, keys: ReadonlySet<string>): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  if (!isPlainMap(value)) return false;
   for (const key of Object.keys(value)) if (!keys.has(key)) return false;
   return true;
 }

@@ -1,4 +1,4 @@
-import { optionalCount, optionalInteger, optionalString, optionalStrings } from "../model/plain-checks.js";
+import { isPlainMap, optionalCount, optionalInteger, optionalString, optionalStrings } from "../model/plain-checks.js";
 import { isRecord } from "./report-json.js";
 import type { SarifResult } from "./sarif-schema.js";
 
@@ -101,15 +101,4 @@ function optionalStringMap(value: unknown): boolean {
   if (!isPlainMap(value)) return false;
   for (const key in value) if (typeof value[key] !== "string") return false;
   return true;
-}
-
-/**
- * A plain object, which a `z.record` copies key for key (a Map or a class instance it refuses). A
- * `__proto__` member (JSON.parse makes it an own key) is left to the schema: a copy made by
- * assignment would not keep it as a key.
- */
-function isPlainMap(value: unknown): value is Record<string, unknown> {
-  if (!isRecord(value) || Object.hasOwn(value, "__proto__")) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }

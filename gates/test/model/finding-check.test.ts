@@ -45,7 +45,7 @@ const anyLocation = withStrayKey(
       startColumn: mostly(count),
       endColumn: mostly(count),
     },
-    { requiredKeys: ["path"], noNullPrototype: true },
+    { requiredKeys: ["path"] },
   ),
 );
 
@@ -57,7 +57,7 @@ const anyPackage = withStrayKey(
       fixed: mostly(fc.array(mostly(fc.string()), { maxLength: 3 })),
       ecosystem: mostly(fc.string()),
     },
-    { requiredKeys: ["name"], noNullPrototype: true },
+    { requiredKeys: ["name"] },
   ),
 );
 
@@ -69,7 +69,7 @@ const anySuppression = withStrayKey(
       approver: mostly(fc.string()),
       expires: mostly(fc.string()),
     },
-    { requiredKeys: ["kind"], noNullPrototype: true },
+    { requiredKeys: ["kind"] },
   ),
 );
 
@@ -96,7 +96,6 @@ const anyReportedFinding = withStrayKey(
     },
     {
       requiredKeys: ["tool", "kind", "ruleId", "severity", "title", "message", "fingerprint", "gate", "status"],
-      noNullPrototype: true,
     },
   ),
 );
