@@ -4,8 +4,8 @@ import { load as parseYaml } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DoraMetrics } from "../../src/deploy/metrics.js";
 import { startLoad } from "./helpers/load.js";
-import { REPO_ROOT, haveBinaries } from "./helpers/processes.js";
-import { startPrometheus, until, type TestPrometheus } from "./helpers/prometheus.js";
+import { REPO_ROOT, haveBinaries, until } from "./helpers/processes.js";
+import { startPrometheus, type TestPrometheus } from "./helpers/prometheus.js";
 import { tally, useStand } from "./helpers/stand.js";
 
 /**
@@ -131,8 +131,13 @@ describe.skipIf(!available)("analysis judges what users get", { timeout: 150_000
       await until(async () => ((await prometheus.value(traffic)) ?? 0) > 0, 20_000, "traffic is counted");
       for (const check of documented.prometheus_queries) {
         const query = check.query.replaceAll("{release}", "v1");
-        await until(async () => Number.isFinite(await prometheus.value(query)), 20_000, `${check.name} has a value`);
-        expect(await prometheus.value(query), check.name).toBe(0);
+        let value: number | null = null;
+        await until(
+          async () => Number.isFinite((value = await prometheus.value(query))),
+          20_000,
+          `${check.name} has a value`,
+        );
+        expect(value, check.name).toBe(0);
       }
       await release("h9");
       const promql = {

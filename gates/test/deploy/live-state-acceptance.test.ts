@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { haveBinaries, sleep } from "./helpers/processes.js";
+import { haveBinaries, sleep, until } from "./helpers/processes.js";
 import { tally, useStand } from "./helpers/stand.js";
 
 /**
@@ -103,8 +103,9 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     await stand.untilAnalysing(stateDir, 0, 30_000);
     await writeFile(flag, "");
     await stand.green.fail("all");
-    // Long enough for at least two refused attempts (each waits up to 2 s to read what nginx serves).
-    await sleep(5_000);
+    // At least two refused attempts (each waits up to 2 s to read what nginx serves), then repair.
+    const refusals = (): number => stand.notices.filter((notice) => notice.event === "rollback_failed").length;
+    await until(() => refusals() >= 2, 20_000, "two refused rollback attempts");
     await rm(flag);
     const run = await running;
     expect(run.code, run.stdout + run.stderr).toBe(1);

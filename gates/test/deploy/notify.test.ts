@@ -102,7 +102,8 @@ describe("webhook notifications", () => {
     });
     const started = performance.now();
     notifier.send(NOTICE);
-    expect(performance.now() - started).toBeLessThan(20);
+    // Well below the webhook's 200 ms timeout, with room for a loaded machine's scheduling.
+    expect(performance.now() - started).toBeLessThan(100);
     const flushStarted = performance.now();
     await notifier.flush(100);
     expect(performance.now() - flushStarted).toBeLessThan(500);

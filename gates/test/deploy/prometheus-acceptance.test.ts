@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseLedger } from "../../src/deploy/ledger.js";
 import { cli } from "./helpers/cli.js";
 import { startLoad } from "./helpers/load.js";
-import { haveBinaries, startVersionServer, type VersionServer } from "./helpers/processes.js";
-import { startPrometheus, until, type TestPrometheus } from "./helpers/prometheus.js";
+import { haveBinaries, startVersionServer, until, type VersionServer } from "./helpers/processes.js";
+import { startPrometheus, type TestPrometheus } from "./helpers/prometheus.js";
 
 /**
  * A real Prometheus scrapes the two slots every second; a PromQL query on green's error ratio
@@ -42,9 +42,10 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
     await green.fail("api");
     const users = startLoad(green.url, { concurrency: 2, maxRequests: 200_000, maxMs: 90_000, path: "/api/checkout" });
     try {
-      // Wait until Prometheus has enough samples of green for rate() over 5s.
+      // Wait until Prometheus has enough samples of green for rate() over 5s: a ratio that is
+      // empty or NaN (no rate yet) would make the windows inconclusive instead of failed.
       const query = ERROR_RATIO.replaceAll("{release}", "v2");
-      await until(async () => (await prometheus.value(query)) !== null, 30_000, "green's error ratio has a value");
+      await until(async () => ((await prometheus.value(query)) ?? 0) > 0, 30_000, "green's error ratio has a value");
       const weights = path.join(work, "weights");
       await writeFile(weights, "100 0");
       const stateDir = path.join(work, "state");

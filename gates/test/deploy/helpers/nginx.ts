@@ -37,6 +37,8 @@ export async function startNginx(dir: string, servers: { blue: string; green: st
     { stdio: ["ignore", "inherit", "inherit"] },
   );
   await waitForPort(port);
+  // Another process could hold the port picked above; then this nginx has exited on its bind error.
+  if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}) instead of listening on ${port}`);
   return {
     port,
     url: `http://127.0.0.1:${port}`,

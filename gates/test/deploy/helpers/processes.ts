@@ -109,3 +109,21 @@ export async function freePort(): Promise<number> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Polls `check` until it holds (bounded). */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // Not there yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs}ms`);
+    await sleep(200);
+  }
+}

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { freePort, sleep, stopChild } from "./processes.js";
+import { freePort, stopChild, until } from "./processes.js";
 
 /** A real Prometheus on a loopback port scraping `targets` every second. */
 export interface TestPrometheus {
@@ -55,18 +55,4 @@ export async function startPrometheus(dir: string, targets: readonly string[]): 
     throw error;
   }
   return prometheus;
-}
-
-/** Polls `check` until it holds (bounded). */
-export async function until(check: () => Promise<boolean>, timeoutMs: number, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not there yet.
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs}ms`);
-    await sleep(200);
-  }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -5,6 +6,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { parseLedger, type LedgerRecord } from "../../../src/deploy/ledger.js";
 import { renderUpstream } from "../../../src/deploy/routers/nginx.js";
+import { waitForGeneration } from "../../../src/deploy/routers/nginx-live.js";
 import { runShell } from "../../../src/deploy/shell.js";
 import { DeployState, type Weights } from "../../../src/deploy/state.js";
 import { cli, type CliRun } from "./cli.js";
@@ -106,10 +108,16 @@ export async function startStand(prefix: string): Promise<Stand> {
       });
     },
     async serve(weights) {
-      await writeFile(nginx.upstreamFile, renderUpstream(UPSTREAM, servers, weights));
+      const generation = `test-${randomBytes(4).toString("hex")}`;
+      await writeFile(nginx.upstreamFile, renderUpstream(UPSTREAM, servers, weights, generation));
       const reload = await runShell(nginx.reloadCmd, { cwd: work, timeoutMs: 10_000 });
       if (!reload.ok) throw new Error(`reload failed: ${reload.stderr}`);
-      await sleep(300);
+      // A reload is asynchronous: on a loaded machine old workers served the old file for over
+      // 150 ms. Wait, as the router does, until nginx serves only this file.
+      const seen = await waitForGeneration(nginx.liveUrl, generation, 10_000);
+      if (seen.live?.generation !== generation) {
+        throw new Error(`nginx did not take the new upstream within 10 s: ${seen.error ?? JSON.stringify(seen.live)}`);
+      }
     },
     async writeOnly(weights) {
       await writeFile(nginx.upstreamFile, renderUpstream(UPSTREAM, servers, weights));
