@@ -1,16 +1,18 @@
-import { writeFile } from "node:fs/promises";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Log } from "sarif";
 import { UsageError, IoError, messageOf } from "../errors.js";
 import type { FindingsDocument } from "../findings/format.js";
 import { formatCount } from "../report/format-count.js";
+import { prettyJsonPieces } from "../report/pretty-json.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import type { TextStyle } from "../validate/render.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
 import { referenceLine } from "./docs-page.js";
+import { writePieces } from "./write-pieces.js";
 
 const FORMATS = ["text", "json", "sarif"] as const;
 
@@ -81,18 +83,24 @@ async function runValidate(dir: string, options: unknown, io: CliIo): Promise<nu
   const used = process.cpuUsage(cpu);
   const timing = { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
   const document = toFindingsDocument(result);
-  if (flags.out !== undefined) await writeOutputs(path.resolve(io.cwd, flags.out), document, renderSarif(result));
-  if (flags.format === "json") io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+  if (flags.out !== undefined) writeOutputs(path.resolve(io.cwd, flags.out), document, renderSarif(result));
+  if (flags.format === "json") for (const piece of documentText(document)) io.stdout(piece);
   else if (flags.format === "sarif") io.stdout(`${JSON.stringify(renderSarif(result), null, 2)}\n`);
   else io.stdout(renderText(result, useColor(io) ? COLORS : undefined, timing));
   return hasBlockingFindings(result.findings) ? EXIT.blocked : EXIT.ok;
 }
 
-async function writeOutputs(out: string, document: FindingsDocument, sarif: Log): Promise<void> {
+/** The findings document as `JSON.stringify(document, null, 2)` and a newline would write it, in pieces. */
+function* documentText(document: FindingsDocument): Generator<string> {
+  yield* prettyJsonPieces(document, "findings");
+  yield "\n";
+}
+
+function writeOutputs(out: string, document: FindingsDocument, sarif: Log): void {
   makeDirectory(out, "--out");
   try {
-    await writeFile(path.join(out, "validate.json"), `${JSON.stringify(document, null, 2)}\n`);
-    await writeFile(path.join(out, "validate.sarif"), `${JSON.stringify(sarif, null, 2)}\n`);
+    writePieces(path.join(out, "validate.json"), documentText(document));
+    writeFileSync(path.join(out, "validate.sarif"), `${JSON.stringify(sarif, null, 2)}\n`);
   } catch (error) {
     throw new IoError(`cannot write the reports: ${messageOf(error)}`, {
       file: out,

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, openSync, writeFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import path from "node:path";
 import { IoError, messageOf } from "../errors.js";
 import { renderAnnotations } from "../report/annotations.js";
@@ -10,6 +10,7 @@ import type { Report } from "../model/report.js";
 import { renderSarifChunks } from "../report/sarif.js";
 import type { CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
+import { writePieces } from "./write-pieces.js";
 
 /** The files `--out <dir>` receives. */
 export const OUTPUT_FILES = ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"] as const;
@@ -44,7 +45,7 @@ export function writeOutputs(dir: string, { report, secrets, summary }: ReportOu
   makeDirectory(dir, "--out");
   return OUTPUT_FILES.map((name) => {
     const file = path.join(dir, name);
-    guarded(file, () => writeChunks(file, rendered[name]()));
+    guarded(file, () => writePieces(file, rendered[name]()));
     return file;
   });
 }
@@ -60,35 +61,6 @@ export function publishToGithub(io: CliIo, { report, secrets, summary }: ReportO
 }
 
 // --- internal ---
-
-/** Pieces are gathered up to this many characters per write: few system calls, little memory. */
-const WRITE_CHARS = 1 << 20;
-
-/**
- * Each gathered piece is written as a string with writeFileSync on the open file: node encodes it
- * into one native buffer and writes until every byte is out, at the file's position (a Buffer per
- * piece, or measuring its UTF-8 length to catch a short write, cost as much again: ~40 ms on a
- * 65 MB report.json).
- */
-function writeChunks(file: string, chunks: Iterable<string>): void {
-  const fd = openSync(file, "w");
-  try {
-    let pending: string[] = [];
-    let size = 0;
-    for (const chunk of chunks) {
-      pending.push(chunk);
-      size += chunk.length;
-      if (size >= WRITE_CHARS) {
-        writeFileSync(fd, pending.join(""));
-        pending = [];
-        size = 0;
-      }
-    }
-    if (pending.length > 0) writeFileSync(fd, pending.join(""));
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function guarded(file: string, write: () => void): void {
   try {

@@ -35,8 +35,10 @@ export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Ge
   const secrets = options.secrets ?? [];
   // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
   const envelope = JSON.stringify(redactDeep({ ...checked.data, findings: FINDINGS_SLOT }, secrets), null, 2);
-  const slot = envelope.indexOf(SLOT_TEXT);
-  if (slot < 0) throw new InternalError("report.json: the findings slot is missing");
+  // On a line of its own at the report's top level: a nested key is indented further.
+  const line = envelope.indexOf(`\n  ${SLOT_TEXT}`);
+  if (line < 0) throw new InternalError("report.json: the findings slot is missing");
+  const slot = line + 3;
   // The envelope's own indentation precedes the slot: this ends FINDINGS_LAYOUT.open.
   yield `${envelope.slice(0, slot)}"findings": [`;
   const findings = report.findings;

@@ -121,6 +121,18 @@ describe("portcullis validate", () => {
     });
   });
 
+  it("writes the findings document, printed and with --out, byte for byte as JSON.stringify(…, null, 2) does", async () => {
+    // More findings than one piece holds, and text outside Latin-1 in some of them.
+    const links = Array.from({ length: 700 }, (_, index) => `[x](gone-${index % 7 === 0 ? "→" : ""}${index}.md)`);
+    const dir = await tree([{ path: "a.md", content: `# A\n\n${links.join("\n\n")}\n` }]);
+    const printed = await run([".", "--format", "json", "--out", "reports"], dir);
+    const document: unknown = JSON.parse(printed.stdout);
+    expect(FindingsDocument.parse(document).findings).toHaveLength(700);
+    expect(printed.stdout).toContain("gone-→7.md");
+    expect(printed.stdout).toBe(`${JSON.stringify(document, null, 2)}\n`);
+    expect(await readFile(path.join(dir, "reports", "validate.json"), "utf8")).toBe(printed.stdout);
+  });
+
   it("writes validate.json and validate.sarif with --out", async () => {
     const dir = await tree(fixtureTree("clean"));
     const { code } = await run([".", "--out", "reports"], dir);
