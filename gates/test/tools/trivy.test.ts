@@ -333,6 +333,25 @@ describe("trivy fingerprints", () => {
     const all = trivy.parse(fixture("fs.mixed.json")).findings.map((finding) => finding.fingerprint);
     expect(new Set(all).size).toBe(all.length);
   });
+
+  it("number an identity's later occurrences in document order: the first keeps the plain hash", () => {
+    const vulnerability = {
+      VulnerabilityID: "CVE-2025-0001",
+      PkgName: "left-pad",
+      InstalledVersion: "1.0.0",
+      Severity: "HIGH",
+    };
+    const entry = { Target: "package-lock.json", Type: "npm", Vulnerabilities: [vulnerability] };
+    const other = { ...entry, Vulnerabilities: [{ ...vulnerability, PkgName: "right-pad" }] };
+    const report = { SchemaVersion: 2, Results: [entry, other, entry, entry] };
+    const key = fingerprintOf(["trivy", "CVE-2025-0001", "left-pad", "1.0.0", "package-lock.json"]);
+    expect(trivy.parse(JSON.stringify(report)).findings.map((finding) => finding.fingerprint)).toEqual([
+      key,
+      fingerprintOf(["trivy", "CVE-2025-0001", "right-pad", "1.0.0", "package-lock.json"]),
+      fingerprintOf([key, 1]),
+      fingerprintOf([key, 2]),
+    ]);
+  });
 });
 
 describe("trivy SARIF", () => {
