@@ -65,31 +65,42 @@ export async function readLive(url: string, timeoutMs: number): Promise<LiveWeig
   return live;
 }
 
+/** What nginx served while waiting for a generation. */
+export interface GenerationReading {
+  /** The last weights read (kept when a later read failed). */
+  live: LiveWeights | null;
+  /** Why the last read failed, or null. */
+  error: string | null;
+  /** True only when nginx served the generation, and nothing else, for the whole settle time. */
+  settled: boolean;
+}
+
 /**
  * Polls the live location until nginx serves `generation` and nothing else for `settleMs`: a
  * reload is asynchronous (workers pick the new configuration up a moment after the command
  * returns, and old workers may still accept a connection or two meanwhile). Returns the last
- * reading when that does not happen within `timeoutMs`.
+ * reading, unsettled, when that does not happen within `timeoutMs`: a generation seen once just
+ * before the deadline, or before nginx stopped answering, is not a generation nginx serves.
  */
 export async function waitForGeneration(
   url: string,
   generation: string,
   timeoutMs: number,
   settleMs = 250,
-): Promise<{ live: LiveWeights | null; error: string | null }> {
+): Promise<GenerationReading> {
   const deadline = Date.now() + timeoutMs;
-  let last: { live: LiveWeights | null; error: string | null } = { live: null, error: null };
+  let last: GenerationReading = { live: null, error: null, settled: false };
   let servedSince: number | null = null;
   for (;;) {
     try {
-      last = { live: await readLive(url, 2_000), error: null };
+      last = { live: await readLive(url, 2_000), error: null, settled: false };
       if (last.live?.generation === generation) {
         servedSince ??= Date.now();
-        if (Date.now() - servedSince >= settleMs) return last;
+        if (Date.now() - servedSince >= settleMs) return { ...last, settled: true };
       } else servedSince = null;
     } catch (error) {
       servedSince = null;
-      last = { live: last.live, error: error instanceof Error ? error.message : String(error) };
+      last = { live: last.live, error: error instanceof Error ? error.message : String(error), settled: false };
     }
     if (Date.now() + 25 > deadline) return last;
     await new Promise((resolve) => setTimeout(resolve, 25));

@@ -78,10 +78,11 @@ export function nginxRouter(options: NginxOptions): Router {
       const reload = await run(options.reloadCmd);
       if (!reload.ok) return reapply(previous, describeFailure(options.reloadCmd, reload));
       const seen = await waitForGeneration(options.liveUrl, generation, options.timeoutMs);
-      if (seen.live?.generation !== generation || !sameWeights(seen.live.weights, weights)) {
+      if (!seen.settled || seen.live?.generation !== generation || !sameWeights(seen.live.weights, weights)) {
+        const steadily = seen.live?.generation === generation ? " steadily" : "";
         throw new RouterError(
           "nginx",
-          `nginx does not serve generation ${generation} (blue ${weights.blue} / green ${weights.green}) within ${options.timeoutMs}ms; it serves ${served(seen.live)}${seen.error === null ? "" : ` (${seen.error})`}`,
+          `nginx does not serve generation ${generation} (blue ${weights.blue} / green ${weights.green})${steadily} within ${options.timeoutMs}ms; it serves ${served(seen.live)}${seen.error === null ? "" : ` (${seen.error})`}`,
           {
             applied: true,
             fix: "check the reload command and that nginx_live_url reaches this nginx",

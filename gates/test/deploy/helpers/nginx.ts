@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ACCESS_LOG_FORMAT } from "../../../src/deploy/analysis/access-log.js";
 import { renderUpstream } from "../../../src/deploy/routers/nginx.js";
-import { freePort, stopChild, waitForPort } from "./processes.js";
+import { waitForGeneration } from "../../../src/deploy/routers/nginx-live.js";
+import { freePort, stopChild } from "./processes.js";
 
 /** A real nginx with its own prefix on a loopback port, proxying to the upstream Portcullis writes. */
 export interface TestNginx {
@@ -28,7 +30,8 @@ export async function startNginx(dir: string, servers: { blue: string; green: st
   for (const sub of ["conf", "logs", "temp"]) await mkdir(path.join(dir, sub), { recursive: true });
   const confFile = path.join(dir, "conf", "nginx.conf");
   const upstreamFile = path.join(dir, "conf", "upstream.conf");
-  await writeFile(upstreamFile, renderUpstream(UPSTREAM, servers, { blue: 100, green: 0 }));
+  const generation = `test-start-${randomBytes(4).toString("hex")}`;
+  await writeFile(upstreamFile, renderUpstream(UPSTREAM, servers, { blue: 100, green: 0 }, generation));
   await writeFile(confFile, config(dir, port, upstreamFile));
   const base = `nginx -p ${dir}/ -c ${confFile} -e ${path.join(dir, "logs", "error.log")}`;
   const child: ChildProcess = spawn(
@@ -36,16 +39,23 @@ export async function startNginx(dir: string, servers: { blue: string; green: st
     ["-p", `${dir}/`, "-c", confFile, "-e", path.join(dir, "logs", "error.log"), "-g", "daemon off;"],
     { stdio: ["ignore", "inherit", "inherit"] },
   );
-  await waitForPort(port);
-  // Another process could hold the port picked above; then this nginx has exited on its bind error.
-  if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}) instead of listening on ${port}`);
+  // The port was free when picked, not necessarily when nginx bound it: what answers must be this
+  // nginx, serving this include.
+  const liveUrl = `http://127.0.0.1:${port}/portcullis/weights`;
+  const seen = await waitForGeneration(liveUrl, generation, 10_000);
+  if (!seen.settled) {
+    await stopChild(child, "SIGQUIT");
+    throw new Error(
+      `the nginx started on port ${port} does not serve its include: ${seen.error ?? JSON.stringify(seen.live)}`,
+    );
+  }
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     dir,
     confFile,
     upstreamFile,
-    liveUrl: `http://127.0.0.1:${port}/portcullis/weights`,
+    liveUrl,
     accessLog: path.join(dir, "logs", "access.log"),
     testCmd: `${base} -t`,
     reloadCmd: `${base} -s reload`,

@@ -115,7 +115,7 @@ export async function startStand(prefix: string): Promise<Stand> {
       // A reload is asynchronous: on a loaded machine old workers served the old file for over
       // 150 ms. Wait, as the router does, until nginx serves only this file.
       const seen = await waitForGeneration(nginx.liveUrl, generation, 10_000);
-      if (seen.live?.generation !== generation) {
+      if (!seen.settled) {
         throw new Error(`nginx did not take the new upstream within 10 s: ${seen.error ?? JSON.stringify(seen.live)}`);
       }
     },
