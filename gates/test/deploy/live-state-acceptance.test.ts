@@ -103,10 +103,14 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     await stand.untilAnalysing(stateDir, 0, 30_000);
     await writeFile(flag, "");
     await stand.green.fail("all");
-    // At least two refused attempts (each waits up to 2 s to read what nginx serves), then repair.
+    // At least two refused attempts (each waits up to 2 s to read what nginx serves), then repair:
+    // whatever happens, or the deploy would keep retrying against the nginx the next test uses.
     const refusals = (): number => stand.notices.filter((notice) => notice.event === "rollback_failed").length;
-    await until(() => refusals() >= 2, 20_000, "two refused rollback attempts");
-    await rm(flag);
+    try {
+      await until(() => refusals() >= 2, 20_000, "two refused rollback attempts");
+    } finally {
+      await rm(flag, { force: true });
+    }
     const run = await running;
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect((await stand.ledger(stateDir)).at(-1)).toMatchObject({
@@ -116,7 +120,6 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     });
     expect(tally(await stand.versions(40))).toEqual({ v1: 40 });
     const failures = stand.notices.filter((notice) => notice.event === "rollback_failed");
-    expect(failures.length).toBeGreaterThanOrEqual(2);
     expect(failures.every((notice) => notice.severity === "critical")).toBe(true);
   });
 

@@ -86,13 +86,15 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
     const records = await ledger();
     const finished = records.at(-1);
     const restoredAt = Date.parse(finished?.finished_at ?? "");
-    // Users keep coming after the rollback: enough of them to judge, however slow the machine.
     const after = (): Hit[] => load.hits.filter((hit) => hit.at > restoredAt + 300);
-    await until(() => after().length > 100, 20_000, "100 requests after the rollback").catch(() => undefined);
-    await load.stop();
-
-    expect(code, controller.output()).toBe(1);
-    expect(finished).toMatchObject({ type: "deploy_finished", outcome: "rolled_back" });
+    try {
+      expect(code, controller.output()).toBe(1);
+      expect(finished).toMatchObject({ type: "deploy_finished", outcome: "rolled_back" });
+      // Users keep coming after the rollback: enough of them to judge, however slow the machine.
+      await until(() => after().length > 100, 20_000, "100 requests after the rollback");
+    } finally {
+      await load.stop();
+    }
     expect(
       restoredAt - failingFrom,
       `failing from ${new Date(failingFrom).toISOString()}\n${controller.output()}`,
@@ -103,7 +105,6 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
     expect(await liveWeights()).toEqual({ blue: 100, green: 0 });
     expect(await state()).toMatchObject({ active: "blue", phase: "idle", lock: null });
     // After the rollback was confirmed (and old nginx workers drained), only blue answers.
-    expect(after().length).toBeGreaterThan(100);
     expect(after().every((hit) => hit.version === "v1" && hit.ok)).toBe(true);
   });
 

@@ -45,7 +45,7 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
       // Wait until Prometheus has enough samples of green for rate() over 5s: a ratio that is
       // empty or NaN (no rate yet) would make the windows inconclusive instead of failed.
       const query = ERROR_RATIO.replaceAll("{release}", "v2");
-      await until(async () => ((await prometheus.value(query)) ?? 0) > 0, 30_000, "green's error ratio has a value");
+      await until(async () => ((await prometheus.value(query)) ?? 0) > 0, 30_000, "green's error ratio is above 0");
       const weights = path.join(work, "weights");
       await writeFile(weights, "100 0");
       const stateDir = path.join(work, "state");

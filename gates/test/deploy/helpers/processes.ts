@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { connect } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { messageOf } from "../../../src/errors.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const VERSION_SERVER = path.join(REPO_ROOT, "gates/test/fixtures/deploy/version-server.mjs");
@@ -74,24 +74,6 @@ export function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM
   });
 }
 
-/** Resolves once something accepts TCP connections on the port (bounded). */
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** A free loopback port (bound then released). */
 export async function freePort(): Promise<number> {
   const { createServer } = await import("node:net");
@@ -110,20 +92,26 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `check` until it holds (bounded). */
+/** Polls `check` until it holds (bounded); a timeout names the check's last error, if any. */
 export async function until(
   check: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what = "condition",
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
     try {
       if (await check()) return;
-    } catch {
-      // Not there yet.
+      lastError = undefined;
+    } catch (error) {
+      // Not there yet (a server still starting), or a broken check: the timeout says which.
+      lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs}ms`);
+    if (Date.now() > deadline) {
+      const cause = lastError === undefined ? "" : ` (last error: ${messageOf(lastError)})`;
+      throw new Error(`${what}: not met within ${timeoutMs}ms${cause}`);
+    }
     await sleep(200);
   }
 }
