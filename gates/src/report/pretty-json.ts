@@ -1,16 +1,17 @@
 import { InternalError } from "../errors.js";
 
 /**
- * `JSON.stringify(document, null, 2)` in pieces, the array under `key` a batch of items at a time:
- * the same text, without ever holding it whole. validate's document for 10,000 files is 154 MB of
- * text, and one character outside Latin-1 made all of it a two-byte string, which the write then
- * encoded to UTF-8 whole (0.3 s more than these pieces, and 300 MB more memory).
+ * `JSON.stringify(document, null, 2)` in pieces, the array under the top-level `key` a batch of
+ * items at a time: the same text, without ever holding it whole. validate's document for 10,000
+ * files is 154 MB of text, and one character outside Latin-1 made all of it a two-byte string,
+ * which the write then encoded to UTF-8 whole (0.3 s more than these pieces, and 300 MB more
+ * memory). For plain data: a `toJSON` would see other keys than in one stringify.
  */
-export function* prettyJsonPieces<K extends string>(
-  document: { readonly [key in K]: readonly unknown[] },
-  key: K,
-  batch = PIECE_ITEMS,
-): Generator<string> {
+export function* prettyJsonPieces(document: object, key: string, batch = PIECE_ITEMS): Generator<string> {
+  const items: unknown = Reflect.get(document, key);
+  if (!Array.isArray(items) || !Number.isInteger(batch) || batch < 1) {
+    throw new InternalError(`prettyJsonPieces needs an array under ${JSON.stringify(key)} and a whole batch size`);
+  }
   const keyText = JSON.stringify(key);
   const envelope = JSON.stringify({ ...document, [key]: SLOT }, null, 2);
   // A line starting with two spaces and a quote is a key of the document itself (deeper keys are
@@ -20,7 +21,6 @@ export function* prettyJsonPieces<K extends string>(
   if (marker < 0) throw new InternalError(`${keyText} is not a key of the document being written`);
   const before = envelope.slice(0, marker + line.length);
   const after = envelope.slice(marker + line.length + SLOT_TEXT.length);
-  const items = document[key];
   if (items.length === 0) {
     yield `${before}[]${after}`;
     return;

@@ -38,6 +38,17 @@ describe("prettyJsonPieces", () => {
     );
   });
 
+  it("refuses what it cannot write as one stringify would: no array under the key, or no whole batch", () => {
+    for (const [document, batch] of [
+      [{ a: 1 }, 2],
+      [{ findings: "text" }, 2],
+      [{ findings: [1] }, 0],
+      [{ findings: [1] }, Number.NaN],
+    ] as const) {
+      expect(() => [...prettyJsonPieces(document, "findings", batch)]).toThrow(/prettyJsonPieces needs/);
+    }
+  });
+
   it("holds no more than a batch of items in one piece", () => {
     const findings = Array.from({ length: 10 }, (_, index) => ({ index, title: "—".repeat(index) }));
     const pieces = [...prettyJsonPieces({ schema: "x", findings, toolErrors: [] }, "findings", 3)];
