@@ -1,6 +1,6 @@
 import { appendFileSync } from "node:fs";
 import path from "node:path";
-import { IoError, messageOf } from "../errors.js";
+import { IoError, isPortcullisError, messageOf } from "../errors.js";
 import { renderAnnotations } from "../report/annotations.js";
 import { renderJsonChunks } from "../report/json.js";
 import { renderHtml } from "../report/html.js";
@@ -66,6 +66,8 @@ function guarded(file: string, write: () => void): void {
   try {
     write();
   } catch (error) {
+    // A renderer's own error (a bug) is not the disk's fault.
+    if (isPortcullisError(error)) throw error;
     throw new IoError(`cannot write: ${messageOf(error)}`, {
       file,
       fix: "check that the folder is writable and the disk is not full",

@@ -64,4 +64,17 @@ describe("writeOutputs", () => {
     expect(renderMarkdown).toHaveBeenCalledTimes(1);
     expect(readFileSync(stepSummary, "utf8")).toBe(readFileSync(path.join(dir, "out", "summary.md"), "utf8"));
   });
+
+  it("lets a renderer's own error through as itself, not as a folder that cannot be written", () => {
+    // A report that does not match its schema is a bug report.json refuses to write.
+    const report = { ...realisticReport(5), policyHash: 42 } as unknown as Report;
+    const dir = mkdtempSync(path.join(tmpdir(), "portcullis-outputs-"));
+    dirs.push(dir);
+    expect(() => writeOutputs(dir, reportOutputs(report, []))).toThrow(
+      expect.objectContaining({
+        code: "INTERNAL",
+        message: expect.stringMatching(/^report\.json does not match/) as unknown,
+      }),
+    );
+  });
 });
