@@ -13,6 +13,7 @@ export default defineConfig({
   },
   test: {
     include: ["gates/test/**/*.test.ts", "dagger/test/**/*.test.ts", "scenarios/test/**/*.test.ts"],
+    setupFiles: ["gates/test/fast-check-seed.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
