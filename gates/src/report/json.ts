@@ -35,10 +35,11 @@ export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Ge
   const secrets = options.secrets ?? [];
   // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
   const envelope = JSON.stringify(redactDeep({ ...checked.data, findings: FINDINGS_SLOT }, secrets), null, 2);
-  // On a line of its own at the report's top level: a nested key is indented further.
-  const line = envelope.indexOf(`\n  ${SLOT_TEXT}`);
+  // A key of the report itself: only a key precedes `: "` (a string's quotes are escaped), and a
+  // nested key is indented further.
+  const line = envelope.indexOf(`${TOP_LEVEL}${SLOT_TEXT}`);
   if (line < 0) throw new InternalError("report.json: the findings slot is missing");
-  const slot = line + 3;
+  const slot = line + TOP_LEVEL.length;
   // The envelope's own indentation precedes the slot: this ends FINDINGS_LAYOUT.open.
   yield `${envelope.slice(0, slot)}"findings": [`;
   const findings = report.findings;
@@ -73,6 +74,8 @@ const BATCH = 2048;
 const FINDING_BOUNDARY = '},{"tool":';
 const LINE_BOUNDARY = `},\n${FINDINGS_LAYOUT.indent}{"tool":`;
 
-/** Stands in for the findings list while the rest of the report is serialised; only a key can precede `: "`. */
+/** Stands in for the findings list while the rest of the report is serialised. */
 const FINDINGS_SLOT = "\u0000portcullis:findings\u0000";
 const SLOT_TEXT = `"findings": ${JSON.stringify(FINDINGS_SLOT)}`;
+/** What starts a line holding a key of the report itself. */
+const TOP_LEVEL = "\n  ";
