@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { nginxRouter } from "../../src/deploy/routers/nginx.js";
+import { nginxRouter, renderUpstream } from "../../src/deploy/routers/nginx.js";
+import { RouterError } from "../../src/deploy/routers/router.js";
 
 /**
  * The nginx router's confirmation, against a stand-in for nginx's live location that answers with
@@ -30,9 +31,19 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-async function routerAnswering(answers: number) {
+const SERVERS = { blue: "127.0.0.1:8001", green: "127.0.0.1:8002" };
+
+async function routerAnswering(
+  answers: number,
+  {
+    timeoutMs = 1_000,
+    reloadCmd = "true",
+    previous,
+  }: { timeoutMs?: number; reloadCmd?: string; previous?: string } = {},
+) {
   const dir = await mkdtemp(path.join(tmpdir(), "portcullis-nginx-router-"));
   const upstreamFile = path.join(dir, "upstream.conf");
+  if (previous !== undefined) await writeFile(upstreamFile, previous);
   const { url, server } = await liveLocation(upstreamFile, answers);
   cleanups.push(async () => {
     server.closeAllConnections();
@@ -42,11 +53,11 @@ async function routerAnswering(answers: number) {
   return nginxRouter({
     upstreamFile,
     upstream: "app",
-    servers: { blue: "127.0.0.1:8001", green: "127.0.0.1:8002" },
+    servers: SERVERS,
     testCmd: "true",
-    reloadCmd: "true",
+    reloadCmd,
     liveUrl: url,
-    timeoutMs: 1_000,
+    timeoutMs,
     cwd: dir,
   });
 }
@@ -57,10 +68,27 @@ describe("nginx router", () => {
     await expect(router.setWeights({ blue: 50, green: 50 })).resolves.toEqual({ blue: 50, green: 50 });
   });
 
+  it("lets a settle begun before a short timeout finish: nginx serving the step is never refused", async () => {
+    const router = await routerAnswering(Number.POSITIVE_INFINITY, { timeoutMs: 100 });
+    await expect(router.setWeights({ blue: 50, green: 50 })).resolves.toEqual({ blue: 50, green: 50 });
+  });
+
   it("does not count a step nginx served once and then stopped answering", async () => {
     const router = await routerAnswering(1);
     await expect(router.setWeights({ blue: 50, green: 50 })).rejects.toThrow(
       /nginx does not serve generation \S+ \(blue 50 \/ green 50\) steadily within 1000ms; it serves blue 50 % \/ green 50 % \(\S+\) \(.+\)/,
     );
+  });
+
+  it("after a failed reload, calls the last good weights restored only on a steady reading", async () => {
+    // The reload fails twice; the re-applied include is read back once, then nginx stops answering.
+    const previous = renderUpstream("app", SERVERS, { blue: 100, green: 0 }, "good-1");
+    const router = await routerAnswering(1, { reloadCmd: "false", previous });
+    const refused = await router.setWeights({ blue: 50, green: 50 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RouterError);
+    expect(refused).toMatchObject({
+      applied: true,
+      message: expect.stringMatching(/re-applied the last good include/) as unknown,
+    });
   });
 });

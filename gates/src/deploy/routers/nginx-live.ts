@@ -79,8 +79,8 @@ export interface GenerationReading {
  * Polls the live location until nginx serves `generation` and nothing else for `settleMs`: a
  * reload is asynchronous (workers pick the new configuration up a moment after the command
  * returns, and old workers may still accept a connection or two meanwhile). Returns the last
- * reading, unsettled, when that does not happen within `timeoutMs`: a generation seen once just
- * before the deadline, or before nginx stopped answering, is not a generation nginx serves.
+ * reading, unsettled, when nginx does not start serving it within `timeoutMs` or stops before the
+ * settle time is over (a generation seen once, then another or no answer, is not one nginx serves).
  */
 export async function waitForGeneration(
   url: string,
@@ -102,7 +102,9 @@ export async function waitForGeneration(
       servedSince = null;
       last = { live: last.live, error: error instanceof Error ? error.message : String(error), settled: false };
     }
-    if (Date.now() + 25 > deadline) return last;
+    // Past the deadline only to finish a settle already under way: a timeout shorter than the
+    // settle time must not refuse an nginx that serves the generation.
+    if (Date.now() + 25 > deadline && servedSince === null) return last;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

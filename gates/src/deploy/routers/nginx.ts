@@ -47,7 +47,9 @@ export function nginxRouter(options: NginxOptions): Router {
     const waitMs = good === null ? 0 : again.ok ? options.timeoutMs : Math.min(options.timeoutMs, 2_000);
     const seen = await waitForGeneration(options.liveUrl, generation, waitMs);
     const servedGeneration = seen.live?.generation;
-    const unchanged = good !== null && (servedGeneration === generation || servedGeneration === good.generation);
+    // Unchanged only on a steady reading of the re-applied generation, or a last good read of the
+    // previous one; anything less counts as applied, the side that rolls back.
+    const unchanged = good !== null && (seen.settled || (seen.error === null && servedGeneration === good.generation));
     throw new RouterError(
       "nginx",
       `reload failed: ${failure}; re-applied the last good include (${again.ok ? "reloaded" : `reload failed again: ${describeFailure(options.reloadCmd, again)}`}); nginx serves ${served(seen.live)}${seen.error === null ? "" : ` (${seen.error})`}`,
