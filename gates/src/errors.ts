@@ -212,6 +212,11 @@ export function isPortcullisError(value: unknown): value is PortcullisError {
   return value instanceof PortcullisError;
 }
 
+/** An error of the file system (node's system errors carry a `code` and the failed `syscall`). */
+export function isFsError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && "code" in error && typeof error.code === "string" && "syscall" in error;
+}
+
 /** The message of anything thrown: an Error's message, else the value as text. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

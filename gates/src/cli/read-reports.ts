@@ -1,6 +1,7 @@
 import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
+  isFsError,
   isPortcullisError,
   quote,
   ReportError,
@@ -172,8 +173,4 @@ function unreadable(
     ...options,
     fix: "check that the path is a readable file",
   });
-}
-
-function isFsError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && "code" in error && typeof error.code === "string" && "syscall" in error;
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Log } from "sarif";
-import { UsageError, IoError, isPortcullisError, messageOf } from "../errors.js";
+import { UsageError, IoError, isFsError, messageOf } from "../errors.js";
 import type { FindingsDocument } from "../findings/format.js";
 import { formatCount } from "../report/format-count.js";
 import { prettyJsonPieces } from "../report/pretty-json.js";
@@ -102,8 +102,8 @@ function writeOutputs(out: string, document: FindingsDocument, sarif: Log): void
     writePieces(path.join(out, "validate.json"), documentText(document));
     writeFileSync(path.join(out, "validate.sarif"), `${JSON.stringify(sarif, null, 2)}\n`);
   } catch (error) {
-    // A renderer's own error (a bug) is not the folder's fault.
-    if (isPortcullisError(error)) throw error;
+    // Only the file system's errors are the folder's fault; a renderer's error is a bug, reported as one.
+    if (!isFsError(error)) throw error;
     throw new IoError(`cannot write the reports: ${messageOf(error)}`, {
       file: out,
       fix: "give --out a folder you can write to",

@@ -1,6 +1,6 @@
 import { appendFileSync } from "node:fs";
 import path from "node:path";
-import { IoError, isPortcullisError, messageOf } from "../errors.js";
+import { IoError, isFsError, messageOf } from "../errors.js";
 import { renderAnnotations } from "../report/annotations.js";
 import { renderJsonChunks } from "../report/json.js";
 import { renderHtml } from "../report/html.js";
@@ -66,8 +66,8 @@ function guarded(file: string, write: () => void): void {
   try {
     write();
   } catch (error) {
-    // A renderer's own error (a bug) is not the disk's fault.
-    if (isPortcullisError(error)) throw error;
+    // Only the file system's errors are the disk's fault; a renderer's error is a bug, reported as one.
+    if (!isFsError(error)) throw error;
     throw new IoError(`cannot write: ${messageOf(error)}`, {
       file,
       fix: "check that the folder is writable and the disk is not full",

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -63,6 +63,20 @@ describe("writeOutputs", () => {
 
     expect(renderMarkdown).toHaveBeenCalledTimes(1);
     expect(readFileSync(stepSummary, "utf8")).toBe(readFileSync(path.join(dir, "out", "summary.md"), "utf8"));
+  });
+
+  it("names the file and the fix when the disk refuses a write", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "portcullis-outputs-"));
+    dirs.push(dir);
+    // A folder where report.json should go: the open fails with EISDIR.
+    mkdirSync(path.join(dir, "report.json"));
+    expect(() => writeOutputs(dir, reportOutputs(realisticReport(5), []))).toThrow(
+      expect.objectContaining({
+        code: "IO",
+        file: path.join(dir, "report.json"),
+        message: expect.stringMatching(/^cannot write: EISDIR/) as unknown,
+      }),
+    );
   });
 
   it("lets a renderer's own error through as itself, not as a folder that cannot be written", () => {
