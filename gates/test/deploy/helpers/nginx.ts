@@ -44,9 +44,10 @@ export async function startNginx(dir: string, servers: { blue: string; green: st
   const liveUrl = `http://127.0.0.1:${port}/portcullis/weights`;
   const seen = await waitForGeneration(liveUrl, generation, 10_000);
   if (!seen.settled) {
+    const exited = child.exitCode === null ? "" : ` (nginx exited ${child.exitCode}: is the port taken?)`;
     await stopChild(child, "SIGQUIT");
     throw new Error(
-      `the nginx started on port ${port} does not serve its include: ${seen.error ?? JSON.stringify(seen.live)}`,
+      `the nginx started on port ${port} does not serve its include${exited}: ${seen.error ?? JSON.stringify(seen.live)}`,
     );
   }
   return {
