@@ -2,6 +2,7 @@ import { InternalError } from "../errors.js";
 import { jsonMayHoldSecret, redactDeep } from "../findings/redact.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import { Report } from "../model/report.js";
+import { aroundTopLevelKey } from "./pretty-json.js";
 import { FINDINGS_LAYOUT } from "../model/report-layout.js";
 import type { Finding } from "../findings/finding.js";
 
@@ -34,14 +35,11 @@ export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Ge
   }
   const secrets = options.secrets ?? [];
   // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
-  const envelope = JSON.stringify(redactDeep({ ...checked.data, findings: FINDINGS_SLOT }, secrets), null, 2);
-  // A key of the report itself: only a key precedes `: "` (a string's quotes are escaped), and a
-  // nested key is indented further.
-  const line = envelope.indexOf(`${TOP_LEVEL}${SLOT_TEXT}`);
-  if (line < 0) throw new InternalError("report.json: the findings slot is missing");
-  const slot = line + TOP_LEVEL.length;
-  // The envelope's own indentation precedes the slot: this ends FINDINGS_LAYOUT.open.
-  yield `${envelope.slice(0, slot)}"findings": [`;
+  const { before, after } = aroundTopLevelKey("findings", (slot) =>
+    JSON.stringify(redactDeep({ ...checked.data, findings: slot }, secrets), null, 2),
+  );
+  // The envelope's own indentation precedes the key: this ends FINDINGS_LAYOUT.open.
+  yield `${before}[`;
   const findings = report.findings;
   for (let start = 0; start < findings.length; start += BATCH) {
     const batch = findings.slice(start, start + BATCH);
@@ -52,7 +50,7 @@ export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Ge
     yield `${start === 0 ? "" : ","}\n${lines}`;
   }
   yield findings.length === 0 ? "]" : `\n${FINDINGS_LAYOUT.close}`;
-  yield `${envelope.slice(slot + SLOT_TEXT.length)}\n`;
+  yield `${after}\n`;
 }
 
 /**
@@ -73,9 +71,3 @@ const BATCH = 2048;
 /** Where one finding ends and the next begins in a stringified batch; every finding's first key is `tool`. */
 const FINDING_BOUNDARY = '},{"tool":';
 const LINE_BOUNDARY = `},\n${FINDINGS_LAYOUT.indent}{"tool":`;
-
-/** Stands in for the findings list while the rest of the report is serialised. */
-const FINDINGS_SLOT = "\u0000portcullis:findings\u0000";
-const SLOT_TEXT = `"findings": ${JSON.stringify(FINDINGS_SLOT)}`;
-/** What starts a line holding a key of the report itself. */
-const TOP_LEVEL = "\n  ";

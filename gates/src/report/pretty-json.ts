@@ -12,15 +12,7 @@ export function* prettyJsonPieces(document: object, key: string, batch = PIECE_I
   if (!Array.isArray(items) || !Number.isInteger(batch) || batch < 1) {
     throw new InternalError(`prettyJsonPieces needs an array under ${JSON.stringify(key)} and a whole batch size`);
   }
-  const keyText = JSON.stringify(key);
-  const envelope = JSON.stringify({ ...document, [key]: SLOT }, null, 2);
-  // A line starting with two spaces and a quote is a key of the document itself (deeper keys are
-  // indented further, and a string holds no raw newline), and its keys are unique.
-  const line = `\n  ${keyText}: `;
-  const marker = envelope.indexOf(`${line}${SLOT_TEXT}`);
-  if (marker < 0) throw new InternalError(`${keyText} is not a key of the document being written`);
-  const before = envelope.slice(0, marker + line.length);
-  const after = envelope.slice(marker + line.length + SLOT_TEXT.length);
+  const { before, after } = aroundTopLevelKey(key, (slot) => JSON.stringify({ ...document, [key]: slot }, null, 2));
   if (items.length === 0) {
     yield `${before}[]${after}`;
     return;
@@ -28,7 +20,7 @@ export function* prettyJsonPieces(document: object, key: string, batch = PIECE_I
   yield `${before}[\n`;
   // Stringified one level down, inside an object of their own, the items come out indented as
   // they are in the document; the wrapper's own lines are cut off.
-  const open = `{\n  ${keyText}: [\n`;
+  const open = `{\n  ${JSON.stringify(key)}: [\n`;
   const close = "\n  ]\n}";
   for (let start = 0; start < items.length; start += batch) {
     const text = JSON.stringify({ [key]: items.slice(start, start + batch) }, null, 2);
@@ -37,11 +29,26 @@ export function* prettyJsonPieces(document: object, key: string, batch = PIECE_I
   yield `\n  ]${after}`;
 }
 
+/**
+ * A document's text, indented by two, around the value of its top-level `key`: `stringify` writes
+ * the document with `slot` as that value, and `before` ends with `"<key>": `. The value is then
+ * written by the caller, in pieces.
+ */
+export function aroundTopLevelKey(key: string, stringify: (slot: string) => string): { before: string; after: string } {
+  const text = stringify(SLOT);
+  // A line starting with two spaces and a quote holds a key of the document itself (deeper keys
+  // are indented further, and a string holds no raw newline), and only a key precedes `: "`.
+  const line = `\n  ${JSON.stringify(key)}: `;
+  const at = text.indexOf(`${line}${SLOT_TEXT}`);
+  if (at < 0) throw new InternalError(`${JSON.stringify(key)} is not a key of the document being written`);
+  return { before: text.slice(0, at + line.length), after: text.slice(at + line.length + SLOT_TEXT.length) };
+}
+
 // --- internal ---
 
 /** Items per piece: pieces of a few hundred kilobytes, few enough calls (measured 256–4,096: alike). */
 const PIECE_ITEMS = 512;
 
-/** Stands in for the array while the rest of the document is stringified. */
-const SLOT = "\u0000portcullis:items\u0000";
+/** Stands in for the value while the rest of the document is stringified. */
+const SLOT = "\u0000portcullis:slot\u0000";
 const SLOT_TEXT = JSON.stringify(SLOT);
