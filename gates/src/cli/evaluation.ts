@@ -168,20 +168,19 @@ export async function finishEvaluation(
     compliance: collected,
     toolVersions: { trivy: readVersionFile(notes.reportsDir, "trivy", io.cwd) },
   });
-  const { secrets } = evaluated;
   const report = withSarifNotices(evaluated.report);
   report.timings["evaluate_ms"] = Math.round(performance.now() - started);
   const extra = extraLines(
     evidence === undefined ? notes : { ...notes, notes: [...notes.notes, controlsNote(evidence.controlsFile, io.cwd)] },
   );
   if (prepared.format === "json") {
-    for (const chunk of renderJsonChunks(report, { secrets })) io.stdout(chunk);
+    for (const chunk of renderJsonChunks(report)) io.stdout(chunk);
     if (extra !== "") io.stderr(extra);
   } else {
-    io.stdout(renderText(report, { color: useColor(io), secrets }));
+    io.stdout(renderText(report, { color: useColor(io) }));
     if (extra !== "") io.stdout(`\n${extra}`);
   }
-  const outputs = reportOutputs(report, secrets);
+  const outputs = reportOutputs(report);
   if (prepared.outDir !== undefined) {
     const written = writeOutputs(prepared.outDir, outputs);
     const shown = written.map((file) => path.relative(io.cwd, file) || file);

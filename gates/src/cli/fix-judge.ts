@@ -1,11 +1,10 @@
 import path from "node:path";
 import { ToolRunError } from "../errors.js";
 import { evaluate } from "../evaluate/evaluate.js";
-import type { RunInput, RunMeta } from "../evaluate/types.js";
+import type { EvaluateOutput, RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import type { EcosystemAdapter } from "../fix/ecosystem.js";
 import { predictFindings } from "../fix/predict.js";
-import type { Report } from "../model/report.js";
 import { reportParsers } from "../tools/index.js";
 import { trivy } from "../tools/trivy.js";
 import { findOnPath, runProcess } from "../runner/spawn.js";
@@ -53,10 +52,7 @@ export async function scanWithTrivy(
 }
 
 /** Judges one trivy run against the prepared policy: the gates `evaluate --report trivy=…` would give. */
-export async function judge(
-  prepared: PreparedEvaluation,
-  run: RunInput,
-): Promise<{ report: Report; secrets: readonly string[] }> {
+export async function judge(prepared: PreparedEvaluation, run: RunInput): Promise<EvaluateOutput> {
   return evaluate({
     policy: prepared.loaded.policy,
     policyHash: prepared.loaded.hash,

@@ -227,7 +227,7 @@ async function finish(input: FinishInput, io: CliIo): Promise<number> {
   const written = writeFixOutputs(path.resolve(io.cwd, flags.out ?? path.join(input.dir, DEFAULT_FIX_OUT)), {
     plan,
     changes,
-    report: renderJson(rejudged.report, { secrets: rejudged.secrets }),
+    report: renderJson(rejudged.report),
     before: applied.before,
     after: applied.after,
     source: scan.source,

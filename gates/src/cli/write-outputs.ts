@@ -15,31 +15,29 @@ import { writePieces } from "./write-pieces.js";
 /** The files `--out <dir>` receives. */
 export const OUTPUT_FILES = ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"] as const;
 
-/** A judged report and its scrub list, with summary.md rendered once for every place that shows it. */
+/** A judged report, with summary.md rendered once for every place that shows it. */
 export interface ReportOutputs {
   report: Report;
-  secrets: readonly string[];
   /** summary.md: written by --out and appended to $GITHUB_STEP_SUMMARY. */
   summary: () => string;
 }
 
-export function reportOutputs(report: Report, secrets: readonly string[]): ReportOutputs {
+export function reportOutputs(report: Report): ReportOutputs {
   let summary: string | undefined;
-  return { report, secrets, summary: () => (summary ??= renderMarkdown(report, { secrets })) };
+  return { report, summary: () => (summary ??= renderMarkdown(report)) };
 }
 
 /**
  * Writes the report files to `dir` (created when absent), each streamed to disk piece by piece: a
- * report of 100,000 findings is never one string. Every renderer gets the scrub list, so a secret
- * the parsers saw is checked for once more in every byte written.
+ * report of 100,000 findings is never one string. The report is already scrubbed by evaluate(),
+ * and every renderer renders nothing else.
  */
-export function writeOutputs(dir: string, { report, secrets, summary }: ReportOutputs): string[] {
+export function writeOutputs(dir: string, { report, summary }: ReportOutputs): string[] {
   const rendered: Readonly<Record<(typeof OUTPUT_FILES)[number], () => Iterable<string>>> = {
-    "report.json": () => renderJsonChunks(report, { secrets }),
-    "report.sarif": () => renderSarifChunks(report, { secrets }),
+    "report.json": () => renderJsonChunks(report),
+    "report.sarif": () => renderSarifChunks(report),
     "summary.md": () => [summary()],
-    "junit.xml": () => [renderJunit(report, { secrets })],
-    // The report is already scrubbed by evaluate(); the page renders nothing else.
+    "junit.xml": () => [renderJunit(report)],
     "report.html": () => [renderHtml(report)],
   };
   makeDirectory(dir, "--out");
@@ -54,8 +52,8 @@ export function writeOutputs(dir: string, { report, secrets, summary }: ReportOu
  * GitHub Actions: `::error`/`::warning` annotations on stdout when GITHUB_ACTIONS=true, and
  * summary.md appended to $GITHUB_STEP_SUMMARY when that is set.
  */
-export function publishToGithub(io: CliIo, { report, secrets, summary }: ReportOutputs): void {
-  if (io.env["GITHUB_ACTIONS"] === "true") io.stdout(renderAnnotations(report, { secrets }));
+export function publishToGithub(io: CliIo, { report, summary }: ReportOutputs): void {
+  if (io.env["GITHUB_ACTIONS"] === "true") io.stdout(renderAnnotations(report));
   const file = io.env["GITHUB_STEP_SUMMARY"];
   if (file !== undefined && file !== "") guarded(file, () => appendFileSync(file, summary()));
 }

@@ -1,11 +1,11 @@
-import { redactDeep, scrubList } from "../findings/redact.js";
+import { redactBySchema, scrubList } from "../findings/redact.js";
 import { GATE_NAMES, type GateName } from "../policy/schema.js";
 import {
   REPORT_SCHEMA_ID,
   type Bypass,
   type ControlResult,
   type GateVerdict,
-  type Report,
+  Report,
   type ReportedFinding,
 } from "../model/report.js";
 import { sortFindings } from "../model/sort.js";
@@ -75,7 +75,7 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
     timings: { ...input.timings },
   };
   const secrets = scrubList(runs.flatMap((run) => run.result?.secrets ?? []));
-  return { report: redactDeep(report, secrets), secrets };
+  return { report: redactBySchema(Report, report, secrets) };
 }
 
 // --- internal ---

@@ -87,8 +87,6 @@ export interface EvaluateInput<W extends WaiverView = WaiverView> {
 }
 
 export interface EvaluateOutput {
-  /** The report, already scrubbed of every secret value the parsers saw. */
+  /** The report, already scrubbed of every secret value the parsers saw: every output renders only it. */
   report: Report;
-  /** The scrub list (frozen: see scrubList), for renderers and annotations to check their output once more. */
-  secrets: readonly string[];
 }

@@ -153,8 +153,8 @@ export interface ToolResult {
   /** k6 only. */
   performance?: PerformanceResult | undefined;
   /**
-   * Secret values seen while parsing, kept in memory only so that every output can be scrubbed of
-   * them once more before it is written (see redact.ts). Never serialised.
+   * Secret values seen while parsing, kept in memory only so that the report every output renders
+   * can be scrubbed of them (see redact.ts). Never serialised.
    */
   secrets: string[];
 }

@@ -1,3 +1,5 @@
+import type { z } from "zod";
+
 /** What replaces a secret in every output. */
 export const REDACTED = "REDACTED";
 
@@ -34,24 +36,17 @@ export function redactText(text: string, secrets: readonly string[]): string {
 }
 
 /**
- * A JSON-like value with every string (and key) scrubbed of the secrets. Copy on write: what holds
- * no secret is returned as it is, so scrubbing 100,000 clean findings copies none of them.
+ * `value`, an instance of `schema`, with every piece of data scrubbed of the secrets: each string
+ * the schema types as a string, and each key of a record keyed by strings. The schema's own words
+ * are never touched: its object keys, enum and literal values, and record keys from an enum. A
+ * secret that is also one of them (`pass`, `high`, `title`) is no leak there, and rewriting it made
+ * a report that no longer matched its schema. What the schema does not describe (an unknown key,
+ * `z.unknown()`, a union without a discriminator) is scrubbed whole, keys included. Copy on write:
+ * what holds no secret is returned as it is, so scrubbing 100,000 clean findings copies none.
  */
-export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+export function redactBySchema<T>(schema: z.core.$ZodType<T>, value: T, secrets: readonly string[]): T {
   if (secrets.length === 0) return value;
-  return scrub(value, scrubberFor(secrets)) as T;
-}
-
-/**
- * Whether JSON text may hold one of the secrets in a string or key of the value it encodes: false
- * only when no secret occurs in the text and every secret is written in JSON as it is (no quote,
- * backslash, control character or lone surrogate for JSON.stringify to escape). One search of a
- * whole batch of findings costs far less than visiting each of their strings.
- */
-export function jsonMayHoldSecret(json: string, secrets: readonly string[]): boolean {
-  if (secrets.length === 0) return false;
-  const scrubber = scrubberFor(secrets);
-  return !scrubber.verbatimInJson || scrubber.holds(json);
+  return planFor(schema)(value, scrubberFor(secrets)) as T;
 }
 
 // --- internal ---
@@ -81,12 +76,9 @@ class Scrubber {
    * once per secret.
    */
   private readonly anyOf: RegExp | undefined;
-  /** No secret is escaped by JSON.stringify: each appears in JSON text exactly as it is. */
-  readonly verbatimInJson: boolean;
 
   constructor(secrets: readonly string[]) {
     const usable = [...new Set(secrets)].filter((secret) => secret !== "");
-    this.verbatimInJson = usable.every((secret) => JSON.stringify(secret) === `"${secret}"`);
     if (usable.length > 0 && usable.length <= PRECHECKED) this.anyOf = new RegExp(usable.map(literal).join("|"));
     if (usable.length <= FEW_SECRETS) {
       this.searched = usable;
@@ -110,11 +102,6 @@ class Scrubber {
     if (this.anyOf?.test(text) === false) return text;
     const found = this.find(text);
     return found === undefined ? text : replaced(text, found);
-  }
-
-  /** Whether `text` holds any of the secrets. */
-  holds(text: string): boolean {
-    return this.anyOf === undefined ? this.find(text) !== undefined : this.anyOf.test(text);
   }
 
   /** Where the secrets are in `text`, if anywhere. */
@@ -256,33 +243,146 @@ function gramHash(text: string, at: number): number {
 function rolled(hash: number, text: string, at: number): number {
   return (Math.imul(hash - Math.imul(text.charCodeAt(at), GRAM_TOP), GRAM_BASE) + text.charCodeAt(at + GRAM)) | 0;
 }
+
+/** A value no schema describes: every string and every key in it is data. */
 function scrub(value: unknown, scrubber: Scrubber): unknown {
   if (typeof value === "string") return scrubber.redact(value);
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    for (let index = 0; index < value.length; index += 1) {
-      const item: unknown = value[index];
-      const clean = scrub(item, scrubber);
-      if (copy === undefined && clean !== item) copy = value.slice(0, index);
-      copy?.push(clean);
-    }
-    return copy ?? value;
+  if (Array.isArray(value)) return scrubArray(value, scrubAnything, scrubber);
+  return isObject(value) ? scrubRecord(value, scrubKey, scrubAnything, scrubber) : value;
+}
+
+/** Scrubs one value of a schema; returns the value itself when it holds no secret. */
+type ScrubPlan = (value: unknown, scrubber: Scrubber) => unknown;
+
+const keep: ScrubPlan = (value) => value;
+const scrubAnything: ScrubPlan = (value, scrubber) => scrub(value, scrubber);
+const scrubString: ScrubPlan = (value, scrubber) => (typeof value === "string" ? scrubber.redact(value) : value);
+/** An object key that is data: the same few recur in every object, so each is scrubbed once. */
+const scrubKey: ScrubPlan = (key, scrubber) => (typeof key === "string" ? scrubber.redactKey(key) : key);
+
+/** The schema's own words (an enum's or a literal's) are kept; any other value in their place is data. */
+function ownWords(words: readonly unknown[]): ScrubPlan {
+  const own = new Set(words);
+  return (value, scrubber) => (own.has(value) ? value : scrubString(value, scrubber));
+}
+
+/** One plan per schema, made on first use: the report's is made once per process. */
+const plans = new WeakMap<z.core.$ZodType, ScrubPlan>();
+
+function planFor(schema: z.core.$ZodType): ScrubPlan {
+  let plan = plans.get(schema);
+  if (plan === undefined) {
+    plan = planOf(schema);
+    plans.set(schema, plan);
   }
-  if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record);
-    // Entries, not assignments: a `__proto__` key from JSON.parse stays a key.
-    let copy: [string, unknown][] | undefined;
-    for (let index = 0; index < keys.length; index += 1) {
-      const key = keys[index] ?? "";
-      const item = record[key];
-      const cleanKey = scrubber.redactKey(key);
-      const clean = scrub(item, scrubber);
-      if (copy === undefined && (cleanKey !== key || clean !== item))
-        copy = keys.slice(0, index).map((earlier) => [earlier, record[earlier]]);
-      copy?.push([cleanKey, clean]);
+  return plan;
+}
+
+function planOf(schema: z.core.$ZodType): ScrubPlan {
+  const def = (schema as z.core.$ZodTypes)._zod.def;
+  switch (def.type) {
+    case "string":
+      return scrubString;
+    case "enum":
+      return ownWords(Object.values(def.entries));
+    case "literal":
+      return ownWords(def.values);
+    case "number":
+    case "boolean":
+    case "bigint":
+    case "null":
+    case "undefined":
+    case "nan":
+      return keep;
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "nonoptional":
+    case "readonly":
+    case "catch":
+      return planFor(def.innerType);
+    case "lazy":
+      return (value, scrubber) => planFor(def.getter())(value, scrubber);
+    case "array": {
+      const item = planFor(def.element);
+      return (value, scrubber) => (Array.isArray(value) ? scrubArray(value, item, scrubber) : value);
     }
-    return copy === undefined ? value : Object.fromEntries(copy);
+    case "object": {
+      const fields = new Map(Object.entries(def.shape).map(([key, field]) => [key, planFor(field)]));
+      return (value, scrubber) => (isObject(value) ? scrubObject(value, fields, scrubber) : value);
+    }
+    case "record": {
+      const keyPlan = planFor(def.keyType);
+      const key = keyPlan === scrubString ? scrubKey : keyPlan;
+      const item = planFor(def.valueType);
+      return (value, scrubber) => (isObject(value) ? scrubRecord(value, key, item, scrubber) : value);
+    }
+    case "union":
+      return "discriminator" in def && typeof def.discriminator === "string"
+        ? discriminatedPlan(def.discriminator, def.options)
+        : scrubAnything;
+    default:
+      return scrubAnything;
   }
-  return value;
+}
+
+/** A discriminated union: the option whose literal the value's discriminator names; any other value whole. */
+function discriminatedPlan(discriminator: string, options: readonly z.core.$ZodType[]): ScrubPlan {
+  const byValue = new Map<unknown, ScrubPlan>();
+  for (const option of options) {
+    const def = (option as z.core.$ZodTypes)._zod.def;
+    const tag =
+      def.type === "object" ? (def.shape[discriminator] as z.core.$ZodTypes | undefined)?._zod.def : undefined;
+    if (tag?.type === "literal") for (const literal of tag.values) byValue.set(literal, planFor(option));
+  }
+  return (value, scrubber) =>
+    (isObject(value) ? byValue.get(value[discriminator]) : undefined)?.(value, scrubber) ?? scrub(value, scrubber);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function scrubArray(value: readonly unknown[], item: ScrubPlan, scrubber: Scrubber): unknown[] {
+  let copy: unknown[] | undefined;
+  for (let index = 0; index < value.length; index += 1) {
+    const each: unknown = value[index];
+    const clean = item(each, scrubber);
+    if (copy === undefined && clean !== each) copy = value.slice(0, index);
+    copy?.push(clean);
+  }
+  return copy ?? (value as unknown[]);
+}
+
+/** An object of a known shape: its keys are the schema's; a key the shape lacks is scrubbed whole. */
+function scrubObject(value: Record<string, unknown>, fields: ReadonlyMap<string, ScrubPlan>, scrubber: Scrubber) {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const field = fields.get(key);
+    if (field === undefined) return scrub(value, scrubber);
+    const each = value[key];
+    const clean = field(each, scrubber);
+    if (clean === each) continue;
+    copy ??= { ...value };
+    copy[key] = clean;
+  }
+  return copy ?? value;
+}
+
+/** A record: its keys are data unless the schema draws them from an enum. */
+function scrubRecord(value: Record<string, unknown>, key: ScrubPlan, item: ScrubPlan, scrubber: Scrubber) {
+  const keys = Object.keys(value);
+  // Entries, not assignments: a `__proto__` key from JSON.parse stays a key.
+  let copy: [string, unknown][] | undefined;
+  for (let index = 0; index < keys.length; index += 1) {
+    const name = keys[index] ?? "";
+    const each = value[name];
+    const cleanName = String(key(name, scrubber));
+    const clean = item(each, scrubber);
+    if (copy === undefined && (cleanName !== name || clean !== each))
+      copy = keys.slice(0, index).map((earlier) => [earlier, value[earlier]]);
+    copy?.push([cleanName, clean]);
+  }
+  return copy === undefined ? value : Object.fromEntries(copy);
 }

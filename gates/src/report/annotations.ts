@@ -1,5 +1,4 @@
 import { SEVERITIES, SEVERITY_RANK, type Severity } from "../findings/finding.js";
-import { redactText } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { GateVerdict, Report, ReportedFinding } from "../model/report.js";
 import { clip, isCounted } from "./summary.js";
@@ -7,8 +6,6 @@ import { clip, isCounted } from "./summary.js";
 export type AnnotationLevel = "error" | "warning" | "notice";
 
 export interface AnnotationOptions {
-  /** The evaluator's scrub list: the output is checked against it once more. */
-  secrets?: readonly string[] | undefined;
   /** Most annotations per level; GitHub shows 10 per level per step and drops the rest. */
   maxPerLevel?: number | undefined;
 }
@@ -48,7 +45,7 @@ export function renderAnnotations(report: Report, options: AnnotationOptions = {
     });
   }
   const lines = kept.map(command);
-  return lines.length === 0 ? "" : `${redactText(lines.join("\n"), options.secrets ?? [])}\n`;
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
 
 /** Escapes a workflow command's message (`%`, CR, LF). */

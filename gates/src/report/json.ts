@@ -1,22 +1,16 @@
 import { InternalError } from "../errors.js";
-import { jsonMayHoldSecret, redactDeep } from "../findings/redact.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import { Report } from "../model/report.js";
 import { aroundTopLevelKey } from "./pretty-json.js";
 import { FINDINGS_LAYOUT } from "../model/report-layout.js";
 import type { Finding } from "../findings/finding.js";
 
-export interface JsonOptions {
-  /** The evaluator's scrub list: the output is checked against it once more. */
-  secrets?: readonly string[] | undefined;
-}
-
 /**
  * report.json (`portcullis.report/v2`) as one string. Large reports: see renderJsonChunks, which
  * writes the same bytes without ever holding them whole.
  */
-export function renderJson(report: Report, options: JsonOptions = {}): string {
-  return [...renderJsonChunks(report, options)].join("");
+export function renderJson(report: Report): string {
+  return [...renderJsonChunks(report)].join("");
 }
 
 /**
@@ -26,28 +20,21 @@ export function renderJson(report: Report, options: JsonOptions = {}): string {
  * entered (its tool's parser) and built by typed code since; re-validating 100,000 of them costs
  * more than parsing the report did. They are written one per line, each a compact JSON object.
  */
-export function* renderJsonChunks(report: Report, options: JsonOptions = {}): Generator<string> {
+export function* renderJsonChunks(report: Report): Generator<string> {
   const checked = Report.safeParse({ ...report, findings: [] });
   if (!checked.success) {
     throw new InternalError(`report.json does not match its schema: ${describeIssues(schemaIssues(checked.error))}`, {
       fix: "this is a bug in Portcullis: please report it with the command that produced it",
     });
   }
-  const secrets = options.secrets ?? [];
-  // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
   const { before, after } = aroundTopLevelKey("findings", (slot) =>
-    JSON.stringify(redactDeep({ ...checked.data, findings: slot }, secrets), null, 2),
+    JSON.stringify({ ...checked.data, findings: slot }, null, 2),
   );
   // The envelope's own indentation precedes the key: this ends FINDINGS_LAYOUT.open.
   yield `${before}[`;
   const findings = report.findings;
   for (let start = 0; start < findings.length; start += BATCH) {
-    const batch = findings.slice(start, start + BATCH);
-    let lines = findingLines(batch);
-    // Searched as text first: only a batch whose text may hold a secret is scrubbed value by value.
-    // Findings are plain data (no getters or toJSON), so the text shows every string they hold.
-    if (jsonMayHoldSecret(lines, secrets)) lines = findingLines(batch.map((finding) => redactDeep(finding, secrets)));
-    yield `${start === 0 ? "" : ","}\n${lines}`;
+    yield `${start === 0 ? "" : ","}\n${findingLines(findings.slice(start, start + BATCH))}`;
   }
   yield findings.length === 0 ? "]" : `\n${FINDINGS_LAYOUT.close}`;
   yield `${after}\n`;

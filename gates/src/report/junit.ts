@@ -1,12 +1,6 @@
-import { redactText } from "../findings/redact.js";
 import { checkLabel, checkLimitText, checkMeasuredText } from "../model/check-text.js";
 import type { ControlResult, GateVerdict, Report, ReportedFinding } from "../model/report.js";
 import { locationText, measuredText, thresholdText } from "./summary.js";
-
-export interface JunitOptions {
-  /** The evaluator's scrub list: the output is checked against it once more. */
-  secrets?: readonly string[] | undefined;
-}
 
 /**
  * junit.xml: one test suite per environment, one test case per gate, then one per compliance
@@ -14,7 +8,7 @@ export interface JunitOptions {
  * <skipped>; pass and warn pass, with the reason in <system-out>. The failure's `type` says whether
  * the gate (for a control: the compliance gate) is mandatory or advisory.
  */
-export function renderJunit(report: Report, options: JunitOptions = {}): string {
+export function renderJunit(report: Report): string {
   const suite = `portcullis.${report.environment}`;
   // Only the gates' worst findings are named: look up those, not the 100,000 others.
   const wanted = new Set(report.verdicts.flatMap((verdict) => verdict.evidence.worst));
@@ -52,7 +46,7 @@ export function renderJunit(report: Report, options: JunitOptions = {}): string 
     "  </testsuite>",
     "</testsuites>",
   ].join("\n");
-  return `${redactText(xmlText, options.secrets ?? [])}\n`;
+  return `${xmlText}\n`;
 }
 
 /** Escapes text for XML content and attributes, dropping characters XML 1.0 cannot carry. */

@@ -1,4 +1,3 @@
-import { redactText } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { ControlStatus, GateStatus, GateVerdict, Report } from "../model/report.js";
 import {
@@ -13,8 +12,6 @@ import {
 } from "./summary.js";
 
 export interface MarkdownOptions {
-  /** The evaluator's scrub list: the output is checked against it once more. */
-  secrets?: readonly string[] | undefined;
   /** Most bytes written (default: GitHub's step-summary limit). */
   maxBytes?: number | undefined;
 }
@@ -47,10 +44,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     problemSection(report),
     noticeSection(report),
   ].filter((section) => section !== "");
-  return withinBytes(
-    `${redactText(sections.join("\n\n"), options.secrets ?? [])}\n`,
-    options.maxBytes ?? MARKDOWN_LIMITS.bytes,
-  );
+  return withinBytes(`${sections.join("\n\n")}\n`, options.maxBytes ?? MARKDOWN_LIMITS.bytes);
 }
 
 /** Escapes untrusted text for a Markdown table cell or paragraph (GitHub-flavoured, HTML allowed). */

@@ -1,7 +1,6 @@
 import type * as Sarif from "sarif";
 import { SEVERITY_RANK, type FindingKind, type Location, type Severity } from "../findings/finding.js";
 import { InternalError } from "../errors.js";
-import { redactDeep } from "../findings/redact.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { Report, ReportedFinding, ToolRun } from "../model/report.js";
 import { planSarif, type SarifToolPlan } from "./sarif-plan.js";
@@ -10,24 +9,16 @@ export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 
 export { planSarif, sarifNotices, withSarifNotices, type SarifToolPlan } from "./sarif-plan.js";
 
-export interface SarifOptions {
-  /** The evaluator's scrub list: the output is checked against it once more. */
-  secrets?: readonly string[] | undefined;
-}
-
 /** report.sarif: merged SARIF 2.1.0, one run per tool, for GitHub code scanning. */
-export function renderSarif(report: Report, options: SarifOptions = {}): string {
-  return [...renderSarifChunks(report, options)].join("");
+export function renderSarif(report: Report): string {
+  return [...renderSarifChunks(report)].join("");
 }
 
 /**
  * report.sarif in pieces, for streaming to disk: the same bytes as renderSarif, one result at a
  * time, so that 5,000 results per tool are never one string.
  */
-export function* renderSarifChunks(report: Report, options: SarifOptions = {}): Generator<string> {
-  const secrets = options.secrets ?? [];
-  // Scrubbed as data, not as text: a secret that looks like a number must not corrupt the JSON.
-  const scrub = <T>(value: T): T => (secrets.length === 0 ? value : redactDeep(value, secrets));
+export function* renderSarifChunks(report: Report): Generator<string> {
   yield `{"$schema":${JSON.stringify(SARIF_SCHEMA_URI)},"version":"2.1.0","runs":[`;
   let first = true;
   for (const entry of planSarif(report)) {
@@ -35,7 +26,7 @@ export function* renderSarifChunks(report: Report, options: SarifOptions = {}): 
     const { run, rules } = toRun(report, entry);
     // Results go where they always were, before the run's properties.
     const { properties, ...head } = run;
-    const text = JSON.stringify(scrub({ ...head, results: RESULTS_SLOT, properties }));
+    const text = JSON.stringify({ ...head, results: RESULTS_SLOT, properties });
     const slot = text.indexOf(SLOT_TEXT);
     if (slot < 0) throw new InternalError(`report.sarif: the results slot of ${entry.tool} is missing`);
     yield `${first ? "" : ","}${text.slice(0, slot)}"results":[`;
@@ -45,7 +36,7 @@ export function* renderSarifChunks(report: Report, options: SarifOptions = {}): 
     for (let start = 0; start < entry.findings.length; start += BATCH) {
       const results = entry.findings
         .slice(start, start + BATCH)
-        .map((finding) => scrub(toResult(finding, rules.get(finding.ruleId)?.index ?? 0)));
+        .map((finding) => toResult(finding, rules.get(finding.ruleId)?.index ?? 0));
       yield `${start === 0 ? "" : ","}${JSON.stringify(results).slice(1, -1)}`;
     }
     yield `]${text.slice(slot + SLOT_TEXT.length)}`;

@@ -1,4 +1,3 @@
-import { redactText } from "../findings/redact.js";
 import type { GateStatus, Report } from "../model/report.js";
 import {
   STATUS_LABEL,
@@ -14,8 +13,6 @@ import {
 export interface TextOptions {
   /** ANSI colours; the caller decides (TTY, NO_COLOR). */
   color?: boolean | undefined;
-  /** The evaluator's scrub list: the output is checked against it once more. */
-  secrets?: readonly string[] | undefined;
 }
 
 /** Rows of the worst-findings and tool-problem lists in the terminal. */
@@ -44,7 +41,7 @@ export function renderText(report: Report, options: TextOptions = {}): string {
     ...verdictTable(report, paint),
     ...details(report, paint),
   ];
-  return `${redactText(lines.join("\n"), options.secrets ?? [])}\n`;
+  return `${lines.join("\n")}\n`;
 }
 
 // --- internal ---

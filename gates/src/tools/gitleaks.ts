@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { UsageError } from "../errors.js";
-import type { Finding, ReportFormat, ToolResult } from "../findings/finding.js";
+import { Finding, type ReportFormat, type ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
-import { isMasked, REDACTED, redactText, scrubList } from "../findings/redact.js";
+import { isMasked, REDACTED, redactBySchema, redactText, scrubList } from "../findings/redact.js";
 import { isSarifOf, parseJsonOrSarif, parseJsonOrSarifDocument, type JsonOrSarifSpec } from "./sarif.js";
 import { isCount, optionalCount, optionalString } from "../model/plain-checks.js";
 import { isRecord, normalisePath, type ReportContext } from "./report-json.js";
-import { scrubFinding, withFingerprint } from "./sarif-result.js";
+import { withFingerprint } from "./sarif-result.js";
 import type { ExitMeaning, ParseOptions, PinnedImage, RunnableAdapter, ToolAdapter } from "./types.js";
 
 /** gitleaks exit codes for the argv built here. */
@@ -171,7 +171,10 @@ function fromLeaks(leaks: readonly GitleaksLeak[]): ToolResult {
   return {
     tool: "gitleaks",
     format: "gitleaks-json",
-    findings: drafts.map((draft, index) => scrubFinding(withFingerprint(draft.finding, fingerprints[index]), scrub)),
+    // A last line of defence: paths, messages and references should not hold the secret, but may.
+    findings: drafts.map((draft, index) =>
+      redactBySchema(Finding, withFingerprint(draft.finding, fingerprints[index]), scrub),
+    ),
     toolErrors: [],
     secrets,
   };

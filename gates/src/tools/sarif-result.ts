@@ -1,5 +1,5 @@
 import type { Finding, Location, Severity, Suppression } from "../findings/finding.js";
-import { isMasked, REDACTED, redactDeep, redactText, scrubList } from "../findings/redact.js";
+import { isMasked, REDACTED, redactText, scrubList } from "../findings/redact.js";
 import type { DriverProfile } from "./sarif-profile.js";
 import { normalisePath } from "./report-json.js";
 import type { SarifLevel, SarifResult, SarifRule, SarifRun } from "./sarif-schema.js";
@@ -76,25 +76,6 @@ export function draftFromResult(result: SarifResult, run: SarifRun, profile: Dri
     order,
     secrets: [],
   };
-}
-
-/**
- * A finding with every secret value scrubbed from all its text (a last line of defence: paths,
- * messages and references of secret findings should not hold the secret, but a tool might put it
- * there). The fingerprint is left alone: it is a hash and never holds secret text. Copied only when
- * something was scrubbed, like redactDeep.
- */
-export function scrubFinding(finding: Finding, scrub: readonly string[]): Finding {
-  if (scrub.length === 0) return finding;
-  let copy: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(finding)) {
-    if (key === "fingerprint") continue;
-    const clean = redactDeep(value, scrub);
-    if (clean === value) continue;
-    copy ??= { ...finding };
-    copy[key] = clean;
-  }
-  return (copy as Finding | undefined) ?? finding;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { z } from "zod";
-import type { Finding, ReportFormat, ToolError, ToolResult } from "../findings/finding.js";
+import { Finding, type ReportFormat, type ToolError, type ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
-import { scrubList } from "../findings/redact.js";
+import { redactBySchema, scrubList } from "../findings/redact.js";
 import { driverProfile, type DriverProfile } from "./sarif-profile.js";
 import {
   invalidReport,
@@ -11,7 +11,7 @@ import {
   wrongTool,
   type ReportContext,
 } from "./report-json.js";
-import { draftFromResult, scrubFinding, withFingerprint, type DraftFinding } from "./sarif-result.js";
+import { draftFromResult, withFingerprint, type DraftFinding } from "./sarif-result.js";
 import { isPlainSarifResult } from "./sarif-check.js";
 import {
   SarifLog,
@@ -83,7 +83,7 @@ export function parseSarifDocument(document: unknown, options: ParseOptions = {}
   const secrets = drafts.flatMap((draft) => draft.secrets);
   const scrub = scrubList(secrets);
   const findings: Finding[] = drafts.map((draft, index) =>
-    scrubFinding(withFingerprint(draft.finding, fingerprints[index]), scrub),
+    redactBySchema(Finding, withFingerprint(draft.finding, fingerprints[index]), scrub),
   );
   const tools = new Set(profiles.map((profile) => profile.tool));
   const [onlyTool] = tools;

@@ -155,6 +155,35 @@ describe("portcullis evaluate", () => {
       expect(read(name)).not.toContain(LEAKED);
   });
 
+  it("scrubs a secret that is also one of its own words (`pass`, `test`) from the data, and every output stays whole", async () => {
+    const dir = tempDir();
+    const reports = reportsDir(dir);
+    const leak = readFileSync(fixture("gitleaks.leak.json"), "utf8");
+    const leaks = ["pass", "test"].map((word) => ({
+      ...(JSON.parse(leak) as Record<string, unknown>[])[0],
+      Match: `token = "${word}"`,
+      Secret: word,
+    }));
+    writeFileSync(path.join(reports, "gitleaks.json"), JSON.stringify(leaks));
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--out", "out"], {
+      cwd: dir,
+      env: { GITHUB_ACTIONS: "true" },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^secrets +FAIL ✗ +mandatory/m);
+    expect(result.stdout).toMatch(/^sast +pass +mandatory/m);
+    const read = (name: string) => readFileSync(path.join(dir, "out", name), "utf8");
+    const report = Report.parse(JSON.parse(read("report.json")));
+    expect(report.findings.filter((finding) => finding.tool === "gitleaks").map((finding) => finding.snippet)).toEqual([
+      'token = "REDACTED"',
+      'token = "REDACTED"',
+    ]);
+    expect(read("junit.xml").match(/<testcase /g)).toHaveLength(7);
+    expect(read("junit.xml")).toMatch(/^<testsuites /m);
+    expect(JSON.parse(read("report.sarif"))).toMatchObject({ version: "2.1.0" });
+  });
+
   it("on GitHub Actions prints annotations and appends summary.md to the step summary", async () => {
     const dir = tempDir();
     reportsDir(dir);

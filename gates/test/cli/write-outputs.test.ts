@@ -32,20 +32,19 @@ describe("writeOutputs", () => {
       ...base,
       findings: base.findings.map((finding, index) => ({ ...finding, title: `${finding.title} é€🐛 ${index}` })),
     };
-    const secrets = ["not-in-any-finding-0123456789"];
     const dir = mkdtempSync(path.join(tmpdir(), "portcullis-outputs-"));
     dirs.push(dir);
 
-    const written = writeOutputs(dir, reportOutputs(report, secrets));
+    const written = writeOutputs(dir, reportOutputs(report));
 
     expect(written.map((file) => path.basename(file))).toEqual([...OUTPUT_FILES]);
     const json = readFileSync(path.join(dir, "report.json"), "utf8");
     // Several megabytes: written in many pieces of a megabyte.
     expect(Buffer.byteLength(json)).toBeGreaterThan(3 << 20);
-    expect(json).toBe(renderJson(report, { secrets }));
-    expect(readFileSync(path.join(dir, "report.sarif"), "utf8")).toBe(renderSarif(report, { secrets }));
-    expect(readFileSync(path.join(dir, "summary.md"), "utf8")).toBe(renderMarkdown(report, { secrets }));
-    expect(readFileSync(path.join(dir, "junit.xml"), "utf8")).toBe(renderJunit(report, { secrets }));
+    expect(json).toBe(renderJson(report));
+    expect(readFileSync(path.join(dir, "report.sarif"), "utf8")).toBe(renderSarif(report));
+    expect(readFileSync(path.join(dir, "summary.md"), "utf8")).toBe(renderMarkdown(report));
+    expect(readFileSync(path.join(dir, "junit.xml"), "utf8")).toBe(renderJunit(report));
     expect(readFileSync(path.join(dir, "report.html"), "utf8")).toBe(renderHtml(report));
   });
 
@@ -57,7 +56,7 @@ describe("writeOutputs", () => {
     const io = { stdout: () => undefined, stderr: () => undefined, cwd: dir, isTty: false };
     vi.mocked(renderMarkdown).mockClear();
 
-    const outputs = reportOutputs(report, []);
+    const outputs = reportOutputs(report);
     writeOutputs(path.join(dir, "out"), outputs);
     publishToGithub({ ...io, env: { GITHUB_STEP_SUMMARY: stepSummary } }, outputs);
 
@@ -70,7 +69,7 @@ describe("writeOutputs", () => {
     dirs.push(dir);
     // A folder where report.json should go: the open fails with EISDIR.
     mkdirSync(path.join(dir, "report.json"));
-    expect(() => writeOutputs(dir, reportOutputs(realisticReport(5), []))).toThrow(
+    expect(() => writeOutputs(dir, reportOutputs(realisticReport(5)))).toThrow(
       expect.objectContaining({
         code: "IO",
         file: path.join(dir, "report.json"),
@@ -84,7 +83,7 @@ describe("writeOutputs", () => {
     const report = { ...realisticReport(5), policyHash: 42 } as unknown as Report;
     const dir = mkdtempSync(path.join(tmpdir(), "portcullis-outputs-"));
     dirs.push(dir);
-    expect(() => writeOutputs(dir, reportOutputs(report, []))).toThrow(
+    expect(() => writeOutputs(dir, reportOutputs(report))).toThrow(
       expect.objectContaining({
         code: "INTERNAL",
         message: expect.stringMatching(/^report\.json does not match/) as unknown,
