@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { Report } from "../../src/model/report.js";
 import { gitleaks } from "../../src/tools/gitleaks.js";
 import { reportOf, run, statuses, tempDir } from "../cli/cli-harness.js";
 import { git, project, read, realTool, runTool, writeFiles } from "./real-tool.js";
@@ -90,6 +91,46 @@ describe.runIf(tool.runs)("gitleaks (real)", () => {
     expect(statuses(reportOf(result)).secrets).toBe("fail");
     for (const name of readdirSync(out)) expect(readFileSync(path.join(out, name), "utf8")).not.toContain(AWS_KEY);
     expect(result.stdout + result.stderr).not.toContain(AWS_KEY);
+  });
+
+  it("a user's own run without --redact, whose secrets are words of the outputs (`pass`, `test`): scrubbed from the data, every output whole", async () => {
+    const dir = repository();
+    writeFiles(dir, {
+      "settings.py": 'api_key = "pass"\ndb_key = "test"\n',
+      "rules.toml": [
+        'title = "short keys"',
+        "[[rules]]",
+        'id = "short-key"',
+        'description = "A short key"',
+        String.raw`regex = '''key\s*=\s*"([a-z]{4})"'''`,
+        "secretGroup = 1",
+        "",
+      ].join("\n"),
+    });
+    const reportPath = path.join(tempDir("portcullis-gitleaks-out-"), "gitleaks.json");
+    const args = gitleaks.argv.dir({ source: ".", reportPath, configPath: "rules.toml" });
+    const outcome = await runTool(
+      tool.file,
+      args.filter((arg) => arg !== "--redact"),
+      { cwd: dir },
+    );
+    expect(outcome.exitCode).toBe(gitleaks.exitCodes.leaks);
+    expect(gitleaks.parse(read(reportPath)).secrets).toEqual(["pass", "test"]);
+    const out = tempDir("portcullis-gitleaks-evaluate-");
+    const result = await run(["evaluate", "--env", "development", "--report", `gitleaks=${reportPath}`, "--out", out], {
+      cwd: path.resolve(import.meta.dirname, "../../.."),
+      env: { GITHUB_ACTIONS: "true" },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^secrets +FAIL ✗ +mandatory +2 high/m);
+    const report = Report.parse(JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")));
+    expect(report.findings.map((finding) => finding.snippet)).toEqual(['key = "REDACTED"', 'key = "REDACTED"']);
+    // One test case per gate and per compliance control.
+    expect(readFileSync(path.join(out, "junit.xml"), "utf8").match(/<testcase /g)).toHaveLength(
+      report.verdicts.length + (report.compliance?.controls.length ?? 0),
+    );
+    expect(JSON.parse(readFileSync(path.join(out, "report.sarif"), "utf8"))).toMatchObject({ version: "2.1.0" });
   });
 
   it("exits with its error code, not the leaks code, when it cannot run", async () => {
