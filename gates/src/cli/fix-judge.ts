@@ -5,6 +5,7 @@ import type { EvaluateOutput, RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import type { EcosystemAdapter } from "../fix/ecosystem.js";
 import { predictFindings } from "../fix/predict.js";
+import type { Report } from "../model/report.js";
 import { reportParsers } from "../tools/index.js";
 import { trivy } from "../tools/trivy.js";
 import { findOnPath, runProcess } from "../runner/spawn.js";
@@ -52,7 +53,11 @@ export async function scanWithTrivy(
 }
 
 /** Judges one trivy run against the prepared policy: the gates `evaluate --report trivy=…` would give. */
-export async function judge(prepared: PreparedEvaluation, run: RunInput): Promise<EvaluateOutput> {
+export async function judge(
+  prepared: PreparedEvaluation,
+  run: RunInput,
+  prediction?: Report["prediction"],
+): Promise<EvaluateOutput> {
   return evaluate({
     policy: prepared.loaded.policy,
     policyHash: prepared.loaded.hash,
@@ -65,6 +70,7 @@ export async function judge(prepared: PreparedEvaluation, run: RunInput): Promis
     now: new Date(),
     timings: {},
     exitMeaning: reportParsers.exitMeaning,
+    prediction,
   });
 }
 
@@ -96,10 +102,12 @@ export async function rejudge(input: RejudgeInput, io: CliIo): Promise<Awaited<R
     trivyTypes: input.adapter.trivyTypes,
     versions: input.adapter.versions,
   });
-  const judged = await judge(input.prepared, { run: run.run, result: { ...run.result, findings: predicted.findings } });
-  judged.report.prediction = {
-    basis: `${input.source.replaceAll("`", "")} judged against the new ${input.adapter.lockfile} (${predicted.resolved.length} findings resolved)`,
-    limits: "no scanner ran after the change, so advisories against the new versions are not seen.",
-  };
-  return judged;
+  return judge(
+    input.prepared,
+    { run: run.run, result: { ...run.result, findings: predicted.findings } },
+    {
+      basis: `${input.source.replaceAll("`", "")} judged against the new ${input.adapter.lockfile} (${predicted.resolved.length} findings resolved)`,
+      limits: "no scanner ran after the change, so advisories against the new versions are not seen.",
+    },
+  );
 }

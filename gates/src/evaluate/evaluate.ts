@@ -73,6 +73,7 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
     ...(controls === undefined ? {} : { compliance: { controls } }),
     notices,
     timings: { ...input.timings },
+    ...(input.prediction === undefined ? {} : { prediction: input.prediction }),
   };
   const secrets = scrubList(runs.flatMap((run) => run.result?.secrets ?? []));
   return { report: redactBySchema(Report, report, secrets) };

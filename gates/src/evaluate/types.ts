@@ -84,6 +84,8 @@ export interface EvaluateInput<W extends WaiverView = WaiverView> {
    * judged against `gates.vulnerabilities.max_db_age`.
    */
   toolVersions?: { trivy?: ToolVersionInput | undefined } | undefined;
+  /** Set when no scanner produced the findings (`portcullis fix`): the report says so, scrubbed like the rest. */
+  prediction?: Report["prediction"];
 }
 
 export interface EvaluateOutput {

@@ -272,6 +272,8 @@ const plans = new WeakMap<z.core.$ZodType, ScrubPlan>();
 function planFor(schema: z.core.$ZodType): ScrubPlan {
   let plan = plans.get(schema);
   if (plan === undefined) {
+    // A recursive schema meets itself while its plan is made: that use looks the finished plan up.
+    plans.set(schema, (value, scrubber) => (plans.get(schema) as ScrubPlan)(value, scrubber));
     plan = planOf(schema);
     plans.set(schema, plan);
   }
@@ -327,14 +329,15 @@ function planOf(schema: z.core.$ZodType): ScrubPlan {
   }
 }
 
-/** A discriminated union: the option whose literal the value's discriminator names; any other value whole. */
+/** A discriminated union: the option whose literal or enum holds the value's discriminator; any other value whole. */
 function discriminatedPlan(discriminator: string, options: readonly z.core.$ZodType[]): ScrubPlan {
   const byValue = new Map<unknown, ScrubPlan>();
   for (const option of options) {
     const def = (option as z.core.$ZodTypes)._zod.def;
     const tag =
       def.type === "object" ? (def.shape[discriminator] as z.core.$ZodTypes | undefined)?._zod.def : undefined;
-    if (tag?.type === "literal") for (const literal of tag.values) byValue.set(literal, planFor(option));
+    const tags = tag?.type === "literal" ? tag.values : tag?.type === "enum" ? Object.values(tag.entries) : [];
+    for (const each of tags) byValue.set(each, planFor(option));
   }
   return (value, scrubber) =>
     (isObject(value) ? byValue.get(value[discriminator]) : undefined)?.(value, scrubber) ?? scrub(value, scrubber);

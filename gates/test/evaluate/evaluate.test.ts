@@ -596,6 +596,19 @@ describe("evaluate: redaction", () => {
       "cannot read REDACTED (***)",
     );
   });
+
+  it("scrubs a prediction's words too: they name the user's files", () => {
+    const secret = "AKIAIOSFODNN7EXAMPLE";
+    const runs = cleanRuns().map((run) =>
+      run.run.kind === "gitleaks" ? ok("gitleaks", [finding("gitleaks")], { secrets: [secret] }) : run,
+    );
+    const prediction = { basis: `trivy report ${secret}/trivy.json judged against the new lockfile`, limits: "none" };
+    const { report } = evaluate(input({ runs, prediction }));
+    expect(report.prediction).toEqual({
+      ...prediction,
+      basis: "trivy report REDACTED/trivy.json judged against the new lockfile",
+    });
+  });
 });
 
 function goodMetrics() {

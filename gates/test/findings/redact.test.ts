@@ -164,6 +164,35 @@ describe("redactBySchema", () => {
     expect(redactBySchema(z.record(Level, z.number()), counts, ["pass"])).toEqual({ pass: 1, [`${REDACTED}es`]: 2 });
   });
 
+  it("follows a recursive schema and a union discriminated by an enum", () => {
+    interface Tree {
+      status: "pass" | "fail";
+      note: string;
+      children: Tree[];
+    }
+    const Tree: z.ZodType<Tree> = z.object({
+      status: Level,
+      note: z.string(),
+      get children() {
+        return z.array(Tree);
+      },
+    });
+    const tree: Tree = { status: "pass", note: "pass", children: [{ status: "pass", note: "a pass", children: [] }] };
+    expect(redactBySchema(Tree, tree, ["pass"])).toEqual({
+      status: "pass",
+      note: REDACTED,
+      children: [{ status: "pass", note: `a ${REDACTED}`, children: [] }],
+    });
+    const Outcome = z.discriminatedUnion("status", [
+      z.object({ status: Level, note: z.string() }),
+      z.object({ status: z.literal("passing"), count: z.number() }),
+    ]);
+    expect(redactBySchema(Outcome, { status: "pass", note: "pass" }, ["pass"])).toEqual({
+      status: "pass",
+      note: REDACTED,
+    });
+  });
+
   it("returns what holds no secret as it is, allocating nothing", () => {
     const finding = { tool: "gitleaks", title: "Generic API key", location: { path: "src/app.ts", startLine: 3 } };
     const value = { findings: [finding, { ...finding }], count: 2 };

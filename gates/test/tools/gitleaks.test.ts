@@ -140,6 +140,27 @@ describe("gitleaks JSON", () => {
     for (const secret of PLANTED) expect(output).not.toContain(secret);
   });
 
+  it("scrubs the secret from every text of its finding, and not the finding's own words", () => {
+    const leak = {
+      ...leaks()[0],
+      Secret: "high",
+      Match: 'key = "high"',
+      Description: "a high-entropy key",
+      File: "high/app.py",
+      Link: "https://example.com/high/app.py",
+    };
+    const [parsed] = gitleaks.parse(JSON.stringify([leak])).findings;
+    expect(parsed).toMatchObject({
+      kind: "secret",
+      severity: "high",
+      title: "a REDACTED-entropy key",
+      snippet: 'key = "REDACTED"',
+      location: { path: "REDACTED/app.py" },
+      references: ["https://example.com/REDACTED/app.py"],
+    });
+    expect(parsed?.message).toMatch(/^gitleaks rule \S+ matched a secret at REDACTED\/app\.py:/);
+  });
+
   it("leaves no piece of a secret that overlaps itself in Match", () => {
     const overlapping = leaks().map((leak) => ({ ...leak, Secret: "abababab", Match: "token=ababababab;" }));
     const snippets = gitleaks.parse(JSON.stringify(overlapping)).findings.map((f) => f.snippet);

@@ -174,6 +174,15 @@ describe("SARIF with several drivers", () => {
   });
 });
 
+describe("SARIF secrets beyond the snippet", () => {
+  it("scrubs a secret from every text of its finding, the path included, and not the finding's own words", () => {
+    const leaky = fixture("multi-run.sarif").replace('"uri": "b.env"', '"uri": "PLANTEDPLANTEDPLANTED/b.env"');
+    const found = sarif.parse(leaky).findings.find((f) => f.tool === "gitleaks");
+    expect(found).toMatchObject({ kind: "secret", severity: "high", location: { path: "REDACTED/b.env" } });
+    expect(JSON.stringify(found)).not.toContain("PLANTEDPLANTEDPLANTED");
+  });
+});
+
 describe("sarifDriverNames and sarifFormat", () => {
   const multi: unknown = JSON.parse(fixture("multi-run.sarif"));
   it.each<[string, unknown, string[], string | undefined]>([
