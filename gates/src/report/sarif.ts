@@ -191,7 +191,8 @@ function locationOf(finding: ReportedFinding, location: Location): Sarif.Locatio
         };
   return {
     physicalLocation: {
-      artifactLocation: { uri: encodeURI(location.path) },
+      // A lone surrogate (JSON may hold one: "\udfff") becomes U+FFFD: encodeURI throws on it.
+      artifactLocation: { uri: encodeURI(location.path.toWellFormed()) },
       ...(region === undefined ? {} : { region }),
     },
   };

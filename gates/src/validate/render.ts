@@ -66,7 +66,8 @@ export function renderSarif(result: ValidateResult): Log {
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: encodeURI(finding.location?.path ?? "") },
+            // Windows file names may hold a lone surrogate, on which encodeURI throws.
+            artifactLocation: { uri: encodeURI((finding.location?.path ?? "").toWellFormed()) },
             region: { startLine: finding.location?.startLine ?? 1, startColumn: finding.location?.startColumn ?? 1 },
           },
         },

@@ -58,4 +58,10 @@ describe("validate findings", () => {
     expect(run?.results?.[0]?.locations?.[0]?.physicalLocation?.artifactLocation?.uri).toBe("docs/my%20file.md");
     expect(run?.results?.[0]?.partialFingerprints?.["portcullis/v1"]).toBe(result.findings[0]?.fingerprint);
   });
+
+  it("renders a path with a lone surrogate (a Windows file name may hold one) as U+FFFD", async () => {
+    const result = await validateTree([{ path: "docs/a\ud800.md", content: page("") }], { markdownlint: false });
+    const uri = renderSarif(result).runs[0]?.results?.[0]?.locations?.[0]?.physicalLocation?.artifactLocation?.uri;
+    expect(uri).toBe("docs/a%EF%BF%BD.md");
+  });
 });

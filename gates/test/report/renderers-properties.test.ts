@@ -1,0 +1,137 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import { SEVERITIES, type Finding } from "../../src/findings/finding.js";
+import { Report, type ReportKind } from "../../src/model/report.js";
+import { renderAnnotations } from "../../src/report/annotations.js";
+import { renderHtml } from "../../src/report/html.js";
+import { renderJson } from "../../src/report/json.js";
+import { renderJunit } from "../../src/report/junit.js";
+import { MARKDOWN_LIMITS, renderMarkdown } from "../../src/report/markdown.js";
+import { renderSarif } from "../../src/report/sarif.js";
+import { renderText } from "../../src/report/text.js";
+import { sarif } from "../../src/tools/index.js";
+import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
+
+/**
+ * Whatever text the tools put in their findings, every output stays what its reader expects:
+ * report.json matches its schema and keeps every finding, the SARIF adapter reads report.sarif
+ * back, junit.xml is XML to a real parser (Python's expat), each annotation is one line, and the
+ * terminal and summary.md carry no control characters of the tools'.
+ */
+
+const NASTY = [
+  "\u001b[31mred\u001b[0m",
+  "\u001b]8;;https://example.com\u0007link",
+  "line\r\nbreak",
+  "::error::injected",
+  "%0A%25",
+  "]]><![CDATA[",
+  "<b>&amp;</b>",
+  '"quoted\' & <tag attr="x">',
+  "</script><script>alert(1)</script>",
+  "\ud800lone",
+  "lone\udfff",
+  "\u2028\u2029",
+  "\u0000\u0008\u000b\u000c\u007f\u0085",
+  "\ufffe\uffff",
+  "𝄞 emoji 🐛",
+  "| table | cell |",
+  "`code` *em* [link](x)",
+];
+
+const text = fc
+  .array(fc.oneof(fc.constantFrom(...NASTY), fc.string({ unit: "binary", maxLength: 12 })), { maxLength: 4 })
+  .map((parts) => parts.join(""));
+const nonEmpty = text.map((value) => (value === "" ? "x" : value));
+
+const KINDS = ["validate", "gitleaks", "trivy", "semgrep"] as const satisfies readonly ReportKind[];
+
+const arbFinding = fc
+  .record({
+    kind: fc.constantFrom(...KINDS),
+    severity: fc.constantFrom(...SEVERITIES),
+    ruleId: nonEmpty,
+    title: text,
+    message: text,
+    path: nonEmpty,
+    line: fc.option(fc.nat({ max: 100_000 }), { nil: undefined }),
+    snippet: fc.option(text, { nil: undefined }),
+    reference: fc.option(text, { nil: undefined }),
+    packageName: fc.option(text, { nil: undefined }),
+  })
+  .map((drawn): [ReportKind, Finding] => [
+    drawn.kind,
+    finding(drawn.kind, {
+      severity: drawn.severity,
+      ruleId: drawn.ruleId,
+      title: drawn.title,
+      message: drawn.message,
+      location: { path: drawn.path, ...(drawn.line === undefined ? {} : { startLine: drawn.line }) },
+      ...(drawn.snippet === undefined ? {} : { snippet: drawn.snippet }),
+      references: drawn.reference === undefined ? [] : [drawn.reference],
+      ...(drawn.packageName === undefined
+        ? {}
+        : { package: { name: drawn.packageName, installed: "1.0.0", fixed: ["1.0.1"] } }),
+    }),
+  ]);
+
+/** junit.xml outputs to hand to the XML parser at the end, in one process. */
+const junits: string[] = [];
+const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-renderers-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("every output of any judged report", () => {
+  it("stays whole, whatever text the findings and tool warnings hold", () => {
+    fc.assert(
+      fc.property(fc.array(arbFinding, { maxLength: 12 }), fc.array(text, { maxLength: 2 }), (drawn, warnings) => {
+        const runs = cleanRuns().map((run) => {
+          const kind = run.run.kind;
+          const findings = drawn.filter(([owner]) => owner === kind).map(([, each]) => each);
+          const toolErrors =
+            kind === "semgrep" ? warnings.map((message) => ({ level: "warning" as const, message })) : [];
+          return ok(kind, findings, { toolErrors });
+        });
+        const { report } = evaluate(input({ runs }));
+
+        const json: unknown = JSON.parse(renderJson(report));
+        expect(Report.safeParse(json).success).toBe(true);
+        expect((json as Report).findings).toEqual(report.findings);
+
+        expect(sarif.parse(renderSarif(report)).findings).toHaveLength(report.findings.length);
+
+        const annotations = renderAnnotations(report);
+        for (const line of annotations.split("\n").slice(0, -1)) expect(line).toMatch(/^::(error|warning|notice)[ :]/);
+        expect(annotations).not.toMatch(/\r/);
+
+        // Tab and line feed are the renderers' own; no other control character of a tool's may pass.
+        // eslint-disable-next-line no-control-regex -- matching control characters is the point
+        const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
+        expect(renderText(report, { color: false })).not.toMatch(controls);
+        const summary = renderMarkdown(report);
+        expect(summary).not.toMatch(controls);
+        expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(MARKDOWN_LIMITS.bytes);
+
+        expect(renderHtml(report)).not.toContain("<script>alert(1)");
+        junits.push(renderJunit(report));
+      }),
+      { numRuns: 150 },
+    );
+    const files = junits.map((xml, index) => {
+      const file = path.join(scratch, `junit-${index}.xml`);
+      writeFileSync(file, xml);
+      return file;
+    });
+    const parsed = spawnSync(
+      "python3",
+      ["-c", "import sys, xml.dom.minidom as dom\nfor name in sys.argv[1:]: dom.parse(name)", ...files],
+      { encoding: "utf8" },
+    );
+    expect(parsed.stderr).toBe("");
+    expect(parsed.status).toBe(0);
+  });
+});
