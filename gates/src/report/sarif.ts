@@ -1,6 +1,7 @@
 import type * as Sarif from "sarif";
 import { SEVERITY_RANK, type FindingKind, type Location, type Severity } from "../findings/finding.js";
 import { InternalError } from "../errors.js";
+import { artifactUri } from "../findings/artifact-uri.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { Report, ReportedFinding, ToolRun } from "../model/report.js";
 import { planSarif, type SarifToolPlan } from "./sarif-plan.js";
@@ -191,8 +192,7 @@ function locationOf(finding: ReportedFinding, location: Location): Sarif.Locatio
         };
   return {
     physicalLocation: {
-      // A lone surrogate (JSON may hold one: "\udfff") becomes U+FFFD: encodeURI throws on it.
-      artifactLocation: { uri: encodeURI(location.path.toWellFormed()) },
+      artifactLocation: { uri: artifactUri(location.path) },
       ...(region === undefined ? {} : { region }),
     },
   };

@@ -1,4 +1,5 @@
 import type { Log, ReportingDescriptor, Result } from "sarif";
+import { artifactUri } from "../findings/artifact-uri.js";
 import { SEVERITY_RANK, type Finding } from "../findings/finding.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { summaryLine, type ValidateResult } from "./findings.js";
@@ -66,8 +67,7 @@ export function renderSarif(result: ValidateResult): Log {
       locations: [
         {
           physicalLocation: {
-            // Windows file names may hold a lone surrogate, on which encodeURI throws.
-            artifactLocation: { uri: encodeURI((finding.location?.path ?? "").toWellFormed()) },
+            artifactLocation: { uri: artifactUri(finding.location?.path ?? "") },
             region: { startLine: finding.location?.startLine ?? 1, startColumn: finding.location?.startColumn ?? 1 },
           },
         },
