@@ -44,7 +44,8 @@ export function isPlaceholder(value: string): boolean {
 export function draftFromResult(result: SarifResult, run: SarifRun, profile: DriverProfile): DraftFinding | undefined {
   if (result.kind === "pass" || result.kind === "notApplicable" || result.baselineState === "absent") return undefined;
   const rule = resolveRule(result, run);
-  const ruleId = result.ruleId ?? result.rule?.id ?? rule?.id ?? "unidentified-rule";
+  // `||`: an empty id is no id (a finding's rule id is never empty).
+  const ruleId = result.ruleId || result.rule?.id || rule?.id || "unidentified-rule";
   const kind = profile.kind(rule, ruleId);
   const { location, snippet } = firstLocation(result, run);
   const title = profile.title(rule) ?? ruleId;
@@ -117,7 +118,7 @@ function secretDraft(
 function resolveRule(result: SarifResult, run: SarifRun): SarifRule | undefined {
   const rules = run.tool.driver.rules ?? [];
   const index = result.ruleIndex ?? result.rule?.index;
-  const id = result.ruleId ?? result.rule?.id;
+  const id = result.ruleId || result.rule?.id || undefined;
   const byIndex = index === undefined || index < 0 ? undefined : rules[index];
   if (byIndex !== undefined && (id === undefined || byIndex.id === id || id.startsWith(`${byIndex.id}/`)))
     return byIndex;

@@ -183,6 +183,20 @@ describe("SARIF secrets beyond the snippet", () => {
   });
 });
 
+describe("SARIF rule ids", () => {
+  it("takes an empty rule id for none: the rule the index names, else unidentified-rule", () => {
+    const log = JSON.parse(fixture("multi-run.sarif")) as {
+      runs: { results: { ruleId?: string; ruleIndex?: number }[] }[];
+    };
+    const [lint, leaks] = log.runs;
+    for (const result of lint?.results ?? []) result.ruleId = "";
+    for (const result of leaks?.results ?? []) Object.assign(result, { ruleId: "", ruleIndex: 0 });
+    const found = sarif.parse(JSON.stringify(log)).findings;
+    expect(found.map((f) => f.ruleId)).toEqual(["unidentified-rule", "generic-api-key"]);
+    for (const each of found) expect(Finding.parse(each)).toEqual(each);
+  });
+});
+
 describe("sarifDriverNames and sarifFormat", () => {
   const multi: unknown = JSON.parse(fixture("multi-run.sarif"));
   it.each<[string, unknown, string[], string | undefined]>([
