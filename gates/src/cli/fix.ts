@@ -4,6 +4,7 @@ import path from "node:path";
 import { UsageError, quote } from "../errors.js";
 import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
+import { redactText, scrubList } from "../findings/redact.js";
 import type { EcosystemAdapter, FixStep, ProjectFiles } from "../fix/ecosystem.js";
 import { npm } from "../fix/npm.js";
 import { planFixes, unappliedUpgrades, type FixPlan } from "../fix/plan.js";
@@ -271,7 +272,10 @@ async function findings(
         fix: "pass --report trivy=<file> (trivy fs --format json)",
       });
     }
-    return { run: await readReport(source, reportParsers), source: `the trivy report \`${source.shown}\`` };
+    const run = await readReport(source, reportParsers);
+    // Its path is written to pull-request.md: scrubbed of the report's secrets like every other text.
+    const secrets = scrubList("result" in run ? run.result.secrets : []);
+    return { run, source: redactText(`the trivy report \`${source.shown}\``, secrets) };
   }
   const executable = findTrivy(io);
   if (executable === undefined) {

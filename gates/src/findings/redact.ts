@@ -274,7 +274,11 @@ function planFor(schema: z.core.$ZodType): ScrubPlan {
   if (plan === undefined) {
     // A recursive schema meets itself while its plan is made: that use looks the finished plan up.
     plans.set(schema, (value, scrubber) => (plans.get(schema) as ScrubPlan)(value, scrubber));
-    plan = planOf(schema);
+    try {
+      plan = planOf(schema);
+    } finally {
+      plans.delete(schema);
+    }
     plans.set(schema, plan);
   }
   return plan;

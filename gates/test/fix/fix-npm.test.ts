@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -173,6 +173,56 @@ describe("portcullis fix (npm, real registry)", () => {
       await npm(["ci", "--ignore-scripts"], dir, registry.env);
       expect(readJson(dir, "node_modules/web-lib/package.json")["version"]).toBe("4.2.3");
       expect(readJson(dir, "node_modules/util-core/package.json")["version"]).toBe("0.3.5");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "scrubs the report's secrets from the report's path in pull-request.md and report.json",
+    async () => {
+      await registry.publish("web-lib", "4.2.0");
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { "web-lib": "^4.2.0" } },
+      });
+      await registry.publish("web-lib", "4.2.3");
+      // A token trivy found unmasked, which also names the folder the report was saved in.
+      const token = ["ghp_", "Zq8vK2mWx4Rt6Yu1Io3Pa5Sd7Fg9Hj0Kl2Nb"].join("");
+      const report = JSON.parse(
+        trivyReport([{ pkg: "web-lib", installed: "4.2.0", id: "CVE-2026-1000", severity: "HIGH", fixed: "4.2.3" }]),
+      ) as { Results: Record<string, unknown>[] };
+      report.Results.push({
+        Target: ".env",
+        Class: "secret",
+        Secrets: [
+          {
+            RuleID: "github-pat",
+            Category: "GitHub",
+            Severity: "CRITICAL",
+            Title: "GitHub PAT",
+            StartLine: 1,
+            EndLine: 1,
+            Match: token,
+          },
+        ],
+      });
+      const folder = path.join(makeProject({}), token);
+      mkdirSync(folder);
+      writeFileSync(path.join(folder, "trivy.json"), JSON.stringify(report));
+
+      await run(
+        ["fix", ".", "--report", `trivy=${path.join(folder, "trivy.json")}`, "--env", PRODUCTION, "--no-rescan"],
+        {
+          cwd: dir,
+          env: registry.env,
+        },
+      );
+
+      const body = readFileSync(path.join(dir, "reports", "fix", "pull-request.md"), "utf8");
+      expect(body).toContain("| `web-lib` | 4.2.0 | 4.2.3 |");
+      expect(body).toContain("REDACTED/trivy.json");
+      expect(body).not.toContain(token);
+      expect(fixReport(dir).prediction?.basis).toContain("REDACTED/trivy.json");
+      expect(readFileSync(path.join(dir, "reports", "fix", "report.json"), "utf8")).not.toContain(token);
     },
     TIMEOUT,
   );
