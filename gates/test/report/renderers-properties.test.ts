@@ -42,6 +42,8 @@ const NASTY = [
   "𝄞 emoji 🐛",
   "| table | cell |",
   "`code` *em* [link](x)",
+  "javascript:alert(1)",
+  "https://example.com/a?b=1&c=<2>",
 ];
 
 const text = fc
@@ -63,6 +65,7 @@ const arbFinding = fc
     snippet: fc.option(text, { nil: undefined }),
     reference: fc.option(text, { nil: undefined }),
     packageName: fc.option(text, { nil: undefined }),
+    helpUri: fc.option(text, { nil: undefined }),
   })
   .map((drawn): [ReportKind, Finding] => [
     drawn.kind,
@@ -74,6 +77,7 @@ const arbFinding = fc
       location: { path: drawn.path, ...(drawn.line === undefined ? {} : { startLine: drawn.line }) },
       ...(drawn.snippet === undefined ? {} : { snippet: drawn.snippet }),
       references: drawn.reference === undefined ? [] : [drawn.reference],
+      ...(drawn.helpUri === undefined ? {} : { helpUri: drawn.helpUri }),
       ...(drawn.packageName === undefined
         ? {}
         : { package: { name: drawn.packageName, installed: "1.0.0", fixed: ["1.0.1"] } }),
@@ -105,8 +109,8 @@ describe("every output of any judged report", () => {
         expect(sarif.parse(renderSarif(report)).findings).toHaveLength(report.findings.length);
 
         const annotations = renderAnnotations(report);
-        for (const line of annotations.split("\n").slice(0, -1)) expect(line).toMatch(/^::(error|warning|notice)[ :]/);
         expect(annotations).not.toMatch(/\r/);
+        for (const line of annotations.split("\n").slice(0, -1)) expectAnnotation(line);
 
         // Tab and line feed are the renderers' own; no other control character of a tool's may pass.
         // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -115,8 +119,11 @@ describe("every output of any judged report", () => {
         const summary = renderMarkdown(report);
         expect(summary).not.toMatch(controls);
         expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(MARKDOWN_LIMITS.bytes);
+        expectTables(summary);
 
-        expect(renderHtml(report)).not.toContain("<script>alert(1)");
+        const html = renderHtml(report);
+        expect(html).not.toContain("<script>alert(1)");
+        expect(html).not.toMatch(/href="(?!https?:\/\/)/);
         junits.push(renderJunit(report));
       }),
       { numRuns: 150 },
@@ -126,12 +133,46 @@ describe("every output of any judged report", () => {
       writeFileSync(file, xml);
       return file;
     });
-    const parsed = spawnSync(
-      "python3",
-      ["-c", "import sys, xml.dom.minidom as dom\nfor name in sys.argv[1:]: dom.parse(name)", ...files],
-      { encoding: "utf8" },
-    );
-    expect(parsed.stderr).toBe("");
+    const parsed = spawnSync("python3", ["-c", READ_XML, ...files], { encoding: "utf8" });
+    expect(parsed.error, "python3 reads junit.xml here (semgrep needs it too): install it").toBeUndefined();
+    expect(parsed.stdout + parsed.stderr).toBe("");
     expect(parsed.status).toBe(0);
   });
 });
+
+/** Reads each file with Python's XML parser; names the first it refuses, and the line it stopped at. */
+const READ_XML = String.raw`
+import sys, xml.dom.minidom as dom
+for name in sys.argv[1:]:
+    try:
+        dom.parse(name)
+    except Exception as error:
+        lines = open(name, encoding="utf-8").read().split("\n")
+        print(name, error, repr(lines[error.lineno - 1]) if hasattr(error, "lineno") else "")
+        sys.exit(1)
+`;
+
+/**
+ * An annotation as the Actions runner reads it: `::level key=value,…::message`, each property one
+ * of the runner's keys, with `:` and `,` escaped in its value (the runner splits lines at LF only).
+ */
+function expectAnnotation(line: string): void {
+  const parts = /^::(error|warning|notice)(?: ([^:]*))?::(.*)$/s.exec(line);
+  expect(parts, line).not.toBeNull();
+  for (const property of (parts?.[2] ?? "").split(",").filter((each) => each !== ""))
+    expect(property, line).toMatch(/^(file|line|endLine|col|endColumn|title)=[^,:]*$/);
+}
+
+/** Every row of a Markdown table has as many cell separators (unescaped `|`) as its header. */
+function expectTables(markdown: string): void {
+  let header: number | undefined;
+  for (const line of markdown.split("\n")) {
+    if (!line.startsWith("|")) {
+      header = undefined;
+      continue;
+    }
+    const separators = line.match(/(?<!\\)\|/g)?.length ?? 0;
+    header ??= separators;
+    expect(separators, line).toBe(header);
+  }
+}
