@@ -121,6 +121,33 @@ describe("report.sarif", () => {
     expect(snippet("fp-sast-eval")).toEqual({ text: "eval(req.query.q)" });
   });
 
+  it("writes each path as a URI a reader resolves to that file: `#`, `?` and `:` encoded, and reads it back", () => {
+    const paths = ["samples/C#/Program.cs", "docs/why?.md", "note:1.md", "src/my file 100%.ts"];
+    const findings = paths.map((where, index) =>
+      finding("semgrep", { ruleId: `rule-${index}`, location: { path: where, startLine: 1 } }),
+    );
+    const { report } = evaluate(
+      input({ runs: cleanRuns().map((run) => (run.run.kind === "semgrep" ? ok("semgrep", findings) : run)) }),
+    );
+    const text = renderSarif(report);
+    const uris = readSarif(text)
+      .runs.flatMap((run) => run.results ?? [])
+      .map((result) => result.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? "");
+    for (const uri of uris) expect(new URL(uri, "file:///repo/").hash + new URL(uri, "file:///repo/").search).toBe("");
+    expect(uris.sort()).toEqual([
+      "docs/why%3F.md",
+      "note%3A1.md",
+      "samples/C%23/Program.cs",
+      "src/my%20file%20100%25.ts",
+    ]);
+    expect(
+      sarif
+        .parse(text)
+        .findings.map((each) => each.location?.path)
+        .sort(),
+    ).toEqual([...paths].sort());
+  });
+
   it("leaves out a tool whose report could not be used (an empty run would close its alerts), and says so", () => {
     const report = realisticReport();
     expect(readSarif(renderSarif(report)).runs.map((run) => run.tool.driver.name)).not.toContain("sarif");
