@@ -100,7 +100,8 @@ function details(report: Report, paint: Paint): string[] {
     for (const finding of worst) {
       const message = clip(oneLine(finding.message !== "" ? finding.message : finding.title), 100);
       const severity = paint(SEVERITY_TONE[finding.severity] ?? "plain", finding.severity.padEnd(8));
-      lines.push(`  ${severity} ${oneLine(finding.ruleId)}  ${oneLine(locationText(finding))}  ${message}`);
+      const rule = clip(oneLine(finding.ruleId), 100);
+      lines.push(`  ${severity} ${rule}  ${oneLine(locationText(finding))}  ${message}`);
     }
   }
   lines.push(...waiverProblemLines(report, paint), ...toolProblemLines(report, paint));

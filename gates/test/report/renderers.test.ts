@@ -242,6 +242,14 @@ describe("terminal text: what a reader sees after the table", () => {
     expect(Math.max(...section.split("\n").map((line) => line.length))).toBeLessThanOrEqual(170);
   });
 
+  it("cuts a worst finding's rule id as it cuts its message: a line stays a line", () => {
+    const ruleId = `generated-${"r".repeat(10_000)}`;
+    const text = textOf(replace("semgrep", ok("semgrep", [finding("semgrep", { ruleId, severity: "high" })])));
+    const line = text.split("\n").find((each) => each.includes("generated-rrr")) ?? "";
+    expect(line).toContain(`generated-${"r".repeat(80)}`);
+    expect(line.length).toBeLessThanOrEqual(260);
+  });
+
   it("says a shared alternative once in a gate's fix (install gitleaks and install trivy, or run …)", () => {
     const missing = (kind: "gitleaks" | "trivy", tool: string) => {
       const run = broken(kind, "TOOL_NOT_FOUND", `${tool} not found on PATH`);
