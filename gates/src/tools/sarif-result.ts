@@ -44,8 +44,7 @@ export function isPlaceholder(value: string): boolean {
 export function draftFromResult(result: SarifResult, run: SarifRun, profile: DriverProfile): DraftFinding | undefined {
   if (result.kind === "pass" || result.kind === "notApplicable" || result.baselineState === "absent") return undefined;
   const rule = resolveRule(result, run);
-  // `||`: an empty id is no id (a finding's rule id is never empty).
-  const ruleId = result.ruleId || result.rule?.id || rule?.id || "unidentified-rule";
+  const ruleId = ruleIdOf(result) ?? (rule?.id || "unidentified-rule");
   const kind = profile.kind(rule, ruleId);
   const { location, snippet } = firstLocation(result, run);
   const title = profile.title(rule) ?? ruleId;
@@ -115,10 +114,15 @@ function secretDraft(
   };
 }
 
+/** The rule id a result names itself, if any: an empty id is none (a finding's rule id never is). */
+function ruleIdOf(result: SarifResult): string | undefined {
+  return result.ruleId || result.rule?.id || undefined;
+}
+
 function resolveRule(result: SarifResult, run: SarifRun): SarifRule | undefined {
   const rules = run.tool.driver.rules ?? [];
   const index = result.ruleIndex ?? result.rule?.index;
-  const id = result.ruleId || result.rule?.id || undefined;
+  const id = ruleIdOf(result);
   const byIndex = index === undefined || index < 0 ? undefined : rules[index];
   if (byIndex !== undefined && (id === undefined || byIndex.id === id || id.startsWith(`${byIndex.id}/`)))
     return byIndex;
