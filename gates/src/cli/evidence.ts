@@ -1,9 +1,9 @@
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { bundleContents, parseReportDocument } from "../compliance/bundle-contents.js";
+import { bundleContents, parseReportDocument, reportsWithSecrets } from "../compliance/bundle-contents.js";
 import { loadControlSet, readEnvironmentLedger } from "../compliance/collect.js";
 import { packBundle, sha256, verifyBundle, type BundleProblem } from "../compliance/evidence.js";
-import { ConfigError, UsageError, IoError, messageOf } from "../errors.js";
+import { ConfigError, UsageError, IoError, ReportError, messageOf } from "../errors.js";
 import { resolveEnvironmentRef } from "../policy/environment-ref.js";
 import { DEFAULT_WAIVERS_FILE, findEnvironment, unreadableFile } from "../policy/load-files.js";
 import { parsePolicy } from "../policy/parse-policy.js";
@@ -11,6 +11,7 @@ import { TOOLS } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, type CliIo } from "./io.js";
 import { bundleTarget, makeDirectory } from "./out-path.js";
+import { OUTPUT_FILES } from "./write-outputs.js";
 
 /** The bundle's name when `--out` names a folder. */
 export const EVIDENCE_FILE = "evidence.tar.gz";
@@ -109,6 +110,7 @@ async function pack(flags: PackFlags, io: CliIo): Promise<number> {
     Buffer.from(reportJson.content).toString("utf8"),
     path.join(flags.from, "report.json"),
   );
+  refuseSecretsInTheClear(reportFiles, flags.from);
   const environment = environmentFile(flags.env ?? report.environment, { cwd: io.cwd, source });
   const policy = parsePolicy(environment.text, environment.shown);
   const waiversFile =
@@ -230,6 +232,29 @@ function problemLine(problem: BundleProblem): string {
     case "manifest":
       return `${problem.kind.toUpperCase()} ${problem.path}: ${problem.message}`;
   }
+}
+
+/**
+ * A tool report of the reports dir that holds secrets in the clear is never packed: Portcullis'
+ * own outputs are scrubbed, but a report the user wrote there (gitleaks without `--redact`) is
+ * bundled byte for byte. The secrets themselves are never printed, only where and how many.
+ */
+function refuseSecretsInTheClear(files: readonly { path: string; content: Uint8Array }[], from: string): void {
+  const own: readonly string[] = OUTPUT_FILES;
+  const found = reportsWithSecrets(files.filter((file) => !own.includes(file.path)));
+  const [first] = found;
+  if (first === undefined) return;
+  const where = found.map(
+    (report) => `${path.join(from, report.path)} (${report.secrets} secret${report.secrets === 1 ? "" : "s"})`,
+  );
+  throw new ReportError(
+    "REPORT_INVALID",
+    `holds secrets in the clear, which an evidence bundle must not carry: ${where.join(", ")}`,
+    {
+      file: path.join(from, first.path),
+      fix: "run gitleaks with --redact (as `portcullis ci` and the Dagger module do) and evaluate again, or move the report out of the reports dir: report.json already holds its findings, redacted",
+    },
+  );
 }
 
 /** `--env` as `evaluate` reads it: a name under <source>/environments/ (else built-in), or a path from the cwd. */

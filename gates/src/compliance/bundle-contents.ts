@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LedgerRecord } from "../deploy/ledger.js";
 import { ReportError } from "../errors.js";
 import { parsePolicy, policyHash } from "../policy/parse-policy.js";
+import { detectDocument, TOOLS } from "../tools/index.js";
 import { ControlStatus, REPORT_SCHEMA_ID, Report } from "../model/report.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import { sha256, type EvidenceFile } from "./evidence.js";
@@ -188,6 +189,28 @@ export function ledgerExcerpt(
       (record.commit === commit || (record.deploy_id !== null && deploys.has(record.deploy_id))),
   );
   return { lines: selected.map(({ line }) => `${line}\n`).join(""), total: records.length, selected: selected.length };
+}
+
+/**
+ * The tool reports among `files` that hold secret values in the clear (gitleaks run without
+ * `--redact`), and how many each holds. A bundle is kept and handed to auditors, so these are
+ * refused, never packed. Each file an adapter recognises is read by that adapter, as `evaluate`
+ * reads it; a file none recognises (not JSON, truncated, another format) is not searched.
+ */
+export function reportsWithSecrets(files: readonly EvidenceFile[]): { path: string; secrets: number }[] {
+  return files.flatMap((file) => {
+    const document = safeJson(Buffer.from(file.content).toString("utf8"));
+    const detected = detectDocument(document);
+    if (detected === undefined) return [];
+    let secrets: readonly string[];
+    try {
+      secrets = TOOLS[detected.tool].parseDocument(document, { file: file.path }).secrets;
+    } catch {
+      // A report its adapter refuses was `error` when judged; there is nothing it could be searched by.
+      return [];
+    }
+    return secrets.length === 0 ? [] : [{ path: file.path, secrets: new Set(secrets).size }];
+  });
 }
 
 /** report.json, strictly: the bundle's times and commit come from it. */

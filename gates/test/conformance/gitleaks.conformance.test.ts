@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { reportsWithSecrets } from "../../src/compliance/bundle-contents.js";
 import { Finding, type ReportFormat, type ToolResult } from "../../src/findings/finding.js";
 import { gitleaks, gitleaksSpec } from "../../src/tools/gitleaks.js";
 import { expectFastPathTaken } from "../tools/fast-path.js";
@@ -84,6 +85,18 @@ describe.skipIf(root === undefined)("gitleaks conformance", () => {
       for (const value of [...secrets, ...people]) expect(output).not.toContain(value);
     },
   );
+
+  it("an evidence bundle refuses exactly the reports that hold a secret in the clear, not trivy's masked ones", () => {
+    const trivySecrets = path.join(root ?? "", "trivy", "repo.secrets.golden.json");
+    const files = [...Object.keys(FILES).map((name) => path.join(dir, name)), trivySecrets].map((file) => ({
+      path: file,
+      content: readFileSync(file),
+    }));
+    expect(reportsWithSecrets(files).map((report) => path.basename(report.path))).toEqual(
+      Object.keys(FILES).filter((name) => (FILES[name]?.secretStrings ?? 0) > 0),
+    );
+    expect(readFileSync(trivySecrets, "utf8")).toContain('"Secrets"');
+  });
 
   it("pygoat history: 9 generic-api-key and 2 jwt findings, each with its commit", () => {
     const result = parse("git-history.pygoat.json");

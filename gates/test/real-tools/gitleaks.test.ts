@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { Report } from "../../src/model/report.js";
 import { gitleaks } from "../../src/tools/gitleaks.js";
@@ -131,6 +132,58 @@ describe.runIf(tool.runs)("gitleaks (real)", () => {
       report.verdicts.length + (report.compliance?.controls.length ?? 0),
     );
     expect(JSON.parse(readFileSync(path.join(out, "report.sarif"), "utf8"))).toMatchObject({ version: "2.1.0" });
+  });
+
+  it("an evidence bundle never carries a report written without --redact: refused (exit 2), packed once redacted", async () => {
+    const dir = repository();
+    writeFiles(dir, { "config.py": `aws_access_key_id = "${AWS_KEY}"\n` });
+    const work = tempDir("portcullis-gitleaks-evidence-");
+    const reports = path.join(work, "reports");
+    mkdirSync(reports);
+    const gitleaksRun = async (redact: boolean, format: "json" | "sarif", file: string) => {
+      const args = gitleaks.argv.dir({ source: ".", reportPath: path.join(reports, file) });
+      const asked = args.map((arg) => (arg === "json" ? format : arg));
+      const outcome = await runTool(tool.file, redact ? asked : asked.filter((arg) => arg !== "--redact"), {
+        cwd: dir,
+      });
+      expect(outcome.exitCode).toBe(gitleaks.exitCodes.leaks);
+    };
+    const judgeAndPack = async () => {
+      const judged = await run(
+        [
+          "evaluate",
+          "--env",
+          "development",
+          "--report",
+          "gitleaks=reports/gitleaks.json",
+          "--report",
+          "gitleaks=reports/gitleaks.sarif",
+          "--out",
+          "reports",
+        ],
+        { cwd: work },
+      );
+      expect(judged.code).toBe(1);
+      return run(["evidence", "--from", "reports", "--out", "evidence.tar.gz"], { cwd: work });
+    };
+
+    await gitleaksRun(false, "json", "gitleaks.json");
+    await gitleaksRun(false, "sarif", "gitleaks.sarif");
+    expect(read(path.join(reports, "gitleaks.json"))).toContain(AWS_KEY);
+    const refused = await judgeAndPack();
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("reports/gitleaks.json (1 secret), reports/gitleaks.sarif (1 secret)");
+    expect(refused.stderr).toContain("--redact");
+    expect(refused.stdout + refused.stderr).not.toContain(AWS_KEY);
+    expect(readdirSync(work)).not.toContain("evidence.tar.gz");
+
+    await gitleaksRun(true, "json", "gitleaks.json");
+    await gitleaksRun(true, "sarif", "gitleaks.sarif");
+    const packed = await judgeAndPack();
+    expect([packed.code, packed.stderr]).toEqual([0, ""]);
+    const bundle = gunzipSync(readFileSync(path.join(work, "evidence.tar.gz")));
+    expect(bundle.includes("reports/gitleaks.sarif")).toBe(true);
+    expect(bundle.includes(AWS_KEY)).toBe(false);
   });
 
   it("exits with its error code, not the leaks code, when it cannot run", async () => {
