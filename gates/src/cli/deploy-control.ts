@@ -193,8 +193,11 @@ function renderStatus(view: StatusView): string {
   if (state === null) {
     lines.push("state        nothing deployed yet");
   } else {
-    const slot = (name: "blue" | "green"): string =>
-      `${name} ${state.slots[name].release ?? "-"}${state.slots[name].retired ? " (retired)" : ""}`;
+    const slot = (name: "blue" | "green"): string => {
+      const { release, retired, standing } = state.slots[name];
+      const marks = [...(retired ? ["retired"] : []), ...(standing === "unproven" ? ["unproven"] : [])];
+      return `${name} ${release ?? "-"}${marks.length === 0 ? "" : ` (${marks.join(", ")})`}`;
+    };
     lines.push(`active       ${state.active} (${state.slots[state.active].release ?? "no release recorded"})`);
     lines.push(`slots        ${slot("blue")} | ${slot("green")}`);
     lines.push(

@@ -1,6 +1,6 @@
 import type { DeployAction, DeployEvent } from "./actions.js";
 import type { LedgerEntry } from "./ledger.js";
-import { otherSlot, type DeployState, type Rollout, type RollbackCause } from "./state.js";
+import { otherSlot, type DeployState, type Rollout, type RollbackCause, type Slot, type SlotInfo } from "./state.js";
 import {
   type At,
   type Transition,
@@ -84,12 +84,8 @@ export function rollback(state: DeployState, event: Extract<DeployEvent, { type:
   const previous = event.previous;
   const target = previous?.slot ?? otherSlot(state.active);
   const release = previous?.release ?? state.slots[target].release;
-  if (previous === undefined && (release === null || state.slots[target].retired)) {
-    return reject(
-      state,
-      `the ${target} slot ${release === null ? "never served a release" : `was retired (${release})`}: use \`rollback --to-previous\` with a deploy_hook`,
-    );
-  }
+  const refused = previous === undefined ? plainRollbackRefusal(target, state.slots[target]) : null;
+  if (refused !== null) return reject(state, `${refused}: use \`rollback --to-previous\` with a deploy_hook`);
   if (previous?.redeploy === true && !previous.deploy_hook)
     return reject(state, `${previous.release} is on no slot and no deploy_hook is set to redeploy it`);
   const kind = previous === undefined ? "rollback" : "to_previous";
@@ -107,7 +103,15 @@ export function rollback(state: DeployState, event: Extract<DeployEvent, { type:
   const next: DeployState = {
     ...state,
     rollback: intent,
-    slots: { ...state.slots, [target]: { release, retired: false } },
+    // A release redeployed for the rollback is unproven until traffic has moved to it.
+    slots: {
+      ...state.slots,
+      [target]: {
+        release,
+        retired: false,
+        standing: previous?.redeploy === true ? "unproven" : state.slots[target].standing,
+      },
+    },
   };
   // Traffic never moves to a slot nobody checked: a dead target leaves it where it is.
   const first: DeployAction =
@@ -235,6 +239,20 @@ export function failedAny(state: DeployState, at: At, reason: string): Transitio
       }),
     ],
   };
+}
+
+/** Why a plain rollback may not move users to `slot`, which only a release that served them may take. */
+function plainRollbackRefusal(target: Slot, slot: SlotInfo): string | null {
+  const release = slot.release ?? "a release never recorded";
+  if (slot.retired) return `the ${target} slot was retired (${release})`;
+  switch (slot.standing) {
+    case "served":
+      return null;
+    case "empty":
+      return `the ${target} slot never served a release`;
+    case "unproven":
+      return `the ${target} slot holds ${release}, which its deploy never promoted`;
+  }
 }
 
 /** A manual rollback on a ledger whose chain is broken: recorded and notified at critical. */

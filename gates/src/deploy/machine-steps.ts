@@ -115,6 +115,7 @@ export function complete(state: DeployState, rollout: Rollout, at: At): Transiti
   const next: DeployState = {
     ...state,
     active: rollout.to,
+    slots: { ...state.slots, [rollout.to]: { ...state.slots[rollout.to], standing: "served" } },
     rollout: null,
     rollback: null,
     phase: rollout.plan.retire_hook ? "retiring" : "idle",

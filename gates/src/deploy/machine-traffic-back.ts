@@ -59,7 +59,9 @@ export function rolledBack(state: DeployState, at: At): Transition {
   const intent = state.rollback;
   if (intent === null) return reject(state, "rolling back without a rollback intent");
   const rollout = state.rollout;
-  const next: DeployState = { ...state, active: intent.target, phase: "idle", rollout: null, rollback: null };
+  // The slot traffic left keeps its standing: a deploy's own stays unproven.
+  const slots = { ...state.slots, [intent.target]: { ...state.slots[intent.target], standing: "served" } };
+  const next: DeployState = { ...state, active: intent.target, slots, phase: "idle", rollout: null, rollback: null };
   if (rollout === null) {
     const message = `traffic restored to ${intent.target} (${intent.release ?? "unknown release"}): ${intent.reason}`;
     return {

@@ -111,7 +111,9 @@ function start(state: DeployState, event: Extract<DeployEvent, { type: "start" }
   const next: DeployState = {
     ...state,
     rollout,
-    slots: { ...state.slots, [to]: { release: rollout.release, retired: false } },
+    // Unproven until this deploy promotes it, so that however else the deploy ends (rolled back,
+    // aborted, failed, interrupted) no plain rollback sends users to the release it put there.
+    slots: { ...state.slots, [to]: { release: rollout.release, retired: false, standing: "unproven" } },
     phase: event.plan.deploy_hook ? "preparing" : "health_check",
     // A promotion asked of an earlier deploy must never promote this one.
     promote_request: null,

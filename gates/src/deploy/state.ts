@@ -162,7 +162,25 @@ export const PHASES = [
 export const Phase = z.enum(PHASES);
 export type Phase = z.infer<typeof Phase>;
 
-export const SlotInfo = z.object({ release: z.string().nullable(), retired: z.boolean() }).strict();
+/**
+ * What a slot's release is worth to a plain `rollback`, which moves all traffic to the other slot
+ * without analysis: only a slot whose release `served` users may take it (back and forth, as
+ * `kubectl rollout undo` does). `empty`: no release was ever known on it. `unproven`: a deploy put
+ * its release there and never promoted it (still running, rolled back, aborted, failed,
+ * interrupted): the release its analysis rejected, or one no user ever had.
+ */
+export const SLOT_STANDINGS = ["empty", "served", "unproven"] as const;
+export const SlotStanding = z.enum(SLOT_STANDINGS);
+export type SlotStanding = z.infer<typeof SlotStanding>;
+
+export const SlotInfo = z.preprocess(
+  // State saved before standings existed: a slot with a release served it, as a rollback then assumed.
+  (slot) =>
+    typeof slot === "object" && slot !== null && !("standing" in slot) && "release" in slot
+      ? { ...slot, standing: slot.release === null ? "empty" : "served" }
+      : slot,
+  z.object({ release: z.string().nullable(), retired: z.boolean(), standing: SlotStanding }).strict(),
+);
 export type SlotInfo = z.infer<typeof SlotInfo>;
 
 export const DeployState = z
@@ -199,7 +217,11 @@ export function initialState(environment: string, at: string): DeployState {
     revision: 0,
     updated_at: at,
     active: "blue",
-    slots: { blue: { release: null, retired: false }, green: { release: null, retired: false } },
+    // Blue serves whatever ran before Portcullis' first deploy: a release unknown, but one users had.
+    slots: {
+      blue: { release: null, retired: false, standing: "served" },
+      green: { release: null, retired: false, standing: "empty" },
+    },
     weights: allOn("blue"),
     pending_weights: null,
     phase: "idle",

@@ -1,5 +1,14 @@
 import type { LedgerEntry, LedgerRecord } from "./ledger.js";
-import { SLOTS, initialState, sameWeights, type DeployState, type Slot, type Weights } from "./state.js";
+import {
+  SLOTS,
+  initialState,
+  otherSlot,
+  sameWeights,
+  type DeployState,
+  type Slot,
+  type SlotInfo,
+  type Weights,
+} from "./state.js";
 
 /**
  * `portcullis state sync`: the state rebuilt from what the router really serves, for a lost state
@@ -29,7 +38,9 @@ export function planSync(options: {
   if (state !== null && state.phase === "idle" && state.active === active && sameWeights(state.weights, live))
     return { kind: "in_sync", message: `state and router agree: all traffic on ${active}` };
   const base = state ?? initialState(options.environment, options.at);
-  const slots = state === null ? releasesFromLedger(options.records) : base.slots;
+  const known = state === null ? releasesFromLedger(options.records) : base.slots;
+  // What the router serves to everyone is what users have, whatever a crashed deploy left it as.
+  const slots = { ...known, [active]: { ...known[active], standing: "served" } } satisfies DeployState["slots"];
   const synced: DeployState = {
     ...base,
     active,
@@ -67,15 +78,29 @@ export function planSync(options: {
 
 // --- internal ---
 
-/** Which release each slot last received, from the deploys the ledger records. */
+/**
+ * Which release each slot last received and its standing, from what the ledger records: a deploy
+ * leaves its slot unproven unless it succeeded, and the slot it started from had served users, as
+ * has the slot a rollback moved traffic to.
+ */
 function releasesFromLedger(records: readonly LedgerRecord[]): DeployState["slots"] {
-  const slots: Record<Slot, { release: string | null; retired: boolean }> = {
-    blue: { release: null, retired: false },
-    green: { release: null, retired: false },
+  const slots: Record<Slot, SlotInfo> = {
+    blue: { release: null, retired: false, standing: "empty" },
+    green: { release: null, retired: false, standing: "empty" },
   };
+  const slotOfDeploy = new Map<string, Slot>();
   for (const record of records) {
-    if (record.type === "deploy_started" && record.to_slot !== undefined)
-      slots[record.to_slot] = { release: record.release, retired: false };
+    if (record.type === "deploy_started" && record.to_slot !== undefined) {
+      if (record.deploy_id !== null) slotOfDeploy.set(record.deploy_id, record.to_slot);
+      const from = otherSlot(record.to_slot);
+      if (slots[from].standing === "empty") slots[from] = { ...slots[from], standing: "served" };
+      slots[record.to_slot] = { release: record.release, retired: false, standing: "unproven" };
+    }
+    const deployed = record.deploy_id === null ? undefined : slotOfDeploy.get(record.deploy_id);
+    if (record.type === "deploy_finished" && record.outcome === "succeeded" && deployed !== undefined)
+      slots[deployed] = { ...slots[deployed], standing: "served" };
+    if (record.type === "rollback" && record.ok === true && record.to_slot !== undefined)
+      slots[record.to_slot] = { release: record.release, retired: false, standing: "served" };
     if (record.type === "retired" && record.ok === true && record.from_slot !== undefined)
       slots[record.from_slot] = { ...slots[record.from_slot], retired: true };
   }

@@ -68,6 +68,39 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     expect(stand.notices).toContainEqual(expect.objectContaining({ event: "rollback_failed", severity: "critical" }));
   });
 
+  it("2b. after a deploy its warm-up rejected, a plain rollback refuses that release (exit 2): users stay on the live one", async () => {
+    const { stand, stateDir } = scene;
+    expect((await deploy("r1")).code).toBe(0);
+    expect((await deploy("r2")).code).toBe(0);
+    // r2 is live on blue (the server labelled v1). r3 goes to green, whose health path answers
+    // while every page fails: its warm-up stops it before any user has it, and green keeps r3.
+    // (The machine's tests end such a deploy by analysis and by abort too.)
+    await stand.green.fail("app");
+    const rejected = await deploy("r3");
+    expect(rejected.code, rejected.stdout + rejected.stderr).toBe(3);
+    expect((await stand.ledger(stateDir)).at(-1)).toMatchObject({ type: "deploy_finished", outcome: "failed" });
+
+    const rollback = await scene.run(["rollback", "--reason", "r2 incident"]);
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(2);
+    expect(rollback.stderr).toMatch(
+      /the green slot holds r3, which its deploy never promoted: use `rollback --to-previous` with a deploy_hook/,
+    );
+    expect(tally(await stand.versions(40))).toEqual({ v1: 40 });
+    const status = await scene.run(["status"]);
+    expect(status.stdout).toMatch(/blue r2 \| green r3 \(unproven\)/);
+  });
+
+  it("2c. the first deploy can be rolled back to what blue served before Portcullis recorded anything", async () => {
+    const { stand, stateDir } = scene;
+    expect((await deploy("r1")).code).toBe(0);
+    expect(tally(await stand.versions(40))).toEqual({ v2: 40 });
+    const rollback = await scene.run(["rollback", "--reason", "r1 incident"]);
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
+    expect(rollback.stdout).toMatch(/traffic restored to blue \(unknown release\)/);
+    expect(tally(await stand.versions(40))).toEqual({ v1: 40 });
+    expect(await stand.state(stateDir)).toMatchObject({ active: "blue", weights: { blue: 100, green: 0 } });
+  });
+
   it("5. a reload that applied the new include but exited non-zero is undone and read back through nginx", async () => {
     const { stand } = scene;
     const lyingReload = `${stand.nginx.reloadCmd}; echo 'reload: lost the pid file' >&2; exit 1`;

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DeployAction, DeployEvent } from "../../src/deploy/actions.js";
 import { transition, weightsFor } from "../../src/deploy/machine.js";
-import { DeployState, initialState, type Plan, type Window } from "../../src/deploy/state.js";
+import { allOn, DeployState, initialState, type Plan, type Window } from "../../src/deploy/state.js";
 
 const PLAN: Plan = {
   steps: [10, 25, 50, 75, 100],
@@ -58,7 +58,10 @@ function run(
 function liveBlue(): DeployState {
   return {
     ...initialState("production", at()),
-    slots: { blue: { release: "v1", retired: false }, green: { release: null, retired: false } },
+    slots: {
+      blue: { release: "v1", retired: false, standing: "served" },
+      green: { release: null, retired: false, standing: "empty" },
+    },
   };
 }
 
@@ -281,9 +284,12 @@ describe("deploy machine", () => {
   });
 
   it("redeploys the previous release for rollback --to-previous when no slot serves it", () => {
-    const live = {
+    const live: DeployState = {
       ...liveBlue(),
-      slots: { blue: { release: "v3", retired: false }, green: { release: "v2", retired: true } },
+      slots: {
+        blue: { release: "v3", retired: false, standing: "served" },
+        green: { release: "v2", retired: true, standing: "served" },
+      },
     };
     const previous = { release: "v2", slot: "green" as const, redeploy: true, deploy_hook: true };
     const { state, actions } = run(
@@ -305,7 +311,10 @@ describe("deploy machine", () => {
       "notify",
       "finish",
     ]);
-    expect(state).toMatchObject({ active: "green", slots: { green: { release: "v2", retired: false } } });
+    expect(state).toMatchObject({
+      active: "green",
+      slots: { blue: { standing: "served" }, green: { release: "v2", retired: false, standing: "served" } },
+    });
   });
 
   it.each([
@@ -384,6 +393,81 @@ describe("blue-green machine: live weights and rollback targets", () => {
       expect(result.rejected).toMatch(refused);
       expect(result.actions).toEqual([]);
     }
+  });
+
+  const plainRollback: DeployEvent = {
+    type: "rollback",
+    at: "2025-01-02T00:00:00.000Z",
+    actor: "oncall",
+    reason: "incident",
+    deadline_ms: 60_000,
+  };
+  const rolledBackAt25 = [startEvent(), ...ready, ...healthyStep(10), confirm(25), measure("fail")];
+  const backOnBlue: DeployEvent = { type: "weights_confirmed", at: "2025-01-01T12:00:00.000Z", weights: allOn("blue") };
+
+  it.each([
+    { name: "rolled back by its analysis", events: [...rolledBackAt25, backOnBlue] },
+    { name: "failed its health check", events: [startEvent(), { type: "health", at: at(), ok: false, detail: "503" }] },
+    {
+      name: "aborted mid-rollout",
+      events: [
+        startEvent(),
+        ...ready,
+        confirm(10),
+        { type: "abort", at: at(), actor: "oncall", reason: "drill", deadline_ms: 60_000 },
+        backOnBlue,
+      ],
+    },
+  ] satisfies { name: string; events: DeployEvent[] }[])(
+    "a plain rollback never sends users to the release of a deploy that $name",
+    ({ events }) => {
+      const ended = run(events).state;
+      expect(ended).toMatchObject({
+        phase: "idle",
+        active: "blue",
+        slots: { green: { release: "v2", standing: "unproven" } },
+      });
+      const result = transition(ended, plainRollback);
+      expect(result.rejected).toBe(
+        "the green slot holds v2, which its deploy never promoted: use `rollback --to-previous` with a deploy_hook",
+      );
+      expect(result.actions).toEqual([]);
+    },
+  );
+
+  it("a deploy's slot is unproven until it is promoted, then served; the slot it left can be rolled back to", () => {
+    const started = run([startEvent(), ...ready]).state;
+    expect(started.slots.green.standing).toBe("unproven");
+    const live = run([...[10, 25, 50, 75, 100].flatMap(healthyStep)], started).state;
+    expect(live.slots).toMatchObject({ blue: { standing: "served" }, green: { standing: "served" } });
+    const { actions } = run([plainRollback], live);
+    expect(actions.at(-1)).toEqual({ type: "check_health", slot: "blue" });
+  });
+
+  it("the first deploy can be rolled back to what blue served before it, a release never recorded", () => {
+    const first = run(
+      [startEvent(), ...ready, ...[10, 25, 50, 75, 100].flatMap(healthyStep)],
+      initialState("production", at()),
+    ).state;
+    expect(first.slots.blue).toEqual({ release: null, retired: false, standing: "served" });
+    const { state, actions } = run(
+      [plainRollback, { type: "health", at: at(), ok: true, detail: "200" }, backOnBlue],
+      first,
+    );
+    expect(finishOf(actions)).toBe("rolled_back");
+    expect(state).toMatchObject({ active: "blue", weights: allOn("blue") });
+    expect(transition(initialState("production", at()), plainRollback).rejected).toMatch(
+      /the green slot never served a release/,
+    );
+  });
+
+  it("reads a state saved before slots had a standing as the rollback then read it", () => {
+    const saved = JSON.parse(JSON.stringify(liveBlue())) as { slots: Record<string, Record<string, unknown>> };
+    for (const slot of Object.values(saved.slots)) delete slot["standing"];
+    expect(DeployState.parse(saved).slots).toEqual({
+      blue: { release: "v1", retired: false, standing: "served" },
+      green: { release: null, retired: false, standing: "empty" },
+    });
   });
 
   it("health-checks the target of a plain rollback and leaves traffic where it is when it is dead", () => {
