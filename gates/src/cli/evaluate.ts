@@ -36,7 +36,10 @@ export const registerEvaluate: RegisterCommand = (program, io, setExit) => {
       collect,
     )
     .option("--reports <dir>", "read every <kind>[.<label>].json|.sarif in dir, with its <kind>[.<label>].exitcode")
-    .option("--source <dir>", "compliance: the repository the controls inspect (default: the current directory)");
+    .option(
+      "--source <dir>",
+      "the repository the reports are about: the compliance controls inspect it, and secrets gitleaks masked are read back from it to scrub other tools' copies (default: the current directory)",
+    );
   addEvaluationOptions(command).addHelpText(
     "after",
     [

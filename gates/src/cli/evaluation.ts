@@ -26,6 +26,7 @@ import { PORTCULLIS_VERSION } from "../version.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
 import { publishToGithub, reportOutputs, writeOutputs } from "./write-outputs.js";
+import { withMaskedSecrets } from "./masked-secrets.js";
 
 /**
  * What `evaluate` and `ci` share: load the policy, waivers, baseline and bypasses first (a
@@ -49,7 +50,10 @@ export interface EvaluationFlags {
   out?: string | undefined;
   format?: string | undefined;
   commit?: string | undefined;
-  /** The repository the compliance controls inspect (`evaluate --source`; `ci` uses its folder). */
+  /**
+   * The repository the reports are about (`evaluate --source`; `ci` uses its folder): the compliance
+   * controls inspect it, and the secrets gitleaks masked are read back from it.
+   */
   source?: string | undefined;
   base?: string | undefined;
   controls?: string | undefined;
@@ -76,6 +80,8 @@ export interface PreparedEvaluation {
   outDir: string | undefined;
   commit: string | undefined;
   now: Date;
+  /** The repository the reports are about, absolute (`--source`, else the root). */
+  tree: string;
   /** Undefined when the compliance gate is disabled: no control runs, nothing is collected. */
   compliance: ComplianceSources | undefined;
 }
@@ -119,7 +125,8 @@ export function prepareEvaluation(
   const outDir = flags.out === undefined ? undefined : path.resolve(where.cwd, flags.out);
   // A --out that cannot be created is refused now, not after the reports were judged.
   if (outDir !== undefined) makeDirectory(outDir, "--out");
-  const compliance = loaded.policy.gates.compliance.enabled ? complianceSources(flags, where) : undefined;
+  const tree = flags.source === undefined ? where.root : path.resolve(where.cwd, flags.source);
+  const compliance = loaded.policy.gates.compliance.enabled ? complianceSources(flags, where, tree) : undefined;
   // Last, so that nothing above fails while a thread is already reading it.
   const baseline =
     flags.baseline === undefined ? undefined : baselineOf(path.resolve(where.cwd, flags.baseline), where.root);
@@ -134,8 +141,14 @@ export function prepareEvaluation(
     outDir,
     commit,
     now,
+    tree,
     compliance,
   };
+}
+
+/** Said whenever a masked secret could not be read back: other tools' copies of it are not scrubbed. */
+function unreadSecretsNote(count: number, tree: string, cwd: string): string {
+  return `${count} secret(s) gitleaks masked could not be read back from ${path.relative(cwd, tree) || "."} (not the scanned checkout, or the file changed since): text other tools copy from those lines (trivy's code lines, a rule's message) may still show them; evaluate from the scanned checkout or pass --source <it>`;
 }
 
 /** What the compliance controls found, when its gate is enabled. */
@@ -151,13 +164,14 @@ export async function finishEvaluation(
 ): Promise<number> {
   const evidence = await pending;
   const collected = evidence?.collected;
+  const masked = await withMaskedSecrets(runs, prepared.tree);
   const started = performance.now();
   const evaluated = evaluate({
     policy: prepared.loaded.policy,
     policyHash: prepared.loaded.hash,
     policySource: prepared.loaded.source,
     environment: prepared.environment,
-    runs,
+    runs: masked.runs,
     waivers: prepared.waivers,
     baseline: await prepared.baseline?.(),
     bypasses: prepared.bypasses,
@@ -170,9 +184,14 @@ export async function finishEvaluation(
   });
   const report = withSarifNotices(evaluated.report);
   report.timings["evaluate_ms"] = Math.round(performance.now() - started);
-  const extra = extraLines(
-    evidence === undefined ? notes : { ...notes, notes: [...notes.notes, controlsNote(evidence.controlsFile, io.cwd)] },
-  );
+  const extra = extraLines({
+    ...notes,
+    notes: [
+      ...notes.notes,
+      ...(evidence === undefined ? [] : [controlsNote(evidence.controlsFile, io.cwd)]),
+      ...(masked.unread === 0 ? [] : [unreadSecretsNote(masked.unread, prepared.tree, io.cwd)]),
+    ],
+  });
   if (prepared.format === "json") {
     for (const chunk of renderJsonChunks(report)) io.stdout(chunk);
     if (extra !== "") io.stderr(extra);
@@ -249,7 +268,11 @@ function onlyGates(loaded: LoadedPolicy, flags: readonly string[] | undefined): 
 }
 
 /** Checked before anything runs, so that `ci` does not scan for minutes and then stop on a typo. */
-function complianceSources(flags: EvaluationFlags, where: { cwd: string; root: string }): ComplianceSources {
+function complianceSources(
+  flags: EvaluationFlags,
+  where: { cwd: string; root: string },
+  tree: string,
+): ComplianceSources {
   const file = (flag: "--controls" | "--ledger", value: string | undefined): string | undefined => {
     if (value === undefined) return undefined;
     const absolute = path.resolve(where.cwd, value);
@@ -262,7 +285,7 @@ function complianceSources(flags: EvaluationFlags, where: { cwd: string; root: s
     return absolute;
   };
   return {
-    source: flags.source === undefined ? where.root : path.resolve(where.cwd, flags.source),
+    source: tree,
     base: flags.base,
     controlsFile: file("--controls", flags.controls),
     ledgerFile: file("--ledger", flags.ledger),

@@ -138,6 +138,37 @@ function gitleaksContext(options: ParseOptions): ReportContext {
   return { tool: "gitleaks", expected: "gitleaks JSON or SARIF report", producer: "gitleaks v8", file: options.file };
 }
 
+/**
+ * The secret of a leak gitleaks masked (`--redact`, as every runner of Portcullis asks), read back
+ * from the file it was found in (`file`: its bytes, as scanned). Other tools copy the same lines
+ * (trivy's misconfiguration code lines, a rule message quoting the command), and only a known value
+ * can be scrubbed from them; it is never shown. gitleaks still says where its match lies, and its
+ * masked `Match` which part of the match is the secret. Undefined unless the bytes there still
+ * have that shape.
+ */
+export function maskedSecretIn(file: Uint8Array, finding: Finding): string | undefined {
+  const { location, snippet } = finding;
+  if (
+    finding.tool !== "gitleaks" ||
+    location?.startLine === undefined ||
+    location.startColumn === undefined ||
+    location.endColumn === undefined
+  )
+    return undefined;
+  const around = snippet?.split(REDACTED);
+  if (around?.length !== 2) return undefined;
+  const [before = "", after = ""] = around;
+  // gitleaks' columns count from the newline that ends the line before (from the file's start on
+  // line 1): a column on any later line is one more than the byte's place in its line.
+  const lineBase = (line: number): number => (line === 1 ? 0 : nthNewline(file, line - 1));
+  const start = lineBase(location.startLine) + location.startColumn - 1;
+  const end = lineBase(location.endLine ?? location.startLine) + location.endColumn;
+  if (start < 0 || end > file.length || end - start <= before.length + after.length) return undefined;
+  const match = Buffer.from(file.buffer, file.byteOffset + start, end - start).toString("utf8");
+  if (!match.startsWith(before) || !match.endsWith(after)) return undefined;
+  return match.slice(before.length, match.length - after.length);
+}
+
 /** How gitleaks JSON is read (exported for its tests: the fast check against the schema). */
 export function gitleaksSpec(options: ParseOptions): JsonOrSarifSpec<z.infer<typeof GitleaksReport>> {
   return {
@@ -212,6 +243,16 @@ function draftOf(leak: GitleaksLeak): { finding: Omit<Finding, "fingerprint">; s
     },
     secrets: masked ? [] : [leak.Secret],
   };
+}
+
+/** The byte offset of the file's `count`-th newline; -Infinity when it has fewer (an offset never in range). */
+function nthNewline(file: Uint8Array, count: number): number {
+  let at = -1;
+  for (let seen = 0; seen < count; seen += 1) {
+    at = file.indexOf(0x0a, at + 1);
+    if (at < 0) return Number.NEGATIVE_INFINITY;
+  }
+  return at;
 }
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Finding } from "../../src/findings/finding.js";
-import { GITLEAKS_EXIT, GITLEAKS_IMAGE, gitleaks, gitleaksSpec } from "../../src/tools/gitleaks.js";
+import { GITLEAKS_EXIT, GITLEAKS_IMAGE, gitleaks, gitleaksSpec, maskedSecretIn } from "../../src/tools/gitleaks.js";
 import { anyValue, count, expectFastPathMatchesSchema, mostly } from "./fast-path.js";
 import { failure } from "./failure.js";
 
@@ -336,5 +336,72 @@ describe("gitleaks JSON fast check", () => {
         { weight: 1, arbitrary: anyValue },
       ),
     );
+  });
+});
+
+describe("maskedSecretIn", () => {
+  const line = fc.string({ unit: "grapheme", maxLength: 30 }).filter((text) => !text.includes("\n"));
+
+  /** A finding as gitleaks reports a masked leak at `start` (bytes) of line `lineNumber` (from 1), columns counted its way. */
+  function leakAt(lines: readonly string[], lineNumber: number, before: string, secret: string, after: string) {
+    const byteOffset = (text: string): number => Buffer.byteLength(text, "utf8");
+    const head = lines.slice(0, lineNumber - 1).join("\n");
+    const lineStart = lineNumber === 1 ? 0 : byteOffset(head) + 1;
+    const prefix = lines[lineNumber - 1] ?? "";
+    const matchStart = lineStart + byteOffset(prefix);
+    const matchEnd = matchStart + byteOffset(`${before}${secret}${after}`);
+    // gitleaks counts from the newline ending the line before (from the file's start on line 1).
+    const base = lineNumber === 1 ? 0 : lineStart - 1;
+    const file = [
+      ...lines.slice(0, lineNumber - 1),
+      `${prefix}${before}${secret}${after}`,
+      ...lines.slice(lineNumber),
+    ].join("\n");
+    const finding = Finding.parse({
+      tool: "gitleaks",
+      kind: "secret",
+      ruleId: "rule",
+      severity: "high",
+      title: "rule",
+      message: "m",
+      snippet: `${before}REDACTED${after}`,
+      references: [],
+      fingerprint: "f",
+      location: {
+        path: "a.txt",
+        startLine: lineNumber,
+        endLine: lineNumber,
+        startColumn: matchStart - base + 1,
+        endColumn: matchEnd - base,
+      },
+    });
+    return { file: Buffer.from(file, "utf8"), finding };
+  }
+
+  it("property: reads back the secret of a match anywhere in a file, whatever the characters before it", () => {
+    fc.assert(
+      fc.property(
+        fc.array(line, { minLength: 1, maxLength: 5 }),
+        fc.nat(),
+        line,
+        line.filter((text) => text.trim() !== "" && !text.includes("REDACTED")),
+        line,
+        (lines, pick, before, secret, after) => {
+          fc.pre(!`${before}${after}`.includes("REDACTED"));
+          const lineNumber = (pick % lines.length) + 1;
+          const { file, finding } = leakAt(lines, lineNumber, before, secret, after);
+          expect(maskedSecretIn(file, finding)).toBe(secret);
+        },
+      ),
+    );
+  });
+
+  it("guesses nothing when the file no longer holds a match of that shape there", () => {
+    const { file, finding } = leakAt(["x = 1", "token: "], 2, "key=", "s3cr3t-value", ";");
+    expect(maskedSecretIn(file, finding)).toBe("s3cr3t-value");
+    expect(maskedSecretIn(Buffer.from(file.toString().replace("key=", "KEY=")), finding)).toBeUndefined();
+    expect(maskedSecretIn(file.subarray(0, 10), finding)).toBeUndefined();
+    expect(maskedSecretIn(file, { ...finding, snippet: "REDACTED twice REDACTED" })).toBeUndefined();
+    expect(maskedSecretIn(file, { ...finding, tool: "trivy" })).toBeUndefined();
   });
 });

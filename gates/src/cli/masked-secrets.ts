@@ -1,0 +1,75 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { RunInput } from "../evaluate/types.js";
+import { REDACTED } from "../findings/redact.js";
+import { maskedSecretIn } from "../tools/gitleaks.js";
+
+/**
+ * gitleaks runs with `--redact`, so its report holds no secret, and a report without any is never
+ * scrubbed: yet trivy copies the same lines into its misconfiguration findings and a semgrep rule
+ * may quote them. Each masked leak's secret is read back from the scanned tree (the working tree,
+ * or the commit gitleaks names) and added to the secrets its run hands to the evaluator, which
+ * scrubs them from every output. The tree is the one the reports are about: `--source` or the cwd.
+ */
+export async function withMaskedSecrets(
+  runs: readonly RunInput[],
+  tree: string,
+): Promise<{ runs: RunInput[]; unread: number }> {
+  const files = new Map<string, Promise<Uint8Array | undefined>>();
+  const bytesOf = (file: string, commit: string | undefined): Promise<Uint8Array | undefined> => {
+    const key = `${commit ?? ""}:${file}`;
+    let bytes = files.get(key);
+    if (bytes === undefined) {
+      bytes = scannedBytes(tree, file, commit);
+      files.set(key, bytes);
+    }
+    return bytes;
+  };
+  let unread = 0;
+  const read = await Promise.all(
+    runs.map(async (input): Promise<RunInput> => {
+      if (!("result" in input) || input.result.tool !== "gitleaks") return input;
+      const found: string[] = [];
+      for (const finding of input.result.findings) {
+        if (finding.location === undefined || finding.snippet?.includes(REDACTED) !== true) continue;
+        const bytes = await bytesOf(finding.location.path, finding.commit);
+        const secret = bytes === undefined ? undefined : maskedSecretIn(bytes, finding);
+        if (secret === undefined || secret.trim() === "") unread += 1;
+        else found.push(secret);
+      }
+      return found.length === 0
+        ? input
+        : { ...input, result: { ...input.result, secrets: [...input.result.secrets, ...found] } };
+    }),
+  );
+  return { runs: read, unread };
+}
+
+// --- internal ---
+
+const execFileAsync = promisify(execFile);
+
+/** A scanned file's bytes: from the working tree, or as committed; undefined when it cannot be read. */
+async function scannedBytes(tree: string, file: string, commit: string | undefined): Promise<Uint8Array | undefined> {
+  // Only files inside the tree: a report's path is outside input.
+  const relative = path.normalize(file);
+  if (path.isAbsolute(relative) || relative.startsWith("..")) return undefined;
+  try {
+    if (commit === undefined) return await readFile(path.join(tree, relative));
+    if (!/^[0-9a-f]{7,64}$/.test(commit)) return undefined;
+    const { stdout } = await execFileAsync(
+      "git",
+      ["-C", tree, "show", `${commit}:${relative.split(path.sep).join("/")}`],
+      {
+        encoding: "buffer",
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    return stdout;
+  } catch {
+    // Not checked out here, or the commit is not in this clone: counted as unread, and said.
+    return undefined;
+  }
+}

@@ -1,0 +1,143 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { gitleaks, maskedSecretIn } from "../../src/tools/gitleaks.js";
+import { trivy } from "../../src/tools/trivy.js";
+import { run, tempDir } from "../cli/cli-harness.js";
+import { git, project, realTool, runTool } from "./real-tool.js";
+
+/**
+ * The secrets the real gitleaks masks (`--redact`, as every runner asks) read back from the
+ * scanned tree, so that what other tools copy of the same lines is scrubbed: the real trivy's
+ * misconfiguration findings quote a Dockerfile's lines. The secrets are assembled at run time so
+ * that this file holds none.
+ */
+
+const gitleaksTool = await realTool("gitleaks");
+const trivyTool = await realTool("trivy");
+
+const GITHUB_TOKEN = ["ghp_", "R8fK2mQ9xLw3Zt7Vb1Nc5Hy6Jp4Ds0Ae2Gu9"].join("");
+const AWS_KEY = ["AKIA", "QYLPMN5HHHFPZAM2"].join("");
+const CURL_CREDENTIALS = ["admin:", "hunter2", "supersecret"].join("");
+const DOCKERFILE = [
+  "FROM alpine:latest",
+  `ENV GITHUB_TOKEN=${GITHUB_TOKEN}`,
+  `RUN apt-get update && apt-get install -y curl && curl -u ${CURL_CREDENTIALS} https://example.com`,
+  "",
+].join("\n");
+
+function repository(files: Record<string, string>): string {
+  const dir = project("portcullis-masked-", files);
+  git(dir, "init", "-q", "-b", "main");
+  git(dir, "add", ".");
+  git(dir, "commit", "-qm", "initial");
+  return dir;
+}
+
+async function gitleaksReport(dir: string, reports: string, mode: "dir" | "git"): Promise<void> {
+  const reportPath = path.join(reports, mode === "dir" ? "gitleaks.json" : "gitleaks.history.json");
+  const args =
+    mode === "dir" ? gitleaks.argv.dir({ source: ".", reportPath }) : gitleaks.argv.git({ repo: ".", reportPath });
+  expect(args).toContain("--redact");
+  const outcome = await runTool(gitleaksTool.file, args, { cwd: dir });
+  expect(outcome.exitCode).toBe(gitleaks.exitCodes.leaks);
+  writeFileSync(reportPath.replace(/\.json$/, ".exitcode"), `${outcome.exitCode}\n`);
+}
+
+/** Every file of `out`, the terminal and the step summary: none may hold any of `secrets`. */
+function expectNowhere(secrets: readonly string[], out: string, printed: string): void {
+  const texts = [printed, ...readdirSync(out).map((name) => readFileSync(path.join(out, name), "utf8"))];
+  for (const secret of secrets) for (const text of texts) expect(text.includes(secret), secret).toBe(false);
+}
+
+describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", () => {
+  it("finds each masked secret where gitleaks says it is: on line 1, after it, after a multi-byte character, inside a longer match", async () => {
+    const dir = repository({
+      "first.txt": `${AWS_KEY} is the first thing here\n`,
+      "config.py": `x = 1\nvalue é = "${GITHUB_TOKEN}"\r\nRUN curl -u ${CURL_CREDENTIALS} https://example.com\n`,
+    });
+    const reports = tempDir("portcullis-masked-reports-");
+    await gitleaksReport(dir, reports, "dir");
+    const result = gitleaks.parse(readFileSync(path.join(reports, "gitleaks.json"), "utf8"));
+    expect(result.secrets).toEqual([]);
+    const read = result.findings.map((finding) => [
+      finding.ruleId,
+      finding.snippet,
+      maskedSecretIn(readFileSync(path.join(dir, finding.location?.path ?? "")), finding),
+    ]);
+    expect(read.sort()).toEqual(
+      [
+        ["aws-access-token", "REDACTED", AWS_KEY],
+        ["curl-auth-user", "curl -u REDACTED ", CURL_CREDENTIALS],
+        ["github-pat", "REDACTED", GITHUB_TOKEN],
+      ].sort(),
+    );
+    // A file changed since the scan no longer has a match of that shape there: nothing is guessed.
+    const moved = readFileSync(path.join(dir, "config.py"), "utf8").replace("x = 1\n", "");
+    const curl = result.findings.find((finding) => finding.ruleId === "curl-auth-user");
+    expect(curl && maskedSecretIn(Buffer.from(moved), curl)).toBeUndefined();
+  });
+
+  it.runIf(trivyTool.runs)(
+    "evaluate scrubs them from trivy's misconfiguration findings in every output; from elsewhere it says it could not",
+    async () => {
+      const dir = repository({ Dockerfile: DOCKERFILE });
+      const reports = tempDir("portcullis-masked-reports-");
+      await gitleaksReport(dir, reports, "dir");
+      const scan = await runTool(
+        trivyTool.file,
+        trivy.argv.fs({
+          dir: ".",
+          output: path.join(reports, "trivy.json"),
+          cacheDir: tempDir("portcullis-trivy-cache-"),
+          scanners: ["misconfig"],
+        }),
+        { cwd: dir, timeoutMs: 300_000 },
+      );
+      expect(scan.exitCode, scan.outputTail.join("\n")).toBe(0);
+      // What made this necessary: trivy quotes the lines, secrets and all.
+      expect(readFileSync(path.join(reports, "trivy.json"), "utf8")).toContain(CURL_CREDENTIALS);
+
+      const out = tempDir("portcullis-masked-out-");
+      const summary = path.join(out, "..", `step-summary-${path.basename(out)}.md`);
+      const judged = await run(
+        ["evaluate", "--env", "development", "--reports", reports, "--source", dir, "--out", out],
+        { cwd: dir, env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary } },
+      );
+      expect(judged.code, judged.stderr).toBe(1);
+      expect(readFileSync(path.join(out, "report.json"), "utf8")).toMatch(/DS-?0029/);
+      expectNowhere(
+        [GITHUB_TOKEN, CURL_CREDENTIALS],
+        out,
+        judged.stdout + judged.stderr + readFileSync(summary, "utf8"),
+      );
+      expect(judged.stdout).not.toMatch(/could not be read back/);
+
+      const elsewhere = tempDir("portcullis-masked-elsewhere-");
+      const blind = await run(["evaluate", "--env", "development", "--reports", reports, "--out", elsewhere], {
+        cwd: elsewhere,
+      });
+      expect(blind.stdout).toMatch(/2 secret\(s\) gitleaks masked could not be read back from \. .*pass --source/);
+      expect(readFileSync(path.join(elsewhere, "report.json"), "utf8")).toContain(CURL_CREDENTIALS);
+    },
+  );
+
+  it("reads a secret found only in the history from the commit gitleaks names", async () => {
+    const dir = repository({ "README.md": "# demo\n" });
+    mkdirSync(path.join(dir, "deploy"));
+    writeFileSync(path.join(dir, "deploy", "run.sh"), `export GITHUB_TOKEN=${GITHUB_TOKEN}\n`);
+    git(dir, "add", ".");
+    git(dir, "commit", "-qm", "add deploy script");
+    rmSync(path.join(dir, "deploy", "run.sh"));
+    git(dir, "commit", "-qam", "remove the token");
+    const reports = tempDir("portcullis-masked-reports-");
+    await gitleaksReport(dir, reports, "git");
+
+    const out = tempDir("portcullis-masked-out-");
+    const judged = await run(["evaluate", "--env", "development", "--reports", reports, "--out", out], { cwd: dir });
+    expect(judged.stdout).not.toMatch(/could not be read back/);
+    const report = readFileSync(path.join(out, "report.json"), "utf8");
+    expect(report).toContain("deploy/run.sh");
+    expect(report).not.toContain(GITHUB_TOKEN);
+  });
+});
