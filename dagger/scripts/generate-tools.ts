@@ -96,7 +96,8 @@ const STEMS = {
   validate: STAGE_REPORTS.validate,
   gitleaks: STAGE_REPORTS.gitleaks,
   gitleaksHistory: { kind: "gitleaks", label: "history" },
-  trivy: STAGE_REPORTS.trivy,
+  // Every scanner in one run, where the host runner splits it (trivy.nodb and trivy.vuln).
+  trivy: { kind: "trivy", label: "fs" },
   trivyImage: { kind: "trivy", label: "image" },
   semgrep: STAGE_REPORTS.semgrep,
   k6: STAGE_REPORTS.k6,

@@ -63,7 +63,7 @@ export const registerFix: RegisterCommand = (program, io, setExit) => {
       [
         "",
         "Examples:",
-        "  portcullis fix --report trivy=reports/trivy.fs.json --dry-run",
+        "  portcullis fix --report trivy=reports/trivy.vuln.json --dry-run",
         "  portcullis fix . --report trivy=trivy.json --env staging --allow-major",
         "",
         "A failed npm step or an unplanned lockfile change puts every file back as it was. Reference: docs/fix.md",

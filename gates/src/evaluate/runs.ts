@@ -45,7 +45,10 @@ export function runStates(
       run.exitCode === undefined || explained ? undefined : exitProblem(run.kind, run.exitCode, exitMeaning);
     const result = crashed === undefined && "result" in input ? input.result : undefined;
     const problem =
-      crashed ?? ("error" in input ? errorProblem(input.error) : resultProblem(input.run.kind, input.result));
+      crashed ??
+      ("error" in input
+        ? errorProblem(input.error)
+        : (resultProblem(input.run.kind, input.result) ?? exitContradiction(run, input.result, exitMeaning)));
     const feeds = new Set<GateName>(feedsOf(run.kind, run.label));
     for (const finding of result?.findings ?? []) feeds.add(gateOfFinding(finding));
     const toolRun: ToolRun = {
@@ -109,6 +112,26 @@ function exitProblem(
     code: "TOOL_FAILED",
     message: `${kind} ${how}; its report cannot be trusted`,
     fix: `read ${kind}'s log, fix the cause and run it again`,
+  };
+}
+
+/**
+ * An exit code saying the tool found something beside a report that holds nothing: the report is
+ * not that run's (left from an earlier run, overwritten, cut short), and "nothing found" from it
+ * would pass a gate on no evidence.
+ */
+function exitContradiction(
+  run: RunInput["run"],
+  result: ToolResult,
+  exitMeaning: (kind: ReportKind, code: number) => ExitMeaning,
+): RunProblem | undefined {
+  if (run.exitCode === undefined || result.findings.length > 0) return undefined;
+  if (!REPORT_KIND_SPECS[run.kind].findingsExitHasFindings || exitMeaning(run.kind, run.exitCode) !== "findings")
+    return undefined;
+  return {
+    code: "REPORT_INVALID",
+    message: `${result.tool} exited with code ${run.exitCode}, which it does only when it found something, but the report holds no finding: it is not the report of that run`,
+    fix: `run ${result.tool} again, writing its report and its exit code together (\`portcullis ci\` does)`,
   };
 }
 

@@ -1,11 +1,11 @@
 import path from "node:path";
-import { feedsOf, REQUIRED_REPORTS } from "../evaluate/routing.js";
+import { feedsOf } from "../evaluate/routing.js";
 import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../policy/schema.js";
 import type { ReportKind } from "../model/report.js";
 import { gitleaks } from "../tools/gitleaks.js";
 import { k6 } from "../tools/k6.js";
 import { semgrep } from "../tools/semgrep.js";
-import { trivy, TRIVY_VULN_LABEL } from "../tools/trivy.js";
+import { trivy, TRIVY_NO_DB_LABEL, TRIVY_VULN_LABEL } from "../tools/trivy.js";
 import { exitCodeFileName, reportFileName, type ReportStem } from "./reports-dir.js";
 
 /**
@@ -39,7 +39,7 @@ export type ReportStageId = Exclude<StageId, "sbom">;
 export const STAGE_REPORTS: Readonly<Record<ReportStageId, ReportStem>> = {
   validate: { kind: "validate" },
   gitleaks: { kind: "gitleaks" },
-  trivy: { kind: "trivy", label: "fs" },
+  trivy: { kind: "trivy", label: TRIVY_NO_DB_LABEL },
   // Vulnerabilities apart: offline there is no DB and this scan fails, without taking the secret,
   // misconfiguration and licence scan (and the gates it feeds) down with it.
   "trivy-vuln": { kind: "trivy", label: TRIVY_VULN_LABEL },
@@ -174,11 +174,10 @@ function stageBase(id: StageId, policy: EnvironmentPolicy): StageBase {
     return { id, kind: "trivy", stem: undefined, gates, reportFile: SBOM_FILE, exitCodeFile: undefined };
   }
   const stem = STAGE_REPORTS[id];
+  // Every enabled gate the stage's report feeds: trivy's scan without the DB also feeds the secrets
+  // and sast gates, which gitleaks and semgrep are required for.
   const gates = GATE_NAMES.filter(
-    (gate) =>
-      policy.gates[gate].enabled &&
-      REQUIRED_REPORTS[gate].includes(stem.kind) &&
-      feedsOf(stem.kind, stem.label).includes(gate),
+    (gate) => policy.gates[gate].enabled && feedsOf(stem.kind, stem.label).includes(gate),
   );
   return { id, kind: stem.kind, stem, gates, reportFile: reportFileName(stem), exitCodeFile: exitCodeFileName(stem) };
 }

@@ -75,6 +75,7 @@ export const findingsFormat = {
       secrets,
     };
   },
+  findingsExitHasFindings: true,
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === FINDINGS_EXIT.clean) return "clean";
     return exitCode === FINDINGS_EXIT.findings ? "findings" : "error";

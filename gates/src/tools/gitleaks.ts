@@ -80,6 +80,7 @@ export const gitleaks = {
   parseDocument(document: unknown, options: ParseOptions = {}): ToolResult {
     return parseJsonOrSarifDocument(document, options, gitleaksSpec(options));
   },
+  findingsExitHasFindings: true,
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === GITLEAKS_EXIT.clean) return "clean";
     return exitCode === GITLEAKS_EXIT.leaks ? "findings" : "error";

@@ -114,6 +114,7 @@ export const k6 = {
       format === "k6-summary-export" ? fromSummaryExport(document, context) : fromHandleSummary(document, context);
     return { tool: "k6", format, findings: [], toolErrors: [], performance, secrets: [] };
   },
+  findingsExitHasFindings: false,
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === K6_EXIT.ok) return "clean";
     return exitCode === K6_EXIT.thresholdsFailed ? "findings" : "error";

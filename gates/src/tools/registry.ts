@@ -28,6 +28,8 @@ export interface ReportKindSpec {
   feedsByLabel: Readonly<Record<string, readonly GateName[]>>;
   /** The tool report.json files a report of this kind under when it could not be read. */
   tool: string;
+  /** Its adapter's word: the tool's findings exit code comes only with a report that holds a finding. */
+  findingsExitHasFindings: boolean;
 }
 
 /** Who owns a format: the adapter that labels it, and the kind a wrong-kind error suggests for it. */
@@ -145,6 +147,7 @@ function kindTable(
         requiredBy: declared.requiredBy,
         feedsByLabel: declared.feedsByLabel ?? {},
         tool: declared.tool ?? adapter.name,
+        findingsExitHasFindings: adapter.findingsExitHasFindings,
       });
     }
   }

@@ -166,6 +166,7 @@ export const sarif = {
     return parseSarifDocument(parseReportJson(raw, sarifContext(options)), options);
   },
   parseDocument: parseSarifDocument,
+  findingsExitHasFindings: false,
   /** The convention most SARIF producers follow (SARIF_EXIT); anything else is a failure. */
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === SARIF_EXIT.clean) return "clean";

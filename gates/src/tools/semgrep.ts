@@ -96,6 +96,7 @@ export const semgrep = {
   parseDocument(document: unknown, options: ParseOptions = {}): ToolResult {
     return parseJsonOrSarifDocument(document, options, semgrepSpec(options));
   },
+  findingsExitHasFindings: true,
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === SEMGREP_EXIT.clean) return "clean";
     return exitCode === SEMGREP_EXIT.findings ? "findings" : "error";

@@ -43,6 +43,12 @@ export interface TrivyVersionInfo {
 /** The label of a trivy report that holds vulnerabilities only (`trivy.vuln.json`, `--report trivy.vuln=<file>`). */
 export const TRIVY_VULN_LABEL = "vuln";
 
+/**
+ * The label of a trivy report of every scanner but vulnerabilities, which need no DB
+ * (`trivy.nodb.json`): the host runner's other half of `trivy fs`.
+ */
+export const TRIVY_NO_DB_LABEL = "nodb";
+
 /** The trivy adapter: JSON (schema v2) and SARIF reports, argv for fs/image/SBOM scans. */
 export const trivy = {
   name: "trivy",
@@ -57,8 +63,12 @@ export const trivy = {
       requiredBy: ["vulnerabilities", "compliance"],
       // `--scanners vuln` alone (the host runner's vulnerability scan, which needs trivy's DB) can
       // carry nothing but vulnerabilities: when it fails (offline, no DB) only that gate is `error`,
-      // not the secrets gate the separate secret/misconfiguration/licence scan feeds.
-      feedsByLabel: { [TRIVY_VULN_LABEL]: ["vulnerabilities"] },
+      // not the secrets gate the separate secret/misconfiguration/licence scan feeds. That scan in
+      // turn never looked for vulnerabilities: its silence about them is no evidence.
+      feedsByLabel: {
+        [TRIVY_VULN_LABEL]: ["vulnerabilities"],
+        [TRIVY_NO_DB_LABEL]: ["secrets", "sast", "compliance"],
+      },
     },
   },
   exitCodes: TRIVY_EXIT,
@@ -73,6 +83,7 @@ export const trivy = {
     return parseTrivyDocument(parseReportJson(raw, trivyContext(options)), options);
   },
   parseDocument: parseTrivyDocument,
+  findingsExitHasFindings: false,
   exitMeaning(exitCode: number): ExitMeaning {
     return exitCode === TRIVY_EXIT.ran ? "clean" : "error";
   },

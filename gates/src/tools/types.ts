@@ -72,6 +72,12 @@ export interface ToolAdapter {
   /** What the tool's exit code means for the argv this adapter builds. */
   exitMeaning(exitCode: number): ExitMeaning;
   /**
+   * True when the tool exits with its `findings` code only if its report holds a finding: a report
+   * with none beside that code is not the report of that run (stale, overwritten, cut short). False
+   * where the code means something else too (k6's failed thresholds) or producers differ (SARIF).
+   */
+  readonly findingsExitHasFindings: boolean;
+  /**
    * Text that is not JSON but is recognisably another output of this tool (k6's `--out json`
    * sample stream): the error that says so and names the right file. Undefined otherwise.
    */

@@ -158,8 +158,8 @@ describe("portcullis ci", () => {
       "semgrep.exitcode",
       "semgrep.json",
       "summary.md",
-      "trivy.fs.exitcode",
-      "trivy.fs.json",
+      "trivy.nodb.exitcode",
+      "trivy.nodb.json",
       "trivy.vuln.exitcode",
       "trivy.vuln.json",
       "validate.json",
@@ -198,7 +198,7 @@ describe("portcullis ci", () => {
       expect.arrayContaining([
         trivy.argv.fs({
           dir: ".",
-          output: path.join(out, "trivy.fs.json"),
+          output: path.join(out, "trivy.nodb.json"),
           cacheDir: trivyCache,
           scanners: ["secret", "misconfig", "license"],
         }),
@@ -225,7 +225,7 @@ describe("portcullis ci", () => {
       ["gitleaks", undefined, 0],
       ["k6", undefined, 0],
       ["semgrep", undefined, 0],
-      ["trivy", "fs", 0],
+      ["trivy", "nodb", 0],
       ["trivy", "vuln", 0],
       ["validate", undefined, undefined],
     ]);
@@ -277,7 +277,7 @@ describe("portcullis ci", () => {
     });
     const out = path.join(ws.project, "reports");
     expect(readFileSync(path.join(out, "gitleaks.exitcode"), "utf8")).toBe("127\n");
-    expect(readFileSync(path.join(out, "trivy.fs.exitcode"), "utf8")).toBe("2\n");
+    expect(readFileSync(path.join(out, "trivy.nodb.exitcode"), "utf8")).toBe("2\n");
     expect(readFileSync(path.join(out, "semgrep.exitcode"), "utf8")).toBe("1\n");
     expect(existsSync(path.join(out, "k6.json")) || existsSync(path.join(out, "k6.exitcode"))).toBe(false);
     expect(existsSync(path.join(ws.log, "k6.argv"))).toBe(false);

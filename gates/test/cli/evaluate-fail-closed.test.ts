@@ -122,6 +122,56 @@ describe("exit codes that are not crashes", () => {
     expect(report.tools.find((entry) => entry.kind === kind)).toMatchObject({ exitCode: code });
   });
 
+  it.each([
+    { kind: "gitleaks", file: "gitleaks.clean.json", code: 42, gate: "secrets" },
+    { kind: "semgrep", file: "semgrep.clean.json", code: 1, gate: "sast" },
+    { kind: "validate", file: "validate.clean.json", code: 1, gate: "framework_integrity" },
+  ])(
+    "$kind exiting $code (it found something) beside a report that holds nothing: not that run's report, `error`",
+    async ({ kind, file, code, gate }) => {
+      const dir = tempDir();
+      copyFileSync(fixture(file), path.join(dir, `${kind}.json`));
+      writeFileSync(path.join(dir, `${kind}.exitcode`), `${code}\n`);
+      const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", dir, "--format", "json"], { cwd: dir });
+      const report = reportOf(result);
+      expect(result.code).toBe(1);
+      expect(statuses(report)[gate]).toBe("error");
+      const error = report.tools.find((entry) => entry.kind === kind)?.error;
+      expect(error?.code).toBe("REPORT_INVALID");
+      expect(error?.message).toContain(
+        `exited with code ${code}, which it does only when it found something, but the report holds no finding`,
+      );
+    },
+  );
+
+  it("a trivy scan without its vulnerability scanner (`trivy.nodb.json`) is no evidence for the vulnerabilities gate", async () => {
+    const dir = tempDir();
+    copyFileSync(fixture("trivy.clean.json"), path.join(dir, "trivy.nodb.json"));
+    copyFileSync(fixture("gitleaks.clean.json"), path.join(dir, "gitleaks.json"));
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", dir, "--format", "json"], { cwd: dir });
+    const verdict = reportOf(result).verdicts.find((entry) => entry.gate === "vulnerabilities");
+    expect(result.code).toBe(1);
+    expect(verdict).toMatchObject({ status: "error", blocking: true });
+    expect(statuses(reportOf(result)).secrets).toBe("pass");
+    // The same report, labelled as the full scan it is not, would be believed: the label says what ran.
+    copyFileSync(path.join(dir, "trivy.nodb.json"), path.join(dir, "trivy.json"));
+    const believed = await run(
+      [
+        "evaluate",
+        "--env",
+        GATEKEEPER,
+        "--report",
+        `trivy=${path.join(dir, "trivy.json")}`,
+        "--gate",
+        "vulnerabilities",
+        "--format",
+        "json",
+      ],
+      { cwd: dir },
+    );
+    expect(statuses(reportOf(believed)).vulnerabilities).toBe("pass");
+  });
+
   it("127 says the tool was not found, with the fix", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "gitleaks.exitcode"), "127\n");

@@ -58,13 +58,14 @@ describe("planRun", () => {
     expect(trivyStage).toMatchObject({
       args: trivy.argv.fs({
         dir: ".",
-        output: "/repo/reports/trivy.fs.json",
+        output: "/repo/reports/trivy.nodb.json",
         cacheDir: "/home/me/.cache/trivy",
         scanners: ["secret", "misconfig", "license"],
       }),
-      reportFile: "trivy.fs.json",
-      exitCodeFile: "trivy.fs.exitcode",
-      gates: ["vulnerabilities", "compliance"],
+      reportFile: "trivy.nodb.json",
+      exitCodeFile: "trivy.nodb.exitcode",
+      // Never vulnerabilities: this scan did not look for them.
+      gates: ["secrets", "sast", "compliance"],
     });
     // Vulnerabilities apart: offline this run fails alone and feeds only the vulnerabilities gate.
     expect(trivyVulnStage).toMatchObject({
@@ -125,8 +126,18 @@ describe("planRun", () => {
     [{ performance: { enabled: false } }, ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom"], ["k6"]],
     [
       { vulnerabilities: { enabled: false }, compliance: { enabled: false } },
-      ["validate", "gitleaks", "semgrep", "k6"],
-      ["trivy", "trivy-vuln", "sbom"],
+      ["validate", "gitleaks", "trivy", "semgrep", "k6"],
+      ["trivy-vuln", "sbom"],
+    ],
+    [
+      {
+        vulnerabilities: { enabled: false },
+        compliance: { enabled: false },
+        secrets: { enabled: false },
+        sast: { enabled: false },
+      },
+      ["validate", "k6"],
+      ["gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom"],
     ],
     [{ compliance: { enabled: false } }, ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "k6"], ["sbom"]],
     [

@@ -87,7 +87,7 @@ describe("runStages", () => {
     expect(Object.fromEntries(files)).toEqual({
       "/out/validate.json": '{"schema":"portcullis.findings/v1"}\n',
       "/out/gitleaks.exitcode": "42\n",
-      "/out/trivy.fs.exitcode": "0\n",
+      "/out/trivy.nodb.exitcode": "0\n",
       "/out/trivy.vuln.exitcode": "0\n",
       "/out/semgrep.exitcode": "1\n",
       "/out/k6.exitcode": "99\n",
@@ -143,7 +143,7 @@ describe("runStages", () => {
     expect(trivy?.status).toBe("failed");
     expect(trivy?.problem?.message).toBe(problem);
     if (detail !== undefined) expect(events).toContain(`finish trivy failed (${detail})`);
-    expect(files.get("/out/trivy.fs.exitcode")).toBe(`${outcome.exitCode}\n`);
+    expect(files.get("/out/trivy.nodb.exitcode")).toBe(`${outcome.exitCode}\n`);
     expect(
       outcomes.filter((candidate) => candidate.id !== "trivy").every((candidate) => candidate.status === "ok"),
     ).toBe(true);

@@ -36,6 +36,7 @@ const osvScanner: ToolAdapter = {
   parse: () => ({ tool: "osv-scanner", format: OSV_JSON, findings: [], toolErrors: [], secrets: [] }),
   parseDocument: () => ({ tool: "osv-scanner", format: OSV_JSON, findings: [], toolErrors: [], secrets: [] }),
   exitMeaning: (code) => (code === 0 ? "clean" : code === 1 ? "findings" : "error"),
+  findingsExitHasFindings: true,
 };
 const OSV_REPORT = JSON.stringify({ results: [], experimental_config: { licenses: { summary: false } } });
 const WITH_OSV: RegistryVocabulary = { kinds: [...REPORT_KINDS, OSV_KIND], formats: [...REPORT_FORMATS, OSV_JSON] };
@@ -50,8 +51,9 @@ describe("buildRegistry", () => {
       formats: ["trivy-json", "trivy-sarif"],
       feeds: ["secrets", "vulnerabilities", "sast", "compliance"],
       requiredBy: ["vulnerabilities", "compliance"],
-      feedsByLabel: { vuln: ["vulnerabilities"] },
+      feedsByLabel: { vuln: ["vulnerabilities"], nodb: ["secrets", "sast", "compliance"] },
       tool: "trivy",
+      findingsExitHasFindings: false,
     });
     for (const { kind, adapter, declared } of DECLARED) {
       expect(REPORT_KIND_SPECS[kind]).toMatchObject({ adapter: adapter.name, label: declared.label });
@@ -94,6 +96,7 @@ describe("buildRegistry", () => {
       requiredBy: [],
       feedsByLabel: {},
       tool: "osv-scanner",
+      findingsExitHasFindings: true,
     });
     expect(registry.formats[OSV_JSON]).toEqual({
       adapter: "osv-scanner",
