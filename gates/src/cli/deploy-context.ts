@@ -115,7 +115,12 @@ export async function routerOf(context: DeployContext): Promise<Router> {
 }
 
 /** Everything the controller needs to move traffic and analyse. */
-export function controllerDeps(context: DeployContext, router: Router, log: (line: string) => void): ControllerDeps {
+export function controllerDeps(
+  context: DeployContext,
+  router: Router,
+  log: (line: string) => void,
+  hookSignal?: AbortSignal,
+): ControllerDeps {
   const { settings, io } = context;
   const urls = slotUrls(settings);
   const intervalMs = parseDuration(settings.interval);
@@ -155,6 +160,7 @@ export function controllerDeps(context: DeployContext, router: Router, log: (lin
       timeoutMs: parseDuration(settings.hook_timeout),
       cwd: io.cwd,
       urls,
+      signal: hookSignal,
     },
     timing: {
       bakeMs: parseDuration(settings.bake),

@@ -77,8 +77,15 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
   if (typeof forcedReason === "number") return forcedReason;
   const router = await routerOf(context);
   const log = progressLog(io);
-  const deps = controllerDeps(context, router, log);
-  const cancel = onCancel(() => controllerDeps(context, router, log), io);
+  // A cancelled deploy stops the hook it is running once the abort has taken the deploy over (and
+  // recorded it as aborted), not after the hook's own timeout.
+  const hooks = new AbortController();
+  const deps = controllerDeps(context, router, log, hooks.signal);
+  const cancel = onCancel(
+    () => controllerDeps(context, router, log),
+    io,
+    () => hooks.abort(),
+  );
   try {
     const result = await runDeploy(deps, {
       id: `${context.environment}-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(2).toString("hex")}`,
@@ -89,6 +96,12 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
       plan: planOf(context.settings),
     });
     await cancel.settled();
+    const cancelledBy = cancel.signal();
+    if (result.kind === "taken_over" && cancelledBy !== undefined) {
+      // Taken over by this command's own abort, whose outcome is printed above.
+      io.stderr(`portcullis: deploy stopped: cancelled (${cancelledBy})\n`);
+      return EXIT.blocked;
+    }
     return report(result, io);
   } finally {
     cancel.dispose();
@@ -101,10 +114,16 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
  * abort, which takes the lock over like `portcullis abort` and moves all traffic back at once; the
  * deploy then stops on its next save, and the command exits 1.
  */
-function onCancel(makeDeps: () => ControllerDeps, io: CliIo): { settled: () => Promise<void>; dispose: () => void } {
+function onCancel(
+  makeDeps: () => ControllerDeps,
+  io: CliIo,
+  stopHook: () => void,
+): { settled: () => Promise<void>; signal: () => NodeJS.Signals | undefined; dispose: () => void } {
   let aborting: Promise<void> | undefined;
+  let received: NodeJS.Signals | undefined;
   const handler = (signal: NodeJS.Signals): void => {
     if (aborting !== undefined) return;
+    received = signal;
     io.stderr(`portcullis: ${signal}: aborting the deploy, all traffic back to the old slot\n`);
     const deps = makeDeps();
     aborting = runIntervention(deps, {
@@ -116,7 +135,10 @@ function onCancel(makeDeps: () => ControllerDeps, io: CliIo): { settled: () => P
       .then((result) =>
         io.stderr(`portcullis: ${result.kind === "finished" ? result.reason : `abort: ${result.reason}`}\n`),
       )
-      .finally(() => deps.analyzer.close());
+      .finally(() => {
+        stopHook();
+        return deps.analyzer.close();
+      });
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
@@ -124,6 +146,7 @@ function onCancel(makeDeps: () => ControllerDeps, io: CliIo): { settled: () => P
     settled: async () => {
       await aborting;
     },
+    signal: () => received,
     dispose: () => {
       process.off("SIGINT", handler);
       process.off("SIGTERM", handler);

@@ -26,6 +26,8 @@ export interface ControllerDeps {
     timeoutMs: number;
     cwd: string;
     urls: Readonly<Record<Slot, string>>;
+    /** Stops a hook that is running (a cancelled deploy does not wait for it to time out). */
+    signal?: AbortSignal | undefined;
   };
   timing: {
     bakeMs: number;
@@ -294,6 +296,7 @@ export class Controller {
     const result = await runShell(command, {
       cwd: this.deps.hooks.cwd,
       timeoutMs: this.deps.hooks.timeoutMs,
+      signal: this.deps.hooks.signal,
       env: {
         PORTCULLIS_SLOT: slot,
         PORTCULLIS_SLOT_URL: this.deps.hooks.urls[slot],
@@ -301,6 +304,11 @@ export class Controller {
         PORTCULLIS_ENVIRONMENT: this.deps.environment,
       },
     });
+    if (result.outputHeld) {
+      this.deps.log(
+        `hook for ${slot}: a process it left running still writes to the hook's output; redirect it (\`… > app.log 2>&1 &\`), or it may stop when this command ends`,
+      );
+    }
     return { ok: result.ok, detail: result.ok ? "hook succeeded" : describeFailure(command, result) };
   }
 }

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { Socket } from "node:net";
 
 /**
  * Runs a user command line through `sh -c` (hooks, nginx test/reload, the command router), with
@@ -10,16 +11,28 @@ export interface ShellResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Stopped by the caller's signal (a cancelled deploy). */
+  cancelled: boolean;
+  /**
+   * The command exited while a process it left in the background still held its output open (a
+   * server started with `&` and no redirection): its result is the shell's, without waiting for it.
+   */
+  outputHeld: boolean;
 }
 
 export interface ShellOptions {
   cwd: string;
   env?: Readonly<Record<string, string>>;
   timeoutMs: number;
+  /** Stops the command's whole process group, as a timeout does. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Output kept per stream: enough for an nginx error, never a whole log. */
 const MAX_OUTPUT = 16_384;
+
+/** How long output may still arrive after the shell exited before a background process is taken to hold it. */
+const OUTPUT_GRACE_MS = 200;
 
 export function runShell(command: string, options: ShellOptions): Promise<ShellResult> {
   return new Promise((resolve) => {
@@ -32,30 +45,61 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
     let stdout = "";
     let stderr = "";
     let timedOut = false;
+    let cancelled = false;
+    let settled = false;
+    let grace: NodeJS.Timeout | undefined;
     child.stdout.on("data", (chunk: Buffer) => {
       stdout = (stdout + chunk.toString("utf8")).slice(-MAX_OUTPUT);
     });
     child.stderr.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString("utf8")).slice(-MAX_OUTPUT);
     });
+    const cancel = (): void => {
+      cancelled = true;
+      killGroup(child.pid);
+    };
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child.pid);
     }, options.timeoutMs);
-    child.on("error", (error) => {
+    if (options.signal?.aborted === true) cancel();
+    else options.signal?.addEventListener("abort", cancel, { once: true });
+    const settle = (result: Omit<ShellResult, "stdout" | "stderr" | "timedOut" | "cancelled">, more = ""): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      resolve({ ok: false, code: null, stdout, stderr: `${stderr}${error.message}`, timedOut });
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ ok: code === 0 && !timedOut, code, stdout, stderr, timedOut });
+      clearTimeout(grace);
+      options.signal?.removeEventListener("abort", cancel);
+      resolve({
+        ...result,
+        ok: result.ok && !timedOut && !cancelled,
+        stdout,
+        stderr: `${stderr}${more}`,
+        timedOut,
+        cancelled,
+      });
+    };
+    child.on("error", (error) => settle({ ok: false, code: null, outputHeld: false }, error.message));
+    child.on("close", (code) => settle({ ok: code === 0, code, outputHeld: false }));
+    // A process the command left running in the background inherits its output and keeps it open:
+    // the command is done when the shell is. The pipes go on being read, without keeping this
+    // process alive, so that the background process is not blocked on a full pipe.
+    child.on("exit", (code) => {
+      grace = setTimeout(() => {
+        for (const stream of [child.stdout, child.stderr]) if (stream instanceof Socket) stream.unref();
+        settle({ ok: code === 0, code, outputHeld: true });
+      }, OUTPUT_GRACE_MS);
     });
   });
 }
 
 /** One line saying why a command failed: its exit, then its last stderr (or stdout) line(s). */
 export function describeFailure(command: string, result: ShellResult): string {
-  const how = result.timedOut ? "timed out" : `exited ${result.code ?? "abnormally"}`;
+  const how = result.cancelled
+    ? "was stopped (the deploy was cancelled)"
+    : result.timedOut
+      ? "timed out"
+      : `exited ${result.code ?? "abnormally"}`;
   const output = (result.stderr.trim() === "" ? result.stdout : result.stderr).trim().split("\n").slice(-3).join(" | ");
   return `\`${command}\` ${how}${output === "" ? "" : `: ${output}`}`;
 }

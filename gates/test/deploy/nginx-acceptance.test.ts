@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readLive } from "../../src/deploy/routers/nginx-live.js";
 import { cli, cliProcess } from "./helpers/cli.js";
@@ -154,6 +156,56 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
       reason: "aborted by pipeline: deploy cancelled (SIGTERM)",
     });
     expect(await state()).toMatchObject({ active: "blue", phase: "idle", lock: null });
+  });
+
+  it("3c. stops a running deploy hook at once when the pipeline cancels the deploy (SIGTERM)", async () => {
+    const { work } = scene.stand;
+    const started = path.join(work, `hook-started-${scene.scenario}`);
+    const hook = `touch ${started}; sleep 30`;
+    const controller = cliProcess(
+      [...deployV2({ "deploy-hook": hook, "hook-timeout": "60s" }), "--actor", "pipeline"],
+      work,
+    );
+    const exited = new Promise<number | null>((resolve) => controller.child.once("exit", resolve));
+    await until(() => existsSync(started), 30_000, "the hook running");
+    const cancelledAt = Date.now();
+    controller.child.kill("SIGTERM");
+    expect(await exited, controller.output()).toBe(1);
+    // Not the hook's 30 s, nor its 60 s timeout.
+    expect(Date.now() - cancelledAt, controller.output()).toBeLessThan(10_000);
+    expect(controller.output()).toMatch(/v2 aborted, all traffic on blue .*deploy cancelled \(SIGTERM\)/);
+    expect(controller.output()).toMatch(/deploy stopped: cancelled \(SIGTERM\)\n$/);
+    expect(controller.output()).not.toMatch(/another command/);
+    expect((await ledger()).at(-1)).toMatchObject({ type: "deploy_finished", outcome: "aborted" });
+    expect(await liveWeights()).toEqual({ blue: 100, green: 0 });
+    expect(await state()).toMatchObject({ active: "blue", phase: "idle", lock: null });
+  });
+
+  it("3d. a deploy hook that starts its server in the background is done when its shell is, and says the server holds its output", async () => {
+    const { work } = scene.stand;
+    const pidFile = path.join(work, `background-${scene.scenario}.pid`);
+    // A stand-in for `node server.js &` without redirection: it keeps the hook's output open.
+    const hook = `(echo serving; sleep 20) & echo $! > ${pidFile}`;
+    const startedAt = Date.now();
+    const run = await cli(
+      [...deployV2({ "deploy-hook": hook, "hook-timeout": "15s", steps: "50,100", bake: "1s", interval: "300ms" })],
+      work,
+    );
+    try {
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(Date.now() - startedAt, run.stdout).toBeLessThan(15_000);
+      expect(run.stdout).toMatch(
+        /hook for green: a process it left running still writes to the hook's output; redirect it/,
+      );
+      // Still running: the hook's own process was not killed when the deploy went on.
+      expect(() => process.kill(Number(readFileSync(pidFile, "utf8")), 0)).not.toThrow();
+    } finally {
+      try {
+        process.kill(Number(readFileSync(pidFile, "utf8")));
+      } catch {
+        // Already gone.
+      }
+    }
   });
 
   it("4. never reloads a config that fails nginx -t: traffic unchanged, deploy fails with nginx's error", async () => {
