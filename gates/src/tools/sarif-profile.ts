@@ -16,6 +16,11 @@ export interface DriverProfile {
   version(driver: SarifDriver): string | undefined;
   title(rule: SarifRule | undefined): string | undefined;
   packageOf(result: SarifResult): PackageInfo | undefined;
+  /**
+   * Whether its artifact URIs are percent-encoded, as SARIF says they are. gitleaks and semgrep
+   * write the file's path as it is: `C#/x%20y.sh` is a file of that name, not `C#/x y.sh`.
+   */
+  readonly encodesUris: boolean;
 }
 
 /** The profile of a driver, by its `tool.driver.name`. */
@@ -41,6 +46,7 @@ function genericProfile(tool: string): DriverProfile {
     version: standardVersion,
     title: standardTitle,
     packageOf: () => undefined,
+    encodesUris: true,
   };
 }
 
@@ -55,6 +61,7 @@ const GITLEAKS: DriverProfile = {
   // Older gitleaks put the rule's regex in shortDescription and the human name in `name`.
   title: (rule) => rule?.name ?? rule?.shortDescription?.text,
   packageOf: () => undefined,
+  encodesUris: false,
 };
 
 const SEMGREP: DriverProfile = {
@@ -65,6 +72,7 @@ const SEMGREP: DriverProfile = {
   version: standardVersion,
   title: standardTitle,
   packageOf: () => undefined,
+  encodesUris: false,
 };
 
 /** trivy's SARIF rule names (pkg/report/sarif.go `toSarifRuleName`) and the kind each stands for. */
@@ -118,6 +126,7 @@ const TRIVY: DriverProfile = {
   },
   version: standardVersion,
   title: standardTitle,
+  encodesUris: true,
   packageOf(result) {
     // trivy writes the package only into the message text: `Package: qs\nInstalled Version: 6.14.0\n…`.
     const text = result.message.text ?? "";

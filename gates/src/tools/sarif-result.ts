@@ -46,7 +46,7 @@ export function draftFromResult(result: SarifResult, run: SarifRun, profile: Dri
   const rule = resolveRule(result, run);
   const ruleId = ruleIdOf(result) ?? (rule?.id || "unidentified-rule");
   const kind = profile.kind(rule, ruleId);
-  const { location, snippet } = firstLocation(result, run);
+  const { location, snippet } = firstLocation(result, run, profile);
   const title = profile.title(rule) ?? ruleId;
   const message = messageText(result, rule) ?? title;
   const helpUri = rule?.helpUri;
@@ -165,12 +165,16 @@ function securitySeverity(bag: Record<string, unknown> | undefined): number | un
   return Number.isFinite(score) && score >= 0 && score <= 10 ? score : undefined;
 }
 
-function firstLocation(result: SarifResult, run: SarifRun): { location?: Location; snippet?: string } {
+function firstLocation(
+  result: SarifResult,
+  run: SarifRun,
+  profile: DriverProfile,
+): { location?: Location; snippet?: string } {
   const physical = result.locations?.[0]?.physicalLocation;
   const artifact = physical?.artifactLocation;
   const uri =
     artifact?.uri ?? (artifact?.index === undefined ? undefined : run.artifacts?.[artifact.index]?.location?.uri);
-  const path = uri === undefined ? "" : uriToPath(uri);
+  const path = uri === undefined ? "" : normalisePath(profile.encodesUris ? decodedUri(uri) : uri);
   const region = physical?.region;
   const text = region?.snippet?.text;
   const snippet = text === undefined || text === "" || isPlaceholder(text) ? undefined : text;
@@ -186,14 +190,13 @@ function firstLocation(result: SarifResult, run: SarifRun): { location?: Locatio
 }
 
 /** SARIF URIs are percent-encoded; relative ones are kept relative to their uriBaseId (the scan root). */
-function uriToPath(uri: string): string {
-  let decoded = uri;
+function decodedUri(uri: string): string {
   try {
-    decoded = decodeURIComponent(uri);
+    return decodeURIComponent(uri);
   } catch {
     // Not a valid escape sequence: the producer wrote a raw path, keep it as written.
+    return uri;
   }
-  return normalisePath(decoded);
 }
 
 function messageText(result: SarifResult, rule: SarifRule | undefined): string | undefined {

@@ -186,6 +186,27 @@ describe.runIf(tool.runs)("gitleaks (real)", () => {
     expect(bundle.includes(AWS_KEY)).toBe(false);
   });
 
+  it("its JSON and SARIF of one run give the same path and fingerprint, for files named with `%20`, `#` and spaces", async () => {
+    const files = ["C#/x%20y.sh", "dir with space/conf file.sh"];
+    const dir = repository();
+    writeFiles(dir, Object.fromEntries(files.map((file) => [file, `export GITHUB_TOKEN=${GITHUB_TOKEN}\n`])));
+    const out = tempDir("portcullis-gitleaks-out-");
+    const run = async (format: "json" | "sarif") => {
+      const reportPath = path.join(out, `gitleaks.${format}`);
+      const args = gitleaks.argv.dir({ source: ".", reportPath }).map((arg) => (arg === "json" ? format : arg));
+      expect((await runTool(tool.file, args, { cwd: dir })).exitCode).toBe(gitleaks.exitCodes.leaks);
+      return gitleaks
+        .parse(read(reportPath))
+        .findings.map((finding) => [finding.location?.path, finding.fingerprint])
+        .sort();
+    };
+    const json = await run("json");
+    expect(await run("sarif")).toEqual(json);
+    // gitleaks writes the path as it is (`%20` is part of the file's name).
+    expect(read(path.join(out, "gitleaks.sarif"))).toContain('"uri": "C#/x%20y.sh"');
+    expect(json.map(([where]) => where)).toEqual([...files].sort());
+  });
+
   it("exits with its error code, not the leaks code, when it cannot run", async () => {
     const dir = repository();
     const { outcome, meaning } = await scan(dir, "dir", { configPath: path.join(dir, "missing.toml") });

@@ -55,6 +55,36 @@ describe.runIf(tool.runs)("semgrep (real)", () => {
     expect(result.toolErrors).toEqual([]);
   }, 240_000);
 
+  it("its JSON and SARIF of one run give the same path and fingerprint, for files named with `%20`, `#` and spaces", async () => {
+    const files = ["src/C#/x%20y.js", "src/dir with space/conf file.js"];
+    const dir = project("portcullis-semgrep-", {
+      "rules.yml": RULES,
+      ...Object.fromEntries(files.map((file) => [file, "eval(input);\n"])),
+    });
+    const out = tempDir("portcullis-semgrep-out-");
+    const jsonOutput = path.join(out, "semgrep.json");
+    const sarifOutput = path.join(out, "semgrep.sarif");
+    const outcome = await runTool(
+      tool.file,
+      semgrep.argv.scan({ configs: ["./rules.yml"], jsonOutput, sarifOutput, targets: ["src"] }),
+      {
+        cwd: dir,
+        env: OFFLINE,
+        timeoutMs: 180_000,
+      },
+    );
+    expect(outcome.exitCode).toBe(1);
+    // semgrep writes the path as it is in both (`%20` is part of the file's name).
+    expect(read(sarifOutput)).toContain('"uri":"src/C#/x%20y.js"');
+    const seen = (file: string) =>
+      semgrep
+        .parse(read(file))
+        .findings.map((finding) => [finding.location?.path, finding.fingerprint])
+        .sort();
+    expect(seen(sarifOutput)).toEqual(seen(jsonOutput));
+    expect(seen(jsonOutput).map(([where]) => where)).toEqual([...files].sort());
+  }, 240_000);
+
   it("reads a file it cannot parse as a warning, not a crash, and still scans the rest", async () => {
     const dir = project("portcullis-semgrep-", { ...PLANTED, "src/broken.js": "function (\n  return eval(;\n" });
     const { outcome, jsonOutput } = await scan(dir, ["./rules.yml"]);
