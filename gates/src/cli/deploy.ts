@@ -71,6 +71,11 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
     throw new UsageError("USAGE", `--commit-time ${JSON.stringify(commitTime)} is not a date`, {
       fix: "use ISO 8601: 2025-01-31T12:00:00Z",
     });
+  // A little clock skew between the machine that committed and this one is expected; more is a wrong date.
+  if (commitTime !== null && Date.parse(commitTime) > Date.now() + COMMIT_CLOCK_SKEW_MS)
+    throw new UsageError("USAGE", `--commit-time ${commitTime} is in the future`, {
+      fix: "pass the commit's own time (`git show -s --format=%cI <sha>`), with its time zone",
+    });
   const context = loadDeployContext(options, io);
   const commit = text(options, "commit") ?? null;
   const forcedReason = await gateDecision(options, context, commit);
@@ -108,6 +113,9 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
     await deps.analyzer.close();
   }
 }
+
+/** How far ahead of this machine's clock a commit's time may be. */
+const COMMIT_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * A cancelled pipeline (SIGINT, SIGTERM) must not leave traffic half-moved: the signal starts an

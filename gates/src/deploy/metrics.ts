@@ -41,6 +41,11 @@ export interface DoraMetrics {
   /** Rollbacks not caused by the release, outside the change failure rate. */
   rollbacks_not_caused_by_the_release: { telemetry: number; router: number };
   unrestored: number;
+  /**
+   * Succeeded deploys whose commit time is after they finished (a clock ahead, a wrong
+   * `--commit-time`): a negative lead time is no lead time, and is left out of the median.
+   */
+  commit_after_finish: number;
   metrics: Record<MetricName, MetricValue>;
 }
 
@@ -100,9 +105,10 @@ export function computeMetrics(
     (deploy) => deploy.outcome === "rolled_back" && (deploy.cause === "release" || deploy.cause === "manual"),
   );
   const failures = [...releaseRollbacks, ...inWindow.filter((deploy) => deploy.reverted)];
-  const leadTimes = succeeded.flatMap((deploy) =>
+  const spans = succeeded.flatMap((deploy) =>
     deploy.commit_time === null ? [] : [Date.parse(deploy.finished_at) - Date.parse(deploy.commit_time)],
   );
+  const leadTimes = spans.filter((span) => span >= 0);
   const restores = failures.flatMap((failure) => {
     const failedAt = Date.parse(failure.finished_at);
     const next = all.find((deploy) => deploy.outcome === "succeeded" && Date.parse(deploy.finished_at) > failedAt);
@@ -122,6 +128,7 @@ export function computeMetrics(
     },
     rollbacks_not_caused_by_the_release: { telemetry: notTheRelease("telemetry"), router: notTheRelease("router") },
     unrestored: failures.length - restores.length,
+    commit_after_finish: spans.length - leadTimes.length,
     metrics: {
       frequency_per_week: metric(
         "frequency_per_week",

@@ -98,6 +98,10 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     { args: ["--steps", "10,5,100"], message: /--steps: steps must increase strictly/ },
     { args: ["--release", "two words"], message: /is not a version/ },
     { args: ["--probe-rate", "lots"], message: /--probe-rate: expected a number/ },
+    {
+      args: ["--commit-time", new Date(Date.now() + 3 * 3_600_000).toISOString()],
+      message: /--commit-time \S+ is in the future/,
+    },
   ])("rejects bad input $args with exit 2", async ({ args, message }) => {
     const result = await run("deploy", "--release", "v2", "--force", "--reason", "t", ...args);
     expect(result.code).toBe(2);

@@ -85,6 +85,24 @@ describe("DORA metrics", () => {
     expect(result.metrics.frequency_per_week).toMatchObject({ value: 0, met: false });
   });
 
+  it("leaves a commit time after the deploy finished out of the lead time, and counts it, never a met negative lead time", () => {
+    const entries = [
+      ...finished("A", "2025-03-28T10:00:00.000Z", "succeeded", "2025-03-28T13:00:00.000Z"), // 3 h in the future
+      ...finished("B", "2025-03-29T10:00:00.000Z", "succeeded", "2025-03-29T04:00:00.000Z"), // lead 6 h
+    ];
+    const result = computeMetrics(chainEntries(null, entries).records, {
+      now: new Date("2025-03-31T00:00:00.000Z"),
+      windowMs: 7 * DAY,
+    });
+    expect(result.metrics.lead_time_hours).toEqual({ value: 6, target: "< 4 h", met: false, samples: 1 });
+    expect(result.commit_after_finish).toBe(1);
+    const alone = computeMetrics(chainEntries(null, entries.slice(0, 2)).records, {
+      now: new Date("2025-03-31T00:00:00.000Z"),
+      windowMs: 7 * DAY,
+    });
+    expect(alone.metrics.lead_time_hours).toMatchObject({ value: null, met: null });
+  });
+
   it("meets every target on a healthy week", () => {
     const entries = Array.from({ length: 7 }, (_, day) =>
       finished(
