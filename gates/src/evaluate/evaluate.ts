@@ -50,7 +50,7 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
   const notices = [
     ...(deduped.dropped > 0
       ? [
-          `${plural(deduped.dropped, "secret finding")} of other scanners merged into gitleaks' findings at the same file and line`,
+          `${plural(deduped.dropped, "secret finding")} of other scanners merged into gitleaks' findings on the same lines of the same file`,
         ]
       : []),
     ...(trivyDb.notice === undefined ? [] : [trivyDb.notice]),

@@ -58,23 +58,32 @@ const SECRET_SCANNERS: ReadonlySet<string> = new Set(
 );
 
 /**
- * One secret finding per file and line: when a dedicated secret scanner (gitleaks) and another
- * scanner (trivy) report the same place, the secret scanner's finding is kept. Returns the kept
- * findings and how many were dropped.
+ * One secret finding per secret: when a dedicated secret scanner (gitleaks) and another scanner
+ * (trivy) report it, the secret scanner's finding is kept. They need not agree on its lines: for a
+ * private key gitleaks reports the BEGIN line to the END line and trivy only the key's body, so
+ * another scanner's secret finding whose lines overlap the secret scanner's in the same file is
+ * the same secret. Two other scanners at the same file and line: the first one's is kept. Returns
+ * the kept findings and how many were dropped.
  */
 export function dedupeSecrets(findings: readonly Finding[]): { findings: Finding[]; dropped: number } {
-  const owner = new Map<string, string>();
+  const scanned = new Map<string, { from: number; to: number }[]>();
   for (const finding of findings) {
-    const key = placeKey(finding);
-    if (key === undefined) continue;
-    const current = owner.get(key);
-    if (current === undefined || (SECRET_SCANNERS.has(finding.tool) && !SECRET_SCANNERS.has(current))) {
-      owner.set(key, finding.tool);
-    }
+    const lines = secretLines(finding);
+    if (lines === undefined || !SECRET_SCANNERS.has(finding.tool)) continue;
+    const ranges = scanned.get(lines.path);
+    if (ranges === undefined) scanned.set(lines.path, [lines]);
+    else ranges.push(lines);
   }
+  const owner = new Map<string, string>();
   const kept = findings.filter((finding) => {
-    const key = placeKey(finding);
-    return key === undefined || owner.get(key) === finding.tool;
+    const lines = secretLines(finding);
+    if (lines === undefined || SECRET_SCANNERS.has(finding.tool)) return true;
+    if (scanned.get(lines.path)?.some((range) => range.from <= lines.to && lines.from <= range.to) === true)
+      return false;
+    const key = `${lines.path}\u0000${lines.from}`;
+    const first = owner.get(key);
+    if (first === undefined) owner.set(key, finding.tool);
+    return first === undefined || first === finding.tool;
   });
   return { findings: kept, dropped: findings.length - kept.length };
 }
@@ -87,7 +96,9 @@ function byKey<K extends string, V>(keys: readonly K[], value: (key: K) => V): R
   return table;
 }
 
-function placeKey(finding: Finding): string | undefined {
-  if (finding.kind !== "secret" || finding.location?.startLine === undefined) return undefined;
-  return `${finding.location.path}\u0000${finding.location.startLine}`;
+/** The file and lines of a secret finding that has them. */
+function secretLines(finding: Finding): { path: string; from: number; to: number } | undefined {
+  const location = finding.location;
+  if (finding.kind !== "secret" || location?.startLine === undefined) return undefined;
+  return { path: location.path, from: location.startLine, to: Math.max(location.startLine, location.endLine ?? 0) };
 }

@@ -292,7 +292,7 @@ describe("evaluate: secrets reported by gitleaks and trivy", () => {
     );
     expect(verdictOf(report, "secrets").evidence.counted.high).toBe(2);
     expect(report.notices).toContain(
-      "1 secret finding of other scanners merged into gitleaks' findings at the same file and line",
+      "1 secret finding of other scanners merged into gitleaks' findings on the same lines of the same file",
     );
   });
 });

@@ -4,6 +4,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import tar from "tar-stream";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { ToolResult } from "../../src/findings/finding.js";
+import { gitleaks } from "../../src/tools/gitleaks.js";
 import { parseTrivyVersion, trivy } from "../../src/tools/trivy.js";
 import { reportOf, run, tempDir } from "../cli/cli-harness.js";
 import { closedPort, project, read, realTool, runTool } from "./real-tool.js";
@@ -15,6 +17,7 @@ import { trivyCacheWithDb } from "./trivy-db.js";
  */
 
 const tool = await realTool("trivy");
+const gitleaksTool = await realTool("gitleaks");
 
 /** An AWS access key id trivy's secret rules recognise (not a real credential), assembled at run time. */
 const AWS_KEY = ["AKIA", "QYLPMN5HHHFPZAM2"].join("");
@@ -80,6 +83,55 @@ describe.runIf(tool.runs)("trivy (real)", () => {
     );
     expect(JSON.stringify(result)).not.toContain(AWS_KEY);
   }, 600_000);
+
+  it.runIf(gitleaksTool.runs)(
+    "one private key found by gitleaks (BEGIN to END line) and by trivy (its body) counts once",
+    async () => {
+      const dir = project("portcullis-trivy-key-", {});
+      // Generated here, so that no key is kept in the repository.
+      execFileSync("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", "key.pem"], {
+        cwd: dir,
+        stdio: "ignore",
+      });
+      const reports = tempDir("portcullis-trivy-key-reports-");
+      const leaks = await runTool(
+        gitleaksTool.file,
+        gitleaks.argv.dir({ source: ".", reportPath: path.join(reports, "gitleaks.json") }),
+        { cwd: dir },
+      );
+      expect(leaks.exitCode).toBe(gitleaks.exitCodes.leaks);
+      const scan = await runTool(
+        tool.file,
+        trivy.argv.fs({
+          dir: ".",
+          output: path.join(reports, "trivy.nodb.json"),
+          cacheDir: cache,
+          scanners: ["secret"],
+        }),
+        { cwd: dir },
+      );
+      expect(scan.exitCode).toBe(0);
+      const lines = (file: string, parse: (raw: string) => ToolResult) =>
+        parse(read(path.join(reports, file))).findings.map((finding) => [
+          finding.location?.startLine,
+          finding.location?.endLine,
+        ]);
+      const gitleaksLines = lines("gitleaks.json", (raw) => gitleaks.parse(raw));
+      const trivyLines = lines("trivy.nodb.json", (raw) => trivy.parse(raw));
+      // The two tools do not agree on the lines: that is why overlapping lines are one secret.
+      expect(gitleaksLines).toHaveLength(1);
+      expect(trivyLines).toHaveLength(1);
+      expect(trivyLines).not.toEqual(gitleaksLines);
+
+      const judged = await run(["evaluate", "--env", "development", "--reports", reports, "--format", "json"], {
+        cwd: dir,
+      });
+      const report = reportOf(judged);
+      expect(report.findings.filter((finding) => finding.kind === "secret").map((finding) => finding.tool)).toEqual([
+        "gitleaks",
+      ]);
+    },
+  );
 
   it("writes a CycloneDX SBOM listing the packages", async () => {
     const dir = project("portcullis-trivy-", PLANTED);
