@@ -107,7 +107,19 @@ function readText(file: string, shown: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (cause) {
-    throw new ReportError("REPORT_MISSING", "cannot read the file", { file: shown, fix: "check the path", cause });
+    const code = cause instanceof Error && "code" in cause ? cause.code : undefined;
+    if (code === "EISDIR") {
+      throw new ReportError("REPORT_MISSING", "is a folder, expected a file", {
+        file: shown,
+        fix: "give the path of the file itself, not of the folder holding it",
+        cause,
+      });
+    }
+    throw new ReportError("REPORT_MISSING", `cannot read the file: ${messageOf(cause)}`, {
+      file: shown,
+      fix: "check the path",
+      cause,
+    });
   }
 }
 

@@ -161,7 +161,8 @@ describe("portcullis report", () => {
   });
 
   it.each([
-    ["missing.json", undefined, /REPORT_MISSING/],
+    ["missing.json", undefined, /REPORT_MISSING.*cannot read the file: ENOENT/],
+    [".", undefined, /REPORT_MISSING.*is a folder, expected a file/],
     ["bad.json", "{", /REPORT_MALFORMED/],
     ["other.json", '{"schema":"something/v9"}', /REPORT_INVALID.*portcullis.report\/v2/],
   ])("fails with a typed error and exit 2 for %s", async (name, content, expected) => {
