@@ -26,7 +26,7 @@ import { PORTCULLIS_VERSION } from "../version.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
 import { publishToGithub, reportOutputs, writeOutputs } from "./write-outputs.js";
-import { withMaskedSecrets } from "./masked-secrets.js";
+import { unreadSecretsNote, withMaskedSecrets } from "./masked-secrets.js";
 
 /**
  * What `evaluate` and `ci` share: load the policy, waivers, baseline and bypasses first (a
@@ -144,11 +144,6 @@ export function prepareEvaluation(
     tree,
     compliance,
   };
-}
-
-/** Said whenever a masked secret could not be read back: other tools' copies of it are not scrubbed. */
-function unreadSecretsNote(count: number, tree: string, cwd: string): string {
-  return `${count} secret(s) gitleaks masked could not be read back from ${path.relative(cwd, tree) || "."} (not the scanned checkout, or the file changed since): text other tools copy from those lines (trivy's code lines, a rule's message) may still show them; evaluate from the scanned checkout or pass --source <it>`;
 }
 
 /** What the compliance controls found, when its gate is enabled. */

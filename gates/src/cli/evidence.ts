@@ -1,8 +1,15 @@
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { bundleContents, parseReportDocument, reportsWithSecrets } from "../compliance/bundle-contents.js";
+import {
+  bundleContents,
+  parseReportDocument,
+  reportsWithSecrets,
+  scrubbedFiles,
+  toolReports,
+} from "../compliance/bundle-contents.js";
 import { loadControlSet, readEnvironmentLedger } from "../compliance/collect.js";
-import { packBundle, sha256, verifyBundle, type BundleProblem } from "../compliance/evidence.js";
+import { packBundle, sha256, verifyBundle, type BundleProblem, type EvidenceFile } from "../compliance/evidence.js";
+import type { ToolResult } from "../findings/finding.js";
 import { ConfigError, UsageError, IoError, ReportError, messageOf } from "../errors.js";
 import { resolveEnvironmentRef } from "../policy/environment-ref.js";
 import { DEFAULT_WAIVERS_FILE, findEnvironment, unreadableFile } from "../policy/load-files.js";
@@ -11,6 +18,7 @@ import { TOOLS } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, type CliIo } from "./io.js";
 import { bundleTarget, makeDirectory } from "./out-path.js";
+import { maskedSecrets, unreadSecretsNote } from "./masked-secrets.js";
 import { OUTPUT_FILES } from "./write-outputs.js";
 
 /** The bundle's name when `--out` names a folder. */
@@ -110,7 +118,7 @@ async function pack(flags: PackFlags, io: CliIo): Promise<number> {
     Buffer.from(reportJson.content).toString("utf8"),
     path.join(flags.from, "report.json"),
   );
-  refuseSecretsInTheClear(reportFiles, flags.from);
+  const packed = await scrubbedReportFiles(reportFiles, { from: flags.from, source, io });
   const environment = environmentFile(flags.env ?? report.environment, { cwd: io.cwd, source });
   const policy = parsePolicy(environment.text, environment.shown);
   const waiversFile =
@@ -144,7 +152,8 @@ async function pack(flags: PackFlags, io: CliIo): Promise<number> {
   }
   const contents = bundleContents({
     report,
-    reportFiles,
+    reportFiles: packed.files,
+    redacted: packed.redacted,
     environmentFile: { name: path.basename(environment.file), text: environment.text },
     waiversText,
     controlsText: controls.file === undefined ? undefined : await readFile(controls.file, "utf8"),
@@ -235,13 +244,50 @@ function problemLine(problem: BundleProblem): string {
 }
 
 /**
+ * The reports dir's files as they go into the bundle: every tool report with the secrets gitleaks
+ * masked scrubbed wherever another tool copied them, and no report holding a secret in the clear.
+ */
+async function scrubbedReportFiles(
+  files: readonly EvidenceFile[],
+  where: { from: string; source: string; io: CliIo },
+): Promise<{ files: EvidenceFile[]; redacted: string[] }> {
+  const own: readonly string[] = OUTPUT_FILES;
+  const others = files.filter((file) => !own.includes(file.path));
+  const reports = toolReports(others);
+  refuseSecretsInTheClear(reports, where.from);
+  // What gitleaks masked is read back from the scanned tree, as `evaluate` does, so that other
+  // tools' copies of it (trivy's code lines) are scrubbed in the bundle too.
+  const masked = await maskedSecrets(
+    reports.map((report) => report.result),
+    where.source,
+  );
+  if (masked.unread > 0)
+    where.io.stderr(`portcullis: warning: ${unreadSecretsNote(masked.unread, where.source, where.io.cwd)}\n`);
+  const scrubbed = scrubbedFiles(others, masked.secrets.flat());
+  const [unscrubbable] = scrubbed.unscrubbable;
+  if (unscrubbable !== undefined) {
+    throw new ReportError(
+      "REPORT_INVALID",
+      "holds a secret gitleaks found and is not JSON, so it cannot be scrubbed for the bundle",
+      {
+        file: path.join(where.from, unscrubbable),
+        fix: "move the file out of the reports dir",
+      },
+    );
+  }
+  return {
+    files: files.map((file) => scrubbed.files.find((other) => other.path === file.path) ?? file),
+    redacted: scrubbed.redacted,
+  };
+}
+
+/**
  * A tool report of the reports dir that holds secrets in the clear is never packed: Portcullis'
  * own outputs are scrubbed, but a report the user wrote there (gitleaks without `--redact`) is
- * bundled byte for byte. The secrets themselves are never printed, only where and how many.
+ * bundled as it is. The secrets themselves are never printed, only where and how many.
  */
-function refuseSecretsInTheClear(files: readonly { path: string; content: Uint8Array }[], from: string): void {
-  const own: readonly string[] = OUTPUT_FILES;
-  const found = reportsWithSecrets(files.filter((file) => !own.includes(file.path)));
+function refuseSecretsInTheClear(reports: readonly { path: string; result: ToolResult }[], from: string): void {
+  const found = reportsWithSecrets(reports);
   const [first] = found;
   if (first === undefined) return;
   const where = found.map(

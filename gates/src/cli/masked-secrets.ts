@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { RunInput } from "../evaluate/types.js";
+import type { ToolResult } from "../findings/finding.js";
 import { REDACTED } from "../findings/redact.js";
 import { maskedSecretIn } from "../tools/gitleaks.js";
 
@@ -17,6 +18,25 @@ export async function withMaskedSecrets(
   runs: readonly RunInput[],
   tree: string,
 ): Promise<{ runs: RunInput[]; unread: number }> {
+  const read = await maskedSecrets(
+    runs.map((input) => ("result" in input ? input.result : undefined)),
+    tree,
+  );
+  return {
+    runs: runs.map((input, index) => {
+      const found = read.secrets[index] ?? [];
+      if (!("result" in input) || found.length === 0) return input;
+      return { ...input, result: { ...input.result, secrets: [...input.result.secrets, ...found] } };
+    }),
+    unread: read.unread,
+  };
+}
+
+/** The secrets of each result's masked gitleaks leaks, read back from `tree`, and how many could not be. */
+export async function maskedSecrets(
+  results: readonly (ToolResult | undefined)[],
+  tree: string,
+): Promise<{ secrets: string[][]; unread: number }> {
   const files = new Map<string, Promise<Uint8Array | undefined>>();
   const bytesOf = (file: string, commit: string | undefined): Promise<Uint8Array | undefined> => {
     const key = `${commit ?? ""}:${file}`;
@@ -28,23 +48,26 @@ export async function withMaskedSecrets(
     return bytes;
   };
   let unread = 0;
-  const read = await Promise.all(
-    runs.map(async (input): Promise<RunInput> => {
-      if (!("result" in input) || input.result.tool !== "gitleaks") return input;
+  const secrets = await Promise.all(
+    results.map(async (result) => {
       const found: string[] = [];
-      for (const finding of input.result.findings) {
+      if (result?.tool !== "gitleaks") return found;
+      for (const finding of result.findings) {
         if (finding.location === undefined || finding.snippet?.includes(REDACTED) !== true) continue;
         const bytes = await bytesOf(finding.location.path, finding.commit);
         const secret = bytes === undefined ? undefined : maskedSecretIn(bytes, finding);
         if (secret === undefined || secret.trim() === "") unread += 1;
         else found.push(secret);
       }
-      return found.length === 0
-        ? input
-        : { ...input, result: { ...input.result, secrets: [...input.result.secrets, ...found] } };
+      return found;
     }),
   );
-  return { runs: read, unread };
+  return { secrets, unread };
+}
+
+/** Said whenever a masked secret could not be read back: other tools' copies of it are not scrubbed. */
+export function unreadSecretsNote(count: number, tree: string, cwd: string): string {
+  return `${count} secret(s) gitleaks masked could not be read back from ${path.relative(cwd, tree) || "."} (not the scanned checkout, or the file changed since): text other tools copy from those lines (trivy's code lines, a rule's message) may still show them; run from the scanned checkout or pass --source <it>`;
 }
 
 // --- internal ---
@@ -62,10 +85,7 @@ async function scannedBytes(tree: string, file: string, commit: string | undefin
     const { stdout } = await execFileAsync(
       "git",
       ["-C", tree, "show", `${commit}:${relative.split(path.sep).join("/")}`],
-      {
-        encoding: "buffer",
-        maxBuffer: 64 * 1024 * 1024,
-      },
+      { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 },
     );
     return stdout;
   } catch {

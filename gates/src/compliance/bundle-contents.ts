@@ -2,6 +2,8 @@ import { z } from "zod";
 import { LedgerRecord } from "../deploy/ledger.js";
 import { ReportError } from "../errors.js";
 import { parsePolicy, policyHash } from "../policy/parse-policy.js";
+import type { ToolResult } from "../findings/finding.js";
+import { redactBySchema } from "../findings/redact.js";
 import { detectDocument, TOOLS } from "../tools/index.js";
 import { ControlStatus, REPORT_SCHEMA_ID, Report } from "../model/report.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
@@ -67,6 +69,11 @@ export const EvidenceMetadata = z
     passed: z.boolean(),
     policyHash: z.string(),
     controls: z.array(z.object({ id: z.string(), status: ControlStatus }).strict()),
+    /**
+     * Files of the reports dir rewritten for the bundle: a secret gitleaks found, which another
+     * tool copied into its report, scrubbed to REDACTED (the bundle's copy differs from the file).
+     */
+    redacted: z.array(z.string()),
     /** The ledger at bundling time: where it was read, its verification, its record count and the excerpt's. */
     ledger: z
       .object({
@@ -86,6 +93,8 @@ export interface BundleInputs {
   report: Report;
   /** Every file of the reports dir, by its path inside that dir (`report.json`, `sbom.cdx.json`). */
   reportFiles: readonly EvidenceFile[];
+  /** Those of them rewritten to scrub a secret (see scrubbedFiles). */
+  redacted: readonly string[];
   /** The environment file the report was judged by: its file name and text. */
   environmentFile: { name: string; text: string };
   waiversText?: string | undefined;
@@ -147,6 +156,7 @@ export function bundleContents(inputs: BundleInputs): BundleContents {
       passed: report.passed,
       policyHash: report.policyHash,
       controls: (report.compliance?.controls ?? []).map((control) => ({ id: control.id, status: control.status })),
+      redacted: inputs.redacted.map((file) => `${EVIDENCE_LAYOUT.reports}${file}`),
       ledger:
         inputs.ledger === undefined || excerpt === undefined
           ? null
@@ -192,25 +202,64 @@ export function ledgerExcerpt(
 }
 
 /**
- * The tool reports among `files` that hold secret values in the clear (gitleaks run without
- * `--redact`), and how many each holds. A bundle is kept and handed to auditors, so these are
- * refused, never packed. Each file an adapter recognises is read by that adapter, as `evaluate`
- * reads it; a file none recognises (not JSON, truncated, another format) is not searched.
+ * The tool reports among `files`, each read by the adapter that recognises it, as `evaluate` reads
+ * it. A file none recognises (not JSON, truncated, another format), or one its adapter refuses (its
+ * gates were `error` when judged), is left out.
  */
-export function reportsWithSecrets(files: readonly EvidenceFile[]): { path: string; secrets: number }[] {
+export function toolReports(files: readonly EvidenceFile[]): { path: string; result: ToolResult }[] {
   return files.flatMap((file) => {
     const document = safeJson(Buffer.from(file.content).toString("utf8"));
     const detected = detectDocument(document);
     if (detected === undefined) return [];
-    let secrets: readonly string[];
     try {
-      secrets = TOOLS[detected.tool].parseDocument(document, { file: file.path }).secrets;
+      return [{ path: file.path, result: TOOLS[detected.tool].parseDocument(document, { file: file.path }) }];
     } catch {
-      // A report its adapter refuses was `error` when judged; there is nothing it could be searched by.
       return [];
     }
-    return secrets.length === 0 ? [] : [{ path: file.path, secrets: new Set(secrets).size }];
   });
+}
+
+/**
+ * The tool reports that hold secret values in the clear (gitleaks run without `--redact`), and how
+ * many each holds. A bundle is kept and handed to auditors, so these are refused, never packed.
+ */
+export function reportsWithSecrets(
+  reports: readonly { path: string; result: ToolResult }[],
+): { path: string; secrets: number }[] {
+  return reports.flatMap(({ path, result }) =>
+    result.secrets.length === 0 ? [] : [{ path, secrets: new Set(result.secrets).size }],
+  );
+}
+
+/**
+ * `files` with every known secret value scrubbed, as data: what other tools copied of a secret's
+ * lines (trivy's misconfiguration code lines quote a Dockerfile's token) is `REDACTED` in the
+ * bundle, the file written again as indented JSON. `redacted` names the files rewritten; a file
+ * that holds a secret but is not JSON cannot be scrubbed, and is named in `unscrubbable`.
+ */
+export function scrubbedFiles(
+  files: readonly EvidenceFile[],
+  secrets: readonly string[],
+): { files: EvidenceFile[]; redacted: string[]; unscrubbable: string[] } {
+  const redacted: string[] = [];
+  const unscrubbable: string[] = [];
+  const scrubbed = files.map((file) => {
+    const text = Buffer.from(file.content).toString("utf8");
+    // A secret as JSON writes it inside a string (quotes and backslashes escaped) or as it is.
+    if (!secrets.some((secret) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1))))
+      return file;
+    const document = safeJson(text);
+    if (document === undefined) {
+      unscrubbable.push(file.path);
+      return file;
+    }
+    redacted.push(file.path);
+    return {
+      path: file.path,
+      content: utf8(`${JSON.stringify(redactBySchema(z.unknown(), document, secrets), null, 2)}\n`),
+    };
+  });
+  return { files: scrubbed, redacted, unscrubbable };
 }
 
 /** report.json, strictly: the bundle's times and commit come from it. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ledgerExcerpt, parseReportDocument } from "../../src/compliance/bundle-contents.js";
+import { ledgerExcerpt, parseReportDocument, scrubbedFiles } from "../../src/compliance/bundle-contents.js";
 import { packBundle, verifyBundle, type EvidenceFile } from "../../src/compliance/evidence.js";
 import { chainEntries } from "../../src/deploy/ledger.js";
 import { isPortcullisError } from "../../src/errors.js";
@@ -76,5 +76,26 @@ describe("evidence bundle: property", () => {
       ),
       { seed: 20_261_124, numRuns: 40 },
     );
+  });
+});
+
+describe("scrubbedFiles", () => {
+  const file = (path: string, text: string) => ({ path, content: Buffer.from(text, "utf8") });
+
+  it("rewrites only the JSON files that hold a secret, as data, and names those it cannot scrub", () => {
+    const quoted = 'pa"ss\\word';
+    const files = [
+      file("trivy.nodb.json", JSON.stringify({ Lines: [`ENV TOKEN=s3cr3t-token-1`, `RUN x --password ${quoted}`] })),
+      file("semgrep.json", JSON.stringify({ results: [] })),
+      file("k6.log", "token s3cr3t-token-1\n"),
+    ];
+    const result = scrubbedFiles(files, ["s3cr3t-token-1", quoted]);
+    expect(result.redacted).toEqual(["trivy.nodb.json"]);
+    expect(result.unscrubbable).toEqual(["k6.log"]);
+    expect(JSON.parse(Buffer.from(result.files[0]?.content ?? []).toString("utf8"))).toEqual({
+      Lines: ["ENV TOKEN=REDACTED", "RUN x --password REDACTED"],
+    });
+    expect(result.files[1]).toBe(files[1]);
+    expect(scrubbedFiles(files, [])).toEqual({ files, redacted: [], unscrubbable: [] });
   });
 });

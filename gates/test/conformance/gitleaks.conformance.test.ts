@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { reportsWithSecrets } from "../../src/compliance/bundle-contents.js";
+import { reportsWithSecrets, toolReports } from "../../src/compliance/bundle-contents.js";
 import { Finding, type ReportFormat, type ToolResult } from "../../src/findings/finding.js";
 import { gitleaks, gitleaksSpec } from "../../src/tools/gitleaks.js";
 import { expectFastPathTaken } from "../tools/fast-path.js";
@@ -92,7 +92,7 @@ describe.skipIf(root === undefined)("gitleaks conformance", () => {
       path: file,
       content: readFileSync(file),
     }));
-    expect(reportsWithSecrets(files).map((report) => path.basename(report.path))).toEqual(
+    expect(reportsWithSecrets(toolReports(files)).map((report) => path.basename(report.path))).toEqual(
       Object.keys(FILES).filter((name) => (FILES[name]?.secretStrings ?? 0) > 0),
     );
     expect(readFileSync(trivySecrets, "utf8")).toContain('"Secrets"');

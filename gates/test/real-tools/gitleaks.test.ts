@@ -164,7 +164,7 @@ describe.runIf(tool.runs)("gitleaks (real)", () => {
         { cwd: work },
       );
       expect(judged.code).toBe(1);
-      return run(["evidence", "--from", "reports", "--out", "evidence.tar.gz"], { cwd: work });
+      return run(["evidence", "--from", "reports", "--source", dir, "--out", "evidence.tar.gz"], { cwd: work });
     };
 
     await gitleaksRun(false, "json", "gitleaks.json");

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { gitleaks, maskedSecretIn } from "../../src/tools/gitleaks.js";
 import { trivy } from "../../src/tools/trivy.js";
@@ -119,6 +120,19 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
       });
       expect(blind.stdout).toMatch(/2 secret\(s\) gitleaks masked could not be read back from \. .*pass --source/);
       expect(readFileSync(path.join(elsewhere, "report.json"), "utf8")).toContain(CURL_CREDENTIALS);
+
+      // The evidence bundle packs trivy's own report too: its copy of the lines is scrubbed.
+      const judgedInPlace = await run(["evaluate", "--env", "development", "--reports", reports, "--out", reports], {
+        cwd: dir,
+      });
+      expect(judgedInPlace.code).toBe(1);
+      const bundle = path.join(out, "evidence.tar.gz");
+      const packed = await run(["evidence", "--from", reports, "--out", bundle], { cwd: dir });
+      expect([packed.code, packed.stderr]).toEqual([0, ""]);
+      const tar = gunzipSync(readFileSync(bundle));
+      for (const secret of [GITHUB_TOKEN, CURL_CREDENTIALS]) expect(tar.includes(secret), secret).toBe(false);
+      expect(tar.toString("latin1")).toMatch(/"redacted": \[\s*"reports\/trivy\.json"\s*\]/);
+      expect((await run(["evidence", "verify", bundle], { cwd: dir })).code).toBe(0);
     },
   );
 
