@@ -2,22 +2,12 @@ import { describe, expect, it } from "vitest";
 import { chainEntries, type LedgerEntry } from "../../src/deploy/ledger.js";
 import { planSync } from "../../src/deploy/sync.js";
 import type { Slot } from "../../src/deploy/state.js";
+import { ledgerEntry } from "../compliance/bundle-fixtures.js";
 
 /** `state sync` with no state stored: the slots rebuilt from the ledger, as the machine would have left them. */
 
-function record(type: LedgerEntry["type"], deploy: string | null, extra: Partial<LedgerEntry> = {}): LedgerEntry {
-  return {
-    type,
-    at: "2026-05-04T09:00:00.000Z",
-    environment: "production",
-    deploy_id: deploy,
-    release: deploy,
-    commit: null,
-    commit_time: null,
-    actor: "ci",
-    ...extra,
-  };
-}
+const record = (type: LedgerEntry["type"], deploy: string | null, extra: Partial<LedgerEntry> = {}): LedgerEntry =>
+  ledgerEntry(type, deploy, null, extra);
 
 const started = (deploy: string, to: Slot): LedgerEntry =>
   record("deploy_started", deploy, { from_slot: to === "blue" ? "green" : "blue", to_slot: to });
