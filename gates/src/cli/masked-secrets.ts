@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import type { RunInput } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { REDACTED } from "../findings/redact.js";
-import { maskedSecretIn } from "../tools/gitleaks.js";
+import { maskedSecretIn, scannedFile, type ScannedFile } from "../tools/gitleaks.js";
 
 /**
  * gitleaks runs with `--redact`, so its report holds no secret, and a report without any is never
@@ -37,15 +37,17 @@ export async function maskedSecrets(
   results: readonly (ToolResult | undefined)[],
   tree: string,
 ): Promise<{ secrets: string[][]; unread: number }> {
-  const files = new Map<string, Promise<Uint8Array | undefined>>();
-  const bytesOf = (file: string, commit: string | undefined): Promise<Uint8Array | undefined> => {
+  const files = new Map<string, Promise<ScannedFile | undefined>>();
+  const fileOf = (file: string, commit: string | undefined): Promise<ScannedFile | undefined> => {
     const key = `${commit ?? ""}:${file}`;
-    let bytes = files.get(key);
-    if (bytes === undefined) {
-      bytes = scannedBytes(tree, file, commit);
-      files.set(key, bytes);
+    let scanned = files.get(key);
+    if (scanned === undefined) {
+      scanned = scannedBytes(tree, file, commit).then((bytes) =>
+        bytes === undefined ? undefined : scannedFile(bytes),
+      );
+      files.set(key, scanned);
     }
-    return bytes;
+    return scanned;
   };
   let unread = 0;
   const secrets = await Promise.all(
@@ -54,8 +56,8 @@ export async function maskedSecrets(
       if (result?.tool !== "gitleaks") return found;
       for (const finding of result.findings) {
         if (finding.location === undefined || finding.snippet?.includes(REDACTED) !== true) continue;
-        const bytes = await bytesOf(finding.location.path, finding.commit);
-        const secret = bytes === undefined ? undefined : maskedSecretIn(bytes, finding);
+        const scanned = await fileOf(finding.location.path, finding.commit);
+        const secret = scanned === undefined ? undefined : maskedSecretIn(scanned, finding);
         if (secret === undefined || secret.trim() === "") unread += 1;
         else found.push(secret);
       }

@@ -139,15 +139,27 @@ function gitleaksContext(options: ParseOptions): ReportContext {
   return { tool: "gitleaks", expected: "gitleaks JSON or SARIF report", producer: "gitleaks v8", file: options.file };
 }
 
+/** A scanned file's bytes and where its newlines are, found once however many leaks it holds. */
+export interface ScannedFile {
+  bytes: Uint8Array;
+  newlines: readonly number[];
+}
+
+export function scannedFile(bytes: Uint8Array): ScannedFile {
+  const newlines: number[] = [];
+  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) newlines.push(at);
+  return { bytes, newlines };
+}
+
 /**
  * The secret of a leak gitleaks masked (`--redact`, as every runner of Portcullis asks), read back
- * from the file it was found in (`file`: its bytes, as scanned). Other tools copy the same lines
- * (trivy's misconfiguration code lines, a rule message quoting the command), and only a known value
- * can be scrubbed from them; it is never shown. gitleaks still says where its match lies, and its
- * masked `Match` which part of the match is the secret. Undefined unless the bytes there still
- * have that shape.
+ * from the file it was found in, as scanned. Other tools copy the same lines (trivy's
+ * misconfiguration code lines, a rule message quoting the command), and only a known value can be
+ * scrubbed from them; it is never shown. gitleaks still says where its match lies, and its masked
+ * `Match` which part of the match is the secret. Undefined unless the bytes there still have that
+ * shape.
  */
-export function maskedSecretIn(file: Uint8Array, finding: Finding): string | undefined {
+export function maskedSecretIn(file: ScannedFile, finding: Finding): string | undefined {
   const { location, snippet } = finding;
   if (
     finding.tool !== "gitleaks" ||
@@ -161,11 +173,12 @@ export function maskedSecretIn(file: Uint8Array, finding: Finding): string | und
   const [before = "", after = ""] = around;
   // gitleaks' columns count from the newline that ends the line before (from the file's start on
   // line 1): a column on any later line is one more than the byte's place in its line.
-  const lineBase = (line: number): number => (line === 1 ? 0 : nthNewline(file, line - 1));
+  const lineBase = (line: number): number => (line === 1 ? 0 : (file.newlines[line - 2] ?? Number.NEGATIVE_INFINITY));
   const start = lineBase(location.startLine) + location.startColumn - 1;
   const end = lineBase(location.endLine ?? location.startLine) + location.endColumn;
-  if (start < 0 || end > file.length || end - start <= before.length + after.length) return undefined;
-  const match = Buffer.from(file.buffer, file.byteOffset + start, end - start).toString("utf8");
+  const { bytes } = file;
+  if (!(start >= 0) || end > bytes.length || end - start <= before.length + after.length) return undefined;
+  const match = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8");
   if (!match.startsWith(before) || !match.endsWith(after)) return undefined;
   return match.slice(before.length, match.length - after.length);
 }
@@ -244,16 +257,6 @@ function draftOf(leak: GitleaksLeak): { finding: Omit<Finding, "fingerprint">; s
     },
     secrets: masked ? [] : [leak.Secret],
   };
-}
-
-/** The byte offset of the file's `count`-th newline; -Infinity when it has fewer (an offset never in range). */
-function nthNewline(file: Uint8Array, count: number): number {
-  let at = -1;
-  for (let seen = 0; seen < count; seen += 1) {
-    at = file.indexOf(0x0a, at + 1);
-    if (at < 0) return Number.NEGATIVE_INFINITY;
-  }
-  return at;
 }
 
 /**

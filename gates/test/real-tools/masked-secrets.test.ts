@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { gitleaks, maskedSecretIn } from "../../src/tools/gitleaks.js";
+import { gitleaks, maskedSecretIn, scannedFile } from "../../src/tools/gitleaks.js";
 import { trivy } from "../../src/tools/trivy.js";
 import { run, tempDir } from "../cli/cli-harness.js";
 import { git, project, realTool, runTool } from "./real-tool.js";
@@ -64,7 +64,7 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
     const read = result.findings.map((finding) => [
       finding.ruleId,
       finding.snippet,
-      maskedSecretIn(readFileSync(path.join(dir, finding.location?.path ?? "")), finding),
+      maskedSecretIn(scannedFile(readFileSync(path.join(dir, finding.location?.path ?? ""))), finding),
     ]);
     expect(read.sort()).toEqual(
       [
@@ -76,7 +76,7 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
     // A file changed since the scan no longer has a match of that shape there: nothing is guessed.
     const moved = readFileSync(path.join(dir, "config.py"), "utf8").replace("x = 1\n", "");
     const curl = result.findings.find((finding) => finding.ruleId === "curl-auth-user");
-    expect(curl && maskedSecretIn(Buffer.from(moved), curl)).toBeUndefined();
+    expect(curl && maskedSecretIn(scannedFile(Buffer.from(moved)), curl)).toBeUndefined();
   });
 
   it.runIf(trivyTool.runs)(

@@ -3,7 +3,14 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Finding } from "../../src/findings/finding.js";
-import { GITLEAKS_EXIT, GITLEAKS_IMAGE, gitleaks, gitleaksSpec, maskedSecretIn } from "../../src/tools/gitleaks.js";
+import {
+  GITLEAKS_EXIT,
+  GITLEAKS_IMAGE,
+  gitleaks,
+  gitleaksSpec,
+  maskedSecretIn,
+  scannedFile,
+} from "../../src/tools/gitleaks.js";
 import { anyValue, count, expectFastPathMatchesSchema, mostly } from "./fast-path.js";
 import { failure } from "./failure.js";
 
@@ -375,7 +382,7 @@ describe("maskedSecretIn", () => {
         endColumn: matchEnd - base,
       },
     });
-    return { file: Buffer.from(file, "utf8"), finding };
+    return { file: scannedFile(Buffer.from(file, "utf8")), finding };
   }
 
   it("property: reads back the secret of a match anywhere in a file, whatever the characters before it", () => {
@@ -399,8 +406,10 @@ describe("maskedSecretIn", () => {
   it("guesses nothing when the file no longer holds a match of that shape there", () => {
     const { file, finding } = leakAt(["x = 1", "token: "], 2, "key=", "s3cr3t-value", ";");
     expect(maskedSecretIn(file, finding)).toBe("s3cr3t-value");
-    expect(maskedSecretIn(Buffer.from(file.toString().replace("key=", "KEY=")), finding)).toBeUndefined();
-    expect(maskedSecretIn(file.subarray(0, 10), finding)).toBeUndefined();
+    expect(
+      maskedSecretIn(scannedFile(Buffer.from(Buffer.from(file.bytes).toString().replace("key=", "KEY="))), finding),
+    ).toBeUndefined();
+    expect(maskedSecretIn(scannedFile(file.bytes.subarray(0, 10)), finding)).toBeUndefined();
     expect(maskedSecretIn(file, { ...finding, snippet: "REDACTED twice REDACTED" })).toBeUndefined();
     expect(maskedSecretIn(file, { ...finding, tool: "trivy" })).toBeUndefined();
   });
