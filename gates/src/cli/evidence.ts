@@ -2,6 +2,7 @@ import { readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   bundleContents,
+  filesHolding,
   parseReportDocument,
   reportsWithSecrets,
   scrubbedFiles,
@@ -59,7 +60,11 @@ export const registerEvidence: RegisterCommand = (program, io, setExit) => {
       EVIDENCE_FILE,
     )
     .option("--env <name|path>", "the environment policy the report was judged by (default: the report's environment)")
-    .option("--source <dir>", "the repository root: environments/, .portcullis/ and the deployment store", ".")
+    .option(
+      "--source <dir>",
+      "the repository root: environments/, .portcullis/, the deployment store, and the scanned files the secrets gitleaks masked are read back from",
+      ".",
+    )
     .option("--waivers <file>", "waivers file (default: .portcullis/waivers.yml under --source when present)")
     .option("--controls <file>", "controls file (default: .portcullis/controls.yml under --source when present)")
     .option("--ledger <file>", "the deployment ledger (default: the environment's deployment store when it holds one)")
@@ -261,9 +266,29 @@ async function scrubbedReportFiles(
     reports.map((report) => report.result),
     where.source,
   );
-  if (masked.unread > 0)
-    where.io.stderr(`portcullis: warning: ${unreadSecretsNote(masked.unread, where.source, where.io.cwd)}\n`);
-  const scrubbed = scrubbedFiles(others, masked.secrets.flat());
+  if (masked.unread > 0) {
+    where.io.stderr(
+      `portcullis: warning: ${unreadSecretsNote(masked.unread, where.source, where.io.cwd)}; the bundle may carry them there\n`,
+    );
+  }
+  const secrets = masked.secrets.flat();
+  // Portcullis' own outputs are scrubbed when written, of what evaluate could read back then: one
+  // run away from the checkout could not, and its outputs are not rewritten here.
+  const [stale] = filesHolding(
+    files.filter((file) => own.includes(file.path)),
+    secrets,
+  );
+  if (stale !== undefined) {
+    throw new ReportError(
+      "REPORT_INVALID",
+      "holds secrets gitleaks masked, which evaluate could not read back when it wrote it",
+      {
+        file: path.join(where.from, stale.path),
+        fix: "run evaluate again from the scanned checkout (or with --source <it>), then evidence",
+      },
+    );
+  }
+  const scrubbed = scrubbedFiles(others, secrets);
   const [unscrubbable] = scrubbed.unscrubbable;
   if (unscrubbable !== undefined) {
     throw new ReportError(

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import type { RunInput } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { REDACTED } from "../findings/redact.js";
-import { maskedSecretIn, scannedFile, type ScannedFile } from "../tools/gitleaks.js";
+import { maskedSecretsIn, scannedFile, type ScannedFile } from "../tools/gitleaks.js";
 
 /**
  * gitleaks runs with `--redact`, so its report holds no secret, and a report without any is never
@@ -55,11 +55,15 @@ export async function maskedSecrets(
       const found: string[] = [];
       if (result?.tool !== "gitleaks") return found;
       for (const finding of result.findings) {
-        if (finding.location === undefined || finding.snippet?.includes(REDACTED) !== true) continue;
-        const scanned = await fileOf(finding.location.path, finding.commit);
-        const secret = scanned === undefined ? undefined : maskedSecretIn(scanned, finding);
-        if (secret === undefined || secret.trim() === "") unread += 1;
-        else found.push(secret);
+        if (finding.snippet?.includes(REDACTED) !== true) continue;
+        // gitleaks' SARIF snippet is the secret alone, so nothing tells which part of the match it is.
+        const scanned =
+          finding.location === undefined || result.format !== "gitleaks-json"
+            ? undefined
+            : await fileOf(finding.location.path, finding.commit);
+        const secrets = scanned === undefined ? [] : maskedSecretsIn(scanned, finding);
+        if (secrets.length === 0) unread += 1;
+        else found.push(...secrets);
       }
       return found;
     }),
@@ -69,7 +73,7 @@ export async function maskedSecrets(
 
 /** Said whenever a masked secret could not be read back: other tools' copies of it are not scrubbed. */
 export function unreadSecretsNote(count: number, tree: string, cwd: string): string {
-  return `${count} secret(s) gitleaks masked could not be read back from ${path.relative(cwd, tree) || "."} (not the scanned checkout, or the file changed since): text other tools copy from those lines (trivy's code lines, a rule's message) may still show them; run from the scanned checkout or pass --source <it>`;
+  return `${count} secret(s) gitleaks masked could not be read back from ${path.relative(cwd, tree) || "."} (not the scanned checkout, the file changed since, or a SARIF report): text other tools copy from those lines (trivy's code lines, a rule's message) may still show them; run from the scanned checkout or pass --source <it>, with gitleaks' JSON report`;
 }
 
 // --- internal ---
@@ -80,7 +84,7 @@ const execFileAsync = promisify(execFile);
 async function scannedBytes(tree: string, file: string, commit: string | undefined): Promise<Uint8Array | undefined> {
   // Only files inside the tree: a report's path is outside input.
   const relative = path.normalize(file);
-  if (path.isAbsolute(relative) || relative.startsWith("..")) return undefined;
+  if (path.isAbsolute(relative) || relative === ".." || relative.startsWith(`..${path.sep}`)) return undefined;
   try {
     if (commit === undefined) return await readFile(path.join(tree, relative));
     if (!/^[0-9a-f]{7,64}$/.test(commit)) return undefined;

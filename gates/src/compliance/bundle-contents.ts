@@ -3,7 +3,7 @@ import { LedgerRecord } from "../deploy/ledger.js";
 import { ReportError } from "../errors.js";
 import { parsePolicy, policyHash } from "../policy/parse-policy.js";
 import type { ToolResult } from "../findings/finding.js";
-import { redactBySchema } from "../findings/redact.js";
+import { redactText, scrubList } from "../findings/redact.js";
 import { detectDocument, TOOLS } from "../tools/index.js";
 import { ControlStatus, REPORT_SCHEMA_ID, Report } from "../model/report.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
@@ -231,33 +231,39 @@ export function reportsWithSecrets(
   );
 }
 
+/** The files whose text holds one of the secrets, as it is or as JSON escapes it inside a string. */
+export function filesHolding(files: readonly EvidenceFile[], secrets: readonly string[]): EvidenceFile[] {
+  const list = scrubList(secrets);
+  return files.filter((file) => {
+    const text = Buffer.from(file.content).toString("utf8");
+    return list.some((secret) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1)));
+  });
+}
+
 /**
- * `files` with every known secret value scrubbed, as data: what other tools copied of a secret's
- * lines (trivy's misconfiguration code lines quote a Dockerfile's token) is `REDACTED` in the
- * bundle, the file written again as indented JSON. `redacted` names the files rewritten; a file
- * that holds a secret but is not JSON cannot be scrubbed, and is named in `unscrubbable`.
+ * `files` with every known secret scrubbed from their string values: what other tools copied of a
+ * secret's lines (trivy's misconfiguration code lines quote a Dockerfile's token) is `REDACTED` in
+ * the bundle, the file written again as indented JSON; keys, numbers and the rest stay. `redacted`
+ * names the files rewritten; a file that holds a secret but is not JSON cannot be scrubbed, and is
+ * named in `unscrubbable`.
  */
 export function scrubbedFiles(
   files: readonly EvidenceFile[],
   secrets: readonly string[],
 ): { files: EvidenceFile[]; redacted: string[]; unscrubbable: string[] } {
+  const list = scrubList(secrets);
+  const holding = new Set(filesHolding(files, list));
   const redacted: string[] = [];
   const unscrubbable: string[] = [];
   const scrubbed = files.map((file) => {
-    const text = Buffer.from(file.content).toString("utf8");
-    // A secret as JSON writes it inside a string (quotes and backslashes escaped) or as it is.
-    if (!secrets.some((secret) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1))))
-      return file;
-    const document = safeJson(text);
+    if (!holding.has(file)) return file;
+    const document = safeJson(Buffer.from(file.content).toString("utf8"));
     if (document === undefined) {
       unscrubbable.push(file.path);
       return file;
     }
     redacted.push(file.path);
-    return {
-      path: file.path,
-      content: utf8(`${JSON.stringify(redactBySchema(z.unknown(), document, secrets), null, 2)}\n`),
-    };
+    return { path: file.path, content: utf8(`${JSON.stringify(scrubbedValues(document, list), null, 2)}\n`) };
   });
   return { files: scrubbed, redacted, unscrubbable };
 }
@@ -303,6 +309,14 @@ function json<T>(path: string, value: T): EvidenceFile {
 
 function utf8(text: string): Uint8Array {
   return Buffer.from(text, "utf8");
+}
+
+/** A JSON document with the secrets scrubbed from its strings; its keys are the format's, kept. */
+function scrubbedValues(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") return redactText(value, secrets);
+  if (Array.isArray(value)) return value.map((item: unknown) => scrubbedValues(item, secrets));
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubbedValues(item, secrets)]));
 }
 
 function safeJson(line: string): unknown {

@@ -306,7 +306,7 @@ export class Controller {
     });
     if (result.outputHeld) {
       this.deps.log(
-        `hook for ${slot}: a process it left running still writes to the hook's output; redirect it (\`… > app.log 2>&1 &\`), or it may stop when this command ends`,
+        `hook for ${slot}: a process it left running still holds the hook's output open; redirect its output (\`… > app.log 2>&1 &\`), or it may stop when this command ends`,
       );
     }
     return { ok: result.ok, detail: result.ok ? "hook succeeded" : describeFailure(command, result) };

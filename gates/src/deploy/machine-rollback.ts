@@ -251,7 +251,7 @@ function plainRollbackRefusal(target: Slot, slot: SlotInfo): string | null {
     case "empty":
       return `the ${target} slot never served a release`;
     case "unproven":
-      return `the ${target} slot holds ${release}, which its deploy never promoted`;
+      return `the ${target} slot holds ${release}, which no recorded deploy promoted`;
   }
 }
 

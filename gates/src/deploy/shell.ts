@@ -85,6 +85,9 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
     // the command is done when the shell is. The pipes go on being read, without keeping this
     // process alive, so that the background process is not blocked on a full pipe.
     child.on("exit", (code) => {
+      // The command is over: neither its timeout nor a cancellation may now kill what it left running.
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", cancel);
       grace = setTimeout(() => {
         for (const stream of [child.stdout, child.stderr]) if (stream instanceof Socket) stream.unref();
         settle({ ok: code === 0, code, outputHeld: true });

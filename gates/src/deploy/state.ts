@@ -173,41 +173,64 @@ export const SLOT_STANDINGS = ["empty", "served", "unproven"] as const;
 export const SlotStanding = z.enum(SLOT_STANDINGS);
 export type SlotStanding = z.infer<typeof SlotStanding>;
 
-export const SlotInfo = z.preprocess(
-  // State saved before standings existed: a slot with a release served it, as a rollback then assumed.
-  (slot) =>
-    typeof slot === "object" && slot !== null && !("standing" in slot) && "release" in slot
-      ? { ...slot, standing: slot.release === null ? "empty" : "served" }
-      : slot,
-  z.object({ release: z.string().nullable(), retired: z.boolean(), standing: SlotStanding }).strict(),
-);
+export const SlotInfo = z
+  .object({ release: z.string().nullable(), retired: z.boolean(), standing: SlotStanding })
+  .strict();
 export type SlotInfo = z.infer<typeof SlotInfo>;
 
-export const DeployState = z
-  .object({
-    schema: z.literal(STATE_SCHEMA_ID),
-    environment: z.string().min(1),
-    /** Incremented by every save; stores use it (or their own token) for compare-and-swap. */
-    revision: z.number().int().min(0),
-    updated_at: z.string(),
-    active: Slot,
-    slots: z.object({ blue: SlotInfo, green: SlotInfo }).strict(),
-    /** The weights the router last confirmed. */
-    weights: Weights,
-    /** The weights asked of the router and not yet confirmed (a crash leaves them here). */
-    pending_weights: Weights.nullable(),
-    phase: Phase,
-    rollout: Rollout.nullable(),
-    rollback: RollbackIntent.nullable(),
-    lock: Lock.nullable(),
-    promote_request: z.object({ actor: z.string(), at: z.string() }).strict().nullable(),
-    ledger_head: z
-      .object({ seq: z.number().int().min(1), hash: z.string() })
-      .strict()
-      .nullable(),
-  })
-  .strict();
+export const DeployState = z.preprocess(
+  withStandings,
+  z
+    .object({
+      schema: z.literal(STATE_SCHEMA_ID),
+      environment: z.string().min(1),
+      /** Incremented by every save; stores use it (or their own token) for compare-and-swap. */
+      revision: z.number().int().min(0),
+      updated_at: z.string(),
+      active: Slot,
+      slots: z.object({ blue: SlotInfo, green: SlotInfo }).strict(),
+      /** The weights the router last confirmed. */
+      weights: Weights,
+      /** The weights asked of the router and not yet confirmed (a crash leaves them here). */
+      pending_weights: Weights.nullable(),
+      phase: Phase,
+      rollout: Rollout.nullable(),
+      rollback: RollbackIntent.nullable(),
+      lock: Lock.nullable(),
+      promote_request: z.object({ actor: z.string(), at: z.string() }).strict().nullable(),
+      ledger_head: z
+        .object({ seq: z.number().int().min(1), hash: z.string() })
+        .strict()
+        .nullable(),
+    })
+    .strict(),
+);
 export type DeployState = z.infer<typeof DeployState>;
+
+/**
+ * A state saved before slots had a standing: the live slot served (as blue does before the first
+ * deploy), and the other one's release is not known to have (its last deploy may have been rolled
+ * back): a plain rollback to it is refused, and `rollback --to-previous` finds the release the
+ * ledger says succeeded.
+ */
+function withStandings(state: unknown): unknown {
+  if (!isRecord(state) || !isRecord(state["slots"]) || (state["active"] !== "blue" && state["active"] !== "green"))
+    return state;
+  const slots = state["slots"];
+  const active = state["active"];
+  const filled = Object.fromEntries(
+    Object.entries(slots).map(([name, slot]) => {
+      if (!isRecord(slot) || "standing" in slot) return [name, slot];
+      const standing = name === active ? "served" : slot["release"] === null ? "empty" : "unproven";
+      return [name, { ...slot, standing }];
+    }),
+  );
+  return { ...state, slots: filled };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 /** The state of an environment nothing was ever deployed to: blue active and serving everything. */
 export function initialState(environment: string, at: string): DeployState {

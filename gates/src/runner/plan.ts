@@ -1,5 +1,5 @@
 import path from "node:path";
-import { feedsOf } from "../evaluate/routing.js";
+import { feedsOf, REQUIRED_REPORTS } from "../evaluate/routing.js";
 import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../policy/schema.js";
 import type { ReportKind } from "../model/report.js";
 import { gitleaks } from "../tools/gitleaks.js";
@@ -174,11 +174,13 @@ function stageBase(id: StageId, policy: EnvironmentPolicy): StageBase {
     return { id, kind: "trivy", stem: undefined, gates, reportFile: SBOM_FILE, exitCodeFile: undefined };
   }
   const stem = STAGE_REPORTS[id];
-  // Every enabled gate the stage's report feeds: trivy's scan without the DB also feeds the secrets
-  // and sast gates, which gitleaks and semgrep are required for.
-  const gates = GATE_NAMES.filter(
-    (gate) => policy.gates[gate].enabled && feedsOf(stem.kind, stem.label).includes(gate),
-  );
+  // A tool runs when an enabled gate requires it, and then each of its stages serves every enabled
+  // gate its report feeds (trivy's scan without the DB: secrets, sast, compliance, beside the
+  // vulnerability scan); a gate that only could read a tool never makes it run.
+  const required = GATE_NAMES.some((gate) => policy.gates[gate].enabled && REQUIRED_REPORTS[gate].includes(stem.kind));
+  const gates = required
+    ? GATE_NAMES.filter((gate) => policy.gates[gate].enabled && feedsOf(stem.kind, stem.label).includes(gate))
+    : [];
   return { id, kind: stem.kind, stem, gates, reportFile: reportFileName(stem), exitCodeFile: exitCodeFileName(stem) };
 }
 

@@ -152,35 +152,54 @@ export function scannedFile(bytes: Uint8Array): ScannedFile {
 }
 
 /**
- * The secret of a leak gitleaks masked (`--redact`, as every runner of Portcullis asks), read back
- * from the file it was found in, as scanned. Other tools copy the same lines (trivy's
- * misconfiguration code lines, a rule message quoting the command), and only a known value can be
- * scrubbed from them; it is never shown. gitleaks still says where its match lies, and its masked
- * `Match` which part of the match is the secret. Undefined unless the bytes there still have that
- * shape.
+ * The secret of a leak gitleaks masked (`--redact`, as every runner of Portcullis asks) in its JSON
+ * report, read back from the file it was found in, as scanned. Other tools copy the same lines
+ * (trivy's misconfiguration code lines, a rule message quoting the command), and only a known value
+ * can be scrubbed from them; it is never shown. gitleaks still says where its match lies, and its
+ * masked `Match` which part of the match is the secret.
+ *
+ * gitleaks counts a column from the newline that ends the line before, so a column on a later line
+ * is one more than the byte's place in its line; but on the first line of what it scanned at once
+ * (a file's start, each piece of a large file, the first added line of a hunk in the history) it
+ * is the place itself, and the report does not say which line that was. So both readings that fit
+ * the masked match are returned: scrubbing the secret a byte wider or narrower than it is as well
+ * costs nothing, missing it leaks it. Empty when the bytes there no longer have that shape.
  */
-export function maskedSecretIn(file: ScannedFile, finding: Finding): string | undefined {
+export function maskedSecretsIn(file: ScannedFile, finding: Finding): string[] {
   const { location, snippet } = finding;
+  const around = snippet?.split(REDACTED);
   if (
     finding.tool !== "gitleaks" ||
     location?.startLine === undefined ||
     location.startColumn === undefined ||
-    location.endColumn === undefined
+    location.endColumn === undefined ||
+    around?.length !== 2
   )
-    return undefined;
-  const around = snippet?.split(REDACTED);
-  if (around?.length !== 2) return undefined;
+    return [];
   const [before = "", after = ""] = around;
-  // gitleaks' columns count from the newline that ends the line before (from the file's start on
-  // line 1): a column on any later line is one more than the byte's place in its line.
-  const lineBase = (line: number): number => (line === 1 ? 0 : (file.newlines[line - 2] ?? Number.NEGATIVE_INFINITY));
-  const start = lineBase(location.startLine) + location.startColumn - 1;
-  const end = lineBase(location.endLine ?? location.startLine) + location.endColumn;
-  const { bytes } = file;
-  if (!(start >= 0) || end > bytes.length || end - start <= before.length + after.length) return undefined;
-  const match = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8");
-  if (!match.startsWith(before) || !match.endsWith(after)) return undefined;
-  return match.slice(before.length, match.length - after.length);
+  const { startLine, startColumn, endColumn } = location;
+  const endLine = location.endLine ?? startLine;
+  const lineStart = (line: number): number =>
+    line === 1 ? 0 : (file.newlines[line - 2] ?? Number.NEGATIVE_INFINITY) + 1;
+  // The byte before a line's first is where gitleaks counts from on a later line; line 1 has none.
+  const countedFrom = (line: number): number => (line === 1 ? 0 : lineStart(line) - 1);
+  const readings = [
+    { start: countedFrom(startLine) + startColumn - 1, end: countedFrom(endLine) + endColumn },
+    {
+      start: lineStart(startLine) + startColumn - 1,
+      end: (endLine === startLine ? lineStart(endLine) : countedFrom(endLine)) + endColumn,
+    },
+  ];
+  const secrets = readings.flatMap(({ start, end }) => {
+    const { bytes } = file;
+    if (!(start >= 0) || end > bytes.length || end - start <= before.length + after.length) return [];
+    const match = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8");
+    if (!match.startsWith(before) || !match.endsWith(after)) return [];
+    if (startLine === endLine && match.includes("\n")) return [];
+    const secret = match.slice(before.length, match.length - after.length);
+    return secret.trim() === "" ? [] : [secret];
+  });
+  return [...new Set(secrets)];
 }
 
 /** How gitleaks JSON is read (exported for its tests: the fast check against the schema). */

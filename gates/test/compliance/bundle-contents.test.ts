@@ -81,19 +81,26 @@ describe("evidence bundle: property", () => {
 
 describe("scrubbedFiles", () => {
   const file = (path: string, text: string) => ({ path, content: Buffer.from(text, "utf8") });
+  const textOf = (scrubbed: EvidenceFile | undefined) => Buffer.from(scrubbed?.content ?? []).toString("utf8");
 
-  it("rewrites only the JSON files that hold a secret, as data, and names those it cannot scrub", () => {
+  it("rewrites the string values of the JSON files that hold a secret, and names those it cannot scrub", () => {
     const quoted = 'pa"ss\\word';
     const files = [
-      file("trivy.nodb.json", JSON.stringify({ Lines: [`ENV TOKEN=s3cr3t-token-1`, `RUN x --password ${quoted}`] })),
+      file(
+        "trivy.nodb.json",
+        JSON.stringify({ "s3cr3t-token-1": 3, Lines: ["ENV TOKEN=s3cr3t-token-1", `RUN x ${quoted}`] }),
+      ),
       file("semgrep.json", JSON.stringify({ results: [] })),
       file("k6.log", "token s3cr3t-token-1\n"),
     ];
-    const result = scrubbedFiles(files, ["s3cr3t-token-1", quoted]);
+    // As evaluate takes them: trimmed, and a value too short to be told from ordinary text left alone.
+    const result = scrubbedFiles(files, [" s3cr3t-token-1 ", quoted, "a:"]);
     expect(result.redacted).toEqual(["trivy.nodb.json"]);
     expect(result.unscrubbable).toEqual(["k6.log"]);
-    expect(JSON.parse(Buffer.from(result.files[0]?.content ?? []).toString("utf8"))).toEqual({
-      Lines: ["ENV TOKEN=REDACTED", "RUN x --password REDACTED"],
+    // The format's keys are kept, even one equal to a secret.
+    expect(JSON.parse(textOf(result.files[0]))).toEqual({
+      "s3cr3t-token-1": 3,
+      Lines: ["ENV TOKEN=REDACTED", "RUN x REDACTED"],
     });
     expect(result.files[1]).toBe(files[1]);
     expect(scrubbedFiles(files, [])).toEqual({ files, redacted: [], unscrubbable: [] });

@@ -83,7 +83,7 @@ describe.skipIf(!available)("deploys act on the router's live state", { timeout:
     const rollback = await scene.run(["rollback", "--reason", "r2 incident"]);
     expect(rollback.code, rollback.stdout + rollback.stderr).toBe(2);
     expect(rollback.stderr).toMatch(
-      /the green slot holds r3, which its deploy never promoted: use `rollback --to-previous` with a deploy_hook/,
+      /the green slot holds r3, which no recorded deploy promoted: use `rollback --to-previous` with a deploy_hook/,
     );
     expect(tally(await stand.versions(40))).toEqual({ v1: 40 });
     const status = await scene.run(["status"]);

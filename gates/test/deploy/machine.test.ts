@@ -429,7 +429,7 @@ describe("blue-green machine: live weights and rollback targets", () => {
       });
       const result = transition(ended, plainRollback);
       expect(result.rejected).toBe(
-        "the green slot holds v2, which its deploy never promoted: use `rollback --to-previous` with a deploy_hook",
+        "the green slot holds v2, which no recorded deploy promoted: use `rollback --to-previous` with a deploy_hook",
       );
       expect(result.actions).toEqual([]);
     },
@@ -461,13 +461,26 @@ describe("blue-green machine: live weights and rollback targets", () => {
     );
   });
 
-  it("reads a state saved before slots had a standing as the rollback then read it", () => {
-    const saved = JSON.parse(JSON.stringify(liveBlue())) as { slots: Record<string, Record<string, unknown>> };
-    for (const slot of Object.values(saved.slots)) delete slot["standing"];
-    expect(DeployState.parse(saved).slots).toEqual({
+  it("reads a state saved before slots had a standing: the live slot served, the other one's release is not known to have", () => {
+    const saved = (state: DeployState) => {
+      const copy = JSON.parse(JSON.stringify(state)) as { slots: Record<string, Record<string, unknown>> };
+      for (const slot of Object.values(copy.slots)) delete slot["standing"];
+      return DeployState.parse(copy);
+    };
+    expect(saved(liveBlue()).slots).toEqual({
       blue: { release: "v1", retired: false, standing: "served" },
       green: { release: null, retired: false, standing: "empty" },
     });
+    expect(saved(initialState("production", at())).slots).toEqual(initialState("production", at()).slots);
+    const beforeUpgrade = saved({
+      ...liveBlue(),
+      slots: {
+        blue: { release: "v3", retired: false, standing: "served" },
+        green: { release: "v2", retired: false, standing: "served" },
+      },
+    });
+    expect(beforeUpgrade.slots.green.standing).toBe("unproven");
+    expect(transition(beforeUpgrade, plainRollback).rejected).toMatch(/use `rollback --to-previous`/);
   });
 
   it("health-checks the target of a plain rollback and leaves traffic where it is when it is dead", () => {

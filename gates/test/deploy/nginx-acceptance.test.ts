@@ -195,7 +195,7 @@ describe.skipIf(!available)("blue-green deploy through a real nginx", { timeout:
       expect(run.code, run.stdout + run.stderr).toBe(0);
       expect(Date.now() - startedAt, run.stdout).toBeLessThan(15_000);
       expect(run.stdout).toMatch(
-        /hook for green: a process it left running still writes to the hook's output; redirect it/,
+        /hook for green: a process it left running still holds the hook's output open; redirect its output/,
       );
       // Still running: the hook's own process was not killed when the deploy went on.
       expect(() => process.kill(Number(readFileSync(pidFile, "utf8")), 0)).not.toThrow();

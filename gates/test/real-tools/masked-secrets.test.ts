@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { gitleaks, maskedSecretIn, scannedFile } from "../../src/tools/gitleaks.js";
+import type { Finding } from "../../src/findings/finding.js";
+import { gitleaks, maskedSecretsIn, scannedFile } from "../../src/tools/gitleaks.js";
 import { trivy } from "../../src/tools/trivy.js";
 import { run, tempDir } from "../cli/cli-harness.js";
 import { git, project, realTool, runTool } from "./real-tool.js";
@@ -52,6 +53,26 @@ function expectNowhere(secrets: readonly string[], out: string, printed: string)
 }
 
 describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", () => {
+  /** Each finding's readings: the planted secret must be among them, any other one byte off it. */
+  function expectReadBack(
+    findings: readonly Finding[],
+    planted: Readonly<Record<string, string>>,
+    show: (path: string, commit: string | undefined) => Buffer,
+  ): void {
+    expect(findings.map((finding) => finding.ruleId).sort()).toEqual(Object.keys(planted).sort());
+    for (const finding of findings) {
+      const secret = planted[finding.ruleId] ?? "";
+      const readings = maskedSecretsIn(scannedFile(show(finding.location?.path ?? "", finding.commit)), finding);
+      expect(
+        readings,
+        `${finding.ruleId} at ${finding.location?.startLine}:${finding.location?.startColumn}`,
+      ).toContain(secret);
+      expect(readings.length).toBeLessThanOrEqual(2);
+      for (const reading of readings)
+        expect(secret.includes(reading.slice(1, -1)) || reading.includes(secret), reading).toBe(true);
+    }
+  }
+
   it("finds each masked secret where gitleaks says it is: on line 1, after it, after a multi-byte character, inside a longer match", async () => {
     const dir = repository({
       "first.txt": `${AWS_KEY} is the first thing here\n`,
@@ -61,22 +82,43 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
     await gitleaksReport(dir, reports, "dir");
     const result = gitleaks.parse(readFileSync(path.join(reports, "gitleaks.json"), "utf8"));
     expect(result.secrets).toEqual([]);
-    const read = result.findings.map((finding) => [
-      finding.ruleId,
-      finding.snippet,
-      maskedSecretIn(scannedFile(readFileSync(path.join(dir, finding.location?.path ?? ""))), finding),
-    ]);
-    expect(read.sort()).toEqual(
-      [
-        ["aws-access-token", "REDACTED", AWS_KEY],
-        ["curl-auth-user", "curl -u REDACTED ", CURL_CREDENTIALS],
-        ["github-pat", "REDACTED", GITHUB_TOKEN],
-      ].sort(),
+    expect(result.findings.find((finding) => finding.ruleId === "curl-auth-user")?.snippet).toBe("curl -u REDACTED ");
+    expectReadBack(
+      result.findings,
+      { "aws-access-token": AWS_KEY, "curl-auth-user": CURL_CREDENTIALS, "github-pat": GITHUB_TOKEN },
+      (file) => readFileSync(path.join(dir, file)),
     );
     // A file changed since the scan no longer has a match of that shape there: nothing is guessed.
     const moved = readFileSync(path.join(dir, "config.py"), "utf8").replace("x = 1\n", "");
     const curl = result.findings.find((finding) => finding.ruleId === "curl-auth-user");
-    expect(curl && maskedSecretIn(scannedFile(Buffer.from(moved)), curl)).toBeUndefined();
+    expect(curl && maskedSecretsIn(scannedFile(Buffer.from(moved)), curl)).toEqual([]);
+  });
+
+  it("counts columns as gitleaks does where it starts scanning afresh: a hunk's first added line, a large file's later pieces", async () => {
+    // Lines added to a committed file: gitleaks git scans each hunk from its first added line.
+    const dir = repository({ "notes.txt": "one\ntwo\nthree\n", "big.txt": "" });
+    writeFileSync(path.join(dir, "notes.txt"), `one\ntwo\nthree\n${AWS_KEY}\nkey: ${GITHUB_TOKEN}\n`);
+    // And over 100 KB, which gitleaks dir reads in pieces.
+    const filler = Array.from({ length: 9_000 }, (_, index) => `filler line ${index} with some padding`).join("\n");
+    const big = Array.from({ length: 6 }, () => `${filler}\n${AWS_KEY}\nkey: ${GITHUB_TOKEN}`).join("\n");
+    writeFileSync(path.join(dir, "big.txt"), `${big}\n`);
+    git(dir, "commit", "-qam", "add keys");
+    const reports = tempDir("portcullis-masked-reports-");
+    await gitleaksReport(dir, reports, "git");
+    const history = gitleaks.parse(readFileSync(path.join(reports, "gitleaks.history.json"), "utf8")).findings;
+    const show = (file: string, commit: string | undefined) =>
+      Buffer.from(git(dir, "show", `${commit ?? "HEAD"}:${file}`), "utf8");
+    const inNotes = history.filter((finding) => finding.location?.path === "notes.txt");
+    expectReadBack(inNotes, { "aws-access-token": AWS_KEY, "github-pat": GITHUB_TOKEN }, show);
+    await gitleaksReport(dir, reports, "dir");
+    const pieces = gitleaks
+      .parse(readFileSync(path.join(reports, "gitleaks.json"), "utf8"))
+      .findings.filter((finding) => finding.location?.path === "big.txt");
+    expect(pieces.length).toBe(12);
+    for (const finding of pieces)
+      expect(maskedSecretsIn(scannedFile(readFileSync(path.join(dir, "big.txt"))), finding)).toContain(
+        finding.ruleId === "aws-access-token" ? AWS_KEY : GITHUB_TOKEN,
+      );
   });
 
   it.runIf(trivyTool.runs)(
@@ -121,12 +163,23 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
       expect(blind.stdout).toMatch(/2 secret\(s\) gitleaks masked could not be read back from \. .*pass --source/);
       expect(readFileSync(path.join(elsewhere, "report.json"), "utf8")).toContain(CURL_CREDENTIALS);
 
-      // The evidence bundle packs trivy's own report too: its copy of the lines is scrubbed.
+      // The evidence bundle packs trivy's own report too: its copy of the lines is scrubbed. Outputs
+      // written by an evaluate that could not read the secrets back are refused, not packed.
+      const bundle = path.join(out, "evidence.tar.gz");
+      const judgedAway = await run(["evaluate", "--env", "development", "--reports", reports, "--out", reports], {
+        cwd: elsewhere,
+      });
+      expect(judgedAway.code).toBe(1);
+      const refused = await run(["evidence", "--from", reports, "--source", dir, "--out", bundle], { cwd: elsewhere });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(
+        /\/(junit\.xml|report\.html|report\.json|report\.sarif|summary\.md): holds secrets gitleaks masked, which evaluate could not read back/,
+      );
+      expect(refused.stdout + refused.stderr).not.toContain(CURL_CREDENTIALS);
       const judgedInPlace = await run(["evaluate", "--env", "development", "--reports", reports, "--out", reports], {
         cwd: dir,
       });
       expect(judgedInPlace.code).toBe(1);
-      const bundle = path.join(out, "evidence.tar.gz");
       const packed = await run(["evidence", "--from", reports, "--out", bundle], { cwd: dir });
       expect([packed.code, packed.stderr]).toEqual([0, ""]);
       const tar = gunzipSync(readFileSync(bundle));

@@ -126,20 +126,15 @@ describe("planRun", () => {
     [{ performance: { enabled: false } }, ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom"], ["k6"]],
     [
       { vulnerabilities: { enabled: false }, compliance: { enabled: false } },
-      ["validate", "gitleaks", "trivy", "semgrep", "k6"],
-      ["trivy-vuln", "sbom"],
+      // No enabled gate requires trivy: the secrets and sast gates it could also feed never make it run.
+      ["validate", "gitleaks", "semgrep", "k6"],
+      ["trivy", "trivy-vuln", "sbom"],
     ],
     [
-      {
-        vulnerabilities: { enabled: false },
-        compliance: { enabled: false },
-        secrets: { enabled: false },
-        sast: { enabled: false },
-      },
-      ["validate", "k6"],
-      ["gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom"],
+      { vulnerabilities: { enabled: false } },
+      ["validate", "gitleaks", "trivy", "semgrep", "sbom", "k6"],
+      ["trivy-vuln"],
     ],
-    [{ compliance: { enabled: false } }, ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "k6"], ["sbom"]],
     [
       { framework_integrity: { enabled: false }, documentation: { enabled: false } },
       ["gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom", "k6"],

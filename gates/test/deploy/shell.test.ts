@@ -1,0 +1,58 @@
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runShell } from "../../src/deploy/shell.js";
+import { tempDir } from "../cli/cli-harness.js";
+
+/** runShell with real `/bin/sh` processes: short, bounded, and every process it leaves is stopped. */
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("runShell", () => {
+  it("is done when the shell exits, though a process it left in the background holds its output", async () => {
+    const pidFile = path.join(tempDir("portcullis-shell-"), "pid");
+    const started = Date.now();
+    const result = await runShell(`echo started; (sleep 5) & echo $! > ${pidFile}`, {
+      cwd: tmpdir(),
+      timeoutMs: 10_000,
+    });
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    try {
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(result).toMatchObject({ ok: true, code: 0, outputHeld: true, timedOut: false, stdout: "started\n" });
+      expect(alive(pid)).toBe(true);
+    } finally {
+      process.kill(pid);
+    }
+  });
+
+  it("never times out, nor kills what it left running, once the shell has exited", async () => {
+    const pidFile = path.join(tempDir("portcullis-shell-"), "pid");
+    // The shell exits at ~50 ms; the timeout (150 ms) falls inside the wait for its output to end.
+    const result = await runShell(`sleep 0.05; (sleep 3) & echo $! > ${pidFile}`, { cwd: tmpdir(), timeoutMs: 150 });
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    try {
+      expect(result).toMatchObject({ ok: true, code: 0, timedOut: false, cancelled: false });
+      expect(alive(pid)).toBe(true);
+    } finally {
+      process.kill(pid);
+    }
+  });
+
+  it("stops the whole process group when its signal aborts, and when it times out", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const cancelled = await runShell("sleep 20", { cwd: tmpdir(), timeoutMs: 10_000, signal: controller.signal });
+    expect(cancelled).toMatchObject({ ok: false, cancelled: true, timedOut: false, outputHeld: false });
+    const timedOut = await runShell("sleep 20", { cwd: tmpdir(), timeoutMs: 100 });
+    expect(timedOut).toMatchObject({ ok: false, cancelled: false, timedOut: true });
+  });
+});
