@@ -125,7 +125,7 @@ function exitContradiction(
   result: ToolResult,
   exitMeaning: (kind: ReportKind, code: number) => ExitMeaning,
 ): RunProblem | undefined {
-  if (run.exitCode === undefined || result.findings.length > 0) return undefined;
+  if (run.exitCode === undefined || result.findings.length + (run.ownOutputFindings ?? 0) > 0) return undefined;
   if (!REPORT_KIND_SPECS[run.kind].findingsExitHasFindings || exitMeaning(run.kind, run.exitCode) !== "findings")
     return undefined;
   return {

@@ -15,6 +15,11 @@ export interface RunMeta {
   /** The tool's exit code, when whoever ran it recorded one. */
   exitCode?: number | undefined;
   durationMs?: number | undefined;
+  /**
+   * Findings the runner left out because they are in its own reports folder (see
+   * withoutOwnOutput): the tool did find them, so its exit code still says so.
+   */
+  ownOutputFindings?: number | undefined;
 }
 
 /** One report: its parsed result, or the error that kept it from being used. */

@@ -15,8 +15,10 @@ export function withoutOwnOutput(runs: readonly RunInput[], folder: string): { r
   const kept = runs.map((input): RunInput => {
     if (!("result" in input)) return input;
     const findings = input.result.findings.filter((finding) => !inside(finding.location?.path));
-    dropped += input.result.findings.length - findings.length;
-    return { ...input, result: { ...input.result, findings } };
+    const left = input.result.findings.length - findings.length;
+    dropped += left;
+    if (left === 0) return input;
+    return { run: { ...input.run, ownOutputFindings: left }, result: { ...input.result, findings } };
   });
   return { runs: kept, dropped };
 }

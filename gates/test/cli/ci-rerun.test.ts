@@ -59,11 +59,10 @@ describe("portcullis ci, twice in a row", () => {
     expect(documentation?.status).toBe("pass");
   });
 
-  it("leaves out a scanner's findings inside the reports folder and says so", async () => {
-    const dir = repository();
+  /** A gitleaks on PATH that writes these leaks (file and line each) and exits 42, as the real one does with leaks. */
+  function fakeGitleaks(dir: string, leaks: readonly [string, number][]): string {
     const bin = path.join(dir, ".bin");
     mkdirSync(bin);
-    // A gitleaks that flags one file of the repository and one of the previous run's outputs.
     const leak = (file: string, line: number) => ({
       RuleID: "generic-api-key",
       Description: "Generic API key",
@@ -84,8 +83,7 @@ describe("portcullis ci, twice in a row", () => {
       Tags: [],
       Fingerprint: `${file}:generic-api-key:${line}`,
     });
-    const report = JSON.stringify([leak("src/app.ts", 3), leak("reports/report.html", 40)]);
-    writeFileSync(path.join(dir, "leaks.json"), report);
+    writeFileSync(path.join(dir, "leaks.json"), JSON.stringify(leaks.map(([file, line]) => leak(file, line))));
     writeFileSync(
       path.join(bin, "gitleaks"),
       [
@@ -100,6 +98,16 @@ describe("portcullis ci, twice in a row", () => {
       ].join("\n"),
     );
     chmodSync(path.join(bin, "gitleaks"), 0o755);
+    return bin;
+  }
+
+  it("leaves out a scanner's findings inside the reports folder and says so", async () => {
+    const dir = repository();
+    // One file of the repository and one of the previous run's outputs.
+    const bin = fakeGitleaks(dir, [
+      ["src/app.ts", 3],
+      ["reports/report.html", 40],
+    ]);
     const result = await run(["ci", "--env", "production"], {
       cwd: dir,
       env: { PATH: bin, HOME: dir },
@@ -109,5 +117,18 @@ describe("portcullis ci, twice in a row", () => {
     );
     const judgedReport = Report.parse(JSON.parse(readFileSync(path.join(dir, "reports", "report.json"), "utf8")));
     expect(judgedReport.findings.map((finding) => finding.location?.path)).toEqual(["src/app.ts"]);
+  });
+
+  it("a tool whose only findings were in the reports folder still found something: its exit code is no contradiction", async () => {
+    const dir = repository();
+    const bin = fakeGitleaks(dir, [["reports/report.html", 40]]);
+    const result = await run(["ci", "--env", "production", "--gate", "secrets"], {
+      cwd: dir,
+      env: { PATH: bin, HOME: dir },
+    });
+    const judged = Report.parse(JSON.parse(readFileSync(path.join(dir, "reports", "report.json"), "utf8")));
+    expect(judged.tools.find((tool) => tool.kind === "gitleaks")).toMatchObject({ exitCode: 42 });
+    expect(judged.tools.find((tool) => tool.kind === "gitleaks")?.error).toBeUndefined();
+    expect(judged.verdicts.find((verdict) => verdict.gate === "secrets")?.status, result.stdout).toBe("pass");
   });
 });
