@@ -11,9 +11,11 @@ export interface Prediction {
 
 /**
  * The same scan's findings judged against the new lockfile, for when no scanner can run again: a
- * vulnerability is dropped when its `name@installed` is no longer in the lockfile and every copy of
- * the package that is left is at or past the advisory's fix. It cannot see advisories against the
- * new versions, which is why a report built from it is marked as a prediction.
+ * vulnerability found in that lockfile is dropped when its `name@installed` is no longer there and
+ * the package still is, every copy at or past the advisory's fix. A finding of another lockfile,
+ * or of a package the new lockfile does not hold at all, is kept: nothing here says it is gone.
+ * It cannot see advisories against the new versions, which is why a report built from it is
+ * marked as a prediction.
  */
 export function predictFindings(
   findings: readonly Finding[],
@@ -26,6 +28,7 @@ export function predictFindings(
     const pkg = finding.package;
     const ours =
       finding.kind === "vulnerability" &&
+      finding.location?.path === after.lockfile &&
       pkg?.installed !== undefined &&
       pkg.ecosystem !== undefined &&
       options.trivyTypes.includes(pkg.ecosystem);
@@ -38,7 +41,7 @@ export function predictFindings(
     const allFixed = copies.every(
       (entry) => options.versions.valid(entry.version) && fixes(entry.version, pkg.fixed, options.versions),
     );
-    if (!stillThere && allFixed) resolved.push(finding);
+    if (copies.length > 0 && !stillThere && allFixed) resolved.push(finding);
     else kept.push(finding);
   }
   return { findings: kept, resolved };
