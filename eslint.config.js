@@ -9,7 +9,7 @@ import tseslint from "typescript-eslint";
  * test checks that every folder is).
  */
 export const GATES_LAYERS = [
-  ["errors.ts", "version.ts", "worker-thread.ts", "zod-issues.ts"],
+  ["errors.ts", "git-revision.ts", "paths.ts", "version.ts", "worker-thread.ts", "zod-issues.ts"],
   ["findings"],
   ["model"],
   ["policy"],

@@ -32,6 +32,7 @@ import { listReportDir, readReports } from "./read-reports.js";
 import { describeScenario, findScenario } from "./scenario.js";
 import { OUTPUT_FILES } from "./write-outputs.js";
 import { referenceLine } from "./docs-page.js";
+import { insideRelative } from "../paths.js";
 
 interface CiFlags extends EvaluationFlags {
   target?: string | undefined;
@@ -228,10 +229,7 @@ async function runValidate(folder: string, outDir: string): Promise<string> {
 
 /** The reports folder relative to the scanned tree, with forward slashes; "" when it is not inside it. */
 function ownFolder(root: string, outDir: string): string {
-  const relative = path.relative(root, outDir);
-  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative)
-    ? ""
-    : relative.split(path.sep).join("/");
+  return insideRelative(root, outDir) ?? "";
 }
 
 function missingReport(id: string): ToolRunError {

@@ -27,6 +27,7 @@ import { EXIT, useColor, type CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
 import { publishToGithub, reportOutputs, writeOutputs } from "./write-outputs.js";
 import { unreadSecretsNote, withMaskedSecrets } from "./masked-secrets.js";
+import { isPlainRevision } from "../git-revision.js";
 
 /**
  * What `evaluate` and `ci` share: load the policy, waivers, baseline and bypasses first (a
@@ -279,6 +280,11 @@ function complianceSources(
     }
     return absolute;
   };
+  if (flags.base !== undefined && !isPlainRevision(flags.base)) {
+    throw new UsageError("USAGE", `--base ${quote(flags.base)} is not a plain git revision`, {
+      fix: "pass a commit SHA or a branch name (letters, digits, . _ / - ^ ~ @), such as main or origin/main",
+    });
+  }
   return {
     source: tree,
     base: flags.base,

@@ -6,6 +6,7 @@ import type { RunInput } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { REDACTED } from "../findings/redact.js";
 import { maskedSecretsIn, scannedFile, type ScannedFile } from "../tools/gitleaks.js";
+import { insideRelative } from "../paths.js";
 
 /**
  * gitleaks runs with `--redact`, so its report holds no secret, and a report without any is never
@@ -83,16 +84,15 @@ const execFileAsync = promisify(execFile);
 /** A scanned file's bytes: from the working tree, or as committed; undefined when it cannot be read. */
 async function scannedBytes(tree: string, file: string, commit: string | undefined): Promise<Uint8Array | undefined> {
   // Only files inside the tree: a report's path is outside input.
-  const relative = path.normalize(file);
-  if (path.isAbsolute(relative) || relative === ".." || relative.startsWith(`..${path.sep}`)) return undefined;
+  const relative = path.isAbsolute(file) ? undefined : insideRelative(tree, path.resolve(tree, file));
+  if (relative === undefined) return undefined;
   try {
     if (commit === undefined) return await readFile(path.join(tree, relative));
     if (!/^[0-9a-f]{7,64}$/.test(commit)) return undefined;
-    const { stdout } = await execFileAsync(
-      "git",
-      ["-C", tree, "show", `${commit}:${relative.split(path.sep).join("/")}`],
-      { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 },
-    );
+    const { stdout } = await execFileAsync("git", ["-C", tree, "show", `${commit}:${relative}`], {
+      encoding: "buffer",
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return stdout;
   } catch {
     // Not checked out here, or the commit is not in this clone: counted as unread, and said.

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { BUILTIN_SCENARIOS_DIR } from "../policy/builtin.js";
+import { insideRelative } from "../paths.js";
 
 /** A k6 scenario found for `--scenario`, or the name that was not and every place looked in. */
 export type FoundScenario = { file: string } | { name: string; searched: string[] };
@@ -24,6 +25,5 @@ export function describeScenario(file: string, root: string): string {
   if (file.startsWith(BUILTIN_SCENARIOS_DIR)) {
     return `built-in ${path.basename(file, ".js")} scenario (no scenarios/${path.basename(file)} in this repository)`;
   }
-  const relative = path.relative(root, file);
-  return relative.startsWith("..") ? file : relative;
+  return insideRelative(root, file) ?? file;
 }

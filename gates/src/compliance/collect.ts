@@ -10,6 +10,8 @@ import { gitRefStore } from "../deploy/stores/git-ref.js";
 import type { StateStore } from "../deploy/stores/store.js";
 import { inspectSbom, requiredFileCandidates, type CollectedCompliance } from "./checks.js";
 import { DEFAULT_CONTROLS_FILE, defaultControls, parseControls, type ControlSet } from "./controls.js";
+import { isPlainRevision } from "../git-revision.js";
+import { insideRelative } from "../paths.js";
 
 /**
  * The I/O edge of the compliance controls: reads the repository, the reports dir, git and the
@@ -79,6 +81,12 @@ export async function changedFiles(
   const base = options.base ?? (githubBase === undefined || githubBase === "" ? undefined : `origin/${githubBase}`);
   if (base === undefined) {
     return { changedFilesUnknown: "no base ref given (pass --base <ref>; in a pull request GITHUB_BASE_REF is used)" };
+  }
+  // Handed to git as an argument: anything but a plain revision could be read as an option.
+  if (!isPlainRevision(base)) {
+    return {
+      changedFilesUnknown: `base ref ${JSON.stringify(base)} is not a plain git revision (a commit SHA or a branch name)`,
+    };
   }
   const diff = await git(source, ["diff", "--name-only", "-z", "--relative", `${base}...HEAD`]);
   if (diff.code !== 0) {
@@ -291,10 +299,7 @@ function isMissing(error: unknown): boolean {
 }
 
 function display(absolute: string, root: string): string {
-  const relative = path.relative(root, absolute);
-  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative)
-    ? relative.split(path.sep).join("/")
-    : absolute;
+  return insideRelative(root, absolute) ?? absolute;
 }
 
 function firstLine(text: string): string {

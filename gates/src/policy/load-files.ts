@@ -10,6 +10,7 @@ import { ENVIRONMENTS_DIR, resolveEnvironmentRef, unknownEnvironment } from "./e
 import { parsePolicy, policyHash } from "./parse-policy.js";
 import type { EnvironmentPolicy } from "./schema.js";
 import { parseWaivers, type ParsedWaivers, type WaiverOptions } from "./waivers.js";
+import { insideRelative } from "../paths.js";
 
 /**
  * The file-reading edge of the policy layer: reads, then hands text to the pure parsers. Paths in
@@ -274,8 +275,5 @@ function isMissing(error: unknown): boolean {
 }
 
 function display(absolute: string, root: string): string {
-  const relative = path.relative(root, absolute);
-  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative)
-    ? relative.split(path.sep).join("/")
-    : absolute;
+  return insideRelative(root, absolute) ?? absolute;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "../errors.js";
+import { isPlainRevision } from "../git-revision.js";
 import { Finding, type ReportFormat, type ToolResult } from "../findings/finding.js";
 import { ordinalFingerprints } from "../findings/fingerprint.js";
 import { isMasked, REDACTED, redactBySchema, redactText, scrubList } from "../findings/redact.js";
@@ -316,7 +317,7 @@ function revisionRange(range: { base: string; head: string }): string {
     ["base", range.base],
     ["head", range.head],
   ] as const) {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9._/@^~-]*$/.test(ref) || ref.includes("..")) {
+    if (!isPlainRevision(ref)) {
       throw new UsageError("USAGE", `gitleaks range ${name} ${JSON.stringify(ref)} is not a plain git revision`, {
         tool: "gitleaks",
         fix: "pass commit SHAs or branch names (letters, digits, . _ / - ^ ~ @), e.g. the pull request's base and head SHAs",

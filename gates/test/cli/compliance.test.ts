@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/model/report.js";
@@ -78,6 +78,19 @@ describe("evaluate gathers the compliance evidence", () => {
       ),
     );
     expect(control(report, "repository-files")?.details).toMatch(/git diff no-such-ref\.\.\.HEAD failed/);
+  });
+
+  it("refuses a --base git could read as an option (exit 2), before anything runs git", async () => {
+    const dir = tempDir();
+    reports(dir, { sbom: true });
+    const injected = path.join(dir, "INJECTED");
+    const result = await run(
+      ["evaluate", "--env", COMPLIANCE, "--reports", "reports", `--base=--output=${injected}`, "--format", "json"],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--base "--output=.*" is not a plain git revision/);
+    expect(readdirSync(dir).filter((name) => name.startsWith("INJECTED"))).toEqual([]);
   });
 
   it("blocks when a mandatory compliance control does not pass", async () => {
