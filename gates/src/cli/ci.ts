@@ -105,6 +105,12 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   }
   if (flags.target !== undefined) checkTarget(flags.target);
   const outDir = path.resolve(io.cwd, flags.out ?? path.join(dir, DEFAULT_OUT_DIR));
+  // The reports folder is cleared of contract-named files (k6.json, sbom.cdx.json…) before each run.
+  if (outDir === root || insideRelative(outDir, root) !== undefined) {
+    throw new UsageError("USAGE", `--out ${quote(flags.out ?? ".")} holds the folder being checked`, {
+      fix: `give the reports a folder of their own (the default is ${DEFAULT_OUT_DIR}/ in the checked folder): ci replaces its report files there`,
+    });
+  }
   const now = new Date();
   // Outside GitHub Actions the checked folder's own HEAD names the commit judged.
   const commit = flags.commit ?? nonEmpty(io.env["GITHUB_SHA"]) ?? (await gitHead(root, io.env));

@@ -131,4 +131,16 @@ describe("portcullis ci, twice in a row", () => {
     expect(judged.tools.find((tool) => tool.kind === "gitleaks")?.error).toBeUndefined();
     expect(judged.verdicts.find((verdict) => verdict.gate === "secrets")?.status, result.stdout).toBe("pass");
   });
+
+  it.each([["."], [".."]])(
+    "refuses --out %s, which holds the folder being checked (exit 2): its files stay",
+    async (out) => {
+      const dir = repository();
+      writeFileSync(path.join(dir, "k6.json"), "{}\n");
+      const result = await run(["ci", ".", "--env", "production", "--out", out], { cwd: dir, env: { HOME: dir } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--out "?\.{1,2}"? holds the folder being checked/);
+      expect(readFileSync(path.join(dir, "k6.json"), "utf8")).toBe("{}\n");
+    },
+  );
 });
