@@ -174,7 +174,9 @@ function firstLocation(
   const artifact = physical?.artifactLocation;
   const uri =
     artifact?.uri ?? (artifact?.index === undefined ? undefined : run.artifacts?.[artifact.index]?.location?.uri);
-  const path = uri === undefined ? "" : normalisePath(profile.encodesUris ? decodedUri(uri) : uri);
+  // Portcullis' own report.sarif encodes every path, whichever tool's run it carries.
+  const encoded = profile.encodesUris || run.automationDetails?.id?.startsWith("portcullis/") === true;
+  const path = uri === undefined ? "" : normalisePath(encoded ? decodedUri(uri) : uri);
   const region = physical?.region;
   const text = region?.snippet?.text;
   const snippet = text === undefined || text === "" || isPlaceholder(text) ? undefined : text;

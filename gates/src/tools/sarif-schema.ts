@@ -118,6 +118,8 @@ export const SarifRun = z.object({
   tool: z.object({ driver: SarifDriver }),
   invocations: z.array(Invocation).optional(),
   artifacts: z.array(z.object({ location: ArtifactLocation.optional() })).optional(),
+  /** `portcullis/<env>/<tool>/` on the runs of Portcullis' own report.sarif. */
+  automationDetails: z.object({ id: z.string().optional() }).optional(),
   /** `null` and absent both mean "the tool produced no results" (it failed), unlike `[]`. */
   results: z.array(SarifResult).nullable().optional(),
 });
