@@ -27,7 +27,7 @@ export function findTrivy(io: CliIo): string | undefined {
  * goes to `output`; `shown` is how report.json names it.
  */
 export async function scanWithTrivy(
-  options: { executable: string; root: string; output: string; shown: string },
+  options: { executable: string; root: string; output: string; shown: string; otherwise: string },
   io: CliIo,
 ): Promise<RunInput> {
   const args = trivy.argv.fs({ dir: ".", output: options.output, cacheDir: trivyCacheDir(io), scanners: ["vuln"] });
@@ -45,7 +45,7 @@ export async function scanWithTrivy(
       `trivy exited with code ${outcome.exitCode}: ${outcome.startError ?? outcome.outputTail.join(" | ")}`,
       {
         tool: "trivy",
-        fix: "read trivy's message, fix the cause (DB download, permissions) and run fix again, or pass --report trivy=<file>",
+        fix: `read trivy's message and fix the cause (DB download, permissions), or ${options.otherwise}`,
       },
     );
   }
@@ -93,7 +93,16 @@ export async function rejudge(input: RejudgeInput, io: CliIo): Promise<Awaited<R
     const output = path.join(input.scratch, "trivy.after.json");
     return judge(
       input.prepared,
-      await scanWithTrivy({ executable, root: input.root, output, shown: "trivy fs (after fix)" }, io),
+      await scanWithTrivy(
+        {
+          executable,
+          root: input.root,
+          output,
+          shown: "trivy fs (after fix)",
+          otherwise: "run fix again with --no-rescan to predict the verdict from the new lockfile",
+        },
+        io,
+      ),
     );
   }
   const run = input.run;

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { UsageError, quote } from "../errors.js";
+import { ReportError, ToolRunError, UsageError, quote } from "../errors.js";
+import { errorText } from "./problem-lines.js";
 import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { redactText, scrubList } from "../findings/redact.js";
@@ -127,7 +128,10 @@ async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> 
     } catch (error) {
       // All or nothing: a failed re-scan or an unwritable output folder does not leave half a fix behind.
       applied.restore();
-      throw error;
+      // A re-scan that failed reverted the change: exit 1, as any reverted change.
+      if (!(error instanceof ToolRunError || error instanceof ReportError)) throw error;
+      io.stderr(`${errorText(error)}portcullis fix: the re-scan failed, so every file is back as it was.\n`);
+      return EXIT.blocked;
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -285,7 +289,16 @@ async function findings(
   }
   const output = path.join(where.scratch, "trivy.before.json");
   return {
-    run: await scanWithTrivy({ executable, root: where.root, output, shown: "trivy fs (before fix)" }, io),
+    run: await scanWithTrivy(
+      {
+        executable,
+        root: where.root,
+        output,
+        shown: "trivy fs (before fix)",
+        otherwise: "pass the report of a scan you ran with --report trivy=<file>",
+      },
+      io,
+    ),
     source: "a new trivy scan",
   };
 }

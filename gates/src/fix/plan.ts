@@ -193,9 +193,10 @@ function groupFindings(input: PlanInput): PackageGroup[] {
     }
     groups.set(key, group);
   }
-  return [...groups.values()].sort(
-    (a, b) => a.name.localeCompare(b.name) || input.versions.compare(a.installed, b.installed),
-  );
+  // A report may name a version the ecosystem does not read (`1.0`): ordered as text, never compared.
+  const byVersion = (a: string, b: string): number =>
+    input.versions.valid(a) && input.versions.valid(b) ? input.versions.compare(a, b) : a < b ? -1 : a > b ? 1 : 0;
+  return [...groups.values()].sort((a, b) => a.name.localeCompare(b.name) || byVersion(a.installed, b.installed));
 }
 
 /** trivy names the lockfile it read (`package-lock.json`, or `app/package-lock.json` for a scan of a parent folder). */

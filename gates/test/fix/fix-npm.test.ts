@@ -312,6 +312,40 @@ describe("portcullis fix (npm, real registry)", () => {
   );
 
   it(
+    "reverts when the re-scan after the change fails, exit 1, pointing to --no-rescan",
+    async () => {
+      await registry.publish("target", "1.0.0");
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { target: "^1.0.0" } },
+      });
+      await registry.publish("target", "1.0.1");
+      const before = treeDigest(dir);
+      // A trivy that cannot scan (as offline, without its DB).
+      const bin = path.join(makeProject({}), "bin");
+      mkdirSync(bin);
+      writeFileSync(
+        path.join(bin, "trivy"),
+        "#!/bin/sh\necho 'FATAL failed to download vulnerability DB' >&2\nexit 1\n",
+      );
+      chmodSync(path.join(bin, "trivy"), 0o755);
+      const report = writeReport([
+        { pkg: "target", installed: "1.0.0", id: "CVE-2026-4100", severity: "HIGH", fixed: "1.0.1" },
+      ]);
+
+      const result = await run(["fix", ".", "--report", `trivy=${report}`, "--env", PRODUCTION], {
+        cwd: dir,
+        env: { ...registry.env, PATH: `${bin}${path.delimiter}${registry.env["PATH"] ?? process.env["PATH"] ?? ""}` },
+      });
+
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(/trivy exited with code 1.*--no-rescan/s);
+      expect(result.stderr).toContain("the re-scan failed, so every file is back as it was");
+      expect(treeDigest(dir)).toEqual(before);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "--dry-run prints the plan, with findings that have no fixed version, and changes nothing",
     async () => {
       await registry.publish("patched", "1.0.0");

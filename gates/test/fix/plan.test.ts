@@ -89,6 +89,17 @@ describe("planFixes over an npm workspace project", () => {
     });
   });
 
+  it("lists a package at a version npm does not read (`1.0`, as a report may write it) instead of crashing", () => {
+    const result = plan([
+      vulnerability("direct", "1.0", "CVE-8", ["1.0.1"]),
+      vulnerability("direct", "1.0.0", "CVE-9", ["1.0.1"]),
+    ]);
+    expect(result.skipped.map((skipped) => [skipped.name, skipped.installed, skipped.reason])).toEqual([
+      ["direct", "1.0", "not-in-lockfile"],
+    ]);
+    expect(result.upgrades.map((upgrade) => [upgrade.name, upgrade.to])).toEqual([["direct", "1.0.1"]]);
+  });
+
   it("plans the workspace's major upgrade with --allow-major, as a -w step keeping the tilde", () => {
     const result = plan([vulnerability("wsdep", "2.0.0", "CVE-4", ["3.0.1"])], true);
     expect(result.upgrades).toMatchObject([{ name: "wsdep", to: "3.0.1", via: "direct", major: true }]);
