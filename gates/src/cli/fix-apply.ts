@@ -65,11 +65,44 @@ export function snapshotText(snapshot: Snapshot): ProjectFiles {
   return files;
 }
 
-export type StepsOutcome = { ok: true } | { ok: false; step: FixStep; index: number; outcome: ProcessOutcome };
+export type StepsOutcome =
+  | { ok: true }
+  | { ok: false; step: FixStep; index: number; outcome: ProcessOutcome }
+  | { ok: false; cancelled: NodeJS.Signals };
 
-/** Runs the steps in order; stops at the first that fails (the caller restores the snapshot). */
+/**
+ * Runs the steps in order; stops at the first that fails, or when the command is interrupted
+ * (SIGINT, SIGTERM: the step's process group is stopped). The caller restores the snapshot.
+ */
 export async function runSteps(root: string, steps: readonly FixStep[], io: CliIo): Promise<StepsOutcome> {
+  const interrupted = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    received = signal;
+    interrupted.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await stepsUntilDone(root, steps, io, interrupted.signal, () => received);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+// --- internal ---
+
+async function stepsUntilDone(
+  root: string,
+  steps: readonly FixStep[],
+  io: CliIo,
+  signal: AbortSignal,
+  received: () => NodeJS.Signals | undefined,
+): Promise<StepsOutcome> {
   for (const [index, step] of steps.entries()) {
+    const stoppedBefore = received();
+    if (stoppedBefore !== undefined) return { ok: false, cancelled: stoppedBefore };
     if (step.kind === "edit") {
       const file = path.join(root, step.file);
       writeFileSync(file, step.edit(readFileSync(file, "utf8")));
@@ -84,13 +117,13 @@ export async function runSteps(root: string, steps: readonly FixStep[], io: CliI
       });
     }
     io.stderr(`portcullis fix: ${step.argv.join(" ")}\n`);
-    const outcome = await runProcess({ executable, args, cwd: root, env: io.env, timeoutMs: STEP_TIMEOUT_MS });
+    const outcome = await runProcess({ executable, args, cwd: root, env: io.env, timeoutMs: STEP_TIMEOUT_MS, signal });
+    const cancelled = received();
+    if (cancelled !== undefined) return { ok: false, cancelled };
     if (outcome.exitCode !== 0) return { ok: false, step, index, outcome };
   }
   return { ok: true };
 }
-
-// --- internal ---
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && "code" in error && error.code === "ENOENT";

@@ -173,6 +173,9 @@ async function applyPlan(
     restore();
     throw error;
   }
+  if (!applied.ok && "cancelled" in applied) {
+    return refuse(`interrupted (${applied.cancelled}) while applying the plan. Every file is back as it was.\n`);
+  }
   if (!applied.ok) {
     const what = applied.step.kind === "run" ? applied.step.argv.join(" ") : applied.step.why;
     const tail = applied.outcome.startError ?? applied.outcome.outputTail.join("\n  ");

@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -340,6 +341,66 @@ describe("portcullis fix (npm, real registry)", () => {
       expect(result.code, result.stderr).toBe(1);
       expect(result.stderr).toMatch(/trivy exited with code 1.*--no-rescan/s);
       expect(result.stderr).toContain("the re-scan failed, so every file is back as it was");
+      expect(treeDigest(dir)).toEqual(before);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "puts every file back when interrupted (SIGTERM) during an npm step, after its overrides edit, exit 1",
+    async () => {
+      await registry.publish("deep", "1.4.0");
+      await registry.publish("parent", "1.0.0", { deep: "^1.4.0" });
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { parent: "^1.0.0" } },
+      });
+      await registry.publish("deep", "1.4.1");
+      const before = treeDigest(dir);
+      // A registry that accepts connections and never answers: npm waits, as on a stalled network.
+      const stalled = createServer(() => undefined);
+      await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
+      const address = stalled.address();
+      const stalledUrl = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/`;
+      const report = writeReport([
+        { pkg: "deep", installed: "1.4.0", id: "CVE-2026-4200", severity: "HIGH", fixed: "1.4.1" },
+      ]);
+      const child = spawn(
+        process.execPath,
+        [
+          // The built CLI, as a pipeline runs it (npm test builds it first).
+          path.join(REPO_ROOT, "gates", "bin", "portcullis.js"),
+          "fix",
+          ".",
+          "--report",
+          `trivy=${report}`,
+          "--env",
+          PRODUCTION,
+          "--no-rescan",
+        ],
+        {
+          cwd: dir,
+          env: { ...registry.env, npm_config_registry: stalledUrl },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      try {
+        const deadline = Date.now() + 60_000;
+        while (!stderr.includes("portcullis fix: npm install") && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        // The overrides edit is made, npm is waiting on the registry.
+        expect(readJson(dir, "package.json")["overrides"], stderr).toEqual({ "deep@1.4.0": "1.4.1" });
+        child.kill("SIGTERM");
+        expect(await exited, stderr).toBe(1);
+      } finally {
+        child.kill("SIGKILL");
+        stalled.closeAllConnections();
+        stalled.close();
+      }
+      expect(stderr).toContain("interrupted (SIGTERM) while applying the plan. Every file is back as it was.");
       expect(treeDigest(dir)).toEqual(before);
     },
     TIMEOUT,
