@@ -1,3 +1,4 @@
+import picomatch from "picomatch";
 import { z } from "zod";
 import { ConfigError, quote } from "../errors.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
@@ -62,20 +63,38 @@ export function parseLockfile(text: string, file = LOCKFILE): Lockfile {
   return parsed.data;
 }
 
-/** The workspace folders the lockfile names (`packages/api`), from the root's link entries. */
+/**
+ * The workspace folders the lockfile names (`packages/api`): the root's link entries that its
+ * `workspaces` patterns match. A `file:` dependency is a link too, but no workspace: npm refuses
+ * `--workspace` for it, and its own dependencies are transitive ones of the root.
+ */
 export function workspaceFolders(lock: Lockfile): string[] {
+  const isWorkspace = picomatch(workspacePatterns(lock.packages[""]?.workspaces));
   const folders = new Set<string>();
   for (const entry of Object.values(lock.packages)) {
     if (
       entry.link === true &&
       entry.resolved !== undefined &&
       !entry.resolved.startsWith("..") &&
-      !entry.resolved.includes(":")
+      !entry.resolved.includes(":") &&
+      isWorkspace(entry.resolved)
     ) {
       folders.add(entry.resolved);
     }
   }
   return [...folders].sort();
+}
+
+/** package.json's `workspaces` as npm reads it: a list of folders and globs, or `{ packages: [...] }`. */
+function workspacePatterns(workspaces: unknown): string[] {
+  const list =
+    typeof workspaces === "object" && workspaces !== null && !Array.isArray(workspaces) && "packages" in workspaces
+      ? workspaces.packages
+      : workspaces;
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((pattern): pattern is string => typeof pattern === "string")
+    .map((pattern) => pattern.replace(/^\.\//, "").replace(/\/+$/, ""));
 }
 
 /** The manifests fix reads: the root's and every workspace's package.json. */

@@ -407,6 +407,32 @@ describe("portcullis fix (npm, real registry)", () => {
   );
 
   it(
+    "takes a `file:` dependency's own dependencies as transitive ones (an override), not as a workspace's",
+    async () => {
+      await registry.publish("local-dep", "1.0.0");
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", dependencies: { local: "file:./local" } },
+        "local/package.json": { name: "local", version: "1.0.0", dependencies: { "local-dep": "^1.0.0" } },
+      });
+      await registry.publish("local-dep", "1.0.1");
+
+      const result = await fix(dir, [
+        { pkg: "local-dep", installed: "1.0.0", id: "CVE-2026-4300", severity: "HIGH", fixed: "1.0.1" },
+      ]);
+
+      expect(result.stdout).not.toContain("--workspace");
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(readJson(dir, "package.json")["overrides"]).toEqual({ "local-dep@1.0.0": "1.0.1" });
+      expect(
+        Object.entries(lockPackages(dir))
+          .filter(([location]) => location.endsWith("node_modules/local-dep"))
+          .map(([, entry]) => entry.version),
+      ).toEqual(["1.0.1"]);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "--dry-run prints the plan, with findings that have no fixed version, and changes nothing",
     async () => {
       await registry.publish("patched", "1.0.0");
