@@ -5,7 +5,13 @@ import { promisify } from "node:util";
 import type { RunInput } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { REDACTED } from "../findings/redact.js";
-import { maskedSecretsIn, scannedFile, type ScannedFile } from "../tools/gitleaks.js";
+import {
+  gitleaksIgnoredPlaces,
+  gitleaksSuppressionOf,
+  maskedSecretsIn,
+  scannedFile,
+  type ScannedFile,
+} from "../tools/gitleaks.js";
 import { insideRelative } from "../paths.js";
 
 /**
@@ -70,6 +76,45 @@ export async function maskedSecrets(
     }),
   );
   return { secrets, unread };
+}
+
+/**
+ * Another scanner's secret findings on lines gitleaks was told to accept (`gitleaks:allow`, a
+ * `.gitleaksignore` entry) carry that suppression, when gitleaks is among the runs: the same secret
+ * is not accepted from one scanner and blocking from the other. Read from the scanned tree.
+ */
+export async function withGitleaksSuppressions(runs: readonly RunInput[], tree: string): Promise<RunInput[]> {
+  if (!runs.some((input) => "result" in input && input.result.tool === "gitleaks")) return [...runs];
+  const ignoreFile = await scannedBytes(tree, ".gitleaksignore", undefined);
+  const ignored = gitleaksIgnoredPlaces(ignoreFile === undefined ? "" : Buffer.from(ignoreFile).toString("utf8"));
+  const files = new Map<string, Promise<string[] | undefined>>();
+  const linesOf = (file: string): Promise<string[] | undefined> => {
+    let lines = files.get(file);
+    if (lines === undefined) {
+      lines = scannedBytes(tree, file, undefined).then((bytes) =>
+        bytes === undefined ? undefined : Buffer.from(bytes).toString("utf8").split("\n"),
+      );
+      files.set(file, lines);
+    }
+    return lines;
+  };
+  return Promise.all(
+    runs.map(async (input): Promise<RunInput> => {
+      if (!("result" in input) || input.result.tool === "gitleaks") return input;
+      const findings = await Promise.all(
+        input.result.findings.map(async (finding) => {
+          const location = finding.location;
+          if (finding.kind !== "secret" || finding.suppression !== undefined || location?.startLine === undefined)
+            return finding;
+          const lines = (await linesOf(location.path)) ?? [];
+          const own = lines.slice(location.startLine - 1, Math.max(location.startLine, location.endLine ?? 0));
+          const suppression = gitleaksSuppressionOf(finding, own, ignored);
+          return suppression === undefined ? finding : { ...finding, suppression };
+        }),
+      );
+      return { ...input, result: { ...input.result, findings } };
+    }),
+  );
 }
 
 /** Said whenever a masked secret could not be read back: other tools' copies of it are not scrubbed. */

@@ -203,6 +203,46 @@ export function maskedSecretsIn(file: ScannedFile, finding: Finding): string[] {
   return [...new Set(secrets)];
 }
 
+/** The files and lines `.gitleaksignore` accepts (`file:rule:line` or `commit:file:rule:line`), as `file\u0000line`. */
+export function gitleaksIgnoredPlaces(text: string): Set<string> {
+  const places = new Set<string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const entry = raw.trim();
+    if (entry === "" || entry.startsWith("#")) continue;
+    const parts = entry.split(":");
+    const line = parts.at(-1) ?? "";
+    if (parts.length < 3 || !/^\d+$/.test(line)) continue;
+    // A history entry starts with its commit; a file's name may itself hold colons.
+    const withFile =
+      /^[0-9a-f]{40}$/.test(parts[0] ?? "") && parts.length >= 4 ? parts.slice(1, -2) : parts.slice(0, -2);
+    places.add(`${normalisePath(withFile.join(":"))}\u0000${line}`);
+  }
+  return places;
+}
+
+/**
+ * What gitleaks' own suppressions say of another scanner's secret finding on the same lines:
+ * `gitleaks:allow` on one of them, or a `.gitleaksignore` entry for the file and line. gitleaks
+ * reports nothing there, so without this trivy's copy of a secret the user accepted would still
+ * fail the gate. `lines` are the finding's lines, as the file holds them now.
+ */
+export function gitleaksSuppressionOf(
+  finding: Finding,
+  lines: readonly string[],
+  ignored: ReadonlySet<string>,
+): Finding["suppression"] {
+  const location = finding.location;
+  if (finding.kind !== "secret" || finding.tool === "gitleaks" || location?.startLine === undefined) return undefined;
+  if (lines.some((line) => line.includes("gitleaks:allow")))
+    return { kind: "inSource", reason: "gitleaks:allow on this line (the secret gitleaks was told to accept)" };
+  const last = Math.max(location.startLine, location.endLine ?? 0);
+  for (let line = location.startLine; line <= last; line += 1) {
+    if (ignored.has(`${location.path}\u0000${line}`))
+      return { kind: "external", reason: `.gitleaksignore accepts ${location.path}:${line}` };
+  }
+  return undefined;
+}
+
 /** How gitleaks JSON is read (exported for its tests: the fast check against the schema). */
 export function gitleaksSpec(options: ParseOptions): JsonOrSarifSpec<z.infer<typeof GitleaksReport>> {
   return {

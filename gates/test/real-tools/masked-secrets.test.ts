@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/findings/finding.js";
 import { gitleaks, maskedSecretsIn, scannedFile } from "../../src/tools/gitleaks.js";
 import { trivy } from "../../src/tools/trivy.js";
-import { run, tempDir } from "../cli/cli-harness.js";
+import { reportOf, run, statuses, tempDir } from "../cli/cli-harness.js";
 import { git, project, realTool, runTool } from "./real-tool.js";
 
 /**
@@ -186,6 +186,46 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
       for (const secret of [GITHUB_TOKEN, CURL_CREDENTIALS]) expect(tar.includes(secret), secret).toBe(false);
       expect(tar.toString("latin1")).toMatch(/"redacted": \[\s*"reports\/trivy\.json"\s*\]/);
       expect((await run(["evidence", "verify", bundle], { cwd: dir })).code).toBe(0);
+    },
+  );
+
+  it.runIf(trivyTool.runs)(
+    "a secret gitleaks was told to accept (gitleaks:allow, .gitleaksignore) is suppressed in trivy's report too; another still counts",
+    async () => {
+      const token = (tail: string) => `ghp_${tail}x7Kq2mZp9Lr4Tv8Wn3Bc6Yd1Hf5Js0`;
+      const dir = repository({
+        "allowed.js": `const t = "${token("AAAAAA")}"; // gitleaks:allow\n`,
+        "ignored.js": `const t = "${token("BBBBBB")}";\n`,
+        "leaked.js": `const t = "${token("CCCCCC")}";\n`,
+        ".gitleaksignore": "ignored.js:github-pat:1\n",
+      });
+      const reports = tempDir("portcullis-masked-reports-");
+      await gitleaksReport(dir, reports, "dir");
+      const scan = await runTool(
+        trivyTool.file,
+        trivy.argv.fs({
+          dir: ".",
+          output: path.join(reports, "trivy.nodb.json"),
+          cacheDir: tempDir("portcullis-trivy-cache-"),
+          scanners: ["secret"],
+        }),
+        { cwd: dir, timeoutMs: 300_000 },
+      );
+      expect(scan.exitCode).toBe(0);
+      const judged = await run(["evaluate", "--env", "development", "--reports", reports, "--format", "json"], {
+        cwd: dir,
+      });
+      const report = reportOf(judged);
+      const secrets = report.findings
+        .filter((finding) => finding.kind === "secret")
+        .map((finding) => [finding.tool, finding.location?.path, finding.status, finding.suppression?.kind ?? "-"])
+        .sort();
+      expect(secrets).toEqual([
+        ["gitleaks", "leaked.js", "new", "-"],
+        ["trivy", "allowed.js", "suppressed", "inSource"],
+        ["trivy", "ignored.js", "suppressed", "external"],
+      ]);
+      expect(statuses(report).secrets).toBe("fail");
     },
   );
 

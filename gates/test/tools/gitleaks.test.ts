@@ -8,6 +8,8 @@ import {
   GITLEAKS_IMAGE,
   gitleaks,
   gitleaksSpec,
+  gitleaksIgnoredPlaces,
+  gitleaksSuppressionOf,
   maskedSecretsIn,
   scannedFile,
 } from "../../src/tools/gitleaks.js";
@@ -412,5 +414,40 @@ describe("maskedSecretsIn", () => {
     expect(maskedSecretsIn(scannedFile(file.bytes.subarray(0, 10)), finding)).toEqual([]);
     expect(maskedSecretsIn(file, { ...finding, snippet: "REDACTED twice REDACTED" })).toEqual([]);
     expect(maskedSecretsIn(file, { ...finding, tool: "trivy" })).toEqual([]);
+  });
+});
+
+describe("gitleaks' own suppressions, for another scanner's secret findings", () => {
+  const secretAt = (tool: string, path: string, startLine: number, endLine = startLine): Finding =>
+    Finding.parse({
+      tool,
+      kind: "secret",
+      ruleId: "github-pat",
+      severity: "critical",
+      title: "t",
+      message: "m",
+      references: [],
+      fingerprint: "f",
+      location: { path, startLine, endLine },
+    });
+
+  it("reads .gitleaksignore's working-tree and history entries, comments and CRLF, file names with colons", () => {
+    const commit = "9c508d12b8e73c61af231778054b91c29079fb90";
+    const places = gitleaksIgnoredPlaces(
+      `# accepted\r\nsrc/a.js:github-pat:3\r\n${commit}:deploy/run.sh:aws-access-token:7\nweird:name.txt:generic-api-key:1\nnot an entry\n`,
+    );
+    expect([...places].sort()).toEqual(["deploy/run.sh\u00007", "src/a.js\u00003", "weird:name.txt\u00001"].sort());
+  });
+
+  it("suppresses another scanner's finding on an allowed or ignored line, never gitleaks' own nor another line", () => {
+    const ignored = gitleaksIgnoredPlaces("key.pem:private-key:2\n");
+    expect(gitleaksSuppressionOf(secretAt("trivy", "a.js", 1), ['x = "t" // gitleaks:allow'], ignored)).toMatchObject({
+      kind: "inSource",
+    });
+    expect(gitleaksSuppressionOf(secretAt("trivy", "key.pem", 1, 3), ["", "", ""], ignored)).toMatchObject({
+      kind: "external",
+    });
+    expect(gitleaksSuppressionOf(secretAt("trivy", "key.pem", 3), [""], ignored)).toBeUndefined();
+    expect(gitleaksSuppressionOf(secretAt("gitleaks", "a.js", 1), ["// gitleaks:allow"], ignored)).toBeUndefined();
   });
 });
