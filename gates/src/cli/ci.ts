@@ -104,6 +104,7 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
     });
   }
   if (flags.target !== undefined) checkTarget(flags.target);
+  for (const config of flags.semgrepConfig ?? []) checkSemgrepConfig(config, root);
   const outDir = path.resolve(io.cwd, flags.out ?? path.join(dir, DEFAULT_OUT_DIR));
   // The reports folder is cleared of contract-named files (k6.json, sbom.cdx.json…) before each run.
   if (outDir === root || insideRelative(outDir, root) !== undefined) {
@@ -288,6 +289,19 @@ async function recordVersions(
 }
 
 /** As the Dagger module: the registry's default pack, plus the repository's own rules when present. */
+/**
+ * A `--semgrep-config` that is no registry name (`p/ci`, `r/…`, `auto`) nor URL is a rules file
+ * or folder, which semgrep reads from the checked folder: one that is not there is said now, not
+ * after the other stages ran, and not as a failed stage that does not name it.
+ */
+function checkSemgrepConfig(config: string, root: string): void {
+  if (/^(?:[prs]\/|auto$|https?:\/\/)/.test(config)) return;
+  if (existsSync(path.resolve(root, config))) return;
+  throw new UsageError("USAGE", `--semgrep-config ${quote(config)}: no such rules file or folder`, {
+    fix: "give a path to a rules file or folder (relative to the checked folder), or a registry name such as p/ci",
+  });
+}
+
 function defaultSemgrepConfigs(root: string): string[] {
   const own = SEMGREP_DEFAULT_RULES.ownRules
     .map((rules) => rules.path)

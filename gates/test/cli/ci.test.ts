@@ -342,8 +342,17 @@ describe("portcullis ci", () => {
     writeFileSync(path.join(ws.project, ".semgrep.yml"), "rules: []\n");
     await ci(ws, []);
     expect(argvOf(ws, "semgrep").slice(0, 5)).toEqual(["scan", "--config", "p/default", "--config", "./.semgrep.yml"]);
+    mkdirSync(path.join(ws.project, "rules"));
     await ci(ws, ["--semgrep-config", "p/owasp-top-ten", "--semgrep-config", "rules/"]);
     expect(argvOf(ws, "semgrep").slice(0, 5)).toEqual(["scan", "--config", "p/owasp-top-ten", "--config", "rules/"]);
+  });
+
+  it("refuses a --semgrep-config rules file that is not there (exit 2) before any stage runs", async () => {
+    const ws = workspace(CLEAN);
+    const result = await ci(ws, ["--semgrep-config", "./missing-rules.yml"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--semgrep-config "\.\/missing-rules\.yml": no such rules file or folder/);
+    expect(existsSync(path.join(ws.project, "reports", "gitleaks.json"))).toBe(false);
   });
 
   it("names the checked folder's git HEAD as the commit outside GitHub Actions; --commit and $GITHUB_SHA win", async () => {
