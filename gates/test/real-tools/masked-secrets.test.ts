@@ -36,6 +36,13 @@ function repository(files: Record<string, string>): string {
   return dir;
 }
 
+/** The real trivy over `dir` with one scanner, offline, its report at `output`. */
+async function trivyReport(dir: string, output: string, scanner: "misconfig" | "secret"): Promise<void> {
+  const args = trivy.argv.fs({ dir: ".", output, cacheDir: tempDir("portcullis-trivy-cache-"), scanners: [scanner] });
+  const scan = await runTool(trivyTool.file, args, { cwd: dir, timeoutMs: 300_000 });
+  expect(scan.exitCode, scan.outputTail.join("\n")).toBe(0);
+}
+
 async function gitleaksReport(dir: string, reports: string, mode: "dir" | "git"): Promise<void> {
   const reportPath = path.join(reports, mode === "dir" ? "gitleaks.json" : "gitleaks.history.json");
   const args =
@@ -127,17 +134,7 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
       const dir = repository({ Dockerfile: DOCKERFILE });
       const reports = tempDir("portcullis-masked-reports-");
       await gitleaksReport(dir, reports, "dir");
-      const scan = await runTool(
-        trivyTool.file,
-        trivy.argv.fs({
-          dir: ".",
-          output: path.join(reports, "trivy.json"),
-          cacheDir: tempDir("portcullis-trivy-cache-"),
-          scanners: ["misconfig"],
-        }),
-        { cwd: dir, timeoutMs: 300_000 },
-      );
-      expect(scan.exitCode, scan.outputTail.join("\n")).toBe(0);
+      await trivyReport(dir, path.join(reports, "trivy.json"), "misconfig");
       // What made this necessary: trivy quotes the lines, secrets and all.
       expect(readFileSync(path.join(reports, "trivy.json"), "utf8")).toContain(CURL_CREDENTIALS);
 
@@ -201,17 +198,7 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
       });
       const reports = tempDir("portcullis-masked-reports-");
       await gitleaksReport(dir, reports, "dir");
-      const scan = await runTool(
-        trivyTool.file,
-        trivy.argv.fs({
-          dir: ".",
-          output: path.join(reports, "trivy.nodb.json"),
-          cacheDir: tempDir("portcullis-trivy-cache-"),
-          scanners: ["secret"],
-        }),
-        { cwd: dir, timeoutMs: 300_000 },
-      );
-      expect(scan.exitCode).toBe(0);
+      await trivyReport(dir, path.join(reports, "trivy.nodb.json"), "secret");
       const judged = await run(["evaluate", "--env", "development", "--reports", reports, "--format", "json"], {
         cwd: dir,
       });
