@@ -74,10 +74,11 @@ export interface Inventory {
   workspaces: readonly string[];
   packages: readonly InstalledPackage[];
   /**
-   * Names a transitive-only fix cannot override, with the reason (npm: a name the root manifest
-   * declares itself, which npm refuses to override with EOVERRIDE).
+   * Why the transitive-only copy `name@version` cannot be overridden, if so (npm: the root manifest
+   * declares the name with a range that version satisfies, which npm refuses with EOVERRIDE, or an
+   * override the manifest already has for it wins over a new one).
    */
-  notOverridable: ReadonlyMap<string, string>;
+  cannotOverride(name: string, version: string): string | undefined;
 }
 
 /** One thing to do to apply a plan. Edits are functions of the file's text at the time they run. */

@@ -1,4 +1,5 @@
 import picomatch from "picomatch";
+import semver from "semver";
 import { z } from "zod";
 import { ConfigError, quote } from "../errors.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
@@ -110,11 +111,10 @@ export function npmInventory(files: ProjectFiles): Inventory {
     ...workspaceFolders(lock).map((folder) => ({ folder, manifest: `${folder}/package.json` })),
   ];
   const declarations = new Map<string, Declaration[]>();
-  let rootNames = new Set<string>();
+  let root: z.infer<typeof Manifest> = {};
   for (const owner of owners) {
     const manifest = parseManifest(required(files, owner.manifest), owner.manifest);
-    if (owner.folder === "")
-      rootNames = new Set(INSTALLED_SECTIONS.flatMap((section) => Object.keys(manifest[section] ?? {})));
+    if (owner.folder === "") root = manifest;
     for (const section of INSTALLED_SECTIONS) {
       for (const [name, range] of Object.entries(manifest[section] ?? {})) {
         const location = resolveDependency(lock, owner.folder, name);
@@ -140,16 +140,67 @@ export function npmInventory(files: ProjectFiles): Inventory {
       declaredBy: declarations.get(location) ?? [],
     });
   }
-  const why = (name: string): [string, string] => [
-    name,
-    `${name} is also a dependency of the root package.json, and npm refuses an override that conflicts with it (EOVERRIDE): upgrade the root's ${name} or the packages that bring this copy`,
-  ];
   return {
     lockfile: LOCKFILE,
     workspaces: workspaceFolders(lock),
     packages,
-    notOverridable: new Map([...rootNames].map(why)),
+    cannotOverride: (name, version) => rootConflict(root, name, version) ?? existingOverride(root, name, version),
   };
+}
+
+/**
+ * npm refuses an override whose key a direct dependency of the root could resolve to (EOVERRIDE,
+ * "conflicts with direct dependency"): `deep@1.4.0` next to the root's `deep: ^1.0.0`. Next to
+ * `deep: ^2.0.0` it is accepted. A range npm's semver does not read (an alias, a git URL) is taken
+ * as conflicting.
+ */
+function rootConflict(root: z.infer<typeof Manifest>, name: string, version: string): string | undefined {
+  for (const section of INSTALLED_SECTIONS) {
+    const range = root[section]?.[name];
+    if (range === undefined) continue;
+    if (semver.validRange(range) !== null && !semver.satisfies(version, range)) continue;
+    return `the root package.json also declares ${name} as ${JSON.stringify(range)} in ${section}, which ${version} satisfies, and npm refuses an override that conflicts with it (EOVERRIDE): upgrade the root's ${name} or the packages that bring this copy`;
+  }
+  return undefined;
+}
+
+/**
+ * An override already in package.json that names the package, at any depth (`deep`, `deep@~1.4.0`,
+ * `parent.deep`), keeps deciding its version: npm applies it rather than a new `deep@1.4.0` key, so
+ * the vulnerable copy would stay.
+ */
+function existingOverride(root: z.infer<typeof Manifest>, name: string, version: string): string | undefined {
+  const found = overrideNaming(root.overrides ?? {}, name, version, "overrides");
+  if (found === undefined) return undefined;
+  return `package.json's ${found.path} already sets ${name} to ${JSON.stringify(found.value)}, and npm keeps applying it instead of a new override: change or remove that entry, then run fix again`;
+}
+
+function overrideNaming(
+  overrides: Readonly<Record<string, unknown>>,
+  name: string,
+  version: string,
+  at: string,
+): { path: string; value: unknown } | undefined {
+  for (const [key, value] of Object.entries(overrides)) {
+    const path = `${at}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`;
+    const { name: keyName, spec } = overrideKeyParts(key);
+    const applies = spec === undefined || semver.validRange(spec) === null || semver.satisfies(version, spec);
+    if (keyName === name && applies) {
+      const own = typeof value === "object" && value !== null ? (value as Record<string, unknown>)["."] : value;
+      return { path, value: own };
+    }
+    if (typeof value === "object" && value !== null) {
+      const nested = overrideNaming(value as Record<string, unknown>, name, version, path);
+      if (nested !== undefined) return nested;
+    }
+  }
+  return undefined;
+}
+
+/** `deep`, `deep@1.4.0`, `@scope/deep@^1`: the package name and the version spec, if any. */
+function overrideKeyParts(key: string): { name: string; spec: string | undefined } {
+  const at = key.indexOf("@", key.startsWith("@") ? 1 : 0);
+  return at < 0 ? { name: key, spec: undefined } : { name: key.slice(0, at), spec: key.slice(at + 1) };
 }
 
 /**

@@ -160,7 +160,7 @@ function planPackage(group: PackageGroup, input: PlanInput): PlannedUpgrade | Sk
       advisories: group.advisories,
     };
   }
-  const notOverridable = input.inventory.notOverridable.get(group.name);
+  const notOverridable = input.inventory.cannotOverride(group.name, group.installed);
   if (notOverridable !== undefined) return skip("not-overridable", notOverridable, to);
   return {
     name: group.name,

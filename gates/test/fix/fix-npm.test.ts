@@ -123,6 +123,43 @@ describe("portcullis fix (npm, real registry)", () => {
   );
 
   it(
+    "overrides a transitive copy of a package the root declares in another major (npm takes that key), lists one an existing override holds",
+    async () => {
+      await registry.publish("deep", "1.4.0");
+      await registry.publish("deep", "2.0.0");
+      await registry.publish("held", "1.0.0");
+      await registry.publish("parent", "1.0.0", { deep: "1.4.0", held: "^1.0.0" });
+      const dir = await project({
+        "package.json": {
+          name: "app",
+          version: "1.0.0",
+          dependencies: { parent: "^1.0.0", deep: "^2.0.0" },
+          overrides: { parent: { held: "1.0.0" } },
+        },
+      });
+      await registry.publish("deep", "1.4.1");
+      await registry.publish("held", "1.0.1");
+
+      const result = await fix(dir, [
+        { pkg: "deep", installed: "1.4.0", id: "CVE-2026-0030", severity: "HIGH", fixed: "1.4.1" },
+        { pkg: "held", installed: "1.0.0", id: "CVE-2026-0031", severity: "HIGH", fixed: "1.0.1" },
+      ]);
+
+      expect(result.stderr).not.toContain("revert");
+      expect(readJson(dir, "package.json")["overrides"]).toEqual({ parent: { held: "1.0.0" }, "deep@1.4.0": "1.4.1" });
+      const lock = lockPackages(dir);
+      expect(lock["node_modules/deep"]?.version).toBe("2.0.0");
+      expect(lock["node_modules/parent/node_modules/deep"]?.version).toBe("1.4.1");
+      expect(lock["node_modules/held"]?.version).toBe("1.0.0");
+      expect(result.stdout).toContain(
+        'held 1.0.0, CVE-2026-0031 (high): package.json\'s overrides.parent.held already sets held to "1.0.0"',
+      );
+      expect(result.code).toBe(1);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "Done when: a repository blocked by its trivy report gets a lockfile that `npm ci` installs and the re-judged gate passes",
     async () => {
       await registry.publish("web-lib", "4.2.0");

@@ -9,7 +9,8 @@ const manifests = {
   "package.json": {
     name: "app",
     workspaces: ["packages/*"],
-    dependencies: { direct: "^1.0.0", gitdep: "github:o/r", shared: "^3.0.0" },
+    dependencies: { direct: "^1.0.0", gitdep: "github:o/r", shared: "^3.0.0", pinned: "^1.0.0" },
+    overrides: { other: { held: "1.0.0" } },
   },
   "packages/api/package.json": { name: "api", devDependencies: { wsdep: "~2.0.0" } },
 };
@@ -25,7 +26,10 @@ const lock = {
     "node_modules/gitdep": { version: "1.0.0", resolved: "git+ssh://git@github.com/o/r.git#abc" },
     "node_modules/shared": { version: "3.0.0" },
     "node_modules/other/node_modules/shared": { version: "2.0.0" },
-    "node_modules/other": { version: "1.0.0", dependencies: { shared: "^2.0.0" } },
+    "node_modules/other": { version: "1.0.0", dependencies: { shared: "^2.0.0", pinned: "1.0.0", held: "^1.0.0" } },
+    "node_modules/pinned": { version: "1.2.0" },
+    "node_modules/other/node_modules/pinned": { version: "1.0.0" },
+    "node_modules/held": { version: "1.0.0" },
     "packages/api/node_modules/wsdep": { version: "2.0.0" },
   },
 };
@@ -73,20 +77,28 @@ describe("planFixes over an npm workspace project", () => {
       vulnerability("gitdep", "1.0.0", "CVE-5", ["1.0.1"]),
       vulnerability("shared", "2.0.0", "CVE-6", ["2.0.1"]),
       vulnerability("ghost", "1.0.0", "CVE-7", ["1.0.1"]),
+      vulnerability("pinned", "1.0.0", "CVE-10", ["1.0.1"]),
+      vulnerability("held", "1.0.0", "CVE-11", ["1.0.1"]),
     ]);
     expect(
       result.upgrades.map((u) => [u.name, u.from, u.to, u.via, u.declaredBy.map((d) => `${d.manifest}:${d.section}`)]),
     ).toEqual([
       ["deep", "1.0.0", "1.0.1", "override", []],
       ["direct", "1.0.0", "1.0.3", "direct", ["package.json:dependencies"]],
+      // The root declares shared ^3.0.0, which 2.0.0 does not satisfy: npm takes `shared@2.0.0`.
+      ["shared", "2.0.0", "2.0.1", "override", []],
     ]);
     expect(result.upgrades[1]?.advisories.map((a) => a.id)).toEqual(["CVE-1", "CVE-2"]);
     expect(Object.fromEntries(result.skipped.map((s) => [s.name, s.reason]))).toEqual({
       ghost: "not-in-lockfile",
       gitdep: "unsupported-range",
-      shared: "not-overridable",
+      held: "not-overridable",
+      pinned: "not-overridable",
       wsdep: "major",
     });
+    const detail = (name: string) => result.skipped.find((skipped) => skipped.name === name)?.detail;
+    expect(detail("pinned")).toContain('declares pinned as "^1.0.0" in dependencies, which 1.0.0 satisfies');
+    expect(detail("held")).toContain('package.json\'s overrides.other.held already sets held to "1.0.0"');
   });
 
   it("lists a package at a version npm does not read (`1.0`, as a report may write it) instead of crashing", () => {

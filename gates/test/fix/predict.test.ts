@@ -28,7 +28,7 @@ const after: Inventory = {
     { name: "lib", version: "1.0.1", location: "node_modules/lib", declaredBy: [] },
     { name: "other", version: "2.0.0", location: "node_modules/other", declaredBy: [] },
   ],
-  notOverridable: new Map(),
+  cannotOverride: () => undefined,
 };
 
 const predict = (findings: Finding[]) =>
