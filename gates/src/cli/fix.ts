@@ -6,7 +6,7 @@ import { errorText } from "./problem-lines.js";
 import type { RunInput, RunMeta } from "../evaluate/types.js";
 import type { ToolResult } from "../findings/finding.js";
 import { redactText, scrubList } from "../findings/redact.js";
-import type { EcosystemAdapter, FixStep, ProjectFiles } from "../fix/ecosystem.js";
+import type { EcosystemAdapter, FixStep, LockMove, ProjectFiles } from "../fix/ecosystem.js";
 import { npm } from "../fix/npm.js";
 import { planFixes, unappliedUpgrades, type FixPlan } from "../fix/plan.js";
 import { renderMoves, renderPlan, renderVerdictChanges, verdictChanges, type VerdictChange } from "../fix/render.js";
@@ -186,11 +186,7 @@ async function applyPlan(
   const before = snapshotText(snapshot);
   const after = readProjectFiles(input.root, input.touched);
   const moves = input.adapter.unplannedMoves(before, after, input.plan);
-  if (moves.length > 0) {
-    return refuse(
-      `npm also moved packages the plan did not touch, so nothing was kept:\n${renderMoves(moves)}Bring package-lock.json in line with package.json first (\`npm install\`, reviewed and committed), then run fix again.\n`,
-    );
-  }
+  if (moves.length > 0) return refuse(movedMessage(moves));
   const unapplied = unappliedUpgrades(input.plan, input.adapter.inventory(after));
   if (unapplied.length > 0) {
     const listed = unapplied.map((upgrade) => `  ${upgrade.name} ${upgrade.from} → ${upgrade.to}\n`).join("");
@@ -199,6 +195,29 @@ async function applyPlan(
     );
   }
   return { kind: "applied", before, after, restore };
+}
+
+/**
+ * Why the moves revert the fix, and what to do. An entry fix had npm resolve again that came back
+ * newer (within its range) is taken by updating it first; any other move means a lockfile out of
+ * step with its manifests.
+ */
+function movedMessage(moves: readonly LockMove[]): string {
+  const resolvedAgain = moves.filter((move) => move.resolvedAgain);
+  const other = moves.filter((move) => !move.resolvedAgain);
+  const parts = ["npm also moved packages the plan did not touch, so nothing was kept:\n"];
+  if (resolvedAgain.length > 0) {
+    const names = [...new Set(resolvedAgain.map((move) => move.name))].join(" ");
+    parts.push(
+      `${renderMoves(resolvedAgain)}These lead to an overridden package through a workspace, so fix had npm resolve them again (npm does not apply a new override there otherwise: npm/cli#8986), and npm took newer releases within their ranges. To take those releases, run \`npm update ${names} --package-lock-only --ignore-scripts\`, review and commit it, then run fix again.\n`,
+    );
+  }
+  if (other.length > 0) {
+    parts.push(
+      `${renderMoves(other)}Bring package-lock.json in line with package.json first (\`npm install\`, reviewed and committed), then run fix again.\n`,
+    );
+  }
+  return parts.join("");
 }
 
 interface FinishInput {

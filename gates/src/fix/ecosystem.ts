@@ -92,6 +92,11 @@ export interface LockMove {
   name: string;
   before: string | undefined;
   after: string | undefined;
+  /**
+   * fix itself had the package manager resolve this entry again (npm: on the way to a workspace's
+   * override), and it came back at another version within its range.
+   */
+  resolvedAgain: boolean;
 }
 
 /** `node_modules/a (1.0.0 → 2.0.0)`, `node_modules/b (added 1.0.0)`. */

@@ -147,32 +147,46 @@ export function withOverrides(text: string, upgrades: readonly PlannedUpgrade[])
 
 /**
  * npm does not apply a new override to an edge that passes through a workspace while the lockfile
- * already resolves it (npm/cli#8986): the old copy stays. Removing that copy and the entries that
- * depend on it makes npm resolve them again, under the override. Only workspace projects need it;
- * if a dependent comes back at another version, the unplanned-move check reverts the whole fix.
+ * already resolves it (npm/cli#8986): the old copy stays. Removing that copy and every entry that
+ * leads to it makes npm resolve them again from the workspace, under the override. npm re-resolves
+ * a missing entry only from a workspace's or the root's own edges, not from a package's, so the
+ * whole chain goes (`top → mid → deep`: all three). Only workspace projects need it; an entry that
+ * comes back at another version is named by the unplanned-move check, which reverts the fix.
  */
 export function withoutWorkspaceCopies(text: string, upgrades: readonly PlannedUpgrade[]): string {
   const lock = parseLockfile(text);
-  if (workspaceFolders(lock).length === 0) return text;
-  const stale = new Set(
-    Object.entries(lock.packages)
-      .filter(([location, entry]) =>
-        upgrades.some((upgrade) => nameAt(location, entry) === upgrade.name && entry.version === upgrade.from),
-      )
-      .map(([location]) => location),
-  );
-  if (stale.size === 0) return text;
-  const dependents = Object.entries(lock.packages)
-    .filter(([location, entry]) => location.includes("node_modules/") && entry.link !== true)
+  const requeued = workspaceRequeue(lock, upgrades);
+  if (requeued.size === 0) return text;
+  const document = JSON.parse(text) as { packages: Record<string, unknown> };
+  for (const location of requeued) Reflect.deleteProperty(document.packages, location);
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** The lockfile entries withoutWorkspaceCopies removes: the vulnerable copies and everything depending on them. */
+export function workspaceRequeue(lock: Lockfile, upgrades: readonly PlannedUpgrade[]): Set<string> {
+  const overrides = upgrades.filter((upgrade) => upgrade.via === "override");
+  if (overrides.length === 0 || workspaceFolders(lock).length === 0) return new Set();
+  const dependents = new Map<string, string[]>();
+  for (const [location, entry] of Object.entries(lock.packages)) {
+    if (!location.includes("node_modules/") || entry.link === true) continue;
+    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) {
+      const resolved = resolveDependency(lock, location, name);
+      if (resolved !== undefined) dependents.set(resolved, [...(dependents.get(resolved) ?? []), location]);
+    }
+  }
+  const queue = Object.entries(lock.packages)
     .filter(([location, entry]) =>
-      Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }).some((name) =>
-        stale.has(resolveDependency(lock, location, name) ?? ""),
-      ),
+      overrides.some((upgrade) => nameAt(location, entry) === upgrade.name && entry.version === upgrade.from),
     )
     .map(([location]) => location);
-  const document = JSON.parse(text) as { packages: Record<string, unknown> };
-  for (const location of [...stale, ...dependents]) Reflect.deleteProperty(document.packages, location);
-  return `${JSON.stringify(document, null, 2)}\n`;
+  const requeued = new Set<string>();
+  while (queue.length > 0) {
+    const location = queue.pop() ?? "";
+    if (requeued.has(location)) continue;
+    requeued.add(location);
+    queue.push(...(dependents.get(location) ?? []));
+  }
+  return requeued;
 }
 
 /**
@@ -185,6 +199,9 @@ export function unplannedMoves(before: ProjectFiles, after: ProjectFiles, plan: 
   const now = parseLockfile(after.get(LOCKFILE) ?? "", LOCKFILE);
   const planned = new Set(plan.upgrades.map((upgrade) => upgrade.name));
   const allowed = new Set([...ownTrees(old, planned), ...ownTrees(now, planned)]);
+  const requeuedNames = new Set(
+    [...workspaceRequeue(old, plan.upgrades)].map((location) => nameAt(location, old.packages[location])),
+  );
   const moves: LockMove[] = [];
   if (old.lockfileVersion !== now.lockfileVersion) {
     moves.push({
@@ -192,6 +209,7 @@ export function unplannedMoves(before: ProjectFiles, after: ProjectFiles, plan: 
       name: "lockfileVersion",
       before: `${old.lockfileVersion}`,
       after: `${now.lockfileVersion}`,
+      resolvedAgain: false,
     });
   }
   const locations = new Set([...Object.keys(old.packages), ...Object.keys(now.packages)]);
@@ -200,7 +218,8 @@ export function unplannedMoves(before: ProjectFiles, after: ProjectFiles, plan: 
     const a = old.packages[location];
     const b = now.packages[location];
     if (a !== undefined && b !== undefined && sameEntry(a, b)) continue;
-    moves.push({ location, name: nameAt(location, b ?? a), before: shown(a), after: shown(b) });
+    const name = nameAt(location, b ?? a);
+    moves.push({ location, name, before: shown(a), after: shown(b), resolvedAgain: requeuedNames.has(name) });
   }
   return moves;
 }

@@ -160,6 +160,65 @@ describe("portcullis fix (npm, real registry)", () => {
   );
 
   it(
+    "overrides a package a workspace reaches through a chain (workspace → top → mid → deep), as npm resolves it again",
+    async () => {
+      await registry.publish("deep", "1.4.0");
+      await registry.publish("mid", "1.0.0", { deep: "^1.4.0" });
+      await registry.publish("top", "1.0.0", { mid: "^1.0.0" });
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", private: true, workspaces: ["packages/*"] },
+        "packages/api/package.json": { name: "api", version: "1.0.0", dependencies: { top: "^1.0.0" } },
+      });
+      await registry.publish("deep", "1.4.1");
+
+      const result = await fix(dir, [
+        { pkg: "deep", installed: "1.4.0", id: "CVE-2026-0040", severity: "HIGH", fixed: "1.4.1" },
+      ]);
+
+      expect(result.stderr).not.toContain("nothing was kept");
+      expect(result.code).toBe(0);
+      const lock = lockPackages(dir);
+      expect([lock["node_modules/top"]?.version, lock["node_modules/mid"]?.version]).toEqual(["1.0.0", "1.0.0"]);
+      expect(lock["node_modules/deep"]?.version).toBe("1.4.1");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "reverts when a package it had npm resolve again came back newer, and says how to take that release first",
+    async () => {
+      await registry.publish("deep", "1.4.0");
+      await registry.publish("bumped", "1.0.0", { deep: "^1.4.0" });
+      const dir = await project({
+        "package.json": { name: "app", version: "1.0.0", private: true, workspaces: ["packages/*"] },
+        "packages/api/package.json": { name: "api", version: "1.0.0", dependencies: { bumped: "^1.0.0" } },
+      });
+      await registry.publish("deep", "1.4.1");
+      await registry.publish("bumped", "1.0.1", { deep: "^1.4.0" });
+      const before = treeDigest(dir);
+      const advisories: Advisory[] = [
+        { pkg: "deep", installed: "1.4.0", id: "CVE-2026-0041", severity: "HIGH", fixed: "1.4.1" },
+      ];
+
+      const refused = await fix(dir, advisories);
+
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("bumped 1.0.0 → 1.0.1 (node_modules/bumped)");
+      expect(refused.stderr).toContain("`npm update bumped --package-lock-only --ignore-scripts`");
+      expect(refused.stderr).not.toContain("Bring package-lock.json in line");
+      expect(treeDigest(dir)).toEqual(before);
+
+      // What the message says to do, then fix again: the override applies and nothing else moves.
+      await npm(["update", "bumped", "--package-lock-only", "--ignore-scripts"], dir, registry.env);
+      const again = await fix(dir, advisories);
+      expect(again.stderr).not.toContain("nothing was kept");
+      expect(again.code).toBe(0);
+      expect(lockPackages(dir)["node_modules/deep"]?.version).toBe("1.4.1");
+    },
+    TIMEOUT,
+  );
+
+  it(
     "Done when: a repository blocked by its trivy report gets a lockfile that `npm ci` installs and the re-judged gate passes",
     async () => {
       await registry.publish("web-lib", "4.2.0");

@@ -139,7 +139,9 @@ describe("npm manifest and lockfile checks", () => {
     after.packages["node_modules/fresh"] = { version: "1.0.0" };
     after.packages["node_modules/other"] = { version: "1.1.0", dependencies: { shared: "^2.0.0" } };
     const moves = unplannedMoves(files, new Map([["package-lock.json", JSON.stringify(after)]]), planned);
-    expect(moves).toEqual([{ location: "node_modules/other", name: "other", before: "1.0.0", after: "1.1.0" }]);
+    expect(moves).toEqual([
+      { location: "node_modules/other", name: "other", before: "1.0.0", after: "1.1.0", resolvedAgain: false },
+    ]);
   });
 });
 
