@@ -22,6 +22,8 @@ import { ARGV, K6_ENV, REPORTS } from "./tools.gen.js";
 export interface ToolRun {
   /** The container right after the tool's exec: its exit code is the tool's. */
   container: Container;
+  /** The tool's command line, to tell its failure from that of a step before it (an image's `npm ci`). */
+  argv: readonly string[];
   /** `<kind>[.<label>].exitcode`, written next to the report. */
   exitCodeFile: string;
   /** What the run leaves in /out; by default /out of `container`. */
@@ -54,6 +56,15 @@ export const CACHE_BUSTERS = { scan: "PORTCULLIS_SCAN_RUN", call: "PORTCULLIS_CA
 // The Web Crypto global: the module's runtime installs no @types/node, so no node: imports.
 const SCAN_RUN = crypto.randomUUID();
 
+/**
+ * The container with this process's scan value: for scans, and for `portcullis evaluate`, whose
+ * verdict also reads the clock (waiver expiry, trivy DB age), so the same reports judged in a
+ * later session must be judged again.
+ */
+export function withScanRun(container: Container): Container {
+  return container.withEnvVariable(CACHE_BUSTERS.scan, SCAN_RUN);
+}
+
 /** Cache volume names: stable, so that every run of every pipeline shares them. */
 export const CACHE_VOLUMES = { trivy: "portcullis-trivy-cache", npm: NPM_CACHE_VOLUME } as const;
 
@@ -80,38 +91,43 @@ export function runTool(
   values: ArgvValues,
   exitCodeFile: string,
 ): ToolRun {
+  const argv = fill(template, values);
   return {
-    container: container
-      .withEnvVariable(CACHE_BUSTERS.scan, SCAN_RUN)
-      .withExec(fill(template, values), { expect: ReturnType.Any }),
+    container: withScanRun(container).withExec(argv, { expect: ReturnType.Any }),
+    argv,
     exitCodeFile,
   };
 }
 
 /**
  * The reports of a run: whatever the tool wrote to /out plus its exit code. An exec the engine
- * refuses to count as finished (killed by a signal) still leaves its exit code, and no report.
+ * refuses to count as finished (killed by a signal) still leaves its exit code, and no report. A
+ * step before the tool that failed (the CLI image's `npm ci`) is no exit code of the tool's: its
+ * error goes on, for the stage to report with the engine's message.
  */
 export async function collect(run: ToolRun): Promise<Directory> {
   try {
     const exitCode = await run.container.exitCode();
     return (run.reports ?? run.container.directory(LAYOUT.out)).withNewFile(run.exitCodeFile, `${exitCode}\n`);
   } catch (error) {
-    const exitCode = execErrorExitCode(error);
+    const exitCode = execErrorExitCode(error, run.argv);
     if (exitCode !== undefined) return dag.directory().withNewFile(run.exitCodeFile, `${exitCode}\n`);
     throw error;
   }
 }
 
 /**
- * The exit code of the SDK's ExecError, told apart by its name and fields: the SDK the engine
+ * The exit code of the SDK's ExecError for the exec of `argv` (the engine names the failed exec's
+ * command in `cmd`, core/exec_error.go), told apart by its name and fields: the SDK the engine
  * generates for a module exports only the decorators, `connection`, `Context` and the API client
  * (sdk/typescript/runtime/tsutils/module/index.ts), so the class itself cannot be imported.
  */
-export function execErrorExitCode(error: unknown): number | undefined {
+export function execErrorExitCode(error: unknown, argv: readonly string[]): number | undefined {
   if (!(error instanceof Error) || error.name !== "ExecError") return undefined;
   const exitCode: unknown = Reflect.get(error, "exitCode");
-  return typeof exitCode === "number" ? exitCode : undefined;
+  const cmd: unknown = Reflect.get(error, "cmd");
+  const isTools = Array.isArray(cmd) && cmd.length === argv.length && cmd.every((arg, index) => arg === argv[index]);
+  return typeof exitCode === "number" && isTools ? exitCode : undefined;
 }
 
 /** Options every trivy scan shares. */
@@ -184,8 +200,7 @@ const TRIVY_VERSION_DIR = "versions";
  * so the exec must succeed and the engine's error (with trivy's stderr) is the caller's.
  */
 export function trivySbom(options: TrivyOptions, source: Directory): File {
-  return trivyContainer(options, source)
-    .withEnvVariable(CACHE_BUSTERS.scan, SCAN_RUN)
+  return withScanRun(trivyContainer(options, source))
     .withExec(fill(ARGV.trivySbom, {}), { expect: ReturnType.Success })
     .file(`${LAYOUT.out}/${SBOM_FILE}`);
 }

@@ -365,8 +365,8 @@ export class Portcullis {
   }
 
   /**
-   * trivy over the source tree (vulnerabilities, secrets, misconfigurations, licences): `trivy.json`,
-   * `trivy.exitcode` and `versions/trivy.txt` (`trivy version --format json`: the DB it used; evaluate judges its
+   * trivy over the source tree (vulnerabilities, secrets, misconfigurations, licences): `trivy.fs.json`,
+   * `trivy.fs.exitcode` and `versions/trivy.txt` (`trivy version --format json`: the DB it used; evaluate judges its
    * age against the policy's `gates.vulnerabilities.max_db_age`).
    * Usage: dagger call vulnerabilities --source=. export --path=./reports
    */
@@ -421,7 +421,7 @@ export class Portcullis {
   }
 
   /**
-   * semgrep (`semgrep scan --metrics=off`): `semgrep.json`, `semgrep.sarif` and `semgrep.exitcode`.
+   * semgrep (`semgrep scan --metrics=off`): `semgrep.json` and `semgrep.exitcode` (`evaluate` writes the SARIF).
    * Rules: p/default (fetched at scan time) plus the repository's .semgrep.yml or .semgrep/, or `config`.
    * Usage: dagger call sast --source=. export --path=./reports
    */

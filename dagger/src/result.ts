@@ -5,7 +5,7 @@
  */
 import { dag, func, object, ReturnType, type Directory, type File, type Secret } from "@dagger.io/dagger";
 import { checkOperand } from "./argv.js";
-import { cliIn } from "./containers.js";
+import { cliIn, withScanRun } from "./containers.js";
 import { CLI_EXIT_CODES } from "./exit-codes.gen.js";
 import { LAYOUT } from "./layout.js";
 import { cli, type Toolbox } from "./toolbox.js";
@@ -36,7 +36,7 @@ export class Result {
 
   /**
    * report.json, report.sarif, summary.md, junit.xml and each tool's own report, named by the
-   * `--reports` contract (`trivy.json`, `gitleaks.exitcode`…).
+   * `--reports` contract (`trivy.fs.json`, `gitleaks.exitcode`…).
    * Usage: dagger call ci --source=. reports export --path=./reports
    */
   @func()
@@ -74,7 +74,7 @@ export async function evaluateReports(tools: Toolbox, input: EvaluateInput): Pro
   const { reports, notes } = input;
   const commit = input.commit === undefined ? [] : ["--commit", checkOperand("commit", input.commit)];
   const gates = input.gates === undefined ? [] : ["--gate", input.gates.join(",")];
-  const ran = cliIn(cli(tools), input.source)
+  const ran = withScanRun(cliIn(cli(tools), input.source))
     .withMountedDirectory(LAYOUT.reports, reports)
     .withExec(
       [

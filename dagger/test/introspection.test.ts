@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,8 @@ import {
   type ObjectDef,
 } from "../scripts/introspect.js";
 import { DAGGER_DOC, renderDocument, REFERENCE_END, REFERENCE_START } from "../scripts/reference.js";
-import { IMAGES } from "../src/tools.gen.js";
+import { TRIVY_VERSION_FILE } from "../src/containers.js";
+import { IMAGES, K6_ENV, REPORTS } from "../src/tools.gen.js";
 
 let module: ModuleDef;
 let main: ObjectDef;
@@ -107,6 +109,23 @@ describe("the module as the TypeScript SDK's introspector registers it", () => {
       expect(description.trim(), name).not.toBe("");
       if (!module.objects.some((object) => object.name === name)) expect(description, name).toMatch(/^Usage: \S/m);
     }
+  });
+
+  it("names only tool reports the module writes (the names `dagger call --help` and the Daggerverse show)", () => {
+    const written = new Set([
+      ...Object.values(REPORTS).flatMap((files) => [files.report, files.exitCode]),
+      TRIVY_VERSION_FILE,
+      path.posix.basename(K6_ENV.K6_SUMMARY_PATH),
+    ]);
+    const named = documented().flatMap(([item, description]) =>
+      [
+        ...description.matchAll(
+          /`((?:versions\/)?(?:validate|gitleaks|trivy|semgrep|k6)[\w.-]*\.(?:json|exitcode|sarif|txt))`/g,
+        ),
+      ].map((match) => `${item}: ${match[1] ?? ""}`),
+    );
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((entry) => !written.has(entry.slice(entry.lastIndexOf(": ") + 2)))).toEqual([]);
   });
 
   it("has checks that run with no arguments: every gate, and each scanner's gates on their own", () => {

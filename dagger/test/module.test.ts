@@ -257,6 +257,19 @@ describe("ci", () => {
     expect(result.summary).toMatch(/Stages that did not report \(their gates are error\):\n- semgrep did not run: /);
   });
 
+  it("says a step before the tool failed (the CLI image's npm ci) instead of writing its code as validate's", async () => {
+    const npmCi = ["npm", "ci", "--ignore-scripts"];
+    const fake = withEngine((query) =>
+      field(query) === "exitCode" && command(query) === "portcullis validate"
+        ? { execError: 1, cmd: npmCi }
+        : tools()(query),
+    );
+    const result = await portcullis().ci(source(), "staging");
+    expect(result.summary).toContain('- validate did not run: process "npm ci --ignore-scripts" did not complete');
+    const written = fake.queries.join("\n");
+    expect(written).not.toContain("validate.exitcode");
+  });
+
   it("adds the history scan of a range, and the load test alone after every scan", async () => {
     const fake = withEngine((query) => {
       if (/ ports \{ id \}/.test(query)) return [{ id: "PORT1" }];

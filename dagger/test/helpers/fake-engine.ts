@@ -13,12 +13,13 @@ import { z } from "zod";
 
 /**
  * Answers one query, given as its GraphQL text: a value, `{ execError }` for an exec the engine
- * reports as failed with that exit code (as it does for one killed by a signal), or undefined for
- * a query the test did not expect (the call fails).
+ * reports as failed with that exit code (as it does for one killed by a signal; `cmd` is the failed
+ * exec's command, by default the query's last), or undefined for a query the test did not expect
+ * (the call fails).
  */
 export type Answer = (
   query: string,
-) => string | number | boolean | readonly { id: string }[] | { execError: number } | undefined;
+) => string | number | boolean | readonly { id: string }[] | { execError: number; cmd?: readonly string[] } | undefined;
 
 export interface FakeEngine {
   /** Every query sent, in order (GraphQL text, whitespace collapsed). */
@@ -50,7 +51,7 @@ export function fakeEngine(answer: Answer): FakeEngine {
         if (/ id (\} )*\}$/.test(query)) return Promise.resolve({ value: `ID${(ids += 1)}` });
         return Promise.reject(new Error(`the fake engine was not told how to answer: ${query}`));
       }
-      if (typeof value === "object" && "execError" in value) return Promise.reject(execError(value.execError, query));
+      if (typeof value === "object" && "execError" in value) return Promise.reject(execError(value, query));
       return Promise.resolve({ value });
     },
   });
@@ -59,21 +60,33 @@ export function fakeEngine(answer: Answer): FakeEngine {
 
 // --- internal ---
 
-/** The error the engine's API returns for a failed exec, which the SDK turns into an ExecError. */
-function execError(exitCode: number, query: string): ClientError {
+/**
+ * The error the engine's API returns for a failed exec, which the SDK turns into an ExecError: the
+ * extensions of core/exec_error.go, `cmd` the failed exec's arguments.
+ */
+function execErrorBody(
+  failed: { execError: number; cmd?: readonly string[] },
+  query: string,
+): { message: string; extensions: Record<string, unknown> } {
+  const cmd = failed.cmd ?? lastExecArgs(query);
+  return {
+    message: `process "${cmd.join(" ")}" did not complete successfully: exit code: ${failed.execError}`,
+    extensions: { _type: "EXEC_ERROR", exitCode: failed.execError, cmd, stdout: "", stderr: "" },
+  };
+}
+
+function execError(failed: { execError: number; cmd?: readonly string[] }, query: string): ClientError {
+  const { message, extensions } = execErrorBody(failed, query);
   return new ClientError(
-    {
-      status: 200,
-      headers: new Headers(),
-      body: "",
-      errors: [
-        new GraphQLError(`process did not complete successfully: exit code: ${exitCode}`, {
-          extensions: { _type: "EXEC_ERROR", exitCode, cmd: [], stdout: "", stderr: "" },
-        }),
-      ],
-    },
+    { status: 200, headers: new Headers(), body: "", errors: [new GraphQLError(message, { extensions })] },
     { query },
   );
+}
+
+/** The arguments of the query's last `withExec`, as the SDK wrote them (a JSON array of strings). */
+function lastExecArgs(query: string): string[] {
+  const found = [...query.matchAll(/withExec \(args: (\[(?:"(?:[^"\\]|\\.)*",?)*\])/g)].at(-1)?.[1];
+  return found === undefined ? [] : z.array(z.string()).parse(JSON.parse(found));
 }
 
 /** A fake engine served over HTTP, where the SDK's own GraphQL client connects (DAGGER_SESSION_PORT). */
@@ -110,10 +123,7 @@ export async function serveFakeEngine(answer: Answer): Promise<ServedFakeEngine>
           JSON.stringify({ data: null, errors: [{ message: `the fake engine was not told how to answer: ${query}` }] }),
         );
       } else if (typeof value === "object" && "execError" in value) {
-        const extensions = { _type: "EXEC_ERROR", exitCode: value.execError, cmd: [], stdout: "", stderr: "" };
-        response.end(
-          JSON.stringify({ data: null, errors: [{ message: "process did not complete successfully", extensions }] }),
-        );
+        response.end(JSON.stringify({ data: null, errors: [execErrorBody(value, query)] }));
       } else {
         response.end(JSON.stringify({ data: { value } }));
       }
