@@ -57,7 +57,7 @@ export async function runCi(tools: Toolbox, input: CiInput): Promise<Result> {
   const outcomes = await Promise.all(stages);
   // Alone, after the scans: a load test measures latency, and scanners on the same engine skew it.
   if (target !== undefined) {
-    const load = { target, scenario: input.scenario, source, targetPort: input.targetPort };
+    const load = { target, scenario: input.scenario, source, targetPort: input.targetPort, env: input.env };
     outcomes.push(await runStage("k6", () => loadRun(tools, load)));
   }
   return evaluateReports(tools, { ...judged(outcomes), env: input.env, source, commit: input.commit });

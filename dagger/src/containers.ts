@@ -266,13 +266,15 @@ export function checkPort(port: number): number {
 /** `k6 run <scenario>.js` against the target, bound as `target` and given to the script as BASE_URL. */
 export function k6Run(options: {
   image: string;
+  /** The SLA_* variables the scenarios read (scenarios/lib/sla.js). */
+  sla: Readonly<Record<string, string>>;
   scenarios: Directory;
   target: Service;
   port: number;
   scenario: string;
 }): ToolRun {
   const script = scenarioScript(options.scenario);
-  const env = fillEnv(K6_ENV, { baseUrl: `${TARGET_HOST}:${checkPort(options.port)}` });
+  const env = { ...options.sla, ...fillEnv(K6_ENV, { baseUrl: `${TARGET_HOST}:${checkPort(options.port)}` }) };
   const container = Object.entries(env).reduce(
     (built, [name, value]) => built.withEnvVariable(name, value),
     dag

@@ -470,8 +470,13 @@ export class Portcullis {
      * Usage: --target-port=8080
      */
     targetPort?: number,
+    /**
+     * The environment whose gates.performance policy is the SLA k6's thresholds enforce.
+     * Usage: --env=production
+     */
+    env: string = DEFAULT_ENV,
   ): Promise<Directory> {
-    return collect(await loadRun(this.tools(), { target, scenario, source, targetPort }));
+    return collect(await loadRun(this.tools(), { target, scenario, source, targetPort, env }));
   }
 
   /**

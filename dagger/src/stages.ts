@@ -6,6 +6,7 @@
 import { dag, ExistsType, type Directory, type Service } from "@dagger.io/dagger";
 import { checkOperand } from "./argv.js";
 import {
+  cliIn,
   collect,
   gitleaksDir,
   gitleaksGit,
@@ -101,13 +102,19 @@ export interface LoadInput {
   source: Directory;
   /** By default the target's first exposed port. */
   targetPort: number | undefined;
+  /** The environment whose performance policy is the scenario's SLA. */
+  env: string;
 }
 
-/** `k6 run <scenario>` against the target, bound into the k6 container. */
+/**
+ * `k6 run <scenario>` against the target, bound into the k6 container, with the environment's
+ * SLA (`portcullis policy sla`), so k6's thresholds are the performance gate's limits.
+ */
 export async function loadRun(tools: Toolbox, input: LoadInput): Promise<ToolRun> {
   const port = input.targetPort ?? (await firstPort(input.target));
   return k6Run({
     image: tools.k6Image,
+    sla: await environmentSla(tools, input.source, input.env),
     scenarios: scenarios(ownRepository(), input.source),
     target: input.target,
     port,
@@ -153,3 +160,16 @@ export async function firstPort(service: Service): Promise<number> {
 
 /** How the adapter's kinds of own rules are looked up in the source. */
 const RULES_TYPE = { file: ExistsType.RegularType, directory: ExistsType.DirectoryType } as const;
+
+/** The SLA_* variables `portcullis policy sla` prints for the environment, checked before k6 gets them. */
+async function environmentSla(tools: Toolbox, source: Directory, env: string): Promise<Record<string, string>> {
+  const printed = await cliIn(cli(tools), source)
+    .withExec(["portcullis", "policy", "sla", checkOperand("env", env)])
+    .stdout();
+  const sla: unknown = JSON.parse(printed);
+  const entries = typeof sla === "object" && sla !== null ? Object.entries(sla) : [];
+  if (entries.length === 0 || !entries.every(([name, value]) => /^SLA_\w+$/.test(name) && typeof value === "string")) {
+    throw new Error(`portcullis policy sla printed no SLA variables: ${printed}`);
+  }
+  return Object.fromEntries(entries);
+}

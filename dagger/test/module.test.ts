@@ -37,8 +37,18 @@ function command(query: string): string {
   return found === undefined ? "" : `${found[1]} ${found[2]}`;
 }
 
+/** What `portcullis policy sla production` prints. */
+const PRODUCTION_SLA = {
+  SLA_P95_MS: "200",
+  SLA_P99_MS: "500",
+  SLA_MAX_ERROR_RATE: "0.001",
+  SLA_MIN_CHECKS_RATE: "0.99",
+};
+
 interface Tools {
   exitCodes?: Record<string, number | { execError: number }>;
+  /** What `portcullis policy sla` prints (a JSON object). */
+  sla?: unknown;
   dbBuilt?: string;
   semgrepRules?: readonly string[];
   evaluate?: { exitCode: number; stdout?: string; stderr?: string };
@@ -58,6 +68,7 @@ function tools(options: Tools = {}): Answer {
     if (what === "contents" && run === "trivy version")
       return trivyVersion(options.dbBuilt ?? new Date().toISOString());
     if (what.startsWith("exists")) return (options.semgrepRules ?? []).some((rule) => what.includes(`"${rule}"`));
+    if (what === "stdout" && run === "portcullis policy") return JSON.stringify(options.sla ?? PRODUCTION_SLA);
     if (what === "stdout" && run === "portcullis evaluate")
       return options.evaluate?.stdout ?? "GATE  STATUS\nsecrets  pass\n";
     if (what === "stderr" && run === "portcullis evaluate") return options.evaluate?.stderr ?? "";
@@ -182,6 +193,25 @@ describe("load", () => {
     expect(run).toContain('withEnvVariable (name: "BASE_URL",value: "http://target:8080")');
     expect(run).toContain('withServiceBinding (alias: "target"');
     expect(run).toContain('["k6","run","--summary-export","/out/k6.json","--quiet","stress.js"]');
+  });
+
+  it("gives k6 the environment's SLA, as `portcullis policy sla` prints it, so its thresholds are the gate's", async () => {
+    const sla = { SLA_P95_MS: "1000", SLA_P99_MS: "2000", SLA_MAX_ERROR_RATE: "0", SLA_MIN_CHECKS_RATE: "1" };
+    const fake = withEngine(tools({ sla }));
+    const target = dag.container().from("nginx:1.27").withExposedPort(8080).asService();
+    await portcullis().load(target, "load", source(), 8080, "production");
+    const printed = fake.queries.find((query) => command(query) === "portcullis policy") ?? "";
+    expect(printed).toContain('withExec (args: ["portcullis","policy","sla","production"])');
+    const run = fake.queries.find((query) => field(query) === "exitCode") ?? "";
+    for (const [name, value] of Object.entries(sla)) {
+      expect(run).toContain(`withEnvVariable (name: "${name}",value: "${value}")`);
+    }
+  });
+
+  it("refuses to run k6 without an SLA when the CLI prints something else", async () => {
+    withEngine(tools({ sla: { PATH: "/tmp" } }));
+    const target = dag.container().from("nginx:1.27").withExposedPort(8080).asService();
+    await expect(portcullis().load(target, "load", source(), 8080)).rejects.toThrow(/printed no SLA variables/);
   });
 });
 

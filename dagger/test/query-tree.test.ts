@@ -246,10 +246,18 @@ describe("k6", () => {
   it("binds the target as a service and hands it to the scenario as BASE_URL", () => {
     const target = dag.container().from("nginx:1.27").withExposedPort(8080).asService();
     const scripts = dag.directory().withNewFile("smoke.js", "export default function () {}\n");
-    const run = k6Run({ image: IMAGES.k6.ref, scenarios: scripts, target, port: 8080, scenario: "smoke" });
+    const run = k6Run({
+      image: IMAGES.k6.ref,
+      sla: { SLA_P95_MS: "1500" },
+      scenarios: scripts,
+      target,
+      port: 8080,
+      scenario: "smoke",
+    });
     expect(only(run.container, "from").args).toEqual({ address: "grafana/k6:1.7.1" });
     expect(only(run.container, "withServiceBinding").args).toEqual({ alias: "target", service: ops(target) });
     expect(calls(run.container, "withEnvVariable").map((op) => op.args)).toEqual([
+      { name: "SLA_P95_MS", value: "1500" },
       { name: "BASE_URL", value: "http://target:8080" },
       { name: "K6_SUMMARY_PATH", value: "/out/k6-summary.json" },
       { name: CACHE_BUSTERS.scan, value: scanRun },
@@ -264,9 +272,9 @@ describe("k6", () => {
 
   it.each([0, 65_536, 80.5])("refuses the port %s", (port) => {
     const target = dag.container().asService();
-    expect(() => k6Run({ image: IMAGES.k6.ref, scenarios: dag.directory(), target, port, scenario: "smoke" })).toThrow(
-      /is not a TCP port/,
-    );
+    expect(() =>
+      k6Run({ image: IMAGES.k6.ref, sla: {}, scenarios: dag.directory(), target, port, scenario: "smoke" }),
+    ).toThrow(/is not a TCP port/);
   });
 
   it("takes the caller's scenarios over Portcullis' own", () => {
@@ -371,8 +379,14 @@ describe("every command the module runs", () => {
       trivySbom(trivyOptions, source),
       semgrepScan(IMAGES.semgrep.ref, source, ["p/default"]).container,
       portcullisValidate(cliContainer("node:22", repo), repo).container,
-      k6Run({ image: IMAGES.k6.ref, scenarios: repo, target: dag.container().asService(), port: 80, scenario: "load" })
-        .container,
+      k6Run({
+        image: IMAGES.k6.ref,
+        sla: {},
+        scenarios: repo,
+        target: dag.container().asService(),
+        port: 80,
+        scenario: "load",
+      }).container,
     ];
     const binaries = new Set(
       containers.flatMap((container) => execs(container).map((argv) => (Array.isArray(argv) ? String(argv[0]) : ""))),

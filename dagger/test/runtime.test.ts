@@ -73,6 +73,7 @@ const field = (query: string) => query.slice(query.lastIndexOf("{ ") + 2).replac
 function answer(query: string): string | number | boolean | { id: string }[] | undefined {
   const asked = field(query);
   if (asked === "exitCode") return 0;
+  if (asked === "stdout" && query.includes('"policy","sla"')) return JSON.stringify({ SLA_P95_MS: "200" });
   if (asked === "stdout") return query.includes('"evaluate"') ? "GATE  STATUS\nsecrets  pass\n" : "done\n";
   if (asked === "stderr") return "";
   if (asked.startsWith("exists")) return false;

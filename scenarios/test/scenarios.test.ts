@@ -4,6 +4,7 @@ import ts from "typescript";
 import { describe, expect, it, vi } from "vitest";
 import { parseDuration } from "../../gates/src/policy/duration.js";
 import { loadEnvironment } from "../../gates/src/policy/load-files.js";
+import fc from "fast-check";
 import { DEFAULT_SLA, slaFromEnv, slaThresholds } from "../lib/sla.js";
 
 const SCENARIOS_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -57,9 +58,9 @@ describe("k6 scenarios", () => {
       (thresholds[metric] ?? []).map((rule) =>
         typeof rule === "string" ? rule : (rule as { threshold: string }).threshold,
       );
-    expect(expressions("http_req_duration")).toEqual(["p(95)<150", "p(99)<400"]);
-    expect(expressions("http_req_failed")).toEqual(["rate<0.002"]);
-    expect(expressions("checks")).toEqual(["rate>0.95"]);
+    expect(expressions("http_req_duration")).toEqual(["p(95)<=150", "p(99)<=400"]);
+    expect(expressions("http_req_failed")).toEqual(["rate<=0.002"]);
+    expect(expressions("checks")).toEqual(["rate>=0.95"]);
   });
 
   it.each(SCENARIOS)("%s asks k6 for every percentile the performance gate judges", async (name) => {
@@ -98,6 +99,43 @@ describe("k6 scenarios", () => {
       maxErrorRate: performance.max_error_rate,
       minChecksRate: performance.min_checks_rate,
     });
-    expect(slaThresholds(DEFAULT_SLA)["http_req_duration"]).toEqual(["p(95)<200", "p(99)<500"]);
+    expect(slaThresholds(DEFAULT_SLA)["http_req_duration"]).toEqual(["p(95)<=200", "p(99)<=500"]);
+  });
+
+  it("writes thresholds k6 decides as the gate does, at every limit (inclusive) and for any SLA", () => {
+    // k6's grammar and operators: `aggregation operator float`, float = digit+ ("." digit+)?
+    // (metrics/thresholds_parser.go in grafana/k6).
+    const k6Passes = (expression: string, measured: number): boolean => {
+      const parsed = /^(?:p\(\d+(?:\.\d+)?\)|rate)(>=|<=|>|<)(\d+(?:\.\d+)?)$/.exec(expression);
+      if (parsed === null) throw new Error(`k6 would not parse ${expression}`);
+      const limit = Number(parsed[2]);
+      return { ">=": measured >= limit, "<=": measured <= limit, ">": measured > limit, "<": measured < limit }[
+        parsed[1] as ">=" | "<=" | ">" | "<"
+      ];
+    };
+    const rate = fc.oneof(
+      fc.constantFrom(0, 1, 0.001, 0.99, 1e-7, 2.5e-9),
+      fc.double({ min: 1e-12, max: 1, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(rate, rate, fc.integer({ min: 0, max: 10_000 }), (maxErrorRate, minChecksRate, p95Ms) => {
+        const thresholds = slaThresholds({ p95Ms, p99Ms: p95Ms, maxErrorRate, minChecksRate }) as Record<
+          string,
+          string[]
+        >;
+        const [errors] = thresholds["http_req_failed"] ?? [];
+        const [checks] = thresholds["checks"] ?? [];
+        const [p95] = thresholds["http_req_duration"] ?? [];
+        // The gate's limits are inclusive: at the limit itself, and on either side of it.
+        for (const measured of [maxErrorRate, 0, 1]) {
+          expect(k6Passes(errors ?? "", measured)).toBe(measured <= maxErrorRate);
+        }
+        for (const measured of [minChecksRate, 0, 1]) {
+          expect(k6Passes(checks ?? "", measured)).toBe(measured >= minChecksRate);
+        }
+        expect(k6Passes(p95 ?? "", p95Ms)).toBe(true);
+        expect(k6Passes(p95 ?? "", p95Ms + 1)).toBe(false);
+      }),
+    );
   });
 });

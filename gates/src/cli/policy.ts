@@ -6,9 +6,10 @@ import { environmentFiles, loadEnvironment, type LoadedPolicy } from "../policy/
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 import { problemLines } from "./problem-lines.js";
+import { slaEnv } from "../tools/k6.js";
 import { referenceLine } from "./docs-page.js";
 
-/** `portcullis policy check [file]` and `portcullis policy schema [--write <file>]`. */
+/** `portcullis policy check [file]`, `portcullis policy sla <env>` and `portcullis policy schema [--write <file>]`. */
 export const registerPolicy: RegisterCommand = (program, io, setExit) => {
   const policy = program
     .command("policy")
@@ -32,6 +33,18 @@ export const registerPolicy: RegisterCommand = (program, io, setExit) => {
     )
     .action((file: string | undefined) => {
       setExit(checkPolicies(file, io));
+    });
+
+  policy
+    .command("sla")
+    .description(
+      "Print the environment's performance SLA as the k6 scenarios read it (SLA_* variables, one JSON object)",
+    )
+    .argument("<env>", "an environment name (staging) or a policy file")
+    .addHelpText("after", "\nThe Dagger module runs this to give k6 the same limits as the performance gate.\n")
+    .action((env: string) => {
+      const { policy: loaded } = loadEnvironment(env, io.cwd);
+      io.stdout(`${JSON.stringify(slaEnv(loaded.gates.performance))}\n`);
     });
 
   policy
