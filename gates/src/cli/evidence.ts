@@ -244,6 +244,7 @@ function problemLine(problem: BundleProblem): string {
       return `EXTRA ${problem.path}: in the bundle, not listed in manifest.json`;
     case "signature":
     case "manifest":
+    case "entry":
       return `${problem.kind.toUpperCase()} ${problem.path}: ${problem.message}`;
   }
 }

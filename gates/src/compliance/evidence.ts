@@ -93,7 +93,14 @@ export type BundleProblem =
   | { kind: "missing"; path: string }
   | { kind: "extra"; path: string }
   | { kind: "signature"; path: string; message: string }
-  | { kind: "manifest"; path: string; message: string };
+  | { kind: "manifest"; path: string; message: string }
+  | { kind: "entry"; path: string; message: string };
+
+/**
+ * The most a bundle may unpack to. `portcullis evidence` bundles are reports and a manifest, a few
+ * MB; a cap keeps a crafted archive (a gzip bomb) from taking the machine's memory.
+ */
+export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
 
 export interface BundleVerification {
   ok: boolean;
@@ -112,15 +119,18 @@ export async function verifyBundle(
 ): Promise<BundleVerification> {
   let tarBytes: Buffer;
   try {
-    tarBytes = gunzipSync(bundle);
+    tarBytes = gunzipSync(bundle, { maxOutputLength: MAX_BUNDLE_BYTES });
   } catch (cause) {
-    throw new ReportError("REPORT_MALFORMED", "the evidence bundle is not gzip data", {
-      fix: "pass the .tar.gz written by `portcullis evidence`",
-      cause,
-    });
+    const tooLarge = cause instanceof RangeError;
+    throw new ReportError(
+      "REPORT_MALFORMED",
+      tooLarge
+        ? `the evidence bundle unpacks to more than ${MAX_BUNDLE_BYTES / 1024 / 1024} MB, far beyond any bundle portcullis writes`
+        : "the evidence bundle is not gzip data",
+      { fix: "pass the .tar.gz written by `portcullis evidence`", cause },
+    );
   }
-  const entries = await readTar(tarBytes);
-  const problems: BundleProblem[] = [];
+  const { files: entries, problems } = await readTar(tarBytes);
   const manifestBytes = entries.get(MANIFEST_FILE);
   if (manifestBytes === undefined) {
     return {
@@ -157,6 +167,13 @@ export async function verifyBundle(
   if (options.publicKey !== undefined) {
     if (signature === undefined) {
       problems.push({ kind: "signature", path: SIGNATURE_FILE, message: "the bundle is not signed" });
+    } else if (!/^[A-Za-z0-9+/]{86}==\n?$/.test(Buffer.from(signature).toString("utf8"))) {
+      // Node's base64 decoder skips what is not base64: junk around a good signature would verify.
+      problems.push({
+        kind: "signature",
+        path: SIGNATURE_FILE,
+        message: "manifest.sig is not one base64 Ed25519 signature, as portcullis writes it",
+      });
     } else if (!verifyManifest(manifestBytes, Buffer.from(signature).toString("utf8").trim(), options.publicKey)) {
       problems.push({
         kind: "signature",
@@ -175,11 +192,7 @@ export function sha256(content: Uint8Array | string): string {
 // --- internal ---
 
 function assertBundlePath(path: string): void {
-  if (
-    path === "" ||
-    path.startsWith("/") ||
-    path.split("/").some((part) => part === ".." || part === "." || part === "")
-  ) {
+  if (unsafePath(path)) {
     throw new ConfigError("CONFIG_INVALID", `bundle path ${JSON.stringify(path)} is not a plain relative path`, {
       fix: "use forward-slash relative paths",
     });
@@ -254,14 +267,34 @@ async function writeTar(entries: readonly EvidenceFile[], mtime: Date): Promise<
   return done;
 }
 
-async function readTar(bytes: Buffer): Promise<Map<string, Buffer>> {
+/**
+ * The bundle's files by path, and every entry that makes the archive mean something other than
+ * those files: `tar -x` also unpacks a link, a "contiguous file" or a second copy of a path (the
+ * last one wins), so any entry but a plain file or folder, a repeated path or a path out of the
+ * bundle is a problem, never skipped.
+ */
+async function readTar(bytes: Buffer): Promise<{ files: Map<string, Buffer>; problems: BundleProblem[] }> {
   const extract = tar.extract();
   const files = new Map<string, Buffer>();
+  const problems: BundleProblem[] = [];
   const reading = (async () => {
     for await (const entry of extract) {
       const content = await buffer(entry);
       // `tar -C dir -czf bundle.tar.gz .` names members `./manifest.json`: the same file as ours.
-      if (entry.header.type === "file") files.set(entry.header.name.replace(/^(?:\.\/)+/, ""), content);
+      const path = entry.header.name.replace(/^(?:\.\/)+/, "");
+      const type = entry.header.type ?? "file";
+      const folder = path.replace(/\/$/, "");
+      // The archive's own root (`./`) and folders inside it hold nothing: tar -x only creates them.
+      if (type === "directory" && (folder === "" || folder === "." || !unsafePath(folder))) continue;
+      if (type !== "file" && type !== "directory") {
+        problems.push({ kind: "entry", path, message: `a ${type} entry, which portcullis never writes` });
+      } else if (unsafePath(path)) {
+        problems.push({ kind: "entry", path, message: "not a plain relative path inside the bundle" });
+      } else if (files.has(path)) {
+        problems.push({ kind: "entry", path, message: "a second entry for this path (tar -x keeps the last one)" });
+      } else {
+        files.set(path, content);
+      }
     }
   })();
   extract.end(bytes);
@@ -273,5 +306,11 @@ async function readTar(bytes: Buffer): Promise<Map<string, Buffer>> {
       cause,
     });
   }
-  return files;
+  return { files, problems };
+}
+
+function unsafePath(path: string): boolean {
+  return (
+    path === "" || path.startsWith("/") || path.split("/").some((part) => part === ".." || part === "." || part === "")
+  );
 }

@@ -1,6 +1,15 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { type EvidenceFile, packBundle, verifyBundle } from "../../src/compliance/evidence.js";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { buffer } from "node:stream/consumers";
+import * as tar from "tar-stream";
+import {
+  type BundleVerification,
+  type EvidenceFile,
+  MAX_BUNDLE_BYTES,
+  packBundle,
+  verifyBundle,
+} from "../../src/compliance/evidence.js";
 import { isPortcullisError } from "../../src/errors.js";
 import { keyPair, tamper } from "./bundle-fixtures.js";
 
@@ -68,11 +77,61 @@ describe("evidence bundle", () => {
     const forgedResult = await verifyBundle(forged, { publicKey: keys.publicKey });
     expect(forgedResult.problems).toEqual([expect.objectContaining({ kind: "signature" })]);
 
+    const padded = await tamper(bundle, (files) => {
+      files.set("manifest.sig", Buffer.concat([Buffer.from("#!"), files.get("manifest.sig") ?? Buffer.alloc(0)]));
+    });
+    expect(lines(await verifyBundle(padded, { publicKey: keys.publicKey }))).toEqual([
+      "signature manifest.sig: manifest.sig is not one base64 Ed25519 signature, as portcullis writes it",
+    ]);
+
     const stranger = keyPair();
     expect((await verifyBundle(bundle, { publicKey: stranger.publicKey })).ok).toBe(false);
     expect((await verifyBundle(await packBundle(FILES, OPTIONS), { publicKey: keys.publicKey })).problems).toEqual([
       expect.objectContaining({ kind: "signature", message: "the bundle is not signed" }),
     ]);
+  });
+
+  it.each([
+    [
+      "a contiguous-file entry (tar -x unpacks it as a file)",
+      { type: "contiguous-file" as const },
+      "a contiguous-file entry",
+    ],
+    ["a symlink", { type: "symlink" as const, linkname: "../../etc/passwd" }, "a symlink entry"],
+    ["a hard link", { type: "link" as const, linkname: "metadata.json" }, "a link entry"],
+  ])(
+    "fails a signed bundle with %s appended, which tar -x would unpack over a listed file",
+    async (_name, header, message) => {
+      const keys = keyPair();
+      const bundle = await packBundle(FILES, { ...OPTIONS, signingKey: keys.privateKey });
+      const forged = await withEntries(bundle, [
+        { header: { name: "reports/report.json", ...header }, content: Buffer.from('{"passed":true}\n') },
+      ]);
+      const result = await verifyBundle(forged, { publicKey: keys.publicKey });
+      expect(result.ok).toBe(false);
+      expect(lines(result)).toEqual([`entry reports/report.json: ${message}, which portcullis never writes`]);
+    },
+  );
+
+  it("fails a second copy of a listed file, whichever comes first, and a path out of the bundle", async () => {
+    const bundle = await packBundle(FILES, OPTIONS);
+    const forged = await withEntries(
+      bundle,
+      [{ header: { name: "reports/report.json" }, content: Buffer.from('{"passed":true}\n') }],
+      "first",
+    );
+    expect(lines(await verifyBundle(forged))).toContain(
+      "entry reports/report.json: a second entry for this path (tar -x keeps the last one)",
+    );
+    const escaping = await withEntries(bundle, [{ header: { name: "../outside.json" }, content: Buffer.from("{}") }]);
+    expect(lines(await verifyBundle(escaping))).toEqual([
+      "entry ../outside.json: not a plain relative path inside the bundle",
+    ]);
+  });
+
+  it("refuses a bundle that unpacks to more than any bundle could hold (a gzip bomb) before holding it", async () => {
+    const bomb = gzipSync(Buffer.alloc(MAX_BUNDLE_BYTES + 1));
+    await expect(verifyBundle(bomb)).rejects.toThrow(/unpacks to more than 512 MB/);
   });
 
   it("refuses keys that are not Ed25519, unsafe paths and garbage bundles with typed errors", async () => {
@@ -90,3 +149,41 @@ describe("evidence bundle", () => {
     expect(isPortcullisError(garbage) && garbage.code).toBe("REPORT_MALFORMED");
   });
 });
+
+/** A tar header as a tamperer writes it. */
+interface RawHeader {
+  name: string;
+  type?: "file" | "contiguous-file" | "symlink" | "link";
+  linkname?: string;
+}
+
+/** Each problem of a verification as one line: kind, path and what is wrong. */
+function lines(result: BundleVerification): string[] {
+  return result.problems.map(
+    (problem) => `${problem.kind} ${problem.path}: ${"message" in problem ? problem.message : ""}`,
+  );
+}
+
+/** The bundle with raw tar entries added, after (or before) its own, as a tamperer would append them. */
+async function withEntries(
+  bundle: Uint8Array,
+  added: readonly { header: RawHeader; content: Buffer }[],
+  where: "first" | "last" = "last",
+): Promise<Uint8Array> {
+  const extract = tar.extract();
+  const own: { header: RawHeader; content: Buffer }[] = [];
+  const reading = (async () => {
+    for await (const entry of extract) own.push({ header: { name: entry.header.name }, content: await buffer(entry) });
+  })();
+  extract.end(gunzipSync(bundle));
+  await reading;
+  const pack = tar.pack();
+  const writing = buffer(pack);
+  const entries = where === "first" ? [...added, ...own] : [...own, ...added];
+  for (const { header, content } of entries) {
+    const linked = header.type === "symlink" || header.type === "link";
+    pack.entry({ ...header, size: linked ? 0 : content.byteLength }, linked ? "" : content);
+  }
+  pack.finalize();
+  return gzipSync(await writing);
+}
