@@ -231,18 +231,57 @@ export function reportsWithSecrets(
   );
 }
 
-/** The files whose text holds one of the secrets, as it is or as JSON escapes it inside a string. */
+/**
+ * The files whose text holds one of the secrets, as it is or as JSON escapes it inside a string, or
+ * a piece of one a tool left visible (see piecesShown).
+ */
 export function filesHolding(files: readonly EvidenceFile[], secrets: readonly string[]): EvidenceFile[] {
   const list = scrubList(secrets);
   return files.filter((file) => {
     const text = Buffer.from(file.content).toString("utf8");
-    return list.some((secret) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1)));
+    return scrubList([...list, ...piecesShown(text, list)]).some(
+      (secret) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1)),
+    );
+  });
+}
+
+/** The shortest piece of a secret scrubbed on its own: a tool's masking may leave this much visible. */
+const VISIBLE_PIECE = 8;
+
+/**
+ * The pieces of the secrets that `text` may show: every beginning and end of a secret (8 characters
+ * or more, with a letter and a digit, so `-----BEGIN` is no piece) whose first or last 8 characters
+ * occur in it. Tools mask part of a secret and keep the rest: trivy masks a Slack bot token's first
+ * 15 characters and shows the other 40, which a search for the whole token does not find.
+ */
+export function piecesShown(text: string, secrets: readonly string[]): string[] {
+  const byEnd = new Map<string, string[]>();
+  for (const secret of secrets) {
+    if (secret.length <= VISIBLE_PIECE) continue;
+    for (const end of new Set([secret.slice(0, VISIBLE_PIECE), secret.slice(-VISIBLE_PIECE)])) {
+      byEnd.set(end, [...(byEnd.get(end) ?? []), secret]);
+    }
+  }
+  const shown = new Set<string>();
+  if (byEnd.size > 0) {
+    for (let at = 0; at + VISIBLE_PIECE <= text.length; at += 1) {
+      for (const secret of byEnd.get(text.slice(at, at + VISIBLE_PIECE)) ?? []) shown.add(secret);
+    }
+  }
+  const secretLike = (piece: string): boolean => /\d/.test(piece) && /[A-Za-z]/.test(piece);
+  return [...shown].flatMap((secret) => {
+    const pieces: string[] = [];
+    for (let length = VISIBLE_PIECE; length < secret.length; length += 1) {
+      pieces.push(secret.slice(0, length), secret.slice(-length));
+    }
+    return pieces.filter(secretLike);
   });
 }
 
 /**
- * `files` with every known secret scrubbed from their string values: what other tools copied of a
- * secret's lines (trivy's misconfiguration code lines quote a Dockerfile's token) is `REDACTED` in
+ * `files` with every known secret scrubbed from their string values, and every piece of one a tool
+ * left visible: what other tools copied of a secret's lines (trivy's misconfiguration code lines
+ * quote a Dockerfile's token, its secret finding shows most of a Slack token) is `REDACTED` in
  * the bundle, the file written again as indented JSON; keys, numbers and the rest stay. `redacted`
  * names the files rewritten; a file that holds a secret but is not JSON cannot be scrubbed, and is
  * named in `unscrubbable`.
@@ -257,13 +296,15 @@ export function scrubbedFiles(
   const unscrubbable: string[] = [];
   const scrubbed = files.map((file) => {
     if (!holding.has(file)) return file;
-    const document = safeJson(Buffer.from(file.content).toString("utf8"));
+    const text = Buffer.from(file.content).toString("utf8");
+    const document = safeJson(text);
     if (document === undefined) {
       unscrubbable.push(file.path);
       return file;
     }
     redacted.push(file.path);
-    return { path: file.path, content: utf8(`${JSON.stringify(scrubbedValues(document, list), null, 2)}\n`) };
+    const withPieces = scrubList([...list, ...piecesShown(text, list)]);
+    return { path: file.path, content: utf8(`${JSON.stringify(scrubbedValues(document, withPieces), null, 2)}\n`) };
   });
   return { files: scrubbed, redacted, unscrubbable };
 }

@@ -105,4 +105,23 @@ describe("scrubbedFiles", () => {
     expect(result.files[1]).toBe(files[1]);
     expect(scrubbedFiles(files, [])).toEqual({ files, redacted: [], unscrubbable: [] });
   });
+
+  it("scrubs what a tool left visible of a secret it masked in part, and leaves PEM headers alone", () => {
+    // Built at run time so that no scanner takes this file for a leak.
+    const token = ["xoxb", "263594206564", "2343594206574", "FGqddMF8t7YFRFAyH2Ds2Ebb"].join("-");
+    // trivy's secret finding for a Slack bot token: its first 15 characters masked, the rest shown.
+    const shown = `${"*".repeat(15)}${token.slice(15)}`;
+    const key = ["-----BEGIN", "RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1x2y3z\n-----END RSA PRIVATE KEY-----"].join(" ");
+    const files = [
+      file("trivy.nodb.json", JSON.stringify({ Match: `SLACK_TOKEN=${shown}`, Cert: "-----BEGIN CERTIFICATE-----" })),
+    ];
+    const result = scrubbedFiles(files, [token, key]);
+    expect(result.redacted).toEqual(["trivy.nodb.json"]);
+    const text = textOf(result.files[0]);
+    expect(text).not.toContain(token.slice(-12));
+    expect(JSON.parse(text)).toEqual({
+      Match: `SLACK_TOKEN=${"*".repeat(15)}REDACTED`,
+      Cert: "-----BEGIN CERTIFICATE-----",
+    });
+  });
 });

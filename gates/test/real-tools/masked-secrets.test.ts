@@ -187,6 +187,31 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
   );
 
   it.runIf(trivyTool.runs)(
+    "packs no piece of a Slack token that trivy masks only in part into the evidence bundle",
+    async () => {
+      const slack = ["xoxb", "263594206564", "2343594206574", "FGqddMF8t7YFRFAyH2Ds2Ebb"].join("-");
+      const dir = repository({ "notify.js": `const token = "${slack}";\n` });
+      const reports = tempDir("portcullis-masked-reports-");
+      await gitleaksReport(dir, reports, "dir");
+      await trivyReport(dir, path.join(reports, "trivy.nodb.json"), "secret");
+      // What the real trivy writes: part of the token masked, the rest in the clear.
+      const raw = readFileSync(path.join(reports, "trivy.nodb.json"), "utf8");
+      expect(raw).not.toContain(slack);
+      expect(raw).toContain(slack.slice(-24));
+      const judged = await run(["evaluate", "--env", "development", "--reports", reports, "--out", reports], {
+        cwd: dir,
+      });
+      expect(judged.code, judged.stderr).toBe(1);
+      const bundle = path.join(tempDir("portcullis-masked-bundle-"), "evidence.tar.gz");
+      const packed = await run(["evidence", "--from", reports, "--out", bundle], { cwd: dir });
+      expect([packed.code, packed.stderr]).toEqual([0, ""]);
+      const tar = gunzipSync(readFileSync(bundle)).toString("latin1");
+      for (let at = 0; at + 12 <= slack.length; at += 1)
+        expect(tar, slack.slice(at, at + 12)).not.toContain(slack.slice(at, at + 12));
+    },
+  );
+
+  it.runIf(trivyTool.runs)(
     "a secret gitleaks was told to accept (gitleaks:allow, .gitleaksignore) is suppressed in trivy's report too; another still counts",
     async () => {
       const token = (tail: string) => `ghp_${tail}x7Kq2mZp9Lr4Tv8Wn3Bc6Yd1Hf5Js0`;
