@@ -2,6 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent } from "undici";
+import { judgeQuery } from "../../src/deploy/analysis/judge.js";
+import { queryPrometheus } from "../../src/deploy/analysis/prometheus.js";
 import { parseLedger } from "../../src/deploy/ledger.js";
 import { cli } from "./helpers/cli.js";
 import { startLoad } from "./helpers/load.js";
@@ -36,6 +39,37 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
     await blue?.stop();
     await green?.stop();
     if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  it("reads Prometheus' infinities as values past any limit, and only NaN or nothing as no data", async () => {
+    const agent = new Agent();
+    const judged = async (query: string) =>
+      judgeQuery(
+        { name: "q", query, max: 0.01, min: -1 },
+        await queryPrometheus(
+          prometheus.url,
+          { name: "q", query },
+          { release: "v2", slot: "green", environment: "e" },
+          { timeoutMs: 5_000, dispatcher: agent },
+        ),
+      );
+    try {
+      // A ratio whose denominator fell to 0 because every request fails: `+Inf`, as Prometheus writes it.
+      expect(await judged("vector(1) / vector(0)")).toMatchObject({
+        result: "fail",
+        reason: "q = +Inf > max 0.01",
+        values: {},
+      });
+      expect(await judged("vector(-1) / vector(0)")).toMatchObject({ result: "fail", reason: "q = -Inf < min -1" });
+      expect(await judged("vector(0) / vector(0)")).toMatchObject({ result: "inconclusive", reason: "q: no data" });
+      expect(await judged("vector(0.0100001)")).toMatchObject({
+        result: "fail",
+        reason: "q = 0.0100001 > max 0.01",
+        values: { value: 0.0100001 },
+      });
+    } finally {
+      await agent.close();
+    }
   });
 
   it("rolls back on a failing query while the probes pass", async () => {

@@ -61,12 +61,20 @@ export function judgeQuery(query: PrometheusQuery, outcome: QueryValue): Measure
   const { value } = outcome;
   if (value === null || Number.isNaN(value))
     return { ...base, result: "inconclusive", reason: `${query.name}: no data`, values: {} };
-  const values = { value: round(value) };
+  // The ledger keeps the value as measured (JSON has no infinity: `+Inf` is only in the reason).
+  const values = Number.isFinite(value) ? { value } : {};
   if (query.max !== undefined && value > query.max)
-    return { ...base, result: "fail", reason: `${query.name} = ${round(value)} > max ${query.max}`, values };
+    return { ...base, result: "fail", reason: `${query.name} = ${shown(value, query.max)} > max ${query.max}`, values };
   if (query.min !== undefined && value < query.min)
-    return { ...base, result: "fail", reason: `${query.name} = ${round(value)} < min ${query.min}`, values };
-  return { ...base, result: "pass", reason: `${query.name} = ${round(value)}`, values };
+    return { ...base, result: "fail", reason: `${query.name} = ${shown(value, query.min)} < min ${query.min}`, values };
+  return { ...base, result: "pass", reason: `${query.name} = ${shown(value)}`, values };
+}
+
+/** A PromQL value for a reason: rounded, unless rounding makes it equal the limit it crossed. */
+function shown(value: number, limit?: number): string {
+  if (value === Number.POSITIVE_INFINITY) return "+Inf";
+  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
+  return round(value) === limit ? String(value) : String(round(value));
 }
 
 /**

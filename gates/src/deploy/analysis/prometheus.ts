@@ -60,10 +60,21 @@ export async function queryPrometheus(
   if (!parsed.success) return { error: `${query.name}: unexpected Prometheus answer (HTTP ${status})` };
   const answer = parsed.data;
   if (answer.status === "error") return { error: `${query.name}: Prometheus rejected the query: ${answer.error}` };
-  if (answer.data.resultType === "scalar") return { value: Number(answer.data.result[1]) };
+  if (answer.data.resultType === "scalar") return { value: sampleValue(answer.data.result[1]) };
   const series = answer.data.result;
   if (series.length > 1)
     return { error: `${query.name}: ${series.length} series returned; aggregate the query (sum, avg) to one value` };
   const first = series[0];
-  return { value: first === undefined ? null : Number(first.value[1]) };
+  return { value: first === undefined ? null : sampleValue(first.value[1]) };
+}
+
+/**
+ * A sample as Prometheus writes it: a decimal, `NaN`, or `+Inf`/`-Inf` (Go's strconv.FormatFloat),
+ * which `Number` reads as NaN: a ratio whose denominator fell to 0 (every request failing) is then
+ * infinite, a value over any max, not "no data".
+ */
+function sampleValue(text: string): number {
+  if (text === "+Inf") return Number.POSITIVE_INFINITY;
+  if (text === "-Inf") return Number.NEGATIVE_INFINITY;
+  return Number(text);
 }
