@@ -125,9 +125,19 @@ function exitContradiction(
   result: ToolResult,
   exitMeaning: (kind: ReportKind, code: number) => ExitMeaning,
 ): RunProblem | undefined {
-  if (run.exitCode === undefined || result.findings.length + (run.ownOutputFindings ?? 0) > 0) return undefined;
+  const failedThresholds = result.performance?.thresholds.filter((threshold) => !threshold.ok).length ?? 0;
+  if (run.exitCode === undefined || result.findings.length + (run.ownOutputFindings ?? 0) + failedThresholds > 0)
+    return undefined;
   if (!REPORT_KIND_SPECS[run.kind].findingsExitHasFindings || exitMeaning(run.kind, run.exitCode) !== "findings")
     return undefined;
+  if (result.performance !== undefined) {
+    // k6 re-evaluates its thresholds after a run one of them aborted: the summary may pass them all.
+    return {
+      code: "REPORT_INVALID",
+      message: `${result.tool} exited with code ${run.exitCode}, which it does only when a threshold failed (at the end, or one that aborted the run), but the summary shows every threshold passing: the run was cut short, or the summary is not that run's`,
+      fix: `read ${result.tool}'s output for the threshold that aborted the run, fix the cause and run it again`,
+    };
+  }
   return {
     code: "REPORT_INVALID",
     message: `${result.tool} exited with code ${run.exitCode}, which it does only when it found something, but the report holds no finding: it is not the report of that run`,

@@ -18,7 +18,11 @@ type AdapterExtras = RunnableAdapter & {
   env(options: K6EnvOptions): Record<string, string>;
 };
 
-/** The pinned k6 image (v1.7.1, 2026-04). k6 2.x drops `--summary-export`, so the pin stays on 1.x. */
+/**
+ * The pinned k6 image (v1.7.1, 2026-04): the version the recorded outputs and the scenarios were
+ * checked against. k6 2.x keeps `--summary-export` (2.0 removed `--no-summary` and
+ * `--summary-mode=legacy`); moving to it is a pin change once its output is checked.
+ */
 export const K6_IMAGE: PinnedImage = { ref: "grafana/k6:1.7.1", version: "1.7.1" };
 
 /** k6 exit codes. Every other code (107 script error, 108 aborted, 105 interrupted…) is a failed run. */
@@ -114,7 +118,8 @@ export const k6 = {
       format === "k6-summary-export" ? fromSummaryExport(document, context) : fromHandleSummary(document, context);
     return { tool: "k6", format, findings: [], toolErrors: [], performance, secrets: [] };
   },
-  findingsExitHasFindings: false,
+  /** Exit 99 says a threshold failed: a summary with every threshold passing beside it is `error`. */
+  findingsExitHasFindings: true,
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === K6_EXIT.ok) return "clean";
     return exitCode === K6_EXIT.thresholdsFailed ? "findings" : "error";
@@ -213,7 +218,10 @@ export async function parseK6OutJsonStream(
  */
 
 /** `--summary-export`: statistics flat on the metric; `thresholds[expr]` is true when it FAILED. */
-const ExportMetric = z.object({ thresholds: z.record(z.string(), z.boolean()).optional() }).catchall(z.number());
+// k6 writes the export with JSON.stringify: a non-finite statistic (a custom Trend fed Infinity) is null, dropped.
+const ExportMetric = z
+  .object({ thresholds: z.record(z.string(), z.boolean()).optional() })
+  .catchall(z.number().nullable());
 const SummaryExport = z.object({ metrics: z.record(z.string(), ExportMetric) });
 
 /** handleSummary data: JSON.stringify writes NaN as null, which is kept as "no value". */
@@ -240,7 +248,10 @@ function fromSummaryExport(document: unknown, context: ReportContext): Performan
   if (!parsed.success) throw invalidReport(parsed.error, context);
   const metrics: Record<string, Metric> = {};
   const thresholds: ThresholdOutcome[] = [];
-  for (const [name, { thresholds: exprs, ...stats }] of Object.entries(parsed.data.metrics)) {
+  for (const [name, { thresholds: exprs, ...written }] of Object.entries(parsed.data.metrics)) {
+    const stats = Object.fromEntries(
+      Object.entries(written).filter((entry): entry is [string, number] => entry[1] !== null),
+    );
     const type = exportMetricType(stats);
     if (type === undefined) {
       throw new ReportError("REPORT_INVALID", `the k6 summary export has a metric whose type cannot be told: ${name}`, {

@@ -72,9 +72,10 @@ export interface ToolAdapter {
   /** What the tool's exit code means for the argv this adapter builds. */
   exitMeaning(exitCode: number): ExitMeaning;
   /**
-   * True when the tool exits with its `findings` code only if its report holds a finding: a report
-   * with none beside that code is not the report of that run (stale, overwritten, cut short). False
-   * where the code means something else too (k6's failed thresholds) or producers differ (SARIF).
+   * True when the tool exits with its `findings` code only if its report holds a finding (for k6, a
+   * failed threshold): a report with none beside that code is not the report of that run (stale,
+   * overwritten, cut short). False where producers differ (SARIF) or the code says nothing of the
+   * report (trivy's findings code counts what `--exit-code` was asked for).
    */
   readonly findingsExitHasFindings: boolean;
   /**
