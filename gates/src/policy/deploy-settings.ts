@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isFiniteDuration, TOO_LONG_DURATION } from "./units.js";
 
 /**
  * The `deploy:` section of an environment file. Same conventions as the rest of the policy:
@@ -11,6 +12,7 @@ import { z } from "zod";
 const Duration = z
   .string()
   .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected a duration such as "500ms", "30s", "5m"')
+  .refine(isFiniteDuration, `this ${TOO_LONG_DURATION}`)
   .describe('A duration: a number and a unit, ms, s, m or h ("500ms", "30s")');
 const Fraction = z.number().min(0).max(1).describe("A rate as a fraction between 0 and 1 (0.001 is 0.1 %)");
 const Count = z.number().int().min(0);

@@ -1,5 +1,5 @@
 import { ConfigError, quote } from "../errors.js";
-import { DURATION_PATTERN } from "./units.js";
+import { DURATION_PATTERN, isFiniteDuration } from "./units.js";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 
@@ -10,7 +10,7 @@ const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 export function parseDuration(text: string): number {
   const match = DURATION_PATTERN.exec(text);
   const unit = match?.[2];
-  if (match === null || !isUnit(unit)) {
+  if (match === null || !isUnit(unit) || !isFiniteDuration(text)) {
     throw new ConfigError(
       "POLICY_INVALID",
       `expected a duration such as "200ms", "30s", "5m", received ${quote(text)}`,

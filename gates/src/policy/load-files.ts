@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, InternalError, UsageError, messageOf, type FamilyCode } from "../errors.js";
+import { ConfigError, InternalError, UsageError, messageOf, quote, type FamilyCode } from "../errors.js";
 import { startWorker } from "../worker-thread.js";
 import { BaselineResponse } from "./baseline-protocol.js";
 import { fingerprintsByLine, parseWholeBaseline } from "./baseline.js";
@@ -59,6 +59,19 @@ export function findEnvironment(ref: string, root: string): FoundEnvironment {
       file,
       fix: "check the path (relative to the current directory)",
     });
+  }
+  const misnamed = misnamedEnvironmentFile(path.dirname(resolved.file), resolved.name);
+  if (misnamed !== undefined) {
+    // Falling back to the built-in policy here would judge by a laxer one than the team wrote.
+    const shown = display(path.join(path.dirname(resolved.file), misnamed), root);
+    throw new UsageError(
+      "USAGE",
+      `not read as environment ${quote(resolved.name)}: its file must be named ${resolved.name}.yml`,
+      {
+        file: shown,
+        fix: `rename it to ${file}, or pass it as --env ${shown}`,
+      },
+    );
   }
   const builtin = readOptional(resolved.builtinFile, resolved.builtinFile, "POLICY_INVALID");
   if (builtin === undefined) {
@@ -216,6 +229,18 @@ export function unreadableFile(
 }
 
 // --- internal ---
+
+/** `staging.yaml`, `Staging.yml`: a file in the folder meant as the environment but not named `<name>.yml`. */
+function misnamedEnvironmentFile(dir: string, name: string): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const wanted = [`${name}.yml`, `${name}.yaml`].map((candidate) => candidate.toLowerCase());
+  return names.sort().find((candidate) => wanted.includes(candidate.toLowerCase()) && candidate !== `${name}.yml`);
+}
 
 function ymlFiles(dir: string, root: string): string[] {
   let names: string[];

@@ -11,11 +11,23 @@ import { quote } from "../errors.js";
 /** `200ms`, `1.5s`, `5m`, `1h`: one number, one unit. */
 export const DURATION_PATTERN = /^\d+(\.\d+)?(ms|s|m|h)$/;
 
+/**
+ * True when a duration's number is one JavaScript holds: `999…9h` with 400 digits matches the
+ * pattern but is Infinity, which no limit can be and JSON cannot write.
+ */
+export function isFiniteDuration(text: string): boolean {
+  const number = /^\d+(?:\.\d+)?/.exec(text)?.[0];
+  return number !== undefined && Number.isFinite(Number(number) * 3_600_000);
+}
+
+export const TOO_LONG_DURATION = "is too large a duration: write it in a larger unit or as a smaller number";
+
 export const Duration = z
   .string()
   .regex(DURATION_PATTERN, {
     error: (issue) => `expected a duration such as "200ms", "30s", "5m", received ${quote(issue.input)}`,
   })
+  .refine(isFiniteDuration, { error: (issue) => `${quote(issue.input)} ${TOO_LONG_DURATION}` })
   .describe('A duration: a number and a unit, ms, s, m or h ("200ms", "1.5s", "5m")');
 export type Duration = z.infer<typeof Duration>;
 

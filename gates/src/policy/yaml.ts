@@ -17,6 +17,14 @@ export function loadYaml(
     document = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
   } catch (error) {
     if (!(error instanceof yaml.YAMLException)) throw error;
+    // "expected a single document in the stream" carries no position: the file holds `---` twice.
+    if (error.mark === undefined || error.mark === null) {
+      throw new ConfigError(code, `YAML error: ${error.reason}`, {
+        file,
+        fix: "keep one YAML document in the file: remove the `---` line that starts a second one and merge what follows it",
+        cause: error,
+      });
+    }
     // js-yaml counts lines and columns from 0; editors count from 1.
     const where = `line ${error.mark.line + 1}, column ${error.mark.column + 1}`;
     throw new ConfigError(code, `YAML syntax error at ${where}: ${error.reason}`, {

@@ -95,6 +95,20 @@ describe("loadEnvironment", () => {
     expect(loaded.hash).toBe(loadEnvironment("production", ROOT).hash);
   });
 
+  it.each(["staging.yaml", "Staging.yml"])(
+    "refuses to fall back to the built-in policy while the repository holds environments/%s",
+    (name) => {
+      const repo = path.join(scratch, `misnamed-${name}`);
+      mkdirSync(path.join(repo, "environments"), { recursive: true });
+      writeFileSync(path.join(repo, "environments", name), "name: staging\n");
+      const error = failure(() => loadEnvironment("staging", repo));
+      expect(error.exitCode).toBe(2);
+      expect(error.describe()).toBe(
+        `[USAGE] environments/${name}: not read as environment "staging": its file must be named staging.yml — fix: rename it to environments/staging.yml, or pass it as --env environments/${name}`,
+      );
+    },
+  );
+
   it("prefers the repository's own file to the built-in one", () => {
     const repo = path.join(scratch, "own");
     mkdirSync(path.join(repo, "environments"), { recursive: true });
@@ -210,22 +224,27 @@ describe("loadBaseline", () => {
     );
   });
 
-  it.skipIf(process.platform === "win32")("reads a baseline given through a pipe, which can be read only once", () => {
-    const fifo = path.join(scratch, "baseline.fifo");
-    execFileSync("mkfifo", [fifo]);
-    spawn("sh", ["-c", 'cat "$1" > "$2"', "sh", path.join(FIXTURES, "baseline-report.json"), fifo], {
-      stdio: "ignore",
-    });
-    // In a process of its own: reading a pipe a second time waits for a writer that never comes.
-    const load = `import { loadBaseline } from ${JSON.stringify(path.join(SRC, "policy", "load-files.ts"))};
+  it.skipIf(process.platform === "win32")(
+    "reads a baseline given through a pipe, which can be read only once",
+    () => {
+      const fifo = path.join(scratch, "baseline.fifo");
+      execFileSync("mkfifo", [fifo]);
+      spawn("sh", ["-c", 'cat "$1" > "$2"', "sh", path.join(FIXTURES, "baseline-report.json"), fifo], {
+        stdio: "ignore",
+      });
+      // In a process of its own: reading a pipe a second time waits for a writer that never comes.
+      const load = `import { loadBaseline } from ${JSON.stringify(path.join(SRC, "policy", "load-files.ts"))};
       process.stdout.write(String(loadBaseline(${JSON.stringify(fifo)}, "/").size));`;
-    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", load], {
-      cwd: ROOT,
-      timeout: 20_000,
-      encoding: "utf8",
-    });
-    expect({ out: child.stdout, signal: child.signal }).toEqual({ out: "3", signal: null });
-  });
+      // Time enough for tsx to start on a loaded machine; a second read of the pipe would never end.
+      const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", load], {
+        cwd: ROOT,
+        timeout: 50_000,
+        encoding: "utf8",
+      });
+      expect({ out: child.stdout, signal: child.signal }).toEqual({ out: "3", signal: null });
+    },
+    60_000,
+  );
 });
 
 describe("loadBaselineInBackground", () => {

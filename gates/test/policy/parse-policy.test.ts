@@ -210,6 +210,22 @@ describe("parsePolicy: every problem with its dot-path and fix", () => {
     );
   });
 
+  it("refuses a file of two YAML documents as bad configuration (exit 2), not a crash", () => {
+    const error = errorOf(() => parsePolicy("name: staging\n---\nname: production\n", "two.yml"));
+    expect(error.exitCode).toBe(2);
+    expect(error.describe()).toMatchInlineSnapshot(
+      `"[POLICY_INVALID] two.yml: YAML error: expected a single document in the stream, but found more — fix: keep one YAML document in the file: remove the \`---\` line that starts a second one and merge what follows it"`,
+    );
+  });
+
+  it("refuses a duration too large to hold (Infinity), which could never be a limit", () => {
+    const huge = `${"9".repeat(400)}h`;
+    const error = errorOf(() => parsePolicy(`name: x\ngates:\n  performance:\n    max_p95: "${huge}"\n`, "x.yml"));
+    expect(error.exitCode).toBe(2);
+    expect(error.describe()).toContain("gates.performance.max_p95:");
+    expect(error.describe()).toContain("is too large a duration");
+  });
+
   it.each(["", "   \n", "# only a comment\n", "~\n"])("rejects an empty document %j", (text) => {
     const error = errorOf(() => parsePolicy(text, "empty.yml"));
     expect(error.message).toBe("the file is empty");
