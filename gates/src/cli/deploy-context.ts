@@ -35,6 +35,8 @@ import type { CliIo } from "./io.js";
 export interface DeployContext {
   io: CliIo;
   environment: string;
+  /** The environment's policy, when `--env` named one: a gate report must have been judged by it. */
+  policy: { hash: string; source: string } | undefined;
   settings: DeploySettings;
   performance: PerformanceDefaults;
   store: StateStore;
@@ -71,6 +73,7 @@ export function loadDeployContext(options: Readonly<Record<string, unknown>>, io
   return {
     io,
     environment,
+    policy: loaded === undefined ? undefined : { hash: loaded.hash, source: loaded.source },
     settings,
     performance: loaded?.policy.gates.performance ?? PerformanceGatePolicy.parse({}),
     store: storeOf(settings, environment, io.cwd),

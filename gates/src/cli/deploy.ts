@@ -183,6 +183,7 @@ async function gateDecision(
   const check = checkGateReport(file === undefined ? undefined : readOptional(path.resolve(io.cwd, file)), shown, {
     environment: context.environment,
     commit,
+    policy: context.policy,
   });
   if (check.ok) {
     io.stdout(`${check.summary}\n`);

@@ -72,6 +72,8 @@ export interface ComplianceSources {
 export interface PreparedEvaluation {
   loaded: LoadedPolicy;
   environment: string;
+  /** `--gate`: the gates judged, when narrowed. */
+  onlyGates: readonly GateName[] | undefined;
   waivers: WaiverInput<Waiver>;
   /** Waits for the baseline's fingerprints: a large one is read while the reports are (see baselineOf). */
   baseline: (() => Promise<ReadonlySet<string>>) | undefined;
@@ -114,7 +116,8 @@ export function prepareEvaluation(
     });
   }
   const ref = resolveEnvironmentRef(flags.env, where.cwd);
-  const loaded = onlyGates(loadEnvironment(ref.kind === "path" ? ref.file : flags.env, where.root), flags.gate);
+  const named = gateNames(flags.gate);
+  const loaded = onlyGates(loadEnvironment(ref.kind === "path" ? ref.file : flags.env, where.root), named);
   const bypasses = resolveBypasses(parseBypassFlags(flags), loaded.policy, now);
   const parsed = loadWaivers({
     now,
@@ -133,6 +136,7 @@ export function prepareEvaluation(
     flags.baseline === undefined ? undefined : baselineOf(path.resolve(where.cwd, flags.baseline), where.root);
   return {
     loaded,
+    onlyGates: named,
     // A policy given by path is shown by its `name`, not by where the file happens to be.
     environment: ref.kind === "name" ? ref.name : loaded.policy.name,
     waivers: { waivers: parsed.waivers, problems: parsed.problems, find: findWaiver },
@@ -167,6 +171,7 @@ export async function finishEvaluation(
     policyHash: prepared.loaded.hash,
     policySource: prepared.loaded.source,
     environment: prepared.environment,
+    onlyGates: prepared.onlyGates,
     runs: masked.runs,
     waivers: prepared.waivers,
     baseline: await prepared.baseline?.(),
@@ -232,15 +237,8 @@ function baselineOf(file: string, root: string): () => Promise<ReadonlySet<strin
  * `--gate`: the policy with every gate not named disabled, so one gate can be judged on its own
  * (a check per gate) by the same policy and thresholds.
  */
-function onlyGates(loaded: LoadedPolicy, flags: readonly string[] | undefined): LoadedPolicy {
-  const named = (flags ?? []).flatMap((flag) => flag.split(",")).map((name) => name.trim());
-  if (named.length === 0) return loaded;
-  const unknown = named.filter((name) => !GATE_NAMES.some((gate) => gate === name));
-  if (unknown.length > 0) {
-    throw new UsageError("USAGE", `--gate ${quote(unknown.join(","))}: no such gate`, {
-      fix: `name one of ${GATE_NAMES.join(", ")}`,
-    });
-  }
+function onlyGates(loaded: LoadedPolicy, named: readonly GateName[] | undefined): LoadedPolicy {
+  if (named === undefined) return loaded;
   const gates = loaded.policy.gates;
   const keep = <Gate extends GateName>(gate: Gate) => ({
     ...gates[gate],
@@ -261,6 +259,19 @@ function onlyGates(loaded: LoadedPolicy, flags: readonly string[] | undefined): 
       },
     },
   };
+}
+
+/** The gates `--gate` names (comma-separated, repeatable); undefined when it is not given. */
+function gateNames(flags: readonly string[] | undefined): GateName[] | undefined {
+  const named = (flags ?? []).flatMap((flag) => flag.split(",")).map((name) => name.trim());
+  if (named.length === 0) return undefined;
+  const unknown = named.filter((name) => !GATE_NAMES.some((gate) => gate === name));
+  if (unknown.length > 0) {
+    throw new UsageError("USAGE", `--gate ${quote(unknown.join(","))}: no such gate`, {
+      fix: `name one of ${GATE_NAMES.join(", ")}`,
+    });
+  }
+  return GATE_NAMES.filter((gate) => named.includes(gate));
 }
 
 /** Checked before anything runs, so that `ci` does not scan for minutes and then stop on a typo. */

@@ -10,7 +10,12 @@ export type GateReportCheck = { ok: true; summary: string } | { ok: false; reaso
 export function checkGateReport(
   text: string | undefined,
   file: string,
-  expected: { environment: string; commit: string | null },
+  expected: {
+    environment: string;
+    commit: string | null;
+    /** The deploy's environment policy; undefined without `--env`. */
+    policy?: { hash: string; source: string } | undefined;
+  },
 ): GateReportCheck {
   if (text === undefined)
     return {
@@ -49,6 +54,20 @@ export function checkGateReport(
       ok: false,
       reason: `gate report is for environment ${report.environment}, not ${expected.environment}`,
       fix: `evaluate with --env ${expected.environment}`,
+    };
+  }
+  if (report.onlyGates !== undefined) {
+    return {
+      ok: false,
+      reason: `gate report ${file} judged only ${report.onlyGates.join(", ")} (--gate), not every gate of ${report.environment}`,
+      fix: `evaluate without --gate (\`portcullis ci --env ${expected.environment}\`) and pass that report.json`,
+    };
+  }
+  if (expected.policy !== undefined && report.policyHash !== expected.policy.hash) {
+    return {
+      ok: false,
+      reason: `gate report was judged by another policy (${report.policySource ?? "source not recorded"}, ${report.policyHash.slice(0, 12)}) than this deploy's (${expected.policy.source}, ${expected.policy.hash.slice(0, 12)})`,
+      fix: `evaluate with the deploy's --env ${expected.environment} and pass that report.json`,
     };
   }
   if (expected.commit === null)

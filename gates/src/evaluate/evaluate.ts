@@ -54,6 +54,11 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
         ]
       : []),
     ...(trivyDb.notice === undefined ? [] : [trivyDb.notice]),
+    ...(input.onlyGates === undefined
+      ? []
+      : [
+          `judged only ${input.onlyGates.join(", ")} (--gate): the policy's other gates were not judged, so this report is no gate for a deploy`,
+        ]),
   ];
   const report: Report = {
     schema: REPORT_SCHEMA_ID,
@@ -62,6 +67,7 @@ export function evaluate<W extends WaiverView>(input: EvaluateInput<W>): Evaluat
     environment: input.environment,
     policyHash: input.policyHash,
     ...(input.policySource === undefined ? {} : { policySource: input.policySource }),
+    ...(input.onlyGates === undefined ? {} : { onlyGates: [...input.onlyGates] }),
     ...(input.commit === undefined ? {} : { commit: input.commit }),
     passed: verdicts.every((verdict) => !verdict.blocking),
     verdicts,
@@ -92,7 +98,9 @@ function decideGates<W extends WaiverView>(
   complianceFindings: readonly ReportedFinding[],
 ): { verdicts: GateVerdict[]; applied: Bypass[]; controls: ControlResult[] | undefined } {
   const others = applyBypasses(
-    facts.filter((gate) => gate.gate !== "compliance").map((gate) => decideVerdict(gate, input.environment)),
+    facts
+      .filter((gate) => gate.gate !== "compliance")
+      .map((gate) => decideVerdict(gate, input.environment, input.onlyGates)),
     input.bypasses,
     input.policy,
   );
@@ -107,7 +115,11 @@ function decideGates<W extends WaiverView>(
     waivers,
     findings: complianceFindings,
   });
-  const own = applyBypasses([decideVerdict(judged.facts, input.environment)], input.bypasses, input.policy);
+  const own = applyBypasses(
+    [decideVerdict(judged.facts, input.environment, input.onlyGates)],
+    input.bypasses,
+    input.policy,
+  );
   const byGate = (a: { gate: GateName }, b: { gate: GateName }) =>
     GATE_NAMES.indexOf(a.gate) - GATE_NAMES.indexOf(b.gate);
   return {

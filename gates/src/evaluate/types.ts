@@ -3,6 +3,7 @@ import type { PortcullisError } from "../errors.js";
 import type { Finding, ToolResult } from "../findings/finding.js";
 import type { EnvironmentPolicy } from "../policy/schema.js";
 import type { Bypass, Report, ReportKind } from "../model/report.js";
+import type { GateName } from "../model/gates.js";
 import type { ExitMeaning } from "../tools/types.js";
 
 /** What the caller knows about one report it was given, whether or not it could be read. */
@@ -68,6 +69,11 @@ export interface EvaluateInput<W extends WaiverView = WaiverView> {
   policySource?: string | undefined;
   /** The environment's name as the user chose it (`--env staging`). */
   environment: string;
+  /**
+   * `--gate`: only these gates are judged, the policy's others are not (their verdicts say so, and
+   * the report records it: no deploy takes it as the environment's gate).
+   */
+  onlyGates?: readonly GateName[] | undefined;
   runs: readonly RunInput[];
   waivers: WaiverInput<W>;
   /** Fingerprints of a previous report: findings found in it do not count. */

@@ -47,8 +47,17 @@ const FAIL_FIX: Readonly<Record<GateName, string>> = {
  * judged; `fail` when a check is over its limit; `warn` when within limits but with counted
  * findings or tool warnings; `pass` otherwise. Blocking: mandatory, fail or error, not bypassed.
  */
-export function decideVerdict(facts: GateFacts, environment: string): GateVerdict {
+export function decideVerdict(facts: GateFacts, environment: string, onlyGates?: readonly GateName[]): GateVerdict {
   const base = { gate: facts.gate, mode: facts.mode, enabled: facts.enabled, evidence: facts.evidence };
+  if (onlyGates !== undefined && !onlyGates.includes(facts.gate)) {
+    return {
+      ...base,
+      enabled: false,
+      status: "disabled",
+      blocking: false,
+      reason: `not judged in this run (--gate ${onlyGates.join(",")})`,
+    };
+  }
   if (!facts.enabled) {
     return {
       ...base,

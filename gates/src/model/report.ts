@@ -123,6 +123,8 @@ export const Report = z
     policyHash: z.string(),
     /** Which policy judged: the repository's file, or the built-in one of this version. */
     policySource: z.string().optional(),
+    /** Set when `--gate` judged only these gates: the policy's others were not judged. */
+    onlyGates: z.array(GateName).optional(),
     commit: z.string().optional(),
     passed: z.boolean(),
     verdicts: z.array(GateVerdict),

@@ -439,6 +439,13 @@ describe("portcullis evaluate --gate", () => {
       .verdicts.filter((verdict) => verdict.enabled)
       .map((verdict) => verdict.gate);
     expect(judged.sort()).toEqual(["framework_integrity", "sast"]);
+    // The report says it is of some gates only, so no deploy takes it for the environment's gate.
+    const report = reportOf(sast);
+    expect(report.onlyGates).toEqual(["framework_integrity", "sast"]);
+    expect(report.verdicts.find((verdict) => verdict.gate === "secrets")?.reason).toBe(
+      "not judged in this run (--gate framework_integrity,sast)",
+    );
+    expect(report.notices).toContainEqual(expect.stringMatching(/^judged only framework_integrity, sast \(--gate\)/));
   });
 
   it("refuses a gate that does not exist (exit 2), naming the gates", async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DoraMetrics } from "../../src/deploy/metrics.js";
 import { parseLedger } from "../../src/deploy/ledger.js";
 import { cli } from "./helpers/cli.js";
+import { loadEnvironment } from "../../src/policy/load-files.js";
 import { REPORT_COMMIT, passingReport } from "./helpers/gate-report.js";
 import { startVersionServer, type VersionServer } from "./helpers/processes.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./helpers/webhook.js";
@@ -83,7 +84,13 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
 
     await writeFile(
       path.join(work, "blocked.json"),
-      JSON.stringify(passingReport({ environment: "staging", passed: false })),
+      JSON.stringify(
+        passingReport({
+          environment: "staging",
+          policyHash: loadEnvironment(path.join(work, "staging.yml"), work).hash,
+          passed: false,
+        }),
+      ),
     );
     const blocked = await run("deploy", "--release", "v2", "--commit", REPORT_COMMIT, "--gate-report", "blocked.json");
     expect(blocked.code).toBe(3);
@@ -108,8 +115,44 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     expect(result.stderr).toMatch(message);
   });
 
+  it("refuses a report that judged only some gates (--gate), or by another policy than the deploy's", async () => {
+    const policyHash = loadEnvironment(path.join(work, "staging.yml"), work).hash;
+    const reports = {
+      "narrowed.json": passingReport({ environment: "staging", policyHash, onlyGates: ["documentation"] }),
+      "other-policy.json": passingReport({ environment: "staging", policySource: "./lax.yml" }),
+    };
+    for (const [file, report] of Object.entries(reports))
+      await writeFile(path.join(work, file), JSON.stringify(report));
+    const narrowed = await run(
+      "deploy",
+      "--release",
+      "v2",
+      "--commit",
+      REPORT_COMMIT,
+      "--gate-report",
+      "narrowed.json",
+    );
+    expect(narrowed.code).toBe(3);
+    expect(narrowed.stderr).toMatch(/judged only documentation \(--gate\), not every gate of staging/);
+    const other = await run(
+      "deploy",
+      "--release",
+      "v2",
+      "--commit",
+      REPORT_COMMIT,
+      "--gate-report",
+      "other-policy.json",
+    );
+    expect(other.code).toBe(3);
+    expect(other.stderr).toMatch(/judged by another policy \(\.\/lax\.yml, abc\) than this deploy's/);
+  });
+
   it("deploys with a passing report, then promote and abort have nothing to act on", async () => {
-    await writeFile(path.join(work, "report.json"), JSON.stringify(passingReport({ environment: "staging" })));
+    const policyHash = loadEnvironment(path.join(work, "staging.yml"), work).hash;
+    await writeFile(
+      path.join(work, "report.json"),
+      JSON.stringify(passingReport({ environment: "staging", policyHash })),
+    );
     const deployed = await run(
       "deploy",
       "--release",

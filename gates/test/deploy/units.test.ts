@@ -259,10 +259,25 @@ describe("gate report before deploy", () => {
     },
     { name: "another commit", text: report({ commit: "fedcba9" }), want: { ok: false }, reason: /for commit fedcba9/ },
     { name: "a blocked report", text: report({ passed: false }), want: { ok: false }, reason: /gates blocked/ },
+    {
+      name: "a report of some gates only (--gate)",
+      text: report({ onlyGates: ["secrets", "sast"] }),
+      want: { ok: false },
+      reason: /judged only secrets, sast \(--gate\)/,
+    },
   ])("$name", ({ text, commit, want, reason }) => {
     const check = checkGateReport(text, "report.json", { ...expected, commit: commit ?? expected.commit });
     expect(check).toMatchObject(want);
     if (reason !== undefined) expect(check.ok ? "" : check.reason).toMatch(reason);
+  });
+
+  it("refuses a report judged by another policy than the deploy's environment, naming both", () => {
+    const policy = { hash: "def0123456789", source: "environments/production.yml" };
+    expect(checkGateReport(report({ policyHash: policy.hash }), "report.json", { ...expected, policy }).ok).toBe(true);
+    const check = checkGateReport(report({ policySource: "./lax.yml" }), "report.json", { ...expected, policy });
+    expect(check.ok ? "" : check.reason).toBe(
+      "gate report was judged by another policy (./lax.yml, abc) than this deploy's (environments/production.yml, def012345678)",
+    );
   });
 
   it("cannot match a report without --commit", () => {
