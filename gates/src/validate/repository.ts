@@ -2,9 +2,11 @@
  * The file-reading adapter of `portcullis validate`: finds portcullis.yml, lists the repository
  * and reads the Markdown files, then hands everything to the pure core (`validateFiles`).
  */
+import { execFile } from "node:child_process";
 import { readFileSync, type Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { PortcullisError } from "../errors.js";
 import { ConfigError, UsageError, IoError, messageOf } from "../errors.js";
 import { CONFIG_FILE_NAME, defaultValidateConfig, parseValidateConfigText, type ValidateConfig } from "./config.js";
@@ -13,6 +15,8 @@ import { GitignoreRules } from "./gitignore.js";
 import { globMatcher } from "./globs.js";
 import type { SourceFile } from "./parse.js";
 import { validateFiles, type ValidateOptions } from "./validate.js";
+
+const execFileAsync = promisify(execFile);
 
 /** Options of validateRepository. */
 export interface RepositoryOptions extends ValidateOptions {
@@ -70,8 +74,10 @@ export async function loadValidateConfig(
 
 /**
  * Lists every file under `root` and reads those the config includes. Excluded, skipped and
- * `.gitignore`d folders (and every `.git` and `node_modules`) are not entered and are reported as
- * `unlisted`; `.gitignore`d files are listed, so links to them resolve, but never read or judged.
+ * ignored folders (and every `.git` and `node_modules`) are not entered and are reported as
+ * `unlisted`; ignored files are listed, so links to them resolve, but never read or judged.
+ * "Ignored" is git's own answer in a work tree (`git ls-files --ignored`: a committed file is never
+ * ignored, whatever `.gitignore` says, and `.git/info/exclude` counts), else `.gitignore`'s text.
  */
 export async function listRepository(
   root: string,
@@ -81,21 +87,23 @@ export async function listRepository(
   const included = globMatcher(config.include);
   const excluded = globMatcher(config.exclude);
   const skipped = new Set(skipFolders);
+  const gitIgnores = await ignoredByGit(root);
   const paths: string[] = [];
   const ignoredFiles = new Set<string>();
   const unlisted: string[] = [];
   const walk = async (relative: string, inherited: GitignoreRules): Promise<void> => {
     const entries = await readdir(path.join(root, relative), { withFileTypes: true });
-    const gitignore = await readGitignore(root, relative, entries);
+    const gitignore = gitIgnores === undefined ? await readGitignore(root, relative, entries) : undefined;
     const rules = gitignore === undefined ? inherited : inherited.with(relative, gitignore);
+    const ignores = gitIgnores ?? ((file: string, isFolder: boolean) => rules.ignores(file, isFolder));
     const folders: string[] = [];
     for (const entry of entries) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
       const kind = await kindOf(entry, path.join(root, child));
       if (kind === "file") {
         paths.push(child);
-        if (rules.ignores(child, false)) ignoredFiles.add(child);
-      } else if (kind === "folder" && (excluded(child) || neverJudged(child, entry.name, skipped, rules))) {
+        if (ignores(child, false)) ignoredFiles.add(child);
+      } else if (kind === "folder" && (excluded(child) || neverJudged(child, entry.name, skipped, ignores))) {
         unlisted.push(child);
       } else if (kind === "folder") folders.push(child);
       else if (kind === "link-to-folder") unlisted.push(child);
@@ -114,8 +122,36 @@ export async function listRepository(
 /** Folders no repository wants judged: git's own data and installed dependencies. */
 const NEVER_JUDGED = new Set([".git", "node_modules"]);
 
-function neverJudged(folder: string, name: string, skipped: ReadonlySet<string>, rules: GitignoreRules): boolean {
-  return NEVER_JUDGED.has(name) || skipped.has(folder) || rules.ignores(folder, true);
+type Ignores = (file: string, isFolder: boolean) => boolean;
+
+function neverJudged(folder: string, name: string, skipped: ReadonlySet<string>, ignores: Ignores): boolean {
+  return NEVER_JUDGED.has(name) || skipped.has(folder) || ignores(folder, true);
+}
+
+/**
+ * What git ignores under `root`, when `root` is in a work tree and git runs: the untracked files
+ * and folders `git ls-files --others --ignored --exclude-standard --directory` names (a folder
+ * with a trailing `/`). Undefined elsewhere (no git, no work tree: a Dagger source without .git).
+ */
+async function ignoredByGit(root: string): Promise<Ignores | undefined> {
+  let listed: string;
+  try {
+    const { stdout } = await execFileAsync(
+      "git",
+      ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+      { cwd: root, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" },
+    );
+    listed = stdout;
+  } catch {
+    return undefined;
+  }
+  const files = new Set<string>();
+  const folders = new Set<string>();
+  for (const entry of listed.split("\0")) {
+    if (entry.endsWith("/")) folders.add(entry.slice(0, -1));
+    else if (entry !== "") files.add(entry);
+  }
+  return (file, isFolder) => (isFolder ? folders : files).has(file);
 }
 
 /** The folder's `.gitignore`, when it has one. */

@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultValidateConfig } from "../../src/validate/config.js";
 import { GitignoreRules } from "../../src/validate/gitignore.js";
@@ -38,6 +41,29 @@ describe("listRepository: what is never judged", () => {
     expect(listing.paths).toContain("notes.log.md");
     const result = await validateRepository(dir, { workers: 0 });
     expect(result.findings).toEqual([]);
+  });
+
+  it("asks git in a work tree: a committed file is judged whatever .gitignore says, .git/info/exclude counts", async () => {
+    const dir = await repository({
+      ".gitignore": "generated/\n*.log.md\n",
+      "README.md": "# Readme\n",
+      "committed.log.md": BAD_PAGE,
+      "scratch.log.md": BAD_PAGE,
+      "generated/api.md": BAD_PAGE,
+      "generated/tmp.md": BAD_PAGE,
+      "local/notes.md": BAD_PAGE,
+    });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir });
+    git("init", "-q");
+    // Committed before the .gitignore lines that match them, as happens: git still tracks them.
+    git("add", "-f", "README.md", "committed.log.md", "generated/api.md");
+    git("commit", "-qm", "initial");
+    writeFileSync(path.join(dir, ".git", "info", "exclude"), "local/\n");
+    const listing = await listRepository(dir, defaultValidateConfig());
+    expect(listing.files.map((file) => file.path)).toEqual(["README.md", "committed.log.md", "generated/api.md"]);
+    expect(listing.unlisted.sort()).toEqual([".git", "local"]);
+    expect(listing.paths).toContain("scratch.log.md");
   });
 
   it("skips the folders it is told to (the reports folder of `ci`) even without a .gitignore", async () => {
