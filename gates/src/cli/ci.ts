@@ -25,7 +25,7 @@ import { trivy } from "../tools/trivy.js";
 import type { RegisterCommand } from "./commands.js";
 import { addEvaluationOptions, collect } from "./evaluate.js";
 import { finishEvaluation, prepareEvaluation, type EvaluationFlags, type EvaluationNotes } from "./evaluation.js";
-import { useColor, type CliIo } from "./io.js";
+import { liveProgress, useColor, type CliIo } from "./io.js";
 import { checkTarget, gitHead, nonEmpty } from "./ci-inputs.js";
 import { makeDirectory } from "./out-path.js";
 import { listReportDir, readReports } from "./read-reports.js";
@@ -359,7 +359,7 @@ function writeReport(file: string, text: string): void {
 /** Live lines on a terminal; plain timestamped lines in CI logs and pipes. Both on stderr. */
 function progressFor(io: CliIo, plan: RunPlan): ProgressSink {
   const write = (text: string): void => io.stderr(text);
-  if (io.isTty && io.env["CI"] !== "true") {
+  if (liveProgress(io) && io.env["CI"] !== "true") {
     return new TtyProgress(
       plan.stages.map((stage) => stage.id),
       write,

@@ -7,8 +7,19 @@ export interface CliIo {
   stderr(text: string): void;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
-  /** True when stdout is a terminal (progress spinners, colours). */
+  /** True when stdout is a terminal (colours of what stdout prints). */
   isTty: boolean;
+  /**
+   * True when stderr is a terminal: live progress lines go there, so they depend on it, not on
+   * stdout (`validate > out.txt` on a terminal still shows progress; `2> log` writes none into it).
+   * Undefined: as `isTty`.
+   */
+  stderrIsTty?: boolean;
+}
+
+/** Whether live progress (rewritten lines on stderr) suits this run. */
+export function liveProgress(io: CliIo): boolean {
+  return io.stderrIsTty ?? io.isTty;
 }
 
 export function processIo(): CliIo {
@@ -18,6 +29,7 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     isTty: process.stdout.isTTY === true,
+    stderrIsTty: process.stderr.isTTY === true,
   };
 }
 

@@ -9,7 +9,7 @@ import { prettyJsonPieces } from "../report/pretty-json.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import type { TextStyle } from "../validate/render.js";
 import type { RegisterCommand } from "./commands.js";
-import { EXIT, useColor, type CliIo } from "./io.js";
+import { EXIT, liveProgress, useColor, type CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
 import { referenceLine } from "./docs-page.js";
 import { writePieces } from "./write-pieces.js";
@@ -80,6 +80,9 @@ async function runValidate(dir: string, options: unknown, io: CliIo): Promise<nu
   } finally {
     progress.clear();
   }
+  if (result.filesScanned === 0) {
+    io.stderr(`portcullis validate: warning: no Markdown file under ${dir} to check: nothing was judged\n`);
+  }
   const used = process.cpuUsage(cpu);
   const timing = { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
   const document = toFindingsDocument(result);
@@ -129,7 +132,8 @@ export function progressLine(
   return {
     update(done, total) {
       const now = performance.now();
-      if (!io.isTty || now - started < PROGRESS_AFTER_MS || (now - last < PROGRESS_EVERY_MS && done < total)) return;
+      if (!liveProgress(io) || now - started < PROGRESS_AFTER_MS || (now - last < PROGRESS_EVERY_MS && done < total))
+        return;
       last = now;
       shown = true;
       io.stderr(`\rvalidate: ${formatCount(done)} of ${formatCount(total)} files`);

@@ -41,6 +41,13 @@ export async function validateRepository(dir: string, options: RepositoryOptions
   await checkFolder(root);
   const { config, file } = await loadValidateConfig(root, options.configFile);
   const listing = await listRepository(root, config, options.skipFolders);
+  if (listing.files.length === 0 && file !== undefined && !sameGlobs(config.include, defaultValidateConfig().include)) {
+    // A typo in `include` would otherwise pass the mandatory gate on nothing judged.
+    throw new ConfigError("CONFIG_INVALID", `validate.include ${JSON.stringify(config.include)} matches no file`, {
+      file,
+      fix: "correct the globs (repository-relative, such as docs/**/*.md), or remove include to check every Markdown file",
+    });
+  }
   const result = await validateFiles(listing, config, {
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     onProgress: options.onProgress,
@@ -121,6 +128,10 @@ export async function listRepository(
 
 /** Folders no repository wants judged: git's own data and installed dependencies. */
 const NEVER_JUDGED = new Set([".git", "node_modules"]);
+
+function sameGlobs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((glob, index) => glob === b[index]);
+}
 
 type Ignores = (file: string, isFolder: boolean) => boolean;
 

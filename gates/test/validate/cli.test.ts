@@ -99,6 +99,28 @@ describe("portcullis validate", () => {
     piped.update(5, 10);
     piped.clear();
     expect(written).toEqual([]);
+    // The line goes to stderr, so stderr decides: `validate > out.txt` shows it, `2> log` does not.
+    const toFile = progressLine({ ...io(false), stderrIsTty: true }, performance.now() - 1_500);
+    toFile.update(5, 10);
+    expect(written).toEqual(["\rvalidate: 5 of 10 files"]);
+    written.length = 0;
+    const toLog = progressLine({ ...io(true), stderrIsTty: false }, performance.now() - 1_500);
+    toLog.update(5, 10);
+    expect(written).toEqual([]);
+  });
+
+  it("says so when nothing was there to judge, and refuses an include in portcullis.yml that matches nothing", async () => {
+    const empty = await tree([{ path: "src/app.js", content: "console.log(1);\n" }]);
+    const none = await run([], empty);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toBe("portcullis validate: warning: no Markdown file under . to check: nothing was judged\n");
+    const typo = await tree([
+      { path: "docs/guide.md", content: "# Guide\n" },
+      { path: "portcullis.yml", content: 'validate:\n  include: ["doc/**/*.md"]\n' },
+    ]);
+    const refused = await run([], typo);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('portcullis.yml: validate.include ["doc/**/*.md"] matches no file');
   });
 
   it("exits 0 when only advisory findings remain", async () => {
@@ -151,9 +173,9 @@ describe("portcullis validate", () => {
     await writeFile(path.join(dir, "portcullis.yml"), "validate:\n  markdownlint: false\n");
     expect((await run([], dir)).stdout).toMatch(/^portcullis validate: 1 file checked, no findings · /);
     await writeFile(path.join(dir, "other.yml"), "validate:\n  include: ['nothing/**']\n");
-    expect((await run(["--config", "other.yml"], dir)).stdout).toMatch(
-      /^portcullis validate: 0 files checked, no findings · 0\.\d\d s, CPU 0\.0 ms per file\n$/,
-    );
+    const other = await run(["--config", "other.yml"], dir);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('other.yml: validate.include ["nothing/**"] matches no file');
   });
 
   it.each([
