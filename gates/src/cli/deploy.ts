@@ -67,9 +67,11 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
     });
   }
   const commitTime = text(options, "commitTime") ?? null;
-  if (commitTime !== null && Number.isNaN(Date.parse(commitTime)))
-    throw new UsageError("USAGE", `--commit-time ${JSON.stringify(commitTime)} is not a date`, {
-      fix: "use ISO 8601: 2025-01-31T12:00:00Z",
+  // ISO 8601 with its zone only: `Date.parse` also takes `1` (2001) and reads a time without a zone
+  // in this machine's own, so one ledger gave lead times hours apart on two machines.
+  if (commitTime !== null && (!ISO_WITH_ZONE.test(commitTime) || Number.isNaN(Date.parse(commitTime))))
+    throw new UsageError("USAGE", `--commit-time ${JSON.stringify(commitTime)} is not an ISO 8601 time with its zone`, {
+      fix: "pass the commit's own time, as `git show -s --format=%cI <sha>` prints it: 2025-01-31T12:00:00+01:00 (or …Z)",
     });
   // A little clock skew between the machine that committed and this one is expected; more is a wrong date.
   if (commitTime !== null && Date.parse(commitTime) > Date.now() + COMMIT_CLOCK_SKEW_MS)
@@ -116,6 +118,8 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
 
 /** How far ahead of this machine's clock a commit's time may be. */
 const COMMIT_CLOCK_SKEW_MS = 5 * 60_000;
+/** `2025-01-31T12:00:00Z`, `…12:00:00.123+01:00`: a date, a time and a zone (git's `%cI`). */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**
  * A cancelled pipeline (SIGINT, SIGTERM) must not leave traffic half-moved: the signal starts an
