@@ -4,6 +4,7 @@ import ts from "typescript";
 import { describe, expect, it, vi } from "vitest";
 import { parseDuration } from "../../gates/src/policy/duration.js";
 import { loadEnvironment } from "../../gates/src/policy/load-files.js";
+import { STAGE_TIMEOUT_MS } from "../../gates/src/runner/plan.js";
 import fc from "fast-check";
 import { DEFAULT_SLA, slaFromEnv, slaThresholds } from "../lib/sla.js";
 
@@ -84,6 +85,21 @@ describe("k6 scenarios", () => {
     expect(await aborts("smoke")).toBe(false);
     expect(await aborts("load")).toBe(true);
     expect(await aborts("soak")).toBe(true);
+  });
+
+  it("runs its defaults to a verdict: smoke makes the requests the gate needs, soak ends before the runner stops k6", async () => {
+    const env = { BASE_URL: "http://127.0.0.1:1" };
+    const production = loadEnvironment("production", REPO_ROOT).policy.gates.performance;
+    // Every request at the SLA's p95 latency, then the think time: the slowest run the SLA allows.
+    const smoke = (await loadScenario("smoke", env)).options as { vus: number; duration: string };
+    const iteration = 0.5 + parseDuration(production.max_p95) / 1000;
+    expect((smoke.vus * parseDuration(smoke.duration)) / 1000 / iteration).toBeGreaterThanOrEqual(
+      production.min_requests,
+    );
+    // constant-vus for its duration, then k6's default gracefulStop (30 s) and the summary.
+    const soak = (await loadScenario("soak", env)).options as { scenarios: Record<string, { duration: string }> };
+    const longest = Math.max(...Object.values(soak.scenarios).map((scenario) => parseDuration(scenario.duration)));
+    expect(longest + 30_000 + 5 * 60_000).toBeLessThanOrEqual(STAGE_TIMEOUT_MS.k6);
   });
 
   it("rejects a malformed SLA value instead of running without a threshold", () => {

@@ -55,7 +55,8 @@ export const STAGE_TIMEOUT_MS: Readonly<Record<ToolStageId, number>> = {
   "trivy-vuln": 30 * 60_000,
   semgrep: 30 * 60_000,
   sbom: 15 * 60_000,
-  k6: 60 * 60_000,
+  // The soak scenario's default hour, k6's 30 s graceful stop and its summary fit with room to spare.
+  k6: 90 * 60_000,
 };
 
 /**
