@@ -8,6 +8,20 @@
 export const DAGGER_ENGINE_VERSION = "v0.21.9";
 
 /** The environments a repository starts from, in the order a change moves through them. */
+/**
+ * The actions the workflows use, pinned by commit (a tag can be moved; a security gate's own supply
+ * chain should not), the release beside it. All run on Node 24 or none (Node 20 left the runners
+ * in September 2026); this repository's own ci.yml pins the same commits (a test checks).
+ */
+export const ACTIONS = {
+  checkout: "3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+  setupNode: "820762786026740c76f36085b0efc47a31fe5020 # v7.0.0",
+  uploadArtifact: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
+  downloadArtifact: "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1",
+  codeqlUploadSarif: "8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2",
+  daggerForGithub: "27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77 # v8.4.1",
+} as const;
+
 export const SCAFFOLD_ENVIRONMENTS = ["development", "staging", "production"] as const;
 
 export interface TemplateContext {
@@ -109,7 +123,7 @@ export function daggerWorkflow(context: TemplateContext): string {
     ]),
     "",
     "      - name: Run the gates and export the reports",
-    "        uses: dagger/dagger-for-github@v8.4.1",
+    `        uses: dagger/dagger-for-github@${ACTIONS.daggerForGithub}`,
     "        with:",
     `          version: ${DAGGER_ENGINE_VERSION}`,
     `          module: ${module}`,
@@ -147,7 +161,7 @@ function gatesJobStart(environment: readonly string[]): string[] {
     ...environment,
     "    steps:",
     "      - name: Check out",
-    "        uses: actions/checkout@v4.2.2",
+    `        uses: actions/checkout@${ACTIONS.checkout}`,
     "        with:",
     "          persist-credentials: false",
   ];
@@ -177,31 +191,17 @@ export function hostWorkflow(context: TemplateContext, tools: HostToolVersions):
     "",
     ...gatesJobStart(["      PORTCULLIS_ENV: ${{ vars.PORTCULLIS_ENV || 'development' }}"]),
     "",
-    "      - uses: actions/setup-node@v4.4.0",
+    `      - uses: actions/setup-node@${ACTIONS.setupNode}`,
     "        with:",
-    "          node-version: 20",
+    "          node-version: 24",
     "          cache: npm",
     "",
     "      - name: Install dependencies (portcullis among them)",
     "        run: npm ci",
     "",
-    "      - name: Install trivy",
-    "        uses: aquasecurity/setup-trivy@v0.2.2",
-    "        with:",
-    `          version: v${tools.trivy}`,
-    "",
-    "      - name: Install k6",
-    "        uses: grafana/setup-k6-action@v1.1.0",
-    "        with:",
-    `          k6-version: ${tools.k6}`,
-    "",
-    "      - name: Install gitleaks and semgrep",
-    "        run: |",
-    '          mkdir -p "$HOME/.local/bin"',
-    `          curl -sSfL https://github.com/gitleaks/gitleaks/releases/download/v${tools.gitleaks}/gitleaks_${tools.gitleaks}_linux_x64.tar.gz \\`,
-    '            | tar -xz -C "$HOME/.local/bin" gitleaks',
-    `          pipx install semgrep==${tools.semgrep}`,
-    '          echo "$HOME/.local/bin" >> "$GITHUB_PATH"',
+    // The pinned versions, each release archive checked against its published checksums.
+    `      - name: Install gitleaks ${tools.gitleaks}, trivy ${tools.trivy}, semgrep ${tools.semgrep} and k6 ${tools.k6}`,
+    "        run: npx portcullis tools install",
     "",
     "      # Exit 1 when a mandatory gate blocks, which fails the job after the reports are kept.",
     "      - name: Run the gates",
@@ -225,7 +225,7 @@ function reportSteps(options: { summary: boolean }): string[] {
   const sarif = [
     "      - name: Upload SARIF to code scanning",
     "        if: always() && hashFiles('reports/report.sarif') != ''",
-    "        uses: github/codeql-action/upload-sarif@v3.28.0",
+    `        uses: github/codeql-action/upload-sarif@${ACTIONS.codeqlUploadSarif}`,
     "        with:",
     "          sarif_file: reports/report.sarif",
     "          category: portcullis",

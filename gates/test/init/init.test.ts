@@ -6,7 +6,7 @@ import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { WORKFLOW_FILES, gitignoreWithReports, moduleAddressFrom, nextCommands } from "../../src/init/scaffold.js";
-import { DAGGER_ENGINE_VERSION } from "../../src/init/templates.js";
+import { ACTIONS, DAGGER_ENGINE_VERSION } from "../../src/init/templates.js";
 import { loadWaivers } from "../../src/policy/load-files.js";
 import { loadValidateConfig } from "../../src/validate/repository.js";
 import { PORTCULLIS_VERSION } from "../../src/version.js";
@@ -100,6 +100,26 @@ describe("portcullis init", () => {
     expect(dagger).toContain(`version: ${DAGGER_ENGINE_VERSION}\n`);
     const host = readFileSync(files[1] ?? "", "utf8");
     expect(host).toContain('run: npx portcullis ci --env "$PORTCULLIS_ENV"');
+    // The scanners come checksum-checked through `tools install`, not piped from curl into tar.
+    expect(host).toContain("run: npx portcullis tools install\n");
+    expect(host).not.toMatch(/curl|pipx/);
+
+    // Every action pinned by a full commit, its release named beside it, the same one everywhere:
+    // the workflows init writes and this repository's own.
+    const ownWorkflow = readFileSync(path.join(REPO_ROOT, ".github", "workflows", "ci.yml"), "utf8");
+    const uses = [dagger, host, ownWorkflow].flatMap((text) => [...text.matchAll(/^\s*(?:- )?uses: (\S+)(.*)$/gm)]);
+    expect(uses.length).toBeGreaterThan(8);
+    const known = new Map(
+      Object.values(ACTIONS).map((pin) => [pin.split(" # ")[0] ?? "", ` # ${pin.split(" # ")[1] ?? ""}`]),
+    );
+    const pinned = new Map<string, string>();
+    for (const [line, ref = "", comment = ""] of uses) {
+      const [action = "", sha = ""] = ref.split("@");
+      expect(sha, line).toMatch(/^[0-9a-f]{40}$/);
+      expect(comment, line).toBe(known.get(sha));
+      expect(pinned.get(action) ?? sha, line).toBe(sha);
+      pinned.set(action, sha);
+    }
   }, 60_000);
 
   it("takes the module address and version from flags", async () => {
