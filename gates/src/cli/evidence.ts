@@ -230,7 +230,12 @@ async function verify(bundle: string, flags: { publicKey?: string | undefined },
       : result.signed
         ? "signed, signature not checked (pass --public-key)"
         : "unsigned";
-  io.stdout(`${bundle}: intact, ${files} files match manifest.json, ${signature}\n`);
+  // What the bundle is evidence of: an intact bundle of another commit is no evidence of this one.
+  const about =
+    result.manifest === undefined
+      ? ""
+      : ` — ${result.manifest.environment} at commit ${result.manifest.commit}, generated ${result.manifest.generatedAt}`;
+  io.stdout(`${bundle}: intact, ${files} files match manifest.json, ${signature}${about}\n`);
   return EXIT.ok;
 }
 

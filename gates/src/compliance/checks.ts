@@ -16,6 +16,11 @@ export interface ComplianceContext {
   waivers: Report["waivers"];
   waiverProblems: Report["waiverProblems"];
   licenceFindings: readonly Finding[];
+  /**
+   * Why the reports that find licences could not be read (missing, failed), when so: no licence
+   * findings then means nobody looked, and the control is `error`, never `pass`.
+   */
+  licenceScanMissing?: string | undefined;
   /** Undefined when no SBOM file was found among the reports. */
   sbom?: SbomInspection | undefined;
   repository: {
@@ -171,6 +176,13 @@ const CHECKS: Readonly<Record<CheckName, Check>> = {
   },
 
   licence_policy(context, set) {
+    if (context.licenceScanMissing !== undefined) {
+      return error(
+        `no licence scan to check: ${context.licenceScanMissing}`,
+        ["report.json#/tools"],
+        "give the trivy report with its licence scanner (`portcullis ci` runs it), then judge again",
+      );
+    }
     const names = context.licenceFindings.map((f) => ({ name: licenceName(f), where: licenceSubject(f) }));
     const denied = names.filter((n) => set.licences.deny.some((d) => sameLicence(d, n.name)));
     const unlisted =

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { open, readFile, readdir, stat } from "node:fs/promises";
+import { open, readFile, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError, IoError, messageOf } from "../errors.js";
 import { verifyLedger } from "../deploy/ledger.js";
@@ -185,10 +185,18 @@ async function findSbom(
 /** Which of the files the control set asks about exist (CODEOWNERS also in .github/ and docs/). */
 async function existingFiles(source: string, set: ControlSet): Promise<string[]> {
   const wanted = [...new Set([...set.requiredFiles.flatMap(requiredFileCandidates), set.changelog])];
-  const present = await Promise.all(
-    wanted.map(async (file) => ((await isFile(path.join(source, file))) ? [file] : [])),
-  );
+  const present = await Promise.all(wanted.map(async (file) => ((await isFileInside(source, file)) ? [file] : [])));
   return present.flat();
+}
+
+/**
+ * A file of the repository, the path resolved through any link: a `CHANGELOG.md` linked to
+ * `/etc/hostname` is not the repository's changelog.
+ */
+async function isFileInside(source: string, file: string): Promise<boolean> {
+  if (!(await isFile(path.join(source, file)))) return false;
+  const [root, target] = await Promise.all([realpath(source), realpath(path.join(source, file))]);
+  return insideRelative(root, target) !== undefined;
 }
 
 async function readWorkflows(source: string): Promise<{ path: string; text: string }[]> {

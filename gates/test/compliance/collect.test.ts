@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -139,6 +139,20 @@ describe("collectCompliance on a real repository", () => {
     expect(collected.repository.files.has("SECURITY.md")).toBe(false);
     expect(collected.sbom).toBeUndefined();
     expect(collected.ledger).toBeUndefined();
+  });
+
+  it("takes a required file linked out of the repository for none, and one linked inside for the file", async () => {
+    const root = repository("linked", { "src/app.ts": "export const z = 3;\n" });
+    const outside = path.join(work, "outside-security.md");
+    writeFileSync(outside, "Report to someone else\n");
+    rmSync(path.join(root, "SECURITY.md"));
+    symlinkSync(outside, path.join(root, "SECURITY.md"));
+    rmSync(path.join(root, "README.md"));
+    symlinkSync("docs-readme.md", path.join(root, "README.md"));
+    write(root, { "docs-readme.md": "# app\n" });
+    const { collected } = await collectCompliance(options(root, { base: "main" }));
+    expect(collected.repository.files.has("SECURITY.md")).toBe(false);
+    expect(collected.repository.files.has("README.md")).toBe(true);
   });
 
   it("reads a ledger from --ledger, and names tampering", async () => {

@@ -182,7 +182,8 @@ describe("portcullis evidence", () => {
     const intact = await cli(["evidence", "verify", "intact.tar.gz"]);
     expect(intact).toMatchObject({
       code: 0,
-      stdout: "intact.tar.gz: intact, 12 files match manifest.json, unsigned\n",
+      stdout:
+        "intact.tar.gz: intact, 12 files match manifest.json, unsigned — production at commit 4f2a9c1e0b7d6a5c4f3e2d1c0b9a8f7e6d5c4b3a, generated 2026-05-04T10:00:00.000Z\n",
     });
     const tampered = await tamper(readFileSync(path.join(work, "intact.tar.gz")), (files) => {
       const report = files.get("reports/report.json");
@@ -232,7 +233,8 @@ describe("portcullis evidence", () => {
     const verified = await cli(["evidence", "verify", "signed.tar.gz", "--public-key", "key.pub.pem"]);
     expect(verified).toMatchObject({
       code: 0,
-      stdout: "signed.tar.gz: intact, 12 files match manifest.json, signature verified\n",
+      stdout:
+        "signed.tar.gz: intact, 12 files match manifest.json, signature verified — production at commit 4f2a9c1e0b7d6a5c4f3e2d1c0b9a8f7e6d5c4b3a, generated 2026-05-04T10:00:00.000Z\n",
     });
     expect((await cli(["evidence", "verify", "signed.tar.gz"])).stdout).toContain(
       "signed, signature not checked (pass --public-key)",
@@ -357,7 +359,8 @@ describe("portcullis evidence", () => {
     const result = await cli(["evidence", "verify", "repacked.tar.gz"]);
     expect(result).toMatchObject({
       code: 0,
-      stdout: "repacked.tar.gz: intact, 12 files match manifest.json, unsigned\n",
+      stdout:
+        "repacked.tar.gz: intact, 12 files match manifest.json, unsigned — production at commit 4f2a9c1e0b7d6a5c4f3e2d1c0b9a8f7e6d5c4b3a, generated 2026-05-04T10:00:00.000Z\n",
     });
     writeFileSync(path.join(unpacked, "reports", "report.json"), "{}\n");
     execFileSync("tar", ["-czf", path.join(work, "altered.tar.gz"), "-C", unpacked, "."]);

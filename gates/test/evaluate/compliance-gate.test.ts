@@ -113,6 +113,15 @@ describe("compliance gate: controls", () => {
     expect(verdict.fix).toContain("--base <ref>");
   });
 
+  it("never passes the licence policy when no licence scan was read: nobody looked is no pass", () => {
+    const runs = cleanRuns().filter((run) => run.run.kind !== "trivy");
+    const report = evaluate(input({ runs, compliance: compliant() })).report;
+    const control = report.compliance?.controls.find((entry) => entry.id === "licence-policy");
+    expect(control?.status).toBe("error");
+    expect(control?.details).toMatch(/^no licence scan to check: /);
+    expect(gate(report, "compliance").status).toBe("error");
+  });
+
   it("adds the licence limits to the controls: both are named when both fail", () => {
     const denying = { ...compliant(), controls: parseControls("licences:\n  deny: [GPL-3.0]\n", "c.yml") };
     const runs = cleanRuns().map((run) => (run.run.kind === "trivy" ? ok("trivy", [licence("GPL-3.0", "high")]) : run));
