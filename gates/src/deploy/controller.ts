@@ -1,13 +1,14 @@
 import { PortcullisError, IoError, messageOf } from "../errors.js";
 import type { DeployAction, DeployEvent } from "./actions.js";
 import type { Analyzer } from "./analysis/analyzer.js";
+import { checksWithoutData } from "./analysis/judge.js";
 import { chainEntries, type LedgerEntry, type LedgerHead } from "./ledger.js";
 import { holdsLock } from "./lock.js";
 import { transition } from "./machine.js";
 import type { Notifier } from "./notify.js";
 import { RouterError, type Router } from "./routers/router.js";
 import { describeFailure, runShell } from "./shell.js";
-import type { DeployState, Lock, Slot } from "./state.js";
+import type { DeployState, Lock, Slot, Window } from "./state.js";
 import { StoreConflictError, type Snapshot, type StateStore } from "./stores/store.js";
 
 /**
@@ -265,13 +266,20 @@ export class Controller {
     const windows = Math.max(1, Math.round(bakeMs / intervalMs));
     const release = this.state.rollout?.release ?? "";
     const stillHere = (): boolean => this.state.phase === "analysing" && this.state.rollout?.step === step;
+    const measured: Window[] = [];
     for (let i = 0; i < windows; i += 1) {
       const request = this.state.promote_request;
       if (request !== null) return this.promoteFrom(request);
       const window = await this.deps.analyzer.measure(slot, release);
+      measured.push(window);
       this.deps.log(`  window ${i + 1}/${windows}: ${window.result} (${window.reason})`);
       await this.process({ type: "measurement", at: window.at, window });
       if (!stillHere()) return;
+    }
+    for (const name of checksWithoutData(measured)) {
+      this.deps.log(
+        `  warning: ${name} had no data in any window of step ${step + 1}: the step was judged without it (does its query match the release's metrics?)`,
+      );
     }
     return this.process({ type: "bake_elapsed", at: new Date().toISOString() });
   }

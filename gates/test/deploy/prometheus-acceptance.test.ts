@@ -72,6 +72,65 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
     }
   });
 
+  it("says so when a query had no data in any window of a step that passed on the probes", async () => {
+    await green.fail("off");
+    const weights = path.join(work, "weights-nodata");
+    await writeFile(weights, "100 0");
+    // The metric's name misspelt in both: the traffic query reads 0 (`or vector(0)`, as documented),
+    // so the ratio is not judged for want of traffic, and the windows pass on the probes alone.
+    const misspelt = 'app_requets_total{version="{release}"}';
+    const queries = JSON.stringify([{ name: "misspelt_ratio", query: `sum(rate(${misspelt}[5s]))`, max: 0.05 }]);
+    const run = await cli(
+      [
+        "deploy",
+        "--release",
+        "v2",
+        "--force",
+        "--reason",
+        "prometheus test",
+        "--router",
+        "command",
+        "--command-set",
+        `printf '%s %s' {blue} {green} > ${weights}`,
+        "--command-get",
+        `cat ${weights}`,
+        "--blue",
+        blue.url,
+        "--green",
+        green.url,
+        "--state-dir",
+        path.join(work, "state-nodata"),
+        "--steps",
+        "100",
+        "--bake",
+        "2s",
+        "--interval",
+        "1s",
+        "--warmup",
+        "0s",
+        "--probe-rate",
+        "20",
+        "--min-requests",
+        "5",
+        "--max-p95",
+        "2s",
+        "--prometheus-url",
+        prometheus.url,
+        "--prometheus-queries",
+        queries,
+        "--prometheus-traffic-query",
+        `sum(increase(${misspelt}[1m])) or vector(0)`,
+      ],
+      work,
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    for (const check of ["prometheus_traffic", "misspelt_ratio"]) {
+      expect(run.stdout).toContain(
+        `warning: ${check} had no data in any window of step 1: the step was judged without it`,
+      );
+    }
+  }, 120_000);
+
   it("rolls back on a failing query while the probes pass", async () => {
     await green.fail("api");
     const users = startLoad(green.url, { concurrency: 2, maxRequests: 200_000, maxMs: 90_000, path: "/api/checkout" });

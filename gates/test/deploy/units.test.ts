@@ -3,7 +3,15 @@ import fc from "fast-check";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleAccessLog } from "../../src/deploy/analysis/access-log.js";
-import { combine, judgeProbe, judgeQuery, judgeTraffic, judgeVolume, starve } from "../../src/deploy/analysis/judge.js";
+import {
+  checksWithoutData,
+  combine,
+  judgeProbe,
+  judgeQuery,
+  judgeTraffic,
+  judgeVolume,
+  starve,
+} from "../../src/deploy/analysis/judge.js";
 import { parseLive } from "../../src/deploy/routers/nginx-live.js";
 import { queryPrometheus } from "../../src/deploy/analysis/prometheus.js";
 import {
@@ -61,6 +69,15 @@ describe("probe and query verdicts", () => {
     { outcome: { error: "down" }, result: "error" },
   ])("query $outcome -> $result", ({ outcome, result }) => {
     expect(judgeQuery({ name: "q", query: "x", max: 0.05 }, outcome).result).toBe(result);
+  });
+
+  it("names the checks that had no data in any window, and only those", () => {
+    const probe = judgeProbe(sample(100, 0), THRESHOLDS);
+    const empty = judgeQuery({ name: "empty", query: "x", max: 1 }, { value: null });
+    const sometimes = (value: number | null) => judgeQuery({ name: "sometimes", query: "x", max: 1 }, { value });
+    const windows = [combine("t1", [probe, empty, sometimes(null)]), combine("t2", [probe, empty, sometimes(0.5)])];
+    expect(checksWithoutData(windows)).toEqual(["empty"]);
+    expect(checksWithoutData([])).toEqual([]);
   });
 
   it("combines a window to its worst check", () => {

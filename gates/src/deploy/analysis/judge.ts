@@ -125,6 +125,19 @@ export function combine(at: string, checks: readonly Measurement[]): Window {
   return { at, result: worst, reason, checks: [...checks] };
 }
 
+/**
+ * The checks that had no data in any of the windows (a PromQL query matching nothing, an access
+ * log the release never writes to): a step can pass on the others, and nothing else would say so.
+ */
+export function checksWithoutData(windows: readonly Window[]): string[] {
+  const names = [...new Set(windows.flatMap((window) => window.checks.map((check) => check.name)))];
+  return names.filter((name) =>
+    windows.every((window) =>
+      window.checks.every((check) => check.name !== name || check.result === "inconclusive"),
+    ),
+  );
+}
+
 // --- internal ---
 
 function round(value: number): number {
