@@ -8,7 +8,10 @@
  * The arguments are the ones the engine sends (core/modfunc.go, setCallInputs and
  * DynamicInputsForCall, branch backport-0.21): what the caller gave, else the module's registered
  * default (the JSON the SDK registered, `null` included), else for a `defaultPath` object the ID
- * of the contextual directory, else nothing at all. The parent is the JSON state the constructor
+ * of the contextual directory, else nothing at all. The SDK registers a default only for a
+ * boolean, number, string or enum argument, an enum of the module's own by its member's name
+ * (getDefaultValueFromArg in src/module/entrypoint/register.ts); any other default it leaves to
+ * TypeScript, and the engine sends nothing. The parent is the JSON state the constructor
  * returned, decoded as the entrypoint decodes `fnCall.parent()`.
  *
  * Usage: tsx --tsconfig <layout>/tsconfig.json driver.ts <plan.json> <outcomes.json>
@@ -35,9 +38,13 @@ function exported<T>(module: unknown, name: string, schema: z.ZodType<T>): T {
 const Argument = z.looseObject({
   defaultValue: z.unknown(),
   defaultPath: z.string().optional(),
+  type: z.looseObject({ kind: z.string(), name: z.string().optional() }).optional(),
 });
 const Method = z.looseObject({ arguments: z.record(z.string(), Argument) });
 const Scanned = z.looseObject({
+  enums: z
+    .record(z.string(), z.looseObject({ values: z.record(z.string(), z.looseObject({ value: z.unknown() })) }))
+    .optional(),
   objects: z.record(
     z.string(),
     z.looseObject({ _constructor: Method.optional(), methods: z.record(z.string(), Method) }),
@@ -48,14 +55,30 @@ const Scanned = z.looseObject({
 function engineInputs(
   args: Record<string, z.infer<typeof Argument>>,
   given: Record<string, unknown>,
+  enums: z.infer<typeof Scanned>["enums"],
 ): Record<string, string> {
   const inputs: Record<string, string> = {};
   for (const [name, arg] of Object.entries(args)) {
+    const registered = registeredDefault(arg, enums);
     if (name in given) inputs[name] = JSON.stringify(given[name]);
-    else if (arg.defaultValue !== undefined) inputs[name] = JSON.stringify(arg.defaultValue);
+    else if (registered !== undefined) inputs[name] = JSON.stringify(registered);
     else if (arg.defaultPath !== undefined) inputs[name] = JSON.stringify(`contextual:${arg.defaultPath}`);
   }
   return inputs;
+}
+
+/** The TypeDefKinds whose defaults the SDK registers with the engine (isPrimitiveType in register.ts). */
+const REGISTERED_KINDS = new Set(["BOOLEAN_KIND", "INTEGER_KIND", "STRING_KIND", "FLOAT_KIND", "ENUM_KIND"]);
+
+/** The default the engine holds for an argument, as register.ts registers it; undefined for none. */
+function registeredDefault(arg: z.infer<typeof Argument>, enums: z.infer<typeof Scanned>["enums"]): unknown {
+  if (arg.defaultValue === undefined || !REGISTERED_KINDS.has(arg.type?.kind ?? "")) return undefined;
+  const own = arg.type?.kind === "ENUM_KIND" ? enums?.[arg.type.name ?? ""] : undefined;
+  if (own === undefined) return arg.defaultValue;
+  const member = Object.entries(own.values).find(([, entry]) => entry.value === arg.defaultValue);
+  if (member === undefined)
+    throw new Error(`no member of enum ${arg.type?.name ?? ""} has the value ${JSON.stringify(arg.defaultValue)}`);
+  return member[0];
 }
 
 function typescriptFiles(dir: string): string[] {
@@ -97,7 +120,7 @@ async function main(): Promise<void> {
       const object = scanned.objects[call.object];
       const method = call.fn === "" ? object?._constructor : object?.methods[call.fn];
       if (method === undefined) throw new Error(`the module has no ${call.object}.${call.fn}`);
-      const inputs = engineInputs(method.arguments, call.given);
+      const inputs = engineInputs(method.arguments, call.given, scanned.enums);
       if (call.fn === "") lastConstructor = call.label;
       const fnArgs = Object.fromEntries(Object.entries(inputs).map(([name, json]) => [name, JSON.parse(json)]));
       // The engine calls a function on the object its constructor returned: without one, nothing runs.
