@@ -15,6 +15,9 @@ import { ConfigError, UsageError, IoError, ReportError, messageOf } from "../err
 import { resolveEnvironmentRef } from "../policy/environment-ref.js";
 import { DEFAULT_WAIVERS_FILE, findEnvironment, unreadableFile } from "../policy/load-files.js";
 import { parsePolicy } from "../policy/parse-policy.js";
+import { parseWaivers, type ParsedWaivers } from "../policy/waivers.js";
+import { problemId } from "../evaluate/classify.js";
+import type { Report } from "../model/report.js";
 import { TOOLS } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, type CliIo } from "./io.js";
@@ -191,6 +194,12 @@ async function pack(flags: PackFlags, io: CliIo): Promise<number> {
       cause,
     });
   }
+  const changedWaivers = waiversNotJudged(report, waiversText, waiversFile, policy.waivers.max_days);
+  if (changedWaivers.length > 0) {
+    io.stderr(
+      `portcullis: warning: ${path.relative(io.cwd, waiversFile) || waiversFile} is not the waivers file ${path.join(flags.from, "report.json")} was judged with (${changedWaivers.join(", ")} differ); the bundle holds the file as it is now\n`,
+    );
+  }
   if (!contents.policyMatchesReport) {
     io.stderr(
       `portcullis: warning: ${environment.shown} is not the policy ${path.join(flags.from, "report.json")} was judged by (policy hash differs); recorded in policy/hashes.json\n`,
@@ -237,6 +246,35 @@ async function verify(bundle: string, flags: { publicKey?: string | undefined },
       : ` — ${result.manifest.environment} at commit ${result.manifest.commit}, generated ${result.manifest.generatedAt}`;
   io.stdout(`${bundle}: intact, ${files} files match manifest.json, ${signature}${about}\n`);
   return EXIT.ok;
+}
+
+/**
+ * The waivers (by id) that differ between the file being packed and those report.json was judged
+ * with: a waiver added, removed or edited since (its reason, approver or expiry) makes the bundle's
+ * copy no record of what judged the run.
+ */
+function waiversNotJudged(report: Report, text: string | undefined, file: string, maxDays: number): string[] {
+  let parsed: ParsedWaivers = { waivers: [], problems: [] };
+  try {
+    if (text !== undefined) parsed = parseWaivers(text, file, { now: new Date(report.generatedAt), maxDays });
+  } catch {
+    return ["the whole file, which no longer reads as waivers"];
+  }
+  const key = (waiver: { id: string; reason: string; approver: string; expires: string }): string =>
+    JSON.stringify([waiver.id, waiver.reason, waiver.approver, waiver.expires]);
+  const packed = new Map([
+    ...parsed.waivers.map((waiver): [string, string] => [key(waiver), waiver.id]),
+    ...parsed.problems.map((problem): [string, string] => [`problem ${problemId(problem)}`, problemId(problem)]),
+  ]);
+  const judged = new Map([
+    ...report.waivers.map((waiver): [string, string] => [key(waiver), waiver.id]),
+    ...report.waiverProblems.map((problem): [string, string] => [`problem ${problem.id}`, problem.id]),
+  ]);
+  const differing = [
+    ...[...packed].filter(([entry]) => !judged.has(entry)),
+    ...[...judged].filter(([entry]) => !packed.has(entry)),
+  ].map(([, id]) => id);
+  return [...new Set(differing)].sort();
 }
 
 function problemLine(problem: BundleProblem): string {

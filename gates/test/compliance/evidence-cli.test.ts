@@ -254,6 +254,37 @@ describe("portcullis evidence", () => {
     expect(unsigned.stdout).toContain("SIGNATURE manifest.sig: the bundle is not signed");
   });
 
+  it("warns when the waivers file is not the one the report was judged with, naming the waivers that differ", async () => {
+    write(work, {
+      "later-waivers.yml": [
+        "waivers:",
+        "  - id: W-9",
+        "    rule: r1",
+        "    reason: accepted after the run",
+        "    approver: alice",
+        '    expires: "2026-05-20"',
+        "",
+      ].join("\n"),
+    });
+    const result = await cli([
+      "evidence",
+      "--from",
+      "reports",
+      "--source",
+      "repo",
+      "--waivers",
+      "later-waivers.yml",
+      "--out",
+      "later.tar.gz",
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "warning: later-waivers.yml is not the waivers file reports/report.json was judged with (W-9 differ)",
+    );
+    const same = await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "same.tar.gz"]);
+    expect(same.stderr).toBe("");
+  });
+
   it("warns when the environment file is not the policy the report was judged by", async () => {
     const changedPolicy = (): string => {
       const changed = PRODUCTION_YML.replace("only_fixable: false", "only_fixable: true");
