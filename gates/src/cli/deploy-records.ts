@@ -173,7 +173,10 @@ function renderMetrics(result: DoraMetrics): string {
   lines.push(
     `  rollbacks not counted as change failures: ${other.telemetry} for missing or inconclusive telemetry, ${other.router} for router failures`,
   );
-  if (result.unrestored > 0) lines.push(`  ${result.unrestored} failure(s) not yet followed by a good deploy`);
+  if (result.unrestored > 0)
+    lines.push(
+      `  ${result.unrestored} failure(s) left out of the time to restore: their records do not say when the deploy started`,
+    );
   if (result.commit_after_finish > 0)
     lines.push(
       `  ${result.commit_after_finish} deploy(s) left out of the lead time: their commit time is after they finished (check --commit-time and the clocks)`,

@@ -13,8 +13,11 @@ import type { RollbackCause } from "./state.js";
  *   rollbacks caused by the release (its analysis failed, or a person rolled it back); aborted and
  *   failed deploys never served a decision to users and count in neither; rollbacks caused by
  *   missing telemetry or a router failure say nothing about the change: counted on their own line;
- * - time to restore: median, over those failures, from the failed deploy's end to the end of the
- *   next succeeded deploy; a failure not yet followed by one is counted as unrestored.
+ * - time to restore: median, over those failures, of how long users had the failed release: a
+ *   deploy rolled back from its start (its first step sends users to it) to the end of its rollback,
+ *   which restored the previous release; a deploy reverted after it succeeded from its end to the
+ *   rollback that undid it. A failure whose span is unknown (a record without its start) is counted
+ *   as unrestored. Blue-green restores by rollback, not by the next deploy.
  */
 
 export const TARGETS = {
@@ -40,6 +43,7 @@ export interface DoraMetrics {
   deploys: Record<Outcome | "reverted", number>;
   /** Rollbacks not caused by the release, outside the change failure rate. */
   rollbacks_not_caused_by_the_release: { telemetry: number; router: number };
+  /** Failures whose restore time cannot be told (an older record without the deploy's start). */
   unrestored: number;
   /**
    * Succeeded deploys whose commit time is after they finished (a clock ahead, a wrong
@@ -58,7 +62,8 @@ export interface DeploySummary {
   outcome: Outcome;
   /** For a rollback: why (records written before causes were recorded count as the release's). */
   cause: RollbackCause | null;
-  reverted: boolean;
+  /** When a rollback undid it after it succeeded; null when none did. */
+  reverted_at: string | null;
 }
 
 /** One summary per finished deploy, in ledger order; post-release rollbacks mark the deploy they undid. */
@@ -74,12 +79,12 @@ export function summarizeDeploys(records: readonly LedgerRecord[]): DeploySummar
         finished_at: record.finished_at ?? record.at,
         outcome: record.outcome,
         cause: record.outcome === "rolled_back" ? (record.cause ?? "release") : null,
-        reverted: false,
+        reverted_at: null,
       });
     }
     if (record.type === "rollback" && record.ok === true) {
       const undone = deploys.findLast((deploy) => deploy.outcome === "succeeded");
-      if (undone !== undefined) undone.reverted = true;
+      if (undone !== undefined && undone.reverted_at === null) undone.reverted_at = record.at;
     }
   }
   return deploys;
@@ -104,15 +109,18 @@ export function computeMetrics(
   const releaseRollbacks = inWindow.filter(
     (deploy) => deploy.outcome === "rolled_back" && (deploy.cause === "release" || deploy.cause === "manual"),
   );
-  const failures = [...releaseRollbacks, ...inWindow.filter((deploy) => deploy.reverted)];
+  const reverted = inWindow.filter((deploy) => deploy.reverted_at !== null);
+  const failures = [...releaseRollbacks, ...reverted];
   const spans = succeeded.flatMap((deploy) =>
     deploy.commit_time === null ? [] : [Date.parse(deploy.finished_at) - Date.parse(deploy.commit_time)],
   );
   const leadTimes = spans.filter((span) => span >= 0);
   const restores = failures.flatMap((failure) => {
-    const failedAt = Date.parse(failure.finished_at);
-    const next = all.find((deploy) => deploy.outcome === "succeeded" && Date.parse(deploy.finished_at) > failedAt);
-    return next === undefined ? [] : [Date.parse(next.finished_at) - failedAt];
+    const [impact, restored] =
+      failure.reverted_at === null
+        ? [failure.started_at, failure.finished_at]
+        : [failure.finished_at, failure.reverted_at];
+    return impact === null ? [] : [Date.parse(restored) - Date.parse(impact)];
   });
   const days = options.windowMs / 86_400_000;
   const changes = succeeded.length + releaseRollbacks.length;
@@ -124,7 +132,7 @@ export function computeMetrics(
       rolled_back: count("rolled_back"),
       aborted: count("aborted"),
       failed: count("failed"),
-      reverted: succeeded.filter((deploy) => deploy.reverted).length,
+      reverted: reverted.length,
     },
     rollbacks_not_caused_by_the_release: { telemetry: notTheRelease("telemetry"), router: notTheRelease("router") },
     unrestored: failures.length - restores.length,

@@ -33,9 +33,9 @@ function history(): LedgerEntry[] {
   return [
     ...finished("A", "2025-02-20T10:00:00.000Z", "succeeded", "2025-02-20T09:00:00.000Z"), // before the window
     ...finished("B", "2025-03-05T10:00:00.000Z", "succeeded", "2025-03-05T08:00:00.000Z"), // lead 2 h
-    ...finished("C", "2025-03-06T12:00:00.000Z", "rolled_back", "2025-03-06T11:00:00.000Z"), // failure, restored by D: 30 min
+    ...finished("C", "2025-03-06T12:00:00.000Z", "rolled_back", "2025-03-06T11:00:00.000Z"), // failure: users had it 10 min
     ...finished("D", "2025-03-06T12:30:00.000Z", "succeeded", "2025-03-06T11:30:00.000Z"), // lead 1 h
-    ...finished("E", "2025-03-10T09:00:00.000Z", "succeeded", "2025-03-09T09:00:00.000Z"), // lead 24 h, reverted below
+    ...finished("E", "2025-03-10T09:00:00.000Z", "succeeded", "2025-03-09T09:00:00.000Z"), // lead 24 h, reverted 60 min later
     {
       type: "rollback",
       at: "2025-03-10T10:00:00.000Z",
@@ -48,11 +48,15 @@ function history(): LedgerEntry[] {
       ok: true,
       to_slot: "blue",
     },
-    ...finished("F", "2025-03-10T10:10:00.000Z", "succeeded", "2025-03-10T09:40:00.000Z"), // lead 0.5 h; restores E: 70 min
+    ...finished("F", "2025-03-10T10:10:00.000Z", "succeeded", "2025-03-10T09:40:00.000Z"), // lead 0.5 h
     ...finished("G", "2025-03-12T10:00:00.000Z", "aborted", null),
     ...finished("H", "2025-03-12T11:00:00.000Z", "failed", null),
     ...finished("I", "2025-03-20T10:00:00.000Z", "succeeded", null), // no commit time: no lead time
-    ...finished("J", "2025-03-25T10:00:00.000Z", "rolled_back", null), // never restored
+    ...finished("J", "2025-03-25T10:00:00.000Z", "rolled_back", null), // users had it 10 min, restored by its rollback
+    // An older record without the deploy's start: its restore time cannot be told.
+    ...finished("L", "2025-03-26T10:00:00.000Z", "rolled_back", null).map((entry) =>
+      entry.type === "deploy_finished" ? { ...entry, started_at: undefined } : entry,
+    ),
     ...finished("K", "2025-03-20T10:00:00.000Z", "succeeded", null).map((e) => ({ ...e, environment: "staging" })),
   ];
 }
@@ -65,16 +69,17 @@ describe("DORA metrics", () => {
       windowMs: 28 * DAY,
       environment: "production",
     });
-    expect(result.deploys).toEqual({ succeeded: 5, rolled_back: 2, aborted: 1, failed: 1, reverted: 1 });
+    expect(result.deploys).toEqual({ succeeded: 5, rolled_back: 3, aborted: 1, failed: 1, reverted: 1 });
     // 5 succeeded in 4 weeks.
     expect(result.metrics.frequency_per_week).toEqual({ value: 1.25, target: "> 5/week", met: false, samples: 5 });
     // Lead times 0.5, 1, 2, 24 h: median (1 + 2) / 2.
     expect(result.metrics.lead_time_hours).toEqual({ value: 1.5, target: "< 4 h", met: true, samples: 4 });
-    // Failures C, J and reverted E over 5 succeeded + 2 rolled back.
-    expect(result.metrics.change_failure_rate.value).toBeCloseTo(3 / 7, 10);
+    // Failures C, J, L and reverted E over 5 succeeded + 3 rolled back.
+    expect(result.metrics.change_failure_rate.value).toBeCloseTo(4 / 8, 10);
     expect(result.metrics.change_failure_rate.met).toBe(false);
-    // Restores 30 and 70 min; J has none yet.
-    expect(result.metrics.time_to_restore_minutes).toEqual({ value: 50, target: "< 15 min", met: false, samples: 2 });
+    // Users had the failed release 10 min (C), 10 min (J) and 60 min (E, until the rollback undid
+    // it, not until the next deploy); L's start is unknown.
+    expect(result.metrics.time_to_restore_minutes).toEqual({ value: 10, target: "< 15 min", met: true, samples: 3 });
     expect(result.unrestored).toBe(1);
   });
 

@@ -132,9 +132,7 @@ export function combine(at: string, checks: readonly Measurement[]): Window {
 export function checksWithoutData(windows: readonly Window[]): string[] {
   const names = [...new Set(windows.flatMap((window) => window.checks.map((check) => check.name)))];
   return names.filter((name) =>
-    windows.every((window) =>
-      window.checks.every((check) => check.name !== name || check.result === "inconclusive"),
-    ),
+    windows.every((window) => window.checks.every((check) => check.name !== name || check.result === "inconclusive")),
   );
 }
 
