@@ -54,7 +54,9 @@ export function planSync(options: {
   };
   const was =
     state === null
-      ? "no state was stored"
+      ? options.records.length === 0
+        ? "no state was stored"
+        : `no state was stored, so the ledger's end (${options.records.length} records) could not be checked against it and is taken as it is`
       : `the state said ${state.active} active, blue ${state.weights.blue} % / green ${state.weights.green} %, phase ${state.phase}`;
   const message = `state rebuilt from the router: all traffic on ${active} (${slots[active].release ?? "release unknown"}); ${was}`;
   return {

@@ -246,6 +246,16 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     const truncated = await run("ledger", "verify");
     expect(truncated.code).toBe(1);
     expect(truncated.stdout).toMatch(/TAMPERED: the ledger ends at record \d+ but the state records \d+/);
+    // Without the state, the cut cannot be seen: verify says its end is unchecked, never plainly intact.
+    const stateFile = path.join(path.dirname(ledgerFile()), "state.json");
+    const state = await readFile(stateFile, "utf8");
+    await rm(stateFile);
+    const unanchored = await run("ledger", "verify");
+    expect(unanchored.code).toBe(0);
+    expect(unanchored.stdout).toMatch(
+      /intact: \d+ records, head #\d+ \w+ \(its end is not checked: no state records the head/,
+    );
+    await writeFile(stateFile, state);
     await writeFile(ledgerFile(), original);
     expect(parseLedger(original).length).toBe(lines.length);
   });
