@@ -1,3 +1,4 @@
+import { summarizeDeploys } from "./metrics.js";
 import { Controller, TakenOverError, type ControllerDeps, type Finish } from "./controller.js";
 import { parseLedger, type LedgerEntry, type LedgerRecord } from "./ledger.js";
 import { acquireLock, describeLock, lockBrokenEntry, seizeLock, viewLock } from "./lock.js";
@@ -200,7 +201,9 @@ export async function requestPromotion(
  * The release live before the current one, from the ledger: the last release that succeeded
  * before the deploy that put the live release up (a release rolled back to is found by its own
  * earlier deploy), so a second `--to-previous` goes further back instead of returning to the
- * release just left. Served by a slot still up, or redeployed on the idle slot.
+ * release just left. A release rolled back after it succeeded is skipped: `metrics` counts it a
+ * change failure, and it is no stable release to return to. Served by a slot still up, or
+ * redeployed on the idle slot.
  */
 export function previousStable(
   records: readonly LedgerRecord[],
@@ -211,9 +214,16 @@ export function previousStable(
   const succeeded = records.filter(
     (record) => record.type === "deploy_finished" && record.outcome === "succeeded" && record.release !== null,
   );
+  const reverted = new Set(
+    summarizeDeploys(records)
+      .filter((deploy) => deploy.reverted_at !== null)
+      .map((deploy) => deploy.id),
+  );
   const liveDeploy = succeeded.findLastIndex((record) => record.release === live);
   const before = liveDeploy < 0 ? succeeded : succeeded.slice(0, liveDeploy);
-  const release = before.findLast((record) => record.release !== live)?.release;
+  const release = before.findLast(
+    (record) => record.release !== live && (record.deploy_id === null || !reverted.has(record.deploy_id)),
+  )?.release;
   if (release === undefined || release === null) return undefined;
   const idle = otherSlot(state.active);
   const serving = state.slots[idle].release === release && !state.slots[idle].retired;
