@@ -30,6 +30,23 @@ const onlyFixableOnVulnerabilities: PolicyRule = {
     }),
 };
 
+const dbAgeOnVulnerabilities: PolicyRule = {
+  name: "max-db-age-on-vulnerabilities",
+  description: "max_db_age is meaningful for vulnerabilities only (the age of trivy's vulnerability DB)",
+  check: (policy) =>
+    GATE_NAMES.flatMap((gate) => {
+      if (gate === "vulnerabilities" || gate === "performance" || policy.gates[gate].max_db_age === undefined)
+        return [];
+      return [
+        {
+          path: `gates.${gate}.max_db_age`,
+          message: `max_db_age applies to vulnerabilities only; ${gate} is not judged against trivy's vulnerability DB`,
+          fix: "move it to gates.vulnerabilities, or remove it",
+        },
+      ];
+    }),
+};
+
 const latencyBoundsPositive: PolicyRule = {
   name: "latency-bounds-positive",
   description: "max_p95 and max_p99 are above zero (a zero bound can never pass; usually a missing unit)",
@@ -64,7 +81,12 @@ const p99AtLeastP95: PolicyRule = {
 };
 
 /** Every cross-field rule, applied in order after the schema accepted the document. */
-export const POLICY_RULES: readonly PolicyRule[] = [onlyFixableOnVulnerabilities, latencyBoundsPositive, p99AtLeastP95];
+export const POLICY_RULES: readonly PolicyRule[] = [
+  onlyFixableOnVulnerabilities,
+  dbAgeOnVulnerabilities,
+  latencyBoundsPositive,
+  p99AtLeastP95,
+];
 
 /** The problems every rule finds, each tagged with its rule's name. */
 export function checkPolicyRules(

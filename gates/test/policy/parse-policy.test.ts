@@ -144,6 +144,9 @@ describe("parsePolicy: every problem with its dot-path and fix", () => {
         "gates.performance.max_p95: max_p95 is 0ms: no request can be faster than zero, so the gate could never pass — fix: set a positive duration such as "200ms" [latency-bounds-positive]",
       ]
     `);
+    expect(problemsOf("name: a\ngates:\n  secrets:\n    max_db_age: 24h\n")).toEqual([
+      "gates.secrets.max_db_age: max_db_age applies to vulnerabilities only; secrets is not judged against trivy's vulnerability DB — fix: move it to gates.vulnerabilities, or remove it [max-db-age-on-vulnerabilities]",
+    ]);
     expect(problemsOf("name: a\ngates:\n  performance:\n    max_p95: 1s\n    max_p99: 999ms\n")).toMatchInlineSnapshot(`
       [
         "gates.performance.max_p99: max_p99 (999ms) is below max_p95 (1s); p(99) is never below p(95) — fix: raise max_p99 to at least 1s, or lower max_p95 [p99-at-least-p95]",
