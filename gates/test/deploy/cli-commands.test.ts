@@ -126,26 +126,12 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     };
     for (const [file, report] of Object.entries(reports))
       await writeFile(path.join(work, file), JSON.stringify(report));
-    const narrowed = await run(
-      "deploy",
-      "--release",
-      "v2",
-      "--commit",
-      REPORT_COMMIT,
-      "--gate-report",
-      "narrowed.json",
-    );
+    const deployWith = (file: string) =>
+      run("deploy", "--release", "v2", "--commit", REPORT_COMMIT, "--gate-report", file);
+    const narrowed = await deployWith("narrowed.json");
     expect(narrowed.code).toBe(3);
     expect(narrowed.stderr).toMatch(/judged only documentation \(--gate\), not every gate of staging/);
-    const other = await run(
-      "deploy",
-      "--release",
-      "v2",
-      "--commit",
-      REPORT_COMMIT,
-      "--gate-report",
-      "other-policy.json",
-    );
+    const other = await deployWith("other-policy.json");
     expect(other.code).toBe(3);
     expect(other.stderr).toMatch(/judged by another policy \(\.\/lax\.yml, abc\) than this deploy's/);
   });

@@ -41,6 +41,57 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
+  /** `deploy v2` with the command router writing `weights`, probes on green, and the PromQL checks given. */
+  const deployV2 = (options: {
+    weights: string;
+    stateDir: string;
+    steps: string;
+    queries: string;
+    extra?: readonly string[];
+  }) =>
+    cli(
+      [
+        "deploy",
+        "--release",
+        "v2",
+        "--force",
+        "--reason",
+        "prometheus test",
+        "--router",
+        "command",
+        "--command-set",
+        `printf '%s %s' {blue} {green} > ${options.weights}`,
+        "--command-get",
+        `cat ${options.weights}`,
+        "--blue",
+        blue.url,
+        "--green",
+        green.url,
+        "--state-dir",
+        options.stateDir,
+        "--steps",
+        options.steps,
+        "--bake",
+        "2s",
+        "--interval",
+        "1s",
+        "--warmup",
+        "0s",
+        "--probe-rate",
+        "20",
+        "--min-requests",
+        "5",
+        "--max-p95",
+        "2s",
+        "--prometheus-url",
+        prometheus.url,
+        "--prometheus-queries",
+        options.queries,
+        ...(options.extra ?? []),
+      ],
+      work,
+    );
+
   it("reads Prometheus' infinities as values past any limit, and only NaN or nothing as no data", async () => {
     const agent = new Agent();
     const judged = async (query: string) =>
@@ -80,49 +131,13 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
     // so the ratio is not judged for want of traffic, and the windows pass on the probes alone.
     const misspelt = 'app_requets_total{version="{release}"}';
     const queries = JSON.stringify([{ name: "misspelt_ratio", query: `sum(rate(${misspelt}[5s]))`, max: 0.05 }]);
-    const run = await cli(
-      [
-        "deploy",
-        "--release",
-        "v2",
-        "--force",
-        "--reason",
-        "prometheus test",
-        "--router",
-        "command",
-        "--command-set",
-        `printf '%s %s' {blue} {green} > ${weights}`,
-        "--command-get",
-        `cat ${weights}`,
-        "--blue",
-        blue.url,
-        "--green",
-        green.url,
-        "--state-dir",
-        path.join(work, "state-nodata"),
-        "--steps",
-        "100",
-        "--bake",
-        "2s",
-        "--interval",
-        "1s",
-        "--warmup",
-        "0s",
-        "--probe-rate",
-        "20",
-        "--min-requests",
-        "5",
-        "--max-p95",
-        "2s",
-        "--prometheus-url",
-        prometheus.url,
-        "--prometheus-queries",
-        queries,
-        "--prometheus-traffic-query",
-        `sum(increase(${misspelt}[1m])) or vector(0)`,
-      ],
-      work,
-    );
+    const run = await deployV2({
+      weights,
+      stateDir: path.join(work, "state-nodata"),
+      steps: "100",
+      queries,
+      extra: ["--prometheus-traffic-query", `sum(increase(${misspelt}[1m])) or vector(0)`],
+    });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     for (const check of ["prometheus_traffic", "misspelt_ratio"]) {
       expect(run.stdout).toContain(
@@ -143,47 +158,7 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
       await writeFile(weights, "100 0");
       const stateDir = path.join(work, "state");
       const queries = JSON.stringify([{ name: "green_error_ratio", query: ERROR_RATIO, max: 0.05 }]);
-      const run = await cli(
-        [
-          "deploy",
-          "--release",
-          "v2",
-          "--force",
-          "--reason",
-          "prometheus test",
-          "--router",
-          "command",
-          "--command-set",
-          `printf '%s %s' {blue} {green} > ${weights}`,
-          "--command-get",
-          `cat ${weights}`,
-          "--blue",
-          blue.url,
-          "--green",
-          green.url,
-          "--state-dir",
-          stateDir,
-          "--steps",
-          "50,100",
-          "--bake",
-          "2s",
-          "--interval",
-          "1s",
-          "--warmup",
-          "0s",
-          "--probe-rate",
-          "20",
-          "--min-requests",
-          "5",
-          "--max-p95",
-          "2s",
-          "--prometheus-url",
-          prometheus.url,
-          "--prometheus-queries",
-          queries,
-        ],
-        work,
-      );
+      const run = await deployV2({ weights, stateDir, steps: "50,100", queries });
       expect(run.code, run.stdout + run.stderr).toBe(1);
       const records = parseLedger(await readFile(path.join(stateDir, "default", "ledger.jsonl"), "utf8"));
       const step = records.find((record) => record.type === "step")?.step;
