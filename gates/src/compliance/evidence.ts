@@ -136,7 +136,7 @@ export async function verifyBundle(
     return {
       ok: false,
       signed: false,
-      problems: [{ kind: "manifest", path: MANIFEST_FILE, message: "manifest.json is missing" }],
+      problems: [...problems, { kind: "manifest", path: MANIFEST_FILE, message: "manifest.json is missing" }],
     };
   }
   const manifest = parseManifest(manifestBytes);
@@ -145,6 +145,7 @@ export async function verifyBundle(
       ok: false,
       signed: false,
       problems: [
+        ...problems,
         { kind: "manifest", path: MANIFEST_FILE, message: "manifest.json is not a portcullis.evidence/v1 manifest" },
       ],
     };
@@ -279,15 +280,24 @@ async function readTar(bytes: Buffer): Promise<{ files: Map<string, Buffer>; pro
   const problems: BundleProblem[] = [];
   const reading = (async () => {
     for await (const entry of extract) {
-      const content = await buffer(entry);
       // `tar -C dir -czf bundle.tar.gz .` names members `./manifest.json`: the same file as ours.
       const path = entry.header.name.replace(/^(?:\.\/)+/, "");
-      const type = entry.header.type ?? "file";
+      if (entry.header.type === "directory" && (entry.header.size ?? 0) > 0) {
+        // tar-stream never ends such an entry; tar -x reads what follows in its own way. Stop here.
+        problems.push({ kind: "entry", path, message: "a folder entry with contents, which no tar writes" });
+        break;
+      }
+      const content = await buffer(entry);
+      // tar-stream names no type it does not know (GNU sparse files, among others): never a file here.
+      const type = entry.header.type ?? "unnamed";
       const folder = path.replace(/\/$/, "");
       // The archive's own root (`./`) and folders inside it hold nothing: tar -x only creates them.
-      if (type === "directory" && (folder === "" || folder === "." || !unsafePath(folder))) continue;
-      if (type !== "file" && type !== "directory") {
-        problems.push({ kind: "entry", path, message: `a ${type} entry, which portcullis never writes` });
+      const plainFolder = type === "directory";
+      if (plainFolder && (folder === "" || folder === "." || !unsafePath(folder))) continue;
+      if (type !== "file" && !plainFolder) {
+        const what =
+          type === "unnamed" ? "an entry of a tar type this reader cannot name (GNU sparse?)" : `a ${type} entry`;
+        problems.push({ kind: "entry", path, message: `${what}, which portcullis never writes` });
       } else if (unsafePath(path)) {
         problems.push({ kind: "entry", path, message: "not a plain relative path inside the bundle" });
       } else if (files.has(path)) {

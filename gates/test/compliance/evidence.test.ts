@@ -113,6 +113,33 @@ describe("evidence bundle", () => {
     },
   );
 
+  it.each([
+    [
+      "a GNU sparse file (a type tar-stream does not name)",
+      "S",
+      "an entry of a tar type this reader cannot name (GNU sparse?), which portcullis never writes",
+    ],
+    [
+      "a folder entry with contents (tar-stream never ends it)",
+      "5",
+      "a folder entry with contents, which no tar writes",
+    ],
+  ])("fails a signed bundle with %s appended, and ends", async (_name, typeflag, message) => {
+    const keys = keyPair();
+    const bundle = await packBundle(FILES, { ...OPTIONS, signingKey: keys.privateKey });
+    const tarBytes = gunzipSync(bundle);
+    // The two zero blocks that end a tar, then the raw entry and a new end.
+    const end = tarBytes.byteLength - 1024;
+    const forged = Buffer.concat([
+      tarBytes.subarray(0, end),
+      rawEntry("reports/report.json", typeflag, '{"passed":true}\n'),
+      Buffer.alloc(1024),
+    ]);
+    const result = await verifyBundle(gzipSync(forged), { publicKey: keys.publicKey });
+    expect(result.ok).toBe(false);
+    expect(lines(result)).toContain(`entry reports/report.json: ${message}`);
+  });
+
   it("fails a second copy of a listed file, whichever comes first, and a path out of the bundle", async () => {
     const bundle = await packBundle(FILES, OPTIONS);
     const forged = await withEntries(
@@ -186,4 +213,24 @@ async function withEntries(
   }
   pack.finalize();
   return gzipSync(await writing);
+}
+
+/** One ustar entry written by hand, with a type flag no tar library here writes, and its data. */
+function rawEntry(name: string, typeflag: string, data: string): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0, "utf8");
+  header.write("0000644\0", 100, "ascii");
+  header.write("0000000\0", 108, "ascii");
+  header.write("0000000\0", 116, "ascii");
+  header.write(`${Buffer.byteLength(data).toString(8).padStart(11, "0")}\0`, 124, "ascii");
+  header.write("00000000000\0", 136, "ascii");
+  header.write(typeflag, 156, "ascii");
+  header.write("ustar\0", 257, "ascii");
+  header.write("00", 263, "ascii");
+  header.write("        ", 148, "ascii");
+  const checksum = header.reduce((sum, byte) => sum + byte, 0);
+  header.write(`${checksum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
+  const body = Buffer.alloc(Math.ceil(Buffer.byteLength(data) / 512) * 512);
+  body.write(data, 0, "utf8");
+  return Buffer.concat([header, body]);
 }
