@@ -239,8 +239,9 @@ export function filesHolding(files: readonly EvidenceFile[], secrets: readonly s
   const list = scrubList(secrets);
   return files.filter((file) => {
     const text = Buffer.from(file.content).toString("utf8");
-    return scrubList([...list, ...piecesShown(text, list)]).some(
-      (secret) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1)),
+    return (
+      list.some((secret) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1))) ||
+      piecesShown(text, list).length > 0
     );
   });
 }
@@ -255,12 +256,12 @@ const VISIBLE_PIECE = 8;
  * 15 characters and shows the other 40, which a search for the whole token does not find.
  */
 export function piecesShown(text: string, secrets: readonly string[]): string[] {
+  const secretLike = (piece: string): boolean => /\d/.test(piece) && /[A-Za-z]/.test(piece);
   const byEnd = new Map<string, string[]>();
   for (const secret of secrets) {
     if (secret.length <= VISIBLE_PIECE) continue;
-    for (const end of new Set([secret.slice(0, VISIBLE_PIECE), secret.slice(-VISIBLE_PIECE)])) {
-      byEnd.set(end, [...(byEnd.get(end) ?? []), secret]);
-    }
+    const ends = [secret.slice(0, VISIBLE_PIECE), secret.slice(-VISIBLE_PIECE)].filter(secretLike);
+    for (const end of new Set(ends)) byEnd.set(end, [...(byEnd.get(end) ?? []), secret]);
   }
   const shown = new Set<string>();
   if (byEnd.size > 0) {
@@ -268,7 +269,6 @@ export function piecesShown(text: string, secrets: readonly string[]): string[] 
       for (const secret of byEnd.get(text.slice(at, at + VISIBLE_PIECE)) ?? []) shown.add(secret);
     }
   }
-  const secretLike = (piece: string): boolean => /\d/.test(piece) && /[A-Za-z]/.test(piece);
   return [...shown].flatMap((secret) => {
     const pieces: string[] = [];
     for (let length = VISIBLE_PIECE; length < secret.length; length += 1) {

@@ -289,7 +289,7 @@ async function readTar(bytes: Buffer): Promise<{ files: Map<string, Buffer>; pro
       }
       const content = await buffer(entry);
       // tar-stream names no type it does not know (GNU sparse files, among others): never a file here.
-      const type = entry.header.type ?? "unnamed";
+      const type: string = entry.header.type ?? "unnamed";
       const folder = path.replace(/\/$/, "");
       // The archive's own root (`./`) and folders inside it hold nothing: tar -x only creates them.
       const plainFolder = type === "directory";

@@ -23,7 +23,11 @@ const SEVERITIES: Readonly<Record<string, Severity>> = {
 
 /** trivy masks a secret by replacing each of its characters with `*`. */
 const MASKED = /\*{3,}/;
-const MASK_RUNS = /\*{3,}/g;
+/**
+ * A mask and the rest of the word it sits in: trivy masks only its rule's secret group, so part of a
+ * token can stay in the clear beside it (a Slack bot token's last 40 characters).
+ */
+const MASKED_WORDS = /[^\s"'`=:,;()[\]{}]*\*{3,}[^\s"'`=:,;()[\]{}]*/g;
 const MAX_SNIPPET_LINES = 10;
 
 /**
@@ -129,8 +133,8 @@ export class TrivyCollector {
       // Never derived from the secret, not even hashed: rule, file and the finding's rank in that file.
       fingerprint: this.ordinal(["trivy", "secret", secret.RuleID, target]),
       references: [],
-      // Only trivy's own masked line is shown, with the mask made explicit; code lines never are.
-      ...(masked ? { snippet: match.replace(MASK_RUNS, REDACTED).trim() } : {}),
+      // Only trivy's own masked line is shown, the masked word made explicit; code lines never are.
+      ...(masked ? { snippet: match.replace(MASKED_WORDS, REDACTED).trim() } : {}),
     };
   }
 

@@ -187,7 +187,7 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
   );
 
   it.runIf(trivyTool.runs)(
-    "packs no piece of a Slack token that trivy masks only in part into the evidence bundle",
+    "writes no piece of a Slack token that trivy masks only in part, in the outputs or the evidence bundle",
     async () => {
       const slack = ["xoxb", "263594206564", "2343594206574", "FGqddMF8t7YFRFAyH2Ds2Ebb"].join("-");
       const dir = repository({ "notify.js": `const token = "${slack}";\n` });
@@ -202,12 +202,37 @@ describe.runIf(gitleaksTool.runs)("masked secrets read back (real gitleaks)", ()
         cwd: dir,
       });
       expect(judged.code, judged.stderr).toBe(1);
+      const pieces = Array.from({ length: slack.length - 11 }, (_, at) => slack.slice(at, at + 12));
+      // Portcullis' own outputs: trivy's snippet keeps none of the part it left unmasked, also when
+      // its finding stands alone (with gitleaks' report, the two findings of one secret merge).
+      const alone = tempDir("portcullis-masked-alone-");
+      const trivyAlone = await run(
+        [
+          "evaluate",
+          "--env",
+          "development",
+          "--report",
+          `trivy=${path.join(reports, "trivy.nodb.json")}`,
+          "--out",
+          alone,
+        ],
+        { cwd: dir },
+      );
+      expect(trivyAlone.code, trivyAlone.stderr).toBe(1);
+      expect(readFileSync(path.join(alone, "report.json"), "utf8")).toContain(
+        '"snippet":"const token = \\"REDACTED\\";"',
+      );
+      for (const out of [reports, alone]) {
+        for (const output of ["report.json", "report.sarif", "summary.md", "junit.xml", "report.html"]) {
+          const text = readFileSync(path.join(out, output), "utf8");
+          for (const piece of pieces) expect(text, `${output}: ${piece}`).not.toContain(piece);
+        }
+      }
       const bundle = path.join(tempDir("portcullis-masked-bundle-"), "evidence.tar.gz");
       const packed = await run(["evidence", "--from", reports, "--out", bundle], { cwd: dir });
       expect([packed.code, packed.stderr]).toEqual([0, ""]);
       const tar = gunzipSync(readFileSync(bundle)).toString("latin1");
-      for (let at = 0; at + 12 <= slack.length; at += 1)
-        expect(tar, slack.slice(at, at + 12)).not.toContain(slack.slice(at, at + 12));
+      for (const piece of pieces) expect(tar, piece).not.toContain(piece);
     },
   );
 
