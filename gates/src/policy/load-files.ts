@@ -64,13 +64,16 @@ export function findEnvironment(ref: string, root: string): FoundEnvironment {
   if (misnamed !== undefined) {
     // Falling back to the built-in policy here would judge by a laxer one than the team wrote.
     const shown = display(path.join(path.dirname(resolved.file), misnamed), root);
+    const stem = misnamed.replace(/\.ya?ml$/i, "");
+    // `--env Production` beside production.yml is a typo of the name, not of the file.
+    const fix =
+      stem !== resolved.name && misnamed.endsWith(".yml")
+        ? `use --env ${stem}`
+        : `rename it to ${file}, or pass it as --env ${shown}`;
     throw new UsageError(
       "USAGE",
       `not read as environment ${quote(resolved.name)}: its file must be named ${resolved.name}.yml`,
-      {
-        file: shown,
-        fix: `rename it to ${file}, or pass it as --env ${shown}`,
-      },
+      { file: shown, fix },
     );
   }
   const builtin = readOptional(resolved.builtinFile, resolved.builtinFile, "POLICY_INVALID");

@@ -104,10 +104,23 @@ describe("loadEnvironment", () => {
       const error = failure(() => loadEnvironment("staging", repo));
       expect(error.exitCode).toBe(2);
       expect(error.describe()).toBe(
-        `[USAGE] environments/${name}: not read as environment "staging": its file must be named staging.yml — fix: rename it to environments/staging.yml, or pass it as --env environments/${name}`,
+        `[USAGE] environments/${name}: not read as environment "staging": its file must be named staging.yml — fix: ${
+          name.endsWith(".yaml")
+            ? `rename it to environments/staging.yml, or pass it as --env environments/${name}`
+            : "use --env Staging"
+        }`,
       );
     },
   );
+
+  it("names the environment to ask for when only the case of --env is wrong", () => {
+    const repo = path.join(scratch, "case-of-env");
+    mkdirSync(path.join(repo, "environments"), { recursive: true });
+    writeFileSync(path.join(repo, "environments", "production.yml"), "name: production\n");
+    expect(failure(() => loadEnvironment("Production", repo)).describe()).toBe(
+      '[USAGE] environments/production.yml: not read as environment "Production": its file must be named Production.yml — fix: use --env production',
+    );
+  });
 
   it("prefers the repository's own file to the built-in one", () => {
     const repo = path.join(scratch, "own");
