@@ -94,15 +94,20 @@ export async function listRepository(
   const included = globMatcher(config.include);
   const excluded = globMatcher(config.exclude);
   const skipped = new Set(skipFolders);
-  const gitIgnores = await ignoredByGit(root);
   const paths: string[] = [];
   const ignoredFiles = new Set<string>();
   const unlisted: string[] = [];
-  const walk = async (relative: string, inherited: GitignoreRules): Promise<void> => {
+  const walk = async (relative: string, inherited: GitignoreRules, outer: GitView | undefined): Promise<void> => {
     const entries = await readdir(path.join(root, relative), { withFileTypes: true });
-    const gitignore = gitIgnores === undefined ? await readGitignore(root, relative, entries) : undefined;
+    // A repository inside (a submodule, a nested clone) is asked on its own: git answers for one.
+    const nested = relative !== "" && entries.some((entry) => entry.name === ".git");
+    const view = nested ? await gitViewOf(root, relative) : outer;
+    const gitignore = view === undefined ? await readGitignore(root, relative, entries) : undefined;
     const rules = gitignore === undefined ? inherited : inherited.with(relative, gitignore);
-    const ignores = gitIgnores ?? ((file: string, isFolder: boolean) => rules.ignores(file, isFolder));
+    const ignores: Ignores =
+      view === undefined
+        ? (file, isFolder) => rules.ignores(file, isFolder)
+        : (file, isFolder) => view.ignored(view.base === "" ? file : file.slice(view.base.length + 1), isFolder);
     const folders: string[] = [];
     for (const entry of entries) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
@@ -115,9 +120,9 @@ export async function listRepository(
       } else if (kind === "folder") folders.push(child);
       else if (kind === "link-to-folder") unlisted.push(child);
     }
-    for (const folder of folders) await walk(folder, rules);
+    for (const folder of folders) await walk(folder, rules, view);
   };
-  await walk("", GitignoreRules.none());
+  await walk("", GitignoreRules.none(), await gitViewOf(root, ""));
   paths.sort();
   const wanted = paths.filter((file) => included(file) && !excluded(file) && !ignoredFiles.has(file));
   const files = readAll(root, wanted);
@@ -134,6 +139,17 @@ function sameGlobs(a: readonly string[], b: readonly string[]): boolean {
 }
 
 type Ignores = (file: string, isFolder: boolean) => boolean;
+
+/** What git ignores in the repository at `base` (root-relative), by paths relative to `base`. */
+interface GitView {
+  base: string;
+  ignored: Ignores;
+}
+
+async function gitViewOf(root: string, base: string): Promise<GitView | undefined> {
+  const ignored = await ignoredByGit(path.join(root, base));
+  return ignored === undefined ? undefined : { base, ignored };
+}
 
 function neverJudged(folder: string, name: string, skipped: ReadonlySet<string>, ignores: Ignores): boolean {
   return NEVER_JUDGED.has(name) || skipped.has(folder) || ignores(folder, true);

@@ -66,6 +66,26 @@ describe("listRepository: what is never judged", () => {
     expect(listing.paths).toContain("scratch.log.md");
   });
 
+  it("asks a repository inside the tree (a submodule, a nested clone) for its own ignores", async () => {
+    const dir = await repository({
+      "README.md": "# Readme\n",
+      "vendor/lib/.gitignore": "dist/\n",
+      "vendor/lib/README.md": "# Lib\n",
+      "vendor/lib/dist/gen.md": BAD_PAGE,
+    });
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd });
+    git(path.join(dir, "vendor", "lib"), "init", "-q");
+    git(path.join(dir, "vendor", "lib"), "add", ".");
+    git(path.join(dir, "vendor", "lib"), "commit", "-qm", "lib");
+    git(dir, "init", "-q");
+    git(dir, "add", "README.md");
+    git(dir, "commit", "-qm", "initial");
+    const listing = await listRepository(dir, defaultValidateConfig());
+    expect(listing.files.map((file) => file.path)).toEqual(["README.md", "vendor/lib/README.md"]);
+    expect(listing.unlisted.sort()).toEqual([".git", "vendor/lib/.git", "vendor/lib/dist"]);
+  });
+
   it("skips the folders it is told to (the reports folder of `ci`) even without a .gitignore", async () => {
     const dir = await repository({ "README.md": "# Readme\n", "out/reports/summary.md": BAD_PAGE });
     expect((await validateRepository(dir, { workers: 0 })).findings).toHaveLength(1);
