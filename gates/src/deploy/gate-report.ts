@@ -1,4 +1,5 @@
 import { Report } from "../model/report.js";
+import { PORTCULLIS_VERSION } from "../version.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 
 /**
@@ -64,10 +65,16 @@ export function checkGateReport(
     };
   }
   if (expected.policy !== undefined && report.policyHash !== expected.policy.hash) {
+    // A hash covers the policy with the defaults of the version that read it: across versions the
+    // same file can hash differently, so say which versions met.
+    const versions =
+      report.portcullisVersion === PORTCULLIS_VERSION
+        ? ""
+        : `; the report was judged by Portcullis ${report.portcullisVersion}, this is ${PORTCULLIS_VERSION}, and a policy's hash includes its version's defaults`;
     return {
       ok: false,
-      reason: `gate report was judged by another policy (${report.policySource ?? "source not recorded"}, ${report.policyHash.slice(0, 12)}) than this deploy's (${expected.policy.source}, ${expected.policy.hash.slice(0, 12)})`,
-      fix: `evaluate with the deploy's --env ${expected.environment} and pass that report.json`,
+      reason: `gate report was judged by another policy (${report.policySource ?? "source not recorded"}, ${report.policyHash.slice(0, 12)}) than this deploy's (${expected.policy.source}, ${expected.policy.hash.slice(0, 12)})${versions}`,
+      fix: `evaluate with the deploy's --env ${expected.environment}${versions === "" ? "" : ` and this version of Portcullis`}, and pass that report.json`,
     };
   }
   if (expected.commit === null)

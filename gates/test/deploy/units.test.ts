@@ -295,6 +295,10 @@ describe("gate report before deploy", () => {
     expect(check.ok ? "" : check.reason).toBe(
       "gate report was judged by another policy (./lax.yml, abc) than this deploy's (environments/production.yml, def012345678)",
     );
+    const older = checkGateReport(report({ portcullisVersion: "0.0.9" }), "report.json", { ...expected, policy });
+    expect(older.ok ? "" : older.reason).toMatch(
+      /; the report was judged by Portcullis 0\.0\.9, this is \S+, and a policy's hash includes its version's defaults$/,
+    );
   });
 
   it("cannot match a report without --commit", () => {

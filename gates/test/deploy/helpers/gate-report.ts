@@ -1,4 +1,5 @@
 import { REPORT_SCHEMA_ID, type Report } from "../../../src/model/report.js";
+import { PORTCULLIS_VERSION } from "../../../src/version.js";
 
 /** The commit the gate reports below were judged at (a full SHA, so abbreviations can be tested). */
 export const REPORT_COMMIT = "0123456789abcdef0123456789abcdef01234567";
@@ -11,7 +12,7 @@ export const REPORT_COMMIT = "0123456789abcdef0123456789abcdef01234567";
 export function passingReport(extra: Partial<Report> = {}): Report {
   return {
     schema: REPORT_SCHEMA_ID,
-    portcullisVersion: "0.1.0",
+    portcullisVersion: PORTCULLIS_VERSION,
     generatedAt: "2026-12-01T00:00:00.000Z",
     environment: "production",
     policyHash: "abc",
