@@ -69,7 +69,7 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
   const commitTime = text(options, "commitTime") ?? null;
   // ISO 8601 with its zone only: `Date.parse` also takes `1` (2001) and reads a time without a zone
   // in this machine's own, so one ledger gave lead times hours apart on two machines.
-  if (commitTime !== null && (!ISO_WITH_ZONE.test(commitTime) || Number.isNaN(Date.parse(commitTime))))
+  if (commitTime !== null && !isIsoTimeWithZone(commitTime))
     throw new UsageError("USAGE", `--commit-time ${JSON.stringify(commitTime)} is not an ISO 8601 time with its zone`, {
       fix: "pass the commit's own time, as `git show -s --format=%cI <sha>` prints it: 2025-01-31T12:00:00+01:00 (or …Z)",
     });
@@ -119,7 +119,15 @@ async function deploy(options: Record<string, unknown>, io: CliIo): Promise<numb
 /** How far ahead of this machine's clock a commit's time may be. */
 const COMMIT_CLOCK_SKEW_MS = 5 * 60_000;
 /** `2025-01-31T12:00:00Z`, `…12:00:00.123+01:00`: a date, a time and a zone (git's `%cI`). */
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO 8601 time with its zone, on a day the calendar has (`Date.parse` takes 2025-02-30 for 2 March). */
+function isIsoTimeWithZone(text: string): boolean {
+  const match = ISO_WITH_ZONE.exec(text);
+  if (match === null || Number.isNaN(Date.parse(text))) return false;
+  const [year, month, day] = [match[1], match[2], match[3]].map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day && month >= 1 && month <= 12;
+}
 
 /**
  * A cancelled pipeline (SIGINT, SIGTERM) must not leave traffic half-moved: the signal starts an

@@ -243,7 +243,7 @@ async function verify(bundle: string, flags: { publicKey?: string | undefined },
   const about =
     result.manifest === undefined
       ? ""
-      : ` — ${result.manifest.environment} at commit ${result.manifest.commit}, generated ${result.manifest.generatedAt}`;
+      : ` — ${result.manifest.environment} at ${result.manifest.commit === undefined ? "no recorded commit" : `commit ${result.manifest.commit}`}, generated ${result.manifest.generatedAt}`;
   io.stdout(`${bundle}: intact, ${files} files match manifest.json, ${signature}${about}\n`);
   return EXIT.ok;
 }

@@ -112,6 +112,7 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     // `Date.parse` reads "1" as 2001, and a time without a zone in the machine's own.
     { args: ["--commit-time", "1"], message: /--commit-time "1" is not an ISO 8601 time with its zone/ },
     { args: ["--commit-time", "2026-11-30T12:00:00"], message: /is not an ISO 8601 time with its zone/ },
+    { args: ["--commit-time", "2025-02-30T12:00:00Z"], message: /is not an ISO 8601 time with its zone/ },
   ])("rejects bad input $args with exit 2", async ({ args, message }) => {
     const result = await run("deploy", "--release", "v2", "--force", "--reason", "t", ...args);
     expect(result.code).toBe(2);

@@ -71,6 +71,13 @@ describe("probe and query verdicts", () => {
     expect(judgeQuery({ name: "q", query: "x", max: 0.05 }, outcome).result).toBe(result);
   });
 
+  it("never rounds a value onto or across the limit it crossed in the reason", () => {
+    const crossed = judgeQuery({ name: "q", query: "x", max: 0.0012 }, { value: 0.00125 });
+    expect(crossed).toMatchObject({ result: "fail", reason: "q = 0.00125 > max 0.0012" });
+    const clear = judgeQuery({ name: "q", query: "x", max: 0.01 }, { value: 0.123456 });
+    expect(clear.reason).toBe("q = 0.123 > max 0.01");
+  });
+
   it("names the checks that had no data in any window, and only those", () => {
     const probe = judgeProbe(sample(100, 0), THRESHOLDS);
     const empty = judgeQuery({ name: "empty", query: "x", max: 1 }, { value: null });

@@ -70,11 +70,14 @@ export function judgeQuery(query: PrometheusQuery, outcome: QueryValue): Measure
   return { ...base, result: "pass", reason: `${query.name} = ${shown(value)}`, values };
 }
 
-/** A PromQL value for a reason: rounded, unless rounding makes it equal the limit it crossed. */
+/** A PromQL value for a reason: rounded, unless rounding puts it on or across the limit it crossed. */
 function shown(value: number, limit?: number): string {
   if (value === Number.POSITIVE_INFINITY) return "+Inf";
   if (value === Number.NEGATIVE_INFINITY) return "-Inf";
-  return round(value) === limit ? String(value) : String(round(value));
+  const rounded = round(value);
+  return limit !== undefined && Math.sign(rounded - limit) !== Math.sign(value - limit)
+    ? String(value)
+    : String(rounded);
 }
 
 /**
