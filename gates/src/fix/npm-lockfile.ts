@@ -40,6 +40,7 @@ const Manifest = z.object({
   dependencies: DependencyMap,
   devDependencies: DependencyMap,
   optionalDependencies: DependencyMap,
+  peerDependencies: DependencyMap,
   overrides: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -155,7 +156,8 @@ export function npmInventory(files: ProjectFiles): Inventory {
  * as conflicting.
  */
 function rootConflict(root: z.infer<typeof Manifest>, name: string, version: string): string | undefined {
-  for (const section of INSTALLED_SECTIONS) {
+  // npm checks the root's peer dependencies too (EOVERRIDE on `npm install`, tried with npm 11).
+  for (const section of [...INSTALLED_SECTIONS, "peerDependencies"] as const) {
     const range = root[section]?.[name];
     if (range === undefined) continue;
     if (semver.validRange(range) !== null && !semver.satisfies(version, range)) continue;

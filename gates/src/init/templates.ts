@@ -7,7 +7,6 @@
 /** The Dagger engine the written workflow installs (the module's `engineVersion` in dagger.json). */
 export const DAGGER_ENGINE_VERSION = "v0.21.9";
 
-/** The environments a repository starts from, in the order a change moves through them. */
 /**
  * The actions the workflows use, pinned by commit (a tag can be moved; a security gate's own supply
  * chain should not), the release beside it. All run on Node 24 or none (Node 20 left the runners
@@ -22,6 +21,7 @@ export const ACTIONS = {
   daggerForGithub: "27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77 # v8.4.1",
 } as const;
 
+/** The environments a repository starts from, in the order a change moves through them. */
 export const SCAFFOLD_ENVIRONMENTS = ["development", "staging", "production"] as const;
 
 export interface TemplateContext {
@@ -199,9 +199,10 @@ export function hostWorkflow(context: TemplateContext, tools: HostToolVersions):
     "      - name: Install dependencies (portcullis among them)",
     "        run: npm ci",
     "",
-    // The pinned versions, each release archive checked against its published checksums.
+    // The pinned versions: release archives checked against their published checksums, semgrep
+    // from PyPI at its pin; k6 only when named.
     `      - name: Install gitleaks ${tools.gitleaks}, trivy ${tools.trivy}, semgrep ${tools.semgrep} and k6 ${tools.k6}`,
-    "        run: npx portcullis tools install",
+    "        run: npx portcullis tools install gitleaks trivy semgrep k6",
     "",
     "      # Exit 1 when a mandatory gate blocks, which fails the job after the reports are kept.",
     "      - name: Run the gates",

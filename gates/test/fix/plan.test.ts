@@ -11,6 +11,7 @@ const manifests = {
     workspaces: ["packages/*"],
     dependencies: { direct: "^1.0.0", gitdep: "github:o/r", shared: "^3.0.0", pinned: "^1.0.0" },
     overrides: { other: { held: "1.0.0" } },
+    peerDependencies: { peered: "^1.0.0" },
   },
   "packages/api/package.json": { name: "api", devDependencies: { wsdep: "~2.0.0" } },
 };
@@ -30,6 +31,7 @@ const lock = {
     "node_modules/pinned": { version: "1.2.0" },
     "node_modules/other/node_modules/pinned": { version: "1.0.0" },
     "node_modules/held": { version: "1.0.0" },
+    "node_modules/other/node_modules/peered": { version: "1.0.0" },
     "packages/api/node_modules/wsdep": { version: "2.0.0" },
   },
 };
@@ -79,6 +81,7 @@ describe("planFixes over an npm workspace project", () => {
       vulnerability("ghost", "1.0.0", "CVE-7", ["1.0.1"]),
       vulnerability("pinned", "1.0.0", "CVE-10", ["1.0.1"]),
       vulnerability("held", "1.0.0", "CVE-11", ["1.0.1"]),
+      vulnerability("peered", "1.0.0", "CVE-12", ["1.0.1"]),
     ]);
     expect(
       result.upgrades.map((u) => [u.name, u.from, u.to, u.via, u.declaredBy.map((d) => `${d.manifest}:${d.section}`)]),
@@ -93,6 +96,7 @@ describe("planFixes over an npm workspace project", () => {
       ghost: "not-in-lockfile",
       gitdep: "unsupported-range",
       held: "not-overridable",
+      peered: "not-overridable",
       pinned: "not-overridable",
       wsdep: "major",
     });

@@ -101,7 +101,7 @@ describe("portcullis init", () => {
     const host = readFileSync(files[1] ?? "", "utf8");
     expect(host).toContain('run: npx portcullis ci --env "$PORTCULLIS_ENV"');
     // The scanners come checksum-checked through `tools install`, not piped from curl into tar.
-    expect(host).toContain("run: npx portcullis tools install\n");
+    expect(host).toContain("run: npx portcullis tools install gitleaks trivy semgrep k6\n");
     expect(host).not.toMatch(/curl|pipx/);
 
     // Every action pinned by a full commit, its release named beside it, the same one everywhere:
