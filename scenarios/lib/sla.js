@@ -42,23 +42,10 @@ export function slaThresholds(sla, options = {}) {
       : threshold;
   // Inclusive, as the gate's limits are: `rate<0` could never pass a zero-tolerance policy.
   return {
-    http_req_duration: [rule(`p(95)<=${decimal(sla.p95Ms)}`), rule(`p(99)<=${decimal(sla.p99Ms)}`)],
-    http_req_failed: [rule(`rate<=${decimal(sla.maxErrorRate)}`)],
-    checks: [rule(`rate>=${decimal(sla.minChecksRate)}`)],
+    http_req_duration: [rule(`p(95)<=${sla.p95Ms}`), rule(`p(99)<=${sla.p99Ms}`)],
+    http_req_failed: [rule(`rate<=${sla.maxErrorRate}`)],
+    checks: [rule(`rate>=${sla.minChecksRate}`)],
   };
-}
-
-/**
- * A number as k6's threshold grammar reads it, `digit+ ("." digit+)?` (metrics/thresholds_parser.go
- * in k6): `1e-7`, as JavaScript writes small numbers, would not parse.
- * @param {number} value
- */
-function decimal(value) {
-  const text = String(value);
-  const exponent = /^(\d+)(?:\.(\d+))?e([-+]\d+)$/.exec(text);
-  if (exponent === null) return text;
-  const digits = (exponent[2] ?? "").length - Number(exponent[3]);
-  return value.toFixed(Math.min(100, Math.max(0, digits)));
 }
 
 /**
