@@ -179,9 +179,9 @@ function renderMetrics(result: DoraMetrics): string {
   lines.push(
     `  rollbacks not counted as change failures: ${other.telemetry} for missing or inconclusive telemetry, ${other.router} for router failures`,
   );
-  if (result.unrestored > 0)
+  if (result.restore_unknown > 0)
     lines.push(
-      `  ${result.unrestored} failure(s) left out of the time to restore: their records do not say when the deploy started`,
+      `  ${result.restore_unknown} failure(s) left out of the time to restore: their records do not say when the deploy started`,
     );
   if (result.commit_after_finish > 0)
     lines.push(

@@ -17,7 +17,7 @@ import type { RollbackCause } from "./state.js";
  *   deploy rolled back from its start (its first step sends users to it) to the end of its rollback,
  *   which restored the previous release; a deploy reverted after it succeeded from its end to the
  *   rollback that undid it. A failure whose span is unknown (a record without its start) is counted
- *   as unrestored. Blue-green restores by rollback, not by the next deploy.
+ *   apart (`restore_unknown`). Blue-green restores by rollback, not by the next deploy.
  */
 
 export const TARGETS = {
@@ -44,7 +44,7 @@ export interface DoraMetrics {
   /** Rollbacks not caused by the release, outside the change failure rate. */
   rollbacks_not_caused_by_the_release: { telemetry: number; router: number };
   /** Failures whose restore time cannot be told (an older record without the deploy's start). */
-  unrestored: number;
+  restore_unknown: number;
   /**
    * Succeeded deploys whose commit time is after they finished (a clock ahead, a wrong
    * `--commit-time`): a negative lead time is no lead time, and is left out of the median.
@@ -135,7 +135,7 @@ export function computeMetrics(
       reverted: reverted.length,
     },
     rollbacks_not_caused_by_the_release: { telemetry: notTheRelease("telemetry"), router: notTheRelease("router") },
-    unrestored: failures.length - restores.length,
+    restore_unknown: failures.length - restores.length,
     commit_after_finish: spans.length - leadTimes.length,
     metrics: {
       frequency_per_week: metric(

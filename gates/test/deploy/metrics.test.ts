@@ -80,7 +80,7 @@ describe("DORA metrics", () => {
     // Users had the failed release 10 min (C), 10 min (J) and 60 min (E, until the rollback undid
     // it, not until the next deploy); L's start is unknown.
     expect(result.metrics.time_to_restore_minutes).toEqual({ value: 10, target: "< 15 min", met: true, samples: 3 });
-    expect(result.unrestored).toBe(1);
+    expect(result.restore_unknown).toBe(1);
   });
 
   it("reports no data as unmet, never as met", () => {
