@@ -166,7 +166,12 @@ async function environmentSla(tools: Toolbox, source: Directory, env: string): P
   const printed = await cliIn(cli(tools), source)
     .withExec(["portcullis", "policy", "sla", checkOperand("env", env)])
     .stdout();
-  const sla: unknown = JSON.parse(printed);
+  let sla: unknown;
+  try {
+    sla = JSON.parse(printed);
+  } catch {
+    sla = undefined;
+  }
   const entries = typeof sla === "object" && sla !== null ? Object.entries(sla) : [];
   if (entries.length === 0 || !entries.every(([name, value]) => /^SLA_\w+$/.test(name) && typeof value === "string")) {
     throw new Error(`portcullis policy sla printed no SLA variables: ${printed}`);

@@ -209,7 +209,7 @@ function movedMessage(moves: readonly LockMove[]): string {
   if (resolvedAgain.length > 0) {
     const names = [...new Set(resolvedAgain.map((move) => move.name))].join(" ");
     parts.push(
-      `${renderMoves(resolvedAgain)}These lead to an overridden package through a workspace, so fix had npm resolve them again (npm does not apply a new override there otherwise: npm/cli#8986), and npm took newer releases within their ranges. To take those releases, run \`npm update ${names} --package-lock-only --ignore-scripts\`, review and commit it, then run fix again.\n`,
+      `${renderMoves(resolvedAgain)}These lead to an overridden package through a workspace, so fix had npm resolve them again (npm does not apply a new override there otherwise: npm/cli#8986), and npm brought them back at other versions (within their ranges) or places. To take them as npm resolves them, run \`npm update ${names} --package-lock-only --ignore-scripts\`, review and commit it, then run fix again.\n`,
     );
   }
   if (other.length > 0) {

@@ -37,6 +37,8 @@ export interface BundleOptions {
   generatedAt: string;
   /** PEM Ed25519 private key: signs manifest.json into manifest.sig. */
   signingKey?: string | undefined;
+  /** The most the bundle may unpack to; MAX_BUNDLE_BYTES, which verify holds it to, by default. */
+  maxBytes?: number | undefined;
 }
 
 /**
@@ -84,6 +86,14 @@ export async function packBundle(files: readonly EvidenceFile[], options: Bundle
     });
   }
   const tarBytes = await writeTar(entries, mtime);
+  // Verify refuses what unpacks beyond the cap: a bundle it could not verify is never written.
+  if (tarBytes.byteLength > (options.maxBytes ?? MAX_BUNDLE_BYTES)) {
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      `the bundle would unpack to ${Math.ceil(tarBytes.byteLength / 1024 / 1024)} MB, more than verify accepts (${Math.floor((options.maxBytes ?? MAX_BUNDLE_BYTES) / 1024 / 1024)} MB)`,
+      { fix: "move large files that are no evidence (load-test samples, logs) out of the reports dir" },
+    );
+  }
   // gzip from Node writes no file name and a zero mtime in its header: the output depends on content only.
   return gzipSync(tarBytes, { level: 9 });
 }

@@ -55,7 +55,8 @@ export function judgeCompliance(
     licenceFindings: judgement.findings.filter(
       (finding) => finding.kind === "license" && finding.status !== "waived" && finding.status !== "suppressed",
     ),
-    // The gate's own errors are those of the reports that feed it, the licence scan's among them.
+    // The gate's errors so far are those of the reports that feed it: trivy's, whose licence scan
+    // this control judges (the adapters' kinds say so). Any of them means the licences went unread.
     licenceScanMissing: facts.errors.length === 0 ? undefined : facts.errors.map((entry) => entry.message).join("; "),
     sbom: collected.sbom,
     repository: collected.repository,

@@ -156,6 +156,12 @@ describe("evidence bundle", () => {
     ]);
   });
 
+  it("never writes a bundle that unpacks beyond what verify accepts", async () => {
+    await expect(packBundle(FILES, { ...OPTIONS, maxBytes: 4096 })).rejects.toThrow(
+      /the bundle would unpack to 1 MB, more than verify accepts \(0 MB\)/,
+    );
+  });
+
   it("refuses a bundle that unpacks to more than any bundle could hold (a gzip bomb) before holding it", async () => {
     const bomb = gzipSync(Buffer.alloc(MAX_BUNDLE_BYTES + 1));
     await expect(verifyBundle(bomb)).rejects.toThrow(/unpacks to more than 512 MB/);
