@@ -130,18 +130,16 @@ function exitContradiction(
     return undefined;
   if (!REPORT_KIND_SPECS[run.kind].findingsExitHasFindings || exitMeaning(run.kind, run.exitCode) !== "findings")
     return undefined;
-  if (result.performance !== undefined) {
-    // k6 re-evaluates its thresholds after a run one of them aborted: the summary may pass them all.
-    return {
-      code: "REPORT_INVALID",
-      message: `${result.tool} exited with code ${run.exitCode}, which it does only when a threshold failed (at the end, or one that aborted the run), but the summary shows every threshold passing: the run was cut short, or the summary is not that run's`,
-      fix: `read ${result.tool}'s output for the threshold that aborted the run, fix the cause and run it again`,
-    };
-  }
+  const words = REPORT_KIND_SPECS[run.kind].findingsExitWording ?? {
+    means: "it found something",
+    butReport: "the report holds no finding",
+    so: "it is not the report of that run",
+    fix: `run ${result.tool} again, writing its report and its exit code together (\`portcullis ci\` does)`,
+  };
   return {
     code: "REPORT_INVALID",
-    message: `${result.tool} exited with code ${run.exitCode}, which it does only when it found something, but the report holds no finding: it is not the report of that run`,
-    fix: `run ${result.tool} again, writing its report and its exit code together (\`portcullis ci\` does)`,
+    message: `${result.tool} exited with code ${run.exitCode}, which it does only when ${words.means}, but ${words.butReport}: ${words.so}`,
+    fix: words.fix,
   };
 }
 

@@ -120,6 +120,13 @@ export const k6 = {
   },
   /** Exit 99 says a threshold failed: a summary with every threshold passing beside it is `error`. */
   findingsExitHasFindings: true,
+  // k6 re-evaluates its thresholds after one aborted the run: the summary may then pass them all.
+  findingsExitWording: {
+    means: "a threshold failed (at the end, or one that aborted the run)",
+    butReport: "the summary shows every threshold passing",
+    so: "the run was cut short, or the summary is not that run's",
+    fix: "read k6's output for the threshold that aborted the run, fix the cause and run it again",
+  },
   exitMeaning(exitCode: number): ExitMeaning {
     if (exitCode === K6_EXIT.ok) return "clean";
     return exitCode === K6_EXIT.thresholdsFailed ? "findings" : "error";

@@ -3,7 +3,7 @@ import type { ReportFormat, ToolResult } from "../findings/finding.js";
 import type { GateName } from "../model/gates.js";
 import type { ReportKind } from "../model/report.js";
 import { describeDocument, parseReportJson } from "./report-json.js";
-import type { ExitMeaning, ParseOptions, ToolAdapter } from "./types.js";
+import type { ExitMeaning, FindingsExitWording, ParseOptions, ToolAdapter } from "./types.js";
 
 /**
  * The tables every other part reads, derived from what each adapter declares (its formats and their
@@ -30,6 +30,8 @@ export interface ReportKindSpec {
   tool: string;
   /** Its adapter's word: the tool's findings exit code comes only with a report that holds a finding. */
   findingsExitHasFindings: boolean;
+  /** How its adapter words a findings exit code beside a report that holds nothing, if its own way. */
+  findingsExitWording: FindingsExitWording | undefined;
 }
 
 /** Who owns a format: the adapter that labels it, and the kind a wrong-kind error suggests for it. */
@@ -148,6 +150,7 @@ function kindTable(
         feedsByLabel: declared.feedsByLabel ?? {},
         tool: declared.tool ?? adapter.name,
         findingsExitHasFindings: adapter.findingsExitHasFindings,
+        findingsExitWording: adapter.findingsExitWording,
       });
     }
   }

@@ -6,6 +6,17 @@ import type { ReportKind } from "../model/report.js";
 /** How a tool's exit code is read. `findings`: it ran and found something (not an error). */
 export type ExitMeaning = "clean" | "findings" | "error";
 
+/** The words of a findings exit code beside a report that holds nothing (see findingsExitHasFindings). */
+export interface FindingsExitWording {
+  /** When the tool exits so: `it found something`. */
+  means: string;
+  /** What the report shows instead: `the report holds no finding`. */
+  butReport: string;
+  /** What that makes the report: `it is not the report of that run`. */
+  so: string;
+  fix: string;
+}
+
 /** A pinned container image, the single source of truth for Dagger and documentation. */
 export interface PinnedImage {
   /** `registry/repo:tag` (plus `@sha256:…` only when verified from a published source). */
@@ -78,6 +89,11 @@ export interface ToolAdapter {
    * report (trivy's findings code counts what `--exit-code` was asked for).
    */
   readonly findingsExitHasFindings: boolean;
+  /**
+   * How the adapter words that contradiction, where its tool's findings code means more than "found
+   * something" (k6: a threshold failed, also one that aborted the run); the default wording otherwise.
+   */
+  readonly findingsExitWording?: FindingsExitWording;
   /**
    * Text that is not JSON but is recognisably another output of this tool (k6's `--out json`
    * sample stream): the error that says so and names the right file. Undefined otherwise.
