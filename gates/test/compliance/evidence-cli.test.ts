@@ -42,6 +42,10 @@ let reports: string;
 const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
   run(args, { cwd: work, env });
 
+/** `portcullis evidence --from reports --source repo [flags…] --out <out>`, in the work folder. */
+const pack = (out: string, ...flags: string[]): Promise<CliRun> =>
+  cli(["evidence", "--from", "reports", "--source", "repo", ...flags, "--out", out]);
+
 function write(root: string, files: Record<string, string>): void {
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
@@ -110,16 +114,12 @@ afterAll(() => {
 
 describe("portcullis evidence", () => {
   it("builds the same bytes twice from the same inputs (even with the bundle written into the reports dir)", async () => {
-    const first = await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "one.tar.gz"]);
+    const first = await pack("one.tar.gz");
     expect(first).toMatchObject({ code: 0, stderr: "" });
     expect(first.stdout).toMatch(/^wrote one\.tar\.gz: 12 files, unsigned, sha256 [0-9a-f]{64}\n$/);
-    expect((await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "two.tar.gz"])).code).toBe(0);
-    expect(
-      (await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "reports/evidence.tar.gz"])).code,
-    ).toBe(0);
-    expect(
-      (await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "reports/evidence.tar.gz"])).code,
-    ).toBe(0);
+    expect((await pack("two.tar.gz")).code).toBe(0);
+    expect((await pack("reports/evidence.tar.gz")).code).toBe(0);
+    expect((await pack("reports/evidence.tar.gz")).code).toBe(0);
     const one = readFileSync(path.join(work, "one.tar.gz"));
     expect(readFileSync(path.join(work, "two.tar.gz")).equals(one)).toBe(true);
     expect(readFileSync(path.join(reports, "evidence.tar.gz")).equals(one)).toBe(true);
@@ -127,7 +127,7 @@ describe("portcullis evidence", () => {
   });
 
   it("holds the reports, SBOM, policy files and hashes, the ledger excerpt of the commit, tools and metadata", async () => {
-    await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "contents.tar.gz"]);
+    await pack("contents.tar.gz");
     const files = await bundleEntries(readFileSync(path.join(work, "contents.tar.gz")));
     expect([...files.keys()]).toEqual([
       "manifest.json",
@@ -178,7 +178,7 @@ describe("portcullis evidence", () => {
   });
 
   it("verifies an intact bundle (exit 0) and names an altered byte, a removed file and an added file (exit 1)", async () => {
-    await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "intact.tar.gz"]);
+    await pack("intact.tar.gz");
     const intact = await cli(["evidence", "verify", "intact.tar.gz"]);
     expect(intact).toMatchObject({
       code: 0,
@@ -266,22 +266,12 @@ describe("portcullis evidence", () => {
         "",
       ].join("\n"),
     });
-    const result = await cli([
-      "evidence",
-      "--from",
-      "reports",
-      "--source",
-      "repo",
-      "--waivers",
-      "later-waivers.yml",
-      "--out",
-      "later.tar.gz",
-    ]);
+    const result = await pack("later.tar.gz", "--waivers", "later-waivers.yml");
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(
       "warning: later-waivers.yml is not the waivers file reports/report.json was judged with (W-9 differ)",
     );
-    const same = await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "same.tar.gz"]);
+    const same = await pack("same.tar.gz");
     expect(same.stderr).toBe("");
   });
 
@@ -294,17 +284,7 @@ describe("portcullis evidence", () => {
     write(work, {
       "changed.yml": changedPolicy(),
     });
-    const result = await cli([
-      "evidence",
-      "--from",
-      "reports",
-      "--source",
-      "repo",
-      "--env",
-      "changed.yml",
-      "--out",
-      "changed.tar.gz",
-    ]);
+    const result = await pack("changed.tar.gz", "--env", "changed.yml");
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/warning: changed\.yml is not the policy reports\/report\.json was judged by/);
     const hashes = jsonOf(
@@ -370,7 +350,7 @@ describe("portcullis evidence", () => {
     ["a new folder written with a trailing slash", "into-new/deeper/", false],
   ])("--out naming %s writes evidence.tar.gz inside it and says so", async (_name, out, create) => {
     if (create) mkdirSync(path.join(work, out), { recursive: true });
-    const result = await cli(["evidence", "--from", "reports", "--source", "repo", "--out", out]);
+    const result = await pack(out);
     const bundle = path.join(out, "evidence.tar.gz");
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toMatch(new RegExp(`^wrote ${bundle.replaceAll(".", "\\.")}: 12 files`));
@@ -379,7 +359,7 @@ describe("portcullis evidence", () => {
   });
 
   it("verifies a bundle repacked by the tar program, whose members are named ./manifest.json, ./reports/…", async () => {
-    await cli(["evidence", "--from", "reports", "--source", "repo", "--out", "repack.tar.gz"]);
+    await pack("repack.tar.gz");
     const unpacked = path.join(work, "unpacked");
     mkdirSync(unpacked);
     execFileSync("tar", ["-xzf", path.join(work, "repack.tar.gz"), "-C", unpacked]);
@@ -409,17 +389,7 @@ describe("portcullis evidence on a broken ledger", () => {
     const lines = readFileSync(path.join(store, "ledger.jsonl"), "utf8").trimEnd().split("\n");
     writeFileSync(path.join(cut, "ledger.jsonl"), `${lines.slice(0, -1).join("\n")}\n`);
     writeFileSync(path.join(cut, "state.json"), readFileSync(path.join(store, "state.json")));
-    const result = await cli([
-      "evidence",
-      "--from",
-      "reports",
-      "--source",
-      "repo",
-      "--ledger",
-      "cut/ledger.jsonl",
-      "--out",
-      "cut.tar.gz",
-    ]);
+    const result = await pack("cut.tar.gz", "--ledger", "cut/ledger.jsonl");
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
       /the deployment ledger's chain is broken: the ledger ends at record 4 but the state records 5/,
