@@ -237,13 +237,17 @@ export function reportsWithSecrets(
  */
 export function filesHolding(files: readonly EvidenceFile[], secrets: readonly string[]): EvidenceFile[] {
   const list = scrubList(secrets);
-  return files.filter((file) => {
-    const text = Buffer.from(file.content).toString("utf8");
-    return (
-      list.some((secret) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1))) ||
-      piecesShown(text, list).length > 0
-    );
-  });
+  return files.filter((file) => heldIn(Buffer.from(file.content).toString("utf8"), list) !== undefined);
+}
+
+/**
+ * What of `list` the text holds, with the pieces of it a tool left visible, as the list to scrub it
+ * of; undefined when it holds none. One read of the text for both questions.
+ */
+function heldIn(text: string, list: readonly string[]): readonly string[] | undefined {
+  const pieces = piecesShown(text, list);
+  const whole = list.some((secret) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1)));
+  return whole || pieces.length > 0 ? scrubList([...list, ...pieces]) : undefined;
 }
 
 /** The shortest piece of a secret scrubbed on its own: a tool's masking may leave this much visible. */
@@ -255,7 +259,7 @@ const VISIBLE_PIECE = 8;
  * occur in it. Tools mask part of a secret and keep the rest: trivy masks a Slack bot token's first
  * 15 characters and shows the other 40, which a search for the whole token does not find.
  */
-export function piecesShown(text: string, secrets: readonly string[]): string[] {
+function piecesShown(text: string, secrets: readonly string[]): string[] {
   const secretLike = (piece: string): boolean => /\d/.test(piece) && /[A-Za-z]/.test(piece);
   const byEnd = new Map<string, string[]>();
   for (const secret of secrets) {
@@ -291,20 +295,19 @@ export function scrubbedFiles(
   secrets: readonly string[],
 ): { files: EvidenceFile[]; redacted: string[]; unscrubbable: string[] } {
   const list = scrubList(secrets);
-  const holding = new Set(filesHolding(files, list));
   const redacted: string[] = [];
   const unscrubbable: string[] = [];
   const scrubbed = files.map((file) => {
-    if (!holding.has(file)) return file;
     const text = Buffer.from(file.content).toString("utf8");
+    const held = heldIn(text, list);
+    if (held === undefined) return file;
     const document = safeJson(text);
     if (document === undefined) {
       unscrubbable.push(file.path);
       return file;
     }
     redacted.push(file.path);
-    const withPieces = scrubList([...list, ...piecesShown(text, list)]);
-    return { path: file.path, content: utf8(`${JSON.stringify(scrubbedValues(document, withPieces), null, 2)}\n`) };
+    return { path: file.path, content: utf8(`${JSON.stringify(scrubbedValues(document, held), null, 2)}\n`) };
   });
   return { files: scrubbed, redacted, unscrubbable };
 }
