@@ -8,7 +8,7 @@ import { transition } from "./machine.js";
 import type { Notifier } from "./notify.js";
 import { RouterError, type Router } from "./routers/router.js";
 import { describeFailure, runShell } from "./shell.js";
-import type { DeployState, Lock, Slot, Window } from "./state.js";
+import type { DeployState, Lock, Slot } from "./state.js";
 import { StoreConflictError, type Snapshot, type StateStore } from "./stores/store.js";
 
 /**
@@ -266,17 +266,16 @@ export class Controller {
     const windows = Math.max(1, Math.round(bakeMs / intervalMs));
     const release = this.state.rollout?.release ?? "";
     const stillHere = (): boolean => this.state.phase === "analysing" && this.state.rollout?.step === step;
-    const measured: Window[] = [];
     for (let i = 0; i < windows; i += 1) {
       const request = this.state.promote_request;
       if (request !== null) return this.promoteFrom(request);
       const window = await this.deps.analyzer.measure(slot, release);
-      measured.push(window);
       this.deps.log(`  window ${i + 1}/${windows}: ${window.result} (${window.reason})`);
       await this.process({ type: "measurement", at: window.at, window });
       if (!stillHere()) return;
     }
-    for (const name of checksWithoutData(measured)) {
+    // The step's windows as the state recorded them, every measurement of this step.
+    for (const name of checksWithoutData(this.state.rollout?.steps.at(-1)?.windows ?? [])) {
       this.deps.log(
         `  warning: ${name} had no data in any window of step ${step + 1}: the step was judged without it (does its query match the release's metrics?)`,
       );
