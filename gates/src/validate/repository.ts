@@ -41,12 +41,20 @@ export async function validateRepository(dir: string, options: RepositoryOptions
   await checkFolder(root);
   const { config, file } = await loadValidateConfig(root, options.configFile);
   const listing = await listRepository(root, config, options.skipFolders);
-  if (listing.files.length === 0 && file !== undefined && !sameGlobs(config.include, defaultValidateConfig().include)) {
-    // A typo in `include` would otherwise pass the mandatory gate on nothing judged.
-    throw new ConfigError("CONFIG_INVALID", `validate.include ${JSON.stringify(config.include)} matches no file`, {
-      file,
-      fix: "correct the globs (repository-relative, such as docs/**/*.md), or remove include to check every Markdown file",
-    });
+  if (file !== undefined && !sameGlobs(config.include, defaultValidateConfig().include)) {
+    // A typo in `include` would otherwise leave its files unjudged: the mandatory gate passes on
+    // what the other globs found, or on nothing at all.
+    const unmatched = globsMatchingNothing(config.include, listing.files);
+    if (unmatched.length > 0) {
+      const all = unmatched.length === config.include.filter((glob) => !glob.startsWith("!")).length;
+      const what = all
+        ? `${JSON.stringify(config.include)} matches no file`
+        : `${JSON.stringify(config.include)}: ${unmatched.map((glob) => JSON.stringify(glob)).join(", ")} ${unmatched.length === 1 ? "matches" : "match"} no file`;
+      throw new ConfigError("CONFIG_INVALID", `validate.include ${what}`, {
+        file,
+        fix: "correct the globs (repository-relative, such as docs/**/*.md; files that exclude or .gitignore leave out do not count), or remove include to check every Markdown file",
+      });
+    }
   }
   const result = await validateFiles(listing, config, {
     ...(options.workers === undefined ? {} : { workers: options.workers }),
@@ -133,6 +141,16 @@ export async function listRepository(
 
 /** Folders no repository wants judged: git's own data and installed dependencies. */
 const NEVER_JUDGED = new Set([".git", "node_modules"]);
+
+/** The positive globs of `include` that match none of the files to judge (after exclude and ignores). */
+function globsMatchingNothing(include: readonly string[], files: readonly SourceFile[]): string[] {
+  return include
+    .filter((glob) => !glob.startsWith("!"))
+    .filter((glob) => {
+      const matches = globMatcher([glob]);
+      return !files.some((source) => matches(source.path));
+    });
+}
 
 function sameGlobs(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((glob, index) => glob === b[index]);

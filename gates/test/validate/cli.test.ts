@@ -121,6 +121,23 @@ describe("portcullis validate", () => {
     const refused = await run([], typo);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('portcullis.yml: validate.include ["doc/**/*.md"] matches no file');
+    // One mistyped glob among good ones leaves its files unjudged just the same.
+    const oneTypo = await tree([
+      { path: "docs/guide.md", content: "# Guide\n" },
+      { path: "agents/coder.md", content: "# Coder\n" },
+      { path: "drafts/old.md", content: "# Old\n" },
+      {
+        path: "portcullis.yml",
+        content: 'validate:\n  include: ["docs/**/*.md", "agent/**/*.md", "drafts/**"]\n  exclude: ["drafts/**"]\n',
+      },
+    ]);
+    const partly = await run([], oneTypo);
+    expect(partly.code).toBe(2);
+    expect(partly.stderr).toContain(
+      'portcullis.yml: validate.include ["docs/**/*.md","agent/**/*.md","drafts/**"]: "agent/**/*.md", "drafts/**" match no file',
+    );
+    await writeFile(path.join(oneTypo, "portcullis.yml"), 'validate:\n  include: ["docs/**/*.md", "agents/**/*.md"]\n');
+    expect((await run([], oneTypo)).stdout).toMatch(/^portcullis validate: 2 files checked, no findings/);
   });
 
   it("exits 0 when only advisory findings remain", async () => {
