@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EnvironmentPolicy } from "./schema.js";
+import { EnvironmentPolicy, GATE_NAMES, VULNERABILITIES_ONLY_KEYS } from "./schema.js";
 
 /** Where the generated schema is committed, relative to the repository root. */
 export const POLICY_JSON_SCHEMA_FILE = "environments/schema.json";
@@ -13,7 +13,16 @@ export const POLICY_JSON_SCHEMA_COMMAND = `npm run build && npx portcullis polic
  * Cross-field rules (rules.ts) are not expressible here; `portcullis policy check` applies them.
  */
 export function policyJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(EnvironmentPolicy, { io: "input", target: "draft-7" });
+  const schema = z.toJSONSchema(EnvironmentPolicy, { io: "input", target: "draft-7" });
+  // The policy schema accepts these keys on every finding gate so that rules.ts can refuse them with
+  // a reason; an editor should not offer them there at all.
+  const gates = (schema.properties?.gates as { properties?: Record<string, { properties?: Record<string, unknown> }> })
+    .properties;
+  for (const gate of GATE_NAMES) {
+    if (gate === "vulnerabilities") continue;
+    for (const key of VULNERABILITIES_ONLY_KEYS) delete gates?.[gate]?.properties?.[key];
+  }
+  return schema;
 }
 
 /** The committed file's exact text: two-space indentation and a final newline. */

@@ -32,6 +32,9 @@ export const SeverityLimits = z
   .describe("Maximum number of counted findings per severity; a severity not listed is not limited");
 export type SeverityLimits = z.infer<typeof SeverityLimits>;
 
+/** Keys of a finding gate that only the vulnerabilities gate reads (rules.ts refuses them elsewhere). */
+export const VULNERABILITIES_ONLY_KEYS = ["only_fixable", "max_db_age"] as const;
+
 export const FindingGatePolicy = z
   .object({
     enabled: z

@@ -7,7 +7,12 @@ import { evaluate } from "../../src/evaluate/evaluate.js";
 import { cleanRuns, finding, input, ok } from "../evaluate/helpers.js";
 import { POLICY_JSON_SCHEMA_COMMAND, POLICY_JSON_SCHEMA_FILE, policyJsonSchema } from "../../src/policy/json-schema.js";
 import { parsePolicy } from "../../src/policy/parse-policy.js";
-import { GATE_NAMES, type EnvironmentPolicy, type GateName } from "../../src/policy/schema.js";
+import {
+  GATE_NAMES,
+  VULNERABILITIES_ONLY_KEYS,
+  type EnvironmentPolicy,
+  type GateName,
+} from "../../src/policy/schema.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const ENVIRONMENTS = ["development", "staging", "production"] as const;
@@ -53,6 +58,28 @@ describe("environments/schema.json", () => {
     visit(policyJsonSchema(), "(root)");
     expect(undocumented, "keys without .describe()").toEqual([]);
     expect(open, "objects without .strict()").toEqual([]);
+  });
+
+  it("offers a gate the vulnerabilities-only keys exactly where a policy may set them", () => {
+    const samples = { only_fixable: true, max_db_age: "24h" } as const;
+    const gates = (
+      policyJsonSchema()["properties"] as { gates: { properties: Record<string, { properties: object }> } }
+    ).gates.properties;
+    for (const gate of GATE_NAMES.filter((name) => name !== "performance")) {
+      for (const key of VULNERABILITIES_ONLY_KEYS) {
+        const text = yaml.dump({ name: "x", gates: { [gate]: { [key]: samples[key] } } });
+        const accepted = (() => {
+          try {
+            parsePolicy(text, "x.yml");
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        expect(key in gates[gate]!.properties, `gates.${gate}.${key} offered`).toBe(accepted);
+        expect(accepted).toBe(gate === "vulnerabilities");
+      }
+    }
   });
 });
 
