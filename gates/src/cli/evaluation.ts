@@ -26,7 +26,7 @@ import { PORTCULLIS_VERSION } from "../version.js";
 import { EXIT, useColor, type CliIo } from "./io.js";
 import { makeDirectory } from "./out-path.js";
 import { publishToGithub, reportOutputs, writeOutputs } from "./write-outputs.js";
-import { unreadSecretsNote, withGitleaksSuppressions, withMaskedSecrets } from "./masked-secrets.js";
+import { treeFiles, unreadSecretsNote, withGitleaksSuppressions, withMaskedSecrets } from "./masked-secrets.js";
 import { isPlainRevision } from "../git-revision.js";
 
 /**
@@ -164,7 +164,8 @@ export async function finishEvaluation(
 ): Promise<number> {
   const evidence = await pending;
   const collected = evidence?.collected;
-  const masked = await withMaskedSecrets(await withGitleaksSuppressions(runs, prepared.tree), prepared.tree);
+  const files = treeFiles(prepared.tree);
+  const masked = await withMaskedSecrets(await withGitleaksSuppressions(runs, files), files);
   const started = performance.now();
   const evaluated = evaluate({
     policy: prepared.loaded.policy,

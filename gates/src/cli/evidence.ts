@@ -22,7 +22,7 @@ import { TOOLS } from "../tools/index.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT, type CliIo } from "./io.js";
 import { bundleTarget, makeDirectory } from "./out-path.js";
-import { maskedSecrets, unreadSecretsNote } from "./masked-secrets.js";
+import { maskedSecrets, treeFiles, unreadSecretsNote } from "./masked-secrets.js";
 import { OUTPUT_FILES } from "./write-outputs.js";
 
 /** The bundle's name when `--out` names a folder. */
@@ -308,7 +308,7 @@ async function scrubbedReportFiles(
   // tools' copies of it (trivy's code lines) are scrubbed in the bundle too.
   const masked = await maskedSecrets(
     reports.map((report) => report.result),
-    where.source,
+    treeFiles(where.source),
   );
   if (masked.unread > 0) {
     where.io.stderr(

@@ -23,11 +23,11 @@ import { insideRelative } from "../paths.js";
  */
 export async function withMaskedSecrets(
   runs: readonly RunInput[],
-  tree: string,
+  files: TreeFiles,
 ): Promise<{ runs: RunInput[]; unread: number }> {
   const read = await maskedSecrets(
     runs.map((input) => ("result" in input ? input.result : undefined)),
-    tree,
+    files,
   );
   return {
     runs: runs.map((input, index) => {
@@ -42,18 +42,14 @@ export async function withMaskedSecrets(
 /** The secrets of each result's masked gitleaks leaks, read back from `tree`, and how many could not be. */
 export async function maskedSecrets(
   results: readonly (ToolResult | undefined)[],
-  tree: string,
+  files: TreeFiles,
 ): Promise<{ secrets: string[][]; unread: number }> {
-  const files = new Map<string, Promise<ScannedFile | undefined>>();
-  const fileOf = (file: string, commit: string | undefined): Promise<ScannedFile | undefined> => {
-    const key = `${commit ?? ""}:${file}`;
-    let scanned = files.get(key);
-    if (scanned === undefined) {
-      scanned = scannedBytes(tree, file, commit).then((bytes) =>
-        bytes === undefined ? undefined : scannedFile(bytes),
-      );
-      files.set(key, scanned);
-    }
+  const scannedFiles = new WeakMap<Uint8Array, ScannedFile>();
+  const fileOf = async (file: string, commit: string | undefined): Promise<ScannedFile | undefined> => {
+    const bytes = await files.bytes(file, commit);
+    if (bytes === undefined) return undefined;
+    const scanned = scannedFiles.get(bytes) ?? scannedFile(bytes);
+    scannedFiles.set(bytes, scanned);
     return scanned;
   };
   let unread = 0;
@@ -83,20 +79,13 @@ export async function maskedSecrets(
  * `.gitleaksignore` entry) carry that suppression, when gitleaks is among the runs: the same secret
  * is not accepted from one scanner and blocking from the other. Read from the scanned tree.
  */
-export async function withGitleaksSuppressions(runs: readonly RunInput[], tree: string): Promise<RunInput[]> {
+export async function withGitleaksSuppressions(runs: readonly RunInput[], files: TreeFiles): Promise<RunInput[]> {
   if (!runs.some((input) => "result" in input && input.result.tool === "gitleaks")) return [...runs];
-  const ignoreFile = await scannedBytes(tree, ".gitleaksignore", undefined);
+  const ignoreFile = await files.bytes(".gitleaksignore", undefined);
   const ignored = gitleaksIgnoredPlaces(ignoreFile === undefined ? "" : Buffer.from(ignoreFile).toString("utf8"));
-  const files = new Map<string, Promise<string[] | undefined>>();
-  const linesOf = (file: string): Promise<string[] | undefined> => {
-    let lines = files.get(file);
-    if (lines === undefined) {
-      lines = scannedBytes(tree, file, undefined).then((bytes) =>
-        bytes === undefined ? undefined : Buffer.from(bytes).toString("utf8").split("\n"),
-      );
-      files.set(file, lines);
-    }
-    return lines;
+  const linesOf = async (file: string): Promise<string[] | undefined> => {
+    const bytes = await files.bytes(file, undefined);
+    return bytes === undefined ? undefined : Buffer.from(bytes).toString("utf8").split("\n");
   };
   return Promise.all(
     runs.map(async (input): Promise<RunInput> => {
@@ -122,11 +111,31 @@ export function unreadSecretsNote(count: number, tree: string, cwd: string): str
   return `${count} secret(s) gitleaks masked could not be read back from ${path.relative(cwd, tree) || "."} (not the scanned checkout, the file changed since, or a SARIF report): text other tools copy from those lines (trivy's code lines, a rule's message) may still show them; run from the scanned checkout or pass --source <it>, with gitleaks' JSON report`;
 }
 
+/** The scanned tree's files, each read once however many findings and passes name it. */
+export interface TreeFiles {
+  /** A file's bytes: from the working tree, or as committed; undefined when it cannot be read. */
+  bytes(file: string, commit: string | undefined): Promise<Uint8Array | undefined>;
+}
+
+export function treeFiles(tree: string): TreeFiles {
+  const read = new Map<string, Promise<Uint8Array | undefined>>();
+  return {
+    bytes(file, commit) {
+      const key = `${commit ?? ""}:${file}`;
+      let bytes = read.get(key);
+      if (bytes === undefined) {
+        bytes = scannedBytes(tree, file, commit);
+        read.set(key, bytes);
+      }
+      return bytes;
+    },
+  };
+}
+
 // --- internal ---
 
 const execFileAsync = promisify(execFile);
 
-/** A scanned file's bytes: from the working tree, or as committed; undefined when it cannot be read. */
 async function scannedBytes(tree: string, file: string, commit: string | undefined): Promise<Uint8Array | undefined> {
   // Only files inside the tree: a report's path is outside input.
   const relative = path.isAbsolute(file) ? undefined : insideRelative(tree, path.resolve(tree, file));

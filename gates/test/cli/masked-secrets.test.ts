@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { maskedSecrets } from "../../src/cli/masked-secrets.js";
+import { maskedSecrets, treeFiles } from "../../src/cli/masked-secrets.js";
 import type { ToolResult } from "../../src/findings/finding.js";
 import { tempDir } from "./cli-harness.js";
 
@@ -41,10 +41,10 @@ describe("maskedSecrets", () => {
     const text = `FROM alpine\nENV K=${SECRET}\n`;
     writeFileSync(path.join(tree, "..docker", "Dockerfile"), text);
     writeFileSync(path.join(root, "Dockerfile"), text);
-    const inside = await maskedSecrets([gitleaksResult("..docker/Dockerfile")], tree);
+    const inside = await maskedSecrets([gitleaksResult("..docker/Dockerfile")], treeFiles(tree));
     expect(inside.secrets[0]).toContain(SECRET);
     expect(inside.unread).toBe(0);
-    const outside = await maskedSecrets([gitleaksResult("../Dockerfile")], tree);
+    const outside = await maskedSecrets([gitleaksResult("../Dockerfile")], treeFiles(tree));
     expect(outside).toEqual({ secrets: [[]], unread: 1 });
   });
 });
