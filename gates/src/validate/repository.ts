@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { readFileSync, type Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { PortcullisError } from "../errors.js";
@@ -13,6 +13,7 @@ import { CONFIG_FILE_NAME, defaultValidateConfig, parseValidateConfigText, type 
 import type { ValidateResult } from "./findings.js";
 import { GitignoreRules } from "./gitignore.js";
 import { globMatcher } from "./globs.js";
+import { insideRelative } from "../paths.js";
 import type { SourceFile } from "./parse.js";
 import { validateFiles, type ValidateOptions } from "./validate.js";
 
@@ -103,8 +104,10 @@ export async function listRepository(
   const excluded = globMatcher(config.exclude);
   const skipped = new Set(skipFolders);
   const paths: string[] = [];
-  const ignoredFiles = new Set<string>();
+  /** Listed, so links to them resolve, but never read: ignored files, and links out of the tree. */
+  const unread = new Set<string>();
   const unlisted: string[] = [];
+  const realRoot = await realpath(root);
   const walk = async (relative: string, inherited: GitignoreRules, outer: GitView | undefined): Promise<void> => {
     const entries = await readdir(path.join(root, relative), { withFileTypes: true });
     // A repository inside (a submodule, a nested clone) is asked on its own: git answers for one.
@@ -119,10 +122,10 @@ export async function listRepository(
     const folders: string[] = [];
     for (const entry of entries) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
-      const kind = await kindOf(entry, path.join(root, child));
-      if (kind === "file") {
+      const kind = await kindOf(entry, path.join(root, child), realRoot);
+      if (kind === "file" || kind === "link-out") {
         paths.push(child);
-        if (ignores(child, false)) ignoredFiles.add(child);
+        if (kind === "link-out" || ignores(child, false)) unread.add(child);
       } else if (kind === "folder" && (excluded(child) || neverJudged(child, entry.name, skipped, ignores))) {
         unlisted.push(child);
       } else if (kind === "folder") folders.push(child);
@@ -132,7 +135,7 @@ export async function listRepository(
   };
   await walk("", GitignoreRules.none(), await gitViewOf(root, ""));
   paths.sort();
-  const wanted = paths.filter((file) => included(file) && !excluded(file) && !ignoredFiles.has(file));
+  const wanted = paths.filter((file) => included(file) && !excluded(file) && !unread.has(file));
   const files = readAll(root, wanted);
   return { files, paths, unlisted };
 }
@@ -219,15 +222,24 @@ async function checkFolder(root: string): Promise<void> {
   throw new UsageError("USAGE", `${root} is not a folder`, { file: root, fix: "give the repository's root folder" });
 }
 
-/** Symbolic links are followed to files; links to folders are not entered (they could loop). */
-async function kindOf(entry: Dirent, absolute: string): Promise<"file" | "folder" | "link-to-folder" | "other"> {
+/**
+ * Symbolic links are followed to files inside the tree; a link whose target is outside it is never
+ * read (a committed `x.md -> /proc/self/environ` would print the runner's environment), and links to
+ * folders are not entered (they could loop).
+ */
+async function kindOf(
+  entry: Dirent,
+  absolute: string,
+  realRoot: string,
+): Promise<"file" | "folder" | "link-to-folder" | "link-out" | "other"> {
   if (entry.isFile()) return "file";
   if (entry.isDirectory()) return "folder";
   if (!entry.isSymbolicLink()) return "other";
   try {
     const target = await stat(absolute);
-    if (target.isFile()) return "file";
-    return target.isDirectory() ? "link-to-folder" : "other";
+    if (target.isDirectory()) return "link-to-folder";
+    if (!target.isFile()) return "other";
+    return insideRelative(realRoot, await realpath(absolute)) === undefined ? "link-out" : "file";
   } catch {
     // A dangling link points at nothing.
     return "other";

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultValidateConfig } from "../../src/validate/config.js";
@@ -41,6 +41,23 @@ describe("listRepository: what is never judged", () => {
     expect(listing.paths).toContain("notes.log.md");
     const result = await validateRepository(dir, { workers: 0 });
     expect(result.findings).toEqual([]);
+  });
+
+  it("never reads a file through a link out of the tree, but judges links to files inside it", async () => {
+    const outside = await repository({ "secret.md": "## TOKEN=ghs_notreallyasecret123\n" });
+    const dir = await repository({
+      "README.md": "# Readme\n\nSee [the environment](env.md) and [the guide](guide.md).\n",
+      "docs/page.md": BAD_PAGE,
+    });
+    symlinkSync(path.join(outside, "secret.md"), path.join(dir, "env.md"));
+    symlinkSync("/proc/self/environ", path.join(dir, "environ.md"));
+    symlinkSync("docs/page.md", path.join(dir, "guide.md"));
+    const listing = await listRepository(dir, defaultValidateConfig());
+    expect(listing.files.map((file) => file.path)).toEqual(["README.md", "docs/page.md", "guide.md"]);
+    expect(listing.paths).toEqual(expect.arrayContaining(["env.md", "environ.md"]));
+    const result = await validateRepository(dir, { workers: 0 });
+    expect(JSON.stringify(result.findings)).not.toContain("TOKEN");
+    expect(result.findings.map((finding) => finding.location?.path)).toEqual(["docs/page.md", "guide.md"]);
   });
 
   it("asks git in a work tree: a committed file is judged whatever .gitignore says, .git/info/exclude counts", async () => {
