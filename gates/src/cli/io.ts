@@ -1,5 +1,6 @@
 /** Exit codes of every command: the one table, kept in errors.ts beside the error families. */
 export { EXIT } from "../errors.js";
+import { inertStream } from "./inert-output.js";
 
 /** The CLI's window on the terminal and environment; tests pass their own. */
 export interface CliIo {
@@ -15,6 +16,11 @@ export interface CliIo {
    * Undefined: as `isTty`.
    */
   stderrIsTty?: boolean;
+  /**
+   * Where Portcullis' own GitHub workflow commands (annotations) go: stdout as it is. `main` makes
+   * stdout and stderr inert (inert-output.ts) and sets this; undefined, annotations go to stdout.
+   */
+  workflowCommands?: (text: string) => void;
 }
 
 /** Whether live progress (rewritten lines on stderr) suits this run. */
@@ -30,6 +36,18 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     isTty: process.stdout.isTTY === true,
     stderrIsTty: process.stderr.isTTY === true,
+  };
+}
+
+/** The same terminal with no workflow command in any text but `workflowCommands`. */
+export function inertIo(io: CliIo): CliIo {
+  const stdout = inertStream();
+  const stderr = inertStream();
+  return {
+    ...io,
+    stdout: (text) => io.stdout(stdout(text)),
+    stderr: (text) => io.stderr(stderr(text)),
+    workflowCommands: io.workflowCommands ?? ((text) => io.stdout(text)),
   };
 }
 

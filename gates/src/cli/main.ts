@@ -2,14 +2,15 @@ import { Command, CommanderError } from "commander";
 import { isPortcullisError } from "../errors.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { commandsFor } from "./commands.js";
-import { EXIT, type CliIo, processIo } from "./io.js";
+import { EXIT, type CliIo, inertIo, processIo } from "./io.js";
 import { errorText } from "./problem-lines.js";
 
 /**
  * The `portcullis` CLI. The only place (with io.ts) that reads argv, writes to the terminal or
  * decides an exit code. Returns the exit code instead of exiting, so tests can call it.
  */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: readonly string[], terminal: CliIo = processIo()): Promise<number> {
+  const io = inertIo(terminal);
   const program = new Command("portcullis")
     .description("CI/CD quality gates: tool reports in, per-environment verdicts and reports out")
     .version(PORTCULLIS_VERSION, "-V, --version")

@@ -53,7 +53,7 @@ export function writeOutputs(dir: string, { report, summary }: ReportOutputs): s
  * summary.md appended to $GITHUB_STEP_SUMMARY when that is set.
  */
 export function publishToGithub(io: CliIo, { report, summary }: ReportOutputs): void {
-  if (io.env["GITHUB_ACTIONS"] === "true") io.stdout(renderAnnotations(report));
+  if (io.env["GITHUB_ACTIONS"] === "true") (io.workflowCommands ?? io.stdout)(renderAnnotations(report));
   const file = io.env["GITHUB_STEP_SUMMARY"];
   if (file !== undefined && file !== "") guarded(file, () => appendFileSync(file, summary()));
 }
