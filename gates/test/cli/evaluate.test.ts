@@ -215,6 +215,27 @@ describe("portcullis evaluate", () => {
     expect(readFileSync(summary, "utf8")).toBe(`# Earlier step\n${written}`);
   });
 
+  it("on a GitHub runner, only its own annotations are workflow commands, whatever the repository names", async () => {
+    const dir = tempDir();
+    const reports = reportsDir(dir);
+    const semgrep = JSON.parse(readFileSync(fixture("semgrep.finding.json"), "utf8")) as {
+      results: { path: string; extra: { message: string } }[];
+    };
+    semgrep.results[0]!.path = "src/a##[stop-commands]pwned.js";
+    semgrep.results[0]!.extra.message = 'eval("##[set-output name=verdict;]passed")';
+    writeFileSync(path.join(reports, "semgrep.json"), JSON.stringify(semgrep));
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], {
+      cwd: dir,
+      env: { GITHUB_ACTIONS: "true" },
+    });
+    expect(result.stdout).toContain("pwned.js");
+    // actions/runner's ActionCommand.cs: `::` at a line's start (after white space), `##[` anywhere.
+    const commands = result.stdout.split("\n").filter((line) => /^\s*::|##\[/.test(line));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const line of commands) expect(line).toMatch(/^::(error|warning|notice) /);
+    expect(commands.some((line) => line.includes("file=src/a##[stop-commands]pwned.js"))).toBe(true);
+  });
+
   it("prints no annotations outside GitHub Actions", async () => {
     const dir = tempDir();
     reportsDir(dir);
