@@ -19,7 +19,7 @@ import { GATE_NAMES, type GateName } from "../model/gates.js";
 import type { Bypass } from "../model/report.js";
 import { renderJsonChunks } from "../report/json.js";
 import { withSarifNotices } from "../report/sarif.js";
-import { oneLine } from "../report/summary.js";
+import { oneLine } from "../findings/one-line.js";
 import { renderText } from "../report/text.js";
 import { reportParsers } from "../tools/index.js";
 import { PORTCULLIS_VERSION } from "../version.js";

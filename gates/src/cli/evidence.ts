@@ -23,6 +23,7 @@ import type { RegisterCommand } from "./commands.js";
 import { EXIT, type CliIo } from "./io.js";
 import { bundleTarget, makeDirectory } from "./out-path.js";
 import { maskedSecrets, treeFiles, unreadSecretsNote } from "./masked-secrets.js";
+import { oneLine } from "../findings/one-line.js";
 import { OUTPUT_FILES } from "./write-outputs.js";
 
 /** The bundle's name when `--out` names a folder. */
@@ -243,7 +244,7 @@ async function verify(bundle: string, flags: { publicKey?: string | undefined },
   const about =
     result.manifest === undefined
       ? ""
-      : ` — ${result.manifest.environment} at ${result.manifest.commit === undefined ? "no recorded commit" : `commit ${result.manifest.commit}`}, generated ${result.manifest.generatedAt}`;
+      : ` — ${shown(result.manifest.environment)} at ${result.manifest.commit === undefined ? "no recorded commit" : `commit ${shown(result.manifest.commit)}`}, generated ${shown(result.manifest.generatedAt)}`;
   io.stdout(`${bundle}: intact, ${files} files match manifest.json, ${signature}${about}\n`);
   return EXIT.ok;
 }
@@ -278,18 +279,27 @@ function waiversNotJudged(report: Report, text: string | undefined, file: string
 }
 
 function problemLine(problem: BundleProblem): string {
+  const path = shown(problem.path);
   switch (problem.kind) {
     case "mismatch":
-      return `MISMATCH ${problem.path}: sha256 ${problem.actual}, manifest.json says ${problem.expected}`;
+      return `MISMATCH ${path}: sha256 ${problem.actual}, manifest.json says ${problem.expected}`;
     case "missing":
-      return `MISSING ${problem.path}: listed in manifest.json, not in the bundle`;
+      return `MISSING ${path}: listed in manifest.json, not in the bundle`;
     case "extra":
-      return `EXTRA ${problem.path}: in the bundle, not listed in manifest.json`;
+      return `EXTRA ${path}: in the bundle, not listed in manifest.json`;
     case "signature":
     case "manifest":
     case "entry":
-      return `${problem.kind.toUpperCase()} ${problem.path}: ${problem.message}`;
+      return `${problem.kind.toUpperCase()} ${path}: ${oneLine(problem.message)}`;
   }
+}
+
+/**
+ * A name or value from the bundle as the terminal shows it: JSON-quoted when it holds anything a
+ * terminal would act on, so a crafted entry name cannot erase its own line or print a verdict.
+ */
+function shown(text: string): string {
+  return oneLine(text) === text ? text : JSON.stringify(text);
 }
 
 /**

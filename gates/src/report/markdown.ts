@@ -1,10 +1,10 @@
 import { GITHUB_LIMITS } from "./limits.js";
 import type { ControlStatus, GateStatus, GateVerdict, Report } from "../model/report.js";
+import { oneLine } from "../findings/one-line.js";
 import {
   clip,
   locationText,
   measuredText,
-  oneLine,
   outcomeLine,
   thresholdText,
   toolProblems,

@@ -1,14 +1,6 @@
 import type { GateStatus, Report } from "../model/report.js";
-import {
-  STATUS_LABEL,
-  clip,
-  locationText,
-  measuredText,
-  oneLine,
-  outcomeLine,
-  toolProblems,
-  worstFindings,
-} from "./summary.js";
+import { oneLine } from "../findings/one-line.js";
+import { STATUS_LABEL, clip, locationText, measuredText, outcomeLine, toolProblems, worstFindings } from "./summary.js";
 
 export interface TextOptions {
   /** ANSI colours; the caller decides (TTY, NO_COLOR). */

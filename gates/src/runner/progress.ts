@@ -1,4 +1,4 @@
-import { oneLine } from "../report/summary.js";
+import { oneLine } from "../findings/one-line.js";
 
 /**
  * Progress display for the host runner. On a terminal: one live line per stage with a spinner,

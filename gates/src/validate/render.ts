@@ -1,5 +1,6 @@
 import type { Log, ReportingDescriptor, Result } from "sarif";
 import { artifactUri } from "../findings/artifact-uri.js";
+import { oneLine } from "../findings/one-line.js";
 import { SEVERITY_RANK, type Finding } from "../findings/finding.js";
 import { PORTCULLIS_VERSION } from "../version.js";
 import { summaryLine, type ValidateResult } from "./findings.js";
@@ -32,10 +33,11 @@ export function renderText(result: ValidateResult, style: TextStyle = PLAIN, tim
     const path = finding.location?.path ?? "";
     if (previous !== undefined && path !== previous) lines.push("");
     previous = path;
-    const where = `${path}:${finding.location?.startLine ?? 1}:${finding.location?.startColumn ?? 1}`;
+    // A file name or a quoted line may hold escape sequences or line breaks: shown on one line, inert.
+    const where = `${oneLine(path)}:${finding.location?.startLine ?? 1}:${finding.location?.startColumn ?? 1}`;
     const severity = finding.severity.padEnd(SEVERITY_WIDTH);
     lines.push(
-      `${style.path(where)}  ${style.rule(severity, finding)}  ${style.rule(finding.ruleId, finding)}  ${finding.message}`,
+      `${style.path(where)}  ${style.rule(severity, finding)}  ${style.rule(finding.ruleId, finding)}  ${oneLine(finding.message)}`,
     );
   }
   if (lines.length > 0) lines.push("", ...ruleSummary(result.findings), "");

@@ -205,6 +205,21 @@ describe("portcullis evidence", () => {
     expect(lines[3]).toBe("tampered.tar.gz: FAILED verification (3 problems)");
   });
 
+  it("shows a crafted entry name quoted, so it cannot erase its line and print a verdict", async () => {
+    await pack("intact.tar.gz");
+    const forged = "reports/x\u001b[2K\r\u001b[32mOK: bundle intact, signature verified.txt";
+    const tampered = await tamper(readFileSync(path.join(work, "intact.tar.gz")), (files) => {
+      files.set(forged, Buffer.from("x"));
+    });
+    writeFileSync(path.join(work, "crafted.tar.gz"), tampered);
+    const result = await cli(["evidence", "verify", "crafted.tar.gz"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout.split("\n")[0]).toBe(
+      `EXTRA ${JSON.stringify(forged)}: in the bundle, not listed in manifest.json`,
+    );
+    expect(result.stdout).not.toContain("\u001b");
+  });
+
   it("signs with a key from $PORTCULLIS_EVIDENCE_KEY or --sign-key, never printing it; verify checks the signature", async () => {
     const { privateKey: pem, publicKey } = keyPair();
     write(work, { "key.pem": pem, "key.pub.pem": publicKey });

@@ -44,6 +44,20 @@ describe("validate findings", () => {
     expect(renderText({ filesScanned: 2, findings: [] })).toBe("portcullis validate: 2 files checked, no findings\n");
   });
 
+  it("prints file names and quoted lines on one line each, with no escape sequence", async () => {
+    const result = await validateTree([
+      {
+        path: "docs/h.md",
+        content: "# Heading \u001b]8;;https://evil.example\u001b\\CLICK\u001b]8;;\u001b\\ \u001b[2J\nText\n",
+      },
+      { path: "docs/nl\n::error file=README.md::forged.md", content: "# T\n\n[l](nowhere.md)\n" },
+    ]);
+    const text = renderText(result);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(text).not.toMatch(/^::/m);
+    expect(text).toContain("docs/nl ::error file=README.md::forged.md:3:5  high  broken-link");
+  });
+
   it("renders SARIF with one rule entry per rule id and a fingerprint per result", async () => {
     const result = await validateTree([{ path: "docs/my file.md", content: `${page("")}\n### Skipped\n` }]);
     const sarif = renderSarif(result);
