@@ -208,7 +208,7 @@ export async function finishEvaluation(
     if (prepared.format === "json") io.stderr(`Wrote ${shown.join(", ")}\n`);
     else io.stdout(`\nWrote ${shown.join(", ")}\n`);
   }
-  publishToGithub(io, outputs);
+  publishToGithub(io, outputs, prepared.format === "json" ? "stderr" : "stdout");
   return report.passed ? EXIT.ok : EXIT.blocked;
 }
 

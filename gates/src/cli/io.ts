@@ -17,10 +17,10 @@ export interface CliIo {
    */
   stderrIsTty?: boolean;
   /**
-   * Where Portcullis' own GitHub workflow commands (annotations) go: stdout as it is. `main` makes
-   * stdout and stderr inert (inert-output.ts) and sets this; undefined, annotations go to stdout.
+   * Where Portcullis' own GitHub workflow commands (annotations) go: the stream as it is. `main`
+   * makes stdout and stderr inert (inert-output.ts) and sets this.
    */
-  workflowCommands?: (text: string) => void;
+  workflowCommands?: (text: string, stream: "stdout" | "stderr") => void;
 }
 
 /** Whether live progress (rewritten lines on stderr) suits this run. */
@@ -47,7 +47,8 @@ export function inertIo(io: CliIo): CliIo {
     ...io,
     stdout: (text) => io.stdout(stdout(text)),
     stderr: (text) => io.stderr(stderr(text)),
-    workflowCommands: io.workflowCommands ?? ((text) => io.stdout(text)),
+    workflowCommands:
+      io.workflowCommands ?? ((text, stream) => (stream === "stdout" ? io.stdout(text) : io.stderr(text))),
   };
 }
 

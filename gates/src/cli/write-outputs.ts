@@ -49,11 +49,21 @@ export function writeOutputs(dir: string, { report, summary }: ReportOutputs): s
 }
 
 /**
- * GitHub Actions: `::error`/`::warning` annotations on stdout when GITHUB_ACTIONS=true, and
- * summary.md appended to $GITHUB_STEP_SUMMARY when that is set.
+ * GitHub Actions: `::error`/`::warning` annotations when GITHUB_ACTIONS=true (on stderr when stdout
+ * carries JSON, which they would break; the runner reads both), and summary.md appended to
+ * $GITHUB_STEP_SUMMARY when that is set.
  */
-export function publishToGithub(io: CliIo, { report, summary }: ReportOutputs): void {
-  if (io.env["GITHUB_ACTIONS"] === "true") (io.workflowCommands ?? io.stdout)(renderAnnotations(report));
+export function publishToGithub(
+  io: CliIo,
+  { report, summary }: ReportOutputs,
+  stream: "stdout" | "stderr" = "stdout",
+): void {
+  if (io.env["GITHUB_ACTIONS"] === "true") {
+    const annotations = renderAnnotations(report);
+    if (io.workflowCommands !== undefined) io.workflowCommands(annotations, stream);
+    else if (stream === "stdout") io.stdout(annotations);
+    else io.stderr(annotations);
+  }
   const file = io.env["GITHUB_STEP_SUMMARY"];
   if (file !== undefined && file !== "") guarded(file, () => appendFileSync(file, summary()));
 }

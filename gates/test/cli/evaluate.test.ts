@@ -236,6 +236,18 @@ describe("portcullis evaluate", () => {
     expect(commands.some((line) => line.includes("file=src/a##[stop-commands]pwned.js"))).toBe(true);
   });
 
+  it("on a GitHub runner with --format json, keeps stdout one JSON document and writes the annotations to stderr", async () => {
+    const dir = tempDir();
+    reportsDir(dir);
+    const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports", "--format", "json"], {
+      cwd: dir,
+      env: { GITHUB_ACTIONS: "true" },
+    });
+    expect(result.code).toBe(1);
+    expect(reportOf(result).passed).toBe(false);
+    expect(result.stderr).toMatch(/^::error .*title=.*secrets/m);
+  });
+
   it("prints no annotations outside GitHub Actions", async () => {
     const dir = tempDir();
     reportsDir(dir);
