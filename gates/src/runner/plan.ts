@@ -103,8 +103,10 @@ interface StageBase {
   kind: ReportKind;
   /** The stage's report in the reports directory; undefined for the SBOM, which is evidence only. */
   stem: ReportStem | undefined;
-  /** The enabled gates that need this stage's output. */
+  /** The enabled gates that read this stage's output. */
   gates: GateName[];
+  /** Whether one of them requires it (a missing tool makes that gate `error`). */
+  required: boolean;
   /** File names in the reports directory. */
   reportFile: string;
   /** Undefined for the SBOM: an exit-code file would name no report. */
@@ -142,7 +144,7 @@ export type PlannedStage = SpawnStage | InProcessStage | UnavailableStage;
 
 export interface RunPlan {
   stages: PlannedStage[];
-  /** Stages no enabled gate needs. */
+  /** Stages no enabled gate reads, and missing tools no enabled gate requires. */
   skipped: { id: StageId; reason: string }[];
 }
 
@@ -158,10 +160,19 @@ export function planRun(input: PlanInput): RunPlan {
   for (const id of STAGE_IDS) {
     const base = stageBase(id, input.policy);
     if (base.gates.length === 0) {
-      plan.skipped.push({ id, reason: `no enabled gate needs it in ${input.policy.name}` });
+      plan.skipped.push({ id, reason: `no enabled gate reads it in ${input.policy.name}` });
       continue;
     }
-    plan.stages.push(planStage(base, input));
+    const stage = planStage(base, input);
+    if (stage.action === "unavailable" && !base.required) {
+      // No enabled gate requires this tool: its findings would only have added to theirs.
+      plan.skipped.push({
+        id,
+        reason: `${stage.message}: its findings for ${base.gates.join(", ")} are not judged (${stage.fix})`,
+      });
+      continue;
+    }
+    plan.stages.push(stage);
   }
   return plan;
 }
@@ -172,17 +183,34 @@ function stageBase(id: StageId, policy: EnvironmentPolicy): StageBase {
   if (id === "sbom") {
     // The compliance controls want an SBOM of the change (control sbom-present).
     const gates = GATE_NAMES.filter((gate) => gate === "compliance" && policy.gates[gate].enabled);
-    return { id, kind: "trivy", stem: undefined, gates, reportFile: SBOM_FILE, exitCodeFile: undefined };
+    return {
+      id,
+      kind: "trivy",
+      stem: undefined,
+      gates,
+      required: true,
+      reportFile: SBOM_FILE,
+      exitCodeFile: undefined,
+    };
   }
   const stem = STAGE_REPORTS[id];
-  // A tool runs when an enabled gate requires it, and then each of its stages serves every enabled
-  // gate its report feeds (trivy's scan without the DB: secrets, sast, compliance, beside the
-  // vulnerability scan); a gate that only could read a tool never makes it run.
+  // A stage runs when an enabled gate reads its report (trivy's scan without the DB feeds secrets,
+  // sast and compliance, beside the vulnerability scan): what a gate judges must not depend on which
+  // other gates are switched on. A tool no enabled gate requires is left out, with a note, when it
+  // is missing; one a gate requires makes that gate `error`.
   const required = GATE_NAMES.some((gate) => policy.gates[gate].enabled && REQUIRED_REPORTS[gate].includes(stem.kind));
-  const gates = required
-    ? GATE_NAMES.filter((gate) => policy.gates[gate].enabled && feedsOf(stem.kind, stem.label).includes(gate))
-    : [];
-  return { id, kind: stem.kind, stem, gates, reportFile: reportFileName(stem), exitCodeFile: exitCodeFileName(stem) };
+  const gates = GATE_NAMES.filter(
+    (gate) => policy.gates[gate].enabled && feedsOf(stem.kind, stem.label).includes(gate),
+  );
+  return {
+    id,
+    kind: stem.kind,
+    stem,
+    gates,
+    required,
+    reportFile: reportFileName(stem),
+    exitCodeFile: exitCodeFileName(stem),
+  };
 }
 
 function planStage(base: StageBase, input: PlanInput): PlannedStage {

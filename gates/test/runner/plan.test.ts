@@ -126,9 +126,10 @@ describe("planRun", () => {
     [{ performance: { enabled: false } }, ["validate", "gitleaks", "trivy", "trivy-vuln", "semgrep", "sbom"], ["k6"]],
     [
       { vulnerabilities: { enabled: false }, compliance: { enabled: false } },
-      // No enabled gate requires trivy: the secrets and sast gates it could also feed never make it run.
-      ["validate", "gitleaks", "semgrep", "k6"],
-      ["trivy", "trivy-vuln", "sbom"],
+      // No enabled gate requires trivy, but secrets and sast read its scan: what sast judges must not
+      // depend on whether the vulnerabilities gate is on.
+      ["validate", "gitleaks", "trivy", "semgrep", "k6"],
+      ["trivy-vuln", "sbom"],
     ],
     [
       { vulnerabilities: { enabled: false } },
@@ -154,7 +155,19 @@ describe("planRun", () => {
     const plan = planRun(input({ policy: policy(gates) }));
     expect(plan.stages.map((stage) => stage.id)).toEqual(planned);
     expect(plan.skipped.map((skip) => skip.id)).toEqual(skipped);
-    for (const skip of plan.skipped) expect(skip.reason).toBe("no enabled gate needs it in test");
+    for (const skip of plan.skipped) expect(skip.reason).toBe("no enabled gate reads it in test");
+  });
+
+  it("leaves out a missing tool that no enabled gate requires, and says whose findings go unjudged", () => {
+    const executables: Partial<Record<keyof typeof ALL_TOOLS, string>> = { ...ALL_TOOLS };
+    delete executables.trivy;
+    const plan = planRun(
+      input({ executables, policy: policy({ vulnerabilities: { enabled: false }, compliance: { enabled: false } }) }),
+    );
+    expect(plan.stages.map((stage) => stage.id)).toEqual(["validate", "gitleaks", "semgrep", "k6"]);
+    expect(plan.skipped.find((skip) => skip.id === "trivy")?.reason).toBe(
+      "trivy not found on PATH or in the tools cache: its findings for secrets, sast are not judged (run `npx portcullis tools install`, or run `dagger call ci`, which brings every tool in its pinned image)",
+    );
   });
 
   it.each(["gitleaks", "trivy", "semgrep", "k6"] as const)(
