@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { ToolRunError, UsageError, quote, IoError, ReportError, messageOf } from "../errors.js";
@@ -96,6 +96,13 @@ export const registerCi: RegisterCommand = (program, io, setExit) => {
 
 // --- internal ---
 
+/** The real path of `file`, or of its nearest existing folder with the rest appended (--out may not exist yet). */
+function realPathOf(file: string): string {
+  const parent = path.dirname(file);
+  if (existsSync(file) || parent === file) return realpathSync(file);
+  return path.join(realPathOf(parent), path.basename(file));
+}
+
 async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   const root = path.resolve(io.cwd, dir);
   if (!isDirectory(root)) {
@@ -106,8 +113,11 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   if (flags.target !== undefined) checkTarget(flags.target);
   for (const config of flags.semgrepConfig ?? []) checkSemgrepConfig(config, root);
   const outDir = path.resolve(io.cwd, flags.out ?? path.join(dir, DEFAULT_OUT_DIR));
-  // The reports folder is cleared of contract-named files (k6.json, sbom.cdx.json…) before each run.
-  if (outDir === root || insideRelative(outDir, root) !== undefined) {
+  // The reports folder is cleared of contract-named files (k6.json, sbom.cdx.json…) before each run:
+  // compared as the file system resolves them, so a link to the checked folder is refused too.
+  const realOut = realPathOf(outDir);
+  const realRoot = realPathOf(root);
+  if (realOut === realRoot || insideRelative(realOut, realRoot) !== undefined) {
     throw new UsageError("USAGE", `--out ${quote(flags.out ?? ".")} holds the folder being checked`, {
       fix: `give the reports a folder of their own (the default is ${DEFAULT_OUT_DIR}/ in the checked folder): ci replaces its report files there`,
     });

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -132,14 +132,16 @@ describe("portcullis ci, twice in a row", () => {
     expect(judged.verdicts.find((verdict) => verdict.gate === "secrets")?.status, result.stdout).toBe("pass");
   });
 
-  it.each([["."], [".."]])(
+  it.each([["."], [".."], ["link-to-here"]])(
     "refuses --out %s, which holds the folder being checked (exit 2): its files stay",
     async (out) => {
       const dir = repository();
       writeFileSync(path.join(dir, "k6.json"), "{}\n");
+      // A link to the checked folder is the same folder: ci would clear the repository's own files.
+      symlinkSync(".", path.join(dir, "link-to-here"));
       const result = await run(["ci", ".", "--env", "production", "--out", out], { cwd: dir, env: { HOME: dir } });
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/--out "?\.{1,2}"? holds the folder being checked/);
+      expect(result.stderr).toContain(`--out ${JSON.stringify(out)} holds the folder being checked`);
       expect(readFileSync(path.join(dir, "k6.json"), "utf8")).toBe("{}\n");
     },
   );
