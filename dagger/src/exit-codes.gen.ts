@@ -31,4 +31,13 @@ export const CLI_EXIT_CODES = {
     code: 70,
     meaning: "a bug in Portcullis (an invariant did not hold): please report it with the output",
   },
+  interrupted: {
+    code: 130,
+    meaning:
+      "stopped by SIGINT (Ctrl-C) before a verdict: `ci` judges nothing and leaves no report, as the shell reports a process it stopped",
+  },
+  terminated: {
+    code: 143,
+    meaning: "stopped by SIGTERM (a cancelled CI job) before a verdict: `ci` judges nothing and leaves no report",
+  },
 } as const;

@@ -36,6 +36,15 @@ export const EXIT_CODES = {
       "a rollback or abort could not move traffic back (target unhealthy, or the router still refused at `rollback_deadline`): traffic is still on the release being rolled back from",
   },
   internal: { code: 70, meaning: "a bug in Portcullis (an invariant did not hold): please report it with the output" },
+  interrupted: {
+    code: 130,
+    meaning:
+      "stopped by SIGINT (Ctrl-C) before a verdict: `ci` judges nothing and leaves no report, as the shell reports a process it stopped",
+  },
+  terminated: {
+    code: 143,
+    meaning: "stopped by SIGTERM (a cancelled CI job) before a verdict: `ci` judges nothing and leaves no report",
+  },
 } as const;
 
 export type ExitName = keyof typeof EXIT_CODES;

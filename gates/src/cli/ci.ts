@@ -25,7 +25,7 @@ import { trivy } from "../tools/trivy.js";
 import type { RegisterCommand } from "./commands.js";
 import { addEvaluationOptions, collect } from "./evaluate.js";
 import { finishEvaluation, prepareEvaluation, type EvaluationFlags, type EvaluationNotes } from "./evaluation.js";
-import { liveProgress, useColor, type CliIo } from "./io.js";
+import { EXIT, liveProgress, useColor, type CliIo } from "./io.js";
 import { checkTarget, gitHead, nonEmpty } from "./ci-inputs.js";
 import { makeDirectory } from "./out-path.js";
 import { listReportDir, readReports } from "./read-reports.js";
@@ -151,9 +151,16 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   if (plan.stages.some((stage) => stage.id === "k6") && "file" in scenario) {
     io.stderr(`k6 scenario: ${describeScenario(scenario.file, root)}\n`);
   }
+  // A cancelled run (Ctrl-C, a CI job cancelled with SIGTERM) stops the tools and judges nothing: a
+  // verdict on the stages that happened to finish would pass what was never checked.
   const controller = new AbortController();
-  const interrupt = (): void => controller.abort();
+  let received: "SIGINT" | "SIGTERM" | undefined;
+  const interrupt = (signal: "SIGINT" | "SIGTERM"): void => {
+    received ??= signal;
+    controller.abort();
+  };
   process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
   let outcomes: StageOutcome[];
   try {
     outcomes = await runStages(plan, {
@@ -170,8 +177,10 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
     });
   } finally {
     process.removeListener("SIGINT", interrupt);
+    process.removeListener("SIGTERM", interrupt);
     progress.close();
   }
+  if (received !== undefined) return interrupted(received, outDir, io);
 
   await recordVersions(plan, lookups, { outDir, cacheDir, env: io.env });
 
@@ -196,6 +205,16 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
     ),
   };
   return finishEvaluation(prepared, runs, notes, io);
+}
+
+/** Ends a cancelled run: no verdict, and no output of an earlier run left looking like this one's. */
+function interrupted(signal: "SIGINT" | "SIGTERM", outDir: string, io: CliIo): number {
+  for (const name of OUTPUT_FILES) rmSync(path.join(outDir, name), { force: true });
+  const shown = path.relative(io.cwd, outDir) || ".";
+  io.stderr(
+    `portcullis ci: interrupted (${signal}): the tools were stopped and nothing was judged; the reports in ${shown} are partial\n`,
+  );
+  return signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated;
 }
 
 /**

@@ -1,8 +1,19 @@
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Report } from "../../src/model/report.js";
+import { findOnPath } from "../../src/runner/spawn.js";
+import { TOOL_SOURCES } from "../../src/tools/install-sources.js";
 import { ADVISORY, GATEKEEPER, REPO_ROOT, fixture, tempDir } from "./cli-harness.js";
 
 /** The built CLI, as users run it (`npm test` builds first). */
@@ -40,7 +51,77 @@ function withClosedReader(stream: "stdout" | "stderr", args: readonly string[], 
   });
 }
 
+/**
+ * `portcullis ci` in a repository whose gitleaks (a stand-in on PATH that answers the pinned version,
+ * then records its pid and sleeps) is still running when `signal` arrives.
+ */
+async function interruptedCi(signal: "SIGINT" | "SIGTERM") {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, "README.md"), "# App\n");
+  const bin = path.join(dir, ".bin");
+  mkdirSync(bin);
+  const pidFile = path.join(dir, "gitleaks.pid");
+  writeFileSync(
+    path.join(bin, "gitleaks"),
+    [
+      "#!/bin/sh",
+      `if [ "$1" = "version" ]; then echo '${TOOL_SOURCES.gitleaks.version}'; exit 0; fi`,
+      `echo $$ > "${pidFile}"`,
+      `exec "${findOnPath("sleep", process.env) ?? "/bin/sleep"}" 30`,
+      "",
+    ].join("\n"),
+  );
+  chmodSync(path.join(bin, "gitleaks"), 0o755);
+  // An earlier run's verdict, which must not be left looking like this run's.
+  mkdirSync(path.join(dir, "reports"));
+  writeFileSync(path.join(dir, "reports", "report.json"), "{}\n");
+  const child = spawn(process.execPath, [BIN, "ci", ".", "--env", "production"], {
+    cwd: dir,
+    env: { PATH: bin, HOME: dir, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 60_000,
+  });
+  let stderr = "";
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const started = setInterval(() => {
+      if (!existsSync(pidFile)) return;
+      clearInterval(started);
+      child.kill(signal);
+    }, 50);
+    child.once("error", reject);
+    child.once("close", resolve);
+  });
+  const toolPid = Number(readFileSync(pidFile, "utf8"));
+  return { code, stdout, stderr, dir, toolPid };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe("the portcullis binary", () => {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("ci stopped by %s judges nothing, stops the tools and exits %i", async (signal, exitCode) => {
+    const result = await interruptedCi(signal);
+    expect(result.code).toBe(exitCode);
+    expect(result.stderr).toContain(
+      `portcullis ci: interrupted (${signal}): the tools were stopped and nothing was judged`,
+    );
+    expect(result.stdout).not.toMatch(/PASSED|BLOCKED/);
+    expect(existsSync(path.join(result.dir, "reports", "report.json"))).toBe(false);
+    expect(isRunning(result.toolPid)).toBe(false);
+  });
+
   it.each([[["--help"]], [["evaluate", "--help"]], [["ci", "--help"]]])("%j exits 0 with usage", (args) => {
     const result = portcullis(args, REPO_ROOT);
     expect(result.code).toBe(0);
