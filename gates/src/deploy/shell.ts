@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { Socket } from "node:net";
+import { REDACTED, redactText } from "../findings/redact.js";
 
 /**
  * Runs a user command line through `sh -c` (hooks, nginx test/reload, the command router), with
@@ -35,10 +36,14 @@ const MAX_OUTPUT = 16_384;
 const OUTPUT_GRACE_MS = 200;
 
 export function runShell(command: string, options: ShellOptions): Promise<ShellResult> {
+  const env = { ...process.env, ...options.env };
+  // What a hook prints reaches the terminal, the append-only ledger and the webhooks: the
+  // credentials it was given, or that look like credentials, never do.
+  const secrets = credentialsIn(env);
   return new Promise((resolve) => {
     const child = spawn("/bin/sh", ["-c", command], {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
@@ -73,8 +78,8 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
       resolve({
         ...result,
         ok: result.ok && !timedOut && !cancelled,
-        stdout,
-        stderr: `${stderr}${more}`,
+        stdout: redactCredentials(stdout, secrets),
+        stderr: redactCredentials(`${stderr}${more}`, secrets),
         timedOut,
         cancelled,
       });
@@ -104,10 +109,42 @@ export function describeFailure(command: string, result: ShellResult): string {
       ? "timed out"
       : `exited ${result.code ?? "abnormally"}`;
   const output = (result.stderr.trim() === "" ? result.stdout : result.stderr).trim().split("\n").slice(-3).join(" | ");
-  return `\`${command}\` ${how}${output === "" ? "" : `: ${output}`}`;
+  return `\`${redactCredentials(command, [])}\` ${how}${output === "" ? "" : `: ${output}`}`;
+}
+
+/**
+ * `text` without the given secrets and without anything shaped like a credential: provider tokens
+ * (GitHub, GitLab, Slack, AWS access key ids, Stripe), the credential of an `Authorization`-style
+ * `Bearer`/`Basic`/`token` word, a URL's password, and private key blocks.
+ */
+export function redactCredentials(text: string, secrets: readonly string[]): string {
+  let redacted = redactText(text, secrets);
+  for (const [shape, replacement] of CREDENTIAL_SHAPES) redacted = redacted.replace(shape, replacement);
+  return redacted;
 }
 
 // --- internal ---
+
+/** Environment variables named for a credential; values shorter than this are words, not secrets. */
+const SECRET_NAME = /TOKEN|SECRET|PASSW(?:OR)?D|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH/i;
+const MIN_SECRET_LENGTH = 8;
+
+function credentialsIn(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env).flatMap(([name, value]) =>
+    SECRET_NAME.test(name) && value !== undefined && value.length >= MIN_SECRET_LENGTH ? [value] : [],
+  );
+}
+
+/** Each shape, and what replaces it (keeping the `Bearer ` before a token, a URL's user). */
+const CREDENTIAL_SHAPES: readonly [RegExp, string][] = [
+  [
+    /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abprs]-[\w-]{10,}|(?:AKIA|ASIA)[A-Z0-9]{16}|[sr]k_live_[A-Za-z0-9]{16,})\b/g,
+    REDACTED,
+  ],
+  [/\b(Bearer|Basic|token)(\s+)[\w.~+/=-]{8,}/gi, `$1$2${REDACTED}`],
+  [/(\b[a-z][\w+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${REDACTED}@`],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
+];
 
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runShell } from "../../src/deploy/shell.js";
+import { describeFailure, runShell } from "../../src/deploy/shell.js";
 import { tempDir } from "../cli/cli-harness.js";
 
 /** runShell with real `/bin/sh` processes: short, bounded, and every process it leaves is stopped. */
@@ -17,6 +17,28 @@ function alive(pid: number): boolean {
 }
 
 describe("runShell", () => {
+  it("never hands on a credential the command printed: its own, or one shaped like a credential", async () => {
+    const token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    const result = await runShell(
+      [
+        `echo "Authorization: Bearer ${token}" >&2`,
+        'echo "registry password: $REGISTRY_PASSWORD" >&2',
+        'echo "cloning https://deploy:hunter2hunter2@git.example.com/app.git" >&2',
+        'printf -- "-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAA\\n-----END OPENSSH PRIVATE KEY-----\\n"',
+        "exit 3",
+      ].join("; "),
+      { cwd: tmpdir(), timeoutMs: 10_000, env: { REGISTRY_PASSWORD: "s3cr3t-Value-42" } },
+    );
+    const shown = describeFailure("deploy.sh", result);
+    for (const text of [result.stdout, result.stderr, shown]) {
+      for (const secret of [token, "s3cr3t-Value-42", "hunter2hunter2", "b3BlbnNzaC1rZXktdjEAAAAA"])
+        expect(text).not.toContain(secret);
+    }
+    expect(result.stderr).toContain("Authorization: Bearer REDACTED");
+    expect(result.stderr).toContain("https://deploy:REDACTED@git.example.com/app.git");
+    expect(shown).toMatch(/^`deploy\.sh` exited 3: /);
+  });
+
   it("is done when the shell exits, though a process it left in the background holds its output", async () => {
     const pidFile = path.join(tempDir("portcullis-shell-"), "pid");
     const started = Date.now();
