@@ -341,6 +341,20 @@ describe("real traffic and live weights", () => {
     expect(combine("t", []).result).toBe("inconclusive");
   });
 
+  it("never sets aside a failure a PromQL check measured, however little traffic was counted", () => {
+    const probes = judgeProbe(sample(100, 0), THRESHOLDS);
+    const query = { name: "error_ratio", query: "q", max: 0.01 };
+    // A traffic query that matches nothing (a misspelt metric) and one that counts a few requests.
+    for (const volume of [judgeVolume({ value: null }, 20), judgeVolume({ value: 5 }, 20)]) {
+      const failing = starve(judgeQuery(query, { value: 0.5 }), volume);
+      expect(failing).toMatchObject({ result: "fail", reason: "error_ratio = 0.5 > max 0.01" });
+      expect(failing.starved).toBeUndefined();
+      expect(combine("t", [probes, volume, failing]).result).toBe("fail");
+      // A pass over that traffic still says nothing.
+      expect(starve(judgeQuery(query, { value: 0 }), volume)).toMatchObject({ result: "inconclusive", starved: true });
+    }
+  });
+
   it("reads the generation and weights nginx serves", () => {
     expect(parseLive("generation=lq2x-a1b2c3 blue=75 green=25\n")).toEqual({
       generation: "lq2x-a1b2c3",

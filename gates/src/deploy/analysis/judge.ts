@@ -107,9 +107,13 @@ export function judgeVolume(outcome: QueryValue, minRequests: number): Measureme
   return { ...base, result: "pass", reason: `prometheus_traffic: ${round(requests)} requests`, values };
 }
 
-/** A PromQL check over too little traffic says nothing (`x or vector(0)` would read as a pass). */
+/**
+ * A PromQL check over too little traffic, or over a volume the traffic query could not tell, says
+ * nothing (`x or vector(0)` reads as a pass with no requests at all). A failure it measured still
+ * stands: even a few requests, all failing, are no reason to promote.
+ */
 export function starve(check: Measurement, volume: Measurement): Measurement {
-  if (volume.result === "pass" || check.result === "error") return check;
+  if (volume.result === "pass" || check.result === "error" || check.result === "fail") return check;
   return { ...check, result: "inconclusive", reason: `${check.name} not judged: ${volume.reason}`, starved: true };
 }
 
