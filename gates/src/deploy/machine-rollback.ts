@@ -15,7 +15,7 @@ import {
   prepend,
   reject,
 } from "./machine-parts.js";
-import { giveUpAt, moveAll } from "./machine-traffic-back.js";
+import { giveUpAt } from "./machine-traffic-back.js";
 
 /**
  * The machine's way back: abort, rollback (during a deploy, after it, to the previous release),
@@ -75,11 +75,15 @@ export function rollback(state: DeployState, event: Extract<DeployEvent, { type:
   }
   if (rollout !== null) return reject(state, "a deploy is in progress: roll it back first, then --to-previous");
   if (state.phase === "rolling_back" && state.rollback !== null) {
-    const resumed = { ...state.rollback, attempts: 0, give_up_at: giveUpAt(event.at, event.deadline_ms) };
-    return prepend(
-      manual(state, null),
-      moveAll({ ...state, rollback: resumed }, resumed.target, "resuming an unfinished rollback"),
-    );
+    // The target was checked when the rollback began, maybe minutes ago: it may have died since.
+    const resumed = {
+      ...state.rollback,
+      attempts: 0,
+      give_up_at: giveUpAt(event.at, event.deadline_ms),
+      resuming: true,
+    };
+    const next: DeployState = { ...state, phase: "health_check", rollback: resumed, pending_weights: null };
+    return { state: next, actions: [...manual(next, null), { type: "check_health", slot: resumed.target }] };
   }
   const previous = event.previous;
   const target = previous?.slot ?? otherSlot(state.active);
@@ -167,22 +171,34 @@ export function startRollback(state: DeployState, rollout: Rollout, how: Rollbac
       ? decide(state, rollout, how.at, "interrupted", how.reason)
       : { state, actions: [] };
   const current = decided.state.rollout ?? rollout;
+  // A rollback already under way (one a crash interrupted) keeps what started it: an analysis
+  // failure taken over by an operator's abort is still the release's failure.
+  const earlier = state.rollback;
   const next: DeployState = {
     ...decided.state,
     rollout: current,
-    rollback: {
-      kind: how.kind,
-      target: rollout.from,
-      release: rollout.previous_release,
-      actor: how.actor,
-      reason: how.reason,
-      at: how.at,
-      attempts: 0,
-      give_up_at: giveUpAt(how.at, how.deadline_ms),
-      cause: how.cause,
-    },
+    pending_weights: null,
+    rollback:
+      earlier === null
+        ? {
+            kind: how.kind,
+            target: rollout.from,
+            release: rollout.previous_release,
+            actor: how.actor,
+            reason: how.reason,
+            at: how.at,
+            attempts: 0,
+            give_up_at: giveUpAt(how.at, how.deadline_ms),
+            cause: how.cause,
+          }
+        : { ...earlier, attempts: 0, give_up_at: giveUpAt(how.at, how.deadline_ms) },
   };
-  return prepend(decided.actions, moveAll(next, rollout.from, `rollback: all traffic to ${rollout.from} at once`));
+  // Traffic never moves to a slot nobody checked, not even back to the one it came from: a slot that
+  // died meanwhile would take every user. A dead one leaves traffic where it is (exit 4).
+  return prepend(decided.actions, {
+    state: { ...next, phase: "health_check" },
+    actions: [{ type: "check_health", slot: rollout.from }],
+  });
 }
 
 export function failed(state: DeployState, rollout: Rollout, at: At, reason: string): Transition {

@@ -11,7 +11,7 @@ import {
 } from "./state.js";
 import { type At, type Transition, chain, decide, entry, ledger, notice, notify, reject } from "./machine-parts.js";
 import { abort, failed, failedAny, retired, rollback, startRollback } from "./machine-rollback.js";
-import { moveAll, rollbackRetry, rolledBack } from "./machine-traffic-back.js";
+import { moveAll, rollbackFailed, rollbackRetry, rolledBack } from "./machine-traffic-back.js";
 import { advance, inconclusive, shiftTo } from "./machine-steps.js";
 
 export { type Transition, weightsFor } from "./machine-parts.js";
@@ -170,11 +170,25 @@ function afterHook(state: DeployState, event: Extract<DeployEvent, { type: "hook
 
 function afterHealth(state: DeployState, event: Extract<DeployEvent, { type: "health" }>): Transition {
   if (state.phase !== "health_check") return reject(state, `health ignored in phase ${state.phase}`);
-  const slot = state.rollout?.to ?? state.rollback?.target;
+  const rollback = state.rollback;
+  const slot = rollback?.target ?? state.rollout?.to;
   if (slot === undefined) return reject(state, "health without a deploy or rollback");
-  if (!event.ok) return failedAny(state, event.at, `the ${slot} slot is not healthy: ${event.detail}`);
-  if (state.rollout !== null) return { state: { ...state, phase: "warming_up" }, actions: [{ type: "warm_up", slot }] };
-  return moveAll(state, slot, "previous release healthy: all traffic to it at once");
+  if (!event.ok) {
+    const reason = `the ${slot} slot is not healthy: ${event.detail}`;
+    // A rollback under way (during a deploy, or resumed) stays under way for the next `rollback`.
+    const underWay = rollback !== null && (state.rollout !== null || rollback.resuming === true);
+    return underWay
+      ? rollbackFailed({ ...state, phase: "rolling_back" }, event.at, reason)
+      : failedAny(state, event.at, reason);
+  }
+  if (rollback === null) return { state: { ...state, phase: "warming_up" }, actions: [{ type: "warm_up", slot }] };
+  return moveAll(
+    state,
+    slot,
+    state.rollout !== null
+      ? `rollback: ${slot} healthy, all traffic to it at once`
+      : `${rollback.resuming === true ? "resuming an unfinished rollback: " : ""}previous release healthy: all traffic to it at once`,
+  );
 }
 
 function confirmed(state: DeployState, at: At, weights: Weights): Transition {

@@ -132,6 +132,8 @@ export const RollbackIntent = z
     /** Retries stop after this time; null in states saved before deadlines existed (3 attempts). */
     give_up_at: z.string().nullable().default(null),
     cause: RollbackCause.default("manual"),
+    /** Set while a later `rollback` resumes this one: its target is checked again before traffic moves. */
+    resuming: z.boolean().optional(),
   })
   .strict();
 export type RollbackIntent = z.infer<typeof RollbackIntent>;

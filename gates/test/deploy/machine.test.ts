@@ -40,18 +40,29 @@ function window(result: Window["result"], reason = result): Window {
   return { at: at(), result, reason, checks: [] };
 }
 
-/** Feeds events in order; every event must be accepted. */
+/**
+ * Feeds events in order; every event must be accepted. The target of a rollback during a deploy,
+ * or of a resumed one, is checked before traffic moves to it: unless `rollbackTargets` says
+ * otherwise it answers healthy at once (the tests of that check give their own answer, as the
+ * tests of a plain rollback after a deploy do).
+ */
 function run(
   events: readonly DeployEvent[],
   state: DeployState = liveBlue(),
+  rollbackTargets: "healthy" | "asked" = "healthy",
 ): { state: DeployState; actions: DeployAction[] } {
   const actions: DeployAction[] = [];
-  for (const event of events) {
+  const feed = (event: DeployEvent): void => {
     const result = transition(state, event);
     expect(result.rejected, `${event.type} in ${state.phase}`).toBeUndefined();
     state = result.state;
     actions.push(...result.actions);
-  }
+    const checked = result.actions.some((action) => action.type === "check_health");
+    const underWay = state.rollback !== null && (state.rollout !== null || state.rollback.resuming === true);
+    if (checked && underWay && rollbackTargets === "healthy")
+      feed({ type: "health", at: at(), ok: true, detail: "200" });
+  };
+  for (const event of events) feed(event);
   return { state, actions };
 }
 
@@ -253,6 +264,58 @@ describe("deploy machine", () => {
     expect(finishOf(actions)).toBe("failed");
     expect(state.phase).toBe("rolling_back");
     expect(state.rollback?.target).toBe("blue");
+  });
+
+  it("checks the slot an automatic rollback goes back to, and leaves traffic where it is when it died (exit 4)", () => {
+    const failedStep = [startEvent(), ...ready, ...healthyStep(10), confirm(25), measure("fail")];
+    const asked = run(failedStep, liveBlue(), "asked");
+    expect(asked.actions.at(-1)).toEqual({ type: "check_health", slot: "blue" });
+    expect(setWeights(asked.actions)).toEqual(["90/10", "75/25"]);
+    const dead = run([{ type: "health", at: at(), ok: false, detail: "connection refused" }], asked.state);
+    expect(setWeights(dead.actions)).toEqual([]);
+    expect(dead.actions.find((a) => a.type === "finish")).toMatchObject({ outcome: "failed", rollback_failed: true });
+    // Still a rollback under way, for the next `rollback` to resume once blue is back.
+    expect(dead.state).toMatchObject({ phase: "rolling_back", rollback: { target: "blue", cause: "release" } });
+    const resumed = run(
+      [{ type: "rollback", at: at(), actor: "oncall", reason: "blue is back", deadline_ms: 60_000 }],
+      dead.state,
+      "asked",
+    );
+    expect(resumed.actions.at(-1)).toEqual({ type: "check_health", slot: "blue" });
+    const stillDead = run([{ type: "health", at: at(), ok: false, detail: "503" }], resumed.state);
+    expect(setWeights(stillDead.actions)).toEqual([]);
+    expect(stillDead.state).toMatchObject({ phase: "rolling_back", rollback: { cause: "release" } });
+    const back = run(
+      [
+        { type: "rollback", at: at(), actor: "oncall", reason: "now", deadline_ms: 60_000 },
+        { type: "health", at: at(), ok: true, detail: "200" },
+        { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } },
+      ],
+      stillDead.state,
+      "asked",
+    );
+    expect(setWeights(back.actions)).toEqual(["100/0"]);
+    expect(back.state).toMatchObject({ phase: "idle", active: "blue", rollback: null });
+  });
+
+  it("keeps what started a rollback when a crash interrupted it and an operator takes it over", () => {
+    const interrupted = run(
+      [startEvent(), ...ready, ...healthyStep(10), confirm(25), measure("fail")],
+      liveBlue(),
+      "asked",
+    ).state;
+    const taken = run(
+      [
+        { type: "abort", at: at(), actor: "bob", reason: "cleaning up", deadline_ms: 60_000 },
+        { type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } },
+      ],
+      interrupted,
+    );
+    expect(finishOf(taken.actions)).toBe("rolled_back");
+    const finished = taken.actions.flatMap((a) =>
+      a.type === "ledger" && a.entry.type === "deploy_finished" ? [a.entry] : [],
+    );
+    expect(finished).toMatchObject([{ outcome: "rolled_back", cause: "release" }]);
   });
 
   it("aborts at any phase of a deploy and records who did it", () => {
