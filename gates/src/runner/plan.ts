@@ -119,6 +119,8 @@ export interface SpawnStage extends StageBase {
   args: string[];
   /** Extra environment variables for the tool. */
   env: Record<string, string>;
+  /** Whether the tool may see one of the caller's environment variables (its adapter decides). */
+  inheritsEnvironment: (name: string) => boolean;
   cwd: string;
   timeoutMs: number;
   /** Runs alone, after every other stage. */
@@ -264,30 +266,42 @@ function commandFor(
   id: Exclude<StageId, "validate">,
   report: string,
   input: PlanInput,
-): { args: string[]; env: Record<string, string>; failureHint?: SpawnStage["failureHint"] } {
+): Pick<SpawnStage, "args" | "env" | "inheritsEnvironment" | "failureHint"> {
+  const everything = (): boolean => true;
   switch (id) {
     case "gitleaks":
-      return { args: gitleaks.argv.dir({ source: ".", reportPath: report }), env: {} };
+      return {
+        args: gitleaks.argv.dir({ source: ".", reportPath: report }),
+        env: {},
+        inheritsEnvironment: gitleaks.inheritsEnvironment,
+      };
     case "trivy":
       return {
         args: trivy.argv.fs({ dir: ".", output: report, cacheDir: input.trivyCacheDir, scanners: SCAN_WITHOUT_DB }),
         env: {},
+        inheritsEnvironment: trivy.inheritsEnvironment,
       };
     case "trivy-vuln":
       return {
         args: trivy.argv.fs({ dir: ".", output: report, cacheDir: input.trivyCacheDir, scanners: ["vuln"] }),
         env: {},
+        inheritsEnvironment: trivy.inheritsEnvironment,
       };
     case "semgrep":
       return {
         args: semgrep.argv.scan({ configs: input.semgrepConfigs, jsonOutput: report }),
         env: {},
+        inheritsEnvironment: everything,
         failureHint: registryHint(input.semgrepConfigs),
       };
     case "sbom":
-      return { args: trivy.argv.sbom({ dir: ".", output: report, cacheDir: input.trivyCacheDir }), env: {} };
+      return {
+        args: trivy.argv.sbom({ dir: ".", output: report, cacheDir: input.trivyCacheDir }),
+        env: {},
+        inheritsEnvironment: trivy.inheritsEnvironment,
+      };
     case "k6":
-      return k6Command(report, input);
+      return { ...k6Command(report, input), inheritsEnvironment: everything };
   }
 }
 

@@ -116,11 +116,18 @@ async function runInProcess(stage: InProcessStage, deps: StageDeps): Promise<Sta
 
 async function runTool(stage: SpawnStage, deps: StageDeps): Promise<StageOutcome> {
   deps.progress.start(stage.id);
+  const inherited = Object.entries(deps.env).filter(([name]) => stage.inheritsEnvironment(name));
+  const withheld = Object.keys(deps.env).filter((name) => !stage.inheritsEnvironment(name));
+  if (withheld.length > 0)
+    deps.progress.note(
+      stage.id,
+      `not passed to the tool: ${withheld.sort().join(", ")} (they would change what it reports)`,
+    );
   const outcome = await deps.spawn({
     executable: stage.executable,
     args: stage.args,
     cwd: stage.cwd,
-    env: { ...deps.env, ...stage.env },
+    env: { ...Object.fromEntries(inherited), ...stage.env },
     timeoutMs: stage.timeoutMs,
     signal: deps.signal,
   });

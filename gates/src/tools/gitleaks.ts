@@ -51,6 +51,12 @@ export interface GitleaksGitOptions extends GitleaksCommonOptions {
 
 export const gitleaks = {
   name: "gitleaks",
+  /**
+   * Which of the caller's environment variables gitleaks may see: a `GITLEAKS_CONFIG` left in a CI
+   * job's environment would swap its rules for any others with no trace. The repository's own
+   * `.gitleaks.toml` and `.gitleaksignore` still apply, as gitleaks documents.
+   */
+  inheritsEnvironment: (name: string): boolean => name !== "GITLEAKS_CONFIG" && name !== "GITLEAKS_CONFIG_TOML",
   image: GITLEAKS_IMAGE,
   formats: ["gitleaks-json", "gitleaks-sarif"],
   formatLabels: { "gitleaks-json": "a gitleaks JSON report", "gitleaks-sarif": "a gitleaks SARIF report" },

@@ -70,7 +70,7 @@ export const trivyArgv = {
   /** `trivy fs|image --format cyclonedx --output <f>`: generates an SBOM, no scanning. */
   sbom(options: TrivySbomOptions): string[] {
     const common = ["--format", "cyclonedx", "--output", operand("output", options.output)];
-    const cache = ["--cache-dir", operand("cacheDir", options.cacheDir), "--quiet"];
+    const cache = ["--cache-dir", operand("cacheDir", options.cacheDir), ...NO_CONFIG_FILE, "--quiet"];
     if ("dir" in options) return ["fs", ...common, ...cache, "--", operand("dir", options.dir)];
     return ["image", ...common, ...cache, "--input", operand("input", options.input)];
   },
@@ -117,9 +117,17 @@ function scanFlags(options: TrivyScanOptions, defaults: readonly TrivyScanner[])
     ...(options.javaDbRepository === undefined
       ? []
       : ["--java-db-repository", operand("javaDbRepository", options.javaDbRepository)]),
+    ...NO_CONFIG_FILE,
     "--quiet",
   ];
 }
+
+/**
+ * trivy reads `trivy.yaml` from its working directory, the scanned tree: one line there
+ * (`severity: [CRITICAL]`, `skip-files`) would hide findings from a gate with no waiver, approver
+ * or trace. An empty config in its place; `.trivyignore` still applies and its findings are kept.
+ */
+const NO_CONFIG_FILE = ["--config", "/dev/null"];
 
 /** A value that trivy would read as a flag (or an empty one) is a caller bug, not something to run. */
 function operand(name: string, value: string): string {

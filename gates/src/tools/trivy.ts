@@ -49,6 +49,23 @@ export const TRIVY_VULN_LABEL = "vuln";
  */
 export const TRIVY_NO_DB_LABEL = "nodb";
 
+const TRIVY_KEPT_ENV = new Set([
+  "TRIVY_DB_REPOSITORY",
+  "TRIVY_JAVA_DB_REPOSITORY",
+  "TRIVY_CHECKS_BUNDLE_REPOSITORY",
+  "TRIVY_USERNAME",
+  "TRIVY_PASSWORD",
+  "TRIVY_REGISTRY_TOKEN",
+  "TRIVY_INSECURE",
+  "TRIVY_SKIP_DB_UPDATE",
+  "TRIVY_SKIP_JAVA_DB_UPDATE",
+  "TRIVY_SKIP_CHECK_UPDATE",
+  "TRIVY_OFFLINE_SCAN",
+  "TRIVY_TIMEOUT",
+  "TRIVY_NO_PROGRESS",
+  "TRIVY_DEBUG",
+]);
+
 /** The trivy adapter: JSON (schema v2) and SARIF reports, argv for fs/image/SBOM scans. */
 export const trivy = {
   name: "trivy",
@@ -74,6 +91,13 @@ export const trivy = {
   exitCodes: TRIVY_EXIT,
   versionArgv: trivyArgv.version(),
   argv: trivyArgv,
+  /**
+   * Which of the caller's environment variables trivy may see: a `TRIVY_*` setting left in a CI
+   * job's environment (`TRIVY_SEVERITY=CRITICAL`, `TRIVY_SKIP_FILES`) would narrow every scan with
+   * no trace. Only where to fetch from and how to reach it pass: DB mirrors, registry credentials,
+   * offline operation (the DB's age is judged by `max_db_age`), timeouts and logging.
+   */
+  inheritsEnvironment: (name: string): boolean => !name.startsWith("TRIVY_") || TRIVY_KEPT_ENV.has(name),
   detect(document: unknown): ReportFormat | undefined {
     if (isTrivyJson(document)) return "trivy-json";
     return sarifFormat(document) === "trivy-sarif" ? "trivy-sarif" : undefined;

@@ -115,4 +115,9 @@ export interface RunnableAdapter {
    * runner records as `versions/<tool>.txt` next to the reports.
    */
   versionArgv: readonly string[];
+  /**
+   * Whether the tool may see one of the caller's environment variables. Absent: all of them. A tool
+   * that reads settings from its environment withholds those that would change what it reports.
+   */
+  inheritsEnvironment?: (name: string) => boolean;
 }

@@ -67,6 +67,40 @@ function fakes(outcomes: Partial<Record<string, Partial<ProcessOutcome> & { dela
 }
 
 describe("runStages", () => {
+  it("withholds the caller's settings that would change what trivy or gitleaks report, and says so", async () => {
+    const { deps, spawned, events } = fakes({});
+    const env = {
+      PATH: "/bin",
+      TRIVY_SEVERITY: "CRITICAL",
+      TRIVY_SKIP_FILES: "**/requirements.txt",
+      TRIVY_DB_REPOSITORY: "mirror.example/trivy-db",
+      GITLEAKS_CONFIG: "/tmp/lax.toml",
+      SEMGREP_APP_TOKEN: "t",
+    };
+    await runStages(plan(), { ...deps, env });
+    const envOf = (tool: string) => spawned.find((spec) => spec.executable === `/bin/${tool}`)?.env ?? {};
+    expect(Object.keys(envOf("trivy")).sort()).toEqual([
+      "GITLEAKS_CONFIG",
+      "PATH",
+      "SEMGREP_APP_TOKEN",
+      "TRIVY_DB_REPOSITORY",
+    ]);
+    expect(Object.keys(envOf("gitleaks")).sort()).toEqual([
+      "PATH",
+      "SEMGREP_APP_TOKEN",
+      "TRIVY_DB_REPOSITORY",
+      "TRIVY_SEVERITY",
+      "TRIVY_SKIP_FILES",
+    ]);
+    expect(envOf("semgrep")).toMatchObject({ SEMGREP_APP_TOKEN: "t" });
+    expect(events).toContain(
+      "note trivy not passed to the tool: TRIVY_SEVERITY, TRIVY_SKIP_FILES (they would change what it reports)",
+    );
+    expect(events).toContain(
+      "note gitleaks not passed to the tool: GITLEAKS_CONFIG (they would change what it reports)",
+    );
+  });
+
   it("runs every stage, writes each tool's exit code, and reads it through the adapter", async () => {
     const { deps, files, spawned } = fakes({
       gitleaks: { exitCode: 42 },
