@@ -2,7 +2,7 @@ import path from "node:path";
 import { ToolRunError } from "../errors.js";
 import { evaluate } from "../evaluate/evaluate.js";
 import type { EvaluateOutput, RunInput, RunMeta } from "../evaluate/types.js";
-import type { ToolResult } from "../findings/finding.js";
+import type { Finding, ToolResult } from "../findings/finding.js";
 import type { EcosystemAdapter } from "../fix/ecosystem.js";
 import { predictFindings } from "../fix/predict.js";
 import type { Report } from "../model/report.js";
@@ -86,31 +86,52 @@ export interface RejudgeInput {
   source: string;
 }
 
-/** A new scan where trivy is installed; otherwise the same findings judged against the new lockfile, marked as a prediction. */
+/**
+ * A new scan where trivy is installed; otherwise the same findings judged against the new lockfile,
+ * marked as a prediction. The new scan sees what fix's own trivy command sees: a finding of the
+ * given report it did not see (a report scanned with `--include-dev-deps`, another folder) is kept
+ * as the new lockfile predicts it, never dropped as fixed.
+ */
 export async function rejudge(input: RejudgeInput, io: CliIo): Promise<Awaited<ReturnType<typeof judge>>> {
-  const executable = input.rescan ? findTrivy(io) : undefined;
-  if (executable !== undefined) {
-    const output = path.join(input.scratch, "trivy.after.json");
-    return judge(
-      input.prepared,
-      await scanWithTrivy(
-        {
-          executable,
-          root: input.root,
-          output,
-          shown: "trivy fs (after fix)",
-          otherwise: "run fix again with --no-rescan to predict the verdict from the new lockfile",
-        },
-        io,
-      ),
-    );
-  }
   const run = input.run;
   const after = input.adapter.inventory(input.afterFiles);
   const predicted = predictFindings(run.result.findings, after, {
     trivyTypes: input.adapter.trivyTypes,
     versions: input.adapter.versions,
   });
+  const executable = input.rescan ? findTrivy(io) : undefined;
+  if (executable !== undefined) {
+    const output = path.join(input.scratch, "trivy.after.json");
+    const scanned = await scanWithTrivy(
+      {
+        executable,
+        root: input.root,
+        output,
+        shown: "trivy fs (after fix)",
+        otherwise: "run fix again with --no-rescan to predict the verdict from the new lockfile",
+      },
+      io,
+    );
+    if (!("result" in scanned)) return judge(input.prepared, scanned);
+    const seen = new Set(scanned.result.findings.map((finding) => finding.fingerprint));
+    // Unseen, and still where the report saw it: a copy fix moved to a version that is still
+    // vulnerable is the new scan's to report, at its new version.
+    const stillThere = (finding: Finding): boolean =>
+      finding.location?.path !== after.lockfile ||
+      after.packages.some(
+        (entry) => entry.name === finding.package?.name && entry.version === finding.package.installed,
+      );
+    const unseen = predicted.findings.filter((finding) => !seen.has(finding.fingerprint) && stillThere(finding));
+    if (unseen.length > 0) {
+      io.stderr(
+        `portcullis fix: ${unseen.length} finding(s) of ${input.source.replaceAll("`", "")} are outside what fix's own trivy scan covers (dev dependencies, other folders): judged as the new ${input.adapter.lockfile} predicts them\n`,
+      );
+    }
+    return judge(input.prepared, {
+      run: scanned.run,
+      result: { ...scanned.result, findings: [...scanned.result.findings, ...unseen] },
+    });
+  }
   return judge(
     input.prepared,
     { run: run.run, result: { ...run.result, findings: predicted.findings } },

@@ -585,6 +585,40 @@ describe("portcullis fix (npm, real registry)", () => {
     },
     TIMEOUT,
   );
+
+  it(
+    "keeps a finding of the given report that its own re-scan does not cover (a dev dependency): never fail → pass on what was not looked at",
+    async () => {
+      await registry.publish("scanned", "1.0.0");
+      await registry.publish("devtool", "2.0.0");
+      const dir = await project({
+        "package.json": {
+          name: "app",
+          version: "1.0.0",
+          dependencies: { scanned: "^1.0.0" },
+          devDependencies: { devtool: "2.0.0" },
+        },
+      });
+      await registry.publish("scanned", "1.0.1");
+      const fixable = { pkg: "scanned", installed: "1.0.0", id: "CVE-2026-6100", severity: "HIGH", fixed: "1.0.1" };
+      // Scanned with --include-dev-deps: devtool has no fixed version, so it stays.
+      const devOnly = { pkg: "devtool", installed: "2.0.0", id: "CVE-2026-6101", severity: "HIGH", fixed: "" };
+      // fix's own trivy leaves dev dependencies out, as `trivy fs` does by default.
+      const bin = standInTrivy([fixable]);
+      const result = await run(
+        ["fix", ".", "--report", `trivy=${writeReport([fixable, devOnly])}`, "--env", PRODUCTION],
+        {
+          cwd: dir,
+          env: { ...registry.env, PATH: `${bin}${path.delimiter}${registry.env["PATH"] ?? ""}` },
+        },
+      );
+      expect(result.stdout).toMatch(/^vulnerabilities: fail → fail$/m);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("1 finding(s) of");
+      expect(fixReport(dir).findings.map((finding) => finding.package?.name)).toEqual(["devtool"]);
+    },
+    TIMEOUT,
+  );
 });
 
 // --- internal ---
