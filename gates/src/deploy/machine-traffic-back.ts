@@ -1,5 +1,5 @@
 import type { Outcome } from "./ledger.js";
-import { allOn, type DeployState, type RollbackIntent, type Slot } from "./state.js";
+import { allOn, otherSlot, type DeployState, type RollbackIntent, type Slot } from "./state.js";
 import {
   type At,
   type Transition,
@@ -70,6 +70,9 @@ export function rolledBack(state: DeployState, at: At): Transition {
         ledger({
           ...base(next, null, at, "rollback", intent.actor),
           release: intent.release,
+          // The release users were moved away from: the change that failed, for the DORA figures.
+          from_slot: otherSlot(intent.target),
+          previous_release: state.slots[otherSlot(intent.target)].release,
           to_slot: intent.target,
           ok: true,
           reason: intent.reason,
@@ -130,6 +133,9 @@ export function rollbackFailed(state: DeployState, at: At, error: string): Trans
             entry(next, rollout, at, "deploy_finished", {
               outcome: "failed",
               reason: message,
+              // Users had this release when its rollback gave up: a change failure, unlike a
+              // deploy that failed before any traffic moved (which carries no cause).
+              ...(rollout.steps.length > 0 ? { cause: intent?.cause ?? "release" } : {}),
               started_at: rollout.started_at,
               finished_at: at,
             }),

@@ -66,25 +66,42 @@ export interface DeploySummary {
   reverted_at: string | null;
 }
 
-/** One summary per finished deploy, in ledger order; post-release rollbacks mark the deploy they undid. */
+/**
+ * One summary per finished deploy, in ledger order; a rollback after a release marks the deploy that
+ * put the release it moved users away from live. One that undid a rollback (users back on a release
+ * an earlier rollback restored) undid no change, and telemetry or a router undid no release.
+ */
 export function summarizeDeploys(records: readonly LedgerRecord[]): DeploySummary[] {
   const deploys: DeploySummary[] = [];
+  // The deploy whose release users have; null when an earlier rollback put it there.
+  let live: DeploySummary | null = null;
   for (const record of records) {
     if (record.type === "deploy_finished" && record.deploy_id !== null && record.outcome !== undefined) {
-      deploys.push({
+      const deploy: DeploySummary = {
         id: record.deploy_id,
         release: record.release,
         commit_time: record.commit_time,
         started_at: record.started_at ?? null,
         finished_at: record.finished_at ?? record.at,
         outcome: record.outcome,
-        cause: record.outcome === "rolled_back" ? (record.cause ?? "release") : null,
+        // A failed deploy carries a cause only when users had it (its rollback gave up, exit 4).
+        cause: record.outcome === "rolled_back" ? (record.cause ?? "release") : (record.cause ?? null),
         reverted_at: null,
-      });
+      };
+      deploys.push(deploy);
+      if (deploy.outcome === "succeeded" || (deploy.outcome === "failed" && deploy.cause !== null)) live = deploy;
     }
     if (record.type === "rollback" && record.ok === true) {
-      const undone = deploys.findLast((deploy) => deploy.outcome === "succeeded");
-      if (undone !== undefined && undone.reverted_at === null) undone.reverted_at = record.at;
+      // Records written before rollbacks named the release they left: the last deploy that succeeded.
+      const undone =
+        record.previous_release === undefined
+          ? deploys.findLast((deploy) => deploy.outcome === "succeeded")
+          : live?.release === record.previous_release
+            ? live
+            : undefined;
+      const byTheRelease = record.cause !== "telemetry" && record.cause !== "router";
+      if (undone !== undefined && undone.reverted_at === null && byTheRelease) undone.reverted_at = record.at;
+      live = null;
     }
   }
   return deploys;
@@ -107,20 +124,23 @@ export function computeMetrics(
   const notTheRelease = (cause: RollbackCause): number =>
     inWindow.filter((deploy) => deploy.outcome === "rolled_back" && deploy.cause === cause).length;
   const releaseRollbacks = inWindow.filter(
-    (deploy) => deploy.outcome === "rolled_back" && (deploy.cause === "release" || deploy.cause === "manual"),
+    (deploy) =>
+      (deploy.outcome === "rolled_back" || deploy.outcome === "failed") &&
+      (deploy.cause === "release" || deploy.cause === "manual"),
   );
-  const reverted = inWindow.filter((deploy) => deploy.reverted_at !== null);
+  const reverted = inWindow.filter((deploy) => deploy.outcome === "succeeded" && deploy.reverted_at !== null);
   const failures = [...releaseRollbacks, ...reverted];
   const spans = succeeded.flatMap((deploy) =>
     deploy.commit_time === null ? [] : [Date.parse(deploy.finished_at) - Date.parse(deploy.commit_time)],
   );
   const leadTimes = spans.filter((span) => span >= 0);
+  // Users had a succeeded release from its end, any other from its start (its first step); until
+  // the end of its own rollback, or the rollback that undid it later. A deploy whose rollback gave
+  // up and was never resumed has no restore to measure.
   const restores = failures.flatMap((failure) => {
-    const [impact, restored] =
-      failure.reverted_at === null
-        ? [failure.started_at, failure.finished_at]
-        : [failure.finished_at, failure.reverted_at];
-    return impact === null ? [] : [Date.parse(restored) - Date.parse(impact)];
+    const impact = failure.outcome === "succeeded" ? failure.finished_at : failure.started_at;
+    const restored = failure.outcome === "rolled_back" ? failure.finished_at : failure.reverted_at;
+    return impact === null || restored === null ? [] : [Date.parse(restored) - Date.parse(impact)];
   });
   const days = options.windowMs / 86_400_000;
   const changes = succeeded.length + releaseRollbacks.length;

@@ -143,3 +143,54 @@ describe("DORA metrics and rollback causes", () => {
     expect(result.metrics.change_failure_rate).toMatchObject({ value: 0.5, samples: 2 });
   });
 });
+
+describe("DORA metrics: which deploy a rollback after a release undid", () => {
+  const now = new Date("2025-03-31T00:00:00.000Z");
+  const rollback = (at: string, from: string, to: string, cause?: "manual" | "telemetry"): LedgerEntry => ({
+    type: "rollback",
+    at,
+    environment: "production",
+    deploy_id: null,
+    release: to,
+    commit: null,
+    commit_time: null,
+    actor: "oncall",
+    ok: true,
+    from_slot: "green",
+    previous_release: from,
+    to_slot: "blue",
+    ...(cause === undefined ? {} : { cause }),
+  });
+  const metricsOf = (entries: LedgerEntry[]) =>
+    computeMetrics(chainEntries(null, entries).records, { now, windowMs: 30 * DAY, environment: "production" });
+
+  it("charges a deploy whose rollback gave up (exit 4) and was resumed, never the release it restored", () => {
+    const gaveUp = finished("R6", "2025-03-20T10:00:00.000Z", "failed", null).map((entry) =>
+      entry.type === "deploy_finished" ? { ...entry, cause: "release" as const } : entry,
+    );
+    const result = metricsOf([
+      ...finished("R5", "2025-03-19T10:00:00.000Z", "succeeded", null),
+      ...gaveUp,
+      // Resumed 20 minutes after the deploy gave up; users had R6 from its start, 30 minutes.
+      rollback("2025-03-20T10:20:00.000Z", "R6", "R5"),
+    ]);
+    expect(result.deploys).toMatchObject({ succeeded: 1, failed: 1, reverted: 0 });
+    expect(result.metrics.change_failure_rate).toMatchObject({ value: 0.5, samples: 2 });
+    expect(result.metrics.time_to_restore_minutes).toMatchObject({ value: 30, samples: 1 });
+  });
+
+  it("charges the release users were moved away from, and nothing for undoing a rollback or for telemetry", () => {
+    const result = metricsOf([
+      ...finished("V1", "2025-03-10T10:00:00.000Z", "succeeded", null),
+      ...finished("V2", "2025-03-11T10:00:00.000Z", "succeeded", null),
+      rollback("2025-03-11T11:00:00.000Z", "V2", "V1"),
+      // Back to V2: an earlier rollback put V1 there, no deploy.
+      rollback("2025-03-11T12:00:00.000Z", "V1", "V2"),
+      ...finished("V3", "2025-03-12T10:00:00.000Z", "succeeded", null),
+      rollback("2025-03-12T11:00:00.000Z", "V3", "V2", "telemetry"),
+    ]);
+    expect(result.deploys).toMatchObject({ succeeded: 3, reverted: 1 });
+    expect(result.metrics.change_failure_rate).toMatchObject({ value: 1 / 3, samples: 3 });
+    expect(result.metrics.time_to_restore_minutes).toMatchObject({ value: 60, samples: 1 });
+  });
+});

@@ -600,9 +600,15 @@ describe("portcullis fix (npm, real registry)", () => {
         },
       });
       await registry.publish("scanned", "1.0.1");
-      const fixable = { pkg: "scanned", installed: "1.0.0", id: "CVE-2026-6100", severity: "HIGH", fixed: "1.0.1" };
+      const fixable = {
+        pkg: "scanned",
+        installed: "1.0.0",
+        id: "CVE-2026-6100",
+        severity: "HIGH",
+        fixed: "1.0.1",
+      } as const;
       // Scanned with --include-dev-deps: devtool has no fixed version, so it stays.
-      const devOnly = { pkg: "devtool", installed: "2.0.0", id: "CVE-2026-6101", severity: "HIGH", fixed: "" };
+      const devOnly = { pkg: "devtool", installed: "2.0.0", id: "CVE-2026-6101", severity: "HIGH", fixed: "" } as const;
       // fix's own trivy leaves dev dependencies out, as `trivy fs` does by default.
       const bin = standInTrivy([fixable]);
       const result = await run(
