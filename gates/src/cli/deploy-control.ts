@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { describeLock, viewLock } from "../deploy/lock.js";
 import { requestPromotion, runIntervention, type RunResult } from "../deploy/runner.js";
 import type { Router } from "../deploy/routers/router.js";
-import { allOn, otherSlot, sameWeights, type DeployState, type Weights } from "../deploy/state.js";
+import { allOn, sameWeights, type DeployState, type Weights } from "../deploy/state.js";
 import { PortcullisError, UsageError, messageOf } from "../errors.js";
 import type { RegisterCommand } from "./commands.js";
 import {
@@ -169,9 +169,8 @@ async function buildStatus(context: DeployContext, state: DeployState | null): P
     );
   }
   if (state !== null && state.phase !== "idle" && (lock === null || lock.stale)) {
-    const target = state.rollback?.target ?? state.rollout?.from ?? otherSlot(state.active);
     warnings.push(
-      `no controller is running this ${state.phase} (${lock === null ? "no lock" : "lock lease expired"}): run \`portcullis abort\` (traffic back to ${target}) or deploy again`,
+      `no controller is running this ${state.phase} (${lock === null ? "no lock" : "lock lease expired"}): ${recoveryAdvice(state)}`,
     );
   }
   return {
@@ -185,6 +184,18 @@ async function buildStatus(context: DeployContext, state: DeployState | null): P
         : { owner: lock.lock.owner, command: lock.lock.command, age_ms: lock.ageMs, stale: lock.stale },
     warnings,
   };
+}
+
+/** What gets an interrupted deploy or rollback out of its phase: each refuses the others' way out. */
+export function recoveryAdvice(state: DeployState): string {
+  const rollback = state.rollback;
+  if (state.rollout !== null)
+    return `run \`portcullis abort\` (traffic back to ${rollback?.target ?? state.rollout.from}) or deploy again`;
+  if (rollback !== null && state.phase === "preparing")
+    return `run \`portcullis rollback --to-previous\` again (it redeploys ${rollback.release ?? "the previous release"} on ${rollback.target}), or \`portcullis state sync\` to take the router's weights as they are`;
+  if (rollback !== null)
+    return `run \`portcullis rollback\` again (it checks ${rollback.target} and moves all traffic there)`;
+  return `deploy again (traffic stays on ${state.active})`;
 }
 
 function renderStatus(view: StatusView): string {
