@@ -1,4 +1,5 @@
-import { createReadStream, readdirSync, readFileSync } from "node:fs";
+import { constants } from "node:buffer";
+import { createReadStream, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   isFsError,
@@ -111,6 +112,10 @@ export async function readReport(source: ReportSource, parsers: ReportParsers): 
   if (exit !== undefined && typeof exit !== "number") return fail(exit);
   // What the exit code means is judged in evaluate (runs.ts), the one place that does.
   try {
+    // Read whole, a report past the longest string the engine holds would stop the run with a
+    // crash; trivy's is read in pieces, whatever its size.
+    const size = source.kind === "trivy" ? 0 : statSync(source.path).size;
+    if (size > constants.MAX_STRING_LENGTH) return fail(tooLarge(source, size));
     const result =
       source.kind === "trivy"
         ? await parsers.parseTrivyStream(createReadStream(source.path, { highWaterMark: TRIVY_READ_BYTES }), {
@@ -154,6 +159,19 @@ function readExitCode(source: ReportSource): number | PortcullisError {
     tool: source.kind,
     fix: "re-run the stage; whoever ran the tool must write its exit code as a plain number",
   });
+}
+
+function tooLarge(source: ReportSource, size: number): PortcullisError {
+  const megabytes = (bytes: number): string => `${Math.round(bytes / 1_048_576)} MB`;
+  return new ReportError(
+    "REPORT_INVALID",
+    `the ${source.kind} report is ${megabytes(size)}, more than the ${megabytes(constants.MAX_STRING_LENGTH)} a report read whole can be`,
+    {
+      file: source.shown,
+      tool: source.kind,
+      fix: `split the scan into several ${source.kind} reports (per folder or per rule set), each passed with its own --report`,
+    },
+  );
 }
 
 function unreadable(

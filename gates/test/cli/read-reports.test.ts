@@ -1,4 +1,5 @@
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { constants } from "node:buffer";
+import { copyFileSync, mkdirSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { listReportDir, parseReportFlag, readReport, type ReportParsers } from "../../src/cli/read-reports.js";
@@ -72,6 +73,19 @@ describe("readReport", () => {
       },
     };
   }
+
+  it("makes a report too large to read whole a report error (its gate `error`), not a crash", async () => {
+    const file = path.join(tempDir(), "semgrep.json");
+    // Sparse: the length of a report past the engine's longest string, without the disk it takes.
+    writeFileSync(file, "");
+    truncateSync(file, constants.MAX_STRING_LENGTH + 100 * 1_048_576);
+    const read = await readReport({ kind: "semgrep", path: file, shown: "big/semgrep.json" }, reportParsers);
+    expect("error" in read && read.error).toMatchObject({
+      code: "REPORT_INVALID",
+      message: expect.stringMatching(/^the semgrep report is 612 MB, more than the 512 MB a report read whole can be/),
+      fix: expect.stringContaining("split the scan into several semgrep reports"),
+    });
+  });
 
   it("streams trivy reports and reads the others whole", async () => {
     const dir = tempDir();
