@@ -224,10 +224,21 @@ function fromReport(report: SemgrepReport): ToolResult {
     ...(report.version === undefined ? {} : { toolVersion: report.version }),
     ...(report.paths?.scanned === undefined ? {} : { filesScanned: report.paths.scanned.length }),
     findings: findings.map((finding, index) => withFingerprint(finding, fingerprints[index])),
-    toolErrors: report.errors.map(toolErrorOf),
+    toolErrors: [...report.errors.map(toolErrorOf), ...(report.paths?.scanned?.length === 0 ? [NOTHING_SCANNED] : [])],
     secrets: [],
   };
 }
+
+/**
+ * A run that scanned no file found nothing because it looked at nothing (a `.semgrepignore` of `*`,
+ * every file over `--max-target-bytes`): no evidence of a clean tree.
+ */
+const NOTHING_SCANNED: ToolError = {
+  level: "error",
+  code: "nothing-scanned",
+  message:
+    "semgrep scanned no file: check .semgrepignore and files over semgrep's size limit, or switch the sast gate off where there is no code to scan (gates.sast.enabled: false)",
+};
 
 function findingOf(match: SemgrepMatch): Omit<Finding, "fingerprint"> {
   const { extra } = match;

@@ -128,6 +128,23 @@ describe("semgrep JSON", () => {
     expect(byRule(result, rule).severity).toBe(severity);
   });
 
+  it("takes a run that scanned no file for an error, never for a clean tree", () => {
+    const empty = semgrep.parse(
+      JSON.stringify({ version: "1.163.0", results: [], errors: [], paths: { scanned: [] } }),
+      {
+        file: "semgrep.json",
+      },
+    );
+    expect(empty.toolErrors).toEqual([
+      expect.objectContaining({
+        level: "error",
+        code: "nothing-scanned",
+        message: expect.stringContaining(".semgrepignore"),
+      }),
+    ]);
+    expect(result.toolErrors.filter((error) => error.code === "nothing-scanned")).toEqual([]);
+  });
+
   it("normalises Windows paths and never uses 'requires login' as a snippet", () => {
     expect(byRule(result, "eval-detected").location).toEqual({
       path: "app/handlers/run.py",
