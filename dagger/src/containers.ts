@@ -176,8 +176,8 @@ export function trivyFs(options: TrivyOptions, source: Directory): ToolRun {
 
 /**
  * `trivy image --input <tar>`: the image is saved with asTarball, so no daemon or registry is
- * needed. It runs in the repository (trivy reads `.trivyignore` and `trivy.yaml` from its working
- * directory), so the repository's ignores and settings apply to image scans too.
+ * needed. It runs in the repository (trivy reads `.trivyignore` from its working directory), so
+ * the repository's ignores apply to image scans too; its `trivy.yaml` never does (`--config /dev/null`).
  */
 export function trivyImage(options: TrivyOptions, image: Container, source: Directory): ToolRun {
   const container = trivyContainer(options, source).withMountedFile(LAYOUT.imageTar, image.asTarball());

@@ -395,7 +395,7 @@ export class Portcullis {
      */
     image: Container,
     /**
-     * The repository whose `.trivyignore` and `trivy.yaml` apply to the scan.
+     * The repository whose `.trivyignore` applies to the scan.
      * Usage: --source=.
      */
     @argument({ defaultPath: SOURCE_PATH, ignore: SOURCE_IGNORE })
