@@ -1,4 +1,10 @@
-import type { Finding, FindingKind, ReportFormat } from "../findings/finding.js";
+import {
+  SEVERITY_RANK,
+  type Finding,
+  type FindingKind,
+  type ReportFormat,
+  type Severity,
+} from "../findings/finding.js";
 import { GATE_NAMES, type GateName } from "../model/gates.js";
 import { REPORT_KINDS, type ReportKind } from "../model/report.js";
 import { KIND_FORMATS, REPORT_KIND_SPECS } from "../tools/index.js";
@@ -59,33 +65,42 @@ const SECRET_SCANNERS: ReadonlySet<string> = new Set(
 
 /**
  * One secret finding per secret: when a dedicated secret scanner (gitleaks) and another scanner
- * (trivy) report it, the secret scanner's finding is kept. They need not agree on its lines: for a
- * private key gitleaks reports the BEGIN line to the END line and trivy only the key's body, so
- * another scanner's secret finding whose lines overlap the secret scanner's in the same file is
- * the same secret. Two other scanners at the same file and line: the first one's is kept. Returns
- * the kept findings and how many were dropped.
+ * (trivy) report it, the secret scanner's finding is kept, at the worse of their two severities (a
+ * policy that limits criticals must see trivy's critical for what gitleaks rates high). They need
+ * not agree on its lines: for a private key gitleaks reports the BEGIN line to the END line and
+ * trivy only the key's body, so another scanner's secret finding whose lines overlap the secret
+ * scanner's in the same file is the same secret. Two other scanners at the same file and line: the
+ * first one's is kept. Returns the kept findings and how many were dropped.
  */
 export function dedupeSecrets(findings: readonly Finding[]): { findings: Finding[]; dropped: number } {
-  const scanned = new Map<string, { from: number; to: number }[]>();
+  const scanned = new Map<string, { from: number; to: number; finding: Finding }[]>();
   for (const finding of findings) {
     const lines = secretLines(finding);
     if (lines === undefined || !SECRET_SCANNERS.has(finding.tool)) continue;
     const ranges = scanned.get(lines.path);
-    if (ranges === undefined) scanned.set(lines.path, [lines]);
-    else ranges.push(lines);
+    if (ranges === undefined) scanned.set(lines.path, [{ ...lines, finding }]);
+    else ranges.push({ ...lines, finding });
   }
+  const raised = new Map<Finding, Severity>();
   const owner = new Map<string, string>();
   const kept = findings.filter((finding) => {
     const lines = secretLines(finding);
     if (lines === undefined || SECRET_SCANNERS.has(finding.tool)) return true;
-    if (scanned.get(lines.path)?.some((range) => range.from <= lines.to && lines.from <= range.to) === true)
-      return false;
+    const same = scanned.get(lines.path)?.filter((range) => range.from <= lines.to && lines.from <= range.to) ?? [];
+    for (const { finding: kept } of same) {
+      const severity = worse(raised.get(kept) ?? kept.severity, finding.severity);
+      if (severity !== kept.severity) raised.set(kept, severity);
+    }
+    if (same.length > 0) return false;
     const key = `${lines.path}\u0000${lines.from}`;
     const first = owner.get(key);
     if (first === undefined) owner.set(key, finding.tool);
     return first === undefined || first === finding.tool;
   });
-  return { findings: kept, dropped: findings.length - kept.length };
+  return {
+    findings: raised.size === 0 ? kept : kept.map((finding) => withSeverity(finding, raised.get(finding))),
+    dropped: findings.length - kept.length,
+  };
 }
 
 // --- internal ---
@@ -94,6 +109,17 @@ function byKey<K extends string, V>(keys: readonly K[], value: (key: K) => V): R
   const table = {} as Record<K, V>;
   for (const key of keys) table[key] = value(key);
   return table;
+}
+
+/** The worse of two severities; `unknown` only when both are. */
+function worse(a: Severity, b: Severity): Severity {
+  if (a === "unknown") return b;
+  if (b === "unknown") return a;
+  return SEVERITY_RANK[a] <= SEVERITY_RANK[b] ? a : b;
+}
+
+function withSeverity(finding: Finding, severity: Severity | undefined): Finding {
+  return severity === undefined ? finding : { ...finding, severity };
 }
 
 /** The file and lines of a secret finding that has them. */

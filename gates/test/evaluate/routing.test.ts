@@ -20,6 +20,20 @@ describe("dedupeSecrets", () => {
     }
   });
 
+  it("keeps the worse severity of the two: trivy's critical is not lost to gitleaks' high", () => {
+    const gitleaks = { ...secret("gitleaks"), severity: "high" as const };
+    for (const [trivy, kept] of [
+      ["critical", "critical"],
+      ["medium", "high"],
+      ["unknown", "high"],
+    ] as const) {
+      const { findings } = dedupeSecrets([gitleaks, { ...secret("trivy"), severity: trivy }]);
+      expect(findings.map((one) => [one.tool, one.severity, one.fingerprint])).toEqual([
+        ["gitleaks", kept, gitleaks.fingerprint],
+      ]);
+    }
+  });
+
   it("takes another scanner's finding on lines overlapping the secret scanner's as the same secret (a private key)", () => {
     const lines = (tool: "gitleaks" | "trivy", startLine: number, endLine: number): Finding =>
       finding(tool, { kind: "secret", tool, location: { path: "key.pem", startLine, endLine } });
