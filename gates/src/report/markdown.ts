@@ -47,13 +47,19 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   return withinBytes(`${sections.join("\n\n")}\n`, options.maxBytes ?? MARKDOWN_LIMITS.bytes);
 }
 
-/** Escapes untrusted text for a Markdown table cell or paragraph (GitHub-flavoured, HTML allowed). */
+/**
+ * Escapes untrusted text for a Markdown table cell or paragraph (GitHub-flavoured, HTML allowed).
+ * GitHub's renderer (cmark-gfm) also links bare `www.` addresses and e-mail addresses, the latter
+ * after escapes are resolved: `www\.` and a zero-width space before `@` keep both plain text.
+ */
 export function escapeMarkdown(text: string, max: number = MARKDOWN_LIMITS.cell): string {
   return clip(oneLine(text), max)
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/[\\`*_{}[\]()#+!|~:@-]/g, (char) => `\\${char}`);
+    .replace(/[\\`*_{}[\]()#+!|~:-]/g, (char) => `\\${char}`)
+    .replace(/@/g, "\u200b\\@")
+    .replace(/(www)\./gi, "$1\\.");
 }
 
 // --- internal ---

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { evaluate } from "../../src/evaluate/evaluate.js";
@@ -44,6 +45,12 @@ const NASTY = [
   "`code` *em* [link](x)",
   "javascript:alert(1)",
   "https://example.com/a?b=1&c=<2>",
+  // What GitHub's renderer links with no Markdown link syntax at all (after a space, as it wants).
+  " www.evil.example/login",
+  " WWW.Evil.example",
+  " user@evil.example",
+  "<https://evil.example>",
+  "![i](https://evil.example/x.png)",
 ];
 
 const text = fc
@@ -86,6 +93,8 @@ const arbFinding = fc
 
 /** junit.xml outputs to hand to the XML parser at the end, in one process. */
 const junits: string[] = [];
+/** summary.md outputs to hand to GitHub's Markdown renderer at the end, in one process. */
+const summaries: string[] = [];
 const scratch = mkdtempSync(path.join(tmpdir(), "portcullis-renderers-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -120,6 +129,7 @@ describe("every output of any judged report", () => {
         expect(summary).not.toMatch(controls);
         expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(MARKDOWN_LIMITS.bytes);
         expectTables(summary);
+        summaries.push(summary);
 
         const html = renderHtml(report);
         expect(html).not.toContain("<script>alert(1)");
@@ -137,8 +147,37 @@ describe("every output of any judged report", () => {
     expect(parsed.error, "python3 reads junit.xml here (semgrep needs it too): install it").toBeUndefined();
     expect(parsed.stdout + parsed.stderr).toBe("");
     expect(parsed.status).toBe(0);
+
+    // summary.md as GitHub renders it (cmark-gfm with GitHub's extensions): no link or image of a tool's.
+    const markdownFiles = summaries.map((markdown, index) => {
+      const file = path.join(scratch, `summary-${index}.md`);
+      writeFileSync(file, markdown);
+      return file;
+    });
+    expect(existsSync(GITHUB_MARKDOWN), "run .ci/run: it installs GitHub's renderer (cmarkgfm) into .ci/.venv").toBe(
+      true,
+    );
+    const rendered = spawnSync(GITHUB_MARKDOWN, ["-c", RENDER_GFM, ...markdownFiles], { encoding: "utf8" });
+    expect(rendered.stderr).toBe("");
+    expect(rendered.stdout).toBe("");
+    expect(rendered.status).toBe(0);
   });
 });
+
+/** The Python that has GitHub's Markdown renderer, cmark-gfm (`cmarkgfm` on PyPI), installed by .ci/run. */
+const GITHUB_MARKDOWN = fileURLToPath(new URL("../../../.ci/.venv/bin/python", import.meta.url));
+
+/** Renders each file as GitHub does; names the first whose HTML holds a link or an image. */
+const RENDER_GFM = String.raw`
+import sys, re, cmarkgfm
+from cmarkgfm.cmark import Options
+for name in sys.argv[1:]:
+    html = cmarkgfm.github_flavored_markdown_to_html(open(name, encoding="utf-8").read(), options=Options.CMARK_OPT_UNSAFE)
+    found = re.search(r"<(a|img)\b[^>]*>", html)
+    if found:
+        print(name, found.group(0))
+        sys.exit(1)
+`;
 
 /** Reads each file with Python's XML parser; names the first it refuses, and the line it stopped at. */
 const READ_XML = String.raw`
