@@ -78,6 +78,13 @@ export const registerFix: RegisterCommand = (program, io, setExit) => {
 
 // --- internal ---
 
+/** Lockfiles of package managers fix does not drive, for a refusal that names them. */
+const OTHER_LOCKFILES = [
+  { file: "yarn.lock", manager: "yarn" },
+  { file: "pnpm-lock.yaml", manager: "pnpm" },
+  { file: "bun.lock", manager: "bun" },
+] as const;
+
 async function runFix(dir: string, flags: FixFlags, io: CliIo): Promise<number> {
   const root = path.resolve(io.cwd, dir);
   const adapter = detectAdapter(root, dir);
@@ -270,14 +277,25 @@ function detectAdapter(root: string, dir: string): EcosystemAdapter {
     });
   }
   const adapter = FIX_ADAPTERS.find((candidate) => existsSync(path.join(root, candidate.lockfile)));
+  const supported = FIX_ADAPTERS.map((candidate) => `${candidate.name} (${candidate.lockfile})`).join(", ");
   if (adapter === undefined) {
+    const other = OTHER_LOCKFILES.find((entry) => existsSync(path.join(root, entry.file)));
+    if (other !== undefined)
+      throw new UsageError(
+        "USAGE",
+        `${quote(dir)} is a ${other.manager} project (${other.file}): fix supports ${supported} only`,
+        {
+          file: other.file,
+          fix: `upgrade with ${other.manager} itself (the fixed versions are in the trivy report), or fix this project by hand`,
+        },
+      );
     throw new UsageError("USAGE", `no lockfile fix can work with in ${quote(dir)}`, {
-      fix: `fix supports ${FIX_ADAPTERS.map((candidate) => `${candidate.name} (${candidate.lockfile})`).join(", ")}; run it in the folder that holds the lockfile`,
+      fix: `fix supports ${supported}; run it in the folder that holds the lockfile`,
     });
   }
   const unsupported = adapter.unsupportedFiles.find((entry) => existsSync(path.join(root, entry.file)));
   if (unsupported !== undefined)
-    throw new UsageError("USAGE", unsupported.why, { file: unsupported.file, fix: "fix this project by hand" });
+    throw new UsageError("USAGE", unsupported.why, { file: unsupported.file, fix: unsupported.fix });
   return adapter;
 }
 

@@ -16,8 +16,8 @@ export interface EcosystemAdapter {
   readonly trivyTypes: readonly string[];
   /** The lockfile, relative to the project folder: its presence selects the adapter. */
   readonly lockfile: string;
-  /** Files whose presence means the project is of a layout this adapter cannot fix (npm-shrinkwrap.json). */
-  readonly unsupportedFiles: readonly { file: string; why: string }[];
+  /** Files whose presence means the project is of a layout this adapter cannot fix (npm-shrinkwrap.json), and what to do. */
+  readonly unsupportedFiles: readonly { file: string; why: string; fix: string }[];
   readonly versions: VersionScheme;
   /** Why a manifest's declaration of `name` cannot be rewritten by the package manager, if so. */
   cannotRewrite(name: string, declaration: Declaration): string | undefined;

@@ -59,6 +59,13 @@ export const npm: EcosystemAdapter = {
     {
       file: "npm-shrinkwrap.json",
       why: "npm-shrinkwrap.json takes precedence over package-lock.json; fix edits package-lock.json only",
+      fix: "fix this project by hand",
+    },
+    {
+      // npm 7+ updates a yarn.lock it finds: fix could neither restore it nor show it in fix.patch.
+      file: "yarn.lock",
+      why: "yarn.lock beside package-lock.json: npm rewrites yarn.lock whenever it runs there, and fix edits package-lock.json only",
+      fix: "remove the lockfile of the package manager the project does not use, or fix this project by hand",
     },
   ],
   versions: npmVersions,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT, run } from "../cli/cli-harness.js";
 import { makeProject, trivyReport } from "./helpers/project.js";
@@ -62,5 +62,31 @@ describe("portcullis fix: usage and configuration (exit 2)", () => {
     const result = await run(["fix", ".", "--env", PRODUCTION, "--report", "trivy=trivy.json"], { cwd: dir, env: {} });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/npm-shrinkwrap\.json takes precedence/);
+  });
+
+  it("a yarn.lock beside package-lock.json is refused: npm would rewrite it where fix cannot restore it", async () => {
+    const dir = makeProject({
+      "package.json": manifest,
+      "package-lock.json": lockV3,
+      "yarn.lock": "# yarn lockfile v1\n",
+    });
+    writeFileSync(path.join(dir, "trivy.json"), report);
+    const result = await run(["fix", ".", "--env", PRODUCTION, "--report", "trivy=trivy.json"], { cwd: dir, env: {} });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "yarn.lock beside package-lock.json: npm rewrites yarn.lock whenever it runs there",
+    );
+    expect(readFileSync(path.join(dir, "yarn.lock"), "utf8")).toBe("# yarn lockfile v1\n");
+  });
+
+  it.each([
+    ["yarn.lock", "yarn"],
+    ["pnpm-lock.yaml", "pnpm"],
+  ])("a project with only %s is named as a %s project, which fix does not drive", async (file, manager) => {
+    const dir = makeProject({ "package.json": manifest, [file]: "lockfile\n" });
+    writeFileSync(path.join(dir, "trivy.json"), report);
+    const result = await run(["fix", ".", "--env", PRODUCTION, "--report", "trivy=trivy.json"], { cwd: dir, env: {} });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`"." is a ${manager} project (${file}): fix supports npm (package-lock.json) only`);
   });
 });
