@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { IoError, messageOf } from "../errors.js";
@@ -22,11 +23,15 @@ export interface FixOutputs {
   prediction?: string | undefined;
 }
 
-/** Writes report.json, fix.patch and pull-request.md to `dir` (created when absent); returns their paths. */
-export function writeFixOutputs(dir: string, outputs: FixOutputs): string[] {
+/**
+ * Writes report.json, fix.patch and pull-request.md to `dir` (created when absent); returns their
+ * paths. The patch names files from the top of the git repository holding `root`, as `git apply`
+ * reads them (from the project folder when it is in none).
+ */
+export function writeFixOutputs(dir: string, root: string, outputs: FixOutputs): string[] {
   const rendered: Readonly<Record<(typeof FIX_OUTPUT_FILES)[number], string>> = {
     "report.json": outputs.report,
-    "fix.patch": renderPatch(outputs.before, outputs.after),
+    "fix.patch": renderPatch(outputs.before, outputs.after, repositoryPrefix(root)),
     "pull-request.md": renderPullRequest({
       plan: outputs.plan,
       changes: outputs.changes,
@@ -47,5 +52,18 @@ export function writeFixOutputs(dir: string, outputs: FixOutputs): string[] {
       fix: "check that the folder is writable (or pass --out <dir>)",
       cause: error,
     });
+  }
+}
+
+/** The project folder's path from the top of its git repository (`app/`), or "" outside one. */
+function repositoryPrefix(root: string): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--show-prefix"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return "";
   }
 }

@@ -258,7 +258,7 @@ async function finish(input: FinishInput, io: CliIo): Promise<number> {
   );
   const changes = verdictChanges(input.before.verdicts, rejudged.report.verdicts);
   io.stdout(`\n${renderVerdictChanges(changes, rejudged.report.prediction !== undefined)}`);
-  const written = writeFixOutputs(path.resolve(io.cwd, flags.out ?? path.join(input.dir, DEFAULT_FIX_OUT)), {
+  const written = writeFixOutputs(path.resolve(io.cwd, flags.out ?? path.join(input.dir, DEFAULT_FIX_OUT)), root, {
     plan,
     changes,
     report: renderJson(rejudged.report),

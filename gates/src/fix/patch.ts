@@ -3,14 +3,16 @@ import type { ProjectFiles } from "./ecosystem.js";
 
 /**
  * A git-style patch (`git apply fix.patch` applies it) of every file whose text differs between
- * two snapshots of the project. A file absent from one side is created or deleted.
+ * two snapshots of the project. A file absent from one side is created or deleted. `prefix` is the
+ * project folder's path from the repository's top (`app/`), where `git apply` takes paths from.
  */
-export function renderPatch(before: ProjectFiles, after: ProjectFiles): string {
+export function renderPatch(before: ProjectFiles, after: ProjectFiles, prefix = ""): string {
   const files = [...new Set([...before.keys(), ...after.keys()])].sort();
   const parts: string[] = [];
-  for (const file of files) {
-    const old = before.get(file);
-    const now = after.get(file);
+  for (const name of files) {
+    const old = before.get(name);
+    const now = after.get(name);
+    const file = `${prefix}${name}`;
     if (old === now) continue;
     const header = [
       `diff --git a/${file} b/${file}`,

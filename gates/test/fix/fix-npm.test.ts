@@ -559,6 +559,29 @@ describe("portcullis fix (npm, real registry)", () => {
     TIMEOUT,
   );
   it(
+    "writes fix.patch for `git apply` from the repository's top when the project is a folder of it",
+    async () => {
+      await registry.publish("web-lib", "4.2.0");
+      const top = makeProject({
+        "app/package.json": { name: "app", version: "1.0.0", dependencies: { "web-lib": "^4.2.0" } },
+      });
+      const app = path.join(top, "app");
+      await npm(["install", "--package-lock-only", "--ignore-scripts"], app, registry.env);
+      await git(top, "init", "-q");
+      await registry.publish("web-lib", "4.2.3");
+      const result = await fix(app, [
+        { pkg: "web-lib", installed: "4.2.0", id: "CVE-2026-1000", severity: "CRITICAL", fixed: "4.2.3" },
+      ]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const patch = readFileSync(path.join(app, "reports", "fix", "fix.patch"), "utf8");
+      expect(patch).toContain("diff --git a/app/package-lock.json b/app/package-lock.json");
+      // The change is applied, so the patch applies in reverse, from the top as a pull request's would.
+      await git(top, "apply", "--check", "-R", path.join("app", "reports", "fix", "fix.patch"));
+    },
+    TIMEOUT,
+  );
+
+  it(
     "scans with trivy where it is installed, before and after: no report flag, and report.json is not a prediction",
     async () => {
       await registry.publish("scanned", "1.0.0");
