@@ -26,6 +26,25 @@ describe("frontmatter-invalid and frontmatter-missing-key", () => {
     ]);
   });
 
+  it("takes a required key with no value for a missing one", async () => {
+    const agent = (description: string) => `---\nname: b\ndescription:${description}\n---\n\n# B\n`;
+    const files = [
+      { path: ".claude/agents/null.md", content: agent("") },
+      { path: ".claude/agents/blank.md", content: agent(' "  "') },
+      { path: ".claude/agents/list.md", content: agent(" []") },
+      { path: ".claude/agents/fine.md", content: agent(" Reviews pull requests") },
+    ];
+    const { findings } = await validateTree(files);
+    const missing = findings.filter((finding) => finding.ruleId === "frontmatter-missing-key");
+    expect(missing.map((finding) => finding.location?.path).sort()).toEqual([
+      ".claude/agents/blank.md",
+      ".claude/agents/list.md",
+      ".claude/agents/null.md",
+    ]);
+    for (const finding of missing) expect(finding.message).toContain("`description` is required for files matching");
+    expect(missing[0]?.message).toContain("and it is empty");
+  });
+
   it("applies every matching entry of the configured list", async () => {
     const files = [{ path: "docs/a.md", content: "---\ntitle: A\n---\n\n# A\n" }];
     const { findings } = await validateTree(files, {

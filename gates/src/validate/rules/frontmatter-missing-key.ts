@@ -7,7 +7,11 @@ export interface RequiredKeys {
   required: readonly string[];
 }
 
-/** Rule 6b: keys required by every `frontmatter` entry whose glob matches the file. */
+/**
+ * Rule 6b: keys required by every `frontmatter` entry whose glob matches the file. A key with no
+ * value (`description:`, `""`, `[]`) is as missing as an absent one: an agent whose description
+ * is empty is never chosen for anything.
+ */
 export function missingFrontMatterKeys(
   path: string,
   data: FrontMatterData | undefined,
@@ -17,9 +21,11 @@ export function missingFrontMatterKeys(
   const reported = new Set<string>();
   for (const rule of rules) {
     for (const key of rule.required) {
-      if (reported.has(key) || (data !== undefined && Object.hasOwn(data, key))) continue;
+      const present = data !== undefined && Object.hasOwn(data, key);
+      if (reported.has(key) || (present && !isEmpty(data[key]))) continue;
       reported.add(key);
-      const where = data === undefined ? "the file has no front matter" : "the front matter lacks it";
+      const where =
+        data === undefined ? "the file has no front matter" : present ? "it is empty" : "the front matter lacks it";
       findings.push({
         ruleId: "frontmatter-missing-key",
         path,
@@ -33,4 +39,11 @@ export function missingFrontMatterKeys(
     }
   }
   return findings;
+}
+
+function isEmpty(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value === "string") return value.trim() === "";
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === "object" && Object.keys(value).length === 0;
 }
