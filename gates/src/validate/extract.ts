@@ -113,8 +113,10 @@ const NAMED_REFERENCES = new Map([
 ]);
 
 const MASKED = new Set(["codeIndented", "codeText", "mathFlow", "mathText"]);
-const HTML_TAG = /<[A-Za-z][^<>]*>/g;
-const HTML_ANCHOR = /\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/gi;
+const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
+const HTML_TAG = /<[A-Za-z][^\s/>]*([^<>]*)>/g;
+/** One attribute of a tag, its value consumed with it: `id=` inside another attribute's value is no anchor. */
+const HTML_ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 
 function codeTextContent(token: MicromarkToken): string {
   const type: string = token.type;
@@ -206,10 +208,12 @@ class Walker {
   }
 
   private anchors(html: string): void {
-    for (const tag of html.matchAll(HTML_TAG)) {
-      for (const attribute of tag[0].matchAll(HTML_ANCHOR)) {
-        const value = attribute[1] ?? attribute[2] ?? attribute[3];
-        if (value !== undefined && value !== "") this.htmlAnchors.push(value);
+    // An anchor inside a comment is not on the page GitHub renders.
+    for (const tag of html.replace(HTML_COMMENT, "").matchAll(HTML_TAG)) {
+      for (const attribute of (tag[1] ?? "").matchAll(HTML_ATTRIBUTE)) {
+        const name = attribute[1]?.toLowerCase();
+        const value = attribute[2] ?? attribute[3] ?? attribute[4];
+        if ((name === "id" || name === "name") && value !== undefined && value !== "") this.htmlAnchors.push(value);
       }
     }
   }

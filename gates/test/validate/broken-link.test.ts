@@ -39,6 +39,24 @@ describe("broken-link", () => {
     expect(brief(findings, "broken-link")).toEqual(["broken-link a.md:7:7"]);
   });
 
+  it("takes HTML anchors from the page GitHub renders: not from comments, nor from another attribute's value", async () => {
+    const target = [
+      "# B",
+      "",
+      '<div>\n<!-- <a name="ghost"></a> -->\n<a name="real"></a>\n</div>',
+      "",
+      '<img alt="see id=fake" src="x.png" id="pic">',
+      "",
+      "<p data-x=\"1\" ID='upper'>text</p>",
+      "",
+    ].join("\n");
+    const { findings } = await validateTree([
+      { path: "a.md", content: "# A\n\n[1](b.md#ghost) [2](b.md#fake) [3](b.md#real) [4](b.md#pic) [5](b.md#upper)\n" },
+      { path: "b.md", content: target },
+    ]);
+    expect(brief(findings, "broken-link")).toEqual(["broken-link a.md:3:5", "broken-link a.md:3:21"]);
+  });
+
   it("does not judge targets under folders that were not listed", async () => {
     const { validateFiles } = await import("../../src/validate/validate.js");
     const { defaultValidateConfig } = await import("../../src/validate/config.js");
