@@ -112,6 +112,13 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   }
   if (flags.target !== undefined) checkTarget(flags.target);
   for (const config of flags.semgrepConfig ?? []) checkSemgrepConfig(config, root);
+  // A mistyped scenario would cost a whole run, then block it as a failed load test.
+  const scenario = findScenario(flags.scenario, { root, cwd: io.cwd });
+  if ("name" in scenario) {
+    throw new UsageError("USAGE", `--scenario ${quote(flags.scenario)}: no such k6 scenario`, {
+      fix: `looked for ${scenario.searched.join(", ")}: give a built-in scenario (smoke, load, stress, soak), one in scenarios/, or a script's path`,
+    });
+  }
   const outDir = path.resolve(io.cwd, flags.out ?? path.join(dir, DEFAULT_OUT_DIR));
   // The reports folder is cleared of contract-named files (k6.json, sbom.cdx.json…) before each run:
   // compared as the file system resolves them, so a link to the checked folder is refused too.
@@ -130,7 +137,6 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   await prepared.baseline?.();
   const lookups = await lookupTools(flags.target !== undefined, io);
   const cacheDir = trivyCacheDir(io);
-  const scenario = findScenario(flags.scenario, { root, cwd: io.cwd });
   const plan = planRun({
     policy: prepared.loaded.policy,
     dir: root,

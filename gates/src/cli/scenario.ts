@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
 import { BUILTIN_SCENARIOS_DIR } from "../policy/builtin.js";
 import { insideRelative } from "../paths.js";
@@ -14,7 +14,7 @@ export function findScenario(value: string, where: { root: string; cwd: string }
   const candidates = /[/\\]|\.m?js$/.test(value)
     ? [path.resolve(where.cwd, value)]
     : [path.join(where.root, "scenarios", `${value}.js`), path.join(BUILTIN_SCENARIOS_DIR, `${value}.js`)];
-  const file = candidates.find((candidate) => existsSync(candidate));
+  const file = candidates.find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile() === true);
   return file === undefined
     ? { name: value, searched: candidates.map((candidate) => path.relative(where.cwd, candidate) || candidate) }
     : { file };

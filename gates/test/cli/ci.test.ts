@@ -355,6 +355,18 @@ describe("portcullis ci", () => {
     expect(existsSync(path.join(ws.project, "reports", "gitleaks.json"))).toBe(false);
   });
 
+  it.each([["nope.js"], ["soke"], ["./scenarios"]])(
+    "refuses a --scenario %s that names no k6 script (exit 2) before any stage runs",
+    async (scenario) => {
+      const ws = workspace(CLEAN);
+      mkdirSync(path.join(ws.project, "scenarios"), { recursive: true });
+      const result = await ci(ws, ["--scenario", scenario, "--target", "http://127.0.0.1:9"]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`--scenario "${scenario}": no such k6 scenario`);
+      expect(existsSync(path.join(ws.project, "reports", "gitleaks.json"))).toBe(false);
+    },
+  );
+
   it("names the checked folder's git HEAD as the commit outside GitHub Actions; --commit and $GITHUB_SHA win", async () => {
     const ws = workspace(CLEAN);
     const git = findOnPath("git", process.env);
