@@ -32,7 +32,14 @@ export function resolveSettings(
     given[key] = converted.value;
     flagged.add(key);
   }
-  const parsed = DeploySettings.safeParse({ ...fromFile, ...given });
+  if (flagged.has("probe_path") && flagged.has("probe_paths"))
+    throw new UsageError("USAGE", "--probe-path and --probe-paths name the probed paths twice", {
+      fix: "give --probe-paths only (--probe-path is the deprecated one-path form)",
+    });
+  // The paths given on the command line win over the file's deprecated single path.
+  const fileSettings =
+    flagged.has("probe_paths") && fromFile !== undefined ? { ...fromFile, probe_path: undefined } : fromFile;
+  const parsed = DeploySettings.safeParse({ ...fileSettings, ...given });
   if (parsed.success) return parsed.data;
   const issues = schemaIssues(parsed.error).map((issue) => {
     const key = issue.path.split(".")[0] ?? "";

@@ -17,6 +17,7 @@ import { queryPrometheus } from "../../src/deploy/analysis/prometheus.js";
 import {
   checkProbeBudget,
   planOf,
+  probePaths,
   requireRouterSettings,
   resolveSettings,
   resolveThresholds,
@@ -211,6 +212,18 @@ describe("deploy settings from the environment file and flags", () => {
     { flags: { max_error_rate: "2" }, message: /--max-error-rate: / },
   ])("names the flag in errors: $flags", ({ flags, message }) => {
     expect(() => resolveSettings(file, flags, undefined)).toThrow(message);
+  });
+
+  it("lets --probe-paths win over the file's deprecated probe_path, and refuses both flags at once", () => {
+    const withOld = DeploySettings.parse({ ...file, probe_path: "/old" });
+    expect(probePaths(resolveSettings(withOld, {}, undefined))).toEqual(["/old"]);
+    expect(probePaths(resolveSettings(withOld, { probe_paths: "/api,/checkout" }, undefined))).toEqual([
+      "/api",
+      "/checkout",
+    ]);
+    expect(() => resolveSettings(file, { probe_path: "/a", probe_paths: "/b" }, undefined)).toThrow(
+      /--probe-path and --probe-paths name the probed paths twice/,
+    );
   });
 
   it("names the file key when the file is wrong", () => {
