@@ -22,9 +22,16 @@ export function renderSarif(report: Report): string {
 export function* renderSarifChunks(report: Report): Generator<string> {
   yield `{"$schema":${JSON.stringify(SARIF_SCHEMA_URI)},"version":"2.1.0","runs":[`;
   let first = true;
+  const categories = new Set<string>();
   for (const entry of planSarif(report)) {
     if (entry.omitted !== undefined) continue;
-    const { run, rules } = toRun(report, entry);
+    // Code scanning keeps one analysis per category: two tools whose names differ only in case or
+    // punctuation (`semgrep`, `Semgrep`) must not share one and replace each other's alerts.
+    let category = `portcullis/${slug(report.environment)}/${slug(entry.tool)}/`;
+    for (let n = 2; categories.has(category); n += 1)
+      category = `portcullis/${slug(report.environment)}/${slug(entry.tool)}-${n}/`;
+    categories.add(category);
+    const { run, rules } = toRun(report, entry, category);
     // Results go where they always were, before the run's properties.
     const { properties, ...head } = run;
     const text = JSON.stringify({ ...head, results: RESULTS_SLOT, properties });
@@ -82,6 +89,7 @@ const SLOT_TEXT = `"results":${JSON.stringify(RESULTS_SLOT)}`;
 function toRun(
   report: Report,
   entry: SarifToolPlan,
+  category: string,
 ): { run: Omit<Sarif.Run, "results">; rules: Map<string, RuleEntry> } {
   const rules = new Map<string, RuleEntry>();
   for (const finding of entry.findings) {
@@ -100,7 +108,7 @@ function toRun(
         rules: [...rules.values()].map(toRule),
       },
     },
-    automationDetails: { id: `portcullis/${slug(report.environment)}/${slug(entry.tool)}/` },
+    automationDetails: { id: category },
     columnKind: "utf16CodeUnits",
     invocations: [
       {
@@ -140,14 +148,16 @@ function toRule({ first, worst }: RuleEntry): Sarif.ReportingDescriptor {
   }
   tags.length = Math.min(tags.length, GITHUB_LIMITS.sarifTagsPerRule);
   const summary = cut(first.title !== "" ? first.title : first.ruleId);
+  // A rules file in the scanned repository writes the help link: only a web page, never `javascript:`.
+  const helpUri = first.helpUri !== undefined && /^https?:\/\//i.test(first.helpUri) ? first.helpUri : undefined;
   const rule: Sarif.ReportingDescriptor = {
     id: first.ruleId,
     name: first.ruleId.slice(0, GITHUB_LIMITS.sarifRuleNameChars),
     shortDescription: { text: summary },
     fullDescription: { text: cut(first.message !== "" ? first.message : summary) },
-    help: { text: first.helpUri === undefined ? summary : `${summary}. See ${first.helpUri}` },
+    help: { text: helpUri === undefined ? summary : `${summary}. See ${helpUri}` },
   };
-  if (first.helpUri !== undefined) rule.helpUri = first.helpUri;
+  if (helpUri !== undefined) rule.helpUri = helpUri;
   rule.defaultConfiguration = { level: LEVEL[worst] };
   rule.properties = securitySeverity === undefined ? { tags } : { tags, "security-severity": securitySeverity };
   return rule;

@@ -73,6 +73,32 @@ describe("report.sarif", () => {
     ]);
   });
 
+  it("gives tools whose names differ only in case or punctuation categories of their own, and links only web pages", () => {
+    const custom = (tool: string, helpUri: string) =>
+      finding("findings", { tool, kind: "sast", ruleId: `${tool}-rule`, helpUri });
+    const runs = [
+      ...cleanRuns(),
+      ok(
+        "findings",
+        [custom("semgrep", "javascript:alert('src')"), custom("Semgrep", "https://example.com/rule")],
+        {},
+        {
+          label: "custom",
+        },
+      ),
+    ];
+    const log = readSarif(renderSarif(evaluate(input({ runs })).report));
+    expectUploadable(log);
+    const byTool = new Map(log.runs.map((run) => [run.tool.driver.name, run]));
+    expect([byTool.get("semgrep")?.automationDetails?.id, byTool.get("Semgrep")?.automationDetails?.id].sort()).toEqual(
+      ["portcullis/staging/semgrep-2/", "portcullis/staging/semgrep/"],
+    );
+    const rule = (tool: string) => byTool.get(tool)?.tool.driver.rules?.find((entry) => entry.id === `${tool}-rule`);
+    expect(rule("semgrep")?.helpUri).toBeUndefined();
+    expect(rule("semgrep")?.help?.text).not.toContain("javascript:");
+    expect(rule("Semgrep")?.helpUri).toBe("https://example.com/rule");
+  });
+
   it("marks security rules with security-severity in GitHub's bands, and others without", () => {
     const log = readSarif(renderSarif(realisticReport()));
     const rule = (tool: string, id: string) =>
