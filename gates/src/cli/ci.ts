@@ -1,7 +1,17 @@
-import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { ToolRunError, UsageError, quote, IoError, ReportError, messageOf } from "../errors.js";
+import { ToolRunError, UsageError, quote, IoError, ReportError, isFsError, messageOf } from "../errors.js";
 import type { RunInput } from "../evaluate/types.js";
 import { reportParsers } from "../tools/index.js";
 import { SEMGREP_DEFAULT_RULES } from "../tools/semgrep.js";
@@ -147,70 +157,78 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
     target: flags.target,
     scenario,
   });
-  clearReports(outDir);
-
-  const progress = progressFor(io, plan);
-  io.stderr(
-    `portcullis ci: ${prepared.environment}, ${plan.stages.length} stages, reports in ${path.relative(io.cwd, outDir) || "."}\n`,
-  );
-  io.stderr(`policy: ${prepared.loaded.source}\n`);
-  if (plan.stages.some((stage) => stage.id === "k6") && "file" in scenario) {
-    io.stderr(`k6 scenario: ${describeScenario(scenario.file, root)}\n`);
-  }
-  // A cancelled run (Ctrl-C, a CI job cancelled with SIGTERM) stops the tools and judges nothing: a
-  // verdict on the stages that happened to finish would pass what was never checked.
-  const controller = new AbortController();
-  let received: "SIGINT" | "SIGTERM" | undefined;
-  const interrupt = (signal: "SIGINT" | "SIGTERM"): void => {
-    received ??= signal;
-    controller.abort();
-  };
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
-  let outcomes: StageOutcome[];
+  makeDirectory(outDir, "--out");
+  const release = lockReports(outDir, io.cwd);
   try {
-    outcomes = await runStages(plan, {
-      spawn: runProcess,
-      writeFile: (file, text) => writeReport(file, text),
-      validate: (folder) => runValidate(folder, outDir),
-      exitMeaning: reportParsers.exitMeaning,
-      progress,
-      env: io.env,
-      dir: root,
-      outDir,
-      concurrency: Math.min(2, availableParallelism()),
-      signal: controller.signal,
-    });
-  } finally {
-    process.removeListener("SIGINT", interrupt);
-    process.removeListener("SIGTERM", interrupt);
-    progress.close();
-  }
-  if (received !== undefined) return interrupted(received, outDir, io);
+    clearReports(outDir);
 
-  await recordVersions(plan, lookups, { outDir, cacheDir, env: io.env });
+    const progress = progressFor(io, plan);
+    io.stderr(
+      `portcullis ci: ${prepared.environment}, ${plan.stages.length} stages, reports in ${path.relative(io.cwd, outDir) || "."}\n`,
+    );
+    io.stderr(`policy: ${prepared.loaded.source}\n`);
+    if (plan.stages.some((stage) => stage.id === "k6") && "file" in scenario) {
+      io.stderr(`k6 scenario: ${describeScenario(scenario.file, root)}\n`);
+    }
+    // A cancelled run (Ctrl-C, a CI job cancelled with SIGTERM) stops the tools and judges nothing: a
+    // verdict on the stages that happened to finish would pass what was never checked.
+    const controller = new AbortController();
+    let received: "SIGINT" | "SIGTERM" | undefined;
+    const interrupt = (signal: "SIGINT" | "SIGTERM"): void => {
+      received ??= signal;
+      controller.abort();
+    };
+    process.once("SIGINT", interrupt);
+    process.once("SIGTERM", interrupt);
+    let outcomes: StageOutcome[];
+    try {
+      outcomes = await runStages(plan, {
+        spawn: runProcess,
+        writeFile: (file, text) => writeReport(file, text),
+        validate: (folder) => runValidate(folder, outDir),
+        exitMeaning: reportParsers.exitMeaning,
+        progress,
+        env: io.env,
+        dir: root,
+        outDir,
+        concurrency: Math.min(2, availableParallelism()),
+        signal: controller.signal,
+      });
+    } finally {
+      process.removeListener("SIGINT", interrupt);
+      process.removeListener("SIGTERM", interrupt);
+      progress.close();
+    }
+    if (received !== undefined) return interrupted(received, outDir, io);
 
-  const shownOut = path.relative(io.cwd, outDir) || ".";
-  const listing = listReportDir(shownOut, io.cwd);
-  const read = withoutOwnOutput(await readReports(listing.sources, reportParsers), ownFolder(root, outDir));
-  const runs = overlay(read.runs, plan, outcomes, shownOut);
-  const notes: EvaluationNotes = {
-    ignored: listing.ignored.filter((entry) => !OUTPUT_FILES.some((name) => name === entry.file)),
-    notes: [
-      ...plan.skipped.map((skip) => `stage ${skip.id} not run: ${skip.reason}`),
-      ...(listing.problem === undefined ? [] : [listing.problem]),
-      ...(read.dropped === 0
-        ? []
-        : [`${read.dropped} finding(s) in the reports folder ${shownOut} not judged (Portcullis' own output)`]),
-    ],
-    reportsDir: outDir,
-    timings: Object.fromEntries(
-      outcomes.flatMap((outcome) =>
-        outcome.durationMs === undefined ? [] : [[`stage_${outcome.id}_ms`, Math.round(outcome.durationMs)]],
+    await recordVersions(plan, lookups, { outDir, cacheDir, env: io.env });
+
+    const shownOut = path.relative(io.cwd, outDir) || ".";
+    const listing = listReportDir(shownOut, io.cwd);
+    const read = withoutOwnOutput(await readReports(listing.sources, reportParsers), ownFolder(root, outDir));
+    const runs = overlay(read.runs, plan, outcomes, shownOut);
+    const notes: EvaluationNotes = {
+      ignored: listing.ignored.filter(
+        (entry) => entry.file !== RUN_LOCK && !OUTPUT_FILES.some((name) => name === entry.file),
       ),
-    ),
-  };
-  return finishEvaluation(prepared, runs, notes, io);
+      notes: [
+        ...plan.skipped.map((skip) => `stage ${skip.id} not run: ${skip.reason}`),
+        ...(listing.problem === undefined ? [] : [listing.problem]),
+        ...(read.dropped === 0
+          ? []
+          : [`${read.dropped} finding(s) in the reports folder ${shownOut} not judged (Portcullis' own output)`]),
+      ],
+      reportsDir: outDir,
+      timings: Object.fromEntries(
+        outcomes.flatMap((outcome) =>
+          outcome.durationMs === undefined ? [] : [[`stage_${outcome.id}_ms`, Math.round(outcome.durationMs)]],
+        ),
+      ),
+    };
+    return finishEvaluation(prepared, runs, notes, io);
+  } finally {
+    release();
+  }
 }
 
 /** Ends a cancelled run: no verdict, and no output of an earlier run left looking like this one's. */
@@ -363,8 +381,54 @@ const EVIDENCE_FILES: readonly string[] = [SBOM_FILE, K6_SUMMARY_DATA_FILE];
  * Removes the previous run's reports (contract names) and evidence, so a stage that does not run now
  * cannot leave a stale one. Anything else in the folder stays.
  */
+/** Held in the reports folder while a run writes and judges it. */
+const RUN_LOCK = ".portcullis-ci.lock";
+
+/**
+ * Takes the reports folder for this run: two runs with one `--out` would clear and judge each
+ * other's reports (a dirty tree passed on a clean one's). A lock whose process is gone is taken over.
+ * Returns its release.
+ */
+function lockReports(outDir: string, cwd: string): () => void {
+  const file = path.join(outDir, RUN_LOCK);
+  for (;;) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if (!isFsError(error) || error.code !== "EEXIST") {
+        throw new IoError(`cannot lock the reports directory: ${messageOf(error)}`, {
+          file: outDir,
+          fix: "check that --out names a writable folder",
+          cause: error,
+        });
+      }
+    }
+    const holder = Number.parseInt(readFileSync(file, "utf8"), 10);
+    if (holder > 0 && holder !== process.pid && isRunning(holder)) {
+      throw new UsageError(
+        "USAGE",
+        `another portcullis ci (pid ${holder}) is writing to ${path.relative(cwd, outDir) || "."}`,
+        {
+          fix: "wait for it to finish, or give this run another --out",
+        },
+      );
+    }
+    rmSync(file, { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return isFsError(error) && error.code === "EPERM";
+  }
+}
+
 function clearReports(outDir: string): void {
-  makeDirectory(outDir, "--out");
   try {
     rmSync(path.join(outDir, VERSIONS_DIR), { recursive: true, force: true });
     for (const name of readdirSync(outDir)) {

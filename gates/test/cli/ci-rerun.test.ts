@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -130,6 +131,27 @@ describe("portcullis ci, twice in a row", () => {
     expect(judged.tools.find((tool) => tool.kind === "gitleaks")).toMatchObject({ exitCode: 42 });
     expect(judged.tools.find((tool) => tool.kind === "gitleaks")?.error).toBeUndefined();
     expect(judged.verdicts.find((verdict) => verdict.gate === "secrets")?.status, result.stdout).toBe("pass");
+  });
+
+  it("refuses a reports folder another running ci holds (exit 2), and takes over one whose holder is gone", async () => {
+    const dir = repository();
+    mkdirSync(path.join(dir, "reports"));
+    const lock = path.join(dir, "reports", ".portcullis-ci.lock");
+    const holder = spawn(findOnPath("sleep", process.env) ?? "/bin/sleep", ["30"], { stdio: "ignore" });
+    try {
+      writeFileSync(lock, `${holder.pid}\n`);
+      const held = await run(["ci", ".", "--env", "production"], { cwd: dir, env: { HOME: dir } });
+      expect(held.code).toBe(2);
+      expect(held.stderr).toContain(`another portcullis ci (pid ${holder.pid}) is writing to reports`);
+    } finally {
+      holder.kill();
+    }
+    await new Promise((resolve) => holder.once("exit", resolve));
+    const after = await run(["ci", ".", "--env", "production"], { cwd: dir, env: { HOME: dir } });
+    expect(after.stderr).not.toContain("another portcullis ci");
+    expect(existsSync(path.join(dir, "reports", "report.json"))).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+    expect(after.stdout).not.toContain(".portcullis-ci.lock");
   });
 
   it.each([["."], [".."], ["link-to-here"]])(
