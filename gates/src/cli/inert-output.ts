@@ -8,8 +8,10 @@
  * and U+202E, and control characters). Only Portcullis' own annotations may be commands, so every
  * other stream is made inert here, whatever runs it (the Dagger engine's log reaches the runner too):
  *
- * - format characters (`\p{Cf}`: zero-width, bidi controls) and the other invisible fillers are
- *   written as `\uXXXX`: a spoofed file name shows what it is, and nothing invisible hides a command;
+ * - format characters (`\p{Cf}`: zero-width spaces, bidi controls) and the other invisible fillers
+ *   are written as `\uXXXX` (but an emoji's joiner and variation selectors): a spoofed file name
+ *   shows what it is, and nothing invisible hides a command;
+ * - a carriage return starts a line, as a line feed does;
  * - the `[` of `##[` becomes `\u005b`;
  * - the second `:` of a line that starts `::` becomes `\u003a`.
  *
@@ -17,8 +19,13 @@
  * and no line of it starts with `:`), so JSON printed on stdout parses to the same document.
  */
 
-/** Invisible characters that collation ignores and that are not controls: written as escapes. */
+/**
+ * Invisible characters that collation ignores and that are not controls: written as escapes. The
+ * zero-width joiner and the emoji variation selectors are kept (`⚠️`, `👨‍👩` print as they are),
+ * and skipped like controls when a command is looked for.
+ */
 const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+const JOINERS = new Set([0x200d, 0xfe0e, 0xfe0f]);
 
 /** A filter of one output stream: text in, inert text out, in the order written. */
 export type InertStream = (text: string) => string;
@@ -29,7 +36,9 @@ export function inertStream(): InertStream {
   let colonAtStart = false;
   let hashes = 0;
   return (text) => {
-    const visible = text.replace(INVISIBLE, escape);
+    const visible = text.replace(INVISIBLE, (character) =>
+      JOINERS.has(character.charCodeAt(0)) ? character : escape(character),
+    );
     let out = "";
     let copiedTo = 0;
     const replace = (index: number): void => {
@@ -38,14 +47,15 @@ export function inertStream(): InertStream {
     };
     for (let index = 0; index < visible.length; index++) {
       const code = visible.charCodeAt(index);
-      if (code === LF) {
+      // The runner reads lines as .NET's ReadLine does: a carriage return ends one too.
+      if (code === LF || code === CR) {
         lineStart = true;
         colonAtStart = false;
         hashes = 0;
         continue;
       }
       // Skipped by the runner's comparisons: changes no state.
-      if (isIgnorable(code)) continue;
+      if (isIgnorable(code) || JOINERS.has(code)) continue;
       if (code === COLON && lineStart && !colonAtStart) {
         colonAtStart = true;
         hashes = 0;
@@ -66,6 +76,7 @@ export function inertStream(): InertStream {
 // --- internal ---
 
 const LF = 0x0a;
+const CR = 0x0d;
 const COLON = 0x3a;
 const HASH = 0x23;
 const BRACKET = 0x5b;

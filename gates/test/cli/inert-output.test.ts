@@ -10,7 +10,8 @@ import { inertStream } from "../../src/cli/inert-output.js";
  * characters (and the other default-ignorable ones) before comparing, the strictest reading.
  */
 function runnerCommandLines(output: string): string[] {
-  return output.split("\n").filter((line) => {
+  // ReadLine ends a line at CR, LF or CRLF.
+  return output.split(/\r\n|\r|\n/).filter((line) => {
     const compared = line.replace(/[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu, "");
     return compared.trimStart().startsWith("::") || compared.includes("##[");
   });
@@ -106,6 +107,10 @@ describe("inertStream", () => {
       "src/a##\\u005bstop-commands]pwned.js:1\n    :\\u003astop-commands::pwn.js\n",
     );
     expect(written("odd/bidi\u202egnp.js", [])).toBe("odd/bidi\\u202egnp.js");
+    // A carriage return starts a line for the runner: what follows it is at a line's start.
+    expect(written("progress 3/5\r::stop-commands::tok\n", [])).toBe("progress 3/5\r:\\u003astop-commands::tok\n");
+    // An emoji's joiner and variation selector print as they are, and hide no command.
+    expect(written("warn ⚠️ family 👨\u200d👩 #\u200d#[x]", [])).toBe("warn ⚠️ family 👨\u200d👩 #\u200d#\\u005bx]");
     // Cut between the two characters of a command: the stream remembers what it already wrote.
     expect(written("a##[set-output name=x]y", [2, 3])).toBe("a##\\u005bset-output name=x]y");
   });
