@@ -191,10 +191,11 @@ export function recoveryAdvice(state: DeployState): string {
   const rollback = state.rollback;
   if (state.rollout !== null)
     return `run \`portcullis abort\` (traffic back to ${rollback?.target ?? state.rollout.from}) or deploy again`;
-  if (rollback !== null && state.phase === "preparing")
+  // A redeployed previous release is unproven: only `--to-previous` may send users to it.
+  if (rollback !== null && (state.phase === "preparing" || rollback.kind === "to_previous"))
     return `run \`portcullis rollback --to-previous\` again (it redeploys ${rollback.release ?? "the previous release"} on ${rollback.target}), or \`portcullis state sync\` to take the router's weights as they are`;
   if (rollback !== null)
-    return `run \`portcullis rollback\` again (it checks ${rollback.target} and moves all traffic there)`;
+    return `run \`portcullis rollback\` again (it checks ${rollback.target} and moves all traffic there), or \`portcullis state sync\` to take the router's weights as they are`;
   return `deploy again (traffic stays on ${state.active})`;
 }
 

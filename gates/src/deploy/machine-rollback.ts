@@ -1,6 +1,15 @@
 import type { DeployAction, DeployEvent } from "./actions.js";
 import type { LedgerEntry } from "./ledger.js";
-import { otherSlot, type DeployState, type Rollout, type RollbackCause, type Slot, type SlotInfo } from "./state.js";
+import {
+  allOn,
+  otherSlot,
+  sameWeights,
+  type DeployState,
+  type Rollout,
+  type RollbackCause,
+  type Slot,
+  type SlotInfo,
+} from "./state.js";
 import {
   type At,
   type Transition,
@@ -15,7 +24,7 @@ import {
   prepend,
   reject,
 } from "./machine-parts.js";
-import { giveUpAt } from "./machine-traffic-back.js";
+import { giveUpAt, moveAll } from "./machine-traffic-back.js";
 
 /**
  * The machine's way back: abort, rollback (during a deploy, after it, to the previous release),
@@ -193,6 +202,13 @@ export function startRollback(state: DeployState, rollout: Rollout, how: Rollbac
           }
         : { ...earlier, attempts: 0, give_up_at: giveUpAt(how.at, how.deadline_ms) },
   };
+  // Before any traffic moved (an abort while preparing or warming up), all of it is still on the
+  // slot it would go back to: there is nothing to check, and a dead live slot must not hold the
+  // environment (the hotfix for it could never start).
+  const untouched =
+    next.pending_weights === null && sameWeights(next.weights, allOn(rollout.from)) && rollout.steps.length === 0;
+  if (untouched)
+    return prepend(decided.actions, moveAll(next, rollout.from, `rollback: all traffic to ${rollout.from} at once`));
   // Traffic never moves to a slot nobody checked, not even back to the one it came from: a slot that
   // died meanwhile would take every user. A dead one leaves traffic where it is (exit 4).
   return prepend(decided.actions, {

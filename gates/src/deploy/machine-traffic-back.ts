@@ -135,7 +135,8 @@ export function rollbackFailed(state: DeployState, at: At, error: string): Trans
               reason: message,
               // Users had this release when its rollback gave up: a change failure, unlike a
               // deploy that failed before any traffic moved (which carries no cause).
-              ...(rollout.steps.length > 0 ? { cause: intent?.cause ?? "release" } : {}),
+              // An abort is no change failure, whether or not its rollback could be confirmed.
+              ...(rollout.steps.length > 0 && intent?.kind !== "abort" ? { cause: intent?.cause ?? "release" } : {}),
               started_at: rollout.started_at,
               finished_at: at,
             }),

@@ -298,6 +298,40 @@ describe("deploy machine", () => {
     expect(back.state).toMatchObject({ phase: "idle", active: "blue", rollback: null });
   });
 
+  it("aborts a deploy that moved no traffic without checking the live slot, which a dead one must not wedge", () => {
+    const aborted = run(
+      [
+        startEvent({ deploy_hook: true }),
+        { type: "abort", at: at(), actor: "bob", reason: "wrong build", deadline_ms: 60_000 },
+      ],
+      liveBlue(),
+      "asked",
+    );
+    expect(aborted.actions.some((a) => a.type === "check_health")).toBe(false);
+    expect(setWeights(aborted.actions)).toEqual(["100/0"]);
+    const done = run([{ type: "weights_confirmed", at: at(), weights: { blue: 100, green: 0 } }], aborted.state);
+    expect(finishOf(done.actions)).toBe("aborted");
+    expect(done.state).toMatchObject({ phase: "idle", rollback: null, rollout: null });
+  });
+
+  it("never counts an abort as a change failure, even when its rollback gave up", () => {
+    const moved = run([startEvent(), ...ready, confirm(10)], liveBlue(), "asked").state;
+    const abort = run(
+      [
+        { type: "abort", at: at(), actor: "bob", reason: "looks wrong", deadline_ms: 60_000 },
+        { type: "health", at: at(), ok: false, detail: "connection refused" },
+      ],
+      moved,
+      "asked",
+    );
+    const finished = abort.actions.flatMap((a) =>
+      a.type === "ledger" && a.entry.type === "deploy_finished" ? [a.entry] : [],
+    );
+    expect(finished).toHaveLength(1);
+    expect(finished[0]).toMatchObject({ outcome: "failed" });
+    expect(finished[0]?.cause).toBeUndefined();
+  });
+
   it("keeps what started a rollback when a crash interrupted it and an operator takes it over", () => {
     const interrupted = run(
       [startEvent(), ...ready, ...healthyStep(10), confirm(25), measure("fail")],

@@ -26,10 +26,12 @@ describe("recoveryAdvice", () => {
     expect(recoveryAdvice(state("preparing", intent))).toBe(
       "run `portcullis rollback --to-previous` again (it redeploys v1 on green), or `portcullis state sync` to take the router's weights as they are",
     );
+    // Or killed while it checked the redeployed release's health.
+    expect(recoveryAdvice(state("health_check", intent))).toMatch(/^run `portcullis rollback --to-previous` again/);
     // A rollback that gave up (exit 4), or was killed while it checked its target or moved traffic.
     for (const phase of ["rolling_back", "health_check"] as const) {
       expect(recoveryAdvice(state(phase, { ...intent, kind: "rollback" }))).toBe(
-        "run `portcullis rollback` again (it checks green and moves all traffic there)",
+        "run `portcullis rollback` again (it checks green and moves all traffic there), or `portcullis state sync` to take the router's weights as they are",
       );
     }
   });
