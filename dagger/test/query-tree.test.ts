@@ -145,6 +145,8 @@ describe("trivy", () => {
         "/cache/trivy",
         "--config",
         "/dev/null",
+        "--secret-config",
+        "/out/.portcullis-no-secret-config.yaml",
         "--quiet",
         "--",
         ".",

@@ -84,24 +84,28 @@ describe.runIf(tool.runs)("trivy (real)", () => {
     expect(JSON.stringify(result)).not.toContain(AWS_KEY);
   }, 600_000);
 
-  it("never lets the scanned tree's trivy.yaml narrow the scan", async () => {
+  it("never lets the scanned tree's trivy.yaml or trivy-secret.yaml narrow the scan", async () => {
     const dir = project("portcullis-trivy-config-", {
       ...PLANTED,
-      // What a pull request could add to pass the gates with no waiver: only criticals, no Dockerfile.
+      // What a pull request could add to pass the gates with no waiver: only criticals, no Dockerfile,
       "trivy.yaml": "severity:\n  - CRITICAL\nscan:\n  skip-files:\n    - Dockerfile\n",
+      // and every secret allowed.
+      "trivy-secret.yaml": 'allow-rules:\n  - id: all\n    regex: ".*"\n',
     });
     const report = output("trivy.fs.json");
     const outcome = await runTool(
       tool.file,
-      trivy.argv.fs({ dir: ".", output: report, cacheDir: cache, scanners: ["misconfig"] }),
+      trivy.argv.fs({ dir: ".", output: report, cacheDir: cache, scanners: ["misconfig", "secret"] }),
       { cwd: dir, timeoutMs: 300_000 },
     );
     expect(outcome.exitCode, outcome.outputTail.join("\n")).toBe(0);
-    const misconfigurations = trivy
-      .parse(read(report))
-      .findings.filter((finding) => finding.kind === "misconfiguration");
+    const findings = trivy.parse(read(report)).findings;
+    const misconfigurations = findings.filter((finding) => finding.kind === "misconfiguration");
     expect(misconfigurations.map((finding) => finding.ruleId)).toContain("DS-0002");
     expect(misconfigurations.some((finding) => finding.severity !== "critical")).toBe(true);
+    expect(findings.filter((finding) => finding.kind === "secret").map((finding) => finding.ruleId)).toEqual([
+      "aws-access-key-id",
+    ]);
   }, 600_000);
 
   it.runIf(gitleaksTool.runs)(
