@@ -291,7 +291,7 @@ function commandFor(
       return {
         args: semgrep.argv.scan({ configs: input.semgrepConfigs, jsonOutput: report }),
         env: {},
-        inheritsEnvironment: everything,
+        inheritsEnvironment: semgrep.inheritsEnvironment,
         failureHint: registryHint(input.semgrepConfigs),
       };
     case "sbom":

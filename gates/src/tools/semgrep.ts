@@ -60,6 +60,12 @@ export interface SemgrepScanOptions {
 
 export const semgrep = {
   name: "semgrep",
+  /**
+   * Which of the caller's environment variables semgrep may see: `SEMGREP_BASELINE_COMMIT` (or
+   * `_REF`), which CI jobs set for semgrep's own diff-aware scans, would report only what changed
+   * since that commit and hide every finding already there. The token of a logged-in run passes.
+   */
+  inheritsEnvironment: (name: string): boolean => name !== "SEMGREP_BASELINE_COMMIT" && name !== "SEMGREP_BASELINE_REF",
   image: SEMGREP_IMAGE,
   formats: ["semgrep-json", "semgrep-sarif"],
   formatLabels: { "semgrep-json": "a semgrep JSON report", "semgrep-sarif": "a semgrep SARIF report" },

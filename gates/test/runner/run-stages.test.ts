@@ -67,7 +67,7 @@ function fakes(outcomes: Partial<Record<string, Partial<ProcessOutcome> & { dela
 }
 
 describe("runStages", () => {
-  it("withholds the caller's settings that would change what trivy or gitleaks report, and says so", async () => {
+  it("withholds the caller's settings that would change what trivy, gitleaks or semgrep report, and says so", async () => {
     const { deps, spawned, events } = fakes({});
     const env = {
       PATH: "/bin",
@@ -76,6 +76,7 @@ describe("runStages", () => {
       TRIVY_DB_REPOSITORY: "mirror.example/trivy-db",
       GITLEAKS_CONFIG: "/tmp/lax.toml",
       SEMGREP_APP_TOKEN: "t",
+      SEMGREP_BASELINE_COMMIT: "abc123",
     };
     await runStages(plan(), { ...deps, env });
     const envOf = (tool: string) => spawned.find((spec) => spec.executable === `/bin/${tool}`)?.env ?? {};
@@ -83,16 +84,22 @@ describe("runStages", () => {
       "GITLEAKS_CONFIG",
       "PATH",
       "SEMGREP_APP_TOKEN",
+      "SEMGREP_BASELINE_COMMIT",
       "TRIVY_DB_REPOSITORY",
     ]);
     expect(Object.keys(envOf("gitleaks")).sort()).toEqual([
       "PATH",
       "SEMGREP_APP_TOKEN",
+      "SEMGREP_BASELINE_COMMIT",
       "TRIVY_DB_REPOSITORY",
       "TRIVY_SEVERITY",
       "TRIVY_SKIP_FILES",
     ]);
     expect(envOf("semgrep")).toMatchObject({ SEMGREP_APP_TOKEN: "t" });
+    expect(envOf("semgrep")).not.toHaveProperty("SEMGREP_BASELINE_COMMIT");
+    expect(events).toContain(
+      "note semgrep not passed to the tool: SEMGREP_BASELINE_COMMIT (they would change what it reports)",
+    );
     expect(events).toContain(
       "note trivy not passed to the tool: TRIVY_SEVERITY, TRIVY_SKIP_FILES (they would change what it reports)",
     );
