@@ -230,20 +230,24 @@ function fromReport(report: SemgrepReport): ToolResult {
     ...(report.version === undefined ? {} : { toolVersion: report.version }),
     ...(report.paths?.scanned === undefined ? {} : { filesScanned: report.paths.scanned.length }),
     findings: findings.map((finding, index) => withFingerprint(finding, fingerprints[index])),
-    toolErrors: [...report.errors.map(toolErrorOf), ...(report.paths?.scanned?.length === 0 ? [NOTHING_SCANNED] : [])],
+    toolErrors: [
+      ...report.errors.map(toolErrorOf),
+      ...(report.paths?.scanned?.length === 0 && report.results.length === 0 ? [NOTHING_SCANNED] : []),
+    ],
     secrets: [],
   };
 }
 
 /**
- * A run that scanned no file found nothing because it looked at nothing (a `.semgrepignore` of `*`,
- * every file over `--max-target-bytes`): no evidence of a clean tree.
+ * A run that scanned no file found nothing because it looked at nothing: said on every output, but
+ * not blocking, since it is also what a diff-aware `semgrep ci` writes for a change to docs only, and
+ * what a repository with no file in the rules' languages gets.
  */
 const NOTHING_SCANNED: ToolError = {
-  level: "error",
+  level: "warning",
   code: "nothing-scanned",
   message:
-    "semgrep scanned no file: check .semgrepignore and files over semgrep's size limit, or switch the sast gate off where there is no code to scan (gates.sast.enabled: false)",
+    "semgrep scanned no file: a diff-aware run (semgrep ci) of a change with no code, no file in the rules' languages, a .semgrepignore that leaves none, or every file over semgrep's size limit; nothing was judged",
 };
 
 function findingOf(match: SemgrepMatch): Omit<Finding, "fingerprint"> {

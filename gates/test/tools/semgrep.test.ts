@@ -128,7 +128,7 @@ describe("semgrep JSON", () => {
     expect(byRule(result, rule).severity).toBe(severity);
   });
 
-  it("takes a run that scanned no file for an error, never for a clean tree", () => {
+  it("says so when a run scanned no file: never silently a clean tree", () => {
     const empty = semgrep.parse(
       JSON.stringify({ version: "1.163.0", results: [], errors: [], paths: { scanned: [] } }),
       {
@@ -137,11 +137,17 @@ describe("semgrep JSON", () => {
     );
     expect(empty.toolErrors).toEqual([
       expect.objectContaining({
-        level: "error",
+        level: "warning",
         code: "nothing-scanned",
-        message: expect.stringContaining(".semgrepignore"),
+        message: expect.stringContaining("diff-aware"),
       }),
     ]);
+    // Results with no file listed contradict "nothing scanned": no such warning then.
+    const listedNone = semgrep.parse(fixture("scan.json").replace(/"scanned":\s*\[[^\]]*\]/, '"scanned": []'), {
+      file: "semgrep.json",
+    });
+    expect(listedNone.findings.length).toBeGreaterThan(0);
+    expect(listedNone.toolErrors.filter((error) => error.code === "nothing-scanned")).toEqual([]);
     expect(result.toolErrors.filter((error) => error.code === "nothing-scanned")).toEqual([]);
   });
 
