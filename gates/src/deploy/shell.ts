@@ -125,15 +125,25 @@ export function redactCredentials(text: string, secrets: readonly string[]): str
 
 // --- internal ---
 
-/** Environment variables named for a credential; values shorter than this are words, not secrets. */
-const SECRET_NAME = /TOKEN|SECRET|PASSW(?:OR)?D|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH/i;
+/**
+ * Environment variables named for a credential (`GITHUB_TOKEN`, `NPM_AUTH_TOKEN`, `DB_PASSWORD`), not
+ * those that only name where one is (`SSH_AUTH_SOCK`, `GIT_AUTHOR_NAME`, `*_FILE`); values shorter
+ * than MIN_SECRET_LENGTH are words, not secrets.
+ */
+const SECRET_NAME = /(?:^|_)(?:TOKEN|SECRET|PASSW(?:OR)?D|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|O?AUTH)(?:_|$)/i;
+const NOT_A_SECRET = /_(?:SOCK|NAME|EMAIL|PATH|FILE|DIR|HOST|URL|USER|TYPE|METHOD)$/i;
 const MIN_SECRET_LENGTH = 8;
 
 function credentialsIn(env: Readonly<Record<string, string | undefined>>): string[] {
   return Object.entries(env).flatMap(([name, value]) =>
-    SECRET_NAME.test(name) && value !== undefined && value.length >= MIN_SECRET_LENGTH ? [value] : [],
+    SECRET_NAME.test(name) && !NOT_A_SECRET.test(name) && value !== undefined && value.length >= MIN_SECRET_LENGTH
+      ? [value]
+      : [],
   );
 }
+
+/** A value shaped like a credential: 16 or more token characters, at least one of them a digit. */
+const CREDENTIAL = String.raw`(?=[\w.~+/=-]*\d)[\w.~+/=-]{16,}`;
 
 /** Each shape, and what replaces it (keeping the `Bearer ` before a token, a URL's user). */
 const CREDENTIAL_SHAPES: readonly [RegExp, string][] = [
@@ -141,9 +151,15 @@ const CREDENTIAL_SHAPES: readonly [RegExp, string][] = [
     /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abprs]-[\w-]{10,}|(?:AKIA|ASIA)[A-Z0-9]{16}|[sr]k_live_[A-Za-z0-9]{16,})\b/g,
     REDACTED,
   ],
-  [/\b(Bearer|Basic|token)(\s+)[\w.~+/=-]{8,}/gi, `$1$2${REDACTED}`],
+  [new RegExp(String.raw`\b(Bearer|Basic)(\s+)${CREDENTIAL}`, "g"), `$1$2${REDACTED}`],
+  [
+    new RegExp(String.raw`\b(token|password|passwd|secret|api[_-]?key)(\s*[=:]\s*["']?)${CREDENTIAL}`, "gi"),
+    `$1$2${REDACTED}`,
+  ],
   [/(\b[a-z][\w+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${REDACTED}@`],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
+  // The body of a key whose BEGIN line was cut off with the start of a long output.
+  [/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)[A-Za-z0-9+/=]{40,}$/gm, REDACTED],
 ];
 
 function killGroup(pid: number | undefined): void {

@@ -39,6 +39,33 @@ describe("runShell", () => {
     expect(shown).toMatch(/^`deploy\.sh` exited 3: /);
   });
 
+  it("keeps the words that explain a failure, and what only names where a credential is", async () => {
+    const result = await runShell(
+      [
+        'echo "error: invalid token provided by the registry"',
+        'echo "Basic configuration loaded; using token authentication"',
+        'echo "author $GIT_AUTHOR_NAME, agent $SSH_AUTH_SOCK"',
+        'echo "commit 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"',
+        'echo "retrying with token=s3cr3tv4lu3abcdef9"',
+      ].join("; "),
+      {
+        cwd: tmpdir(),
+        timeoutMs: 10_000,
+        env: { GIT_AUTHOR_NAME: "Jane Developer", SSH_AUTH_SOCK: "/tmp/ssh-agent.sock" },
+      },
+    );
+    expect(result.stdout).toBe(
+      [
+        "error: invalid token provided by the registry",
+        "Basic configuration loaded; using token authentication",
+        "author Jane Developer, agent /tmp/ssh-agent.sock",
+        "commit 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+        "retrying with token=REDACTED",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("is done when the shell exits, though a process it left in the background holds its output", async () => {
     const pidFile = path.join(tempDir("portcullis-shell-"), "pid");
     const started = Date.now();
