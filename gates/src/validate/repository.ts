@@ -122,7 +122,16 @@ export async function listRepository(
     const folders: string[] = [];
     for (const entry of entries) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
-      const kind = await kindOf(entry, path.join(root, child), realRoot);
+      const kind = await kindOf(entry, path.join(root, child), realRoot, (target) => {
+        const segments = target.split("/");
+        const folders = segments.slice(0, -1).map((_, index) => segments.slice(0, index + 1).join("/"));
+        return (
+          !segments.some((segment) => NEVER_JUDGED.has(segment)) &&
+          !excluded(target) &&
+          !ignores(target, false) &&
+          !folders.some((folder) => excluded(folder) || skipped.has(folder) || ignores(folder, true))
+        );
+      });
       if (kind === "file" || kind === "link-out") {
         paths.push(child);
         if (kind === "link-out" || ignores(child, false)) unread.add(child);
@@ -224,13 +233,15 @@ async function checkFolder(root: string): Promise<void> {
 
 /**
  * Symbolic links are followed to files inside the tree; a link whose target is outside it is never
- * read (a committed `x.md -> /proc/self/environ` would print the runner's environment), and links to
+ * read (a committed `x.md -> /proc/self/environ` would print the runner's environment), nor one to a
+ * file the run never judges (`-> .git/config`, `-> .env` that .gitignore leaves out). Links to
  * folders are not entered (they could loop).
  */
 async function kindOf(
   entry: Dirent,
   absolute: string,
   realRoot: string,
+  judged: (target: string) => boolean,
 ): Promise<"file" | "folder" | "link-to-folder" | "link-out" | "other"> {
   if (entry.isFile()) return "file";
   if (entry.isDirectory()) return "folder";
@@ -239,7 +250,8 @@ async function kindOf(
     const target = await stat(absolute);
     if (target.isDirectory()) return "link-to-folder";
     if (!target.isFile()) return "other";
-    return insideRelative(realRoot, await realpath(absolute)) === undefined ? "link-out" : "file";
+    const inside = insideRelative(realRoot, await realpath(absolute));
+    return inside !== undefined && judged(inside) ? "file" : "link-out";
   } catch {
     // A dangling link points at nothing.
     return "other";

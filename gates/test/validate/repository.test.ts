@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultValidateConfig } from "../../src/validate/config.js";
@@ -52,9 +52,16 @@ describe("listRepository: what is never judged", () => {
     symlinkSync(path.join(outside, "secret.md"), path.join(dir, "env.md"));
     symlinkSync("/proc/self/environ", path.join(dir, "environ.md"));
     symlinkSync("docs/page.md", path.join(dir, "guide.md"));
+    // Inside the tree, but never judged: git's own files, and a file .gitignore leaves out.
+    mkdirSync(path.join(dir, ".git"));
+    writeFileSync(path.join(dir, ".git", "config"), "## url = https://ci-token:TOKENVALUE@example.com\n");
+    writeFileSync(path.join(dir, ".env"), "## TOKEN=ghs_notreallyasecret456\n");
+    writeFileSync(path.join(dir, ".gitignore"), ".env\n");
+    symlinkSync(".git/config", path.join(dir, "git-config.md"));
+    symlinkSync(".env", path.join(dir, "dotenv.md"));
     const listing = await listRepository(dir, defaultValidateConfig());
     expect(listing.files.map((file) => file.path)).toEqual(["README.md", "docs/page.md", "guide.md"]);
-    expect(listing.paths).toEqual(expect.arrayContaining(["env.md", "environ.md"]));
+    expect(listing.paths).toEqual(expect.arrayContaining(["env.md", "environ.md", "git-config.md", "dotenv.md"]));
     const result = await validateRepository(dir, { workers: 0 });
     expect(JSON.stringify(result.findings)).not.toContain("TOKEN");
     expect(result.findings.map((finding) => finding.location?.path)).toEqual(["docs/page.md", "guide.md"]);
