@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { Report } from "../../src/model/report.js";
 import { findOnPath } from "../../src/runner/spawn.js";
 import { TOOL_SOURCES } from "../../src/tools/install-sources.js";
-import { ADVISORY, GATEKEEPER, REPO_ROOT, fixture, tempDir } from "./cli-harness.js";
+import { ADVISORY, GATEKEEPER, REPO_ROOT, fixture, isRunning, tempDir } from "./cli-harness.js";
 
 /** The built CLI, as users run it (`npm test` builds first). */
 const BIN = path.join(REPO_ROOT, "gates", "bin", "portcullis.js");
@@ -96,15 +96,6 @@ async function interruptedCi(signal: "SIGINT" | "SIGTERM") {
   });
   const toolPid = Number(readFileSync(pidFile, "utf8"));
   return { code, stdout, stderr, dir, toolPid };
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("the portcullis binary", () => {

@@ -61,3 +61,13 @@ export function tempDir(prefix = "portcullis-cli-"): string {
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/** Whether a process still runs (signal 0 only asks). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

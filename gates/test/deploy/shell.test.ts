@@ -3,18 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeFailure, runShell } from "../../src/deploy/shell.js";
-import { tempDir } from "../cli/cli-harness.js";
+import { isRunning, tempDir } from "../cli/cli-harness.js";
 
 /** runShell with real `/bin/sh` processes: short, bounded, and every process it leaves is stopped. */
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("runShell", () => {
   it("never hands on a credential the command printed: its own, or one shaped like a credential", async () => {
@@ -77,7 +68,7 @@ describe("runShell", () => {
     try {
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(result).toMatchObject({ ok: true, code: 0, outputHeld: true, timedOut: false, stdout: "started\n" });
-      expect(alive(pid)).toBe(true);
+      expect(isRunning(pid)).toBe(true);
     } finally {
       process.kill(pid);
     }
@@ -90,7 +81,7 @@ describe("runShell", () => {
     const pid = Number(readFileSync(pidFile, "utf8"));
     try {
       expect(result).toMatchObject({ ok: true, code: 0, timedOut: false, cancelled: false });
-      expect(alive(pid)).toBe(true);
+      expect(isRunning(pid)).toBe(true);
     } finally {
       process.kill(pid);
     }
