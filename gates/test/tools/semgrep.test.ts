@@ -135,13 +135,8 @@ describe("semgrep JSON", () => {
         file: "semgrep.json",
       },
     );
-    expect(empty.toolErrors).toEqual([
-      expect.objectContaining({
-        level: "warning",
-        code: "nothing-scanned",
-        message: expect.stringContaining("diff-aware"),
-      }),
-    ]);
+    expect(empty.toolErrors.map((error) => [error.level, error.code])).toEqual([["warning", "nothing-scanned"]]);
+    expect(empty.toolErrors[0]?.message).toContain("diff-aware");
     // Results with no file listed contradict "nothing scanned": no such warning then.
     const listedNone = semgrep.parse(fixture("scan.json").replace(/"scanned":\s*\[[^\]]*\]/, '"scanned": []'), {
       file: "semgrep.json",

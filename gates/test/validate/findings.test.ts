@@ -53,6 +53,7 @@ describe("validate findings", () => {
       { path: "docs/nl\n::error file=README.md::forged.md", content: "# T\n\n[l](nowhere.md)\n" },
     ]);
     const text = renderText(result);
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(text).not.toMatch(/^::/m);
     expect(text).toContain("docs/nl ::error file=README.md::forged.md:3:5  high  broken-link");
