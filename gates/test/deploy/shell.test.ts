@@ -37,7 +37,7 @@ describe("runShell", () => {
         'echo "Basic configuration loaded; using token authentication"',
         'echo "author $GIT_AUTHOR_NAME, agent $SSH_AUTH_SOCK"',
         'echo "commit 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"',
-        'echo "retrying with token=s3cr3tv4lu3abcdef9"',
+        'echo "retrying with token=e2ePlantedKey9ab3cd4ef"',
       ].join("; "),
       {
         cwd: tmpdir(),
