@@ -115,6 +115,16 @@ export function prepareEvaluation(
       fix: "use --format text or --format json",
     });
   }
+  // An empty path would name the current folder: `--out ""` wrote every output there.
+  for (const [name, value] of [
+    ["--out", flags.out],
+    ["--waivers", flags.waivers],
+    ["--baseline", flags.baseline],
+    ["--source", flags.source],
+  ] as const) {
+    if (value?.trim() === "")
+      throw new UsageError("USAGE", `${name} is empty`, { fix: `give ${name} a path, or leave the flag out` });
+  }
   const ref = resolveEnvironmentRef(flags.env, where.cwd);
   const named = gateNames(flags.gate);
   const loaded = onlyGates(loadEnvironment(ref.kind === "path" ? ref.file : flags.env, where.root), named);
@@ -130,6 +140,12 @@ export function prepareEvaluation(
   // A --out that cannot be created is refused now, not after the reports were judged.
   if (outDir !== undefined) makeDirectory(outDir, "--out");
   const tree = flags.source === undefined ? where.root : path.resolve(where.cwd, flags.source);
+  // The compliance controls and the read-back of masked secrets look there: nothing is no source.
+  if (flags.source !== undefined && statSync(tree, { throwIfNoEntry: false })?.isDirectory() !== true) {
+    throw new UsageError("USAGE", `--source ${quote(flags.source)} is not a folder`, {
+      fix: "give the checkout the reports are about (the repository's root folder)",
+    });
+  }
   const compliance = loaded.policy.gates.compliance.enabled ? complianceSources(flags, where, tree) : undefined;
   // Last, so that nothing above fails while a thread is already reading it.
   const baseline =

@@ -404,6 +404,12 @@ describe("usage and configuration errors exit 2", () => {
     [["evaluate", "--env", "GATE", "--reports", ".", "--waivers", "missing.yml"], /WAIVER_INVALID.*file not found/],
     [["evaluate", "--env", "GATE", "--reports", ".", "--baseline", "missing.json"], /BASELINE_INVALID.*file not found/],
     [["evaluate", "--env", "GATE", "--reports", ".", "--frobnicate"], /unknown option '--frobnicate'/],
+    [["evaluate", "--env", "GATE", "--reports", ".", "--out", ""], /--out is empty/],
+    [["evaluate", "--env", "GATE", "--reports", ".", "--waivers", " "], /--waivers is empty/],
+    [
+      ["evaluate", "--env", "GATE", "--reports", ".", "--source", "no-such-checkout"],
+      /--source "no-such-checkout" is not a folder/,
+    ],
   ])("%j", async (args, message) => {
     const dir = tempDir();
     const result = await run(
