@@ -9,8 +9,8 @@
  * other stream is made inert here, whatever runs it (the Dagger engine's log reaches the runner too):
  *
  * - format characters (`\p{Cf}`: zero-width spaces, bidi controls) and the other invisible fillers
- *   are written as `\uXXXX` (but an emoji's joiner and variation selectors): a spoofed file name
- *   shows what it is, and nothing invisible hides a command;
+ *   are written as JSON escapes such as `\u202e` (but an emoji's joiner and variation selectors):
+ *   a spoofed file name shows what it is, and nothing invisible hides a command;
  * - a carriage return starts a line, as a line feed does;
  * - the `[` of `##[` becomes `\u005b`;
  * - the second `:` of a line that starts `::` becomes `\u003a`.
@@ -81,7 +81,7 @@ const COLON = 0x3a;
 const HASH = 0x23;
 const BRACKET = 0x5b;
 
-/** `\\uXXXX` for each UTF-16 unit: a JSON escape of the same character. */
+/** A `\u` escape of four hex digits for each UTF-16 unit: a JSON escape of the same character. */
 function escape(character: string): string {
   let escaped = "";
   for (let unit = 0; unit < character.length; unit++)
