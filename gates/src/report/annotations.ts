@@ -1,7 +1,8 @@
-import { SEVERITIES, SEVERITY_RANK, type Severity } from "../findings/finding.js";
+import { SEVERITIES, type Severity } from "../findings/finding.js";
 import { GITHUB_LIMITS } from "./limits.js";
 import type { GateVerdict, Report, ReportedFinding } from "../model/report.js";
-import { clip, isCounted } from "./summary.js";
+import { digestOf } from "./digest.js";
+import { clip } from "./summary.js";
 
 export type AnnotationLevel = "error" | "warning" | "notice";
 
@@ -62,21 +63,27 @@ export function escapeProperty(text: string): string {
 
 /**
  * The counted findings that can be annotated (they have a location), worst first, at most `max` of
- * each severity: no level shows more than `max`, so of 100,000 findings the rest are only counted
- * (`left`), never formatted. Each severity has one level, so this keeps every one a level can show.
+ * each severity (max ≤ DIGEST_CAP): no level shows more than `max`, so of 100,000 findings the rest
+ * are only counted (`left`), never formatted. Each severity has one level, so this keeps every one a
+ * level can show. Within a severity: by gate, then in report order, as worstFindings keeps them.
  */
 function annotatedFindings(report: Report, max: number): { shown: ReportedFinding[]; left: number } {
-  const counted = isCounted(report);
-  const bySeverity: ReportedFinding[][] = SEVERITIES.map(() => []);
+  const gates = digestOf(report).gates.filter((gate) => gate.enabled);
+  const shown: ReportedFinding[] = [];
   let left = 0;
-  // Within a severity, report.findings' order, as worstFindings keeps it.
-  for (const finding of report.findings) {
-    if (finding.location === undefined || !counted(finding)) continue;
-    const list = bySeverity[SEVERITY_RANK[finding.severity]];
-    if (list !== undefined && list.length < max) list.push(finding);
-    else left += 1;
-  }
-  return { shown: bySeverity.flat(), left };
+  SEVERITIES.forEach((_, rank) => {
+    let taken = 0;
+    for (const gate of gates) {
+      left += gate.locatedCounts[rank] ?? 0;
+      for (const finding of gate.located[rank] ?? []) {
+        if (taken === max) break;
+        shown.push(finding);
+        taken += 1;
+      }
+    }
+    left -= taken;
+  });
+  return { shown, left };
 }
 
 interface Annotation {

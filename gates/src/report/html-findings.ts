@@ -1,9 +1,8 @@
 import { SEVERITIES, SEVERITY_RANK, type Severity } from "../findings/finding.js";
-import { GATE_NAMES } from "../policy/schema.js";
 import { escapeHtml, safeHref } from "./html-escape.js";
 import { formatCount } from "./format-count.js";
 import { FINDING_STATUSES, type Report, type ReportedFinding } from "../model/report.js";
-import { worstByStatusAndSeverity } from "../model/sort.js";
+import { digestOf, type GateDigest, type Tally } from "./digest.js";
 
 /**
  * How much of each gate's findings report.html shows. The page is for reading, report.json for
@@ -24,23 +23,13 @@ export const HTML_LIMITS: Readonly<HtmlLimits> = { findingsPerGate: 500, bytesPe
 
 /** The findings section: per gate, its counts, its worst findings, and what was left for report.json. */
 export function findingsSection(report: Report, limits: HtmlLimits = HTML_LIMITS): string {
-  const byGate = new Map<string, ReportedFinding[]>();
-  for (const finding of report.findings) {
-    const list = byGate.get(finding.gate);
-    if (list === undefined) byGate.set(finding.gate, [finding]);
-    else list.push(finding);
-  }
-  if (byGate.size === 0) return `<h2 id="findings">Findings</h2><p>No findings.</p>`;
-  // Counted once per gate (what can be 100,000 findings); the filter bar reads the counts too.
-  const counted = GATE_NAMES.filter((gate) => byGate.has(gate)).map((gate) => {
-    const findings = byGate.get(gate) ?? [];
-    return { gate, findings, counts: countFindings(findings) };
-  });
-  const present = SEVERITIES.filter((_, rank) => counted.some(({ counts }) => (counts.severities[rank] ?? 0) > 0));
-  const sections = counted.map(({ gate, findings, counts }) => gateSection(gate, findings, counts, limits));
+  const gates = digestOf(report).gates;
+  if (gates.length === 0) return `<h2 id="findings">Findings</h2><p>No findings.</p>`;
+  const present = SEVERITIES.filter((_, rank) => gates.some(({ severities }) => (severities[rank] ?? 0) > 0));
+  const sections = gates.map((gate) => gateSection(gate, limits));
   const bar = filterBar(
     present,
-    counted.map(({ gate }) => gate),
+    gates.map(({ gate }) => gate),
   );
   return `<h2 id="findings">Findings</h2>${bar}<div id="findings">${sections.join("")}</div>`;
 }
@@ -52,17 +41,11 @@ const TITLE_LIMIT = 120;
 const MESSAGE_LIMIT = 200;
 const PATH_LIMIT = 200;
 
-function gateSection(
-  gate: string,
-  findings: readonly ReportedFinding[],
-  counts: GateCounts,
-  limits: HtmlLimits,
-): string {
-  const worst = worstByStatusAndSeverity(findings, limits.findingsPerGate);
+function gateSection(digest: GateDigest, limits: HtmlLimits): string {
+  const total = digest.worst.total;
   const shown: ReportedFinding[] = [];
   let bytes = 0;
-  for (const finding of worst) {
-    if (shown.length >= limits.findingsPerGate) break;
+  for (const finding of digest.worst.take(limits.findingsPerGate)) {
     // Measured without its group: the row can only get shorter once its group header says its title.
     const size = findingRow(finding, undefined).length;
     if (bytes + size > limits.bytesPerGate) break;
@@ -70,44 +53,18 @@ function gateSection(
     shown.push(finding);
   }
   const groups = ruleGroups(shown).map(ruleGroup).join("\n");
-  const left = findings.length - shown.length;
+  const left = total - shown.length;
   const more =
     left === 0
       ? ""
       : `<p class="more">${formatCount(left)} more in report.json (the ${formatCount(shown.length)} shown are the worst, new first).</p>`;
   return (
-    `<section data-gate="${gate}"><h3>${gate} · ${formatCount(findings.length)}</h3>${countsBlock(counts, limits)}` +
+    `<section data-gate="${digest.gate}"><h3>${digest.gate} · ${formatCount(total)}</h3>${countsBlock(digest, limits)}` +
     `<table class="findings"><thead><tr><th>Finding</th><th>Location</th><th>Fix</th></tr></thead>\n${groups}</table>${more}</section>`
   );
 }
 
-/** Counts over every finding of a gate, shown or not: per severity and status, per rule, per package. */
-interface GateCounts {
-  /** By SEVERITY_RANK, which is the position in SEVERITIES. */
-  severities: number[];
-  /** By position in FINDING_STATUSES. */
-  statuses: number[];
-  rules: Tally;
-  packages: Tally;
-}
-
-function countFindings(findings: readonly ReportedFinding[]): GateCounts {
-  const severities = SEVERITIES.map(() => 0);
-  const statuses = FINDING_STATUSES.map(() => 0);
-  const rules = new Tally();
-  const packages = new Tally();
-  for (const finding of findings) {
-    const rank = SEVERITY_RANK[finding.severity];
-    severities[rank] = (severities[rank] ?? 0) + 1;
-    const status = STATUS_INDEX[finding.status];
-    statuses[status] = (statuses[status] ?? 0) + 1;
-    rules.add(finding.ruleId, rank);
-    if (finding.package !== undefined) packages.add(finding.package.name, rank);
-  }
-  return { severities, statuses, rules, packages };
-}
-
-function countsBlock({ severities, statuses, rules, packages }: GateCounts, limits: HtmlLimits): string {
+function countsBlock({ severities, statuses, rules, packages }: GateDigest, limits: HtmlLimits): string {
   const bySeverity = SEVERITIES.flatMap((severity, rank) => {
     const count = severities[rank] ?? 0;
     return count > 0 ? [`<span class="sev sev-${severity}">${formatCount(count)} ${severity}</span>`] : [];
@@ -118,34 +75,6 @@ function countsBlock({ severities, statuses, rules, packages }: GateCounts, limi
   }).join(" · ");
   const tables = [countTable("rule", rules, limits.countRows), countTable("package", packages, limits.countRows)];
   return `<p class="counts">${bySeverity}<span class="fs"> (${byStatus})</span></p>${tables.join("")}`;
-}
-
-/** Each status's position in FINDING_STATUSES. */
-const STATUS_INDEX = Object.fromEntries(FINDING_STATUSES.map((status, index) => [status, index])) as Readonly<
-  Record<ReportedFinding["status"], number>
->;
-
-/**
- * Findings per name (a rule or a package) and the worst severity among them. Numbers in arrays, not
- * an object per name: a gate of 100,000 findings can name as many rules (one per CVE).
- */
-class Tally {
-  readonly indexByName = new Map<string, number>();
-  readonly counts: number[] = [];
-  /** SEVERITY_RANK of the worst severity. */
-  readonly worst: number[] = [];
-
-  add(name: string, rank: number): void {
-    const at = this.indexByName.get(name);
-    if (at === undefined) {
-      this.indexByName.set(name, this.counts.length);
-      this.counts.push(1);
-      this.worst.push(rank);
-      return;
-    }
-    this.counts[at] = (this.counts[at] ?? 0) + 1;
-    if (rank < (this.worst[at] ?? rank)) this.worst[at] = rank;
-  }
 }
 
 /** The most frequent rules or packages, worst severity first; one line says how many are not listed. */

@@ -1,5 +1,6 @@
 import { checkLabel, checkLimitText, checkMeasuredText } from "../model/check-text.js";
 import type { ControlResult, GateVerdict, Report, ReportedFinding } from "../model/report.js";
+import { digestOf } from "./digest.js";
 import { locationText, measuredText, thresholdText } from "./summary.js";
 
 /**
@@ -10,14 +11,7 @@ import { locationText, measuredText, thresholdText } from "./summary.js";
  */
 export function renderJunit(report: Report): string {
   const suite = `portcullis.${report.environment}`;
-  // Only the gates' worst findings are named: look up those, not the 100,000 others.
-  const wanted = new Set(report.verdicts.flatMap((verdict) => verdict.evidence.worst));
-  const byFingerprint = new Map<string, ReportedFinding>();
-  for (const finding of report.findings) {
-    if (byFingerprint.size === wanted.size) break;
-    if (wanted.has(finding.fingerprint) && !byFingerprint.has(finding.fingerprint))
-      byFingerprint.set(finding.fingerprint, finding);
-  }
+  const byFingerprint = digestOf(report).named;
   const controls = report.compliance?.controls ?? [];
   const count = (status: GateVerdict["status"]) =>
     report.verdicts.filter((verdict) => verdict.status === status).length +

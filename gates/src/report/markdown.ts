@@ -1,6 +1,7 @@
 import { GITHUB_LIMITS } from "./limits.js";
 import type { ControlStatus, GateStatus, GateVerdict, Report } from "../model/report.js";
 import { oneLine } from "../findings/one-line.js";
+import { countNew, digestOf } from "./digest.js";
 import {
   clip,
   locationText,
@@ -137,7 +138,7 @@ function controlSection(report: Report): string {
 function findingsSection(report: Report): string {
   const worst = worstFindings(report, MARKDOWN_LIMITS.findings);
   if (worst.length === 0) return "";
-  const total = report.findings.filter((finding) => finding.status === "new").length;
+  const total = countNew(digestOf(report));
   const rows = worst.map((finding) =>
     row([
       finding.severity,

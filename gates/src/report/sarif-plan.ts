@@ -1,6 +1,6 @@
 import { GITHUB_LIMITS } from "./limits.js";
-import type { Report, ReportedFinding, ToolRun } from "../model/report.js";
-import { worstByStatusAndSeverity } from "../model/sort.js";
+import type { Report, ReportedFinding } from "../model/report.js";
+import { digestOf, type WorstFindings } from "./digest.js";
 
 /** What report.sarif holds for one tool. */
 export interface SarifToolPlan {
@@ -19,46 +19,26 @@ export interface SarifToolPlan {
  * runs. A tool with a report that could not be used gets no run: an empty or partial run would tell
  * code scanning that its open alerts were fixed.
  */
-export function planSarif(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
-  // Planned twice per run (the notices, then the file) over up to 100,000 findings: kept per findings list.
-  const known = PLANS.get(report.findings);
-  if (known !== undefined && known.tools === report.tools && known.count === report.findings.length) return known.plan;
-  const plan = planRuns(report);
-  PLANS.set(report.findings, { tools: report.tools, count: report.findings.length, plan });
-  return plan;
-}
-
-const PLANS = new WeakMap<
-  readonly ReportedFinding[],
-  { tools: readonly ToolRun[]; count: number; plan: SarifToolPlan[] }
->();
-
-function planRuns(report: Pick<Report, "tools" | "findings">): SarifToolPlan[] {
+export function planSarif(report: Pick<Report, "tools" | "findings" | "verdicts">): SarifToolPlan[] {
   const broken = new Set(report.tools.filter((run) => run.error !== undefined).map((run) => run.tool));
-  const byTool = new Map<string, ReportedFinding[]>();
+  const byTool = new Map<string, WorstFindings | undefined>();
   // Load tests are not code scanning: k6 reports get no (always empty) run.
-  for (const run of report.tools) if (run.kind !== "k6" && !byTool.has(run.tool)) byTool.set(run.tool, []);
-  for (const finding of report.findings) {
-    const list = byTool.get(finding.tool) ?? [];
-    list.push(finding);
-    byTool.set(finding.tool, list);
-  }
+  for (const run of report.tools) if (run.kind !== "k6" && !byTool.has(run.tool)) byTool.set(run.tool, undefined);
+  for (const [tool, worst] of digestOf(report).tools) byTool.set(tool, worst);
   let runs = 0;
-  return [...byTool].map(([tool, findings]): SarifToolPlan => {
-    if (broken.has(tool)) {
-      return { tool, omitted: `a ${tool} report could not be used`, findings: [], total: findings.length };
-    }
+  return [...byTool].map(([tool, worst]): SarifToolPlan => {
+    const total = worst?.total ?? 0;
+    if (broken.has(tool)) return { tool, omitted: `a ${tool} report could not be used`, findings: [], total };
     if (runs >= GITHUB_LIMITS.sarifRunsPerFile) {
       return {
         tool,
         omitted: `GitHub accepts at most ${GITHUB_LIMITS.sarifRunsPerFile} runs per file`,
         findings: [],
-        total: findings.length,
+        total,
       };
     }
     runs += 1;
-    const kept = worstByStatusAndSeverity(findings, GITHUB_LIMITS.sarifResultsStoredPerRun);
-    return { tool, findings: kept, total: findings.length };
+    return { tool, findings: worst?.take(GITHUB_LIMITS.sarifResultsStoredPerRun) ?? [], total };
   });
 }
 

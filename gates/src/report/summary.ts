@@ -2,7 +2,7 @@ import { SEVERITIES } from "../findings/finding.js";
 import { checkLabel, checkLimitText, checkMeasuredText } from "../model/check-text.js";
 import { type GateStatus, type GateVerdict, type Report, type ReportedFinding } from "../model/report.js";
 import type { GateCheck } from "../model/checks.js";
-import { worstByStatusAndSeverity } from "../model/sort.js";
+import { digestOf, worstCounted } from "./digest.js";
 
 /**
  * Wording shared by the human-facing renderers (summary.md, junit.xml, the terminal table), so
@@ -71,15 +71,7 @@ export function locationText(finding: ReportedFinding): string {
 
 /** The counted (new) findings of every gate that is switched on, worst first, at most `limit`. */
 export function worstFindings(report: Report, limit: number): ReportedFinding[] {
-  return worstByStatusAndSeverity(report.findings, limit, isCounted(report));
-}
-
-/** Whether a finding of `report` is counted: new, in a gate that is switched on. */
-export function isCounted(report: Pick<Report, "verdicts">): (finding: ReportedFinding) => boolean {
-  const off = new Set(
-    report.verdicts.filter((verdict) => verdict.status === "disabled").map((verdict) => verdict.gate),
-  );
-  return (finding) => finding.status === "new" && !off.has(finding.gate);
+  return worstCounted(digestOf(report), limit);
 }
 
 /** Report problems worth a line each: unusable reports and the tools' own errors and warnings. */

@@ -38,7 +38,7 @@ function reportOf(generated: readonly Generated[]): Report {
     gate: item.gate,
     status: item.status,
   }));
-  return { findings } as unknown as Report;
+  return { findings, verdicts: [] } as unknown as Report;
 }
 
 /** What a count table should list: every name's findings and worst severity, sorted in full. */

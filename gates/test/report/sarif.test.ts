@@ -229,7 +229,7 @@ describe("report.sarif", () => {
       tool: `tool-${index}`,
       kind: "sarif" as const,
     }));
-    const plan = planSarif({ tools, findings: [] });
+    const plan = planSarif({ tools, findings: [], verdicts: [] });
     expect(plan.filter((entry) => entry.omitted === undefined)).toHaveLength(20);
     expect(plan[24]?.omitted).toBe("GitHub accepts at most 20 runs per file");
   });
