@@ -232,6 +232,11 @@ function renderStatus(view: StatusView): string {
   }
   const lock = view.state === null ? null : viewLock(view.state, new Date());
   lines.push(`lock         ${lock === null ? "free" : describeLock(lock)}`);
+  const hook = view.state?.hook ?? null;
+  if (hook !== null)
+    lines.push(
+      `hook         ${hook.kind} hook for ${hook.slot} (${hook.release}), process group ${hook.pgid} on ${hook.host}, since ${hook.started_at}`,
+    );
   for (const warning of view.warnings) lines.push(`WARNING      ${warning}`);
   return `${lines.join("\n")}\n`;
 }

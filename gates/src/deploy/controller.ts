@@ -7,8 +7,10 @@ import { holdsLock } from "./lock.js";
 import { transition } from "./machine.js";
 import type { Notifier } from "./notify.js";
 import { RouterError, type Router } from "./routers/router.js";
-import { describeFailure, runShell } from "./shell.js";
-import type { DeployState, Lock, Slot } from "./state.js";
+import { hostname } from "node:os";
+import { processStart } from "./hook-process.js";
+import { describeFailure, runShell, type ShellResult } from "./shell.js";
+import type { DeployState, Lock, RunningHook, Slot } from "./state.js";
 import { StoreConflictError, type Snapshot, type StateStore } from "./stores/store.js";
 
 /**
@@ -77,6 +79,8 @@ export class Controller {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Promotion requests already acted on (by their time), so one request promotes one step. */
   private readonly consumed = new Set<string>();
+  /** Stops the hook running now, if any. */
+  private hookStop: AbortController | undefined;
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -119,8 +123,11 @@ export class Controller {
       () => {
         this.commit("current").catch((error: unknown) => {
           // A takeover is reported by the main flow on its next save; only other failures are news.
-          if (error instanceof TakenOverError) this.stopHeartbeat();
-          else this.deps.log(`lease renewal failed: ${messageOf(error)}`);
+          // A hook still running is not ours to run any more: it is stopped now, not when it ends.
+          if (error instanceof TakenOverError) {
+            this.stopHeartbeat();
+            this.hookStop?.abort();
+          } else this.deps.log(`lease renewal failed: ${messageOf(error)}`);
         });
       },
       Math.max(50, Math.floor(this.deps.timing.leaseMs / 3)),
@@ -208,7 +215,7 @@ export class Controller {
         this.outcome = action;
         return;
       case "run_hook": {
-        const result = await this.hook(this.deps.hooks.deploy, action.slot, action.release);
+        const result = await this.hook("deploy", this.deps.hooks.deploy, action.slot, action.release);
         return this.process({ type: "hook_done", at: at(), ...result });
       }
       case "check_health": {
@@ -229,6 +236,7 @@ export class Controller {
       case "retire": {
         await new Promise((resolve) => setTimeout(resolve, this.deps.timing.scaleDownDelayMs));
         const result = await this.hook(
+          "retire",
           this.deps.hooks.retire,
           action.slot,
           this.state.slots[action.slot].release ?? "",
@@ -293,17 +301,30 @@ export class Controller {
     }
   }
 
+  /**
+   * Runs a hook, recorded in the state while it runs (see RunningHook): if this process dies, the
+   * next command to take the lock stops it. Stopped at once when another command takes the lock.
+   */
   private async hook(
+    kind: RunningHook["kind"],
     command: string | undefined,
     slot: Slot,
     release: string,
   ): Promise<{ ok: boolean; detail: string }> {
     if (command === undefined) return { ok: true, detail: "no hook configured" };
     this.deps.log(`hook for ${slot}: ${command}`);
-    const result = await runShell(command, {
+    const stop = new AbortController();
+    const cancelled = this.deps.hooks.signal;
+    const onCancel = (): void => stop.abort();
+    if (cancelled?.aborted === true) stop.abort();
+    else cancelled?.addEventListener("abort", onCancel, { once: true });
+    this.hookStop = stop;
+    let pgid: number | undefined;
+    const running = runShell(command, {
       cwd: this.deps.hooks.cwd,
       timeoutMs: this.deps.hooks.timeoutMs,
-      signal: this.deps.hooks.signal,
+      signal: stop.signal,
+      onStart: (pid) => (pgid = pid),
       env: {
         PORTCULLIS_SLOT: slot,
         PORTCULLIS_SLOT_URL: this.deps.hooks.urls[slot],
@@ -311,6 +332,32 @@ export class Controller {
         PORTCULLIS_ENVIRONMENT: this.deps.environment,
       },
     });
+    let result: ShellResult;
+    try {
+      if (pgid !== undefined) {
+        const started: RunningHook = {
+          kind,
+          slot,
+          release,
+          pgid,
+          host: hostname(),
+          process_start: processStart(pgid),
+          started_at: new Date().toISOString(),
+          owner: this.deps.owner,
+        };
+        await this.commit({ ...this.state, hook: started });
+      }
+      result = await running;
+    } catch (error) {
+      // Not ours to run any more (another command took the lock): it must not go on.
+      stop.abort();
+      await running;
+      throw error;
+    } finally {
+      this.hookStop = undefined;
+      cancelled?.removeEventListener("abort", onCancel);
+    }
+    if (pgid !== undefined) await this.commit({ ...this.state, hook: null });
     if (result.outputHeld) {
       this.deps.log(
         `hook for ${slot}: a process it left running still holds the hook's output open; redirect its output (\`… > app.log 2>&1 &\`), or it may stop when this command ends`,

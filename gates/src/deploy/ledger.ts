@@ -22,6 +22,7 @@ export const MANUAL_ACTIONS = [
   "rollback",
   "rollback_to_previous",
   "lock_broken",
+  "hook_stopped",
   "ledger_broken",
   "state_sync",
 ] as const;

@@ -5,6 +5,8 @@ import { acquireLock, describeLock, lockBrokenEntry, seizeLock, viewLock } from 
 import { PortcullisError } from "../errors.js";
 import { initialState, otherSlot, type DeployState, type Plan, type Slot, type Weights } from "./state.js";
 import { StoreConflictError } from "./stores/store.js";
+import { hostname } from "node:os";
+import { stopProcessGroup } from "./hook-process.js";
 
 /**
  * Entry points of the controller: a deploy, a rollback or abort (never blocked by the lock), and
@@ -60,6 +62,8 @@ export async function runDeploy(deps: ControllerDeps, request: DeployRequest): P
     throw error;
   }
   return supervise(deps, controller, async () => {
+    const orphan = await stopOrphanedHook(deps, controller, "deploy");
+    if (orphan !== null) return orphan;
     const recovered = await recover(deps, controller);
     if (recovered !== null) return recovered;
     const live = await liveWeights(deps);
@@ -126,6 +130,8 @@ export async function runIntervention(deps: ControllerDeps, request: Interventio
   });
   const { controller, ledgerText, broken } = seized;
   return supervise(deps, controller, async () => {
+    // Never a reason to hold back a rollback: a hook that cannot be stopped is said and recorded.
+    await stopOrphanedHook(deps, controller, request.kind);
     const at = new Date().toISOString();
     const deadline_ms = deps.timing.rollbackDeadlineMs;
     if (request.kind === "abort") {
@@ -253,6 +259,62 @@ async function supervise(
         .catch((error: unknown) => deps.log(`could not release the lock: ${String(error)}`));
     await deps.notifier.flush(5_000);
   }
+}
+
+/** How long a hook left by another controller gets to end after SIGTERM, and again after SIGKILL. */
+const ORPHAN_GRACE_MS = 5_000;
+
+/**
+ * A hook the state records for another controller (one that died, or whose lock was just taken):
+ * stopped before anything else, since it would go on changing a slot that may now serve users,
+ * and recorded in the ledger. One this host cannot stop (another host's, or one whose start was not
+ * recorded) is said and recorded too; a deploy then refuses to start, a rollback or abort goes on.
+ */
+async function stopOrphanedHook(
+  deps: ControllerDeps,
+  controller: Controller,
+  command: "deploy" | "rollback" | "abort",
+): Promise<RunResult | null> {
+  const hook = controller.state.hook;
+  if (hook === null || hook.owner === deps.owner) return null;
+  const here = hostname();
+  const fate =
+    hook.host === here
+      ? await stopProcessGroup(hook.pgid, hook.process_start, { graceMs: ORPHAN_GRACE_MS })
+      : "elsewhere";
+  const what = `the ${hook.kind} hook of ${hook.owner} for ${hook.slot} (${hook.release}; process group ${hook.pgid} on ${hook.host}, started ${hook.started_at})`;
+  const said = {
+    stopped: `stopped ${what}`,
+    ended: `${what} had ended`,
+    unkillable: `could not stop ${what}: it survived SIGKILL`,
+    unknown: `left ${what} alone: its start was not recorded, so process group ${hook.pgid} may be another program's now`,
+    elsewhere: `cannot stop ${what} from ${here}`,
+  }[fate];
+  deps.log(said);
+  const ok = fate === "stopped" || fate === "ended";
+  if (!ok && command === "deploy") {
+    return {
+      kind: "not_started",
+      reason: `${said}: make sure it has ended (on ${hook.host}: \`kill -TERM -- -${hook.pgid}\`), then run \`portcullis abort\`, which records that and clears it`,
+    };
+  }
+  await controller.commit({ ...controller.state, hook: null }, [
+    {
+      type: "manual",
+      action: "hook_stopped",
+      at: new Date().toISOString(),
+      environment: controller.state.environment,
+      deploy_id: controller.state.rollout?.id ?? null,
+      release: hook.release,
+      commit: controller.state.rollout?.commit ?? null,
+      commit_time: controller.state.rollout?.commit_time ?? null,
+      actor: deps.actor,
+      to_slot: hook.slot,
+      ok,
+      reason: `${command}: ${said}`,
+    },
+  ]);
+  return null;
 }
 
 /** A deploy found the previous one interrupted (its lease expired): make it safe first. */

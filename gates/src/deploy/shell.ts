@@ -27,6 +27,8 @@ export interface ShellOptions {
   timeoutMs: number;
   /** Stops the command's whole process group, as a timeout does. */
   signal?: AbortSignal | undefined;
+  /** Told the shell's pid (its process group's id) as soon as it started. */
+  onStart?: ((pid: number) => void) | undefined;
 }
 
 /** Output kept per stream: enough for an nginx error, never a whole log. */
@@ -47,6 +49,7 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    if (child.pid !== undefined) options.onStart?.(child.pid);
     let stdout = "";
     let stderr = "";
     let timedOut = false;

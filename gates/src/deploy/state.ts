@@ -150,6 +150,28 @@ export const Lock = z
   .strict();
 export type Lock = z.infer<typeof Lock>;
 
+/**
+ * A deploy or retire hook while it runs. Hooks run in their own process group: a controller killed
+ * with SIGKILL cannot stop its hook, which may go on changing a slot after another command took
+ * over. Recorded so that whoever takes the lock next stops it first (see orphan-hooks.ts).
+ */
+export const RunningHook = z
+  .object({
+    kind: z.enum(["deploy", "retire"]),
+    slot: Slot,
+    release: z.string(),
+    /** The hook's process group (its shell's pid). */
+    pgid: z.number().int().positive(),
+    /** Where it runs: only that machine can stop it. */
+    host: z.string(),
+    /** When the kernel started the shell: tells it from a later process that got the same pid. */
+    process_start: z.string().nullable(),
+    started_at: z.string(),
+    owner: z.string(),
+  })
+  .strict();
+export type RunningHook = z.infer<typeof RunningHook>;
+
 export const PHASES = [
   "idle",
   "preparing",
@@ -199,6 +221,8 @@ export const DeployState = z.preprocess(
       rollout: Rollout.nullable(),
       rollback: RollbackIntent.nullable(),
       lock: Lock.nullable(),
+      /** The hook running for the lock's holder, if any (states saved before: none). */
+      hook: RunningHook.nullable().default(null),
       promote_request: z.object({ actor: z.string(), at: z.string() }).strict().nullable(),
       ledger_head: z
         .object({ seq: z.number().int().min(1), hash: z.string() })
@@ -253,6 +277,7 @@ export function initialState(environment: string, at: string): DeployState {
     rollout: null,
     rollback: null,
     lock: null,
+    hook: null,
     promote_request: null,
     ledger_head: null,
   };

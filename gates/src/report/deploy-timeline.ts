@@ -38,7 +38,8 @@ export function deployTimelines(
       (record.type === "manual" &&
         record.action !== undefined &&
         record.action !== "promote" &&
-        record.action !== "lock_broken")
+        record.action !== "lock_broken" &&
+        record.action !== "hook_stopped")
     ) {
       deploy.timeline.steps.push({ atMs, weight: 0, note: record.reason ?? record.action ?? "rollback" });
     } else if (record.type === "deploy_finished" && record.outcome !== undefined) {
