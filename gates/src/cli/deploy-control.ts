@@ -95,6 +95,7 @@ function exitOf(result: RunResult, io: CliIo, what: string): number {
       io.stderr(`portcullis: ${what} failed: ${result.reason}\n`);
       return result.rollback_failed ? EXIT.rollbackFailed : EXIT.blocked;
     case "ledger_broken":
+    case "misconfigured":
       io.stderr(`portcullis: ${what} refused: ${result.reason}\n`);
       return EXIT.usage;
     case "rejected":

@@ -235,6 +235,11 @@ function report(result: RunResult, io: CliIo): number {
     case "ledger_broken":
       io.stderr(`portcullis: deploy not started: ${result.reason}\n`);
       return EXIT.usage;
+    case "misconfigured":
+      io.stderr(
+        `portcullis: deploy not started: ${result.reason} — fix: correct the query in prometheus_queries (or prometheus_traffic_query); try it in Prometheus' expression browser first\n`,
+      );
+      return EXIT.usage;
     case "finished":
       io.stdout(`${result.outcome}: ${result.reason}\n`);
       if (result.outcome === "succeeded") return EXIT.ok;

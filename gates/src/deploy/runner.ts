@@ -34,6 +34,8 @@ export type RunResult =
       rollback_failed: boolean;
     }
   | { kind: "taken_over"; reason: string }
+  /** The deploy's settings cannot work (a PromQL query Prometheus refuses): nothing was changed. */
+  | { kind: "misconfigured"; reason: string }
   /** The ledger's chain is broken: nothing that reads or extends it may go on. */
   | { kind: "ledger_broken"; reason: string };
 
@@ -72,7 +74,16 @@ export async function runDeploy(deps: ControllerDeps, request: DeployRequest): P
       deps.log(
         `${deps.router.description} cannot report its live weights: trusting the stored state (set command_get)`,
       );
-    deps.log(`deploying ${request.release} to ${otherSlot(controller.state.active)} (${deps.environment})`);
+    // Before users reach the release: a query that can never be judged would fail its first window.
+    const target = otherSlot(controller.state.active);
+    const preflight = await deps.analyzer.preflight(target, request.release);
+    if (preflight !== undefined) {
+      const asked = `asking Prometheus each query once for ${request.release} on ${target}`;
+      return preflight.cause === "query"
+        ? { kind: "misconfigured", reason: `${asked}: ${preflight.problem}` }
+        : { kind: "not_started", reason: `${asked}: ${preflight.problem}; no step could be judged` };
+    }
+    deps.log(`deploying ${request.release} to ${target} (${deps.environment})`);
     await controller.process({
       type: "start",
       live,

@@ -146,6 +146,40 @@ describe.skipIf(!available)("PromQL analysis with a real Prometheus", { timeout:
     }
   }, 120_000);
 
+  it.each([
+    {
+      what: "a query Prometheus cannot parse",
+      queries: [{ name: "broken", query: "sum(rate(", max: 0.05 }],
+      extra: [],
+      said: /broken: Prometheus rejected the query: .*parse error/,
+    },
+    {
+      what: "a query that returns one series per slot",
+      queries: [{ name: "per_target", query: "up", max: 1e9 }],
+      extra: [],
+      said: /per_target: 2 series returned; aggregate the query/,
+    },
+    {
+      what: "a traffic query Prometheus cannot parse",
+      queries: [],
+      extra: ["--prometheus-traffic-query", "sum(increase(app_requests_total[1m]"],
+      said: /prometheus_traffic_query: Prometheus rejected the query/,
+    },
+  ])("refuses $what before any traffic moves (exit 2)", async ({ queries, extra, said }) => {
+    const weights = path.join(work, "weights-preflight");
+    await writeFile(weights, "100 0");
+    const stateDir = path.join(work, "state-preflight");
+    // Both slots scraped: `up` has a series for each.
+    await until(async () => (await prometheus.value("count(up)")) === 2, 30_000, "both slots scraped");
+    const run = await deployV2({ weights, stateDir, steps: "100", queries: JSON.stringify(queries), extra });
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toMatch(said);
+    expect(run.stderr).toMatch(/deploy not started: asking Prometheus each query once for v2 on green/);
+    expect(await readFile(weights, "utf8")).toBe("100 0");
+    const ledger = parseLedger(await readFile(path.join(stateDir, "default", "ledger.jsonl"), "utf8").catch(() => ""));
+    expect(ledger.filter((record) => record.type === "deploy_started")).toEqual([]);
+  });
+
   it("rolls back on a failing query while the probes pass", async () => {
     await green.fail("api");
     const users = startLoad(green.url, { concurrency: 2, maxRequests: 200_000, maxMs: 90_000, path: "/api/checkout" });

@@ -67,7 +67,7 @@ describe("probe and query verdicts", () => {
     { outcome: { value: 0.01 }, result: "pass" },
     { outcome: { value: null }, result: "inconclusive" },
     { outcome: { value: Number.NaN }, result: "inconclusive" },
-    { outcome: { error: "down" }, result: "error" },
+    { outcome: { error: "down", cause: "unreachable" as const }, result: "error" },
   ])("query $outcome -> $result", ({ outcome, result }) => {
     expect(judgeQuery({ name: "q", query: "x", max: 0.05 }, outcome).result).toBe(result);
   });
@@ -131,9 +131,12 @@ describe("Prometheus HTTP API answers", () => {
     { query: "one", expected: { value: 0.25 } },
     { query: "empty", expected: { value: null } },
     { query: "scalar", expected: { value: 3 } },
-    { query: "many", expected: { error: "q: 2 series returned; aggregate the query (sum, avg) to one value" } },
-    { query: "bad", expected: { error: "q: Prometheus rejected the query: parse error at char 3" } },
-    { query: "garbage", expected: { error: "q: unexpected Prometheus answer (HTTP 200)" } },
+    {
+      query: "many",
+      expected: { error: "q: 2 series returned; aggregate the query (sum, avg) to one value", cause: "query" },
+    },
+    { query: "bad", expected: { error: "q: Prometheus rejected the query: parse error at char 3", cause: "query" } },
+    { query: "garbage", expected: { error: "q: unexpected Prometheus answer (HTTP 200)", cause: "unreachable" } },
   ])("$query -> $expected", async ({ query, expected }) => {
     const agent = new Agent();
     const result = await queryPrometheus(

@@ -17,6 +17,13 @@ export interface Analyzer {
   health(slot: Slot, signal?: AbortSignal): Promise<{ ok: boolean; detail: string }>;
   warmUp(slot: Slot): Promise<{ ok: boolean; detail: string }>;
   measure(slot: Slot, release: string): Promise<Window>;
+  /**
+   * Asks Prometheus each query once, for the release and slot about to be deployed, before any
+   * traffic moves: a query Prometheus refuses, or that returns several series, would fail every
+   * window once users are on the release. Undefined when all can be asked (no data is fine: the
+   * release has served nobody yet).
+   */
+  preflight(slot: Slot, release: string): Promise<{ problem: string; cause: "unreachable" | "query" } | undefined>;
   close(): Promise<void>;
 }
 
@@ -131,6 +138,21 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       }
       checks.push(...(await promql(slot, release)));
       return combine(new Date().toISOString(), checks);
+    },
+    async preflight(slot, release) {
+      const prometheusUrl = options.prometheusUrl;
+      if (prometheusUrl === undefined) return undefined;
+      const trafficQuery = options.trafficQuery;
+      const queries = [
+        ...(trafficQuery === undefined ? [] : [{ name: "prometheus_traffic_query", query: trafficQuery }]),
+        ...options.queries,
+      ];
+      const answers = await Promise.all(queries.map((query) => ask(prometheusUrl, query, slot, release)));
+      const errors = answers.flatMap((answer) => ("error" in answer ? [answer] : []));
+      const wrong = errors.filter((answer) => answer.cause === "query");
+      const failed = wrong.length > 0 ? wrong : errors;
+      if (failed.length === 0) return undefined;
+      return { problem: failed.map((answer) => answer.error).join("; "), cause: failed[0]?.cause ?? "query" };
     },
     close: () => agent.close(),
   };

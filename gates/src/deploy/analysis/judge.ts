@@ -53,7 +53,12 @@ export function judgeProbe(
 }
 
 /** A PromQL result: a number, `null` for an empty result, or the error that prevented it. */
-export type QueryValue = { value: number | null } | { error: string };
+/**
+ * A query's value, or why there is none: Prometheus could not be asked (`unreachable`), or it
+ * answered that the query itself is wrong (`query`: refused, or more than one series), which no
+ * amount of waiting changes.
+ */
+export type QueryValue = { value: number | null } | { error: string; cause: "unreachable" | "query" };
 
 export function judgeQuery(query: PrometheusQuery, outcome: QueryValue): Measurement {
   const base = { source: "prometheus" as const, name: query.name };

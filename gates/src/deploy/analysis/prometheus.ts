@@ -54,16 +54,22 @@ export async function queryPrometheus(
   } catch (error) {
     return {
       error: `${query.name}: Prometheus unreachable or not JSON (${messageOf(error)})`,
+      cause: "unreachable",
     };
   }
   const parsed = Response.safeParse(body);
-  if (!parsed.success) return { error: `${query.name}: unexpected Prometheus answer (HTTP ${status})` };
+  if (!parsed.success)
+    return { error: `${query.name}: unexpected Prometheus answer (HTTP ${status})`, cause: "unreachable" };
   const answer = parsed.data;
-  if (answer.status === "error") return { error: `${query.name}: Prometheus rejected the query: ${answer.error}` };
+  if (answer.status === "error")
+    return { error: `${query.name}: Prometheus rejected the query: ${answer.error}`, cause: "query" };
   if (answer.data.resultType === "scalar") return { value: sampleValue(answer.data.result[1]) };
   const series = answer.data.result;
   if (series.length > 1)
-    return { error: `${query.name}: ${series.length} series returned; aggregate the query (sum, avg) to one value` };
+    return {
+      error: `${query.name}: ${series.length} series returned; aggregate the query (sum, avg) to one value`,
+      cause: "query",
+    };
   const first = series[0];
   return { value: first === undefined ? null : sampleValue(first.value[1]) };
 }
