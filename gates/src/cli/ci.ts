@@ -219,6 +219,7 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
           : [`${read.dropped} finding(s) in the reports folder ${shownOut} not judged (Portcullis' own output)`]),
       ],
       reportsDir: outDir,
+      sbomProblem: sbomProblemOf(outcomes),
       timings: Object.fromEntries(
         outcomes.flatMap((outcome) =>
           outcome.durationMs === undefined ? [] : [[`stage_${outcome.id}_ms`, Math.round(outcome.durationMs)]],
@@ -229,6 +230,17 @@ async function runCi(dir: string, flags: CiFlags, io: CliIo): Promise<number> {
   } finally {
     release();
   }
+}
+
+/**
+ * A failed sbom stage (no exit-code file, being no report): a tool killed after writing a complete
+ * sbom.cdx.json must not pass the control that wants it.
+ */
+function sbomProblemOf(outcomes: readonly StageOutcome[]): EvaluationNotes["sbomProblem"] {
+  const sbom = outcomes.find((outcome) => outcome.id === "sbom");
+  if (sbom === undefined || sbom.status !== "failed") return undefined;
+  const why = sbom.problem?.message ?? (sbom.exitCode === undefined ? "it did not finish" : `exit ${sbom.exitCode}`);
+  return { file: SBOM_FILE, problem: `the sbom stage failed (${why}): whatever it wrote is not trusted` };
 }
 
 /** Ends a cancelled run: no verdict, and no output of an earlier run left looking like this one's. */

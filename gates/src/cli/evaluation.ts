@@ -96,6 +96,8 @@ export interface EvaluationNotes {
   timings: Record<string, number>;
   /** The reports directory, absolute, when there is one: the compliance controls look for the SBOM there. */
   reportsDir?: string | undefined;
+  /** Why the SBOM in the reports directory cannot be trusted (`ci`: its stage failed). */
+  sbomProblem?: { file: string; problem: string } | undefined;
 }
 
 /**
@@ -176,7 +178,7 @@ export async function finishEvaluation(
   runs: readonly RunInput[],
   notes: EvaluationNotes,
   io: CliIo,
-  pending: Promise<ComplianceEvidence> = collectEvidence(prepared, notes.reportsDir, io),
+  pending: Promise<ComplianceEvidence> = collectEvidence(prepared, notes.reportsDir, io, notes.sbomProblem),
 ): Promise<number> {
   const evidence = await pending;
   const collected = evidence?.collected;
@@ -329,6 +331,7 @@ export async function collectEvidence(
   prepared: PreparedEvaluation,
   reportsDir: string | undefined,
   io: CliIo,
+  sbomProblem?: EvaluationNotes["sbomProblem"],
 ): Promise<ComplianceEvidence> {
   if (prepared.compliance === undefined) return undefined;
   const { collectCompliance } = await import("../compliance/collect.js");
@@ -341,6 +344,7 @@ export async function collectEvidence(
     controlsFile: prepared.compliance.controlsFile,
     ledgerFile: prepared.compliance.ledgerFile,
     deploy: prepared.loaded.policy.deploy,
+    sbomProblem,
   });
   return { collected, controlsFile: sources.controlsFile };
 }

@@ -35,6 +35,11 @@ export interface CollectOptions {
   ledgerFile?: string | undefined;
   /** The environment's `deploy:` section: where its store keeps the ledger. */
   deploy?: DeploySettings | undefined;
+  /**
+   * Why the SBOM among the reports cannot be trusted, when whoever ran the tool knows (its stage
+   * failed: a tool killed after writing a complete-looking file): the control is then `error`.
+   */
+  sbomProblem?: { file: string; problem: string } | undefined;
 }
 
 /** Where each piece of evidence was found (absolute paths), for the evidence bundle. */
@@ -60,10 +65,14 @@ export async function collectCompliance(
     readWorkflows(source),
     readEnvironmentLedger(source, options),
   ]);
+  const inspection =
+    options.sbomProblem === undefined
+      ? sbom?.inspection
+      : { file: options.sbomProblem.file, ok: false as const, problem: options.sbomProblem.problem };
   return {
     collected: {
       controls: controls.set,
-      ...(sbom === undefined ? {} : { sbom: sbom.inspection }),
+      ...(inspection === undefined ? {} : { sbom: inspection }),
       repository: { files: new Set(files), ...changes },
       workflows,
       ...(ledger === undefined ? {} : { ledger: ledger.result }),

@@ -415,6 +415,40 @@ describe("portcullis ci", () => {
     });
   });
 
+  it("does not trust the SBOM of an sbom stage that failed, even when the file it left looks complete", async () => {
+    const ws = workspace(CLEAN);
+    // trivy killed just after writing a complete CycloneDX SBOM, as SIGKILL or the OOM killer would.
+    const trivyScript = path.join(ws.bin, "trivy");
+    const original = readFileSync(trivyScript, "utf8");
+    writeFileSync(
+      trivyScript,
+      original.replace(
+        'echo "fake tool output line" >&2',
+        // A function: in a replacement string `$$` would be one `$`.
+        () =>
+          `case "$*" in *cyclonedx*) "${findOnPath("cat", process.env) ?? "/bin/cat"}" "${fixture("sbom.cdx.json")}" > "$out"; kill -9 $$;; esac\necho "fake tool output line" >&2`,
+      ),
+    );
+    writeFileSync(
+      path.join(ws.project, "environments", "with-sbom.yml"),
+      readFileSync(path.join(ws.project, "environments", "gatekeeper.yml"), "utf8")
+        .replace("name: gatekeeper", "name: with-sbom")
+        .replace("compliance: { enabled: false }", "compliance: { mode: mandatory }"),
+    );
+    const result = await run(["ci", ws.project, "--env", "with-sbom", "--format", "json"], {
+      cwd: path.dirname(ws.project),
+      env: ws.env,
+      isTty: false,
+    });
+    expect(argvsOf(ws, "trivy").some((argv) => argv.includes("cyclonedx"))).toBe(true);
+    expect(existsSync(path.join(ws.project, "reports", "sbom.cdx.json"))).toBe(true);
+    const control = reportOf(result).compliance?.controls.find((entry) => entry.id === "sbom-present");
+    expect(control).toMatchObject({ status: "error" });
+    expect(control?.details).toMatch(
+      /^sbom\.cdx\.json: the sbom stage failed \(.*\): whatever it wrote is not trusted$/,
+    );
+  });
+
   it.each([
     [["ci", "no-such-folder", "--env", "gatekeeper"], /"no-such-folder" is not a folder/],
     [["ci", "project", "--env", "gatekeeper", "--target", "127.0.0.1:8080"], /k6 BASE_URL must be an http\(s\) URL/],
