@@ -162,7 +162,8 @@ function frontMatterFindings(parsed: ParsedMarkdown, settings: Settings): RawFin
   const frontMatter = readFrontMatter(parsed.path, parsed.frontMatter);
   if (frontMatter.findings.length > 0) return frontMatter.findings;
   const rules = settings.frontmatter.filter((rule) => rule.matches(parsed.path));
-  return missingFrontMatterKeys(parsed.path, frontMatter.data, rules);
+  const unclosed = parsed.frontMatter === undefined && /^---\s*$/.test(parsed.lines[0] ?? "");
+  return missingFrontMatterKeys(parsed.path, frontMatter.data, rules, unclosed);
 }
 
 /**

@@ -45,6 +45,21 @@ describe("frontmatter-invalid and frontmatter-missing-key", () => {
     expect(missing[0]?.message).toContain("and it is empty");
   });
 
+  it("says when front matter opened by `---` never closes, and only that a file without one has none", async () => {
+    const files = [
+      { path: ".claude/agents/unclosed.md", content: "---\nname: b\ndescription: Reviews pull requests\n\n# B\n" },
+      { path: ".claude/agents/none.md", content: "# B\n\nNo front matter at all.\n" },
+    ];
+    const { findings } = await validateTree(files);
+    const message = (file: string) =>
+      findings.find((finding) => finding.ruleId === "frontmatter-missing-key" && finding.location?.path === file)
+        ?.message;
+    expect(message(".claude/agents/unclosed.md")).toContain(
+      "and the front matter opened by `---` on line 1 is never closed by another `---` line.",
+    );
+    expect(message(".claude/agents/none.md")).toContain("and the file has no front matter.");
+  });
+
   it("applies every matching entry of the configured list", async () => {
     const files = [{ path: "docs/a.md", content: "---\ntitle: A\n---\n\n# A\n" }];
     const { findings } = await validateTree(files, {

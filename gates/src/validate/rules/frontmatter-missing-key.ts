@@ -16,6 +16,8 @@ export function missingFrontMatterKeys(
   path: string,
   data: FrontMatterData | undefined,
   rules: readonly RequiredKeys[],
+  /** The file opens with a `---` line that no other `---` line closes: it meant to have front matter. */
+  unclosed = false,
 ): RawFinding[] {
   const findings: RawFinding[] = [];
   const reported = new Set<string>();
@@ -25,7 +27,13 @@ export function missingFrontMatterKeys(
       if (reported.has(key) || (present && !isEmpty(data[key]))) continue;
       reported.add(key);
       const where =
-        data === undefined ? "the file has no front matter" : present ? "it is empty" : "the front matter lacks it";
+        data !== undefined
+          ? present
+            ? "it is empty"
+            : "the front matter lacks it"
+          : unclosed
+            ? "the front matter opened by `---` on line 1 is never closed by another `---` line"
+            : "the file has no front matter";
       findings.push({
         ruleId: "frontmatter-missing-key",
         path,
