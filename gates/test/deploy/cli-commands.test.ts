@@ -267,7 +267,7 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     );
     expect(dead.code).toBe(3);
     expect(dead.stdout).toMatch(
-      /failed: the (blue|green) slot is not healthy: http:\/\/127\.0\.0\.1:9\/healthz not healthy within 1000ms \(last: ECONNREFUSED\)/,
+      /failed: the (blue|green) slot is not healthy: http:\/\/127\.0\.0\.1:9\/healthz not healthy within 1000ms \(last: ECONNREFUSED; 3 2xx answers in a row needed\)/,
     );
     const hook = await run(...deployV9, "--deploy-hook", "echo no capacity >&2; exit 4");
     expect(hook.code).toBe(3);

@@ -91,6 +91,8 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       const url = `${options.urls[slot]}${options.healthPath}`;
       const deadline = Date.now() + options.healthTimeoutMs;
       let last: string;
+      // One 2xx is not health: a readiness endpoint that flaps between 200 and 500 would pass.
+      let inARow = 0;
       for (;;) {
         try {
           const response = await request(url, {
@@ -98,9 +100,14 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
             signal: AbortSignal.timeout(Math.min(options.probeTimeoutMs, options.healthTimeoutMs)),
           });
           await response.body.dump();
-          if (response.statusCode < 300) return { ok: true, detail: `${url} answered ${response.statusCode}` };
+          if (response.statusCode < 300) {
+            inARow += 1;
+            if (inARow >= HEALTHY_IN_A_ROW)
+              return { ok: true, detail: `${url} answered ${response.statusCode} ${inARow} times in a row` };
+          } else inARow = 0;
           last = `HTTP ${response.statusCode}`;
         } catch (error) {
+          inARow = 0;
           last =
             error instanceof Error
               ? "code" in error && typeof error.code === "string"
@@ -109,7 +116,10 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
               : String(error);
         }
         if (Date.now() + 250 > deadline)
-          return { ok: false, detail: `${url} not healthy within ${options.healthTimeoutMs}ms (last: ${last})` };
+          return {
+            ok: false,
+            detail: `${url} not healthy within ${options.healthTimeoutMs}ms (last: ${last}; ${HEALTHY_IN_A_ROW} 2xx answers in a row needed)`,
+          };
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
@@ -159,6 +169,9 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
 }
 
 // --- internal ---
+
+/** 2xx answers in a row, 250 ms apart, that make a slot healthy (Kubernetes' `successThreshold`). */
+const HEALTHY_IN_A_ROW = 3;
 
 /** Without probes, a window is the time real traffic has to show up. */
 async function sleepWindow(ms: number): Promise<Measurement[]> {

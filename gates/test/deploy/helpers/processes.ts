@@ -31,7 +31,7 @@ export interface VersionServer {
   version: string;
   url: string;
   port: number;
-  fail(mode: "off" | "all" | "api" | "app"): Promise<void>;
+  fail(mode: "off" | "all" | "api" | "app" | "flap"): Promise<void>;
   stop(): Promise<void>;
 }
 
