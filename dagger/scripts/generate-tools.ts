@@ -23,9 +23,9 @@ import {
   type TrivyImageOptions,
   type TrivySbomOptions,
 } from "../../gates/src/tools/trivy.js";
-import { TOOLS } from "../../gates/src/tools/index.js";
+import { REPORT_KIND_SPECS, TOOLS } from "../../gates/src/tools/index.js";
 import { K6_SUMMARY_DATA_FILE, STAGE_REPORTS } from "../../gates/src/runner/plan.js";
-import { exitCodeFileName, reportFileName, type ReportStem } from "../../gates/src/runner/reports-dir.js";
+import { exitCodeFileName, logFileName, reportFileName, type ReportStem } from "../../gates/src/runner/reports-dir.js";
 import { fill, fillEnv, type ArgvToken } from "../src/argv.js";
 import { LAYOUT } from "../src/layout.js";
 
@@ -36,7 +36,7 @@ export const TOOLS_GEN_FILE = new URL("../src/tools.gen.ts", import.meta.url);
 export interface ToolsData {
   images: Record<string, { ref: string; version: string }>;
   exitCodes: Record<string, Record<string, number>>;
-  reports: Record<string, { report: string; exitCode: string }>;
+  reports: Record<string, { report: string; exitCode: string; log?: string }>;
   argv: Record<string, ArgvToken[]>;
   k6Env: Record<string, string>;
   semgrepDefaultRules: typeof SEMGREP_DEFAULT_RULES;
@@ -106,8 +106,13 @@ const STEMS = {
 /** Where the scenarios' handleSummary writes k6's summary data: evidence, not a contract name (never evaluated twice). */
 const K6_SUMMARY_DATA = `${LAYOUT.out}/${K6_SUMMARY_DATA_FILE}`;
 
-function files(stem: ReportStem): { report: string; exitCode: string } {
-  return { report: reportFileName(stem), exitCode: exitCodeFileName(stem) };
+/** A report's files; its log's too when its adapter reads the tool's log (trivy). */
+function files(stem: ReportStem): { report: string; exitCode: string; log?: string } {
+  return {
+    report: reportFileName(stem),
+    exitCode: exitCodeFileName(stem),
+    ...(REPORT_KIND_SPECS[stem.kind].readsLog ? { log: logFileName(stem) } : {}),
+  };
 }
 
 const out = (stem: ReportStem) => `${LAYOUT.out}/${reportFileName(stem)}`;

@@ -90,10 +90,15 @@ export function runTool(
   template: readonly ArgvToken[],
   values: ArgvValues,
   exitCodeFile: string,
+  /** Beside the reports, the tool's stderr, when its adapter reads it (`<stem>.log`). */
+  logFile?: string,
 ): ToolRun {
   const argv = fill(template, values);
   return {
-    container: withScanRun(container).withExec(argv, { expect: ReturnType.Any }),
+    container: withScanRun(container).withExec(argv, {
+      expect: ReturnType.Any,
+      ...(logFile === undefined ? {} : { redirectStderr: `${LAYOUT.out}/${logFile}` }),
+    }),
     argv,
     exitCodeFile,
   };
@@ -170,7 +175,13 @@ export function trivyValues(options: TrivyOptions): ArgvValues {
 /** `trivy fs` over the source, then `trivy version` in the same container (the DB the scan used). */
 export function trivyFs(options: TrivyOptions, source: Directory): ToolRun {
   return withDbVersion(
-    runTool(trivyContainer(options, source), ARGV.trivyFs, trivyValues(options), REPORTS.trivy.exitCode),
+    runTool(
+      trivyContainer(options, source),
+      ARGV.trivyFs,
+      trivyValues(options),
+      REPORTS.trivy.exitCode,
+      REPORTS.trivy.log,
+    ),
   );
 }
 
@@ -181,7 +192,9 @@ export function trivyFs(options: TrivyOptions, source: Directory): ToolRun {
  */
 export function trivyImage(options: TrivyOptions, image: Container, source: Directory): ToolRun {
   const container = trivyContainer(options, source).withMountedFile(LAYOUT.imageTar, image.asTarball());
-  return withDbVersion(runTool(container, ARGV.trivyImage, trivyValues(options), REPORTS.trivyImage.exitCode));
+  return withDbVersion(
+    runTool(container, ARGV.trivyImage, trivyValues(options), REPORTS.trivyImage.exitCode, REPORTS.trivyImage.log),
+  );
 }
 
 /** The SBOM's name next to the reports (not a report kind: kept as evidence, never evaluated). */

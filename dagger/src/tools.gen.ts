@@ -72,10 +72,12 @@ export const REPORTS = {
   trivy: {
     report: "trivy.fs.json",
     exitCode: "trivy.fs.exitcode",
+    log: "trivy.fs.log",
   },
   trivyImage: {
     report: "trivy.image.json",
     exitCode: "trivy.image.exitcode",
+    log: "trivy.image.log",
   },
   semgrep: {
     report: "semgrep.json",
@@ -154,7 +156,8 @@ export const ARGV = {
     "/dev/null",
     "--secret-config",
     "/out/.portcullis-no-secret-config.yaml",
-    "--quiet",
+    "--debug",
+    "--no-progress",
     "--",
     ".",
   ],
@@ -189,7 +192,8 @@ export const ARGV = {
     "/dev/null",
     "--secret-config",
     "/out/.portcullis-no-secret-config.yaml",
-    "--quiet",
+    "--debug",
+    "--no-progress",
     "--input",
     "/input/image.tar",
   ],

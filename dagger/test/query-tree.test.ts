@@ -147,11 +147,14 @@ describe("trivy", () => {
         "/dev/null",
         "--secret-config",
         "/out/.portcullis-no-secret-config.yaml",
-        "--quiet",
+        "--debug",
+        "--no-progress",
         "--",
         ".",
       ],
       expect: "ANY",
+      // Beside the reports: evaluate turns what trivy skipped, said only in its log, into warnings.
+      redirectStderr: "/out/trivy.fs.log",
     });
     expect(run.exitCodeFile).toBe("trivy.fs.exitcode");
     // The reports come from after `trivy version`, run in the same container and cache.

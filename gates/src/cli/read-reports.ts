@@ -1,5 +1,5 @@
 import { constants } from "node:buffer";
-import { createReadStream, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   isFsError,
@@ -13,7 +13,7 @@ import {
   type PortcullisError,
 } from "../errors.js";
 import type { RunInput, RunMeta } from "../evaluate/types.js";
-import type { ToolResult } from "../findings/finding.js";
+import type { ToolError, ToolResult } from "../findings/finding.js";
 import { REPORT_KINDS, type ReportKind } from "../model/report.js";
 import { LABEL_PATTERN, parseExitCode, planReportDir } from "../runner/reports-dir.js";
 import { TRIVY_READ_BYTES } from "../tools/trivy-cut.js";
@@ -36,6 +36,8 @@ export interface ReportSource {
   shown: string;
   /** Absolute path of its `.exitcode` file, when one was found. */
   exitCodePath?: string | undefined;
+  /** Absolute path of its `.log` file (the tool's stderr), when one was found. */
+  logPath?: string | undefined;
 }
 
 /** How reports are parsed: the tool registry, injected so the reader stays a thin adapter. */
@@ -43,6 +45,8 @@ export interface ReportParsers {
   parse(kind: ReportKind, raw: string, options: { file: string }): ToolResult;
   /** Streaming trivy parser, so that a large report never sits in memory whole. */
   parseTrivyStream(chunks: AsyncIterable<string | Uint8Array>, options: { file: string }): Promise<ToolResult>;
+  /** What the tool's log says it could not do (its adapter's reading; none for most tools). */
+  logProblems(kind: ReportKind, log: string): ToolError[];
 }
 
 /** Reads `--report <kind>[.<label>]=<file>`; an unknown kind is a usage error (exit 2). */
@@ -94,6 +98,7 @@ export function listReportDir(dir: string, cwd: string): ReportDirListing {
       path: path.join(absolute, report),
       shown: path.join(dir, report),
       exitCodePath: entry.exitCodeFile === undefined ? undefined : path.join(absolute, entry.exitCodeFile),
+      logPath: entry.logFile === undefined ? undefined : path.join(absolute, entry.logFile),
     };
   });
   return { sources, ignored: plan.ignored };
@@ -122,7 +127,8 @@ export async function readReport(source: ReportSource, parsers: ReportParsers): 
             file: source.shown,
           })
         : parsers.parse(source.kind, utf8Text(readFileSync(source.path)), { file: source.shown });
-    return { run, result };
+    const logged = source.logPath === undefined ? [] : logWarnings(source, source.logPath, parsers);
+    return { run, result: logged.length === 0 ? result : { ...result, toolErrors: [...result.toolErrors, ...logged] } };
   } catch (error) {
     if (isPortcullisError(error)) return fail(error);
     if (isFsError(error)) return fail(unreadable(source, error, exit));
@@ -159,6 +165,39 @@ function readExitCode(source: ReportSource): number | PortcullisError {
     tool: source.kind,
     fix: "re-run the stage; whoever ran the tool must write its exit code as a plain number",
   });
+}
+
+/** Most of a tool's log read: a debug log of a huge tree is read up to here, and that is said. */
+const LOG_READ_BYTES = 64 * 1024 * 1024;
+
+/** The warnings in a report's `.log`, by its tool's adapter; a log that cannot be read is one more. */
+function logWarnings(source: ReportSource, logPath: string, parsers: ReportParsers): ToolError[] {
+  const shown = path.join(path.dirname(source.shown), path.basename(logPath));
+  let log: string;
+  let size: number;
+  try {
+    size = statSync(logPath).size;
+    const bytes = Buffer.alloc(Math.min(size, LOG_READ_BYTES));
+    const fd = openSync(logPath, "r");
+    try {
+      readSync(fd, bytes, 0, bytes.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    log = utf8Text(bytes);
+  } catch (error) {
+    return [{ level: "warning", message: `${shown} could not be read: ${messageOf(error)}`, path: shown }];
+  }
+  const problems = parsers.logProblems(source.kind, log);
+  if (size <= LOG_READ_BYTES) return problems;
+  return [
+    ...problems,
+    {
+      level: "warning",
+      message: `${shown} is ${Math.round(size / 1_048_576)} MB: only its first 64 MB were read`,
+      path: shown,
+    },
+  ];
 }
 
 function tooLarge(source: ReportSource, size: number): PortcullisError {

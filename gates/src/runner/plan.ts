@@ -6,7 +6,8 @@ import { gitleaks } from "../tools/gitleaks.js";
 import { k6 } from "../tools/k6.js";
 import { semgrep } from "../tools/semgrep.js";
 import { trivy, TRIVY_NO_DB_LABEL, TRIVY_VULN_LABEL } from "../tools/trivy.js";
-import { exitCodeFileName, reportFileName, type ReportStem } from "./reports-dir.js";
+import { REPORT_KIND_SPECS } from "../tools/index.js";
+import { exitCodeFileName, logFileName, reportFileName, type ReportStem } from "./reports-dir.js";
 
 /**
  * The host runner's plan: which stages the environment's enabled gates need, and for each one what
@@ -111,6 +112,8 @@ interface StageBase {
   reportFile: string;
   /** Undefined for the SBOM: an exit-code file would name no report. */
   exitCodeFile: string | undefined;
+  /** Where the tool's stderr is kept, when its adapter reads it (see ToolAdapter.logProblems). */
+  logFile: string | undefined;
 }
 
 export interface SpawnStage extends StageBase {
@@ -193,6 +196,7 @@ function stageBase(id: StageId, policy: EnvironmentPolicy): StageBase {
       required: true,
       reportFile: SBOM_FILE,
       exitCodeFile: undefined,
+      logFile: undefined,
     };
   }
   const stem = STAGE_REPORTS[id];
@@ -212,6 +216,7 @@ function stageBase(id: StageId, policy: EnvironmentPolicy): StageBase {
     required,
     reportFile: reportFileName(stem),
     exitCodeFile: exitCodeFileName(stem),
+    logFile: REPORT_KIND_SPECS[stem.kind].readsLog ? logFileName(stem) : undefined,
   };
 }
 

@@ -9,6 +9,9 @@ import { REPORT_KINDS, type ReportKind } from "../model/report.js";
  *   tells people what to expect.
  * - `<kind>[.<label>].exitcode`: the tool's exit code as decimal text, written by whoever ran it, so a
  *   crash becomes a gate `error` even when the tool left a plausible-looking report behind.
+ * - `<kind>[.<label>].log`: what the tool logged (its stderr), when whoever ran it kept it: a tool
+ *   that skipped a file it could not parse says so only there (trivy), and its adapter turns that
+ *   into the report's warnings.
  *
  * A stem (`<kind>[.<label>]`) names one report. When both `.json` and `.sarif` exist for a stem (semgrep
  * writes both), the `.json` one is read and the `.sarif` one is listed as a duplicate, so findings are
@@ -34,6 +37,8 @@ export interface ReportDirEntry extends ReportStem {
   report?: string | undefined;
   /** File name of the `.exitcode` file, when present. */
   exitCodeFile?: string | undefined;
+  /** File name of the `.log` file, when present. */
+  logFile?: string | undefined;
 }
 
 /** What a directory listing turns into. */
@@ -58,10 +63,18 @@ export function exitCodeFileName(stem: ReportStem): string {
   return `${stemOf(stem)}.exitcode`;
 }
 
+/** `trivy.image.log`. */
+export function logFileName(stem: ReportStem): string {
+  return `${stemOf(stem)}.log`;
+}
+
 /** Splits a file name by the contract; undefined when the name is not part of it. */
 export function parseReportFileName(
   name: string,
-): (ReportStem & { role: "report"; extension: ReportExtension }) | (ReportStem & { role: "exitcode" }) | undefined {
+):
+  | (ReportStem & { role: "report"; extension: ReportExtension })
+  | (ReportStem & { role: "exitcode" | "log" })
+  | undefined {
   const parts = name.split(".");
   if (parts.length < 2 || parts.length > 3) return undefined;
   const kind = REPORT_KINDS.find((candidate) => candidate === parts[0]);
@@ -69,7 +82,7 @@ export function parseReportFileName(
   if (kind === undefined || suffix === undefined) return undefined;
   const label = parts.length === 3 ? parts[1] : undefined;
   if (label !== undefined && !LABEL_PATTERN.test(label)) return undefined;
-  if (suffix === "exitcode") return { kind, label, role: "exitcode" };
+  if (suffix === "exitcode" || suffix === "log") return { kind, label, role: suffix };
   const extension = REPORT_EXTENSIONS.find((candidate) => candidate === suffix);
   return extension === undefined ? undefined : { kind, label, role: "report", extension };
 }
@@ -81,14 +94,15 @@ export function planReportDir(fileNames: readonly string[]): ReportDirPlan {
   for (const name of [...fileNames].sort()) {
     const parsed = parseReportFileName(name);
     if (parsed === undefined) {
-      ignored.push({ file: name, reason: "not named <kind>[.<label>].json|.sarif|.exitcode" });
+      ignored.push({ file: name, reason: "not named <kind>[.<label>].json|.sarif|.exitcode|.log" });
       continue;
     }
     const key = stemOf(parsed);
     const entry = byStem.get(key) ?? { kind: parsed.kind, label: parsed.label };
     byStem.set(key, entry);
-    if (parsed.role === "exitcode") {
-      entry.exitCodeFile = name;
+    if (parsed.role !== "report") {
+      if (parsed.role === "exitcode") entry.exitCodeFile = name;
+      else entry.logFile = name;
       continue;
     }
     if (entry.report === undefined || entry.extension === undefined) {
@@ -104,7 +118,7 @@ export function planReportDir(fileNames: readonly string[]): ReportDirPlan {
   }
   const entries = [...byStem.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, { kind, label, report, exitCodeFile }]) => ({ kind, label, report, exitCodeFile }));
+    .map(([, { kind, label, report, exitCodeFile, logFile }]) => ({ kind, label, report, exitCodeFile, logFile }));
   return { entries, ignored };
 }
 

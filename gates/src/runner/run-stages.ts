@@ -130,6 +130,7 @@ async function runTool(stage: SpawnStage, deps: StageDeps): Promise<StageOutcome
     env: { ...Object.fromEntries(inherited), ...stage.env },
     timeoutMs: stage.timeoutMs,
     signal: deps.signal,
+    stderrFile: stage.logFile === undefined ? undefined : path.join(deps.outDir, stage.logFile),
   });
   if (stage.exitCodeFile !== undefined)
     deps.writeFile(path.join(deps.outDir, stage.exitCodeFile), `${outcome.exitCode}\n`);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, createWriteStream, statSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -31,6 +31,8 @@ export interface ProcessSpec {
   timeoutMs: number;
   /** Aborting stops the process the same way (Ctrl-C on the runner). */
   signal?: AbortSignal | undefined;
+  /** Where all of its stderr is written too (the tail below keeps a few lines only). */
+  stderrFile?: string | undefined;
 }
 
 export interface ProcessOutcome {
@@ -62,8 +64,14 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
       stdio: ["ignore", "pipe", "pipe"],
       detached: process.platform !== "win32",
     });
+    const log = spec.stderrFile === undefined ? undefined : createWriteStream(spec.stderrFile);
+    // A log that cannot be written is no reason to stop the tool: its report says what it found.
+    log?.on("error", () => undefined);
     child.stdout.on("data", (chunk: Buffer) => tail.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => tail.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => {
+      tail.push(chunk);
+      log?.write(chunk);
+    });
     const timers: NodeJS.Timeout[] = [];
     const stop = (): void => {
       killGroup(child, "SIGTERM");
@@ -82,7 +90,10 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
       settled = true;
       for (const timer of timers) clearTimeout(timer);
       spec.signal?.removeEventListener("abort", onAbort);
-      resolve({ ...outcome, timedOut, durationMs: performance.now() - started, outputTail: tail.lines() });
+      const result = { ...outcome, timedOut, durationMs: performance.now() - started, outputTail: tail.lines() };
+      // The log is read once the tool is done: it must be on disk whole by then.
+      if (log === undefined) resolve(result);
+      else log.end(() => resolve(result));
     };
     child.on("error", (error) => finish({ exitCode: -1, startError: error.message }));
     child.on("exit", (code, signal) => {

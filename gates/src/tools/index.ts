@@ -104,4 +104,9 @@ export function kindOfFormat(format: ReportFormat): ReportKind {
 }
 
 /** The parsers `portcullis evaluate` reads reports with; trivy reports are always streamed. */
-export const reportParsers = { parse: parseReport, parseTrivyStream, exitMeaning: reportExitMeaning } as const;
+export const reportParsers = {
+  parse: parseReport,
+  parseTrivyStream,
+  exitMeaning: reportExitMeaning,
+  logProblems: (kind: ReportKind, log: string) => REGISTRY.logProblems(kind, log),
+} as const;

@@ -1,5 +1,5 @@
 import { InternalError, ReportError } from "../errors.js";
-import type { ReportFormat, ToolResult } from "../findings/finding.js";
+import type { ReportFormat, ToolError, ToolResult } from "../findings/finding.js";
 import type { GateName } from "../model/gates.js";
 import type { ReportKind } from "../model/report.js";
 import { describeDocument, parseReportJson } from "./report-json.js";
@@ -32,6 +32,8 @@ export interface ReportKindSpec {
   findingsExitHasFindings: boolean;
   /** How its adapter words a findings exit code beside a report that holds nothing, if its own way. */
   findingsExitWording: FindingsExitWording | undefined;
+  /** Its adapter reads the tool's log (`<stem>.log`): whoever runs the tool keeps its stderr there. */
+  readsLog: boolean;
 }
 
 /** Who owns a format: the adapter that labels it, and the kind a wrong-kind error suggests for it. */
@@ -66,6 +68,8 @@ export interface ToolRegistry {
   parseReport(kind: ReportKind, raw: string, options?: ParseOptions): ToolResult;
   /** What an exit code means for the tool behind a report kind, by its adapter. */
   exitMeaning(kind: ReportKind, exitCode: number): ExitMeaning;
+  /** The warnings in the log of the tool behind a report kind, by its adapter (none when it reads no log). */
+  logProblems(kind: ReportKind, log: string): ToolError[];
 }
 
 /** Builds the registry; throws InternalError when the adapters' declarations disagree with each other or the vocabulary. */
@@ -124,6 +128,7 @@ export function buildRegistry(adapters: readonly ToolAdapter[], vocabulary: Regi
     detectReport,
     parseReport,
     exitMeaning: (kind, exitCode) => adapterOf(kinds[kind].adapter).exitMeaning(exitCode),
+    logProblems: (kind, log) => adapterOf(kinds[kind].adapter).logProblems?.(log) ?? [],
   };
 }
 
@@ -151,6 +156,7 @@ function kindTable(
         tool: declared.tool ?? adapter.name,
         findingsExitHasFindings: adapter.findingsExitHasFindings,
         findingsExitWording: adapter.findingsExitWording,
+        readsLog: adapter.logProblems !== undefined,
       });
     }
   }

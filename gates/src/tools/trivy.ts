@@ -1,4 +1,5 @@
 import type { ReportFormat, ToolResult } from "../findings/finding.js";
+import { trivyLogProblems } from "./trivy-log.js";
 import { parseSarifDocument, sarifFormat } from "./sarif.js";
 import { invalidReport, isRecord, parseReportJson, wrongTool, type ReportContext } from "./report-json.js";
 import { trivyArgv } from "./trivy-argv.js";
@@ -111,6 +112,7 @@ export const trivy = {
   exitMeaning(exitCode: number): ExitMeaning {
     return exitCode === TRIVY_EXIT.ran ? "clean" : "error";
   },
+  logProblems: trivyLogProblems,
 } as const satisfies ToolAdapter & RunnableAdapter;
 
 /**

@@ -1,5 +1,5 @@
 import type { ReportError } from "../errors.js";
-import type { ReportFormat, ToolResult } from "../findings/finding.js";
+import type { ReportFormat, ToolError, ToolResult } from "../findings/finding.js";
 import type { GateName } from "../model/gates.js";
 import type { ReportKind } from "../model/report.js";
 
@@ -99,6 +99,12 @@ export interface ToolAdapter {
    * sample stream): the error that says so and names the right file. Undefined otherwise.
    */
   explainNotJson?(raw: string, options: ParseOptions): ReportError | undefined;
+  /**
+   * What the tool's own log (its stderr, kept beside the report as `<stem>.log`) says it could not
+   * do, as the report's warnings: trivy exits 0 after skipping a lockfile or an IaC file it could not
+   * parse, and says so only in its log. Absent: the tool's log adds nothing its report lacks.
+   */
+  logProblems?(log: string): ToolError[];
 }
 
 export interface ParseOptions {

@@ -160,8 +160,10 @@ describe("portcullis ci", () => {
       "summary.md",
       "trivy.nodb.exitcode",
       "trivy.nodb.json",
+      "trivy.nodb.log",
       "trivy.vuln.exitcode",
       "trivy.vuln.json",
+      "trivy.vuln.log",
       "validate.json",
       "versions",
     ]);

@@ -103,9 +103,11 @@ describe("portcullis evaluate", () => {
     writeFileSync(path.join(reports, "sbom.cdx.json"), "{}\n");
     writeFileSync(path.join(reports, "semgrep.sarif"), "not even json\n");
     const result = await run(["evaluate", "--env", GATEKEEPER, "--reports", "reports"], { cwd: dir });
-    expect(result.stdout).toContain("Ignored: reports/notes.txt (not named <kind>[.<label>].json|.sarif|.exitcode)");
     expect(result.stdout).toContain(
-      "Ignored: reports/sbom.cdx.json (not named <kind>[.<label>].json|.sarif|.exitcode)",
+      "Ignored: reports/notes.txt (not named <kind>[.<label>].json|.sarif|.exitcode|.log)",
+    );
+    expect(result.stdout).toContain(
+      "Ignored: reports/sbom.cdx.json (not named <kind>[.<label>].json|.sarif|.exitcode|.log)",
     );
     expect(result.stdout).toContain(
       "Ignored: reports/semgrep.sarif (duplicate of semgrep.json (one report per <kind>[.<label>]))",

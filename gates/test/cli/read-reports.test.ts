@@ -70,6 +70,7 @@ describe("readReport", () => {
           calls.push("stream trivy");
           return reportParsers.parseTrivyStream(chunks, options);
         },
+        logProblems: reportParsers.logProblems,
       },
     };
   }

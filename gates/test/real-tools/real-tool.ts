@@ -39,7 +39,7 @@ export async function realTool(tool: InstallableTool): Promise<RealTool> {
 export function runTool(
   file: string | undefined,
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal },
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; stderrFile?: string },
 ): Promise<ProcessOutcome> {
   if (file === undefined) throw new Error("the tool is not installed");
   return runProcess({
@@ -49,6 +49,7 @@ export function runTool(
     env: { ...process.env, ...options.env },
     timeoutMs: options.timeoutMs ?? 120_000,
     signal: options.signal,
+    stderrFile: options.stderrFile,
   });
 }
 

@@ -157,6 +157,44 @@ describe.runIf(tool.runs)("trivy (real)", () => {
     },
   );
 
+  it("says, as the report's warnings, what trivy skipped and logged only: a lockfile and an IaC file it could not parse", async () => {
+    const dir = project("portcullis-trivy-skipped-", {
+      ...PLANTED,
+      // Cut short, as an interrupted `npm install` or a bad merge leaves it: trivy skips it, exit 0.
+      "legacy/package-lock.json": LOCKFILE.slice(0, 80),
+      "infra/main.tf": 'resource "aws_s3_bucket" "b" {\n  acl = "public-read"\n\nresource "x" {\n',
+    });
+    const reports = tempDir("portcullis-trivy-skipped-reports-");
+    const outcome = await runTool(
+      tool.file,
+      trivy.argv.fs({ dir: ".", output: path.join(reports, "trivy.fs.json"), cacheDir: cache }),
+      { cwd: dir, timeoutMs: 300_000, stderrFile: path.join(reports, "trivy.fs.log") },
+    );
+    expect(outcome.exitCode, outcome.outputTail.join("\n")).toBe(0);
+    writeFileSync(path.join(reports, "trivy.fs.exitcode"), "0\n");
+    const judged = await run(["evaluate", "--env", "development", "--reports", reports, "--format", "json"], {
+      cwd: dir,
+    });
+    const report = reportOf(judged);
+    const warnings = report.tools.find((entry) => entry.kind === "trivy")?.toolErrors ?? [];
+    expect(warnings).toContainEqual({
+      level: "warning",
+      message: expect.stringMatching(/^trivy skipped legacy\/package-lock\.json: .*failed to parse/) as unknown,
+      path: "legacy/package-lock.json",
+    });
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        level: "warning",
+        message: expect.stringMatching(
+          /^trivy: \[terraform parser\] Error parsing file: .*Unclosed configuration block/,
+        ) as unknown,
+      }),
+    );
+    // The lockfile it read is still judged: the partial scan warns, it does not hide what it found.
+    expect(report.findings.some((finding) => finding.ruleId === "CVE-2019-10744")).toBe(true);
+    expect(report.verdicts.find((verdict) => verdict.gate === "sast")?.status).not.toBe("pass");
+  }, 600_000);
+
   it("writes a CycloneDX SBOM listing the packages", async () => {
     const dir = project("portcullis-trivy-", PLANTED);
     const sbom = output("sbom.cdx.json");

@@ -75,8 +75,8 @@ describe("planReportDir", () => {
       { kind: "trivy", label: "image", report: "trivy.image.json", exitCodeFile: undefined },
     ]);
     expect(plan.ignored).toEqual([
-      { file: "report.json", reason: "not named <kind>[.<label>].json|.sarif|.exitcode" },
-      { file: "sbom.cdx.json", reason: "not named <kind>[.<label>].json|.sarif|.exitcode" },
+      { file: "report.json", reason: "not named <kind>[.<label>].json|.sarif|.exitcode|.log" },
+      { file: "sbom.cdx.json", reason: "not named <kind>[.<label>].json|.sarif|.exitcode|.log" },
       { file: "semgrep.sarif", reason: "duplicate of semgrep.json (one report per <kind>[.<label>])" },
     ]);
   });

@@ -54,6 +54,7 @@ describe("buildRegistry", () => {
       feedsByLabel: { vuln: ["vulnerabilities"], nodb: ["secrets", "sast", "compliance"] },
       tool: "trivy",
       findingsExitHasFindings: false,
+      readsLog: true,
     });
     for (const { kind, adapter, declared } of DECLARED) {
       expect(REPORT_KIND_SPECS[kind]).toMatchObject({ adapter: adapter.name, label: declared.label });
@@ -97,6 +98,7 @@ describe("buildRegistry", () => {
       feedsByLabel: {},
       tool: "osv-scanner",
       findingsExitHasFindings: true,
+      readsLog: false,
     });
     expect(registry.formats[OSV_JSON]).toEqual({
       adapter: "osv-scanner",

@@ -61,7 +61,8 @@ describe("trivy argv", () => {
       "/dev/null",
       "--secret-config",
       "/out/.portcullis-no-secret-config.yaml",
-      "--quiet",
+      "--debug",
+      "--no-progress",
       "--",
       "/src",
     ]);
@@ -103,7 +104,8 @@ describe("trivy argv", () => {
       "/dev/null",
       "--secret-config",
       "/out/.portcullis-no-secret-config.yaml",
-      "--quiet",
+      "--debug",
+      "--no-progress",
       "--input",
       "/scan/app.tar",
     ]);
@@ -162,7 +164,8 @@ describe("trivy argv", () => {
       ...common,
       "--config",
       "/dev/null",
-      "--quiet",
+      "--debug",
+      "--no-progress",
       "--",
       "/out/sbom.cdx.json",
     ]);
