@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+import { hostname, userInfo } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { createAnalyzer } from "../deploy/analysis/analyzer.js";
@@ -77,7 +77,7 @@ export function loadDeployContext(options: Readonly<Record<string, unknown>>, io
     settings,
     performance: loaded?.policy.gates.performance ?? PerformanceGatePolicy.parse({}),
     store: storeOf(settings, environment, io.cwd),
-    actor: actorOption ?? io.env["GITHUB_ACTOR"] ?? io.env["USER"] ?? "unknown",
+    actor: actorOption ?? io.env["GITHUB_ACTOR"] ?? io.env["USER"] ?? loginName() ?? "unknown",
   };
 }
 
@@ -195,4 +195,15 @@ function storeOf(settings: DeploySettings, environment: string, cwd: string): St
 /** commander's attribute name for a kebab-case flag. */
 function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** Who runs the command when neither $GITHUB_ACTOR nor $USER says (cron, a container): the account's name. */
+function loginName(): string | undefined {
+  try {
+    const name = userInfo().username;
+    return name === "" ? undefined : name;
+  } catch {
+    // No passwd entry for this uid (an arbitrary container user).
+    return undefined;
+  }
 }

@@ -68,6 +68,13 @@ export class TakenOverError extends IoError {
 
 export type Finish = Extract<DeployAction, { type: "finish" }>;
 
+/** What to look at when a check never had data, for the checks that are no PromQL query of the user's. */
+const NO_DATA_HINTS: Readonly<Record<string, string>> = {
+  nginx_access_log:
+    "does nginx write the new slot's requests to nginx_access_log, in `log_format portcullis`, and do users reach it?",
+  prometheus_traffic: "does prometheus_traffic_query match the release's metrics?",
+};
+
 export class Controller {
   state: DeployState;
   outcome: Finish | null = null;
@@ -285,7 +292,7 @@ export class Controller {
     // The step's windows as the state recorded them, every measurement of this step.
     for (const name of checksWithoutData(this.state.rollout?.steps.at(-1)?.windows ?? [])) {
       this.deps.log(
-        `  warning: ${name} had no data in any window of step ${step + 1}: the step was judged without it (does its query match the release's metrics?)`,
+        `  warning: ${name} had no data in any window of step ${step + 1}: the step was judged without it (${NO_DATA_HINTS[name] ?? "does its query match the release's metrics?"})`,
       );
     }
     return this.process({ type: "bake_elapsed", at: new Date().toISOString() });

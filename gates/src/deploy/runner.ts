@@ -83,7 +83,6 @@ export async function runDeploy(deps: ControllerDeps, request: DeployRequest): P
         ? { kind: "misconfigured", reason: `${asked}: ${preflight.problem}` }
         : { kind: "not_started", reason: `${asked}: ${preflight.problem}; no step could be judged` };
     }
-    deps.log(`deploying ${request.release} to ${target} (${deps.environment})`);
     await controller.process({
       type: "start",
       live,

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupRunning } from "../../src/deploy/hook-process.js";
@@ -15,7 +15,7 @@ import { startVersionServer, stopChild, type VersionServer } from "./helpers/pro
  * sleeps, then writes a file, as a hook that deploys or scales down would act on a slot) and
  * check that the next command to take the lock stops that hook before it acts, and records it.
  */
-describe("hooks left by a controller that died", { timeout: 90_000 }, () => {
+describe("controller processes: the hooks they leave running, and who they say ran them", { timeout: 90_000 }, () => {
   let work: string;
   let blue: VersionServer;
   let green: VersionServer;
@@ -170,5 +170,15 @@ describe("hooks left by a controller that died", { timeout: 90_000 }, () => {
     expect(deploy.output()).toMatch(/lock/);
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(existsSync(path.join(work, "deployed-live"))).toBe(false);
+  });
+
+  it("records the account that ran a command when neither $GITHUB_ACTOR nor $USER says who", async () => {
+    const deploy = await cli(["deploy", "--release", "v5", "--force", "--reason", "o5", ...common()], work, {
+      USER: undefined,
+      GITHUB_ACTOR: undefined,
+    });
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    const started = (await ledger()).findLast((record) => record.type === "deploy_started");
+    expect(started?.actor).toBe(userInfo().username);
   });
 });
