@@ -1,3 +1,4 @@
+import { REDACTED } from "../findings/redact.js";
 import type { ToolError } from "../findings/finding.js";
 
 /**
@@ -64,7 +65,11 @@ function fieldsOf(text: string): Map<string, string> {
   return fields;
 }
 
+/** One line, bounded, and without a URL's password (a mirror's `https://user:token@host` in an error). */
 function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = text
+    .replace(/\s+/g, " ")
+    .replace(/(\b[a-z][\w+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${REDACTED}@`)
+    .trim();
   return flat.length > LONGEST ? `${flat.slice(0, LONGEST - 1)}…` : flat;
 }

@@ -37,6 +37,18 @@ describe("trivyLogProblems", () => {
     ]);
   });
 
+  it("leaves a URL's password out of a warning", () => {
+    const line =
+      't\tERROR\t[vulndb] Failed to download\terr="GET https://bob:hunter2pass@mirror.example/v2/db: connection refused"';
+    expect(trivyLogProblems(line)).toEqual([
+      {
+        level: "warning",
+        message:
+          "trivy: [vulndb] Failed to download: GET https://bob:REDACTED@mirror.example/v2/db: connection refused",
+      },
+    ]);
+  });
+
   it("keeps 50 and counts the rest", () => {
     const many = Array.from(
       { length: 70 },
