@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DoraMetrics } from "../../src/deploy/metrics.js";
 import { parseLedger } from "../../src/deploy/ledger.js";
-import { cli } from "./helpers/cli.js";
+import { cli, storyArgs, writeStoryEnvironment } from "./helpers/cli.js";
 import { loadEnvironment } from "../../src/policy/load-files.js";
 import { REPORT_COMMIT, passingReport } from "./helpers/gate-report.js";
 import { startVersionServer, type VersionServer } from "./helpers/processes.js";
@@ -27,31 +27,18 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     blue = await startVersionServer("v1");
     green = await startVersionServer("v2");
     hooks = await startWebhookReceiver();
-    const weights = path.join(work, "weights");
     // The router's live weights before anything was deployed: all traffic on blue.
-    await writeFile(weights, "100 0");
-    await writeFile(
-      path.join(work, "staging.yml"),
-      [
-        "name: staging",
-        "gates:",
-        "  performance:",
-        "    max_p95: 2s",
-        "    max_p99: 3s",
-        "    min_requests: 3",
-        "deploy:",
-        "  router: command",
-        `  command_set: "printf '%s %s' {blue} {green} > ${weights}"`,
-        `  command_get: "cat ${weights}"`,
-        "  steps: [50, 100]",
-        "  bake: 300ms",
-        "  interval: 300ms",
-        "  warmup: 0s",
-        "  probe_rate: 30",
-        "  webhooks: [env:DEPLOY_WEBHOOK]",
-        "",
-      ].join("\n"),
-    );
+    await writeStoryEnvironment(work, {
+      performance: ["max_p95: 2s", "max_p99: 3s", "min_requests: 3"],
+      deploy: [
+        "steps: [50, 100]",
+        "bake: 300ms",
+        "interval: 300ms",
+        "warmup: 0s",
+        "probe_rate: 30",
+        "webhooks: [env:DEPLOY_WEBHOOK]",
+      ],
+    });
   });
 
   afterAll(async () => {
@@ -61,16 +48,7 @@ describe("deploy commands on one environment's story", { timeout: 120_000 }, () 
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
-  const common = (): string[] => [
-    "--env",
-    path.join(work, "staging.yml"),
-    "--blue",
-    blue.url,
-    "--green",
-    green.url,
-    "--state-dir",
-    path.join(work, "state"),
-  ];
+  const common = (): string[] => storyArgs(work, { blue, green });
   const run = (...args: string[]) => cli([...args, ...common()], work, { DEPLOY_WEBHOOK: hooks.url });
   const ledgerFile = (): string => path.join(work, "state", "staging", "ledger.jsonl");
 

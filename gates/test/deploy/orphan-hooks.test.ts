@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupRunning } from "../../src/deploy/hook-process.js";
 import { parseLedger } from "../../src/deploy/ledger.js";
 import { DeployState } from "../../src/deploy/state.js";
-import { cli, cliProcess } from "./helpers/cli.js";
+import { cli, cliProcess, storyArgs, writeStoryEnvironment } from "./helpers/cli.js";
 import { startVersionServer, stopChild, type VersionServer } from "./helpers/processes.js";
 
 /**
@@ -24,28 +24,10 @@ describe("controller processes: the hooks they leave running, and who they say r
     work = await mkdtemp(path.join(tmpdir(), "portcullis-orphans-"));
     blue = await startVersionServer("v1");
     green = await startVersionServer("v2");
-    const weights = path.join(work, "weights");
-    await writeFile(weights, "100 0");
-    await writeFile(
-      path.join(work, "staging.yml"),
-      [
-        "name: staging",
-        "gates:",
-        "  performance:",
-        "    min_requests: 3",
-        "deploy:",
-        "  router: command",
-        `  command_set: "printf '%s %s' {blue} {green} > ${weights}"`,
-        `  command_get: "cat ${weights}"`,
-        "  steps: [100]",
-        "  bake: 200ms",
-        "  interval: 200ms",
-        "  warmup: 0s",
-        "  probe_rate: 20",
-        "  lock_lease: 1s",
-        "",
-      ].join("\n"),
-    );
+    await writeStoryEnvironment(work, {
+      performance: ["min_requests: 3"],
+      deploy: ["steps: [100]", "bake: 200ms", "interval: 200ms", "warmup: 0s", "probe_rate: 20", "lock_lease: 1s"],
+    });
   });
 
   afterAll(async () => {
@@ -54,16 +36,7 @@ describe("controller processes: the hooks they leave running, and who they say r
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
-  const common = (): string[] => [
-    "--env",
-    path.join(work, "staging.yml"),
-    "--blue",
-    blue.url,
-    "--green",
-    green.url,
-    "--state-dir",
-    path.join(work, "state"),
-  ];
+  const common = (): string[] => storyArgs(work, { blue, green });
   const run = (...args: string[]) => cli([...args, ...common()], work);
   const state = async (): Promise<DeployState> =>
     DeployState.parse(JSON.parse(await readFile(path.join(work, "state", "staging", "state.json"), "utf8")));
