@@ -147,7 +147,6 @@ describe("trivy", () => {
         "/dev/null",
         "--secret-config",
         "/out/.portcullis-no-secret-config.yaml",
-        "--debug",
         "--no-progress",
         "--",
         ".",

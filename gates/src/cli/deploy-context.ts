@@ -3,7 +3,9 @@ import { hostname, userInfo } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { createAnalyzer } from "../deploy/analysis/analyzer.js";
+import { lockOwner } from "../deploy/lock.js";
 import {
+  checkHealthTimeout,
   checkProbeBudget,
   probePaths,
   requireRouterSettings,
@@ -129,6 +131,7 @@ export function controllerDeps(
   const intervalMs = parseDuration(settings.interval);
   const thresholds = resolveThresholds(settings, context.performance);
   checkProbeBudget(settings, thresholds);
+  checkHealthTimeout(settings);
   return {
     store: context.store,
     router,
@@ -174,7 +177,7 @@ export function controllerDeps(
     },
     environment: context.environment,
     actor: context.actor,
-    owner: `${context.actor}@${hostname()}#${process.pid}-${randomBytes(3).toString("hex")}`,
+    owner: lockOwner(context.actor, hostname(), process.pid, randomBytes(3).toString("hex")),
     log,
   };
 }

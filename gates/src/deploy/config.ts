@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.js";
+import { SHORTEST_HEALTH_TIMEOUT_MS } from "./analysis/analyzer.js";
 import { parseDuration } from "../policy/duration.js";
 import { describeIssues, schemaIssues } from "../zod-issues.js";
 import type { Webhook } from "./notify.js";
@@ -70,6 +71,17 @@ export function slotUrls(settings: DeploySettings): Record<Slot, string> {
  * A window can only pass with at least min_requests probes; if probe_rate × interval cannot
  * reach that, every deploy would end inconclusive. Said before anything starts.
  */
+/** A health check that could never pass: it needs three answers 250 ms apart. */
+export function checkHealthTimeout(settings: DeploySettings): void {
+  if (parseDuration(settings.health_timeout) < SHORTEST_HEALTH_TIMEOUT_MS) {
+    throw new UsageError(
+      "USAGE",
+      `health_timeout ${settings.health_timeout} is too short: a slot is healthy once it answers 2xx three times in a row, 250 ms apart`,
+      { fix: "set --health-timeout (health_timeout) to 1s or more" },
+    );
+  }
+}
+
 export function checkProbeBudget(settings: DeploySettings, thresholds: Thresholds): void {
   if (settings.probe_rate === 0) {
     if (settings.nginx_access_log === undefined && settings.prometheus_traffic_query === undefined)

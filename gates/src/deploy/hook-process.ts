@@ -67,11 +67,12 @@ export function groupRunning(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
   } catch (error) {
-    // EPERM: it exists, owned by someone else.
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+    // EPERM: it exists, owned by another user, whose processes /proc may not show (hidepid).
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
   const members = linuxGroupStates(pgid);
-  return members === undefined || members.some((state) => state !== "Z" && state !== "X");
+  // None listed although it answered a signal: /proc hides them, so it runs.
+  return members === undefined || members.length === 0 || members.some((state) => state !== "Z" && state !== "X");
 }
 
 // --- internal ---

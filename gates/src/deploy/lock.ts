@@ -57,6 +57,17 @@ export function seizeLock(
   };
 }
 
+/** Who holds a lock: the actor, the host and the process, and a few random bytes per controller. */
+export function lockOwner(actor: string, host: string, pid: number, nonce: string): string {
+  return `${actor}@${host}#${pid}-${nonce}`;
+}
+
+/** Two controllers of one process (a cancelled deploy and the abort it runs): they differ in their nonce only. */
+export function sameProcess(owner: string, other: string): boolean {
+  const process = (text: string) => text.slice(0, text.lastIndexOf("-"));
+  return process(owner) === process(other);
+}
+
 export function holdsLock(state: DeployState | null, owner: string): boolean {
   return state?.lock?.owner === owner;
 }

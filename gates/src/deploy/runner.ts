@@ -1,7 +1,7 @@
 import { summarizeDeploys } from "./metrics.js";
 import { Controller, TakenOverError, type ControllerDeps, type Finish } from "./controller.js";
 import { parseLedger, type LedgerEntry, type LedgerRecord } from "./ledger.js";
-import { acquireLock, describeLock, lockBrokenEntry, seizeLock, viewLock } from "./lock.js";
+import { acquireLock, describeLock, lockBrokenEntry, sameProcess, seizeLock, viewLock } from "./lock.js";
 import { PortcullisError } from "../errors.js";
 import { initialState, otherSlot, type DeployState, type Plan, type Slot, type Weights } from "./state.js";
 import { StoreConflictError } from "./stores/store.js";
@@ -140,6 +140,10 @@ export async function runIntervention(deps: ControllerDeps, request: Interventio
   });
   const { controller, ledgerText, broken } = seized;
   return supervise(deps, controller, async () => {
+    // --to-previous takes a release name from the ledger: never from a broken chain (nor is a
+    // stopped hook written to it first). A plain rollback reads nothing from it, so a damaged
+    // ledger never blocks an emergency.
+    if (request.kind === "rollback" && request.toPrevious && broken !== null) return ledgerBroken(deps, broken);
     // Never a reason to hold back a rollback: a hook that cannot be stopped is said and recorded.
     await stopOrphanedHook(deps, controller, request.kind);
     const at = new Date().toISOString();
@@ -147,9 +151,6 @@ export async function runIntervention(deps: ControllerDeps, request: Interventio
     if (request.kind === "abort") {
       await controller.process({ type: "abort", at, actor: deps.actor, reason: request.reason, deadline_ms });
     } else {
-      // --to-previous takes a release name from the ledger: never from a broken chain. A plain
-      // rollback reads nothing from it, so a damaged ledger never blocks an emergency.
-      if (request.toPrevious && broken !== null) return ledgerBroken(deps, broken);
       const previous = request.toPrevious
         ? previousStable(parseLedger(ledgerText), controller.state, request.deployHook)
         : undefined;
@@ -287,6 +288,11 @@ async function stopOrphanedHook(
 ): Promise<RunResult | null> {
   const hook = controller.state.hook;
   if (hook === null || hook.owner === deps.owner) return null;
+  // A cancelled deploy's own abort: the deploy stops its hook itself (its signal), nothing is orphaned.
+  if (sameProcess(hook.owner, deps.owner)) {
+    await controller.commit({ ...controller.state, hook: null });
+    return null;
+  }
   const here = hostname();
   const fate =
     hook.host === here
@@ -305,7 +311,7 @@ async function stopOrphanedHook(
   if (!ok && command === "deploy") {
     return {
       kind: "not_started",
-      reason: `${said}: make sure it has ended (on ${hook.host}: \`kill -TERM -- -${hook.pgid}\`), then run \`portcullis abort\`, which records that and clears it`,
+      reason: `${said}: make sure it has ended (on ${hook.host}: \`kill -TERM -- -${hook.pgid}\`), then run \`portcullis abort\`, which records that and clears it (and then says whether there was anything else to abort)`,
     };
   }
   await controller.commit({ ...controller.state, hook: null }, [

@@ -1,4 +1,5 @@
 import { REPORT_KINDS, type ReportKind } from "../model/report.js";
+import { REPORT_KIND_SPECS } from "../tools/index.js";
 
 /**
  * The reports-directory contract shared by the Dagger module, the host runner and
@@ -9,9 +10,9 @@ import { REPORT_KINDS, type ReportKind } from "../model/report.js";
  *   tells people what to expect.
  * - `<kind>[.<label>].exitcode`: the tool's exit code as decimal text, written by whoever ran it, so a
  *   crash becomes a gate `error` even when the tool left a plausible-looking report behind.
- * - `<kind>[.<label>].log`: what the tool logged (its stderr), when whoever ran it kept it: a tool
- *   that skipped a file it could not parse says so only there (trivy), and its adapter turns that
- *   into the report's warnings.
+ * - `<kind>[.<label>].log`: what the tool logged (its stderr), for the kinds whose adapter reads it
+ *   (trivy: a file it skipped is said only there), which turns it into the report's warnings. Any
+ *   other `.log`, and one beside no report, is listed and left alone.
  *
  * A stem (`<kind>[.<label>]`) names one report. When both `.json` and `.sarif` exist for a stem (semgrep
  * writes both), the `.json` one is read and the `.sarif` one is listed as a duplicate, so findings are
@@ -82,7 +83,9 @@ export function parseReportFileName(
   if (kind === undefined || suffix === undefined) return undefined;
   const label = parts.length === 3 ? parts[1] : undefined;
   if (label !== undefined && !LABEL_PATTERN.test(label)) return undefined;
-  if (suffix === "exitcode" || suffix === "log") return { kind, label, role: suffix };
+  if (suffix === "exitcode") return { kind, label, role: suffix };
+  // Only a tool whose adapter reads its log has one in the contract: any other `.log` is the user's.
+  if (suffix === "log") return REPORT_KIND_SPECS[kind].readsLog ? { kind, label, role: suffix } : undefined;
   const extension = REPORT_EXTENSIONS.find((candidate) => candidate === suffix);
   return extension === undefined ? undefined : { kind, label, role: "report", extension };
 }
@@ -115,6 +118,13 @@ export function planReportDir(fileNames: readonly string[]): ReportDirPlan {
     ignored.push({ file: dropped, reason: `duplicate of ${kept} (one report per <kind>[.<label>])` });
     entry.report = kept;
     if (keepNew) entry.extension = parsed.extension;
+  }
+  for (const [key, entry] of byStem) {
+    // A log alone names no run: it is listed, never taken for a missing report.
+    if (entry.report === undefined && entry.exitCodeFile === undefined && entry.logFile !== undefined) {
+      ignored.push({ file: entry.logFile, reason: "a tool's log with no report or exit code beside it" });
+      byStem.delete(key);
+    }
   }
   const entries = [...byStem.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -119,9 +119,8 @@ function scanFlags(options: TrivyScanOptions, defaults: readonly TrivyScanner[])
       : ["--java-db-repository", operand("javaDbRepository", options.javaDbRepository)]),
     ...NO_CONFIG_FILE,
     ...(scanners.includes("secret") ? noSecretConfig(options.output) : []),
-    // Its log is kept beside the report (`<stem>.log`): a file trivy skipped is said only there,
-    // a lockfile it could not parse only at debug level (see trivy-log.ts). No progress bar in it.
-    "--debug",
+    // Its log is kept beside the report (`<stem>.log`): a file trivy skipped is said only there
+    // (see trivy-log.ts). No progress bar in it.
     "--no-progress",
   ];
 }

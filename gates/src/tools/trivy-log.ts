@@ -4,30 +4,24 @@ import type { ToolError } from "../findings/finding.js";
 /**
  * What trivy's own log says it could not do, as warnings of its report. trivy exits 0 after it
  * skipped a file: an IaC file it could not parse (`ERROR [terraform parser] Error parsing file`),
- * the checks bundle it could not download (`ERROR [misconfig] Falling back to embedded checks`),
- * and, at debug level only, a lockfile it could not parse (`DEBUG Walk error … failed to parse
- * package-lock.json`): its report then looks complete. The adapter runs trivy with `--debug` so
- * that the last is logged at all.
+ * or the checks bundle it could not download (`ERROR [misconfig] Falling back to embedded
+ * checks`): its report then looks complete. (A lockfile it could not parse is logged at debug
+ * level only, which would make the log about a kilobyte per scanned file: not read.)
  *
  * A line is `<time>\t<LEVEL>\t<message>\t<key>=<value> …` (trivy's pkg/log handler without colour),
- * values quoted as Go quotes them when they hold spaces. Other lines (a stack trace's) are skipped.
+ * values quoted as Go quotes them when they hold spaces; a fatal error's cause follows as plain
+ * text. Other lines are skipped.
  */
 export function trivyLogProblems(log: string): ToolError[] {
   const problems = new Map<string, ToolError>();
   let more = 0;
   for (const line of log.split("\n")) {
-    const [, level, message, attributes] = line.split("\t");
-    if (level === undefined || message === undefined) continue;
-    const skipped = level === "DEBUG" && message === "Walk error";
-    if (level !== "ERROR" && level !== "FATAL" && !skipped) continue;
-    const fields = fieldsOf(attributes ?? "");
+    const [, level, message, attributes = ""] = line.split("\t");
+    if (message === undefined || (level !== "ERROR" && level !== "FATAL")) continue;
+    const fields = fieldsOf(attributes);
     const path = fields.get("file_path");
-    const cause = fields.get("err") ?? fields.get("err.message");
-    const text = oneLine(
-      skipped
-        ? `trivy skipped ${path ?? "a file"}: ${cause ?? "it could not read it"}`
-        : `trivy: ${message}${cause === undefined ? "" : `: ${cause}`}`,
-    );
+    const cause = /^[\w.]+=/.test(attributes) ? fields.get("err") : attributes.trim() || undefined;
+    const text = oneLine(`trivy: ${message}${cause === undefined ? "" : `: ${cause}`}`);
     const key = `${text}\u0000${path ?? ""}`;
     if (problems.has(key)) continue;
     if (problems.size >= MOST_PROBLEMS) {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAnalyzer, type Analyzer } from "../../src/deploy/analysis/analyzer.js";
 import { startVersionServer, type VersionServer } from "./helpers/processes.js";
+import { cli } from "./helpers/cli.js";
+import { tmpdir } from "node:os";
 
 /** A slot's health, asked of a real HTTP server: readiness that flaps is no health. */
 describe("analyzer.health", { timeout: 30_000 }, () => {
@@ -37,6 +39,38 @@ describe("analyzer.health", { timeout: 30_000 }, () => {
       ok: true,
       detail: `${blue.url}/healthz answered 200 3 times in a row`,
     });
+  });
+
+  it("refuses a health_timeout too short for three answers in a row (exit 2), before anything runs", async () => {
+    const run = await cli(
+      [
+        "deploy",
+        "--release",
+        "v2",
+        "--force",
+        "--reason",
+        "t",
+        "--blue",
+        blue.url,
+        "--green",
+        green.url,
+        "--router",
+        "command",
+        "--command-set",
+        "true",
+        "--command-get",
+        "echo 100 0",
+        "--state-dir",
+        tmpdir(),
+        "--health-timeout",
+        "300ms",
+      ],
+      tmpdir(),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "health_timeout 300ms is too short: a slot is healthy once it answers 2xx three times in a row, 250 ms apart",
+    );
   });
 
   it("never takes a health path that answers 200 and 500 in turn for healthy", async () => {

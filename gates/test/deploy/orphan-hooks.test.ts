@@ -145,6 +145,36 @@ describe("controller processes: the hooks they leave running, and who they say r
     expect(existsSync(path.join(work, "deployed-live"))).toBe(false);
   });
 
+  it("a deploy cancelled with SIGTERM stops its own hook at once, and records no stray hook", async () => {
+    const before = (await ledger()).length;
+    const deploy = cliProcess(
+      [
+        "deploy",
+        "--release",
+        "v6",
+        "--force",
+        "--reason",
+        "o6",
+        "--deploy-hook",
+        lateHook("cancelled", 4),
+        ...common(),
+      ],
+      work,
+    );
+    const exited = new Promise<number | null>((resolve) => deploy.child.once("exit", resolve));
+    await until(async () => (await state()).hook?.kind === "deploy", `the deploy hook to start\n${deploy.output()}`);
+    const pgid = (await state()).hook?.pgid ?? 0;
+    const cancelled = Date.now();
+    deploy.child.kill("SIGTERM");
+    expect(await exited, deploy.output()).toBe(1);
+    expect(Date.now() - cancelled).toBeLessThan(3_000);
+    expect(groupRunning(pgid)).toBe(false);
+    const records = (await ledger()).slice(before);
+    expect(records.some((record) => record.action === "hook_stopped")).toBe(false);
+    expect(records.at(-1)).toMatchObject({ type: "deploy_finished", outcome: "aborted" });
+    expect((await state()).hook).toBeNull();
+  });
+
   it("records the account that ran a command when neither $GITHUB_ACTOR nor $USER says who", async () => {
     const deploy = await cli(["deploy", "--release", "v5", "--force", "--reason", "o5", ...common()], work, {
       USER: undefined,

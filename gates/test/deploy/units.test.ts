@@ -115,6 +115,7 @@ describe("Prometheus HTTP API answers", () => {
     },
     scalar: { status: "success", data: { resultType: "scalar", result: [1, "3"] } },
     bad: { status: "error", errorType: "bad_data", error: "parse error at char 3" },
+    slow: { status: "error", errorType: "timeout", error: "query timed out in expression evaluation" },
   };
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -136,6 +137,13 @@ describe("Prometheus HTTP API answers", () => {
       expected: { error: "q: 2 series returned; aggregate the query (sum, avg) to one value", cause: "query" },
     },
     { query: "bad", expected: { error: "q: Prometheus rejected the query: parse error at char 3", cause: "query" } },
+    {
+      query: "slow",
+      expected: {
+        error: "q: Prometheus rejected the query: query timed out in expression evaluation",
+        cause: "unreachable",
+      },
+    },
     { query: "garbage", expected: { error: "q: unexpected Prometheus answer (HTTP 200)", cause: "unreachable" } },
   ])("$query -> $expected", async ({ query, expected }) => {
     const agent = new Agent();

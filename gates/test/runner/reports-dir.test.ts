@@ -81,6 +81,26 @@ describe("planReportDir", () => {
     ]);
   });
 
+  it("takes a log only for a tool whose adapter reads it, and only beside its report or exit code", () => {
+    const plan = planReportDir([
+      "trivy.fs.json",
+      "trivy.fs.log",
+      "trivy.image.log",
+      "k6.json",
+      "k6.log",
+      "semgrep.log",
+    ]);
+    expect(plan.entries).toEqual([
+      { kind: "k6", label: undefined, report: "k6.json", exitCodeFile: undefined, logFile: undefined },
+      { kind: "trivy", label: "fs", report: "trivy.fs.json", exitCodeFile: undefined, logFile: "trivy.fs.log" },
+    ]);
+    expect(plan.ignored).toEqual([
+      { file: "k6.log", reason: "not named <kind>[.<label>].json|.sarif|.exitcode|.log" },
+      { file: "semgrep.log", reason: "not named <kind>[.<label>].json|.sarif|.exitcode|.log" },
+      { file: "trivy.image.log", reason: "a tool's log with no report or exit code beside it" },
+    ]);
+  });
+
   it("does not depend on the listing order", () => {
     const names = ["semgrep.sarif", "semgrep.json", "k6.json", "k6.exitcode", "notes.txt", "trivy.image.sarif"];
     fc.assert(

@@ -2,20 +2,20 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { trivyLogProblems } from "../../src/tools/trivy-log.js";
 
-/** Lines as trivy 0.74 writes them with `--debug` (captured from the pinned trivy on broken files). */
+/** Lines as trivy 0.74 writes them (captured from the pinned trivy on broken files). */
 const LOG = [
   "2026-12-07T23:20:01Z\tINFO\t[misconfig] Misconfiguration scanning is enabled",
   '2026-12-07T23:20:01Z\tERROR\t[misconfig] Falling back to embedded checks\terr="failed to download checks bundle: download error: OCI repository error: 1 error occurred:\\n\\t* Get \\"https://mirror.gcr.io/v2/\\": dial tcp: lookup mirror.gcr.io: no such host\\n\\n"',
   '2026-12-07T23:20:02Z\tDEBUG\t[terraform parser] Parsing\tmodule="root" file_path="main.tf"',
   '2026-12-07T23:20:02Z\tERROR\t[terraform parser] Error parsing file\tmodule="root" file_path="main.tf" cause="resource \\"x\\" {" err="main.tf:4,14-15: Unclosed configuration block; There is no closing brace for this block before the end of the file."',
   '2026-12-07T23:20:02Z\tERROR\t[terraform parser] Error parsing file\tmodule="root" file_path="main.tf" cause="resource \\"x\\" {" err="main.tf:4,14-15: Unclosed configuration block; There is no closing brace for this block before the end of the file."',
-  '2026-12-07T23:20:05Z\tDEBUG\tWalk error\tfile_path="package-lock.json" err="parse error: failed to parse package-lock.json: decode error: jsontext: unexpected EOF"',
+  "2026-12-07T23:19:57Z\tFATAL\tFatal error\trun error: init error: DB error: database error: --skip-db-update cannot be specified on the first run",
   "  --- at github.com/aquasecurity/trivy@v0.74.0/pkg/commands/app.go:389 NewFilesystemCommand.func2()",
   "",
 ].join("\n");
 
 describe("trivyLogProblems", () => {
-  it("turns what trivy skipped into warnings: errors, and lockfiles it could not parse (debug only)", () => {
+  it("turns what trivy logged as errors into warnings, each once, with its cause and file", () => {
     expect(trivyLogProblems(LOG)).toEqual([
       {
         level: "warning",
@@ -31,8 +31,7 @@ describe("trivyLogProblems", () => {
       {
         level: "warning",
         message:
-          "trivy skipped package-lock.json: parse error: failed to parse package-lock.json: decode error: jsontext: unexpected EOF",
-        path: "package-lock.json",
+          "trivy: Fatal error: run error: init error: DB error: database error: --skip-db-update cannot be specified on the first run",
       },
     ]);
   });
@@ -52,7 +51,7 @@ describe("trivyLogProblems", () => {
   it("keeps 50 and counts the rest", () => {
     const many = Array.from(
       { length: 70 },
-      (_, index) => `t\tDEBUG\tWalk error\tfile_path="dir${index}/package-lock.json" err="parse error"`,
+      (_, index) => `t\tERROR\t[terraform parser] Error parsing file\tfile_path="dir${index}/main.tf" err="bad"`,
     ).join("\n");
     const problems = trivyLogProblems(many);
     expect(problems).toHaveLength(51);
@@ -65,7 +64,7 @@ describe("trivyLogProblems", () => {
       fc
         .tuple(fc.constantFrom("ERROR", "FATAL", "DEBUG", "WARN", "INFO"), fc.string(), fc.string())
         .map(([level, message, attributes]) => `t\t${level}\t${message}\t${attributes}`),
-      fc.string().map((value) => `t\tDEBUG\tWalk error\tfile_path=${JSON.stringify(value)} err="x"`),
+      fc.string().map((value) => `t\tERROR\tError parsing file\tfile_path=${JSON.stringify(value)} err="x"`),
     );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 80 }), (lines) => {

@@ -27,6 +27,9 @@ export interface Analyzer {
   close(): Promise<void>;
 }
 
+/** The shortest `health_timeout` in which a healthy slot can answer 2xx the times in a row health asks. */
+export const SHORTEST_HEALTH_TIMEOUT_MS = 1_000;
+
 export interface AnalyzerOptions {
   urls: Readonly<Record<Slot, string>>;
   environment: string;

@@ -61,8 +61,12 @@ export async function queryPrometheus(
   if (!parsed.success)
     return { error: `${query.name}: unexpected Prometheus answer (HTTP ${status})`, cause: "unreachable" };
   const answer = parsed.data;
+  // `bad_data` is the query itself (a parse error); a timeout or an overloaded Prometheus is not.
   if (answer.status === "error")
-    return { error: `${query.name}: Prometheus rejected the query: ${answer.error}`, cause: "query" };
+    return {
+      error: `${query.name}: Prometheus rejected the query: ${answer.error}`,
+      cause: answer.errorType === "bad_data" ? "query" : "unreachable",
+    };
   if (answer.data.resultType === "scalar") return { value: sampleValue(answer.data.result[1]) };
   const series = answer.data.result;
   if (series.length > 1)
