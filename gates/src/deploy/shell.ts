@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { Socket } from "node:net";
-import { REDACTED, redactText } from "../findings/redact.js";
+import { REDACTED, redactText, withoutUrlPasswords } from "../findings/redact.js";
 
 /**
  * Runs a user command line through `sh -c` (hooks, nginx test/reload, the command router), with
@@ -121,7 +121,7 @@ export function describeFailure(command: string, result: ShellResult): string {
  * `Bearer`/`Basic`/`token` word, a URL's password, and private key blocks.
  */
 export function redactCredentials(text: string, secrets: readonly string[]): string {
-  let redacted = redactText(text, secrets);
+  let redacted = withoutUrlPasswords(redactText(text, secrets));
   for (const [shape, replacement] of CREDENTIAL_SHAPES) redacted = redacted.replace(shape, replacement);
   return redacted;
 }
@@ -148,7 +148,7 @@ function credentialsIn(env: Readonly<Record<string, string | undefined>>): strin
 /** A value shaped like a credential: 16 or more token characters, at least one of them a digit. */
 const CREDENTIAL = String.raw`(?=[\w.~+/=-]*\d)[\w.~+/=-]{16,}`;
 
-/** Each shape, and what replaces it (keeping the `Bearer ` before a token, a URL's user). */
+/** Each shape, and what replaces it (keeping the `Bearer ` before a token). */
 const CREDENTIAL_SHAPES: readonly [RegExp, string][] = [
   [
     /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abprs]-[\w-]{10,}|(?:AKIA|ASIA)[A-Z0-9]{16}|[sr]k_live_[A-Za-z0-9]{16,})\b/g,
@@ -159,7 +159,6 @@ const CREDENTIAL_SHAPES: readonly [RegExp, string][] = [
     new RegExp(String.raw`\b(token|password|passwd|secret|api[_-]?key)(\s*[=:]\s*["']?)${CREDENTIAL}`, "gi"),
     `$1$2${REDACTED}`,
   ],
-  [/(\b[a-z][\w+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${REDACTED}@`],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
   // The body of a key whose BEGIN line was cut off with the start of a long output.
   [/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)[A-Za-z0-9+/=]{40,}$/gm, REDACTED],

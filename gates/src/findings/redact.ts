@@ -6,6 +6,14 @@ export const REDACTED = "REDACTED";
 /** Secret values shorter than this are not scrubbed globally (they would mangle ordinary text). */
 const MIN_SECRET_LENGTH = 4;
 
+/** A URL's password (`https://user:token@host`), with what comes before it kept for the replacement. */
+const URL_PASSWORD = /(\b[a-z][\w+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi;
+
+/** `text` with every URL's password REDACTED and the user kept (a mirror or registry in an error message). */
+export function withoutUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, `$1${REDACTED}@`);
+}
+
 /** True when a value is already masked by the tool (`****`, `*****abc`…). */
 export function isMasked(value: string): boolean {
   return /^\*+$/.test(value) || value === REDACTED;

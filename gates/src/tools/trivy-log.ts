@@ -1,4 +1,4 @@
-import { REDACTED } from "../findings/redact.js";
+import { withoutUrlPasswords } from "../findings/redact.js";
 import type { ToolError } from "../findings/finding.js";
 
 /**
@@ -61,9 +61,6 @@ function fieldsOf(text: string): Map<string, string> {
 
 /** One line, bounded, and without a URL's password (a mirror's `https://user:token@host` in an error). */
 function oneLine(text: string): string {
-  const flat = text
-    .replace(/\s+/g, " ")
-    .replace(/(\b[a-z][\w+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${REDACTED}@`)
-    .trim();
+  const flat = withoutUrlPasswords(text.replace(/\s+/g, " ")).trim();
   return flat.length > LONGEST ? `${flat.slice(0, LONGEST - 1)}…` : flat;
 }
