@@ -14,10 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
  */
 export function processStart(pid: number): string | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    // The command name (field 2) is in parentheses and may hold spaces: count fields after its `)`.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const start = fields[19];
+    const start = procStat(pid)[STARTTIME];
     const boot = readFileSync("/proc/sys/kernel/random/boot_id", "latin1").trim();
     return start === undefined ? null : `${boot}:${start}`;
   } catch {
@@ -88,10 +85,9 @@ function linuxGroupStates(pgid: number): string[] | undefined {
   const states: string[] = [];
   for (const pid of pids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-      // After the command name's `)`: state, ppid, pgrp.
-      const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(group) === pgid && state !== undefined) states.push(state);
+      const fields = procStat(Number(pid));
+      const state = fields[STATE];
+      if (Number(fields[PGRP]) === pgid && state !== undefined) states.push(state);
     } catch {
       // Ended while listed.
     }
@@ -115,3 +111,17 @@ async function gone(pgid: number, withinMs: number, pollMs: number): Promise<boo
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
+
+/**
+ * The fields of /proc/<pid>/stat after the command name (field 2), which is in parentheses and may
+ * hold spaces: index 0 is field 3 (`state`). Throws when the process is gone.
+ */
+function procStat(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** Positions in procStat's fields: state (field 3), pgrp (field 5), starttime (field 22). */
+const STATE = 0;
+const PGRP = 2;
+const STARTTIME = 19;
