@@ -53,11 +53,17 @@ describe("controller processes: the hooks they leave running, and who they say r
     }
   }
 
+  /** Starts a command as its own process and waits until the state records its hook. */
+  async function startUntilHook(args: string[], kind: "deploy" | "retire") {
+    const controller = cliProcess([...args, ...common()], work);
+    const exited = new Promise<number | null>((resolve) => controller.child.once("exit", resolve));
+    await until(async () => (await state()).hook?.kind === kind, `the ${kind} hook to start\n${controller.output()}`);
+    return { controller, exited, pgid: (await state()).hook?.pgid ?? 0 };
+  }
+
   /** Starts a command as its own process, waits for its hook to be recorded, then SIGKILLs the command alone. */
   async function killDuringHook(args: string[], kind: "deploy" | "retire"): Promise<number> {
-    const controller = cliProcess([...args, ...common()], work);
-    await until(async () => (await state()).hook?.kind === kind, `the ${kind} hook to start\n${controller.output()}`);
-    const pgid = (await state()).hook?.pgid ?? 0;
+    const { controller, pgid } = await startUntilHook(args, kind);
     // The controller's own group: the hook runs in another, as after a `kill -9` of the controller.
     process.kill(-(controller.child.pid ?? 0), "SIGKILL");
     await stopChild(controller.child, "SIGKILL");
@@ -121,22 +127,10 @@ describe("controller processes: the hooks they leave running, and who they say r
   });
 
   it("a rollback stops the hook of a deploy still running, which then ends as taken over", async () => {
-    const deploy = cliProcess(
-      [
-        "deploy",
-        "--release",
-        "v4",
-        "--force",
-        "--reason",
-        "o4",
-        "--deploy-hook",
-        lateHook("deployed-live", 4),
-        ...common(),
-      ],
-      work,
+    const { controller: deploy, exited } = await startUntilHook(
+      ["deploy", "--release", "v4", "--force", "--reason", "o4", "--deploy-hook", lateHook("deployed-live", 4)],
+      "deploy",
     );
-    const exited = new Promise<number | null>((resolve) => deploy.child.once("exit", resolve));
-    await until(async () => (await state()).hook?.kind === "deploy", `the deploy hook to start\n${deploy.output()}`);
     const rollback = await run("rollback", "--reason", "not now");
     expect(rollback.stdout + rollback.stderr).toMatch(/stopped the deploy hook of \S+ for blue \(v4;/);
     expect(await exited, deploy.output()).not.toBe(0);
@@ -147,23 +141,14 @@ describe("controller processes: the hooks they leave running, and who they say r
 
   it("a deploy cancelled with SIGTERM stops its own hook at once, and records no stray hook", async () => {
     const before = (await ledger()).length;
-    const deploy = cliProcess(
-      [
-        "deploy",
-        "--release",
-        "v6",
-        "--force",
-        "--reason",
-        "o6",
-        "--deploy-hook",
-        lateHook("cancelled", 4),
-        ...common(),
-      ],
-      work,
+    const {
+      controller: deploy,
+      exited,
+      pgid,
+    } = await startUntilHook(
+      ["deploy", "--release", "v6", "--force", "--reason", "o6", "--deploy-hook", lateHook("cancelled", 4)],
+      "deploy",
     );
-    const exited = new Promise<number | null>((resolve) => deploy.child.once("exit", resolve));
-    await until(async () => (await state()).hook?.kind === "deploy", `the deploy hook to start\n${deploy.output()}`);
-    const pgid = (await state()).hook?.pgid ?? 0;
     const cancelled = Date.now();
     deploy.child.kill("SIGTERM");
     expect(await exited, deploy.output()).toBe(1);
