@@ -320,17 +320,15 @@ export class Controller {
   ): Promise<{ ok: boolean; detail: string }> {
     if (command === undefined) return { ok: true, detail: "no hook configured" };
     this.deps.log(`hook for ${slot}: ${command}`);
+    // Stopped by a cancelled deploy (its signal) or by a takeover (this one).
     const stop = new AbortController();
     const cancelled = this.deps.hooks.signal;
-    const onCancel = (): void => stop.abort();
-    if (cancelled?.aborted === true) stop.abort();
-    else cancelled?.addEventListener("abort", onCancel, { once: true });
     this.hookStop = stop;
     let pgid: number | undefined;
     const running = runShell(command, {
       cwd: this.deps.hooks.cwd,
       timeoutMs: this.deps.hooks.timeoutMs,
-      signal: stop.signal,
+      signal: cancelled === undefined ? stop.signal : AbortSignal.any([stop.signal, cancelled]),
       onStart: (pid) => (pgid = pid),
       env: {
         PORTCULLIS_SLOT: slot,
@@ -362,7 +360,6 @@ export class Controller {
       throw error;
     } finally {
       this.hookStop = undefined;
-      cancelled?.removeEventListener("abort", onCancel);
     }
     if (pgid !== undefined) await this.commit({ ...this.state, hook: null });
     if (result.outputHeld) {
