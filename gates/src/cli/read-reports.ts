@@ -167,7 +167,7 @@ function readExitCode(source: ReportSource): number | PortcullisError {
   });
 }
 
-/** Most of a tool's log read: a debug log of a huge tree is read up to here, and that is said. */
+/** Most of a tool's log read: a longer one (a tool logging every file) is read up to here, and that is said. */
 const LOG_READ_BYTES = 64 * 1024 * 1024;
 
 /** The warnings in a report's `.log`, by its tool's adapter; a log that cannot be read is one more. */
@@ -179,12 +179,17 @@ function logWarnings(source: ReportSource, logPath: string, parsers: ReportParse
     size = statSync(logPath).size;
     const bytes = Buffer.alloc(Math.min(size, LOG_READ_BYTES));
     const fd = openSync(logPath, "r");
+    let read = 0;
     try {
-      readSync(fd, bytes, 0, bytes.length, 0);
+      while (read < bytes.length) {
+        const got = readSync(fd, bytes, read, bytes.length - read, read);
+        if (got === 0) break;
+        read += got;
+      }
     } finally {
       closeSync(fd);
     }
-    log = utf8Text(bytes);
+    log = utf8Text(bytes.subarray(0, read));
   } catch (error) {
     return [{ level: "warning", message: `${shown} could not be read: ${messageOf(error)}`, path: shown }];
   }

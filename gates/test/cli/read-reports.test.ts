@@ -103,6 +103,44 @@ describe("readReport", () => {
     expect(calls).toEqual(["stream trivy", "parse gitleaks"]);
   });
 
+  it("adds what the tool's log says to the report's warnings, and says so when the log cannot be read", async () => {
+    const dir = tempDir();
+    copyFileSync(fixture("trivy.vulnerable.json"), path.join(dir, "trivy.fs.json"));
+    writeFileSync(
+      path.join(dir, "trivy.fs.log"),
+      't\tINFO\tNumber of language-specific files\tnum=1\nt\tERROR\t[terraform parser] Error parsing file\tfile_path="main.tf" err="main.tf:4: Unclosed configuration block"\n',
+    );
+    // A folder where the log should be: listed by nobody, so given by hand.
+    mkdirSync(path.join(dir, "trivy.image.log"));
+    copyFileSync(fixture("trivy.vulnerable.json"), path.join(dir, "trivy.image.json"));
+    const [fs] = listReportDir(dir, dir).sources;
+    const image = {
+      kind: "trivy" as const,
+      path: path.join(dir, "trivy.image.json"),
+      shown: "trivy.image.json",
+      logPath: path.join(dir, "trivy.image.log"),
+    };
+    const warnings = async (source: Parameters<typeof readReport>[0] | undefined) => {
+      if (source === undefined) throw new Error("no report listed");
+      const read = await readReport(source, reportParsers);
+      return "result" in read ? read.result.toolErrors : [];
+    };
+    expect(await warnings(fs)).toEqual([
+      {
+        level: "warning",
+        message: "trivy: [terraform parser] Error parsing file: main.tf:4: Unclosed configuration block",
+        path: "main.tf",
+      },
+    ]);
+    expect(await warnings(image)).toEqual([
+      {
+        level: "warning",
+        message: expect.stringMatching(/^trivy\.image\.log could not be read: /) as unknown,
+        path: "trivy.image.log",
+      },
+    ]);
+  });
+
   it("reads the exit code and leaves its meaning to evaluate, which distrusts the report of a crashed tool", async () => {
     const dir = tempDir();
     const { parsers } = recording();
